@@ -1,0 +1,685 @@
+/*
+ * The agent core: see agent.h. An agent is a small state machine driven by
+ * two timers and one request:
+ *
+ *	tick	every interval: sample, then send if idle and not backing off
+ *	retry	once, when a backoff ends: send
+ *	reply	one function, agent_apply_reply(), takes what the controller
+ *		said (acknowledgement, desired state), so that later desired
+ *		state (policies, jobs) is added in one place
+ *
+ * Link state (unknown, up, down, refused) changes are what gets logged, not
+ * every failure: an agent that loses its controller for an hour says so
+ * twice. Sampling never waits for the network.
+ */
+#include <sys/random.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "backoff.h"
+#include "log.h"
+#include "report.h"
+#include "ring.h"
+#include "timeutil.h"
+
+#define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
+
+/* One plugin instance on this node. */
+struct agent_plugin {
+	struct agent *agent;
+	const struct plugin *pl;		/* borrowed; NULL: none */
+	void *ctx;				/* from init() */
+	int inited;				/* 1: fini() owed */
+	struct pod_host host;			/* valid until fini() */
+	struct agent_kvlist kv;			/* host.conf's storage */
+	struct pod_device dev[POD_MAX_DEVICES]; /* as enumerated */
+	int ndev;
+	struct pod_sample samp[POD_MAX_DEVICES]; /* last read */
+};
+
+struct agent {
+	struct net *net;	     /* borrowed */
+	char name[NAME_MAX_LEN];
+	char server[AGENT_URL_MAX];
+	char url[AGENT_URL_MAX + NAME_MAX_LEN + 32]; /* the report URL */
+	char boot_id[17];	     /* 16 hex digits, new per agent */
+	int64_t interval_ms;
+	struct agent_plugin power;
+	struct agent_plugin cooling;
+	int accel_dev[RING_MAX_ACCELS]; /* power device of accelerator i */
+	int naccel;
+	int node_dev;		     /* power device of the node; -1 */
+	int loop_dev;		     /* cooling device of the loop; -1 */
+	struct pod_load load[POD_MAX_DEVICES]; /* per power device */
+	double last_power_w;	     /* node power, W; NaN before the first */
+	struct ring *ring;
+	uint64_t seq;		     /* last sample's */
+	uint64_t ack_seq;	     /* highest acknowledged */
+	json_t *inventory;
+	struct net_req *req;
+	uint64_t batch_first;	     /* seq range of the request in flight */
+	uint64_t batch_last;
+	struct event *tick;
+	struct event *retry;
+	int first_tick;		     /* 1: the tick timer still has first_ms */
+	int backing_off;	     /* 1: retry timer armed */
+	unsigned failures;	     /* consecutive, for the backoff */
+	enum agent_link link;
+	int64_t link_since_ms;	     /* monotonic, when link last changed */
+	uint64_t rejected;	     /* batches refused since the last line */
+	int64_t reject_log_ms;	     /* monotonic, the last such line */
+	int64_t desired_version;
+	json_t *desired;	     /* latest desired object, or NULL */
+	uint64_t rng;		     /* xorshift64* state for jitter */
+	uint64_t reports_ok;
+	uint64_t reports_failed;
+	agent_link_cb link_cb;
+	void *link_arg;
+};
+
+static void agent_send(struct agent *a);
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+
+const char *
+agent_link_name(enum agent_link l)
+{
+	static const char *const names[] = {"unknown", "up", "down",
+	    "refused"};
+
+	if ((unsigned)l >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[l];
+}
+
+/* Uniform in [0, 1). */
+static double
+agent_random(struct agent *a)
+{
+	a->rng ^= a->rng >> 12;
+	a->rng ^= a->rng << 25;
+	a->rng ^= a->rng >> 27;
+	return ((a->rng * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53;
+}
+
+static void
+make_boot_id(struct agent *a)
+{
+	static uint64_t counter;
+	unsigned char b[8];
+	uint64_t v = 0;
+	size_t i;
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		/* Early boot without entropy: unique enough per process. */
+		v = (uint64_t)time_wall_ms() * 1000003u ^
+		    ((uint64_t)getpid() << 32) ^ ++counter;
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(v >> (8 * i));
+	}
+	for (i = 0; i < sizeof(b); i++) {
+		snprintf(a->boot_id + 2 * i, 3, "%02x", b[i]);
+		v = v << 8 | b[i];
+	}
+	a->rng = v ? v : 0x9e3779b97f4a7c15ULL;
+}
+
+/* pod_host.log: a plugin's line, prefixed with node and plugin. */
+static void
+host_log(const struct pod_host *host, enum pod_log_level level,
+    const char *fmt, ...)
+{
+	const struct agent_plugin *ap = host->opaque;
+	char line[1024];
+	va_list va;
+
+	va_start(va, fmt);
+	vsnprintf(line, sizeof(line), fmt, va);
+	va_end(va);
+	switch (level) {
+	case POD_LOG_ERROR:
+	case POD_LOG_WARN:
+		log_warnx("%s: %s/%s: %s", host->node, ap->pl->desc->kind,
+		    ap->pl->desc->name, line);
+		break;
+	case POD_LOG_INFO:
+		log_info("%s: %s/%s: %s", host->node, ap->pl->desc->kind,
+		    ap->pl->desc->name, line);
+		break;
+	default:
+		log_debug("%s: %s/%s: %s", host->node, ap->pl->desc->kind,
+		    ap->pl->desc->name, line);
+		break;
+	}
+}
+
+/* Creates the plugin instance and enumerates its devices. 0 or -1. */
+static int
+plugin_start(struct agent *a, struct agent_plugin *ap, const struct plugin *pl,
+    const struct agent_kvlist *kv, uint64_t seed)
+{
+	const struct pod_plugin *d;
+	int n;
+
+	ap->agent = a;
+	ap->pl = pl;
+	if (pl == NULL)
+		return 0;
+	d = pl->desc;
+	if (agentconf_kv_copy(&ap->kv, kv) == -1) {
+		log_warnx("%s: %s: out of memory", __func__, a->name);
+		return -1;
+	}
+	ap->host.node = a->name;
+	ap->host.conf = ap->kv.v;
+	ap->host.nconf = ap->kv.n;
+	ap->host.seed = seed;
+	ap->host.log = host_log;
+	ap->host.opaque = ap;
+	if (d->init(&ap->host, &ap->ctx) == -1) {
+		log_warnx("%s: %s: %s plugin %s refused to start", __func__,
+		    a->name, d->kind, d->name);
+		return -1;
+	}
+	ap->inited = 1;
+	n = d->ops->devices(ap->ctx, ap->dev, POD_MAX_DEVICES);
+	if (n < 0 || n > POD_MAX_DEVICES) {
+		log_warnx("%s: %s: %s plugin %s enumerated no devices",
+		    __func__, a->name, d->kind, d->name);
+		return -1;
+	}
+	ap->ndev = n;
+	return 0;
+}
+
+static void
+plugin_stop(struct agent_plugin *ap)
+{
+	if (ap->inited)
+		ap->pl->desc->fini(ap->ctx);
+	ap->inited = 0;
+	agentconf_kv_clear(&ap->kv);
+}
+
+/* Finds the accelerators (in index order), the node and the loop, and
+ * builds the inventory. 0 or -1. */
+static int
+map_devices(struct agent *a)
+{
+	struct pod_device accels[RING_MAX_ACCELS];
+	const struct pod_device *dev = a->power.dev;
+	int i, j, k;
+
+	a->node_dev = a->loop_dev = -1;
+	for (i = 0; i < a->power.ndev; i++) {
+		if (dev[i].domain == POD_DOMAIN_NODE && a->node_dev < 0)
+			a->node_dev = i;
+		if (dev[i].domain != POD_DOMAIN_ACCEL)
+			continue;
+		if (a->naccel == RING_MAX_ACCELS) {
+			log_warnx("%s: %s: more than %d accelerators", __func__,
+			    a->name, RING_MAX_ACCELS);
+			return -1;
+		}
+		/* Insertion by index: enumeration order is the plugin's. */
+		for (j = a->naccel; j > 0 && dev[a->accel_dev[j - 1]].index >
+			 dev[i].index; j--)
+			a->accel_dev[j] = a->accel_dev[j - 1];
+		a->accel_dev[j] = i;
+		a->naccel++;
+	}
+	for (i = 0; i < a->cooling.ndev; i++)
+		if (a->cooling.dev[i].domain == POD_DOMAIN_LOOP) {
+			a->loop_dev = i;
+			break;
+		}
+	for (k = 0; k < a->naccel; k++)
+		accels[k] = dev[a->accel_dev[k]];
+	a->inventory = report_inventory(
+	    a->power.pl ? a->power.pl->desc->name : NULL,
+	    a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
+	    a->naccel);
+	return a->inventory ? 0 : -1;
+}
+
+struct agent *
+agent_new(struct net *net, const struct agent_conf *conf,
+    const struct plugin *power, const struct plugin *cooling)
+{
+	struct event_base *base = net_base(net);
+	struct agent *a;
+	uint64_t seed;
+
+	if (!names_valid(conf->name)) {
+		log_warnx("%s: '%s' is not a node name", __func__, conf->name);
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	a->net = net;
+	snprintf(a->name, sizeof(a->name), "%s", conf->name);
+	snprintf(a->server, sizeof(a->server), "%s", conf->server);
+	snprintf(a->url, sizeof(a->url), "%s/api/v1/agents/%s/report",
+	    conf->server, conf->name);
+	a->interval_ms = conf->interval_ms;
+	a->last_power_w = NAN;
+	make_boot_id(a);
+	seed = conf->seed_set ? conf->seed : agentconf_name_seed(conf->name);
+	if (plugin_start(a, &a->power, power, &conf->power_kv, seed) == -1 ||
+	    plugin_start(a, &a->cooling, cooling, &conf->cooling_kv, seed) ==
+		-1 ||
+	    map_devices(a) == -1)
+		goto fail;
+	if ((a->ring = ring_new(conf->buffer_samples, a->naccel)) == NULL)
+		goto fail;
+	if ((a->req = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL)
+		goto fail;
+	if ((a->tick = event_new(base, -1, EV_PERSIST, on_tick, a)) == NULL ||
+	    (a->retry = evtimer_new(base, on_retry, a)) == NULL) {
+		log_warnx("%s: %s: cannot create timers", __func__, a->name);
+		goto fail;
+	}
+	return a;
+fail:
+	agent_free(a);
+	return NULL;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	if (a->tick != NULL)
+		event_free(a->tick);
+	if (a->retry != NULL)
+		event_free(a->retry);
+	net_req_free(a->req);
+	plugin_stop(&a->cooling);
+	plugin_stop(&a->power);
+	ring_free(a->ring);
+	json_decref(a->inventory);
+	json_decref(a->desired);
+	free(a);
+}
+
+static void
+set_link(struct agent *a, enum agent_link to, const char *why)
+{
+	enum agent_link from = a->link;
+	int64_t now = time_mono_ms(), away_s;
+
+	if (from == to)
+		return;
+	away_s = (now - a->link_since_ms) / 1000;
+	a->link = to;
+	a->link_since_ms = now;
+	if (a->link_cb != NULL) {
+		a->link_cb(a, from, to, why, a->link_arg);
+		return;
+	}
+	switch (to) {
+	case AGENT_LINK_UP:
+		if (from == AGENT_LINK_UNKNOWN)
+			log_info("%s: controller %s accepts reports", a->name,
+			    a->server);
+		else
+			log_info("%s: controller %s back after %lld s, %zu "
+			    "samples to send", a->name, a->server,
+			    (long long)away_s, ring_len(a->ring));
+		break;
+	case AGENT_LINK_DOWN:
+		log_warnx("%s: controller %s %s: %s; retrying with backoff up "
+		    "to %d s", a->name, a->server,
+		    from == AGENT_LINK_UP ? "lost" : "unreachable", why,
+		    BACKOFF_MAX_MS / 1000);
+		break;
+	case AGENT_LINK_REFUSED:
+		log_warnx("%s: controller %s refuses reports: %s; retrying "
+		    "every %d s", a->name, a->server, why,
+		    BACKOFF_MAX_MS / 1000);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	a->backing_off = 0;
+	agent_send(a);
+}
+
+/* A failed report: back off (at the longest delay when `slow`) and say so
+ * if the link state changed. */
+static void
+agent_fail(struct agent *a, enum agent_link to, const char *why)
+{
+	struct timeval tv;
+	int64_t ms;
+
+	a->reports_failed++;
+	if (to == AGENT_LINK_REFUSED)
+		ms = backoff_max_ms(agent_random(a));
+	else
+		ms = backoff_delay_ms(a->failures, agent_random(a));
+	if (a->failures < 32)
+		a->failures++;
+	set_link(a, to, why);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_add(a->retry, &tv) == 0)
+		a->backing_off = 1;
+	log_debug("%s: report failed (%s), retry in %lld ms", a->name, why,
+	    (long long)ms);
+}
+
+/*
+ * Takes in what the controller answered to an accepted report. Everything
+ * the reply can carry is applied here and only here.
+ */
+static void
+agent_apply_reply(struct agent *a, const struct report_reply *rep)
+{
+	if (rep->ack_seq > a->seq)
+		log_debug("%s: controller acknowledges seq %llu beyond the "
+		    "last sample %llu", a->name,
+		    (unsigned long long)rep->ack_seq,
+		    (unsigned long long)a->seq);
+	ring_ack(a->ring, rep->ack_seq);
+	if (rep->ack_seq > a->ack_seq)
+		a->ack_seq = rep->ack_seq;
+	if (rep->has_desired) {
+		if (rep->desired_version != a->desired_version)
+			log_debug("%s: desired state version %lld", a->name,
+			    (long long)rep->desired_version);
+		a->desired_version = rep->desired_version;
+		json_decref(a->desired);
+		a->desired = json_incref(rep->desired);
+	}
+}
+
+/* 400 or 413: the batch would never be accepted; drop it, say so now and
+ * then. */
+static void
+agent_reject(struct agent *a, long status, const char *why)
+{
+	int64_t now = time_mono_ms();
+
+	a->reports_failed++;
+	ring_ack(a->ring, a->batch_last);
+	a->rejected++;
+	if (a->reject_log_ms == 0 || now - a->reject_log_ms >=
+	    AGENT_REJECT_LOG_MS) {
+		log_warnx("%s: controller refused samples %llu..%llu with %ld "
+		    "(%s); dropped %llu batch(es)", a->name,
+		    (unsigned long long)a->batch_first,
+		    (unsigned long long)a->batch_last, status, why,
+		    (unsigned long long)a->rejected);
+		a->rejected = 0;
+		a->reject_log_ms = now;
+	}
+}
+
+static void
+on_reply(struct net_req *req, const struct net_result *res, void *arg)
+{
+	struct agent *a = arg;
+	struct report_reply rep;
+	char why[256];
+
+	if (!res->ok) {
+		agent_fail(a, AGENT_LINK_DOWN, res->error);
+		return;
+	}
+	if (res->status == 200) {
+		if (report_parse_reply(res->body, res->body_len, &rep, why,
+			sizeof(why)) == -1) {
+			agent_fail(a, AGENT_LINK_DOWN, why);
+			return;
+		}
+		a->reports_ok++;
+		a->failures = 0;
+		set_link(a, AGENT_LINK_UP, "");
+		agent_apply_reply(a, &rep);
+		report_reply_clear(&rep);
+		return;
+	}
+	report_error_text(res->body, res->body_len, why, sizeof(why));
+	if (res->status == 400 || res->status == 413) {
+		a->failures = 0;
+		set_link(a, AGENT_LINK_UP, "");
+		agent_reject(a, res->status, why);
+	} else if (res->status >= 500) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "HTTP %ld %s", res->status, why);
+		agent_fail(a, AGENT_LINK_DOWN, msg);
+	} else {
+		char msg[300];
+
+		/* 404 (node unknown), or a refusal we cannot act on. */
+		snprintf(msg, sizeof(msg), "HTTP %ld %s", res->status, why);
+		agent_fail(a, AGENT_LINK_REFUSED, msg);
+	}
+}
+
+static void
+agent_send(struct agent *a)
+{
+	struct report_head h;
+	size_t n, len;
+	char *body;
+
+	if (net_req_busy(a->req) || a->backing_off)
+		return;
+	if ((n = ring_len(a->ring)) == 0)
+		return;
+	if (n > REPORT_BATCH_MAX)
+		n = REPORT_BATCH_MAX;
+	h.boot_id = a->boot_id;
+	h.interval_ms = a->interval_ms;
+	h.desired_version = a->desired_version;
+	h.dropped_samples = a->ring->dropped;
+	h.inventory = a->inventory;
+	if ((body = report_build(&h, a->ring, n, &len)) == NULL)
+		return;
+	a->batch_first = ring_at(a->ring, 0)->seq;
+	a->batch_last = ring_at(a->ring, n - 1)->seq;
+	if (net_req_post(a->req, a->url, body, len, AGENT_REQUEST_TIMEOUT_MS,
+		on_reply, a) == -1)
+		agent_fail(a, AGENT_LINK_DOWN, "cannot start a request");
+}
+
+/* Reads every device of a plugin; 0, or -1 when the plugin read nothing. */
+static int
+plugin_read(struct agent *a, struct agent_plugin *ap, const struct pod_env *env,
+    int64_t now_ms)
+{
+	const struct pod_plugin_ops *ops;
+
+	if (ap->pl == NULL || ap->ndev == 0)
+		return -1;
+	ops = ap->pl->desc->ops;
+	if (ops->environ != NULL)
+		ops->environ(ap->ctx, env);
+	memset(ap->samp, 0, ap->ndev * sizeof(ap->samp[0]));
+	return ops->read(ap->ctx, now_ms, ap->samp, ap->ndev);
+}
+
+static void
+take_loop(struct agent *a, struct sample *s, int ok)
+{
+	const struct pod_sample *p;
+	struct sample_loop *l = &s->loop;
+
+	if (a->loop_dev < 0)
+		return;
+	s->has_loop = 1;
+	if (!ok)
+		return;
+	p = &a->cooling.samp[a->loop_dev];
+	l->valid = p->valid & (POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW |
+	    POD_F_PRESSURE | POD_F_LEAK);
+	l->supply_c = p->supply_c;
+	l->return_c = p->return_c;
+	l->flow_lpm = p->flow_lpm;
+	l->pressure_kpa = p->pressure_kpa;
+	l->leak = p->leak != 0;
+}
+
+static void
+take_power(struct agent *a, struct sample *s)
+{
+	const struct pod_sample *p;
+	struct sample_accel *sa;
+	double sum = 0;
+	int i, any = 0;
+
+	for (i = 0; i < a->naccel; i++) {
+		p = &a->power.samp[a->accel_dev[i]];
+		sa = &s->accels[i];
+		sa->valid = p->valid & (POD_F_POWER | POD_F_ENERGY |
+		    POD_F_TEMP | POD_F_CLOCK | POD_F_UTIL | POD_F_MEM);
+		sa->power_w = p->power_w;
+		sa->energy_j = p->energy_j;
+		sa->temp_c = p->temp_c;
+		sa->clock_mhz = p->clock_mhz;
+		sa->util_pct = p->util_pct;
+		sa->mem_used_mib = p->mem_used_mib;
+	}
+	if (a->node_dev >= 0) {
+		p = &a->power.samp[a->node_dev];
+		s->power_w = (p->valid & POD_F_POWER) ? p->power_w : NAN;
+		return;
+	}
+	for (i = 0; i < a->power.ndev; i++)
+		if (a->power.samp[i].valid & POD_F_POWER) {
+			sum += a->power.samp[i].power_w;
+			any = 1;
+		}
+	s->power_w = any ? sum : NAN;
+}
+
+/* One sample: cooling first (it hears last tick's heat), then power (it
+ * hears the coolant just read). */
+static void
+agent_sample(struct agent *a)
+{
+	struct pod_env env;
+	struct sample *s;
+	const struct sample_loop *l;
+	int64_t now = time_mono_ms();
+	int ok;
+
+	s = ring_push(a->ring);
+	s->seq = ++a->seq;
+	s->t_ms = time_wall_ms();
+	s->power_w = NAN;
+
+	env.coolant_c = NAN;
+	env.heat_w = a->last_power_w;
+	env.load = NULL;
+	env.nload = 0;
+	ok = plugin_read(a, &a->cooling, &env, now) == 0;
+	take_loop(a, s, ok);
+
+	l = &s->loop;
+	if (s->has_loop && (l->valid & POD_F_SUPPLY) &&
+	    (l->valid & POD_F_RETURN))
+		env.coolant_c = (l->supply_c + l->return_c) / 2;
+	env.heat_w = NAN;
+	env.load = a->load;
+	env.nload = a->power.ndev;
+	if (plugin_read(a, &a->power, &env, now) == 0)
+		take_power(a, s);
+	if (!isnan(s->power_w))
+		a->last_power_w = s->power_w;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv;
+
+	if (a->first_tick) {
+		/* The stagger is over: from now on, the interval. */
+		tv.tv_sec = a->interval_ms / 1000;
+		tv.tv_usec = (a->interval_ms % 1000) * 1000;
+		event_add(a->tick, &tv);
+		a->first_tick = 0;
+	}
+	agent_sample(a);
+	agent_send(a);
+}
+
+int
+agent_start(struct agent *a, int64_t first_ms)
+{
+	struct timeval tv;
+
+	if (first_ms < 0)
+		first_ms = 0;
+	tv.tv_sec = first_ms / 1000;
+	tv.tv_usec = (first_ms % 1000) * 1000;
+	if (event_add(a->tick, &tv) == -1) {
+		log_warnx("%s: %s: cannot arm the sampling timer", __func__,
+		    a->name);
+		return -1;
+	}
+	a->first_tick = 1;
+	a->link_since_ms = time_mono_ms();
+	return 0;
+}
+
+void
+agent_set_load(struct agent *a, const struct pod_load *load)
+{
+	int i;
+
+	for (i = 0; i < a->naccel; i++)
+		a->load[a->accel_dev[i]] = *load;
+}
+
+void
+agent_set_link_cb(struct agent *a, agent_link_cb cb, void *arg)
+{
+	a->link_cb = cb;
+	a->link_arg = arg;
+}
+
+void
+agent_stats(const struct agent *a, struct agent_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->link = a->link;
+	out->seq = a->seq;
+	out->ack_seq = a->ack_seq;
+	out->buffered = ring_len(a->ring);
+	out->dropped = a->ring->dropped;
+	out->reports_ok = a->reports_ok;
+	out->reports_failed = a->reports_failed;
+	out->desired_version = a->desired_version;
+	out->power_w = a->last_power_w;
+}
+
+const char *
+agent_name(const struct agent *a)
+{
+	return a->name;
+}

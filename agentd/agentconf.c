@@ -1,0 +1,321 @@
+/*
+ * pod-agentd's configuration: see agentconf.h. The [agent] keywords are one
+ * table; a key given twice is refused rather than silently overridden, so a
+ * file that says two things about one setting is caught at start.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentconf.h"
+#include "ring.h"
+
+struct keyword {
+	const char *key; /* the key in [agent] */
+	/* Converts e into ac: 0, or -1 with "where: key: why" in err. */
+	int (*set)(struct agent_conf *ac, const struct conf_entry *e,
+	    char *err, size_t errlen);
+};
+
+static int
+set_server(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	char why[256];
+
+	if (agentconf_set_server(ac, e->value, why, sizeof(why)) == -1) {
+		conf_error(err, errlen, e, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_name(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	if (!names_valid(e->value)) {
+		conf_error(err, errlen, e,
+		    "'%s' is not a node name (1-%d of a-z 0-9 - _ .)", e->value,
+		    NAME_MAX_LEN - 1);
+		return -1;
+	}
+	return conf_str(e, ac->name, sizeof(ac->name), err, errlen);
+}
+
+static int
+set_state_dir(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	return conf_str(e, ac->state_dir, sizeof(ac->state_dir), err, errlen);
+}
+
+static int
+set_plugin_dir(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	return conf_str(e, ac->plugin_dir, sizeof(ac->plugin_dir), err, errlen);
+}
+
+static int
+set_interval(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	long v;
+
+	if (conf_int(e, AGENT_MIN_INTERVAL_MS, AGENT_MAX_INTERVAL_MS, &v, err,
+		errlen) == -1)
+		return -1;
+	ac->interval_ms = v;
+	return 0;
+}
+
+static int
+set_buffer(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	long v;
+
+	if (conf_int(e, 1, RING_MAX_SAMPLES, &v, err, errlen) == -1)
+		return -1;
+	ac->buffer_samples = (size_t)v;
+	return 0;
+}
+
+static int
+set_seed(struct agent_conf *ac, const struct conf_entry *e, char *err,
+    size_t errlen)
+{
+	long v;
+
+	if (conf_int(e, 0, LONG_MAX, &v, err, errlen) == -1)
+		return -1;
+	ac->seed = (uint64_t)v;
+	ac->seed_set = 1;
+	return 0;
+}
+
+/* The [agent] keywords: the key, and the function that converts its value
+ * into struct agent_conf. */
+static const struct keyword agent_keywords[] = {
+	{"server", set_server},
+	{"name", set_name},
+	{"state_dir", set_state_dir},
+	{"plugin_dir", set_plugin_dir},
+	{"interval_ms", set_interval},
+	{"buffer_samples", set_buffer},
+	{"seed", set_seed},
+};
+#define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
+
+void
+agentconf_init(struct agent_conf *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	snprintf(ac->server, sizeof(ac->server), "%s", AGENT_DEFAULT_SERVER);
+	snprintf(ac->state_dir, sizeof(ac->state_dir), "%s",
+	    AGENT_DEFAULT_STATE_DIR);
+	ac->interval_ms = AGENT_DEFAULT_INTERVAL_MS;
+	ac->buffer_samples = AGENT_DEFAULT_BUFFER;
+}
+
+void
+agentconf_free(struct agent_conf *ac)
+{
+	agentconf_kv_clear(&ac->power_kv);
+	agentconf_kv_clear(&ac->cooling_kv);
+}
+
+int
+agentconf_set_server(struct agent_conf *ac, const char *url, char *err,
+    size_t errlen)
+{
+	const char *host;
+	size_t len = strlen(url);
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else {
+		snprintf(err, errlen, "'%s' is not an http:// or https:// URL",
+		    url);
+		return -1;
+	}
+	if (*host == '\0' || *host == '/' || strpbrk(url, " \t\"?#") != NULL) {
+		snprintf(err, errlen, "'%s' is not a server URL", url);
+		return -1;
+	}
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	/* Room is kept for the longest path the agent appends. */
+	if (len + NAME_MAX_LEN + 32 >= sizeof(ac->server)) {
+		snprintf(err, errlen, "server URL longer than %zu characters",
+		    sizeof(ac->server) - NAME_MAX_LEN - 33);
+		return -1;
+	}
+	memcpy(ac->server, url, len);
+	ac->server[len] = '\0';
+	return 0;
+}
+
+/* Where a plugin section's keys go. */
+static int
+plugin_key(const struct conf_entry *e, char *plugin, size_t size,
+    struct agent_kvlist *kv, char *err, size_t errlen)
+{
+	if (strcmp(e->key, "plugin") == 0) {
+		if (plugin[0] != '\0') {
+			conf_error(err, errlen, e, "given twice");
+			return -1;
+		}
+		if (!names_valid(e->value)) {
+			conf_error(err, errlen, e, "'%s' is not a plugin name",
+			    e->value);
+			return -1;
+		}
+		return conf_str(e, plugin, size, err, errlen);
+	}
+	if (agentconf_kv_add(kv, e->key, e->value, e->where) == -1) {
+		conf_error(err, errlen, e, "more than %d keys in [%s]",
+		    AGENT_KV_MAX, e->section);
+		return -1;
+	}
+	return 0;
+}
+
+int
+agentconf_parse(const struct conf *c, struct agent_conf *ac, char *err,
+    size_t errlen)
+{
+	const struct conf_entry *e, *first_power = NULL, *first_cooling = NULL;
+	const char *seen[NKEYWORDS] = {NULL};
+	size_t i, k;
+
+	for (i = 0; i < c->n; i++) {
+		e = &c->v[i];
+		if (e->arg[0] != '\0') {
+			snprintf(err, errlen, "%s: [%s %s]: [%s] takes no "
+			    "argument", e->where, e->section, e->arg,
+			    e->section);
+			return -1;
+		}
+		if (strcmp(e->section, "power") == 0) {
+			if (first_power == NULL)
+				first_power = e;
+			if (plugin_key(e, ac->power_plugin,
+				sizeof(ac->power_plugin), &ac->power_kv, err,
+				errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(e->section, "cooling") == 0) {
+			if (first_cooling == NULL)
+				first_cooling = e;
+			if (plugin_key(e, ac->cooling_plugin,
+				sizeof(ac->cooling_plugin), &ac->cooling_kv,
+				err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(e->section, "agent") != 0) {
+			snprintf(err, errlen, "%s: unknown section [%s]",
+			    e->where, e->section);
+			return -1;
+		}
+		for (k = 0; k < NKEYWORDS; k++)
+			if (strcmp(e->key, agent_keywords[k].key) == 0)
+				break;
+		if (k == NKEYWORDS) {
+			conf_error(err, errlen, e, "unknown key in [agent]");
+			return -1;
+		}
+		if (seen[k] != NULL) {
+			conf_error(err, errlen, e, "given twice (first at %s)",
+			    seen[k]);
+			return -1;
+		}
+		seen[k] = e->where;
+		if (agent_keywords[k].set(ac, e, err, errlen) == -1)
+			return -1;
+	}
+	if (first_power != NULL && ac->power_plugin[0] == '\0') {
+		snprintf(err, errlen, "%s: [power] needs 'plugin = NAME'",
+		    first_power->where);
+		return -1;
+	}
+	if (first_cooling != NULL && ac->cooling_plugin[0] == '\0') {
+		snprintf(err, errlen, "%s: [cooling] needs 'plugin = NAME'",
+		    first_cooling->where);
+		return -1;
+	}
+	return 0;
+}
+
+int
+agentconf_kv_add(struct agent_kvlist *l, const char *key, const char *value,
+    const char *where)
+{
+	struct pod_kv *v, *kv;
+
+	if (l->n >= AGENT_KV_MAX)
+		return -1;
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return -1;
+	l->v = v;
+	kv = &l->v[l->n];
+	kv->key = strdup(key);
+	kv->value = strdup(value);
+	kv->where = strdup(where);
+	if (kv->key == NULL || kv->value == NULL || kv->where == NULL) {
+		free((char *)kv->key);
+		free((char *)kv->value);
+		free((char *)kv->where);
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+int
+agentconf_kv_copy(struct agent_kvlist *dst, const struct agent_kvlist *src)
+{
+	int i;
+
+	agentconf_kv_clear(dst);
+	for (i = 0; i < src->n; i++)
+		if (agentconf_kv_add(dst, src->v[i].key, src->v[i].value,
+			src->v[i].where) == -1) {
+			agentconf_kv_clear(dst);
+			return -1;
+		}
+	return 0;
+}
+
+void
+agentconf_kv_clear(struct agent_kvlist *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		free((char *)l->v[i].key);
+		free((char *)l->v[i].value);
+		free((char *)l->v[i].where);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+uint64_t
+agentconf_name_seed(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

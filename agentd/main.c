@@ -1,0 +1,256 @@
+/*
+ * pod-agentd: the node agent. It reads its configuration, loads the power
+ * and cooling plugins the configuration names, and runs one agent (agent.h)
+ * on one libevent loop until SIGINT or SIGTERM. SIGHUP rereads the
+ * configuration: a bad one is refused and the running agent kept, a good
+ * one replaces it (with a new boot id, as after a restart).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "agentconf.h"
+#include "conf.h"
+#include "log.h"
+#include "names.h"
+#include "plugin.h"
+
+/* What one configuration brings up. */
+struct agentd_run {
+	struct agent_conf conf;
+	struct plugin *power;	/* NULL: none */
+	struct plugin *cooling; /* NULL: none */
+	struct agent *agent;
+};
+
+struct agentd_state {
+	const char *conf_path;
+	const char *server; /* --server, or NULL */
+	const char *name;   /* --name, or NULL */
+	struct event_base *base;
+	struct net *net;
+	struct agentd_run run;
+};
+
+static struct agentd_state agentd;
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: pod-agentd [-dn] -c file [--server url] "
+	    "[--name node]\n");
+	exit(1);
+}
+
+static void
+run_close(struct agentd_run *run)
+{
+	agent_free(run->agent);
+	plugin_unload(run->cooling);
+	plugin_unload(run->power);
+	agentconf_free(&run->conf);
+	memset(run, 0, sizeof(*run));
+}
+
+/* Reads the configuration, applies the command line over it, loads the
+ * plugins and creates the agent. Returns 0, or -1 (logged) with nothing
+ * left to free. */
+static int
+run_open(struct agentd_state *st, struct agentd_run *run)
+{
+	struct agent_conf *ac = &run->conf;
+	struct conf *c = NULL;
+	const char *dir;
+	char err[1024], host[256];
+
+	memset(run, 0, sizeof(*run));
+	agentconf_init(ac);
+	if ((c = conf_load(st->conf_path, err, sizeof(err))) == NULL ||
+	    agentconf_parse(c, ac, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto fail;
+	}
+	if (st->server != NULL &&
+	    agentconf_set_server(ac, st->server, err, sizeof(err)) == -1) {
+		log_warnx("--server: %s", err);
+		goto fail;
+	}
+	if (st->name != NULL) {
+		if (!names_valid(st->name)) {
+			log_warnx("--name: '%s' is not a node name (1-%d of "
+			    "a-z 0-9 - _ .)", st->name, NAME_MAX_LEN - 1);
+			goto fail;
+		}
+		memcpy(ac->name, st->name, strlen(st->name) + 1);
+	}
+	if (ac->name[0] == '\0') {
+		if (gethostname(host, sizeof(host)) == -1) {
+			log_warn("gethostname");
+			goto fail;
+		}
+		host[sizeof(host) - 1] = '\0';
+		if (!names_valid(host)) {
+			log_warnx("host name '%s' is not a node name; set "
+			    "[agent] name or --name", host);
+			goto fail;
+		}
+		/* names_valid() bounds it to NAME_MAX_LEN - 1. */
+		memcpy(ac->name, host, strlen(host) + 1);
+	}
+	if (ac->power_plugin[0] == '\0') {
+		log_warnx("%s: no [power] plugin configured", st->conf_path);
+		goto fail;
+	}
+	dir = ac->plugin_dir[0] != '\0' ? ac->plugin_dir : NULL;
+	if ((run->power = plugin_load(dir, "power", ac->power_plugin)) ==
+		NULL)
+		goto fail;
+	if (ac->cooling_plugin[0] != '\0' &&
+	    (run->cooling = plugin_load(dir, "cooling", ac->cooling_plugin)) ==
+		NULL)
+		goto fail;
+	if ((run->agent = agent_new(st->net, ac, run->power, run->cooling)) ==
+	    NULL)
+		goto fail;
+	conf_free(c);
+	return 0;
+fail:
+	conf_free(c);
+	run_close(run);
+	return -1;
+}
+
+/* The first tick's offset in the interval, from the node name, so that
+ * agents started together do not report together. */
+static int64_t
+run_stagger_ms(const struct agentd_run *run)
+{
+	return (int64_t)(agentconf_name_seed(run->conf.name) %
+	    (uint64_t)run->conf.interval_ms);
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct agentd_state *st = arg;
+
+	log_info("%s: stopping", strsignal(sig));
+	event_base_loopbreak(st->base);
+}
+
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct agentd_state *st = arg;
+	struct agentd_run fresh;
+
+	log_info("SIGHUP: rereading %s", st->conf_path);
+	if (run_open(st, &fresh) == -1) {
+		log_warnx("%s: keeping the running configuration",
+		    st->conf_path);
+		return;
+	}
+	if (agent_start(fresh.agent, run_stagger_ms(&fresh)) == -1) {
+		run_close(&fresh);
+		log_warnx("%s: keeping the running configuration",
+		    st->conf_path);
+		return;
+	}
+	run_close(&st->run);
+	st->run = fresh;
+	log_info("%s: new configuration running for %s", st->conf_path,
+	    st->run.conf.name);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"server", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct agentd_state *st = &agentd;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
+	int ch, debug = 0, check = 0, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "c:dhn", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			st->conf_path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'S':
+			st->server = optarg;
+			break;
+		case 'N':
+			st->name = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || st->conf_path == NULL)
+		usage();
+	log_init("pod-agentd", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((st->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		goto fail;
+	}
+	if ((st->net = net_new(st->base)) == NULL)
+		goto fail;
+	if (run_open(st, &st->run) == -1)
+		goto fail;
+	if (check) {
+		fprintf(stderr, "configuration OK\n");
+		rc = 0;
+		goto fail;
+	}
+	if ((sigint = evsignal_new(st->base, SIGINT, on_stop, st)) == NULL ||
+	    (sigterm = evsignal_new(st->base, SIGTERM, on_stop, st)) == NULL ||
+	    (sighup = evsignal_new(st->base, SIGHUP, on_reload, st)) == NULL ||
+	    evsignal_add(sigint, NULL) == -1 ||
+	    evsignal_add(sigterm, NULL) == -1 ||
+	    evsignal_add(sighup, NULL) == -1) {
+		log_warnx("cannot watch signals");
+		goto fail;
+	}
+	if (agent_start(st->run.agent, run_stagger_ms(&st->run)) == -1)
+		goto fail;
+	log_info("%s: sampling every %lld ms, reporting to %s",
+	    st->run.conf.name, (long long)st->run.conf.interval_ms,
+	    st->run.conf.server);
+	if (event_base_dispatch(st->base) == -1) {
+		log_warnx("event loop failed");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	if (sighup != NULL)
+		event_free(sighup);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	run_close(&st->run);
+	net_free(st->net);
+	if (st->base != NULL)
+		event_base_free(st->base);
+	libevent_global_shutdown();
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * Command-line arguments: a small parser driven by a table of options, so
+ * that every podctl command declares what it accepts in one place and the
+ * parsing itself can be tested without a server.
+ *
+ * Long options are written "--name VALUE" or "--name=VALUE", short ones
+ * "-x VALUE" or "-xVALUE"; "--" ends the options. Options may follow the
+ * positional arguments ("node drain NAME --reason TEXT") unless the caller
+ * asks to stop at the first positional, as the global options do so that
+ * the command's own options are left for the command.
+ */
+#ifndef POD_ARGS_H
+#define POD_ARGS_H
+
+#include <stddef.h>
+
+#define ARGS_MAX_OPTS 16 /* options in one table */
+#define ARGS_MAX_POS  64 /* positional arguments kept when intermixed */
+
+#define ARGS_STOP_AT_POSITIONAL 0x01 /* the rest of argv is positional */
+
+struct args_opt {
+	const char *name; /* long name, without the leading "--" */
+	char letter;      /* short name, or 0 for none */
+	int has_value;    /* 1 takes a value, 0 is a flag */
+};
+
+struct args {
+	const struct args_opt *opts; /* borrowed from the caller */
+	size_t nopts;
+	const char *val[ARGS_MAX_OPTS]; /* value per option; "" for a flag
+	                                 * given; NULL when absent */
+	char **pos;                     /* positional arguments */
+	int npos;
+	char *posbuf[ARGS_MAX_POS]; /* pos points here when intermixed */
+};
+
+/*
+ * Parses argv[0..argc-1] (no program name) against opts. Returns 0, or -1
+ * with one line in err ("unknown option '--x'"). A later occurrence of an
+ * option replaces an earlier one. Values and positionals point into argv.
+ */
+int args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
+               int flags, struct args *out, char *err, size_t errlen);
+
+/* The value of option `name`, "" for a flag, or NULL when it was not given
+ * or is not in the table. Borrowed from argv. */
+const char *args_get(const struct args *a, const char *name);
+
+#endif

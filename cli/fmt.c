@@ -1,0 +1,205 @@
+/*
+ * Formatting of REST values: see fmt.h. Times are parsed by hand instead of
+ * strptime() so that exactly the one form the API emits is accepted and
+ * anything else shows as unknown rather than as a wrong age.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fmt.h"
+
+const char *
+fmt_num(char *buf, size_t size, json_t *obj, const char *key, double scale,
+        int decimals)
+{
+	json_t *v = json_object_get(obj, key);
+	double d;
+
+	if (v == NULL || !json_is_number(v)) {
+		snprintf(buf, size, "%s", FMT_UNKNOWN);
+		return buf;
+	}
+	d = json_number_value(v) * scale;
+	if (!isfinite(d)) {
+		snprintf(buf, size, "%s", FMT_UNKNOWN);
+		return buf;
+	}
+	/* Avoid "-0.0" for a tiny negative reading. */
+	if (fabs(d) < 0.5 * pow(10, -decimals))
+		d = 0;
+	snprintf(buf, size, "%.*f", decimals, d);
+	return buf;
+}
+
+const char *
+fmt_ratio(char *buf, size_t size, json_t *obj, const char *a, const char *b,
+          double scale, int decimals)
+{
+	char sa[32], sb[32];
+
+	fmt_num(sa, sizeof(sa), obj, a, scale, decimals);
+	fmt_num(sb, sizeof(sb), obj, b, scale, decimals);
+	snprintf(buf, size, "%s/%s", sa, sb);
+	return buf;
+}
+
+const char *
+fmt_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || !json_is_string(v))
+		return FMT_UNKNOWN;
+	return json_string_value(v);
+}
+
+const char *
+fmt_bool(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || !json_is_boolean(v))
+		return FMT_UNKNOWN;
+	return json_is_true(v) ? "yes" : "no";
+}
+
+const char *
+fmt_age(char *buf, size_t size, int64_t age_s)
+{
+	int64_t s = age_s < 0 ? 0 : age_s;
+
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
+		         (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
+		         (long long)(s % 86400 / 3600));
+	return buf;
+}
+
+/* Reads exactly n digits at *p into *out and advances *p. */
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+expect(const char **p, char c)
+{
+	if (**p != c)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+int
+fmt_parse_time(const char *s, int64_t *ms)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30,
+	                            31, 31, 30, 31, 30, 31};
+	struct tm tm;
+	const char *p = s;
+	int year, mon, day, hour, min, sec, frac_ms = 0, scale = 100, d;
+	time_t t;
+
+	if (digits(&p, 4, &year) == -1 || expect(&p, '-') == -1 ||
+	    digits(&p, 2, &mon) == -1 || expect(&p, '-') == -1 ||
+	    digits(&p, 2, &day) == -1 || expect(&p, 'T') == -1 ||
+	    digits(&p, 2, &hour) == -1 || expect(&p, ':') == -1 ||
+	    digits(&p, 2, &min) == -1 || expect(&p, ':') == -1 ||
+	    digits(&p, 2, &sec) == -1)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		/* Milliseconds from the first three digits; finer ignored. */
+		for (; *p >= '0' && *p <= '9'; p++) {
+			frac_ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (expect(&p, 'Z') == -1 || *p != '\0')
+		return -1;
+	if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] ||
+	    hour > 23 || min > 59 || sec > 60)
+		return -1;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	/* timegm() normalises 29 February of a common year to 1 March. */
+	d = tm.tm_mday;
+	if (t == (time_t)-1 || d != day)
+		return -1;
+	*ms = (int64_t)t * 1000 + frac_ms;
+	return 0;
+}
+
+const char *
+fmt_ago(char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
+{
+	json_t *v = json_object_get(obj, key);
+	int64_t ms;
+
+	if (v == NULL || !json_is_string(v) ||
+	    fmt_parse_time(json_string_value(v), &ms) == -1) {
+		snprintf(buf, size, "%s", FMT_UNKNOWN);
+		return buf;
+	}
+	return fmt_age(buf, size, (now_ms - ms) / 1000);
+}
+
+const char *
+fmt_field(char *buf, size_t size, json_t *obj, const struct fmt_field *f,
+          int64_t now_ms)
+{
+	double scale = f->scale != 0 ? f->scale : 1;
+
+	switch (f->kind) {
+	case FMT_STR:
+		return fmt_str(obj, f->key);
+	case FMT_NUM:
+		return fmt_num(buf, size, obj, f->key, scale, f->decimals);
+	case FMT_RATIO:
+		return fmt_ratio(buf, size, obj, f->key, f->key2, scale,
+		                 f->decimals);
+	case FMT_AGE:
+		return fmt_ago(buf, size, obj, f->key, now_ms);
+	case FMT_BOOL:
+		return fmt_bool(obj, f->key);
+	}
+	return FMT_UNKNOWN;
+}
+
+size_t
+fmt_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}

@@ -1,0 +1,95 @@
+/*
+ * Formatting of REST values for people: numbers that may be null (unknown,
+ * shown as "-"), unit conversions (W to kW, MiB to GiB), and the age of a
+ * timestamp ("42s", "5m12s", "3h05m"). Pure functions over Jansson values
+ * and plain numbers, so that each rule is tested once and every command
+ * shows an unknown value the same way.
+ */
+#ifndef POD_FMT_H
+#define POD_FMT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FMT_UNKNOWN "-" /* what a null or missing value prints as */
+
+/*
+ * Writes obj[key] × scale with `decimals` places into buf, or "-" when the
+ * member is missing, null or not a number. Returns buf.
+ */
+const char *fmt_num(char *buf, size_t size, json_t *obj, const char *key,
+                    double scale, int decimals);
+
+/* Writes "a/b" from two number members as fmt_num() would each; "-" for an
+ * unknown side ("12/-"). Returns buf. */
+const char *fmt_ratio(char *buf, size_t size, json_t *obj, const char *a,
+                      const char *b, double scale, int decimals);
+
+/* Borrowed string obj[key], or "-" when missing, null or not a string. */
+const char *fmt_str(json_t *obj, const char *key);
+
+/* "yes", "no", or "-" for obj[key]. */
+const char *fmt_bool(json_t *obj, const char *key);
+
+/* Writes an age of age_s seconds as "42s", "5m12s", "3h05m" or "2d04h";
+ * negative ages (a clock ahead of ours) print as "0s". Returns buf. */
+const char *fmt_age(char *buf, size_t size, int64_t age_s);
+
+/* Parses an ISO-8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" into ms since the
+ * epoch. Returns 0, or -1 when s is not such a time. */
+int fmt_parse_time(const char *s, int64_t *ms);
+
+/* Writes the age of the time in obj[key] at now_ms ("42s"), or "-" when it
+ * is missing, null or unparsable. Returns buf. */
+const char *fmt_ago(char *buf, size_t size, json_t *obj, const char *key,
+                    int64_t now_ms);
+
+/* How one member of a JSON object is shown: the columns of a table. */
+enum fmt_kind {
+	FMT_STR,   /* string key */
+	FMT_NUM,   /* number key × scale with `decimals` places */
+	FMT_RATIO, /* "key/key2", both × scale with `decimals` places */
+	FMT_AGE,   /* age of the time in key, "5m12s" */
+	FMT_BOOL,  /* "yes" or "no" */
+};
+
+struct fmt_field {
+	enum fmt_kind kind;
+	const char *key;  /* member of the object */
+	const char *key2; /* FMT_RATIO: the member after the "/" */
+	double scale;     /* FMT_NUM, FMT_RATIO: 1e-3 for W to kW; 0 means 1 */
+	int decimals;     /* FMT_NUM, FMT_RATIO: places after the point */
+};
+
+/* Initialisers of struct fmt_field, complete so that tables stay short. */
+#define FMT_FIELD_STR(k)                                                       \
+	{                                                                      \
+		FMT_STR, (k), NULL, 1, 0                                       \
+	}
+#define FMT_FIELD_NUM(k, sc, dp)                                               \
+	{                                                                      \
+		FMT_NUM, (k), NULL, (sc), (dp)                                 \
+	}
+#define FMT_FIELD_RATIO(a, b, sc, dp)                                          \
+	{                                                                      \
+		FMT_RATIO, (a), (b), (sc), (dp)                                \
+	}
+#define FMT_FIELD_AGE(k)                                                       \
+	{                                                                      \
+		FMT_AGE, (k), NULL, 1, 0                                       \
+	}
+#define FMT_FIELD_BOOL(k)                                                      \
+	{                                                                      \
+		FMT_BOOL, (k), NULL, 1, 0                                      \
+	}
+
+/* Writes obj as f says into buf, "-" for what is unknown; now_ms is the
+ * wall clock for FMT_AGE. Returns buf or a borrowed string of obj. */
+const char *fmt_field(char *buf, size_t size, json_t *obj,
+                      const struct fmt_field *f, int64_t now_ms);
+
+/* Number of characters (UTF-8 code points) in s. */
+size_t fmt_width(const char *s);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * podctl: the operator's command-line client of pod-controllerd's REST API.
+ *
+ * The driver parses the global options, picks the command from one static
+ * table (noun, optional verb) and hands the command its own parsed options.
+ * usage() and per-command help are generated from the same table, so a new
+ * command is one row and one function. Every failure ends in one line on
+ * stderr and a distinct exit status (see enum podctl_exit).
+ */
+#include <sys/ioctl.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "log.h"
+#include "podctl.h"
+#include "rest.h"
+#include "table.h"
+#include "timeutil.h"
+
+#define DEFAULT_SERVER  "http://127.0.0.1:8470"
+#define DEFAULT_COLUMNS 100 /* table width when nothing says otherwise */
+#define MAX_COLUMNS     10000
+#define LABEL_W         17 /* labels of detail views, with their colon */
+
+struct cmd {
+	const char *noun;
+	const char *verb;
+	const char *synopsis;
+	int min_args;
+	int max_args;
+	const struct args_opt *opts;
+	size_t nopts;
+	int (*run)(struct podctl *, const struct args *);
+	const char *help;
+};
+
+static int cmd_help(struct podctl *, const struct args *);
+
+static const struct args_opt global_opts[] = {
+    {"server", 0, 1},   /* URL of the controller */
+    {"token", 0, 1},    /* bearer token */
+    {"output", 'o', 1}, /* table or json */
+    {"help", 'h', 0},   /* usage on stdout */
+    {"version", 0, 0},  /* version on stdout */
+};
+
+static const struct args_opt nodes_opts[] = {
+    {"pod", 0, 1},
+    {"state", 0, 1},
+};
+
+static const struct args_opt drain_opts[] = {
+    {"reason", 0, 1},
+};
+
+#define OPTS(o) o, sizeof(o) / sizeof(o[0])
+#define NOOPTS  NULL, 0
+
+/*
+ * The commands, in the order usage() lists them. Columns:
+ *   noun, verb  the words that name the command; verb NULL when the noun
+ *               alone is the command. Rows sharing a noun are its verbs.
+ *   synopsis    the arguments and options as usage() shows them
+ *   min, max    how many positional arguments follow the words
+ *   opts        the command's options (args.h), or NOOPTS
+ *   run         the function doing it; returns an enum podctl_exit
+ *   help        one line for usage()
+ */
+static const struct cmd cmds[] = {
+    {"status", NULL, "", 0, 0, NOOPTS, cmd_status,
+     "nodes, power, cooling and alarms at a glance"},
+    {"pods", NULL, "", 0, 0, NOOPTS, cmd_pods,
+     "list the pods with their power and coolant"},
+    {"nodes", NULL, "[--pod POD] [--state STATE]", 0, 0, OPTS(nodes_opts),
+     cmd_nodes, "list the nodes"},
+    {"node", "show", "NAME", 1, 1, NOOPTS, cmd_node_show,
+     "one node and its accelerators"},
+    {"node", "drain", "NAME --reason TEXT", 1, 1, OPTS(drain_opts),
+     cmd_node_drain, "stop placing jobs on a node"},
+    {"node", "resume", "NAME", 1, 1, NOOPTS, cmd_node_resume,
+     "return a drained node to service"},
+    {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+vmessage(const char *fmt, va_list ap, const char *suffix)
+{
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "podctl: %s%s\n", line, suffix);
+}
+
+void
+podctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap, "");
+	va_end(ap);
+}
+
+int
+podctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap, "; see 'podctl help'");
+	va_end(ap);
+	return PODCTL_EUSAGE;
+}
+
+int
+podctl_bad_reply(const char *what)
+{
+	podctl_error("unexpected reply from the server: %s", what);
+	return PODCTL_EAPI;
+}
+
+int
+podctl_call(struct podctl *pc, const char *method, const char *path,
+            json_t *body, json_t **out)
+{
+	struct rest_reply reply;
+	enum rest_result res;
+	char err[1024];
+	int rc = PODCTL_OK;
+
+	*out = NULL;
+	res = rest_call(pc->rest, method, path, body, &reply, err, sizeof(err));
+	switch (res) {
+	case REST_OK:
+		break;
+	case REST_UNREACHABLE:
+		podctl_error("%s", err);
+		rc = PODCTL_EUNREACHABLE;
+		goto fail;
+	case REST_API_ERROR:
+		podctl_error("%s", err);
+		rc = PODCTL_EAPI;
+		goto fail;
+	}
+	if (pc->output == OUTPUT_JSON) {
+		fwrite(reply.body, 1, reply.len, stdout);
+		if (reply.len == 0 || reply.body[reply.len - 1] != '\n')
+			fputc('\n', stdout);
+	} else
+		*out = json_incref(reply.json);
+
+fail:
+	rest_reply_free(&reply);
+	return rc;
+}
+
+void
+podctl_line(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	int pad = LABEL_W - (int)strlen(label) - 1;
+
+	printf("%s:%*s", label, pad > 1 ? pad : 1, "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+int
+podctl_print_table(struct podctl *pc, const struct table_col *cols, int ncols,
+                   json_t *rows)
+{
+	struct table *t;
+	json_t *row;
+	size_t i;
+	int rc = PODCTL_EAPI;
+
+	if ((t = table_new(cols, ncols)) == NULL)
+		return PODCTL_EAPI;
+	for (i = 0; i < json_array_size(rows); i++) {
+		row = json_array_get(rows, i);
+		if (!json_is_object(row)) {
+			rc = podctl_bad_reply("a row is not an object");
+			goto fail;
+		}
+		if (table_add_row(t, row, pc->now_ms) == -1)
+			goto fail;
+	}
+	table_print(stdout, t, pc->columns);
+	rc = PODCTL_OK;
+
+fail:
+	table_free(t);
+	return rc;
+}
+
+static void
+usage(FILE *f)
+{
+	char words[128];
+	size_t i;
+
+	fprintf(f, "usage: podctl [--server URL] [--token TOKEN] "
+	           "[-o table|json] COMMAND [ARGS]\n"
+	           "       podctl --version\n\ncommands:\n");
+	for (i = 0; i < NCMDS; i++) {
+		snprintf(words, sizeof(words), "%s%s%s%s%s", cmds[i].noun,
+		         cmds[i].verb != NULL ? " " : "",
+		         cmds[i].verb != NULL ? cmds[i].verb : "",
+		         cmds[i].synopsis[0] != '\0' ? " " : "",
+		         cmds[i].synopsis);
+		fprintf(f, "  %-34s %s\n", words, cmds[i].help);
+	}
+	fprintf(f, "\nenvironment: POD_SERVER (default " DEFAULT_SERVER
+	           "), POD_TOKEN\n"
+	           "exit status: 0 done, 1 refused by the server, 2 usage, "
+	           "3 server unreachable\n");
+}
+
+static int
+cmd_help(struct podctl *pc, const struct args *a)
+{
+	usage(stdout);
+	return PODCTL_OK;
+}
+
+/* "node show" for messages. */
+static const char *
+cmd_name(const struct cmd *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", c->noun, c->verb != NULL ? " " : "",
+	         c->verb != NULL ? c->verb : "");
+	return buf;
+}
+
+/*
+ * Finds the command named by the first words of argv. Returns it with
+ * *used set to the number of words, or NULL after saying why.
+ */
+static const struct cmd *
+find_cmd(int argc, char **argv, int *used)
+{
+	char verbs[256];
+	size_t i, len = 0;
+	int noun_known = 0;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].noun, argv[0]) != 0)
+			continue;
+		noun_known = 1;
+		if (cmds[i].verb == NULL) {
+			*used = 1;
+			return &cmds[i];
+		}
+		if (argc > 1 && strcmp(cmds[i].verb, argv[1]) == 0) {
+			*used = 2;
+			return &cmds[i];
+		}
+		len += snprintf(verbs + len, sizeof(verbs) - len, "%s%s",
+		                len > 0 ? ", " : "", cmds[i].verb);
+		if (len >= sizeof(verbs))
+			len = sizeof(verbs) - 1;
+	}
+	if (!noun_known)
+		podctl_usage_error("unknown command '%s'", argv[0]);
+	else if (argc < 2)
+		podctl_usage_error("'%s' needs one of: %s", argv[0], verbs);
+	else
+		podctl_usage_error("unknown command '%s %s' (one of: %s)",
+		                   argv[0], argv[1], verbs);
+	return NULL;
+}
+
+/* 1 when argv holds -h or --help before any "--". */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+static int
+run_cmd(struct podctl *pc, int argc, char **argv)
+{
+	const struct cmd *c;
+	struct args a;
+	char err[256], name[64];
+	int used;
+
+	if ((c = find_cmd(argc, argv, &used)) == NULL)
+		return PODCTL_EUSAGE;
+	cmd_name(c, name, sizeof(name));
+	if (wants_help(argc - used, argv + used)) {
+		printf("usage: podctl %s%s%s\n  %s\n", name,
+		       c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
+		return PODCTL_OK;
+	}
+	if (args_parse(argc - used, argv + used, c->opts, c->nopts, 0, &a, err,
+	               sizeof(err)) == -1)
+		return podctl_usage_error("%s: %s", name, err);
+	if (a.npos < c->min_args)
+		return podctl_usage_error("%s: missing argument (usage: "
+		                          "podctl %s %s)",
+		                          name, name, c->synopsis);
+	if (a.npos > c->max_args)
+		return podctl_usage_error("%s: unexpected argument '%s'", name,
+		                          a.pos[c->max_args]);
+	return c->run(pc, &a);
+}
+
+/* Width for tables: the terminal's, else $COLUMNS, else DEFAULT_COLUMNS. */
+static int
+term_columns(void)
+{
+	struct winsize ws;
+	const char *s;
+	char *end;
+	long v;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if ((s = getenv("COLUMNS")) != NULL && *s != '\0') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v <= MAX_COLUMNS)
+			return (int)v;
+	}
+	return DEFAULT_COLUMNS;
+}
+
+/* 1 when s is usable in an HTTP header: printable ASCII, no spaces. */
+static int
+token_valid(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~')
+			return 0;
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct podctl pc = {0};
+	struct args g;
+	const char *server, *token, *output;
+	char err[256];
+	int rc = PODCTL_EUSAGE;
+
+	log_init("podctl", LOG_LVL_WARN);
+	if (args_parse(argc - 1, argv + 1, global_opts,
+	               sizeof(global_opts) / sizeof(global_opts[0]),
+	               ARGS_STOP_AT_POSITIONAL, &g, err, sizeof(err)) == -1)
+		return podctl_usage_error("%s", err);
+	if (args_get(&g, "version") != NULL) {
+		printf("podctl %s\n", POD_VERSION);
+		return PODCTL_OK;
+	}
+	if (args_get(&g, "help") != NULL) {
+		usage(stdout);
+		return PODCTL_OK;
+	}
+	if (g.npos == 0)
+		return podctl_usage_error("no command given");
+
+	if ((server = args_get(&g, "server")) == NULL &&
+	    ((server = getenv("POD_SERVER")) == NULL || *server == '\0'))
+		server = DEFAULT_SERVER;
+	if (*server == '\0')
+		return podctl_usage_error("--server needs a URL");
+	if ((token = args_get(&g, "token")) == NULL &&
+	    (token = getenv("POD_TOKEN")) != NULL && *token == '\0')
+		token = NULL;
+	if (token != NULL && (*token == '\0' || !token_valid(token)))
+		return podctl_usage_error("the token must be printable ASCII "
+		                          "without spaces");
+	if ((output = args_get(&g, "output")) == NULL ||
+	    strcmp(output, "table") == 0)
+		pc.output = OUTPUT_TABLE;
+	else if (strcmp(output, "json") == 0)
+		pc.output = OUTPUT_JSON;
+	else
+		return podctl_usage_error("unknown output '%s' (table or json)",
+		                          output);
+	pc.columns = term_columns();
+	pc.now_ms = time_wall_ms();
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		podctl_error("cannot initialise libcurl");
+		return PODCTL_EAPI;
+	}
+	if ((pc.rest = rest_new(server, token)) == NULL) {
+		rc = PODCTL_EAPI;
+		goto fail;
+	}
+	rc = run_cmd(&pc, g.npos, g.pos);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		podctl_error("standard output: %s", strerror(errno));
+		if (rc == PODCTL_OK)
+			rc = PODCTL_EAPI;
+	}
+
+fail:
+	rest_free(pc.rest);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * podctl: what the command modules share with the driver in podctl.c. A
+ * command is a function from its parsed arguments to an exit status; it
+ * fetches through podctl_call(), which prints the reply verbatim under
+ * "-o json" and reports every failure in one line, so that a command only
+ * renders the happy path.
+ */
+#ifndef POD_PODCTL_H
+#define POD_PODCTL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "args.h"
+
+/* Exit statuses: a contract with scripts, documented in podctl(1). */
+enum podctl_exit {
+	PODCTL_OK = 0,          /* done */
+	PODCTL_EAPI = 1,        /* the server refused or answered nonsense */
+	PODCTL_EUSAGE = 2,      /* bad command line */
+	PODCTL_EUNREACHABLE = 3 /* no answer from the server */
+};
+
+enum podctl_output { OUTPUT_TABLE, OUTPUT_JSON };
+
+struct rest;
+
+struct podctl {
+	struct rest *rest;
+	enum podctl_output output;
+	int columns;    /* width available for tables, characters */
+	int64_t now_ms; /* wall clock at start, ms since the epoch */
+};
+
+/*
+ * Sends a request (path under the server, e.g. "/api/v1/pods", already
+ * URL-encoded). On success returns PODCTL_OK and either prints the body as
+ * received (-o json; *out is then NULL) or sets *out to the parsed body, a
+ * new reference the caller drops with json_decref(). On failure prints one
+ * line on stderr and returns PODCTL_EAPI or PODCTL_EUNREACHABLE.
+ */
+int podctl_call(struct podctl *pc, const char *method, const char *path,
+                json_t *body, json_t **out);
+
+/* Prints "podctl: <message>" on stderr. */
+void podctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As podctl_error() with a pointer to "podctl help"; returns PODCTL_EUSAGE. */
+int podctl_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* Reports a reply that lacks what the command needs; returns PODCTL_EAPI. */
+int podctl_bad_reply(const char *what);
+
+/* Prints "Label:   value" with values aligned, for detail views. */
+void podctl_line(const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+struct table_col;
+
+/* Prints one row per object of `rows` in the given columns, fitted to the
+ * terminal. Returns PODCTL_OK, or PODCTL_EAPI (reported) when a row is not
+ * an object or memory runs out. */
+int podctl_print_table(struct podctl *pc, const struct table_col *cols,
+                       int ncols, json_t *rows);
+
+/* Commands: each returns an enum podctl_exit. */
+int cmd_status(struct podctl *pc, const struct args *a); /* cmd_fleet.c */
+int cmd_pods(struct podctl *pc, const struct args *a);
+int cmd_nodes(struct podctl *pc, const struct args *a); /* cmd_node.c */
+int cmd_node_show(struct podctl *pc, const struct args *a);
+int cmd_node_drain(struct podctl *pc, const struct args *a);
+int cmd_node_resume(struct podctl *pc, const struct args *a);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * The REST client: see rest.h. One easy handle keeps its connection alive
+ * between the requests of one run. Replies are gathered into a buffer with
+ * a cap (REST_MAX_REPLY_BYTES), since a hostile or broken server could
+ * otherwise make podctl eat all memory.
+ *
+ * "Unreachable" covers every case where no complete HTTP answer came back:
+ * refused, unresolvable, timed out, reset. For a refused connection the
+ * operating system's reason (strerror of the socket errno) reads better
+ * than curl's own wording, so that is what err gets.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rest.h"
+
+struct rest {
+	CURL *curl;
+	char *base;                  /* without a trailing "/" */
+	struct curl_slist *hdr_get;  /* Accept, Authorization */
+	struct curl_slist *hdr_body; /* the same and Content-Type */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct sink {
+	char *p;
+	size_t len;
+	size_t cap;
+	int toobig; /* the reply passed REST_MAX_REPLY_BYTES */
+};
+
+static size_t
+on_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb, ncap;
+	char *np;
+
+	if (n > REST_MAX_REPLY_BYTES - s->len) {
+		s->toobig = 1;
+		return 0;
+	}
+	if (s->len + n + 1 > s->cap) {
+		ncap = s->cap == 0 ? 16384 : s->cap;
+		while (ncap < s->len + n + 1)
+			ncap *= 2;
+		if ((np = realloc(s->p, ncap)) == NULL)
+			return 0;
+		s->p = np;
+		s->cap = ncap;
+	}
+	memcpy(s->p + s->len, data, n);
+	s->len += n;
+	s->p[s->len] = '\0';
+	return n;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *list, const char *h)
+{
+	struct curl_slist *n;
+
+	if ((n = curl_slist_append(list, h)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		curl_slist_free_all(list);
+	}
+	return n;
+}
+
+struct rest *
+rest_new(const char *base_url, const char *token)
+{
+	struct rest *r;
+	char *auth = NULL;
+	size_t len;
+	int scheme;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	/* "host:port" alone means plain HTTP, as curl would guess. */
+	scheme = strstr(base_url, "://") != NULL;
+	len = strlen(base_url) + (scheme ? 0 : strlen("http://"));
+	if ((r->base = malloc(len + 1)) == NULL) {
+		log_warn("%s", __func__);
+		goto fail;
+	}
+	snprintf(r->base, len + 1, "%s%s", scheme ? "" : "http://", base_url);
+	while (len > 0 && r->base[len - 1] == '/')
+		r->base[--len] = '\0';
+
+	if ((r->hdr_get = add_header(NULL, "Accept: application/json")) == NULL)
+		goto fail;
+	if (token != NULL) {
+		len = strlen("Authorization: Bearer ") + strlen(token) + 1;
+		if ((auth = malloc(len)) == NULL) {
+			log_warn("%s", __func__);
+			goto fail;
+		}
+		snprintf(auth, len, "Authorization: Bearer %s", token);
+		if ((r->hdr_get = add_header(r->hdr_get, auth)) == NULL)
+			goto fail;
+		if ((r->hdr_body = add_header(NULL, auth)) == NULL)
+			goto fail;
+	}
+	if ((r->hdr_body =
+	         add_header(r->hdr_body, "Accept: application/json")) == NULL)
+		goto fail;
+	if ((r->hdr_body = add_header(
+	         r->hdr_body, "Content-Type: application/json")) == NULL)
+		goto fail;
+
+	if ((r->curl = curl_easy_init()) == NULL) {
+		log_warnx("%s: curl_easy_init failed", __func__);
+		goto fail;
+	}
+	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	                 (long)REST_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS,
+	                 (long)REST_TOTAL_TIMEOUT_MS);
+	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "podctl/" POD_VERSION);
+	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
+	                 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	free(auth);
+	return r;
+
+fail:
+	free(auth);
+	rest_free(r);
+	return NULL;
+}
+
+void
+rest_free(struct rest *r)
+{
+	if (r == NULL)
+		return;
+	if (r->curl != NULL)
+		curl_easy_cleanup(r->curl);
+	curl_slist_free_all(r->hdr_get);
+	curl_slist_free_all(r->hdr_body);
+	free(r->base);
+	free(r);
+}
+
+const char *
+rest_base(const struct rest *r)
+{
+	return r->base;
+}
+
+/* Words why no answer came, for "cannot reach URL: why". */
+static void
+transport_error(struct rest *r, CURLcode rc, char *err, size_t errlen)
+{
+	curl_off_t connect_us = 0;
+	long oserr = 0;
+
+	curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(r->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+	if (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)
+		snprintf(err, errlen,
+		         "cannot reach %s: no connection within "
+		         "%d s",
+		         r->base, REST_CONNECT_TIMEOUT_MS / 1000);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		snprintf(err, errlen, "cannot reach %s: no answer within %d s",
+		         r->base, REST_TOTAL_TIMEOUT_MS / 1000);
+	else if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
+		snprintf(err, errlen, "cannot reach %s: %s", r->base,
+		         strerror((int)oserr));
+	else
+		snprintf(err, errlen, "cannot reach %s: %s", r->base,
+		         r->errbuf[0] != '\0' ? r->errbuf
+		                              : curl_easy_strerror(rc));
+}
+
+/* Words an HTTP error reply: the server's error.message when it sent one. */
+static void
+api_error(struct rest *r, const char *path, struct rest_reply *reply, char *err,
+          size_t errlen)
+{
+	json_t *e, *m;
+
+	e = json_object_get(reply->json, "error");
+	m = json_object_get(e, "message");
+	if (json_is_string(m) && json_string_length(m) > 0)
+		snprintf(err, errlen, "%s", json_string_value(m));
+	else
+		snprintf(err, errlen, "%s%s: server answered HTTP %ld", r->base,
+		         path, reply->http_status);
+}
+
+enum rest_result
+rest_call(struct rest *r, const char *method, const char *path, json_t *body,
+          struct rest_reply *reply, char *err, size_t errlen)
+{
+	struct sink sink = {0};
+	json_error_t jerr;
+	enum rest_result res = REST_API_ERROR;
+	char *url = NULL, *text = NULL;
+	size_t len;
+	CURLcode rc;
+
+	memset(reply, 0, sizeof(*reply));
+	len = strlen(r->base) + strlen(path) + 1;
+	if ((url = malloc(len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	snprintf(url, len, "%s%s", r->base, path);
+
+	curl_easy_setopt(r->curl, CURLOPT_URL, url);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &sink);
+	if (body != NULL || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0) {
+		text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+		if (body != NULL && text == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE,
+		                 text != NULL ? (long)strlen(text) : 0L);
+		curl_easy_setopt(r->curl, CURLOPT_COPYPOSTFIELDS,
+		                 text != NULL ? text : "");
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdr_body);
+	} else {
+		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdr_get);
+	}
+	curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST,
+	                 strcmp(method, "GET") == 0 ? NULL : method);
+
+	r->errbuf[0] = '\0';
+	rc = curl_easy_perform(r->curl);
+	reply->body = sink.p;
+	reply->len = sink.len;
+	sink.p = NULL;
+	if (rc == CURLE_WRITE_ERROR && sink.toobig) {
+		snprintf(err, errlen, "%s: reply larger than %d MiB", r->base,
+		         REST_MAX_REPLY_BYTES / (1024 * 1024));
+		goto fail;
+	}
+	if (rc != CURLE_OK) {
+		transport_error(r, rc, err, errlen);
+		res = REST_UNREACHABLE;
+		goto fail;
+	}
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &reply->http_status);
+	if (reply->body != NULL)
+		reply->json = json_loadb(reply->body, reply->len, 0, &jerr);
+	if (reply->http_status < 200 || reply->http_status > 299) {
+		api_error(r, path, reply, err, errlen);
+		goto fail;
+	}
+	if (reply->json == NULL) {
+		snprintf(err, errlen, "%s%s: reply is not JSON%s%s", r->base,
+		         path, reply->body != NULL ? ": " : "",
+		         reply->body != NULL ? jerr.text : "");
+		goto fail;
+	}
+	res = REST_OK;
+
+fail:
+	free(sink.p);
+	free(text);
+	free(url);
+	return res;
+}
+
+void
+rest_reply_free(struct rest_reply *reply)
+{
+	json_decref(reply->json);
+	free(reply->body);
+	memset(reply, 0, sizeof(*reply));
+}
+
+char *
+rest_escape(struct rest *r, const char *s)
+{
+	char *e, *copy;
+
+	if ((e = curl_easy_escape(r->curl, s, 0)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		return NULL;
+	}
+	if ((copy = strdup(e)) == NULL)
+		log_warn("%s", __func__);
+	curl_free(e);
+	return copy;
+}

@@ -1,0 +1,822 @@
+/*
+ * The REST API. Every request goes through api_dispatch(): the path is split
+ * into segments and matched against the route table, where "*" captures a
+ * name; then the authentication hook runs; then the handler. Handlers read
+ * the fleet (memory) and write decisions through the store before replying,
+ * so what a 2xx acknowledged survives a restart. Anything not under /api is
+ * a file of the dashboard.
+ */
+#include <sys/socket.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "api.h"
+#include "config.h"
+#include "ctl.h"
+#include "fleet.h"
+#include "jsonx.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define MAX_SEGMENTS 8
+#define MAX_ARGS 2
+
+struct api_req {
+	struct evhttp_request *req;
+	struct ctl_state *st;
+	const char *args[MAX_ARGS]; /* names captured by "*" */
+	char who[64];		    /* the principal, for audit */
+	char segbuf[1024];	    /* storage for the path segments */
+};
+
+typedef void (*handler_fn)(struct api_req *r);
+
+static void h_health(struct api_req *);
+static void h_status(struct api_req *);
+static void h_pods(struct api_req *);
+static void h_pod(struct api_req *);
+static void h_nodes(struct api_req *);
+static void h_node(struct api_req *);
+static void h_drain(struct api_req *);
+static void h_resume(struct api_req *);
+static void h_report(struct api_req *);
+
+/*
+ * Routes. Columns: HTTP method; path under /api/v1 with "*" for a captured
+ * name; handler; whether an agent (rather than an operator) calls it.
+ */
+static const struct route {
+	enum evhttp_cmd_type method;
+	const char *path;
+	handler_fn fn;
+	int agent;
+} routes[] = {
+    {EVHTTP_REQ_GET, "/health", h_health, 0},
+    {EVHTTP_REQ_GET, "/status", h_status, 0},
+    {EVHTTP_REQ_GET, "/pods", h_pods, 0},
+    {EVHTTP_REQ_GET, "/pods/*", h_pod, 0},
+    {EVHTTP_REQ_GET, "/nodes", h_nodes, 0},
+    {EVHTTP_REQ_GET, "/nodes/*", h_node, 0},
+    {EVHTTP_REQ_POST, "/nodes/*/drain", h_drain, 0},
+    {EVHTTP_REQ_POST, "/nodes/*/resume", h_resume, 0},
+    {EVHTTP_REQ_POST, "/agents/*/report", h_report, 1},
+};
+
+/* ---- replies ---- */
+
+static void
+reply_json(struct evhttp_request *req, int code, json_t *j)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text;
+
+	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(j);
+	if (buf == NULL || text == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		free(text);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void reply_error(struct evhttp_request *req, int code,
+    const char *errcode, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *errcode,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_json(req, code,
+	    json_pack("{s:{s:s,s:s}}", "error", "code", errcode, "message",
+		msg));
+}
+
+/* Parses the request body as JSON; on failure replies 400 and returns
+ * NULL. New reference. */
+static json_t *
+read_body(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char err[256];
+	json_t *j;
+
+	if (len == 0) {
+		reply_error(req, 400, "bad_request",
+		    "request body: expected JSON, got nothing");
+		return NULL;
+	}
+	if (len > API_MAX_BODY) {
+		reply_error(req, 413, "payload_too_large",
+		    "request body: %zu bytes is over the %d byte limit", len,
+		    API_MAX_BODY);
+		return NULL;
+	}
+	j = jsonx_parse((const char *)evbuffer_pullup(in, -1), len, err,
+	    sizeof(err));
+	if (j == NULL)
+		reply_error(req, 400, "bad_request", "request body: %s", err);
+	return j;
+}
+
+/* Fills q from the query string and checks every key is in `allowed` (a
+ * NULL-terminated list). On failure replies 400 and returns -1; the caller
+ * clears q either way. */
+static int
+read_query(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *const *allowed)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(
+	    req));
+	struct evkeyval *kv;
+	int i, ok;
+
+	TAILQ_INIT(q);
+	if (query == NULL)
+		return 0;
+	if (evhttp_parse_query_str(query, q) == -1) {
+		reply_error(req, 400, "bad_request", "malformed query string");
+		return -1;
+	}
+	TAILQ_FOREACH(kv, q, next) {
+		for (ok = 0, i = 0; allowed[i] != NULL; i++)
+			ok |= strcmp(kv->key, allowed[i]) == 0;
+		if (!ok) {
+			reply_error(req, 400, "bad_request",
+			    "unknown query parameter '%s'", kv->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- JSON views of the fleet ---- */
+
+static json_t *
+summary_json(const struct fleet_summary *s, json_t *o)
+{
+	jsonx_set_real(o, "power_w", s->power_w, 1);
+	jsonx_set_real(o, "budget_w", s->budget_w, 1);
+	jsonx_set_real(o, "heat_w", s->heat_w, 1);
+	jsonx_set_real(o, "cooling_capacity_w", s->cooling_capacity_w, 1);
+	jsonx_set_real(o, "supply_c", s->supply_c, 2);
+	jsonx_set_real(o, "return_c", s->return_c, 2);
+	jsonx_set_real(o, "flow_lpm", s->flow_lpm, 2);
+	return o;
+}
+
+static json_t *
+by_state_json(const struct fleet_summary *s)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k < NODE_NSTATES; k++)
+		json_object_set_new(o, fleet_state_name(k),
+		    json_integer(s->by_state[k]));
+	return o;
+}
+
+static json_t *
+pod_json(const struct fleet *f, int p)
+{
+	struct fleet_summary s;
+	json_t *o = json_object();
+
+	fleet_summarize(f, p, &s);
+	json_object_set_new(o, "name", json_string(f->pods[p].conf.name));
+	json_object_set_new(o, "nodes_total", json_integer(s.nodes_total));
+	json_object_set_new(o, "nodes_up", json_integer(s.nodes_up));
+	json_object_set_new(o, "accelerators_total",
+	    json_integer(s.accels_total));
+	json_object_set_new(o, "accelerators_up", json_integer(s.accels_up));
+	summary_json(&s, o);
+	jsonx_set_real(o, "hottest_c", s.hottest_c, 1);
+	json_object_set_new(o, "groups", json_integer(f->pods[p].conf.groups));
+	json_object_set_new(o, "leaks", json_integer(s.leaks));
+	json_object_set_new(o, "nodes_by_state", by_state_json(&s));
+	return o;
+}
+
+static json_t *
+leak_json(int leak)
+{
+	return leak < 0 ? json_null() : json_boolean(leak);
+}
+
+static json_t *
+node_json(const struct fleet *f, const struct node *n, int detail)
+{
+	const char *reason = fleet_node_reason(n);
+	json_t *o = json_object(), *accels;
+	int i;
+
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "pod", json_string(f->pods[n->pod].conf.name));
+	json_object_set_new(o, "group", json_string(n->group));
+	json_object_set_new(o, "state",
+	    json_string(fleet_state_name(fleet_node_state(n))));
+	json_object_set_new(o, "reason",
+	    reason ? json_string(reason) : json_null());
+	json_object_set_new(o, "drained", json_boolean(n->drained));
+	jsonx_set_real(o, "power_w", n->power_w, 1);
+	json_object_set_new(o, "last_seen", jsonx_time(n->last_seen_ms));
+	json_object_set_new(o, "accelerators_total",
+	    json_integer(n->naccels > 0 ? n->naccels :
+					   f->pods[n->pod].conf.accels_per_node));
+	jsonx_set_real(o, "hottest_c", fleet_node_hottest_c(n), 1);
+	jsonx_set_real(o, "inlet_c", n->inlet_c, 2);
+	jsonx_set_real(o, "outlet_c", n->outlet_c, 2);
+	jsonx_set_real(o, "flow_lpm", n->flow_lpm, 2);
+	jsonx_set_real(o, "heat_w", fleet_node_heat_w(f, n), 1);
+	json_object_set_new(o, "leak", leak_json(n->leak));
+	if (!detail)
+		return o;
+	json_object_set_new(o, "drained_at",
+	    n->drained ? jsonx_time(n->drained_at_ms) : json_null());
+	json_object_set_new(o, "drained_by",
+	    n->drained && n->drained_by[0] ? json_string(n->drained_by) :
+					     json_null());
+	jsonx_set_real(o, "pressure_kpa", n->pressure_kpa, 1);
+	json_object_set_new(o, "sample_time", jsonx_time(n->sample_t_ms));
+	json_object_set_new(o, "agent_version",
+	    n->agent_version[0] ? json_string(n->agent_version) : json_null());
+	json_object_set_new(o, "boot_id",
+	    n->boot_id[0] ? json_string(n->boot_id) : json_null());
+	accels = json_array();
+	for (i = 0; i < n->naccels; i++) {
+		const struct accel *a = &n->accels[i];
+		json_t *ja = json_object();
+
+		json_object_set_new(ja, "index", json_integer(i));
+		json_object_set_new(ja, "model",
+		    a->model[0] ? json_string(a->model) : json_null());
+		jsonx_set_real(ja, "power_w", a->power_w, 1);
+		jsonx_set_real(ja, "temp_c", a->temp_c, 1);
+		jsonx_set_real(ja, "clock_mhz", a->clock_mhz, 0);
+		jsonx_set_real(ja, "clock_max_mhz", a->clock_max_mhz, 0);
+		jsonx_set_real(ja, "util_pct", a->util_pct, 1);
+		jsonx_set_real(ja, "mem_used_mib", a->mem_used_mib, 0);
+		jsonx_set_real(ja, "mem_total_mib", a->mem_total_mib, 0);
+		jsonx_set_real(ja, "energy_j", a->energy_j, 1);
+		jsonx_set_real(ja, "tdp_w", a->tdp_w, 1);
+		jsonx_set_real(ja, "temp_crit_c", a->temp_crit_c, 1);
+		json_array_append_new(accels, ja);
+	}
+	json_object_set_new(o, "accelerators", accels);
+	return o;
+}
+
+/* ---- handlers ---- */
+
+static void
+h_health(struct api_req *r)
+{
+	struct fleet_summary s;
+
+	fleet_summarize(r->st->fleet, -1, &s);
+	reply_json(r->req, 200,
+	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i}", "status", "ok", "version",
+		POD_VERSION, "uptime_s",
+		(json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
+		"schema_version", store_schema_version(r->st->store),
+		"nodes_total", s.nodes_total, "nodes_up", s.nodes_up));
+}
+
+static void
+h_status(struct api_req *r)
+{
+	const struct fleet *f = r->st->fleet;
+	struct fleet_summary s;
+	json_t *o = json_object(), *hot = json_null();
+
+	fleet_summarize(f, -1, &s);
+	json_object_set_new(o, "pods_total", json_integer(f->npods));
+	json_object_set_new(o, "nodes",
+	    json_pack("{s:i,s:i}", "total", s.nodes_total, "up", s.nodes_up));
+	json_object_update(json_object_get(o, "nodes"), by_state_json(&s));
+	json_object_set_new(o, "accelerators",
+	    json_pack("{s:i,s:i}", "total", s.accels_total, "up",
+		s.accels_up));
+	summary_json(&s, o);
+	if (s.hottest_node >= 0) {
+		hot = json_pack("{s:s,s:i}", "node",
+		    f->nodes[s.hottest_node].name, "index", s.hottest_index);
+		jsonx_set_real(hot, "temp_c", s.hottest_c, 1);
+	}
+	json_object_set_new(o, "hottest", hot);
+	json_object_set_new(o, "leaks", json_integer(s.leaks));
+	json_object_set_new(o, "alarms_open", json_integer(0));
+	reply_json(r->req, 200, o);
+}
+
+static void
+h_pods(struct api_req *r)
+{
+	json_t *a = json_array();
+	int p;
+
+	for (p = 0; p < r->st->fleet->npods; p++)
+		json_array_append_new(a, pod_json(r->st->fleet, p));
+	reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
+}
+
+static void
+h_pod(struct api_req *r)
+{
+	int p = fleet_pod_index(r->st->fleet, r->args[0]);
+
+	if (p < 0) {
+		reply_error(r->req, 404, "not_found", "no pod '%s'",
+		    r->args[0]);
+		return;
+	}
+	reply_json(r->req, 200, pod_json(r->st->fleet, p));
+}
+
+static void
+h_nodes(struct api_req *r)
+{
+	static const char *const allowed[] = {"pod", "state", NULL};
+	const struct fleet *f = r->st->fleet;
+	struct evkeyvalq q;
+	const char *pod, *state;
+	int p = -1, s = -1, i;
+	json_t *a;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	pod = evhttp_find_header(&q, "pod");
+	state = evhttp_find_header(&q, "state");
+	if (pod != NULL && *pod && (p = fleet_pod_index(f, pod)) < 0) {
+		reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
+		goto done;
+	}
+	if (state != NULL && *state && (s = fleet_state_parse(state)) < 0) {
+		reply_error(r->req, 400, "bad_request",
+		    "unknown node state '%s' (idle, mixed, allocated, down, "
+		    "draining, drained)", state);
+		goto done;
+	}
+	a = json_array();
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+
+		if ((p >= 0 && n->pod != p) ||
+		    (s >= 0 && (int)fleet_node_state(n) != s))
+			continue;
+		json_array_append_new(a, node_json(f, n, 0));
+	}
+	reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
+done:
+	evhttp_clear_headers(&q);
+}
+
+static struct node *
+find_node(struct api_req *r)
+{
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+
+	if (n == NULL)
+		reply_error(r->req, 404, "not_found", "no node '%s'",
+		    r->args[0]);
+	return n;
+}
+
+static void
+h_node(struct api_req *r)
+{
+	struct node *n = find_node(r);
+
+	if (n != NULL)
+		reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+}
+
+static int
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+h_drain(struct api_req *r)
+{
+	struct node *n, saved;
+	const char *reason = NULL;
+	json_t *body;
+	char err[128];
+
+	if ((n = find_node(r)) == NULL)
+		return;
+	if ((body = read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body) ||
+	    jsonx_string(body, "reason", &reason, err, sizeof(err)) != 1 ||
+	    reason[0] == '\0' || strlen(reason) >= sizeof(n->reason) ||
+	    !printable(reason)) {
+		reply_error(r->req, 400, "bad_request",
+		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
+		    "characters", sizeof(n->reason) - 1);
+		goto done;
+	}
+	saved = *n;
+	n->drained = 1;
+	snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	n->drained_at_ms = time_wall_ms();
+	snprintf(n->drained_by, sizeof(n->drained_by), "%s", r->who);
+	if (store_put_drain(r->st->store, n, r->who, "drain") == -1) {
+		*n = saved;
+		reply_error(r->req, 500, "internal",
+		    "could not store the drain of %s", n->name);
+		goto done;
+	}
+	log_info("node %s drained by %s: %s", n->name, r->who, n->reason);
+	reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+done:
+	json_decref(body);
+}
+
+static void
+h_resume(struct api_req *r)
+{
+	struct node *n, saved;
+
+	if ((n = find_node(r)) == NULL)
+		return;
+	if (!n->drained) {
+		reply_error(r->req, 409, "conflict",
+		    "node %s is not drained or draining", n->name);
+		return;
+	}
+	saved = *n;
+	n->drained = 0;
+	n->reason[0] = n->drained_by[0] = '\0';
+	n->drained_at_ms = 0;
+	if (store_put_drain(r->st->store, n, r->who, "resume") == -1) {
+		*n = saved;
+		reply_error(r->req, 500, "internal",
+		    "could not store the resume of %s", n->name);
+		return;
+	}
+	log_info("node %s resumed by %s", n->name, r->who);
+	reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+}
+
+/* Logs a report from an unknown agent once per name. */
+static void
+note_unknown(struct ctl_state *st, const char *name)
+{
+	int i;
+
+	for (i = 0; i < st->nunknown; i++)
+		if (strcmp(st->unknown[i], name) == 0)
+			return;
+	if (st->nunknown == CTL_MAX_UNKNOWN)
+		return;
+	log_warnx("report from unknown node '%s' refused (not in the "
+	    "configured fabric)", name);
+	st->unknown[st->nunknown] = strdup(name);
+	if (st->unknown[st->nunknown] != NULL)
+		st->nunknown++;
+}
+
+static void
+queue_sample(struct node *n, const struct report_sample *s, void *arg)
+{
+	struct ctl_state *st = arg;
+	int64_t every_ms = (int64_t)st->conf->store_interval_s * 1000;
+
+	if (s->t_ms - n->stored_t_ms < every_ms && s->t_ms >= n->stored_t_ms)
+		return;
+	store_queue_sample(st->store, n, s);
+	n->stored_t_ms = s->t_ms;
+}
+
+static void
+h_report(struct api_req *r)
+{
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+	struct report rep;
+	json_t *body;
+	char err[256];
+
+	if (n == NULL) {
+		note_unknown(r->st, r->args[0]);
+		reply_error(r->req, 404, "not_found", "no node '%s'",
+		    r->args[0]);
+		return;
+	}
+	if ((body = read_body(r->req)) == NULL)
+		return;
+	if (report_parse(body, &rep, err, sizeof(err)) == -1) {
+		log_debug("report from %s refused: %s", n->name, err);
+		reply_error(r->req, 400, "bad_request", "report: %s", err);
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	if (fleet_apply_report(r->st->fleet, n, &rep, time_wall_ms(),
+		time_mono_ms(), queue_sample, r->st))
+		log_info("node %s is up (agent %s, boot %s)", n->name,
+		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
+	report_free(&rep);
+	reply_json(r->req, 200,
+	    json_pack("{s:I,s:{s:i}}", "ack_seq", (json_int_t)n->ack_seq,
+		"desired", "version", 0));
+}
+
+/* ---- authentication hook ---- */
+
+/*
+ * Every request passes here before its handler. Fills r->who with the
+ * principal recorded in the audit log; returns 0 to go on, or -1 after
+ * replying. Tokens arrive with a later issue; until then every peer is
+ * allowed and known by its address.
+ */
+static int
+authorize(struct api_req *r, const struct route *rt)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	const char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, (char **)&addr, &port);
+	snprintf(r->who, sizeof(r->who), "%s", addr ? addr : "unknown");
+	(void)rt;
+	return 0;
+}
+
+/* ---- the dashboard's files ---- */
+
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+static void
+serve_file(struct ctl_state *st, struct evhttp_request *req,
+    const char *path)
+{
+	char file[8192];
+	const char *type = "application/octet-stream", *dot;
+	struct evbuffer *buf;
+	struct stat sb;
+	size_t i;
+	int fd;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		reply_error(req, 405, "method_not_allowed",
+		    "%s takes GET only", path);
+		return;
+	}
+	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
+	    strchr(path, '%') != NULL) {
+		reply_error(req, 404, "not_found", "no file '%s'", path);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s%s%s", st->web_dir, path,
+	    path[strlen(path) - 1] == '/' ? "index.html" : "");
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		reply_error(req, 404, "not_found", "no file '%s'", path);
+		return;
+	}
+	if ((dot = strrchr(file, '.')) != NULL)
+		for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
+			if (strcmp(dot, mime[i].ext) == 0)
+				type = mime[i].type;
+	buf = evbuffer_new();
+	if (buf == NULL || evbuffer_add_file(buf, fd, 0, sb.st_size) == -1) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		else
+			close(fd);
+		reply_error(req, 500, "internal", "cannot read '%s'", path);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", type);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
+
+/* ---- dispatch ---- */
+
+static int
+match(const char *pattern, char **seg, int nseg, const char **args)
+{
+	char pat[128], *save, *ps;
+	int i = 0, a = 0;
+
+	snprintf(pat, sizeof(pat), "%s", pattern);
+	for (ps = strtok_r(pat, "/", &save); ps != NULL;
+	     ps = strtok_r(NULL, "/", &save), i++) {
+		if (i >= nseg)
+			return 0;
+		if (strcmp(ps, "*") == 0) {
+			if (a < MAX_ARGS)
+				args[a++] = seg[i];
+		} else if (strcmp(ps, seg[i]) != 0) {
+			return 0;
+		}
+	}
+	return i == nseg;
+}
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "other";
+	}
+}
+
+static void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct ctl_state *st = arg;
+	struct api_req r;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	char *seg[MAX_SEGMENTS], *save, *s;
+	char allow[64] = "";
+	int nseg = 0;
+	size_t i;
+
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (strncmp(path, "/api/", 5) != 0) {
+		serve_file(st, req, path);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.req = req;
+	r.st = st;
+	if (strncmp(path, "/api/v1/", 8) != 0 ||
+	    strlen(path) - 7 >= sizeof(r.segbuf)) {
+		reply_error(req, 404, "not_found", "no route %s", path);
+		return;
+	}
+	snprintf(r.segbuf, sizeof(r.segbuf), "%s", path + 7);
+	for (s = strtok_r(r.segbuf, "/", &save); s != NULL;
+	     s = strtok_r(NULL, "/", &save)) {
+		if (nseg == MAX_SEGMENTS) {
+			reply_error(req, 404, "not_found", "no route %s", path);
+			return;
+		}
+		seg[nseg++] = s;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+
+		if (!match(rt->path, seg, nseg, r.args))
+			continue;
+		if (rt->method != method) {
+			size_t l = strlen(allow);
+
+			snprintf(allow + l, sizeof(allow) - l, "%s%s",
+			    l ? ", " : "", method_name(rt->method));
+			continue;
+		}
+		if (authorize(&r, rt) == -1)
+			return;
+		rt->fn(&r);
+		return;
+	}
+	if (allow[0] != '\0') {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", allow);
+		reply_error(req, 405, "method_not_allowed",
+		    "%s takes %s, not %s", path, allow, method_name(method));
+		return;
+	}
+	reply_error(req, 404, "not_found", "no route %s", path);
+}
+
+int
+api_start(struct ctl_state *st)
+{
+	struct evhttp_bound_socket *bs;
+	char host[128], *colon;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char shown[INET6_ADDRSTRLEN] = "?";
+	int port;
+
+	snprintf(host, sizeof(host), "%s", st->conf->listen);
+	colon = strrchr(host, ':');
+	*colon = '\0';
+	port = (int)strtol(colon + 1, NULL, 10);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if ((st->http = evhttp_new(st->base)) == NULL) {
+		log_warnx("%s: evhttp_new failed", __func__);
+		return -1;
+	}
+	evhttp_set_max_body_size(st->http, API_MAX_BODY);
+	evhttp_set_max_headers_size(st->http, 16384);
+	evhttp_set_timeout(st->http, 30);
+	evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(st->http, api_dispatch, st);
+	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
+	    NULL) {
+		log_warn("%s: bind %s", __func__, st->conf->listen);
+		evhttp_free(st->http);
+		st->http = NULL;
+		return -1;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
+		&sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &sin->sin_addr, shown,
+			    sizeof(shown));
+			port = ntohs(sin->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &sin6->sin6_addr, shown,
+			    sizeof(shown));
+			port = ntohs(sin6->sin6_port);
+		}
+	}
+	log_info("REST API listening on http://%s%s%s:%d/api/v1",
+	    strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "",
+	    port);
+	return 0;
+}
+
+void
+api_stop(struct ctl_state *st)
+{
+	if (st->http != NULL)
+		evhttp_free(st->http);
+	st->http = NULL;
+}

@@ -1,0 +1,18 @@
+/*
+ * The REST API (DESIGN.md "Contracts"), on libevent's evhttp: one static
+ * route table, one authentication hook, JSON in and out, errors as
+ * {"error":{"code":…,"message":…}}.
+ */
+#ifndef CTL_API_H
+#define CTL_API_H
+
+#define API_MAX_BODY (4 * 1024 * 1024) /* bytes; larger requests get 413 */
+
+struct ctl_state;
+
+/* Binds the REST server to st->conf->listen on st->base and logs the
+ * address actually bound (port 0 picks a free one). 0 or -1 (logged). */
+int api_start(struct ctl_state *st);
+void api_stop(struct ctl_state *st);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * The controller's configuration. Keys are one static table; a key's row
+ * says its section, its type and range, and where its value goes. Fabric-wide
+ * pod settings are defaults that a [pod NAME] section overrides for one pod,
+ * so they are resolved in two passes: fabric keys first, then pod sections.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "config.h"
+
+static const char default_text[] =
+    "# Embedded default: one pod of 128 nodes x 8 accelerators.\n"
+    "[controller]\n"
+    "listen = 127.0.0.1:8470\n"
+    "database = state/controller.db\n"
+    "heartbeat_timeout_s = 10\n"
+    "[fabric]\n"
+    "pods = 1\n"
+    "nodes_per_pod = 128\n"
+    "groups_per_pod = 8\n"
+    "accels_per_node = 8\n"
+    "power_budget_kw = 850\n"
+    "cooling_capacity_kw = 900\n";
+
+/* Where a value goes: the controller struct, or the fabric defaults. */
+enum target { T_CONTROLLER, T_FABRIC, T_POD };
+enum type { V_STR, V_INT, V_DOUBLE, V_ADDR };
+
+/*
+ * Keyword table. Columns: section, key, value type, lower and upper bound
+ * (numbers; for strings the buffer size comes from the field), which struct
+ * the value goes to, and the field's offset there. A key valid in both
+ * [fabric] and [pod NAME] appears once per section.
+ */
+static const struct keyword {
+	const char *section;
+	const char *key;
+	enum type type;
+	double min, max;
+	enum target target;
+	size_t offset;
+	size_t size; /* for strings */
+} keywords[] = {
+    {"controller", "listen", V_ADDR, 0, 0, T_CONTROLLER,
+	offsetof(struct config, listen), sizeof(((struct config *)0)->listen)},
+    {"controller", "database", V_STR, 0, 0, T_CONTROLLER,
+	offsetof(struct config, database),
+	sizeof(((struct config *)0)->database)},
+    {"controller", "web_dir", V_STR, 0, 0, T_CONTROLLER,
+	offsetof(struct config, web_dir),
+	sizeof(((struct config *)0)->web_dir)},
+    {"controller", "heartbeat_timeout_s", V_INT, 2, 3600, T_CONTROLLER,
+	offsetof(struct config, heartbeat_timeout_s), 0},
+    {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
+	offsetof(struct config, store_interval_s), 0},
+    {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
+	offsetof(struct config, retention_days), 0},
+    {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
+	offsetof(struct config, npods), 0},
+    {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
+	offsetof(struct config, coolant_density_kg_l), 0},
+    {"fabric", "coolant_cp_j_kgk", V_DOUBLE, 1000, 5000, T_CONTROLLER,
+	offsetof(struct config, coolant_cp_j_kgk), 0},
+    {"fabric", "nodes_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_FABRIC,
+	offsetof(struct pod_config, nodes), 0},
+    {"fabric", "groups_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD,
+	T_FABRIC, offsetof(struct pod_config, groups), 0},
+    {"fabric", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_FABRIC,
+	offsetof(struct pod_config, accels_per_node), 0},
+    {"fabric", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
+	offsetof(struct pod_config, power_budget_w), 0},
+    {"fabric", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
+	offsetof(struct pod_config, cooling_capacity_w), 0},
+    {"pod", "nodes", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
+	offsetof(struct pod_config, nodes), 0},
+    {"pod", "groups", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
+	offsetof(struct pod_config, groups), 0},
+    {"pod", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_POD,
+	offsetof(struct pod_config, accels_per_node), 0},
+    {"pod", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_POD,
+	offsetof(struct pod_config, power_budget_w), 0},
+    {"pod", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_POD,
+	offsetof(struct pod_config, cooling_capacity_w), 0},
+};
+
+const char *
+config_default_text(void)
+{
+	return default_text;
+}
+
+static const struct keyword *
+find_keyword(const struct conf_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(keywords[i].section, e->section) == 0 &&
+		    strcmp(keywords[i].key, e->key) == 0)
+			return &keywords[i];
+	return NULL;
+}
+
+/* Checks "ADDR:PORT" with a numeric port. */
+static int
+valid_addr(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == s)
+		return 0;
+	port = strtol(colon + 1, &end, 10);
+	return colon[1] != '\0' && *end == '\0' && port >= 0 && port <= 65535;
+}
+
+static int
+set_value(const struct keyword *k, const struct conf_entry *e, void *base,
+    char *err, size_t errlen)
+{
+	char *field = (char *)base + k->offset;
+	long l;
+	double d;
+
+	switch (k->type) {
+	case V_ADDR:
+		if (!valid_addr(e->value)) {
+			conf_error(err, errlen, e,
+			    "'%s' is not ADDRESS:PORT", e->value);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case V_STR:
+		return conf_str(e, field, k->size, err, errlen);
+	case V_INT:
+		if (conf_int(e, (long)k->min, (long)k->max, &l, err, errlen))
+			return -1;
+		*(int *)field = (int)l;
+		return 0;
+	case V_DOUBLE:
+		if (conf_double(e, k->min, k->max, &d, err, errlen))
+			return -1;
+		/* kW in the file, W inside */
+		if (strstr(k->key, "_kw") != NULL)
+			d *= 1000;
+		*(double *)field = d;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+check_pod(const struct pod_config *p, const char *where, char *err,
+    size_t errlen)
+{
+	if (p->groups > p->nodes) {
+		snprintf(err, errlen, "%s: pod %s: %d groups for %d nodes",
+		    where, p->name, p->groups, p->nodes);
+		return -1;
+	}
+	return 0;
+}
+
+static struct config *
+config_build(const struct conf *cf, const char *name, char *err,
+    size_t errlen)
+{
+	struct config *c;
+	struct pod_config fabric = {
+	    .nodes = 128,
+	    .groups = 8,
+	    .accels_per_node = 8,
+	    .power_budget_w = 850e3,
+	    .cooling_capacity_w = 900e3,
+	};
+	const struct keyword *k;
+	char fabric_where[512];
+	size_t i;
+	int p;
+
+	snprintf(fabric_where, sizeof(fabric_where), "%s", name);
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8470");
+	snprintf(c->database, sizeof(c->database), "state/controller.db");
+	c->heartbeat_timeout_s = 10;
+	c->store_interval_s = 10;
+	c->retention_days = 7;
+	c->coolant_density_kg_l = 1.02;
+	c->coolant_cp_j_kgk = 3900;
+	c->npods = 1;
+
+	/* Pass 1: everything but [pod NAME]. */
+	for (i = 0; i < cf->n; i++) {
+		const struct conf_entry *e = &cf->v[i];
+
+		if ((k = find_keyword(e)) == NULL) {
+			if (strcmp(e->section, "controller") != 0 &&
+			    strcmp(e->section, "fabric") != 0 &&
+			    strcmp(e->section, "pod") != 0)
+				snprintf(err, errlen, "%s: unknown section [%s]",
+				    e->where, e->section);
+			else
+				snprintf(err, errlen,
+				    "%s: unknown key '%s' in [%s]", e->where,
+				    e->key, e->section);
+			goto fail;
+		}
+		if (k->target == T_POD)
+			continue;
+		if (e->arg[0] != '\0') {
+			snprintf(err, errlen, "%s: [%s] takes no argument",
+			    e->where, e->section);
+			goto fail;
+		}
+		if (set_value(k, e, k->target == T_FABRIC ? (void *)&fabric :
+		    (void *)c, err, errlen) == -1)
+			goto fail;
+		if (k->target == T_FABRIC)
+			snprintf(fabric_where, sizeof(fabric_where), "%s",
+			    e->where);
+	}
+	if ((c->pods = calloc(c->npods, sizeof(*c->pods))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	for (p = 0; p < c->npods; p++) {
+		c->pods[p] = fabric;
+		names_pod(c->pods[p].name, sizeof(c->pods[p].name), p + 1,
+		    c->npods);
+	}
+	if (c->npods > 0 && check_pod(&c->pods[0], fabric_where, err, errlen))
+		goto fail;
+
+	/* Pass 2: [pod NAME] overrides. */
+	for (i = 0; i < cf->n; i++) {
+		const struct conf_entry *e = &cf->v[i];
+		struct pod_config *pc = NULL;
+
+		if (strcmp(e->section, "pod") != 0)
+			continue;
+		if (e->arg[0] == '\0') {
+			snprintf(err, errlen, "%s: [pod] needs a pod name, as "
+			    "in [pod pod02]", e->where);
+			goto fail;
+		}
+		for (p = 0; p < c->npods; p++)
+			if (strcmp(c->pods[p].name, e->arg) == 0)
+				pc = &c->pods[p];
+		if (pc == NULL) {
+			snprintf(err, errlen, "%s: [pod %s]: no such pod (the "
+			    "fabric has pods = %d)", e->where,
+			    e->arg, c->npods);
+			goto fail;
+		}
+		if (set_value(find_keyword(e), e, pc, err, errlen) == -1)
+			goto fail;
+		if (check_pod(pc, e->where, err, errlen) == -1)
+			goto fail;
+	}
+	return c;
+fail:
+	config_free(c);
+	return NULL;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct conf *cf;
+	struct config *c;
+	const char *name = path ? path : "(embedded default)";
+
+	cf = path ? conf_load(path, err, errlen) :
+	    conf_parse(default_text, name, err, errlen);
+	if (cf == NULL)
+		return NULL;
+	c = config_build(cf, name, err, errlen);
+	conf_free(cf);
+	return c;
+}
+
+void
+config_dump(const struct config *c, FILE *out)
+{
+	int p;
+
+	fprintf(out, "[controller]\nlisten = %s\ndatabase = %s\n", c->listen,
+	    c->database);
+	if (c->web_dir[0] != '\0')
+		fprintf(out, "web_dir = %s\n", c->web_dir);
+	fprintf(out, "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
+		     "retention_days = %d\n",
+	    c->heartbeat_timeout_s, c->store_interval_s, c->retention_days);
+	fprintf(out, "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
+		     "coolant_cp_j_kgk = %g\n",
+	    c->npods, c->coolant_density_kg_l, c->coolant_cp_j_kgk);
+	for (p = 0; p < c->npods; p++)
+		fprintf(out, "[pod %s]\nnodes = %d\ngroups = %d\n"
+			     "accels_per_node = %d\npower_budget_kw = %g\n"
+			     "cooling_capacity_kw = %g\n",
+		    c->pods[p].name, c->pods[p].nodes, c->pods[p].groups,
+		    c->pods[p].accels_per_node, c->pods[p].power_budget_w / 1000,
+		    c->pods[p].cooling_capacity_w / 1000);
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->pods);
+	free(c);
+}

@@ -1,0 +1,30 @@
+/*
+ * The controller daemon's one global state, shared by its event-loop
+ * callbacks (main.c) and the REST handlers (api.c).
+ */
+#ifndef CTL_CTL_H
+#define CTL_CTL_H
+
+#include <stdint.h>
+
+struct config;
+struct fleet;
+struct store;
+struct event_base;
+struct evhttp;
+
+#define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
+
+struct ctl_state {
+	struct event_base *base;
+	struct evhttp *http;
+	struct config *conf;
+	struct fleet *fleet;
+	struct store *store;
+	char web_dir[4096];	  /* resolved dashboard directory */
+	int64_t start_mono_ms;
+	char *unknown[CTL_MAX_UNKNOWN]; /* agents refused as unknown */
+	int nunknown;
+};
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * The fleet in memory: every pod and node the configuration declares, what
+ * the operators decided about each node (mirrored from the store), and the
+ * latest telemetry each agent reported. Memory is the truth for "now"; the
+ * store is the truth for state. No I/O here: the daemon feeds it reports and
+ * clock readings, and reads summaries back.
+ */
+#ifndef CTL_FLEET_H
+#define CTL_FLEET_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "names.h"
+
+struct report;
+struct report_sample;
+
+/* Node states shown to operators (DESIGN.md). */
+enum node_state {
+	NODE_IDLE,
+	NODE_MIXED,
+	NODE_ALLOCATED,
+	NODE_DOWN,
+	NODE_DRAINING,
+	NODE_DRAINED,
+	NODE_NSTATES
+};
+
+struct accel {
+	int index;
+	char model[64];
+	double clock_min_mhz, clock_max_mhz; /* MHz */
+	double power_max_w, tdp_w;	     /* W */
+	double temp_crit_c;		     /* °C */
+	double mem_total_mib;		     /* MiB */
+	/* latest sample; NaN when unknown */
+	double power_w;	     /* W */
+	double energy_j;     /* J, the agent's counter */
+	double temp_c;	     /* °C */
+	double clock_mhz;    /* MHz */
+	double util_pct;     /* % */
+	double mem_used_mib; /* MiB */
+};
+
+struct node {
+	char name[NAME_MAX_LEN];
+	char group[NAME_MAX_LEN]; /* "pod01-g01" */
+	int pod;		  /* index into fleet.pods */
+	int64_t id;		  /* row id in the store */
+
+	/* operator decisions, persisted */
+	int drained;		/* drain requested */
+	char reason[256];
+	int64_t drained_at_ms;	/* wall clock */
+	char drained_by[64];
+
+	/* liveness */
+	int up;
+	int64_t last_seen_ms;	   /* wall clock of the last report */
+	int64_t last_seen_mono_ms; /* monotonic, for the timeout */
+
+	/* agent session */
+	char boot_id[17];
+	int64_t ack_seq;	/* highest sample seq held for boot_id */
+	char agent_version[32];
+
+	/* latest telemetry; NaN when unknown */
+	int naccels;
+	struct accel *accels;
+	double power_w;	     /* node electrical power, W */
+	double inlet_c;	     /* coolant in, °C */
+	double outlet_c;     /* coolant out, °C */
+	double flow_lpm;     /* L/min */
+	double pressure_kpa; /* kPa */
+	int leak;	     /* 1 leak, 0 dry, -1 unknown */
+	int64_t sample_t_ms; /* time of the latest sample */
+	int64_t stored_t_ms; /* time of the latest sample stored */
+
+	int running_jobs; /* jobs with an allocation here */
+	int inventory_dirty; /* accelerators changed since stored */
+	int seen_dirty;	     /* last_seen changed since stored */
+};
+
+struct pod {
+	struct pod_config conf;
+	int first;  /* index of its first node in fleet.nodes */
+	int nnodes; /* == conf.nodes */
+};
+
+/* Sums over a pod or the whole fabric. NaN where nothing is known. */
+struct fleet_summary {
+	int nodes_total, nodes_up;
+	int by_state[NODE_NSTATES];
+	int accels_total, accels_up;
+	double power_w;		   /* IT power of nodes that report, W */
+	double heat_w;		   /* heat carried by the coolant, W */
+	double budget_w;	   /* W */
+	double cooling_capacity_w; /* W */
+	double supply_c, return_c; /* flow-weighted means, °C */
+	double flow_lpm;	   /* L/min */
+	double hottest_c;	   /* °C */
+	int hottest_node;	   /* index into fleet.nodes, -1 none */
+	int hottest_index;	   /* accelerator index */
+	int leaks;		   /* nodes reporting a leak */
+};
+
+struct fleet {
+	struct pod *pods;
+	int npods;
+	struct node *nodes; /* sorted by name */
+	int nnodes;
+	double coolant_density_kg_l;
+	double coolant_cp_j_kgk;
+};
+
+/* Builds the fleet the config declares, every node down and undrained.
+ * Returns NULL on allocation failure. Caller frees with fleet_free(). */
+struct fleet *fleet_new(const struct config *c);
+void fleet_free(struct fleet *f);
+/* The node called `name`, or NULL. */
+struct node *fleet_node(struct fleet *f, const char *name);
+/* The index of pod `name`, or -1. */
+int fleet_pod_index(const struct fleet *f, const char *name);
+/* The state an operator sees. */
+enum node_state fleet_node_state(const struct node *n);
+const char *fleet_state_name(enum node_state s);
+/* The state called `name`, or -1. */
+int fleet_state_parse(const char *name);
+/* The reason shown with the node's state: drain reason, "not responding",
+ * or NULL. */
+const char *fleet_node_reason(const struct node *n);
+/* Heat the node's coolant carries, W (NaN when unknown). */
+double fleet_node_heat_w(const struct fleet *f, const struct node *n);
+/* The node's hottest accelerator temperature, °C (NaN when unknown). */
+double fleet_node_hottest_c(const struct node *n);
+/* Applies an accepted report received at wall time now_ms / monotonic
+ * mono_ms: session, inventory, latest sample, liveness. Calls on_sample (may
+ * be NULL) for each sample not seen before, oldest first. Returns 1 when the
+ * node came back up, else 0. */
+int fleet_apply_report(struct fleet *f, struct node *n,
+    const struct report *r, int64_t now_ms, int64_t mono_ms,
+    void (*on_sample)(struct node *n, const struct report_sample *s,
+	void *arg),
+    void *arg);
+/* Marks nodes silent for more than timeout_ms down; stores the names of
+ * the nodes that just went down through cb. Returns how many. */
+int fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
+    void (*cb)(struct node *n, void *arg), void *arg);
+/* Summarises pod `pod`, or the whole fabric when pod is -1. */
+void fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * pod-controllerd: the controller daemon. It owns the desired state of the
+ * fabric and the store, and serves the REST API, all on one libevent loop.
+ * A one-second tick marks silent nodes down and flushes queued samples to
+ * SQLite in one transaction; an hourly one drops expired sample partitions.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "config.h"
+#include "ctl.h"
+#include "fleet.h"
+#include "log.h"
+#include "store.h"
+#include "timeutil.h"
+
+static struct ctl_state ctl;
+static const char *conf_path;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pod-controllerd [-dn] [-c file]\n");
+	exit(2);
+}
+
+/* The dashboard directory: the config's, else the installed one next to
+ * this binary, else the source tree's (running from a build directory). */
+static void
+resolve_web_dir(struct ctl_state *st)
+{
+	char exe[PATH_MAX - 32], *slash;
+	struct stat sb;
+	ssize_t n;
+
+	if (st->conf->web_dir[0] != '\0') {
+		snprintf(st->web_dir, sizeof(st->web_dir), "%s",
+		    st->conf->web_dir);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		snprintf(st->web_dir, sizeof(st->web_dir),
+		    "%s/../share/pod/web", exe);
+		if (stat(st->web_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return;
+	}
+	snprintf(st->web_dir, sizeof(st->web_dir), "%s", POD_SOURCE_WEB_DIR);
+}
+
+static void
+node_down(struct node *n, void *arg)
+{
+	int *logged = arg;
+
+	if ((*logged)++ < 8)
+		log_info("node %s is down (no report for %d s)", n->name,
+		    ctl.conf->heartbeat_timeout_s);
+}
+
+static void
+tick(evutil_socket_t fd, short ev, void *arg)
+{
+	static int64_t last_expire_ms;
+	int64_t now = time_mono_ms();
+	int logged = 0, down;
+
+	down = fleet_check_liveness(ctl.fleet, now,
+	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000, node_down, &logged);
+	if (down > 8)
+		log_info("%d more nodes are down", down - 8);
+	(void)store_flush(ctl.store, ctl.fleet);
+	if (now - last_expire_ms > 3600 * 1000) {
+		last_expire_ms = now;
+		if (store_expire(ctl.store, time_wall_ms(),
+			ctl.conf->retention_days) > 0)
+			log_info("dropped sample partitions older than %d days",
+			    ctl.conf->retention_days);
+	}
+}
+
+static int
+same_topology(const struct config *a, const struct config *b)
+{
+	int p;
+
+	if (a->npods != b->npods || strcmp(a->listen, b->listen) != 0 ||
+	    strcmp(a->database, b->database) != 0)
+		return 0;
+	for (p = 0; p < a->npods; p++)
+		if (a->pods[p].nodes != b->pods[p].nodes ||
+		    a->pods[p].groups != b->pods[p].groups)
+			return 0;
+	return 1;
+}
+
+/* SIGHUP: a new config replaces the old one only if it is valid; settings
+ * that would reshape the fabric or move the server need a restart. */
+static void
+reload(evutil_socket_t sig, short ev, void *arg)
+{
+	struct config *c;
+	char err[512];
+	int p;
+
+	if ((c = config_load(conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running config: %s",
+		    err);
+		return;
+	}
+	if (!same_topology(c, ctl.conf)) {
+		log_warnx("reload refused: pods, nodes, groups, listen or "
+		    "database changed; restart to apply");
+		config_free(c);
+		return;
+	}
+	for (p = 0; p < c->npods; p++)
+		ctl.fleet->pods[p].conf = c->pods[p];
+	ctl.fleet->coolant_density_kg_l = c->coolant_density_kg_l;
+	ctl.fleet->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+	config_free(ctl.conf);
+	ctl.conf = c;
+	(void)store_load_fleet(ctl.store, ctl.fleet);
+	log_info("configuration reloaded");
+}
+
+static void
+stop(evutil_socket_t sig, short ev, void *arg)
+{
+	log_info("caught signal %d, stopping", (int)sig);
+	event_base_loopbreak(ctl.base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event *ev_tick = NULL, *ev_int = NULL, *ev_term = NULL;
+	struct event *ev_hup = NULL;
+	struct timeval one_s = {1, 0};
+	char err[512];
+	int ch, check = 0, debug = 0, i, rc = 1;
+
+	log_init("pod-controllerd", LOG_LVL_INFO);
+	while ((ch = getopt(argc, argv, "c:dnV")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'V':
+			printf("pod-controllerd %s\n", POD_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (debug)
+		log_init("pod-controllerd", LOG_LVL_DEBUG);
+	if ((ctl.conf = config_load(conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (check) {
+		if (debug)
+			config_dump(ctl.conf, stdout);
+		fprintf(stderr, "configuration OK: %d pods, listen %s, "
+				"database %s\n",
+		    ctl.conf->npods, ctl.conf->listen, ctl.conf->database);
+		config_free(ctl.conf);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ctl.start_mono_ms = time_mono_ms();
+	resolve_web_dir(&ctl);
+	if ((ctl.fleet = fleet_new(ctl.conf)) == NULL) {
+		log_warnx("out of memory building the fleet");
+		goto fail;
+	}
+	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
+		goto fail;
+	if (store_load_fleet(ctl.store, ctl.fleet) == -1)
+		goto fail;
+	if ((ctl.base = event_base_new()) == NULL) {
+		log_warnx("event_base_new failed");
+		goto fail;
+	}
+	if (api_start(&ctl) == -1)
+		goto fail;
+	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
+	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
+	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
+	ev_hup = evsignal_new(ctl.base, SIGHUP, reload, NULL);
+	if (ev_tick == NULL || ev_int == NULL || ev_term == NULL ||
+	    ev_hup == NULL || event_add(ev_tick, &one_s) == -1 ||
+	    event_add(ev_int, NULL) == -1 || event_add(ev_term, NULL) == -1 ||
+	    event_add(ev_hup, NULL) == -1) {
+		log_warnx("cannot set up timers and signals");
+		goto fail;
+	}
+	log_info("controlling %d pods, %d nodes; database %s (schema %d)",
+	    ctl.fleet->npods, ctl.fleet->nnodes, ctl.conf->database,
+	    store_schema_version(ctl.store));
+	event_base_dispatch(ctl.base);
+	(void)store_flush(ctl.store, ctl.fleet);
+	rc = 0;
+fail:
+	if (ev_tick)
+		event_free(ev_tick);
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_term)
+		event_free(ev_term);
+	if (ev_hup)
+		event_free(ev_hup);
+	api_stop(&ctl);
+	if (ctl.base)
+		event_base_free(ctl.base);
+	store_close(ctl.store);
+	fleet_free(ctl.fleet);
+	config_free(ctl.conf);
+	for (i = 0; i < ctl.nunknown; i++)
+		free(ctl.unknown[i]);
+	return rc;
+}

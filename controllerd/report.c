@@ -1,0 +1,271 @@
+/*
+ * Agent report parsing. Every member is checked for type and range; a
+ * missing optional number becomes NaN. Samples are sorted by sequence number
+ * so the fleet can take the last one as "now" whatever order they came in.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonx.h"
+#include "report.h"
+
+/* An optional number within [min, max]; NaN when absent or null. */
+static int
+get_num(json_t *obj, const char *key, double min, double max, double *out,
+    const char *path, char *err, size_t errlen)
+{
+	char e[128];
+	int r;
+
+	*out = NAN;
+	r = jsonx_number(obj, key, out, e, sizeof(e));
+	if (r == -1 || (r == 1 && (*out < min || *out > max))) {
+		snprintf(err, errlen, "%s.%s must be a number in %g..%g", path,
+		    key, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+get_str(json_t *obj, const char *key, char *out, size_t size, int required,
+    const char *path, char *err, size_t errlen)
+{
+	const char *s = NULL;
+	char e[128];
+	int r;
+
+	r = jsonx_string(obj, key, &s, e, sizeof(e));
+	if (r == -1 || (r == 0 && required) ||
+	    (r == 1 && strlen(s) >= size)) {
+		snprintf(err, errlen, "%s%s%s must be a string of at most %zu "
+		    "characters", path, *path ? "." : "", key, size - 1);
+		return -1;
+	}
+	snprintf(out, size, "%s", r == 1 ? s : "");
+	return 0;
+}
+
+static int
+parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
+{
+	json_t *accels, *a;
+	size_t i;
+	char path[64];
+
+	if (!json_is_object(inv)) {
+		snprintf(err, errlen, "inventory must be an object");
+		return -1;
+	}
+	accels = json_object_get(inv, "accelerators");
+	if (!json_is_array(accels) ||
+	    json_array_size(accels) > REPORT_MAX_ACCELS) {
+		snprintf(err, errlen, "inventory.accelerators must be an array "
+		    "of at most %d", REPORT_MAX_ACCELS);
+		return -1;
+	}
+	json_array_foreach(accels, i, a) {
+		struct report_device *d = &r->inventory[i];
+		long long idx;
+		char e[128];
+
+		snprintf(path, sizeof(path), "inventory.accelerators[%zu]", i);
+		if (!json_is_object(a) ||
+		    jsonx_integer(a, "index", &idx, e, sizeof(e)) != 1 ||
+		    idx != (long long)i) {
+			snprintf(err, errlen, "%s.index must be %zu", path, i);
+			return -1;
+		}
+		d->index = (int)idx;
+		if (get_str(a, "model", d->model, sizeof(d->model), 0, path,
+			err, errlen) ||
+		    get_num(a, "clock_min_mhz", 0, 1e5, &d->clock_min_mhz,
+			path, err, errlen) ||
+		    get_num(a, "clock_max_mhz", 0, 1e5, &d->clock_max_mhz,
+			path, err, errlen) ||
+		    get_num(a, "power_max_w", 0, 1e5, &d->power_max_w, path,
+			err, errlen) ||
+		    get_num(a, "tdp_w", 0, 1e5, &d->tdp_w, path, err, errlen) ||
+		    get_num(a, "temp_crit_c", -50, 250, &d->temp_crit_c, path,
+			err, errlen) ||
+		    get_num(a, "mem_total_mib", 0, 1e8, &d->mem_total_mib,
+			path, err, errlen))
+			return -1;
+	}
+	r->ninventory = (int)json_array_size(accels);
+	return 0;
+}
+
+static int
+parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
+    size_t errlen)
+{
+	json_t *accels, *a, *loop;
+	long long v;
+	size_t i;
+	char p[96], e[128];
+	int leak;
+
+	if (!json_is_object(js)) {
+		snprintf(err, errlen, "%s must be an object", path);
+		return -1;
+	}
+	if (jsonx_integer(js, "seq", &v, e, sizeof(e)) != 1 || v < 1) {
+		snprintf(err, errlen, "%s.seq must be a positive integer", path);
+		return -1;
+	}
+	s->seq = v;
+	if (jsonx_integer(js, "t_ms", &v, e, sizeof(e)) != 1 || v < 0) {
+		snprintf(err, errlen, "%s.t_ms must be a non-negative integer",
+		    path);
+		return -1;
+	}
+	s->t_ms = v;
+	if (get_num(js, "power_w", 0, 1e6, &s->power_w, path, err, errlen))
+		return -1;
+	accels = json_object_get(js, "accels");
+	if (accels != NULL && !json_is_null(accels) &&
+	    (!json_is_array(accels) ||
+		json_array_size(accels) > REPORT_MAX_ACCELS)) {
+		snprintf(err, errlen, "%s.accels must be an array of at most %d",
+		    path, REPORT_MAX_ACCELS);
+		return -1;
+	}
+	s->naccels = 0;
+	json_array_foreach(accels, i, a) {
+		struct report_accel *ra = &s->accels[i];
+
+		snprintf(p, sizeof(p), "%s.accels[%zu]", path, i);
+		if (json_is_null(a)) {
+			ra->power_w = ra->energy_j = ra->temp_c = NAN;
+			ra->clock_mhz = ra->util_pct = ra->mem_used_mib = NAN;
+			continue;
+		}
+		if (!json_is_object(a)) {
+			snprintf(err, errlen, "%s must be an object or null", p);
+			return -1;
+		}
+		if (get_num(a, "power_w", 0, 1e5, &ra->power_w, p, err,
+			errlen) ||
+		    get_num(a, "energy_j", 0, 1e18, &ra->energy_j, p, err,
+			errlen) ||
+		    get_num(a, "temp_c", -50, 250, &ra->temp_c, p, err,
+			errlen) ||
+		    get_num(a, "clock_mhz", 0, 1e5, &ra->clock_mhz, p, err,
+			errlen) ||
+		    get_num(a, "util_pct", 0, 100, &ra->util_pct, p, err,
+			errlen) ||
+		    get_num(a, "mem_used_mib", 0, 1e8, &ra->mem_used_mib, p,
+			err, errlen))
+			return -1;
+	}
+	s->naccels = (int)json_array_size(accels);
+	loop = json_object_get(js, "loop");
+	s->has_loop = 0;
+	s->supply_c = s->return_c = s->flow_lpm = s->pressure_kpa = NAN;
+	s->leak = -1;
+	if (loop == NULL || json_is_null(loop))
+		return 0;
+	snprintf(p, sizeof(p), "%s.loop", path);
+	if (!json_is_object(loop)) {
+		snprintf(err, errlen, "%s must be an object or null", p);
+		return -1;
+	}
+	if (get_num(loop, "supply_c", -50, 250, &s->supply_c, p, err,
+		errlen) ||
+	    get_num(loop, "return_c", -50, 250, &s->return_c, p, err,
+		errlen) ||
+	    get_num(loop, "flow_lpm", 0, 1e5, &s->flow_lpm, p, err, errlen) ||
+	    get_num(loop, "pressure_kpa", -1e4, 1e5, &s->pressure_kpa, p, err,
+		errlen))
+		return -1;
+	switch (jsonx_bool(loop, "leak", &leak, e, sizeof(e))) {
+	case -1:
+		snprintf(err, errlen, "%s.leak must be true or false", p);
+		return -1;
+	case 1:
+		s->leak = leak;
+		break;
+	}
+	s->has_loop = 1;
+	return 0;
+}
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct report_sample *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int
+report_parse(json_t *root, struct report *r, char *err, size_t errlen)
+{
+	json_t *samples, *js, *inv;
+	long long v;
+	size_t i;
+	char path[32], e[128];
+
+	memset(r, 0, sizeof(*r));
+	r->ninventory = -1;
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "a report must be a JSON object");
+		return -1;
+	}
+	if (get_str(root, "boot_id", r->boot_id, sizeof(r->boot_id), 1, "",
+		err, errlen) ||
+	    get_str(root, "agent_version", r->agent_version,
+		sizeof(r->agent_version), 0, "", err, errlen))
+		goto fail;
+	if (r->boot_id[0] == '\0' ||
+	    strspn(r->boot_id, "0123456789abcdefABCDEF") !=
+		strlen(r->boot_id)) {
+		snprintf(err, errlen, "boot_id must be 1 to 16 hex digits");
+		goto fail;
+	}
+	if (jsonx_integer(root, "interval_ms", &v, e, sizeof(e)) == 1)
+		r->interval_ms = v;
+	if (jsonx_integer(root, "desired_version", &v, e, sizeof(e)) == 1)
+		r->desired_version = v;
+	if (jsonx_integer(root, "dropped_samples", &v, e, sizeof(e)) == 1)
+		r->dropped_samples = v;
+	inv = json_object_get(root, "inventory");
+	if (inv != NULL && !json_is_null(inv) &&
+	    parse_inventory(inv, r, err, errlen) == -1)
+		goto fail;
+	samples = json_object_get(root, "samples");
+	if (!json_is_array(samples) ||
+	    json_array_size(samples) > REPORT_MAX_SAMPLES) {
+		snprintf(err, errlen, "samples must be an array of at most %d",
+		    REPORT_MAX_SAMPLES);
+		goto fail;
+	}
+	if (json_array_size(samples) > 0 &&
+	    (r->samples = calloc(json_array_size(samples),
+		 sizeof(*r->samples))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	json_array_foreach(samples, i, js) {
+		snprintf(path, sizeof(path), "samples[%zu]", i);
+		if (parse_sample(js, &r->samples[i], path, err, errlen) == -1)
+			goto fail;
+		r->nsamples++;
+	}
+	qsort(r->samples, r->nsamples, sizeof(*r->samples), by_seq);
+	return 0;
+fail:
+	report_free(r);
+	return -1;
+}
+
+void
+report_free(struct report *r)
+{
+	free(r->samples);
+	r->samples = NULL;
+	r->nsamples = 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * Agent reports (docs/agent-protocol.md): parsed and validated from JSON
+ * into plain structs before anything in the fleet changes, so a bad report
+ * is refused whole with a message that says which member is wrong.
+ */
+#ifndef CTL_REPORT_H
+#define CTL_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define REPORT_MAX_SAMPLES 600
+#define REPORT_MAX_ACCELS 64
+
+/* One accelerator in one sample; NaN when not read. */
+struct report_accel {
+	double power_w, energy_j, temp_c, clock_mhz, util_pct, mem_used_mib;
+};
+
+struct report_sample {
+	int64_t seq;
+	int64_t t_ms; /* wall clock at the agent */
+	double power_w;
+	int naccels;
+	struct report_accel accels[REPORT_MAX_ACCELS];
+	int has_loop;
+	double supply_c, return_c, flow_lpm, pressure_kpa; /* NaN unknown */
+	int leak;					   /* -1 unknown */
+};
+
+struct report_device {
+	int index;
+	char model[64];
+	double clock_min_mhz, clock_max_mhz, power_max_w, tdp_w, temp_crit_c,
+	    mem_total_mib; /* NaN unknown */
+};
+
+struct report {
+	char boot_id[17];
+	char agent_version[32];
+	int64_t interval_ms;
+	int64_t desired_version;
+	int64_t dropped_samples;
+	int ninventory; /* -1: no inventory member */
+	struct report_device inventory[REPORT_MAX_ACCELS];
+	int nsamples;
+	struct report_sample *samples; /* ordered by seq */
+};
+
+/* Fills r from a parsed report. Returns 0, or -1 with the offending member
+ * in err (r is then empty). Caller frees with report_free(). */
+int report_parse(json_t *root, struct report *r, char *err, size_t errlen);
+void report_free(struct report *r);
+
+#endif

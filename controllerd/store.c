@@ -1,0 +1,671 @@
+/*
+ * The SQLite store (see store.h).
+ *
+ * Samples go to per-day tables, samples_YYYYMMDD for nodes and
+ * accel_samples_YYYYMMDD for accelerators, listed in sample_partitions;
+ * retention drops whole tables, which is instant, where a DELETE of a day of
+ * rows would rewrite the file. Table names cannot be bound parameters, so
+ * they are the one piece of SQL built with snprintf(), and only ever from an
+ * integer date.
+ *
+ * WAL mode with synchronous=NORMAL: a committed transaction survives a crash
+ * of the controller; after a power loss the last second of samples may be
+ * lost but the file stays consistent. Decisions commit before the reply.
+ */
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fleet.h"
+#include "log.h"
+#include "report.h"
+#include "schema.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define ACCEL_COLS 5 /* power_w, temp_c, clock_mhz, util_pct, energy_j */
+
+struct queued {
+	int64_t node_id;
+	int64_t t_ms;
+	double power_w, inlet_c, outlet_c, flow_lpm, hottest_c;
+	int naccels;
+	double *accels; /* naccels × ACCEL_COLS */
+};
+
+struct store {
+	sqlite3 *db;
+	struct queued *q;
+	int nq;
+	int dropped; /* samples dropped since the last warning */
+	int day;     /* partition the cached statements write to */
+	sqlite3_stmt *ins_node, *ins_accel;
+};
+
+static int
+exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *
+prepare(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("store: prepare %s: %s", sql, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return st;
+}
+
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+static double
+column_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ?
+	    NAN : sqlite3_column_double(st, i);
+}
+
+static void
+column_text(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(out, size, "%s", t ? (const char *)t : "");
+}
+
+static int
+make_parent_dir(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("store: mkdir %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = prepare(s, "PRAGMA user_version");
+	int v = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct store *s)
+{
+	int have = store_schema_version(s), i;
+	int newest = schema_migrations[schema_nmigrations - 1].version;
+	char sql[64];
+
+	if (have < 0)
+		return -1;
+	if (have > newest) {
+		log_warnx("store: database schema %d is newer than this "
+		    "controller's %d; refusing to touch it", have, newest);
+		return -1;
+	}
+	for (i = 0; i < schema_nmigrations; i++) {
+		const struct schema_migration *m = &schema_migrations[i];
+
+		if (m->version <= have)
+			continue;
+		/* PRAGMA takes no parameters; the version is our integer. */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    m->version);
+		if (exec(s, "BEGIN IMMEDIATE") == -1)
+			return -1;
+		if (exec(s, m->sql) == -1 || exec(s, sql) == -1) {
+			log_warnx("store: migration %s failed", m->file);
+			(void)exec(s, "ROLLBACK");
+			return -1;
+		}
+		if (exec(s, "COMMIT") == -1)
+			return -1;
+		log_info("store: applied schema %s", m->file);
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path)
+{
+	struct store *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	if (make_parent_dir(path) == -1)
+		goto fail;
+	if (sqlite3_open_v2(path, &s->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		log_warnx("%s: %s: %s", __func__, path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL") == -1 ||
+	    exec(s, "PRAGMA synchronous = NORMAL") == -1 ||
+	    exec(s, "PRAGMA foreign_keys = ON") == -1 || migrate(s) == -1) {
+		log_warnx("%s: %s: cannot use this database", __func__, path);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->ins_node);
+	sqlite3_finalize(s->ins_accel);
+	for (i = 0; i < s->nq; i++)
+		free(s->q[i].accels);
+	free(s->q);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int
+load_accels(struct store *s, sqlite3_stmt *st, struct node *n)
+{
+	struct accel *a;
+	int count = 0, cap = 8;
+
+	if ((a = calloc(cap, sizeof(*a))) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, n->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int idx = sqlite3_column_int(st, 0);
+
+		if (idx != count || count >= 64)
+			break;
+		if (count == cap) {
+			struct accel *b = realloc(a, 2 * cap * sizeof(*a));
+
+			if (b == NULL)
+				break;
+			a = b;
+			cap *= 2;
+		}
+		memset(&a[count], 0, sizeof(a[count]));
+		a[count].index = idx;
+		column_text(st, 1, a[count].model, sizeof(a[count].model));
+		a[count].clock_min_mhz = column_real(st, 2);
+		a[count].clock_max_mhz = column_real(st, 3);
+		a[count].power_max_w = column_real(st, 4);
+		a[count].tdp_w = column_real(st, 5);
+		a[count].temp_crit_c = column_real(st, 6);
+		a[count].mem_total_mib = column_real(st, 7);
+		a[count].power_w = a[count].energy_j = a[count].temp_c = NAN;
+		a[count].clock_mhz = a[count].util_pct = NAN;
+		a[count].mem_used_mib = NAN;
+		count++;
+	}
+	sqlite3_reset(st);
+	free(n->accels);
+	n->accels = a;
+	n->naccels = count;
+	return 0;
+}
+
+int
+store_load_fleet(struct store *s, struct fleet *f)
+{
+	sqlite3_stmt *pod = NULL, *node = NULL, *sel = NULL, *acc = NULL;
+	int i, rc = -1;
+
+	pod = prepare(s, "INSERT INTO pods (name, nodes_total, groups_total,"
+			 " accels_per_node, power_budget_w, cooling_capacity_w)"
+			 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE"
+			 " SET nodes_total = excluded.nodes_total,"
+			 " groups_total = excluded.groups_total,"
+			 " accels_per_node = excluded.accels_per_node,"
+			 " power_budget_w = excluded.power_budget_w,"
+			 " cooling_capacity_w = excluded.cooling_capacity_w");
+	node = prepare(s, "INSERT INTO nodes (name, pod, grp) VALUES (?, ?, ?)"
+			  " ON CONFLICT(name) DO UPDATE SET pod = excluded.pod,"
+			  " grp = excluded.grp");
+	sel = prepare(s, "SELECT id, drained, reason, drained_at_ms,"
+			 " drained_by, last_seen_ms, boot_id, agent_version"
+			 " FROM nodes WHERE name = ?");
+	acc = prepare(s, "SELECT idx, model, clock_min_mhz, clock_max_mhz,"
+			 " power_max_w, tdp_w, temp_crit_c, mem_total_mib"
+			 " FROM accelerators WHERE node_id = ? ORDER BY idx");
+	if (pod == NULL || node == NULL || sel == NULL || acc == NULL ||
+	    exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	for (i = 0; i < f->npods; i++) {
+		const struct pod_config *pc = &f->pods[i].conf;
+
+		sqlite3_bind_text(pod, 1, pc->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(pod, 2, pc->nodes);
+		sqlite3_bind_int(pod, 3, pc->groups);
+		sqlite3_bind_int(pod, 4, pc->accels_per_node);
+		sqlite3_bind_double(pod, 5, pc->power_budget_w);
+		sqlite3_bind_double(pod, 6, pc->cooling_capacity_w);
+		if (step_done(s, pod, "upsert pod") == -1)
+			goto rollback;
+	}
+	for (i = 0; i < f->nnodes; i++) {
+		struct node *n = &f->nodes[i];
+
+		sqlite3_bind_text(node, 1, n->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(node, 2, f->pods[n->pod].conf.name, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(node, 3, n->group, -1, SQLITE_STATIC);
+		if (step_done(s, node, "upsert node") == -1)
+			goto rollback;
+		sqlite3_bind_text(sel, 1, n->name, -1, SQLITE_STATIC);
+		if (sqlite3_step(sel) != SQLITE_ROW) {
+			log_warnx("store: node %s vanished", n->name);
+			sqlite3_reset(sel);
+			goto rollback;
+		}
+		n->id = sqlite3_column_int64(sel, 0);
+		n->drained = sqlite3_column_int(sel, 1);
+		column_text(sel, 2, n->reason, sizeof(n->reason));
+		n->drained_at_ms = sqlite3_column_int64(sel, 3);
+		column_text(sel, 4, n->drained_by, sizeof(n->drained_by));
+		n->last_seen_ms = sqlite3_column_int64(sel, 5);
+		column_text(sel, 6, n->boot_id, sizeof(n->boot_id));
+		column_text(sel, 7, n->agent_version, sizeof(n->agent_version));
+		sqlite3_reset(sel);
+		if (load_accels(s, acc, n) == -1)
+			goto rollback;
+	}
+	if (exec(s, "COMMIT") == -1)
+		goto rollback;
+	rc = 0;
+	goto fail;
+rollback:
+	(void)exec(s, "ROLLBACK");
+fail:
+	sqlite3_finalize(pod);
+	sqlite3_finalize(node);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(acc);
+	return rc;
+}
+
+int
+store_put_drain(struct store *s, const struct node *n, const char *who,
+    const char *action)
+{
+	sqlite3_stmt *up = NULL, *audit = NULL;
+	int rc = -1;
+
+	up = prepare(s, "UPDATE nodes SET drained = ?, reason = ?,"
+			" drained_at_ms = ?, drained_by = ? WHERE id = ?");
+	audit = prepare(s, "INSERT INTO audit (t_ms, who, action, object,"
+			   " detail) VALUES (?, ?, ?, ?, ?)");
+	if (up == NULL || audit == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	sqlite3_bind_int(up, 1, n->drained);
+	if (n->drained) {
+		sqlite3_bind_text(up, 2, n->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 3, n->drained_at_ms);
+		sqlite3_bind_text(up, 4, n->drained_by, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(up, 5, n->id);
+	sqlite3_bind_int64(audit, 1, time_wall_ms());
+	sqlite3_bind_text(audit, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(audit, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(audit, 4, n->name, -1, SQLITE_STATIC);
+	if (n->drained)
+		sqlite3_bind_text(audit, 5, n->reason, -1, SQLITE_STATIC);
+	if (step_done(s, up, "update drain") == -1 ||
+	    step_done(s, audit, "audit") == -1) {
+		(void)exec(s, "ROLLBACK");
+		goto fail;
+	}
+	if (exec(s, "COMMIT") == -1) {
+		(void)exec(s, "ROLLBACK");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	sqlite3_finalize(up);
+	sqlite3_finalize(audit);
+	return rc;
+}
+
+void
+store_queue_sample(struct store *s, const struct node *n,
+    const struct report_sample *smp)
+{
+	struct queued *q;
+	double hottest = NAN;
+	int i;
+
+	if (s->nq >= STORE_QUEUE_MAX) {
+		s->dropped++;
+		return;
+	}
+	if (s->nq % 1024 == 0) {
+		q = realloc(s->q, (s->nq + 1024) * sizeof(*q));
+		if (q == NULL) {
+			s->dropped++;
+			return;
+		}
+		s->q = q;
+	}
+	q = &s->q[s->nq];
+	memset(q, 0, sizeof(*q));
+	if (smp->naccels > 0 &&
+	    (q->accels = calloc(smp->naccels, ACCEL_COLS * sizeof(double))) ==
+		NULL) {
+		s->dropped++;
+		return;
+	}
+	for (i = 0; i < smp->naccels; i++) {
+		const struct report_accel *a = &smp->accels[i];
+		double *c = &q->accels[i * ACCEL_COLS];
+
+		c[0] = a->power_w;
+		c[1] = a->temp_c;
+		c[2] = a->clock_mhz;
+		c[3] = a->util_pct;
+		c[4] = a->energy_j;
+		if (!isnan(a->temp_c) && (isnan(hottest) || a->temp_c > hottest))
+			hottest = a->temp_c;
+	}
+	q->naccels = smp->naccels;
+	q->node_id = n->id;
+	q->t_ms = smp->t_ms;
+	q->power_w = smp->power_w;
+	q->inlet_c = smp->supply_c;
+	q->outlet_c = smp->return_c;
+	q->flow_lpm = smp->flow_lpm;
+	q->hottest_c = hottest;
+	s->nq++;
+}
+
+int
+store_queued(const struct store *s)
+{
+	return s->nq;
+}
+
+static int
+day_of(int64_t t_ms)
+{
+	time_t t = (time_t)(t_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+}
+
+/* Makes the statements write to the partition of `day`, creating it. */
+static int
+use_partition(struct store *s, int day)
+{
+	char sql[1024];
+	sqlite3_stmt *st;
+
+	if (day == s->day && s->ins_node != NULL)
+		return 0;
+	snprintf(sql, sizeof(sql),
+	    "CREATE TABLE IF NOT EXISTS samples_%08d (node_id INTEGER NOT"
+	    " NULL, t_ms INTEGER NOT NULL, power_w REAL, inlet_c REAL,"
+	    " outlet_c REAL, flow_lpm REAL, hottest_c REAL);"
+	    "CREATE INDEX IF NOT EXISTS samples_%08d_node ON samples_%08d"
+	    " (node_id, t_ms);"
+	    "CREATE TABLE IF NOT EXISTS accel_samples_%08d (node_id INTEGER"
+	    " NOT NULL, idx INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
+	    " power_w REAL, temp_c REAL, clock_mhz REAL, util_pct REAL,"
+	    " energy_j REAL);"
+	    "CREATE INDEX IF NOT EXISTS accel_samples_%08d_node ON"
+	    " accel_samples_%08d (node_id, t_ms);",
+	    day, day, day, day, day, day);
+	if (exec(s, sql) == -1)
+		return -1;
+	st = prepare(s, "INSERT OR IGNORE INTO sample_partitions (day,"
+			" created_ms) VALUES (?, ?)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, day);
+	sqlite3_bind_int64(st, 2, time_wall_ms());
+	if (step_done(s, st, "add partition") == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(s->ins_node);
+	sqlite3_finalize(s->ins_accel);
+	s->ins_accel = NULL;
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO samples_%08d (node_id, t_ms, power_w, inlet_c,"
+	    " outlet_c, flow_lpm, hottest_c) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    day);
+	if ((s->ins_node = prepare(s, sql)) == NULL)
+		return -1;
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO accel_samples_%08d (node_id, idx, t_ms, power_w,"
+	    " temp_c, clock_mhz, util_pct, energy_j) VALUES (?, ?, ?, ?, ?,"
+	    " ?, ?, ?)",
+	    day);
+	if ((s->ins_accel = prepare(s, sql)) == NULL) {
+		sqlite3_finalize(s->ins_node);
+		s->ins_node = NULL;
+		return -1;
+	}
+	s->day = day;
+	return 0;
+}
+
+static int
+write_sample(struct store *s, const struct queued *q)
+{
+	int i, k;
+
+	if (use_partition(s, day_of(q->t_ms)) == -1)
+		return -1;
+	sqlite3_bind_int64(s->ins_node, 1, q->node_id);
+	sqlite3_bind_int64(s->ins_node, 2, q->t_ms);
+	bind_real(s->ins_node, 3, q->power_w);
+	bind_real(s->ins_node, 4, q->inlet_c);
+	bind_real(s->ins_node, 5, q->outlet_c);
+	bind_real(s->ins_node, 6, q->flow_lpm);
+	bind_real(s->ins_node, 7, q->hottest_c);
+	if (step_done(s, s->ins_node, "insert sample") == -1)
+		return -1;
+	for (i = 0; i < q->naccels; i++) {
+		sqlite3_bind_int64(s->ins_accel, 1, q->node_id);
+		sqlite3_bind_int(s->ins_accel, 2, i);
+		sqlite3_bind_int64(s->ins_accel, 3, q->t_ms);
+		for (k = 0; k < ACCEL_COLS; k++)
+			bind_real(s->ins_accel, 4 + k,
+			    q->accels[i * ACCEL_COLS + k]);
+		if (step_done(s, s->ins_accel, "insert accel sample") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_inventory(struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins,
+    const struct node *n)
+{
+	int i;
+
+	sqlite3_bind_int64(del, 1, n->id);
+	if (step_done(s, del, "delete accelerators") == -1)
+		return -1;
+	for (i = 0; i < n->naccels; i++) {
+		const struct accel *a = &n->accels[i];
+
+		sqlite3_bind_int64(ins, 1, n->id);
+		sqlite3_bind_int(ins, 2, i);
+		sqlite3_bind_text(ins, 3, a->model, -1, SQLITE_STATIC);
+		bind_real(ins, 4, a->clock_min_mhz);
+		bind_real(ins, 5, a->clock_max_mhz);
+		bind_real(ins, 6, a->power_max_w);
+		bind_real(ins, 7, a->tdp_w);
+		bind_real(ins, 8, a->temp_crit_c);
+		bind_real(ins, 9, a->mem_total_mib);
+		if (step_done(s, ins, "insert accelerator") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_flush(struct store *s, struct fleet *f)
+{
+	sqlite3_stmt *seen = NULL, *del = NULL, *ins = NULL;
+	int i, rc = -1;
+
+	if (s->dropped > 0) {
+		log_warnx("store: sample queue full, dropped %d samples",
+		    s->dropped);
+		s->dropped = 0;
+	}
+	seen = prepare(s, "UPDATE nodes SET last_seen_ms = ?, boot_id = ?,"
+			  " agent_version = ?, first_seen_ms ="
+			  " coalesce(first_seen_ms, ?) WHERE id = ?");
+	del = prepare(s, "DELETE FROM accelerators WHERE node_id = ?");
+	ins = prepare(s, "INSERT INTO accelerators (node_id, idx, model,"
+			 " clock_min_mhz, clock_max_mhz, power_max_w, tdp_w,"
+			 " temp_crit_c, mem_total_mib) VALUES (?, ?, ?, ?, ?,"
+			 " ?, ?, ?, ?)");
+	if (seen == NULL || del == NULL || ins == NULL ||
+	    exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	for (i = 0; i < s->nq; i++)
+		if (write_sample(s, &s->q[i]) == -1)
+			goto rollback;
+	for (i = 0; i < f->nnodes; i++) {
+		struct node *n = &f->nodes[i];
+
+		if (n->inventory_dirty &&
+		    write_inventory(s, del, ins, n) == -1)
+			goto rollback;
+		if (!n->seen_dirty)
+			continue;
+		sqlite3_bind_int64(seen, 1, n->last_seen_ms);
+		sqlite3_bind_text(seen, 2, n->boot_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(seen, 3, n->agent_version, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(seen, 4, n->last_seen_ms);
+		sqlite3_bind_int64(seen, 5, n->id);
+		if (step_done(s, seen, "update last seen") == -1)
+			goto rollback;
+	}
+	if (exec(s, "COMMIT") == -1)
+		goto rollback;
+	for (i = 0; i < f->nnodes; i++)
+		f->nodes[i].inventory_dirty = f->nodes[i].seen_dirty = 0;
+	for (i = 0; i < s->nq; i++)
+		free(s->q[i].accels);
+	s->nq = 0;
+	rc = 0;
+	goto fail;
+rollback:
+	(void)exec(s, "ROLLBACK");
+fail:
+	sqlite3_finalize(seen);
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+int
+store_expire(struct store *s, int64_t now_ms, int days)
+{
+	sqlite3_stmt *st, *del;
+	int cutoff = day_of(now_ms - (int64_t)days * 86400000), dropped = 0;
+	int list[64], n = 0, i;
+	char sql[256];
+
+	st = prepare(s, "SELECT day FROM sample_partitions WHERE day < ?"
+			" ORDER BY day LIMIT 64");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, cutoff);
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+		list[n++] = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if ((del = prepare(s, "DELETE FROM sample_partitions WHERE day = ?")) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (list[i] == s->day) {
+			sqlite3_finalize(s->ins_node);
+			sqlite3_finalize(s->ins_accel);
+			s->ins_node = s->ins_accel = NULL;
+		}
+		snprintf(sql, sizeof(sql),
+		    "DROP TABLE IF EXISTS samples_%08d;"
+		    "DROP TABLE IF EXISTS accel_samples_%08d",
+		    list[i], list[i]);
+		sqlite3_bind_int(del, 1, list[i]);
+		if (exec(s, sql) == -1 ||
+		    step_done(s, del, "delete partition") == -1)
+			break;
+		dropped++;
+	}
+	sqlite3_finalize(del);
+	return dropped;
+}

@@ -1,0 +1,49 @@
+/*
+ * The store: everything the controller must not forget, in one SQLite file.
+ * Decisions (drain, resume, …) are written synchronously before the request
+ * that made them is answered; telemetry samples and liveness are queued and
+ * written once per tick in one transaction, so that the event loop spends a
+ * few milliseconds a second in SQLite however many agents report.
+ */
+#ifndef CTL_STORE_H
+#define CTL_STORE_H
+
+#include <stdint.h>
+
+struct fleet;
+struct node;
+struct report_sample;
+
+#define STORE_QUEUE_MAX 200000 /* queued samples; beyond, new ones drop */
+
+struct store;
+
+/* Opens (creating if needed, with its parent directory) the database at
+ * path and runs the schema migrations it lacks. Returns NULL (logged) on
+ * error, including a database written by a newer schema. Caller closes with
+ * store_close(). */
+struct store *store_open(const char *path);
+void store_close(struct store *s);
+/* The schema version of the open database. */
+int store_schema_version(struct store *s);
+/* Writes the configured pods and nodes, then loads into the fleet what the
+ * database remembers of each node (id, drain state, last report,
+ * accelerators). 0 or -1 (logged). */
+int store_load_fleet(struct store *s, struct fleet *f);
+/* Persists n's drain fields and an audit line `action` by `who`, in one
+ * transaction. 0 or -1 (logged). */
+int store_put_drain(struct store *s, const struct node *n, const char *who,
+    const char *action);
+/* Queues one sample of node n for the next flush. */
+void store_queue_sample(struct store *s, const struct node *n,
+    const struct report_sample *smp);
+/* Writes queued samples, changed inventories and liveness in one
+ * transaction. 0 or -1 (logged; the queue is kept for the next try). */
+int store_flush(struct store *s, struct fleet *f);
+/* Drops sample partitions older than `days` before now_ms. Returns how many
+ * tables were dropped, or -1. */
+int store_expire(struct store *s, int64_t now_ms, int days);
+/* Samples waiting for the next flush. */
+int store_queued(const struct store *s);
+
+#endif

@@ -1,0 +1,5 @@
+# podctl's pure parts: argument parsing, value formatting, table layout.
+pod_unit_test(cli_test cli_test.c ${PROJECT_SOURCE_DIR}/cli/args.c
+  ${PROJECT_SOURCE_DIR}/cli/fmt.c ${PROJECT_SOURCE_DIR}/cli/table.c
+  LIBS podcommon PkgConfig::JANSSON)
+target_include_directories(cli_test PRIVATE ${PROJECT_SOURCE_DIR}/cli)

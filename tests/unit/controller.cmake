@@ -1,0 +1,4 @@
+# Controller modules: config parser (golden files), report parser, fleet.
+pod_unit_test(config_test config_test.c LIBS podctl_core)
+pod_unit_test(report_test report_test.c LIBS podctl_core)
+pod_unit_test(fleet_test fleet_test.c LIBS podctl_core)
