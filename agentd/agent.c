@@ -36,50 +36,50 @@
 /* One plugin instance on this node. */
 struct agent_plugin {
 	struct agent *agent;
-	const struct plugin *pl;		/* borrowed; NULL: none */
-	void *ctx;				/* from init() */
-	int inited;				/* 1: fini() owed */
-	struct pod_host host;			/* valid until fini() */
-	struct agent_kvlist kv;			/* host.conf's storage */
+	const struct plugin *pl;                /* borrowed; NULL: none */
+	void *ctx;                              /* from init() */
+	int inited;                             /* 1: fini() owed */
+	struct pod_host host;                   /* valid until fini() */
+	struct agent_kvlist kv;                 /* host.conf's storage */
 	struct pod_device dev[POD_MAX_DEVICES]; /* as enumerated */
 	int ndev;
 	struct pod_sample samp[POD_MAX_DEVICES]; /* last read */
 };
 
 struct agent {
-	struct net *net;	     /* borrowed */
+	struct net *net; /* borrowed */
 	char name[NAME_MAX_LEN];
 	char server[AGENT_URL_MAX];
 	char url[AGENT_URL_MAX + NAME_MAX_LEN + 32]; /* the report URL */
-	char boot_id[17];	     /* 16 hex digits, new per agent */
+	char boot_id[17]; /* 16 hex digits, new per agent */
 	int64_t interval_ms;
 	struct agent_plugin power;
 	struct agent_plugin cooling;
 	int accel_dev[RING_MAX_ACCELS]; /* power device of accelerator i */
 	int naccel;
-	int node_dev;		     /* power device of the node; -1 */
-	int loop_dev;		     /* cooling device of the loop; -1 */
+	int node_dev; /* power device of the node; -1 */
+	int loop_dev; /* cooling device of the loop; -1 */
 	struct pod_load load[POD_MAX_DEVICES]; /* per power device */
-	double last_power_w;	     /* node power, W; NaN before the first */
+	double last_power_w; /* node power, W; NaN before the first */
 	struct ring *ring;
-	uint64_t seq;		     /* last sample's */
-	uint64_t ack_seq;	     /* highest acknowledged */
+	uint64_t seq;     /* last sample's */
+	uint64_t ack_seq; /* highest acknowledged */
 	json_t *inventory;
 	struct net_req *req;
-	uint64_t batch_first;	     /* seq range of the request in flight */
+	uint64_t batch_first; /* seq range of the request in flight */
 	uint64_t batch_last;
 	struct event *tick;
 	struct event *retry;
-	int first_tick;		     /* 1: the tick timer still has first_ms */
-	int backing_off;	     /* 1: retry timer armed */
-	unsigned failures;	     /* consecutive, for the backoff */
+	int first_tick;    /* 1: the tick timer still has first_ms */
+	int backing_off;   /* 1: retry timer armed */
+	unsigned failures; /* consecutive, for the backoff */
 	enum agent_link link;
-	int64_t link_since_ms;	     /* monotonic, when link last changed */
-	uint64_t rejected;	     /* batches refused since the last line */
-	int64_t reject_log_ms;	     /* monotonic, the last such line */
+	int64_t link_since_ms; /* monotonic, when link last changed */
+	uint64_t rejected;     /* batches refused since the last line */
+	int64_t reject_log_ms; /* monotonic, the last such line */
 	int64_t desired_version;
-	json_t *desired;	     /* latest desired object, or NULL */
-	uint64_t rng;		     /* xorshift64* state for jitter */
+	json_t *desired; /* latest desired object, or NULL */
+	uint64_t rng;    /* xorshift64* state for jitter */
 	uint64_t reports_ok;
 	uint64_t reports_failed;
 	agent_link_cb link_cb;
@@ -93,8 +93,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg);
 const char *
 agent_link_name(enum agent_link l)
 {
-	static const char *const names[] = {"unknown", "up", "down",
-	    "refused"};
+	static const char *const names[] = {"unknown", "up", "down", "refused"};
 
 	if ((unsigned)l >= sizeof(names) / sizeof(names[0]))
 		return "?";
@@ -135,8 +134,8 @@ make_boot_id(struct agent *a)
 
 /* pod_host.log: a plugin's line, prefixed with node and plugin. */
 static void
-host_log(const struct pod_host *host, enum pod_log_level level,
-    const char *fmt, ...)
+host_log(
+    const struct pod_host *host, enum pod_log_level level, const char *fmt, ...)
 {
 	const struct agent_plugin *ap = host->opaque;
 	char line[1024];
@@ -193,7 +192,7 @@ plugin_start(struct agent *a, struct agent_plugin *ap, const struct plugin *pl,
 	ap->inited = 1;
 	n = d->ops->devices(ap->ctx, ap->dev, POD_MAX_DEVICES);
 	if (n < 0 || n > POD_MAX_DEVICES) {
-		log_warnx("%s: %s: %s plugin %s enumerated no devices",
+		log_warnx("%s: %s: %s plugin %s cannot enumerate its devices",
 		    __func__, a->name, d->kind, d->name);
 		return -1;
 	}
@@ -231,8 +230,9 @@ map_devices(struct agent *a)
 			return -1;
 		}
 		/* Insertion by index: enumeration order is the plugin's. */
-		for (j = a->naccel; j > 0 && dev[a->accel_dev[j - 1]].index >
-			 dev[i].index; j--)
+		for (j = a->naccel;
+		     j > 0 && dev[a->accel_dev[j - 1]].index > dev[i].index;
+		     j--)
 			a->accel_dev[j] = a->accel_dev[j - 1];
 		a->accel_dev[j] = i;
 		a->naccel++;
@@ -244,10 +244,10 @@ map_devices(struct agent *a)
 		}
 	for (k = 0; k < a->naccel; k++)
 		accels[k] = dev[a->accel_dev[k]];
-	a->inventory = report_inventory(
-	    a->power.pl ? a->power.pl->desc->name : NULL,
-	    a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
-	    a->naccel);
+	a->inventory =
+	    report_inventory(a->power.pl ? a->power.pl->desc->name : NULL,
+	        a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
+	        a->naccel);
 	return a->inventory ? 0 : -1;
 }
 
@@ -278,7 +278,7 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	seed = conf->seed_set ? conf->seed : agentconf_name_seed(conf->name);
 	if (plugin_start(a, &a->power, power, &conf->power_kv, seed) == -1 ||
 	    plugin_start(a, &a->cooling, cooling, &conf->cooling_kv, seed) ==
-		-1 ||
+	        -1 ||
 	    map_devices(a) == -1)
 		goto fail;
 	if ((a->ring = ring_new(conf->buffer_samples, a->naccel)) == NULL)
@@ -336,19 +336,21 @@ set_link(struct agent *a, enum agent_link to, const char *why)
 			    a->server);
 		else
 			log_info("%s: controller %s back after %lld s, %zu "
-			    "samples to send", a->name, a->server,
-			    (long long)away_s, ring_len(a->ring));
+			         "samples to send",
+			    a->name, a->server, (long long)away_s,
+			    ring_len(a->ring));
 		break;
 	case AGENT_LINK_DOWN:
 		log_warnx("%s: controller %s %s: %s; retrying with backoff up "
-		    "to %d s", a->name, a->server,
+		          "to %d s",
+		    a->name, a->server,
 		    from == AGENT_LINK_UP ? "lost" : "unreachable", why,
 		    BACKOFF_MAX_MS / 1000);
 		break;
 	case AGENT_LINK_REFUSED:
 		log_warnx("%s: controller %s refuses reports: %s; retrying "
-		    "every %d s", a->name, a->server, why,
-		    BACKOFF_MAX_MS / 1000);
+		          "every %d s",
+		    a->name, a->server, why, BACKOFF_MAX_MS / 1000);
 		break;
 	default:
 		break;
@@ -397,8 +399,8 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 {
 	if (rep->ack_seq > a->seq)
 		log_debug("%s: controller acknowledges seq %llu beyond the "
-		    "last sample %llu", a->name,
-		    (unsigned long long)rep->ack_seq,
+		          "last sample %llu",
+		    a->name, (unsigned long long)rep->ack_seq,
 		    (unsigned long long)a->seq);
 	ring_ack(a->ring, rep->ack_seq);
 	if (rep->ack_seq > a->ack_seq)
@@ -423,11 +425,11 @@ agent_reject(struct agent *a, long status, const char *why)
 	a->reports_failed++;
 	ring_ack(a->ring, a->batch_last);
 	a->rejected++;
-	if (a->reject_log_ms == 0 || now - a->reject_log_ms >=
-	    AGENT_REJECT_LOG_MS) {
+	if (a->reject_log_ms == 0 ||
+	    now - a->reject_log_ms >= AGENT_REJECT_LOG_MS) {
 		log_warnx("%s: controller refused samples %llu..%llu with %ld "
-		    "(%s); dropped %llu batch(es)", a->name,
-		    (unsigned long long)a->batch_first,
+		          "(%s); dropped %llu batch(es)",
+		    a->name, (unsigned long long)a->batch_first,
 		    (unsigned long long)a->batch_last, status, why,
 		    (unsigned long long)a->rejected);
 		a->rejected = 0;
@@ -448,7 +450,7 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 	}
 	if (res->status == 200) {
 		if (report_parse_reply(res->body, res->body_len, &rep, why,
-			sizeof(why)) == -1) {
+		        sizeof(why)) == -1) {
 			agent_fail(a, AGENT_LINK_DOWN, why);
 			return;
 		}
@@ -501,7 +503,7 @@ agent_send(struct agent *a)
 	a->batch_first = ring_at(a->ring, 0)->seq;
 	a->batch_last = ring_at(a->ring, n - 1)->seq;
 	if (net_req_post(a->req, a->url, body, len, AGENT_REQUEST_TIMEOUT_MS,
-		on_reply, a) == -1)
+	        on_reply, a) == -1)
 		agent_fail(a, AGENT_LINK_DOWN, "cannot start a request");
 }
 
@@ -534,7 +536,7 @@ take_loop(struct agent *a, struct sample *s, int ok)
 		return;
 	p = &a->cooling.samp[a->loop_dev];
 	l->valid = p->valid & (POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW |
-	    POD_F_PRESSURE | POD_F_LEAK);
+	                          POD_F_PRESSURE | POD_F_LEAK);
 	l->supply_c = p->supply_c;
 	l->return_c = p->return_c;
 	l->flow_lpm = p->flow_lpm;
@@ -553,8 +555,9 @@ take_power(struct agent *a, struct sample *s)
 	for (i = 0; i < a->naccel; i++) {
 		p = &a->power.samp[a->accel_dev[i]];
 		sa = &s->accels[i];
-		sa->valid = p->valid & (POD_F_POWER | POD_F_ENERGY |
-		    POD_F_TEMP | POD_F_CLOCK | POD_F_UTIL | POD_F_MEM);
+		sa->valid =
+		    p->valid & (POD_F_POWER | POD_F_ENERGY | POD_F_TEMP |
+		                   POD_F_CLOCK | POD_F_UTIL | POD_F_MEM);
 		sa->power_w = p->power_w;
 		sa->energy_j = p->energy_j;
 		sa->temp_c = p->temp_c;
@@ -638,8 +641,8 @@ agent_start(struct agent *a, int64_t first_ms)
 	tv.tv_sec = first_ms / 1000;
 	tv.tv_usec = (first_ms % 1000) * 1000;
 	if (event_add(a->tick, &tv) == -1) {
-		log_warnx("%s: %s: cannot arm the sampling timer", __func__,
-		    a->name);
+		log_warnx(
+		    "%s: %s: cannot arm the sampling timer", __func__, a->name);
 		return -1;
 	}
 	a->first_tick = 1;

@@ -37,9 +37,9 @@
 /* What the agent knows of the controller. */
 enum agent_link {
 	AGENT_LINK_UNKNOWN = 0, /* no answer yet */
-	AGENT_LINK_UP,		/* the last report was answered */
-	AGENT_LINK_DOWN,	/* unreachable, timed out or 5xx: backing off */
-	AGENT_LINK_REFUSED,	/* 404 or another refusal: retrying slowly */
+	AGENT_LINK_UP,          /* the last report was answered */
+	AGENT_LINK_DOWN,        /* unreachable, timed out or 5xx: backing off */
+	AGENT_LINK_REFUSED,     /* 404 or another refusal: retrying slowly */
 };
 
 struct agent;
@@ -52,14 +52,14 @@ typedef void (*agent_link_cb)(struct agent *a, enum agent_link from,
 /* A snapshot for status lines and tests. */
 struct agent_stats {
 	enum agent_link link;
-	uint64_t seq;		 /* last sample's sequence number */
-	uint64_t ack_seq;	 /* highest acknowledged */
-	size_t buffered;	 /* samples not yet acknowledged */
-	uint64_t dropped;	 /* overwritten unacknowledged */
-	uint64_t reports_ok;	 /* answered with 200 */
+	uint64_t seq;            /* last sample's sequence number */
+	uint64_t ack_seq;        /* highest acknowledged */
+	size_t buffered;         /* samples not yet acknowledged */
+	uint64_t dropped;        /* overwritten unacknowledged */
+	uint64_t reports_ok;     /* answered with 200 */
 	uint64_t reports_failed; /* anything else */
 	int64_t desired_version; /* latest desired state seen */
-	double power_w;		 /* node power of the last sample, W; NaN */
+	double power_w;          /* node power of the last sample, W; NaN */
 };
 
 /* Creates an agent for conf->name (which must be set and valid) on `net`.

@@ -14,13 +14,13 @@
 struct keyword {
 	const char *key; /* the key in [agent] */
 	/* Converts e into ac: 0, or -1 with "where: key: why" in err. */
-	int (*set)(struct agent_conf *ac, const struct conf_entry *e,
-	    char *err, size_t errlen);
+	int (*set)(struct agent_conf *ac, const struct conf_entry *e, char *err,
+	    size_t errlen);
 };
 
 static int
-set_server(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_server(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	char why[256];
 
@@ -32,8 +32,8 @@ set_server(struct agent_conf *ac, const struct conf_entry *e, char *err,
 }
 
 static int
-set_name(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_name(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	if (!names_valid(e->value)) {
 		conf_error(err, errlen, e,
@@ -45,35 +45,35 @@ set_name(struct agent_conf *ac, const struct conf_entry *e, char *err,
 }
 
 static int
-set_state_dir(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_state_dir(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	return conf_str(e, ac->state_dir, sizeof(ac->state_dir), err, errlen);
 }
 
 static int
-set_plugin_dir(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_plugin_dir(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	return conf_str(e, ac->plugin_dir, sizeof(ac->plugin_dir), err, errlen);
 }
 
 static int
-set_interval(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_interval(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	long v;
 
 	if (conf_int(e, AGENT_MIN_INTERVAL_MS, AGENT_MAX_INTERVAL_MS, &v, err,
-		errlen) == -1)
+	        errlen) == -1)
 		return -1;
 	ac->interval_ms = v;
 	return 0;
 }
 
 static int
-set_buffer(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_buffer(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	long v;
 
@@ -84,8 +84,8 @@ set_buffer(struct agent_conf *ac, const struct conf_entry *e, char *err,
 }
 
 static int
-set_seed(struct agent_conf *ac, const struct conf_entry *e, char *err,
-    size_t errlen)
+set_seed(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	long v;
 
@@ -99,13 +99,13 @@ set_seed(struct agent_conf *ac, const struct conf_entry *e, char *err,
 /* The [agent] keywords: the key, and the function that converts its value
  * into struct agent_conf. */
 static const struct keyword agent_keywords[] = {
-	{"server", set_server},
-	{"name", set_name},
-	{"state_dir", set_state_dir},
-	{"plugin_dir", set_plugin_dir},
-	{"interval_ms", set_interval},
-	{"buffer_samples", set_buffer},
-	{"seed", set_seed},
+    {"server", set_server},
+    {"name", set_name},
+    {"state_dir", set_state_dir},
+    {"plugin_dir", set_plugin_dir},
+    {"interval_ms", set_interval},
+    {"buffer_samples", set_buffer},
+    {"seed", set_seed},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
 
@@ -128,8 +128,8 @@ agentconf_free(struct agent_conf *ac)
 }
 
 int
-agentconf_set_server(struct agent_conf *ac, const char *url, char *err,
-    size_t errlen)
+agentconf_set_server(
+    struct agent_conf *ac, const char *url, char *err, size_t errlen)
 {
 	const char *host;
 	size_t len = strlen(url);
@@ -139,8 +139,8 @@ agentconf_set_server(struct agent_conf *ac, const char *url, char *err,
 	else if (strncmp(url, "https://", 8) == 0)
 		host = url + 8;
 	else {
-		snprintf(err, errlen, "'%s' is not an http:// or https:// URL",
-		    url);
+		snprintf(
+		    err, errlen, "'%s' is not an http:// or https:// URL", url);
 		return -1;
 	}
 	if (*host == '\0' || *host == '/' || strpbrk(url, " \t\"?#") != NULL) {
@@ -186,8 +186,8 @@ plugin_key(const struct conf_entry *e, char *plugin, size_t size,
 }
 
 int
-agentconf_parse(const struct conf *c, struct agent_conf *ac, char *err,
-    size_t errlen)
+agentconf_parse(
+    const struct conf *c, struct agent_conf *ac, char *err, size_t errlen)
 {
 	const struct conf_entry *e, *first_power = NULL, *first_cooling = NULL;
 	const char *seen[NKEYWORDS] = {NULL};
@@ -196,17 +196,18 @@ agentconf_parse(const struct conf *c, struct agent_conf *ac, char *err,
 	for (i = 0; i < c->n; i++) {
 		e = &c->v[i];
 		if (e->arg[0] != '\0') {
-			snprintf(err, errlen, "%s: [%s %s]: [%s] takes no "
-			    "argument", e->where, e->section, e->arg,
-			    e->section);
+			snprintf(err, errlen,
+			    "%s: [%s %s]: [%s] takes no "
+			    "argument",
+			    e->where, e->section, e->arg, e->section);
 			return -1;
 		}
 		if (strcmp(e->section, "power") == 0) {
 			if (first_power == NULL)
 				first_power = e;
 			if (plugin_key(e, ac->power_plugin,
-				sizeof(ac->power_plugin), &ac->power_kv, err,
-				errlen) == -1)
+			        sizeof(ac->power_plugin), &ac->power_kv, err,
+			        errlen) == -1)
 				return -1;
 			continue;
 		}
@@ -214,8 +215,8 @@ agentconf_parse(const struct conf *c, struct agent_conf *ac, char *err,
 			if (first_cooling == NULL)
 				first_cooling = e;
 			if (plugin_key(e, ac->cooling_plugin,
-				sizeof(ac->cooling_plugin), &ac->cooling_kv,
-				err, errlen) == -1)
+			        sizeof(ac->cooling_plugin), &ac->cooling_kv,
+			        err, errlen) == -1)
 				return -1;
 			continue;
 		}
@@ -286,7 +287,7 @@ agentconf_kv_copy(struct agent_kvlist *dst, const struct agent_kvlist *src)
 	agentconf_kv_clear(dst);
 	for (i = 0; i < src->n; i++)
 		if (agentconf_kv_add(dst, src->v[i].key, src->v[i].value,
-			src->v[i].where) == -1) {
+		        src->v[i].where) == -1) {
 			agentconf_kv_clear(dst);
 			return -1;
 		}

@@ -17,15 +17,15 @@
 #include "conf.h"
 #include "names.h"
 
-#define AGENT_URL_MAX 512	    /* longest server URL, with its NUL */
-#define AGENT_PATH_MAX 1024	    /* longest directory name, with its NUL */
-#define AGENT_KV_MAX 64		    /* plugin keys per section */
-#define AGENT_DEFAULT_SERVER "http://127.0.0.1:8470"
-#define AGENT_DEFAULT_STATE_DIR "/var/lib/pod-agent"
+#define AGENT_URL_MAX             512  /* longest server URL, with its NUL */
+#define AGENT_PATH_MAX            1024 /* longest directory name, with its NUL */
+#define AGENT_KV_MAX              64   /* plugin keys per section */
+#define AGENT_DEFAULT_SERVER      "http://127.0.0.1:8470"
+#define AGENT_DEFAULT_STATE_DIR   "/var/lib/pod-agent"
 #define AGENT_DEFAULT_INTERVAL_MS 1000
-#define AGENT_DEFAULT_BUFFER 3600
-#define AGENT_MIN_INTERVAL_MS 100
-#define AGENT_MAX_INTERVAL_MS 3600000
+#define AGENT_DEFAULT_BUFFER      3600
+#define AGENT_MIN_INTERVAL_MS     100
+#define AGENT_MAX_INTERVAL_MS     3600000
 
 /* A plugin's own keys; the strings are owned by the list. */
 struct agent_kvlist {
@@ -34,18 +34,18 @@ struct agent_kvlist {
 };
 
 struct agent_conf {
-	char server[AGENT_URL_MAX];	    /* "http://host:port", no final / */
-	char name[NAME_MAX_LEN];	    /* node name; "" until known */
-	char state_dir[AGENT_PATH_MAX];	    /* the agent's own files */
-	char plugin_dir[AGENT_PATH_MAX];    /* "": plugin_default_dir() */
-	int64_t interval_ms;		    /* sampling interval, ms */
-	size_t buffer_samples;		    /* unacknowledged samples kept */
-	int seed_set;			    /* 1: `seed` given */
-	uint64_t seed;			    /* plugins' seed when seed_set */
-	char power_plugin[NAME_MAX_LEN];    /* "": none */
-	char cooling_plugin[NAME_MAX_LEN];  /* "": none */
-	struct agent_kvlist power_kv;	    /* [power] keys but `plugin` */
-	struct agent_kvlist cooling_kv;	    /* [cooling] keys but `plugin` */
+	char server[AGENT_URL_MAX];        /* "http://host:port", no final / */
+	char name[NAME_MAX_LEN];           /* node name; "" until known */
+	char state_dir[AGENT_PATH_MAX];    /* the agent's own files */
+	char plugin_dir[AGENT_PATH_MAX];   /* "": plugin_default_dir() */
+	int64_t interval_ms;               /* sampling interval, ms */
+	size_t buffer_samples;             /* unacknowledged samples kept */
+	int seed_set;                      /* 1: `seed` given */
+	uint64_t seed;                     /* plugins' seed when seed_set */
+	char power_plugin[NAME_MAX_LEN];   /* "": none */
+	char cooling_plugin[NAME_MAX_LEN]; /* "": none */
+	struct agent_kvlist power_kv;      /* [power] keys but `plugin` */
+	struct agent_kvlist cooling_kv;    /* [cooling] keys but `plugin` */
 };
 
 /* Sets the defaults (empty name, no plugins). Release with agentconf_free(). */
@@ -54,15 +54,15 @@ void agentconf_free(struct agent_conf *ac);
 /* Applies the entries of c over what ac holds. Returns 0, or -1 with
  * "file:line: key: why" in err (ac then holds a partial result, still to be
  * freed). */
-int agentconf_parse(const struct conf *c, struct agent_conf *ac, char *err,
-    size_t errlen);
+int agentconf_parse(
+    const struct conf *c, struct agent_conf *ac, char *err, size_t errlen);
 /* Sets ac->server from an http:// or https:// URL, dropping a final '/'.
  * Returns 0, or -1 with why in err. */
-int agentconf_set_server(struct agent_conf *ac, const char *url, char *err,
-    size_t errlen);
+int agentconf_set_server(
+    struct agent_conf *ac, const char *url, char *err, size_t errlen);
 /* Appends a copy of key, value and where; at most AGENT_KV_MAX. 0 or -1. */
-int agentconf_kv_add(struct agent_kvlist *l, const char *key,
-    const char *value, const char *where);
+int agentconf_kv_add(struct agent_kvlist *l, const char *key, const char *value,
+    const char *where);
 /* Makes dst a deep copy of src (dst's old entries are freed). 0 or -1. */
 int agentconf_kv_copy(struct agent_kvlist *dst, const struct agent_kvlist *src);
 void agentconf_kv_clear(struct agent_kvlist *l);

@@ -8,7 +8,8 @@ jitter(int64_t base_ms, double u)
 		u = 0;
 	if (u >= 1)
 		u = 0.999999;
-	return (int64_t)(base_ms * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * u));
+	return (
+	    int64_t)(base_ms * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * u));
 }
 
 int64_t

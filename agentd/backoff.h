@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#define BACKOFF_BASE_MS 1000 /* delay after the first failure */
-#define BACKOFF_MAX_MS 30000 /* longest delay before jitter */
-#define BACKOFF_JITTER 0.2   /* ± fraction of the delay */
+#define BACKOFF_BASE_MS 1000  /* delay after the first failure */
+#define BACKOFF_MAX_MS  30000 /* longest delay before jitter */
+#define BACKOFF_JITTER  0.2   /* ± fraction of the delay */
 
 /* The delay before retry number `failures` + 1, failures counting from 0:
  * min(BACKOFF_BASE_MS * 2^failures, BACKOFF_MAX_MS) scaled by a factor in

@@ -25,7 +25,7 @@
 /* What one configuration brings up. */
 struct agentd_run {
 	struct agent_conf conf;
-	struct plugin *power;	/* NULL: none */
+	struct plugin *power;   /* NULL: none */
 	struct plugin *cooling; /* NULL: none */
 	struct agent *agent;
 };
@@ -45,7 +45,7 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: pod-agentd [-dn] -c file [--server url] "
-	    "[--name node]\n");
+	                "[--name node]\n");
 	exit(1);
 }
 
@@ -85,7 +85,8 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 	if (st->name != NULL) {
 		if (!names_valid(st->name)) {
 			log_warnx("--name: '%s' is not a node name (1-%d of "
-			    "a-z 0-9 - _ .)", st->name, NAME_MAX_LEN - 1);
+			          "a-z 0-9 - _ .)",
+			    st->name, NAME_MAX_LEN - 1);
 			goto fail;
 		}
 		memcpy(ac->name, st->name, strlen(st->name) + 1);
@@ -98,7 +99,8 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 		host[sizeof(host) - 1] = '\0';
 		if (!names_valid(host)) {
 			log_warnx("host name '%s' is not a node name; set "
-			    "[agent] name or --name", host);
+			          "[agent] name or --name",
+			    host);
 			goto fail;
 		}
 		/* names_valid() bounds it to NAME_MAX_LEN - 1. */
@@ -109,12 +111,11 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 		goto fail;
 	}
 	dir = ac->plugin_dir[0] != '\0' ? ac->plugin_dir : NULL;
-	if ((run->power = plugin_load(dir, "power", ac->power_plugin)) ==
-		NULL)
+	if ((run->power = plugin_load(dir, "power", ac->power_plugin)) == NULL)
 		goto fail;
 	if (ac->cooling_plugin[0] != '\0' &&
 	    (run->cooling = plugin_load(dir, "cooling", ac->cooling_plugin)) ==
-		NULL)
+	        NULL)
 		goto fail;
 	if ((run->agent = agent_new(st->net, ac, run->power, run->cooling)) ==
 	    NULL)
@@ -133,7 +134,7 @@ static int64_t
 run_stagger_ms(const struct agentd_run *run)
 {
 	return (int64_t)(agentconf_name_seed(run->conf.name) %
-	    (uint64_t)run->conf.interval_ms);
+	                 (uint64_t)run->conf.interval_ms);
 }
 
 static void
@@ -153,14 +154,14 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 
 	log_info("SIGHUP: rereading %s", st->conf_path);
 	if (run_open(st, &fresh) == -1) {
-		log_warnx("%s: keeping the running configuration",
-		    st->conf_path);
+		log_warnx(
+		    "%s: keeping the running configuration", st->conf_path);
 		return;
 	}
 	if (agent_start(fresh.agent, run_stagger_ms(&fresh)) == -1) {
 		run_close(&fresh);
-		log_warnx("%s: keeping the running configuration",
-		    st->conf_path);
+		log_warnx(
+		    "%s: keeping the running configuration", st->conf_path);
 		return;
 	}
 	run_close(&st->run);
@@ -173,10 +174,10 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 'S'},
-		{"name", required_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 'S'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct agentd_state *st = &agentd;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;

@@ -28,8 +28,8 @@ struct net_sock {
 struct net {
 	struct event_base *base; /* borrowed */
 	CURLM *multi;
-	struct event *timer;	 /* curl's timeout */
-	int running;		 /* transfers curl is working on */
+	struct event *timer; /* curl's timeout */
+	int running;         /* transfers curl is working on */
 	LIST_HEAD(, net_sock) socks;
 };
 
@@ -37,12 +37,12 @@ struct net_req {
 	struct net *net;
 	CURL *easy;
 	struct curl_slist *headers;
-	char *body;		      /* the request body in flight, owned */
-	char *reply;		      /* reply buffer, grows to NET_REPLY_MAX */
-	size_t reply_len;	      /* bytes in reply */
-	size_t reply_size;	      /* bytes allocated */
-	int toobig;		      /* the reply passed NET_REPLY_MAX */
-	int busy;		      /* 1: added to the multi handle */
+	char *body;        /* the request body in flight, owned */
+	char *reply;       /* reply buffer, grows to NET_REPLY_MAX */
+	size_t reply_len;  /* bytes in reply */
+	size_t reply_size; /* bytes allocated */
+	int toobig;        /* the reply passed NET_REPLY_MAX */
+	int busy;          /* 1: added to the multi handle */
 	net_done_cb cb;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE]; /* curl's message for this transfer */
@@ -73,15 +73,15 @@ collect_done(struct net *n)
 		memset(&res, 0, sizeof(res));
 		if (rc == CURLE_OK) {
 			res.ok = 1;
-			curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE,
-			    &res.status);
+			curl_easy_getinfo(
+			    r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 			res.body = r->reply ? r->reply : "";
 			res.body_len = r->reply_len;
 		} else if (r->toobig)
 			res.error = "reply larger than the cap";
 		else
-			res.error = r->errbuf[0] ? r->errbuf
-						 : curl_easy_strerror(rc);
+			res.error =
+			    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		/* Last: the callback may reuse or free r. */
 		r->cb(r, &res, r->arg);
 	}
@@ -108,8 +108,7 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct net *n = arg;
 
-	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &n->running);
+	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &n->running);
 	collect_done(n);
 }
 
@@ -275,7 +274,7 @@ net_req_new(struct net *n, const char *user_agent)
 	}
 	/* No Expect: 100-continue round trip before a large report. */
 	if ((h = curl_slist_append(NULL, "Content-Type: application/json")) ==
-		NULL) {
+	    NULL) {
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
@@ -321,8 +320,8 @@ net_req_post(struct net_req *r, const char *url, char *body, size_t len,
 	CURLMcode mc;
 
 	if (r->busy) {
-		log_warnx("%s: %s: a request is already in flight", __func__,
-		    url);
+		log_warnx(
+		    "%s: %s: a request is already in flight", __func__, url);
 		free(body);
 		return -1;
 	}

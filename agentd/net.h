@@ -19,17 +19,17 @@ struct net_req;
 
 /* How a request ended; everything borrowed until the callback returns. */
 struct net_result {
-	int ok;		  /* 1: an HTTP reply arrived (any status) */
-	long status;	  /* HTTP status when ok */
+	int ok;            /* 1: an HTTP reply arrived (any status) */
+	long status;       /* HTTP status when ok */
 	const char *error; /* why not ok: curl's words */
-	const char *body; /* reply body when ok, NUL-terminated */
-	size_t body_len;  /* bytes in body */
+	const char *body;  /* reply body when ok, NUL-terminated */
+	size_t body_len;   /* bytes in body */
 };
 
 /* Called once per request from the loop. The request is idle again and may
  * be reused or freed inside the callback. */
-typedef void (*net_done_cb)(struct net_req *req, const struct net_result *res,
-    void *arg);
+typedef void (*net_done_cb)(
+    struct net_req *req, const struct net_result *res, void *arg);
 
 /* Creates the shared client on `base` (borrowed; must outlive it). Returns
  * NULL (logged) on failure. Caller frees with net_free() after every request

@@ -19,8 +19,8 @@
 
 /* Sets obj[key] from a sample field, null unless `bit` is in `valid`. */
 static void
-set_field(json_t *obj, const char *key, uint32_t valid, uint32_t bit,
-    double v, int decimals)
+set_field(json_t *obj, const char *key, uint32_t valid, uint32_t bit, double v,
+    int decimals)
 {
 	jsonx_set_real(obj, key, (valid & bit) ? v : NAN, decimals);
 }
@@ -102,8 +102,8 @@ loop_json(const struct sample *s)
 	set_field(o, "supply_c", l->valid, POD_F_SUPPLY, l->supply_c, 2);
 	set_field(o, "return_c", l->valid, POD_F_RETURN, l->return_c, 2);
 	set_field(o, "flow_lpm", l->valid, POD_F_FLOW, l->flow_lpm, 2);
-	set_field(o, "pressure_kpa", l->valid, POD_F_PRESSURE,
-	    l->pressure_kpa, 1);
+	set_field(
+	    o, "pressure_kpa", l->valid, POD_F_PRESSURE, l->pressure_kpa, 1);
 	json_object_set_new(o, "leak",
 	    (l->valid & POD_F_LEAK) ? json_boolean(l->leak) : json_null());
 	return o;
@@ -137,8 +137,8 @@ fail:
 }
 
 char *
-report_build(const struct report_head *h, const struct ring *r, size_t n,
-    size_t *len)
+report_build(
+    const struct report_head *h, const struct ring *r, size_t n, size_t *len)
 {
 	json_t *root = NULL, *arr, *s;
 	char *text = NULL;
@@ -149,12 +149,12 @@ report_build(const struct report_head *h, const struct ring *r, size_t n,
 	json_object_set_new(root, "boot_id", json_string(h->boot_id));
 	json_object_set_new(root, "agent_version", json_string(POD_VERSION));
 	json_object_set_new(root, "interval_ms", json_integer(h->interval_ms));
-	json_object_set_new(root, "desired_version",
-	    json_integer(h->desired_version));
+	json_object_set_new(
+	    root, "desired_version", json_integer(h->desired_version));
 	json_object_set_new(root, "dropped_samples",
 	    json_integer((json_int_t)h->dropped_samples));
-	json_object_set(root, "inventory",
-	    h->inventory ? h->inventory : json_null());
+	json_object_set(
+	    root, "inventory", h->inventory ? h->inventory : json_null());
 	json_object_set_new(root, "samples", arr);
 	for (i = 0; i < n && i < ring_len(r); i++)
 		if ((s = sample_json(ring_at(r, i))) == NULL ||
@@ -197,10 +197,11 @@ report_parse_reply(const char *body, size_t len, struct report_reply *out,
 	desired = json_object_get(root, "desired");
 	if (desired != NULL && !json_is_null(desired)) {
 		if (!json_is_object(desired) ||
-		    jsonx_integer(desired, "version", &version, e,
-			sizeof(e)) != 1 ||
+		    jsonx_integer(desired, "version", &version, e, sizeof(e)) !=
+		        1 ||
 		    version < 0) {
-			snprintf(err, errlen, "reply's desired needs a "
+			snprintf(err, errlen,
+			    "reply's desired needs a "
 			    "non-negative integer version");
 			goto fail;
 		}

@@ -19,19 +19,19 @@
 
 /* What a report says besides its samples. */
 struct report_head {
-	const char *boot_id;	  /* 16 hex digits */
-	int64_t interval_ms;	  /* sampling interval, ms */
+	const char *boot_id;      /* 16 hex digits */
+	int64_t interval_ms;      /* sampling interval, ms */
 	int64_t desired_version;  /* latest desired state seen */
 	uint64_t dropped_samples; /* overwritten before acknowledgement */
-	json_t *inventory;	  /* from report_inventory(); borrowed */
+	json_t *inventory;        /* from report_inventory(); borrowed */
 };
 
 /* What the controller answered to a report. */
 struct report_reply {
-	uint64_t ack_seq;	 /* highest seq the controller holds */
-	int has_desired;	 /* 1: `desired` was in the reply */
+	uint64_t ack_seq;        /* highest seq the controller holds */
+	int has_desired;         /* 1: `desired` was in the reply */
 	int64_t desired_version; /* desired.version when has_desired */
-	json_t *desired;	 /* the desired object (new reference) or NULL */
+	json_t *desired; /* the desired object (new reference) or NULL */
 };
 
 /* The inventory object: plugin names (NULL: none) and the accelerators in
@@ -41,8 +41,8 @@ json_t *report_inventory(const char *power_plugin, const char *cooling_plugin,
 /* Serializes a report of the n oldest samples of r (n <= ring_len()).
  * Returns NUL-terminated JSON text with its length in *len, or NULL on no
  * memory (logged). Caller frees with free(). */
-char *report_build(const struct report_head *h, const struct ring *r,
-    size_t n, size_t *len);
+char *report_build(
+    const struct report_head *h, const struct ring *r, size_t n, size_t *len);
 /* Parses a 200 reply body. Returns 0, or -1 with the reason in err. On
  * success the caller releases `out` with report_reply_clear(). */
 int report_parse_reply(const char *body, size_t len, struct report_reply *out,

@@ -1,7 +1,8 @@
 /*
  * The sample ring: see ring.h. A plain circular array; `head` is the oldest
  * sample, and acknowledgement only ever trims from that end, because
- * sequence numbers increase with position.
+ * sequence numbers increase with position. Slots are touched only when
+ * written, so the pages of a buffer that never fills are never faulted in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,6 @@ struct ring *
 ring_new(size_t cap, int naccel)
 {
 	struct ring *r = NULL;
-	size_t i;
 
 	if (cap < 1 || cap > RING_MAX_SAMPLES || naccel < 0 ||
 	    naccel > RING_MAX_ACCELS) {
@@ -24,16 +24,12 @@ ring_new(size_t cap, int naccel)
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->slot = calloc(cap, sizeof(*r->slot))) == NULL ||
 	    (naccel > 0 &&
-		(r->accel = calloc(cap * naccel, sizeof(*r->accel))) == NULL)) {
+	        (r->accel = calloc(cap * naccel, sizeof(*r->accel))) == NULL)) {
 		log_warn("%s: %zu samples", __func__, cap);
 		goto fail;
 	}
 	r->cap = cap;
 	r->naccel = naccel;
-	for (i = 0; i < cap; i++) {
-		r->slot[i].naccel = naccel;
-		r->slot[i].accels = naccel > 0 ? &r->accel[i * naccel] : NULL;
-	}
 	return r;
 fail:
 	ring_free(r);
@@ -54,21 +50,22 @@ struct sample *
 ring_push(struct ring *r)
 {
 	struct sample *s;
-	struct sample_accel *accels;
+	size_t i;
 
 	if (r->len == r->cap) {
 		r->head = (r->head + 1) % r->cap;
 		r->len--;
 		r->dropped++;
 	}
-	s = &r->slot[(r->head + r->len) % r->cap];
+	i = (r->head + r->len) % r->cap;
 	r->len++;
-	accels = s->accels;
+	s = &r->slot[i];
 	memset(s, 0, sizeof(*s));
-	s->accels = accels;
 	s->naccel = r->naccel;
-	if (r->naccel > 0)
-		memset(accels, 0, r->naccel * sizeof(*accels));
+	if (r->naccel > 0) {
+		s->accels = &r->accel[i * r->naccel];
+		memset(s->accels, 0, r->naccel * sizeof(*s->accels));
+	}
 	return s;
 }
 
@@ -94,5 +91,9 @@ ring_ack(struct ring *r, uint64_t seq)
 		r->len--;
 		n++;
 	}
+	/* An empty ring starts over at slot 0, so an agent whose controller
+	 * keeps up touches only the first pages of its buffer. */
+	if (r->len == 0)
+		r->head = 0;
 	return n;
 }

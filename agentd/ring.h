@@ -15,48 +15,48 @@
 #include <stdint.h>
 
 #define RING_MAX_SAMPLES 86400 /* one day at 1 s */
-#define RING_MAX_ACCELS 64     /* accelerators per node (protocol limit) */
+#define RING_MAX_ACCELS  64    /* accelerators per node (protocol limit) */
 
 /* One accelerator in one sample; a field counts when its POD_F_* bit is set
  * in `valid`. */
 struct sample_accel {
-	uint32_t valid;	    /* POD_F_* bits */
-	float power_w;	    /* W */
-	float temp_c;	    /* °C */
+	uint32_t valid;     /* POD_F_* bits */
+	float power_w;      /* W */
+	float temp_c;       /* °C */
 	float clock_mhz;    /* MHz */
-	float util_pct;	    /* 0–100 % */
+	float util_pct;     /* 0–100 % */
 	float mem_used_mib; /* MiB */
 	double energy_j;    /* plugin's counter, J */
 };
 
 /* The node's coolant loop in one sample, as valid bits say. */
 struct sample_loop {
-	uint32_t valid;	    /* POD_F_* bits */
-	float supply_c;	    /* coolant in, °C */
-	float return_c;	    /* coolant out, °C */
-	float flow_lpm;	    /* L/min */
+	uint32_t valid;     /* POD_F_* bits */
+	float supply_c;     /* coolant in, °C */
+	float return_c;     /* coolant out, °C */
+	float flow_lpm;     /* L/min */
 	float pressure_kpa; /* kPa */
-	int leak;	    /* 1: leak detected */
+	int leak;           /* 1: leak detected */
 };
 
 struct sample {
-	uint64_t seq;		     /* 1, 2, … per boot id */
-	int64_t t_ms;		     /* wall clock, ms since the epoch */
-	double power_w;		     /* node power, W; NaN unknown */
-	int has_loop;		     /* 0: no cooling plugin */
+	uint64_t seq;   /* 1, 2, … per boot id */
+	int64_t t_ms;   /* wall clock, ms since the epoch */
+	double power_w; /* node power, W; NaN unknown */
+	int has_loop;   /* 0: no cooling plugin */
 	struct sample_loop loop;
-	int naccel;		     /* entries in accels */
+	int naccel;                  /* entries in accels */
 	struct sample_accel *accels; /* in the ring's storage */
 };
 
 struct ring {
-	struct sample *slot;	    /* cap slots */
+	struct sample *slot;        /* cap slots */
 	struct sample_accel *accel; /* cap * naccel readings */
-	size_t cap;		    /* samples kept at most */
-	size_t head;		    /* slot of the oldest sample */
-	size_t len;		    /* samples held */
-	int naccel;		    /* accelerators per sample */
-	uint64_t dropped;	    /* samples overwritten unacknowledged */
+	size_t cap;                 /* samples kept at most */
+	size_t head;                /* slot of the oldest sample */
+	size_t len;                 /* samples held */
+	int naccel;                 /* accelerators per sample */
+	uint64_t dropped;           /* samples overwritten unacknowledged */
 };
 
 /* Creates a ring of cap (1..RING_MAX_SAMPLES) samples with naccel

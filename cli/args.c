@@ -11,7 +11,7 @@
 
 static const struct args_opt *
 find_long(const struct args_opt *opts, size_t nopts, const char *name,
-          size_t len, size_t *idx)
+    size_t len, size_t *idx)
 {
 	size_t i;
 
@@ -44,7 +44,7 @@ add_pos(struct args *out, char *arg, char *err, size_t errlen)
 {
 	if (out->npos >= ARGS_MAX_POS) {
 		snprintf(err, errlen, "too many arguments (at most %d)",
-		         ARGS_MAX_POS);
+		    ARGS_MAX_POS);
 		return -1;
 	}
 	out->posbuf[out->npos++] = arg;
@@ -53,7 +53,7 @@ add_pos(struct args *out, char *arg, char *err, size_t errlen)
 
 int
 args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
-           int flags, struct args *out, char *err, size_t errlen)
+    int flags, struct args *out, char *err, size_t errlen)
 {
 	const struct args_opt *o;
 	const char *eq;
@@ -64,7 +64,7 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 	memset(out, 0, sizeof(*out));
 	if (nopts > ARGS_MAX_OPTS) {
 		snprintf(err, errlen, "%s: %zu options, at most %d", __func__,
-		         nopts, ARGS_MAX_OPTS);
+		    nopts, ARGS_MAX_OPTS);
 		return -1;
 	}
 	out->opts = opts;
@@ -92,14 +92,14 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 			o = find_long(opts, nopts, a + 2, len, &idx);
 			if (o == NULL) {
 				snprintf(err, errlen, "unknown option '--%.*s'",
-				         (int)len, a + 2);
+				    (int)len, a + 2);
 				return -1;
 			}
 			if (!o->has_value) {
 				if (eq != NULL) {
 					snprintf(err, errlen,
-					         "option '--%s' takes no value",
-					         o->name);
+					    "option '--%s' takes no value",
+					    o->name);
 					return -1;
 				}
 				out->val[idx] = "";
@@ -109,8 +109,7 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 				out->val[idx] = argv[++i];
 			else {
 				snprintf(err, errlen,
-				         "option '--%s' needs a value",
-				         o->name);
+				    "option '--%s' needs a value", o->name);
 				return -1;
 			}
 			continue;
@@ -123,7 +122,7 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 		if (!o->has_value) {
 			if (a[2] != '\0') {
 				snprintf(err, errlen,
-				         "option '-%c' takes no value", a[1]);
+				    "option '-%c' takes no value", a[1]);
 				return -1;
 			}
 			out->val[idx] = "";
@@ -132,8 +131,8 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 		else if (i + 1 < argc)
 			out->val[idx] = argv[++i];
 		else {
-			snprintf(err, errlen, "option '-%c' needs a value",
-			         a[1]);
+			snprintf(
+			    err, errlen, "option '-%c' needs a value", a[1]);
 			return -1;
 		}
 	}

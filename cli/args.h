@@ -41,7 +41,7 @@ struct args {
  * option replaces an earlier one. Values and positionals point into argv.
  */
 int args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
-               int flags, struct args *out, char *err, size_t errlen);
+    int flags, struct args *out, char *err, size_t errlen);
 
 /* The value of option `name`, "" for a flag, or NULL when it was not given
  * or is not in the table. Borrowed from argv. */

@@ -13,13 +13,18 @@
 
 /* Node states in the order "status" lists them. */
 static const char *const node_states[] = {
-    "idle", "mixed", "allocated", "draining", "drained", "down",
+    "idle",
+    "mixed",
+    "allocated",
+    "draining",
+    "drained",
+    "down",
 };
 
 /* Writes " (81%)" for part of whole, or "" when either is unknown. */
 static const char *
-percent(char *buf, size_t size, json_t *obj, const char *part,
-        const char *whole)
+percent(
+    char *buf, size_t size, json_t *obj, const char *part, const char *whole)
 {
 	json_t *p = json_object_get(obj, part),
 	       *w = json_object_get(obj, whole);
@@ -27,7 +32,7 @@ percent(char *buf, size_t size, json_t *obj, const char *part,
 	buf[0] = '\0';
 	if (json_is_number(p) && json_is_number(w) && json_number_value(w) > 0)
 		snprintf(buf, size, " (%.0f%%)",
-		         100 * json_number_value(p) / json_number_value(w));
+		    100 * json_number_value(p) / json_number_value(w));
 	return buf;
 }
 
@@ -57,45 +62,43 @@ cmd_status(struct podctl *pc, const struct args *a)
 
 		if (!json_is_integer(n) || json_integer_value(n) == 0)
 			continue;
-		len +=
-		    snprintf(states + len, sizeof(states) - len, "%s%lld %s",
-		             len == 0 ? ": " : ", ",
-		             (long long)json_integer_value(n), node_states[i]);
+		len += snprintf(states + len, sizeof(states) - len, "%s%lld %s",
+		    len == 0 ? ": " : ", ", (long long)json_integer_value(n),
+		    node_states[i]);
 		if (len >= sizeof(states))
 			len = sizeof(states) - 1;
 	}
 
-	podctl_line("Pods", "%s",
-	            fmt_num(b1, sizeof(b1), st, "pods_total", 1, 0));
-	podctl_line("Nodes", "%s up of %s%s",
-	            fmt_num(b1, sizeof(b1), nodes, "up", 1, 0),
-	            fmt_num(b2, sizeof(b2), nodes, "total", 1, 0), states);
-	podctl_line("Accelerators", "%s up of %s",
-	            fmt_num(b1, sizeof(b1), acc, "up", 1, 0),
-	            fmt_num(b2, sizeof(b2), acc, "total", 1, 0));
-	podctl_line("IT power", "%s kW of %s kW budget%s",
-	            fmt_num(b1, sizeof(b1), st, "power_w", 1e-3, 1),
-	            fmt_num(b2, sizeof(b2), st, "budget_w", 1e-3, 1),
-	            percent(pct, sizeof(pct), st, "power_w", "budget_w"));
 	podctl_line(
-	    "Heat to coolant", "%s kW of %s kW cooling capacity%s",
+	    "Pods", "%s", fmt_num(b1, sizeof(b1), st, "pods_total", 1, 0));
+	podctl_line("Nodes", "%s up of %s%s",
+	    fmt_num(b1, sizeof(b1), nodes, "up", 1, 0),
+	    fmt_num(b2, sizeof(b2), nodes, "total", 1, 0), states);
+	podctl_line("Accelerators", "%s up of %s",
+	    fmt_num(b1, sizeof(b1), acc, "up", 1, 0),
+	    fmt_num(b2, sizeof(b2), acc, "total", 1, 0));
+	podctl_line("IT power", "%s kW of %s kW budget%s",
+	    fmt_num(b1, sizeof(b1), st, "power_w", 1e-3, 1),
+	    fmt_num(b2, sizeof(b2), st, "budget_w", 1e-3, 1),
+	    percent(pct, sizeof(pct), st, "power_w", "budget_w"));
+	podctl_line("Heat to coolant", "%s kW of %s kW cooling capacity%s",
 	    fmt_num(b1, sizeof(b1), st, "heat_w", 1e-3, 1),
 	    fmt_num(b2, sizeof(b2), st, "cooling_capacity_w", 1e-3, 1),
 	    percent(pct, sizeof(pct), st, "heat_w", "cooling_capacity_w"));
 	podctl_line("Coolant", "supply %s °C, return %s °C, flow %s L/min",
-	            fmt_num(b1, sizeof(b1), st, "supply_c", 1, 1),
-	            fmt_num(b2, sizeof(b2), st, "return_c", 1, 1),
-	            fmt_num(b3, sizeof(b3), st, "flow_lpm", 1, 1));
+	    fmt_num(b1, sizeof(b1), st, "supply_c", 1, 1),
+	    fmt_num(b2, sizeof(b2), st, "return_c", 1, 1),
+	    fmt_num(b3, sizeof(b3), st, "flow_lpm", 1, 1));
 	if (json_is_object(hot))
 		podctl_line("Hottest", "%s accelerator %s at %s °C",
-		            fmt_str(hot, "node"),
-		            fmt_num(b1, sizeof(b1), hot, "index", 1, 0),
-		            fmt_num(b2, sizeof(b2), hot, "temp_c", 1, 1));
+		    fmt_str(hot, "node"),
+		    fmt_num(b1, sizeof(b1), hot, "index", 1, 0),
+		    fmt_num(b2, sizeof(b2), hot, "temp_c", 1, 1));
 	else
 		podctl_line("Hottest", "%s", FMT_UNKNOWN);
 	podctl_line("Leaks", "%s", fmt_num(b1, sizeof(b1), st, "leaks", 1, 0));
 	podctl_line("Open alarms", "%s",
-	            fmt_num(b1, sizeof(b1), st, "alarms_open", 1, 0));
+	    fmt_num(b1, sizeof(b1), st, "alarms_open", 1, 0));
 
 fail:
 	json_decref(st);
@@ -111,14 +114,14 @@ fail:
 static const struct table_col pod_cols[] = {
     {"NAME", 0, TABLE_LEFT, 0, FMT_FIELD_STR("name")},
     {"NODES", 0, TABLE_RIGHT, 0,
-     FMT_FIELD_RATIO("nodes_up", "nodes_total", 1, 0)},
+        FMT_FIELD_RATIO("nodes_up", "nodes_total", 1, 0)},
     {"ACCELS", 3, TABLE_RIGHT, 0,
-     FMT_FIELD_RATIO("accelerators_up", "accelerators_total", 1, 0)},
+        FMT_FIELD_RATIO("accelerators_up", "accelerators_total", 1, 0)},
     {"POWER_KW", 1, TABLE_RIGHT, 0, FMT_FIELD_NUM("power_w", 1e-3, 1)},
     {"BUDGET_KW", 2, TABLE_RIGHT, 0, FMT_FIELD_NUM("budget_w", 1e-3, 1)},
     {"HEAT_KW", 3, TABLE_RIGHT, 0, FMT_FIELD_NUM("heat_w", 1e-3, 1)},
     {"COOLING_KW", 4, TABLE_RIGHT, 0,
-     FMT_FIELD_NUM("cooling_capacity_w", 1e-3, 1)},
+        FMT_FIELD_NUM("cooling_capacity_w", 1e-3, 1)},
     {"SUPPLY_C", 4, TABLE_RIGHT, 0, FMT_FIELD_NUM("supply_c", 1, 1)},
     {"RETURN_C", 4, TABLE_RIGHT, 0, FMT_FIELD_NUM("return_c", 1, 1)},
     {"FLOW_LPM", 5, TABLE_RIGHT, 0, FMT_FIELD_NUM("flow_lpm", 1, 1)},

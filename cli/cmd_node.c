@@ -19,7 +19,12 @@
 
 /* The node states of the REST contract, as "--state" accepts them. */
 static const char *const node_states[] = {
-    "idle", "mixed", "allocated", "down", "draining", "drained",
+    "idle",
+    "mixed",
+    "allocated",
+    "down",
+    "draining",
+    "drained",
 };
 
 /*
@@ -52,7 +57,7 @@ static const struct table_col accel_cols[] = {
     {"CLOCK_MHZ", 1, TABLE_RIGHT, 0, FMT_FIELD_NUM("clock_mhz", 1, 0)},
     {"UTIL_%", 1, TABLE_RIGHT, 0, FMT_FIELD_NUM("util_pct", 1, 0)},
     {"MEM_USED_GIB", 2, TABLE_RIGHT, 0,
-     FMT_FIELD_RATIO("mem_used_mib", "mem_total_mib", 1.0 / 1024, 1)},
+        FMT_FIELD_RATIO("mem_used_mib", "mem_total_mib", 1.0 / 1024, 1)},
 };
 
 static int
@@ -81,7 +86,7 @@ check_node(const char *name)
  */
 static int
 node_path(struct podctl *pc, char *buf, size_t size, const char *name,
-          const char *suffix)
+    const char *suffix)
 {
 	char *esc;
 	int n;
@@ -116,12 +121,12 @@ cmd_nodes(struct podctl *pc, const struct args *a)
 	    (state != NULL && (estate = rest_escape(pc->rest, state)) == NULL))
 		goto fail;
 	n = snprintf(path, sizeof(path), "/api/v1/nodes%s%s%s%s%s",
-	             pod != NULL || state != NULL ? "?" : "",
-	             pod != NULL ? "pod=" : "", pod != NULL ? epod : "",
-	             pod != NULL && state != NULL ? "&state="
-	             : state != NULL              ? "state="
-	                                          : "",
-	             state != NULL ? estate : "");
+	    pod != NULL || state != NULL ? "?" : "", pod != NULL ? "pod=" : "",
+	    pod != NULL ? epod : "",
+	    pod != NULL && state != NULL ? "&state="
+	    : state != NULL              ? "state="
+	                                 : "",
+	    state != NULL ? estate : "");
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		podctl_error("request path too long");
 		goto fail;
@@ -132,9 +137,8 @@ cmd_nodes(struct podctl *pc, const struct args *a)
 	if (!json_is_array(nodes = json_object_get(reply, "nodes")))
 		rc = podctl_bad_reply("no 'nodes' array");
 	else
-		rc = podctl_print_table(
-		    pc, node_cols, sizeof(node_cols) / sizeof(node_cols[0]),
-		    nodes);
+		rc = podctl_print_table(pc, node_cols,
+		    sizeof(node_cols) / sizeof(node_cols[0]), nodes);
 
 fail:
 	json_decref(reply);
@@ -145,8 +149,8 @@ fail:
 
 /* "2026-11-27T21:05:03Z (3s ago)", or "-" when the time is unknown. */
 static const char *
-time_and_age(char *buf, size_t size, json_t *obj, const char *key,
-             int64_t now_ms)
+time_and_age(
+    char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
 {
 	char age[32];
 	const char *s = fmt_str(obj, key);
@@ -156,7 +160,7 @@ time_and_age(char *buf, size_t size, json_t *obj, const char *key,
 		snprintf(buf, size, "%s", s);
 	else
 		snprintf(buf, size, "%s (%s ago)", s,
-		         fmt_age(age, sizeof(age), (now_ms - ms) / 1000));
+		    fmt_age(age, sizeof(age), (now_ms - ms) / 1000));
 	return buf;
 }
 
@@ -169,7 +173,7 @@ print_node(struct podctl *pc, json_t *node)
 
 	podctl_line("Node", "%s", fmt_str(node, "name"));
 	podctl_line("Pod", "%s, group %s", fmt_str(node, "pod"),
-	            fmt_str(node, "group"));
+	    fmt_str(node, "group"));
 	podctl_line("State", "%s", fmt_str(node, "state"));
 	podctl_line("Reason", "%s", fmt_str(node, "reason"));
 	by = fmt_str(node, "drained_by");
@@ -178,18 +182,17 @@ print_node(struct podctl *pc, json_t *node)
 		podctl_line("Drained", "%s", b1);
 	else
 		podctl_line("Drained", "%s by %s", b1, by);
-	podctl_line("Power", "%s W",
-	            fmt_num(b1, sizeof(b1), node, "power_w", 1, 0));
-	podctl_line("Coolant", "inlet %s °C, outlet %s °C, flow %s L/min",
-	            fmt_num(b1, sizeof(b1), node, "inlet_c", 1, 1),
-	            fmt_num(b2, sizeof(b2), node, "outlet_c", 1, 1),
-	            fmt_num(b3, sizeof(b3), node, "flow_lpm", 1, 1));
-	podctl_line("Leak", "%s", fmt_bool(node, "leak"));
 	podctl_line(
-	    "Last report", "%s",
+	    "Power", "%s W", fmt_num(b1, sizeof(b1), node, "power_w", 1, 0));
+	podctl_line("Coolant", "inlet %s °C, outlet %s °C, flow %s L/min",
+	    fmt_num(b1, sizeof(b1), node, "inlet_c", 1, 1),
+	    fmt_num(b2, sizeof(b2), node, "outlet_c", 1, 1),
+	    fmt_num(b3, sizeof(b3), node, "flow_lpm", 1, 1));
+	podctl_line("Leak", "%s", fmt_bool(node, "leak"));
+	podctl_line("Last report", "%s",
 	    time_and_age(b1, sizeof(b1), node, "last_seen", pc->now_ms));
 	podctl_line("Agent", "%s, boot %s", fmt_str(node, "agent_version"),
-	            fmt_str(node, "boot_id"));
+	    fmt_str(node, "boot_id"));
 	if (!json_is_array(accels))
 		return podctl_bad_reply("no 'accelerators' array");
 	putchar('\n');
@@ -229,8 +232,8 @@ print_transition(json_t *node)
 		return podctl_bad_reply("not an object");
 	reason = json_object_get(node, "reason");
 	printf("%s %s%s%s\n", fmt_str(node, "name"), fmt_str(node, "state"),
-	       json_is_string(reason) ? ": " : "",
-	       json_is_string(reason) ? json_string_value(reason) : "");
+	    json_is_string(reason) ? ": " : "",
+	    json_is_string(reason) ? json_string_value(reason) : "");
 	return PODCTL_OK;
 }
 

@@ -12,7 +12,7 @@
 
 const char *
 fmt_num(char *buf, size_t size, json_t *obj, const char *key, double scale,
-        int decimals)
+    int decimals)
 {
 	json_t *v = json_object_get(obj, key);
 	double d;
@@ -35,7 +35,7 @@ fmt_num(char *buf, size_t size, json_t *obj, const char *key, double scale,
 
 const char *
 fmt_ratio(char *buf, size_t size, json_t *obj, const char *a, const char *b,
-          double scale, int decimals)
+    double scale, int decimals)
 {
 	char sa[32], sb[32];
 
@@ -74,13 +74,13 @@ fmt_age(char *buf, size_t size, int64_t age_s)
 		snprintf(buf, size, "%llds", (long long)s);
 	else if (s < 3600)
 		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60),
-		         (long long)(s % 60));
+		    (long long)(s % 60));
 	else if (s < 86400)
 		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
-		         (long long)(s % 3600 / 60));
+		    (long long)(s % 3600 / 60));
 	else
 		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		         (long long)(s % 86400 / 3600));
+		    (long long)(s % 86400 / 3600));
 	return buf;
 }
 
@@ -111,8 +111,8 @@ expect(const char **p, char c)
 int
 fmt_parse_time(const char *s, int64_t *ms)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-	                            31, 31, 30, 31, 30, 31};
+	static const int mdays[] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	struct tm tm;
 	const char *p = s;
 	int year, mon, day, hour, min, sec, frac_ms = 0, scale = 100, d;
@@ -173,7 +173,7 @@ fmt_ago(char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
 
 const char *
 fmt_field(char *buf, size_t size, json_t *obj, const struct fmt_field *f,
-          int64_t now_ms)
+    int64_t now_ms)
 {
 	double scale = f->scale != 0 ? f->scale : 1;
 
@@ -183,8 +183,8 @@ fmt_field(char *buf, size_t size, json_t *obj, const struct fmt_field *f,
 	case FMT_NUM:
 		return fmt_num(buf, size, obj, f->key, scale, f->decimals);
 	case FMT_RATIO:
-		return fmt_ratio(buf, size, obj, f->key, f->key2, scale,
-		                 f->decimals);
+		return fmt_ratio(
+		    buf, size, obj, f->key, f->key2, scale, f->decimals);
 	case FMT_AGE:
 		return fmt_ago(buf, size, obj, f->key, now_ms);
 	case FMT_BOOL:

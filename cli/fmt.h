@@ -19,12 +19,12 @@
  * member is missing, null or not a number. Returns buf.
  */
 const char *fmt_num(char *buf, size_t size, json_t *obj, const char *key,
-                    double scale, int decimals);
+    double scale, int decimals);
 
 /* Writes "a/b" from two number members as fmt_num() would each; "-" for an
  * unknown side ("12/-"). Returns buf. */
 const char *fmt_ratio(char *buf, size_t size, json_t *obj, const char *a,
-                      const char *b, double scale, int decimals);
+    const char *b, double scale, int decimals);
 
 /* Borrowed string obj[key], or "-" when missing, null or not a string. */
 const char *fmt_str(json_t *obj, const char *key);
@@ -42,8 +42,8 @@ int fmt_parse_time(const char *s, int64_t *ms);
 
 /* Writes the age of the time in obj[key] at now_ms ("42s"), or "-" when it
  * is missing, null or unparsable. Returns buf. */
-const char *fmt_ago(char *buf, size_t size, json_t *obj, const char *key,
-                    int64_t now_ms);
+const char *fmt_ago(
+    char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms);
 
 /* How one member of a JSON object is shown: the columns of a table. */
 enum fmt_kind {
@@ -87,7 +87,7 @@ struct fmt_field {
 /* Writes obj as f says into buf, "-" for what is unknown; now_ms is the
  * wall clock for FMT_AGE. Returns buf or a borrowed string of obj. */
 const char *fmt_field(char *buf, size_t size, json_t *obj,
-                      const struct fmt_field *f, int64_t now_ms);
+    const struct fmt_field *f, int64_t now_ms);
 
 /* Number of characters (UTF-8 code points) in s. */
 size_t fmt_width(const char *s);

@@ -75,17 +75,17 @@ static const struct args_opt drain_opts[] = {
  */
 static const struct cmd cmds[] = {
     {"status", NULL, "", 0, 0, NOOPTS, cmd_status,
-     "nodes, power, cooling and alarms at a glance"},
+        "nodes, power, cooling and alarms at a glance"},
     {"pods", NULL, "", 0, 0, NOOPTS, cmd_pods,
-     "list the pods with their power and coolant"},
+        "list the pods with their power and coolant"},
     {"nodes", NULL, "[--pod POD] [--state STATE]", 0, 0, OPTS(nodes_opts),
-     cmd_nodes, "list the nodes"},
+        cmd_nodes, "list the nodes"},
     {"node", "show", "NAME", 1, 1, NOOPTS, cmd_node_show,
-     "one node and its accelerators"},
+        "one node and its accelerators"},
     {"node", "drain", "NAME --reason TEXT", 1, 1, OPTS(drain_opts),
-     cmd_node_drain, "stop placing jobs on a node"},
+        cmd_node_drain, "stop placing jobs on a node"},
     {"node", "resume", "NAME", 1, 1, NOOPTS, cmd_node_resume,
-     "return a drained node to service"},
+        "return a drained node to service"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},
 };
 
@@ -130,7 +130,7 @@ podctl_bad_reply(const char *what)
 
 int
 podctl_call(struct podctl *pc, const char *method, const char *path,
-            json_t *body, json_t **out)
+    json_t *body, json_t **out)
 {
 	struct rest_reply reply;
 	enum rest_result res;
@@ -177,8 +177,8 @@ podctl_line(const char *label, const char *fmt, ...)
 }
 
 int
-podctl_print_table(struct podctl *pc, const struct table_col *cols, int ncols,
-                   json_t *rows)
+podctl_print_table(
+    struct podctl *pc, const struct table_col *cols, int ncols, json_t *rows)
 {
 	struct table *t;
 	json_t *row;
@@ -215,10 +215,9 @@ usage(FILE *f)
 	           "       podctl --version\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(words, sizeof(words), "%s%s%s%s%s", cmds[i].noun,
-		         cmds[i].verb != NULL ? " " : "",
-		         cmds[i].verb != NULL ? cmds[i].verb : "",
-		         cmds[i].synopsis[0] != '\0' ? " " : "",
-		         cmds[i].synopsis);
+		    cmds[i].verb != NULL ? " " : "",
+		    cmds[i].verb != NULL ? cmds[i].verb : "",
+		    cmds[i].synopsis[0] != '\0' ? " " : "", cmds[i].synopsis);
 		fprintf(f, "  %-34s %s\n", words, cmds[i].help);
 	}
 	fprintf(f, "\nenvironment: POD_SERVER (default " DEFAULT_SERVER
@@ -239,7 +238,7 @@ static const char *
 cmd_name(const struct cmd *c, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s%s", c->noun, c->verb != NULL ? " " : "",
-	         c->verb != NULL ? c->verb : "");
+	    c->verb != NULL ? c->verb : "");
 	return buf;
 }
 
@@ -267,7 +266,7 @@ find_cmd(int argc, char **argv, int *used)
 			return &cmds[i];
 		}
 		len += snprintf(verbs + len, sizeof(verbs) - len, "%s%s",
-		                len > 0 ? ", " : "", cmds[i].verb);
+		    len > 0 ? ", " : "", cmds[i].verb);
 		if (len >= sizeof(verbs))
 			len = sizeof(verbs) - 1;
 	}
@@ -277,7 +276,7 @@ find_cmd(int argc, char **argv, int *used)
 		podctl_usage_error("'%s' needs one of: %s", argv[0], verbs);
 	else
 		podctl_usage_error("unknown command '%s %s' (one of: %s)",
-		                   argv[0], argv[1], verbs);
+		    argv[0], argv[1], verbs);
 	return NULL;
 }
 
@@ -307,19 +306,19 @@ run_cmd(struct podctl *pc, int argc, char **argv)
 	cmd_name(c, name, sizeof(name));
 	if (wants_help(argc - used, argv + used)) {
 		printf("usage: podctl %s%s%s\n  %s\n", name,
-		       c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
+		    c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
 		return PODCTL_OK;
 	}
 	if (args_parse(argc - used, argv + used, c->opts, c->nopts, 0, &a, err,
-	               sizeof(err)) == -1)
+	        sizeof(err)) == -1)
 		return podctl_usage_error("%s: %s", name, err);
 	if (a.npos < c->min_args)
 		return podctl_usage_error("%s: missing argument (usage: "
 		                          "podctl %s %s)",
-		                          name, name, c->synopsis);
+		    name, name, c->synopsis);
 	if (a.npos > c->max_args)
-		return podctl_usage_error("%s: unexpected argument '%s'", name,
-		                          a.pos[c->max_args]);
+		return podctl_usage_error(
+		    "%s: unexpected argument '%s'", name, a.pos[c->max_args]);
 	return c->run(pc, &a);
 }
 
@@ -364,8 +363,8 @@ main(int argc, char *argv[])
 
 	log_init("podctl", LOG_LVL_WARN);
 	if (args_parse(argc - 1, argv + 1, global_opts,
-	               sizeof(global_opts) / sizeof(global_opts[0]),
-	               ARGS_STOP_AT_POSITIONAL, &g, err, sizeof(err)) == -1)
+	        sizeof(global_opts) / sizeof(global_opts[0]),
+	        ARGS_STOP_AT_POSITIONAL, &g, err, sizeof(err)) == -1)
 		return podctl_usage_error("%s", err);
 	if (args_get(&g, "version") != NULL) {
 		printf("podctl %s\n", POD_VERSION);
@@ -395,8 +394,8 @@ main(int argc, char *argv[])
 	else if (strcmp(output, "json") == 0)
 		pc.output = OUTPUT_JSON;
 	else
-		return podctl_usage_error("unknown output '%s' (table or json)",
-		                          output);
+		return podctl_usage_error(
+		    "unknown output '%s' (table or json)", output);
 	pc.columns = term_columns();
 	pc.now_ms = time_wall_ms();
 

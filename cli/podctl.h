@@ -40,7 +40,7 @@ struct podctl {
  * line on stderr and returns PODCTL_EAPI or PODCTL_EUNREACHABLE.
  */
 int podctl_call(struct podctl *pc, const char *method, const char *path,
-                json_t *body, json_t **out);
+    json_t *body, json_t **out);
 
 /* Prints "podctl: <message>" on stderr. */
 void podctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -59,8 +59,8 @@ struct table_col;
 /* Prints one row per object of `rows` in the given columns, fitted to the
  * terminal. Returns PODCTL_OK, or PODCTL_EAPI (reported) when a row is not
  * an object or memory runs out. */
-int podctl_print_table(struct podctl *pc, const struct table_col *cols,
-                       int ncols, json_t *rows);
+int podctl_print_table(
+    struct podctl *pc, const struct table_col *cols, int ncols, json_t *rows);
 
 /* Commands: each returns an enum podctl_exit. */
 int cmd_status(struct podctl *pc, const struct args *a); /* cmd_fleet.c */

@@ -107,8 +107,8 @@ rest_new(const char *base_url, const char *token)
 		if ((r->hdr_body = add_header(NULL, auth)) == NULL)
 			goto fail;
 	}
-	if ((r->hdr_body =
-	         add_header(r->hdr_body, "Accept: application/json")) == NULL)
+	if ((r->hdr_body = add_header(
+	         r->hdr_body, "Accept: application/json")) == NULL)
 		goto fail;
 	if ((r->hdr_body = add_header(
 	         r->hdr_body, "Content-Type: application/json")) == NULL)
@@ -119,10 +119,10 @@ rest_new(const char *base_url, const char *token)
 		goto fail;
 	}
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	                 (long)REST_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS,
-	                 (long)REST_TOTAL_TIMEOUT_MS);
+	curl_easy_setopt(
+	    r->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)REST_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(
+	    r->curl, CURLOPT_TIMEOUT_MS, (long)REST_TOTAL_TIMEOUT_MS);
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "podctl/" POD_VERSION);
 	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -130,7 +130,7 @@ rest_new(const char *base_url, const char *token)
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
-	                 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	free(auth);
 	return r;
@@ -171,25 +171,24 @@ transport_error(struct rest *r, CURLcode rc, char *err, size_t errlen)
 	curl_easy_getinfo(r->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	if (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)
 		snprintf(err, errlen,
-		         "cannot reach %s: no connection within "
-		         "%d s",
-		         r->base, REST_CONNECT_TIMEOUT_MS / 1000);
+		    "cannot reach %s: no connection within "
+		    "%d s",
+		    r->base, REST_CONNECT_TIMEOUT_MS / 1000);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "cannot reach %s: no answer within %d s",
-		         r->base, REST_TOTAL_TIMEOUT_MS / 1000);
+		    r->base, REST_TOTAL_TIMEOUT_MS / 1000);
 	else if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
 		snprintf(err, errlen, "cannot reach %s: %s", r->base,
-		         strerror((int)oserr));
+		    strerror((int)oserr));
 	else
 		snprintf(err, errlen, "cannot reach %s: %s", r->base,
-		         r->errbuf[0] != '\0' ? r->errbuf
-		                              : curl_easy_strerror(rc));
+		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc));
 }
 
 /* Words an HTTP error reply: the server's error.message when it sent one. */
 static void
 api_error(struct rest *r, const char *path, struct rest_reply *reply, char *err,
-          size_t errlen)
+    size_t errlen)
 {
 	json_t *e, *m;
 
@@ -199,12 +198,12 @@ api_error(struct rest *r, const char *path, struct rest_reply *reply, char *err,
 		snprintf(err, errlen, "%s", json_string_value(m));
 	else
 		snprintf(err, errlen, "%s%s: server answered HTTP %ld", r->base,
-		         path, reply->http_status);
+		    path, reply->http_status);
 }
 
 enum rest_result
 rest_call(struct rest *r, const char *method, const char *path, json_t *body,
-          struct rest_reply *reply, char *err, size_t errlen)
+    struct rest_reply *reply, char *err, size_t errlen)
 {
 	struct sink sink = {0};
 	json_error_t jerr;
@@ -231,16 +230,16 @@ rest_call(struct rest *r, const char *method, const char *path, json_t *body,
 			goto fail;
 		}
 		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE,
-		                 text != NULL ? (long)strlen(text) : 0L);
-		curl_easy_setopt(r->curl, CURLOPT_COPYPOSTFIELDS,
-		                 text != NULL ? text : "");
+		    text != NULL ? (long)strlen(text) : 0L);
+		curl_easy_setopt(
+		    r->curl, CURLOPT_COPYPOSTFIELDS, text != NULL ? text : "");
 		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdr_body);
 	} else {
 		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdr_get);
 	}
 	curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST,
-	                 strcmp(method, "GET") == 0 ? NULL : method);
+	    strcmp(method, "GET") == 0 ? NULL : method);
 
 	r->errbuf[0] = '\0';
 	rc = curl_easy_perform(r->curl);
@@ -249,7 +248,7 @@ rest_call(struct rest *r, const char *method, const char *path, json_t *body,
 	sink.p = NULL;
 	if (rc == CURLE_WRITE_ERROR && sink.toobig) {
 		snprintf(err, errlen, "%s: reply larger than %d MiB", r->base,
-		         REST_MAX_REPLY_BYTES / (1024 * 1024));
+		    REST_MAX_REPLY_BYTES / (1024 * 1024));
 		goto fail;
 	}
 	if (rc != CURLE_OK) {
@@ -266,8 +265,8 @@ rest_call(struct rest *r, const char *method, const char *path, json_t *body,
 	}
 	if (reply->json == NULL) {
 		snprintf(err, errlen, "%s%s: reply is not JSON%s%s", r->base,
-		         path, reply->body != NULL ? ": " : "",
-		         reply->body != NULL ? jerr.text : "");
+		    path, reply->body != NULL ? ": " : "",
+		    reply->body != NULL ? jerr.text : "");
 		goto fail;
 	}
 	res = REST_OK;

@@ -51,8 +51,7 @@ const char *rest_base(const struct rest *r);
  * with the reply.
  */
 enum rest_result rest_call(struct rest *r, const char *method, const char *path,
-                           json_t *body, struct rest_reply *reply, char *err,
-                           size_t errlen);
+    json_t *body, struct rest_reply *reply, char *err, size_t errlen);
 
 void rest_reply_free(struct rest_reply *reply);
 

@@ -54,7 +54,7 @@ drop_order(const struct table_col *cols, int ncols, int *order)
 
 int
 table_layout(const struct table_col *cols, int ncols, const int *natural,
-             int width, int *out)
+    int width, int *out)
 {
 	int order[TABLE_MAX_COLS];
 	int i, c, n, cut, excess, room, level;
@@ -156,7 +156,7 @@ table_add_row(struct table *t, json_t *obj, int64_t now_ms)
 	}
 	for (i = 0; i < t->ncols; i++)
 		if (table_add(t, fmt_field(buf, sizeof(buf), obj,
-		                           &t->cols[i].field, now_ms)) == -1)
+		                     &t->cols[i].field, now_ms)) == -1)
 			return -1;
 	return 0;
 }

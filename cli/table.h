@@ -51,7 +51,7 @@ struct table {
  * width of a row as laid out.
  */
 int table_layout(const struct table_col *cols, int ncols, const int *natural,
-                 int width, int *out);
+    int width, int *out);
 
 /* A new empty table, or NULL (logged). Caller frees with table_free(). */
 struct table *table_new(const struct table_col *cols, int ncols);

@@ -40,8 +40,8 @@ valid_name(const char *s)
 }
 
 static int
-add_entry(struct conf *c, const char *section, const char *arg,
-    const char *key, const char *value, const char *where)
+add_entry(struct conf *c, const char *section, const char *arg, const char *key,
+    const char *value, const char *where)
 {
 	size_t ls = strlen(section) + 1, la = strlen(arg) + 1;
 	size_t lk = strlen(key) + 1, lv = strlen(value) + 1;
@@ -112,16 +112,16 @@ conf_parse(const char *text, const char *name, char *err, size_t errlen)
 				}
 			}
 			if (!valid_name(s) || strlen(s) >= sizeof(section)) {
-				snprintf(err, errlen, "%s: bad section name '%s'",
-				    where, s);
+				snprintf(err, errlen,
+				    "%s: bad section name '%s'", where, s);
 				goto fail;
 			}
 			snprintf(section, sizeof(section), "%s", s);
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL) {
-			snprintf(err, errlen, "%s: expected 'key = value'",
-			    where);
+			snprintf(
+			    err, errlen, "%s: expected 'key = value'", where);
 			goto fail;
 		}
 		*eq = '\0';
@@ -132,8 +132,8 @@ conf_parse(const char *text, const char *name, char *err, size_t errlen)
 			goto fail;
 		}
 		if (section[0] == '\0') {
-			snprintf(err, errlen, "%s: %s: key outside any [section]",
-			    where, key);
+			snprintf(err, errlen,
+			    "%s: %s: key outside any [section]", where, key);
 			goto fail;
 		}
 		if (*val == '"') {
@@ -213,8 +213,8 @@ conf_free(struct conf *c)
 }
 
 void
-conf_error(char *err, size_t errlen, const struct conf_entry *e,
-    const char *fmt, ...)
+conf_error(
+    char *err, size_t errlen, const struct conf_entry *e, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -228,8 +228,8 @@ conf_error(char *err, size_t errlen, const struct conf_entry *e,
 }
 
 int
-conf_int(const struct conf_entry *e, long min, long max, long *out,
-    char *err, size_t errlen)
+conf_int(const struct conf_entry *e, long min, long max, long *out, char *err,
+    size_t errlen)
 {
 	char *end;
 	long v;
@@ -241,8 +241,8 @@ conf_int(const struct conf_entry *e, long min, long max, long *out,
 		return -1;
 	}
 	if (v < min || v > max) {
-		conf_error(err, errlen, e, "%ld is outside %ld..%ld", v, min,
-		    max);
+		conf_error(
+		    err, errlen, e, "%ld is outside %ld..%ld", v, min, max);
 		return -1;
 	}
 	*out = v;
@@ -299,8 +299,8 @@ conf_str(const struct conf_entry *e, char *out, size_t size, char *err,
 	size_t l = strlen(e->value);
 
 	if (l == 0 || l >= size) {
-		conf_error(err, errlen, e, "needs a value of 1 to %zu characters",
-		    size - 1);
+		conf_error(err, errlen, e,
+		    "needs a value of 1 to %zu characters", size - 1);
 		return -1;
 	}
 	memcpy(out, e->value, l + 1);

@@ -23,8 +23,8 @@ struct conf_entry {
 	const char *section; /* "controller" */
 	const char *arg;     /* "pod02" in "[pod pod02]", "" without */
 	const char *key;
-	const char *value;   /* quotes removed */
-	const char *where;   /* "file:line" */
+	const char *value; /* quotes removed */
+	const char *where; /* "file:line" */
 };
 
 struct conf {
@@ -36,15 +36,15 @@ struct conf {
  * Caller frees with conf_free(). */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 /* Splits text; `name` stands for the file in messages. As conf_load(). */
-struct conf *conf_parse(const char *text, const char *name, char *err,
-    size_t errlen);
+struct conf *conf_parse(
+    const char *text, const char *name, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 /* Value converters: 0 on success, -1 with "where: key: why" in err. */
 int conf_int(const struct conf_entry *e, long min, long max, long *out,
     char *err, size_t errlen);
-int conf_double(const struct conf_entry *e, double min, double max,
-    double *out, char *err, size_t errlen);
+int conf_double(const struct conf_entry *e, double min, double max, double *out,
+    char *err, size_t errlen);
 int conf_bool(const struct conf_entry *e, int *out, char *err, size_t errlen);
 /* Copies a non-empty string of at most size-1 bytes. */
 int conf_str(const struct conf_entry *e, char *out, size_t size, char *err,

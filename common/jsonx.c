@@ -16,14 +16,14 @@ jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (j == NULL)
-		snprintf(err, errlen, "line %d column %d: %s", e.line,
-		    e.column, e.text);
+		snprintf(err, errlen, "line %d column %d: %s", e.line, e.column,
+		    e.text);
 	return j;
 }
 
 int
-jsonx_number(json_t *obj, const char *key, double *out, char *err,
-    size_t errlen)
+jsonx_number(
+    json_t *obj, const char *key, double *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -38,8 +38,8 @@ jsonx_number(json_t *obj, const char *key, double *out, char *err,
 }
 
 int
-jsonx_integer(json_t *obj, const char *key, long long *out, char *err,
-    size_t errlen)
+jsonx_integer(
+    json_t *obj, const char *key, long long *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -54,8 +54,8 @@ jsonx_integer(json_t *obj, const char *key, long long *out, char *err,
 }
 
 int
-jsonx_string(json_t *obj, const char *key, const char **out, char *err,
-    size_t errlen)
+jsonx_string(
+    json_t *obj, const char *key, const char **out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -100,7 +100,8 @@ jsonx_set_real(json_t *obj, const char *key, double v, int decimals)
 	if (isnan(v) || isinf(v))
 		json_object_set_new(obj, key, json_null());
 	else
-		json_object_set_new(obj, key, json_real(round(v * scale) / scale));
+		json_object_set_new(
+		    obj, key, json_real(round(v * scale) / scale));
 }
 
 json_t *

@@ -15,14 +15,14 @@ json_t *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen);
 
 /* Getters: 1 found and converted, 0 absent or null, -1 wrong type (message in
  * err naming the member). */
-int jsonx_number(json_t *obj, const char *key, double *out, char *err,
-    size_t errlen);
-int jsonx_integer(json_t *obj, const char *key, long long *out, char *err,
-    size_t errlen);
-int jsonx_string(json_t *obj, const char *key, const char **out, char *err,
-    size_t errlen);
-int jsonx_bool(json_t *obj, const char *key, int *out, char *err,
-    size_t errlen);
+int jsonx_number(
+    json_t *obj, const char *key, double *out, char *err, size_t errlen);
+int jsonx_integer(
+    json_t *obj, const char *key, long long *out, char *err, size_t errlen);
+int jsonx_string(
+    json_t *obj, const char *key, const char **out, char *err, size_t errlen);
+int jsonx_bool(
+    json_t *obj, const char *key, int *out, char *err, size_t errlen);
 
 /* A JSON number, or null when v is NaN (unknown). New reference. */
 json_t *jsonx_real_or_null(double v);

@@ -13,8 +13,7 @@
 /* Writes the name of pod `index` (1-based) among `npods`. */
 void names_pod(char *buf, size_t size, int index, int npods);
 /* Writes the name of node `index` (1-based) of pod `pod` with `nnodes`. */
-void names_node(char *buf, size_t size, const char *pod, int index,
-    int nnodes);
+void names_node(char *buf, size_t size, const char *pod, int index, int nnodes);
 /* 1 when s is a plausible pod or node name: 1–63 of [a-z0-9-_.]. */
 int names_valid(const char *s);
 

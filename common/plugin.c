@@ -59,20 +59,21 @@ plugin_load(const char *dir, const char *kind, const char *name)
 		goto fail;
 	}
 	if ((d = dlsym(p->dl, "pod_plugin")) == NULL) {
-		log_warnx("%s: %s: no pod_plugin descriptor", __func__, p->path);
+		log_warnx(
+		    "%s: %s: no pod_plugin descriptor", __func__, p->path);
 		goto fail;
 	}
 	if (POD_PLUGIN_ABI_MAJOR_OF(d->abi) != POD_PLUGIN_ABI_MAJOR ||
 	    POD_PLUGIN_ABI_MINOR_OF(d->abi) > POD_PLUGIN_ABI_MINOR) {
 		log_warnx("%s: %s: built for plugin ABI %u.%u, this host "
-		    "speaks %u.%u",
+		          "speaks %u.%u",
 		    __func__, p->path, POD_PLUGIN_ABI_MAJOR_OF(d->abi),
 		    POD_PLUGIN_ABI_MINOR_OF(d->abi), POD_PLUGIN_ABI_MAJOR,
 		    POD_PLUGIN_ABI_MINOR);
 		goto fail;
 	}
-	if (d->kind == NULL || strcmp(d->kind, kind) != 0 ||
-	    d->name == NULL || strcmp(d->name, name) != 0) {
+	if (d->kind == NULL || strcmp(d->kind, kind) != 0 || d->name == NULL ||
+	    strcmp(d->name, name) != 0) {
 		log_warnx("%s: %s: descriptor says %s/%s, expected %s/%s",
 		    __func__, p->path, d->kind ? d->kind : "?",
 		    d->name ? d->name : "?", kind, name);
@@ -80,7 +81,8 @@ plugin_load(const char *dir, const char *kind, const char *name)
 	}
 	if (d->init == NULL || d->fini == NULL || d->ops == NULL ||
 	    d->ops->devices == NULL || d->ops->read == NULL) {
-		log_warnx("%s: %s: descriptor lacks init, fini, devices or read",
+		log_warnx(
+		    "%s: %s: descriptor lacks init, fini, devices or read",
 		    __func__, p->path);
 		goto fail;
 	}

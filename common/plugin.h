@@ -18,8 +18,7 @@ struct plugin {
  * plugin_default_dir() when dir is NULL. Returns NULL (reason logged once) if
  * the file is missing, has no descriptor, or was built for another ABI major
  * or a newer minor. Caller frees with plugin_unload(). */
-struct plugin *plugin_load(const char *dir, const char *kind,
-    const char *name);
+struct plugin *plugin_load(const char *dir, const char *kind, const char *name);
 void plugin_unload(struct plugin *p);
 /* $POD_PLUGIN_DIR, else <directory of this executable>/../lib/pod. Borrowed. */
 const char *plugin_default_dir(void);

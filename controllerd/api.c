@@ -38,14 +38,14 @@
 #include "timeutil.h"
 
 #define MAX_SEGMENTS 8
-#define MAX_ARGS 2
+#define MAX_ARGS     2
 
 struct api_req {
 	struct evhttp_request *req;
 	struct ctl_state *st;
 	const char *args[MAX_ARGS]; /* names captured by "*" */
-	char who[64];		    /* the principal, for audit */
-	char segbuf[1024];	    /* storage for the path segments */
+	char who[64];               /* the principal, for audit */
+	char segbuf[1024];          /* storage for the path segments */
 };
 
 typedef void (*handler_fn)(struct api_req *r);
@@ -125,8 +125,8 @@ reply_error(struct evhttp_request *req, int code, const char *errcode,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	reply_json(req, code,
-	    json_pack("{s:{s:s,s:s}}", "error", "code", errcode, "message",
-		msg));
+	    json_pack(
+	        "{s:{s:s,s:s}}", "error", "code", errcode, "message", msg));
 }
 
 /* Parses the request body as JSON; on failure replies 400 and returns
@@ -150,8 +150,8 @@ read_body(struct evhttp_request *req)
 		    API_MAX_BODY);
 		return NULL;
 	}
-	j = jsonx_parse((const char *)evbuffer_pullup(in, -1), len, err,
-	    sizeof(err));
+	j = jsonx_parse(
+	    (const char *)evbuffer_pullup(in, -1), len, err, sizeof(err));
 	if (j == NULL)
 		reply_error(req, 400, "bad_request", "request body: %s", err);
 	return j;
@@ -161,11 +161,11 @@ read_body(struct evhttp_request *req)
  * NULL-terminated list). On failure replies 400 and returns -1; the caller
  * clears q either way. */
 static int
-read_query(struct evhttp_request *req, struct evkeyvalq *q,
-    const char *const *allowed)
+read_query(
+    struct evhttp_request *req, struct evkeyvalq *q, const char *const *allowed)
 {
-	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(
-	    req));
+	const char *query =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyval *kv;
 	int i, ok;
 
@@ -176,7 +176,8 @@ read_query(struct evhttp_request *req, struct evkeyvalq *q,
 		reply_error(req, 400, "bad_request", "malformed query string");
 		return -1;
 	}
-	TAILQ_FOREACH(kv, q, next) {
+	TAILQ_FOREACH(kv, q, next)
+	{
 		for (ok = 0, i = 0; allowed[i] != NULL; i++)
 			ok |= strcmp(kv->key, allowed[i]) == 0;
 		if (!ok) {
@@ -210,8 +211,8 @@ by_state_json(const struct fleet_summary *s)
 	int k;
 
 	for (k = 0; k < NODE_NSTATES; k++)
-		json_object_set_new(o, fleet_state_name(k),
-		    json_integer(s->by_state[k]));
+		json_object_set_new(
+		    o, fleet_state_name(k), json_integer(s->by_state[k]));
 	return o;
 }
 
@@ -225,8 +226,8 @@ pod_json(const struct fleet *f, int p)
 	json_object_set_new(o, "name", json_string(f->pods[p].conf.name));
 	json_object_set_new(o, "nodes_total", json_integer(s.nodes_total));
 	json_object_set_new(o, "nodes_up", json_integer(s.nodes_up));
-	json_object_set_new(o, "accelerators_total",
-	    json_integer(s.accels_total));
+	json_object_set_new(
+	    o, "accelerators_total", json_integer(s.accels_total));
 	json_object_set_new(o, "accelerators_up", json_integer(s.accels_up));
 	summary_json(&s, o);
 	jsonx_set_real(o, "hottest_c", s.hottest_c, 1);
@@ -252,16 +253,17 @@ node_json(const struct fleet *f, const struct node *n, int detail)
 	json_object_set_new(o, "name", json_string(n->name));
 	json_object_set_new(o, "pod", json_string(f->pods[n->pod].conf.name));
 	json_object_set_new(o, "group", json_string(n->group));
-	json_object_set_new(o, "state",
-	    json_string(fleet_state_name(fleet_node_state(n))));
-	json_object_set_new(o, "reason",
-	    reason ? json_string(reason) : json_null());
+	json_object_set_new(
+	    o, "state", json_string(fleet_state_name(fleet_node_state(n))));
+	json_object_set_new(
+	    o, "reason", reason ? json_string(reason) : json_null());
 	json_object_set_new(o, "drained", json_boolean(n->drained));
 	jsonx_set_real(o, "power_w", n->power_w, 1);
 	json_object_set_new(o, "last_seen", jsonx_time(n->last_seen_ms));
 	json_object_set_new(o, "accelerators_total",
-	    json_integer(n->naccels > 0 ? n->naccels :
-					   f->pods[n->pod].conf.accels_per_node));
+	    json_integer(n->naccels > 0
+	                     ? n->naccels
+	                     : f->pods[n->pod].conf.accels_per_node));
 	jsonx_set_real(o, "hottest_c", fleet_node_hottest_c(n), 1);
 	jsonx_set_real(o, "inlet_c", n->inlet_c, 2);
 	jsonx_set_real(o, "outlet_c", n->outlet_c, 2);
@@ -273,8 +275,8 @@ node_json(const struct fleet *f, const struct node *n, int detail)
 	json_object_set_new(o, "drained_at",
 	    n->drained ? jsonx_time(n->drained_at_ms) : json_null());
 	json_object_set_new(o, "drained_by",
-	    n->drained && n->drained_by[0] ? json_string(n->drained_by) :
-					     json_null());
+	    n->drained && n->drained_by[0] ? json_string(n->drained_by)
+	                                   : json_null());
 	jsonx_set_real(o, "pressure_kpa", n->pressure_kpa, 1);
 	json_object_set_new(o, "sample_time", jsonx_time(n->sample_t_ms));
 	json_object_set_new(o, "agent_version",
@@ -315,10 +317,10 @@ h_health(struct api_req *r)
 	fleet_summarize(r->st->fleet, -1, &s);
 	reply_json(r->req, 200,
 	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i}", "status", "ok", "version",
-		POD_VERSION, "uptime_s",
-		(json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
-		"schema_version", store_schema_version(r->st->store),
-		"nodes_total", s.nodes_total, "nodes_up", s.nodes_up));
+	        POD_VERSION, "uptime_s",
+	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
+	        "schema_version", store_schema_version(r->st->store),
+	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up));
 }
 
 static void
@@ -334,8 +336,7 @@ h_status(struct api_req *r)
 	    json_pack("{s:i,s:i}", "total", s.nodes_total, "up", s.nodes_up));
 	json_object_update(json_object_get(o, "nodes"), by_state_json(&s));
 	json_object_set_new(o, "accelerators",
-	    json_pack("{s:i,s:i}", "total", s.accels_total, "up",
-		s.accels_up));
+	    json_pack("{s:i,s:i}", "total", s.accels_total, "up", s.accels_up));
 	summary_json(&s, o);
 	if (s.hottest_node >= 0) {
 		hot = json_pack("{s:s,s:i}", "node",
@@ -365,8 +366,8 @@ h_pod(struct api_req *r)
 	int p = fleet_pod_index(r->st->fleet, r->args[0]);
 
 	if (p < 0) {
-		reply_error(r->req, 404, "not_found", "no pod '%s'",
-		    r->args[0]);
+		reply_error(
+		    r->req, 404, "not_found", "no pod '%s'", r->args[0]);
 		return;
 	}
 	reply_json(r->req, 200, pod_json(r->st->fleet, p));
@@ -393,7 +394,8 @@ h_nodes(struct api_req *r)
 	if (state != NULL && *state && (s = fleet_state_parse(state)) < 0) {
 		reply_error(r->req, 400, "bad_request",
 		    "unknown node state '%s' (idle, mixed, allocated, down, "
-		    "draining, drained)", state);
+		    "draining, drained)",
+		    state);
 		goto done;
 	}
 	a = json_array();
@@ -416,8 +418,8 @@ find_node(struct api_req *r)
 	struct node *n = fleet_node(r->st->fleet, r->args[0]);
 
 	if (n == NULL)
-		reply_error(r->req, 404, "not_found", "no node '%s'",
-		    r->args[0]);
+		reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 	return n;
 }
 
@@ -453,11 +455,12 @@ h_drain(struct api_req *r)
 		return;
 	if (!json_is_object(body) ||
 	    jsonx_string(body, "reason", &reason, err, sizeof(err)) != 1 ||
-	    reason[0] == '\0' || strlen(reason) >= sizeof(n->reason) ||
-	    !printable(reason)) {
+	    reason[strspn(reason, " \t")] == '\0' ||
+	    strlen(reason) >= sizeof(n->reason) || !printable(reason)) {
 		reply_error(r->req, 400, "bad_request",
 		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
-		    "characters", sizeof(n->reason) - 1);
+		    "characters",
+		    sizeof(n->reason) - 1);
 		goto done;
 	}
 	saved = *n;
@@ -486,7 +489,7 @@ h_resume(struct api_req *r)
 		return;
 	if (!n->drained) {
 		reply_error(r->req, 409, "conflict",
-		    "node %s is not drained or draining", n->name);
+		    "node '%s' is not drained or draining", n->name);
 		return;
 	}
 	saved = *n;
@@ -515,7 +518,8 @@ note_unknown(struct ctl_state *st, const char *name)
 	if (st->nunknown == CTL_MAX_UNKNOWN)
 		return;
 	log_warnx("report from unknown node '%s' refused (not in the "
-	    "configured fabric)", name);
+	          "configured fabric)",
+	    name);
 	st->unknown[st->nunknown] = strdup(name);
 	if (st->unknown[st->nunknown] != NULL)
 		st->nunknown++;
@@ -543,8 +547,8 @@ h_report(struct api_req *r)
 
 	if (n == NULL) {
 		note_unknown(r->st, r->args[0]);
-		reply_error(r->req, 404, "not_found", "no node '%s'",
-		    r->args[0]);
+		reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		return;
 	}
 	if ((body = read_body(r->req)) == NULL)
@@ -556,14 +560,16 @@ h_report(struct api_req *r)
 		return;
 	}
 	json_decref(body);
+	/* A pod returning at once logs a few lines and a count per tick. */
 	if (fleet_apply_report(r->st->fleet, n, &rep, time_wall_ms(),
-		time_mono_ms(), queue_sample, r->st))
+	        time_mono_ms(), queue_sample, r->st) &&
+	    r->st->up_logged++ < 8)
 		log_info("node %s is up (agent %s, boot %s)", n->name,
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
 	report_free(&rep);
 	reply_json(r->req, 200,
 	    json_pack("{s:I,s:{s:i}}", "ack_seq", (json_int_t)n->ack_seq,
-		"desired", "version", 0));
+	        "desired", "version", 0));
 }
 
 /* ---- authentication hook ---- */
@@ -604,8 +610,7 @@ static const struct {
 };
 
 static void
-serve_file(struct ctl_state *st, struct evhttp_request *req,
-    const char *path)
+serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 {
 	char file[8192];
 	const char *type = "application/octet-stream", *dot;
@@ -616,8 +621,8 @@ serve_file(struct ctl_state *st, struct evhttp_request *req,
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-		reply_error(req, 405, "method_not_allowed",
-		    "%s takes GET only", path);
+		reply_error(
+		    req, 405, "method_not_allowed", "%s takes GET only", path);
 		return;
 	}
 	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
@@ -647,8 +652,8 @@ serve_file(struct ctl_state *st, struct evhttp_request *req,
 		reply_error(req, 500, "internal", "cannot read '%s'", path);
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
 	evhttp_send_reply(req, 200, NULL, buf);
 	evbuffer_free(buf);
 }
@@ -747,8 +752,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (allow[0] != '\0') {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", allow);
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", allow);
 		reply_error(req, 405, "method_not_allowed",
 		    "%s takes %s, not %s", path, allow, method_name(method));
 		return;
@@ -781,8 +786,9 @@ api_start(struct ctl_state *st)
 	evhttp_set_max_body_size(st->http, API_MAX_BODY);
 	evhttp_set_max_headers_size(st->http, 16384);
 	evhttp_set_timeout(st->http, 30);
-	evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(
+	    st->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	                  EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(st->http, api_dispatch, st);
 	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
 	    NULL) {
@@ -792,18 +798,18 @@ api_start(struct ctl_state *st)
 		return -1;
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
-		&sl) == 0) {
+	        &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
-			inet_ntop(AF_INET, &sin->sin_addr, shown,
-			    sizeof(shown));
+			inet_ntop(
+			    AF_INET, &sin->sin_addr, shown, sizeof(shown));
 			port = ntohs(sin->sin_port);
 		} else if (ss.ss_family == AF_INET6) {
 			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
-			inet_ntop(AF_INET6, &sin6->sin6_addr, shown,
-			    sizeof(shown));
+			inet_ntop(
+			    AF_INET6, &sin6->sin6_addr, shown, sizeof(shown));
 			port = ntohs(sin6->sin6_port);
 		}
 	}

@@ -46,45 +46,45 @@ static const struct keyword {
 	size_t size; /* for strings */
 } keywords[] = {
     {"controller", "listen", V_ADDR, 0, 0, T_CONTROLLER,
-	offsetof(struct config, listen), sizeof(((struct config *)0)->listen)},
+        offsetof(struct config, listen), sizeof(((struct config *)0)->listen)},
     {"controller", "database", V_STR, 0, 0, T_CONTROLLER,
-	offsetof(struct config, database),
-	sizeof(((struct config *)0)->database)},
+        offsetof(struct config, database),
+        sizeof(((struct config *)0)->database)},
     {"controller", "web_dir", V_STR, 0, 0, T_CONTROLLER,
-	offsetof(struct config, web_dir),
-	sizeof(((struct config *)0)->web_dir)},
+        offsetof(struct config, web_dir),
+        sizeof(((struct config *)0)->web_dir)},
     {"controller", "heartbeat_timeout_s", V_INT, 2, 3600, T_CONTROLLER,
-	offsetof(struct config, heartbeat_timeout_s), 0},
+        offsetof(struct config, heartbeat_timeout_s), 0},
     {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
-	offsetof(struct config, store_interval_s), 0},
+        offsetof(struct config, store_interval_s), 0},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
-	offsetof(struct config, retention_days), 0},
+        offsetof(struct config, retention_days), 0},
     {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
-	offsetof(struct config, npods), 0},
+        offsetof(struct config, npods), 0},
     {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
-	offsetof(struct config, coolant_density_kg_l), 0},
+        offsetof(struct config, coolant_density_kg_l), 0},
     {"fabric", "coolant_cp_j_kgk", V_DOUBLE, 1000, 5000, T_CONTROLLER,
-	offsetof(struct config, coolant_cp_j_kgk), 0},
+        offsetof(struct config, coolant_cp_j_kgk), 0},
     {"fabric", "nodes_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_FABRIC,
-	offsetof(struct pod_config, nodes), 0},
-    {"fabric", "groups_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD,
-	T_FABRIC, offsetof(struct pod_config, groups), 0},
+        offsetof(struct pod_config, nodes), 0},
+    {"fabric", "groups_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_FABRIC,
+        offsetof(struct pod_config, groups), 0},
     {"fabric", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_FABRIC,
-	offsetof(struct pod_config, accels_per_node), 0},
+        offsetof(struct pod_config, accels_per_node), 0},
     {"fabric", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
-	offsetof(struct pod_config, power_budget_w), 0},
+        offsetof(struct pod_config, power_budget_w), 0},
     {"fabric", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
-	offsetof(struct pod_config, cooling_capacity_w), 0},
+        offsetof(struct pod_config, cooling_capacity_w), 0},
     {"pod", "nodes", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
-	offsetof(struct pod_config, nodes), 0},
+        offsetof(struct pod_config, nodes), 0},
     {"pod", "groups", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
-	offsetof(struct pod_config, groups), 0},
+        offsetof(struct pod_config, groups), 0},
     {"pod", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_POD,
-	offsetof(struct pod_config, accels_per_node), 0},
+        offsetof(struct pod_config, accels_per_node), 0},
     {"pod", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_POD,
-	offsetof(struct pod_config, power_budget_w), 0},
+        offsetof(struct pod_config, power_budget_w), 0},
     {"pod", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_POD,
-	offsetof(struct pod_config, cooling_capacity_w), 0},
+        offsetof(struct pod_config, cooling_capacity_w), 0},
 };
 
 const char *
@@ -130,8 +130,8 @@ set_value(const struct keyword *k, const struct conf_entry *e, void *base,
 	switch (k->type) {
 	case V_ADDR:
 		if (!valid_addr(e->value)) {
-			conf_error(err, errlen, e,
-			    "'%s' is not ADDRESS:PORT", e->value);
+			conf_error(err, errlen, e, "'%s' is not ADDRESS:PORT",
+			    e->value);
 			return -1;
 		}
 		/* FALLTHROUGH */
@@ -155,8 +155,8 @@ set_value(const struct keyword *k, const struct conf_entry *e, void *base,
 }
 
 static int
-check_pod(const struct pod_config *p, const char *where, char *err,
-    size_t errlen)
+check_pod(
+    const struct pod_config *p, const char *where, char *err, size_t errlen)
 {
 	if (p->groups > p->nodes) {
 		snprintf(err, errlen, "%s: pod %s: %d groups for %d nodes",
@@ -167,8 +167,7 @@ check_pod(const struct pod_config *p, const char *where, char *err,
 }
 
 static struct config *
-config_build(const struct conf *cf, const char *name, char *err,
-    size_t errlen)
+config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 {
 	struct config *c;
 	struct pod_config fabric = {
@@ -206,8 +205,9 @@ config_build(const struct conf *cf, const char *name, char *err,
 			if (strcmp(e->section, "controller") != 0 &&
 			    strcmp(e->section, "fabric") != 0 &&
 			    strcmp(e->section, "pod") != 0)
-				snprintf(err, errlen, "%s: unknown section [%s]",
-				    e->where, e->section);
+				snprintf(err, errlen,
+				    "%s: unknown section [%s]", e->where,
+				    e->section);
 			else
 				snprintf(err, errlen,
 				    "%s: unknown key '%s' in [%s]", e->where,
@@ -221,12 +221,13 @@ config_build(const struct conf *cf, const char *name, char *err,
 			    e->where, e->section);
 			goto fail;
 		}
-		if (set_value(k, e, k->target == T_FABRIC ? (void *)&fabric :
-		    (void *)c, err, errlen) == -1)
+		if (set_value(k, e,
+		        k->target == T_FABRIC ? (void *)&fabric : (void *)c,
+		        err, errlen) == -1)
 			goto fail;
 		if (k->target == T_FABRIC)
-			snprintf(fabric_where, sizeof(fabric_where), "%s",
-			    e->where);
+			snprintf(
+			    fabric_where, sizeof(fabric_where), "%s", e->where);
 	}
 	if ((c->pods = calloc(c->npods, sizeof(*c->pods))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -234,8 +235,8 @@ config_build(const struct conf *cf, const char *name, char *err,
 	}
 	for (p = 0; p < c->npods; p++) {
 		c->pods[p] = fabric;
-		names_pod(c->pods[p].name, sizeof(c->pods[p].name), p + 1,
-		    c->npods);
+		names_pod(
+		    c->pods[p].name, sizeof(c->pods[p].name), p + 1, c->npods);
 	}
 	if (c->npods > 0 && check_pod(&c->pods[0], fabric_where, err, errlen))
 		goto fail;
@@ -248,17 +249,20 @@ config_build(const struct conf *cf, const char *name, char *err,
 		if (strcmp(e->section, "pod") != 0)
 			continue;
 		if (e->arg[0] == '\0') {
-			snprintf(err, errlen, "%s: [pod] needs a pod name, as "
-			    "in [pod pod02]", e->where);
+			snprintf(err, errlen,
+			    "%s: [pod] needs a pod name, as "
+			    "in [pod pod02]",
+			    e->where);
 			goto fail;
 		}
 		for (p = 0; p < c->npods; p++)
 			if (strcmp(c->pods[p].name, e->arg) == 0)
 				pc = &c->pods[p];
 		if (pc == NULL) {
-			snprintf(err, errlen, "%s: [pod %s]: no such pod (the "
-			    "fabric has pods = %d)", e->where,
-			    e->arg, c->npods);
+			snprintf(err, errlen,
+			    "%s: [pod %s]: no such pod (the "
+			    "fabric has pods = %d)",
+			    e->where, e->arg, c->npods);
 			goto fail;
 		}
 		if (set_value(find_keyword(e), e, pc, err, errlen) == -1)
@@ -279,8 +283,8 @@ config_load(const char *path, char *err, size_t errlen)
 	struct config *c;
 	const char *name = path ? path : "(embedded default)";
 
-	cf = path ? conf_load(path, err, errlen) :
-	    conf_parse(default_text, name, err, errlen);
+	cf = path ? conf_load(path, err, errlen)
+	          : conf_parse(default_text, name, err, errlen);
 	if (cf == NULL)
 		return NULL;
 	c = config_build(cf, name, err, errlen);
@@ -297,18 +301,22 @@ config_dump(const struct config *c, FILE *out)
 	    c->database);
 	if (c->web_dir[0] != '\0')
 		fprintf(out, "web_dir = %s\n", c->web_dir);
-	fprintf(out, "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
-		     "retention_days = %d\n",
+	fprintf(out,
+	    "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
+	    "retention_days = %d\n",
 	    c->heartbeat_timeout_s, c->store_interval_s, c->retention_days);
-	fprintf(out, "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
-		     "coolant_cp_j_kgk = %g\n",
+	fprintf(out,
+	    "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
+	    "coolant_cp_j_kgk = %g\n",
 	    c->npods, c->coolant_density_kg_l, c->coolant_cp_j_kgk);
 	for (p = 0; p < c->npods; p++)
-		fprintf(out, "[pod %s]\nnodes = %d\ngroups = %d\n"
-			     "accels_per_node = %d\npower_budget_kw = %g\n"
-			     "cooling_capacity_kw = %g\n",
+		fprintf(out,
+		    "[pod %s]\nnodes = %d\ngroups = %d\n"
+		    "accels_per_node = %d\npower_budget_kw = %g\n"
+		    "cooling_capacity_kw = %g\n",
 		    c->pods[p].name, c->pods[p].nodes, c->pods[p].groups,
-		    c->pods[p].accels_per_node, c->pods[p].power_budget_w / 1000,
+		    c->pods[p].accels_per_node,
+		    c->pods[p].power_budget_w / 1000,
 		    c->pods[p].cooling_capacity_w / 1000);
 }
 

@@ -10,26 +10,26 @@
 
 #include "names.h"
 
-#define CONFIG_MAX_PODS 999
+#define CONFIG_MAX_PODS          999
 #define CONFIG_MAX_NODES_PER_POD 4096
-#define CONFIG_MAX_ACCELS 64
+#define CONFIG_MAX_ACCELS        64
 
 struct pod_config {
 	char name[NAME_MAX_LEN];
-	int nodes;		  /* nodes in the pod */
-	int groups;		  /* leaf groups; nodes split evenly */
-	int accels_per_node;	  /* expected accelerators per node */
-	double power_budget_w;	  /* W */
+	int nodes;                 /* nodes in the pod */
+	int groups;                /* leaf groups; nodes split evenly */
+	int accels_per_node;       /* expected accelerators per node */
+	double power_budget_w;     /* W */
 	double cooling_capacity_w; /* heat the CDU loop can carry, W */
 };
 
 struct config {
-	char listen[128];	    /* "ADDR:PORT" of the REST server */
-	char database[4096];	    /* SQLite file */
-	char web_dir[4096];	    /* dashboard files; "" for none */
-	int heartbeat_timeout_s;    /* a node silent this long is down */
-	int store_interval_s;	    /* seconds between stored samples per node */
-	int retention_days;	    /* days of stored samples kept */
+	char listen[128];        /* "ADDR:PORT" of the REST server */
+	char database[4096];     /* SQLite file */
+	char web_dir[4096];      /* dashboard files; "" for none */
+	int heartbeat_timeout_s; /* a node silent this long is down */
+	int store_interval_s;    /* seconds between stored samples per node */
+	int retention_days;      /* days of stored samples kept */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */
 	struct pod_config *pods;

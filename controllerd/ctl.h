@@ -21,10 +21,11 @@ struct ctl_state {
 	struct config *conf;
 	struct fleet *fleet;
 	struct store *store;
-	char web_dir[4096];	  /* resolved dashboard directory */
+	char web_dir[4096]; /* resolved dashboard directory */
 	int64_t start_mono_ms;
 	char *unknown[CTL_MAX_UNKNOWN]; /* agents refused as unknown */
 	int nunknown;
+	int up_logged; /* nodes logged as up since the last tick */
 };
 
 #endif

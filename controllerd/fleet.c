@@ -24,8 +24,8 @@ static const char *const state_names[NODE_NSTATES] = {
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct node *)a)->name,
-	    ((const struct node *)b)->name);
+	return strcmp(
+	    ((const struct node *)a)->name, ((const struct node *)b)->name);
 }
 
 static void
@@ -263,8 +263,7 @@ apply_sample(struct node *n, const struct report_sample *s)
 int
 fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     int64_t now_ms, int64_t mono_ms,
-    void (*on_sample)(struct node *n, const struct report_sample *s,
-	void *arg),
+    void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),
     void *arg)
 {
 	int came_up = !n->up;

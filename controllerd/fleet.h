@@ -31,13 +31,13 @@ struct accel {
 	int index;
 	char model[64];
 	double clock_min_mhz, clock_max_mhz; /* MHz */
-	double power_max_w, tdp_w;	     /* W */
-	double temp_crit_c;		     /* °C */
-	double mem_total_mib;		     /* MiB */
+	double power_max_w, tdp_w;           /* W */
+	double temp_crit_c;                  /* °C */
+	double mem_total_mib;                /* MiB */
 	/* latest sample; NaN when unknown */
-	double power_w;	     /* W */
+	double power_w;      /* W */
 	double energy_j;     /* J, the agent's counter */
-	double temp_c;	     /* °C */
+	double temp_c;       /* °C */
 	double clock_mhz;    /* MHz */
 	double util_pct;     /* % */
 	double mem_used_mib; /* MiB */
@@ -46,40 +46,40 @@ struct accel {
 struct node {
 	char name[NAME_MAX_LEN];
 	char group[NAME_MAX_LEN]; /* "pod01-g01" */
-	int pod;		  /* index into fleet.pods */
-	int64_t id;		  /* row id in the store */
+	int pod;                  /* index into fleet.pods */
+	int64_t id;               /* row id in the store */
 
 	/* operator decisions, persisted */
-	int drained;		/* drain requested */
+	int drained; /* drain requested */
 	char reason[256];
-	int64_t drained_at_ms;	/* wall clock */
+	int64_t drained_at_ms; /* wall clock */
 	char drained_by[64];
 
 	/* liveness */
 	int up;
-	int64_t last_seen_ms;	   /* wall clock of the last report */
+	int64_t last_seen_ms;      /* wall clock of the last report */
 	int64_t last_seen_mono_ms; /* monotonic, for the timeout */
 
 	/* agent session */
 	char boot_id[17];
-	int64_t ack_seq;	/* highest sample seq held for boot_id */
+	int64_t ack_seq; /* highest sample seq held for boot_id */
 	char agent_version[32];
 
 	/* latest telemetry; NaN when unknown */
 	int naccels;
 	struct accel *accels;
-	double power_w;	     /* node electrical power, W */
-	double inlet_c;	     /* coolant in, °C */
+	double power_w;      /* node electrical power, W */
+	double inlet_c;      /* coolant in, °C */
 	double outlet_c;     /* coolant out, °C */
 	double flow_lpm;     /* L/min */
 	double pressure_kpa; /* kPa */
-	int leak;	     /* 1 leak, 0 dry, -1 unknown */
+	int leak;            /* 1 leak, 0 dry, -1 unknown */
 	int64_t sample_t_ms; /* time of the latest sample */
 	int64_t stored_t_ms; /* time of the latest sample stored */
 
-	int running_jobs; /* jobs with an allocation here */
+	int running_jobs;    /* jobs with an allocation here */
 	int inventory_dirty; /* accelerators changed since stored */
-	int seen_dirty;	     /* last_seen changed since stored */
+	int seen_dirty;      /* last_seen changed since stored */
 };
 
 struct pod {
@@ -93,16 +93,16 @@ struct fleet_summary {
 	int nodes_total, nodes_up;
 	int by_state[NODE_NSTATES];
 	int accels_total, accels_up;
-	double power_w;		   /* IT power of nodes that report, W */
-	double heat_w;		   /* heat carried by the coolant, W */
-	double budget_w;	   /* W */
+	double power_w;            /* IT power of nodes that report, W */
+	double heat_w;             /* heat carried by the coolant, W */
+	double budget_w;           /* W */
 	double cooling_capacity_w; /* W */
 	double supply_c, return_c; /* flow-weighted means, °C */
-	double flow_lpm;	   /* L/min */
-	double hottest_c;	   /* °C */
-	int hottest_node;	   /* index into fleet.nodes, -1 none */
-	int hottest_index;	   /* accelerator index */
-	int leaks;		   /* nodes reporting a leak */
+	double flow_lpm;           /* L/min */
+	double hottest_c;          /* °C */
+	int hottest_node;          /* index into fleet.nodes, -1 none */
+	int hottest_index;         /* accelerator index */
+	int leaks;                 /* nodes reporting a leak */
 };
 
 struct fleet {
@@ -138,10 +138,9 @@ double fleet_node_hottest_c(const struct node *n);
  * mono_ms: session, inventory, latest sample, liveness. Calls on_sample (may
  * be NULL) for each sample not seen before, oldest first. Returns 1 when the
  * node came back up, else 0. */
-int fleet_apply_report(struct fleet *f, struct node *n,
-    const struct report *r, int64_t now_ms, int64_t mono_ms,
-    void (*on_sample)(struct node *n, const struct report_sample *s,
-	void *arg),
+int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
+    int64_t now_ms, int64_t mono_ms,
+    void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),
     void *arg);
 /* Marks nodes silent for more than timeout_ms down; stores the names of
  * the nodes that just went down through cb. Returns how many. */

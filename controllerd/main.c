@@ -43,8 +43,8 @@ resolve_web_dir(struct ctl_state *st)
 	ssize_t n;
 
 	if (st->conf->web_dir[0] != '\0') {
-		snprintf(st->web_dir, sizeof(st->web_dir), "%s",
-		    st->conf->web_dir);
+		snprintf(
+		    st->web_dir, sizeof(st->web_dir), "%s", st->conf->web_dir);
 		return;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -81,11 +81,14 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000, node_down, &logged);
 	if (down > 8)
 		log_info("%d more nodes are down", down - 8);
+	if (ctl.up_logged > 8)
+		log_info("%d more nodes are up", ctl.up_logged - 8);
+	ctl.up_logged = 0;
 	(void)store_flush(ctl.store, ctl.fleet);
 	if (now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
 		if (store_expire(ctl.store, time_wall_ms(),
-			ctl.conf->retention_days) > 0)
+		        ctl.conf->retention_days) > 0)
 			log_info("dropped sample partitions older than %d days",
 			    ctl.conf->retention_days);
 	}
@@ -116,13 +119,13 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	int p;
 
 	if ((c = config_load(conf_path, err, sizeof(err))) == NULL) {
-		log_warnx("reload refused, keeping the running config: %s",
-		    err);
+		log_warnx(
+		    "reload refused, keeping the running config: %s", err);
 		return;
 	}
 	if (!same_topology(c, ctl.conf)) {
 		log_warnx("reload refused: pods, nodes, groups, listen or "
-		    "database changed; restart to apply");
+		          "database changed; restart to apply");
 		config_free(c);
 		return;
 	}
@@ -182,8 +185,9 @@ main(int argc, char *argv[])
 	if (check) {
 		if (debug)
 			config_dump(ctl.conf, stdout);
-		fprintf(stderr, "configuration OK: %d pods, listen %s, "
-				"database %s\n",
+		fprintf(stderr,
+		    "configuration OK: %d pods, listen %s, "
+		    "database %s\n",
 		    ctl.conf->npods, ctl.conf->listen, ctl.conf->database);
 		config_free(ctl.conf);
 		return 0;

@@ -38,10 +38,11 @@ get_str(json_t *obj, const char *key, char *out, size_t size, int required,
 	int r;
 
 	r = jsonx_string(obj, key, &s, e, sizeof(e));
-	if (r == -1 || (r == 0 && required) ||
-	    (r == 1 && strlen(s) >= size)) {
-		snprintf(err, errlen, "%s%s%s must be a string of at most %zu "
-		    "characters", path, *path ? "." : "", key, size - 1);
+	if (r == -1 || (r == 0 && required) || (r == 1 && strlen(s) >= size)) {
+		snprintf(err, errlen,
+		    "%s%s%s must be a string of at most %zu "
+		    "characters",
+		    path, *path ? "." : "", key, size - 1);
 		return -1;
 	}
 	snprintf(out, size, "%s", r == 1 ? s : "");
@@ -62,11 +63,14 @@ parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 	accels = json_object_get(inv, "accelerators");
 	if (!json_is_array(accels) ||
 	    json_array_size(accels) > REPORT_MAX_ACCELS) {
-		snprintf(err, errlen, "inventory.accelerators must be an array "
-		    "of at most %d", REPORT_MAX_ACCELS);
+		snprintf(err, errlen,
+		    "inventory.accelerators must be an array "
+		    "of at most %d",
+		    REPORT_MAX_ACCELS);
 		return -1;
 	}
-	json_array_foreach(accels, i, a) {
+	json_array_foreach(accels, i, a)
+	{
 		struct report_device *d = &r->inventory[i];
 		long long idx;
 		char e[128];
@@ -80,18 +84,18 @@ parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 		}
 		d->index = (int)idx;
 		if (get_str(a, "model", d->model, sizeof(d->model), 0, path,
-			err, errlen) ||
-		    get_num(a, "clock_min_mhz", 0, 1e5, &d->clock_min_mhz,
-			path, err, errlen) ||
-		    get_num(a, "clock_max_mhz", 0, 1e5, &d->clock_max_mhz,
-			path, err, errlen) ||
+		        err, errlen) ||
+		    get_num(a, "clock_min_mhz", 0, 1e5, &d->clock_min_mhz, path,
+		        err, errlen) ||
+		    get_num(a, "clock_max_mhz", 0, 1e5, &d->clock_max_mhz, path,
+		        err, errlen) ||
 		    get_num(a, "power_max_w", 0, 1e5, &d->power_max_w, path,
-			err, errlen) ||
+		        err, errlen) ||
 		    get_num(a, "tdp_w", 0, 1e5, &d->tdp_w, path, err, errlen) ||
 		    get_num(a, "temp_crit_c", -50, 250, &d->temp_crit_c, path,
-			err, errlen) ||
-		    get_num(a, "mem_total_mib", 0, 1e8, &d->mem_total_mib,
-			path, err, errlen))
+		        err, errlen) ||
+		    get_num(a, "mem_total_mib", 0, 1e8, &d->mem_total_mib, path,
+		        err, errlen))
 			return -1;
 	}
 	r->ninventory = (int)json_array_size(accels);
@@ -113,7 +117,8 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 		return -1;
 	}
 	if (jsonx_integer(js, "seq", &v, e, sizeof(e)) != 1 || v < 1) {
-		snprintf(err, errlen, "%s.seq must be a positive integer", path);
+		snprintf(
+		    err, errlen, "%s.seq must be a positive integer", path);
 		return -1;
 	}
 	s->seq = v;
@@ -128,13 +133,15 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 	accels = json_object_get(js, "accels");
 	if (accels != NULL && !json_is_null(accels) &&
 	    (!json_is_array(accels) ||
-		json_array_size(accels) > REPORT_MAX_ACCELS)) {
-		snprintf(err, errlen, "%s.accels must be an array of at most %d",
-		    path, REPORT_MAX_ACCELS);
+	        json_array_size(accels) > REPORT_MAX_ACCELS)) {
+		snprintf(err, errlen,
+		    "%s.accels must be an array of at most %d", path,
+		    REPORT_MAX_ACCELS);
 		return -1;
 	}
 	s->naccels = 0;
-	json_array_foreach(accels, i, a) {
+	json_array_foreach(accels, i, a)
+	{
 		struct report_accel *ra = &s->accels[i];
 
 		snprintf(p, sizeof(p), "%s.accels[%zu]", path, i);
@@ -144,21 +151,22 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 			continue;
 		}
 		if (!json_is_object(a)) {
-			snprintf(err, errlen, "%s must be an object or null", p);
+			snprintf(
+			    err, errlen, "%s must be an object or null", p);
 			return -1;
 		}
-		if (get_num(a, "power_w", 0, 1e5, &ra->power_w, p, err,
-			errlen) ||
+		if (get_num(
+		        a, "power_w", 0, 1e5, &ra->power_w, p, err, errlen) ||
 		    get_num(a, "energy_j", 0, 1e18, &ra->energy_j, p, err,
-			errlen) ||
-		    get_num(a, "temp_c", -50, 250, &ra->temp_c, p, err,
-			errlen) ||
+		        errlen) ||
+		    get_num(
+		        a, "temp_c", -50, 250, &ra->temp_c, p, err, errlen) ||
 		    get_num(a, "clock_mhz", 0, 1e5, &ra->clock_mhz, p, err,
-			errlen) ||
-		    get_num(a, "util_pct", 0, 100, &ra->util_pct, p, err,
-			errlen) ||
+		        errlen) ||
+		    get_num(
+		        a, "util_pct", 0, 100, &ra->util_pct, p, err, errlen) ||
 		    get_num(a, "mem_used_mib", 0, 1e8, &ra->mem_used_mib, p,
-			err, errlen))
+		        err, errlen))
 			return -1;
 	}
 	s->naccels = (int)json_array_size(accels);
@@ -173,13 +181,11 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 		snprintf(err, errlen, "%s must be an object or null", p);
 		return -1;
 	}
-	if (get_num(loop, "supply_c", -50, 250, &s->supply_c, p, err,
-		errlen) ||
-	    get_num(loop, "return_c", -50, 250, &s->return_c, p, err,
-		errlen) ||
+	if (get_num(loop, "supply_c", -50, 250, &s->supply_c, p, err, errlen) ||
+	    get_num(loop, "return_c", -50, 250, &s->return_c, p, err, errlen) ||
 	    get_num(loop, "flow_lpm", 0, 1e5, &s->flow_lpm, p, err, errlen) ||
 	    get_num(loop, "pressure_kpa", -1e4, 1e5, &s->pressure_kpa, p, err,
-		errlen))
+	        errlen))
 		return -1;
 	switch (jsonx_bool(loop, "leak", &leak, e, sizeof(e))) {
 	case -1:
@@ -215,14 +221,14 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 		snprintf(err, errlen, "a report must be a JSON object");
 		return -1;
 	}
-	if (get_str(root, "boot_id", r->boot_id, sizeof(r->boot_id), 1, "",
-		err, errlen) ||
+	if (get_str(root, "boot_id", r->boot_id, sizeof(r->boot_id), 1, "", err,
+	        errlen) ||
 	    get_str(root, "agent_version", r->agent_version,
-		sizeof(r->agent_version), 0, "", err, errlen))
+	        sizeof(r->agent_version), 0, "", err, errlen))
 		goto fail;
 	if (r->boot_id[0] == '\0' ||
 	    strspn(r->boot_id, "0123456789abcdefABCDEF") !=
-		strlen(r->boot_id)) {
+	        strlen(r->boot_id)) {
 		snprintf(err, errlen, "boot_id must be 1 to 16 hex digits");
 		goto fail;
 	}
@@ -244,12 +250,13 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 		goto fail;
 	}
 	if (json_array_size(samples) > 0 &&
-	    (r->samples = calloc(json_array_size(samples),
-		 sizeof(*r->samples))) == NULL) {
+	    (r->samples = calloc(
+	         json_array_size(samples), sizeof(*r->samples))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	json_array_foreach(samples, i, js) {
+	json_array_foreach(samples, i, js)
+	{
 		snprintf(path, sizeof(path), "samples[%zu]", i);
 		if (parse_sample(js, &r->samples[i], path, err, errlen) == -1)
 			goto fail;

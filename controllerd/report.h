@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define REPORT_MAX_SAMPLES 600
-#define REPORT_MAX_ACCELS 64
+#define REPORT_MAX_ACCELS  64
 
 /* One accelerator in one sample; NaN when not read. */
 struct report_accel {
@@ -25,7 +25,7 @@ struct report_sample {
 	struct report_accel accels[REPORT_MAX_ACCELS];
 	int has_loop;
 	double supply_c, return_c, flow_lpm, pressure_kpa; /* NaN unknown */
-	int leak;					   /* -1 unknown */
+	int leak;                                          /* -1 unknown */
 };
 
 struct report_device {

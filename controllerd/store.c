@@ -98,8 +98,9 @@ bind_real(sqlite3_stmt *st, int i, double v)
 static double
 column_real(sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ?
-	    NAN : sqlite3_column_double(st, i);
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+	           ? NAN
+	           : sqlite3_column_double(st, i);
 }
 
 static void
@@ -152,7 +153,8 @@ migrate(struct store *s)
 		return -1;
 	if (have > newest) {
 		log_warnx("store: database schema %d is newer than this "
-		    "controller's %d; refusing to touch it", have, newest);
+		          "controller's %d; refusing to touch it",
+		    have, newest);
 		return -1;
 	}
 	for (i = 0; i < schema_nmigrations; i++) {
@@ -161,8 +163,8 @@ migrate(struct store *s)
 		if (m->version <= have)
 			continue;
 		/* PRAGMA takes no parameters; the version is our integer. */
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-		    m->version);
+		snprintf(
+		    sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
 		if (exec(s, "BEGIN IMMEDIATE") == -1)
 			return -1;
 		if (exec(s, m->sql) == -1 || exec(s, sql) == -1) {
@@ -189,9 +191,9 @@ store_open(const char *path)
 	if (make_parent_dir(path) == -1)
 		goto fail;
 	if (sqlite3_open_v2(path, &s->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		log_warnx("%s: %s: %s", __func__, path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
@@ -274,23 +276,24 @@ store_load_fleet(struct store *s, struct fleet *f)
 	sqlite3_stmt *pod = NULL, *node = NULL, *sel = NULL, *acc = NULL;
 	int i, rc = -1;
 
-	pod = prepare(s, "INSERT INTO pods (name, nodes_total, groups_total,"
-			 " accels_per_node, power_budget_w, cooling_capacity_w)"
-			 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE"
-			 " SET nodes_total = excluded.nodes_total,"
-			 " groups_total = excluded.groups_total,"
-			 " accels_per_node = excluded.accels_per_node,"
-			 " power_budget_w = excluded.power_budget_w,"
-			 " cooling_capacity_w = excluded.cooling_capacity_w");
+	pod =
+	    prepare(s, "INSERT INTO pods (name, nodes_total, groups_total,"
+	               " accels_per_node, power_budget_w, cooling_capacity_w)"
+	               " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE"
+	               " SET nodes_total = excluded.nodes_total,"
+	               " groups_total = excluded.groups_total,"
+	               " accels_per_node = excluded.accels_per_node,"
+	               " power_budget_w = excluded.power_budget_w,"
+	               " cooling_capacity_w = excluded.cooling_capacity_w");
 	node = prepare(s, "INSERT INTO nodes (name, pod, grp) VALUES (?, ?, ?)"
-			  " ON CONFLICT(name) DO UPDATE SET pod = excluded.pod,"
-			  " grp = excluded.grp");
+	                  " ON CONFLICT(name) DO UPDATE SET pod = excluded.pod,"
+	                  " grp = excluded.grp");
 	sel = prepare(s, "SELECT id, drained, reason, drained_at_ms,"
-			 " drained_by, last_seen_ms, boot_id, agent_version"
-			 " FROM nodes WHERE name = ?");
+	                 " drained_by, last_seen_ms, boot_id, agent_version"
+	                 " FROM nodes WHERE name = ?");
 	acc = prepare(s, "SELECT idx, model, clock_min_mhz, clock_max_mhz,"
-			 " power_max_w, tdp_w, temp_crit_c, mem_total_mib"
-			 " FROM accelerators WHERE node_id = ? ORDER BY idx");
+	                 " power_max_w, tdp_w, temp_crit_c, mem_total_mib"
+	                 " FROM accelerators WHERE node_id = ? ORDER BY idx");
 	if (pod == NULL || node == NULL || sel == NULL || acc == NULL ||
 	    exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
@@ -310,8 +313,8 @@ store_load_fleet(struct store *s, struct fleet *f)
 		struct node *n = &f->nodes[i];
 
 		sqlite3_bind_text(node, 1, n->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(node, 2, f->pods[n->pod].conf.name, -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    node, 2, f->pods[n->pod].conf.name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(node, 3, n->group, -1, SQLITE_STATIC);
 		if (step_done(s, node, "upsert node") == -1)
 			goto rollback;
@@ -348,16 +351,16 @@ fail:
 }
 
 int
-store_put_drain(struct store *s, const struct node *n, const char *who,
-    const char *action)
+store_put_drain(
+    struct store *s, const struct node *n, const char *who, const char *action)
 {
 	sqlite3_stmt *up = NULL, *audit = NULL;
 	int rc = -1;
 
 	up = prepare(s, "UPDATE nodes SET drained = ?, reason = ?,"
-			" drained_at_ms = ?, drained_by = ? WHERE id = ?");
+	                " drained_at_ms = ?, drained_by = ? WHERE id = ?");
 	audit = prepare(s, "INSERT INTO audit (t_ms, who, action, object,"
-			   " detail) VALUES (?, ?, ?, ?, ?)");
+	                   " detail) VALUES (?, ?, ?, ?, ?)");
 	if (up == NULL || audit == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	sqlite3_bind_int(up, 1, n->drained);
@@ -390,8 +393,8 @@ fail:
 }
 
 void
-store_queue_sample(struct store *s, const struct node *n,
-    const struct report_sample *smp)
+store_queue_sample(
+    struct store *s, const struct node *n, const struct report_sample *smp)
 {
 	struct queued *q;
 	double hottest = NAN;
@@ -411,9 +414,8 @@ store_queue_sample(struct store *s, const struct node *n,
 	}
 	q = &s->q[s->nq];
 	memset(q, 0, sizeof(*q));
-	if (smp->naccels > 0 &&
-	    (q->accels = calloc(smp->naccels, ACCEL_COLS * sizeof(double))) ==
-		NULL) {
+	if (smp->naccels > 0 && (q->accels = calloc(smp->naccels,
+	                             ACCEL_COLS * sizeof(double))) == NULL) {
 		s->dropped++;
 		return;
 	}
@@ -426,7 +428,8 @@ store_queue_sample(struct store *s, const struct node *n,
 		c[2] = a->clock_mhz;
 		c[3] = a->util_pct;
 		c[4] = a->energy_j;
-		if (!isnan(a->temp_c) && (isnan(hottest) || a->temp_c > hottest))
+		if (!isnan(a->temp_c) &&
+		    (isnan(hottest) || a->temp_c > hottest))
 			hottest = a->temp_c;
 	}
 	q->naccels = smp->naccels;
@@ -453,8 +456,7 @@ day_of(int64_t t_ms)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
-	    tm.tm_mday;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
 /* Makes the statements write to the partition of `day`, creating it. */
@@ -482,7 +484,7 @@ use_partition(struct store *s, int day)
 	if (exec(s, sql) == -1)
 		return -1;
 	st = prepare(s, "INSERT OR IGNORE INTO sample_partitions (day,"
-			" created_ms) VALUES (?, ?)");
+	                " created_ms) VALUES (?, ?)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, day);
@@ -536,8 +538,8 @@ write_sample(struct store *s, const struct queued *q)
 		sqlite3_bind_int(s->ins_accel, 2, i);
 		sqlite3_bind_int64(s->ins_accel, 3, q->t_ms);
 		for (k = 0; k < ACCEL_COLS; k++)
-			bind_real(s->ins_accel, 4 + k,
-			    q->accels[i * ACCEL_COLS + k]);
+			bind_real(
+			    s->ins_accel, 4 + k, q->accels[i * ACCEL_COLS + k]);
 		if (step_done(s, s->ins_accel, "insert accel sample") == -1)
 			return -1;
 	}
@@ -545,8 +547,8 @@ write_sample(struct store *s, const struct queued *q)
 }
 
 static int
-write_inventory(struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins,
-    const struct node *n)
+write_inventory(
+    struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins, const struct node *n)
 {
 	int i;
 
@@ -578,18 +580,18 @@ store_flush(struct store *s, struct fleet *f)
 	int i, rc = -1;
 
 	if (s->dropped > 0) {
-		log_warnx("store: sample queue full, dropped %d samples",
-		    s->dropped);
+		log_warnx(
+		    "store: sample queue full, dropped %d samples", s->dropped);
 		s->dropped = 0;
 	}
 	seen = prepare(s, "UPDATE nodes SET last_seen_ms = ?, boot_id = ?,"
-			  " agent_version = ?, first_seen_ms ="
-			  " coalesce(first_seen_ms, ?) WHERE id = ?");
+	                  " agent_version = ?, first_seen_ms ="
+	                  " coalesce(first_seen_ms, ?) WHERE id = ?");
 	del = prepare(s, "DELETE FROM accelerators WHERE node_id = ?");
 	ins = prepare(s, "INSERT INTO accelerators (node_id, idx, model,"
-			 " clock_min_mhz, clock_max_mhz, power_max_w, tdp_w,"
-			 " temp_crit_c, mem_total_mib) VALUES (?, ?, ?, ?, ?,"
-			 " ?, ?, ?, ?)");
+	                 " clock_min_mhz, clock_max_mhz, power_max_w, tdp_w,"
+	                 " temp_crit_c, mem_total_mib) VALUES (?, ?, ?, ?, ?,"
+	                 " ?, ?, ?, ?)");
 	if (seen == NULL || del == NULL || ins == NULL ||
 	    exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
@@ -599,15 +601,13 @@ store_flush(struct store *s, struct fleet *f)
 	for (i = 0; i < f->nnodes; i++) {
 		struct node *n = &f->nodes[i];
 
-		if (n->inventory_dirty &&
-		    write_inventory(s, del, ins, n) == -1)
+		if (n->inventory_dirty && write_inventory(s, del, ins, n) == -1)
 			goto rollback;
 		if (!n->seen_dirty)
 			continue;
 		sqlite3_bind_int64(seen, 1, n->last_seen_ms);
 		sqlite3_bind_text(seen, 2, n->boot_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(seen, 3, n->agent_version, -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(seen, 3, n->agent_version, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(seen, 4, n->last_seen_ms);
 		sqlite3_bind_int64(seen, 5, n->id);
 		if (step_done(s, seen, "update last seen") == -1)
@@ -640,7 +640,7 @@ store_expire(struct store *s, int64_t now_ms, int days)
 	char sql[256];
 
 	st = prepare(s, "SELECT day FROM sample_partitions WHERE day < ?"
-			" ORDER BY day LIMIT 64");
+	                " ORDER BY day LIMIT 64");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, cutoff);

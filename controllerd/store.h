@@ -32,11 +32,11 @@ int store_schema_version(struct store *s);
 int store_load_fleet(struct store *s, struct fleet *f);
 /* Persists n's drain fields and an audit line `action` by `who`, in one
  * transaction. 0 or -1 (logged). */
-int store_put_drain(struct store *s, const struct node *n, const char *who,
-    const char *action);
+int store_put_drain(
+    struct store *s, const struct node *n, const char *who, const char *action);
 /* Queues one sample of node n for the next flush. */
-void store_queue_sample(struct store *s, const struct node *n,
-    const struct report_sample *smp);
+void store_queue_sample(
+    struct store *s, const struct node *n, const struct report_sample *smp);
 /* Writes queued samples, changed inventories and liveness in one
  * transaction. 0 or -1 (logged; the queue is kept for the next try). */
 int store_flush(struct store *s, struct fleet *f);

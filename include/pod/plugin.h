@@ -7,10 +7,9 @@
  * serves many nodes from one loaded plugin, so all state lives in the
  * context, never in globals), and then, on every sample tick:
  *
- *	environ()	tells the plugin what the host knows (coolant temperature,
- *			heat, the load asked of each device); real hardware
- *			ignores it, simulations model physics with it
- *	read()		one sample per device
+ *	environ()	tells the plugin what the host knows (coolant
+ *temperature, heat, the load asked of each device); real hardware ignores it,
+ *simulations model physics with it read()		one sample per device
  *	control()	applies a frequency cap or power limit, when the policy
  *			changes
  *
@@ -31,11 +30,11 @@
 
 #include <stdint.h>
 
-#define POD_PLUGIN_ABI_MAJOR 1
-#define POD_PLUGIN_ABI_MINOR 0
-#define POD_PLUGIN_ABI ((POD_PLUGIN_ABI_MAJOR << 16) | POD_PLUGIN_ABI_MINOR)
+#define POD_PLUGIN_ABI_MAJOR         1
+#define POD_PLUGIN_ABI_MINOR         0
+#define POD_PLUGIN_ABI               ((POD_PLUGIN_ABI_MAJOR << 16) | POD_PLUGIN_ABI_MINOR)
 #define POD_PLUGIN_ABI_MAJOR_OF(abi) ((uint32_t)(abi) >> 16)
-#define POD_PLUGIN_ABI_MINOR_OF(abi) ((uint32_t)(abi) & 0xffffu)
+#define POD_PLUGIN_ABI_MINOR_OF(abi) ((uint32_t)(abi)&0xffffu)
 
 /* Most devices one plugin instance may expose on one node, all domains
  * counted (a node device included). */
@@ -50,23 +49,23 @@ enum pod_domain {
 
 /* What a device reports: capability bits in pod_device.caps and validity
  * bits in pod_sample.valid. */
-#define POD_F_POWER (1u << 0)	 /* power_w */
-#define POD_F_ENERGY (1u << 1)	 /* energy_j */
-#define POD_F_TEMP (1u << 2)	 /* temp_c */
-#define POD_F_CLOCK (1u << 3)	 /* clock_mhz */
-#define POD_F_UTIL (1u << 4)	 /* util_pct */
-#define POD_F_MEM (1u << 5)	 /* mem_used_mib */
-#define POD_F_SUPPLY (1u << 6)	 /* supply_c */
-#define POD_F_RETURN (1u << 7)	 /* return_c */
-#define POD_F_FLOW (1u << 8)	 /* flow_lpm */
-#define POD_F_PRESSURE (1u << 9) /* pressure_kpa */
-#define POD_F_PUMP (1u << 10)	 /* pump_pct */
-#define POD_F_LEAK (1u << 11)	 /* leak */
+#define POD_F_POWER    (1u << 0)  /* power_w */
+#define POD_F_ENERGY   (1u << 1)  /* energy_j */
+#define POD_F_TEMP     (1u << 2)  /* temp_c */
+#define POD_F_CLOCK    (1u << 3)  /* clock_mhz */
+#define POD_F_UTIL     (1u << 4)  /* util_pct */
+#define POD_F_MEM      (1u << 5)  /* mem_used_mib */
+#define POD_F_SUPPLY   (1u << 6)  /* supply_c */
+#define POD_F_RETURN   (1u << 7)  /* return_c */
+#define POD_F_FLOW     (1u << 8)  /* flow_lpm */
+#define POD_F_PRESSURE (1u << 9)  /* pressure_kpa */
+#define POD_F_PUMP     (1u << 10) /* pump_pct */
+#define POD_F_LEAK     (1u << 11) /* leak */
 #define POD_F_CAPACITY (1u << 12) /* capacity_w */
 
 /* What a device can be told: capability bits in pod_device.caps and the
  * `set` bits of pod_control. */
-#define POD_CTL_CLOCK (1u << 24)       /* clock_max_mhz */
+#define POD_CTL_CLOCK       (1u << 24) /* clock_max_mhz */
 #define POD_CTL_POWER_LIMIT (1u << 25) /* power_limit_w */
 
 /* Log levels for pod_host.log. */
@@ -79,16 +78,16 @@ enum pod_log_level {
 
 /* One device as enumerated by devices(). Unknown numbers are 0. */
 struct pod_device {
-	char name[32];	      /* unique on the node, e.g. "accel0", "loop" */
-	char model[64];	      /* vendor model string */
+	char name[32];  /* unique on the node, e.g. "accel0", "loop" */
+	char model[64]; /* vendor model string */
 	enum pod_domain domain;
-	int index;	      /* index within its domain on the node */
-	uint32_t caps;	      /* POD_F_* and POD_CTL_* bits */
+	int index;            /* index within its domain on the node */
+	uint32_t caps;        /* POD_F_* and POD_CTL_* bits */
 	double clock_min_mhz; /* lowest settable core clock, MHz */
 	double clock_max_mhz; /* highest core clock, MHz */
 	double power_min_w;   /* lowest settable power limit, W */
 	double power_max_w;   /* highest settable power limit, W */
-	double tdp_w;	      /* thermal design power, W */
+	double tdp_w;         /* thermal design power, W */
 	double temp_crit_c;   /* critical temperature, °C */
 	double mem_total_mib; /* device memory, MiB */
 };
@@ -96,11 +95,11 @@ struct pod_device {
 /* One reading of one device; a field counts only when its POD_F_* bit is
  * set in `valid`. */
 struct pod_sample {
-	uint32_t valid;	     /* POD_F_* bits */
-	int64_t t_ms;	     /* when measured, ms since the Unix epoch */
-	double power_w;	     /* electrical power, W */
+	uint32_t valid;      /* POD_F_* bits */
+	int64_t t_ms;        /* when measured, ms since the Unix epoch */
+	double power_w;      /* electrical power, W */
 	double energy_j;     /* energy counter since plugin start, J */
-	double temp_c;	     /* hottest sensor, °C */
+	double temp_c;       /* hottest sensor, °C */
 	double clock_mhz;    /* current core clock, MHz */
 	double util_pct;     /* busy fraction, 0–100 % */
 	double mem_used_mib; /* memory in use, MiB */
@@ -110,28 +109,29 @@ struct pod_sample {
 	double pressure_kpa; /* loop differential pressure, kPa */
 	double pump_pct;     /* pump speed, % */
 	double capacity_w;   /* heat the loop can remove now, W */
-	int leak;	     /* 1: leak detected on this loop */
+	int leak;            /* 1: leak detected on this loop */
 };
 
 /* A control to apply; only fields whose POD_CTL_* bit is in `set` count. */
 struct pod_control {
-	uint32_t set;	      /* POD_CTL_* bits */
+	uint32_t set;         /* POD_CTL_* bits */
 	double clock_max_mhz; /* frequency cap, MHz (clock_max_mhz: no cap) */
 	double power_limit_w; /* power limit, W (power_max_w: no limit) */
 };
 
 /* The load the host asks of one device: what a simulated device runs. */
 struct pod_load {
-	double util;	 /* busy fraction, 0–1 */
+	double util;     /* busy fraction, 0–1 */
 	double membound; /* how memory-bound the work is, 0–1 */
 };
 
 /* What the host knows about the device's surroundings. NaN: unknown. */
 struct pod_env {
-	double coolant_c;	    /* mean coolant temperature at the cold plates, °C */
-	double heat_w;		    /* heat the node puts into its loop, W */
-	const struct pod_load *load; /* per device in devices() order, or NULL */
-	int nload;		    /* entries in load */
+	double coolant_c; /* mean coolant temperature at the cold plates, °C */
+	double heat_w;    /* heat the node puts into its loop, W */
+	const struct pod_load
+	    *load; /* per device in devices() order, or NULL */
+	int nload; /* entries in load */
 };
 
 /* A plugin's own configuration key, with where it came from. */
@@ -143,10 +143,10 @@ struct pod_kv {
 
 /* What the host gives a plugin instance; valid until fini(). */
 struct pod_host {
-	const char *node;	    /* node name, e.g. "pod01-n001" */
-	const struct pod_kv *conf;  /* the plugin's own keys */
+	const char *node;          /* node name, e.g. "pod01-n001" */
+	const struct pod_kv *conf; /* the plugin's own keys */
 	int nconf;
-	uint64_t seed;		    /* for simulations: per-node seed */
+	uint64_t seed; /* for simulations: per-node seed */
 	void (*log)(const struct pod_host *host, enum pod_log_level level,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 	void *opaque; /* the host's */
@@ -164,14 +164,15 @@ struct pod_plugin_ops {
 	/* Applies a control to device `dev`; 0 or -1 (logged). NULL when the
 	 * plugin controls nothing. */
 	int (*control)(void *ctx, int dev, const struct pod_control *c);
-	/* Tells the plugin about its surroundings before read(). May be NULL. */
+	/* Tells the plugin about its surroundings before read(). May be NULL.
+	 */
 	void (*environ)(void *ctx, const struct pod_env *env);
 };
 
 struct pod_plugin {
-	uint32_t abi;		 /* POD_PLUGIN_ABI at build time */
-	const char *kind;	 /* "power" or "cooling" */
-	const char *name;	 /* e.g. "sim" */
+	uint32_t abi;            /* POD_PLUGIN_ABI at build time */
+	const char *kind;        /* "power" or "cooling" */
+	const char *name;        /* e.g. "sim" */
 	const char *description; /* one line */
 	/* Creates an instance: validates host->conf (an unknown key or bad
 	 * value is an error naming its `where`) and stores the context in
@@ -184,7 +185,7 @@ struct pod_plugin {
 
 /* Every plugin exports exactly this symbol, visible even when the plugin is
  * built with -fvisibility=hidden. */
-extern __attribute__((visibility("default"))) const struct pod_plugin
-    pod_plugin;
+extern __attribute__((visibility("default")))
+const struct pod_plugin pod_plugin;
 
 #endif /* POD_PLUGIN_H */

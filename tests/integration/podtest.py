@@ -185,8 +185,9 @@ def http(method, url, body=None, raw=None, timeout=10):
 
 def podctl(server, *args, env=None):
     """Runs podctl; returns (exit code, stdout, stderr)."""
-    e = dict(os.environ, **(env or {}))
+    e = dict(os.environ)
     e.pop("POD_SERVER", None)
+    e.update(env or {})
     argv = [binary("podctl")] + (["--server", server] if server else []) \
         + list(args)
     p = subprocess.run(argv, capture_output=True, text=True, env=e,

@@ -48,38 +48,39 @@ static const struct {
 } args_cases[] = {
     {"empty", "", 0, 0, NULL, NULL, NULL, ""},
     {"long with space", "--server http://x:1 nodes", 0, 0, "http://x:1", NULL,
-     NULL, "nodes"},
+        NULL, "nodes"},
     {"long with equals", "--server=http://x:1", 0, 0, "http://x:1", NULL, NULL,
-     ""},
+        ""},
     {"short with space", "-o json pods", 0, 0, NULL, "json", NULL, "pods"},
     {"short joined", "-ojson", 0, 0, NULL, "json", NULL, ""},
     {"flag", "-h", 0, 0, NULL, NULL, "", ""},
     {"long flag", "--help x", 0, 0, NULL, NULL, "", "x"},
     {"intermixed", "node a --server s b", 0, 0, "s", NULL, NULL, "node a b"},
     {"stop at positional", "-o json node drain --server s",
-     ARGS_STOP_AT_POSITIONAL, 0, NULL, "json", NULL, "node drain --server s"},
+        ARGS_STOP_AT_POSITIONAL, 0, NULL, "json", NULL,
+        "node drain --server s"},
     {"double dash", "-o table -- -h --server", 0, 0, NULL, "table", NULL,
-     "-h --server"},
+        "-h --server"},
     {"double dash stop", "-- -h", ARGS_STOP_AT_POSITIONAL, 0, NULL, NULL, NULL,
-     "-h"},
+        "-h"},
     {"lone dash", "- x", 0, 0, NULL, NULL, NULL, "- x"},
     {"last wins", "-o table -o json", 0, 0, NULL, "json", NULL, ""},
     {"empty value", "--server=", 0, 0, "", NULL, NULL, ""},
     {"unknown long", "--bogus", 0, -1, NULL, NULL, NULL,
-     "unknown option '--bogus'"},
+        "unknown option '--bogus'"},
     {"unknown long with value", "--bogus=1", 0, -1, NULL, NULL, NULL,
-     "unknown option '--bogus'"},
+        "unknown option '--bogus'"},
     {"unknown short", "-x", 0, -1, NULL, NULL, NULL, "unknown option '-x'"},
     {"missing value", "nodes --server", 0, -1, NULL, NULL, NULL,
-     "'--server' needs a value"},
+        "'--server' needs a value"},
     {"missing short value", "-o", 0, -1, NULL, NULL, NULL,
-     "'-o' needs a value"},
+        "'-o' needs a value"},
     {"flag with value", "--help=yes", 0, -1, NULL, NULL, NULL,
-     "'--help' takes no value"},
+        "'--help' takes no value"},
     {"short flag with value", "-hx", 0, -1, NULL, NULL, NULL,
-     "'-h' takes no value"},
+        "'-h' takes no value"},
     {"prefix is not a match", "--serv x", 0, -1, NULL, NULL, NULL,
-     "unknown option '--serv'"},
+        "unknown option '--serv'"},
 };
 
 static int
@@ -109,20 +110,19 @@ test_args(void)
 		}
 		err[0] = '\0';
 		r = args_parse(argc, argv, test_opts,
-		               sizeof(test_opts) / sizeof(test_opts[0]),
-		               args_cases[i].flags, &a, err, sizeof(err));
+		    sizeof(test_opts) / sizeof(test_opts[0]),
+		    args_cases[i].flags, &a, err, sizeof(err));
 		got[0] = '\0';
 		if (r == 0)
 			for (k = 0, len = 0; k < a.npos; k++)
 				len += snprintf(got + len, sizeof(got) - len,
-				                "%s%s", k > 0 ? " " : "",
-				                a.pos[k]);
+				    "%s%s", k > 0 ? " " : "", a.pos[k]);
 		if (args_cases[i].result == 0)
 			ok = r == 0 &&
 			     same(args_get(&a, "server"),
-			          args_cases[i].server) &&
+			         args_cases[i].server) &&
 			     same(args_get(&a, "output"),
-			          args_cases[i].output) &&
+			         args_cases[i].output) &&
 			     same(args_get(&a, "help"), args_cases[i].help) &&
 			     strcmp(got, args_cases[i].pos_or_err) == 0 &&
 			     args_get(&a, "nonexistent") == NULL;
@@ -130,8 +130,7 @@ test_args(void)
 			ok = r == -1 &&
 			     strstr(err, args_cases[i].pos_or_err) != NULL;
 		snprintf(detail, sizeof(detail),
-		         "result %d, positionals '%s', error '%s'", r, got,
-		         err);
+		    "result %d, positionals '%s', error '%s'", r, got, err);
 		check(ok, "args", args_cases[i].name, detail);
 	}
 }
@@ -146,18 +145,18 @@ test_args_limits(void)
 	for (i = 0; i < ARGS_MAX_POS + 1; i++)
 		argv[i] = "x";
 	check(args_parse(ARGS_MAX_POS, argv, test_opts, 3, 0, &a, err,
-	                 sizeof(err)) == 0 &&
+	          sizeof(err)) == 0 &&
 	          a.npos == ARGS_MAX_POS,
-	      "args", "positionals up to the cap", err);
+	    "args", "positionals up to the cap", err);
 	check(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3, 0, &a, err,
-	                 sizeof(err)) == -1 &&
+	          sizeof(err)) == -1 &&
 	          strstr(err, "too many") != NULL,
-	      "args", "positionals past the cap", err);
+	    "args", "positionals past the cap", err);
 	/* Stopping at the first positional has no cap: argv is kept. */
 	check(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3,
-	                 ARGS_STOP_AT_POSITIONAL, &a, err, sizeof(err)) == 0 &&
+	          ARGS_STOP_AT_POSITIONAL, &a, err, sizeof(err)) == 0 &&
 	          a.npos == ARGS_MAX_POS + 1 && a.pos == argv,
-	      "args", "stop keeps all", err);
+	    "args", "stop keeps all", err);
 }
 
 /* --- fmt ------------------------------------------------------------- */
@@ -197,8 +196,8 @@ static const struct {
     {"number from string", FMT_FIELD_NUM("text", 1, 1), 0, "-"},
     {"ratio", FMT_FIELD_RATIO("up", "total", 1, 0), 0, "127/128"},
     {"ratio GiB",
-     FMT_FIELD_RATIO("mem_used_mib", "mem_total_mib", 1.0 / 1024, 1), 0,
-     "12.3/80.0"},
+        FMT_FIELD_RATIO("mem_used_mib", "mem_total_mib", 1.0 / 1024, 1), 0,
+        "12.3/80.0"},
     {"ratio unknown side", FMT_FIELD_RATIO("up", "null", 1, 0), 0, "127/-"},
     {"bool false", FMT_FIELD_BOOL("leak"), 0, "no"},
     {"bool true", FMT_FIELD_BOOL("wet"), 0, "yes"},
@@ -207,9 +206,9 @@ static const struct {
     {"age seconds", FMT_FIELD_AGE("seen"), NOW_MS + 42999, "42s"},
     {"age minutes", FMT_FIELD_AGE("seen"), NOW_MS + 312000, "5m12s"},
     {"age hours", FMT_FIELD_AGE("seen"), NOW_MS + (3 * 3600 + 300) * 1000LL,
-     "3h05m"},
+        "3h05m"},
     {"age days", FMT_FIELD_AGE("seen"),
-     NOW_MS + (2 * 86400 + 4 * 3600) * 1000LL, "2d04h"},
+        NOW_MS + (2 * 86400 + 4 * 3600) * 1000LL, "2d04h"},
     {"age in the future", FMT_FIELD_AGE("future"), NOW_MS, "0s"},
     {"age null", FMT_FIELD_AGE("null"), NOW_MS, "-"},
     {"age unparsable", FMT_FIELD_AGE("bad_time"), NOW_MS, "-"},
@@ -230,11 +229,11 @@ test_fields(void)
 	}
 	for (i = 0; i < sizeof(field_cases) / sizeof(field_cases[0]); i++) {
 		got = fmt_field(buf, sizeof(buf), row, &field_cases[i].f,
-		                field_cases[i].now_ms);
+		    field_cases[i].now_ms);
 		snprintf(detail, sizeof(detail), "got '%s', want '%s'", got,
-		         field_cases[i].want);
+		    field_cases[i].want);
 		check(strcmp(got, field_cases[i].want) == 0, "fmt",
-		      field_cases[i].name, detail);
+		    field_cases[i].name, detail);
 	}
 	json_decref(row);
 }
@@ -275,10 +274,10 @@ test_times(void)
 		ms = 0;
 		r = fmt_parse_time(time_cases[i].s, &ms);
 		snprintf(detail, sizeof(detail), "result %d ms %lld", r,
-		         (long long)ms);
+		    (long long)ms);
 		check(r == time_cases[i].result &&
 		          (r == -1 || ms == time_cases[i].ms),
-		      "time", time_cases[i].s, detail);
+		    "time", time_cases[i].s, detail);
 	}
 }
 
@@ -289,7 +288,7 @@ test_width(void)
 	check(fmt_width("abc") == 3, "width", "ascii", "");
 	check(fmt_width("61 \xc2\xb0"
 	                "C") == 5,
-	      "width", "degree sign", "");
+	    "width", "degree sign", "");
 }
 
 /* --- table ----------------------------------------------------------- */
@@ -335,11 +334,11 @@ test_layout(void)
 
 	for (c = 0; c < sizeof(layout_cases) / sizeof(layout_cases[0]); c++) {
 		table_layout(layout_cols, 4, layout_cases[c].natural,
-		             layout_cases[c].width, got);
+		    layout_cases[c].width, got);
 		for (ok = 1, i = 0; i < 4; i++)
 			ok &= got[i] == layout_cases[c].want[i];
 		snprintf(detail, sizeof(detail), "got %d %d %d %d", got[0],
-		         got[1], got[2], got[3]);
+		    got[1], got[2], got[3]);
 		check(ok, "layout", layout_cases[c].name, detail);
 	}
 }
@@ -359,15 +358,15 @@ test_layout_pairs(void)
 	int got[3];
 
 	table_layout(pair_cols, 3, natural, 14, got);
-	snprintf(detail, sizeof(detail), "got %d %d %d", got[0], got[1],
-	         got[2]);
+	snprintf(
+	    detail, sizeof(detail), "got %d %d %d", got[0], got[1], got[2]);
 	check(got[0] == 4 && got[1] == 0 && got[2] == 0, "layout",
-	      "pair dropped together", detail);
+	    "pair dropped together", detail);
 	table_layout(pair_cols, 3, natural, 16, got);
-	snprintf(detail, sizeof(detail), "got %d %d %d", got[0], got[1],
-	         got[2]);
+	snprintf(
+	    detail, sizeof(detail), "got %d %d %d", got[0], got[1], got[2]);
 	check(got[0] == 4 && got[1] == 4 && got[2] == 4, "layout",
-	      "pair kept together", detail);
+	    "pair kept together", detail);
 }
 
 static const struct table_col print_cols[] = {
@@ -387,17 +386,17 @@ static const struct {
 	const char *want;
 } print_cases[] = {
     {"wide", 80,
-     "NAME  POWER_W  REASON\n"
-     "n1       5230  cold plate swap\n"
-     "n2          -  -\n"},
+        "NAME  POWER_W  REASON\n"
+        "n1       5230  cold plate swap\n"
+        "n2          -  -\n"},
     {"cut", 26,
-     "NAME  POWER_W  REASON\n"
-     "n1       5230  cold pla...\n"
-     "n2          -  -\n"},
+        "NAME  POWER_W  REASON\n"
+        "n1       5230  cold pla...\n"
+        "n2          -  -\n"},
     {"dropped", 14,
-     "NAME  POWER_W\n"
-     "n1       5230\n"
-     "n2          -\n"},
+        "NAME  POWER_W\n"
+        "n1       5230\n"
+        "n2          -\n"},
 };
 
 static void
@@ -427,7 +426,7 @@ test_print(void)
 		fclose(f);
 		snprintf(detail, sizeof(detail), "got\n%s", out);
 		check(strcmp(out, print_cases[c].want) == 0, "print",
-		      print_cases[c].name, detail);
+		    print_cases[c].name, detail);
 		free(out);
 		out = NULL;
 		table_free(t);

@@ -11,10 +11,10 @@
 #include "config.h"
 
 static const char *const cases[] = {
-    "minimal",	      /* an empty [controller]: every default */
-    "override",	      /* fabric defaults and a [pod NAME] override */
-    "quoted",	      /* quoted values and comments */
-    "unknown_key",    /* refused with file:line */
+    "minimal",     /* an empty [controller]: every default */
+    "override",    /* fabric defaults and a [pod NAME] override */
+    "quoted",      /* quoted values and comments */
+    "unknown_key", /* refused with file:line */
     "unknown_section",
     "bad_number",
     "out_of_range",

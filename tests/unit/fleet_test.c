@@ -12,14 +12,14 @@
 
 static int pass, fail;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			pass++;                                              \
-		} else {                                                     \
-			fail++;                                              \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			pass++;                                                \
+		} else {                                                       \
+			fail++;                                                \
 			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                            \
+		}                                                              \
 	} while (0)
 
 static struct report
@@ -133,7 +133,7 @@ test_heat_and_summary(struct fleet *f)
 	CHECK(fabs(s.supply_c - 31.5) < 1e-9);
 	CHECK(fabs(s.return_c - 37) < 1e-9);
 	CHECK(s.hottest_c == 70 && s.hottest_node == a - f->nodes &&
-	    s.hottest_index == 0);
+	      s.hottest_index == 0);
 	CHECK(s.budget_w == 850e3);
 }
 

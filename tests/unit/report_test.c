@@ -19,29 +19,29 @@ static const struct {
     {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":2,\"t_ms\":5},"
      "{\"seq\":1,\"t_ms\":4,\"power_w\":10,\"accels\":[null,"
      "{\"temp_c\":50}],\"loop\":{\"supply_c\":30,\"leak\":true}}]}",
-	OK},
+        OK},
     {"[]", "must be a JSON object"},
     {"{\"samples\":[]}", "boot_id must be a string"},
     {"{\"boot_id\":\"xyz\",\"samples\":[]}", "hex digits"},
     {"{\"boot_id\":\"0123456789abcdef0\",\"samples\":[]}", "at most 16"},
     {"{\"boot_id\":\"ab\"}", "samples must be an array"},
     {"{\"boot_id\":\"ab\",\"samples\":[{\"t_ms\":1}]}",
-	"samples[0].seq must be a positive integer"},
+        "samples[0].seq must be a positive integer"},
     {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
      "\"accels\":[{\"temp_c\":\"hot\"}]}]}",
-	"samples[0].accels[0].temp_c must be a number"},
+        "samples[0].accels[0].temp_c must be a number"},
     {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
      "\"accels\":[{\"util_pct\":150}]}]}",
-	"util_pct must be a number in 0..100"},
+        "util_pct must be a number in 0..100"},
     {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
      "\"loop\":{\"leak\":1}}]}",
-	"samples[0].loop.leak must be true or false"},
+        "samples[0].loop.leak must be true or false"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"inventory\":{\"accelerators\":"
      "[{\"index\":1}]}}",
-	"inventory.accelerators[0].index must be 0"},
+        "inventory.accelerators[0].index must be 0"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"inventory\":{\"accelerators\":"
      "[{\"index\":0,\"model\":\"M\",\"tdp_w\":700}]}}",
-	OK},
+        OK},
 };
 
 int
@@ -53,22 +53,24 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[256] = "";
 		struct report r;
-		json_t *j = jsonx_parse(cases[i].json, strlen(cases[i].json),
-		    err, sizeof(err));
+		json_t *j = jsonx_parse(
+		    cases[i].json, strlen(cases[i].json), err, sizeof(err));
 		int rc = j ? report_parse(j, &r, err, sizeof(err)) : -1;
-		int good = cases[i].error == OK ? rc == 0 :
-		    rc == -1 && strstr(err, cases[i].error) != NULL;
+		int good =
+		    cases[i].error == OK
+		        ? rc == 0
+		        : rc == -1 && strstr(err, cases[i].error) != NULL;
 
 		if (good && rc == 0 && i == 1)
 			/* sorted by seq; null accelerator is all NaN */
 			good = r.nsamples == 2 && r.samples[0].seq == 1 &&
-			    r.samples[0].power_w == 10 &&
-			    isnan(r.samples[0].accels[0].temp_c) &&
-			    r.samples[0].accels[1].temp_c == 50 &&
-			    r.samples[0].leak == 1 &&
-			    isnan(r.samples[0].return_c) &&
-			    r.samples[1].has_loop == 0 &&
-			    isnan(r.samples[1].power_w);
+			       r.samples[0].power_w == 10 &&
+			       isnan(r.samples[0].accels[0].temp_c) &&
+			       r.samples[0].accels[1].temp_c == 50 &&
+			       r.samples[0].leak == 1 &&
+			       isnan(r.samples[0].return_c) &&
+			       r.samples[1].has_loop == 0 &&
+			       isnan(r.samples[1].power_w);
 		if (rc == 0)
 			report_free(&r);
 		json_decref(j);

@@ -64,8 +64,8 @@ struct rig {
 };
 
 static void
-test_log(const struct pod_host *host, enum pod_log_level level, const char *fmt,
-         ...)
+test_log(
+    const struct pod_host *host, enum pod_log_level level, const char *fmt, ...)
 {
 	struct logbuf *lb = host->opaque;
 	va_list ap;
@@ -92,8 +92,8 @@ rig_close(struct rig *r)
 /* Creates both instances with the given keys. 0, or -1 (said why). */
 static int
 rig_open(struct rig *r, const struct plugins *pl, uint64_t seed,
-         const struct pod_kv *pconf, int npconf, const struct pod_kv *cconf,
-         int ncconf)
+    const struct pod_kv *pconf, int npconf, const struct pod_kv *cconf,
+    int ncconf)
 {
 	int i;
 
@@ -238,32 +238,32 @@ t_devices(const struct plugins *pl)
 
 	memset(&r, 0, sizeof(r));
 	CHECK(pl->power->desc->abi == POD_PLUGIN_ABI, "abi %#x",
-	      pl->power->desc->abi);
+	    pl->power->desc->abi);
 	CHECK(pl->power->desc->ops->control != NULL, "no control op");
 	CHECK(rig_open(&r, pl, 1, NULL, 0, NULL, 0) == 0, "open");
-	CHECK(r.ndev == 9 && r.naccel == 8 && r.inode == 8, "%d devices",
-	      r.ndev);
+	CHECK(
+	    r.ndev == 9 && r.naccel == 8 && r.inode == 8, "%d devices", r.ndev);
 	for (i = 0; i < r.naccel; i++) {
 		snprintf(want, sizeof(want), "accel%d", i);
 		CHECK(strcmp(r.dev[i].name, want) == 0 && r.dev[i].index == i,
-		      "device %d is %s", i, r.dev[i].name);
+		    "device %d is %s", i, r.dev[i].name);
 		CHECK((r.dev[i].caps &
-		       (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT)) ==
+		          (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT)) ==
 		          (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT),
-		      "caps %#x", r.dev[i].caps);
+		    "caps %#x", r.dev[i].caps);
 		CHECK(r.dev[i].tdp_w == 700 && r.dev[i].clock_max_mhz == 1980,
-		      "tdp %g W, f_max %g MHz", r.dev[i].tdp_w,
-		      r.dev[i].clock_max_mhz);
+		    "tdp %g W, f_max %g MHz", r.dev[i].tdp_w,
+		    r.dev[i].clock_max_mhz);
 	}
 	CHECK(strcmp(r.dev[8].name, "node") == 0 &&
 	          r.dev[8].caps == (POD_F_POWER | POD_F_ENERGY),
-	      "node is %s caps %#x", r.dev[8].name, r.dev[8].caps);
+	    "node is %s caps %#x", r.dev[8].name, r.dev[8].caps);
 	CHECK(pl->cooling->desc->ops->devices(r.cctx, &loop, 1) == 1, "loop");
 	CHECK(strcmp(loop.name, "loop") == 0 &&
 	          loop.domain == POD_DOMAIN_LOOP && (loop.caps & POD_F_LEAK),
-	      "loop device %s", loop.name);
+	    "loop device %s", loop.name);
 	CHECK(pl->power->desc->ops->devices(r.pctx, r.dev, 4) == -1,
-	      "short buffer accepted");
+	    "short buffer accepted");
 	rig_close(&r);
 	return 0;
 fail:
@@ -292,14 +292,14 @@ t_calibration(const struct plugins *pl)
 	mem_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	printf("  idle %.1f W, node idle %.0f W, busy %.1f W at %.1f °C, "
 	       "memory-bound %.1f W\n",
-	       idle_w, node_w, busy_w, busy_c, mem_w);
+	    idle_w, node_w, busy_w, busy_c, mem_w);
 	CHECK(idle_w >= 80 && idle_w <= 100, "idle %.1f W", idle_w);
 	CHECK(node_w > 8 * idle_w + 850 && node_w < 8 * idle_w + 950,
-	      "node idle %.0f W", node_w);
+	    "node idle %.0f W", node_w);
 	CHECK(fabs(busy_w - 700) < 0.03 * 700, "busy %.1f W", busy_w);
 	CHECK(busy_c > 55 && busy_c < 75, "busy %.1f °C", busy_c);
 	CHECK(mem_w < 0.8 * busy_w && mem_w > idle_w + 100,
-	      "memory-bound %.1f W", mem_w);
+	    "memory-bound %.1f W", mem_w);
 	rig_close(&r);
 	return 0;
 fail:
@@ -337,14 +337,14 @@ t_heat_balance(const struct plugins *pl)
 			err = fabs(loop_heat_w(&r.cs) - r.heat_in_w) /
 			      r.heat_in_w;
 			CHECK(err < loads[u].tol,
-			      "sample %d: in %.0f W, out %.0f W", i,
-			      r.heat_in_w, loop_heat_w(&r.cs));
+			    "sample %d: in %.0f W, out %.0f W", i, r.heat_in_w,
+			    loop_heat_w(&r.cs));
 		}
 		err = fabs(out_w - in_w) / in_w;
 		printf("  util %.0f: heat in %.0f W, carried %.0f W "
 		       "(ΔT %.2f K), error %.2f %%\n",
-		       loads[u].util, in_w, out_w,
-		       r.cs.return_c - r.cs.supply_c, 100 * err);
+		    loads[u].util, in_w, out_w, r.cs.return_c - r.cs.supply_c,
+		    100 * err);
 		CHECK(err < 0.02, "mean error %.2f %%", 100 * err);
 		rig_close(&r);
 	}
@@ -371,12 +371,12 @@ t_temp_rises(const struct plugins *pl)
 	lo_w = mean_accel(&lo, offsetof(struct pod_sample, power_w));
 	hi_w = mean_accel(&hi, offsetof(struct pod_sample, power_w));
 	printf("  util 0: %.0f W %.1f °C; util 1: %.0f W %.1f °C\n", lo_w, lo_c,
-	       hi_w, hi_c);
+	    hi_w, hi_c);
 	CHECK(hi_w > lo_w + 400, "power %.0f vs %.0f W", hi_w, lo_w);
 	CHECK(hi_c > lo_c + 15, "temp %.1f vs %.1f °C", hi_c, lo_c);
 	/* ΔT over coolant scales with power through R_th ≈ 0.045 K/W. */
 	CHECK(fabs((hi_c - lo_c) / (hi_w - lo_w) - 0.045) < 0.01, "%.4f K/W",
-	      (hi_c - lo_c) / (hi_w - lo_w));
+	    (hi_c - lo_c) / (hi_w - lo_w));
 	rig_close(&lo);
 	rig_close(&hi);
 	return 0;
@@ -402,10 +402,10 @@ t_clock_cap(const struct plugins *pl)
 	CHECK(rig_run(&r, 30) == 0, "run");
 	after_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	printf("  uncapped %.0f W, capped at 1200 MHz %.0f W\n", before_w,
-	       after_w);
+	    after_w);
 	for (i = 0; i < r.naccel; i++)
 		CHECK(r.ps[i].clock_mhz == 1200, "accel%d at %.0f MHz", i,
-		      r.ps[i].clock_mhz);
+		    r.ps[i].clock_mhz);
 	CHECK(after_w < before_w - 200, "%.0f W vs %.0f W", after_w, before_w);
 	c.clock_max_mhz = 100; /* below f_min: clamped */
 	CHECK(rig_control_all(&r, &c) == 0, "control");
@@ -413,10 +413,10 @@ t_clock_cap(const struct plugins *pl)
 	CHECK(r.ps[0].clock_mhz == 600, "%.0f MHz", r.ps[0].clock_mhz);
 	c.set = POD_CTL_CLOCK | (1u << 30);
 	CHECK(r.pl->power->desc->ops->control(r.pctx, 0, &c) == -1,
-	      "unknown control bit accepted");
+	    "unknown control bit accepted");
 	c.set = POD_CTL_CLOCK;
 	CHECK(r.pl->power->desc->ops->control(r.pctx, r.inode, &c) == -1,
-	      "control of the node accepted");
+	    "control of the node accepted");
 	rig_close(&r);
 	return 0;
 fail:
@@ -447,17 +447,17 @@ t_power_limit(const struct plugins *pl)
 				max_w = fmax(max_w, r.ps[i].power_w);
 				sum_w += r.ps[i].power_w / (30 * r.naccel);
 				CHECK(r.ps[i].clock_mhz < 1980, "%.0f MHz",
-				      r.ps[i].clock_mhz);
+				    r.ps[i].clock_mhz);
 			}
 		}
 		printf("  limit %.0f W: mean %.1f W, max %.1f W, clock %.0f "
 		       "MHz\n",
-		       limits_w[l], sum_w, max_w, r.ps[0].clock_mhz);
+		    limits_w[l], sum_w, max_w, r.ps[0].clock_mhz);
 		CHECK(max_w <= limits_w[l] * 1.02, "max %.1f W", max_w);
 		CHECK(sum_w >= limits_w[l] * 0.93,
-		      "mean %.1f W: more clock "
-		      "would fit",
-		      sum_w);
+		    "mean %.1f W: more clock "
+		    "would fit",
+		    sum_w);
 	}
 	rig_close(&r);
 	return 0;
@@ -483,7 +483,7 @@ t_leak(const struct plugins *pl)
 		elapsed_ms = r.now_ms - r.first_ms;
 		CHECK(r.cs.valid & POD_F_LEAK, "leak not valid");
 		CHECK(r.cs.leak == (elapsed_ms >= 20000), "leak %d at %lld ms",
-		      r.cs.leak, (long long)elapsed_ms);
+		    r.cs.leak, (long long)elapsed_ms);
 	}
 	rig_close(&r);
 	return 0;
@@ -510,20 +510,20 @@ t_flowloss(const struct plugins *pl)
 	/* Same seed, fault not yet active: the two are the same node. */
 	CHECK(memcmp(&base.cs, &loss.cs, sizeof(base.cs)) == 0 &&
 	          memcmp(base.ps, loss.ps, sizeof(base.ps)) == 0,
-	      "differ before the fault");
+	    "differ before the fault");
 	CHECK(rig_run(&base, 120) == 0 && rig_run(&loss, 120) == 0, "run");
 	printf("  after 120 s: flow %.1f → %.1f L/min, return %.1f → %.1f "
 	       "°C, accel0 %.1f → %.1f °C\n",
-	       base.cs.flow_lpm, loss.cs.flow_lpm, base.cs.return_c,
-	       loss.cs.return_c, base.ps[0].temp_c, loss.ps[0].temp_c);
+	    base.cs.flow_lpm, loss.cs.flow_lpm, base.cs.return_c,
+	    loss.cs.return_c, base.ps[0].temp_c, loss.ps[0].temp_c);
 	CHECK(loss.cs.flow_lpm < 0.15 * base.cs.flow_lpm, "flow %.2f L/min",
-	      loss.cs.flow_lpm);
+	    loss.cs.flow_lpm);
 	CHECK(loss.cs.pressure_kpa < 0.05 * base.cs.pressure_kpa,
-	      "pressure %.1f kPa", loss.cs.pressure_kpa);
+	    "pressure %.1f kPa", loss.cs.pressure_kpa);
 	CHECK(loss.cs.return_c > base.cs.return_c + 20, "return %.1f °C",
-	      loss.cs.return_c);
+	    loss.cs.return_c);
 	CHECK(loss.ps[0].temp_c > base.ps[0].temp_c + 10, "accel0 %.1f °C",
-	      loss.ps[0].temp_c);
+	    loss.ps[0].temp_c);
 	rig_close(&base);
 	rig_close(&loss);
 	return 0;
@@ -550,19 +550,19 @@ t_hot(const struct plugins *pl)
 		if (i != 3)
 			others_c = fmax(others_c, r.ps[i].temp_c);
 	CHECK(r.ps[3].temp_c < others_c + 3, "hot before its time: %.1f °C",
-	      r.ps[3].temp_c);
+	    r.ps[3].temp_c);
 	CHECK(rig_run(&r, 60) == 0, "run");
 	for (others_c = 0, i = 0; i < r.naccel; i++)
 		if (i != 3)
 			others_c = fmax(others_c, r.ps[i].temp_c);
 	printf("  accel3 %.1f °C %.0f W %.0f MHz, hottest other %.1f °C\n",
-	       r.ps[3].temp_c, r.ps[3].power_w, r.ps[3].clock_mhz, others_c);
+	    r.ps[3].temp_c, r.ps[3].power_w, r.ps[3].clock_mhz, others_c);
 	CHECK(r.ps[3].temp_c > 85, "accel3 %.1f °C", r.ps[3].temp_c);
 	/* Firmware slows it down before it cooks: about 95 °C, not 130. */
 	CHECK(r.ps[3].temp_c < 97 && r.ps[3].clock_mhz < r.ps[0].clock_mhz,
-	      "accel3 %.1f °C at %.0f MHz", r.ps[3].temp_c, r.ps[3].clock_mhz);
+	    "accel3 %.1f °C at %.0f MHz", r.ps[3].temp_c, r.ps[3].clock_mhz);
 	CHECK(r.ps[3].temp_c > others_c + 15, "accel3 %.1f vs %.1f °C",
-	      r.ps[3].temp_c, others_c);
+	    r.ps[3].temp_c, others_c);
 	rig_close(&r);
 	return 0;
 fail:
@@ -578,8 +578,8 @@ t_determinism(const struct plugins *pl)
 	    {"fault", "hot:1@30", "test.conf:6"},
 	};
 	struct rig a, b, other;
-	struct pod_control c = {.set = POD_CTL_POWER_LIMIT,
-	                        .power_limit_w = 450};
+	struct pod_control c = {
+	    .set = POD_CTL_POWER_LIMIT, .power_limit_w = 450};
 	int k, differs = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -596,16 +596,16 @@ t_determinism(const struct plugins *pl)
 			CHECK(rig_control_all(&a, &c) == 0 &&
 			          rig_control_all(&b, &c) == 0 &&
 			          rig_control_all(&other, &c) == 0,
-			      "control");
+			    "control");
 		}
 		/* Irregular ticks, as a loaded agent has. */
 		CHECK(rig_step(&a, 700 + k * 37 % 600) == 0 &&
 		          rig_step(&b, 700 + k * 37 % 600) == 0 &&
 		          rig_step(&other, 700 + k * 37 % 600) == 0,
-		      "step");
+		    "step");
 		CHECK(memcmp(a.ps, b.ps, sizeof(a.ps)) == 0 &&
 		          memcmp(&a.cs, &b.cs, sizeof(a.cs)) == 0,
-		      "step %d differs", k);
+		    "step %d differs", k);
 		if (memcmp(a.ps, other.ps, sizeof(a.ps)) != 0)
 			differs = 1;
 	}
@@ -636,7 +636,7 @@ t_energy(const struct plugins *pl)
 		for (i = 0; i < r.ndev; i++) {
 			CHECK(r.ps[i].valid & POD_F_ENERGY, "no energy");
 			CHECK(r.ps[i].energy_j >= prev_j[i], "%s went back",
-			      r.dev[i].name);
+			    r.dev[i].name);
 			prev_j[i] = r.ps[i].energy_j;
 			if (k > 0)
 				sum_j[i] += r.ps[i].power_w;
@@ -644,8 +644,8 @@ t_energy(const struct plugins *pl)
 	}
 	for (i = 0; i < r.ndev; i++)
 		CHECK(fabs(r.ps[i].energy_j - sum_j[i]) < 1e-6 * sum_j[i],
-		      "%s: %.1f J vs %.1f J", r.dev[i].name, r.ps[i].energy_j,
-		      sum_j[i]);
+		    "%s: %.1f J vs %.1f J", r.dev[i].name, r.ps[i].energy_j,
+		    sum_j[i]);
 	rig_close(&r);
 	return 0;
 fail:
@@ -662,16 +662,26 @@ static const struct badconf {
 	const char *key;
 	const char *value;
 } badconfs[] = {
-    {"power", "acels", "8"},          {"power", "accels", "0"},
-    {"power", "accels", "64"},        {"power", "accels", "8x"},
-    {"power", "accels", "2.5"},       {"power", "tdp_w", "-700"},
-    {"power", "tdp_w", "nan"},        {"power", "clock_min_mhz", "1990"},
-    {"power", "host_power_w", ""},    {"power", "fault", "hot"},
-    {"power", "fault", "warm@5"},     {"power", "fault", "hot:8@5"},
-    {"power", "fault", "hot:-1@5"},   {"power", "fault", "hot@-5"},
-    {"power", "fault", "leak@5"},     {"cooling", "supply", "30"},
-    {"cooling", "flow_lpm", "0"},     {"cooling", "supply_c", "hot"},
-    {"cooling", "fault", "hot@5"},    {"cooling", "fault", "leak@"},
+    {"power", "acels", "8"},
+    {"power", "accels", "0"},
+    {"power", "accels", "64"},
+    {"power", "accels", "8x"},
+    {"power", "accels", "2.5"},
+    {"power", "tdp_w", "-700"},
+    {"power", "tdp_w", "nan"},
+    {"power", "clock_min_mhz", "1990"},
+    {"power", "host_power_w", ""},
+    {"power", "fault", "hot"},
+    {"power", "fault", "warm@5"},
+    {"power", "fault", "hot:8@5"},
+    {"power", "fault", "hot:-1@5"},
+    {"power", "fault", "hot@-5"},
+    {"power", "fault", "leak@5"},
+    {"cooling", "supply", "30"},
+    {"cooling", "flow_lpm", "0"},
+    {"cooling", "supply_c", "hot"},
+    {"cooling", "fault", "hot@5"},
+    {"cooling", "fault", "leak@"},
     {"cooling", "fault", "leak:1@5"},
 };
 
@@ -706,10 +716,10 @@ t_bad_config(const struct plugins *pl)
 		memset(&lb, 0, sizeof(lb));
 		ctx = NULL;
 		CHECK(p->desc->init(&host, &ctx) == -1, "%s: %s = %s accepted",
-		      badconfs[i].kind, kv.key, kv.value);
+		    badconfs[i].kind, kv.key, kv.value);
 		CHECK(lb.nerror == 1 && strstr(lb.last, "test.conf:7") != NULL,
-		      "%s: %s = %s: logged %d errors, last '%s'",
-		      badconfs[i].kind, kv.key, kv.value, lb.nerror, lb.last);
+		    "%s: %s = %s: logged %d errors, last '%s'",
+		    badconfs[i].kind, kv.key, kv.value, lb.nerror, lb.last);
 	}
 	/* And good keys pass, so the refusals above mean something. */
 	host.conf = good;
@@ -730,14 +740,14 @@ t_bad_abi(const struct plugins *pl)
 	char path[4096];
 
 	/* The file must exist, so that the refusal is about its ABI. */
-	snprintf(path, sizeof(path), "%s/power-badabi.so",
-	         plugin_default_dir());
+	snprintf(
+	    path, sizeof(path), "%s/power-badabi.so", plugin_default_dir());
 	CHECK(access(path, R_OK) == 0, "%s missing", path);
 	p = plugin_load(NULL, "power", "badabi");
 	if (p != NULL)
 		plugin_unload(p);
 	CHECK(p == NULL, "loader accepted ABI major %d",
-	      POD_PLUGIN_ABI_MAJOR + 1);
+	    POD_PLUGIN_ABI_MAJOR + 1);
 	return 0;
 fail:
 	return -1;
@@ -779,7 +789,7 @@ main(void)
 	pl.cooling = plugin_load(NULL, "cooling", "sim");
 	if (pl.power == NULL || pl.cooling == NULL) {
 		printf("sim_test: cannot load the plugins from %s\n",
-		       plugin_default_dir());
+		    plugin_default_dir());
 		fail = 1;
 		goto done;
 	}

@@ -29,19 +29,19 @@
 #include "plugin.h"
 #include "ring.h"
 
-#define FLEET_MAX_AGENTS 16384	  /* agents in one process */
-#define FLEET_MAX_PODS 999
+#define FLEET_MAX_AGENTS        16384 /* agents in one process */
+#define FLEET_MAX_PODS          999
 #define FLEET_MAX_NODES_PER_POD 9999
-#define FLEET_LOAD_SPREAD 0.1	  /* ± per-node variation of --load */
-#define FLEET_SUMMARY_MS 2000	  /* quiet period before a summary line */
-#define FLEET_MAX_ARGS 4096	  /* --fault and --skip options, each */
+#define FLEET_LOAD_SPREAD       0.1  /* ± per-node variation of --load */
+#define FLEET_SUMMARY_MS        2000 /* quiet period before a summary line */
+#define FLEET_MAX_ARGS          4096 /* --fault and --skip options, each */
 
 struct fleet_node {
 	char name[NAME_MAX_LEN];
-	int skip;			/* 1: --skip */
-	struct agent_kvlist power_kv;	/* faults for power/sim */
+	int skip;                       /* 1: --skip */
+	struct agent_kvlist power_kv;   /* faults for power/sim */
 	struct agent_kvlist cooling_kv; /* faults for cooling/sim */
-	struct agent *agent;		/* NULL when skipped */
+	struct agent *agent;            /* NULL when skipped */
 };
 
 /* Link changes since the last summary line. */
@@ -115,10 +115,9 @@ arg_long(const char *opt, const char *s, long min, long max)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min ||
-	    v > max)
-		fatalx("%s: '%s' is not an integer in %ld..%ld", opt, s, min,
-		    max);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max)
+		fatalx(
+		    "%s: '%s' is not an integer in %ld..%ld", opt, s, min, max);
 	return v;
 }
 
@@ -170,14 +169,15 @@ add_fault(struct fleetsim_state *st, const char *arg)
 	if (klen == 3 && strncmp(kind, "hot", 3) == 0)
 		kv = &n->power_kv;
 	else if (klen > 4 && strncmp(kind, "hot:", 4) == 0 &&
-	    strspn(kind + 4, "0123456789") == klen - 4)
+	         strspn(kind + 4, "0123456789") == klen - 4)
 		kv = &n->power_kv;
 	else if ((klen == 4 && strncmp(kind, "leak", 4) == 0) ||
-	    (klen == 8 && strncmp(kind, "flowloss", 8) == 0))
+	         (klen == 8 && strncmp(kind, "flowloss", 8) == 0))
 		kv = &n->cooling_kv;
 	else
 		fatalx("--fault %s: unknown kind '%.*s' (hot, hot:INDEX, leak, "
-		    "flowloss)", arg, (int)klen, kind);
+		       "flowloss)",
+		    arg, (int)klen, kind);
 	arg_double("--fault", at + 1, 0, 1e9);
 	if (agentconf_kv_add(kv, "fault", kind, "--fault") == -1)
 		fatalx("--fault %s: too many faults for %s", arg, n->name);
@@ -230,7 +230,8 @@ on_summary(evutil_socket_t fd, short what, void *arg)
 		    c->lost, c->why, st->nup, st->nactive);
 	if (c->refused > 0)
 		log_warnx("%d agents refused by the controller (%s); %d of %d "
-		    "up", c->refused, c->why, st->nup, st->nactive);
+		          "up",
+		    c->refused, c->why, st->nup, st->nactive);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -240,8 +241,8 @@ on_link(struct agent *a, enum agent_link from, enum agent_link to,
 {
 	struct fleetsim_state *st = arg;
 	struct fleet_changes *c = &st->changes;
-	struct timeval tv = {FLEET_SUMMARY_MS / 1000,
-	    (FLEET_SUMMARY_MS % 1000) * 1000};
+	struct timeval tv = {
+	    FLEET_SUMMARY_MS / 1000, (FLEET_SUMMARY_MS % 1000) * 1000};
 
 	if (from == AGENT_LINK_UP)
 		st->nup--;
@@ -294,22 +295,22 @@ start_agents(struct fleetsim_state *st)
 		ac.seed = s;
 		if (agentconf_kv_copy(&ac.power_kv, &n->power_kv) == -1 ||
 		    agentconf_kv_add(&ac.power_kv, "accels", accels,
-			"--accels-per-node") == -1 ||
+		        "--accels-per-node") == -1 ||
 		    agentconf_kv_copy(&ac.cooling_kv, &n->cooling_kv) == -1) {
 			log_warnx("%s: out of memory", n->name);
 			goto fail;
 		}
-		if ((n->agent = agent_new(st->net, &ac, st->power,
-			 st->cooling)) == NULL)
+		if ((n->agent = agent_new(
+		         st->net, &ac, st->power, st->cooling)) == NULL)
 			goto fail;
-		load.util = st->load +
-		    FLEET_LOAD_SPREAD * (2 * unit_random(s ^ 0x10ad) - 1);
+		load.util = st->load + FLEET_LOAD_SPREAD *
+		                           (2 * unit_random(s ^ 0x10ad) - 1);
 		load.util = load.util < 0 ? 0 : load.util > 1 ? 1 : load.util;
 		load.membound = 0.2 + 0.2 * unit_random(s ^ 0x3e3);
 		agent_set_load(n->agent, &load);
 		agent_set_link_cb(n->agent, on_link, st);
-		if (agent_start(n->agent, (int64_t)started * st->interval_ms /
-			st->nactive) == -1)
+		if (agent_start(n->agent,
+		        (int64_t)started * st->interval_ms / st->nactive) == -1)
 			goto fail;
 		started++;
 	}
@@ -347,8 +348,9 @@ final_line(struct fleetsim_state *st)
 		buffered += as.buffered;
 	}
 	log_info("%d agents: %llu reports accepted, %llu failed, %zu samples "
-	    "unsent, %llu dropped", st->nactive, (unsigned long long)ok,
-	    (unsigned long long)failed, buffered, (unsigned long long)dropped);
+	         "unsent, %llu dropped",
+	    st->nactive, (unsigned long long)ok, (unsigned long long)failed,
+	    buffered, (unsigned long long)dropped);
 }
 
 static void
@@ -369,23 +371,30 @@ int
 main(int argc, char *argv[])
 {
 	enum {
-		OPT_SERVER = 256, OPT_PODS, OPT_NODES, OPT_ACCELS,
-		OPT_INTERVAL, OPT_BUFFER, OPT_SEED, OPT_LOAD, OPT_FAULT,
+		OPT_SERVER = 256,
+		OPT_PODS,
+		OPT_NODES,
+		OPT_ACCELS,
+		OPT_INTERVAL,
+		OPT_BUFFER,
+		OPT_SEED,
+		OPT_LOAD,
+		OPT_FAULT,
 		OPT_SKIP,
 	};
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, OPT_SERVER},
-		{"pods", required_argument, NULL, OPT_PODS},
-		{"nodes-per-pod", required_argument, NULL, OPT_NODES},
-		{"accels-per-node", required_argument, NULL, OPT_ACCELS},
-		{"interval-ms", required_argument, NULL, OPT_INTERVAL},
-		{"buffer-samples", required_argument, NULL, OPT_BUFFER},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"load", required_argument, NULL, OPT_LOAD},
-		{"fault", required_argument, NULL, OPT_FAULT},
-		{"skip", required_argument, NULL, OPT_SKIP},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, OPT_SERVER},
+	    {"pods", required_argument, NULL, OPT_PODS},
+	    {"nodes-per-pod", required_argument, NULL, OPT_NODES},
+	    {"accels-per-node", required_argument, NULL, OPT_ACCELS},
+	    {"interval-ms", required_argument, NULL, OPT_INTERVAL},
+	    {"buffer-samples", required_argument, NULL, OPT_BUFFER},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"load", required_argument, NULL, OPT_LOAD},
+	    {"fault", required_argument, NULL, OPT_FAULT},
+	    {"skip", required_argument, NULL, OPT_SKIP},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct fleetsim_state *st = &fleet;
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -409,8 +418,8 @@ main(int argc, char *argv[])
 			st->server = optarg;
 			break;
 		case OPT_PODS:
-			st->pods = arg_long("--pods", optarg, 1,
-			    FLEET_MAX_PODS);
+			st->pods =
+			    arg_long("--pods", optarg, 1, FLEET_MAX_PODS);
 			break;
 		case OPT_NODES:
 			st->nodes_per_pod = arg_long("--nodes-per-pod", optarg,
@@ -425,12 +434,12 @@ main(int argc, char *argv[])
 			    AGENT_MIN_INTERVAL_MS, AGENT_MAX_INTERVAL_MS);
 			break;
 		case OPT_BUFFER:
-			st->buffer_samples = arg_long("--buffer-samples",
-			    optarg, 1, RING_MAX_SAMPLES);
+			st->buffer_samples = arg_long(
+			    "--buffer-samples", optarg, 1, RING_MAX_SAMPLES);
 			break;
 		case OPT_SEED:
-			st->seed = (uint64_t)arg_long("--seed", optarg, 0,
-			    LONG_MAX);
+			st->seed =
+			    (uint64_t)arg_long("--seed", optarg, 0, LONG_MAX);
 			break;
 		case OPT_LOAD:
 			st->load = arg_double("--load", optarg, 0, 1);
@@ -475,9 +484,9 @@ main(int argc, char *argv[])
 	if (start_agents(st) == -1)
 		goto fail;
 	log_info("%d agents (%d pod%s x %d nodes, %d accelerators each, %d "
-	    "skipped) reporting to %s every %ld ms", st->nactive, st->pods,
-	    st->pods == 1 ? "" : "s", st->nodes_per_pod, st->accels,
-	    st->nnodes - st->nactive, st->server, st->interval_ms);
+	         "skipped) reporting to %s every %ld ms",
+	    st->nactive, st->pods, st->pods == 1 ? "" : "s", st->nodes_per_pod,
+	    st->accels, st->nnodes - st->nactive, st->server, st->interval_ms);
 	if (event_base_dispatch(st->base) == -1) {
 		log_warnx("event loop failed");
 		goto fail;

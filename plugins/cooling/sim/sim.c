@@ -131,8 +131,8 @@ csim_parse_real(const char *v, double *out)
 
 /* `fault = KIND@SECONDS`; the earliest time wins when a kind repeats. */
 static int
-csim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
-               struct csim_conf *c)
+csim_key_fault(
+    const struct pod_host *host, const struct pod_kv *kv, struct csim_conf *c)
 {
 	const char *v = kv->value, *at;
 	const struct csim_fault *f = NULL;
@@ -142,8 +142,8 @@ csim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
 
 	if ((at = strchr(v, '@')) == NULL) {
 		host->log(host, POD_LOG_ERROR,
-		          "%s: %s: '%s': want leak@SECONDS or flowloss@SECONDS",
-		          kv->where, kv->key, v);
+		    "%s: %s: '%s': want leak@SECONDS or flowloss@SECONDS",
+		    kv->where, kv->key, v);
 		return -1;
 	}
 	len = at - v;
@@ -153,14 +153,14 @@ csim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
 			f = &csim_faults[j];
 	if (f == NULL) {
 		host->log(host, POD_LOG_ERROR,
-		          "%s: %s: '%s': unknown fault, want leak or flowloss",
-		          kv->where, kv->key, v);
+		    "%s: %s: '%s': unknown fault, want leak or flowloss",
+		    kv->where, kv->key, v);
 		return -1;
 	}
 	if (csim_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
 		host->log(host, POD_LOG_ERROR,
-		          "%s: %s: '%s': bad time, want seconds 0..1e7",
-		          kv->where, kv->key, v);
+		    "%s: %s: '%s': bad time, want seconds 0..1e7", kv->where,
+		    kv->key, v);
 		return -1;
 	}
 	slot = (int64_t *)((char *)c + f->off);
@@ -191,7 +191,7 @@ csim_conf_parse(const struct pod_host *host, struct csim_conf *c)
 				k = &csim_keys[j];
 		if (k == NULL) {
 			host->log(host, POD_LOG_ERROR, "%s: %s: unknown key",
-			          kv->where, kv->key);
+			    kv->where, kv->key);
 			return -1;
 		}
 		if (k->type == CSIM_K_FAULT) {
@@ -202,9 +202,8 @@ csim_conf_parse(const struct pod_host *host, struct csim_conf *c)
 		if (csim_parse_real(kv->value, &d) == -1 || d < k->min ||
 		    d > k->max) {
 			host->log(host, POD_LOG_ERROR,
-			          "%s: %s: '%s': want a number %g..%g",
-			          kv->where, kv->key, kv->value, k->min,
-			          k->max);
+			    "%s: %s: '%s': want a number %g..%g", kv->where,
+			    kv->key, kv->value, k->min, k->max);
 			return -1;
 		}
 		*(double *)((char *)c + k->off) = d;
@@ -222,7 +221,7 @@ csim_init(const struct pod_host *host, void **ctx)
 		goto fail;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		host->log(host, POD_LOG_ERROR, "%s: calloc: %s", __func__,
-		          strerror(errno));
+		    strerror(errno));
 		goto fail;
 	}
 	s->host = host;
@@ -253,8 +252,8 @@ csim_devices(void *ctx, struct pod_device *out, int max)
 	struct csim *s = ctx;
 
 	if (max < 1) {
-		CSIM_LOG(s, POD_LOG_ERROR, "%s: no room for the loop",
-		         __func__);
+		CSIM_LOG(
+		    s, POD_LOG_ERROR, "%s: no room for the loop", __func__);
 		return -1;
 	}
 	memset(out, 0, sizeof(*out));
@@ -277,8 +276,7 @@ csim_flow_frac(struct csim *s, int64_t elapsed_ms)
 		return 1.0;
 	if (!s->flowloss_logged) {
 		s->flowloss_logged = 1;
-		CSIM_LOG(s, POD_LOG_INFO, "%s: %s: fault flowloss", __func__,
-		         s->host->node);
+		CSIM_LOG(s, POD_LOG_INFO, "%s: fault flowloss", __func__);
 	}
 	t_s = (elapsed_ms - s->conf.flowloss_at_ms) / 1000.0;
 	if (t_s >= CSIM_FLOWLOSS_RAMP_S)
@@ -295,8 +293,8 @@ csim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	int leak;
 
 	if (n < 1) {
-		CSIM_LOG(s, POD_LOG_ERROR, "%s: no room for the loop",
-		         __func__);
+		CSIM_LOG(
+		    s, POD_LOG_ERROR, "%s: no room for the loop", __func__);
 		return -1;
 	}
 	if (!s->started) {
@@ -330,8 +328,7 @@ csim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	leak = s->conf.leak_at_ms >= 0 && elapsed_ms >= s->conf.leak_at_ms;
 	if (leak && !s->leak_logged) {
 		s->leak_logged = 1;
-		CSIM_LOG(s, POD_LOG_INFO, "%s: %s: fault leak", __func__,
-		         s->host->node);
+		CSIM_LOG(s, POD_LOG_INFO, "%s: fault leak", __func__);
 	}
 
 	memset(out, 0, n * sizeof(*out));

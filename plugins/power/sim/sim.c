@@ -121,14 +121,14 @@ static const struct psim_key {
 	size_t off;
 } psim_keys[] = {
     {"accels", PSIM_K_INT, 1, PSIM_ACCELS_MAX,
-     offsetof(struct psim_conf, accels)},
+        offsetof(struct psim_conf, accels)},
     {"tdp_w", PSIM_K_REAL, 150, 1200, offsetof(struct psim_conf, tdp_w)},
     {"clock_min_mhz", PSIM_K_REAL, 100, 5000,
-     offsetof(struct psim_conf, clock_min_mhz)},
+        offsetof(struct psim_conf, clock_min_mhz)},
     {"clock_max_mhz", PSIM_K_REAL, 100, 5000,
-     offsetof(struct psim_conf, clock_max_mhz)},
+        offsetof(struct psim_conf, clock_max_mhz)},
     {"host_power_w", PSIM_K_REAL, 0, 20000,
-     offsetof(struct psim_conf, host_power_w)},
+        offsetof(struct psim_conf, host_power_w)},
     {"fault", PSIM_K_FAULT, 0, 0, 0},
 };
 
@@ -178,7 +178,7 @@ psim_leak_w(double scale, double temp_c)
 /* Noise-free power of part `a` at clock f and die temperature t, W. */
 static double
 psim_power_w(const struct psim *s, const struct psim_accel *a, double f_mhz,
-             double temp_c)
+    double temp_c)
 {
 	double act, v, dyn;
 
@@ -206,8 +206,8 @@ psim_clock_mhz(const struct psim *s, const struct psim_accel *a)
 	double cap, f, limit_w;
 	int k;
 
-	limit_w = fmin(a->limit_w,
-	               (PSIM_TEMP_SLOW_C - s->coolant_c) / a->rth_k_per_w);
+	limit_w = fmin(
+	    a->limit_w, (PSIM_TEMP_SLOW_C - s->coolant_c) / a->rth_k_per_w);
 	cap = psim_clamp(a->cap_mhz, c->clock_min_mhz, c->clock_max_mhz);
 	if (cap >= c->clock_max_mhz &&
 	    psim_power_w(s, a, c->clock_max_mhz, a->temp_c) <= limit_w)
@@ -243,8 +243,8 @@ psim_parse_real(const char *v, double *out)
  * against `accels` once every key is read.
  */
 static int
-psim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
-               struct psim_conf *c)
+psim_key_fault(
+    const struct pod_host *host, const struct pod_kv *kv, struct psim_conf *c)
 {
 	const char *v = kv->value, *at;
 	struct psim_fault *f;
@@ -254,14 +254,14 @@ psim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
 
 	if (c->nfaults == PSIM_FAULTS_MAX) {
 		host->log(host, POD_LOG_ERROR, "%s: %s: more than %d faults",
-		          kv->where, kv->key, PSIM_FAULTS_MAX);
+		    kv->where, kv->key, PSIM_FAULTS_MAX);
 		return -1;
 	}
 	if ((at = strchr(v, '@')) == NULL || strncmp(v, "hot", 3) != 0 ||
 	    (v[3] != ':' && v[3] != '@')) {
 		host->log(host, POD_LOG_ERROR,
-		          "%s: %s: '%s': want hot@SECONDS or hot:INDEX@SECONDS",
-		          kv->where, kv->key, v);
+		    "%s: %s: '%s': want hot@SECONDS or hot:INDEX@SECONDS",
+		    kv->where, kv->key, v);
 		return -1;
 	}
 	if (v[3] == ':') {
@@ -270,15 +270,15 @@ psim_key_fault(const struct pod_host *host, const struct pod_kv *kv,
 		if (end == v + 4 || end != at || errno != 0 || idx < 0 ||
 		    idx >= PSIM_ACCELS_MAX) {
 			host->log(host, POD_LOG_ERROR,
-			          "%s: %s: '%s': bad accelerator index",
-			          kv->where, kv->key, v);
+			    "%s: %s: '%s': bad accelerator index", kv->where,
+			    kv->key, v);
 			return -1;
 		}
 	}
 	if (psim_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
 		host->log(host, POD_LOG_ERROR,
-		          "%s: %s: '%s': bad time, want seconds 0..1e7",
-		          kv->where, kv->key, v);
+		    "%s: %s: '%s': bad time, want seconds 0..1e7", kv->where,
+		    kv->key, v);
 		return -1;
 	}
 	f = &c->faults[c->nfaults++];
@@ -312,7 +312,7 @@ psim_conf_parse(const struct pod_host *host, struct psim_conf *c)
 				k = &psim_keys[j];
 		if (k == NULL) {
 			host->log(host, POD_LOG_ERROR, "%s: %s: unknown key",
-			          kv->where, kv->key);
+			    kv->where, kv->key);
 			return -1;
 		}
 		if (k->type == PSIM_K_FAULT) {
@@ -322,9 +322,9 @@ psim_conf_parse(const struct pod_host *host, struct psim_conf *c)
 		}
 		if (psim_parse_real(kv->value, &d) == -1 || d < k->min ||
 		    d > k->max || (k->type == PSIM_K_INT && d != floor(d))) {
-			host->log(
-			    host, POD_LOG_ERROR, "%s: %s: '%s': want %s %g..%g",
-			    kv->where, kv->key, kv->value,
+			host->log(host, POD_LOG_ERROR,
+			    "%s: %s: '%s': want %s %g..%g", kv->where, kv->key,
+			    kv->value,
 			    k->type == PSIM_K_INT ? "an integer" : "a number",
 			    k->min, k->max);
 			return -1;
@@ -339,18 +339,17 @@ psim_conf_parse(const struct pod_host *host, struct psim_conf *c)
 	if (c->clock_max_mhz - c->clock_min_mhz < PSIM_CLOCK_STEP_MHZ) {
 		/* Only a clock key can get here. */
 		host->log(host, POD_LOG_ERROR,
-		          "%s: clock_min_mhz %g must be at least %g below "
-		          "clock_max_mhz %g",
-		          clock_where, c->clock_min_mhz, PSIM_CLOCK_STEP_MHZ,
-		          c->clock_max_mhz);
+		    "%s: clock_min_mhz %g must be at least %g below "
+		    "clock_max_mhz %g",
+		    clock_where, c->clock_min_mhz, PSIM_CLOCK_STEP_MHZ,
+		    c->clock_max_mhz);
 		return -1;
 	}
 	for (i = 0; i < c->nfaults; i++)
 		if (c->faults[i].index >= c->accels) {
 			host->log(host, POD_LOG_ERROR,
-			          "%s: fault: accelerator %d, but accels is %d",
-			          c->faults[i].where, c->faults[i].index,
-			          c->accels);
+			    "%s: fault: accelerator %d, but accels is %d",
+			    c->faults[i].where, c->faults[i].index, c->accels);
 			return -1;
 		}
 	return 0;
@@ -370,7 +369,7 @@ psim_init(const struct pod_host *host, void **ctx)
 	s = calloc(1, sizeof(*s) + conf.accels * sizeof(s->acc[0]));
 	if (s == NULL) {
 		host->log(host, POD_LOG_ERROR, "%s: calloc: %s", __func__,
-		          strerror(errno));
+		    strerror(errno));
 		goto fail;
 	}
 	s->host = host;
@@ -414,7 +413,7 @@ psim_devices(void *ctx, struct pod_device *out, int max)
 
 	if (max < n) {
 		PSIM_LOG(s, POD_LOG_ERROR, "%s: %d devices, room for %d",
-		         __func__, n, max);
+		    __func__, n, max);
 		return -1;
 	}
 	memset(out, 0, n * sizeof(*out));
@@ -462,11 +461,10 @@ psim_idle_temp_c(const struct psim *s, const struct psim_accel *a)
 	idle.membound = 0.0;
 	idle.temp_c = s->coolant_c;
 	for (i = 0; i < 8; i++)
-		idle.temp_c =
-		    s->coolant_c +
-		    idle.rth_k_per_w * psim_power_w(s, &idle,
-		                                    psim_clock_mhz(s, &idle),
-		                                    idle.temp_c);
+		idle.temp_c = s->coolant_c +
+		              idle.rth_k_per_w * psim_power_w(s, &idle,
+		                                     psim_clock_mhz(s, &idle),
+		                                     idle.temp_c);
 	return idle.temp_c;
 }
 
@@ -486,8 +484,8 @@ psim_faults(struct psim *s, int64_t elapsed_ms)
 		s->acc[f->index].hot = 1;
 		s->acc[f->index].rth_k_per_w *= PSIM_HOT_FACTOR;
 		PSIM_LOG(s, POD_LOG_INFO,
-		         "%s: %s: fault hot: accel%d cold plate degraded",
-		         __func__, s->host->node, f->index);
+		    "%s: fault hot: accel%d cold plate degraded", __func__,
+		    f->index);
 	}
 }
 
@@ -540,7 +538,7 @@ psim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 		o->mem_used_mib =
 		    psim_clamp(PSIM_MEM_BASE_MIB + a->util * PSIM_MEM_WORK_MIB +
 		                   PSIM_MEM_NOISE_MIB * psim_noise(&s->rng),
-		               0.0, PSIM_MEM_TOTAL_MIB);
+		        0.0, PSIM_MEM_TOTAL_MIB);
 		sum_w += p;
 		util_sum += a->util;
 	}
@@ -567,20 +565,20 @@ psim_control(void *ctx, int dev, const struct pod_control *c)
 
 	if (dev < 0 || dev >= s->conf.accels) {
 		PSIM_LOG(s, POD_LOG_ERROR, "%s: device %d takes no control",
-		         __func__, dev);
+		    __func__, dev);
 		return -1;
 	}
 	if ((c->set & ~known) != 0 ||
 	    ((c->set & POD_CTL_CLOCK) && !isfinite(c->clock_max_mhz)) ||
 	    ((c->set & POD_CTL_POWER_LIMIT) && !isfinite(c->power_limit_w))) {
 		PSIM_LOG(s, POD_LOG_ERROR, "%s: accel%d: bad control (set %#x)",
-		         __func__, dev, c->set);
+		    __func__, dev, c->set);
 		return -1;
 	}
 	a = &s->acc[dev];
 	if (c->set & POD_CTL_CLOCK)
 		a->cap_mhz = psim_clamp(c->clock_max_mhz, s->conf.clock_min_mhz,
-		                        s->conf.clock_max_mhz);
+		    s->conf.clock_max_mhz);
 	if (c->set & POD_CTL_POWER_LIMIT)
 		a->limit_w =
 		    psim_clamp(c->power_limit_w, s->power_min_w, s->conf.tdp_w);

@@ -1,0 +1,561 @@
+/*
+ * Unit tests of the agent core's pure parts (agentd/): the sample ring, the
+ * backoff delays, the report body and reply of docs/agent-protocol.md, and
+ * the configuration's file:line errors. Each case is a function in the table
+ * at the bottom; a failed check prints where and goes on to the next case.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentconf.h"
+#include "backoff.h"
+#include "conf.h"
+#include "jsonx.h"
+#include "log.h"
+#include "report.h"
+#include "ring.h"
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n",       \
+			    __FILE__, __LINE__, __func__, #cond);              \
+			return -1;                                             \
+		}                                                              \
+	} while (0)
+
+/* As CHECK, for cases that must release what they hold. */
+#define CHECK_FAIL(cond)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n",       \
+			    __FILE__, __LINE__, __func__, #cond);              \
+			goto fail;                                             \
+		}                                                              \
+	} while (0)
+
+/* Pushes samples with seq from..to into r. */
+static void
+push_range(struct ring *r, uint64_t from, uint64_t to)
+{
+	struct sample *s;
+	uint64_t q;
+
+	for (q = from; q <= to; q++) {
+		s = ring_push(r);
+		s->seq = q;
+		s->t_ms = 1000 * (int64_t)q;
+		if (s->naccel > 0)
+			s->accels[0].power_w = (float)q;
+	}
+}
+
+static int
+t_ring_overflow(void)
+{
+	struct ring *r;
+	int rc = -1;
+
+	if ((r = ring_new(4, 2)) == NULL)
+		return -1;
+	push_range(r, 1, 6);
+	if (ring_len(r) != 4 || r->dropped != 2 || ring_at(r, 0)->seq != 3 ||
+	    ring_at(r, 3)->seq != 6 || ring_at(r, 0)->accels[0].power_w != 3 ||
+	    ring_at(r, 3)->accels[0].power_w != 6)
+		goto fail;
+	rc = 0;
+fail:
+	if (rc == -1)
+		fprintf(stderr, "%s: ring holds %zu from %llu, dropped %llu\n",
+		    __func__, ring_len(r),
+		    (unsigned long long)ring_at(r, 0)->seq,
+		    (unsigned long long)r->dropped);
+	ring_free(r);
+	return rc;
+}
+
+static int
+t_ring_ack(void)
+{
+	struct ring *r;
+	int rc = -1;
+
+	if ((r = ring_new(5, 1)) == NULL)
+		return -1;
+	push_range(r, 1, 7); /* wraps: holds 3..7 */
+	if (ring_ack(r, 2) != 0 || ring_len(r) != 5)
+		goto fail;
+	if (ring_ack(r, 4) != 2 || ring_len(r) != 3 || ring_at(r, 0)->seq != 5)
+		goto fail;
+	push_range(r, 8, 9); /* room again: nothing dropped */
+	if (r->dropped != 2 || ring_len(r) != 5 || ring_at(r, 4)->seq != 9)
+		goto fail;
+	/* An acknowledgement beyond the newest empties the ring. */
+	if (ring_ack(r, 100) != 5 || ring_len(r) != 0)
+		goto fail;
+	rc = 0;
+fail:
+	ring_free(r);
+	return rc;
+}
+
+static int
+t_ring_reuse_zeroes(void)
+{
+	struct ring *r;
+	struct sample *s;
+	int rc = -1;
+
+	if ((r = ring_new(1, 1)) == NULL)
+		return -1;
+	s = ring_push(r);
+	s->seq = 1;
+	s->has_loop = 1;
+	s->accels[0].valid = POD_F_POWER;
+	s = ring_push(r); /* the same slot, overwritten */
+	if (s->seq != 0 || s->has_loop != 0 || s->accels[0].valid != 0 ||
+	    s->naccel != 1 || r->dropped != 1)
+		goto fail;
+	if (ring_new(0, 1) != NULL || ring_new(2, RING_MAX_ACCELS + 1) != NULL)
+		goto fail;
+	rc = 0;
+fail:
+	ring_free(r);
+	return rc;
+}
+
+static int
+t_backoff_sequence(void)
+{
+	static const int64_t want[] = {
+	    1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+	unsigned i;
+
+	/* u = 0.5 is the middle of the jitter band: no jitter. */
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK(backoff_delay_ms(i, 0.5) == want[i]);
+	CHECK(backoff_delay_ms(1000, 0.5) == BACKOFF_MAX_MS);
+	CHECK(backoff_max_ms(0.5) == BACKOFF_MAX_MS);
+	return 0;
+}
+
+static int
+t_backoff_jitter(void)
+{
+	int64_t base, lo, hi, d;
+	unsigned f;
+	double u;
+
+	for (f = 0; f < 40; f++) {
+		base = f < 5 ? (int64_t)BACKOFF_BASE_MS << f : BACKOFF_MAX_MS;
+		lo = (int64_t)(base * (1 - BACKOFF_JITTER));
+		hi = (int64_t)(base * (1 + BACKOFF_JITTER));
+		for (u = 0; u < 1; u += 0.0625) {
+			d = backoff_delay_ms(f, u);
+			CHECK(d >= lo && d <= hi);
+		}
+		CHECK(backoff_delay_ms(f, 0) == lo);
+		CHECK(backoff_delay_ms(f, 0.999999) >= hi - 1);
+		/* Out-of-range randomness is clamped, not trusted. */
+		CHECK(backoff_delay_ms(f, -3) == lo);
+		CHECK(backoff_delay_ms(f, 7) <= hi);
+	}
+	/* Jitter actually spreads: not all equal. */
+	CHECK(backoff_delay_ms(3, 0.1) != backoff_delay_ms(3, 0.9));
+	return 0;
+}
+
+/* Three samples: full, accel 1 unread and no loop, everything unread. */
+static struct ring *
+fixed_ring(void)
+{
+	struct ring *r;
+	struct sample *s;
+
+	if ((r = ring_new(8, 2)) == NULL)
+		return NULL;
+	s = ring_push(r);
+	s->seq = 17;
+	s->t_ms = 1795900000000LL;
+	s->power_w = 6200.54;
+	s->has_loop = 1;
+	s->loop.valid = POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW |
+	                POD_F_PRESSURE | POD_F_LEAK;
+	s->loop.supply_c = 30.0f;
+	s->loop.return_c = 39.8f;
+	s->loop.flow_lpm = 9.0f;
+	s->loop.pressure_kpa = 120.0f;
+	s->loop.leak = 1;
+	s->accels[0].valid = POD_F_POWER | POD_F_ENERGY | POD_F_TEMP |
+	                     POD_F_CLOCK | POD_F_UTIL | POD_F_MEM;
+	s->accels[0].power_w = 612.0f;
+	s->accels[0].energy_j = 10230.5;
+	s->accels[0].temp_c = 61.3f;
+	s->accels[0].clock_mhz = 1980.0f;
+	s->accels[0].util_pct = 87.0f;
+	s->accels[0].mem_used_mib = 61440.0f;
+	s->accels[1].valid = POD_F_POWER;
+	s->accels[1].power_w = 100.04f;
+
+	s = ring_push(r);
+	s->seq = 18;
+	s->t_ms = 1795900001000LL;
+	s->power_w = NAN;
+	s->accels[0].valid = POD_F_TEMP;
+	s->accels[0].temp_c = 50.0f;
+
+	s = ring_push(r);
+	s->seq = 19;
+	s->t_ms = 1795900002000LL;
+	s->power_w = NAN;
+	s->has_loop = 1; /* a cooling plugin that read nothing */
+	return r;
+}
+
+static int
+t_report_shape(void)
+{
+	struct report_head h;
+	struct pod_device dev[2];
+	struct ring *r = NULL;
+	json_t *root = NULL, *inv = NULL, *s0, *s1, *s2, *a, *loop;
+	char *text = NULL, err[256];
+	size_t len;
+	int rc = -1;
+
+	memset(dev, 0, sizeof(dev));
+	snprintf(dev[0].model, sizeof(dev[0].model), "SIM-X700");
+	dev[0].clock_min_mhz = 600;
+	dev[0].clock_max_mhz = 1980;
+	dev[0].power_max_w = 700;
+	dev[0].tdp_w = 700;
+	dev[0].temp_crit_c = 90;
+	dev[0].mem_total_mib = 81920;
+	dev[1] = dev[0];
+	if ((r = fixed_ring()) == NULL ||
+	    (inv = report_inventory("sim", NULL, dev, 2)) == NULL)
+		goto fail;
+	h.boot_id = "5f0c2a9e1b7d4c36";
+	h.interval_ms = 1000;
+	h.desired_version = 3;
+	h.dropped_samples = 2;
+	h.inventory = inv;
+	if ((text = report_build(&h, r, 3, &len)) == NULL ||
+	    len != strlen(text) ||
+	    (root = jsonx_parse(text, len, err, sizeof(err))) == NULL)
+		goto fail;
+	CHECK_FAIL(strcmp(json_string_value(json_object_get(root, "boot_id")),
+	               "5f0c2a9e1b7d4c36") == 0);
+	CHECK_FAIL(json_is_string(json_object_get(root, "agent_version")));
+	CHECK_FAIL(
+	    json_integer_value(json_object_get(root, "interval_ms")) == 1000);
+	CHECK_FAIL(
+	    json_integer_value(json_object_get(root, "desired_version")) == 3);
+	CHECK_FAIL(
+	    json_integer_value(json_object_get(root, "dropped_samples")) == 2);
+	inv = json_object_get(root, "inventory");
+	CHECK_FAIL(
+	    strcmp(json_string_value(json_object_get(inv, "power_plugin")),
+	        "sim") == 0);
+	CHECK_FAIL(json_is_null(json_object_get(inv, "cooling_plugin")));
+	a = json_array_get(json_object_get(inv, "accelerators"), 1);
+	CHECK_FAIL(json_integer_value(json_object_get(a, "index")) == 1);
+	CHECK_FAIL(json_number_value(json_object_get(a, "tdp_w")) == 700);
+	CHECK_FAIL(strcmp(json_string_value(json_object_get(a, "model")),
+	               "SIM-X700") == 0);
+	inv = NULL; /* borrowed from root now */
+
+	CHECK_FAIL(json_array_size(json_object_get(root, "samples")) == 3);
+	s0 = json_array_get(json_object_get(root, "samples"), 0);
+	s1 = json_array_get(json_object_get(root, "samples"), 1);
+	s2 = json_array_get(json_object_get(root, "samples"), 2);
+	CHECK_FAIL(json_integer_value(json_object_get(s0, "seq")) == 17);
+	CHECK_FAIL(
+	    json_integer_value(json_object_get(s0, "t_ms")) == 1795900000000LL);
+	CHECK_FAIL(json_number_value(json_object_get(s0, "power_w")) == 6200.5);
+	a = json_array_get(json_object_get(s0, "accels"), 0);
+	CHECK_FAIL(json_number_value(json_object_get(a, "temp_c")) == 61.3);
+	CHECK_FAIL(
+	    json_number_value(json_object_get(a, "energy_j")) == 10230.5);
+	CHECK_FAIL(
+	    json_number_value(json_object_get(a, "mem_used_mib")) == 61440);
+	/* Rounded on the way out: no float noise in the text. */
+	CHECK_FAIL(strstr(text, "\"temp_c\":61.3,") != NULL);
+	a = json_array_get(json_object_get(s0, "accels"), 1);
+	CHECK_FAIL(json_number_value(json_object_get(a, "power_w")) == 100.0);
+	CHECK_FAIL(json_is_null(json_object_get(a, "temp_c")));
+	loop = json_object_get(s0, "loop");
+	CHECK_FAIL(
+	    json_number_value(json_object_get(loop, "return_c")) == 39.8);
+	CHECK_FAIL(json_is_true(json_object_get(loop, "leak")));
+
+	CHECK_FAIL(json_is_null(json_object_get(s1, "power_w")));
+	CHECK_FAIL(json_is_null(json_object_get(s1, "loop")));
+	CHECK_FAIL(json_array_size(json_object_get(s1, "accels")) == 2);
+	CHECK_FAIL(
+	    json_is_null(json_array_get(json_object_get(s1, "accels"), 1)));
+	loop = json_object_get(s2, "loop");
+	CHECK_FAIL(json_is_object(loop) &&
+	           json_is_null(json_object_get(loop, "supply_c")) &&
+	           json_is_null(json_object_get(loop, "leak")));
+	rc = 0;
+fail:
+	json_decref(root);
+	json_decref(inv);
+	free(text);
+	ring_free(r);
+	return rc;
+}
+
+static int
+t_report_batch(void)
+{
+	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL};
+	struct ring *r;
+	json_t *root = NULL, *samples;
+	char *text = NULL, err[256];
+	size_t len;
+	int rc = -1;
+
+	if ((r = ring_new(300, 0)) == NULL)
+		return -1;
+	push_range(r, 1, 300);
+	ring_ack(r, 10);
+	if ((text = report_build(&h, r, REPORT_BATCH_MAX, &len)) == NULL ||
+	    (root = jsonx_parse(text, len, err, sizeof(err))) == NULL)
+		goto fail;
+	samples = json_object_get(root, "samples");
+	if (json_array_size(samples) != REPORT_BATCH_MAX ||
+	    json_integer_value(
+	        json_object_get(json_array_get(samples, 0), "seq")) != 11 ||
+	    json_integer_value(json_object_get(
+	        json_array_get(samples, REPORT_BATCH_MAX - 1), "seq")) !=
+	        10 + REPORT_BATCH_MAX ||
+	    !json_is_null(json_object_get(root, "inventory")))
+		goto fail;
+	rc = 0;
+fail:
+	json_decref(root);
+	free(text);
+	ring_free(r);
+	return rc;
+}
+
+/* Reply bodies: the text, 0 or -1 expected, and the ack and version. */
+static const struct {
+	const char *body;
+	int rc;
+	uint64_t ack;
+	int has_desired;
+	int64_t version;
+} replies[] = {
+    {"{\"ack_seq\": 17, \"desired\": {\"version\": 3}}", 0, 17, 1, 3},
+    {"{\"ack_seq\": 0}", 0, 0, 0, 0},
+    {"{\"ack_seq\": 5, \"desired\": null}", 0, 5, 0, 0},
+    {"{\"ack_seq\": 5, \"desired\": {\"version\": 2, \"jobs\": []}}", 0, 5, 1,
+        2},
+    {"{\"desired\": {\"version\": 3}}", -1, 0, 0, 0},
+    {"{\"ack_seq\": \"17\"}", -1, 0, 0, 0},
+    {"{\"ack_seq\": -1}", -1, 0, 0, 0},
+    {"{\"ack_seq\": 1, \"desired\": {}}", -1, 0, 0, 0},
+    {"{\"ack_seq\": 1, \"desired\": 4}", -1, 0, 0, 0},
+    {"[1]", -1, 0, 0, 0},
+    {"<html>bad gateway</html>", -1, 0, 0, 0},
+};
+
+static int
+t_reply_parse(void)
+{
+	struct report_reply rep;
+	char err[256];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		err[0] = '\0';
+		rc = report_parse_reply(replies[i].body,
+		    strlen(replies[i].body), &rep, err, sizeof(err));
+		if (rc != replies[i].rc) {
+			fprintf(stderr, "%s: %s: got %d (%s)\n", __func__,
+			    replies[i].body, rc, err);
+			return -1;
+		}
+		if (rc == -1) {
+			CHECK(err[0] != '\0');
+			continue;
+		}
+		CHECK(rep.ack_seq == replies[i].ack);
+		CHECK(rep.has_desired == replies[i].has_desired);
+		CHECK(rep.desired_version == replies[i].version);
+		CHECK(rep.has_desired == (rep.desired != NULL));
+		report_reply_clear(&rep);
+	}
+	return 0;
+}
+
+static int
+t_error_text(void)
+{
+	const char *api = "{\"error\":{\"code\":\"not_found\","
+	                  "\"message\":\"no node 'x'\"}}";
+	const char *html = "<html>\n502 Bad Gateway</html>";
+	char out[64];
+
+	report_error_text(api, strlen(api), out, sizeof(out));
+	CHECK(strcmp(out, "not_found: no node 'x'") == 0);
+	report_error_text(html, strlen(html), out, sizeof(out));
+	CHECK(strcmp(out, "<html> 502 Bad Gateway</html>") == 0);
+	report_error_text("", 0, out, sizeof(out));
+	CHECK(out[0] == '\0');
+	return 0;
+}
+
+/* Configurations that must be refused, and the start of the message. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad_confs[] = {
+    {"[agent]\nserver = http://a\nfoo = 1\n", "test.conf:3: foo: unknown key"},
+    {"[agent]\n\ninterval_ms = 5\n", "test.conf:3: interval_ms: 5 is "
+                                     "outside"},
+    {"[agent]\ninterval_ms = fast\n", "test.conf:2: interval_ms: 'fast' "
+                                      "is not an integer"},
+    {"[agent]\nbuffer_samples = 0\n", "test.conf:2: buffer_samples:"},
+    {"[agent]\nname = Pod 1\n", "test.conf:2: name:"},
+    {"[agent]\nserver = ftp://x\n", "test.conf:2: server: 'ftp://x' is "
+                                    "not an http"},
+    {"[agent]\nseed = -1\n", "test.conf:2: seed:"},
+    {"[agent]\nname = a\nname = b\n", "test.conf:3: name: given twice "
+                                      "(first at test.conf:2)"},
+    {"# hello\n[agnet]\nname = a\n", "test.conf:3: unknown section "
+                                     "[agnet]"},
+    {"[agent x]\nname = a\n", "test.conf:2: [agent x]: [agent] takes no "
+                              "argument"},
+    {"[power]\naccels = 4\n", "test.conf:2: [power] needs 'plugin = NAME'"},
+    {"[power]\nplugin = sim\nplugin = nvml\n", "test.conf:3: plugin: "
+                                               "given twice"},
+    {"[cooling]\nplugin = ../x\n", "test.conf:2: plugin: '../x' is not "
+                                   "a plugin name"},
+    {"[agent]\nname\n", "test.conf:2: expected 'key = value'"},
+};
+
+static int
+t_conf_errors(void)
+{
+	struct agent_conf ac;
+	struct conf *c;
+	char err[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(bad_confs) / sizeof(bad_confs[0]); i++) {
+		err[0] = '\0';
+		agentconf_init(&ac);
+		c = conf_parse(
+		    bad_confs[i].text, "test.conf", err, sizeof(err));
+		rc = c == NULL ? -1 : agentconf_parse(c, &ac, err, sizeof(err));
+		conf_free(c);
+		agentconf_free(&ac);
+		if (rc != -1 || strncmp(err, bad_confs[i].want,
+		                    strlen(bad_confs[i].want)) != 0) {
+			fprintf(stderr,
+			    "%s: case %zu: got %d '%s', want "
+			    "'%s'\n",
+			    __func__, i, rc, err, bad_confs[i].want);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+t_conf_ok(void)
+{
+	static const char text[] = "[agent]\n"
+	                           "server = https://ctl.example:8470/\n"
+	                           "name = pod01-n007\n"
+	                           "interval_ms = 500\n"
+	                           "buffer_samples = 7200\n"
+	                           "seed = 42\n"
+	                           "[power]\n"
+	                           "plugin = sim\n"
+	                           "accels = 4\n"
+	                           "fault = hot@30\n"
+	                           "[cooling]\n"
+	                           "plugin = sim\n";
+	struct agent_conf ac;
+	struct conf *c;
+	char err[512];
+	int rc = -1;
+
+	agentconf_init(&ac);
+	CHECK(ac.interval_ms == AGENT_DEFAULT_INTERVAL_MS &&
+	      ac.buffer_samples == AGENT_DEFAULT_BUFFER &&
+	      strcmp(ac.server, AGENT_DEFAULT_SERVER) == 0 &&
+	      strcmp(ac.state_dir, AGENT_DEFAULT_STATE_DIR) == 0);
+	if ((c = conf_parse(text, "agent.conf", err, sizeof(err))) == NULL)
+		goto fail;
+	if (agentconf_parse(c, &ac, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", __func__, err);
+		goto fail;
+	}
+	if (strcmp(ac.server, "https://ctl.example:8470") != 0 ||
+	    strcmp(ac.name, "pod01-n007") != 0 || ac.interval_ms != 500 ||
+	    ac.buffer_samples != 7200 || !ac.seed_set || ac.seed != 42 ||
+	    strcmp(ac.power_plugin, "sim") != 0 ||
+	    strcmp(ac.cooling_plugin, "sim") != 0 || ac.power_kv.n != 2 ||
+	    ac.cooling_kv.n != 0 ||
+	    strcmp(ac.power_kv.v[1].key, "fault") != 0 ||
+	    strcmp(ac.power_kv.v[1].value, "hot@30") != 0 ||
+	    strcmp(ac.power_kv.v[1].where, "agent.conf:10") != 0)
+		goto fail;
+	/* The seed from a name is stable and tells names apart. */
+	if (agentconf_name_seed("pod01-n001") !=
+	        agentconf_name_seed("pod01-n001") ||
+	    agentconf_name_seed("pod01-n001") ==
+	        agentconf_name_seed("pod01-n002"))
+		goto fail;
+	rc = 0;
+fail:
+	conf_free(c);
+	agentconf_free(&ac);
+	return rc;
+}
+
+/* The cases: a name for the report, and the function (0 pass, -1 fail). */
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+    {"ring overflow drops the oldest", t_ring_overflow},
+    {"ring ack trims acknowledged samples", t_ring_ack},
+    {"ring reuses slots zeroed", t_ring_reuse_zeroes},
+    {"backoff doubles to its cap", t_backoff_sequence},
+    {"backoff jitter stays within 20 %", t_backoff_jitter},
+    {"report shape and nulls", t_report_shape},
+    {"report batch is the oldest 120", t_report_batch},
+    {"reply parsing", t_reply_parse},
+    {"error reply text", t_error_text},
+    {"config errors carry file:line", t_conf_errors},
+    {"config parses into agent_conf", t_conf_ok},
+};
+
+int
+main(void)
+{
+	size_t i, pass = 0, fail = 0;
+
+	log_init("agent_test", LOG_LVL_ERROR);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].fn() == 0) {
+			pass++;
+		} else {
+			fail++;
+			fprintf(stderr, "FAIL: %s\n", cases[i].name);
+		}
+	}
+	printf("agent_test: %zu passed, %zu failed\n", pass, fail);
+	return fail == 0 ? 0 : 1;
+}
