@@ -6,7 +6,14 @@
  *	retry	once, when a backoff ends: send
  *	reply	one function, agent_apply_reply(), takes what the controller
  *		said (acknowledgement, desired state), so that later desired
- *		state (policies, jobs) is added in one place
+ *		state (policies) is added in one place; jobs go to jobs.h
+ *	soon	a job started or ended: report now, samples or not, so an
+ *		end reaches the controller in a round trip, not a tick
+ *
+ * Jobs load the accelerators they were given: while one runs, its
+ * accelerators are asked AGENT_JOB_UTIL instead of their background load,
+ * so a simulated node running a job draws the power of one (real plugins
+ * ignore loads).
  *
  * Link state (unknown, up, down, refused) changes are what gets logged, not
  * every failure: an agent that loses its controller for an hour says so
@@ -26,12 +33,15 @@
 
 #include "agent.h"
 #include "backoff.h"
+#include "jobs.h"
 #include "log.h"
 #include "report.h"
 #include "ring.h"
 #include "timeutil.h"
 
 #define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
+#define AGENT_JOB_UTIL      0.95  /* a job's accelerators: compute-bound */
+#define AGENT_JOB_MEMBOUND  0.1
 
 /* One plugin instance on this node. */
 struct agent_plugin {
@@ -59,7 +69,10 @@ struct agent {
 	int naccel;
 	int node_dev; /* power device of the node; -1 */
 	int loop_dev; /* cooling device of the loop; -1 */
-	struct pod_load load[POD_MAX_DEVICES]; /* per power device */
+	struct pod_load load[POD_MAX_DEVICES];    /* per power device */
+	struct pod_load bg_load[RING_MAX_ACCELS]; /* asked without a job */
+	int job_refs[RING_MAX_ACCELS]; /* jobs running on accelerator i */
+	struct jobs *jobs;
 	double last_power_w; /* node power, W; NaN before the first */
 	struct ring *ring;
 	uint64_t seq;     /* last sample's */
@@ -70,9 +83,11 @@ struct agent {
 	uint64_t batch_last;
 	struct event *tick;
 	struct event *retry;
-	int first_tick;    /* 1: the tick timer still has first_ms */
-	int backing_off;   /* 1: retry timer armed */
-	unsigned failures; /* consecutive, for the backoff */
+	struct event *soon; /* a report with job news, from the loop */
+	int report_owed;    /* 1: job news not yet in a report sent */
+	int first_tick;     /* 1: the tick timer still has first_ms */
+	int backing_off;    /* 1: retry timer armed */
+	unsigned failures;  /* consecutive, for the backoff */
 	enum agent_link link;
 	int64_t link_since_ms; /* monotonic, when link last changed */
 	uint64_t rejected;     /* batches refused since the last line */
@@ -89,6 +104,9 @@ struct agent {
 static void agent_send(struct agent *a);
 static void on_tick(evutil_socket_t fd, short what, void *arg);
 static void on_retry(evutil_socket_t fd, short what, void *arg);
+static void on_soon(evutil_socket_t fd, short what, void *arg);
+static void on_job_news(void *arg);
+static void on_job_accel(void *arg, int index, int busy);
 
 const char *
 agent_link_name(enum agent_link l)
@@ -256,6 +274,7 @@ agent_new(struct net *net, const struct agent_conf *conf,
     const struct plugin *power, const struct plugin *cooling)
 {
 	struct event_base *base = net_base(net);
+	struct jobs_hooks hooks = {on_job_news, on_job_accel, NULL};
 	struct agent *a;
 	uint64_t seed;
 
@@ -286,10 +305,15 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	if ((a->req = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL)
 		goto fail;
 	if ((a->tick = event_new(base, -1, EV_PERSIST, on_tick, a)) == NULL ||
-	    (a->retry = evtimer_new(base, on_retry, a)) == NULL) {
+	    (a->retry = evtimer_new(base, on_retry, a)) == NULL ||
+	    (a->soon = evtimer_new(base, on_soon, a)) == NULL) {
 		log_warnx("%s: %s: cannot create timers", __func__, a->name);
 		goto fail;
 	}
+	/* Last: adopting an earlier agent's jobs calls the hooks. */
+	hooks.arg = a;
+	if ((a->jobs = jobs_new(base, conf, a->naccel, &hooks)) == NULL)
+		goto fail;
 	return a;
 fail:
 	agent_free(a);
@@ -301,6 +325,9 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
+	jobs_free(a->jobs);
+	if (a->soon != NULL)
+		event_free(a->soon);
 	if (a->tick != NULL)
 		event_free(a->tick);
 	if (a->retry != NULL)
@@ -375,6 +402,8 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 	int64_t ms;
 
 	a->reports_failed++;
+	jobs_report_done(a->jobs, 0);
+	a->report_owed = 1;
 	if (to == AGENT_LINK_REFUSED)
 		ms = backoff_max_ms(agent_random(a));
 	else
@@ -405,6 +434,9 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 	ring_ack(a->ring, rep->ack_seq);
 	if (rep->ack_seq > a->ack_seq)
 		a->ack_seq = rep->ack_seq;
+	/* The ends this report carried are the controller's now: only
+	 * those may be forgotten when desired no longer lists them. */
+	jobs_report_done(a->jobs, 1);
 	if (rep->has_desired) {
 		if (rep->desired_version != a->desired_version)
 			log_debug("%s: desired state version %lld", a->name,
@@ -412,6 +444,7 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 		a->desired_version = rep->desired_version;
 		json_decref(a->desired);
 		a->desired = json_incref(rep->desired);
+		jobs_apply(a->jobs, rep->desired, rep->desired_version);
 	}
 }
 
@@ -423,6 +456,8 @@ agent_reject(struct agent *a, long status, const char *why)
 	int64_t now = time_mono_ms();
 
 	a->reports_failed++;
+	jobs_report_done(a->jobs, 0);
+	a->report_owed = 1;
 	ring_ack(a->ring, a->batch_last);
 	a->rejected++;
 	if (a->reject_log_ms == 0 ||
@@ -459,6 +494,8 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		set_link(a, AGENT_LINK_UP, "");
 		agent_apply_reply(a, &rep);
 		report_reply_clear(&rep);
+		if (a->report_owed)
+			on_job_news(a);
 		return;
 	}
 	report_error_text(res->body, res->body_len, why, sizeof(why));
@@ -489,7 +526,7 @@ agent_send(struct agent *a)
 
 	if (net_req_busy(a->req) || a->backing_off)
 		return;
-	if ((n = ring_len(a->ring)) == 0)
+	if ((n = ring_len(a->ring)) == 0 && !a->report_owed)
 		return;
 	if (n > REPORT_BATCH_MAX)
 		n = REPORT_BATCH_MAX;
@@ -498,10 +535,17 @@ agent_send(struct agent *a)
 	h.desired_version = a->desired_version;
 	h.dropped_samples = a->ring->dropped;
 	h.inventory = a->inventory;
-	if ((body = report_build(&h, a->ring, n, &len)) == NULL)
+	if ((h.jobs = jobs_report(a->jobs)) == NULL)
 		return;
-	a->batch_first = ring_at(a->ring, 0)->seq;
-	a->batch_last = ring_at(a->ring, n - 1)->seq;
+	body = report_build(&h, a->ring, n, &len);
+	json_decref(h.jobs);
+	if (body == NULL) {
+		jobs_report_done(a->jobs, 0);
+		return;
+	}
+	a->report_owed = 0;
+	a->batch_first = n > 0 ? ring_at(a->ring, 0)->seq : 0;
+	a->batch_last = n > 0 ? ring_at(a->ring, n - 1)->seq : 0;
 	if (net_req_post(a->req, a->url, body, len, AGENT_REQUEST_TIMEOUT_MS,
 	        on_reply, a) == -1)
 		agent_fail(a, AGENT_LINK_DOWN, "cannot start a request");
@@ -583,11 +627,13 @@ take_power(struct agent *a, struct sample *s)
 static void
 agent_sample(struct agent *a)
 {
+	static const struct pod_load job_load = {
+	    AGENT_JOB_UTIL, AGENT_JOB_MEMBOUND};
 	struct pod_env env;
 	struct sample *s;
 	const struct sample_loop *l;
 	int64_t now = time_mono_ms();
-	int ok;
+	int ok, i;
 
 	s = ring_push(a->ring);
 	s->seq = ++a->seq;
@@ -606,6 +652,9 @@ agent_sample(struct agent *a)
 	    (l->valid & POD_F_RETURN))
 		env.coolant_c = (l->supply_c + l->return_c) / 2;
 	env.heat_w = NAN;
+	for (i = 0; i < a->naccel; i++)
+		a->load[a->accel_dev[i]] =
+		    a->job_refs[i] > 0 ? job_load : a->bg_load[i];
 	env.load = a->load;
 	env.nload = a->power.ndev;
 	if (plugin_read(a, &a->power, &env, now) == 0)
@@ -627,8 +676,39 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		event_add(a->tick, &tv);
 		a->first_tick = 0;
 	}
+	jobs_poll(a->jobs);
 	agent_sample(a);
 	agent_send(a);
+}
+
+static void
+on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	agent_send(arg);
+}
+
+/* jobs.h hook: an attempt started or ended. A report in flight or a
+ * backoff sends it later (report_owed); else it goes now. */
+static void
+on_job_news(void *arg)
+{
+	struct agent *a = arg;
+	struct timeval now = {0, 0};
+
+	a->report_owed = 1;
+	if (!net_req_busy(a->req) && !a->backing_off)
+		evtimer_add(a->soon, &now);
+}
+
+/* jobs.h hook: a job's accelerator starts or stops working. */
+static void
+on_job_accel(void *arg, int index, int busy)
+{
+	struct agent *a = arg;
+
+	if (index < 0 || index >= a->naccel)
+		return;
+	a->job_refs[index] += busy ? 1 : -1;
 }
 
 int
@@ -656,7 +736,16 @@ agent_set_load(struct agent *a, const struct pod_load *load)
 	int i;
 
 	for (i = 0; i < a->naccel; i++)
-		a->load[a->accel_dev[i]] = *load;
+		a->bg_load[i] = *load;
+}
+
+int
+agent_set_accel_load(struct agent *a, int index, const struct pod_load *load)
+{
+	if (index < 0 || index >= a->naccel)
+		return -1;
+	a->bg_load[index] = *load;
+	return 0;
 }
 
 void
@@ -679,6 +768,7 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->reports_failed = a->reports_failed;
 	out->desired_version = a->desired_version;
 	out->power_w = a->last_power_w;
+	jobs_count(a->jobs, &out->jobs_running, &out->jobs_ended);
 }
 
 const char *

@@ -1,8 +1,9 @@
 /*
- * The agent core: one node's sampling, buffering and reporting, as a
- * library that pod-agentd runs once and pod-fleetsim runs hundreds of times
- * in one process. Everything happens on one libevent loop; the agents of a
- * process share it and one HTTP client (net.h), and never block it.
+ * The agent core: one node's sampling, buffering and reporting, and its
+ * jobs (jobs.h), as a library that pod-agentd runs once and pod-fleetsim
+ * runs hundreds of times in one process. Everything happens on one libevent
+ *loop; the agents of a process share it and one HTTP client (net.h), and never
+ *block it.
  *
  * On every tick an agent reads its plugins, coupled through the host: the
  * cooling plugin hears the heat the node put out last tick, then the power
@@ -60,24 +61,34 @@ struct agent_stats {
 	uint64_t reports_failed; /* anything else */
 	int64_t desired_version; /* latest desired state seen */
 	double power_w;          /* node power of the last sample, W; NaN */
+	int jobs_running;        /* job attempts running */
+	int jobs_ended;          /* ended, not yet forgotten */
 };
 
 /* Creates an agent for conf->name (which must be set and valid) on `net`.
  * `power` and `cooling` are loaded plugins (either may be NULL), borrowed:
  * they must outlive the agent. Each is init()'ed here with its section's
- * keys and a seed (conf->seed, else agentconf_name_seed(name)). The agent
- * copies what it needs from conf. Returns NULL (logged) on any failure,
- * including a plugin refusing its keys. Caller frees with agent_free(). */
+ * keys and a seed (conf->seed, else agentconf_name_seed(name)). Jobs run as
+ * conf->job_runner says: processes recorded in conf->state_dir (made if
+ * missing; jobs an earlier agent left there are adopted), or simulated.
+ * The agent copies what it needs from conf. Returns NULL (logged) on any
+ * failure, including a plugin refusing its keys or an unusable state_dir.
+ * Caller frees with agent_free(). */
 struct agent *agent_new(struct net *net, const struct agent_conf *conf,
     const struct plugin *power, const struct plugin *cooling);
 /* Stops the agent (a report in flight is abandoned) and frees it, its
- * plugin instances and its buffer. */
+ * plugin instances and its buffer. Running jobs are left running: their
+ * shepherds own them, and the next agent adopts them. */
 void agent_free(struct agent *a);
 /* Arms the sampling timer: the first tick after first_ms, then every
  * interval. Spread first_ms over the interval when starting many. 0 or -1. */
 int agent_start(struct agent *a, int64_t first_ms);
-/* Sets the load every accelerator is asked to run from the next tick. */
+/* Sets the background load every accelerator is asked to run from the next
+ * tick; an accelerator a job is running on is asked a job's load instead. */
 void agent_set_load(struct agent *a, const struct pod_load *load);
+/* The same for accelerator `index` alone. 0, or -1 if there is no such. */
+int agent_set_accel_load(
+    struct agent *a, int index, const struct pod_load *load);
 /* Routes link changes to cb (NULL: the agent logs them itself). */
 void agent_set_link_cb(struct agent *a, agent_link_cb cb, void *arg);
 void agent_stats(const struct agent *a, struct agent_stats *out);

@@ -27,6 +27,14 @@
 #define AGENT_MIN_INTERVAL_MS     100
 #define AGENT_MAX_INTERVAL_MS     3600000
 
+/* How the agent runs jobs (runner.h); chosen by the program, not by a key:
+ * pod-agentd runs processes recorded in state_dir, pod-fleetsim simulates
+ * them with timers and keeps its records in memory. */
+enum agent_job_runner {
+	AGENT_JOBS_PROCESSES = 0,
+	AGENT_JOBS_SIMULATED,
+};
+
 /* A plugin's own keys; the strings are owned by the list. */
 struct agent_kvlist {
 	struct pod_kv *v;
@@ -46,6 +54,7 @@ struct agent_conf {
 	char cooling_plugin[NAME_MAX_LEN]; /* "": none */
 	struct agent_kvlist power_kv;      /* [power] keys but `plugin` */
 	struct agent_kvlist cooling_kv;    /* [cooling] keys but `plugin` */
+	enum agent_job_runner job_runner;  /* default: processes */
 };
 
 /* Sets the defaults (empty name, no plugins). Release with agentconf_free(). */

@@ -1,9 +1,11 @@
 /*
  * pod-agentd: the node agent. It reads its configuration, loads the power
  * and cooling plugins the configuration names, and runs one agent (agent.h)
- * on one libevent loop until SIGINT or SIGTERM. SIGHUP rereads the
- * configuration: a bad one is refused and the running agent kept, a good
- * one replaces it (with a new boot id, as after a restart).
+ * on one libevent loop until SIGINT or SIGTERM, which stop the agent but
+ * not its jobs (their shepherds keep them; the next agent adopts them).
+ * SIGHUP rereads the configuration: a bad one is refused and the running
+ * agent kept, a good one replaces it (with a new boot id, as after a
+ * restart, adopting the running jobs).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include "agent.h"
 #include "agentconf.h"
 #include "conf.h"
+#include "jobdir.h"
 #include "log.h"
 #include "names.h"
 #include "plugin.h"
@@ -34,6 +37,7 @@ struct agentd_state {
 	const char *conf_path;
 	const char *server; /* --server, or NULL */
 	const char *name;   /* --name, or NULL */
+	int check;          /* -n: check, start nothing, make nothing */
 	struct event_base *base;
 	struct net *net;
 	struct agentd_run run;
@@ -110,6 +114,14 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 		log_warnx("%s: no [power] plugin configured", st->conf_path);
 		goto fail;
 	}
+	if (st->check) {
+		/* No job is adopted and no directory made by a check: the
+		 * simulation runner has none, and state_dir is only looked
+		 * at. */
+		if (jobdir_check(ac->state_dir) == -1)
+			goto fail;
+		ac->job_runner = AGENT_JOBS_SIMULATED;
+	}
 	dir = ac->plugin_dir[0] != '\0' ? ac->plugin_dir : NULL;
 	if ((run->power = plugin_load(dir, "power", ac->power_plugin)) == NULL)
 		goto fail;
@@ -181,7 +193,7 @@ main(int argc, char *argv[])
 	};
 	struct agentd_state *st = &agentd;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
-	int ch, debug = 0, check = 0, rc = 1;
+	int ch, debug = 0, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "c:dhn", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -192,7 +204,7 @@ main(int argc, char *argv[])
 			debug = 1;
 			break;
 		case 'n':
-			check = 1;
+			st->check = 1;
 			break;
 		case 'S':
 			st->server = optarg;
@@ -217,7 +229,7 @@ main(int argc, char *argv[])
 		goto fail;
 	if (run_open(st, &st->run) == -1)
 		goto fail;
-	if (check) {
+	if (st->check) {
 		fprintf(stderr, "configuration OK\n");
 		rc = 0;
 		goto fail;

@@ -99,8 +99,9 @@ on_socket(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(n->multi, fd, action, &n->running);
 	collect_done(n);
-	if (n->running <= 0)
-		evtimer_del(n->timer);
+	/* The timer is left to curl (set_timer() with -1): a callback may
+	 * just have started the next request, whose first timeout curl set
+	 * after `running` was counted. */
 }
 
 static void

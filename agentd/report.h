@@ -24,6 +24,7 @@ struct report_head {
 	int64_t desired_version;  /* latest desired state seen */
 	uint64_t dropped_samples; /* overwritten before acknowledgement */
 	json_t *inventory;        /* from report_inventory(); borrowed */
+	json_t *jobs;             /* the "jobs" array, borrowed; NULL: [] */
 };
 
 /* What the controller answered to a report. */

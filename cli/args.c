@@ -70,10 +70,12 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 	out->opts = opts;
 	out->nopts = nopts;
 	out->pos = out->posbuf;
+	out->dashdash = -1;
 
 	for (i = 0; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "--") == 0) {
+			out->dashdash = out->npos;
 			i++;
 			break;
 		}

@@ -14,8 +14,10 @@
 
 #include <stddef.h>
 
-#define ARGS_MAX_OPTS 16 /* options in one table */
-#define ARGS_MAX_POS  64 /* positional arguments kept when intermixed */
+/* Options in one table, and positional arguments kept when intermixed:
+ * a job's command line is among them, as long as the server takes. */
+#define ARGS_MAX_OPTS 16
+#define ARGS_MAX_POS  1024
 
 #define ARGS_STOP_AT_POSITIONAL 0x01 /* the rest of argv is positional */
 
@@ -32,6 +34,8 @@ struct args {
 	                                 * given; NULL when absent */
 	char **pos;                     /* positional arguments */
 	int npos;
+	int dashdash; /* positionals before "--", or -1 when there was none:
+	               * pos[dashdash..] are the words after it */
 	char *posbuf[ARGS_MAX_POS]; /* pos points here when intermixed */
 };
 
@@ -39,6 +43,7 @@ struct args {
  * Parses argv[0..argc-1] (no program name) against opts. Returns 0, or -1
  * with one line in err ("unknown option '--x'"). A later occurrence of an
  * option replaces an earlier one. Values and positionals point into argv.
+ * out->dashdash tells positionals after "--" from those before it.
  */
 int args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
     int flags, struct args *out, char *err, size_t errlen);

@@ -147,23 +147,6 @@ fail:
 	return rc;
 }
 
-/* "2026-11-27T21:05:03Z (3s ago)", or "-" when the time is unknown. */
-static const char *
-time_and_age(
-    char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
-{
-	char age[32];
-	const char *s = fmt_str(obj, key);
-	int64_t ms;
-
-	if (fmt_parse_time(s, &ms) == -1)
-		snprintf(buf, size, "%s", s);
-	else
-		snprintf(buf, size, "%s (%s ago)", s,
-		    fmt_age(age, sizeof(age), (now_ms - ms) / 1000));
-	return buf;
-}
-
 static int
 print_node(struct podctl *pc, json_t *node)
 {
@@ -177,7 +160,7 @@ print_node(struct podctl *pc, json_t *node)
 	podctl_line("State", "%s", fmt_str(node, "state"));
 	podctl_line("Reason", "%s", fmt_str(node, "reason"));
 	by = fmt_str(node, "drained_by");
-	time_and_age(b1, sizeof(b1), node, "drained_at", pc->now_ms);
+	fmt_time_ago(b1, sizeof(b1), node, "drained_at", pc->now_ms);
 	if (strcmp(by, FMT_UNKNOWN) == 0)
 		podctl_line("Drained", "%s", b1);
 	else
@@ -190,7 +173,7 @@ print_node(struct podctl *pc, json_t *node)
 	    fmt_num(b3, sizeof(b3), node, "flow_lpm", 1, 1));
 	podctl_line("Leak", "%s", fmt_bool(node, "leak"));
 	podctl_line("Last report", "%s",
-	    time_and_age(b1, sizeof(b1), node, "last_seen", pc->now_ms));
+	    fmt_time_ago(b1, sizeof(b1), node, "last_seen", pc->now_ms));
 	podctl_line("Agent", "%s, boot %s", fmt_str(node, "agent_version"),
 	    fmt_str(node, "boot_id"));
 	if (!json_is_array(accels))

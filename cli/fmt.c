@@ -3,12 +3,18 @@
  * strptime() so that exactly the one form the API emits is accepted and
  * anything else shows as unknown rather than as a wrong age.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fmt.h"
+#include "hostlist.h"
+#include "log.h"
+
+#define RANGE_LEN 43 /* ",a-b": two 64-bit numbers, two marks, a NUL */
 
 const char *
 fmt_num(char *buf, size_t size, json_t *obj, const char *key, double scale,
@@ -169,6 +175,152 @@ fmt_ago(char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
 		return buf;
 	}
 	return fmt_age(buf, size, (now_ms - ms) / 1000);
+}
+
+const char *
+fmt_time_ago(
+    char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
+{
+	char age[32];
+	const char *s = fmt_str(obj, key);
+	int64_t ms;
+
+	if (fmt_parse_time(s, &ms) == -1)
+		snprintf(buf, size, "%s", s);
+	else
+		snprintf(buf, size, "%s (%s ago)", s,
+		    fmt_age(age, sizeof(age), (now_ms - ms) / 1000));
+	return buf;
+}
+
+/* Energy units, smallest first; a value takes the largest it reaches. */
+static const struct {
+	const char *name;
+	double joules;
+} energy_units[] = {
+    {"J", 1},
+    {"kJ", 1e3},
+    {"MJ", 1e6},
+    {"kWh", 3.6e6},
+    {"MWh", 3.6e9},
+};
+
+const char *
+fmt_energy(char *buf, size_t size, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t i, u = 0;
+	double j;
+
+	if (!json_is_number(v) || !isfinite(j = json_number_value(v))) {
+		snprintf(buf, size, "%s", FMT_UNKNOWN);
+		return buf;
+	}
+	for (i = 1; i < sizeof(energy_units) / sizeof(energy_units[0]); i++)
+		if (fabs(j) >= energy_units[i].joules)
+			u = i;
+	snprintf(buf, size, "%.1f %s", j / energy_units[u].joules,
+	    energy_units[u].name);
+	return buf;
+}
+
+char *
+fmt_nodelist(json_t *arr)
+{
+	const char **names;
+	char *out = NULL;
+	size_t i, n = 0, size = 1;
+	json_t *v;
+
+	if ((names = calloc(json_array_size(arr) + 1, sizeof(*names))) ==
+	    NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v) || n == INT_MAX)
+			continue;
+		names[n++] = json_string_value(v);
+		/* Compaction never writes a name longer than it was, plus a
+		 * separator and a pair of brackets. */
+		size += json_string_length(v) + 4;
+	}
+	if ((out = malloc(size)) == NULL)
+		log_warn("%s", __func__);
+	else if (hostlist_compact(names, (int)n, out, size) == -1)
+		log_warnx("%s: %zu names did not fit", __func__, n);
+	free(names);
+	return out;
+}
+
+static int
+num_cmp(const void *pa, const void *pb)
+{
+	const int64_t *a = pa, *b = pb;
+
+	return (*a > *b) - (*a < *b);
+}
+
+/* Writes ",a-b" (or "a" alone, without the comma for the first) into dst,
+ * which has room for RANGE_LEN bytes. Returns the length. */
+static size_t
+put_range(char *dst, int64_t a, int64_t b, int comma)
+{
+	int n;
+
+	if (a == b)
+		n = snprintf(
+		    dst, RANGE_LEN, "%s%lld", comma ? "," : "", (long long)a);
+	else
+		n = snprintf(dst, RANGE_LEN, "%s%lld-%lld", comma ? "," : "",
+		    (long long)a, (long long)b);
+	return n > 0 ? (size_t)n : 0;
+}
+
+const char *
+fmt_ranges(char *buf, size_t size, const int64_t *v, size_t n)
+{
+	static const char more[] = "...";
+	int64_t *s = NULL;
+	char *full = NULL;
+	size_t i, start, m = 0, len = 0, cut = 0;
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (n == 0)
+		return buf;
+	if ((s = calloc(n, sizeof(*s))) == NULL ||
+	    (full = malloc(n * RANGE_LEN + 1)) == NULL) {
+		log_warn("%s", __func__);
+		goto fail;
+	}
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), num_cmp);
+	for (i = 0; i < n; i++)
+		if (m == 0 || s[m - 1] != s[i])
+			s[m++] = s[i];
+
+	for (i = 0; i < m; i++) {
+		for (start = i; i + 1 < m && s[i + 1] == s[i] + 1;)
+			i++;
+		/* The last piece boundary after which the mark still fits. */
+		if (len > 0 && len + sizeof(more) - 1 < size)
+			cut = len;
+		len += put_range(full + len, s[start], s[i], len > 0);
+	}
+	if (len < size)
+		memcpy(buf, full, len + 1);
+	else if (cut + sizeof(more) - 1 < size) {
+		memcpy(buf, full, cut);
+		memcpy(buf + cut, more, sizeof(more));
+	}
+
+fail:
+	free(full);
+	free(s);
+	return buf;
 }
 
 const char *

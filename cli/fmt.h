@@ -45,6 +45,32 @@ int fmt_parse_time(const char *s, int64_t *ms);
 const char *fmt_ago(
     char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms);
 
+/* Writes the time in obj[key] with its age at now_ms,
+ * "2026-11-27T21:05:03Z (3s ago)"; the text as it is when it is not a time
+ * (or "-" when missing). Returns buf. */
+const char *fmt_time_ago(
+    char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms);
+
+/* Writes the energy obj[key] in joules with a unit that suits its size:
+ * "812.0 J", "45.3 kJ", "2.1 MJ", "12.5 kWh", "3.2 MWh"; "-" when unknown.
+ * Returns buf. */
+const char *fmt_energy(char *buf, size_t size, json_t *obj, const char *key);
+
+/*
+ * The node names in the array arr as a compact host list (hostlist.h),
+ * "pod01-n[001-004]"; members that are not strings are skipped; "" when
+ * there are none. Caller frees with free(); NULL (logged) when memory runs
+ * out.
+ */
+char *fmt_nodelist(json_t *arr);
+
+/*
+ * Writes the numbers v[0..n-1] into buf as sorted ranges without
+ * duplicates, "0-3,5" ("" for none), for accelerator indices. When buf is
+ * too small it holds the ranges that fit followed by "...". Returns buf.
+ */
+const char *fmt_ranges(char *buf, size_t size, const int64_t *v, size_t n);
+
 /* How one member of a JSON object is shown: the columns of a table. */
 enum fmt_kind {
 	FMT_STR,   /* string key */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "jobreq.h"
 #include "log.h"
 #include "podctl.h"
 #include "rest.h"
@@ -28,6 +29,8 @@
 #define DEFAULT_COLUMNS 100 /* table width when nothing says otherwise */
 #define MAX_COLUMNS     10000
 #define LABEL_W         17 /* labels of detail views, with their colon */
+#define USAGE_W         79 /* usage() wraps a synopsis before this column */
+#define SYNOPSIS_W      34 /* usage(): room for a command before its help */
 
 struct cmd {
 	const char *noun;
@@ -60,6 +63,10 @@ static const struct args_opt drain_opts[] = {
     {"reason", 0, 1},
 };
 
+static const struct args_opt jobs_opts[] = {
+    {"state", 0, 1},
+};
+
 #define OPTS(o) o, sizeof(o) / sizeof(o[0])
 #define NOOPTS  NULL, 0
 
@@ -86,6 +93,18 @@ static const struct cmd cmds[] = {
         cmd_node_drain, "stop placing jobs on a node"},
     {"node", "resume", "NAME", 1, 1, NOOPTS, cmd_node_resume,
         "return a drained node to service"},
+    {"submit", NULL,
+        "[--name NAME] (--nodes N | --accelerators A) "
+        "[--accels-per-node K] --time TIME [--priority P] "
+        "[--within group|pod|fabric] [--policy POLICY] [--no-requeue] "
+        "-- COMMAND [ARG...]",
+        0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
+        "queue a job; prints its id"},
+    {"jobs", NULL, "[--state STATE]", 0, 0, OPTS(jobs_opts), cmd_jobs,
+        "list the jobs, queued first"},
+    {"job", "show", "ID", 1, 1, NOOPTS, cmd_job_show, "one job and its ranks"},
+    {"cancel", NULL, "ID", 1, 1, NOOPTS, cmd_cancel,
+        "cancel a queued or running job"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},
 };
 
@@ -204,11 +223,51 @@ fail:
 	return rc;
 }
 
+/*
+ * Prints s from column `indent` wrapped before `width`, breaking only at
+ * spaces outside brackets and not after "--", so that "[--name NAME]" and
+ * "-- COMMAND" stay whole; lines after the first are indented four more.
+ * Returns the column reached.
+ */
+static int
+print_wrapped(FILE *f, const char *s, int indent, int width)
+{
+	const char *p, *word;
+	int col = indent, depth, len;
+
+	for (p = s; *p != '\0';) {
+		/* The next unbreakable piece: up to a space at depth 0. */
+		for (word = p, depth = 0; *p != '\0'; p++) {
+			if (*p == '[' || *p == '(')
+				depth++;
+			else if ((*p == ']' || *p == ')') && depth > 0)
+				depth--;
+			else if (*p == ' ' && depth == 0 &&
+			         (p - word != 2 || strncmp(word, "--", 2) != 0))
+				break;
+		}
+		len = (int)(p - word);
+		if (col > indent && col + 1 + len > width) {
+			fprintf(f, "\n%*s", indent + 4, "");
+			col = indent + 4;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", len, word);
+		col += len;
+		while (*p == ' ')
+			p++;
+	}
+	return col;
+}
+
 static void
 usage(FILE *f)
 {
-	char words[128];
+	char words[512];
 	size_t i;
+	int col;
 
 	fprintf(f, "usage: podctl [--server URL] [--token TOKEN] "
 	           "[-o table|json] COMMAND [ARGS]\n"
@@ -218,7 +277,14 @@ usage(FILE *f)
 		    cmds[i].verb != NULL ? " " : "",
 		    cmds[i].verb != NULL ? cmds[i].verb : "",
 		    cmds[i].synopsis[0] != '\0' ? " " : "", cmds[i].synopsis);
-		fprintf(f, "  %-34s %s\n", words, cmds[i].help);
+		fputs("  ", f);
+		col = print_wrapped(f, words, 2, USAGE_W);
+		/* The help in its column, or under it after a long synopsis. */
+		if (col > 2 + SYNOPSIS_W)
+			fprintf(f, "\n%*s", 3 + SYNOPSIS_W, "");
+		else
+			fprintf(f, "%*s", 3 + SYNOPSIS_W - col, "");
+		fprintf(f, "%s\n", cmds[i].help);
 	}
 	fprintf(f, "\nenvironment: POD_SERVER (default " DEFAULT_SERVER
 	           "), POD_TOKEN\n"
@@ -298,15 +364,18 @@ run_cmd(struct podctl *pc, int argc, char **argv)
 {
 	const struct cmd *c;
 	struct args a;
-	char err[256], name[64];
+	char err[256], name[64], line[512];
 	int used;
 
 	if ((c = find_cmd(argc, argv, &used)) == NULL)
 		return PODCTL_EUSAGE;
 	cmd_name(c, name, sizeof(name));
 	if (wants_help(argc - used, argv + used)) {
-		printf("usage: podctl %s%s%s\n  %s\n", name,
-		    c->synopsis[0] != '\0' ? " " : "", c->synopsis, c->help);
+		snprintf(line, sizeof(line), "podctl %s%s%s", name,
+		    c->synopsis[0] != '\0' ? " " : "", c->synopsis);
+		fputs("usage: ", stdout);
+		print_wrapped(stdout, line, 7, USAGE_W);
+		printf("\n  %s\n", c->help);
 		return PODCTL_OK;
 	}
 	if (args_parse(argc - used, argv + used, c->opts, c->nopts, 0, &a, err,

@@ -31,8 +31,10 @@
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
+#include "queue.h"
 #include "report.h"
 #include "store.h"
 #include "timeutil.h"
@@ -59,6 +61,11 @@ static void h_node(struct api_req *);
 static void h_drain(struct api_req *);
 static void h_resume(struct api_req *);
 static void h_report(struct api_req *);
+static void h_desired(struct api_req *);
+static void h_jobs(struct api_req *);
+static void h_job(struct api_req *);
+static void h_submit(struct api_req *);
+static void h_cancel(struct api_req *);
 
 /*
  * Routes. Columns: HTTP method; path under /api/v1 with "*" for a captured
@@ -78,7 +85,12 @@ static const struct route {
     {EVHTTP_REQ_GET, "/nodes/*", h_node, 0},
     {EVHTTP_REQ_POST, "/nodes/*/drain", h_drain, 0},
     {EVHTTP_REQ_POST, "/nodes/*/resume", h_resume, 0},
+    {EVHTTP_REQ_GET, "/jobs", h_jobs, 0},
+    {EVHTTP_REQ_POST, "/jobs", h_submit, 0},
+    {EVHTTP_REQ_GET, "/jobs/*", h_job, 0},
+    {EVHTTP_REQ_DELETE, "/jobs/*", h_cancel, 0},
     {EVHTTP_REQ_POST, "/agents/*/report", h_report, 1},
+    {EVHTTP_REQ_GET, "/agents/*/desired", h_desired, 1},
 };
 
 /* ---- replies ---- */
@@ -254,7 +266,7 @@ node_json(const struct fleet *f, const struct node *n, int detail)
 	json_object_set_new(o, "pod", json_string(f->pods[n->pod].conf.name));
 	json_object_set_new(o, "group", json_string(n->group));
 	json_object_set_new(
-	    o, "state", json_string(fleet_state_name(fleet_node_state(n))));
+	    o, "state", json_string(fleet_state_name(fleet_node_state(f, n))));
 	json_object_set_new(
 	    o, "reason", reason ? json_string(reason) : json_null());
 	json_object_set_new(o, "drained", json_boolean(n->drained));
@@ -403,7 +415,7 @@ h_nodes(struct api_req *r)
 		const struct node *n = &f->nodes[i];
 
 		if ((p >= 0 && n->pod != p) ||
-		    (s >= 0 && (int)fleet_node_state(n) != s))
+		    (s >= 0 && (int)fleet_node_state(f, n) != s))
 			continue;
 		json_array_append_new(a, node_json(f, n, 0));
 	}
@@ -566,10 +578,401 @@ h_report(struct api_req *r)
 	    r->st->up_logged++ < 8)
 		log_info("node %s is up (agent %s, boot %s)", n->name,
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
+	queue_report(r->st, n, &rep);
 	report_free(&rep);
 	reply_json(r->req, 200,
-	    json_pack("{s:I,s:{s:i}}", "ack_seq", (json_int_t)n->ack_seq,
-	        "desired", "version", 0));
+	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
+	        queue_desired(r->st, n)));
+}
+
+/* ---- desired state, long-polled ---- */
+
+/*
+ * A held GET /agents/NODE/desired. It is answered by a 100 ms check that
+ * sees the node's version change or the wait run out; if the agent hangs
+ * up first, the connection's close callback drops it unanswered.
+ */
+struct parked {
+	struct ctl_state *st;
+	struct evhttp_request *req;
+	struct evhttp_connection *conn;
+	const struct node *node;
+	int64_t version;     /* the version the agent has */
+	int64_t deadline_ms; /* monotonic */
+	struct event *ev;
+	struct parked *prev, *next;
+};
+
+static void
+unpark(struct parked *p)
+{
+	struct ctl_state *st = p->st;
+
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		st->parked = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	st->nparked--;
+	evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	event_free(p->ev);
+	free(p);
+}
+
+static void
+parked_closed(struct evhttp_connection *conn, void *arg)
+{
+	unpark(arg);
+}
+
+static void
+parked_check(evutil_socket_t fd, short ev, void *arg)
+{
+	struct parked *p = arg;
+	struct timeval tick = {0, 100000};
+
+	if (p->node->desired_version == p->version &&
+	    time_mono_ms() < p->deadline_ms) {
+		event_add(p->ev, &tick);
+		return;
+	}
+	reply_json(p->req, 200, queue_desired(p->st, p->node));
+	unpark(p);
+}
+
+static void
+h_desired(struct api_req *r)
+{
+	static const char *const allowed[] = {"version", "wait", NULL};
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+	struct timeval tick = {0, 100000};
+	struct evkeyvalq q;
+	const char *v, *w;
+	long long version = -1, wait_s = 0;
+	struct parked *p = NULL;
+	char *end;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	if (n == NULL) {
+		reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
+		goto done;
+	}
+	v = evhttp_find_header(&q, "version");
+	w = evhttp_find_header(&q, "wait");
+	if (v != NULL && ((version = strtoll(v, &end, 10)) < 0 || *end)) {
+		reply_error(r->req, 400, "bad_request",
+		    "version must be a non-negative integer");
+		goto done;
+	}
+	if (w != NULL && ((wait_s = strtoll(w, &end, 10)) < 0 || *end ||
+	                     wait_s > API_MAX_WAIT_S)) {
+		reply_error(r->req, 400, "bad_request",
+		    "wait must be 0 to %d seconds", API_MAX_WAIT_S);
+		goto done;
+	}
+	if (version != n->desired_version && v != NULL)
+		wait_s = 0;
+	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		reply_json(r->req, 200, queue_desired(r->st, n));
+		goto done;
+	}
+	p->st = r->st;
+	p->req = r->req;
+	p->conn = evhttp_request_get_connection(r->req);
+	p->node = n;
+	p->version = version;
+	p->deadline_ms = time_mono_ms() + wait_s * 1000;
+	if ((p->ev = evtimer_new(r->st->base, parked_check, p)) == NULL ||
+	    event_add(p->ev, &tick) == -1) {
+		if (p->ev != NULL)
+			event_free(p->ev);
+		free(p);
+		reply_json(r->req, 200, queue_desired(r->st, n));
+		goto done;
+	}
+	evhttp_connection_set_closecb(p->conn, parked_closed, p);
+	p->next = r->st->parked;
+	if (p->next != NULL)
+		p->next->prev = p;
+	r->st->parked = p;
+	r->st->nparked++;
+done:
+	evhttp_clear_headers(&q);
+}
+
+/* ---- jobs ---- */
+
+/* Members a submission may have; anything else is refused. */
+static const char *const submit_members[] = {"name", "command", "nodes",
+    "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
+    "policy", "requeue", NULL};
+
+/* Reads an optional integer member in [min, max] into *out: 1 read, 0
+ * absent, -1 bad (err says why). */
+static int
+member_int(json_t *body, const char *key, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	int rc = jsonx_integer(body, key, out, err, errlen);
+
+	if (rc == 1 && (*out < min || *out > max)) {
+		snprintf(
+		    err, errlen, "'%s' must be %lld to %lld", key, min, max);
+		return -1;
+	}
+	return rc;
+}
+
+/* Fills j from a submission body; -1 with the reason in err. */
+static int
+parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
+{
+	const char *key, *s = NULL;
+	json_t *v, *cmd;
+	long long nodes = 0, accels = 0, per = 0, limit = 0, prio = 0;
+	size_t i;
+	int k, rn, ra, w, requeue;
+
+	if (!json_is_object(body)) {
+		snprintf(err, errlen, "a job must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(body, key, v)
+	{
+		for (k = 0; submit_members[k] != NULL; k++)
+			if (strcmp(key, submit_members[k]) == 0)
+				break;
+		if (submit_members[k] == NULL) {
+			snprintf(err, errlen, "unknown member '%s'", key);
+			return -1;
+		}
+	}
+	cmd = json_object_get(body, "command");
+	if (!json_is_array(cmd) || json_array_size(cmd) == 0 ||
+	    json_array_size(cmd) > 1024) {
+		snprintf(err, errlen,
+		    "'command' must be a non-empty array of strings");
+		return -1;
+	}
+	json_array_foreach(cmd, i, v)
+	{
+		if (!json_is_string(v) ||
+		    (i == 0 && json_string_length(v) == 0) ||
+		    json_string_length(v) > 4096 ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			snprintf(err, errlen,
+			    "command[%zu] must be a string of at most 4096 "
+			    "bytes without NUL, the first not empty",
+			    i);
+			return -1;
+		}
+	}
+	if ((j->command = json_dumps(cmd, JSON_COMPACT)) == NULL ||
+	    strlen(j->command) > JOB_COMMAND_MAX) {
+		snprintf(
+		    err, errlen, "'command' is over %d bytes", JOB_COMMAND_MAX);
+		return -1;
+	}
+	if ((rn = member_int(body, "nodes", 1, 100000, &nodes, err, errlen)) ==
+	        -1 ||
+	    (ra = member_int(body, "accelerators", 1, 6400000, &accels, err,
+	         errlen)) == -1 ||
+	    member_int(body, "accels_per_node", 1, 64, &per, err, errlen) ==
+	        -1 ||
+	    member_int(body, "time_limit_s", 1, 366 * 86400LL, &limit, err,
+	        errlen) == -1 ||
+	    member_int(
+	        body, "priority", -1000000, 1000000, &prio, err, errlen) == -1)
+		return -1;
+	if (rn + ra != 1) {
+		snprintf(err, errlen,
+		    "give exactly one of 'nodes' and 'accelerators'");
+		return -1;
+	}
+	j->nnodes = (int)nodes;
+	j->accels_total = (int)accels;
+	j->accels_per_node = (int)per;
+	j->time_limit_s = limit;
+	j->priority = prio;
+	switch (jsonx_string(body, "within", &s, err, errlen)) {
+	case -1:
+		return -1;
+	case 1:
+		if ((w = job_within_parse(s)) < 0) {
+			snprintf(err, errlen,
+			    "'within' must be group, pod or fabric");
+			return -1;
+		}
+		j->within = w;
+	}
+	s = NULL;
+	if (jsonx_string(body, "policy", &s, err, errlen) == -1)
+		return -1;
+	if (s != NULL && (!names_valid(s) || strlen(s) >= sizeof(j->policy))) {
+		snprintf(err, errlen, "'policy' must be a short name");
+		return -1;
+	}
+	snprintf(j->policy, sizeof(j->policy), "%s", s ? s : "");
+	if ((k = jsonx_bool(body, "requeue", &requeue, err, errlen)) == -1)
+		return -1;
+	if (k == 1)
+		j->requeue = requeue;
+	s = NULL;
+	if (jsonx_string(body, "name", &s, err, errlen) == -1)
+		return -1;
+	if (s == NULL) {
+		s = strrchr(json_string_value(json_array_get(cmd, 0)), '/');
+		s = s ? s + 1 : json_string_value(json_array_get(cmd, 0));
+	}
+	if (*s == '\0' || strlen(s) >= sizeof(j->name) || !printable(s)) {
+		snprintf(err, errlen,
+		    "'name' must be 1 to %zu printable characters",
+		    sizeof(j->name) - 1);
+		return -1;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", s);
+	return 0;
+}
+
+static void
+h_submit(struct api_req *r)
+{
+	struct job *j;
+	json_t *body;
+	char err[512];
+	int status;
+
+	if ((body = read_body(r->req)) == NULL)
+		return;
+	if ((j = job_new()) == NULL) {
+		reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
+	if (parse_submit(body, j, err, sizeof(err)) == -1) {
+		reply_error(r->req, 400, "bad_request", "job: %s", err);
+		job_free(j);
+		goto done;
+	}
+	if (queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
+		reply_error(r->req, status,
+		    status == 400 ? "bad_request" : "internal", "job: %s", err);
+		job_free(j);
+		goto done;
+	}
+	reply_json(r->req, 201, json_pack("{s:I}", "id", (json_int_t)j->id));
+done:
+	json_decref(body);
+}
+
+/* Order of the job list: running, then pending by priority, then ended,
+ * newest first. */
+static int
+job_order(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a;
+	const struct job *y = *(struct job *const *)b;
+	int cx = x->state == JOB_RUNNING ? 0 : x->state == JOB_PENDING ? 1 : 2;
+	int cy = y->state == JOB_RUNNING ? 0 : y->state == JOB_PENDING ? 1 : 2;
+
+	if (cx != cy)
+		return cx - cy;
+	if (cx == 1 && x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (cx == 2 && x->end_ms != y->end_ms)
+		return x->end_ms > y->end_ms ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static void
+h_jobs(struct api_req *r)
+{
+	static const char *const allowed[] = {"state", NULL};
+	struct jobs *t = &r->st->jobs;
+	struct evkeyvalq q;
+	const char *state;
+	struct job **v = NULL;
+	json_t *a;
+	int i, n = 0, s = -1;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	state = evhttp_find_header(&q, "state");
+	if (state != NULL && *state && (s = job_state_parse(state)) < 0) {
+		reply_error(r->req, 400, "bad_request",
+		    "unknown job state '%s' (pending, running, completed, "
+		    "failed, cancelled, timeout, node_fail)",
+		    state);
+		goto done;
+	}
+	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL) {
+		reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	for (i = 0; i < t->n; i++)
+		if (s < 0 || (int)t->v[i]->state == s)
+			v[n++] = t->v[i];
+	qsort(v, n, sizeof(*v), job_order);
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, queue_job_json(r->st, v[i], 0));
+	reply_json(r->req, 200, json_pack("{s:o}", "jobs", a));
+done:
+	free(v);
+	evhttp_clear_headers(&q);
+}
+
+/* The job named in the path, or NULL after a 404; *loaded is set when it
+ * came from the store (the caller frees it). */
+static struct job *
+find_job(struct api_req *r, struct job **loaded)
+{
+	char *end;
+	long long id = strtoll(r->args[0], &end, 10);
+	struct job *j = NULL;
+
+	*loaded = NULL;
+	if (*end == '\0' && id > 0)
+		j = queue_job(r->st, id, loaded);
+	if (j == NULL)
+		reply_error(
+		    r->req, 404, "not_found", "no job '%s'", r->args[0]);
+	return j;
+}
+
+static void
+h_job(struct api_req *r)
+{
+	struct job *loaded, *j = find_job(r, &loaded);
+
+	if (j != NULL)
+		reply_json(r->req, 200, queue_job_json(r->st, j, 1));
+	job_free(loaded);
+}
+
+static void
+h_cancel(struct api_req *r)
+{
+	struct job *loaded, *j = find_job(r, &loaded);
+	char err[256];
+
+	if (j == NULL)
+		return;
+	if (loaded != NULL || job_ended(j)) {
+		reply_error(r->req, 409, "conflict",
+		    "job %lld already ended (%s)", (long long)j->id,
+		    job_state_name(j->state));
+	} else if (queue_cancel(r->st, j, err, sizeof(err)) == -1) {
+		reply_error(r->req, 500, "internal", "%s", err);
+	} else {
+		log_info("job %lld cancelled by %s", (long long)j->id, r->who);
+		reply_json(r->req, 200, queue_job_json(r->st, j, 1));
+	}
+	job_free(loaded);
 }
 
 /* ---- authentication hook ---- */
@@ -822,6 +1225,8 @@ api_start(struct ctl_state *st)
 void
 api_stop(struct ctl_state *st)
 {
+	while (st->parked != NULL)
+		unpark(st->parked);
 	if (st->http != NULL)
 		evhttp_free(st->http);
 	st->http = NULL;

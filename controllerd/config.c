@@ -28,13 +28,18 @@ static const char default_text[] =
 
 /* Where a value goes: the controller struct, or the fabric defaults. */
 enum target { T_CONTROLLER, T_FABRIC, T_POD };
-enum type { V_STR, V_INT, V_DOUBLE, V_ADDR };
+enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM };
+
+/* Values of enum keys, in the order of their C enums. */
+static const char *const policy_names[] = {
+    "fcfs", "easy", "conservative", NULL};
 
 /*
  * Keyword table. Columns: section, key, value type, lower and upper bound
- * (numbers; for strings the buffer size comes from the field), which struct
- * the value goes to, and the field's offset there. A key valid in both
- * [fabric] and [pod NAME] appears once per section.
+ * (numbers), which struct the value goes to, the field's offset there, the
+ * buffer size (strings) and the allowed words (enums, stored as their
+ * index). A key valid in both [fabric] and [pod NAME] appears once per
+ * section.
  */
 static const struct keyword {
 	const char *section;
@@ -43,48 +48,62 @@ static const struct keyword {
 	double min, max;
 	enum target target;
 	size_t offset;
-	size_t size; /* for strings */
+	size_t size;              /* for strings */
+	const char *const *words; /* for enums */
 } keywords[] = {
     {"controller", "listen", V_ADDR, 0, 0, T_CONTROLLER,
-        offsetof(struct config, listen), sizeof(((struct config *)0)->listen)},
+        offsetof(struct config, listen), sizeof(((struct config *)0)->listen),
+        NULL},
     {"controller", "database", V_STR, 0, 0, T_CONTROLLER,
         offsetof(struct config, database),
-        sizeof(((struct config *)0)->database)},
+        sizeof(((struct config *)0)->database), NULL},
     {"controller", "web_dir", V_STR, 0, 0, T_CONTROLLER,
-        offsetof(struct config, web_dir),
-        sizeof(((struct config *)0)->web_dir)},
+        offsetof(struct config, web_dir), sizeof(((struct config *)0)->web_dir),
+        NULL},
     {"controller", "heartbeat_timeout_s", V_INT, 2, 3600, T_CONTROLLER,
-        offsetof(struct config, heartbeat_timeout_s), 0},
+        offsetof(struct config, heartbeat_timeout_s), 0, NULL},
     {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
-        offsetof(struct config, store_interval_s), 0},
+        offsetof(struct config, store_interval_s), 0, NULL},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
-        offsetof(struct config, retention_days), 0},
+        offsetof(struct config, retention_days), 0, NULL},
+    {"scheduler", "policy", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, sched_policy), 0, policy_names},
+    {"scheduler", "age_weight_per_h", V_DOUBLE, 0, 1e6, T_CONTROLLER,
+        offsetof(struct config, age_weight_per_h), 0, NULL},
+    {"scheduler", "age_cap_h", V_INT, 0, 87600, T_CONTROLLER,
+        offsetof(struct config, age_cap_h), 0, NULL},
+    {"scheduler", "kill_grace_s", V_INT, 1, 3600, T_CONTROLLER,
+        offsetof(struct config, kill_grace_s), 0, NULL},
+    {"scheduler", "default_time_limit_s", V_INT, 1, 366 * 86400, T_CONTROLLER,
+        offsetof(struct config, default_time_limit_s), 0, NULL},
+    {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
+        offsetof(struct config, jobs_kept), 0, NULL},
     {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
-        offsetof(struct config, npods), 0},
+        offsetof(struct config, npods), 0, NULL},
     {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
-        offsetof(struct config, coolant_density_kg_l), 0},
+        offsetof(struct config, coolant_density_kg_l), 0, NULL},
     {"fabric", "coolant_cp_j_kgk", V_DOUBLE, 1000, 5000, T_CONTROLLER,
-        offsetof(struct config, coolant_cp_j_kgk), 0},
+        offsetof(struct config, coolant_cp_j_kgk), 0, NULL},
     {"fabric", "nodes_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_FABRIC,
-        offsetof(struct pod_config, nodes), 0},
+        offsetof(struct pod_config, nodes), 0, NULL},
     {"fabric", "groups_per_pod", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_FABRIC,
-        offsetof(struct pod_config, groups), 0},
+        offsetof(struct pod_config, groups), 0, NULL},
     {"fabric", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_FABRIC,
-        offsetof(struct pod_config, accels_per_node), 0},
+        offsetof(struct pod_config, accels_per_node), 0, NULL},
     {"fabric", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
-        offsetof(struct pod_config, power_budget_w), 0},
+        offsetof(struct pod_config, power_budget_w), 0, NULL},
     {"fabric", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_FABRIC,
-        offsetof(struct pod_config, cooling_capacity_w), 0},
+        offsetof(struct pod_config, cooling_capacity_w), 0, NULL},
     {"pod", "nodes", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
-        offsetof(struct pod_config, nodes), 0},
+        offsetof(struct pod_config, nodes), 0, NULL},
     {"pod", "groups", V_INT, 1, CONFIG_MAX_NODES_PER_POD, T_POD,
-        offsetof(struct pod_config, groups), 0},
+        offsetof(struct pod_config, groups), 0, NULL},
     {"pod", "accels_per_node", V_INT, 1, CONFIG_MAX_ACCELS, T_POD,
-        offsetof(struct pod_config, accels_per_node), 0},
+        offsetof(struct pod_config, accels_per_node), 0, NULL},
     {"pod", "power_budget_kw", V_DOUBLE, 0.001, 1e6, T_POD,
-        offsetof(struct pod_config, power_budget_w), 0},
+        offsetof(struct pod_config, power_budget_w), 0, NULL},
     {"pod", "cooling_capacity_kw", V_DOUBLE, 0.001, 1e6, T_POD,
-        offsetof(struct pod_config, cooling_capacity_w), 0},
+        offsetof(struct pod_config, cooling_capacity_w), 0, NULL},
 };
 
 const char *
@@ -142,6 +161,20 @@ set_value(const struct keyword *k, const struct conf_entry *e, void *base,
 			return -1;
 		*(int *)field = (int)l;
 		return 0;
+	case V_ENUM:
+		for (l = 0; k->words[l] != NULL; l++)
+			if (strcmp(k->words[l], e->value) == 0) {
+				*(int *)field = (int)l;
+				return 0;
+			}
+		conf_error(err, errlen, e, "'%s' is not one of", e->value);
+		for (l = 0; k->words[l] != NULL; l++) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "%s %s", l ? "," : "",
+			    k->words[l]);
+		}
+		return -1;
 	case V_DOUBLE:
 		if (conf_double(e, k->min, k->max, &d, err, errlen))
 			return -1;
@@ -196,6 +229,12 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->coolant_density_kg_l = 1.02;
 	c->coolant_cp_j_kgk = 3900;
 	c->npods = 1;
+	c->sched_policy = 1; /* easy */
+	c->age_weight_per_h = 60;
+	c->age_cap_h = 168;
+	c->kill_grace_s = 10;
+	c->default_time_limit_s = 3600;
+	c->jobs_kept = 1000;
 
 	/* Pass 1: everything but [pod NAME]. */
 	for (i = 0; i < cf->n; i++) {
@@ -204,6 +243,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		if ((k = find_keyword(e)) == NULL) {
 			if (strcmp(e->section, "controller") != 0 &&
 			    strcmp(e->section, "fabric") != 0 &&
+			    strcmp(e->section, "scheduler") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -305,6 +345,12 @@ config_dump(const struct config *c, FILE *out)
 	    "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
 	    "retention_days = %d\n",
 	    c->heartbeat_timeout_s, c->store_interval_s, c->retention_days);
+	fprintf(out,
+	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
+	    "age_cap_h = %d\nkill_grace_s = %d\n"
+	    "default_time_limit_s = %d\njobs_kept = %d\n",
+	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
+	    c->kill_grace_s, c->default_time_limit_s, c->jobs_kept);
 	fprintf(out,
 	    "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
 	    "coolant_cp_j_kgk = %g\n",

@@ -32,6 +32,12 @@ struct config {
 	int retention_days;      /* days of stored samples kept */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */
+	int sched_policy;            /* enum sched_policy */
+	double age_weight_per_h;     /* priority points per hour waited */
+	int age_cap_h;               /* waiting counted up to this, h */
+	int kill_grace_s;            /* SIGTERM to SIGKILL, s */
+	int default_time_limit_s;    /* when a job gives none, s */
+	int jobs_kept;               /* ended jobs kept in memory for listing */
 	struct pod_config *pods;
 	int npods;
 };

@@ -7,11 +7,15 @@
 
 #include <stdint.h>
 
+#include "jobs.h"
+
 struct config;
 struct fleet;
 struct store;
+struct event;
 struct event_base;
 struct evhttp;
+struct parked;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
 
@@ -25,7 +29,12 @@ struct ctl_state {
 	int64_t start_mono_ms;
 	char *unknown[CTL_MAX_UNKNOWN]; /* agents refused as unknown */
 	int nunknown;
-	int up_logged; /* nodes logged as up since the last tick */
+	int up_logged;         /* nodes logged as up since the last tick */
+	struct jobs jobs;      /* pending, running and recently ended */
+	int64_t version;       /* last desired-state version handed out */
+	struct event *pass_ev; /* a scheduling pass, soon */
+	struct parked *parked; /* long polls of desired state (api.c) */
+	int nparked;
 };
 
 #endif

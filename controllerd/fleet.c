@@ -40,7 +40,7 @@ struct fleet *
 fleet_new(const struct config *c)
 {
 	struct fleet *f;
-	int p, i, total = 0, k = 0;
+	int p, i, total = 0, k = 0, g0 = 0;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
@@ -70,9 +70,12 @@ fleet_new(const struct config *c)
 			snprintf(n->group, sizeof(n->group), "%.40s-g%0*d",
 			    pc->name, gw, g);
 			n->pod = p;
+			n->gindex = g0 + g - 1;
 			clear_telemetry(n);
 		}
+		g0 += pc->groups;
 	}
+	f->ngroups = g0;
 	/* Names are generated in order; sorting guards the lookup anyway. */
 	qsort(f->nodes, f->nnodes, sizeof(*f->nodes), by_name);
 	return f;
@@ -117,16 +120,26 @@ fleet_pod_index(const struct fleet *f, const char *name)
 	return -1;
 }
 
-enum node_state
-fleet_node_state(const struct node *n)
+int
+fleet_node_accels(const struct fleet *f, const struct node *n)
 {
+	return n->naccels > 0 ? n->naccels
+	                      : f->pods[n->pod].conf.accels_per_node;
+}
+
+enum node_state
+fleet_node_state(const struct fleet *f, const struct node *n)
+{
+	int k = fleet_node_accels(f, n);
+	uint64_t all = k >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+
 	if (!n->up)
 		return NODE_DOWN;
 	if (n->drained)
 		return n->running_jobs > 0 ? NODE_DRAINING : NODE_DRAINED;
 	if (n->running_jobs == 0)
 		return NODE_IDLE;
-	return NODE_ALLOCATED;
+	return (n->alloc_mask & all) == all ? NODE_ALLOCATED : NODE_MIXED;
 }
 
 const char *
@@ -350,7 +363,7 @@ fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 		int k, expect = f->pods[n->pod].conf.accels_per_node;
 
 		s->nodes_total++;
-		s->by_state[fleet_node_state(n)]++;
+		s->by_state[fleet_node_state(f, n)]++;
 		s->accels_total += n->naccels > 0 ? n->naccels : expect;
 		if (!n->up)
 			continue;

@@ -47,6 +47,7 @@ struct node {
 	char name[NAME_MAX_LEN];
 	char group[NAME_MAX_LEN]; /* "pod01-g01" */
 	int pod;                  /* index into fleet.pods */
+	int gindex;               /* group index, unique in the fabric */
 	int64_t id;               /* row id in the store */
 
 	/* operator decisions, persisted */
@@ -77,9 +78,11 @@ struct node {
 	int64_t sample_t_ms; /* time of the latest sample */
 	int64_t stored_t_ms; /* time of the latest sample stored */
 
-	int running_jobs;    /* jobs with an allocation here */
-	int inventory_dirty; /* accelerators changed since stored */
-	int seen_dirty;      /* last_seen changed since stored */
+	int running_jobs;        /* job ranks holding resources here */
+	uint64_t alloc_mask;     /* accelerators held by jobs */
+	int64_t desired_version; /* changes whenever its desired state does */
+	int inventory_dirty;     /* accelerators changed since stored */
+	int seen_dirty;          /* last_seen changed since stored */
 };
 
 struct pod {
@@ -110,6 +113,7 @@ struct fleet {
 	int npods;
 	struct node *nodes; /* sorted by name */
 	int nnodes;
+	int ngroups; /* leaf groups in the fabric */
 	double coolant_density_kg_l;
 	double coolant_cp_j_kgk;
 };
@@ -122,8 +126,10 @@ void fleet_free(struct fleet *f);
 struct node *fleet_node(struct fleet *f, const char *name);
 /* The index of pod `name`, or -1. */
 int fleet_pod_index(const struct fleet *f, const char *name);
+/* Accelerators on n: reported, else as configured for its pod. */
+int fleet_node_accels(const struct fleet *f, const struct node *n);
 /* The state an operator sees. */
-enum node_state fleet_node_state(const struct node *n);
+enum node_state fleet_node_state(const struct fleet *f, const struct node *n);
 const char *fleet_state_name(enum node_state s);
 /* The state called `name`, or -1. */
 int fleet_state_parse(const char *name);

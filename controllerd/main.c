@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "log.h"
+#include "queue.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -85,6 +86,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 		log_info("%d more nodes are up", ctl.up_logged - 8);
 	ctl.up_logged = 0;
 	(void)store_flush(ctl.store, ctl.fleet);
+	queue_tick(&ctl);
 	if (now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
 		if (store_expire(ctl.store, time_wall_ms(),
@@ -207,6 +209,8 @@ main(int argc, char *argv[])
 		log_warnx("event_base_new failed");
 		goto fail;
 	}
+	if (queue_init(&ctl) == -1)
+		goto fail;
 	if (api_start(&ctl) == -1)
 		goto fail;
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
@@ -236,6 +240,7 @@ fail:
 	if (ev_hup)
 		event_free(ev_hup);
 	api_stop(&ctl);
+	queue_free(&ctl);
 	if (ctl.base)
 		event_base_free(ctl.base);
 	store_close(ctl.store);

@@ -49,6 +49,22 @@ get_str(json_t *obj, const char *key, char *out, size_t size, int required,
 	return 0;
 }
 
+/* An optional free text, truncated to size - 1 bytes. */
+static int
+get_text(json_t *obj, const char *key, char *out, size_t size, const char *path,
+    char *err, size_t errlen)
+{
+	const char *s = "";
+	char e[128];
+
+	if (jsonx_string(obj, key, &s, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s.%s must be a string", path, key);
+		return -1;
+	}
+	snprintf(out, size, "%s", s);
+	return 0;
+}
+
 static int
 parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 {
@@ -200,6 +216,81 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 }
 
 static int
+parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
+    size_t errlen)
+{
+	static const char *const causes[] = {
+	    "exit", "cancelled", "timeout", "launch_error", NULL};
+	const char *state = NULL;
+	char e[128];
+	long long v;
+	int i;
+
+	if (!json_is_object(jj)) {
+		snprintf(err, errlen, "%s must be an object", path);
+		return -1;
+	}
+	if (jsonx_integer(jj, "id", &v, e, sizeof(e)) != 1 || v < 1) {
+		snprintf(err, errlen, "%s.id must be a positive integer", path);
+		return -1;
+	}
+	j->id = v;
+	if (jsonx_integer(jj, "attempt", &v, e, sizeof(e)) != 1 || v < 1 ||
+	    v > 1000000) {
+		snprintf(
+		    err, errlen, "%s.attempt must be a positive integer", path);
+		return -1;
+	}
+	j->attempt = (int)v;
+	if (jsonx_string(jj, "state", &state, e, sizeof(e)) != 1 ||
+	    (strcmp(state, "running") != 0 && strcmp(state, "ended") != 0)) {
+		snprintf(
+		    err, errlen, "%s.state must be running or ended", path);
+		return -1;
+	}
+	j->state = strcmp(state, "running") == 0 ? RJOB_RUNNING : RJOB_ENDED;
+	if (get_str(jj, "cause", j->cause, sizeof(j->cause), 0, path, err,
+	        errlen) ||
+	    get_text(jj, "log", j->log, sizeof(j->log), path, err, errlen) ||
+	    get_text(jj, "message", j->message, sizeof(j->message), path, err,
+	        errlen))
+		return -1;
+	if (j->state == RJOB_ENDED) {
+		for (i = 0; causes[i] != NULL; i++)
+			if (strcmp(j->cause, causes[i]) == 0)
+				break;
+		if (causes[i] == NULL) {
+			snprintf(err, errlen,
+			    "%s.cause must be exit, cancelled, "
+			    "timeout or launch_error",
+			    path);
+			return -1;
+		}
+	}
+	switch (jsonx_integer(jj, "exit_code", &v, e, sizeof(e))) {
+	case -1:
+		snprintf(err, errlen, "%s.exit_code must be an integer", path);
+		return -1;
+	case 1:
+		if (v < -1000 || v > 1000) {
+			snprintf(
+			    err, errlen, "%s.exit_code out of range", path);
+			return -1;
+		}
+		j->has_exit = 1;
+		j->exit_code = (int)v;
+	}
+	if (jsonx_integer(jj, "signal", &v, e, sizeof(e)) == 1 && v > 0 &&
+	    v < 128)
+		j->signal = (int)v;
+	if (jsonx_integer(jj, "started_ms", &v, e, sizeof(e)) == 1 && v > 0)
+		j->started_ms = v;
+	if (jsonx_integer(jj, "ended_ms", &v, e, sizeof(e)) == 1 && v > 0)
+		j->ended_ms = v;
+	return 0;
+}
+
+static int
 by_seq(const void *a, const void *b)
 {
 	const struct report_sample *x = a, *y = b;
@@ -210,13 +301,14 @@ by_seq(const void *a, const void *b)
 int
 report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 {
-	json_t *samples, *js, *inv;
+	json_t *samples, *js, *inv, *jobs;
 	long long v;
 	size_t i;
 	char path[32], e[128];
 
 	memset(r, 0, sizeof(*r));
 	r->ninventory = -1;
+	r->njobs = -1;
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "a report must be a JSON object");
 		return -1;
@@ -263,6 +355,28 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 		r->nsamples++;
 	}
 	qsort(r->samples, r->nsamples, sizeof(*r->samples), by_seq);
+	jobs = json_object_get(root, "jobs");
+	if (jobs == NULL || json_is_null(jobs))
+		return 0;
+	if (!json_is_array(jobs) || json_array_size(jobs) > REPORT_MAX_JOBS) {
+		snprintf(err, errlen, "jobs must be an array of at most %d",
+		    REPORT_MAX_JOBS);
+		goto fail;
+	}
+	if (json_array_size(jobs) > 0 &&
+	    (r->jobs = calloc(json_array_size(jobs), sizeof(*r->jobs))) ==
+	        NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	r->njobs = 0;
+	json_array_foreach(jobs, i, js)
+	{
+		snprintf(path, sizeof(path), "jobs[%zu]", i);
+		if (parse_job(js, &r->jobs[i], path, err, errlen) == -1)
+			goto fail;
+		r->njobs++;
+	}
 	return 0;
 fail:
 	report_free(r);
@@ -273,6 +387,9 @@ void
 report_free(struct report *r)
 {
 	free(r->samples);
+	free(r->jobs);
 	r->samples = NULL;
+	r->jobs = NULL;
 	r->nsamples = 0;
+	r->njobs = -1;
 }

@@ -35,6 +35,25 @@ struct report_device {
 	    mem_total_mib; /* NaN unknown */
 };
 
+#define REPORT_MAX_JOBS 256
+
+enum report_job_state { RJOB_RUNNING, RJOB_ENDED };
+
+/* One job attempt as the agent sees it (docs/agent-protocol.md, "Jobs"). */
+struct report_job {
+	int64_t id;
+	int attempt;
+	enum report_job_state state;
+	char cause[16]; /* exit, cancelled, timeout, launch_error; "" */
+	int has_exit;
+	int exit_code;
+	int signal;         /* 0: none */
+	int64_t started_ms; /* 0: unknown */
+	int64_t ended_ms;   /* 0: unknown */
+	char log[1024];     /* truncated when longer */
+	char message[256];  /* truncated when longer */
+};
+
 struct report {
 	char boot_id[17];
 	char agent_version[32];
@@ -45,6 +64,8 @@ struct report {
 	struct report_device inventory[REPORT_MAX_ACCELS];
 	int nsamples;
 	struct report_sample *samples; /* ordered by seq */
+	int njobs;                     /* -1: no jobs member */
+	struct report_job *jobs;
 };
 
 /* Fills r from a parsed report. Returns 0, or -1 with the offending member

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "fleet.h"
+#include "jobs.h"
 #include "log.h"
 #include "report.h"
 #include "schema.h"
@@ -668,4 +669,331 @@ store_expire(struct store *s, int64_t now_ms, int days)
 	}
 	sqlite3_finalize(del);
 	return dropped;
+}
+
+/* ---- jobs ---- */
+
+#define JOB_COLUMNS                                                            \
+	"id, name, command, nnodes, accels_per_node, accels_total, exclusive," \
+	" within, time_limit_s, priority, policy, requeue, state, reason,"     \
+	" attempt, submit_ms, start_ms, end_ms, exit_code, energy_j,"          \
+	" submitted_by, cancel_requested"
+
+static void
+bind_opt_int64(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Binds every column but id, in JOB_COLUMNS order, from parameter 2. */
+static void
+bind_job(sqlite3_stmt *st, const struct job *j)
+{
+	sqlite3_bind_text(st, 2, j->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, j->command, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, j->nnodes);
+	sqlite3_bind_int(st, 5, j->accels_per_node);
+	sqlite3_bind_int(st, 6, j->accels_total);
+	sqlite3_bind_int(st, 7, j->exclusive);
+	sqlite3_bind_text(st, 8, job_within_name(j->within), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, j->time_limit_s);
+	sqlite3_bind_int64(st, 10, j->priority);
+	if (j->policy[0] != '\0')
+		sqlite3_bind_text(st, 11, j->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, j->requeue);
+	sqlite3_bind_text(st, 13, job_state_name(j->state), -1, SQLITE_STATIC);
+	if (j->reason != NULL)
+		sqlite3_bind_text(st, 14, j->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, j->attempt);
+	sqlite3_bind_int64(st, 16, j->submit_ms);
+	bind_opt_int64(st, 17, j->start_ms);
+	bind_opt_int64(st, 18, j->end_ms);
+	if (j->has_exit)
+		sqlite3_bind_int(st, 19, j->exit_code);
+	bind_real(st, 20, j->energy_j);
+	sqlite3_bind_text(st, 21, j->submitted_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 22, j->cancel_requested);
+}
+
+int
+store_insert_job(struct store *s, struct job *j)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	st = prepare(s, "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
+	                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	                " ?)");
+	if (st == NULL)
+		return -1;
+	/* parameter 1, the id, stays NULL: SQLite chooses it */
+	bind_job(st, j);
+	if (step_done(s, st, "insert job") == 0) {
+		j->id = sqlite3_last_insert_rowid(s->db);
+		j->dirty = 0;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+put_rank(struct store *s, sqlite3_stmt *st, const struct job *j,
+    const struct job_rank *r, const struct fleet *f)
+{
+	sqlite3_bind_int64(st, 1, j->id);
+	sqlite3_bind_int(st, 2, r->attempt);
+	sqlite3_bind_int(st, 3, r->rank);
+	sqlite3_bind_int64(st, 4, f->nodes[r->node].id);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->mask);
+	sqlite3_bind_text(st, 6,
+	    r->state == RANK_ENDED     ? "ended"
+	    : r->state == RANK_RUNNING ? "running"
+	                               : "starting",
+	    -1, SQLITE_STATIC);
+	if (r->cause != CAUSE_NONE)
+		sqlite3_bind_text(
+		    st, 7, job_cause_name(r->cause), -1, SQLITE_STATIC);
+	if (r->has_exit)
+		sqlite3_bind_int(st, 8, r->exit_code);
+	if (r->signal != 0)
+		sqlite3_bind_int(st, 9, r->signal);
+	bind_opt_int64(st, 10, r->started_ms);
+	bind_opt_int64(st, 11, r->ended_ms);
+	if (r->log[0] != '\0')
+		sqlite3_bind_text(st, 12, r->log, -1, SQLITE_STATIC);
+	return step_done(s, st, "put rank");
+}
+
+int
+store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
+{
+	sqlite3_stmt *job = NULL, *rank = NULL;
+	int i, k, rc = -1;
+
+	job =
+	    prepare(s, "REPLACE INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
+	               " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	               " ?, ?)");
+	rank =
+	    prepare(s, "REPLACE INTO job_ranks (job_id, attempt, rank,"
+	               " node_id, accel_mask, state, cause, exit_code, signal,"
+	               " started_ms, ended_ms, log) VALUES (?, ?, ?, ?, ?, ?,"
+	               " ?, ?, ?, ?, ?, ?)");
+	if (job == NULL || rank == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct job *j = v[i];
+
+		if (j->dirty) {
+			sqlite3_bind_int64(job, 1, j->id);
+			bind_job(job, j);
+			if (step_done(s, job, "put job") == -1)
+				goto rollback;
+		}
+		for (k = 0; k < j->nranks; k++)
+			if (j->ranks[k].dirty &&
+			    put_rank(s, rank, j, &j->ranks[k], f) == -1)
+				goto rollback;
+	}
+	if (exec(s, "COMMIT") == -1)
+		goto rollback;
+	for (i = 0; i < n; i++) {
+		v[i]->dirty = 0;
+		for (k = 0; k < v[i]->nranks; k++)
+			v[i]->ranks[k].dirty = 0;
+	}
+	rc = 0;
+	goto fail;
+rollback:
+	(void)exec(s, "ROLLBACK");
+fail:
+	sqlite3_finalize(job);
+	sqlite3_finalize(rank);
+	return rc;
+}
+
+/* Maps node row ids to fleet indexes; -1 where unknown. Caller frees. */
+static int *
+node_map(const struct fleet *f, int64_t *max_id)
+{
+	int64_t max = 0;
+	int *map, i;
+
+	for (i = 0; i < f->nnodes; i++)
+		if (f->nodes[i].id > max)
+			max = f->nodes[i].id;
+	if ((map = malloc((max + 1) * sizeof(*map))) == NULL)
+		return NULL;
+	memset(map, 0xff, (max + 1) * sizeof(*map));
+	for (i = 0; i < f->nnodes; i++)
+		map[f->nodes[i].id] = i;
+	*max_id = max;
+	return map;
+}
+
+static struct job *
+read_job(sqlite3_stmt *st)
+{
+	struct job *j = job_new();
+	const unsigned char *t;
+	int w, state;
+
+	if (j == NULL)
+		return NULL;
+	j->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, j->name, sizeof(j->name));
+	t = sqlite3_column_text(st, 2);
+	j->command = strdup(t ? (const char *)t : "[]");
+	j->nnodes = sqlite3_column_int(st, 3);
+	j->accels_per_node = sqlite3_column_int(st, 4);
+	j->accels_total = sqlite3_column_int(st, 5);
+	j->exclusive = sqlite3_column_int(st, 6);
+	t = sqlite3_column_text(st, 7);
+	w = job_within_parse(t ? (const char *)t : "");
+	j->within = w < 0 ? SCHED_WITHIN_POD : w;
+	j->time_limit_s = sqlite3_column_int64(st, 8);
+	j->priority = sqlite3_column_int64(st, 9);
+	column_text(st, 10, j->policy, sizeof(j->policy));
+	j->requeue = sqlite3_column_int(st, 11);
+	t = sqlite3_column_text(st, 12);
+	state = job_state_parse(t ? (const char *)t : "");
+	j->state = state < 0 ? JOB_FAILED : state;
+	j->attempt = sqlite3_column_int(st, 14);
+	j->submit_ms = sqlite3_column_int64(st, 15);
+	j->start_ms = sqlite3_column_int64(st, 16);
+	j->end_ms = sqlite3_column_int64(st, 17);
+	if (sqlite3_column_type(st, 18) != SQLITE_NULL) {
+		j->has_exit = 1;
+		j->exit_code = sqlite3_column_int(st, 18);
+	}
+	j->energy_j = column_real(st, 19);
+	column_text(st, 20, j->submitted_by, sizeof(j->submitted_by));
+	j->cancel_requested = sqlite3_column_int(st, 21);
+	if (j->command == NULL) {
+		job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Loads j's ranks: those of its current attempt and any not ended. */
+static int
+read_ranks(struct store *s, sqlite3_stmt *st, struct job *j, const int *map,
+    int64_t max_id)
+{
+	sqlite3_bind_int64(st, 1, j->id);
+	sqlite3_bind_int(st, 2, j->attempt);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct job_rank *r, *v;
+		int64_t node_id = sqlite3_column_int64(st, 2);
+		const unsigned char *t;
+
+		if (node_id < 0 || node_id > max_id || map[node_id] < 0)
+			continue; /* a node no longer configured */
+		v = realloc(j->ranks, (j->nranks + 1) * sizeof(*v));
+		if (v == NULL) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		j->ranks = v;
+		r = &j->ranks[j->nranks++];
+		memset(r, 0, sizeof(*r));
+		r->attempt = sqlite3_column_int(st, 0);
+		r->rank = sqlite3_column_int(st, 1);
+		r->node = map[node_id];
+		r->mask = (uint64_t)sqlite3_column_int64(st, 3);
+		t = sqlite3_column_text(st, 4);
+		r->state =
+		    t == NULL                                  ? RANK_ENDED
+		    : strcmp((const char *)t, "running") == 0  ? RANK_RUNNING
+		    : strcmp((const char *)t, "starting") == 0 ? RANK_STARTING
+		                                               : RANK_ENDED;
+		t = sqlite3_column_text(st, 5);
+		r->cause = job_cause_parse(t ? (const char *)t : "");
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+			r->has_exit = 1;
+			r->exit_code = sqlite3_column_int(st, 6);
+		}
+		r->signal = sqlite3_column_int(st, 7);
+		r->started_ms = sqlite3_column_int64(st, 8);
+		r->ended_ms = sqlite3_column_int64(st, 9);
+		column_text(st, 10, r->log, sizeof(r->log));
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_load_jobs(
+    struct store *s, struct jobs *t, const struct fleet *f, int recent)
+{
+	sqlite3_stmt *st = NULL, *ranks = NULL;
+	int64_t max_id = 0;
+	int *map = node_map(f, &max_id), rc = -1;
+
+	if (map == NULL)
+		return -1;
+	/* the job's own ranks are bound (job id, attempt) */
+	ranks = prepare(s, "SELECT attempt, rank, node_id, accel_mask, state,"
+	                   " cause, exit_code, signal, started_ms,"
+	                   " ended_ms, log FROM job_ranks WHERE job_id = ?1 AND"
+	                   " (attempt = ?2 OR state != 'ended') ORDER BY"
+	                   " attempt, rank");
+	st = prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE state IN"
+	                " ('pending', 'running') OR id IN (SELECT id FROM jobs"
+	                " WHERE state NOT IN ('pending', 'running') ORDER BY"
+	                " id DESC LIMIT ?) ORDER BY id");
+	if (st == NULL || ranks == NULL)
+		goto fail;
+	sqlite3_bind_int(st, 1, recent);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct job *j = read_job(st);
+
+		if (j == NULL || read_ranks(s, ranks, j, map, max_id) == -1 ||
+		    jobs_add(t, j) == -1) {
+			job_free(j);
+			log_warnx("%s: out of memory", __func__);
+			goto fail;
+		}
+	}
+	rc = 0;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ranks);
+	free(map);
+	return rc;
+}
+
+struct job *
+store_get_job(struct store *s, int64_t id, const struct fleet *f)
+{
+	sqlite3_stmt *st = NULL, *ranks = NULL;
+	struct job *j = NULL;
+	int64_t max_id = 0;
+	int *map = node_map(f, &max_id);
+
+	if (map == NULL)
+		return NULL;
+	ranks = prepare(s, "SELECT attempt, rank, node_id, accel_mask, state,"
+	                   " cause, exit_code, signal, started_ms,"
+	                   " ended_ms, log FROM job_ranks WHERE job_id = ?1 AND"
+	                   " attempt = ?2 ORDER BY rank");
+	st = prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?");
+	if (st == NULL || ranks == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && (j = read_job(st)) != NULL &&
+	    read_ranks(s, ranks, j, map, max_id) == -1) {
+		job_free(j);
+		j = NULL;
+	}
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ranks);
+	free(map);
+	return j;
 }

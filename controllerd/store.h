@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 struct fleet;
+struct job;
+struct jobs;
 struct node;
 struct report_sample;
 
@@ -43,6 +45,19 @@ int store_flush(struct store *s, struct fleet *f);
 /* Drops sample partitions older than `days` before now_ms. Returns how many
  * tables were dropped, or -1. */
 int store_expire(struct store *s, int64_t now_ms, int days);
+/* Inserts new job j (its id is 0) and sets j->id. 0 or -1 (logged). */
+int store_insert_job(struct store *s, struct job *j);
+/* Writes the dirty jobs among v[0..n-1] and their dirty ranks in one
+ * transaction, then clears the dirty flags. 0 or -1 (logged; flags kept). */
+int store_put_jobs(
+    struct store *s, struct job **v, int n, const struct fleet *f);
+/* Loads the pending and running jobs, with the ranks that matter, and the
+ * `recent` most recently ended jobs into t. 0 or -1 (logged). */
+int store_load_jobs(
+    struct store *s, struct jobs *t, const struct fleet *f, int recent);
+/* Loads one job by id, ranks included, or NULL (not found or error).
+ * Caller frees with job_free(). */
+struct job *store_get_job(struct store *s, int64_t id, const struct fleet *f);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
 

@@ -1,21 +1,45 @@
 # bash completion for podctl(1). Commands and options as in the man page;
-# node and pod names are asked of the controller (the first column of
-# "podctl nodes"), using the --server and --token already typed.
+# node and pod names and job ids are asked of the controller (the first
+# column of "podctl nodes" and "podctl jobs"), using the --server and
+# --token already typed.
 
-_podctl_names()
+# The --server and --token options typed so far, for a podctl run.
+_podctl_conn()
 {
-	local -a opts=()
 	local i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--server|--token) opts+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;;
-		--server=*|--token=*) opts+=("${COMP_WORDS[i]}") ;;
+		--server|--token) _podctl_opts+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;;
+		--server=*|--token=*) _podctl_opts+=("${COMP_WORDS[i]}") ;;
 		esac
 	done
+}
+
+_podctl_names()
+{
+	local -a _podctl_opts=()
+	_podctl_conn
 	# NAME is never dropped from the table, so the first column is safe.
-	COLUMNS=1000 podctl "${opts[@]}" nodes 2>/dev/null |
+	COLUMNS=1000 podctl "${_podctl_opts[@]}" nodes 2>/dev/null |
 	    awk -v col="$1" 'NR > 1 { if (col == "pod") { sub(/-.*/, "", $1) } print $1 }' |
 	    sort -u
+}
+
+# Ids of the jobs in the given states (all jobs when none is given).
+_podctl_jobs()
+{
+	local -a _podctl_opts=()
+	local s
+	_podctl_conn
+	# ID is never dropped from the table either.
+	if (($# == 0)); then
+		COLUMNS=1000 podctl "${_podctl_opts[@]}" jobs 2>/dev/null | awk 'NR > 1 { print $1 }'
+	else
+		for s in "$@"; do
+			COLUMNS=1000 podctl "${_podctl_opts[@]}" jobs --state "$s" 2>/dev/null |
+			    awk 'NR > 1 { print $1 }'
+		done
+	fi
 }
 
 _podctl()
@@ -24,29 +48,48 @@ _podctl()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
-	case $prev in
-	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
-	--server|--token|--reason) COMPREPLY=(); return ;;
-	--state) COMPREPLY=($(compgen -W "idle mixed allocated down draining drained" -- "$cur")); return ;;
-	--pod) COMPREPLY=($(compgen -W "$(_podctl_names pod)" -- "$cur")); return ;;
-	esac
-
-	# The words typed so far, without options and their values.
+	# The words typed so far, without options and their values; after
+	# "--" the command of a job begins, completed as a command and files.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-o|--output|--server|--token|--pod|--state|--reason) ((i++)) ;;
+		--)
+			if [[ ${words[0]} == submit ]]; then
+				if ((i == COMP_CWORD - 1)); then
+					COMPREPLY=($(compgen -c -- "$cur"))
+				else
+					COMPREPLY=($(compgen -f -- "$cur"))
+				fi
+				return
+			fi ;;
+		-o|--output|--server|--token|--pod|--state|--reason|--name|--nodes|--accelerators|--accels-per-node|--time|--priority|--within|--policy) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
 	done
+
+	case $prev in
+	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+	--server|--token|--reason|--name|--nodes|--accelerators|--accels-per-node|--priority|--policy)
+		COMPREPLY=(); return ;;
+	--time) COMPREPLY=($(compgen -W "15m 1h 2h 12h 1d" -- "$cur")); return ;;
+	--within) COMPREPLY=($(compgen -W "group pod fabric" -- "$cur")); return ;;
+	--state)
+		if [[ ${words[0]} == jobs ]]; then
+			COMPREPLY=($(compgen -W "pending running completed failed cancelled timeout node_fail" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "idle mixed allocated down draining drained" -- "$cur"))
+		fi
+		return ;;
+	--pod) COMPREPLY=($(compgen -W "$(_podctl_names pod)" -- "$cur")); return ;;
+	esac
 
 	case "${words[*]}" in
 	"")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--server --token -o --output --help --version" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel help" -- "$cur"))
 		fi ;;
 	nodes)
 		COMPREPLY=($(compgen -W "--pod --state" -- "$cur")) ;;
@@ -62,6 +105,16 @@ _podctl()
 		fi ;;
 	"node drain "*)
 		COMPREPLY=($(compgen -W "--reason" -- "$cur")) ;;
+	submit)
+		COMPREPLY=($(compgen -W "--name --nodes --accelerators --accels-per-node --time --priority --within --policy --no-requeue --" -- "$cur")) ;;
+	jobs)
+		COMPREPLY=($(compgen -W "--state" -- "$cur")) ;;
+	job)
+		COMPREPLY=($(compgen -W "show" -- "$cur")) ;;
+	"job show")
+		COMPREPLY=($(compgen -W "$(_podctl_jobs)" -- "$cur")) ;;
+	cancel)
+		COMPREPLY=($(compgen -W "$(_podctl_jobs pending running)" -- "$cur")) ;;
 	*)
 		COMPREPLY=() ;;
 	esac

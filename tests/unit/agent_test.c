@@ -242,6 +242,7 @@ t_report_shape(void)
 	h.desired_version = 3;
 	h.dropped_samples = 2;
 	h.inventory = inv;
+	h.jobs = NULL;
 	if ((text = report_build(&h, r, 3, &len)) == NULL ||
 	    len != strlen(text) ||
 	    (root = jsonx_parse(text, len, err, sizeof(err))) == NULL)
@@ -255,6 +256,9 @@ t_report_shape(void)
 	    json_integer_value(json_object_get(root, "desired_version")) == 3);
 	CHECK_FAIL(
 	    json_integer_value(json_object_get(root, "dropped_samples")) == 2);
+	/* No job known: an empty array, never absent. */
+	CHECK_FAIL(json_is_array(json_object_get(root, "jobs")) &&
+	           json_array_size(json_object_get(root, "jobs")) == 0);
 	inv = json_object_get(root, "inventory");
 	CHECK_FAIL(
 	    strcmp(json_string_value(json_object_get(inv, "power_plugin")),
@@ -312,7 +316,7 @@ fail:
 static int
 t_report_batch(void)
 {
-	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL};
+	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL, NULL};
 	struct ring *r;
 	json_t *root = NULL, *samples;
 	char *text = NULL, err[256];

@@ -3,3 +3,9 @@ pod_unit_test(cli_test cli_test.c ${PROJECT_SOURCE_DIR}/cli/args.c
   ${PROJECT_SOURCE_DIR}/cli/fmt.c ${PROJECT_SOURCE_DIR}/cli/table.c
   LIBS podcommon PkgConfig::JANSSON)
 target_include_directories(cli_test PRIVATE ${PROJECT_SOURCE_DIR}/cli)
+
+# podctl's job parts: time limits, the submit body, node lists, ranges.
+pod_unit_test(cli_jobs_test cli_jobs_test.c ${PROJECT_SOURCE_DIR}/cli/args.c
+  ${PROJECT_SOURCE_DIR}/cli/fmt.c ${PROJECT_SOURCE_DIR}/cli/jobreq.c
+  LIBS podcommon PkgConfig::JANSSON)
+target_include_directories(cli_jobs_test PRIVATE ${PROJECT_SOURCE_DIR}/cli)

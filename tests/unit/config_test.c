@@ -24,6 +24,8 @@ static const char *const cases[] = {
     "no_equals",
     "key_outside_section",
     "pod_without_name",
+    "bad_policy",
+    "scheduler",
 };
 
 static char *

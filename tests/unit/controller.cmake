@@ -2,3 +2,4 @@
 pod_unit_test(config_test config_test.c LIBS podctl_core)
 pod_unit_test(report_test report_test.c LIBS podctl_core)
 pod_unit_test(fleet_test fleet_test.c LIBS podctl_core)
+pod_unit_test(jobs_test jobs_test.c LIBS podctl_core)

@@ -78,11 +78,11 @@ test_states_and_liveness(struct fleet *f)
 	struct report r = one_sample("aa", 1, 3000, 60, 30, 40, 10);
 	int seen = 0;
 
-	CHECK(fleet_node_state(n) == NODE_DOWN);
+	CHECK(fleet_node_state(f, n) == NODE_DOWN);
 	CHECK(strcmp(fleet_node_reason(n), "Not responding") == 0);
 	CHECK(fleet_apply_report(f, n, &r, 5000, 100000, count, &seen) == 1);
 	CHECK(seen == 1);
-	CHECK(fleet_node_state(n) == NODE_IDLE);
+	CHECK(fleet_node_state(f, n) == NODE_IDLE);
 	CHECK(fleet_node_reason(n) == NULL);
 	CHECK(fleet_node_hottest_c(n) == 60);
 	/* a repeated sample is not applied twice */
@@ -94,15 +94,15 @@ test_states_and_liveness(struct fleet *f)
 	CHECK(seen == 2 && n->power_w == 3100);
 	n->drained = 1;
 	snprintf(n->reason, sizeof(n->reason), "fan");
-	CHECK(fleet_node_state(n) == NODE_DRAINED);
+	CHECK(fleet_node_state(f, n) == NODE_DRAINED);
 	n->running_jobs = 1;
-	CHECK(fleet_node_state(n) == NODE_DRAINING);
+	CHECK(fleet_node_state(f, n) == NODE_DRAINING);
 	n->running_jobs = 0;
 	CHECK(strcmp(fleet_node_reason(n), "fan") == 0);
 	/* silent past the timeout: down, telemetry forgotten */
 	CHECK(fleet_check_liveness(f, 111000, 10000, NULL, NULL) == 0);
 	CHECK(fleet_check_liveness(f, 112001, 10000, NULL, NULL) == 1);
-	CHECK(fleet_node_state(n) == NODE_DOWN && isnan(n->power_w));
+	CHECK(fleet_node_state(f, n) == NODE_DOWN && isnan(n->power_w));
 	CHECK(strcmp(fleet_node_reason(n), "fan") == 0);
 	n->drained = 0;
 }

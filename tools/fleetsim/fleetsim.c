@@ -8,6 +8,11 @@
  * on single nodes, and nodes can be left out so that real pod-agentd
  * processes take their names.
  *
+ * Jobs are simulated (agentd/runner.h): the agents follow the job protocol
+ * exactly as pod-agentd does, but a job is a timer that loads its
+ * accelerators, so a scheduler can be driven at fabric scale without a
+ * process per job.
+ *
  * Link changes of hundreds of agents are summarised: a change starts a short
  * quiet period after which one line says how many agents went which way.
  */
@@ -281,6 +286,7 @@ start_agents(struct fleetsim_state *st)
 	}
 	ac.interval_ms = st->interval_ms;
 	ac.buffer_samples = (size_t)st->buffer_samples;
+	ac.job_runner = AGENT_JOBS_SIMULATED;
 	ac.seed_set = 1;
 	snprintf(accels, sizeof(accels), "%d", st->accels);
 	for (i = 0; i < st->nnodes; i++)
@@ -336,7 +342,7 @@ final_line(struct fleetsim_state *st)
 	struct agent_stats as;
 	uint64_t ok = 0, failed = 0, dropped = 0;
 	size_t buffered = 0;
-	int i;
+	int i, running = 0;
 
 	for (i = 0; i < st->nnodes; i++) {
 		if (st->nodes[i].agent == NULL)
@@ -346,11 +352,12 @@ final_line(struct fleetsim_state *st)
 		failed += as.reports_failed;
 		dropped += as.dropped;
 		buffered += as.buffered;
+		running += as.jobs_running;
 	}
 	log_info("%d agents: %llu reports accepted, %llu failed, %zu samples "
-	         "unsent, %llu dropped",
+	         "unsent, %llu dropped; %d simulated jobs running",
 	    st->nactive, (unsigned long long)ok, (unsigned long long)failed,
-	    buffered, (unsigned long long)dropped);
+	    buffered, (unsigned long long)dropped, running);
 }
 
 static void

@@ -1,0 +1,169 @@
+/*
+ * One job attempt on this node, as the agent sees it, and the pure parts
+ * of handling it: the desired-state entry of docs/agent-protocol.md
+ * ("Jobs") parsed and validated into a job_spec, the entry the agent reports
+ * back, the environment a job runs with, the duration a simulated job
+ * lasts, and the two small text files a shepherd leaves in the job's
+ * directory (its pids, and how the job ended).
+ *
+ * Everything here is free of I/O and clocks so that a unit test can feed it
+ * malformed entries and odd commands. The status-file formatter is more
+ * than pure: it is async-signal-safe (no stdio, no malloc, no locale),
+ * because the shepherd, a fork of a process that may have had threads,
+ * calls it before it exits.
+ */
+#ifndef AGENT_JOB_H
+#define AGENT_JOB_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOB_MAX_ARGS         1024   /* command arguments */
+#define JOB_COMMAND_MAX      131072 /* bytes of all arguments together */
+#define JOB_NAME_MAX         256    /* job name, with its NUL */
+#define JOB_NODELIST_MAX     65536  /* compact hostlist, with its NUL */
+#define JOB_MAX_ACCELS       64     /* accelerators per node (protocol) */
+#define JOB_MAX_NODES        1000000
+#define JOB_TIME_LIMIT_MAX_S (366LL * 24 * 3600)
+#define JOB_KILL_GRACE_MAX_S 3600
+#define JOB_KILL_GRACE_DEF_S 10   /* when the entry does not say */
+#define JOB_ENV_MAX          4096 /* variables a job inherits */
+#define JOB_MESSAGE_MAX      256  /* a launch error's explanation */
+#define JOB_SIM_DEFAULT_S    30.0 /* a simulated command that is no sleep */
+#define JOB_SIM_MAX_S        (366.0 * 24 * 3600)
+#define JOB_STATUS_MAX       1024 /* bytes of a status file */
+
+/* Why an attempt ended; the names are the protocol's. */
+enum job_cause {
+	JOB_CAUSE_NONE = 0,     /* not ended, or not stopped by the agent */
+	JOB_CAUSE_EXIT,         /* the command ended by itself */
+	JOB_CAUSE_CANCELLED,    /* the controller cancelled or dropped it */
+	JOB_CAUSE_TIMEOUT,      /* its time limit passed */
+	JOB_CAUSE_LAUNCH_ERROR, /* it never ran */
+};
+
+/* The step of a launch that failed, as a shepherd records it. */
+enum job_step {
+	JOB_STEP_NONE = 0,
+	JOB_STEP_FORK,   /* the shepherd could not fork the job */
+	JOB_STEP_SETSID, /* the job could not get its own session */
+	JOB_STEP_CHDIR,  /* into the job's directory */
+	JOB_STEP_OUTPUT, /* /dev/null or output.log */
+	JOB_STEP_EXEC,   /* the command itself */
+};
+
+enum job_state {
+	JOB_RUNNING = 0, /* started (or starting); no end known */
+	JOB_ENDED,       /* `end` says how */
+};
+
+/* What the controller wants run: one entry of desired.jobs. */
+struct job_spec {
+	int64_t id;                /* the controller's job id, >= 1 */
+	int attempt;               /* >= 1 */
+	char *name;                /* owned */
+	char **argv;               /* owned, NULL-terminated; NULL: unknown */
+	int argc;                  /* entries in argv */
+	int nnodes;                /* nodes of the whole job */
+	int node_rank;             /* this node's rank, 0..nnodes-1 */
+	char *nodelist;            /* owned, compact hostlist */
+	int accel[JOB_MAX_ACCELS]; /* accelerator indices on this node */
+	int naccel;                /* entries in accel */
+	int64_t time_limit_s;      /* s after the start; 0: none */
+	int64_t kill_grace_s;      /* s between SIGTERM and SIGKILL */
+	int cancel;                /* 1: stop it, or never start it */
+};
+
+/* How an attempt ended. */
+struct job_end {
+	enum job_cause cause;
+	int exit_code;          /* -1: none (a signal, or it never ran) */
+	int signal;             /* the signal that ended it; 0: none */
+	int64_t ended_ms;       /* wall clock, ms since the epoch */
+	enum job_step err_step; /* launch_error from a shepherd */
+	int err_errno;          /* errno of err_step; 0: none */
+	char message[JOB_MESSAGE_MAX]; /* "" or the explanation */
+};
+
+struct event;
+struct jobs;
+
+/* An attempt the agent knows, running or ended and not yet forgotten. The
+ * core (jobs.h) owns it; a runner keeps its own state in `rp`. */
+struct job {
+	TAILQ_ENTRY(job) entry;
+	struct jobs *jobs;    /* the owner, for timer callbacks */
+	struct job_spec spec; /* id and attempt always set */
+	enum job_state state;
+	int64_t started_ms;        /* wall, when the agent launched it */
+	long pid;                  /* the job's process (its group); 0: none */
+	char *log;                 /* owned path of output.log, or NULL */
+	struct job_end end;        /* when ended */
+	enum job_cause stop_cause; /* NONE, or CANCELLED/TIMEOUT asked */
+	int listed;                /* in the desired state just applied */
+	int loaded;                /* its accelerators carry its load */
+	int end_in_flight;         /* the end is in the report in flight */
+	int end_acked;             /* a report with the end was answered */
+	struct event *limit;       /* time limit timer, or NULL */
+	struct event *grace;       /* SIGKILL timer, or NULL */
+	void *rp;                  /* the runner's per-job state */
+};
+
+/* Reads just "id" and "attempt" of a desired.jobs entry, so that even an
+ * otherwise malformed entry can be named. Returns 0, or -1 with why in err. */
+int job_key_parse(
+    json_t *entry, int64_t *id, int *attempt, char *err, size_t errlen);
+/* Parses and validates a desired.jobs entry into out; accelerator indices
+ * must be below naccel. Returns 0 (release out with job_spec_clear()), or
+ * -1 with why in err; then out holds nothing to free but id and attempt as
+ * far as they could be read. */
+int job_spec_parse(
+    json_t *entry, int naccel, struct job_spec *out, char *err, size_t errlen);
+/* Frees what s owns and zeroes it; a zeroed spec is fine. */
+void job_spec_clear(struct job_spec *s);
+
+/* How long a simulated job runs, s: N for `sleep N` or `sh -c "sleep N"`
+ * (N a decimal with an optional s, m, h or d suffix, as sleep(1) takes it),
+ * JOB_SIM_DEFAULT_S for anything else. */
+double job_sim_duration_s(const struct job_spec *s);
+
+/* The environment a job runs with: `base` (borrowed, NULL-terminated;
+ * NULL: none) without any POD_* variable the protocol defines, then those
+ * for this spec. Returns a NULL-terminated array, or NULL (logged) when out
+ * of memory or `base` holds more than JOB_ENV_MAX entries. Caller frees with
+ * job_env_free(). */
+char **job_env_build(const struct job_spec *s, char *const *base);
+/* Frees an array from job_env_build(); NULL is fine. */
+void job_env_free(char **env);
+
+/* "exit", "cancelled", …; NULL for JOB_CAUSE_NONE. Static. */
+const char *job_cause_name(enum job_cause c);
+/* The cause named `s`, or JOB_CAUSE_NONE. */
+enum job_cause job_cause_parse(const char *s);
+
+/* Writes a status file's text for `e` into buf: "key value" lines.
+ * Async-signal-safe. Returns the length, or 0 when it does not fit. */
+size_t job_end_format(const struct job_end *e, char *buf, size_t size);
+/* Parses a status file's text. Unknown keys are skipped, so that a newer
+ * shepherd's file still reads. Returns 0, or -1 with why in err. */
+int job_end_parse(const char *text, size_t len, struct job_end *out, char *err,
+    size_t errlen);
+/* Fills e->message, when empty, from err_step and err_errno, naming argv0
+ * for an exec failure (borrowed; may be NULL). */
+void job_end_explain(struct job_end *e, const char *argv0);
+
+/* The pid file a shepherd writes: "SHEPHERD JOB\n". Formatting is
+ * async-signal-safe and returns the length, or 0 when it does not fit. */
+size_t job_pids_format(pid_t shepherd, pid_t job, char *buf, size_t size);
+/* 0 with both pids (> 0) set, or -1. */
+int job_pids_parse(const char *text, size_t len, pid_t *shepherd, pid_t *job);
+
+/* The entry for a report's "jobs": a new reference, NULL when out of
+ * memory. */
+json_t *job_json(const struct job *j);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * The agent's jobs: the one place where the "Jobs" section of
+ * docs/agent-protocol.md is carried out, for pod-agentd and pod-fleetsim
+ * alike. It converges on the desired state of each reply (start what was
+ * never started, stop what is cancelled or gone, forget what the controller
+ * has stored), enforces time limits and kill grace periods with its own
+ * timers, whether or not the controller is reachable, and says what every
+ * known attempt is doing for each report. How an attempt actually runs is a
+ * runner's business (runner.h), chosen from conf->job_runner.
+ *
+ * Forgetting is guarded: an ended attempt is forgotten only once a report
+ * that carried its end has been answered, so a reply that crossed the end
+ * (it was computed before the controller could know) never loses it.
+ */
+#ifndef AGENT_JOBS_H
+#define AGENT_JOBS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "agentconf.h"
+
+#define JOBS_MAX          256     /* attempts known at once */
+#define JOBS_HOUSEKEEP_MS 3600000 /* how often tombstones are pruned */
+
+struct event_base;
+struct jobs;
+
+/* What the core tells its agent; every callback runs from the loop. */
+struct jobs_hooks {
+	/* An attempt started or ended: worth a report now. */
+	void (*news)(void *arg);
+	/* Accelerator `index` starts (busy 1) or stops (busy 0) carrying
+	 * one job's load. Calls balance; indices may be >= the node's. */
+	void (*accel)(void *arg, int index, int busy);
+	void *arg;
+};
+
+/* Creates the jobs of node conf->name with naccel accelerators on base
+ * (borrowed), with the runner conf->job_runner names; the process runner
+ * adopts what an earlier agent left in conf->state_dir. Returns NULL
+ * (logged, saying why, e.g. state_dir unusable). Caller frees with
+ * jobs_free(), which leaves every job running. */
+struct jobs *jobs_new(struct event_base *base, const struct agent_conf *conf,
+    int naccel, const struct jobs_hooks *hooks);
+/* Frees js and its runner (NULL is fine); running jobs keep running. */
+void jobs_free(struct jobs *js);
+/* Converges on a reply's desired object (borrowed). A desired state
+ * without "jobs" says nothing about jobs and changes nothing; a malformed
+ * entry is refused with one line per desired version and, when it names an
+ * attempt, ends that attempt as a launch_error saying why. */
+void jobs_apply(struct jobs *js, json_t *desired, int64_t version);
+/* The report's "jobs" array: every attempt known. Marks the ends in it as
+ * in flight. New reference, NULL when out of memory (logged). */
+json_t *jobs_report(struct jobs *js);
+/* The report built last was answered with 200 (delivered 1) or not (0). */
+void jobs_report_done(struct jobs *js, int delivered);
+/* Looks at every running attempt now; the agent calls it every tick. */
+void jobs_poll(struct jobs *js);
+/* Attempts known: running and ended. */
+void jobs_count(const struct jobs *js, int *running, int *ended);
+
+#endif

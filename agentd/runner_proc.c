@@ -1,0 +1,492 @@
+/*
+ * The process runner of pod-agentd: see runner.h. Attempts live in
+ * state_dir/jobs/ID.ATTEMPT/ (jobdir.h) and run under shepherds
+ * (shepherd.h), so everything this file knows about a job it can learn
+ * again from those files after a restart.
+ *
+ * Ends are found without blocking, in two ways. SIGCHLD (through
+ * libevent) reaps and pokes the core for the shepherds this process
+ * forked; every poll, on a poke or a tick, reads the status file and asks
+ * whether the shepherd is still there, which is all there is to know of a
+ * shepherd adopted from an earlier agent (not our child): kill(pid, 0), and
+ * its working directory, since after a reboot or a long time the pid may be
+ * some other process's, and a zombie has none.
+ *
+ * The reaping is waitpid(-1): pod-agentd has no children but shepherds,
+ * and after a SIGHUP reload the shepherds the previous runner forked are
+ * still this process's children, known to nobody but their files.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "jobdir.h"
+#include "jsonx.h"
+#include "log.h"
+#include "runner.h"
+#include "shepherd.h"
+#include "timeutil.h"
+
+#define PROC_RETRY_MS 20    /* looking again for the job's pid */
+#define PROC_START_MS 10000 /* a record without pids: a start cut short */
+
+extern char **environ;
+
+struct proc {
+	struct event_base *base; /* borrowed */
+	struct jobdir *jd;
+	struct event *sigchld;
+	runner_poke_cb poke;
+	void *arg;
+};
+
+/* A job's state in this runner, j->rp. */
+struct proc_job {
+	struct proc *p;
+	char *dir;           /* the attempt's directory */
+	pid_t shepherd;      /* 0 while unknown */
+	int pending_sig;     /* to send once the job's pid is known; 0 */
+	struct event *retry; /* delivers pending_sig */
+};
+
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct proc *p = arg;
+	int st;
+
+	while (waitpid(-1, &st, WNOHANG) > 0)
+		;
+	p->poke(p->arg);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct proc_job *pj = arg;
+
+	pj->p->poke(pj->p->arg);
+}
+
+/* j->rp, made on first use. NULL (logged) when out of memory. */
+static struct proc_job *
+proc_job(struct proc *p, struct job *j)
+{
+	struct proc_job *pj = j->rp;
+	char dir[PATH_MAX];
+
+	if (pj != NULL)
+		return pj;
+	if (jobdir_path(p->jd, j->spec.id, j->spec.attempt, NULL, dir,
+	        sizeof(dir)) == -1) {
+		log_warnx("%s: job %lld.%d: path too long", __func__,
+		    (long long)j->spec.id, j->spec.attempt);
+		return NULL;
+	}
+	if ((pj = calloc(1, sizeof(*pj))) == NULL ||
+	    (pj->dir = strdup(dir)) == NULL ||
+	    (pj->retry = evtimer_new(p->base, on_retry, pj)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		if (pj != NULL)
+			free(pj->dir);
+		free(pj);
+		return NULL;
+	}
+	pj->p = p;
+	j->rp = pj;
+	return pj;
+}
+
+static int
+proc_scan(void *ctx, int64_t now_ms,
+    void (*cb)(void *arg, int64_t id, int attempt), void *arg)
+{
+	struct proc *p = ctx;
+
+	return jobdir_scan(p->jd, now_ms, cb, arg);
+}
+
+static void
+noop_cb(void *arg, int64_t id, int attempt)
+{
+}
+
+static void
+proc_housekeep(void *ctx, int64_t now_ms)
+{
+	struct proc *p = ctx;
+
+	jobdir_scan(p->jd, now_ms, noop_cb, NULL);
+}
+
+/* The log path of j, if the file is there. */
+static void
+set_log(struct proc_job *pj, struct job *j, int must_exist)
+{
+	char path[PATH_MAX];
+
+	if (j->log != NULL)
+		return;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", pj->dir,
+	        JOBDIR_LOG) >= sizeof(path))
+		return;
+	if (must_exist && access(path, F_OK) == -1)
+		return;
+	j->log = strdup(path);
+}
+
+static int
+proc_adopt(void *ctx, struct job *j)
+{
+	struct proc *p = ctx;
+	struct proc_job *pj;
+	json_t *rec = NULL;
+	int64_t id = j->spec.id, recorded = 0;
+	int attempt = j->spec.attempt;
+	long long ms;
+	char *text = NULL, err[256];
+	size_t len;
+
+	if ((pj = proc_job(p, j)) == NULL)
+		return -1;
+	if (jobdir_read(p->jd, id, attempt, JOBDIR_RECORD, &text, &len) == 1 &&
+	    (rec = jsonx_parse(text, len, err, sizeof(err))) != NULL) {
+		if (jsonx_integer(rec, "recorded_ms", &ms, err, sizeof(err)) ==
+		        1 &&
+		    ms > 0)
+			recorded = ms;
+		/* Accelerators are checked against the protocol's limit
+		 * only: the node's count may have changed since. */
+		if (job_spec_parse(rec, JOB_MAX_ACCELS, &j->spec, err,
+		        sizeof(err)) == -1) {
+			log_debug("%s: job %lld.%d: record: %s", __func__,
+			    (long long)id, attempt, err);
+			job_spec_clear(&j->spec);
+		}
+		j->spec.id = id;
+		j->spec.attempt = attempt;
+	}
+	free(text);
+	json_decref(rec);
+	j->started_ms = recorded;
+	if (jobdir_read(p->jd, id, attempt, JOBDIR_STOP, &text, &len) == 1) {
+		text[strcspn(text, "\n")] = '\0';
+		j->stop_cause = job_cause_parse(text);
+		if (j->stop_cause != JOB_CAUSE_CANCELLED &&
+		    j->stop_cause != JOB_CAUSE_TIMEOUT)
+			j->stop_cause = JOB_CAUSE_NONE;
+		free(text);
+	}
+	set_log(pj, j, 1);
+	return 0;
+}
+
+static int
+proc_claim(void *ctx, struct job *j, json_t *entry)
+{
+	struct proc *p = ctx;
+	json_t *rec;
+	char *text;
+	int rc;
+
+	if ((rec = json_deep_copy(entry)) == NULL ||
+	    json_object_set_new(
+	        rec, "recorded_ms", json_integer(j->started_ms)) == -1 ||
+	    (text = json_dumps(rec, JSON_COMPACT)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		json_decref(rec);
+		return -1;
+	}
+	json_decref(rec);
+	rc = jobdir_claim(
+	    p->jd, j->spec.id, j->spec.attempt, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static int
+proc_start(void *ctx, struct job *j, char *err, size_t errlen)
+{
+	struct proc *p = ctx;
+	struct shepherd_args args;
+	struct timeval tv = {0, PROC_RETRY_MS * 1000};
+	struct proc_job *pj;
+	char **env;
+	pid_t pid;
+
+	if ((pj = proc_job(p, j)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((env = job_env_build(&j->spec, environ)) == NULL) {
+		snprintf(err, errlen, "cannot build the environment");
+		return -1;
+	}
+	args.dir = pj->dir;
+	args.argv = j->spec.argv;
+	args.envp = env;
+	pid = shepherd_spawn(&args);
+	job_env_free(env);
+	if (pid == -1) {
+		snprintf(
+		    err, errlen, "cannot fork a shepherd: %s", strerror(errno));
+		return -1;
+	}
+	pj->shepherd = pid;
+	set_log(pj, j, 0);
+	evtimer_add(pj->retry, &tv);
+	return 0;
+}
+
+static void
+deliver(struct proc_job *pj, struct job *j, int sig)
+{
+	if (kill(-(pid_t)j->pid, sig) == -1 && errno != ESRCH)
+		log_warn("job %lld.%d: kill -%d -%ld", (long long)j->spec.id,
+		    j->spec.attempt, sig, j->pid);
+}
+
+/* Reads the pid file when the pids are not known yet. */
+static void
+read_pids(struct proc *p, struct proc_job *pj, struct job *j)
+{
+	pid_t shepherd, job;
+	char *text;
+	size_t len;
+
+	if (j->pid > 0 || jobdir_read(p->jd, j->spec.id, j->spec.attempt,
+	                      JOBDIR_PIDS, &text, &len) != 1)
+		return;
+	if (job_pids_parse(text, len, &shepherd, &job) == 0) {
+		if (pj->shepherd == 0)
+			pj->shepherd = shepherd;
+		j->pid = job;
+		if (pj->pending_sig != 0) {
+			deliver(pj, j, pj->pending_sig);
+			pj->pending_sig = 0;
+		}
+	}
+	free(text);
+}
+
+/* 1 while the shepherd `pid` is alive (not a zombie) and is ours: its
+ * working directory is the job's. */
+static int
+shepherd_alive(pid_t pid, const char *dir)
+{
+	char link[64], cwd[PATH_MAX];
+	ssize_t n;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)pid);
+	if ((n = readlink(link, cwd, sizeof(cwd) - 1)) == -1)
+		return errno == EACCES || errno == EPERM;
+	cwd[n] = '\0';
+	return strcmp(cwd, dir) == 0;
+}
+
+/* The end of an attempt whose shepherd is gone without a word. */
+static void
+lost_end(struct job_end *end, const char *why)
+{
+	memset(end, 0, sizeof(*end));
+	end->cause = JOB_CAUSE_EXIT;
+	end->exit_code = -1;
+	end->ended_ms = time_wall_ms();
+	snprintf(end->message, sizeof(end->message), "%s", why);
+}
+
+/* Records an end found here, so that the next agent reports the same. */
+static void
+save_status(struct proc *p, struct job *j, const struct job_end *end)
+{
+	char text[JOB_STATUS_MAX];
+	size_t len;
+
+	if ((len = job_end_format(end, text, sizeof(text))) > 0)
+		jobdir_write(p->jd, j->spec.id, j->spec.attempt, JOBDIR_STATUS,
+		    text, len);
+}
+
+static int
+proc_poll(void *ctx, struct job *j, struct job_end *end)
+{
+	struct proc *p = ctx;
+	struct proc_job *pj;
+	struct timeval tv = {0, PROC_RETRY_MS * 1000};
+	char *text, err[128];
+	size_t len;
+	int dead = 0, rc;
+
+	if ((pj = proc_job(p, j)) == NULL)
+		return 0;
+	read_pids(p, pj, j);
+	/* Before the status: a shepherd writes it, then exits. */
+	if (pj->shepherd > 0)
+		dead = !shepherd_alive(pj->shepherd, pj->dir);
+	rc = jobdir_read(
+	    p->jd, j->spec.id, j->spec.attempt, JOBDIR_STATUS, &text, &len);
+	if (rc == 1) {
+		if (job_end_parse(text, len, end, err, sizeof(err)) == -1) {
+			log_warnx("job %lld.%d: status file: %s",
+			    (long long)j->spec.id, j->spec.attempt, err);
+			lost_end(end, "the shepherd's status file is "
+			              "unreadable");
+		}
+		free(text);
+		job_end_explain(end, j->spec.argv ? j->spec.argv[0] : NULL);
+		return 1;
+	}
+	if (dead) {
+		lost_end(end, "the shepherd ended without recording the "
+		              "exit status");
+		save_status(p, j, end);
+		return 1;
+	}
+	if (pj->shepherd == 0 &&
+	    time_wall_ms() - j->started_ms > PROC_START_MS) {
+		lost_end(end, "no shepherd ever started: the agent stopped "
+		              "while launching it");
+		end->cause = JOB_CAUSE_LAUNCH_ERROR;
+		save_status(p, j, end);
+		return 1;
+	}
+	/* Our own shepherd names the job within milliseconds: look again
+	 * soon rather than at the next tick, for the pid in the report and
+	 * for a signal waiting on it. */
+	if (j->pid == 0 || pj->pending_sig != 0)
+		evtimer_add(pj->retry, &tv);
+	return 0;
+}
+
+static void
+proc_signal(void *ctx, struct job *j, int sig)
+{
+	struct proc *p = ctx;
+	struct proc_job *pj;
+	struct timeval tv = {0, PROC_RETRY_MS * 1000};
+
+	if ((pj = proc_job(p, j)) == NULL)
+		return;
+	read_pids(p, pj, j);
+	if (j->pid > 0) {
+		deliver(pj, j, sig);
+		return;
+	}
+	/* The job has no session yet: as soon as it has. SIGKILL wins. */
+	if (pj->pending_sig != SIGKILL)
+		pj->pending_sig = sig;
+	evtimer_add(pj->retry, &tv);
+}
+
+static int
+proc_save_stop(void *ctx, struct job *j)
+{
+	struct proc *p = ctx;
+	char text[32];
+	int n;
+
+	n = snprintf(text, sizeof(text), "%s\n", job_cause_name(j->stop_cause));
+	return jobdir_write(
+	    p->jd, j->spec.id, j->spec.attempt, JOBDIR_STOP, text, (size_t)n);
+}
+
+static int
+proc_save_end(void *ctx, struct job *j)
+{
+	char text[JOB_STATUS_MAX];
+	struct proc *p = ctx;
+	size_t len;
+
+	if ((len = job_end_format(&j->end, text, sizeof(text))) == 0)
+		return -1;
+	return jobdir_write(
+	    p->jd, j->spec.id, j->spec.attempt, JOBDIR_STATUS, text, len);
+}
+
+static void
+proc_forget(void *ctx, struct job *j, int64_t now_ms)
+{
+	struct proc *p = ctx;
+
+	jobdir_forget(p->jd, j->spec.id, j->spec.attempt, now_ms);
+}
+
+static void
+proc_release(void *ctx, struct job *j)
+{
+	struct proc_job *pj = j->rp;
+
+	if (pj == NULL)
+		return;
+	event_free(pj->retry);
+	free(pj->dir);
+	free(pj);
+	j->rp = NULL;
+}
+
+static void
+proc_free(void *ctx)
+{
+	struct proc *p = ctx;
+
+	if (p == NULL)
+		return;
+	if (p->sigchld != NULL)
+		event_free(p->sigchld);
+	jobdir_close(p->jd);
+	free(p);
+}
+
+static const struct runner_ops proc_ops = {
+    .scan = proc_scan,
+    .adopt = proc_adopt,
+    .claim = proc_claim,
+    .start = proc_start,
+    .poll = proc_poll,
+    .signal = proc_signal,
+    .save_stop = proc_save_stop,
+    .save_end = proc_save_end,
+    .forget = proc_forget,
+    .housekeep = proc_housekeep,
+    .release = proc_release,
+    .free = proc_free,
+};
+
+int
+runner_proc_new(struct runner *r, struct event_base *base,
+    const char *state_dir, runner_poke_cb poke, void *arg)
+{
+	struct proc *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return -1;
+	}
+	p->base = base;
+	p->poke = poke;
+	p->arg = arg;
+	if ((p->jd = jobdir_open(state_dir)) == NULL)
+		goto fail;
+	if ((p->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, p)) == NULL ||
+	    evsignal_add(p->sigchld, NULL) == -1) {
+		log_warnx("%s: cannot watch SIGCHLD", __func__);
+		goto fail;
+	}
+	r->ops = &proc_ops;
+	r->ctx = p;
+	r->simulated = 0;
+	return 0;
+fail:
+	proc_free(p);
+	return -1;
+}

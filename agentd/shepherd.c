@@ -1,0 +1,318 @@
+/*
+ * The shepherd: see shepherd.h. Everything the shepherd and the job's
+ * child need (paths, argv, envp) is prepared in the agent before the
+ * fork; after it, only system calls.
+ *
+ * The child tells the shepherd two things over a pipe that is closed on
+ * exec, each a fixed-size record: "I have my own session" (the shepherd
+ * then writes the pid file, so the agent never signals a process group that
+ * does not exist yet) and, if it gets that far, "step S failed with errno
+ * E". End of file without the second record means the exec happened.
+ */
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "jobdir.h"
+#include "log.h"
+#include "shepherd.h"
+
+/* What the job's child sends its shepherd. */
+struct shepherd_msg {
+	int kind; /* SHEPHERD_MSG_* */
+	int step; /* enum job_step, for an error */
+	int errnum;
+};
+#define SHEPHERD_MSG_SESSION 1 /* the job has its own session */
+#define SHEPHERD_MSG_ERROR   2 /* a launch step failed */
+
+/* Paths made before the fork. */
+struct shepherd_paths {
+	char dir[PATH_MAX];
+	char log[PATH_MAX];
+	char pids[PATH_MAX];
+	char pids_tmp[PATH_MAX];
+	char status[PATH_MAX];
+	char status_tmp[PATH_MAX];
+};
+
+/* Signals a shepherd ignores: those that stop an agent or follow it from a
+ * terminal. */
+static const int shepherd_ignored[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
+
+/* Every catchable signal to `how` (SIG_DFL or SIG_IGN). */
+static void
+signals_all(void (*how)(int))
+{
+	struct sigaction sa;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = how;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+}
+
+static void
+signals_unblock(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Replaces `path` by `text` through `tmp`; `sync` adds the fsyncs that make
+ * it survive a crash. Errors are ignored: nobody is left to tell. */
+static void
+put_file(const char *tmp, const char *path, const char *dir, const char *text,
+    size_t len, int sync)
+{
+	int fd;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
+	    -1)
+		return;
+	if (write_full(fd, text, len) == -1 || (sync && fsync(fd) == -1)) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return;
+	}
+	if (sync &&
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static void
+child_fail(int fd, enum job_step step, int errnum)
+{
+	struct shepherd_msg m = {SHEPHERD_MSG_ERROR, (int)step, errnum};
+
+	write_full(fd, &m, sizeof(m));
+	_exit(127);
+}
+
+/* The job's side of the second fork. */
+static _Noreturn void
+child_main(
+    const struct shepherd_args *a, const struct shepherd_paths *p, int fd)
+{
+	struct shepherd_msg m = {SHEPHERD_MSG_SESSION, 0, 0};
+
+	signals_all(SIG_DFL);
+	signals_unblock();
+	if (setsid() == -1)
+		child_fail(fd, JOB_STEP_SETSID, errno);
+	write_full(fd, &m, sizeof(m));
+	if (chdir(p->dir) == -1)
+		child_fail(fd, JOB_STEP_CHDIR, errno);
+	execvpe(a->argv[0], a->argv, a->envp);
+	child_fail(fd, JOB_STEP_EXEC, errno);
+	_exit(127);
+}
+
+/* stdin from /dev/null, stdout and stderr to output.log, nothing else
+ * open. 0, or -1 with errno. */
+static int
+setup_fds(const struct shepherd_paths *p)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDONLY)) == -1)
+		return -1;
+	if (fd != 0 && (dup2(fd, 0) == -1 || close(fd) == -1))
+		return -1;
+	if ((fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1)
+		return -1;
+	if (dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+		return -1;
+	if (fd > 2)
+		close(fd);
+	/* The agent's sockets, its epoll and its signal pipe are not ours
+	 * to keep open, least of all a listening socket a restarted agent
+	 * wants back. */
+	close_range(3, ~0U, 0);
+	return 0;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static _Noreturn void
+shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
+{
+	const int *sig;
+	struct job_end end;
+	struct shepherd_msg m;
+	char text[JOB_STATUS_MAX];
+	pid_t child = -1, w;
+	ssize_t n;
+	size_t len;
+	int fds[2], st, session = 0;
+
+	setsid();
+	prctl(PR_SET_NAME, "pod-shepherd", 0, 0, 0);
+	signals_all(SIG_DFL);
+	for (sig = shepherd_ignored;
+	     sig < shepherd_ignored +
+	               sizeof(shepherd_ignored) / sizeof(shepherd_ignored[0]);
+	     sig++)
+		signal(*sig, SIG_IGN);
+	signals_unblock();
+	memset(&end, 0, sizeof(end));
+	end.exit_code = -1;
+	end.cause = JOB_CAUSE_EXIT;
+	if (chdir(p->dir) == -1)
+		end.err_step = JOB_STEP_CHDIR;
+	else if (setup_fds(p) == -1)
+		end.err_step = JOB_STEP_OUTPUT;
+	if (end.err_step != JOB_STEP_NONE) {
+		end.cause = JOB_CAUSE_LAUNCH_ERROR;
+		end.err_errno = errno;
+		close_range(3, ~0U, 0);
+		goto done;
+	}
+	if (pipe2(fds, O_CLOEXEC) == -1 || (child = fork()) == -1) {
+		end.cause = JOB_CAUSE_LAUNCH_ERROR;
+		end.err_step = JOB_STEP_FORK;
+		end.err_errno = errno;
+		goto done;
+	}
+	if (child == 0) {
+		close(fds[0]);
+		child_main(a, p, fds[1]);
+	}
+	close(fds[1]);
+	for (;;) {
+		n = read(fds[0], &m, sizeof(m));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			break;
+		if (m.kind == SHEPHERD_MSG_SESSION && !session) {
+			session = 1;
+			len = job_pids_format(
+			    getpid(), child, text, sizeof(text));
+			put_file(p->pids_tmp, p->pids, p->dir, text, len, 0);
+		} else if (m.kind == SHEPHERD_MSG_ERROR) {
+			end.cause = JOB_CAUSE_LAUNCH_ERROR;
+			end.err_step = (enum job_step)m.step;
+			end.err_errno = m.errnum;
+		}
+	}
+	close(fds[0]);
+	while ((w = waitpid(child, &st, 0)) == -1 && errno == EINTR)
+		;
+	/* What the job started in its group ends with it. */
+	if (session)
+		kill(-child, SIGKILL);
+	if (w == child && end.cause != JOB_CAUSE_LAUNCH_ERROR) {
+		if (WIFEXITED(st))
+			end.exit_code = WEXITSTATUS(st);
+		else if (WIFSIGNALED(st))
+			end.signal = WTERMSIG(st);
+	}
+done:
+	end.ended_ms = wall_ms();
+	if ((len = job_end_format(&end, text, sizeof(text))) > 0)
+		put_file(p->status_tmp, p->status, p->dir, text, len, 1);
+	_exit(0);
+}
+
+/* Every path a shepherd writes, made before the fork. 0, or -1 when one
+ * does not fit. */
+static int
+make_paths(const char *dir, struct shepherd_paths *p)
+{
+	const struct {
+		char *buf;        /* PATH_MAX bytes in p */
+		const char *file; /* in the job's directory */
+	} v[] = {
+	    {p->log, JOBDIR_LOG},
+	    {p->pids, JOBDIR_PIDS},
+	    {p->pids_tmp, JOBDIR_PIDS ".tmp"},
+	    {p->status, JOBDIR_STATUS},
+	    {p->status_tmp, JOBDIR_STATUS ".tmp"},
+	};
+	size_t i;
+
+	if ((size_t)snprintf(p->dir, sizeof(p->dir), "%s", dir) >=
+	    sizeof(p->dir))
+		return -1;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if ((size_t)snprintf(v[i].buf, PATH_MAX, "%s/%s", dir,
+		        v[i].file) >= PATH_MAX)
+			return -1;
+	return 0;
+}
+
+pid_t
+shepherd_spawn(const struct shepherd_args *a)
+{
+	struct shepherd_paths p;
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
+
+	if (make_paths(a->dir, &p) == -1) {
+		log_warnx("%s: %s: path too long", __func__, a->dir);
+		return -1;
+	}
+	/* No signal handler of the agent may run in the shepherd before it
+	 * has reset them all. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		shepherd_main(a, &p);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = saved;
+		log_warn("%s: fork", __func__);
+	}
+	return pid;
+}

@@ -1,0 +1,357 @@
+/*
+ * Job requests from the command line: see jobreq.h. Numbers are read by
+ * hand rather than with strtol(), which would take leading spaces, a sign
+ * and "0x", none of which a node count or a time limit should be. The
+ * server checks everything again; the client's checks only make the common
+ * mistakes cheap and precise.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "jobreq.h"
+#include "names.h"
+
+#define MAX_PRIORITY 1000000 /* |--priority| at most, as the server */
+
+const struct args_opt jobreq_opts[JOBREQ_NOPTS] = {
+    {"name", 0, 1},            /* job name; default the command's basename */
+    {"nodes", 0, 1},           /* whole nodes */
+    {"accelerators", 0, 1},    /* accelerators in total */
+    {"accels-per-node", 0, 1}, /* accelerators on each node */
+    {"time", 0, 1},            /* time limit, "2h" */
+    {"priority", 0, 1},        /* larger goes first */
+    {"within", 0, 1},          /* group, pod or fabric */
+    {"policy", 0, 1},          /* the power policy of the job's nodes */
+    {"no-requeue", 0, 0},      /* fail rather than requeue on node loss */
+};
+
+static const char *const job_states[] = {
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+    "node_fail",
+};
+
+static const char *const withins[] = {"group", "pod", "fabric"};
+
+/* Time units, largest first: the order they must be written in. */
+static const struct {
+	char letter;
+	int64_t secs;
+} units[] = {
+    {'d', 86400},
+    {'h', 3600},
+    {'m', 60},
+    {'s', 1},
+};
+
+#define NUNITS (sizeof(units) / sizeof(units[0]))
+
+/*
+ * Reads the digits at *p into *v, at most max, and advances *p. Returns
+ * the number of digits read, or -1 when the value passes max.
+ */
+static int
+read_digits(const char **p, int64_t max, int64_t *v)
+{
+	int n = 0;
+
+	for (*v = 0; **p >= '0' && **p <= '9'; (*p)++, n++) {
+		if (*v > (max - (**p - '0')) / 10)
+			return -1;
+		*v = *v * 10 + (**p - '0');
+	}
+	return n;
+}
+
+int
+jobreq_parse_time(const char *s, int64_t *secs, char *err, size_t errlen)
+{
+	const char *p = s;
+	int64_t total = 0, v;
+	size_t u, next = 0; /* the largest unit still allowed */
+	int n;
+
+	if (*s == '\0')
+		goto garbage;
+	if (*s == '-') {
+		snprintf(err, errlen, "--time must be positive, not '%s'", s);
+		return -1;
+	}
+	while (*p != '\0') {
+		if ((n = read_digits(&p, JOBREQ_MAX_TIME_S, &v)) == -1)
+			goto toolong;
+		if (n == 0)
+			goto garbage;
+		if (*p == '\0' && p - s == n) {
+			total = v; /* plain seconds */
+			break;
+		}
+		for (u = next; u < NUNITS && units[u].letter != *p; u++)
+			;
+		if (u == NUNITS)
+			goto garbage;
+		p++;
+		if (v > (JOBREQ_MAX_TIME_S - total) / units[u].secs)
+			goto toolong;
+		total += v * units[u].secs;
+		next = u + 1;
+	}
+	if (total == 0) {
+		snprintf(
+		    err, errlen, "--time must be more than 0, not '%s'", s);
+		return -1;
+	}
+	*secs = total;
+	return 0;
+
+garbage:
+	snprintf(err, errlen,
+	    "--time '%s' is not a duration (90, 90s, 15m, 2h, 1d, 1h30m)", s);
+	return -1;
+toolong:
+	snprintf(err, errlen, "--time '%s' is longer than %lld days", s,
+	    JOBREQ_MAX_TIME_S / 86400);
+	return -1;
+}
+
+int
+jobreq_parse_count(const char *s, int64_t max, int64_t *out)
+{
+	const char *p = s;
+	int64_t v;
+
+	if (read_digits(&p, max, &v) <= 0 || *p != '\0' || v < 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A decimal integer with an optional "-" in [-max, max]. */
+static int
+parse_int(const char *s, int64_t max, int64_t *out)
+{
+	const char *p = s + (*s == '-');
+	int64_t v;
+
+	if (read_digits(&p, max, &v) <= 0 || *p != '\0')
+		return -1;
+	*out = *s == '-' ? -v : v;
+	return 0;
+}
+
+static int
+one_of(const char *s, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+jobreq_state_valid(const char *s)
+{
+	return one_of(
+	    s, job_states, sizeof(job_states) / sizeof(job_states[0]));
+}
+
+/* 1 when a job name is 1–JOBREQ_NAME_MAX bytes without control characters. */
+static int
+name_valid(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len > JOBREQ_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The last component of a path, or the path itself when that is empty. */
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
+}
+
+/* Sets body[key] to a new value; records a failure in *ok. */
+static void
+set(json_t *body, const char *key, json_t *v, int *ok)
+{
+	if (v == NULL || json_object_set_new(body, key, v) == -1)
+		*ok = 0;
+}
+
+/* Reads a count option into body[key] when given. Returns 0, 1 when it was
+ * given, or -1 with err filled. */
+static int
+count_opt(const struct args *a, const char *opt, const char *key, json_t *body,
+    int *ok, char *err, size_t errlen)
+{
+	const char *s = args_get(a, opt);
+	int64_t v;
+
+	if (s == NULL)
+		return 0;
+	if (jobreq_parse_count(s, JOBREQ_MAX_COUNT, &v) == -1) {
+		snprintf(err, errlen,
+		    "--%s needs a whole number from 1 to %d, not '%s'", opt,
+		    JOBREQ_MAX_COUNT, s);
+		return -1;
+	}
+	set(body, key, json_integer(v), ok);
+	return 1;
+}
+
+/* The command after "--" as a JSON array, or NULL with err filled. */
+static json_t *
+command_array(const struct args *a, char *err, size_t errlen)
+{
+	json_t *cmd, *w;
+	int i;
+
+	if (a->dashdash == -1) {
+		snprintf(err, errlen,
+		    "the command to run must follow '--' "
+		    "(podctl submit ... -- COMMAND [ARG...])");
+		return NULL;
+	}
+	if (a->dashdash > 0) {
+		snprintf(err, errlen, "unexpected argument '%s' before '--'",
+		    a->pos[0]);
+		return NULL;
+	}
+	if (a->npos == 0 || a->pos[0][0] == '\0') {
+		snprintf(err, errlen, "no command to run after '--'");
+		return NULL;
+	}
+	if ((cmd = json_array()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < a->npos; i++) {
+		/* json_string() refuses what is not UTF-8. */
+		if ((w = json_string(a->pos[i])) == NULL) {
+			snprintf(err, errlen,
+			    "argument %d of the command is not UTF-8 text",
+			    i + 1);
+			goto fail;
+		}
+		if (json_array_append_new(cmd, w) == -1) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	return cmd;
+
+fail:
+	json_decref(cmd);
+	return NULL;
+}
+
+json_t *
+jobreq_body(const struct args *a, char *err, size_t errlen)
+{
+	const char *name = args_get(a, "name"), *limit = args_get(a, "time");
+	const char *prio = args_get(a, "priority"),
+	           *within = args_get(a, "within"),
+	           *policy = args_get(a, "policy");
+	json_t *body = NULL, *cmd, *jname;
+	int64_t secs, v;
+	int ok = 1, nodes, accels;
+
+	if ((cmd = command_array(a, err, errlen)) == NULL)
+		return NULL;
+	if ((body = json_object()) == NULL) {
+		json_decref(cmd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	set(body, "command", cmd, &ok);
+	if (name == NULL)
+		name = base_name(a->pos[a->dashdash]);
+	if (!name_valid(name)) {
+		snprintf(err, errlen,
+		    "the job name must be 1 to %d bytes without control "
+		    "characters",
+		    JOBREQ_NAME_MAX);
+		goto fail;
+	}
+	if ((jname = json_string(name)) == NULL) {
+		snprintf(err, errlen, "the job name must be UTF-8 text");
+		goto fail;
+	}
+	set(body, "name", jname, &ok);
+
+	if ((nodes = count_opt(a, "nodes", "nodes", body, &ok, err, errlen)) ==
+	        -1 ||
+	    (accels = count_opt(a, "accelerators", "accelerators", body, &ok,
+	         err, errlen)) == -1 ||
+	    count_opt(a, "accels-per-node", "accels_per_node", body, &ok, err,
+	        errlen) == -1)
+		goto fail;
+	if (nodes + accels != 1) {
+		snprintf(err, errlen,
+		    "give exactly one of --nodes N and "
+		    "--accelerators A");
+		goto fail;
+	}
+
+	if (limit == NULL) {
+		snprintf(err, errlen, "--time is required (such as 2h)");
+		goto fail;
+	}
+	if (jobreq_parse_time(limit, &secs, err, errlen) == -1)
+		goto fail;
+	set(body, "time_limit_s", json_integer(secs), &ok);
+
+	if (prio != NULL) {
+		if (parse_int(prio, MAX_PRIORITY, &v) == -1) {
+			snprintf(err, errlen,
+			    "--priority needs a whole number from %d to %d, "
+			    "not '%s'",
+			    -MAX_PRIORITY, MAX_PRIORITY, prio);
+			goto fail;
+		}
+		set(body, "priority", json_integer(v), &ok);
+	}
+	if (within != NULL) {
+		if (!one_of(within, withins,
+		        sizeof(withins) / sizeof(withins[0]))) {
+			snprintf(err, errlen,
+			    "--within is group, pod or fabric, not '%s'",
+			    within);
+			goto fail;
+		}
+		set(body, "within", json_string(within), &ok);
+	}
+	if (policy != NULL) {
+		if (!names_valid(policy)) {
+			snprintf(
+			    err, errlen, "invalid policy name '%s'", policy);
+			goto fail;
+		}
+		set(body, "policy", json_string(policy), &ok);
+	}
+	if (args_get(a, "no-requeue") != NULL)
+		set(body, "requeue", json_false(), &ok);
+	if (!ok) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return body;
+
+fail:
+	json_decref(body);
+	return NULL;
+}

@@ -1,0 +1,741 @@
+/*
+ * The job queue (see queue.h). Every path that changes a job ends the same
+ * way: settle the job (jobs.c decides its fate), store it, give the nodes it
+ * touches a new desired version, recount what each node holds. Nothing is
+ * sent to an agent that is not already in the store, so a controller that
+ * restarts finds every attempt it ever handed out.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "fleet.h"
+#include "hostlist.h"
+#include "jobs.h"
+#include "jsonx.h"
+#include "log.h"
+#include "queue.h"
+#include "report.h"
+#include "sched.h"
+#include "store.h"
+#include "timeutil.h"
+
+static void queue_pass(struct ctl_state *st);
+
+static uint64_t
+all_mask(int k)
+{
+	return k >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+}
+
+static int
+live_ranks(const struct job *j)
+{
+	int i, n = 0;
+
+	for (i = 0; i < j->nranks; i++)
+		n += j->ranks[i].state != RANK_ENDED;
+	return n;
+}
+
+static void
+bump_nodes(struct ctl_state *st, const struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->nranks; i++)
+		st->fleet->nodes[j->ranks[i].node].desired_version =
+		    ++st->version;
+}
+
+/* Recomputes what every node holds from the live ranks. */
+static void
+recount(struct ctl_state *st)
+{
+	struct fleet *f = st->fleet;
+	int i, k;
+
+	for (i = 0; i < f->nnodes; i++) {
+		f->nodes[i].running_jobs = 0;
+		f->nodes[i].alloc_mask = 0;
+	}
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *j = st->jobs.v[i];
+
+		for (k = 0; k < j->nranks; k++) {
+			const struct job_rank *r = &j->ranks[k];
+
+			if (r->state == RANK_ENDED)
+				continue;
+			f->nodes[r->node].alloc_mask |= r->mask;
+			f->nodes[r->node].running_jobs++;
+		}
+	}
+}
+
+static int
+persist(struct ctl_state *st, struct job **v, int n)
+{
+	if (n == 0)
+		return 0;
+	if (store_put_jobs(st->store, v, n, st->fleet) == -1) {
+		log_warnx(
+		    "queue: could not store %d job changes; will retry", n);
+		return -1;
+	}
+	return 0;
+}
+
+/* The nodes as the scheduler sees them. Caller frees. */
+static struct sched_node *
+sched_nodes(struct ctl_state *st)
+{
+	struct fleet *f = st->fleet;
+	struct sched_node *v = calloc(f->nnodes, sizeof(*v));
+	int i;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+		int k = fleet_node_accels(f, n);
+
+		v[i].pod = n->pod;
+		v[i].group = n->gindex;
+		v[i].naccels = k > SCHED_MAX_ACCELS ? SCHED_MAX_ACCELS : k;
+		v[i].usable = n->up && !n->drained;
+		v[i].free_mask = all_mask(v[i].naccels) & ~n->alloc_mask;
+	}
+	return v;
+}
+
+static void
+pass_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	queue_pass(arg);
+}
+
+int
+queue_init(struct ctl_state *st)
+{
+	int i;
+
+	if (store_load_jobs(
+	        st->store, &st->jobs, st->fleet, st->conf->jobs_kept) == -1)
+		return -1;
+	st->version = time_wall_ms();
+	for (i = 0; i < st->fleet->nnodes; i++)
+		st->fleet->nodes[i].desired_version = st->version;
+	if ((st->pass_ev = event_new(st->base, -1, 0, pass_cb, st)) == NULL)
+		return -1;
+	recount(st);
+	log_info("queue: %d jobs loaded", st->jobs.n);
+	return 0;
+}
+
+void
+queue_free(struct ctl_state *st)
+{
+	if (st->pass_ev != NULL)
+		event_free(st->pass_ev);
+	st->pass_ev = NULL;
+	jobs_clear(&st->jobs);
+}
+
+void
+queue_kick(struct ctl_state *st)
+{
+	if (st->pass_ev != NULL &&
+	    !event_pending(st->pass_ev, EV_TIMEOUT, NULL))
+		event_active(st->pass_ev, EV_TIMEOUT, 0);
+}
+
+/* The largest node of the fabric, in accelerators. */
+static int
+max_node_accels(const struct fleet *f)
+{
+	int i, m = 1;
+
+	for (i = 0; i < f->nnodes; i++)
+		if (fleet_node_accels(f, &f->nodes[i]) > m)
+			m = fleet_node_accels(f, &f->nodes[i]);
+	return m;
+}
+
+int
+queue_submit(
+    struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status)
+{
+	struct sched_request req;
+	struct sched_node *nodes;
+	int s = max_node_accels(st->fleet), n;
+	enum sched_reason never;
+
+	*status = 400;
+	if (j->nnodes > 0) {
+		if (j->accels_per_node == 0) {
+			j->exclusive = 1;
+			j->accels_per_node = s;
+		}
+		j->accels_total = j->nnodes * j->accels_per_node;
+	} else {
+		if (j->accels_per_node == 0) {
+			n = (j->accels_total + s - 1) / s;
+			if (j->accels_total % n != 0) {
+				snprintf(err, errlen,
+				    "%d accelerators do not "
+				    "split evenly over %d nodes; give "
+				    "accels_per_node",
+				    j->accels_total, n);
+				return -1;
+			}
+			j->accels_per_node = j->accels_total / n;
+			j->exclusive = j->accels_per_node == s;
+		} else if (j->accels_total % j->accels_per_node != 0) {
+			snprintf(err, errlen,
+			    "accelerators (%d) must be a "
+			    "multiple of accels_per_node (%d)",
+			    j->accels_total, j->accels_per_node);
+			return -1;
+		}
+		j->nnodes = j->accels_total / j->accels_per_node;
+	}
+	if (j->time_limit_s == 0)
+		j->time_limit_s = st->conf->default_time_limit_s;
+	req.nnodes = j->nnodes;
+	req.accels_per_node = j->accels_per_node;
+	req.exclusive = j->exclusive;
+	req.within = j->within;
+	req.time_limit_ms = j->time_limit_s * 1000;
+	if ((nodes = sched_nodes(st)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		*status = 500;
+		return -1;
+	}
+	never = sched_check(nodes, st->fleet->nnodes, st->fleet->npods,
+	    st->fleet->ngroups, &req, err, errlen);
+	free(nodes);
+	if (never != SCHED_R_NONE)
+		return -1;
+	j->state = JOB_PENDING;
+	j->submit_ms = time_wall_ms();
+	if (store_insert_job(st->store, j) == -1) {
+		snprintf(err, errlen, "could not store the job");
+		*status = 500;
+		return -1;
+	}
+	if (jobs_add(&st->jobs, j) == -1) {
+		/* stored but not in memory: a restart picks it up */
+		log_warnx("queue: job %lld stored but out of memory",
+		    (long long)j->id);
+		return 0;
+	}
+	log_info("job %lld '%s' submitted by %s: %d nodes x %d accelerators%s",
+	    (long long)j->id, j->name, j->submitted_by, j->nnodes,
+	    j->accels_per_node, j->exclusive ? " (whole nodes)" : "");
+	queue_kick(st);
+	return 0;
+}
+
+int
+queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen)
+{
+	struct job saved = *j;
+
+	if (job_cancel(j, time_wall_ms()) == -1) {
+		snprintf(err, errlen, "job %lld already ended (%s)",
+		    (long long)j->id, job_state_name(j->state));
+		return -1;
+	}
+	if (persist(st, &j, 1) == -1) {
+		*j = saved;
+		snprintf(err, errlen, "could not store the cancel");
+		return -1;
+	}
+	bump_nodes(st, j);
+	log_info("job %lld: cancel (%s)", (long long)j->id,
+	    job_state_name(j->state));
+	return 0;
+}
+
+static const char *
+nodelist(struct ctl_state *st, const struct job *j, int attempt, char *buf,
+    size_t size)
+{
+	const char *names[1024];
+	int i, n = 0;
+
+	for (i = 0; i < j->nranks && n < 1024; i++)
+		if (j->ranks[i].attempt == attempt)
+			names[n++] = st->fleet->nodes[j->ranks[i].node].name;
+	(void)hostlist_compact(names, n, buf, size);
+	return buf;
+}
+
+/* The nodes whose ranks of the current attempt ended with node_fail. */
+static const char *
+failed_nodes(struct ctl_state *st, const struct job *j, char *buf, size_t size)
+{
+	const char *names[1024];
+	int i, n = 0;
+
+	for (i = 0; i < j->nranks && n < 1024; i++)
+		if (j->ranks[i].attempt == j->attempt &&
+		    j->ranks[i].cause == CAUSE_NODE_FAIL)
+			names[n++] = st->fleet->nodes[j->ranks[i].node].name;
+	(void)hostlist_compact(names, n, buf, size);
+	return buf;
+}
+
+static void
+log_end(struct ctl_state *st, const struct job *j)
+{
+	char list[512];
+
+	if (j->state == JOB_PENDING)
+		log_info("job %lld attempt %d lost %s; requeued",
+		    (long long)j->id, j->attempt,
+		    failed_nodes(st, j, list, sizeof(list)));
+	else if (job_ended(j))
+		log_info("job %lld %s (exit %d) after attempt %d",
+		    (long long)j->id, job_state_name(j->state),
+		    j->has_exit ? j->exit_code : -1, j->attempt);
+}
+
+/* Settles, stores and announces the jobs in v. */
+static void
+commit(struct ctl_state *st, struct job **v, int n)
+{
+	int i, requeued = 0;
+
+	for (i = 0; i < n; i++) {
+		enum job_state before = v[i]->state;
+
+		if (job_settle(v[i], time_wall_ms()) && v[i]->state != before) {
+			log_end(st, v[i]);
+			requeued |= v[i]->state == JOB_PENDING;
+		}
+	}
+	(void)persist(st, v, n);
+	for (i = 0; i < n; i++)
+		bump_nodes(st, v[i]);
+	recount(st);
+	queue_kick(st);
+	(void)requeued;
+}
+
+static int
+add_unique(struct job **v, int n, struct job *j)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == j)
+			return n;
+	v[n] = j;
+	return n + 1;
+}
+
+void
+queue_report(struct ctl_state *st, struct node *n, const struct report *r)
+{
+	struct job *changed[REPORT_MAX_JOBS];
+	int i, nchanged = 0, idx = (int)(n - st->fleet->nodes);
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = jobs_find(&st->jobs, r->jobs[i].id);
+
+		if (j != NULL && job_rank_report(j, idx, &r->jobs[i]))
+			nchanged = add_unique(changed, nchanged, j);
+	}
+	if (nchanged > 0)
+		commit(st, changed, nchanged);
+}
+
+json_t *
+queue_desired(struct ctl_state *st, const struct node *n)
+{
+	json_t *jobs = json_array();
+	int idx = (int)(n - st->fleet->nodes), i, k, b;
+	char list[1024];
+
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *j = st->jobs.v[i];
+
+		for (k = 0; k < j->nranks; k++) {
+			const struct job_rank *r = &j->ranks[k];
+			json_t *accels, *cmd, *o;
+
+			if (r->node != idx || r->state == RANK_ENDED)
+				continue;
+			accels = json_array();
+			for (b = 0; b < 64; b++)
+				if (r->mask & ((uint64_t)1 << b))
+					json_array_append_new(
+					    accels, json_integer(b));
+			cmd = json_loads(j->command, 0, NULL);
+			o = json_pack(
+			    "{s:I,s:i,s:s,s:o,s:i,s:i,s:s,s:o,s:I,s:i,"
+			    "s:b}",
+			    "id", (json_int_t)j->id, "attempt", r->attempt,
+			    "name", j->name, "command",
+			    cmd ? cmd : json_array(), "nnodes", j->nnodes,
+			    "node_rank", r->rank, "nodelist",
+			    nodelist(st, j, r->attempt, list, sizeof(list)),
+			    "accelerators", accels, "time_limit_s",
+			    (json_int_t)j->time_limit_s, "kill_grace_s",
+			    st->conf->kill_grace_s, "cancel",
+			    job_rank_cancel(j, r));
+			json_array_append_new(jobs, o);
+		}
+	}
+	return json_pack("{s:I,s:o}", "version", (json_int_t)n->desired_version,
+	    "jobs", jobs);
+}
+
+/* Lost nodes fail their ranks; jobs far past their limit are stopped. */
+static void
+check_running(struct ctl_state *st)
+{
+	int64_t now = time_wall_ms(),
+	        up_ms = time_mono_ms() - st->start_mono_ms;
+	int64_t hb_ms = (int64_t)st->conf->heartbeat_timeout_s * 1000;
+	struct job **changed;
+	int i, k, n = 0;
+
+	if ((changed = calloc(st->jobs.n + 1, sizeof(*changed))) == NULL)
+		return;
+	for (i = 0; i < st->jobs.n; i++) {
+		struct job *j = st->jobs.v[i];
+		int64_t overdue_ms =
+		    (j->time_limit_s + st->conf->kill_grace_s + 60) * 1000;
+
+		if (live_ranks(j) == 0)
+			continue;
+		/* After a restart, give agents a heartbeat to report. */
+		for (k = 0; k < j->nranks && up_ms > hb_ms; k++) {
+			struct job_rank *r = &j->ranks[k];
+
+			if (r->state != RANK_ENDED &&
+			    !st->fleet->nodes[r->node].up &&
+			    job_node_down(j, r->node, now))
+				n = add_unique(changed, n, j);
+		}
+		if (j->state == JOB_RUNNING && now - j->start_ms > overdue_ms) {
+			for (k = 0; k < j->nranks; k++) {
+				struct job_rank *r = &j->ranks[k];
+
+				if (r->state == RANK_ENDED)
+					continue;
+				r->state = RANK_ENDED;
+				r->cause = CAUSE_TIMEOUT;
+				r->ended_ms = now;
+				r->dirty = 1;
+			}
+			log_warnx("job %lld: no end reported long past its "
+			          "time limit; counted as timeout",
+			    (long long)j->id);
+			n = add_unique(changed, n, j);
+		}
+	}
+	if (n > 0)
+		commit(st, changed, n);
+	free(changed);
+}
+
+static int
+by_end(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a;
+	const struct job *y = *(struct job *const *)b;
+
+	return (x->end_ms > y->end_ms) - (x->end_ms < y->end_ms);
+}
+
+/* Keeps at most jobs_kept ended jobs in memory; the store has them all. */
+static void
+evict(struct ctl_state *st)
+{
+	struct job **ended;
+	int i, n = 0, kept = st->conf->jobs_kept;
+
+	for (i = 0; i < st->jobs.n; i++)
+		n += job_ended(st->jobs.v[i]) && live_ranks(st->jobs.v[i]) == 0;
+	if (n <= kept + kept / 10 + 16)
+		return;
+	if ((ended = calloc(n, sizeof(*ended))) == NULL)
+		return;
+	n = 0;
+	for (i = 0; i < st->jobs.n; i++)
+		if (job_ended(st->jobs.v[i]) &&
+		    live_ranks(st->jobs.v[i]) == 0 && !st->jobs.v[i]->dirty)
+			ended[n++] = st->jobs.v[i];
+	qsort(ended, n, sizeof(*ended), by_end);
+	for (i = 0; i < n - kept; i++)
+		jobs_remove(&st->jobs, ended[i]);
+	free(ended);
+}
+
+void
+queue_tick(struct ctl_state *st)
+{
+	int i, dirty = 0;
+
+	/* changes a failed store left behind */
+	for (i = 0; i < st->jobs.n; i++)
+		dirty |= st->jobs.v[i]->dirty;
+	if (dirty)
+		(void)persist(st, st->jobs.v, st->jobs.n);
+	check_running(st);
+	evict(st);
+	queue_pass(st);
+}
+
+/* One scheduling pass over every pending job. */
+static void
+queue_pass(struct ctl_state *st)
+{
+	struct sched_input in;
+	struct sched_result res;
+	struct sched_node *nodes = NULL;
+	struct sched_running *running = NULL;
+	struct sched_pending *pending = NULL;
+	struct sched_slot *slots = NULL;
+	struct job **pjobs = NULL, **started = NULL;
+	int64_t now = time_wall_ms();
+	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
+
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *j = st->jobs.v[i];
+
+		if (j->state == JOB_PENDING && !j->cancel_requested)
+			npend++;
+		if (live_ranks(j) > 0) {
+			nrun++;
+			nslots += j->nranks;
+		}
+	}
+	if (npend == 0)
+		return;
+	nodes = sched_nodes(st);
+	running = calloc(nrun + 1, sizeof(*running));
+	slots = calloc(nslots + 1, sizeof(*slots));
+	pending = calloc(npend, sizeof(*pending));
+	pjobs = calloc(npend, sizeof(*pjobs));
+	started = calloc(npend, sizeof(*started));
+	if (nodes == NULL || running == NULL || slots == NULL ||
+	    pending == NULL || pjobs == NULL || started == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		goto fail;
+	}
+	nrun = npend = nslots = 0;
+	for (i = 0; i < st->jobs.n; i++) {
+		struct job *j = st->jobs.v[i];
+
+		if (live_ranks(j) > 0) {
+			struct sched_running *r = &running[nrun++];
+
+			r->slots = &slots[nslots];
+			r->exclusive = j->exclusive;
+			r->end_ms = j->state == JOB_RUNNING &&
+			                    j->ending == CAUSE_NONE &&
+			                    !j->cancel_requested
+			                ? j->start_ms + j->time_limit_s * 1000
+			                : now + st->conf->kill_grace_s * 1000;
+			for (k = 0; k < j->nranks; k++) {
+				if (j->ranks[k].state == RANK_ENDED)
+					continue;
+				slots[nslots].node = j->ranks[k].node;
+				slots[nslots].mask = j->ranks[k].mask;
+				nslots++;
+				r->nslots++;
+			}
+		}
+		if (j->state == JOB_PENDING && !j->cancel_requested) {
+			struct sched_pending *p = &pending[npend];
+
+			pjobs[npend++] = j;
+			p->id = j->id;
+			p->prio = j->priority;
+			p->submit_ms = j->submit_ms;
+			p->req.nnodes = j->nnodes;
+			p->req.accels_per_node = j->accels_per_node;
+			p->req.exclusive = j->exclusive;
+			p->req.within = j->within;
+			p->req.time_limit_ms = j->time_limit_s * 1000;
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.now_ms = now;
+	in.policy = st->conf->sched_policy;
+	in.age_weight_per_h = st->conf->age_weight_per_h;
+	in.age_cap_h = st->conf->age_cap_h;
+	in.nodes = nodes;
+	in.nnodes = st->fleet->nnodes;
+	in.npods = st->fleet->npods;
+	in.ngroups = st->fleet->ngroups;
+	in.running = running;
+	in.nrunning = nrun;
+	in.pending = pending;
+	in.npending = npend;
+	if (sched_pass(&in, &res) == -1) {
+		log_warnx("%s: scheduling pass failed", __func__);
+		goto fail;
+	}
+	for (i = 0; i < npend; i++) {
+		const struct sched_decision *d = &res.d[i];
+		struct job *j = pjobs[i];
+
+		if (d->reason != SCHED_R_NONE) {
+			j->reason = sched_reason_name(d->reason);
+			continue;
+		}
+		if (job_start(j, d->slots, d->nslots, now) == -1) {
+			log_warnx("%s: out of memory starting job %lld",
+			    __func__, (long long)j->id);
+			continue;
+		}
+		started[nstarted++] = j;
+	}
+	sched_result_free(&res);
+	if (persist(st, started, nstarted) == -1) {
+		/* Nobody was told; undo the starts and try again later. */
+		for (i = 0; i < nstarted; i++) {
+			struct job *j = started[i];
+
+			j->nranks -= j->nnodes;
+			j->attempt--;
+			j->state = JOB_PENDING;
+			j->start_ms = 0;
+			j->dirty = 0;
+		}
+		goto fail;
+	}
+	for (i = 0; i < nstarted; i++) {
+		char list[512];
+
+		bump_nodes(st, started[i]);
+		log_info("job %lld attempt %d started on %s",
+		    (long long)started[i]->id, started[i]->attempt,
+		    nodelist(st, started[i], started[i]->attempt, list,
+		        sizeof(list)));
+	}
+	if (nstarted > 0)
+		recount(st);
+fail:
+	free(nodes);
+	free(running);
+	free(slots);
+	free(pending);
+	free(pjobs);
+	free(started);
+}
+
+struct job *
+queue_job(struct ctl_state *st, long long id, struct job **loaded)
+{
+	struct job *j = jobs_find(&st->jobs, id);
+
+	*loaded = NULL;
+	if (j == NULL && (*loaded = store_get_job(st->store, id, st->fleet)))
+		j = *loaded;
+	return j;
+}
+
+static json_t *
+time_or_null(int64_t ms)
+{
+	return ms > 0 ? jsonx_time(ms) : json_null();
+}
+
+json_t *
+queue_job_json(struct ctl_state *st, const struct job *j, int detail)
+{
+	json_t *o = json_object(), *nodes = json_array(), *ranks, *cmd;
+	const struct job_rank *rank0 = NULL;
+	int i, b;
+
+	for (i = 0; i < j->nranks; i++) {
+		const struct job_rank *r = &j->ranks[i];
+
+		if (r->attempt != j->attempt || j->state == JOB_PENDING)
+			continue;
+		json_array_append_new(
+		    nodes, json_string(st->fleet->nodes[r->node].name));
+		if (r->rank == 0)
+			rank0 = r;
+	}
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "name", json_string(j->name));
+	json_object_set_new(o, "state", json_string(job_state_name(j->state)));
+	json_object_set_new(o, "reason",
+	    j->state == JOB_PENDING && j->reason ? json_string(j->reason)
+	                                         : json_null());
+	json_object_set_new(o, "nodes", nodes);
+	json_object_set_new(o, "nnodes", json_integer(j->nnodes));
+	json_object_set_new(
+	    o, "accels_per_node", json_integer(j->accels_per_node));
+	json_object_set_new(
+	    o, "accelerators_total", json_integer(j->accels_total));
+	json_object_set_new(o, "exclusive", json_boolean(j->exclusive));
+	json_object_set_new(
+	    o, "within", json_string(job_within_name(j->within)));
+	json_object_set_new(o, "priority", json_integer(j->priority));
+	json_object_set_new(o, "time_limit_s", json_integer(j->time_limit_s));
+	json_object_set_new(o, "submit_time", time_or_null(j->submit_ms));
+	json_object_set_new(o, "start_time", time_or_null(j->start_ms));
+	json_object_set_new(o, "end_time",
+	    job_ended(j) ? time_or_null(j->end_ms) : json_null());
+	json_object_set_new(o, "attempt", json_integer(j->attempt));
+	json_object_set_new(o, "exit_code",
+	    j->has_exit && job_ended(j) ? json_integer(j->exit_code)
+	                                : json_null());
+	jsonx_set_real(o, "energy_j", j->energy_j, 1);
+	cmd = json_loads(j->command, 0, NULL);
+	json_object_set_new(o, "command", cmd != NULL ? cmd : json_array());
+	json_object_set_new(o, "log",
+	    rank0 && rank0->log[0] ? json_string(rank0->log) : json_null());
+	json_object_set_new(o, "requeue", json_boolean(j->requeue));
+	json_object_set_new(
+	    o, "cancel_requested", json_boolean(j->cancel_requested));
+	json_object_set_new(o, "submitted_by", json_string(j->submitted_by));
+	json_object_set_new(
+	    o, "policy", j->policy[0] ? json_string(j->policy) : json_null());
+	if (!detail)
+		return o;
+	ranks = json_array();
+	for (i = 0; i < j->nranks; i++) {
+		const struct job_rank *r = &j->ranks[i];
+		json_t *accels = json_array(), *jr;
+
+		if (r->attempt != j->attempt)
+			continue;
+		for (b = 0; b < 64; b++)
+			if (r->mask & ((uint64_t)1 << b))
+				json_array_append_new(accels, json_integer(b));
+		jr = json_pack("{s:i,s:s,s:o,s:s}", "rank", r->rank, "node",
+		    st->fleet->nodes[r->node].name, "accelerators", accels,
+		    "state",
+		    r->state == RANK_ENDED     ? "ended"
+		    : r->state == RANK_RUNNING ? "running"
+		                               : "starting");
+		json_object_set_new(jr, "exit_code",
+		    r->has_exit ? json_integer(r->exit_code) : json_null());
+		json_object_set_new(jr, "cause",
+		    r->cause != CAUSE_NONE
+		        ? json_string(job_cause_name(r->cause))
+		        : json_null());
+		json_object_set_new(jr, "signal",
+		    r->signal ? json_integer(r->signal) : json_null());
+		json_object_set_new(
+		    jr, "log", r->log[0] ? json_string(r->log) : json_null());
+		json_array_append_new(ranks, jr);
+	}
+	json_object_set_new(o, "ranks", ranks);
+	return o;
+}

@@ -1,0 +1,46 @@
+/*
+ * The job queue: the imperative shell around jobs.c and sched.c. It turns
+ * submissions, cancels, agent reports and lost nodes into job state changes,
+ * stores every change before anyone is told of it, runs scheduling passes,
+ * and derives each node's desired state (the job ranks it should run) with a
+ * version that changes whenever that state does.
+ */
+#ifndef CTL_QUEUE_H
+#define CTL_QUEUE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct ctl_state;
+struct job;
+struct node;
+struct report;
+
+/* Loads jobs from the store and prepares the pass event. 0 or -1. */
+int queue_init(struct ctl_state *st);
+void queue_free(struct ctl_state *st);
+/* Checks and normalizes a submission, stores it and queues it; j is then
+ * owned by the queue. Returns 0, or -1 with a reason in err (j untouched,
+ * still the caller's); *status is the HTTP status for the refusal. */
+int queue_submit(
+    struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status);
+/* Cancels job j. Returns 0, or -1 if it already ended or could not be
+ * stored (err says which). */
+int queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen);
+/* Applies the job states in an accepted report from node n, storing
+ * changes. */
+void queue_report(struct ctl_state *st, struct node *n, const struct report *r);
+/* The desired state of node n for the agent: {"version":…,"jobs":[…]}. */
+json_t *queue_desired(struct ctl_state *st, const struct node *n);
+/* Once a second: lost nodes fail their jobs, overdue jobs are stopped,
+ * old ended jobs leave memory, and a pass runs. */
+void queue_tick(struct ctl_state *st);
+/* Asks for a scheduling pass as soon as the loop is free. */
+void queue_kick(struct ctl_state *st);
+/* A job by id: from memory, or loaded from the store into *loaded (which
+ * the caller frees with job_free()). NULL if there is none. */
+struct job *queue_job(struct ctl_state *st, long long id, struct job **loaded);
+/* JSON of a job for the API; `detail` adds its ranks. */
+json_t *queue_job_json(struct ctl_state *st, const struct job *j, int detail);
+
+#endif

@@ -1,0 +1,1045 @@
+/*
+ * The scheduler: gang placement on the fabric's topology with FCFS, EASY or
+ * conservative backfilling, as a pure function of its input (see sched.h
+ * for the contract, docs/scheduler.md for the rules).
+ *
+ * A pass orders the queue once and walks it once. Every question about
+ * free resources goes to a view (schedview.c), which answers from
+ * summaries per group, pod and fabric instead of walking 12,800 nodes per
+ * job. A pass keeps several: "now" (free now, less what this pass
+ * started), "cap" (every usable node free: a job that does not fit there
+ * waits for nodes that are down), "all" (every node free: it never fits),
+ * "clear" (now, less every reserved accelerator: what backfill may take
+ * without touching a reservation) and a scratch view of a future state.
+ *
+ * EASY's one reservation comes from replaying the release profile (running
+ * jobs and those started in this pass, sorted by end) onto a copy of
+ * "now", checking only the units each release touched, until the job
+ * fits. CONSERVATIVE gives every job a reservation; it keeps each node's
+ * free accelerators over time as a step function and finds a job's
+ * earliest start by sweeping, unit by unit, the start times at which
+ * enough nodes stay free for its whole time limit.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+#include "schedview.h"
+
+#define SCHED_CONS_DEPTH 256 /* CONSERVATIVE: future reservations per pass */
+#define SCHED_FOREVER    INT64_MAX
+#define SCHED_LIMIT_MS   (1000LL * 3600 * 24 * 365 * 100) /* limits capped */
+#define SCHED_MS_PER_H   3600000.0
+#define SCHED_MAX_GROW   (1 << 28)   /* elements in one growing array */
+#define SCHED_HORIZON_MS (1LL << 43) /* CONSERVATIVE looks 278 years ahead */
+
+/* Resources that come free at end_ms: a running job or one started now. */
+struct release {
+	int64_t end_ms;
+	const struct sched_slot *slots;
+	int nslots;
+	int exclusive; /* the node's other free accelerators come back too */
+};
+
+/*
+ * CONSERVATIVE: a node's free accelerators from now on, as a step
+ * function: f[k] is free over [t[k], t[k + 1]), the last step for ever.
+ * Running jobs and reservations split steps and clear bits.
+ */
+struct nprof {
+	int64_t *t; /* step starts, ms, ascending, t[0] = now */
+	uint64_t *f;
+	int n, tcap, fcap; /* n = 0: the node is not open */
+};
+
+/* Sort key of a pending job. */
+struct prio_key {
+	double prio;
+	int64_t submit_ms;
+	int64_t id;
+	int idx;
+};
+
+struct pass {
+	const struct sched_input *in;
+	struct sched_result *res;
+	struct sv_topo t;
+	struct sv_view now, cap, all, clear, scratch;
+	int *order;          /* pending indices, highest priority first */
+	struct release *rel; /* running jobs, then jobs started now */
+	int nrel, relcap;
+	struct sched_slot *buf; /* placement scratch, one slot per node */
+	unsigned char *touched; /* per level: released into this step */
+	int *touchlist;
+	/* CONSERVATIVE only */
+	struct nprof *prof; /* per node */
+	uint64_t *keys;     /* sweep: time after now << 1 | window opens */
+	uint64_t *keytmp;
+	int nkeys, keycap, keytmpcap;
+	int nresv; /* future reservations made */
+};
+
+static int64_t
+limit_ms(const struct sched_request *r)
+{
+	return r->time_limit_ms > SCHED_LIMIT_MS ? SCHED_LIMIT_MS
+	                                         : r->time_limit_ms;
+}
+
+/* prio + age_weight_per_h x hours since submit_ms, the hours capped at
+ * age_cap_h (none when the cap is 0 or less, none before submit_ms). */
+double
+sched_priority(const struct sched_input *in, const struct sched_pending *p)
+{
+	double h = (double)(in->now_ms - p->submit_ms) / SCHED_MS_PER_H;
+
+	if (h < 0)
+		h = 0;
+	if (h > (double)in->age_cap_h)
+		h = in->age_cap_h > 0 ? (double)in->age_cap_h : 0;
+	return (double)p->prio + in->age_weight_per_h * h;
+}
+
+static const char *const reason_names[SCHED_R_NREASONS] = {
+    [SCHED_R_NONE] = "None",
+    [SCHED_R_PRIORITY] = "Priority",
+    [SCHED_R_RESOURCES] = "Resources",
+    [SCHED_R_RESERVATION] = "Reservation",
+    [SCHED_R_NODES_DOWN] = "NodesDown",
+    [SCHED_R_NEVER] = "Never",
+};
+
+/* Slurm's word for r; "Unknown" out of range. Static storage. */
+const char *
+sched_reason_name(enum sched_reason r)
+{
+	if ((int)r < 0 || r >= SCHED_R_NREASONS)
+		return "Unknown";
+	return reason_names[r];
+}
+
+/* Pass ------------------------------------------------------------------- */
+
+/*
+ * Room for need elements in arr, which has *cap: doubles from 8. Returns
+ * the array, perhaps moved, or NULL on allocation failure or past
+ * SCHED_MAX_GROW elements. Every growing array is bounded by the input
+ * anyway: slots of running jobs, of jobs started and of reservations.
+ */
+static void *
+grow(void *arr, int need, int *cap, size_t size)
+{
+	int c = *cap > 0 ? *cap : 8;
+	void *p;
+
+	while (c < need) {
+		if (c > SCHED_MAX_GROW / 2)
+			return NULL;
+		c *= 2;
+	}
+	if (c == *cap)
+		return arr;
+	if ((p = realloc(arr, (size_t)c * size)) == NULL)
+		return NULL;
+	*cap = c;
+	return p;
+}
+
+static int
+prio_cmp(const void *pa, const void *pb)
+{
+	const struct prio_key *a = pa, *b = pb;
+
+	if (a->prio != b->prio)
+		return a->prio > b->prio ? -1 : 1;
+	if (a->submit_ms != b->submit_ms)
+		return a->submit_ms < b->submit_ms ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
+#define RADIX_BITS 11
+#define RADIX_KEY  ((1LL << (4 * RADIX_BITS)) - 1) /* 557 years in ms */
+
+/*
+ * Orders the release profile by end: an LSD radix sort on the time after
+ * now, RADIX_BITS a round. With tens of thousands of running jobs qsort's
+ * comparisons were a fifth of a pass. 0, or -1 on allocation failure.
+ */
+static int
+sort_releases(struct pass *ps)
+{
+	struct release *tmp, *src = ps->rel, *dst, *sw;
+	int cnt[1 << RADIX_BITS], i, k, n = ps->nrel, sum, c;
+	int64_t key;
+
+	if (n < 2)
+		return 0;
+	if ((tmp = malloc(n * sizeof(*tmp))) == NULL)
+		return -1;
+	dst = tmp;
+	for (k = 0; k < 4; k++) {
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++) {
+			key = src[i].end_ms - ps->in->now_ms;
+			key = key > RADIX_KEY ? RADIX_KEY : key;
+			cnt[(key >> (k * RADIX_BITS)) &
+			    ((1 << RADIX_BITS) - 1)]++;
+		}
+		for (i = 0, sum = 0; i < (1 << RADIX_BITS); i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			key = src[i].end_ms - ps->in->now_ms;
+			key = key > RADIX_KEY ? RADIX_KEY : key;
+			dst[cnt[(key >> (k * RADIX_BITS)) &
+			        ((1 << RADIX_BITS) - 1)]++] = src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	free(tmp); /* four rounds: the result is back in ps->rel */
+	return 0;
+}
+
+static int
+add_release(struct pass *ps, int64_t end_ms, const struct sched_slot *slots,
+    int nslots, int excl)
+{
+	struct release *n;
+
+	if ((n = grow(ps->rel, ps->nrel + 1, &ps->relcap, sizeof(*n))) == NULL)
+		return -1;
+	ps->rel = n;
+	if (end_ms <= ps->in->now_ms) /* overdue: it ends any moment */
+		end_ms = ps->in->now_ms + 1;
+	n[ps->nrel].end_ms = end_ms;
+	n[ps->nrel].slots = slots;
+	n[ps->nrel].nslots = nslots;
+	n[ps->nrel].exclusive = excl;
+	ps->nrel++;
+	return 0;
+}
+
+/* What a release gives back on slot s: an exclusive job held the node's
+ * other free accelerators too. */
+static uint64_t
+rel_mask(
+    const struct pass *ps, const struct release *r, const struct sched_slot *s)
+{
+	if (r->exclusive)
+		return s->mask | ps->in->nodes[s->node].free_mask;
+	return s->mask;
+}
+
+static int
+slot_valid(const struct pass *ps, const struct sched_slot *s)
+{
+	return s->node >= 0 && s->node < ps->t.nnodes &&
+	       ps->t.full[s->node] != 0;
+}
+
+/* Builds now, cap and all from the input, and the release profile. */
+static int
+pass_init_views(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	const struct sched_running *rj;
+	struct sv_topo *t = &ps->t;
+	int i, j;
+
+	for (i = 0; i < t->nnodes; i++) {
+		ps->now.mask[i] =
+		    t->open[i] ? in->nodes[i].free_mask & t->full[i] : 0;
+		ps->cap.mask[i] = t->open[i] ? t->full[i] : 0;
+		ps->all.mask[i] = t->full[i];
+	}
+	for (i = 0; i < in->nrunning; i++) {
+		rj = &in->running[i];
+		if (rj->slots == NULL || rj->nslots <= 0)
+			continue;
+		for (j = 0; j < rj->nslots; j++)
+			if (rj->exclusive && slot_valid(ps, &rj->slots[j]))
+				ps->now.mask[rj->slots[j].node] = 0;
+		if (add_release(ps, rj->end_ms, rj->slots, rj->nslots,
+		        rj->exclusive != 0) == -1)
+			return -1;
+	}
+	sv_rebuild(&ps->now);
+	sv_rebuild(&ps->cap);
+	sv_rebuild(&ps->all);
+	return 0;
+}
+
+/* Why a job cannot run whatever the queue: Never, NodesDown or None. */
+static enum sched_reason
+intrinsic(struct pass *ps, const struct sched_request *r)
+{
+	if (!sv_req_valid(r) || !sv_fits(&ps->all, r))
+		return SCHED_R_NEVER;
+	if (!sv_fits(&ps->cap, r))
+		return SCHED_R_NODES_DOWN;
+	return SCHED_R_NONE;
+}
+
+/* Starts pending[i] on slots: the decision, the views, the profile. */
+static int
+start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
+{
+	const struct sched_pending *p = &ps->in->pending[i];
+	struct sched_decision *d = &ps->res->d[i];
+
+	d->slots = malloc(n * sizeof(*d->slots));
+	if (d->slots == NULL)
+		return -1;
+	memcpy(d->slots, slots, n * sizeof(*d->slots));
+	d->nslots = n;
+	d->reason = SCHED_R_NONE;
+	d->start_ms = 0;
+	ps->res->nstarted++;
+	sv_take_slots(&ps->now, slots, n);
+	sv_take_slots(&ps->clear, slots, n);
+	return add_release(ps, ps->in->now_ms + limit_ms(&p->req), d->slots, n,
+	    p->req.exclusive != 0);
+}
+
+static void
+touch(struct pass *ps, int lv, int *nt)
+{
+	if (!ps->touched[lv]) {
+		ps->touched[lv] = 1;
+		ps->touchlist[(*nt)++] = lv;
+	}
+}
+
+/* Whether r fits now that the touched units grew; it did not before. */
+static int
+touched_fits(struct pass *ps, const struct sched_request *r, int nt)
+{
+	struct sv_view *v = &ps->scratch;
+	int i, u, excl = r->exclusive != 0, a = sv_req_accels(r);
+	int group = r->within == SCHED_WITHIN_GROUP;
+
+	if (sv_elig(v, sv_lv_fabric(&ps->t), excl, a) < r->nnodes)
+		return 0;
+	if (r->within == SCHED_WITHIN_FABRIC)
+		return 1;
+	for (i = 0; i < nt; i++) {
+		u = ps->touchlist[i];
+		if ((u < ps->t.ngroups) == group &&
+		    sv_elig(v, u, excl, a) >= r->nnodes)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The reservation of a job that does not fit now: replays the release
+ * profile on a copy of "now" until it fits, and places it there. Returns
+ * the start time, with the slots in out, SCHED_FOREVER when it would not
+ * fit even after every known release, or -2 on allocation failure.
+ */
+static int64_t
+earliest_fit(
+    struct pass *ps, const struct sched_request *r, struct sched_slot *out)
+{
+	struct sv_view *v = &ps->scratch;
+	const struct release *rl;
+	const struct sched_slot *s;
+	int64_t t_ms = SCHED_FOREVER;
+	int i = 0, j, nt, fits, g;
+
+	sv_copy(v, &ps->now);
+	if (sort_releases(ps) == -1)
+		return -2;
+	while (i < ps->nrel) {
+		t_ms = ps->rel[i].end_ms;
+		nt = 0;
+		for (; i < ps->nrel && ps->rel[i].end_ms == t_ms; i++) {
+			rl = &ps->rel[i];
+			for (j = 0; j < rl->nslots; j++) {
+				s = &rl->slots[j];
+				if (!slot_valid(ps, s))
+					continue;
+				sv_give(v, s->node, rel_mask(ps, rl, s));
+				g = ps->t.nodes[s->node].group;
+				touch(ps, g, &nt);
+				if (ps->t.gpod[g] >= 0)
+					touch(ps,
+					    sv_lv_pod(&ps->t, ps->t.gpod[g]),
+					    &nt);
+			}
+		}
+		fits = touched_fits(ps, r, nt);
+		for (j = 0; j < nt; j++)
+			ps->touched[ps->touchlist[j]] = 0;
+		if (fits && sv_place(v, r, out) == r->nnodes)
+			return t_ms;
+	}
+	return SCHED_FOREVER;
+}
+
+/* FCFS and EASY: one walk down the queue in priority order. */
+static int
+pass_queue(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	const struct sched_request *r;
+	struct sched_decision *d;
+	int64_t resv_ms = 0;
+	int k, i, n, have_resv = 0, blocked = 0;
+	enum sched_reason why;
+
+	for (k = 0; k < in->npending; k++) {
+		i = ps->order[k];
+		r = &in->pending[i].req;
+		d = &ps->res->d[i];
+		if ((why = intrinsic(ps, r)) != SCHED_R_NONE) {
+			d->reason = why;
+			continue;
+		}
+		if (blocked) {
+			d->reason = SCHED_R_PRIORITY;
+			continue;
+		}
+		if (!have_resv) {
+			n = sv_place(&ps->now, r, ps->buf);
+			if (n == r->nnodes) {
+				if (start_job(ps, i, ps->buf, n) == -1)
+					return -1;
+				continue;
+			}
+			d->reason = SCHED_R_RESOURCES;
+			if ((resv_ms = earliest_fit(ps, r, ps->buf)) == -2)
+				return -1;
+			if (in->policy == SCHED_FCFS)
+				blocked = 1;
+			if (resv_ms == SCHED_FOREVER)
+				continue;
+			d->start_ms = resv_ms;
+			if (in->policy == SCHED_FCFS)
+				continue;
+			have_resv = 1;
+			sv_copy(&ps->clear, &ps->now);
+			sv_take_slots(&ps->clear, ps->buf, r->nnodes);
+			continue;
+		}
+		if (!sv_fits(&ps->now, r)) {
+			d->reason = SCHED_R_RESOURCES;
+			continue;
+		}
+		if (limit_ms(r) <= resv_ms - in->now_ms)
+			n = sv_place(&ps->now, r, ps->buf);
+		else
+			n = sv_place(&ps->clear, r, ps->buf);
+		if (n != r->nnodes) {
+			d->reason = SCHED_R_RESERVATION;
+			continue;
+		}
+		if (start_job(ps, i, ps->buf, n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* CONSERVATIVE ----------------------------------------------------------- */
+
+/* Node nd's step function. */
+static struct nprof *
+prof_of(struct pass *ps, int nd)
+{
+	return &ps->prof[nd];
+}
+
+/* Splits a profile at time x (> its first step) and returns the index of
+ * the step starting at x, or -1 on allocation failure. */
+static int
+prof_split(struct nprof *p, int64_t x)
+{
+	int lo = 0, hi = p->n - 1, mid;
+	int64_t *t;
+	uint64_t *f;
+
+	while (lo < hi) { /* the last step starting at or before x */
+		mid = (lo + hi + 1) / 2;
+		if (p->t[mid] <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (p->t[lo] == x)
+		return lo;
+	if ((t = grow(p->t, p->n + 1, &p->tcap, sizeof(*t))) == NULL)
+		return -1;
+	p->t = t;
+	if ((f = grow(p->f, p->n + 1, &p->fcap, sizeof(*f))) == NULL)
+		return -1;
+	p->f = f;
+	memmove(t + lo + 2, t + lo + 1, (p->n - lo - 1) * sizeof(*t));
+	memmove(f + lo + 2, f + lo + 1, (p->n - lo - 1) * sizeof(*f));
+	t[lo + 1] = x;
+	f[lo + 1] = f[lo];
+	p->n++;
+	return lo + 1;
+}
+
+/* Marks accelerators mask of node nd busy over [s_ms, e_ms). */
+static int
+prof_busy(struct pass *ps, int nd, int64_t s_ms, int64_t e_ms, uint64_t mask)
+{
+	struct nprof *p = prof_of(ps, nd);
+	int64_t horizon = ps->in->now_ms + SCHED_HORIZON_MS;
+	int ks, ke, k;
+
+	if (e_ms > horizon)
+		e_ms = horizon;
+	if (p->n == 0 || e_ms <= s_ms)
+		return 0; /* not open: no profile */
+	if ((ks = prof_split(p, s_ms)) == -1 ||
+	    (ke = prof_split(p, e_ms)) == -1)
+		return -1;
+	for (k = ks; k < ke; k++)
+		p->f[k] &= ~mask;
+	return 0;
+}
+
+static int
+prof_busy_slots(struct pass *ps, const struct sched_slot *s, int n,
+    int64_t s_ms, int64_t e_ms)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (prof_busy(ps, s[i].node, s_ms, e_ms, s[i].mask) == -1)
+			return -1;
+	return 0;
+}
+
+/* Accelerators of node nd free over all of [s_ms, e_ms). */
+static uint64_t
+window_mask(struct pass *ps, int nd, int64_t s_ms, int64_t e_ms)
+{
+	const struct nprof *p = prof_of(ps, nd);
+	uint64_t m = ~0ULL;
+	int lo = 0, hi = p->n - 1, mid;
+
+	if (p->n == 0)
+		return 0;
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		if (p->t[mid] <= s_ms)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	for (; lo < p->n && p->t[lo] < e_ms; lo++)
+		m &= p->f[lo];
+	return m;
+}
+
+static int
+add_key(struct pass *ps, int64_t t_ms, int open)
+{
+	uint64_t *n;
+
+	if ((n = grow(ps->keys, ps->nkeys + 1, &ps->keycap, sizeof(*n))) ==
+	    NULL)
+		return -1;
+	ps->keys = n;
+	n[ps->nkeys++] = (uint64_t)(t_ms - ps->in->now_ms) << 1 | (open != 0);
+	return 0;
+}
+
+/* Sorts the sweep keys: insertion sort for a few, else an LSD radix sort
+ * on bytes that skips the bytes every key shares (times cluster). */
+static int
+sort_keys(struct pass *ps)
+{
+	uint64_t *a = ps->keys, *tmp, *sw, x;
+	int n = ps->nkeys, i, j, k, cnt[256], sum, c, d, moved = 0;
+
+	if (n < 32) {
+		for (i = 1; i < n; i++) {
+			x = a[i];
+			for (j = i; j > 0 && a[j - 1] > x; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return 0;
+	}
+	if ((tmp = grow(ps->keytmp, n, &ps->keytmpcap, sizeof(*tmp))) == NULL)
+		return -1;
+	ps->keytmp = tmp;
+	for (k = 0; k < 6; k++) { /* 48 bits: time after now and the flag */
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(a[i] >> (8 * k)) & 0xff]++;
+		if (cnt[(a[0] >> (8 * k)) & 0xff] == n)
+			continue;
+		for (d = 0, sum = 0; d < 256; d++) {
+			c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[(a[i] >> (8 * k)) & 0xff]++] = a[i];
+		sw = a;
+		a = tmp;
+		tmp = sw;
+		moved ^= 1;
+	}
+	if (moved) { /* the sorted keys are in the other array: swap */
+		ps->keys = a;
+		ps->keytmp = tmp;
+		c = ps->keycap;
+		ps->keycap = ps->keytmpcap;
+		ps->keytmpcap = c;
+	}
+	return 0;
+}
+
+static int
+suffices(uint64_t m, uint64_t full, int excl, int a)
+{
+	return excl ? m == full && sv_popc(full) >= a : sv_popc(m) >= a;
+}
+
+/*
+ * The start times before `before` at which node nd is free for r's whole
+ * time limit, as keys opening and closing intervals [lo, hi): a window
+ * starting in step k of the node's profile is feasible until it reaches
+ * the first later step whose free accelerators, intersected with those
+ * before, fall short.
+ */
+static int
+node_windows(
+    struct pass *ps, int nd, const struct sched_request *r, int64_t before)
+{
+	const struct nprof *p = prof_of(ps, nd);
+	int64_t lim = limit_ms(r), lo, hi;
+	uint64_t full = ps->t.full[nd], acc;
+	int k, m, excl = r->exclusive != 0, a = sv_req_accels(r);
+
+	for (k = 0; k < p->n && p->t[k] < before; k++) {
+		if (!suffices(p->f[k], full, excl, a))
+			continue;
+		lo = p->t[k];
+		hi = k + 1 < p->n ? p->t[k + 1] : SCHED_FOREVER;
+		acc = p->f[k];
+		for (m = k + 1; m < p->n && p->t[m] - lim < hi; m++) {
+			acc &= p->f[m];
+			if (!suffices(acc, full, excl, a)) {
+				if (p->t[m] - lim + 1 < hi)
+					hi = p->t[m] - lim + 1;
+				break;
+			}
+		}
+		if (lo >= hi)
+			continue;
+		if (add_key(ps, lo, 1) == -1 ||
+		    (hi != SCHED_FOREVER && add_key(ps, hi, 0) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+/* The first time at which n nodes' windows are open at once, from the
+ * sorted keys, or SCHED_FOREVER. */
+static int64_t
+sweep(const struct pass *ps, int n)
+{
+	uint64_t tk;
+	int i = 0, cnt = 0;
+
+	while (i < ps->nkeys) {
+		tk = ps->keys[i] >> 1;
+		for (; i < ps->nkeys && ps->keys[i] >> 1 == tk; i++)
+			cnt += ps->keys[i] & 1 ? 1 : -1;
+		if (cnt >= n)
+			return ps->in->now_ms + (int64_t)tk;
+	}
+	return SCHED_FOREVER;
+}
+
+/* The earliest time r fits for its whole time limit in one unit (group,
+ * pod or the fabric, after its `within`), or SCHED_FOREVER; -2 on
+ * allocation failure. Units too small even when all free are skipped. */
+static int64_t
+cons_earliest(struct pass *ps, const struct sched_request *r)
+{
+	const struct sv_topo *t = &ps->t;
+	int64_t best = SCHED_FOREVER, tu;
+	int u, nu, lv, g, glo, ghi, i, nd, excl = r->exclusive != 0;
+	int a = sv_req_accels(r);
+
+	nu = r->within == SCHED_WITHIN_GROUP ? t->ngroups
+	     : r->within == SCHED_WITHIN_POD ? t->npods
+	                                     : 1;
+	for (u = 0; u < nu && best > ps->in->now_ms; u++) {
+		lv = r->within == SCHED_WITHIN_GROUP ? u
+		     : r->within == SCHED_WITHIN_POD ? sv_lv_pod(t, u)
+		                                     : sv_lv_fabric(t);
+		if (sv_elig(&ps->cap, lv, excl, a) < r->nnodes)
+			continue;
+		glo = r->within == SCHED_WITHIN_POD ? t->poff[u] : u;
+		ghi = r->within == SCHED_WITHIN_POD     ? t->poff[u + 1]
+		      : r->within == SCHED_WITHIN_GROUP ? u + 1
+		                                        : t->ngroups;
+		ps->nkeys = 0;
+		for (i = glo; i < ghi; i++) {
+			g = r->within == SCHED_WITHIN_POD ? t->pgroups[i] : i;
+			for (nd = t->goff[g]; nd < t->goff[g + 1]; nd++)
+				if (node_windows(ps, t->gnodes[nd], r, best) ==
+				    -1)
+					return -2;
+		}
+		if (sort_keys(ps) == -1)
+			return -2;
+		if ((tu = sweep(ps, r->nnodes)) < best)
+			best = tu;
+	}
+	return best;
+}
+
+/* The scratch view: what is free over all of [s_ms, e_ms). */
+static void
+window_view(struct pass *ps, int64_t s_ms, int64_t e_ms)
+{
+	int nd;
+
+	for (nd = 0; nd < ps->t.nnodes; nd++)
+		ps->scratch.mask[nd] = window_mask(ps, nd, s_ms, e_ms);
+	sv_rebuild(&ps->scratch);
+}
+
+/* Every open node's profile from now: what is free, less what running
+ * jobs hold until their ends. Accelerators busy but held by no running
+ * job stay busy. */
+static int
+cons_init(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	const struct release *rl;
+	const struct sched_slot *s;
+	struct nprof *p;
+	uint64_t *held;
+	int nn = ps->t.nnodes, i, j;
+
+	ps->prof = calloc(nn + 1, sizeof(*ps->prof));
+	if ((held = calloc(nn + 1, sizeof(*held))) == NULL || ps->prof == NULL)
+		goto fail;
+	for (i = 0; i < ps->nrel; i++)
+		for (j = 0, rl = &ps->rel[i]; j < rl->nslots; j++)
+			if (slot_valid(ps, s = &rl->slots[j]))
+				held[s->node] |= rel_mask(ps, rl, s);
+	for (i = 0; i < nn; i++) {
+		if (!ps->t.open[i])
+			continue;
+		p = &ps->prof[i];
+		if ((p->t = grow(NULL, 1, &p->tcap, sizeof(*p->t))) == NULL ||
+		    (p->f = grow(NULL, 1, &p->fcap, sizeof(*p->f))) == NULL)
+			goto fail;
+		p->n = 1;
+		p->t[0] = in->now_ms;
+		p->f[0] = ps->t.full[i] & (in->nodes[i].free_mask | held[i]);
+	}
+	for (i = 0; i < ps->nrel; i++)
+		for (j = 0, rl = &ps->rel[i]; j < rl->nslots; j++)
+			if (slot_valid(ps, s = &rl->slots[j]) &&
+			    prof_busy(ps, s->node, in->now_ms, rl->end_ms,
+			        rel_mask(ps, rl, s)) == -1)
+				goto fail;
+	free(held);
+	return 0;
+fail:
+	free(held);
+	return -1;
+}
+
+/*
+ * CONSERVATIVE: every job in priority order gets the earliest start that
+ * keeps all reservations made before it; it starts if that is now. Past
+ * SCHED_CONS_DEPTH future reservations a job only starts if it fits beside
+ * every reservation, like Slurm's bf_max_job_test.
+ */
+static int
+pass_conservative(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	const struct sched_request *r;
+	struct sched_decision *d;
+	int64_t t_ms;
+	int k, i, n;
+	enum sched_reason why;
+
+	if (cons_init(ps) == -1)
+		return -1;
+	for (k = 0; k < in->npending; k++) {
+		i = ps->order[k];
+		r = &in->pending[i].req;
+		d = &ps->res->d[i];
+		if ((why = intrinsic(ps, r)) != SCHED_R_NONE) {
+			d->reason = why;
+			continue;
+		}
+		n = sv_place(&ps->clear, r, ps->buf);
+		if (n == r->nnodes) {
+			t_ms = in->now_ms;
+		} else if (ps->nresv >= SCHED_CONS_DEPTH) {
+			d->reason = sv_fits(&ps->now, r) ? SCHED_R_RESERVATION
+			                                 : SCHED_R_RESOURCES;
+			continue;
+		} else {
+			if ((t_ms = cons_earliest(ps, r)) == -2)
+				return -1;
+			if (t_ms == SCHED_FOREVER) {
+				d->reason = SCHED_R_RESOURCES;
+				continue;
+			}
+			window_view(ps, t_ms, t_ms + limit_ms(r));
+			n = sv_place(&ps->scratch, r, ps->buf);
+			if (n !=
+			    r->nnodes) { /* cannot happen: the sweep found it */
+				d->reason = SCHED_R_RESOURCES;
+				continue;
+			}
+		}
+		if (prof_busy_slots(ps, ps->buf, n, t_ms, t_ms + limit_ms(r)) ==
+		    -1)
+			return -1;
+		if (t_ms == in->now_ms) {
+			if (start_job(ps, i, ps->buf, n) == -1)
+				return -1;
+			continue;
+		}
+		ps->nresv++;
+		sv_take_slots(&ps->clear, ps->buf, n);
+		d->reason = sv_fits(&ps->now, r) ? SCHED_R_RESERVATION
+		                                 : SCHED_R_RESOURCES;
+		d->start_ms = t_ms;
+	}
+	return 0;
+}
+
+static void
+pass_free(struct pass *ps)
+{
+	int i;
+
+	if (ps->prof != NULL) /* before the topology, which counts nodes */
+		for (i = 0; i < ps->t.nnodes; i++) {
+			free(ps->prof[i].t);
+			free(ps->prof[i].f);
+		}
+	free(ps->prof);
+	free(ps->keys);
+	free(ps->keytmp);
+	sv_free(&ps->now);
+	sv_free(&ps->cap);
+	sv_free(&ps->all);
+	sv_free(&ps->clear);
+	sv_free(&ps->scratch);
+	sv_topo_free(&ps->t);
+	free(ps->order);
+	free(ps->rel);
+	free(ps->buf);
+	free(ps->touched);
+	free(ps->touchlist);
+}
+
+static int
+pass_order(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	struct prio_key *keys;
+	int i;
+
+	keys = malloc((in->npending + 1) * sizeof(*keys));
+	if (keys == NULL)
+		return -1;
+	for (i = 0; i < in->npending; i++) {
+		keys[i].prio = sched_priority(in, &in->pending[i]);
+		keys[i].submit_ms = in->pending[i].submit_ms;
+		keys[i].id = in->pending[i].id;
+		keys[i].idx = i;
+	}
+	qsort(keys, in->npending, sizeof(*keys), prio_cmp);
+	for (i = 0; i < in->npending; i++)
+		ps->order[i] = keys[i].idx;
+	free(keys);
+	return 0;
+}
+
+/*
+ * One pass (see sched.h and docs/scheduler.md): orders the queue, then
+ * FCFS, EASY or CONSERVATIVE. res gets one decision per pending job, in
+ * input order; the caller frees it with sched_result_free(). 0, or -1 on
+ * allocation failure with res cleared.
+ */
+int
+sched_pass(const struct sched_input *in, struct sched_result *res)
+{
+	struct pass ps;
+	int nlv, nn = in->nnodes > 0 ? in->nnodes : 0, np = in->npending;
+
+	memset(&ps, 0, sizeof(ps));
+	memset(res, 0, sizeof(*res));
+	if (np < 0)
+		np = 0;
+	ps.in = in;
+	ps.res = res;
+	res->npending = np;
+	res->d = calloc(np + 1, sizeof(*res->d));
+	if (res->d == NULL || sv_topo_build(&ps.t, in) == -1)
+		goto fail;
+	nlv = sv_lv_fabric(&ps.t) + 1;
+	ps.order = malloc((np + 1) * sizeof(*ps.order));
+	ps.buf = malloc((nn + 1) * sizeof(*ps.buf));
+	ps.touched = calloc(nlv, 1);
+	ps.touchlist = malloc(nlv * sizeof(*ps.touchlist));
+	if (ps.order == NULL || ps.buf == NULL || ps.touched == NULL ||
+	    ps.touchlist == NULL)
+		goto fail;
+	if (sv_alloc(&ps.now, &ps.t) == -1 || sv_alloc(&ps.cap, &ps.t) == -1 ||
+	    sv_alloc(&ps.all, &ps.t) == -1 ||
+	    sv_alloc(&ps.clear, &ps.t) == -1 ||
+	    sv_alloc(&ps.scratch, &ps.t) == -1)
+		goto fail;
+	if (pass_order(&ps) == -1 || pass_init_views(&ps) == -1)
+		goto fail;
+	sv_copy(&ps.clear, &ps.now);
+	if (in->policy == SCHED_CONSERVATIVE) {
+		if (pass_conservative(&ps) == -1)
+			goto fail;
+	} else if (pass_queue(&ps) == -1)
+		goto fail;
+	pass_free(&ps);
+	return 0;
+fail:
+	pass_free(&ps);
+	sched_result_free(res);
+	return -1;
+}
+
+/* Frees what sched_pass() put in res; res is cleared. */
+void
+sched_result_free(struct sched_result *res)
+{
+	int i;
+
+	if (res->d != NULL)
+		for (i = 0; i < res->npending; i++)
+			free(res->d[i].slots);
+	free(res->d);
+	memset(res, 0, sizeof(*res));
+}
+
+/* sched_check ------------------------------------------------------------ */
+
+/* Largest count among n counters. */
+static int
+max_of(const int *c, int n)
+{
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (c[i] > m)
+			m = c[i];
+	return m;
+}
+
+/*
+ * Whether a request could ever run on the fabric as configured (every
+ * node usable and free). SCHED_R_NONE, or SCHED_R_NEVER with a human
+ * sentence in why ("needs 20 nodes in one group; the largest group has
+ * 16"). why may be NULL.
+ */
+enum sched_reason
+sched_check(const struct sched_node *nodes, int nnodes, int npods, int ngroups,
+    const struct sched_request *req, char *why, size_t whylen)
+{
+	static const char *const unit_name[] = {
+	    [SCHED_WITHIN_GROUP] = "group",
+	    [SCHED_WITHIN_POD] = "pod",
+	};
+	int *pg = NULL, i, a = sv_req_accels(req), maxacc = 0;
+	int fit = 0, total = 0, have, nu;
+	enum sched_reason rc = SCHED_R_NEVER;
+	char buf[256];
+
+	buf[0] = '\0';
+	if (req->nnodes < 1)
+		snprintf(buf, sizeof(buf), "needs at least one node");
+	else if (req->time_limit_ms <= 0)
+		snprintf(buf, sizeof(buf), "needs a positive time limit");
+	else if (req->within != SCHED_WITHIN_GROUP &&
+	         req->within != SCHED_WITHIN_POD &&
+	         req->within != SCHED_WITHIN_FABRIC)
+		snprintf(buf, sizeof(buf), "has an unknown placement");
+	else if (req->accels_per_node < (req->exclusive ? 0 : 1))
+		snprintf(buf, sizeof(buf),
+		    "needs at least one accelerator per node");
+	if (buf[0] != '\0')
+		goto done;
+	nu = req->within == SCHED_WITHIN_GROUP ? ngroups : npods;
+	if (req->within != SCHED_WITHIN_FABRIC) {
+		if ((pg = calloc(nu > 0 ? nu : 1, sizeof(int))) == NULL) {
+			rc = SCHED_R_NONE; /* undecided: the pass decides */
+			goto done;
+		}
+	}
+	for (i = 0; i < nnodes; i++) {
+		if (!sv_node_valid(&nodes[i], npods, ngroups))
+			continue;
+		total++;
+		if (nodes[i].naccels > maxacc)
+			maxacc = nodes[i].naccels;
+		if (nodes[i].naccels < a)
+			continue;
+		fit++;
+		if (pg != NULL)
+			pg[req->within == SCHED_WITHIN_GROUP ? nodes[i].group
+			                                     : nodes[i].pod]++;
+	}
+	if (a > maxacc) {
+		snprintf(buf, sizeof(buf),
+		    "needs %d accelerators per node; the largest node has %d",
+		    a, maxacc);
+		goto done;
+	}
+	have = pg != NULL ? max_of(pg, nu) : fit;
+	if (req->nnodes <= have) {
+		rc = SCHED_R_NONE;
+		goto done;
+	}
+	if (pg == NULL && fit == total)
+		snprintf(buf, sizeof(buf), "needs %d nodes; the fabric has %d",
+		    req->nnodes, have);
+	else if (pg == NULL)
+		snprintf(buf, sizeof(buf),
+		    "needs %d nodes with %d accelerators; the fabric has %d",
+		    req->nnodes, a, have);
+	else if (fit == total)
+		snprintf(buf, sizeof(buf),
+		    "needs %d nodes in one %s; the largest %s has %d",
+		    req->nnodes, unit_name[req->within], unit_name[req->within],
+		    have);
+	else
+		snprintf(buf, sizeof(buf),
+		    "needs %d nodes with %d accelerators in one %s; the "
+		    "largest %s has %d",
+		    req->nnodes, a, unit_name[req->within],
+		    unit_name[req->within], have);
+done:
+	free(pg);
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "%s", rc == SCHED_R_NONE ? "" : buf);
+	return rc;
+}

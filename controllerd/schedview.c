@@ -1,0 +1,611 @@
+/*
+ * The scheduler's views and placement (see schedview.h for the data).
+ *
+ * A pass at fabric size looks at 12,800 nodes and ten thousand pending
+ * jobs, so it never asks a node-level question per job. A view keeps, for
+ * every group, pod and the fabric, cumulative counts of eligible nodes per
+ * accelerator count, updated in O(accelerators) when a node changes.
+ * "Does this job fit now?" is then one lookup (fabric), or a scan of 100
+ * pods or 800 groups that is cached per request shape: while a view only
+ * shrinks (jobs start in it), a shape that did not fit never fits again,
+ * and the unit that held the most nodes is rechecked first. Nodes are
+ * walked only to place a job, and then only inside the units chosen.
+ *
+ * Placement is tightest fit, to keep large holes for large jobs: the
+ * group with the fewest eligible nodes that holds the job; failing that,
+ * the pod that needs the fewest groups, fullest groups first; failing
+ * that, the fewest pods, freest first. Inside a group, shared jobs go to
+ * the nodes with the fewest free accelerators, so whole nodes stay whole.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedview.h"
+
+static uint64_t
+full_mask(int naccels)
+{
+	return naccels >= 64 ? ~0ULL : (1ULL << naccels) - 1;
+}
+
+/* The lowest a accelerators of m. */
+static uint64_t
+low_bits(uint64_t m, int a)
+{
+	uint64_t out = 0;
+
+	while (a-- > 0 && m != 0) {
+		out |= m & -m;
+		m &= m - 1;
+	}
+	return out;
+}
+
+/* Accelerators a request needs on each node, as the summaries count them:
+ * an exclusive job needs a node with at least one. */
+int
+sv_req_accels(const struct sched_request *r)
+{
+	if (r->exclusive && r->accels_per_node < 1)
+		return 1;
+	return r->accels_per_node;
+}
+
+/* 1 if the request is well formed: nodes, accelerators, limit, within. */
+int
+sv_req_valid(const struct sched_request *r)
+{
+	if (r->nnodes < 1 || r->time_limit_ms <= 0)
+		return 0;
+	if (r->within != SCHED_WITHIN_GROUP && r->within != SCHED_WITHIN_POD &&
+	    r->within != SCHED_WITHIN_FABRIC)
+		return 0;
+	if (r->accels_per_node < (r->exclusive ? 0 : 1) ||
+	    r->accels_per_node > SCHED_MAX_ACCELS)
+		return 0;
+	return 1;
+}
+
+/* In range of the fabric, with 1 to SCHED_MAX_ACCELS accelerators. */
+int
+sv_node_valid(const struct sched_node *n, int npods, int ngroups)
+{
+	return n->pod >= 0 && n->pod < npods && n->group >= 0 &&
+	       n->group < ngroups && n->naccels >= 1 &&
+	       n->naccels <= SCHED_MAX_ACCELS;
+}
+
+/* Frees what sv_topo_build() allocated; t is cleared. */
+void
+sv_topo_free(struct sv_topo *t)
+{
+	free(t->full);
+	free(t->open);
+	free(t->goff);
+	free(t->gnodes);
+	free(t->poff);
+	free(t->pgroups);
+	free(t->gpod);
+	free(t->gsort);
+	free(t->psort);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Lists items by owner: key[i] owns item i (-1: nobody); off gets
+ * nowners + 1 offsets, out the items owner by owner, in index order. */
+static void
+csr(const int *key, int nitems, int *off, int nowners, int *out)
+{
+	int i, o;
+
+	memset(off, 0, (nowners + 1) * sizeof(*off));
+	for (i = 0; i < nitems; i++)
+		if (key[i] >= 0)
+			off[key[i] + 1]++;
+	for (o = 0; o < nowners; o++)
+		off[o + 1] += off[o];
+	for (i = 0; i < nitems; i++) /* off[o] walks as a cursor... */
+		if (key[i] >= 0)
+			out[off[key[i]]++] = i;
+	for (o = nowners; o > 0; o--) /* ...and is put back */
+		off[o] = off[o - 1];
+	off[0] = 0;
+}
+
+/* Builds t from in's nodes: masks, nodes by group, groups by pod. 0, or
+ * -1 on allocation failure with t cleared. */
+int
+sv_topo_build(struct sv_topo *t, const struct sched_input *in)
+{
+	const struct sched_node *n;
+	int *key, i, g, ng = in->ngroups > 0 ? in->ngroups : 0;
+	int np = in->npods > 0 ? in->npods : 0;
+	int nn = in->nnodes > 0 ? in->nnodes : 0;
+
+	memset(t, 0, sizeof(*t));
+	t->nodes = in->nodes;
+	t->nnodes = nn;
+	t->ngroups = ng;
+	t->npods = np;
+	t->full = calloc(nn + 1, sizeof(*t->full));
+	t->open = calloc(nn + 1, 1);
+	t->goff = calloc(ng + 1, sizeof(int));
+	t->gnodes = calloc(nn + 1, sizeof(int));
+	t->poff = calloc(np + 1, sizeof(int));
+	t->pgroups = calloc(ng + 1, sizeof(int));
+	t->gpod = malloc((ng + 1) * sizeof(int));
+	t->gsort = calloc(ng + 1, sizeof(int));
+	t->psort = calloc(np + 1, sizeof(int));
+	key = malloc((nn + 1) * sizeof(int));
+	if (key == NULL || t->full == NULL || t->open == NULL ||
+	    t->goff == NULL || t->gnodes == NULL || t->poff == NULL ||
+	    t->pgroups == NULL || t->gpod == NULL || t->gsort == NULL ||
+	    t->psort == NULL)
+		goto fail;
+	for (g = 0; g < ng; g++)
+		t->gpod[g] = -1;
+	for (i = 0; i < nn; i++) {
+		n = &in->nodes[i];
+		if (!sv_node_valid(n, np, ng))
+			continue;
+		t->full[i] = full_mask(n->naccels);
+		t->open[i] = n->usable != 0;
+		if (t->gpod[n->group] < 0)
+			t->gpod[n->group] = n->pod;
+	}
+	for (i = 0; i < nn; i++)
+		key[i] = t->full[i] != 0 ? in->nodes[i].group : -1;
+	csr(key, nn, t->goff, ng, t->gnodes);
+	csr(t->gpod, ng, t->poff, np, t->pgroups);
+	free(key);
+	return 0;
+fail:
+	free(key);
+	sv_topo_free(t);
+	return -1;
+}
+
+/* The level of pod p: after the groups. */
+int
+sv_lv_pod(const struct sv_topo *t, int p)
+{
+	return t->ngroups + p;
+}
+
+/* The level of the fabric: the last. */
+int
+sv_lv_fabric(const struct sv_topo *t)
+{
+	return t->ngroups + t->npods;
+}
+
+/* Frees a view's arrays; freeing again is harmless. */
+void
+sv_free(struct sv_view *v)
+{
+	free(v->mask);
+	free(v->cnt);
+	free(v->facc);
+	v->mask = NULL;
+	v->cnt = NULL;
+	v->facc = NULL;
+}
+
+/* The row of counts for (excl, a): one per level. */
+static int *
+row(const struct sv_view *v, int excl, int a)
+{
+	return v->cnt + ((size_t)excl * SV_NA + a) * v->nlv;
+}
+
+/* Eligible nodes for (excl, a) at level lv. */
+int
+sv_elig(const struct sv_view *v, int lv, int excl, int a)
+{
+	return row(v, excl, a)[lv];
+}
+
+/* An empty view of t, which must outlive it. 0, or -1 on allocation
+ * failure (nothing left allocated). */
+int
+sv_alloc(struct sv_view *v, struct sv_topo *t)
+{
+	memset(v, 0, sizeof(*v));
+	v->t = t;
+	v->nlv = sv_lv_fabric(t) + 1;
+	v->mask = calloc(t->nnodes + 1, sizeof(*v->mask));
+	v->cnt = calloc((size_t)2 * SV_NA * v->nlv, sizeof(*v->cnt));
+	v->facc = calloc(v->nlv, sizeof(*v->facc));
+	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL) {
+		sv_free(v);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+view_forget(struct sv_view *v)
+{
+	int e, w, a;
+
+	v->version++;
+	v->grown = v->version;
+	for (e = 0; e < 2; e++)
+		for (w = 0; w < 2; w++)
+			for (a = 0; a < SV_NA; a++)
+				v->fc[e][w][a].version = -1;
+}
+
+/* Recomputes every level from v->mask: exact counts per group, summed
+ * into pods and the fabric, then made cumulative over a. */
+void
+sv_rebuild(struct sv_view *v)
+{
+	struct sv_topo *t = v->t;
+	int i, g, a, e, f, nd, up, nlv = v->nlv;
+	int *r, *r1;
+
+	memset(v->cnt, 0, (size_t)2 * SV_NA * nlv * sizeof(*v->cnt));
+	memset(v->facc, 0, nlv * sizeof(*v->facc));
+	for (g = 0; g < t->ngroups; g++) {
+		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
+			nd = t->gnodes[i];
+			if (v->mask[nd] == 0)
+				continue;
+			f = sv_popc(v->mask[nd]);
+			row(v, 0, f)[g]++;
+			v->facc[g] += f;
+			if (v->mask[nd] == t->full[nd])
+				row(v, 1, f)[g]++;
+		}
+	}
+	for (e = 0; e < 2; e++)
+		for (a = 0; a < SV_NA; a++) {
+			r = row(v, e, a);
+			for (g = 0; g < t->ngroups; g++)
+				if (t->gpod[g] >= 0)
+					r[sv_lv_pod(t, t->gpod[g])] += r[g];
+			for (i = 0; i < t->npods; i++)
+				r[sv_lv_fabric(t)] += r[sv_lv_pod(t, i)];
+		}
+	for (g = 0; g < t->ngroups; g++)
+		if (t->gpod[g] >= 0)
+			v->facc[sv_lv_pod(t, t->gpod[g])] += v->facc[g];
+	for (i = 0; i < t->npods; i++)
+		v->facc[sv_lv_fabric(t)] += v->facc[sv_lv_pod(t, i)];
+	for (e = 0; e < 2; e++)
+		for (a = SV_NA - 2; a >= 0; a--) {
+			r = row(v, e, a);
+			r1 = row(v, e, a + 1);
+			for (up = 0; up < nlv; up++)
+				r[up] += r1[up];
+		}
+	view_forget(v);
+}
+
+/* dst, of the same topology, becomes src (caches too). */
+void
+sv_copy(struct sv_view *dst, const struct sv_view *src)
+{
+	const struct sv_topo *t = src->t;
+
+	memcpy(dst->mask, src->mask, t->nnodes * sizeof(*dst->mask));
+	memcpy(dst->cnt, src->cnt,
+	    (size_t)2 * SV_NA * src->nlv * sizeof(*dst->cnt));
+	memcpy(dst->facc, src->facc, src->nlv * sizeof(*dst->facc));
+	memcpy(dst->fc, src->fc, sizeof(dst->fc));
+	dst->version = src->version;
+	dst->grown = src->grown;
+}
+
+/* Sets a node's open accelerators and updates its group, pod and fabric. */
+static void
+view_set(struct sv_view *v, int nd, uint64_t m)
+{
+	struct sv_topo *t = v->t;
+	uint64_t old = v->mask[nd], full = t->full[nd];
+	int lvs[3], k, a, f0 = sv_popc(old), f1 = sv_popc(m), g, d, lo, hi;
+	int w0 = old != 0 && old == full, w1 = m != 0 && m == full;
+
+	if (old == m || full == 0)
+		return;
+	g = t->nodes[nd].group;
+	lvs[0] = g;
+	lvs[1] = t->gpod[g] >= 0 ? sv_lv_pod(t, t->gpod[g]) : -1;
+	lvs[2] = sv_lv_fabric(t);
+	d = f1 > f0 ? 1 : -1;
+	lo = (f1 > f0 ? f0 : f1) + 1;
+	hi = f1 > f0 ? f1 : f0;
+	for (k = 0; k < 3; k++) {
+		if (lvs[k] < 0)
+			continue;
+		for (a = lo; a <= hi; a++)
+			row(v, 0, a)[lvs[k]] += d;
+		v->facc[lvs[k]] += f1 - f0;
+		if (w0 != w1)
+			for (a = 0; a <= sv_popc(full); a++)
+				row(v, 1, a)[lvs[k]] += w1 ? 1 : -1;
+	}
+	v->mask[nd] = m;
+	v->version++;
+	if ((m & ~old) != 0)
+		v->grown = v->version;
+}
+
+/* Takes accelerators m of node nd out of the view. */
+void
+sv_take(struct sv_view *v, int nd, uint64_t m)
+{
+	view_set(v, nd, v->mask[nd] & ~m);
+}
+
+/* Gives accelerators back; nodes that are not open take no work. */
+void
+sv_give(struct sv_view *v, int nd, uint64_t m)
+{
+	if (v->t->open[nd])
+		view_set(v, nd, (v->mask[nd] | m) & v->t->full[nd]);
+}
+
+/*
+ * Whether r fits the view now. A fabric request asks one level; a group or
+ * pod request the largest unit, found by a scan that is cached per shape:
+ * the unit found last is rechecked first, and as long as nothing was freed
+ * since the scan a count above its best cannot fit.
+ */
+int
+sv_fits(struct sv_view *v, const struct sched_request *r)
+{
+	struct sv_topo *t = v->t;
+	int excl = r->exclusive != 0, a = sv_req_accels(r), n = r->nnodes;
+	int u, lo, hi, best = -1, bestu = 0, e;
+	struct sv_fitcache *c;
+
+	if (!sv_req_valid(r) || sv_elig(v, sv_lv_fabric(t), excl, a) < n)
+		return 0;
+	if (r->within == SCHED_WITHIN_FABRIC)
+		return 1;
+	c = &v->fc[excl][r->within == SCHED_WITHIN_GROUP][a];
+	if (c->version == v->version)
+		return n <= c->best;
+	if (c->version >= 0) {
+		if (sv_elig(v, c->unit, excl, a) >= n)
+			return 1;
+		if (c->version >= v->grown && n > c->best)
+			return 0;
+	}
+	lo = r->within == SCHED_WITHIN_GROUP ? 0 : t->ngroups;
+	hi = r->within == SCHED_WITHIN_GROUP ? t->ngroups : sv_lv_fabric(t);
+	for (u = lo; u < hi; u++) {
+		e = sv_elig(v, u, excl, a);
+		if (e > best) {
+			best = e;
+			bestu = u;
+		}
+	}
+	c->version = v->version;
+	c->best = best;
+	c->unit = bestu;
+	return n <= best;
+}
+
+static int
+node_elig(const struct sv_view *v, int nd, int excl, int a)
+{
+	uint64_t m = v->mask[nd], full = v->t->full[nd];
+
+	if (excl)
+		return m != 0 && m == full && sv_popc(full) >= a;
+	return sv_popc(m) >= a;
+}
+
+/*
+ * Takes k eligible nodes of group g, tightest first: for a shared job the
+ * nodes with the fewest free accelerators (so whole nodes stay whole), for
+ * an exclusive one the smallest nodes; by index among equals. Returns k.
+ */
+static int
+take_group(const struct sv_view *v, int excl, int a, int g, int k,
+    struct sched_slot *out)
+{
+	const struct sv_topo *t = v->t;
+	int hist[SV_NA], i, nd, key, thr, below = 0, eq, n = 0;
+
+	memset(hist, 0, sizeof(hist));
+	for (i = t->goff[g]; i < t->goff[g + 1]; i++)
+		if (node_elig(v, t->gnodes[i], excl, a))
+			hist[sv_popc(v->mask[t->gnodes[i]])]++;
+	for (thr = 0; thr < SV_NA - 1 && below + hist[thr] < k; thr++)
+		below += hist[thr];
+	eq = k - below;
+	for (i = t->goff[g]; i < t->goff[g + 1] && n < k; i++) {
+		nd = t->gnodes[i];
+		if (!node_elig(v, nd, excl, a))
+			continue;
+		key = sv_popc(v->mask[nd]);
+		if (key > thr || (key == thr && eq-- <= 0))
+			continue;
+		out[n].node = nd;
+		out[n].mask = excl ? t->full[nd] : low_bits(v->mask[nd], a);
+		n++;
+	}
+	return n;
+}
+
+/* Best fit among the groups of pod p (all groups if p < 0) holding n: the
+ * fewest eligible nodes, then the fewest free accelerators. -1 if none. */
+static int
+best_group(const struct sv_view *v, int excl, int a, int n, int p)
+{
+	const struct sv_topo *t = v->t;
+	int i, g, e, lo, hi, best = -1, beste = 0;
+
+	lo = p < 0 ? 0 : t->poff[p];
+	hi = p < 0 ? t->ngroups : t->poff[p + 1];
+	for (i = lo; i < hi; i++) {
+		g = p < 0 ? i : t->pgroups[i];
+		e = sv_elig(v, g, excl, a);
+		if (e < n)
+			continue;
+		if (best < 0 || e < beste ||
+		    (e == beste && v->facc[g] < v->facc[best])) {
+			best = g;
+			beste = e;
+		}
+	}
+	return best;
+}
+
+/* Units (levels) with eligible nodes into out, most first; returns how
+ * many. out may be units itself. Insertion sort: a pod has a handful of
+ * groups, a fabric 100 pods. */
+static int
+sort_units(const struct sv_view *v, int excl, int a, const int *units, int nu,
+    int *out)
+{
+	int i, j, k = 0, u, e;
+
+	for (i = 0; i < nu; i++) {
+		u = units[i];
+		e = sv_elig(v, u, excl, a);
+		if (e <= 0)
+			continue;
+		for (j = k; j > 0 && sv_elig(v, out[j - 1], excl, a) < e; j--)
+			out[j] = out[j - 1];
+		out[j] = u;
+		k++;
+	}
+	return k;
+}
+
+/* Of sorted units, how many of the fullest hold n (nu + 1 if they don't);
+ * *last gets the tightest unit past them that holds the remainder. */
+static int
+fewest_units(const struct sv_view *v, int excl, int a, const int *s, int nu,
+    int n, int *last, int *rem)
+{
+	int i, j, sum = 0, e;
+
+	for (i = 0; i < nu && sum + sv_elig(v, s[i], excl, a) < n; i++)
+		sum += sv_elig(v, s[i], excl, a);
+	if (i == nu)
+		return nu + 1;
+	*rem = n - sum;
+	*last = i;
+	for (j = i + 1; j < nu; j++) {
+		e = sv_elig(v, s[j], excl, a);
+		if (e >= *rem && e <= sv_elig(v, s[*last], excl, a))
+			*last = j;
+	}
+	return i + 1;
+}
+
+/* Takes n nodes of pod p: one group if one holds them (best fit), else
+ * the fewest groups, fullest first and the last one best fit. */
+static int
+fill_pod(const struct sv_view *v, int excl, int a, int p, int n,
+    struct sched_slot *out)
+{
+	const struct sv_topo *t = v->t;
+	int g, ns, k, i, last = 0, rem = 0, placed = 0;
+
+	g = best_group(v, excl, a, n, p);
+	if (g >= 0)
+		return take_group(v, excl, a, g, n, out);
+	ns = sort_units(v, excl, a, t->pgroups + t->poff[p],
+	    t->poff[p + 1] - t->poff[p], t->gsort);
+	k = fewest_units(v, excl, a, t->gsort, ns, n, &last, &rem);
+	if (k > ns)
+		return -1;
+	for (i = 0; i < k - 1; i++)
+		placed += take_group(v, excl, a, t->gsort[i],
+		    sv_elig(v, t->gsort[i], excl, a), out + placed);
+	placed += take_group(v, excl, a, t->gsort[last], rem, out + placed);
+	return placed;
+}
+
+/* The pod for n nodes when no group holds them: the fewest groups, then
+ * the fewest eligible nodes. -1 if no pod holds them. */
+static int
+best_pod(const struct sv_view *v, int excl, int a, int n)
+{
+	const struct sv_topo *t = v->t;
+	int p, e, k, ns, last, rem, best = -1, bestk = 0, beste = 0;
+
+	for (p = 0; p < t->npods; p++) {
+		e = sv_elig(v, sv_lv_pod(t, p), excl, a);
+		if (e < n)
+			continue;
+		ns = sort_units(v, excl, a, t->pgroups + t->poff[p],
+		    t->poff[p + 1] - t->poff[p], t->gsort);
+		k = fewest_units(v, excl, a, t->gsort, ns, n, &last, &rem);
+		if (best < 0 || k < bestk || (k == bestk && e < beste)) {
+			best = p;
+			bestk = k;
+			beste = e;
+		}
+	}
+	return best;
+}
+
+/* Spreads n nodes over the fewest pods: the freest first, the last one
+ * best fit, each filled group by group. */
+static int
+fill_fabric(
+    const struct sv_view *v, int excl, int a, int n, struct sched_slot *out)
+{
+	const struct sv_topo *t = v->t;
+	int p, ns, k, i, last = 0, rem = 0, placed = 0, m;
+
+	for (p = 0; p < t->npods; p++)
+		t->psort[p] = sv_lv_pod(t, p);
+	ns = sort_units(v, excl, a, t->psort, t->npods, t->psort);
+	k = fewest_units(v, excl, a, t->psort, ns, n, &last, &rem);
+	if (k > ns)
+		return -1;
+	for (i = 0; i < k - 1; i++) {
+		p = t->psort[i] - t->ngroups;
+		m = fill_pod(v, excl, a, p, sv_elig(v, t->psort[i], excl, a),
+		    out + placed);
+		if (m < 0)
+			return -1;
+		placed += m;
+	}
+	m = fill_pod(
+	    v, excl, a, t->psort[last] - t->ngroups, rem, out + placed);
+	return m < 0 ? -1 : placed + m;
+}
+
+/*
+ * Chooses where r goes in the view, without taking it: out gets r->nnodes
+ * slots. Returns their number, or -1 if r does not fit.
+ */
+int
+sv_place(
+    struct sv_view *v, const struct sched_request *r, struct sched_slot *out)
+{
+	int excl = r->exclusive != 0, a = sv_req_accels(r), n = r->nnodes, g, p;
+
+	if (!sv_fits(v, r))
+		return -1;
+	g = best_group(v, excl, a, n, -1);
+	if (r->within == SCHED_WITHIN_GROUP || g >= 0)
+		return g < 0 ? -1 : take_group(v, excl, a, g, n, out);
+	p = best_pod(v, excl, a, n);
+	if (p >= 0)
+		return fill_pod(v, excl, a, p, n, out);
+	if (r->within == SCHED_WITHIN_POD)
+		return -1;
+	return fill_fabric(v, excl, a, n, out);
+}
+
+/* Takes every slot of an allocation out of the view. */
+void
+sv_take_slots(struct sv_view *v, const struct sched_slot *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		sv_take(v, s[i].node, s[i].mask);
+}

@@ -1,0 +1,510 @@
+/*
+ * Unit tests of podctl's job parts: time limits, counts and the body of
+ * "submit" (jobreq.c); node lists, accelerator ranges, energy and times as
+ * "jobs" and "job show" print them (fmt.c, over common/hostlist.c). Each group
+ * is a static table of cases; the last line says how many passed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "fmt.h"
+#include "jobreq.h"
+
+static int passed, failed;
+
+static void
+check(int ok, const char *group, const char *name, const char *detail)
+{
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	fprintf(stderr, "FAIL %s: %s: %s\n", group, name, detail);
+}
+
+/* --- time limits ------------------------------------------------------ */
+
+/* Per case: the text; the seconds, or -1 with a fragment of the message. */
+static const struct {
+	const char *s;
+	int64_t secs;
+	const char *err;
+} time_cases[] = {
+    {"90", 90, NULL},
+    {"1", 1, NULL},
+    {"90s", 90, NULL},
+    {"15m", 900, NULL},
+    {"2h", 7200, NULL},
+    {"1d", 86400, NULL},
+    {"1h30m", 5400, NULL},
+    {"1d2h3m4s", 93784, NULL},
+    {"1d4s", 86404, NULL},
+    {"0h90m", 5400, NULL},
+    {"007", 7, NULL},
+    {"366d", 366 * 86400LL, NULL},
+    {"31622400", 31622400, NULL},
+    {"0", -1, "more than 0"},
+    {"0s", -1, "more than 0"},
+    {"0d0h", -1, "more than 0"},
+    {"-5", -1, "positive"},
+    {"-1h", -1, "positive"},
+    {"", -1, "not a duration"},
+    {"+5", -1, "not a duration"},
+    {" 5", -1, "not a duration"},
+    {"5 ", -1, "not a duration"},
+    {"h", -1, "not a duration"},
+    {"1x", -1, "not a duration"},
+    {"1.5h", -1, "not a duration"},
+    {"2H", -1, "not a duration"},
+    {"1h30", -1, "not a duration"},
+    {"30m1h", -1, "not a duration"},
+    {"1h1h", -1, "not a duration"},
+    {"1hm", -1, "not a duration"},
+    {"0x10", -1, "not a duration"},
+    {"367d", -1, "longer than 366 days"},
+    {"31622401", -1, "longer than 366 days"},
+    {"365d24h1s", -1, "longer than 366 days"},
+    {"99999999999999999999", -1, "longer than"},
+    {"99999999999999999999h", -1, "longer than"},
+};
+
+static void
+test_time(void)
+{
+	char err[256], detail[384];
+	int64_t secs;
+	size_t i;
+	int r, ok;
+
+	for (i = 0; i < sizeof(time_cases) / sizeof(time_cases[0]); i++) {
+		secs = -7;
+		err[0] = '\0';
+		r = jobreq_parse_time(time_cases[i].s, &secs, err, sizeof(err));
+		if (time_cases[i].err == NULL)
+			ok = r == 0 && secs == time_cases[i].secs;
+		else
+			ok = r == -1 && secs == -7 &&
+			     strstr(err, time_cases[i].err) != NULL &&
+			     strstr(err, "--time") != NULL;
+		snprintf(detail, sizeof(detail), "result %d secs %lld err '%s'",
+		    r, (long long)secs, err);
+		check(ok, "time", time_cases[i].s, detail);
+	}
+}
+
+/* --- counts and states ------------------------------------------------ */
+
+static const struct {
+	const char *s;
+	int64_t max;
+	int64_t want; /* -1: refused */
+} count_cases[] = {
+    {"1", 10, 1},
+    {"10", 10, 10},
+    {"0010", 10, 10},
+    {"11", 10, -1},
+    {"0", 10, -1},
+    {"-1", 10, -1},
+    {"+1", 10, -1},
+    {"", 10, -1},
+    {"1e3", 10000, -1},
+    {"3 ", 10, -1},
+    {"9223372036854775807", INT64_MAX, INT64_MAX},
+    {"9223372036854775808", INT64_MAX, -1},
+    {"99999999999999999999999", INT64_MAX, -1},
+};
+
+static void
+test_counts(void)
+{
+	char detail[64];
+	int64_t v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(count_cases) / sizeof(count_cases[0]); i++) {
+		v = -7;
+		r = jobreq_parse_count(
+		    count_cases[i].s, count_cases[i].max, &v);
+		snprintf(detail, sizeof(detail), "result %d value %lld", r,
+		    (long long)v);
+		check(count_cases[i].want == -1
+		          ? r == -1 && v == -7
+		          : r == 0 && v == count_cases[i].want,
+		    "count", count_cases[i].s, detail);
+	}
+	check(jobreq_state_valid("pending") &&
+	          jobreq_state_valid("node_fail") &&
+	          jobreq_state_valid("timeout"),
+	    "state", "valid", "");
+	check(!jobreq_state_valid("Pending") && !jobreq_state_valid("") &&
+	          !jobreq_state_valid("done") && !jobreq_state_valid("node"),
+	    "state", "invalid", "");
+}
+
+/* --- submit ------------------------------------------------------------ */
+
+#define MAX_ARGV 24
+
+/*
+ * Per case: name; submit's argv (after the word "submit"), NULL-ended;
+ * then either the body expected, as compact JSON with sorted keys, or a
+ * fragment of the message when the command line is refused.
+ */
+static const struct {
+	const char *name;
+	const char *argv[MAX_ARGV];
+	const char *body;
+	const char *err;
+} submit_cases[] = {
+    {"minimal", {"--nodes", "4", "--time", "2h", "--", "train", NULL},
+        "{\"command\":[\"train\"],\"name\":\"train\",\"nodes\":4,"
+        "\"time_limit_s\":7200}",
+        NULL},
+    {"everything",
+        {"--name", "big run", "--accelerators", "32", "--accels-per-node", "8",
+            "--time=1h30m", "--priority", "-5", "--within", "group", "--policy",
+            "energy-saver", "--no-requeue", "--", "sh", "-c",
+            "sleep 10; echo 'done'", NULL},
+        "{\"accelerators\":32,\"accels_per_node\":8,\"command\":[\"sh\","
+        "\"-c\",\"sleep 10; echo 'done'\"],\"name\":\"big run\","
+        "\"policy\":\"energy-saver\",\"priority\":-5,\"requeue\":false,"
+        "\"time_limit_s\":5400,\"within\":\"group\"}",
+        NULL},
+    {"name from path",
+        {"--nodes", "1", "--time", "90", "--", "/opt/apps/bin/lammps", "-in",
+            "in.lj", NULL},
+        "{\"command\":[\"/opt/apps/bin/lammps\",\"-in\",\"in.lj\"],"
+        "\"name\":\"lammps\",\"nodes\":1,\"time_limit_s\":90}",
+        NULL},
+    {"name from dir", {"--nodes", "1", "--time", "90", "--", "./x/", NULL},
+        "{\"command\":[\"./x/\"],\"name\":\"./x/\",\"nodes\":1,"
+        "\"time_limit_s\":90}",
+        NULL},
+    {"options after the command stay in it",
+        {"--time", "1m", "--nodes", "2", "--", "prog", "--nodes", "9", "--",
+            NULL},
+        "{\"command\":[\"prog\",\"--nodes\",\"9\",\"--\"],\"name\":\"prog\","
+        "\"nodes\":2,\"time_limit_s\":60}",
+        NULL},
+    {"within fabric",
+        {"--nodes", "300", "--time", "1d", "--within", "fabric", "--", "a",
+            NULL},
+        "{\"command\":[\"a\"],\"name\":\"a\",\"nodes\":300,"
+        "\"time_limit_s\":86400,\"within\":\"fabric\"}",
+        NULL},
+    {"missing --", {"--nodes", "4", "--time", "2h", "train", NULL}, NULL,
+        "must follow '--'"},
+    {"no command", {"--nodes", "4", "--time", "2h", "--", NULL}, NULL,
+        "no command"},
+    {"empty command", {"--nodes", "4", "--time", "2h", "--", "", NULL}, NULL,
+        "no command"},
+    {"word before --", {"--nodes", "4", "x", "--time", "2h", "--", "y", NULL},
+        NULL, "unexpected argument 'x'"},
+    {"both sizes",
+        {"--nodes", "4", "--accelerators", "8", "--time", "2h", "--", "x",
+            NULL},
+        NULL, "exactly one of --nodes"},
+    {"no size", {"--time", "2h", "--", "x", NULL}, NULL,
+        "exactly one of --nodes"},
+    {"zero nodes", {"--nodes", "0", "--time", "2h", "--", "x", NULL}, NULL,
+        "--nodes needs a whole number"},
+    {"negative accelerators",
+        {"--accelerators", "-8", "--time", "2h", "--", "x", NULL}, NULL,
+        "--accelerators needs a whole number"},
+    {"too many nodes", {"--nodes", "1000001", "--time", "2h", "--", "x", NULL},
+        NULL, "--nodes needs a whole number"},
+    {"bad per node",
+        {"--nodes", "2", "--accels-per-node", "four", "--time", "2h", "--", "x",
+            NULL},
+        NULL, "--accels-per-node needs"},
+    {"no time", {"--nodes", "2", "--", "x", NULL}, NULL, "--time is required"},
+    {"bad time", {"--nodes", "2", "--time", "2x", "--", "x", NULL}, NULL,
+        "not a duration"},
+    {"zero time", {"--nodes", "2", "--time", "0", "--", "x", NULL}, NULL,
+        "more than 0"},
+    {"bad within",
+        {"--nodes", "2", "--time", "1h", "--within", "rack", "--", "x", NULL},
+        NULL, "--within is group, pod or fabric"},
+    {"bad priority",
+        {"--nodes", "2", "--time", "1h", "--priority", "high", "--", "x", NULL},
+        NULL, "--priority needs a whole number"},
+    {"top priority",
+        {"--nodes", "2", "--time", "1h", "--priority", "1000000", "--", "x",
+            NULL},
+        "{\"command\":[\"x\"],\"name\":\"x\",\"nodes\":2,"
+        "\"priority\":1000000,\"time_limit_s\":3600}",
+        NULL},
+    {"priority too high",
+        {"--nodes", "2", "--time", "1h", "--priority", "1000001", "--", "x",
+            NULL},
+        NULL, "--priority needs a whole number from -1000000 to 1000000"},
+    {"priority too low",
+        {"--nodes", "2", "--time", "1h", "--priority", "-1000001", "--", "x",
+            NULL},
+        NULL, "--priority needs a whole number"},
+    {"bad policy",
+        {"--nodes", "2", "--time", "1h", "--policy", "a b", "--", "x", NULL},
+        NULL, "invalid policy name"},
+    {"empty name",
+        {"--name", "", "--nodes", "2", "--time", "1h", "--", "x", NULL}, NULL,
+        "job name"},
+    {"control in name",
+        {"--name", "a\tb", "--nodes", "2", "--time", "1h", "--", "x", NULL},
+        NULL, "job name"},
+    {"name not UTF-8",
+        {"--name", "caf\xe9", "--nodes", "2", "--time", "1h", "--", "x", NULL},
+        NULL, "UTF-8"},
+    {"command not UTF-8",
+        {"--nodes", "2", "--time", "1h", "--", "x", "caf\xe9", NULL}, NULL,
+        "argument 2 of the command is not UTF-8"},
+};
+
+static void
+test_submit(void)
+{
+	char *argv[MAX_ARGV], err[256], detail[1024], *got;
+	struct args a;
+	json_t *body;
+	size_t i;
+	int argc, ok;
+
+	for (i = 0; i < sizeof(submit_cases) / sizeof(submit_cases[0]); i++) {
+		for (argc = 0; submit_cases[i].argv[argc] != NULL; argc++)
+			argv[argc] = (char *)submit_cases[i].argv[argc];
+		err[0] = '\0';
+		got = NULL;
+		body = NULL;
+		if (args_parse(argc, argv, jobreq_opts, JOBREQ_NOPTS, 0, &a,
+		        err, sizeof(err)) == 0 &&
+		    (body = jobreq_body(&a, err, sizeof(err))) != NULL)
+			got = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+		if (submit_cases[i].body != NULL)
+			ok = got != NULL &&
+			     strcmp(got, submit_cases[i].body) == 0;
+		else
+			ok = body == NULL &&
+			     strstr(err, submit_cases[i].err) != NULL;
+		snprintf(detail, sizeof(detail), "body %s, error '%s'",
+		    got != NULL ? got : "NULL", err);
+		check(ok, "submit", submit_cases[i].name, detail);
+		free(got);
+		json_decref(body);
+	}
+}
+
+/* The command line may hold more words than a few options. */
+static void
+test_submit_long(void)
+{
+	char *argv[ARGS_MAX_POS + 8], err[256];
+	struct args a;
+	json_t *body = NULL;
+	int argc = 0, i, r;
+
+	argv[argc++] = "--nodes";
+	argv[argc++] = "1";
+	argv[argc++] = "--time";
+	argv[argc++] = "1h";
+	argv[argc++] = "--";
+	for (i = 0; i < 200; i++)
+		argv[argc++] = "w";
+	err[0] = '\0';
+	r = args_parse(
+	    argc, argv, jobreq_opts, JOBREQ_NOPTS, 0, &a, err, sizeof(err));
+	if (r == 0)
+		body = jobreq_body(&a, err, sizeof(err));
+	check(body != NULL &&
+	          json_array_size(json_object_get(body, "command")) == 200,
+	    "submit", "200 words", err);
+	json_decref(body);
+}
+
+/* --- node lists and accelerator ranges -------------------------------- */
+
+/* Per case: name; the "nodes" array of a job as JSON; the list expected. */
+static const struct {
+	const char *name;
+	const char *json;
+	const char *want;
+} nodelist_cases[] = {
+    {"none", "[]", ""},
+    {"single", "[\"pod01-n001\"]", "pod01-n001"},
+    {"range", "[\"pod01-n001\",\"pod01-n002\",\"pod01-n003\",\"pod01-n004\"]",
+        "pod01-n[001-004]"},
+    {"gaps",
+        "[\"pod01-n001\",\"pod01-n002\",\"pod01-n003\",\"pod01-n005\","
+        "\"pod01-n007\",\"pod01-n008\"]",
+        "pod01-n[001-003,005,007-008]"},
+    {"unsorted",
+        "[\"pod01-n004\",\"pod01-n002\",\"pod01-n001\",\"pod01-n003\"]",
+        "pod01-n[001-004]"},
+    {"several pods",
+        "[\"pod02-n001\",\"pod01-n127\",\"pod01-n128\",\"pod02-n002\","
+        "\"pod03-n064\"]",
+        "pod01-n[127-128],pod02-n[001-002],pod03-n064"},
+    {"carry keeps padding", "[\"pod01-n099\",\"pod01-n100\",\"pod01-n101\"]",
+        "pod01-n[099-101]"},
+    {"not strings skipped", "[\"pod01-n001\",null,7,\"pod01-n002\"]",
+        "pod01-n[001-002]"},
+    {"not an array", "{}", ""},
+};
+
+static void
+test_nodelist(void)
+{
+	char detail[256], *got;
+	json_t *arr;
+	size_t i;
+
+	for (i = 0; i < sizeof(nodelist_cases) / sizeof(nodelist_cases[0]);
+	     i++) {
+		arr = json_loads(nodelist_cases[i].json, 0, NULL);
+		got = arr != NULL ? fmt_nodelist(arr) : NULL;
+		snprintf(detail, sizeof(detail), "got '%s', want '%s'",
+		    got != NULL ? got : "NULL", nodelist_cases[i].want);
+		check(got != NULL && strcmp(got, nodelist_cases[i].want) == 0,
+		    "nodelist", nodelist_cases[i].name, detail);
+		free(got);
+		json_decref(arr);
+	}
+}
+
+/* A whole pod of 128 nodes, given backwards, is one range. */
+static void
+test_nodelist_pod(void)
+{
+	json_t *arr = json_array();
+	char name[16], *got;
+	int i;
+
+	for (i = 128; i >= 1; i--) {
+		snprintf(name, sizeof(name), "pod01-n%03d", i);
+		json_array_append_new(arr, json_string(name));
+	}
+	got = fmt_nodelist(arr);
+	check(got != NULL && strcmp(got, "pod01-n[001-128]") == 0, "nodelist",
+	    "whole pod", got != NULL ? got : "NULL");
+	free(got);
+	json_decref(arr);
+}
+
+#define MAX_NUMS 12
+
+/* Per case: name; the numbers; how many; buffer size; text expected. */
+static const struct {
+	const char *name;
+	int64_t v[MAX_NUMS];
+	size_t n;
+	size_t size;
+	const char *want;
+} ranges_cases[] = {
+    {"none", {0}, 0, 32, ""},
+    {"one", {3}, 1, 32, "3"},
+    {"all eight", {0, 1, 2, 3, 4, 5, 6, 7}, 8, 32, "0-7"},
+    {"gap", {0, 1, 2, 3, 5}, 5, 32, "0-3,5"},
+    {"pairs", {0, 1, 4, 5}, 4, 32, "0-1,4-5"},
+    {"singles", {0, 2, 4}, 3, 32, "0,2,4"},
+    {"unsorted with duplicates", {5, 3, 0, 2, 1, 3}, 6, 32, "0-3,5"},
+    {"large", {62, 63, 1000000007}, 3, 32, "62-63,1000000007"},
+    {"exactly fits", {0, 1, 2, 3, 5}, 5, 6, "0-3,5"},
+    {"cut", {0, 2, 4, 6, 8, 10}, 6, 8, "0,2..."},
+    {"cut at once", {10, 12}, 2, 4, "..."},
+};
+
+static void
+test_ranges(void)
+{
+	char buf[64], detail[128];
+	const char *got;
+	size_t i;
+
+	for (i = 0; i < sizeof(ranges_cases) / sizeof(ranges_cases[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		got = fmt_ranges(buf, ranges_cases[i].size, ranges_cases[i].v,
+		    ranges_cases[i].n);
+		snprintf(detail, sizeof(detail), "got '%s'", buf);
+		check(got == buf && strcmp(buf, ranges_cases[i].want) == 0 &&
+		          strlen(buf) < ranges_cases[i].size,
+		    "ranges", ranges_cases[i].name, detail);
+	}
+}
+
+/* --- energy and times -------------------------------------------------- */
+
+static const struct {
+	const char *json;
+	const char *want;
+} energy_cases[] = {
+    {"{\"e\":0}", "0.0 J"},
+    {"{\"e\":123.4}", "123.4 J"},
+    {"{\"e\":999}", "999.0 J"},
+    {"{\"e\":1000}", "1.0 kJ"},
+    {"{\"e\":45300}", "45.3 kJ"},
+    {"{\"e\":2100000}", "2.1 MJ"},
+    {"{\"e\":3600000}", "1.0 kWh"},
+    {"{\"e\":45000000}", "12.5 kWh"},
+    {"{\"e\":1.152e10}", "3.2 MWh"},
+    {"{\"e\":null}", "-"},
+    {"{\"e\":\"x\"}", "-"},
+    {"{}", "-"},
+};
+
+static void
+test_energy(void)
+{
+	char buf[32], detail[96];
+	json_t *obj;
+	size_t i;
+
+	for (i = 0; i < sizeof(energy_cases) / sizeof(energy_cases[0]); i++) {
+		obj = json_loads(energy_cases[i].json, 0, NULL);
+		fmt_energy(buf, sizeof(buf), obj, "e");
+		snprintf(detail, sizeof(detail), "got '%s', want '%s'", buf,
+		    energy_cases[i].want);
+		check(obj != NULL && strcmp(buf, energy_cases[i].want) == 0,
+		    "energy", energy_cases[i].json, detail);
+		json_decref(obj);
+	}
+}
+
+#define NOW_MS 1795813503000LL /* 2026-11-27T21:05:03Z */
+
+static void
+test_time_ago(void)
+{
+	json_t *obj = json_loads("{\"t\":\"2026-11-27T21:00:03Z\","
+	                         "\"bad\":\"soon\",\"null\":null}",
+	    0, NULL);
+	char buf[64];
+
+	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "t", NOW_MS),
+	          "2026-11-27T21:00:03Z (5m00s ago)") == 0,
+	    "time ago", "known", buf);
+	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "bad", NOW_MS),
+	          "soon") == 0,
+	    "time ago", "not a time", buf);
+	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "null", NOW_MS),
+	          "-") == 0,
+	    "time ago", "null", buf);
+	json_decref(obj);
+}
+
+int
+main(void)
+{
+	test_time();
+	test_counts();
+	test_submit();
+	test_submit_long();
+	test_nodelist();
+	test_nodelist_pod();
+	test_ranges();
+	test_energy();
+	test_time_ago();
+	printf("cli_jobs_test: %d passed, %d failed\n", passed, failed);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,874 @@
+/*
+ * The scheduler on hand-built fabrics: placement (group, pod, fabric, best
+ * fit, shared jobs on partly used nodes), priority and aging, FCFS
+ * blocking, EASY backfill and its reservation, CONSERVATIVE, the reasons,
+ * sched_check()'s messages, and a seeded property test that EASY never
+ * delays the top job and that no accelerator is ever given twice.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+#define MAXN  64 /* nodes in a test fabric */
+#define MAXR  96 /* running jobs */
+#define MAXP  32 /* pending jobs */
+#define G     SCHED_WITHIN_GROUP
+#define P     SCHED_WITHIN_POD
+#define F     SCHED_WITHIN_FABRIC
+#define HOUR  3600000LL
+#define NOCHK 0xffffffffffffffffULL /* don't check the mask */
+
+static int pass, fail;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			pass++;                                                \
+		} else {                                                       \
+			fail++;                                                \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+		}                                                              \
+	} while (0)
+
+#define CHECKM(cond, name)                                                     \
+	do {                                                                   \
+		if (cond) {                                                    \
+			pass++;                                                \
+		} else {                                                       \
+			fail++;                                                \
+			printf("FAIL %s:%d: %s: %s\n", __FILE__, __LINE__,     \
+			    name, #cond);                                      \
+		}                                                              \
+	} while (0)
+
+/* A test fabric with its running and pending jobs. */
+struct fab {
+	struct sched_node nodes[MAXN];
+	int nnodes, npods, ngroups;
+	struct sched_running run[MAXR];
+	struct sched_slot rslots[MAXR][MAXN];
+	int nrun;
+	struct sched_pending pend[MAXP];
+	int npend;
+};
+
+static uint64_t
+full_of(int naccels)
+{
+	return naccels >= 64 ? ~0ULL : (1ULL << naccels) - 1;
+}
+
+/* npods pods of gpp groups of npg nodes, each with naccels, all free. */
+static void
+fab_init(struct fab *f, int npods, int gpp, int npg, int naccels)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->npods = npods;
+	f->ngroups = npods * gpp;
+	f->nnodes = npods * gpp * npg;
+	for (i = 0; i < f->nnodes; i++) {
+		f->nodes[i].pod = i / (gpp * npg);
+		f->nodes[i].group = i / npg;
+		f->nodes[i].naccels = naccels;
+		f->nodes[i].usable = 1;
+		f->nodes[i].free_mask = full_of(naccels);
+	}
+}
+
+/* A running job on the nodes listed (ending with -1): whole nodes if excl,
+ * else the lowest `accels` free accelerators of each. */
+static void
+fab_run(struct fab *f, int64_t end_ms, int excl, int accels, const int *nodes)
+{
+	struct sched_running *r = &f->run[f->nrun];
+	struct sched_slot *s = f->rslots[f->nrun];
+	uint64_t m, fm;
+	int i, a;
+
+	r->end_ms = end_ms;
+	r->exclusive = excl;
+	r->slots = s;
+	for (i = 0; nodes[i] >= 0; i++) {
+		fm = f->nodes[nodes[i]].free_mask;
+		m = 0;
+		if (excl)
+			m = full_of(f->nodes[nodes[i]].naccels);
+		else
+			for (a = 0; a < accels && fm != 0; a++) {
+				m |= fm & -fm;
+				fm &= fm - 1;
+			}
+		s[i].node = nodes[i];
+		s[i].mask = m;
+		f->nodes[nodes[i]].free_mask &= ~m;
+	}
+	r->nslots = i;
+	f->nrun++;
+}
+
+static void
+fab_job(struct fab *f, int64_t id, int64_t prio, int64_t submit_ms, int nnodes,
+    int apn, int excl, enum sched_within within, int64_t limit_ms)
+{
+	struct sched_pending *p = &f->pend[f->npend++];
+
+	p->id = id;
+	p->prio = prio;
+	p->submit_ms = submit_ms;
+	p->req.nnodes = nnodes;
+	p->req.accels_per_node = apn;
+	p->req.exclusive = excl;
+	p->req.within = within;
+	p->req.time_limit_ms = limit_ms;
+}
+
+static struct sched_input
+fab_input(const struct fab *f, int64_t now_ms, enum sched_policy pol)
+{
+	struct sched_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.now_ms = now_ms;
+	in.policy = pol;
+	in.age_weight_per_h = 0;
+	in.age_cap_h = 0;
+	in.nodes = f->nodes;
+	in.nnodes = f->nnodes;
+	in.npods = f->npods;
+	in.ngroups = f->ngroups;
+	in.running = f->run;
+	in.nrunning = f->nrun;
+	in.pending = f->pend;
+	in.npending = f->npend;
+	return in;
+}
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	return ((const struct sched_slot *)a)->node -
+	       ((const struct sched_slot *)b)->node;
+}
+
+/* Whether decision d took exactly the nodes in want (ascending, -1 ends). */
+static int
+took_nodes(struct sched_decision *d, const int *want)
+{
+	int i;
+
+	qsort(d->slots, d->nslots, sizeof(*d->slots), slot_cmp);
+	for (i = 0; want[i] >= 0; i++)
+		if (i >= d->nslots || d->slots[i].node != want[i])
+			return 0;
+	return i == d->nslots;
+}
+
+/*
+ * Checks every start of a result against the input: the right count of
+ * distinct usable nodes in one group or pod as asked, only accelerators
+ * free before the pass, none given twice, whole nodes for exclusive jobs
+ * and nothing beside them. Returns the number of violations.
+ */
+static int
+validate(const struct sched_input *in, const struct sched_result *res)
+{
+	uint64_t used[MAXN];
+	int excl_held[MAXN], i, j, k, bad = 0, nd;
+	const struct sched_request *r;
+	const struct sched_decision *d;
+
+	for (i = 0; i < in->nnodes; i++) {
+		used[i] = ~in->nodes[i].free_mask;
+		excl_held[i] = 0;
+	}
+	for (i = 0; i < in->nrunning; i++)
+		if (in->running[i].exclusive)
+			for (j = 0; j < in->running[i].nslots; j++)
+				excl_held[in->running[i].slots[j].node] = 1;
+	for (i = 0; i < res->npending; i++) {
+		d = &res->d[i];
+		r = &in->pending[i].req;
+		if (d->reason != SCHED_R_NONE) {
+			bad += d->nslots != 0;
+			continue;
+		}
+		bad += d->nslots != r->nnodes;
+		for (j = 0; j < d->nslots; j++) {
+			nd = d->slots[j].node;
+			if (nd < 0 || nd >= in->nnodes ||
+			    !in->nodes[nd].usable) {
+				bad++;
+				continue;
+			}
+			for (k = 0; k < j; k++)
+				bad += d->slots[k].node == nd;
+			if (r->within == SCHED_WITHIN_GROUP)
+				bad += in->nodes[nd].group !=
+				       in->nodes[d->slots[0].node].group;
+			if (r->within == SCHED_WITHIN_POD)
+				bad += in->nodes[nd].pod !=
+				       in->nodes[d->slots[0].node].pod;
+			bad += excl_held[nd] != 0;
+			bad += (used[nd] & d->slots[j].mask) != 0;
+			if (r->exclusive) {
+				bad +=
+				    used[nd] != ~full_of(in->nodes[nd].naccels);
+				bad += d->slots[j].mask !=
+				       full_of(in->nodes[nd].naccels);
+				excl_held[nd] = 1;
+			} else {
+				bad += __builtin_popcountll(d->slots[j].mask) !=
+				       r->accels_per_node;
+			}
+			used[nd] |= d->slots[j].mask;
+		}
+	}
+	return bad;
+}
+
+/* Placement ---------------------------------------------------------------- */
+
+enum setup { SETUP_EXCL, SETUP_SHARED };
+
+/*
+ * One job alone on a prepared fabric. SETUP_EXCL: 2 pods x 2 groups x 4
+ * nodes x 8 accelerators with nodes 0-2, 4-5 and 12 held by exclusive
+ * jobs, so the groups have 1, 2, 4 and 3 free nodes. SETUP_SHARED: one
+ * group of 4 nodes with 2, 4, 8 and (held by an exclusive job that asked
+ * for 4) 4 free accelerators.
+ */
+static const struct place_case {
+	const char *name;
+	enum setup setup;
+	struct sched_request req; /* nnodes, apn, exclusive, within, limit */
+	enum sched_reason reason;
+	int nodes[16];  /* expected nodes, ascending, -1 ends */
+	uint64_t mask0; /* expected mask on the first node, or NOCHK */
+} place_cases[] = {
+    {"group best fit: the fuller group", SETUP_EXCL, {2, 8, 1, G, 10},
+        SCHED_R_NONE, {6, 7, -1}, 0xff},
+    {"group best fit of 3", SETUP_EXCL, {3, 8, 1, G, 10}, SCHED_R_NONE,
+        {13, 14, 15, -1}, NOCHK},
+    {"group of 4", SETUP_EXCL, {4, 8, 1, G, 10}, SCHED_R_NONE,
+        {8, 9, 10, 11, -1}, NOCHK},
+    {"group larger than any", SETUP_EXCL, {5, 8, 1, G, 10}, SCHED_R_NEVER, {-1},
+        NOCHK},
+    {"pod, one node: tightest group", SETUP_EXCL, {1, 0, 1, P, 10},
+        SCHED_R_NONE, {3, -1}, NOCHK},
+    {"pod: fewest groups, fullest first", SETUP_EXCL, {5, 8, 1, P, 10},
+        SCHED_R_NONE, {8, 9, 10, 11, 13, -1}, NOCHK},
+    {"pod: not now", SETUP_EXCL, {8, 8, 1, P, 10}, SCHED_R_RESOURCES, {-1},
+        NOCHK},
+    {"pod larger than any", SETUP_EXCL, {9, 8, 1, P, 10}, SCHED_R_NEVER, {-1},
+        NOCHK},
+    {"fabric in one group", SETUP_EXCL, {3, 8, 1, F, 10}, SCHED_R_NONE,
+        {13, 14, 15, -1}, NOCHK},
+    {"fabric in one pod", SETUP_EXCL, {6, 8, 1, F, 10}, SCHED_R_NONE,
+        {8, 9, 10, 11, 13, 14, -1}, NOCHK},
+    {"fabric over two pods", SETUP_EXCL, {9, 8, 1, F, 10}, SCHED_R_NONE,
+        {6, 7, 8, 9, 10, 11, 13, 14, 15, -1}, NOCHK},
+    {"fabric: everything free", SETUP_EXCL, {10, 8, 1, F, 10}, SCHED_R_NONE,
+        {3, 6, 7, 8, 9, 10, 11, 13, 14, 15, -1}, NOCHK},
+    {"fabric: not now", SETUP_EXCL, {11, 8, 1, F, 10}, SCHED_R_RESOURCES, {-1},
+        NOCHK},
+    {"shared in the tightest group", SETUP_EXCL, {1, 4, 0, G, 10}, SCHED_R_NONE,
+        {3, -1}, 0x0f},
+    {"shared fills the fullest node", SETUP_SHARED, {1, 2, 0, G, 10},
+        SCHED_R_NONE, {0, -1}, 0xc0},
+    {"shared: next fullest that holds 3", SETUP_SHARED, {1, 3, 0, G, 10},
+        SCHED_R_NONE, {1, -1}, 0x70},
+    {"shared on two nodes", SETUP_SHARED, {2, 4, 0, G, 10}, SCHED_R_NONE,
+        {1, 2, -1}, 0xf0},
+    {"shared: not beside an exclusive job", SETUP_SHARED, {1, 5, 0, G, 10},
+        SCHED_R_NONE, {2, -1}, 0x1f},
+    {"shared: two of 5 do not fit", SETUP_SHARED, {2, 5, 0, G, 10},
+        SCHED_R_RESOURCES, {-1}, NOCHK},
+    {"exclusive: only the whole node", SETUP_SHARED, {1, 1, 1, G, 10},
+        SCHED_R_NONE, {2, -1}, 0xff},
+    {"exclusive: partly used nodes are not free", SETUP_SHARED,
+        {2, 1, 1, G, 10}, SCHED_R_RESOURCES, {-1}, NOCHK},
+};
+
+static void
+setup_fab(struct fab *f, enum setup s)
+{
+	if (s == SETUP_EXCL) {
+		fab_init(f, 2, 2, 4, 8);
+		fab_run(f, 1000, 1, 8, (const int[]){0, 1, 2, -1});
+		fab_run(f, 1000, 1, 8, (const int[]){4, 5, -1});
+		fab_run(f, 1000, 1, 8, (const int[]){12, -1});
+		return;
+	}
+	fab_init(f, 1, 1, 4, 8);
+	fab_run(f, 1000, 0, 6, (const int[]){0, -1});
+	fab_run(f, 1000, 0, 4, (const int[]){1, -1});
+	fab_run(f, 1000, 1, 4, (const int[]){3, -1});
+	/* a caller that gave an exclusive job 4 of 8 accelerators */
+	f->rslots[2][0].mask = 0x0f;
+	f->nodes[3].free_mask = 0xf0;
+}
+
+static void
+test_placement(void)
+{
+	const struct place_case *c;
+	struct sched_input in;
+	struct sched_result res;
+	struct fab f;
+	size_t i;
+
+	for (i = 0; i < sizeof(place_cases) / sizeof(place_cases[0]); i++) {
+		c = &place_cases[i];
+		setup_fab(&f, c->setup);
+		fab_job(&f, 1, 0, 0, c->req.nnodes, c->req.accels_per_node,
+		    c->req.exclusive, c->req.within, c->req.time_limit_ms);
+		in = fab_input(&f, 0, SCHED_EASY);
+		if (sched_pass(&in, &res) == -1) {
+			CHECKM(0, c->name);
+			continue;
+		}
+		CHECKM(res.d[0].reason == c->reason, c->name);
+		CHECKM(validate(&in, &res) == 0, c->name);
+		if (c->reason == SCHED_R_NONE) {
+			CHECKM(took_nodes(&res.d[0], c->nodes), c->name);
+			if (c->mask0 != NOCHK)
+				CHECKM(res.d[0].slots[0].mask == c->mask0,
+				    c->name);
+		}
+		sched_result_free(&res);
+	}
+}
+
+/* Priority and aging ---------------------------------------------------------
+ */
+
+static const struct prio_case {
+	int64_t prio, submit_ms, now_ms;
+	double weight_per_h;
+	int64_t cap_h;
+	double want;
+} prio_cases[] = {
+    {10, 0, 5 * HOUR, 1.0, 72, 15},
+    {10, 0, 5 * HOUR, 1.0, 3, 13},
+    {10, 0, 5 * HOUR / 2, 2.0, 72, 15},
+    {10, 2 * HOUR, 0, 1.0, 72, 10}, /* submitted "later": no aging */
+    {10, 0, 5 * HOUR, 2.5, 0, 10},  /* no cap: no aging */
+    {-5, 0, 10 * HOUR, 0.5, 72, 0},
+};
+
+/* Which of the pending jobs starts when exactly one node is free. */
+static int64_t
+first_started(struct fab *f, int64_t now_ms, double w, int64_t cap_h)
+{
+	struct sched_input in = fab_input(f, now_ms, SCHED_FCFS);
+	struct sched_result res;
+	int64_t id = -1;
+	int i;
+
+	in.age_weight_per_h = w;
+	in.age_cap_h = cap_h;
+	if (sched_pass(&in, &res) == -1)
+		return -2;
+	for (i = 0; i < res.npending; i++)
+		if (res.d[i].reason == SCHED_R_NONE)
+			id = f->pend[i].id;
+	sched_result_free(&res);
+	return id;
+}
+
+static void
+test_priority(void)
+{
+	const struct prio_case *c;
+	struct sched_input in;
+	struct sched_pending p;
+	struct fab f;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < sizeof(prio_cases) / sizeof(prio_cases[0]); i++) {
+		c = &prio_cases[i];
+		in.now_ms = c->now_ms;
+		in.age_weight_per_h = c->weight_per_h;
+		in.age_cap_h = c->cap_h;
+		p.prio = c->prio;
+		p.submit_ms = c->submit_ms;
+		CHECK(sched_priority(&in, &p) == c->want);
+	}
+	/* an old low-priority job overtakes a new higher one, up to the cap */
+	fab_init(&f, 1, 1, 1, 8);
+	fab_job(&f, 1, 100, 60 * HOUR, 1, 8, 1, G, HOUR);
+	fab_job(&f, 2, 50, 0, 1, 8, 1, G, HOUR);
+	CHECK(first_started(&f, 60 * HOUR, 1.0, 72) == 2);
+	CHECK(first_started(&f, 60 * HOUR, 1.0, 24) == 1);
+	CHECK(first_started(&f, 60 * HOUR, 0.0, 72) == 1);
+	/* ties: the earlier submission, then the lower id */
+	fab_init(&f, 1, 1, 1, 8);
+	fab_job(&f, 7, 5, 10, 1, 8, 1, G, HOUR);
+	fab_job(&f, 9, 5, 5, 1, 8, 1, G, HOUR);
+	CHECK(first_started(&f, 100, 0, 0) == 9);
+	fab_init(&f, 1, 1, 1, 8);
+	fab_job(&f, 7, 5, 10, 1, 8, 1, G, HOUR);
+	fab_job(&f, 3, 5, 10, 1, 8, 1, G, HOUR);
+	CHECK(first_started(&f, 100, 0, 0) == 3);
+}
+
+/* Policies -------------------------------------------------------------------
+ */
+
+/* A policy scenario: expected reason and reservation start per job. */
+struct want {
+	enum sched_reason reason;
+	int64_t start_ms; /* -1: don't check */
+	int node;         /* the single node it starts on, -1: don't check */
+};
+
+static void
+check_wants(const char *name, struct fab *f, enum sched_policy pol,
+    const struct want *w)
+{
+	struct sched_input in = fab_input(f, 0, pol);
+	struct sched_result res;
+	int i;
+
+	if (sched_pass(&in, &res) == -1) {
+		CHECKM(0, name);
+		return;
+	}
+	CHECKM(validate(&in, &res) == 0, name);
+	for (i = 0; i < f->npend; i++) {
+		if (res.d[i].reason != w[i].reason)
+			printf("  %s: job %" PRId64 ": %s, want %s\n", name,
+			    f->pend[i].id, sched_reason_name(res.d[i].reason),
+			    sched_reason_name(w[i].reason));
+		CHECKM(res.d[i].reason == w[i].reason, name);
+		if (w[i].start_ms >= 0)
+			CHECKM(res.d[i].start_ms == w[i].start_ms, name);
+		if (w[i].node >= 0)
+			CHECKM(res.d[i].nslots == 1 &&
+			           res.d[i].slots[0].node == w[i].node,
+			    name);
+	}
+	sched_result_free(&res);
+}
+
+/*
+ * One pod, two groups of 4 nodes. Nodes 0-1 are busy until 100, nodes 4-6
+ * until 300; 2, 3 and 7 are free. J1 needs a whole group: it gets group 0
+ * at 100. EASY backfills J2 on node 7 (not reserved), refuses J3 (would
+ * hold node 2 or 3 past 100), starts J4 (ends at 100, when J1 starts),
+ * refuses J5 (ends at 101); J6 does not fit at all.
+ */
+static void
+easy_fab(struct fab *f)
+{
+	fab_init(f, 1, 2, 4, 8);
+	fab_run(f, 100, 1, 8, (const int[]){0, 1, -1});
+	fab_run(f, 300, 1, 8, (const int[]){4, 5, 6, -1});
+	fab_job(f, 1, 10, 0, 4, 8, 1, G, 1000);
+	fab_job(f, 2, 9, 0, 1, 8, 1, P, 1000);
+	fab_job(f, 3, 8, 0, 1, 8, 1, P, 1000);
+	fab_job(f, 4, 7, 0, 1, 8, 1, P, 100);
+	fab_job(f, 5, 6, 0, 1, 8, 1, P, 101);
+	fab_job(f, 6, 5, 0, 2, 8, 1, P, 50);
+}
+
+static void
+test_fcfs_easy(void)
+{
+	static const struct want easy[] = {
+	    {SCHED_R_RESOURCES, 100, -1},
+	    {SCHED_R_NONE, 0, 7},
+	    {SCHED_R_RESERVATION, 0, -1},
+	    {SCHED_R_NONE, 0, 2},
+	    {SCHED_R_RESERVATION, 0, -1},
+	    {SCHED_R_RESOURCES, 0, -1},
+	};
+	static const struct want fcfs[] = {
+	    {SCHED_R_RESOURCES, 100, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	};
+	struct fab f;
+
+	easy_fab(&f);
+	check_wants("EASY", &f, SCHED_EASY, easy);
+	check_wants("FCFS", &f, SCHED_FCFS, fcfs);
+}
+
+/*
+ * The reservation's start, by hand. One group of 8 nodes: A holds 0-2
+ * until 300, B 3-4 until 100, C node 5 until 200; 6 and 7 are free. Five
+ * nodes: 2 now, 4 at 100, 5 at 200. A shared job of 6 accelerators on a
+ * node where 2 are free and two shared jobs of 3 end at 150 and 250 (and
+ * every other node is held): 5 at 150, 8 at 250. A job that should have
+ * ended already is due any moment: now + 1.
+ */
+static void
+test_reservation_time(void)
+{
+	static const struct want w5[] = {{SCHED_R_RESOURCES, 200, -1}};
+	static const struct want w6[] = {{SCHED_R_RESOURCES, 250, -1}};
+	static const struct want wlate[] = {{SCHED_R_RESOURCES, 1, -1}};
+	struct fab f;
+
+	fab_init(&f, 1, 1, 8, 8);
+	fab_run(&f, 300, 1, 8, (const int[]){0, 1, 2, -1});
+	fab_run(&f, 100, 1, 8, (const int[]){3, 4, -1});
+	fab_run(&f, 200, 1, 8, (const int[]){5, -1});
+	fab_job(&f, 1, 0, 0, 5, 8, 1, G, 10);
+	check_wants("reservation of 5 nodes", &f, SCHED_EASY, w5);
+	check_wants("FCFS estimate of 5 nodes", &f, SCHED_FCFS, w5);
+
+	fab_init(&f, 1, 1, 2, 8);
+	fab_run(&f, 150, 0, 3, (const int[]){0, -1});
+	fab_run(&f, 250, 0, 3, (const int[]){0, -1});
+	fab_run(&f, 1000, 1, 8, (const int[]){1, -1});
+	fab_job(&f, 1, 0, 0, 1, 6, 0, G, 10);
+	check_wants("reservation of 6 accelerators", &f, SCHED_EASY, w6);
+
+	fab_init(&f, 1, 1, 1, 8);
+	fab_run(&f, -5, 1, 8, (const int[]){0, -1});
+	fab_job(&f, 1, 0, 0, 1, 8, 1, G, 10);
+	check_wants("overdue job", &f, SCHED_EASY, wlate);
+}
+
+/*
+ * CONSERVATIVE against EASY. One group of 4 nodes, 0-1 busy until 100.
+ * J1 (3 nodes, 1000) gets nodes 0-2 at 100; J2 (4 nodes) waits for J1,
+ * until 1100. J3 (1 node for 5000) fits now on node 3: EASY starts it,
+ * which delays J2; CONSERVATIVE gives it 1200, after J2. J4 (1 node for
+ * 1101) would overlap J2 by 1 ms: 1200 too. J5 (1 node for 1100) ends as
+ * J2 starts: CONSERVATIVE starts it on node 3.
+ */
+static void
+test_conservative(void)
+{
+	static const struct want cons[] = {
+	    {SCHED_R_RESOURCES, 100, -1},
+	    {SCHED_R_RESOURCES, 1100, -1},
+	    {SCHED_R_RESERVATION, 1200, -1},
+	    {SCHED_R_RESERVATION, 1200, -1},
+	    {SCHED_R_NONE, 0, 3},
+	};
+	static const struct want easy[] = {
+	    {SCHED_R_RESOURCES, 100, -1},
+	    {SCHED_R_RESOURCES, 0, -1},
+	    {SCHED_R_NONE, 0, 3},
+	    {SCHED_R_RESERVATION, 0, -1},
+	    {SCHED_R_RESERVATION, 0, -1},
+	};
+	struct fab f;
+
+	fab_init(&f, 1, 1, 4, 8);
+	fab_run(&f, 100, 1, 8, (const int[]){0, 1, -1});
+	fab_job(&f, 1, 4, 0, 3, 8, 1, G, 1000);
+	fab_job(&f, 2, 3, 0, 4, 8, 1, G, 100);
+	fab_job(&f, 3, 2, 0, 1, 8, 1, G, 5000);
+	fab_job(&f, 4, 1, 0, 1, 8, 1, G, 1101);
+	fab_job(&f, 5, 0, 0, 1, 8, 1, G, 1100);
+	check_wants("CONSERVATIVE", &f, SCHED_CONSERVATIVE, cons);
+	check_wants("EASY beside CONSERVATIVE", &f, SCHED_EASY, easy);
+}
+
+/*
+ * NodesDown against Resources and Never. One group of 4: nodes 0-1 down,
+ * 2-3 busy until 100. Three nodes need the down ones (and do not block
+ * FCFS: nothing they could wait for is known); two wait for 100; five
+ * never fit; neither does a node of 9 accelerators.
+ */
+static void
+test_nodes_down(void)
+{
+	static const struct want w[] = {
+	    {SCHED_R_NODES_DOWN, 0, -1},
+	    {SCHED_R_RESOURCES, 100, -1},
+	    {SCHED_R_NEVER, 0, -1},
+	    {SCHED_R_NEVER, 0, -1},
+	    {SCHED_R_PRIORITY, 0, -1},
+	};
+	struct fab f;
+
+	fab_init(&f, 1, 1, 4, 8);
+	f.nodes[0].usable = 0;
+	f.nodes[1].usable = 0;
+	fab_run(&f, 100, 1, 8, (const int[]){2, 3, -1});
+	fab_job(&f, 1, 5, 0, 3, 8, 1, G, 10);
+	fab_job(&f, 2, 4, 0, 2, 8, 1, G, 10);
+	fab_job(&f, 3, 3, 0, 5, 8, 1, G, 10);
+	fab_job(&f, 4, 2, 0, 1, 9, 0, G, 10);
+	fab_job(&f, 5, 1, 0, 1, 1, 0, G, 10);
+	check_wants("NodesDown", &f, SCHED_FCFS, w);
+}
+
+/* sched_check -------------------------------------------------------------- */
+
+/* On 2 pods x 2 groups x 4 nodes x 8 accelerators; hetero: the nodes of
+ * group 0 have only 4. */
+static const struct check_case {
+	int hetero;
+	struct sched_request req;
+	enum sched_reason want;
+	const char *why;
+} check_cases[] = {
+    {0, {4, 8, 1, G, 10}, SCHED_R_NONE, ""},
+    {0, {16, 8, 1, F, 10}, SCHED_R_NONE, ""},
+    {0, {5, 8, 1, G, 10}, SCHED_R_NEVER,
+        "needs 5 nodes in one group; the largest group has 4"},
+    {0, {9, 1, 0, P, 10}, SCHED_R_NEVER,
+        "needs 9 nodes in one pod; the largest pod has 8"},
+    {0, {17, 8, 1, F, 10}, SCHED_R_NEVER, "needs 17 nodes; the fabric has 16"},
+    {0, {1, 9, 0, G, 10}, SCHED_R_NEVER,
+        "needs 9 accelerators per node; the largest node has 8"},
+    {0, {1, 65, 1, F, 10}, SCHED_R_NEVER,
+        "needs 65 accelerators per node; the largest node has 8"},
+    {0, {0, 8, 1, G, 10}, SCHED_R_NEVER, "needs at least one node"},
+    {0, {1, 0, 0, G, 10}, SCHED_R_NEVER,
+        "needs at least one accelerator per node"},
+    {0, {1, 8, 1, G, 0}, SCHED_R_NEVER, "needs a positive time limit"},
+    {0, {1, 8, 1, (enum sched_within)7, 10}, SCHED_R_NEVER,
+        "has an unknown placement"},
+    {1, {8, 8, 1, P, 10}, SCHED_R_NONE, ""},
+    {1, {16, 8, 1, F, 10}, SCHED_R_NEVER,
+        "needs 16 nodes with 8 accelerators; the fabric has 12"},
+    {1, {5, 8, 0, P, 10}, SCHED_R_NONE, ""},
+    {1, {2, 5, 0, G, 10}, SCHED_R_NONE, ""},
+    {1, {16, 4, 0, F, 10}, SCHED_R_NONE, ""},
+};
+
+static void
+test_check(void)
+{
+	const struct check_case *c;
+	enum sched_reason r;
+	struct fab f;
+	char why[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		c = &check_cases[i];
+		fab_init(&f, 2, 2, 4, 8);
+		if (c->hetero)
+			for (n = 0; n < 4; n++)
+				f.nodes[n].naccels = 4;
+		r = sched_check(f.nodes, f.nnodes, f.npods, f.ngroups, &c->req,
+		    why, sizeof(why));
+		if (r != c->want || strcmp(why, c->why) != 0)
+			printf("  check case %zu: %s \"%s\"\n", i,
+			    sched_reason_name(r), why);
+		CHECK(r == c->want);
+		CHECK(strcmp(why, c->why) == 0);
+	}
+	CHECK(strcmp(sched_reason_name(SCHED_R_NONE), "None") == 0);
+	CHECK(strcmp(sched_reason_name(SCHED_R_PRIORITY), "Priority") == 0);
+	CHECK(strcmp(sched_reason_name(SCHED_R_RESOURCES), "Resources") == 0);
+	CHECK(
+	    strcmp(sched_reason_name(SCHED_R_RESERVATION), "Reservation") == 0);
+	CHECK(strcmp(sched_reason_name(SCHED_R_NODES_DOWN), "NodesDown") == 0);
+	CHECK(strcmp(sched_reason_name(SCHED_R_NEVER), "Never") == 0);
+	CHECK(strcmp(sched_reason_name(SCHED_R_NREASONS), "Unknown") == 0);
+}
+
+/* Property test --------------------------------------------------------------
+ */
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	uint64_t x = (*s += 0x9e3779b97f4a7c15ULL);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static int
+rnd_in(uint64_t *s, int lo, int hi)
+{
+	return lo + (int)(rnd(s) % (uint64_t)(hi - lo + 1));
+}
+
+/* A random state: 2 pods x 2 groups x 4 nodes x 4 accelerators, some
+ * nodes down, exclusive and shared running jobs, 16 pending jobs. */
+static void
+random_fab(struct fab *f, uint64_t *s)
+{
+	static const enum sched_within within[] = {G, P, F};
+	int nd, k, nodes[3];
+
+	fab_init(f, 2, 2, 4, 4);
+	for (nd = 0; nd < f->nnodes; nd++) {
+		if (rnd_in(s, 0, 9) == 0)
+			f->nodes[nd].usable = 0;
+		k = rnd_in(s, 0, 9);
+		if (k < 3) {
+			nodes[0] = nd;
+			nodes[1] = -1;
+			if (nd + 1 < f->nnodes && rnd_in(s, 0, 1) &&
+			    f->nodes[nd + 1].free_mask == 0xf) {
+				nodes[1] = nd + 1;
+				nodes[2] = -1;
+			}
+			fab_run(f, rnd_in(s, 1, 1000), 1, 4, nodes);
+			nd += nodes[1] >= 0;
+			continue;
+		}
+		while (k-- > 3 && f->nodes[nd].free_mask != 0) {
+			nodes[0] = nd;
+			nodes[1] = -1;
+			fab_run(
+			    f, rnd_in(s, 1, 1000), 0, rnd_in(s, 1, 2), nodes);
+		}
+	}
+	for (k = 0; k < 16; k++)
+		fab_job(f, k + 1, rnd_in(s, 0, 5), rnd_in(s, 0, 100),
+		    rnd_in(s, 1, 6), rnd_in(s, 1, 4), rnd_in(s, 0, 1),
+		    within[rnd_in(s, 0, 2)], rnd_in(s, 1, 1500));
+}
+
+/* The first job in priority order that neither started nor is NodesDown
+ * or Never: the one EASY protects. */
+static int
+top_blocked(const struct fab *f, const struct sched_result *res)
+{
+	int i, best = -1;
+
+	for (i = 0; i < res->npending; i++) {
+		if (res->d[i].reason != SCHED_R_RESOURCES &&
+		    res->d[i].reason != SCHED_R_RESERVATION)
+			continue;
+		if (best < 0 || f->pend[i].prio > f->pend[best].prio ||
+		    (f->pend[i].prio == f->pend[best].prio &&
+		        (f->pend[i].submit_ms < f->pend[best].submit_ms ||
+		            (f->pend[i].submit_ms == f->pend[best].submit_ms &&
+		                f->pend[i].id < f->pend[best].id))))
+			best = i;
+	}
+	return best;
+}
+
+/* f after res: started jobs run until now + limit, leave the queue. */
+static void
+apply_starts(struct fab *f, const struct sched_result *res, int64_t now_ms)
+{
+	struct sched_pending left[MAXP];
+	struct sched_running *r;
+	int i, j, n = 0;
+
+	for (i = 0; i < res->npending; i++) {
+		if (res->d[i].reason != SCHED_R_NONE) {
+			left[n++] = f->pend[i];
+			continue;
+		}
+		r = &f->run[f->nrun];
+		r->end_ms = now_ms + f->pend[i].req.time_limit_ms;
+		r->exclusive = f->pend[i].req.exclusive;
+		r->nslots = res->d[i].nslots;
+		for (j = 0; j < r->nslots; j++) {
+			f->rslots[f->nrun][j] = res->d[i].slots[j];
+			f->nodes[res->d[i].slots[j].node].free_mask &=
+			    ~res->d[i].slots[j].mask;
+		}
+		r->slots = f->rslots[f->nrun];
+		f->nrun++;
+	}
+	memcpy(f->pend, left, n * sizeof(left[0]));
+	f->npend = n;
+}
+
+static void
+test_property(void)
+{
+	static const enum sched_policy pols[] = {
+	    SCHED_FCFS, SCHED_EASY, SCHED_CONSERVATIVE};
+	struct sched_result res, fcfs, again;
+	struct sched_input in;
+	struct fab f;
+	uint64_t seed = 20261127;
+	int iter, p, top, top2, bad = 0, delayed = 0, moved = 0, protected = 0;
+	int64_t t0 = 0, id;
+
+	for (iter = 0; iter < 400; iter++) {
+		random_fab(&f, &seed);
+		for (p = 0; p < 3; p++) {
+			in = fab_input(&f, 0, pols[p]);
+			if (sched_pass(&in, &res) == -1) {
+				bad++;
+				continue;
+			}
+			bad += validate(&in, &res);
+			sched_result_free(&res);
+		}
+		/* the reservation without backfill */
+		in = fab_input(&f, 0, SCHED_FCFS);
+		if (sched_pass(&in, &fcfs) == -1) {
+			bad++;
+			continue;
+		}
+		top = top_blocked(&f, &fcfs);
+		if (top >= 0)
+			t0 = fcfs.d[top].start_ms;
+		sched_result_free(&fcfs);
+		in = fab_input(&f, 0, SCHED_EASY);
+		if (sched_pass(&in, &res) == -1) {
+			bad++;
+			continue;
+		}
+		if (top < 0 || t0 == 0) {
+			sched_result_free(&res);
+			continue;
+		}
+		protected++;
+		moved += res.d[top].start_ms != t0;
+		id = f.pend[top].id;
+		apply_starts(&f, &res, 0);
+		sched_result_free(&res);
+		/* with every backfilled job running, the top job starts no
+		 * later than it would have without them */
+		in = fab_input(&f, 0, SCHED_FCFS);
+		if (sched_pass(&in, &again) == -1) {
+			bad++;
+			continue;
+		}
+		top2 = top_blocked(&f, &again);
+		if (top2 < 0 || f.pend[top2].id != id ||
+		    again.d[top2].start_ms > t0) {
+			printf("  seed state %d: top job %" PRId64
+			       " delayed past %" PRId64 "\n",
+			    iter, id, t0);
+			delayed++;
+		}
+		sched_result_free(&again);
+	}
+	CHECK(bad == 0);
+	CHECK(moved == 0);
+	CHECK(delayed == 0);
+	CHECK(protected > 50); /* the property was exercised */
+	printf(
+	    "  property: %d states, %d with a reservation\n", iter, protected);
+}
+
+int
+main(void)
+{
+	test_placement();
+	test_priority();
+	test_fcfs_easy();
+	test_reservation_time();
+	test_conservative();
+	test_nodes_down();
+	test_check();
+	test_property();
+	printf("sched_test: %d passed, %d failed\n", pass, fail);
+	return fail ? 1 : 0;
+}

@@ -1,0 +1,591 @@
+/*
+ * sched_bench: how long one scheduling pass takes on a fabric-size state,
+ * next to the cheapest thing a pass could possibly do, one plain scan over
+ * every node. The state is built from a seed: pods of nodes, a running set
+ * of mixed jobs filling a share of the accelerators (whole-node jobs of a
+ * group, a pod or several pods, and shared jobs of a few accelerators), a
+ * few nodes down, and a queue of pending jobs of the same mix with
+ * priorities, ages and time limits spread the way a busy cluster's are.
+ * The same input is passed to sched_pass() again and again, so every pass
+ * does the same work; the table gives the median and the 99th percentile.
+ * It prints a Markdown fragment that tools/bench/run puts in
+ * docs/benchmarks.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sched.h"
+
+#define BENCH_MAX_PASSES 100000
+#define BENCH_MAX_NODES  200000
+#define BENCH_MAX_JOBS   1000000
+#define BENCH_DOWN_SHARE 0.005 /* nodes down or drained */
+#define MIN_MS           60000LL
+#define HOUR_MS          3600000LL
+
+static const char *const policy_names[] = {
+    [SCHED_FCFS] = "fcfs",
+    [SCHED_EASY] = "easy",
+    [SCHED_CONSERVATIVE] = "conservative",
+};
+
+/*
+ * The job mixes, for the running set and the queue alike. Each row: its
+ * share in percent (a mix's rows add up to 100), node count range,
+ * accelerators per node (0: the whole node, -1: 1, 2 or 4), exclusive,
+ * placement.
+ */
+struct shape {
+	int share_pct;
+	int min_nodes, max_nodes;
+	int accels;
+	int exclusive;
+	enum sched_within within;
+};
+
+/* Most jobs small, most node-hours in large ones. */
+static const struct shape mix_default[] = {
+    {35, 1, 1, -1, 0, SCHED_WITHIN_POD},
+    {40, 1, 16, 0, 1, SCHED_WITHIN_GROUP},
+    {20, 16, 128, 0, 1, SCHED_WITHIN_POD},
+    {5, 128, 512, 0, 1, SCHED_WITHIN_FABRIC},
+};
+
+/* The worst case for one pass: thousands of tiny jobs that all start. */
+static const struct shape mix_small[] = {
+    {100, 1, 1, -1, 0, SCHED_WITHIN_POD},
+};
+
+static const struct mix {
+	const char *name;
+	const struct shape *shapes;
+	size_t nshapes;
+} mixes[] = {
+    {"default", mix_default, sizeof(mix_default) / sizeof(mix_default[0])},
+    {"small", mix_small, sizeof(mix_small) / sizeof(mix_small[0])},
+};
+
+struct bench_state {
+	int pods, nodes_per_pod, accels, groups_per_pod;
+	int npending, passes;
+	double busy;
+	uint64_t seed;
+	enum sched_policy policy;
+	const struct mix *mix;
+
+	uint64_t rng;
+	struct sched_node *nodes;
+	int nnodes, ngroups;
+	struct sched_running *run;
+	struct sched_slot *slots; /* all running jobs' slots */
+	int nrun, nslots;
+	struct sched_pending *pend;
+	long busy_accels, total_accels;
+	int ndown; /* nodes not usable */
+};
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sched_bench [--pods n] [--nodes-per-pod m] "
+	    "[--accels-per-node k]\n"
+	    "\t[--groups-per-pod g] [--pending n] [--busy share] "
+	    "[--passes n] [--seed s]\n"
+	    "\t[--policy fcfs|easy|conservative] [--mix default|small]\n");
+	exit(1);
+}
+
+static _Noreturn void
+die(const char *what, const char *s)
+{
+	fprintf(stderr, "sched_bench: %s '%s'\n", what, s);
+	exit(1);
+}
+
+static long
+arg_long(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max)
+		die("bad number", s);
+	return v;
+}
+
+static uint64_t
+rnd(struct bench_state *b)
+{
+	uint64_t x = (b->rng += 0x9e3779b97f4a7c15ULL);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static long
+rnd_in(struct bench_state *b, long lo, long hi)
+{
+	return lo + (long)(rnd(b) % (uint64_t)(hi - lo + 1));
+}
+
+/* A time limit between 10 minutes and a day, most of them short. */
+static int64_t
+rnd_limit_ms(struct bench_state *b)
+{
+	double u = (rnd(b) >> 11) * 0x1.0p-53;
+
+	return (int64_t)(10 * MIN_MS * pow(144.0, u));
+}
+
+static const struct shape *
+rnd_shape(struct bench_state *b)
+{
+	const struct shape *s = b->mix->shapes;
+	long x = rnd_in(b, 0, 99);
+	size_t i;
+
+	for (i = 0; i < b->mix->nshapes - 1; i++) {
+		if (x < s[i].share_pct)
+			return &s[i];
+		x -= s[i].share_pct;
+	}
+	return &s[i];
+}
+
+static void
+rnd_request(struct bench_state *b, struct sched_request *r)
+{
+	static const int small[] = {1, 2, 4};
+	const struct shape *s = rnd_shape(b);
+	int maxn = s->max_nodes;
+
+	if (s->within == SCHED_WITHIN_GROUP &&
+	    maxn > b->nodes_per_pod / b->groups_per_pod)
+		maxn = b->nodes_per_pod / b->groups_per_pod;
+	if (s->within == SCHED_WITHIN_POD && maxn > b->nodes_per_pod)
+		maxn = b->nodes_per_pod;
+	if (maxn > b->nnodes / 2)
+		maxn = b->nnodes / 2 > 0 ? b->nnodes / 2 : 1;
+	r->nnodes =
+	    (int)rnd_in(b, s->min_nodes < maxn ? s->min_nodes : 1, maxn);
+	r->accels_per_node =
+	    s->accels >= 0 ? s->accels : small[rnd_in(b, 0, 2)];
+	if (r->accels_per_node > b->accels)
+		r->accels_per_node = b->accels;
+	r->exclusive = s->exclusive;
+	r->within = s->within;
+	r->time_limit_ms = rnd_limit_ms(b);
+}
+
+static void
+build_fabric(struct bench_state *b)
+{
+	int i, p, k, gsize = b->nodes_per_pod / b->groups_per_pod;
+
+	b->nnodes = b->pods * b->nodes_per_pod;
+	b->ngroups = b->pods * b->groups_per_pod;
+	b->nodes = calloc(b->nnodes, sizeof(*b->nodes));
+	if (b->nodes == NULL)
+		die("out of memory", "");
+	for (i = 0; i < b->nnodes; i++) {
+		p = i / b->nodes_per_pod;
+		k = i % b->nodes_per_pod;
+		b->nodes[i].pod = p;
+		b->nodes[i].group =
+		    p * b->groups_per_pod + (k / gsize < b->groups_per_pod
+		                                    ? k / gsize
+		                                    : b->groups_per_pod - 1);
+		b->nodes[i].naccels = b->accels;
+		b->nodes[i].usable =
+		    (rnd(b) >> 11) * 0x1.0p-53 >= BENCH_DOWN_SHARE;
+		b->ndown += !b->nodes[i].usable;
+		b->nodes[i].free_mask =
+		    b->accels >= 64 ? ~0ULL : (1ULL << b->accels) - 1;
+	}
+	b->total_accels = (long)b->nnodes * b->accels;
+}
+
+/*
+ * One running job of a random shape, on the first fitting nodes from a
+ * random place (whole free nodes for exclusive jobs, any node with room for
+ * shared ones), which leaves the fragmentation a busy cluster has. Returns
+ * 0, or -1 when it found no room.
+ */
+static int
+add_running(struct bench_state *b, int64_t now_ms)
+{
+	struct sched_request r;
+	struct sched_running *rj = &b->run[b->nrun];
+	struct sched_slot *s = &b->slots[b->nslots];
+	uint64_t full = b->accels >= 64 ? ~0ULL : (1ULL << b->accels) - 1;
+	uint64_t fm, m;
+	int i, nd, n = 0, a, start;
+
+	rnd_request(b, &r);
+	if (b->nslots + r.nnodes > b->nnodes * b->accels)
+		return -1;
+	start = (int)rnd_in(b, 0, b->nnodes - 1);
+	for (i = 0; i < b->nnodes && n < r.nnodes; i++) {
+		nd = (start + i) % b->nnodes;
+		fm = b->nodes[nd].free_mask;
+		if (!b->nodes[nd].usable ||
+		    (r.exclusive
+		            ? fm != full
+		            : __builtin_popcountll(fm) < r.accels_per_node))
+			continue;
+		if (r.exclusive) {
+			m = full;
+		} else {
+			for (m = 0, a = 0; a < r.accels_per_node; a++) {
+				m |= fm & -fm;
+				fm &= fm - 1;
+			}
+		}
+		s[n].node = nd;
+		s[n].mask = m;
+		n++;
+	}
+	if (n < r.nnodes)
+		return -1;
+	for (i = 0; i < n; i++) {
+		b->nodes[s[i].node].free_mask &= ~s[i].mask;
+		b->busy_accels += __builtin_popcountll(s[i].mask);
+	}
+	rj->end_ms = now_ms + rnd_in(b, MIN_MS, r.time_limit_ms);
+	rj->nslots = n;
+	rj->slots = s;
+	rj->exclusive = r.exclusive;
+	b->nslots += n;
+	b->nrun++;
+	return 0;
+}
+
+static void
+build_state(struct bench_state *b, int64_t now_ms)
+{
+	int i, misses = 0;
+
+	b->run = calloc(b->nnodes * b->accels, sizeof(*b->run));
+	b->slots = calloc(b->nnodes * b->accels, sizeof(*b->slots));
+	b->pend = calloc(b->npending, sizeof(*b->pend));
+	if (b->run == NULL || b->slots == NULL || b->pend == NULL)
+		die("out of memory", "");
+	while (b->busy_accels < b->busy * b->total_accels && misses < 1000)
+		if (add_running(b, now_ms) == -1)
+			misses++;
+	for (i = 0; i < b->npending; i++) {
+		b->pend[i].id = i + 1;
+		b->pend[i].prio = rnd_in(b, 0, 1000);
+		b->pend[i].submit_ms = now_ms - rnd_in(b, 0, 48 * HOUR_MS);
+		rnd_request(b, &b->pend[i].req);
+	}
+}
+
+static int
+dbl_cmp(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* Nearest-rank percentile of n sorted samples. */
+static double
+percentile(const double *v, int n, double pct)
+{
+	int k = (int)ceil(pct / 100.0 * n);
+
+	return v[k < 1 ? 0 : k - 1];
+}
+
+static void
+parse_args(struct bench_state *b, int argc, char **argv)
+{
+	enum {
+		O_PODS = 256,
+		O_NPP,
+		O_APN,
+		O_GPP,
+		O_PEND,
+		O_BUSY,
+		O_PASSES,
+		O_SEED,
+		O_POLICY,
+		O_MIX
+	};
+	static const struct option opts[] = {
+	    {"pods", required_argument, NULL, O_PODS},
+	    {"nodes-per-pod", required_argument, NULL, O_NPP},
+	    {"accels-per-node", required_argument, NULL, O_APN},
+	    {"groups-per-pod", required_argument, NULL, O_GPP},
+	    {"pending", required_argument, NULL, O_PEND},
+	    {"busy", required_argument, NULL, O_BUSY},
+	    {"passes", required_argument, NULL, O_PASSES},
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"policy", required_argument, NULL, O_POLICY},
+	    {"mix", required_argument, NULL, O_MIX},
+	    {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+	size_t i;
+
+	b->pods = 100;
+	b->nodes_per_pod = 128;
+	b->accels = 8;
+	b->groups_per_pod = 8;
+	b->npending = 10000;
+	b->busy = 0.8;
+	b->passes = 50;
+	b->seed = 1;
+	b->policy = SCHED_EASY;
+	b->mix = &mixes[0];
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PODS:
+			b->pods = arg_long(optarg, 1, 1000);
+			break;
+		case O_NPP:
+			b->nodes_per_pod = arg_long(optarg, 1, 10000);
+			break;
+		case O_APN:
+			b->accels = arg_long(optarg, 1, SCHED_MAX_ACCELS);
+			break;
+		case O_GPP:
+			b->groups_per_pod = arg_long(optarg, 1, 10000);
+			break;
+		case O_PEND:
+			b->npending = arg_long(optarg, 0, BENCH_MAX_JOBS);
+			break;
+		case O_BUSY:
+			b->busy = strtod(optarg, &end);
+			if (*end != '\0' || !(b->busy >= 0 && b->busy <= 1))
+				die("--busy: not a share in 0..1:", optarg);
+			break;
+		case O_PASSES:
+			b->passes = arg_long(optarg, 1, BENCH_MAX_PASSES);
+			break;
+		case O_SEED:
+			b->seed = (uint64_t)arg_long(optarg, 0, 1L << 62);
+			break;
+		case O_POLICY:
+			for (i = 0;
+			     i < sizeof(policy_names) / sizeof(policy_names[0]);
+			     i++)
+				if (strcmp(optarg, policy_names[i]) == 0)
+					break;
+			if (i == sizeof(policy_names) / sizeof(policy_names[0]))
+				die("--policy: unknown", optarg);
+			b->policy = (enum sched_policy)i;
+			break;
+		case O_MIX:
+			for (i = 0; i < sizeof(mixes) / sizeof(mixes[0]); i++)
+				if (strcmp(optarg, mixes[i].name) == 0)
+					break;
+			if (i == sizeof(mixes) / sizeof(mixes[0]))
+				die("--mix: unknown", optarg);
+			b->mix = &mixes[i];
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((long)b->pods * b->nodes_per_pod > BENCH_MAX_NODES)
+		die("too many nodes:", "--pods x --nodes-per-pod");
+	if (b->groups_per_pod > b->nodes_per_pod)
+		die("more groups than nodes in a pod:", "--groups-per-pod");
+}
+
+static double
+elapsed_ms(const struct timespec *a, const struct timespec *z)
+{
+	return (z->tv_sec - a->tv_sec) * 1e3 + (z->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Runs passes on the current state: times into pass_ms (sorted), the
+ * decisions of the last one into reasons. */
+static void
+time_passes(struct bench_state *b, const struct sched_input *in,
+    double *pass_ms, int *reasons)
+{
+	struct sched_result res;
+	struct timespec t0, t1;
+	int i, k;
+
+	memset(reasons, 0, SCHED_R_NREASONS * sizeof(int));
+	for (i = 0; i < b->passes; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (sched_pass(in, &res) == -1)
+			die("sched_pass failed", "");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (i == b->passes - 1)
+			for (k = 0; k < res.npending; k++)
+				reasons[res.d[k].reason]++;
+		sched_result_free(&res);
+		pass_ms[i] = elapsed_ms(&t0, &t1);
+	}
+	qsort(pass_ms, b->passes, sizeof(double), dbl_cmp);
+}
+
+/* The state the next pass sees: what this one started runs, until its
+ * time limit, and leaves the queue. */
+static void
+apply_pass(struct bench_state *b, struct sched_input *in)
+{
+	struct sched_result res;
+	struct sched_running *rj;
+	int i, j, n = 0;
+
+	if (sched_pass(in, &res) == -1)
+		die("sched_pass failed", "");
+	for (i = 0; i < res.npending; i++) {
+		if (res.d[i].reason != SCHED_R_NONE) {
+			b->pend[n++] = b->pend[i];
+			continue;
+		}
+		rj = &b->run[b->nrun++];
+		rj->end_ms = in->now_ms + b->pend[i].req.time_limit_ms;
+		rj->nslots = res.d[i].nslots;
+		rj->slots = &b->slots[b->nslots];
+		rj->exclusive = b->pend[i].req.exclusive;
+		for (j = 0; j < res.d[i].nslots; j++) {
+			b->slots[b->nslots++] = res.d[i].slots[j];
+			b->nodes[res.d[i].slots[j].node].free_mask &=
+			    ~res.d[i].slots[j].mask;
+			b->busy_accels +=
+			    __builtin_popcountll(res.d[i].slots[j].mask);
+		}
+	}
+	sched_result_free(&res);
+	in->nrunning = b->nrun;
+	in->npending = n;
+}
+
+/* The baseline: one plain look at every node, counting free accelerators. */
+static long
+time_scans(const struct bench_state *b, double *scan_ms)
+{
+	struct timespec t0, t1;
+	volatile long sink = 0; /* keeps the scan from being optimized out */
+	long nfree;
+	int i, nd;
+
+	for (i = 0; i < b->passes; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		nfree = 0;
+		for (nd = 0; nd < b->nnodes; nd++)
+			if (b->nodes[nd].usable)
+				nfree += __builtin_popcountll(
+				    b->nodes[nd].free_mask);
+		sink = nfree;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		scan_ms[i] = elapsed_ms(&t0, &t1);
+	}
+	qsort(scan_ms, b->passes, sizeof(double), dbl_cmp);
+	return sink;
+}
+
+static void
+print_reasons(const char *what, const int *reasons)
+{
+	int k;
+
+	printf("%s:", what);
+	for (k = 0; k < SCHED_R_NREASONS; k++)
+		printf("%s %s %d", k ? "," : "",
+		    k == SCHED_R_NONE ? "started" : sched_reason_name(k),
+		    reasons[k]);
+	printf(".\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_state b;
+	struct sched_input in;
+	double *fresh_ms, *steady_ms, *scan_ms, med_scan;
+	int fresh_r[SCHED_R_NREASONS], steady_r[SCHED_R_NREASONS];
+	int64_t now_ms = 1000 * HOUR_MS;
+	long nfree;
+	double busy_pct;
+	int nrun;
+
+	memset(&b, 0, sizeof(b));
+	parse_args(&b, argc, argv);
+	b.rng = b.seed;
+	build_fabric(&b);
+	build_state(&b, now_ms);
+	fresh_ms = calloc(b.passes, sizeof(double));
+	steady_ms = calloc(b.passes, sizeof(double));
+	scan_ms = calloc(b.passes, sizeof(double));
+	if (fresh_ms == NULL || steady_ms == NULL || scan_ms == NULL)
+		die("out of memory", "");
+
+	memset(&in, 0, sizeof(in));
+	in.now_ms = now_ms;
+	in.policy = b.policy;
+	in.age_weight_per_h = 10;
+	in.age_cap_h = 72;
+	in.nodes = b.nodes;
+	in.nnodes = b.nnodes;
+	in.npods = b.pods;
+	in.ngroups = b.ngroups;
+	in.running = b.run;
+	in.nrunning = b.nrun;
+	in.pending = b.pend;
+	in.npending = b.npending;
+
+	nfree = time_scans(&b, scan_ms);
+	busy_pct = 100.0 * b.busy_accels / b.total_accels;
+	nrun = b.nrun;
+	time_passes(&b, &in, fresh_ms, fresh_r);
+	apply_pass(&b, &in);
+	time_passes(&b, &in, steady_ms, steady_r);
+	med_scan = percentile(scan_ms, b.passes, 50);
+
+	printf("Parameters: %d pods x %d nodes x %d accelerators (%d nodes, "
+	       "%d groups of %d), %d nodes down, %d pending jobs, running "
+	       "set %d jobs on %.1f %% of the accelerators (%ld free on "
+	       "usable nodes), policy %s, %d passes each, seed %llu. "
+	       "\"Steady\" is the same state after the first pass's starts "
+	       "(%d jobs, then %.1f %% busy): what the next pass sees.\n\n",
+	    b.pods, b.nodes_per_pod, b.accels, b.nnodes, b.ngroups,
+	    b.nodes_per_pod / b.groups_per_pod, b.ndown, b.npending, nrun,
+	    busy_pct, nfree, policy_names[b.policy], b.passes,
+	    (unsigned long long)b.seed, b.nrun - nrun,
+	    100.0 * b.busy_accels / b.total_accels);
+	printf("| measurement | median (ms) | p99 (ms) | median / scan |\n");
+	printf("|---|---:|---:|---:|\n");
+	printf("| `sched_pass()`, %s, fresh queue | %.3f | %.3f | %.0f |\n",
+	    policy_names[b.policy], percentile(fresh_ms, b.passes, 50),
+	    percentile(fresh_ms, b.passes, 99),
+	    med_scan > 0 ? percentile(fresh_ms, b.passes, 50) / med_scan : 0);
+	printf("| `sched_pass()`, %s, steady | %.3f | %.3f | %.0f |\n",
+	    policy_names[b.policy], percentile(steady_ms, b.passes, 50),
+	    percentile(steady_ms, b.passes, 99),
+	    med_scan > 0 ? percentile(steady_ms, b.passes, 50) / med_scan : 0);
+	printf("| baseline: one scan of all %d nodes | %.4f | %.4f | 1 |\n\n",
+	    b.nnodes, med_scan, percentile(scan_ms, b.passes, 99));
+	print_reasons("Decisions of a fresh pass", fresh_r);
+	printf("\n");
+	print_reasons("Decisions of a steady pass", steady_r);
+	free(fresh_ms);
+	free(steady_ms);
+	free(scan_ms);
+	free(b.nodes);
+	free(b.run);
+	free(b.slots);
+	free(b.pend);
+	return 0;
+}
