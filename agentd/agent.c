@@ -11,9 +11,16 @@
  *		end reaches the controller in a round trip, not a tick
  *
  * Jobs load the accelerators they were given: while one runs, its
- * accelerators are asked AGENT_JOB_UTIL instead of their background load,
- * so a simulated node running a job draws the power of one (real plugins
- * ignore loads).
+ * accelerators are asked AGENT_JOB_UTIL, as memory-bound as job_membound()
+ * says, instead of their background load, so a simulated node running a
+ * job draws the power of one (real plugins ignore loads).
+ *
+ * Power (power.h) rides on the tick, in the order safety needs: the loop
+ * is read first and the guard hears it at once, so a leak or a lost flow
+ * throttles every accelerator before they are even read; then the
+ * accelerators are read, the policy decides and the guard overrides it;
+ * then the caps that changed go to the plugin's control(). None of it
+ * waits for the controller, whose silence only brings the fallback cap.
  *
  * Link state (unknown, up, down, refused) changes are what gets logged, not
  * every failure: an agent that loses its controller for an hour says so
@@ -35,13 +42,14 @@
 #include "backoff.h"
 #include "jobs.h"
 #include "log.h"
+#include "power.h"
 #include "report.h"
 #include "ring.h"
 #include "timeutil.h"
 
 #define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
-#define AGENT_JOB_UTIL      0.95  /* a job's accelerators: compute-bound */
-#define AGENT_JOB_MEMBOUND  0.1
+#define AGENT_JOB_UTIL      0.95  /* a job's accelerators: busy */
+#define AGENT_CTL_RETRY     60    /* samples before a refused cap again */
 
 /* One plugin instance on this node. */
 struct agent_plugin {
@@ -72,6 +80,22 @@ struct agent {
 	struct pod_load load[POD_MAX_DEVICES];    /* per power device */
 	struct pod_load bg_load[RING_MAX_ACCELS]; /* asked without a job */
 	int job_refs[RING_MAX_ACCELS]; /* jobs running on accelerator i */
+	double job_membound[RING_MAX_ACCELS]; /* their membound, summed */
+	struct power pw;                      /* policy, caps, guard */
+	double applied_mhz[RING_MAX_ACCELS];  /* cap in force; NaN unknown */
+	double ctl_failed_mhz[RING_MAX_ACCELS]; /* last refused; NaN */
+	uint64_t ctl_retry_seq[RING_MAX_ACCELS]; /* not again before */
+	struct guard guard_said;   /* the guard state last logged */
+	int fallback_said;         /* the fallback state last logged */
+	int64_t power_said_version; /* desired whose power was refused */
+	int64_t answered_ms;       /* monotonic, last 200; 0: never */
+	int64_t last_tick_ms;      /* monotonic, previous sample; 0 */
+	uint64_t trip_seq;         /* sample the guard last throttled all */
+	int64_t trip_us;           /* from its first read to control(), us */
+	double trip_clock_mhz;     /* highest clock that sample reports */
+	int simulated;             /* 1: one of many (pod-fleetsim) */
+	double guard_min_flow_lpm; /* from the configuration, L/min */
+	double guard_clear_s;      /* from the configuration, s */
 	struct jobs *jobs;
 	double last_power_w; /* node power, W; NaN before the first */
 	struct ring *ring;
@@ -106,7 +130,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg);
 static void on_retry(evutil_socket_t fd, short what, void *arg);
 static void on_soon(evutil_socket_t fd, short what, void *arg);
 static void on_job_news(void *arg);
-static void on_job_accel(void *arg, int index, int busy);
+static void on_job_accel(void *arg, int index, int busy, double membound);
 
 const char *
 agent_link_name(enum agent_link l)
@@ -262,6 +286,8 @@ map_devices(struct agent *a)
 		}
 	for (k = 0; k < a->naccel; k++)
 		accels[k] = dev[a->accel_dev[k]];
+	power_init(&a->pw, accels, a->naccel, a->guard_min_flow_lpm,
+	    a->guard_clear_s);
 	a->inventory =
 	    report_inventory(a->power.pl ? a->power.pl->desc->name : NULL,
 	        a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
@@ -277,6 +303,7 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	struct jobs_hooks hooks = {on_job_news, on_job_accel, NULL};
 	struct agent *a;
 	uint64_t seed;
+	int i;
 
 	if (!names_valid(conf->name)) {
 		log_warnx("%s: '%s' is not a node name", __func__, conf->name);
@@ -293,6 +320,12 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	    conf->server, conf->name);
 	a->interval_ms = conf->interval_ms;
 	a->last_power_w = NAN;
+	a->simulated = conf->job_runner == AGENT_JOBS_SIMULATED;
+	a->power_said_version = -1;
+	a->guard_min_flow_lpm = conf->guard_min_flow_lpm;
+	a->guard_clear_s = conf->guard_clear_s;
+	for (i = 0; i < RING_MAX_ACCELS; i++)
+		a->applied_mhz[i] = a->ctl_failed_mhz[i] = NAN;
 	make_boot_id(a);
 	seed = conf->seed_set ? conf->seed : agentconf_name_seed(conf->name);
 	if (plugin_start(a, &a->power, power, &conf->power_kv, seed) == -1 ||
@@ -419,6 +452,48 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 	    (long long)ms);
 }
 
+/* Lines one of a simulated fleet's thousands of agents would each say
+ * about the same cause go to debug there; a real node says them at
+ * `level`. */
+static void __attribute__((format(printf, 3, 4)))
+agent_log(const struct agent *a, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(a->simulated ? LOG_LVL_DEBUG : level, fmt, ap);
+	va_end(ap);
+}
+
+/* desired.power: taken when valid, refused (once per desired version)
+ * when not; absent or null keeps what the agent had. */
+static void
+agent_apply_power(struct agent *a, json_t *desired, int64_t version)
+{
+	const struct power_want *old = &a->pw.want;
+	struct power_want w;
+	json_t *o = json_object_get(desired, "power");
+	char err[256];
+
+	if (o == NULL || json_is_null(o))
+		return;
+	if (power_parse(o, &w, err, sizeof(err)) == -1) {
+		if (version != a->power_said_version)
+			agent_log(a, LOG_LVL_WARN,
+			    "%s: desired state %lld: power settings refused: "
+			    "%s; keeping %s",
+			    a->name, (long long)version, err,
+			    dvfs_policy_name(old->policy.policy));
+		a->power_said_version = version;
+		return;
+	}
+	if (!power_want_equal(&w, old)) {
+		power_describe(&w, err, sizeof(err));
+		agent_log(a, LOG_LVL_INFO, "%s: power %s", a->name, err);
+	}
+	power_set(&a->pw, &w);
+}
+
 /*
  * Takes in what the controller answered to an accepted report. Everything
  * the reply can carry is applied here and only here.
@@ -431,6 +506,7 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 		          "last sample %llu",
 		    a->name, (unsigned long long)rep->ack_seq,
 		    (unsigned long long)a->seq);
+	a->answered_ms = time_mono_ms();
 	ring_ack(a->ring, rep->ack_seq);
 	if (rep->ack_seq > a->ack_seq)
 		a->ack_seq = rep->ack_seq;
@@ -445,6 +521,7 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 		json_decref(a->desired);
 		a->desired = json_incref(rep->desired);
 		jobs_apply(a->jobs, rep->desired, rep->desired_version);
+		agent_apply_power(a, rep->desired, rep->desired_version);
 	}
 }
 
@@ -537,8 +614,10 @@ agent_send(struct agent *a)
 	h.inventory = a->inventory;
 	if ((h.jobs = jobs_report(a->jobs)) == NULL)
 		return;
+	h.power = power_json(&a->pw, a->applied_mhz);
 	body = report_build(&h, a->ring, n, &len);
 	json_decref(h.jobs);
+	json_decref(h.power);
 	if (body == NULL) {
 		jobs_report_done(a->jobs, 0);
 		return;
@@ -622,23 +701,126 @@ take_power(struct agent *a, struct sample *s)
 	s->power_w = any ? sum : NAN;
 }
 
-/* One sample: cooling first (it hears last tick's heat), then power (it
- * hears the coolant just read). */
+/* Microseconds on the monotonic clock, for the guard's latency. */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Applies the decided clock caps that differ from the ones in force,
+ * through the power plugin's control(): nothing is sent while the
+ * decision stays the same. A cap the plugin refused (it logs why) is tried
+ * again AGENT_CTL_RETRY samples later, or at once when the decision
+ * changes.
+ */
+static void
+agent_apply_caps(struct agent *a)
+{
+	const struct pod_plugin_ops *ops;
+	struct pod_control c;
+	double want;
+	int i, dev;
+
+	if (!a->power.inited || (ops = a->power.pl->desc->ops)->control == NULL)
+		return;
+	for (i = 0; i < a->naccel; i++) {
+		want = a->pw.caps_mhz[i];
+		dev = a->accel_dev[i];
+		if (!isfinite(want) || !(a->power.dev[dev].caps & POD_CTL_CLOCK))
+			continue;
+		if (fabs(want - a->applied_mhz[i]) < 0.5)
+			continue;
+		if (want == a->ctl_failed_mhz[i] && a->seq < a->ctl_retry_seq[i])
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.set = POD_CTL_CLOCK;
+		c.clock_max_mhz = want;
+		if (ops->control(a->power.ctx, dev, &c) == 0) {
+			a->applied_mhz[i] = want;
+			a->ctl_failed_mhz[i] = NAN;
+		} else {
+			a->applied_mhz[i] = NAN;
+			a->ctl_failed_mhz[i] = want;
+			a->ctl_retry_seq[i] = a->seq + AGENT_CTL_RETRY;
+		}
+	}
+}
+
+/* Logs what the guard and the fallback changed since they were last
+ * logged: entering as a warning, clearing as information, once each. */
+static void
+agent_say_power(struct agent *a, const struct sample *s)
+{
+	const struct guard *g = &a->pw.guard;
+	struct guard *was = &a->guard_said;
+	int i;
+
+	if (g->leak && !was->leak)
+		log_warnx("%s: guard: leak on the coolant loop: every "
+		          "accelerator to its lowest clock",
+		    a->name);
+	else if (!g->leak && was->leak)
+		log_info("%s: guard: loop dry for %g s: leak cleared", a->name,
+		    g->clear_s);
+	if (g->lowflow && !was->lowflow)
+		log_warnx("%s: guard: coolant flow %.2f L/min under %g: every "
+		          "accelerator to its lowest clock",
+		    a->name, s->loop.flow_lpm, g->min_flow_lpm);
+	else if (!g->lowflow && was->lowflow)
+		log_info("%s: guard: coolant flow back to %.2f L/min", a->name,
+		    s->loop.flow_lpm);
+	for (i = 0; i < a->naccel && i < GUARD_MAX_ACCELS; i++) {
+		if (g->overtemp[i] && !was->overtemp[i])
+			log_warnx("%s: guard: accelerator %d at %.1f °C, over "
+			          "its critical %.0f °C: to its lowest clock",
+			    a->name, i, s->accels[i].temp_c,
+			    a->pw.temp_crit_c[i]);
+		else if (!g->overtemp[i] && was->overtemp[i])
+			log_info("%s: guard: accelerator %d back to %.1f °C",
+			    a->name, i, s->accels[i].temp_c);
+	}
+	*was = *g;
+	if (a->pw.fallback && !a->fallback_said)
+		agent_log(a, LOG_LVL_WARN,
+		    "%s: controller silent for %g s: fallback cap %.0f W in "
+		    "force",
+		    a->name, a->pw.want.fallback_after_s,
+		    a->pw.want.fallback_cap_w);
+	else if (!a->pw.fallback && a->fallback_said)
+		agent_log(a, LOG_LVL_INFO,
+		    "%s: controller answers again: fallback cap lifted",
+		    a->name);
+	a->fallback_said = a->pw.fallback;
+}
+
+/*
+ * One sample: cooling first (it hears last tick's heat), and the guard
+ * hears the loop at once, so that a leak or a lost flow throttles before
+ * the accelerators are read; then power (it hears the coolant just read),
+ * the policy and the guard's word on every accelerator, and the caps.
+ */
 static void
 agent_sample(struct agent *a)
 {
-	static const struct pod_load job_load = {
-	    AGENT_JOB_UTIL, AGENT_JOB_MEMBOUND};
+	struct pod_load job_load = {AGENT_JOB_UTIL, 0};
 	struct pod_env env;
 	struct sample *s;
 	const struct sample_loop *l;
-	int64_t now = time_mono_ms();
-	int ok, i;
+	double dt_s, silent_s, membound[RING_MAX_ACCELS];
+	int64_t now = time_mono_ms(), t0_us = mono_us();
+	int ok, i, all;
 
 	s = ring_push(a->ring);
 	s->seq = ++a->seq;
 	s->t_ms = time_wall_ms();
 	s->power_w = NAN;
+	dt_s = a->last_tick_ms > 0 ? (now - a->last_tick_ms) / 1000.0 : 0;
+	a->last_tick_ms = now;
 
 	env.coolant_c = NAN;
 	env.heat_w = a->last_power_w;
@@ -646,21 +828,47 @@ agent_sample(struct agent *a)
 	env.nload = 0;
 	ok = plugin_read(a, &a->cooling, &env, now) == 0;
 	take_loop(a, s, ok);
+	all = guard_all(&a->pw.guard);
+	if (power_loop(&a->pw, ok && s->has_loop ? &s->loop : NULL, dt_s)) {
+		agent_apply_caps(a);
+		if (!all) {
+			a->trip_seq = s->seq;
+			a->trip_us = mono_us() - t0_us;
+		}
+	}
 
 	l = &s->loop;
 	if (s->has_loop && (l->valid & POD_F_SUPPLY) &&
 	    (l->valid & POD_F_RETURN))
 		env.coolant_c = (l->supply_c + l->return_c) / 2;
 	env.heat_w = NAN;
-	for (i = 0; i < a->naccel; i++)
-		a->load[a->accel_dev[i]] =
-		    a->job_refs[i] > 0 ? job_load : a->bg_load[i];
+	for (i = 0; i < a->naccel; i++) {
+		if (a->job_refs[i] > 0) {
+			job_load.membound = a->job_membound[i] / a->job_refs[i];
+			a->load[a->accel_dev[i]] = job_load;
+		} else
+			a->load[a->accel_dev[i]] = a->bg_load[i];
+		membound[i] = a->load[a->accel_dev[i]].membound;
+	}
 	env.load = a->load;
 	env.nload = a->power.ndev;
 	if (plugin_read(a, &a->power, &env, now) == 0)
 		take_power(a, s);
 	if (!isnan(s->power_w))
 		a->last_power_w = s->power_w;
+	if (a->trip_seq == s->seq) {
+		a->trip_clock_mhz = 0;
+		for (i = 0; i < a->naccel; i++)
+			if (s->accels[i].clock_mhz > a->trip_clock_mhz)
+				a->trip_clock_mhz = s->accels[i].clock_mhz;
+	}
+
+	silent_s = a->answered_ms > 0 ? (now - a->answered_ms) / 1000.0 : NAN;
+	if (a->naccel > 0) {
+		power_step(&a->pw, s, membound, dt_s, silent_s);
+		agent_say_power(a, s);
+		agent_apply_caps(a);
+	}
 }
 
 static void
@@ -702,13 +910,16 @@ on_job_news(void *arg)
 
 /* jobs.h hook: a job's accelerator starts or stops working. */
 static void
-on_job_accel(void *arg, int index, int busy)
+on_job_accel(void *arg, int index, int busy, double membound)
 {
 	struct agent *a = arg;
 
 	if (index < 0 || index >= a->naccel)
 		return;
 	a->job_refs[index] += busy ? 1 : -1;
+	a->job_membound[index] += busy ? membound : -membound;
+	if (a->job_refs[index] == 0)
+		a->job_membound[index] = 0; /* no rounding left behind */
 }
 
 int
@@ -758,6 +969,8 @@ agent_set_link_cb(struct agent *a, agent_link_cb cb, void *arg)
 void
 agent_stats(const struct agent *a, struct agent_stats *out)
 {
+	int i;
+
 	memset(out, 0, sizeof(*out));
 	out->link = a->link;
 	out->seq = a->seq;
@@ -769,6 +982,16 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->desired_version = a->desired_version;
 	out->power_w = a->last_power_w;
 	jobs_count(a->jobs, &out->jobs_running, &out->jobs_ended);
+	out->limiting = a->pw.limiting;
+	out->fallback = a->pw.fallback;
+	out->guard_leak = a->pw.guard.leak;
+	out->guard_lowflow = a->pw.guard.lowflow;
+	for (i = 0; i < a->naccel && i < GUARD_MAX_ACCELS; i++)
+		out->guard_overtemp += a->pw.guard.overtemp[i];
+	out->node_cap_w = a->pw.node_cap_w;
+	out->guard_trip_seq = a->trip_seq;
+	out->guard_trip_us = a->trip_us;
+	out->guard_trip_clock_mhz = a->trip_clock_mhz;
 }
 
 const char *

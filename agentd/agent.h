@@ -63,6 +63,17 @@ struct agent_stats {
 	double power_w;          /* node power of the last sample, W; NaN */
 	int jobs_running;        /* job attempts running */
 	int jobs_ended;          /* ended, not yet forgotten */
+	int limiting;            /* 1: a power cap holds clocks down */
+	int fallback;            /* 1: fallback_cap_w in force */
+	double node_cap_w;       /* node cap in force, W; NaN: none */
+	int guard_leak;          /* 1: the guard sees a leak */
+	int guard_lowflow;       /* 1: the guard sees low flow */
+	int guard_overtemp;      /* accelerators over critical */
+	uint64_t guard_trip_seq; /* sample in which leak or low flow last
+	                            throttled every accelerator; 0: never */
+	int64_t guard_trip_us;   /* from that sample's first read to the last
+	                            control(), us */
+	double guard_trip_clock_mhz; /* highest clock that sample reports */
 };
 
 /* Creates an agent for conf->name (which must be set and valid) on `net`.

@@ -96,6 +96,22 @@ set_seed(
 	return 0;
 }
 
+static int
+set_min_flow(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	return conf_double(
+	    e, 0, AGENT_MAX_MIN_FLOW, &ac->guard_min_flow_lpm, err, errlen);
+}
+
+static int
+set_clear(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	return conf_double(e, 0, AGENT_MAX_CLEAR_S, &ac->guard_clear_s, err,
+	    errlen);
+}
+
 /* The [agent] keywords: the key, and the function that converts its value
  * into struct agent_conf. */
 static const struct keyword agent_keywords[] = {
@@ -106,6 +122,8 @@ static const struct keyword agent_keywords[] = {
     {"interval_ms", set_interval},
     {"buffer_samples", set_buffer},
     {"seed", set_seed},
+    {"guard_min_flow_lpm", set_min_flow},
+    {"guard_clear_s", set_clear},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
 
@@ -118,6 +136,8 @@ agentconf_init(struct agent_conf *ac)
 	    AGENT_DEFAULT_STATE_DIR);
 	ac->interval_ms = AGENT_DEFAULT_INTERVAL_MS;
 	ac->buffer_samples = AGENT_DEFAULT_BUFFER;
+	ac->guard_min_flow_lpm = AGENT_DEFAULT_MIN_FLOW;
+	ac->guard_clear_s = AGENT_DEFAULT_CLEAR_S;
 }
 
 void

@@ -26,6 +26,10 @@
 #define AGENT_DEFAULT_BUFFER      3600
 #define AGENT_MIN_INTERVAL_MS     100
 #define AGENT_MAX_INTERVAL_MS     3600000
+#define AGENT_DEFAULT_MIN_FLOW    2.0  /* guard: L/min */
+#define AGENT_DEFAULT_CLEAR_S     10.0 /* guard: s dry before a leak clears */
+#define AGENT_MAX_MIN_FLOW        1000.0
+#define AGENT_MAX_CLEAR_S         86400.0
 
 /* How the agent runs jobs (runner.h); chosen by the program, not by a key:
  * pod-agentd runs processes recorded in state_dir, pod-fleetsim simulates
@@ -55,6 +59,8 @@ struct agent_conf {
 	struct agent_kvlist power_kv;      /* [power] keys but `plugin` */
 	struct agent_kvlist cooling_kv;    /* [cooling] keys but `plugin` */
 	enum agent_job_runner job_runner;  /* default: processes */
+	double guard_min_flow_lpm;         /* guard: flow threshold, L/min */
+	double guard_clear_s;              /* guard: leak clearing time, s */
 };
 
 /* Sets the defaults (empty name, no plugins). Release with agentconf_free(). */

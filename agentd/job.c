@@ -353,6 +353,17 @@ job_sim_duration_s(const struct job_spec *s)
 	return v > JOB_SIM_MAX_S ? JOB_SIM_MAX_S : v;
 }
 
+double
+job_membound(const struct job_spec *s)
+{
+	int i;
+
+	for (i = 0; s->argv != NULL && i < s->argc; i++)
+		if (strcasestr(s->argv[i], "mem") != NULL)
+			return JOB_MEMBOUND_MEMORY;
+	return JOB_MEMBOUND_COMPUTE;
+}
+
 /* 1 when `var` ("NAME=value") sets one of the protocol's variables. */
 static int
 is_pod_var(const char *var)

@@ -36,6 +36,8 @@
 #define JOB_SIM_DEFAULT_S    30.0 /* a simulated command that is no sleep */
 #define JOB_SIM_MAX_S        (366.0 * 24 * 3600)
 #define JOB_STATUS_MAX       1024 /* bytes of a status file */
+#define JOB_MEMBOUND_COMPUTE 0.1  /* a job's load: compute-bound, 0–1 */
+#define JOB_MEMBOUND_MEMORY  0.7  /* a job's load: memory-bound, 0–1 */
 
 /* Why an attempt ended; the names are the protocol's. */
 enum job_cause {
@@ -130,6 +132,12 @@ void job_spec_clear(struct job_spec *s);
  * (N a decimal with an optional s, m, h or d suffix, as sleep(1) takes it),
  * JOB_SIM_DEFAULT_S for anything else. */
 double job_sim_duration_s(const struct job_spec *s);
+
+/* How memory-bound a job's work is taken to be, for the load it puts on
+ * its accelerators (docs/dvfs.md): JOB_MEMBOUND_MEMORY when an argument of
+ * its command contains "mem" in any case (memtest, stream_mem, --mem-bound),
+ * else JOB_MEMBOUND_COMPUTE. */
+double job_membound(const struct job_spec *s);
 
 /* The environment a job runs with: `base` (borrowed, NULL-terminated;
  * NULL: none) without any POD_* variable the protocol defines, then those

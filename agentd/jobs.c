@@ -148,7 +148,8 @@ job_load(struct jobs *js, struct job *j, int busy)
 		return;
 	j->loaded = busy;
 	for (i = 0; i < j->spec.naccel; i++)
-		js->hooks.accel(js->hooks.arg, j->spec.accel[i], busy);
+		js->hooks.accel(js->hooks.arg, j->spec.accel[i], busy,
+		    job_membound(&j->spec));
 }
 
 static void

@@ -31,8 +31,10 @@ struct jobs_hooks {
 	/* An attempt started or ended: worth a report now. */
 	void (*news)(void *arg);
 	/* Accelerator `index` starts (busy 1) or stops (busy 0) carrying
-	 * one job's load. Calls balance; indices may be >= the node's. */
-	void (*accel)(void *arg, int index, int busy);
+	 * one job's load, whose memory-boundness (0–1) is `membound`
+	 * (job_membound()). Calls balance, with the same membound; indices
+	 * may be >= the node's. */
+	void (*accel)(void *arg, int index, int busy, double membound);
 	void *arg;
 };
 

@@ -157,6 +157,8 @@ report_build(
 	    root, "inventory", h->inventory ? h->inventory : json_null());
 	json_object_set_new(
 	    root, "jobs", h->jobs ? json_incref(h->jobs) : json_array());
+	if (h->power != NULL)
+		json_object_set(root, "power", h->power);
 	json_object_set_new(root, "samples", arr);
 	for (i = 0; i < n && i < ring_len(r); i++)
 		if ((s = sample_json(ring_at(r, i))) == NULL ||

@@ -25,6 +25,7 @@ struct report_head {
 	uint64_t dropped_samples; /* overwritten before acknowledgement */
 	json_t *inventory;        /* from report_inventory(); borrowed */
 	json_t *jobs;             /* the "jobs" array, borrowed; NULL: [] */
+	json_t *power; /* the "power" member, borrowed; NULL: left out */
 };
 
 /* What the controller answered to a report. */

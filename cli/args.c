@@ -4,6 +4,7 @@
  * under some settings and not others, and reports errors itself in its own
  * words; podctl wants one line in its own voice and a parser it can test.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,8 +80,12 @@ args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 			i++;
 			break;
 		}
-		if (a[0] != '-' || a[1] == '\0') {
-			/* A positional argument; "-" alone is one too. */
+		if (a[0] != '-' || a[1] == '\0' ||
+		    (isdigit((unsigned char)a[1]) &&
+		        find_short(opts, nopts, a[1], &idx) == NULL)) {
+			/* A positional argument; "-" alone is one too, and
+			 * so is a negative number ("power cap -1"), so that
+			 * the command can say what is wrong with it. */
 			if (flags & ARGS_STOP_AT_POSITIONAL)
 				break;
 			if (add_pos(out, a, err, errlen) == -1)

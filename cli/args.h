@@ -4,7 +4,9 @@
  * parsing itself can be tested without a server.
  *
  * Long options are written "--name VALUE" or "--name=VALUE", short ones
- * "-x VALUE" or "-xVALUE"; "--" ends the options. Options may follow the
+ * "-x VALUE" or "-xVALUE"; "--" ends the options. A word beginning with
+ * "-" and a digit is a positional argument (a negative number) unless an
+ * option has that digit for its letter. Options may follow the
  * positional arguments ("node drain NAME --reason TEXT") unless the caller
  * asks to stop at the first positional, as the global options do so that
  * the command's own options are left for the command.

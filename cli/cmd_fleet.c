@@ -2,7 +2,8 @@
  * Fleet-wide views: "status", one screen for the whole installation, and
  * "pods", one row per pod. Both only render what the controller computed;
  * the client adds no arithmetic beyond unit conversion and percentages, so
- * podctl and the dashboard cannot disagree.
+ * podctl and the dashboard cannot disagree. "top" shows the same summary
+ * and pods, through cmd_status_print() and cmd_pods_print().
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,21 +37,13 @@ percent(
 	return buf;
 }
 
-int
-cmd_status(struct podctl *pc, const struct args *a)
+void
+cmd_status_print(FILE *f, json_t *st)
 {
-	json_t *st = NULL, *nodes, *acc, *hot;
+	json_t *nodes, *acc, *hot;
 	char b1[32], b2[32], b3[32], pct[16], states[256];
 	size_t i, len = 0;
-	int rc;
 
-	rc = podctl_call(pc, "GET", "/api/v1/status", NULL, &st);
-	if (rc != PODCTL_OK || st == NULL)
-		return rc;
-	if (!json_is_object(st)) {
-		rc = podctl_bad_reply("not an object");
-		goto fail;
-	}
 	nodes = json_object_get(st, "nodes");
 	acc = json_object_get(st, "accelerators");
 	hot = json_object_get(st, "hottest");
@@ -69,38 +62,54 @@ cmd_status(struct podctl *pc, const struct args *a)
 			len = sizeof(states) - 1;
 	}
 
-	podctl_line(
-	    "Pods", "%s", fmt_num(b1, sizeof(b1), st, "pods_total", 1, 0));
-	podctl_line("Nodes", "%s up of %s%s",
+	podctl_fline(
+	    f, "Pods", "%s", fmt_num(b1, sizeof(b1), st, "pods_total", 1, 0));
+	podctl_fline(f, "Nodes", "%s up of %s%s",
 	    fmt_num(b1, sizeof(b1), nodes, "up", 1, 0),
 	    fmt_num(b2, sizeof(b2), nodes, "total", 1, 0), states);
-	podctl_line("Accelerators", "%s up of %s",
+	podctl_fline(f, "Accelerators", "%s up of %s",
 	    fmt_num(b1, sizeof(b1), acc, "up", 1, 0),
 	    fmt_num(b2, sizeof(b2), acc, "total", 1, 0));
-	podctl_line("IT power", "%s kW of %s kW budget%s",
+	podctl_fline(f, "IT power", "%s kW of %s kW budget%s",
 	    fmt_num(b1, sizeof(b1), st, "power_w", 1e-3, 1),
 	    fmt_num(b2, sizeof(b2), st, "budget_w", 1e-3, 1),
 	    percent(pct, sizeof(pct), st, "power_w", "budget_w"));
-	podctl_line("Heat to coolant", "%s kW of %s kW cooling capacity%s",
+	podctl_fline(f, "Heat to coolant", "%s kW of %s kW cooling capacity%s",
 	    fmt_num(b1, sizeof(b1), st, "heat_w", 1e-3, 1),
 	    fmt_num(b2, sizeof(b2), st, "cooling_capacity_w", 1e-3, 1),
 	    percent(pct, sizeof(pct), st, "heat_w", "cooling_capacity_w"));
-	podctl_line("Coolant", "supply %s °C, return %s °C, flow %s L/min",
+	podctl_fline(f, "Coolant", "supply %s °C, return %s °C, flow %s L/min",
 	    fmt_num(b1, sizeof(b1), st, "supply_c", 1, 1),
 	    fmt_num(b2, sizeof(b2), st, "return_c", 1, 1),
 	    fmt_num(b3, sizeof(b3), st, "flow_lpm", 1, 1));
 	if (json_is_object(hot))
-		podctl_line("Hottest", "%s accelerator %s at %s °C",
+		podctl_fline(f, "Hottest", "%s accelerator %s at %s °C",
 		    fmt_str(hot, "node"),
 		    fmt_num(b1, sizeof(b1), hot, "index", 1, 0),
 		    fmt_num(b2, sizeof(b2), hot, "temp_c", 1, 1));
 	else
-		podctl_line("Hottest", "%s", FMT_UNKNOWN);
-	podctl_line("Leaks", "%s", fmt_num(b1, sizeof(b1), st, "leaks", 1, 0));
-	podctl_line("Open alarms", "%s",
-	    fmt_num(b1, sizeof(b1), st, "alarms_open", 1, 0));
+		podctl_fline(f, "Hottest", "%s", FMT_UNKNOWN);
+	podctl_fline(
+	    f, "Leaks", "%s", fmt_num(b1, sizeof(b1), st, "leaks", 1, 0));
+}
 
-fail:
+int
+cmd_status(struct podctl *pc, const struct args *a)
+{
+	json_t *st = NULL;
+	char b1[32];
+	int rc;
+
+	rc = podctl_call(pc, "GET", "/api/v1/status", NULL, &st);
+	if (rc != PODCTL_OK || st == NULL)
+		return rc;
+	if (!json_is_object(st))
+		rc = podctl_bad_reply("not an object");
+	else {
+		cmd_status_print(stdout, st);
+		podctl_line("Open alarms", "%s",
+		    fmt_num(b1, sizeof(b1), st, "alarms_open", 1, 0));
+	}
 	json_decref(st);
 	return rc;
 }
@@ -129,6 +138,13 @@ static const struct table_col pod_cols[] = {
 };
 
 int
+cmd_pods_print(struct podctl *pc, FILE *f, json_t *pods)
+{
+	return podctl_fprint_table(
+	    pc, f, pod_cols, sizeof(pod_cols) / sizeof(pod_cols[0]), pods);
+}
+
+int
 cmd_pods(struct podctl *pc, const struct args *a)
 {
 	json_t *reply = NULL, *pods;
@@ -140,8 +156,7 @@ cmd_pods(struct podctl *pc, const struct args *a)
 	if (!json_is_array(pods = json_object_get(reply, "pods")))
 		rc = podctl_bad_reply("no 'pods' array");
 	else
-		rc = podctl_print_table(
-		    pc, pod_cols, sizeof(pod_cols) / sizeof(pod_cols[0]), pods);
+		rc = cmd_pods_print(pc, stdout, pods);
 	json_decref(reply);
 	return rc;
 }

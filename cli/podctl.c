@@ -67,6 +67,20 @@ static const struct args_opt jobs_opts[] = {
     {"state", 0, 1},
 };
 
+static const struct args_opt target_opts[] = {
+    {"pod", 0, 1},  /* a pod's policy */
+    {"node", 0, 1}, /* a node's policy */
+};
+
+static const struct args_opt alarms_opts[] = {
+    {"all", 0, 0}, /* cleared alarms too */
+};
+
+static const struct args_opt top_opts[] = {
+    {"interval", 0, 1}, /* seconds between frames */
+    {"once", 0, 0},     /* one frame, then exit */
+};
+
 #define OPTS(o) o, sizeof(o) / sizeof(o[0])
 #define NOOPTS  NULL, 0
 
@@ -105,6 +119,22 @@ static const struct cmd cmds[] = {
     {"job", "show", "ID", 1, 1, NOOPTS, cmd_job_show, "one job and its ranks"},
     {"cancel", NULL, "ID", 1, 1, NOOPTS, cmd_cancel,
         "cancel a queued or running job"},
+    {"policy", "get", "[--pod POD | --node NODE]", 0, 0, OPTS(target_opts),
+        cmd_policy_get, "the power policies, or one target's"},
+    {"policy", "set", "[--pod POD | --node NODE] POLICY [KEY=VALUE...]", 1,
+        ARGS_MAX_POS, OPTS(target_opts), cmd_policy_set,
+        "set the fleet, pod or node policy"},
+    {"power", "get", "", 0, 0, NOOPTS, cmd_power_get,
+        "facility power, cap, curtailment and pods"},
+    {"power", "cap", "KW|none", 1, 1, NOOPTS, cmd_power_cap,
+        "set or remove the facility power cap"},
+    {"power", "curtail", "PERCENT", 1, 1, NOOPTS, cmd_power_curtail,
+        "curtail IT power by PERCENT; 0 ends it"},
+    {"alarms", NULL, "[--all]", 0, 0, OPTS(alarms_opts), cmd_alarms,
+        "list the open and acknowledged alarms"},
+    {"alarm", "ack", "ID", 1, 1, NOOPTS, cmd_alarm_ack, "acknowledge an alarm"},
+    {"top", NULL, "[--interval SECONDS] [--once]", 0, 0, OPTS(top_opts),
+        cmd_top, "a live view of the fleet, refreshed"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},
 };
 
@@ -182,22 +212,46 @@ fail:
 	return rc;
 }
 
+static void
+vline(FILE *f, const char *label, const char *fmt, va_list ap)
+{
+	int pad = LABEL_W - (int)strlen(label) - 1;
+
+	fprintf(f, "%s:%*s", label, pad > 1 ? pad : 1, "");
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
 void
 podctl_line(const char *label, const char *fmt, ...)
 {
 	va_list ap;
-	int pad = LABEL_W - (int)strlen(label) - 1;
 
-	printf("%s:%*s", label, pad > 1 ? pad : 1, "");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vline(stdout, label, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+}
+
+void
+podctl_fline(FILE *f, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(f, label, fmt, ap);
+	va_end(ap);
 }
 
 int
 podctl_print_table(
     struct podctl *pc, const struct table_col *cols, int ncols, json_t *rows)
+{
+	return podctl_fprint_table(pc, stdout, cols, ncols, rows);
+}
+
+int
+podctl_fprint_table(struct podctl *pc, FILE *f, const struct table_col *cols,
+    int ncols, json_t *rows)
 {
 	struct table *t;
 	json_t *row;
@@ -215,7 +269,7 @@ podctl_print_table(
 		if (table_add_row(t, row, pc->now_ms) == -1)
 			goto fail;
 	}
-	table_print(stdout, t, pc->columns);
+	table_print(f, t, pc->columns);
 	rc = PODCTL_OK;
 
 fail:

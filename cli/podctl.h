@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "args.h"
 
@@ -53,6 +54,9 @@ int podctl_bad_reply(const char *what);
 /* Prints "Label:   value" with values aligned, for detail views. */
 void podctl_line(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* As podctl_line() on f. */
+void podctl_fline(FILE *f, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 struct table_col;
 
@@ -61,10 +65,19 @@ struct table_col;
  * an object or memory runs out. */
 int podctl_print_table(
     struct podctl *pc, const struct table_col *cols, int ncols, json_t *rows);
+/* As podctl_print_table() on f. */
+int podctl_fprint_table(struct podctl *pc, FILE *f,
+    const struct table_col *cols, int ncols, json_t *rows);
 
 /* Commands: each returns an enum podctl_exit. */
 int cmd_status(struct podctl *pc, const struct args *a); /* cmd_fleet.c */
 int cmd_pods(struct podctl *pc, const struct args *a);
+/* Prints on f the summary of "status" from a GET /api/v1/status object,
+ * all but the alarm count; for "top". */
+void cmd_status_print(FILE *f, json_t *st);
+/* Prints on f the table of "pods" from the array of GET /api/v1/pods;
+ * returns as podctl_print_table(). */
+int cmd_pods_print(struct podctl *pc, FILE *f, json_t *pods);
 int cmd_nodes(struct podctl *pc, const struct args *a); /* cmd_node.c */
 int cmd_node_show(struct podctl *pc, const struct args *a);
 int cmd_node_drain(struct podctl *pc, const struct args *a);
@@ -73,5 +86,13 @@ int cmd_submit(struct podctl *pc, const struct args *a); /* cmd_job.c */
 int cmd_jobs(struct podctl *pc, const struct args *a);
 int cmd_job_show(struct podctl *pc, const struct args *a);
 int cmd_cancel(struct podctl *pc, const struct args *a);
+int cmd_policy_get(struct podctl *pc, const struct args *a); /* cmd_power.c */
+int cmd_policy_set(struct podctl *pc, const struct args *a);
+int cmd_power_get(struct podctl *pc, const struct args *a);
+int cmd_power_cap(struct podctl *pc, const struct args *a);
+int cmd_power_curtail(struct podctl *pc, const struct args *a);
+int cmd_alarms(struct podctl *pc, const struct args *a); /* cmd_alarm.c */
+int cmd_alarm_ack(struct podctl *pc, const struct args *a);
+int cmd_top(struct podctl *pc, const struct args *a); /* cmd_top.c */
 
 #endif

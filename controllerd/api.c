@@ -31,9 +31,12 @@
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "alarms.h"
+#include "envelope.h"
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
+#include "policy.h"
 #include "queue.h"
 #include "report.h"
 #include "store.h"
@@ -63,6 +66,12 @@ static void h_resume(struct api_req *);
 static void h_report(struct api_req *);
 static void h_desired(struct api_req *);
 static void h_jobs(struct api_req *);
+static void h_power(struct api_req *);
+static void h_power_set(struct api_req *);
+static void h_policy(struct api_req *);
+static void h_policy_set(struct api_req *);
+static void h_alarms(struct api_req *);
+static void h_alarm_ack(struct api_req *);
 static void h_job(struct api_req *);
 static void h_submit(struct api_req *);
 static void h_cancel(struct api_req *);
@@ -89,6 +98,12 @@ static const struct route {
     {EVHTTP_REQ_POST, "/jobs", h_submit, 0},
     {EVHTTP_REQ_GET, "/jobs/*", h_job, 0},
     {EVHTTP_REQ_DELETE, "/jobs/*", h_cancel, 0},
+    {EVHTTP_REQ_GET, "/power", h_power, 0},
+    {EVHTTP_REQ_PUT, "/power", h_power_set, 0},
+    {EVHTTP_REQ_GET, "/policy", h_policy, 0},
+    {EVHTTP_REQ_PUT, "/policy", h_policy_set, 0},
+    {EVHTTP_REQ_GET, "/alarms", h_alarms, 0},
+    {EVHTTP_REQ_POST, "/alarms/*/ack", h_alarm_ack, 0},
     {EVHTTP_REQ_POST, "/agents/*/report", h_report, 1},
     {EVHTTP_REQ_GET, "/agents/*/desired", h_desired, 1},
 };
@@ -357,7 +372,8 @@ h_status(struct api_req *r)
 	}
 	json_object_set_new(o, "hottest", hot);
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
-	json_object_set_new(o, "alarms_open", json_integer(0));
+	json_object_set_new(o, "alarms_open",
+	    json_integer(envelope_alarms_open(r->st)));
 	reply_json(r->req, 200, o);
 }
 
@@ -579,6 +595,7 @@ h_report(struct api_req *r)
 		log_info("node %s is up (agent %s, boot %s)", n->name,
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
 	queue_report(r->st, n, &rep);
+	envelope_report(r->st, n, &rep);
 	report_free(&rep);
 	reply_json(r->req, 200,
 	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
@@ -709,7 +726,7 @@ done:
 /* Members a submission may have; anything else is refused. */
 static const char *const submit_members[] = {"name", "command", "nodes",
     "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
-    "policy", "requeue", NULL};
+    "policy", "requeue", "power_per_accel_w", "allow_capped", NULL};
 
 /* Reads an optional integer member in [min, max] into *out: 1 read, 0
  * absent, -1 bad (err says why). */
@@ -812,15 +829,28 @@ parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
 	s = NULL;
 	if (jsonx_string(body, "policy", &s, err, errlen) == -1)
 		return -1;
-	if (s != NULL && (!names_valid(s) || strlen(s) >= sizeof(j->policy))) {
-		snprintf(err, errlen, "'policy' must be a short name");
-		return -1;
+	if (s != NULL) {
+		json_t *ok = policy_check(s, NULL, err, errlen);
+
+		if (ok == NULL)
+			return -1;
+		json_decref(ok);
 	}
 	snprintf(j->policy, sizeof(j->policy), "%s", s ? s : "");
 	if ((k = jsonx_bool(body, "requeue", &requeue, err, errlen)) == -1)
 		return -1;
 	if (k == 1)
 		j->requeue = requeue;
+	if (jsonx_bool(body, "allow_capped", &j->allow_capped, err, errlen) ==
+	    -1)
+		return -1;
+	k = jsonx_number(body, "power_per_accel_w", &j->power_per_accel_w, err,
+	    errlen);
+	if (k == -1 || (k == 1 && (j->power_per_accel_w < 1 ||
+				      j->power_per_accel_w > 10000))) {
+		snprintf(err, errlen, "'power_per_accel_w' must be 1 to 10000");
+		return -1;
+	}
 	s = NULL;
 	if (jsonx_string(body, "name", &s, err, errlen) == -1)
 		return -1;
@@ -973,6 +1003,241 @@ h_cancel(struct api_req *r)
 		reply_json(r->req, 200, queue_job_json(r->st, j, 1));
 	}
 	job_free(loaded);
+}
+
+/* ---- power, policies, alarms ---- */
+
+static void
+h_power(struct api_req *r)
+{
+	reply_json(r->req, 200, envelope_power_json(r->st));
+}
+
+static void
+h_power_set(struct api_req *r)
+{
+	static const char *const members[] = {"cap_w", "curtail_pct", NULL};
+	const char *key;
+	json_t *body, *v, *cap, *curtail;
+	char err[256];
+	int k;
+
+	if ((body = read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body)) {
+		reply_error(r->req, 400, "bad_request", "power: expected an "
+		    "object with cap_w and/or curtail_pct");
+		goto done;
+	}
+	json_object_foreach(body, key, v) {
+		for (k = 0; members[k] != NULL; k++)
+			if (strcmp(key, members[k]) == 0)
+				break;
+		if (members[k] == NULL) {
+			reply_error(r->req, 400, "bad_request",
+			    "power: unknown member '%s'", key);
+			goto done;
+		}
+	}
+	cap = json_object_get(body, "cap_w");
+	curtail = json_object_get(body, "curtail_pct");
+	if (cap == NULL && curtail == NULL) {
+		reply_error(r->req, 400, "bad_request",
+		    "power: give cap_w (W or null) and/or curtail_pct (0-100)");
+		goto done;
+	}
+	if (cap != NULL && !json_is_null(cap) &&
+	    (!json_is_number(cap) || json_number_value(cap) < 1000 ||
+		json_number_value(cap) > 1e9)) {
+		reply_error(r->req, 400, "bad_request",
+		    "power: cap_w must be null or 1000 to 1e9 W");
+		goto done;
+	}
+	if (curtail != NULL && (!json_is_number(curtail) ||
+				   json_number_value(curtail) < 0 ||
+				   json_number_value(curtail) > 100)) {
+		reply_error(r->req, 400, "bad_request",
+		    "power: curtail_pct must be 0 to 100");
+		goto done;
+	}
+	if (cap != NULL &&
+	    envelope_set_cap(r->st, json_is_null(cap) ? 0 :
+		json_number_value(cap), r->who, "rest", err,
+		sizeof(err)) == -1) {
+		reply_error(r->req, 500, "internal", "%s", err);
+		goto done;
+	}
+	if (curtail != NULL &&
+	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
+		"rest", err, sizeof(err)) == -1) {
+		reply_error(r->req, 500, "internal", "%s", err);
+		goto done;
+	}
+	reply_json(r->req, 200, envelope_power_json(r->st));
+done:
+	json_decref(body);
+}
+
+/* The scope and target named by ?pod= or ?node=, or by a body. -1 after a
+ * reply. */
+static int
+policy_target(struct api_req *r, const char *pod, const char *node,
+    const char **target)
+{
+	if (pod != NULL && node != NULL) {
+		reply_error(r->req, 400, "bad_request",
+		    "give pod or node, not both");
+		return -1;
+	}
+	*target = pod ? pod : node;
+	if (pod != NULL && fleet_pod_index(r->st->fleet, pod) < 0) {
+		reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
+		return -1;
+	}
+	if (node != NULL && fleet_node(r->st->fleet, node) == NULL) {
+		reply_error(r->req, 404, "not_found", "no node '%s'", node);
+		return -1;
+	}
+	return pod ? POLICY_POD : node ? POLICY_NODE : POLICY_FLEET;
+}
+
+static void
+h_policy(struct api_req *r)
+{
+	static const char *const allowed[] = {"pod", "node", NULL};
+	struct evkeyvalq q;
+	const char *target;
+	int scope;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	scope = policy_target(r, evhttp_find_header(&q, "pod"),
+	    evhttp_find_header(&q, "node"), &target);
+	if (scope >= 0)
+		reply_json(r->req, 200,
+		    envelope_policy_json(r->st, scope, target));
+done:
+	evhttp_clear_headers(&q);
+}
+
+static void
+h_policy_set(struct api_req *r)
+{
+	static const char *const members[] = {"scope", "target", "name",
+	    "params", NULL};
+	const char *key, *scope_s = NULL, *target = NULL, *name = NULL;
+	json_t *body, *v, *params;
+	char err[256];
+	int k, scope, status;
+
+	if ((body = read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body)) {
+		reply_error(r->req, 400, "bad_request",
+		    "policy: expected an object");
+		goto done;
+	}
+	json_object_foreach(body, key, v) {
+		for (k = 0; members[k] != NULL; k++)
+			if (strcmp(key, members[k]) == 0)
+				break;
+		if (members[k] == NULL) {
+			reply_error(r->req, 400, "bad_request",
+			    "policy: unknown member '%s'", key);
+			goto done;
+		}
+	}
+	if (jsonx_string(body, "scope", &scope_s, err, sizeof(err)) != 1 ||
+	    (scope = policy_scope_parse(scope_s)) < 0 ||
+	    jsonx_string(body, "name", &name, err, sizeof(err)) != 1 ||
+	    jsonx_string(body, "target", &target, err, sizeof(err)) == -1) {
+		reply_error(r->req, 400, "bad_request", "policy: needs scope "
+		    "(fleet, pod, node), name, and a target for pod and node");
+		goto done;
+	}
+	if ((scope != POLICY_FLEET) != (target != NULL)) {
+		reply_error(r->req, 400, "bad_request", "policy: a %s policy "
+		    "%s a target", scope_s, target ? "takes no" : "needs");
+		goto done;
+	}
+	params = json_object_get(body, "params");
+	if (envelope_set_policy(r->st, scope, target, name, params, r->who,
+		err, sizeof(err), &status) == -1) {
+		reply_error(r->req, status, status == 400 ? "bad_request" :
+		    status == 404 ? "not_found" : "internal", "policy: %s",
+		    err);
+		goto done;
+	}
+	reply_json(r->req, 200, envelope_policy_json(r->st, scope, target));
+done:
+	json_decref(body);
+}
+
+static void
+h_alarms(struct api_req *r)
+{
+	static const char *const allowed[] = {"state", NULL};
+	struct alarms *a = &r->st->env->alarms;
+	struct evkeyvalq q;
+	const char *state;
+	json_t *arr;
+	int i, s = -1, all = 0;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	state = evhttp_find_header(&q, "state");
+	if (state != NULL && strcmp(state, "all") == 0)
+		all = 1;
+	else if (state != NULL && (s = alarm_state_parse(state)) < 0) {
+		reply_error(r->req, 400, "bad_request", "unknown alarm state "
+		    "'%s' (open, acked, cleared, all)", state);
+		goto done;
+	}
+	arr = json_array();
+	for (i = a->n - 1; i >= 0; i--) {
+		const struct alarm *al = a->v[i];
+
+		if (al->id == 0)
+			continue; /* not stored yet */
+		if (s >= 0 ? (int)al->state != s :
+			     !all && al->state == ALARM_CLEARED)
+			continue;
+		json_array_append_new(arr, alarm_json(al));
+	}
+	reply_json(r->req, 200, json_pack("{s:o}", "alarms", arr));
+done:
+	evhttp_clear_headers(&q);
+}
+
+static void
+h_alarm_ack(struct api_req *r)
+{
+	struct alarms *a = &r->st->env->alarms;
+	char *end;
+	long long id = strtoll(r->args[0], &end, 10);
+	struct alarm *al = *end == '\0' ? alarms_find(a, id) : NULL;
+	struct alarm saved;
+
+	if (al == NULL) {
+		reply_error(r->req, 404, "not_found", "no alarm '%s'",
+		    r->args[0]);
+		return;
+	}
+	saved = *al;
+	if (alarm_ack(al, r->who, time_wall_ms()) == -1) {
+		reply_error(r->req, 409, "conflict", "alarm %lld is %s, not "
+		    "open", id, alarm_state_name(al->state));
+		return;
+	}
+	if (store_put_alarms(r->st->store, a) == -1) {
+		*al = saved;
+		reply_error(r->req, 500, "internal",
+		    "could not store the acknowledgement");
+		return;
+	}
+	log_info("alarm %lld (%s on %s) acknowledged by %s", id,
+	    alarm_kind_name(al->kind), al->object, r->who);
+	reply_json(r->req, 200, alarm_json(al));
 }
 
 /* ---- authentication hook ---- */

@@ -78,6 +78,12 @@ static const struct keyword {
         offsetof(struct config, default_time_limit_s), 0, NULL},
     {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, jobs_kept), 0, NULL},
+    {"power", "facility_cap_kw", V_DOUBLE, 0, 1e7, T_CONTROLLER,
+	offsetof(struct config, facility_cap_w), 0, NULL},
+    {"power", "fallback_node_cap_kw", V_DOUBLE, 0, 1e3, T_CONTROLLER,
+	offsetof(struct config, fallback_cap_w), 0, NULL},
+    {"alarms", "min_flow_lpm", V_DOUBLE, 0, 1e4, T_CONTROLLER,
+	offsetof(struct config, min_flow_lpm), 0, NULL},
     {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
         offsetof(struct config, npods), 0, NULL},
     {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
@@ -235,6 +241,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->kill_grace_s = 10;
 	c->default_time_limit_s = 3600;
 	c->jobs_kept = 1000;
+	c->min_flow_lpm = 2;
 
 	/* Pass 1: everything but [pod NAME]. */
 	for (i = 0; i < cf->n; i++) {
@@ -244,6 +251,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			if (strcmp(e->section, "controller") != 0 &&
 			    strcmp(e->section, "fabric") != 0 &&
 			    strcmp(e->section, "scheduler") != 0 &&
+			    strcmp(e->section, "power") != 0 &&
+			    strcmp(e->section, "alarms") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -351,6 +360,11 @@ config_dump(const struct config *c, FILE *out)
 	    "default_time_limit_s = %d\njobs_kept = %d\n",
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
 	    c->kill_grace_s, c->default_time_limit_s, c->jobs_kept);
+	fprintf(out,
+	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
+	    "[alarms]\nmin_flow_lpm = %g\n",
+	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000,
+	    c->min_flow_lpm);
 	fprintf(out,
 	    "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
 	    "coolant_cp_j_kgk = %g\n",

@@ -38,6 +38,9 @@ struct config {
 	int kill_grace_s;            /* SIGTERM to SIGKILL, s */
 	int default_time_limit_s;    /* when a job gives none, s */
 	int jobs_kept;               /* ended jobs kept in memory for listing */
+	double facility_cap_w;	     /* W; 0 none (REST and BMS override) */
+	double fallback_cap_w;	     /* per node without the controller, W */
+	double min_flow_lpm;	     /* low-flow alarm threshold, L/min */
 	struct pod_config *pods;
 	int npods;
 };

@@ -15,6 +15,7 @@ struct store;
 struct event;
 struct event_base;
 struct evhttp;
+struct envelope;
 struct parked;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
@@ -33,6 +34,7 @@ struct ctl_state {
 	struct jobs jobs;      /* pending, running and recently ended */
 	int64_t version;       /* last desired-state version handed out */
 	struct event *pass_ev; /* a scheduling pass, soon */
+	struct envelope *env;	 /* power, policies, alarms */
 	struct parked *parked; /* long polls of desired state (api.c) */
 	int nparked;
 };

@@ -253,9 +253,22 @@ apply_sample(struct node *n, const struct report_sample *s)
 
 	if (n->naccels < s->naccels)
 		(void)resize_accels(n, s->naccels);
+	/* Energy: accelerator counters' increase, node power × time. */
+	if (n->sample_t_ms > 0 && !isnan(n->power_w) && !isnan(s->power_w) &&
+	    s->t_ms > n->sample_t_ms && s->t_ms - n->sample_t_ms <= 10000) {
+		double e = (n->power_w + s->power_w) / 2 *
+		    (s->t_ms - n->sample_t_ms) / 1000.0;
+
+		n->energy_j += e;
+		n->energy_delta_j += e;
+	}
 	for (i = 0; i < s->naccels && i < n->naccels; i++) {
 		const struct report_accel *ra = &s->accels[i];
 		struct accel *a = &n->accels[i];
+
+		if (!isnan(a->energy_j) && !isnan(ra->energy_j) &&
+		    ra->energy_j >= a->energy_j)
+			a->energy_delta_j += ra->energy_j - a->energy_j;
 
 		a->power_w = ra->power_w;
 		a->energy_j = ra->energy_j;
@@ -282,11 +295,20 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 	int came_up = !n->up;
 	int i;
 
+	n->energy_delta_j = 0;
+	for (i = 0; i < n->naccels; i++)
+		n->accels[i].energy_delta_j = 0;
 	if (strcmp(n->boot_id, r->boot_id) != 0) {
 		snprintf(n->boot_id, sizeof(n->boot_id), "%s", r->boot_id);
 		n->ack_seq = 0;
 		n->seen_dirty = 1;
+		/* counters restart with the agent */
+		for (i = 0; i < n->naccels; i++)
+			n->accels[i].energy_j = NAN;
+		n->sample_t_ms = 0;
 	}
+	if (r->has_power)
+		n->limiting = r->limiting;
 	if (strcmp(n->agent_version, r->agent_version) != 0) {
 		snprintf(n->agent_version, sizeof(n->agent_version), "%s",
 		    r->agent_version);

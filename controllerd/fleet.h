@@ -41,6 +41,7 @@ struct accel {
 	double clock_mhz;    /* MHz */
 	double util_pct;     /* % */
 	double mem_used_mib; /* MiB */
+	double energy_delta_j; /* J counted by the last report */
 };
 
 struct node {
@@ -78,6 +79,9 @@ struct node {
 	int64_t sample_t_ms; /* time of the latest sample */
 	int64_t stored_t_ms; /* time of the latest sample stored */
 
+	int limiting;		 /* held at its cap (agent's word) */
+	double energy_j;	 /* J since the controller started */
+	double energy_delta_j;	 /* J counted by the last report */
 	int running_jobs;        /* job ranks holding resources here */
 	uint64_t alloc_mask;     /* accelerators held by jobs */
 	int64_t desired_version; /* changes whenever its desired state does */

@@ -53,6 +53,7 @@ job_new(void)
 	j->within = SCHED_WITHIN_POD;
 	j->requeue = 1;
 	j->energy_j = NAN;
+	j->power_per_accel_w = NAN;
 	return j;
 }
 

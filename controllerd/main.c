@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "envelope.h"
 #include "log.h"
 #include "queue.h"
 #include "store.h"
@@ -87,6 +88,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	ctl.up_logged = 0;
 	(void)store_flush(ctl.store, ctl.fleet);
 	queue_tick(&ctl);
+	envelope_tick(&ctl);
 	if (now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
 		if (store_expire(ctl.store, time_wall_ms(),
@@ -209,7 +211,7 @@ main(int argc, char *argv[])
 		log_warnx("event_base_new failed");
 		goto fail;
 	}
-	if (queue_init(&ctl) == -1)
+	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1)
 		goto fail;
 	if (api_start(&ctl) == -1)
 		goto fail;
@@ -240,6 +242,7 @@ fail:
 	if (ev_hup)
 		event_free(ev_hup);
 	api_stop(&ctl);
+	envelope_free(&ctl);
 	queue_free(&ctl);
 	if (ctl.base)
 		event_base_free(ctl.base);

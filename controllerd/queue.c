@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "envelope.h"
 #include "hostlist.h"
 #include "jobs.h"
 #include "jsonx.h"
@@ -394,8 +395,9 @@ queue_desired(struct ctl_state *st, const struct node *n)
 			json_array_append_new(jobs, o);
 		}
 	}
-	return json_pack("{s:I,s:o}", "version", (json_int_t)n->desired_version,
-	    "jobs", jobs);
+	return json_pack("{s:I,s:o,s:o}", "version",
+	    (json_int_t)n->desired_version, "jobs", jobs, "power",
+	    envelope_desired(st, n));
 }
 
 /* Lost nodes fail their ranks; jobs far past their limit are stopped. */
@@ -509,6 +511,8 @@ queue_pass(struct ctl_state *st)
 	struct job **pjobs = NULL, **started = NULL;
 	int64_t now = time_wall_ms();
 	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
+	double *used = NULL;
+	const char *why;
 
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
@@ -583,6 +587,8 @@ queue_pass(struct ctl_state *st)
 	in.nrunning = nrun;
 	in.pending = pending;
 	in.npending = npend;
+	if (st->env != NULL)
+		used = calloc(st->fleet->npods + 1, sizeof(double));
 	if (sched_pass(&in, &res) == -1) {
 		log_warnx("%s: scheduling pass failed", __func__);
 		goto fail;
@@ -593,6 +599,12 @@ queue_pass(struct ctl_state *st)
 
 		if (d->reason != SCHED_R_NONE) {
 			j->reason = sched_reason_name(d->reason);
+			continue;
+		}
+		/* The pods' power and cooling must take it too. */
+		if (used != NULL && (why = envelope_admit(st, j, d->slots,
+					 d->nslots, used)) != NULL) {
+			j->reason = why;
 			continue;
 		}
 		if (job_start(j, d->slots, d->nslots, now) == -1) {
@@ -634,6 +646,7 @@ fail:
 	free(pending);
 	free(pjobs);
 	free(started);
+	free(used);
 }
 
 struct job *
@@ -706,6 +719,8 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 	json_object_set_new(o, "submitted_by", json_string(j->submitted_by));
 	json_object_set_new(
 	    o, "policy", j->policy[0] ? json_string(j->policy) : json_null());
+	jsonx_set_real(o, "power_per_accel_w", j->power_per_accel_w, 1);
+	json_object_set_new(o, "allow_capped", json_boolean(j->allow_capped));
 	if (!detail)
 		return o;
 	ranks = json_array();

@@ -290,6 +290,35 @@ parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
 	return 0;
 }
 
+/* The optional power member: what the agent applied and its guard. */
+static int
+parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
+{
+	json_t *guard;
+	char e[128];
+	int b;
+
+	if (!json_is_object(pw)) {
+		snprintf(err, errlen, "power must be an object");
+		return -1;
+	}
+	r->has_power = 1;
+	if (jsonx_bool(pw, "limiting", &b, e, sizeof(e)) == 1)
+		r->limiting = b;
+	if (jsonx_bool(pw, "fallback", &b, e, sizeof(e)) == 1)
+		r->fallback = b;
+	guard = json_object_get(pw, "guard");
+	if (json_is_object(guard)) {
+		if (jsonx_bool(guard, "leak", &b, e, sizeof(e)) == 1)
+			r->guard_leak = b;
+		if (jsonx_bool(guard, "lowflow", &b, e, sizeof(e)) == 1)
+			r->guard_lowflow = b;
+		r->guard_overtemp =
+		    (int)json_array_size(json_object_get(guard, "overtemp"));
+	}
+	return 0;
+}
+
 static int
 by_seq(const void *a, const void *b)
 {
@@ -301,7 +330,7 @@ by_seq(const void *a, const void *b)
 int
 report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 {
-	json_t *samples, *js, *inv, *jobs;
+	json_t *samples, *js, *inv, *jobs, *pw;
 	long long v;
 	size_t i;
 	char path[32], e[128];
@@ -355,6 +384,10 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 		r->nsamples++;
 	}
 	qsort(r->samples, r->nsamples, sizeof(*r->samples), by_seq);
+	pw = json_object_get(root, "power");
+	if (pw != NULL && !json_is_null(pw) &&
+	    parse_power(pw, r, err, errlen) == -1)
+		goto fail;
 	jobs = json_object_get(root, "jobs");
 	if (jobs == NULL || json_is_null(jobs))
 		return 0;

@@ -66,6 +66,11 @@ struct report {
 	struct report_sample *samples; /* ordered by seq */
 	int njobs;                     /* -1: no jobs member */
 	struct report_job *jobs;
+	int has_power;		       /* a power member was sent */
+	int limiting;		       /* held at a cap */
+	int fallback;		       /* on the fallback cap */
+	int guard_leak, guard_lowflow; /* the safety guard's state */
+	int guard_overtemp;	       /* accelerators over critical */
 };
 
 /* Fills r from a parsed report. Returns 0, or -1 with the offending member

@@ -20,7 +20,6 @@
  * earliest start by sweeping, unit by unit, the start times at which
  * enough nodes stay free for its whole time limit.
  */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -971,7 +970,6 @@ sched_check(const struct sched_node *nodes, int nnodes, int npods, int ngroups,
 	};
 	int *pg = NULL, i, a = sv_req_accels(req), maxacc = 0;
 	int fit = 0, total = 0, have, nu;
-	enum sched_reason rc = SCHED_R_NEVER;
 	char buf[256];
 
 	buf[0] = '\0';
@@ -987,14 +985,13 @@ sched_check(const struct sched_node *nodes, int nnodes, int npods, int ngroups,
 		snprintf(buf, sizeof(buf),
 		    "needs at least one accelerator per node");
 	if (buf[0] != '\0')
-		goto done;
+		goto fail;
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	nu = req->within == SCHED_WITHIN_GROUP ? ngroups : npods;
-	if (req->within != SCHED_WITHIN_FABRIC) {
-		if ((pg = calloc(nu > 0 ? nu : 1, sizeof(int))) == NULL) {
-			rc = SCHED_R_NONE; /* undecided: the pass decides */
-			goto done;
-		}
-	}
+	if (req->within != SCHED_WITHIN_FABRIC &&
+	    (pg = calloc(nu > 0 ? nu : 1, sizeof(int))) == NULL)
+		return SCHED_R_NONE; /* undecided: the pass decides */
 	for (i = 0; i < nnodes; i++) {
 		if (!sv_node_valid(&nodes[i], npods, ngroups))
 			continue;
@@ -1012,12 +1009,12 @@ sched_check(const struct sched_node *nodes, int nnodes, int npods, int ngroups,
 		snprintf(buf, sizeof(buf),
 		    "needs %d accelerators per node; the largest node has %d",
 		    a, maxacc);
-		goto done;
+		goto fail;
 	}
 	have = pg != NULL ? max_of(pg, nu) : fit;
 	if (req->nnodes <= have) {
-		rc = SCHED_R_NONE;
-		goto done;
+		free(pg);
+		return SCHED_R_NONE;
 	}
 	if (pg == NULL && fit == total)
 		snprintf(buf, sizeof(buf), "needs %d nodes; the fabric has %d",
@@ -1037,9 +1034,9 @@ sched_check(const struct sched_node *nodes, int nnodes, int npods, int ngroups,
 		    "largest %s has %d",
 		    req->nnodes, a, unit_name[req->within],
 		    unit_name[req->within], have);
-done:
+fail:
 	free(pg);
 	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "%s", rc == SCHED_R_NONE ? "" : buf);
-	return rc;
+		snprintf(why, whylen, "%s", buf);
+	return SCHED_R_NEVER;
 }

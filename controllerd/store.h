@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+struct alarms;
 struct fleet;
 struct job;
 struct jobs;
@@ -58,6 +59,30 @@ int store_load_jobs(
 /* Loads one job by id, ranks included, or NULL (not found or error).
  * Caller frees with job_free(). */
 struct job *store_get_job(struct store *s, int64_t id, const struct fleet *f);
+/* Stores (or, with name NULL, removes) the policy of (scope, target),
+ * with an audit line. 0 or -1 (logged). */
+int store_put_policy(struct store *s, const char *scope, const char *target,
+    const char *name, const char *params_json, const char *who);
+/* Calls cb for every stored policy. 0 or -1. */
+int store_load_policies(struct store *s,
+    void (*cb)(const char *scope, const char *target, const char *name,
+	const char *params_json, void *arg),
+    void *arg);
+/* Stores a numeric setting with an audit line (old → new). 0 or -1. */
+int store_put_setting(struct store *s, const char *key, double value,
+    const char *who);
+/* Reads a setting into *value; 1 found, 0 not, -1 error. */
+int store_get_setting(struct store *s, const char *key, double *value);
+/* Writes the dirty alarms (new ones get their id). 0 or -1. */
+int store_put_alarms(struct store *s, struct alarms *a);
+/* Loads the alarms not cleared, and the `recent` last cleared ones. */
+int store_load_alarms(struct store *s, struct alarms *a, int recent);
+/* Stores each pod's energy counter, J. 0 or -1. */
+int store_put_pod_energy(struct store *s, const struct fleet *f,
+    const double *energy_j);
+/* Loads the pods' energy counters into energy_j (npods). 0 or -1. */
+int store_load_pod_energy(struct store *s, const struct fleet *f,
+    double *energy_j);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
 

@@ -1,7 +1,7 @@
 # bash completion for podctl(1). Commands and options as in the man page;
-# node and pod names and job ids are asked of the controller (the first
-# column of "podctl nodes" and "podctl jobs"), using the --server and
-# --token already typed.
+# node and pod names, job ids and alarm ids are asked of the controller (the
+# first column of "podctl nodes", "podctl jobs" and "podctl alarms"), using
+# the --server and --token already typed.
 
 # The --server and --token options typed so far, for a podctl run.
 _podctl_conn()
@@ -48,7 +48,28 @@ _podctl()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
-	# The words typed so far, without options and their values; after
+	# Ids of the open alarms, those an operator acknowledges.
+_podctl_alarms()
+{
+	local -a _podctl_opts=()
+	_podctl_conn
+	# ID is never dropped; STATE may be, so ask for the JSON's state.
+	COLUMNS=1000 podctl "${_podctl_opts[@]}" alarms 2>/dev/null |
+	    awk 'NR > 1 && $5 == "open" { print $1 }'
+}
+
+# The parameters each policy takes, as "policy set" checks them.
+_podctl_params()
+{
+	case $1 in
+	power_cap) echo cap_w= ;;
+	thermal) echo target_c= ;;
+	energy) echo slowdown_pct= ;;
+	curtail) echo fraction= ;;
+	esac
+}
+
+# The words typed so far, without options and their values; after
 	# "--" the command of a job begins, completed as a command and files.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -62,7 +83,7 @@ _podctl()
 				fi
 				return
 			fi ;;
-		-o|--output|--server|--token|--pod|--state|--reason|--name|--nodes|--accelerators|--accels-per-node|--time|--priority|--within|--policy) ((i++)) ;;
+		-o|--output|--server|--token|--pod|--node|--state|--reason|--name|--nodes|--accelerators|--accels-per-node|--time|--priority|--within|--policy|--interval) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
@@ -70,8 +91,11 @@ _podctl()
 
 	case $prev in
 	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
-	--server|--token|--reason|--name|--nodes|--accelerators|--accels-per-node|--priority|--policy)
+	--server|--token|--reason|--name|--nodes|--accelerators|--accels-per-node|--priority)
 		COMPREPLY=(); return ;;
+	--policy) COMPREPLY=($(compgen -W "performance powersave thermal energy" -- "$cur")); return ;;
+	--interval) COMPREPLY=($(compgen -W "1 2 5 10" -- "$cur")); return ;;
+	--node) COMPREPLY=($(compgen -W "$(_podctl_names node)" -- "$cur")); return ;;
 	--time) COMPREPLY=($(compgen -W "15m 1h 2h 12h 1d" -- "$cur")); return ;;
 	--within) COMPREPLY=($(compgen -W "group pod fabric" -- "$cur")); return ;;
 	--state)
@@ -89,7 +113,7 @@ _podctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--server --token -o --output --help --version" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm top help" -- "$cur"))
 		fi ;;
 	nodes)
 		COMPREPLY=($(compgen -W "--pod --state" -- "$cur")) ;;
@@ -115,6 +139,31 @@ _podctl()
 		COMPREPLY=($(compgen -W "$(_podctl_jobs)" -- "$cur")) ;;
 	cancel)
 		COMPREPLY=($(compgen -W "$(_podctl_jobs pending running)" -- "$cur")) ;;
+	policy)
+		COMPREPLY=($(compgen -W "get set" -- "$cur")) ;;
+	"policy get")
+		COMPREPLY=($(compgen -W "--pod --node" -- "$cur")) ;;
+	"policy set")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--pod --node" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "performance powersave power_cap thermal energy curtail inherit" -- "$cur"))
+		fi ;;
+	"policy set "*)
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -W "$(_podctl_params "${words[2]}")" -- "$cur")) ;;
+	power)
+		COMPREPLY=($(compgen -W "get cap curtail" -- "$cur")) ;;
+	"power cap")
+		COMPREPLY=($(compgen -W "none" -- "$cur")) ;;
+	alarms)
+		COMPREPLY=($(compgen -W "--all" -- "$cur")) ;;
+	alarm)
+		COMPREPLY=($(compgen -W "ack" -- "$cur")) ;;
+	"alarm ack")
+		COMPREPLY=($(compgen -W "$(_podctl_alarms)" -- "$cur")) ;;
+	top)
+		COMPREPLY=($(compgen -W "--interval --once" -- "$cur")) ;;
 	*)
 		COMPREPLY=() ;;
 	esac

@@ -642,7 +642,7 @@ core_news(void *arg)
 }
 
 static void
-core_accel(void *arg, int index, int busy)
+core_accel(void *arg, int index, int busy, double membound)
 {
 	((struct core *)arg)->busy[index] += busy ? 1 : -1;
 }

@@ -316,7 +316,7 @@ fail:
 static int
 t_report_batch(void)
 {
-	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL, NULL};
+	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL, NULL, NULL};
 	struct ring *r;
 	json_t *root = NULL, *samples;
 	char *text = NULL, err[256];

@@ -9,3 +9,9 @@ pod_unit_test(cli_jobs_test cli_jobs_test.c ${PROJECT_SOURCE_DIR}/cli/args.c
   ${PROJECT_SOURCE_DIR}/cli/fmt.c ${PROJECT_SOURCE_DIR}/cli/jobreq.c
   LIBS podcommon PkgConfig::JANSSON)
 target_include_directories(cli_jobs_test PRIVATE ${PROJECT_SOURCE_DIR}/cli)
+
+# podctl's power parts: the policy and power request bodies, numbers.
+pod_unit_test(cli_power_test cli_power_test.c ${PROJECT_SOURCE_DIR}/cli/args.c
+  ${PROJECT_SOURCE_DIR}/cli/fmt.c ${PROJECT_SOURCE_DIR}/cli/powreq.c
+  LIBS podcommon PkgConfig::JANSSON)
+target_include_directories(cli_power_test PRIVATE ${PROJECT_SOURCE_DIR}/cli)

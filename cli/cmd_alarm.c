@@ -1,0 +1,76 @@
+/*
+ * Alarm commands: "alarms" lists the open and acknowledged alarms (all of
+ * them with --all), "alarm ack" acknowledges one. The controller raises,
+ * counts and clears alarms by its rules; podctl only shows them and passes
+ * on an operator's acknowledgement, which the server refuses (409) for an
+ * alarm already acknowledged or cleared.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fmt.h"
+#include "jobreq.h"
+#include "podctl.h"
+#include "table.h"
+
+#define PATH_MAX_LEN 128 /* longest request path built here */
+
+/*
+ * Columns of "alarms". Per column: title; priority (0 always shown, larger
+ * dropped sooner when the terminal is narrow); alignment; how far free text
+ * may be cut (0 never); then the field shown: kind, member, second member
+ * of a ratio, scale, decimal places. MESSAGE is the only column that may be
+ * cut, so it is cut first; the columns go after it has shrunk to its
+ * minimum. SINCE is the age of the first occurrence.
+ */
+static const struct table_col alarm_cols[] = {
+    {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
+    {"SEVERITY", 0, TABLE_LEFT, 0, FMT_FIELD_STR("severity")},
+    {"KIND", 3, TABLE_LEFT, 0, FMT_FIELD_STR("kind")},
+    {"OBJECT", 0, TABLE_LEFT, 0, FMT_FIELD_STR("object")},
+    {"STATE", 2, TABLE_LEFT, 0, FMT_FIELD_STR("state")},
+    {"SINCE", 4, TABLE_RIGHT, 0, FMT_FIELD_AGE("first_seen")},
+    {"COUNT", 5, TABLE_RIGHT, 0, FMT_FIELD_NUM("count", 1, 0)},
+    {"MESSAGE", 1, TABLE_LEFT, 16, FMT_FIELD_STR("message")},
+};
+
+int
+cmd_alarms(struct podctl *pc, const struct args *a)
+{
+	json_t *reply = NULL, *alarms;
+	int rc;
+
+	rc = podctl_call(pc, "GET",
+	    args_get(a, "all") != NULL ? "/api/v1/alarms?state=all"
+	                               : "/api/v1/alarms",
+	    NULL, &reply);
+	if (rc != PODCTL_OK || reply == NULL)
+		return rc;
+	if (!json_is_array(alarms = json_object_get(reply, "alarms")))
+		rc = podctl_bad_reply("no 'alarms' array");
+	else
+		rc = podctl_print_table(pc, alarm_cols,
+		    sizeof(alarm_cols) / sizeof(alarm_cols[0]), alarms);
+	json_decref(reply);
+	return rc;
+}
+
+int
+cmd_alarm_ack(struct podctl *pc, const struct args *a)
+{
+	json_t *reply = NULL;
+	char path[PATH_MAX_LEN];
+	int64_t id;
+	int rc;
+
+	if (jobreq_parse_count(a->pos[0], INT64_MAX, &id) == -1)
+		return podctl_usage_error(
+		    "invalid alarm id '%s' (a positive whole number)",
+		    a->pos[0]);
+	snprintf(path, sizeof(path), "/api/v1/alarms/%lld/ack", (long long)id);
+	rc = podctl_call(pc, "POST", path, NULL, &reply);
+	if (rc == PODCTL_OK && reply != NULL)
+		printf("alarm %lld acknowledged\n", (long long)id);
+	json_decref(reply);
+	return rc;
+}

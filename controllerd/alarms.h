@@ -1,0 +1,86 @@
+/*
+ * Alarms: conditions of the fabric that need a person, raised and cleared
+ * by rules (one static table in alarms.c), acknowledged by operators, kept
+ * in the store. This module is pure: the daemon computes the rule inputs,
+ * calls alarms_evaluate() once a tick, and stores and acts on what changed.
+ */
+#ifndef CTL_ALARMS_H
+#define CTL_ALARMS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "names.h"
+
+struct fleet;
+
+enum alarm_kind {
+	ALARM_LEAK,
+	ALARM_OVERTEMP,
+	ALARM_LOWFLOW,
+	ALARM_NODE_DOWN,
+	ALARM_POWER_OVER_CAP,
+	ALARM_HEAT_OVER_CAPACITY,
+	ALARM_NKINDS
+};
+
+enum alarm_state { ALARM_OPEN, ALARM_ACKED, ALARM_CLEARED };
+
+struct alarm {
+	int64_t id; /* 0 until stored */
+	enum alarm_kind kind;
+	char object[NAME_MAX_LEN]; /* node or pod name */
+	char message[256];
+	enum alarm_state state;
+	int64_t first_ms, last_ms, cleared_ms, acked_ms; /* wall clock */
+	char acked_by[64];
+	int count; /* times raised; a condition back within 5 min reopens */
+	int dirty; /* changed since stored */
+	int fresh; /* raised by the last evaluation */
+};
+
+/* What the rules read besides the fleet. */
+struct alarm_inputs {
+	int64_t now_ms;
+	double min_flow_lpm;	   /* low-flow threshold, L/min */
+	const double *pod_limit_w; /* per pod: what it may draw now, W */
+	int64_t uptime_ms;	   /* of the controller: down needs a heartbeat */
+	int64_t heartbeat_ms;
+};
+
+/* A condition that held at the last evaluation but not long enough yet. */
+struct alarm_candidate {
+	enum alarm_kind kind;
+	char object[NAME_MAX_LEN];
+	int64_t since_ms;
+};
+
+struct alarms {
+	struct alarm **v;
+	int n, cap;
+	struct alarm_candidate *cand;
+	int ncand, capcand;
+};
+
+const char *alarm_kind_name(enum alarm_kind k);
+const char *alarm_severity(enum alarm_kind k);
+const char *alarm_state_name(enum alarm_state s);
+int alarm_state_parse(const char *name);
+int alarm_kind_parse(const char *name);
+/* Runs every rule over the fleet: raises new alarms (fresh, dirty), counts
+ * repeats, clears alarms whose condition ended. 0 or -1 (out of memory). */
+int alarms_evaluate(struct alarms *a, const struct fleet *f,
+    const struct alarm_inputs *in);
+/* Adds an alarm loaded from the store. 0 or -1. */
+int alarms_add(struct alarms *a, struct alarm *al);
+struct alarm *alarms_find(const struct alarms *a, int64_t id);
+/* Acknowledges an open alarm. 0, or -1 if it is not open. */
+int alarm_ack(struct alarm *al, const char *who, int64_t now_ms);
+/* Drops cleared alarms beyond the newest `keep` from memory. */
+void alarms_trim(struct alarms *a, int keep);
+void alarms_clear(struct alarms *a);
+/* Alarms not cleared. */
+int alarms_open(const struct alarms *a);
+json_t *alarm_json(const struct alarm *al);
+
+#endif

@@ -1,0 +1,709 @@
+/*
+ * The power and cooling envelope (see envelope.h).
+ *
+ * Every second the allocator turns the limits (facility cap, curtailment,
+ * pod budgets) and what the nodes draw into a cap per node; a node's power
+ * settings go out in its desired state only when they change (a hash of
+ * what was sent decides), so steady state costs no new versions. Caps are
+ * rounded to 10 W for the same reason.
+ *
+ * Admission predicts a job's draw per accelerator: what the job declared,
+ * else the mean of earlier jobs of the same name, else the accelerators'
+ * TDP; a pod takes the job only if its draw plus the increase stays within
+ * what the pod may draw and its heat within the CDU's capacity (all the
+ * power of a liquid-cooled node ends in its loop).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "envelope.h"
+#include "fleet.h"
+#include "jobs.h"
+#include "jsonx.h"
+#include "log.h"
+#include "power.h"
+#include "report.h"
+#include "sched.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define ALARMS_KEPT 500		 /* cleared alarms kept in memory */
+#define DEFAULT_TDP_W 700.0	 /* when a node has not said */
+#define FLOOR_SHARE 0.2		 /* accelerator draw at lowest clocks / TDP */
+#define ENERGY_STORE_MS 30000	 /* pod energy counters to the store */
+#define FALLBACK_AFTER_S 30	 /* agent falls back after this silence */
+
+static void
+load_policy(const char *scope, const char *target, const char *name,
+    const char *params, void *arg)
+{
+	struct ctl_state *st = arg;
+	struct envelope *e = st->env;
+	json_t *pj = json_loads(params, 0, NULL);
+	struct node *n;
+	int p;
+
+	if (pj == NULL)
+		return;
+	if (strcmp(scope, "fleet") == 0)
+		policy_set(&e->fleet, name, pj);
+	else if (strcmp(scope, "pod") == 0 &&
+	    (p = fleet_pod_index(st->fleet, target)) >= 0)
+		policy_set(&e->pods[p], name, pj);
+	else if (strcmp(scope, "node") == 0 &&
+	    (n = fleet_node(st->fleet, target)) != NULL)
+		policy_set(&e->nodes[n - st->fleet->nodes], name, pj);
+	json_decref(pj);
+}
+
+int
+envelope_init(struct ctl_state *st)
+{
+	struct envelope *e;
+	int nn = st->fleet->nnodes, np = st->fleet->npods;
+	double v;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return -1;
+	st->env = e;
+	e->pods = calloc(np, sizeof(*e->pods));
+	e->nodes = calloc(nn, sizeof(*e->nodes));
+	e->node_cap_w = calloc(nn, sizeof(double));
+	e->pod_alloc_w = calloc(np, sizeof(double));
+	e->pod_energy_j = calloc(np, sizeof(double));
+	e->power_hash = calloc(nn, sizeof(unsigned));
+	if (e->pods == NULL || e->nodes == NULL || e->node_cap_w == NULL ||
+	    e->pod_alloc_w == NULL || e->pod_energy_j == NULL ||
+	    e->power_hash == NULL)
+		return -1;
+	snprintf(e->source, sizeof(e->source), "config");
+	e->facility_cap_w = st->conf->facility_cap_w;
+	if (store_get_setting(st->store, "facility_cap_w", &v) == 1) {
+		e->facility_cap_w = v;
+		snprintf(e->source, sizeof(e->source), "rest");
+	}
+	if (store_get_setting(st->store, "curtail_pct", &v) == 1)
+		e->curtail_pct = v;
+	if (store_get_setting(st->store, "curtail_base_w", &v) == 1)
+		e->curtail_base_w = v;
+	if (store_load_policies(st->store, load_policy, st) == -1 ||
+	    store_load_alarms(st->store, &e->alarms, ALARMS_KEPT) == -1 ||
+	    store_load_pod_energy(st->store, st->fleet, e->pod_energy_j) == -1)
+		return -1;
+	return 0;
+}
+
+void
+envelope_free(struct ctl_state *st)
+{
+	struct envelope *e = st->env;
+	int i;
+
+	if (e == NULL)
+		return;
+	policy_clear(&e->fleet);
+	for (i = 0; e->pods && i < st->fleet->npods; i++)
+		policy_clear(&e->pods[i]);
+	for (i = 0; e->nodes && i < st->fleet->nnodes; i++)
+		policy_clear(&e->nodes[i]);
+	free(e->pods);
+	free(e->nodes);
+	free(e->node_cap_w);
+	free(e->pod_alloc_w);
+	free(e->pod_energy_j);
+	free(e->power_hash);
+	alarms_clear(&e->alarms);
+	free(e);
+	st->env = NULL;
+}
+
+void
+envelope_report(struct ctl_state *st, struct node *n, const struct report *r)
+{
+	int i, k, b, idx = (int)(n - st->fleet->nodes);
+
+	st->env->pod_energy_j[n->pod] += n->energy_delta_j;
+	/* Each accelerator's energy goes to the job holding it. */
+	for (i = 0; i < st->jobs.n; i++) {
+		struct job *j = st->jobs.v[i];
+
+		for (k = 0; k < j->nranks; k++) {
+			const struct job_rank *rk = &j->ranks[k];
+
+			if (rk->node != idx || rk->state == RANK_ENDED)
+				continue;
+			for (b = 0; b < n->naccels && b < 64; b++) {
+				if (!(rk->mask & ((uint64_t)1 << b)))
+					continue;
+				if (isnan(j->energy_j))
+					j->energy_j = 0;
+				j->energy_j += n->accels[b].energy_delta_j;
+			}
+		}
+	}
+	(void)r;
+}
+
+/* Host (non-accelerator) power of n, W: measured, else a guess. */
+static double
+host_w(const struct node *n)
+{
+	double acc = 0;
+	int k, known = 0;
+
+	for (k = 0; k < n->naccels; k++)
+		if (!isnan(n->accels[k].power_w)) {
+			acc += n->accels[k].power_w;
+			known++;
+		}
+	if (isnan(n->power_w) || known == 0 || n->power_w < acc)
+		return 900;
+	return n->power_w - acc;
+}
+
+static double
+accel_tdp(const struct fleet *f, const struct node *n, int k)
+{
+	if (k < n->naccels && !isnan(n->accels[k].tdp_w) &&
+	    n->accels[k].tdp_w > 0)
+		return n->accels[k].tdp_w;
+	return DEFAULT_TDP_W;
+}
+
+static int64_t
+node_prio(struct ctl_state *st, int idx, const struct job **pj)
+{
+	int64_t prio = INT64_MIN;
+	int i, k;
+
+	*pj = NULL;
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *j = st->jobs.v[i];
+
+		if (j->state != JOB_RUNNING)
+			continue;
+		for (k = 0; k < j->nranks; k++)
+			if (j->ranks[k].node == idx &&
+			    j->ranks[k].state != RANK_ENDED &&
+			    j->ranks[k].attempt == j->attempt &&
+			    (*pj == NULL || j->priority > prio)) {
+				prio = j->priority;
+				*pj = j;
+			}
+	}
+	return prio;
+}
+
+static void
+allocate(struct ctl_state *st)
+{
+	struct envelope *e = st->env;
+	struct fleet *f = st->fleet;
+	struct power_node *nodes = calloc(f->nnodes + 1, sizeof(*nodes));
+	struct power_pod *pods = calloc(f->npods + 1, sizeof(*pods));
+	struct power_input in;
+	struct power_result res;
+	const struct job *j;
+	int i, k;
+
+	if (nodes == NULL || pods == NULL)
+		goto fail;
+	for (i = 0; i < f->npods; i++)
+		pods[i].budget_w = f->pods[i].conf.power_budget_w;
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+		int na = fleet_node_accels(f, n);
+		double h = host_w(n), floor = h, max = h;
+
+		for (k = 0; k < na; k++) {
+			floor += FLOOR_SHARE * accel_tdp(f, n, k);
+			max += accel_tdp(f, n, k);
+		}
+		nodes[i].pod = n->pod;
+		nodes[i].up = n->up;
+		nodes[i].power_w = n->power_w;
+		nodes[i].floor_w = floor;
+		nodes[i].max_w = max;
+		nodes[i].cap_w = e->node_cap_w[i];
+		nodes[i].limiting = n->limiting;
+		nodes[i].prio = node_prio(st, i, &j);
+	}
+	memset(&in, 0, sizeof(in));
+	in.facility_cap_w = e->facility_cap_w;
+	in.curtail_frac = e->curtail_pct / 100;
+	in.curtail_base_w = e->curtail_base_w;
+	in.pods = pods;
+	in.npods = f->npods;
+	in.nodes = nodes;
+	in.nnodes = f->nnodes;
+	if (power_allocate(&in, &res) == -1)
+		goto fail;
+	e->fabric_limit_w = res.fabric_limit_w;
+	memcpy(e->pod_alloc_w, res.pod_alloc_w, f->npods * sizeof(double));
+	for (i = 0; i < f->nnodes; i++)
+		e->node_cap_w[i] = res.node_cap_w[i] > 0 ?
+		    round(res.node_cap_w[i] / 10) * 10 : 0;
+	power_result_free(&res);
+fail:
+	free(nodes);
+	free(pods);
+}
+
+/* The policy a node runs and where it comes from. */
+static const struct policy *
+effective(struct ctl_state *st, int idx, char *source, size_t len,
+    struct policy *scratch)
+{
+	struct envelope *e = st->env;
+	const struct job *j;
+	char err[128];
+	json_t *params;
+
+	(void)node_prio(st, idx, &j);
+	if (j != NULL && j->policy[0] != '\0' &&
+	    (params = policy_check(j->policy, NULL, err, sizeof(err)))) {
+		policy_set(scratch, j->policy, params);
+		json_decref(params);
+		snprintf(source, len, "job %lld", (long long)j->id);
+		return scratch;
+	}
+	if (e->nodes[idx].name[0] != '\0') {
+		snprintf(source, len, "node");
+		return &e->nodes[idx];
+	}
+	if (e->pods[st->fleet->nodes[idx].pod].name[0] != '\0') {
+		snprintf(source, len, "pod");
+		return &e->pods[st->fleet->nodes[idx].pod];
+	}
+	if (e->fleet.name[0] != '\0') {
+		snprintf(source, len, "fleet");
+		return &e->fleet;
+	}
+	snprintf(source, len, "default");
+	policy_set(scratch, "performance", NULL);
+	return scratch;
+}
+
+json_t *
+envelope_desired(struct ctl_state *st, const struct node *n)
+{
+	struct envelope *e = st->env;
+	int idx = (int)(n - st->fleet->nodes);
+	const struct pod_config *pc = &st->fleet->pods[n->pod].conf;
+	struct policy scratch = {"", NULL};
+	const struct policy *p;
+	double fallback = st->conf->fallback_cap_w > 0 ?
+	    st->conf->fallback_cap_w : pc->power_budget_w / pc->nodes;
+	char source[32];
+	json_t *o;
+
+	p = effective(st, idx, source, sizeof(source), &scratch);
+	o = json_pack("{s:s,s:O,s:o,s:f,s:i}", "policy", p->name, "params",
+	    p->params, "cap_w",
+	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx]) :
+				     json_null(),
+	    "fallback_cap_w", round(fallback), "fallback_after_s",
+	    FALLBACK_AFTER_S);
+	policy_clear(&scratch);
+	return o;
+}
+
+/* Bumps the desired version of nodes whose power settings changed. */
+static void
+announce(struct ctl_state *st)
+{
+	struct envelope *e = st->env;
+	int i;
+
+	for (i = 0; i < st->fleet->nnodes; i++) {
+		struct node *n = &st->fleet->nodes[i];
+		json_t *o = envelope_desired(st, n);
+		char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		unsigned h = 5381;
+		const char *c;
+
+		for (c = text ? text : ""; *c; c++)
+			h = h * 33 + (unsigned char)*c;
+		if (h != e->power_hash[i]) {
+			e->power_hash[i] = h;
+			n->desired_version = ++st->version;
+		}
+		free(text);
+		json_decref(o);
+	}
+}
+
+/* A new leak: drain the node and requeue its jobs; the agent's guard has
+ * already throttled it. */
+static void
+act_on_leak(struct ctl_state *st, const struct alarm *al)
+{
+	struct node *n = fleet_node(st->fleet, al->object);
+	int i, idx;
+
+	if (n == NULL)
+		return;
+	idx = (int)(n - st->fleet->nodes);
+	if (!n->drained) {
+		n->drained = 1;
+		snprintf(n->reason, sizeof(n->reason), "coolant leak");
+		n->drained_at_ms = time_wall_ms();
+		snprintf(n->drained_by, sizeof(n->drained_by), "safety");
+		(void)store_put_drain(st->store, n, "safety", "drain");
+	}
+	for (i = 0; i < st->jobs.n; i++) {
+		struct job *j = st->jobs.v[i];
+
+		if (job_node_down(j, idx, time_wall_ms())) {
+			job_settle(j, time_wall_ms());
+			(void)store_put_jobs(st->store, &j, 1, st->fleet);
+			log_warnx("job %lld stopped on %s after a leak; %s",
+			    (long long)j->id, n->name,
+			    j->state == JOB_PENDING ? "requeued" :
+						      job_state_name(j->state));
+		}
+	}
+}
+
+void
+envelope_tick(struct ctl_state *st)
+{
+	struct envelope *e = st->env;
+	struct alarm_inputs in;
+	int64_t now = time_wall_ms();
+	double *limits;
+	int i;
+
+	allocate(st);
+	announce(st);
+	limits = calloc(st->fleet->npods + 1, sizeof(double));
+	memset(&in, 0, sizeof(in));
+	in.now_ms = now;
+	in.min_flow_lpm = st->conf->min_flow_lpm;
+	in.pod_limit_w = limits;
+	in.uptime_ms = time_mono_ms() - st->start_mono_ms;
+	in.heartbeat_ms = (int64_t)st->conf->heartbeat_timeout_s * 1000;
+	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
+		limits[i] = fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] :
+							 INFINITY,
+		    st->fleet->pods[i].conf.power_budget_w);
+	if (limits != NULL && alarms_evaluate(&e->alarms, st->fleet, &in) == 0)
+		for (i = 0; i < e->alarms.n; i++) {
+			const struct alarm *al = e->alarms.v[i];
+
+			if (!al->fresh)
+				continue;
+			log_warnx("alarm %s (%s) on %s: %s",
+			    alarm_kind_name(al->kind), alarm_severity(al->kind),
+			    al->object, al->message);
+			if (al->kind == ALARM_LEAK)
+				act_on_leak(st, al);
+		}
+	free(limits);
+	(void)store_put_alarms(st->store, &e->alarms);
+	alarms_trim(&e->alarms, ALARMS_KEPT);
+	if (now - e->last_energy_store_ms > ENERGY_STORE_MS) {
+		e->last_energy_store_ms = now;
+		(void)store_put_pod_energy(st->store, st->fleet,
+		    e->pod_energy_j);
+		/* running jobs' energy, so a restart loses little */
+		for (i = 0; i < st->jobs.n; i++)
+			if (st->jobs.v[i]->state == JOB_RUNNING)
+				st->jobs.v[i]->dirty = 1;
+	}
+}
+
+json_t *
+envelope_power_json(struct ctl_state *st)
+{
+	struct envelope *e = st->env;
+	struct fleet_summary fs;
+	json_t *o = json_object(), *pods = json_array();
+	double energy = 0;
+	int p;
+
+	fleet_summarize(st->fleet, -1, &fs);
+	jsonx_set_real(o, "power_w", fs.power_w, 1);
+	json_object_set_new(o, "cap_w", e->facility_cap_w > 0 ?
+	    json_real(e->facility_cap_w) : json_null());
+	jsonx_set_real(o, "curtail_pct", e->curtail_pct, 1);
+	if (e->curtail_pct > 0 && e->curtail_base_w > 0) {
+		jsonx_set_real(o, "curtail_target_w",
+		    e->curtail_base_w * (1 - e->curtail_pct / 100), 1);
+		jsonx_set_real(o, "curtail_achieved_pct",
+		    isnan(fs.power_w) ? NAN :
+		    100 * (1 - fs.power_w / e->curtail_base_w), 1);
+	} else {
+		json_object_set_new(o, "curtail_target_w", json_null());
+		json_object_set_new(o, "curtail_achieved_pct", json_null());
+	}
+	json_object_set_new(o, "source", json_string(e->source));
+	jsonx_set_real(o, "budget_w", fs.budget_w, 1);
+	jsonx_set_real(o, "limit_w", e->fabric_limit_w, 1);
+	for (p = 0; p < st->fleet->npods; p++) {
+		struct fleet_summary s;
+		json_t *jp = json_object();
+		double limit = fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] :
+							    INFINITY,
+		    st->fleet->pods[p].conf.power_budget_w);
+
+		fleet_summarize(st->fleet, p, &s);
+		energy += e->pod_energy_j[p];
+		json_object_set_new(jp, "name",
+		    json_string(st->fleet->pods[p].conf.name));
+		jsonx_set_real(jp, "power_w", s.power_w, 1);
+		jsonx_set_real(jp, "budget_w", s.budget_w, 1);
+		jsonx_set_real(jp, "allocated_w", limit, 1);
+		jsonx_set_real(jp, "power_headroom_w",
+		    isnan(s.power_w) ? limit : limit - s.power_w, 1);
+		jsonx_set_real(jp, "heat_w", s.heat_w, 1);
+		jsonx_set_real(jp, "cooling_capacity_w", s.cooling_capacity_w,
+		    1);
+		jsonx_set_real(jp, "cooling_headroom_w",
+		    isnan(s.heat_w) ? s.cooling_capacity_w :
+				      s.cooling_capacity_w - s.heat_w, 1);
+		jsonx_set_real(jp, "energy_j", e->pod_energy_j[p], 1);
+		json_array_append_new(pods, jp);
+	}
+	jsonx_set_real(o, "energy_j", energy, 1);
+	json_object_set_new(o, "pods", pods);
+	return o;
+}
+
+int
+envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
+    const char *source, char *err, size_t errlen)
+{
+	struct envelope *e = st->env;
+
+	if (store_put_setting(st->store, "facility_cap_w", cap_w, who) == -1) {
+		snprintf(err, errlen, "could not store the cap");
+		return -1;
+	}
+	e->facility_cap_w = cap_w;
+	snprintf(e->source, sizeof(e->source), "%s", source);
+	log_info("facility power cap %s by %s (%s)",
+	    cap_w > 0 ? "set" : "removed", who, source);
+	allocate(st);
+	announce(st);
+	return 0;
+}
+
+int
+envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
+    const char *source, char *err, size_t errlen)
+{
+	struct envelope *e = st->env;
+	struct fleet_summary fs;
+	double base = e->curtail_base_w;
+
+	fleet_summarize(st->fleet, -1, &fs);
+	/* A new curtailment measures the draw it curtails. */
+	if (pct > 0 && (e->curtail_pct == 0 || base <= 0))
+		base = isnan(fs.power_w) ? 0 : fs.power_w;
+	if (store_put_setting(st->store, "curtail_base_w", base, who) == -1 ||
+	    store_put_setting(st->store, "curtail_pct", pct, who) == -1) {
+		snprintf(err, errlen, "could not store the curtailment");
+		return -1;
+	}
+	e->curtail_pct = pct;
+	e->curtail_base_w = pct > 0 ? base : 0;
+	snprintf(e->source, sizeof(e->source), "%s", source);
+	log_info("curtailment %.0f %% of %.1f kW by %s (%s)", pct,
+	    base / 1000, who, source);
+	allocate(st);
+	announce(st);
+	return 0;
+}
+
+json_t *
+envelope_policy_json(struct ctl_state *st, int scope, const char *target)
+{
+	struct envelope *e = st->env;
+	struct policy scratch = {"", NULL};
+	const struct policy *eff;
+	char source[32];
+	json_t *o, *pods, *nodes;
+	int i;
+
+	if (target == NULL) {
+		pods = json_object();
+		nodes = json_object();
+		for (i = 0; i < st->fleet->npods; i++)
+			if (e->pods[i].name[0])
+				json_object_set_new(pods,
+				    st->fleet->pods[i].conf.name,
+				    policy_json(&e->pods[i]));
+		for (i = 0; i < st->fleet->nnodes; i++)
+			if (e->nodes[i].name[0])
+				json_object_set_new(nodes,
+				    st->fleet->nodes[i].name,
+				    policy_json(&e->nodes[i]));
+		o = policy_json(&e->fleet);
+		if (json_is_null(o)) {
+			json_decref(o);
+			o = json_pack("{s:s,s:{}}", "name", "performance",
+			    "params");
+		}
+		return json_pack("{s:o,s:o,s:o}", "fleet", o, "pods", pods,
+		    "nodes", nodes);
+	}
+	if (scope == POLICY_POD) {
+		i = fleet_pod_index(st->fleet, target);
+		return json_pack("{s:s,s:s,s:o}", "scope", "pod", "target",
+		    target, "policy", policy_json(&e->pods[i]));
+	}
+	i = (int)(fleet_node(st->fleet, target) - st->fleet->nodes);
+	eff = effective(st, i, source, sizeof(source), &scratch);
+	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:O,s:s}}", "scope", "node",
+	    "target", target, "policy", policy_json(&e->nodes[i]),
+	    "effective", "name", eff->name, "params", eff->params, "source",
+	    source);
+	policy_clear(&scratch);
+	return o;
+}
+
+int
+envelope_set_policy(struct ctl_state *st, int scope, const char *target,
+    const char *name, json_t *params, const char *who, char *err,
+    size_t errlen, int *status)
+{
+	struct envelope *e = st->env;
+	struct policy *p = &e->fleet;
+	json_t *checked = NULL;
+	char *text = NULL;
+	int inherit = name == NULL || strcmp(name, "inherit") == 0, rc = -1;
+
+	*status = 400;
+	if (scope == POLICY_POD) {
+		int i = fleet_pod_index(st->fleet, target);
+
+		if (i < 0) {
+			*status = 404;
+			snprintf(err, errlen, "no pod '%s'", target);
+			return -1;
+		}
+		p = &e->pods[i];
+	} else if (scope == POLICY_NODE) {
+		struct node *n = fleet_node(st->fleet, target);
+
+		if (n == NULL) {
+			*status = 404;
+			snprintf(err, errlen, "no node '%s'", target);
+			return -1;
+		}
+		p = &e->nodes[n - st->fleet->nodes];
+	}
+	if (inherit && scope == POLICY_FLEET) {
+		snprintf(err, errlen, "the fleet has no scope to inherit from");
+		return -1;
+	}
+	if (!inherit && (checked = policy_check(name, params, err, errlen)) ==
+	    NULL)
+		return -1;
+	if (checked != NULL)
+		text = json_dumps(checked, JSON_COMPACT | JSON_SORT_KEYS);
+	*status = 500;
+	if (store_put_policy(st->store, policy_scope_name(scope),
+		scope == POLICY_FLEET ? "" : target, inherit ? NULL : name,
+		text, who) == -1) {
+		snprintf(err, errlen, "could not store the policy");
+		goto fail;
+	}
+	if (inherit)
+		policy_clear(p);
+	else
+		policy_set(p, name, checked);
+	log_info("policy %s %s: %s by %s", policy_scope_name(scope),
+	    scope == POLICY_FLEET ? "" : target, inherit ? "inherit" : name,
+	    who);
+	announce(st);
+	rc = 0;
+fail:
+	json_decref(checked);
+	free(text);
+	return rc;
+}
+
+/* Predicted draw of one of j's accelerators, W. */
+static double
+predict_w(struct ctl_state *st, const struct job *j, double tdp)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	if (!isnan(j->power_per_accel_w) && j->power_per_accel_w > 0)
+		return j->power_per_accel_w;
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *h = st->jobs.v[i];
+		double run_s = (h->end_ms - h->start_ms) / 1000.0;
+
+		if (h->state != JOB_COMPLETED || strcmp(h->name, j->name) ||
+		    isnan(h->energy_j) || h->energy_j <= 0 || run_s < 1 ||
+		    h->accels_total <= 0)
+			continue;
+		sum += h->energy_j / run_s / h->accels_total;
+		n++;
+	}
+	return n > 0 ? sum / n : tdp;
+}
+
+const char *
+envelope_admit(struct ctl_state *st, const struct job *j,
+    const struct sched_slot *slots, int nslots, double *used_w)
+{
+	struct envelope *e = st->env;
+	struct fleet *f = st->fleet;
+	double *add = calloc(f->npods + 1, sizeof(double));
+	const char *why = NULL;
+	int i, k, p;
+
+	if (add == NULL)
+		return NULL;
+	for (i = 0; i < nslots; i++) {
+		const struct node *n = &f->nodes[slots[i].node];
+
+		for (k = 0; k < 64; k++) {
+			double tdp, now;
+
+			if (!(slots[i].mask & ((uint64_t)1 << k)))
+				continue;
+			tdp = accel_tdp(f, n, k);
+			now = k < n->naccels && !isnan(n->accels[k].power_w) ?
+			    n->accels[k].power_w : FLOOR_SHARE * tdp;
+			add[n->pod] += fmax(0, predict_w(st, j, tdp) - now);
+		}
+	}
+	for (p = 0; p < f->npods && why == NULL; p++) {
+		struct fleet_summary s;
+		double limit, power, heat;
+
+		if (add[p] <= 0)
+			continue;
+		fleet_summarize(f, p, &s);
+		limit = fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] :
+						    INFINITY,
+		    f->pods[p].conf.power_budget_w);
+		power = (isnan(s.power_w) ? 0 : s.power_w) + used_w[p];
+		heat = (isnan(s.heat_w) ? 0 : s.heat_w) + used_w[p];
+		if (!j->allow_capped && power + add[p] > limit)
+			why = "PowerBudget";
+		else if (heat + add[p] > s.cooling_capacity_w)
+			why = "CoolingCapacity";
+	}
+	if (why == NULL)
+		for (p = 0; p < f->npods; p++)
+			used_w[p] += add[p];
+	free(add);
+	return why;
+}
+
+int
+envelope_alarms_open(struct ctl_state *st)
+{
+	return alarms_open(&st->env->alarms);
+}

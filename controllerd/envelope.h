@@ -1,0 +1,77 @@
+/*
+ * The power and cooling envelope: the imperative shell around power.c (the
+ * budget allocator), policy.c (DVFS policies) and alarms.c (alarm rules).
+ * It holds the facility cap and curtailment, the policies by scope, each
+ * node's cap, the energy counters and the alarms; stores every operator
+ * change before it is acknowledged; and hands each node its power settings
+ * in the desired state.
+ */
+#ifndef CTL_ENVELOPE_H
+#define CTL_ENVELOPE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "alarms.h"
+#include "policy.h"
+
+struct ctl_state;
+struct job;
+struct node;
+struct report;
+struct sched_slot;
+
+struct envelope {
+	double facility_cap_w;	/* 0: none */
+	double curtail_pct;	/* 0–100; 0: none */
+	double curtail_base_w;	/* fabric draw when it began, W */
+	char source[16];	/* who set cap/curtailment: config, rest, bms */
+	struct policy fleet;
+	struct policy *pods;	/* npods */
+	struct policy *nodes;	/* nnodes */
+	double *node_cap_w;	/* nnodes: sent caps; 0 none */
+	double *pod_alloc_w;	/* npods: what each pod may draw now */
+	double fabric_limit_w;
+	double *pod_energy_j;	/* npods, since the database began */
+	unsigned *power_hash;	/* nnodes: of the power settings last sent */
+	struct alarms alarms;
+	int64_t last_alloc_ms, last_energy_store_ms;
+};
+
+/* Loads settings, policies, alarms and energy counters. 0 or -1. */
+int envelope_init(struct ctl_state *st);
+void envelope_free(struct ctl_state *st);
+/* Counts the energy of an accepted report from n (pods, jobs). */
+void envelope_report(struct ctl_state *st, struct node *n,
+    const struct report *r);
+/* Once a second: reallocates budgets, evaluates alarms, acts on new leaks,
+ * stores what changed. */
+void envelope_tick(struct ctl_state *st);
+/* The "power" member of n's desired state. New reference. */
+json_t *envelope_desired(struct ctl_state *st, const struct node *n);
+/* GET /power. New reference. */
+json_t *envelope_power_json(struct ctl_state *st);
+/* Sets the facility cap (W, 0 for none), stored and audited. 0 or -1. */
+int envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
+    const char *source, char *err, size_t errlen);
+/* Sets the curtailment (0–100 %), stored and audited. 0 or -1. */
+int envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
+    const char *source, char *err, size_t errlen);
+/* GET /policy for scope and target (NULL target: the whole table). */
+json_t *envelope_policy_json(struct ctl_state *st, int scope,
+    const char *target);
+/* Sets (name NULL or "inherit": removes) a policy. 0, or -1 with err and
+ * *status. */
+int envelope_set_policy(struct ctl_state *st, int scope, const char *target,
+    const char *name, json_t *params, const char *who, char *err,
+    size_t errlen, int *status);
+/* Admission of job j on slots: NULL when its pods' predicted power stays
+ * within their limits and their heat within cooling capacity, else the
+ * reason ("PowerBudget", "CoolingCapacity"). used_w (per pod) carries the
+ * power this pass already admitted, and grows on success. */
+const char *envelope_admit(struct ctl_state *st, const struct job *j,
+    const struct sched_slot *slots, int nslots, double *used_w);
+/* Open (not cleared) alarms. */
+int envelope_alarms_open(struct ctl_state *st);
+
+#endif
