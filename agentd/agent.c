@@ -80,22 +80,22 @@ struct agent {
 	struct pod_load load[POD_MAX_DEVICES];    /* per power device */
 	struct pod_load bg_load[RING_MAX_ACCELS]; /* asked without a job */
 	int job_refs[RING_MAX_ACCELS]; /* jobs running on accelerator i */
-	double job_membound[RING_MAX_ACCELS]; /* their membound, summed */
-	struct power pw;                      /* policy, caps, guard */
-	double applied_mhz[RING_MAX_ACCELS];  /* cap in force; NaN unknown */
-	double ctl_failed_mhz[RING_MAX_ACCELS]; /* last refused; NaN */
+	double job_membound[RING_MAX_ACCELS];    /* their membound, summed */
+	struct power pw;                         /* policy, caps, guard */
+	double applied_mhz[RING_MAX_ACCELS];     /* cap in force; NaN unknown */
+	double ctl_failed_mhz[RING_MAX_ACCELS];  /* last refused; NaN */
 	uint64_t ctl_retry_seq[RING_MAX_ACCELS]; /* not again before */
-	struct guard guard_said;   /* the guard state last logged */
-	int fallback_said;         /* the fallback state last logged */
+	struct guard guard_said;    /* the guard state last logged */
+	int fallback_said;          /* the fallback state last logged */
 	int64_t power_said_version; /* desired whose power was refused */
-	int64_t answered_ms;       /* monotonic, last 200; 0: never */
-	int64_t last_tick_ms;      /* monotonic, previous sample; 0 */
-	uint64_t trip_seq;         /* sample the guard last throttled all */
-	int64_t trip_us;           /* from its first read to control(), us */
-	double trip_clock_mhz;     /* highest clock that sample reports */
-	int simulated;             /* 1: one of many (pod-fleetsim) */
-	double guard_min_flow_lpm; /* from the configuration, L/min */
-	double guard_clear_s;      /* from the configuration, s */
+	int64_t answered_ms;        /* monotonic, last 200; 0: never */
+	int64_t last_tick_ms;       /* monotonic, previous sample; 0 */
+	uint64_t trip_seq;          /* sample the guard last throttled all */
+	int64_t trip_us;            /* from its first read to control(), us */
+	double trip_clock_mhz;      /* highest clock that sample reports */
+	int simulated;              /* 1: one of many (pod-fleetsim) */
+	double guard_min_flow_lpm;  /* from the configuration, L/min */
+	double guard_clear_s;       /* from the configuration, s */
 	struct jobs *jobs;
 	double last_power_w; /* node power, W; NaN before the first */
 	struct ring *ring;
@@ -286,8 +286,8 @@ map_devices(struct agent *a)
 		}
 	for (k = 0; k < a->naccel; k++)
 		accels[k] = dev[a->accel_dev[k]];
-	power_init(&a->pw, accels, a->naccel, a->guard_min_flow_lpm,
-	    a->guard_clear_s);
+	power_init(
+	    &a->pw, accels, a->naccel, a->guard_min_flow_lpm, a->guard_clear_s);
 	a->inventory =
 	    report_inventory(a->power.pl ? a->power.pl->desc->name : NULL,
 	        a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
@@ -731,11 +731,13 @@ agent_apply_caps(struct agent *a)
 	for (i = 0; i < a->naccel; i++) {
 		want = a->pw.caps_mhz[i];
 		dev = a->accel_dev[i];
-		if (!isfinite(want) || !(a->power.dev[dev].caps & POD_CTL_CLOCK))
+		if (!isfinite(want) ||
+		    !(a->power.dev[dev].caps & POD_CTL_CLOCK))
 			continue;
 		if (fabs(want - a->applied_mhz[i]) < 0.5)
 			continue;
-		if (want == a->ctl_failed_mhz[i] && a->seq < a->ctl_retry_seq[i])
+		if (want == a->ctl_failed_mhz[i] &&
+		    a->seq < a->ctl_retry_seq[i])
 			continue;
 		memset(&c, 0, sizeof(c));
 		c.set = POD_CTL_CLOCK;

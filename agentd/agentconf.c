@@ -108,8 +108,8 @@ static int
 set_clear(
     struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
-	return conf_double(e, 0, AGENT_MAX_CLEAR_S, &ac->guard_clear_s, err,
-	    errlen);
+	return conf_double(
+	    e, 0, AGENT_MAX_CLEAR_S, &ac->guard_clear_s, err, errlen);
 }
 
 /* The [agent] keywords: the key, and the function that converts its value

@@ -30,19 +30,22 @@
 #define DVFS_STATIC_SHARE  0.10        /* static power, share of TDP */
 #define DVFS_STATIC_NO_TDP 0.20        /* without a TDP, share of a sample */
 #define DVFS_STATIC_MAX    0.80        /* static at most, share of a sample */
-#define DVFS_CAP_GAIN      0.7  /* cap error corrected per step, share */
-#define DVFS_DIE_TAU_S     5.0  /* die + cold plate lag assumed, s */
+#define DVFS_CAP_GAIN      0.7         /* cap error corrected per step, share */
+#define DVFS_CAP_DEADBAND  0.005       /* error left alone, share of the cap */
+#define DVFS_UTIL_BUCKET   10.0        /* utilisation ranks by this much, % */
+#define DVFS_DIE_TAU_S     5.0         /* die + cold plate lag assumed, s */
 #define DVFS_RTH_INIT      0.05 /* die to coolant before an estimate, K/W */
-#define DVFS_RTH_MIN       0.005
+#define DVFS_RTH_MIN       0.01 /* K/W, bounds of the estimate */
 #define DVFS_RTH_MAX       1.0
-#define DVFS_LOOP_TAU_S    10.0  /* loop outlet lag assumed, s */
-#define DVFS_LOOP_GAIN     0.5   /* outlet loop: share of the ideal gain */
-#define DVFS_LOOP_K_MIN    1e-5  /* outlet rise per node W, K/W */
-#define DVFS_LOOP_K_MAX    0.1   /* */
-#define DVFS_EST_TAU_S     30.0  /* smoothing of the thermal estimates, s */
-#define DVFS_UTIL_TAU_S    5.0   /* energy: falling utilisation, s */
-#define DVFS_BISECT_ITER   40    /* bisection steps: 2^-40 of a range */
-#define DVFS_CAP_MAX_W     1e7   /* a node cap beyond any node, W */
+#define DVFS_LOOP_TAU_S    10.0 /* loop outlet lag assumed, s */
+#define DVFS_LOOP_GAIN     0.5  /* outlet loop: share of the ideal gain */
+#define DVFS_LOOP_K_MIN    1e-5 /* outlet rise per node W, K/W, bounds */
+#define DVFS_LOOP_K_MAX    0.1
+#define DVFS_LOOP_DT_MIN_C 0.5  /* rise too small to estimate from, K */
+#define DVFS_EST_TAU_S     30.0 /* smoothing of the thermal estimates, s */
+#define DVFS_UTIL_TAU_S    5.0  /* energy: falling utilisation, s */
+#define DVFS_BISECT_ITER   40   /* bisection steps: 2^-40 of a range */
+#define DVFS_CAP_MAX_W     1e7  /* a node cap beyond any node, W */
 
 /* The model of one accelerator, fitted through its last sample. */
 struct model {
@@ -230,6 +233,14 @@ level_w(const struct dvfs_input *in, const struct model *m, const double *lim,
 	return sum;
 }
 
+static double
+util_rank(const struct dvfs_accel *a)
+{
+	if (!isfinite(a->util_pct))
+		return 0;
+	return floor(a->util_pct / DVFS_UTIL_BUCKET);
+}
+
 /*
  * Clocks under lim[] whose modelled power adds up to budget_w at most:
  * one level for all, down to the grid, then the busiest accelerators one
@@ -263,12 +274,13 @@ cap_share(const struct dvfs_input *in, const struct model *m, const double *lim,
 		if (m[i].ok)
 			rest -= model_w(&m[i], a, out[i]);
 	}
-	/* Busiest first: insertion sort on utilisation, index breaks ties. */
+	/* Busiest first, by buckets of utilisation so that sensor noise
+	 * does not reorder equally busy ones; index breaks ties. */
 	for (i = 0; i < n; i++) {
-		ui = isfinite(in->accel[i].util_pct) ? in->accel[i].util_pct : 0;
+		ui = util_rank(&in->accel[i]);
 		for (j = i; j > 0; j--) {
-			uj = in->accel[order[j - 1]].util_pct;
-			if (!(ui > (isfinite(uj) ? uj : 0)))
+			uj = util_rank(&in->accel[order[j - 1]]);
+			if (!(ui > uj))
 				break;
 			order[j] = order[j - 1];
 		}
@@ -317,17 +329,24 @@ stage_min(struct dvfs *d, const struct dvfs_input *in, const struct model *m,
  * For a die, the plant is T = coolant + R_th·P lagged by τ, so the gains
  * K_p = 1/R_th and K_i = K_p/τ cancel the lag and leave a first-order
  * closed loop of time constant τ. R_th is estimated from the samples,
- * (T − coolant)/P, smoothed. The outlet loop does the same on the node
+ * (T − coolant)/P, smoothed slowly from a typical value, because a die
+ * that has just started working is still cool and would make it look
+ * small (and the gain large). The outlet loop does the same on the node
  * with the measured rise per watt, at half the gain: its lag is longer
  * and less certain.
+ *
+ * A loop engages when its temperature reaches the target and disengages
+ * when its output is back at f_max. While disengaged it only remembers
+ * its error: the proportional term of a velocity PI would otherwise cut
+ * the clocks of a die that is warming up far below its target.
  */
 static void
 stage_thermal(struct dvfs *d, const struct dvfs_input *in,
     const struct model *m, double *clk)
 {
 	const struct dvfs_accel *a;
-	double target = d->conf.target_c, coolant = NAN, e, r, kp, ki, u;
-	double acc = 0, out[DVFS_MAX_ACCELS];
+	double target = d->conf.target_c, coolant = NAN, e, e_prev, r, kp, ki;
+	double u, acc = 0, out[DVFS_MAX_ACCELS];
 	int i;
 
 	if (isfinite(in->supply_c) && isfinite(in->return_c))
@@ -335,36 +354,47 @@ stage_thermal(struct dvfs *d, const struct dvfs_input *in,
 	for (i = 0; i < in->naccel; i++) {
 		a = &in->accel[i];
 		clk[i] = a->clock_max_mhz;
-		if (!m[i].ok || !isfinite(a->temp_c))
+		if (!m[i].ok)
 			continue;
 		acc += a->power_w;
+		if (!isfinite(a->temp_c))
+			continue;
 		if (isfinite(coolant) && a->temp_c > coolant) {
 			r = clamp((a->temp_c - coolant) / a->power_w,
 			    DVFS_RTH_MIN, DVFS_RTH_MAX);
 			d->rth_k_per_w[i] = smooth(
 			    d->rth_k_per_w[i], r, in->dt_s, DVFS_EST_TAU_S);
 		}
-		r = isfinite(d->rth_k_per_w[i]) ? d->rth_k_per_w[i]
-		                                 : DVFS_RTH_INIT;
-		kp = 1.0 / r;
-		ki = kp / DVFS_DIE_TAU_S;
 		e = target - a->temp_c;
-		u = a->power_w + kp * (e - d->die_err_c[i]) + ki * in->dt_s * e;
+		e_prev = d->die_err_c[i];
 		d->die_err_c[i] = e;
+		if (!d->die_on[i] && e > 0)
+			continue;
+		kp = 1.0 / d->rth_k_per_w[i];
+		ki = kp / DVFS_DIE_TAU_S;
+		u = a->power_w + kp * (e - e_prev) + ki * in->dt_s * e;
 		clk[i] = grid_floor(a, model_mhz(&m[i], a, u));
+		d->die_on[i] = clk[i] < a->clock_max_mhz;
 	}
 	if (!isfinite(in->return_c) || !isfinite(in->supply_c) ||
 	    !isfinite(in->node_power_w) || in->node_power_w <= 0 || acc <= 0)
 		return;
-	r = clamp((in->return_c - in->supply_c) / in->node_power_w,
-	    DVFS_LOOP_K_MIN, DVFS_LOOP_K_MAX);
-	d->loop_k_per_w = smooth(d->loop_k_per_w, r, in->dt_s, DVFS_EST_TAU_S);
+	if (in->return_c - in->supply_c >= DVFS_LOOP_DT_MIN_C) {
+		r = clamp((in->return_c - in->supply_c) / in->node_power_w,
+		    DVFS_LOOP_K_MIN, DVFS_LOOP_K_MAX);
+		d->loop_k_per_w =
+		    smooth(d->loop_k_per_w, r, in->dt_s, DVFS_EST_TAU_S);
+	}
+	e = target - in->return_c;
+	e_prev = d->ret_err_c;
+	d->ret_err_c = e;
+	if (isnan(d->loop_k_per_w) || (!d->ret_on && e > 0))
+		return;
 	kp = DVFS_LOOP_GAIN / d->loop_k_per_w;
 	ki = kp / DVFS_LOOP_TAU_S;
-	e = target - in->return_c;
-	u = acc + kp * (e - d->ret_err_c) + ki * in->dt_s * e;
-	d->ret_err_c = e;
-	if (cap_share(in, m, clk, u, out))
+	u = acc + kp * (e - e_prev) + ki * in->dt_s * e;
+	d->ret_on = cap_share(in, m, clk, u, out);
+	if (d->ret_on)
 		memcpy(clk, out, in->naccel * sizeof(clk[0]));
 }
 
@@ -377,8 +407,8 @@ stage_thermal(struct dvfs *d, const struct dvfs_input *in,
  * utilisation does not flip it between neighbouring steps.
  */
 static void
-stage_energy(struct dvfs *d, const struct dvfs_input *in,
-    const struct model *m, double *clk)
+stage_energy(struct dvfs *d, const struct dvfs_input *in, const struct model *m,
+    double *clk)
 {
 	const struct dvfs_accel *a;
 	double b = d->conf.slowdown_pct / 100.0, util, beta, need, f, prev;
@@ -390,8 +420,8 @@ stage_energy(struct dvfs *d, const struct dvfs_input *in,
 		if (isnan(d->util_pct[i]) || util >= d->util_pct[i])
 			d->util_pct[i] = util;
 		else
-			d->util_pct[i] = smooth(d->util_pct[i], util, in->dt_s,
-			    DVFS_UTIL_TAU_S);
+			d->util_pct[i] = smooth(
+			    d->util_pct[i], util, in->dt_s, DVFS_UTIL_TAU_S);
 		beta = dvfs_beta(d->util_pct[i], a->membound);
 		if (beta <= 0)
 			need = a->clock_min_mhz;
@@ -429,19 +459,33 @@ cap_curtail(struct dvfs *d, const struct dvfs_input *in)
  * DVFS_CAP_GAIN of the node's error against the set point, which is the
  * node cap less the non-accelerator power the node just measured, with
  * the error only partly corrected per step so that sensor noise is damped
- * and model errors shrink geometrically instead of flipping sign. Without
- * a node reading the clocks of the last step hold.
+ * and model errors shrink geometrically instead of flipping sign. Within
+ * a deadband around the set point the clocks of the last step hold (as
+ * long as the policy still allows them), so that sensor noise does not
+ * move clocks back and forth by a step; without a node reading they hold
+ * too.
  */
 static int
 cap_stage(struct dvfs *d, const struct dvfs_input *in, const struct model *m,
     double cap_w, double *clk)
 {
-	double out[DVFS_MAX_ACCELS], acc = 0, budget;
-	int i, binding = 0;
+	double out[DVFS_MAX_ACCELS], acc = 0, budget, sp, prev;
+	int i, binding = 0, hold = 1;
 
-	if (isnan(cap_w))
+	if (isnan(cap_w)) {
+		for (i = 0; i < in->naccel; i++)
+			d->prev_cap_mhz[i] = NAN;
 		return 0;
-	if (!isfinite(in->node_power_w)) {
+	}
+	for (i = 0; i < in->naccel; i++) {
+		prev = d->prev_cap_mhz[i];
+		if (!isfinite(prev) || prev > clk[i] + 0.5)
+			hold = 0;
+	}
+	sp = cap_w * (1.0 - DVFS_CAP_MARGIN);
+	if (!isfinite(in->node_power_w) ||
+	    (hold &&
+	        fabs(sp - in->node_power_w) <= DVFS_CAP_DEADBAND * cap_w)) {
 		for (i = 0; i < in->naccel; i++)
 			if (isfinite(d->prev_cap_mhz[i]) &&
 			    d->prev_cap_mhz[i] < clk[i] - 0.5) {
@@ -453,8 +497,7 @@ cap_stage(struct dvfs *d, const struct dvfs_input *in, const struct model *m,
 	for (i = 0; i < in->naccel; i++)
 		if (m[i].ok)
 			acc += in->accel[i].power_w;
-	budget = acc + DVFS_CAP_GAIN *
-	                   (cap_w * (1.0 - DVFS_CAP_MARGIN) - in->node_power_w);
+	budget = acc + DVFS_CAP_GAIN * (sp - in->node_power_w);
 	binding = cap_share(in, m, clk, budget, out);
 	memcpy(clk, out, in->naccel * sizeof(clk[0]));
 	memcpy(d->prev_cap_mhz, out, in->naccel * sizeof(out[0]));
@@ -469,11 +512,13 @@ dvfs_reset(struct dvfs *d)
 	for (i = 0; i < DVFS_MAX_ACCELS; i++) {
 		d->prev_cap_mhz[i] = NAN;
 		d->die_err_c[i] = 0;
-		d->rth_k_per_w[i] = NAN;
+		d->die_on[i] = 0;
+		d->rth_k_per_w[i] = DVFS_RTH_INIT;
 		d->util_pct[i] = NAN;
 		d->energy_mhz[i] = NAN;
 	}
 	d->ret_err_c = 0;
+	d->ret_on = 0;
 	d->loop_k_per_w = NAN;
 	d->curtail_ref_w = NAN;
 }
@@ -536,8 +581,8 @@ dvfs_conf_valid(const struct dvfs_policy_conf *c, char *err, size_t errlen)
 	switch (c->policy) {
 	case DVFS_POWER_CAP:
 		if (!(c->cap_w > 0 && c->cap_w <= DVFS_CAP_MAX_W)) {
-			snprintf(err, errlen, "power_cap needs cap_w in (0, %g]",
-			    DVFS_CAP_MAX_W);
+			snprintf(err, errlen,
+			    "power_cap needs cap_w in (0, %g]", DVFS_CAP_MAX_W);
 			return 0;
 		}
 		break;
@@ -552,14 +597,15 @@ dvfs_conf_valid(const struct dvfs_policy_conf *c, char *err, size_t errlen)
 		break;
 	case DVFS_ENERGY:
 		if (!(c->slowdown_pct >= 0 && c->slowdown_pct <= 100)) {
-			snprintf(
-			    err, errlen, "energy needs slowdown_pct in [0, 100]");
+			snprintf(err, errlen,
+			    "energy needs slowdown_pct in [0, 100]");
 			return 0;
 		}
 		break;
 	case DVFS_CURTAIL:
 		if (!(c->fraction >= 0 && c->fraction <= 1)) {
-			snprintf(err, errlen, "curtail needs fraction in [0, 1]");
+			snprintf(
+			    err, errlen, "curtail needs fraction in [0, 1]");
 			return 0;
 		}
 		break;

@@ -77,9 +77,9 @@ struct dvfs_input {
 	int naccel;                     /* 1..DVFS_MAX_ACCELS */
 	double node_power_w;            /* the node's power, W; NaN */
 	double supply_c;                /* coolant in, °C; NaN */
-	double return_c;                /* coolant out (loop outlet), °C; NaN */
-	double dt_s;                    /* since the previous step, s */
-	double cap_w; /* cap from outside (allocator or fallback), W; NaN */
+	double return_c; /* coolant out (loop outlet), °C; NaN */
+	double dt_s;     /* since the previous step, s */
+	double cap_w;    /* cap from outside (allocator or fallback), W; NaN */
 };
 
 /* What a step decides. */
@@ -94,8 +94,10 @@ struct dvfs {
 	struct dvfs_policy_conf conf;
 	double prev_cap_mhz[DVFS_MAX_ACCELS]; /* cap stage's last, MHz */
 	double die_err_c[DVFS_MAX_ACCELS];    /* thermal: last error, K */
+	int die_on[DVFS_MAX_ACCELS];          /* thermal: loop engaged */
 	double rth_k_per_w[DVFS_MAX_ACCELS];  /* thermal: die to coolant */
 	double ret_err_c;                     /* thermal: outlet error, K */
+	int ret_on;                           /* thermal: outlet engaged */
 	double loop_k_per_w;                  /* thermal: outlet rise per W */
 	double util_pct[DVFS_MAX_ACCELS];     /* energy: smoothed, % */
 	double energy_mhz[DVFS_MAX_ACCELS];   /* energy: last choice, MHz */

@@ -4,7 +4,7 @@
  * noisily near a threshold trips once and stays tripped instead of
  * throttling and releasing with every sample. The leak clears on time
  * rather than on a level: a wet sensor that reads dry for a moment has
- * not dried.
+ * not dried, and one that could not be read has not been seen dry.
  */
 #include <math.h>
 #include <string.h>
@@ -24,12 +24,21 @@ guard_loop(struct guard *g, int leak, double flow_lpm, double dt_s)
 {
 	if (leak == 1) {
 		g->leak = 1;
-		g->dry_s = 0;
+		g->dry = 0;
 	} else if (leak == 0 && g->leak) {
-		g->dry_s += dt_s > 0 ? dt_s : 0;
-		if (g->dry_s >= g->clear_s)
+		if (!g->dry) {
+			/* It dried some time since the last reading; the
+			 * time counts from now, not from then. */
+			g->dry = 1;
+			g->dry_s = 0;
+		} else
+			g->dry_s += dt_s > 0 ? dt_s : 0;
+		if (g->dry_s >= g->clear_s) {
 			g->leak = 0;
-	}
+			g->dry = 0;
+		}
+	} else if (leak == -1)
+		g->dry = 0;
 	if (!isfinite(flow_lpm) || g->min_flow_lpm <= 0) {
 		if (g->min_flow_lpm <= 0)
 			g->lowflow = 0;
@@ -43,8 +52,7 @@ guard_loop(struct guard *g, int leak, double flow_lpm, double dt_s)
 }
 
 void
-guard_accels(
-    struct guard *g, int n, const double *temp_c, const double *crit_c)
+guard_accels(struct guard *g, int n, const double *temp_c, const double *crit_c)
 {
 	int i;
 

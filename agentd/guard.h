@@ -5,7 +5,7 @@
  * their lowest clock:
  *
  *	leak on the node's loop	every accelerator; clears once the plugin
- *				has reported dry for clear_s
+ *				has reported dry for clear_s on end
  *	flow under min_flow_lpm	every accelerator; clears at 1.2 × that
  *	die over temp_crit_c	that accelerator; clears 5 °C under it
  *
@@ -17,8 +17,9 @@
  * leak right after reading the loop, before it reads the accelerators: the
  * sample that first shows the leak already shows its clocks at f_min.
  *
- * A reading that was not taken changes nothing: the guard neither trips
- * nor clears on a missing value.
+ * A reading that was not taken never trips nor clears anything; for the
+ * leak it also breaks the dry spell, which must be one unbroken run of
+ * dry readings from the first to the last.
  */
 #ifndef AGENT_GUARD_H
 #define AGENT_GUARD_H
@@ -33,6 +34,7 @@ struct guard {
 	double min_flow_lpm;            /* L/min; 0: no flow check */
 	double clear_s;                 /* s dry before a leak clears */
 	int leak;                       /* 1: leak state */
+	int dry;                        /* 1: read dry since the last wet */
 	double dry_s;                   /* dry for this long in leak state, s */
 	int lowflow;                    /* 1: flow state */
 	int overtemp[GUARD_MAX_ACCELS]; /* 1: accelerator i over critical */
@@ -41,7 +43,8 @@ struct guard {
 /* Starts g with nothing tripped. */
 void guard_init(struct guard *g, double min_flow_lpm, double clear_s);
 /* Takes one loop reading: leak 1 wet, 0 dry, -1 not read; flow_lpm NaN
- * when not read; dt_s since the previous loop reading (0 for the first). */
+ * when not read; dt_s since the previous loop reading (0 for the first).
+ * The dry time counts from the first dry reading of a run. */
 void guard_loop(struct guard *g, int leak, double flow_lpm, double dt_s);
 /* Takes one reading of n accelerators: die temperature (NaN: not read)
  * and critical temperature (0 or less, NaN: unknown, never trips). */

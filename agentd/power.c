@@ -72,8 +72,8 @@ parse_cap(json_t *obj, const char *key, double *out, char *err, size_t errlen)
 	*out = NAN;
 	if ((rc = jsonx_number(obj, key, out, e, sizeof(e))) == -1 ||
 	    (rc == 1 && !(*out > 0 && *out < 1e7))) {
-		snprintf(err, errlen, "'%s' must be a positive number or null",
-		    key);
+		snprintf(
+		    err, errlen, "'%s' must be a positive number or null", key);
 		return -1;
 	}
 	if (rc == 0)
@@ -102,9 +102,10 @@ power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen)
 	}
 	if (jsonx_string(obj, "policy", &name, e, sizeof(e)) == -1 ||
 	    dvfs_policy_parse(name, &out->policy.policy) == -1) {
-		snprintf(err, errlen, "'policy' must be one of performance, "
-		                      "powersave, power_cap, thermal, energy, "
-		                      "curtail");
+		snprintf(err, errlen,
+		    "'policy' must be one of performance, "
+		    "powersave, power_cap, thermal, energy, "
+		    "curtail");
 		return -1;
 	}
 	pr = json_object_get(obj, "params");
@@ -112,7 +113,8 @@ power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen)
 		snprintf(err, errlen, "'params' must be an object");
 		return -1;
 	}
-	for (i = 0; i < sizeof(params) / sizeof(params[0]) && json_is_object(pr);
+	for (i = 0;
+	     i < sizeof(params) / sizeof(params[0]) && json_is_object(pr);
 	     i++) {
 		pd = &params[i];
 		if (pd->policy != out->policy.policy)
@@ -130,14 +132,14 @@ power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen)
 		return -1;
 	}
 	if (parse_cap(obj, "cap_w", &out->cap_w, err, errlen) == -1 ||
-	    parse_cap(obj, "fallback_cap_w", &out->fallback_cap_w, err,
-	        errlen) == -1)
+	    parse_cap(
+	        obj, "fallback_cap_w", &out->fallback_cap_w, err, errlen) == -1)
 		return -1;
 	out->fallback_after_s = POWER_FALLBACK_AFTER_S;
 	if ((rc = jsonx_number(obj, "fallback_after_s", &out->fallback_after_s,
 	         e, sizeof(e))) == -1 ||
 	    (rc == 1 && !(out->fallback_after_s >= 0 &&
-	                     out->fallback_after_s <= POWER_FALLBACK_MAX_S))) {
+	                    out->fallback_after_s <= POWER_FALLBACK_MAX_S))) {
 		snprintf(err, errlen,
 		    "'fallback_after_s' must be a number of seconds in [0, %g] "
 		    "or null",
@@ -250,10 +252,13 @@ power_step(struct power *p, const struct sample *s, const double *membound,
 	for (i = 0; i < p->naccel; i++) {
 		a = &p->acc[i];
 		sa = i < n ? &s->accels[i] : NULL;
-		a->power_w = sa && (sa->valid & POD_F_POWER) ? sa->power_w : NAN;
+		a->power_w =
+		    sa && (sa->valid & POD_F_POWER) ? sa->power_w : NAN;
 		a->temp_c = i < n ? temp[i] : NAN;
-		a->clock_mhz =
-		    sa && (sa->valid & POD_F_CLOCK) ? sa->clock_mhz : NAN;
+		/* Without a clock reading, the cap it was given is the
+		 * best guess of the clock it ran. */
+		a->clock_mhz = sa && (sa->valid & POD_F_CLOCK) ? sa->clock_mhz
+		                                               : p->caps_mhz[i];
 		a->util_pct =
 		    sa && (sa->valid & POD_F_UTIL) ? sa->util_pct : NAN;
 		a->membound = membound != NULL ? membound[i] : NAN;

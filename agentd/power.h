@@ -79,8 +79,8 @@ int power_loop(struct power *p, const struct sample_loop *l, double dt_s);
  * step, silent_s how long the controller has not answered (NaN: it
  * never has). Fills caps_mhz, node_cap_w, limiting and fallback.
  */
-void power_step(struct power *p, const struct sample *s,
-    const double *membound, double dt_s, double silent_s);
+void power_step(struct power *p, const struct sample *s, const double *membound,
+    double dt_s, double silent_s);
 /* The report's "power" member: applied_mhz[i] is what accelerator i runs
  * under (NaN: not known, reported null). New reference, NULL when out of
  * memory. */

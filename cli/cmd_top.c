@@ -36,6 +36,7 @@
 #define TOP_MAX_INTERVAL_S 3600.0          /* an hour */
 #define TOP_HOT_NODES      10              /* nodes in the hottest list */
 #define TOP_CLEAR          "\033[H\033[2J" /* cursor home, clear screen */
+#define TOP_STDOUT_BUF     (256 * 1024)    /* bytes; more than a frame */
 
 /* Set by SIGINT and SIGTERM: leave the loop. */
 static volatile sig_atomic_t top_quit;
@@ -113,6 +114,16 @@ frame_clear(struct top_frame *fr)
 	fr->err[0] = '\0';
 }
 
+/* 1 when reply j is an object with an array `array`, or only an object
+ * when array is NULL. */
+static int
+shaped(json_t *j, const char *array)
+{
+	if (array == NULL)
+		return json_is_object(j);
+	return json_is_array(json_object_get(j, array));
+}
+
 /* Fetches every reply of a frame, stopping at the first failure, which
  * fr->rc and fr->err then hold. */
 static void
@@ -128,17 +139,11 @@ frame_fetch(struct podctl *pc, struct top_frame *fr)
 		res = rest_call(pc->rest, "GET", top_reqs[i].path, NULL, &reply,
 		    fr->err, sizeof(fr->err));
 		j = reply.json;
-		if (res == REST_OK &&
-		    (top_reqs[i].array != NULL ? !json_is_array(json_object_get(
-		                                     j, top_reqs[i].array))
-		                               : !json_is_object(j))) {
+		if (res == REST_OK && !shaped(j, top_reqs[i].array)) {
 			res = REST_API_ERROR;
 			snprintf(fr->err, sizeof(fr->err),
-			    "unexpected reply from the server: %s%s%s",
-			    top_reqs[i].array != NULL ? "no '" : "",
-			    top_reqs[i].array != NULL ? top_reqs[i].array
-			                              : "not an object",
-			    top_reqs[i].array != NULL ? "' array" : "");
+			    "unexpected reply from the server to %s",
+			    top_reqs[i].path);
 		}
 		if (res == REST_OK)
 			fr->reply[top_reqs[i].slot] = json_incref(j);
@@ -386,6 +391,9 @@ cmd_top(struct podctl *pc, const struct args *a)
 		return rc;
 	}
 
+	/* A frame leaves in one write rather than line by line, as a
+	 * terminal's stdout would; nothing has been written yet. */
+	setvbuf(stdout, NULL, _IOFBF, TOP_STDOUT_BUF);
 	/* No SA_RESTART, so that Ctrl-C cuts a wait short. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = top_on_signal;

@@ -96,7 +96,7 @@ static const struct args_opt top_opts[] = {
  */
 static const struct cmd cmds[] = {
     {"status", NULL, "", 0, 0, NOOPTS, cmd_status,
-        "nodes, power, cooling and alarms at a glance"},
+        "nodes, power, cooling, alarms at a glance"},
     {"pods", NULL, "", 0, 0, NOOPTS, cmd_pods,
         "list the pods with their power and coolant"},
     {"nodes", NULL, "[--pod POD] [--state STATE]", 0, 0, OPTS(nodes_opts),

@@ -53,7 +53,7 @@ _podctl_alarms()
 {
 	local -a _podctl_opts=()
 	_podctl_conn
-	# ID is never dropped; STATE may be, so ask for the JSON's state.
+	# With room for every column, STATE is the fifth.
 	COLUMNS=1000 podctl "${_podctl_opts[@]}" alarms 2>/dev/null |
 	    awk 'NR > 1 && $5 == "open" { print $1 }'
 }

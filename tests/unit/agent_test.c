@@ -1,7 +1,8 @@
 /*
  * Unit tests of the agent core's pure parts (agentd/): the sample ring, the
  * backoff delays, the report body and reply of docs/agent-protocol.md, and
- * the configuration's file:line errors. Each case is a function in the table
+ * the configuration's file:line errors, and the desired power settings
+ * and the report's power member. Each case is a function in the table
  * at the bottom; a failed check prints where and goes on to the next case.
  */
 #include <math.h>
@@ -14,6 +15,7 @@
 #include "conf.h"
 #include "jsonx.h"
 #include "log.h"
+#include "power.h"
 #include "report.h"
 #include "ring.h"
 
@@ -220,11 +222,12 @@ t_report_shape(void)
 	struct report_head h;
 	struct pod_device dev[2];
 	struct ring *r = NULL;
-	json_t *root = NULL, *inv = NULL, *s0, *s1, *s2, *a, *loop;
+	json_t *root = NULL, *inv = NULL, *pinv, *s0, *s1, *s2, *a, *loop;
 	char *text = NULL, err[256];
 	size_t len;
 	int rc = -1;
 
+	memset(&h, 0, sizeof(h));
 	memset(dev, 0, sizeof(dev));
 	snprintf(dev[0].model, sizeof(dev[0].model), "SIM-X700");
 	dev[0].clock_min_mhz = 600;
@@ -259,17 +262,16 @@ t_report_shape(void)
 	/* No job known: an empty array, never absent. */
 	CHECK_FAIL(json_is_array(json_object_get(root, "jobs")) &&
 	           json_array_size(json_object_get(root, "jobs")) == 0);
-	inv = json_object_get(root, "inventory");
+	pinv = json_object_get(root, "inventory");
 	CHECK_FAIL(
-	    strcmp(json_string_value(json_object_get(inv, "power_plugin")),
+	    strcmp(json_string_value(json_object_get(pinv, "power_plugin")),
 	        "sim") == 0);
-	CHECK_FAIL(json_is_null(json_object_get(inv, "cooling_plugin")));
-	a = json_array_get(json_object_get(inv, "accelerators"), 1);
+	CHECK_FAIL(json_is_null(json_object_get(pinv, "cooling_plugin")));
+	a = json_array_get(json_object_get(pinv, "accelerators"), 1);
 	CHECK_FAIL(json_integer_value(json_object_get(a, "index")) == 1);
 	CHECK_FAIL(json_number_value(json_object_get(a, "tdp_w")) == 700);
 	CHECK_FAIL(strcmp(json_string_value(json_object_get(a, "model")),
 	               "SIM-X700") == 0);
-	inv = NULL; /* borrowed from root now */
 
 	CHECK_FAIL(json_array_size(json_object_get(root, "samples")) == 3);
 	s0 = json_array_get(json_object_get(root, "samples"), 0);
@@ -316,7 +318,8 @@ fail:
 static int
 t_report_batch(void)
 {
-	struct report_head h = {"0123456789abcdef", 1000, 0, 0, NULL, NULL, NULL};
+	struct report_head h = {
+	    "0123456789abcdef", 1000, 0, 0, NULL, NULL, NULL};
 	struct ring *r;
 	json_t *root = NULL, *samples;
 	char *text = NULL, err[256];
@@ -443,6 +446,11 @@ static const struct {
     {"[cooling]\nplugin = ../x\n", "test.conf:2: plugin: '../x' is not "
                                    "a plugin name"},
     {"[agent]\nname\n", "test.conf:2: expected 'key = value'"},
+    {"[agent]\nguard_min_flow_lpm = -1\n", "test.conf:2: "
+                                           "guard_min_flow_lpm: -1 is "
+                                           "outside"},
+    {"[agent]\nguard_clear_s = soon\n", "test.conf:2: guard_clear_s: "
+                                        "'soon' is not a number"},
 };
 
 static int
@@ -483,6 +491,8 @@ t_conf_ok(void)
 	                           "interval_ms = 500\n"
 	                           "buffer_samples = 7200\n"
 	                           "seed = 42\n"
+	                           "guard_min_flow_lpm = 1.5\n"
+	                           "guard_clear_s = 30\n"
 	                           "[power]\n"
 	                           "plugin = sim\n"
 	                           "accels = 4\n"
@@ -498,7 +508,8 @@ t_conf_ok(void)
 	CHECK(ac.interval_ms == AGENT_DEFAULT_INTERVAL_MS &&
 	      ac.buffer_samples == AGENT_DEFAULT_BUFFER &&
 	      strcmp(ac.server, AGENT_DEFAULT_SERVER) == 0 &&
-	      strcmp(ac.state_dir, AGENT_DEFAULT_STATE_DIR) == 0);
+	      strcmp(ac.state_dir, AGENT_DEFAULT_STATE_DIR) == 0 &&
+	      ac.guard_min_flow_lpm == 2 && ac.guard_clear_s == 10);
 	if ((c = conf_parse(text, "agent.conf", err, sizeof(err))) == NULL)
 		goto fail;
 	if (agentconf_parse(c, &ac, err, sizeof(err)) == -1) {
@@ -513,7 +524,8 @@ t_conf_ok(void)
 	    ac.cooling_kv.n != 0 ||
 	    strcmp(ac.power_kv.v[1].key, "fault") != 0 ||
 	    strcmp(ac.power_kv.v[1].value, "hot@30") != 0 ||
-	    strcmp(ac.power_kv.v[1].where, "agent.conf:10") != 0)
+	    strcmp(ac.power_kv.v[1].where, "agent.conf:12") != 0 ||
+	    ac.guard_min_flow_lpm != 1.5 || ac.guard_clear_s != 30)
 		goto fail;
 	/* The seed from a name is stable and tells names apart. */
 	if (agentconf_name_seed("pod01-n001") !=
@@ -525,6 +537,162 @@ t_conf_ok(void)
 fail:
 	conf_free(c);
 	agentconf_free(&ac);
+	return rc;
+}
+
+/*
+ * desired.power objects: the text, 0 or -1 expected, and what must come
+ * out (policy, its parameter, cap_w, fallback_cap_w, fallback_after_s;
+ * -1 for NaN) or the start of the refusal.
+ */
+static const struct {
+	const char *text;
+	int rc;
+	enum dvfs_policy policy;
+	double param, cap_w, fallback_cap_w, after_s;
+	const char *why;
+} powers[] = {
+    {"{\"policy\": \"energy\", \"params\": {\"slowdown_pct\": 5}, "
+     "\"cap_w\": 5200.0, \"fallback_cap_w\": 3000.0, "
+     "\"fallback_after_s\": 30}",
+        0, DVFS_ENERGY, 5, 5200, 3000, 30, NULL},
+    {"{\"policy\": \"energy\"}", 0, DVFS_ENERGY, 5, -1, -1, 30, NULL},
+    {"{\"policy\": \"thermal\", \"params\": null, \"cap_w\": null}", 0,
+        DVFS_THERMAL, 80, -1, -1, 30, NULL},
+    {"{\"policy\": \"power_cap\", \"params\": {\"cap_w\": 4000}}", 0,
+        DVFS_POWER_CAP, 4000, -1, -1, 30, NULL},
+    {"{\"policy\": \"curtail\", \"params\": {\"fraction\": 0.5, "
+     "\"target_c\": 70}}",
+        0, DVFS_CURTAIL, 0.5, -1, -1, 30, NULL},
+    {"{}", 0, DVFS_PERFORMANCE, -1, -1, -1, 30, NULL},
+    {"{\"policy\": \"turbo\"}", -1, 0, 0, 0, 0, 0, "'policy' must be"},
+    {"{\"policy\": 3}", -1, 0, 0, 0, 0, 0, "'policy' must be"},
+    {"{\"policy\": \"power_cap\"}", -1, 0, 0, 0, 0, 0,
+        "params: power_cap needs cap_w"},
+    {"{\"policy\": \"power_cap\", \"params\": {\"cap_w\": \"4kW\"}}", -1, 0, 0,
+        0, 0, 0, "'params.cap_w' must be a number"},
+    {"{\"policy\": \"curtail\", \"params\": {\"fraction\": 1.5}}", -1, 0, 0, 0,
+        0, 0, "params: curtail needs fraction"},
+    {"{\"policy\": \"thermal\", \"params\": {\"target_c\": 500}}", -1, 0, 0, 0,
+        0, 0, "params: thermal needs target_c"},
+    {"{\"policy\": \"energy\", \"params\": [5]}", -1, 0, 0, 0, 0, 0,
+        "'params' must be an object"},
+    {"{\"cap_w\": -5}", -1, 0, 0, 0, 0, 0, "'cap_w' must be a positive"},
+    {"{\"fallback_cap_w\": \"x\"}", -1, 0, 0, 0, 0, 0,
+        "'fallback_cap_w' must be"},
+    {"{\"fallback_after_s\": -1}", -1, 0, 0, 0, 0, 0,
+        "'fallback_after_s' must be"},
+    {"[]", -1, 0, 0, 0, 0, 0, "'power' must be an object"},
+};
+
+/* -1 in the table stands for NaN. */
+static int
+same_or_nan(double got, double want)
+{
+	return want == -1 ? isnan(got) : got == want;
+}
+
+static double
+want_param(const struct power_want *w)
+{
+	switch (w->policy.policy) {
+	case DVFS_POWER_CAP:
+		return w->policy.cap_w;
+	case DVFS_THERMAL:
+		return w->policy.target_c;
+	case DVFS_ENERGY:
+		return w->policy.slowdown_pct;
+	case DVFS_CURTAIL:
+		return w->policy.fraction;
+	default:
+		return NAN;
+	}
+}
+
+static int
+t_power_parse(void)
+{
+	struct power_want w;
+	json_t *o;
+	char err[256];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(powers) / sizeof(powers[0]); i++) {
+		err[0] = '\0';
+		if ((o = jsonx_parse(powers[i].text, strlen(powers[i].text),
+		         err, sizeof(err))) == NULL)
+			return -1;
+		rc = power_parse(o, &w, err, sizeof(err));
+		json_decref(o);
+		if (rc != powers[i].rc ||
+		    (rc == -1 && strncmp(err, powers[i].why,
+		                     strlen(powers[i].why)) != 0) ||
+		    (rc == 0 &&
+		        (w.policy.policy != powers[i].policy ||
+		            !same_or_nan(want_param(&w), powers[i].param) ||
+		            !same_or_nan(w.cap_w, powers[i].cap_w) ||
+		            !same_or_nan(
+		                w.fallback_cap_w, powers[i].fallback_cap_w) ||
+		            w.fallback_after_s != powers[i].after_s))) {
+			fprintf(stderr, "%s: case %zu %s: got %d '%s'\n",
+			    __func__, i, powers[i].text, rc, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The report's "power" member, as the protocol shows it. */
+static int
+t_power_report(void)
+{
+	struct pod_device dev[3];
+	struct power p;
+	struct report_head h;
+	struct ring *r = NULL;
+	double applied[3] = {1980, 1650, NAN};
+	json_t *pj = NULL, *root = NULL, *o, *g;
+	char *text = NULL, err[256];
+	size_t len;
+	int i, rc = -1;
+
+	memset(dev, 0, sizeof(dev));
+	for (i = 0; i < 3; i++) {
+		dev[i].clock_min_mhz = 600;
+		dev[i].clock_max_mhz = 1980;
+		dev[i].tdp_w = 700;
+		dev[i].temp_crit_c = 90;
+	}
+	power_init(&p, dev, 3, 2, 10);
+	p.guard.overtemp[2] = 1;
+	p.node_cap_w = 5200;
+	memset(&h, 0, sizeof(h));
+	h.boot_id = "0123456789abcdef";
+	if ((r = ring_new(4, 3)) == NULL ||
+	    (pj = power_json(&p, applied)) == NULL)
+		goto fail;
+	h.power = pj;
+	if ((text = report_build(&h, r, 0, &len)) == NULL ||
+	    (root = jsonx_parse(text, len, err, sizeof(err))) == NULL)
+		goto fail;
+	o = json_object_get(root, "power");
+	g = json_object_get(o, "guard");
+	CHECK_FAIL(strcmp(json_string_value(json_object_get(o, "policy")),
+	               "performance") == 0);
+	CHECK_FAIL(json_number_value(json_object_get(o, "cap_w")) == 5200);
+	CHECK_FAIL(json_is_false(json_object_get(o, "limiting")));
+	CHECK_FAIL(json_is_false(json_object_get(o, "fallback")));
+	CHECK_FAIL(strstr(text, "\"clock_caps_mhz\":[1980,1650,null]") != NULL);
+	CHECK_FAIL(json_is_false(json_object_get(g, "leak")));
+	CHECK_FAIL(json_is_false(json_object_get(g, "lowflow")));
+	CHECK_FAIL(strstr(text, "\"overtemp\":[2]") != NULL);
+	rc = 0;
+fail:
+	json_decref(root);
+	json_decref(pj);
+	free(text);
+	ring_free(r);
 	return rc;
 }
 
@@ -544,6 +712,8 @@ static const struct {
     {"error reply text", t_error_text},
     {"config errors carry file:line", t_conf_errors},
     {"config parses into agent_conf", t_conf_ok},
+    {"desired.power parsing", t_power_parse},
+    {"report carries the power member", t_power_report},
 };
 
 int

@@ -191,7 +191,8 @@ test_policy(void)
 			ok = body == NULL &&
 			     strstr(err, policy_cases[i].err) != NULL;
 		snprintf(
-		    detail, sizeof(detail), "body %s, error '%s'", got, err);
+		    detail, sizeof(detail), "body %s, error '%s'",
+		    got ? got : "(none)", err);
 		check(ok, "policy", policy_cases[i].name, detail);
 		free(got);
 		json_decref(body);
@@ -262,7 +263,8 @@ test_bodies(const char *group, const struct body_case *cases, size_t n,
 		else
 			ok = body == NULL && strstr(err, cases[i].err) != NULL;
 		snprintf(
-		    detail, sizeof(detail), "body %s, error '%s'", got, err);
+		    detail, sizeof(detail), "body %s, error '%s'",
+		    got ? got : "(none)", err);
 		check(ok, group, cases[i].s, detail);
 		free(got);
 		json_decref(body);

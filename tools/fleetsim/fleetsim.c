@@ -11,7 +11,10 @@
  * Jobs are simulated (agentd/runner.h): the agents follow the job protocol
  * exactly as pod-agentd does, but a job is a timer that loads its
  * accelerators, so a scheduler can be driven at fabric scale without a
- * process per job.
+ * process per job. Power is not simulated apart: every node runs the
+ * agent's DVFS policies, caps and safety guard (agentd/power.h) on its own
+ * plugin instances, which honour the clock caps, so the controller's
+ * allocator sees nodes answer its caps as real ones would.
  *
  * Link changes of hundreds of agents are summarised: a change starts a short
  * quiet period after which one line says how many agents went which way.
@@ -342,7 +345,7 @@ final_line(struct fleetsim_state *st)
 	struct agent_stats as;
 	uint64_t ok = 0, failed = 0, dropped = 0;
 	size_t buffered = 0;
-	int i, running = 0;
+	int i, running = 0, limiting = 0, fallback = 0, guarded = 0;
 
 	for (i = 0; i < st->nnodes; i++) {
 		if (st->nodes[i].agent == NULL)
@@ -353,11 +356,18 @@ final_line(struct fleetsim_state *st)
 		dropped += as.dropped;
 		buffered += as.buffered;
 		running += as.jobs_running;
+		limiting += as.limiting;
+		fallback += as.fallback;
+		guarded +=
+		    as.guard_leak || as.guard_lowflow || as.guard_overtemp > 0;
 	}
 	log_info("%d agents: %llu reports accepted, %llu failed, %zu samples "
-	         "unsent, %llu dropped; %d simulated jobs running",
+	         "unsent, %llu dropped; %d simulated jobs running; %d nodes "
+	         "held by a power cap, %d on their fallback cap, %d by the "
+	         "safety guard",
 	    st->nactive, (unsigned long long)ok, (unsigned long long)failed,
-	    buffered, (unsigned long long)dropped, running);
+	    buffered, (unsigned long long)dropped, running, limiting, fallback,
+	    guarded);
 }
 
 static void

@@ -1,0 +1,314 @@
+"""Power on a real pod-agentd, driven by a fake controller written here (as
+test_agent_jobs.py does): an http.server on 127.0.0.1:0 that answers
+/api/v1/agents/NODE/report with a desired state the test sets, keeps every
+report, and can play dead (503). It checks what docs/agent-protocol.md
+("Power: DVFS policy, caps and the safety guard") promises: a policy's
+clocks in the report and in the samples, a cap_w below the draw held by
+feedback, a leak throttling every accelerator in the sample that shows it,
+with or without the controller, and the fallback cap once the controller
+has been silent for fallback_after_s; and the same code on pod-fleetsim's
+nodes, where a memory-bound job gets a lower clock under `energy`."""
+
+import http.server
+import json
+import re
+import threading
+import time
+
+from podtest import Daemon, TempDir, binary, run, wait_for
+
+NODE = "pod01-n001"
+F_MIN, F_MAX = 600, 1980
+ALL = list(range(8))
+
+
+class FakeController:
+    """Answers reports with `jobs` and `power` as desired state; records
+    every report; answers 503 to everything while `down`."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version = 1
+        self.jobs = []
+        self.power = None
+        self.down = False
+        self.reports = []  # (monotonic s, report)
+        self.acks = {}
+        ctl = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                m = re.fullmatch(r"/api/v1/agents/([^/]+)/report", self.path)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if m is None:
+                    self.send_error(404)
+                    return
+                rep = json.loads(body)
+                with ctl.lock:
+                    if ctl.down:
+                        self.send_error(503)
+                        return
+                    ctl.reports.append((time.monotonic(), rep))
+                    ack = ctl.acks.get(rep["boot_id"], 0)
+                    for s in rep["samples"]:
+                        ack = max(ack, s["seq"])
+                    ctl.acks[rep["boot_id"]] = ack
+                    desired = {"version": ctl.version, "jobs": ctl.jobs}
+                    if ctl.power is not None:
+                        desired["power"] = ctl.power
+                    reply = {"ack_seq": ack, "desired": desired}
+                out = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def set(self, jobs=None, power=None):
+        with self.lock:
+            if jobs is not None:
+                self.jobs = [dict(j) for j in jobs]
+            self.power = power
+            self.version += 1
+
+    def set_down(self, down):
+        with self.lock:
+            self.down = down
+
+    def count(self):
+        with self.lock:
+            return len(self.reports)
+
+    def last(self):
+        with self.lock:
+            return self.reports[-1][1] if self.reports else None
+
+    def since(self, n):
+        """Reports from the n-th on."""
+        with self.lock:
+            return [r for _, r in self.reports[n:]]
+
+    def reset(self):
+        with self.lock:
+            self.jobs, self.power, self.down = [], None, False
+            self.reports = []
+            self.version += 1
+
+
+def busy_job(id, accels=ALL, command=("sleep", "600")):
+    return {"id": id, "attempt": 1, "name": "load%d" % id,
+            "command": list(command), "nnodes": 1, "node_rank": 0,
+            "nodelist": NODE, "accelerators": list(accels),
+            "time_limit_s": 0, "kill_grace_s": 1, "cancel": False}
+
+
+CTL = FakeController()
+TMP = TempDir("agent-power")
+
+
+class PowerAgent(Daemon):
+    def __init__(self, name, cooling_extra="", interval_ms=200):
+        conf = TMP.file(name + ".conf",
+                        "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
+                        "interval_ms = %d\n[power]\nplugin = sim\n"
+                        "[cooling]\nplugin = sim\n%s"
+                        % (CTL.url, NODE, TMP.file(name + "-state"),
+                           interval_ms, cooling_extra))
+        super().__init__(name, [binary("pod-agentd"), "-c", conf], TMP)
+
+
+def with_agent(cooling_extra=""):
+    """Runs fn(agent) on a fresh agent against a fresh fake controller;
+    the controller comes back and the jobs go at the end, whatever
+    happens."""
+    def wrap(fn):
+        def wrapper():
+            CTL.reset()
+            a = PowerAgent(fn.__name__, cooling_extra).start()
+            try:
+                fn(a)
+            finally:
+                CTL.set_down(False)
+                CTL.set(jobs=[], power=None)
+                time.sleep(0.5)  # the jobs' cancellation goes out
+                a.stop()
+        wrapper.__name__ = fn.__name__
+        return wrapper
+    return wrap
+
+
+def clocks(sample):
+    return [a["clock_mhz"] for a in sample["accels"]]
+
+
+@with_agent()
+def test_powersave_clocks(a):
+    CTL.set(power={"policy": "powersave", "cap_w": None})
+
+    def applied():
+        rep = CTL.last()
+        p = rep and rep.get("power")
+        return p if p and p["policy"] == "powersave" \
+            and p["clock_caps_mhz"] == [F_MIN] * 8 else None
+    p = wait_for("powersave caps at f_min", applied)
+    assert p["limiting"] is False and p["fallback"] is False, p
+    assert p["cap_w"] is None, p
+    assert p["guard"] == {"leak": False, "overtemp": [], "lowflow": False}, p
+    wait_for("samples at f_min",
+             lambda: clocks(CTL.last()["samples"][-1]) == [F_MIN] * 8)
+    CTL.set(power={"policy": "performance"})
+    wait_for("performance caps at f_max",
+             lambda: CTL.last()["power"]["clock_caps_mhz"] == [F_MAX] * 8)
+
+
+@with_agent()
+def test_cap_below_draw_converges(a):
+    CTL.set(jobs=[busy_job(1)])
+    wait_for("a busy node",
+             lambda: CTL.last()["samples"][-1]["power_w"] > 6000)
+    cap = 4000.0
+    n = CTL.count()
+    CTL.set(power={"policy": "performance", "cap_w": cap})
+
+    def held():
+        samples = [s for r in CTL.since(n) for s in r["samples"]]
+        tail = samples[-10:]
+        if len(tail) < 10 or not all(s["power_w"] <= cap * 1.02
+                                     for s in tail):
+            return None
+        return tail
+    tail = wait_for("node power under the cap", held, timeout=20)
+    p = CTL.last()["power"]
+    assert p["limiting"] is True and p["cap_w"] == cap, p
+    assert all(s["power_w"] > cap * 0.95 for s in tail), \
+        [s["power_w"] for s in tail]
+    assert F_MIN < min(p["clock_caps_mhz"]) < F_MAX, p
+
+
+@with_agent("fault = leak@2\n")
+def test_leak_throttles_in_its_sample(a):
+    def leak_sample():
+        for r in CTL.since(0):
+            for s in r["samples"]:
+                if s["loop"] and s["loop"]["leak"]:
+                    return s
+        return None
+    s = wait_for("a sample with the leak", leak_sample)
+    assert clocks(s) == [F_MIN] * 8, clocks(s)
+
+    def guarded():
+        p = CTL.last().get("power")
+        return p if p and p["guard"]["leak"] else None
+    p = wait_for("guard.leak reported", guarded)
+    assert p["clock_caps_mhz"] == [F_MIN] * 8, p
+    assert re.search(r"guard: leak on the coolant loop", a.log()), a.log()
+
+
+@with_agent("fault = leak@3\n")
+def test_leak_without_controller(a):
+    wait_for("a first report", lambda: CTL.count() > 0)
+    CTL.set_down(True)
+    answered = max(s["seq"] for r in CTL.since(0) for s in r["samples"])
+    time.sleep(4.5)  # the leak comes while nobody answers
+    n = CTL.count()
+    CTL.set_down(False)
+    wait_for("the agent back", lambda: CTL.count() > n, timeout=40)
+    samples = [s for r in CTL.since(0) for s in r["samples"]]
+    wet = [s for s in samples if s["loop"] and s["loop"]["leak"]]
+    assert wet and wet[0]["seq"] > answered, \
+        "the leak was not seen while the controller was away"
+    assert all(clocks(s) == [F_MIN] * 8 for s in wet), \
+        [clocks(s) for s in wet[:3]]
+    assert CTL.last()["power"]["guard"]["leak"] is True
+
+
+@with_agent()
+def test_fallback_when_controller_gone(a):
+    CTL.set(jobs=[busy_job(2)],
+            power={"policy": "performance", "cap_w": 6500.0,
+                   "fallback_cap_w": 3000.0, "fallback_after_s": 2})
+    wait_for("cap_w applied", lambda: (CTL.last().get("power") or {})
+             .get("cap_w") == 6500.0)
+    wait_for("a busy node",
+             lambda: CTL.last()["samples"][-1]["power_w"] > 5500)
+    CTL.set_down(True)
+    t0 = time.monotonic()
+    time.sleep(6)
+    n = CTL.count()
+    CTL.set_down(False)
+    wait_for("the agent back", lambda: CTL.count() > n, timeout=40)
+    back = CTL.since(n)[0]
+    # Built before the controller answered: still on the fallback.
+    assert back["power"]["fallback"] is True, back["power"]
+    assert back["power"]["cap_w"] == 3000.0, back["power"]
+    late = [s for s in back["samples"]][-5:]
+    assert all(s["power_w"] <= 3000 * 1.02 for s in late), \
+        [s["power_w"] for s in late]
+    assert time.monotonic() - t0 >= 2
+    wait_for("the fallback lifted", lambda: CTL.last()["power"]["fallback"]
+             is False and CTL.last()["power"]["cap_w"] == 6500.0)
+    log = a.log()
+    assert "fallback cap 3000 W in force" in log, log
+    assert "fallback cap lifted" in log, log
+
+
+@with_agent()
+def test_bad_power_refused(a):
+    CTL.set(power={"policy": "turbo"})
+    wait_for("the refusal logged",
+             lambda: "power settings refused" in a.log())
+    assert CTL.last()["power"]["policy"] == "performance"
+    assert a.alive()
+
+
+def test_fleetsim_energy_membound():
+    CTL.reset()
+    f = Daemon("fleetsim", [binary("pod-fleetsim"), "--server", CTL.url,
+                            "--pods", "1", "--nodes-per-pod", "1",
+                            "--interval-ms", "200", "--load", "0"], TMP)
+    f.start()
+    try:
+        CTL.set(jobs=[busy_job(31, [0], ("python3", "train.py")),
+                      busy_job(32, [1], ("stream_mem", "--size", "80G"))],
+                power={"policy": "energy",
+                       "params": {"slowdown_pct": 5}})
+
+        def chosen():
+            p = (CTL.last() or {}).get("power")
+            if not p or p["policy"] != "energy":
+                return None
+            c = p["clock_caps_mhz"]
+            return c if c[1] < c[0] < F_MAX and c[2] == F_MIN else None
+        c = wait_for("energy clocks", chosen, timeout=20)
+        assert c[1] > F_MIN, c
+    finally:
+        CTL.set(jobs=[], power=None)
+        time.sleep(0.5)
+        assert f.stop() == 0, f.log()
+
+
+def main():
+    try:
+        run([test_powersave_clocks,
+             test_cap_below_draw_converges,
+             test_leak_throttles_in_its_sample,
+             test_leak_without_controller,
+             test_fallback_when_controller_gone,
+             test_bad_power_refused,
+             test_fleetsim_energy_membound])
+    finally:
+        CTL.server.shutdown()
+        TMP.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Keep the pod inside its envelope, end to end with pod-fleetsim: a
+facility cap below the draw is met within a few periods (seen with podctl
+power get), a leak throttles the node, raises an alarm, drains it and
+requeues its job, a job pending on PowerBudget starts when the cap rises,
+and jobs are charged the energy of their accelerators."""
+
+import json
+
+from podtest import Controller, Fleetsim, TempDir, podctl, run, wait_for
+
+tmp = TempDir("power")
+big = Controller(tmp, name="big").start()
+big_fleet = Fleetsim(tmp, big.url, args=["--load", "0.35"]).start()
+small = Controller(tmp, name="small", extra="[fabric]\nnodes_per_pod = 4\n"
+                   "groups_per_pod = 1\n[scheduler]\nkill_grace_s = 1\n"
+                   ).start()
+small_fleet = Fleetsim(tmp, small.url, nodes=4, args=[
+    "--load", "0.2", "--interval-ms", "500",
+    "--fault", "pod01-n003:leak@12"]).start()
+
+
+def power(ctl):
+    rc, out, err = podctl(ctl.url, "-o", "json", "power", "get")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def node(ctl, name):
+    return ctl.api("GET", "/nodes/" + name)[1]
+
+
+def job(ctl, jid):
+    return ctl.api("GET", "/jobs/%d" % jid)[1]
+
+
+def test_fleets_up():
+    wait_for("128 nodes", lambda: big.api("GET", "/status")[1]["nodes"][
+        "up"] == 128, timeout=30)
+    wait_for("4 nodes", lambda: small.api("GET", "/status")[1]["nodes"][
+        "up"] == 4, timeout=30)
+
+
+def test_facility_cap_is_met():
+    before = wait_for("a steady draw", lambda: power(big)["power_w"])
+    assert before > 250e3, before
+    cap_kw = round(before / 1000 * 0.75)
+    rc, out, err = podctl(big.url, "power", "cap", str(cap_kw))
+    assert rc == 0, err
+    p = power(big)
+    assert p["cap_w"] == cap_kw * 1000 and p["source"] == "rest", p
+    # the agents' power_cap controllers converge within a few periods
+    wait_for("draw under the cap", lambda: power(big)["power_w"] <=
+             cap_kw * 1000 * 1.03, timeout=30)
+    capped = [n for n in big.api("GET", "/nodes")[1]["nodes"]]
+    assert sum(n["power_w"] for n in capped) <= cap_kw * 1000 * 1.03
+    rc, out, err = podctl(big.url, "power", "cap", "none")
+    assert rc == 0, err
+    assert power(big)["cap_w"] is None
+    wait_for("draw back up", lambda: power(big)["power_w"] > before * 0.95,
+             timeout=30)
+
+
+def test_curtailment():
+    base = power(big)["power_w"]
+    rc, _, err = podctl(big.url, "power", "curtail", "20")
+    assert rc == 0, err
+    p = power(big)
+    assert abs(p["curtail_target_w"] - 0.8 * base) < 0.05 * base, p
+    wait_for("curtailment met", lambda: power(big)["curtail_achieved_pct"]
+             >= 18, timeout=30)
+    podctl(big.url, "power", "curtail", "0")
+    assert power(big)["curtail_pct"] == 0
+
+
+def test_leak_throttles_drains_and_requeues():
+    rc, out, err = podctl(small.url, "submit", "--nodes", "4", "--time",
+                          "10m", "--", "sleep", "600")
+    assert rc == 0, err
+    jid = int(out)
+    wait_for("job running", lambda: job(small, jid)["state"] == "running")
+    # the fault starts 12 s after fleetsim did
+    n = wait_for("leak seen", lambda: node(small, "pod01-n003")["leak"]
+                 and node(small, "pod01-n003"), timeout=30)
+    wait_for("drained", lambda: node(small, "pod01-n003")["drained"])
+    n = node(small, "pod01-n003")
+    assert n["reason"] == "coolant leak", n
+    wait_for("lowest clocks", lambda: all(
+        a["clock_mhz"] is not None and a["clock_mhz"] <= 700
+        for a in node(small, "pod01-n003")["accelerators"]), timeout=10)
+    rc, out, err = podctl(small.url, "-o", "json", "alarms")
+    alarms = json.loads(out)["alarms"]
+    leak = [a for a in alarms if a["kind"] == "leak"]
+    assert leak and leak[0]["object"] == "pod01-n003", alarms
+    assert leak[0]["severity"] == "critical"
+    j = wait_for("requeued", lambda: job(small, jid)["state"] == "pending"
+                 and job(small, jid), timeout=20)
+    assert j["attempt"] == 1 and j["reason"] == "NodesDown", j
+    rc, out, err = podctl(small.url, "alarm", "ack", str(leak[0]["id"]))
+    assert rc == 0, err
+    a = [x for x in small.api("GET", "/alarms")[1]["alarms"]
+         if x["id"] == leak[0]["id"]][0]
+    assert a["state"] == "acked" and a["acked_by"], a
+    podctl(small.url, "cancel", str(jid))
+    wait_for("cancelled", lambda: job(small, jid)["state"] == "cancelled")
+
+
+def test_power_budget_admission():
+    # once the cancelled job's accelerators are idle again
+    draw = wait_for("idle draw", lambda: power(small)["power_w"] < 12e3 and
+                    power(small)["power_w"], timeout=30)
+    # room for the idle draw, not for a busy job on the three dry nodes
+    rc, _, err = podctl(small.url, "power", "cap", "%.1f" % (draw / 1000 + 4))
+    assert rc == 0, err
+    rc, out, err = podctl(small.url, "submit", "--nodes", "3", "--time",
+                          "1m", "--", "sleep", "4")
+    jid = int(out)
+    wait_for("PowerBudget", lambda: job(small, jid)["reason"] ==
+             "PowerBudget")
+    podctl(small.url, "power", "cap", "none")
+    j = wait_for("completed", lambda: job(small, jid)["state"] == "completed"
+                 and job(small, jid), timeout=20)
+    # three busy nodes of 8 accelerators for about 4 s
+    assert 3 * 8 * 300 * 3 < j["energy_j"] < 3 * 8 * 800 * 6, j
+
+
+try:
+    run([test_fleets_up, test_facility_cap_is_met, test_curtailment,
+         test_leak_throttles_drains_and_requeues,
+         test_power_budget_admission])
+finally:
+    for d in (big_fleet, small_fleet, big, small):
+        d.stop()
+    tmp.cleanup()

@@ -1,0 +1,628 @@
+/*
+ * guard_test: the safety guard (agentd/guard.c) on its own, fed readings
+ * from static tables (hysteresis, the leak's dry time, noise near a
+ * threshold), and inside the agent's power code (agentd/power.c) closed
+ * around the real simulation plugins, loaded through the project's
+ * loader and driven as pod-agentd drives them: a leak throttles every
+ * accelerator in the very sample that first shows it, whatever the
+ * policy; an accelerator over its critical temperature goes to f_min
+ * alone and comes back only 5 °C under it; a lost flow throttles all;
+ * and a silent controller brings the fallback cap, and its answer takes
+ * it away.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dvfs.h"
+#include "guard.h"
+#include "log.h"
+#include "plugin.h"
+#include "power.h"
+
+#define T0_MS     5000000 /* first read on the monotonic clock, ms */
+#define F_MIN_MHZ 600.0   /* the sim's default clock range */
+#define F_MAX_MHZ 1980.0
+#define JOB_UTIL  0.95 /* the load pod-agentd asks for a job */
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("  %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+			goto fail;                                             \
+		}                                                              \
+	} while (0)
+
+struct plugins {
+	struct plugin *power;
+	struct plugin *cooling;
+};
+
+/* One simulated node under the agent's power code. */
+struct rig {
+	const struct plugins *pl;
+	struct pod_host ph, ch;
+	void *pctx, *cctx;
+	struct pod_device dev[POD_MAX_DEVICES];
+	int ndev, naccel, inode;
+	struct pod_load load[POD_MAX_DEVICES];
+	struct pod_sample ps[POD_MAX_DEVICES]; /* last power read */
+	struct pod_sample cs;                  /* last loop read */
+	struct sample s;                       /* as the agent keeps it */
+	struct sample_accel sacc[DVFS_MAX_ACCELS];
+	struct power pw;
+	double applied[DVFS_MAX_ACCELS]; /* caps in force, MHz */
+	double membound[DVFS_MAX_ACCELS];
+	double silent_s; /* the controller's silence, s */
+	int controls;    /* control() calls */
+	int nsteps;
+	int64_t now_ms;
+};
+
+static void
+test_log(
+    const struct pod_host *host, enum pod_log_level level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (level > POD_LOG_WARN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("  (plugin said: %s)\n", line);
+}
+
+static void
+rig_close(struct rig *r)
+{
+	if (r->pctx != NULL)
+		r->pl->power->desc->fini(r->pctx);
+	if (r->cctx != NULL)
+		r->pl->cooling->desc->fini(r->cctx);
+	r->pctx = r->cctx = NULL;
+}
+
+/* A node with the given plugin keys, idle, under `performance`. */
+static int
+rig_open(struct rig *r, const struct plugins *pl, uint64_t seed,
+    const struct pod_kv *pconf, int npconf, const struct pod_kv *cconf,
+    int ncconf)
+{
+	struct pod_device accels[DVFS_MAX_ACCELS];
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->pl = pl;
+	r->ph.node = r->ch.node = "pod01-n001";
+	r->ph.seed = seed;
+	r->ch.seed = seed ^ 0x5a5a5a5a5a5a5a5aull;
+	r->ph.log = r->ch.log = test_log;
+	r->ph.conf = pconf;
+	r->ph.nconf = npconf;
+	r->ch.conf = cconf;
+	r->ch.nconf = ncconf;
+	r->now_ms = T0_MS;
+	r->inode = -1;
+	r->silent_s = 0;
+	if (pl->power->desc->init(&r->ph, &r->pctx) == -1 ||
+	    pl->cooling->desc->init(&r->ch, &r->cctx) == -1)
+		goto fail;
+	r->ndev =
+	    pl->power->desc->ops->devices(r->pctx, r->dev, POD_MAX_DEVICES);
+	for (i = 0; i < r->ndev; i++) {
+		if (r->dev[i].domain == POD_DOMAIN_ACCEL)
+			accels[r->naccel++] = r->dev[i];
+		else if (r->dev[i].domain == POD_DOMAIN_NODE)
+			r->inode = i;
+	}
+	if (r->inode < 0 || r->naccel == 0)
+		goto fail;
+	power_init(&r->pw, accels, r->naccel, 2, 10);
+	r->s.naccel = r->naccel;
+	r->s.accels = r->sacc;
+	for (i = 0; i < r->naccel; i++) {
+		r->applied[i] = NAN;
+		r->membound[i] = NAN;
+	}
+	return 0;
+fail:
+	printf("  cannot open the rig\n");
+	rig_close(r);
+	return -1;
+}
+
+/* Every accelerator in [from, to) runs work of util and membound, and the
+ * agent knows how memory-bound it is. */
+static void
+rig_load(struct rig *r, int from, int to, double util, double membound)
+{
+	int i;
+
+	for (i = from; i < to && i < r->naccel; i++) {
+		r->load[i].util = util;
+		r->load[i].membound = membound;
+		r->membound[i] = util > 0 ? membound : NAN;
+	}
+}
+
+static void
+rig_policy(struct rig *r, const char *json)
+{
+	struct power_want w;
+	json_t *o;
+	char err[256];
+
+	if ((o = json_loads(json, 0, NULL)) == NULL ||
+	    power_parse(o, &w, err, sizeof(err)) == -1) {
+		printf("  bad test policy %s\n", json);
+		abort();
+	}
+	json_decref(o);
+	power_set(&r->pw, &w);
+}
+
+static void
+rig_apply(struct rig *r)
+{
+	struct pod_control c = {.set = POD_CTL_CLOCK};
+	int i;
+
+	for (i = 0; i < r->naccel; i++) {
+		if (fabs(r->pw.caps_mhz[i] - r->applied[i]) < 0.5)
+			continue;
+		c.clock_max_mhz = r->pw.caps_mhz[i];
+		if (r->pl->power->desc->ops->control(r->pctx, i, &c) == 0)
+			r->applied[i] = c.clock_max_mhz;
+		r->controls++;
+	}
+}
+
+/* One agent tick, one simulated second after the last. */
+static int
+rig_step(struct rig *r)
+{
+	const struct pod_plugin_ops *pops = r->pl->power->desc->ops;
+	const struct pod_plugin_ops *cops = r->pl->cooling->desc->ops;
+	struct pod_env env;
+	struct sample_loop *l = &r->s.loop;
+	struct sample_accel *sa;
+	double dt_s = r->nsteps > 0 ? 1.0 : 0.0;
+	int i;
+
+	if (r->nsteps++ > 0)
+		r->now_ms += 1000;
+	env.coolant_c = NAN;
+	env.heat_w = r->nsteps > 1 ? r->ps[r->inode].power_w : NAN;
+	env.load = NULL;
+	env.nload = 0;
+	cops->environ(r->cctx, &env);
+	if (cops->read(r->cctx, r->now_ms, &r->cs, 1) == -1)
+		return -1;
+	r->s.has_loop = 1;
+	l->valid = r->cs.valid;
+	l->supply_c = r->cs.supply_c;
+	l->return_c = r->cs.return_c;
+	l->flow_lpm = r->cs.flow_lpm;
+	l->leak = r->cs.leak;
+	if (power_loop(&r->pw, l, dt_s))
+		rig_apply(r);
+	env.coolant_c = (r->cs.supply_c + r->cs.return_c) / 2;
+	env.heat_w = NAN;
+	env.load = r->load;
+	env.nload = r->ndev;
+	pops->environ(r->pctx, &env);
+	if (pops->read(r->pctx, r->now_ms, r->ps, r->ndev) == -1)
+		return -1;
+	for (i = 0; i < r->naccel; i++) {
+		sa = &r->sacc[i];
+		sa->valid = r->ps[i].valid;
+		sa->power_w = r->ps[i].power_w;
+		sa->temp_c = r->ps[i].temp_c;
+		sa->clock_mhz = r->ps[i].clock_mhz;
+		sa->util_pct = r->ps[i].util_pct;
+	}
+	r->s.power_w = r->ps[r->inode].power_w;
+	power_step(&r->pw, &r->s, r->membound, dt_s, r->silent_s);
+	rig_apply(r);
+	return 0;
+}
+
+static int
+rig_run(struct rig *r, int seconds)
+{
+	int i;
+
+	for (i = 0; i < seconds; i++)
+		if (rig_step(r) == -1)
+			return -1;
+	return 0;
+}
+
+static double
+node_w(const struct rig *r)
+{
+	return r->ps[r->inode].power_w;
+}
+
+/* 1 when every accelerator of the last read ran at f_min. */
+static int
+all_at_min(const struct rig *r)
+{
+	int i;
+
+	for (i = 0; i < r->naccel; i++)
+		if (r->ps[i].clock_mhz != F_MIN_MHZ ||
+		    r->pw.caps_mhz[i] != F_MIN_MHZ)
+			return 0;
+	return 1;
+}
+
+/*
+ * The leak's dry time: readings a second apart, and the leak state after
+ * each, with clear_s 10. The time counts from the first dry reading; a
+ * wet blip or an unread loop starts it over.
+ */
+static const struct {
+	const char *name;
+	const char *leak; /* one reading per character: W wet, d dry, ? none */
+	const char *want; /* state after each: L leak, . none */
+} leak_seqs[] = {
+    {"clears after 10 s dry", "Wdddddddddddd", "LLLLLLLLLLL.."},
+    {"a wet blip starts over", "WdddddWddddddddddddd", "LLLLLLLLLLLLLLLLL..."},
+    {"unread is not dry", "Wddd????dddddddddddd", "LLLLLLLLLLLLLLLLLL.."},
+    {"never wet, never set", "ddd???ddd", "........."},
+};
+
+static int
+t_leak_clearing(const struct plugins *pl)
+{
+	struct guard g;
+	size_t k, i;
+	int leak;
+
+	for (k = 0; k < sizeof(leak_seqs) / sizeof(leak_seqs[0]); k++) {
+		guard_init(&g, 2, 10);
+		for (i = 0; leak_seqs[k].leak[i] != '\0'; i++) {
+			leak = leak_seqs[k].leak[i] == 'W'   ? 1
+			       : leak_seqs[k].leak[i] == 'd' ? 0
+			                                     : -1;
+			guard_loop(&g, leak, 10.0, i > 0 ? 1.0 : 0.0);
+			CHECK(g.leak == (leak_seqs[k].want[i] == 'L'),
+			    "%s: reading %zu: leak %d", leak_seqs[k].name, i,
+			    g.leak);
+			CHECK(guard_all(&g) == g.leak &&
+			          guard_pinned(&g, 5) == g.leak,
+			    "%s: pinning", leak_seqs[k].name);
+		}
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* Thresholds: readings in order and the state after each. Flow threshold
+ * 2 L/min (clears at 2.4), critical 90 °C (clears under 85). */
+static const struct {
+	const char *name;
+	int temp;         /* 1: temperature of accelerator 0, else flow */
+	double v[8];      /* readings; NaN: not read */
+	const char *want; /* state after each: X tripped, . not */
+} thresholds[] = {
+    {"flow trips under 2", 0, {3, 2.1, 2.0, 1.99, 1.5, 1, 0.5, 0}, "...XXXXX"},
+    {"flow clears at 2.4", 0, {1, 2.1, 2.39, NAN, 2.4, 2.2, 1.9, 2.5},
+        "XXXX..X."},
+    {"temperature trips over 90", 1, {80, 89.9, 90, 90.1, 95, 88, 86, 85.1},
+        "...XXXXX"},
+    {"temperature clears under 85", 1, {91, 87, 85, NAN, 84.9, 88, 89, 90.5},
+        "XXXX...X"},
+};
+
+static int
+t_thresholds(const struct plugins *pl)
+{
+	struct guard g;
+	double crit[2] = {90, 90}, temp[2];
+	size_t k, i;
+	int on;
+
+	for (k = 0; k < sizeof(thresholds) / sizeof(thresholds[0]); k++) {
+		guard_init(&g, 2, 10);
+		for (i = 0; i < 8; i++) {
+			if (thresholds[k].temp) {
+				temp[0] = thresholds[k].v[i];
+				temp[1] = 40;
+				guard_accels(&g, 2, temp, crit);
+				on = g.overtemp[0];
+				CHECK(!g.overtemp[1] &&
+				          guard_pinned(&g, 0) == on &&
+				          !guard_pinned(&g, 1) &&
+				          !guard_all(&g),
+				    "%s: only accelerator 0",
+				    thresholds[k].name);
+			} else {
+				guard_loop(&g, 0, thresholds[k].v[i], 1);
+				on = g.lowflow;
+				CHECK(guard_all(&g) == on, "%s: pinning",
+				    thresholds[k].name);
+			}
+			CHECK(on == (thresholds[k].want[i] == 'X'),
+			    "%s: reading %zu (%g): %d", thresholds[k].name, i,
+			    thresholds[k].v[i], on);
+		}
+	}
+	/* An unknown critical temperature never trips. */
+	guard_init(&g, 2, 10);
+	crit[0] = 0;
+	temp[0] = 150;
+	guard_accels(&g, 1, temp, crit);
+	CHECK(!g.overtemp[0], "tripped without a critical temperature");
+	return 0;
+fail:
+	return -1;
+}
+
+/* Uniform in [-1, 1) from a 64-bit LCG: reproducible sensor noise. */
+static double
+noise(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(*x >> 11) * 0x1.0p-52 - 1.0;
+}
+
+/* A signal wandering around its threshold with sensor noise trips once and
+ * stays tripped: no flapping. */
+static int
+t_no_flapping(const struct plugins *pl)
+{
+	struct guard g;
+	uint64_t x = 42;
+	double crit = 90, temp;
+	int i, flips_flow = 0, flips_temp = 0, was_flow = 0, was_temp = 0;
+
+	guard_init(&g, 2, 10);
+	for (i = 0; i < 600; i++) {
+		guard_loop(&g, 0, 2.0 + 0.15 * noise(&x), 1);
+		temp = 90 + 1.5 * noise(&x);
+		guard_accels(&g, 1, &temp, &crit);
+		flips_flow += g.lowflow != was_flow;
+		flips_temp += g.overtemp[0] != was_temp;
+		was_flow = g.lowflow;
+		was_temp = g.overtemp[0];
+	}
+	printf("  600 noisy readings: flow state changed %d time(s), "
+	       "temperature state %d time(s)\n",
+	    flips_flow, flips_temp);
+	CHECK(flips_flow == 1 && flips_temp == 1, "flapping");
+	return 0;
+fail:
+	return -1;
+}
+
+/*
+ * A leak throttles every accelerator in the sample that first shows it,
+ * whatever the policy and with the controller long silent: the caps go
+ * out after the loop read, before the accelerators are read.
+ */
+static int
+t_leak_same_sample(const struct plugins *pl)
+{
+	static const struct pod_kv leak[] = {{"fault", "leak@10", "t:1"}};
+	static const char *const policies[] = {
+	    "{\"policy\": \"performance\"}",
+	    "{\"policy\": \"energy\", \"cap_w\": 6000}",
+	    "{\"policy\": \"power_cap\", \"params\": {\"cap_w\": 5000}, "
+	    "\"fallback_cap_w\": 4000}",
+	    "{\"policy\": \"thermal\"}",
+	    "{\"policy\": \"curtail\", \"params\": {\"fraction\": 0.9}}",
+	};
+	struct rig r;
+	size_t k;
+	int i, seen;
+
+	memset(&r, 0, sizeof(r));
+	for (k = 0; k < sizeof(policies) / sizeof(policies[0]); k++) {
+		CHECK(rig_open(&r, pl, 21 + k, NULL, 0, leak, 1) == 0, "open");
+		rig_load(&r, 0, 8, JOB_UTIL, 0.1);
+		rig_policy(&r, policies[k]);
+		r.silent_s = 1e6;
+		for (i = 0, seen = 0; i < 20 && !seen; i++) {
+			CHECK(rig_step(&r) == 0, "step");
+			seen = r.cs.leak;
+			CHECK(seen || r.ps[0].clock_mhz > F_MIN_MHZ,
+			    "%s: accel0 at f_min before the leak, at %d s",
+			    policies[k], i);
+		}
+		CHECK(seen, "no leak after 20 s");
+		CHECK(r.pw.guard.leak && all_at_min(&r),
+		    "%s: the leak's sample shows accel0 at %.0f MHz",
+		    policies[k], r.ps[0].clock_mhz);
+		CHECK(rig_run(&r, 30) == 0 && all_at_min(&r) && r.pw.guard.leak,
+		    "%s: released while wet", policies[k]);
+		rig_close(&r);
+	}
+	printf("  every policy: f_min in the sample that first shows the "
+	       "leak\n");
+	return 0;
+fail:
+	rig_close(&r);
+	return -1;
+}
+
+/* A part with a failed cold plate under `performance`: it alone goes to
+ * f_min above 90 °C and comes back only under 85 °C. */
+static int
+t_overtemp(const struct plugins *pl)
+{
+	static const struct pod_kv hot[] = {{"fault", "hot:3@10", "t:1"}};
+	struct rig r;
+	double peak = 0, low = 1e9;
+	int i, k, trips = 0, clears = 0, was = 0;
+
+	CHECK(rig_open(&r, pl, 31, hot, 1, NULL, 0) == 0, "open");
+	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
+	for (k = 0; k < 300; k++) {
+		CHECK(rig_step(&r) == 0, "step");
+		if (r.pw.guard.overtemp[3] && !was) {
+			trips++;
+			CHECK(r.ps[3].temp_c > 90, "tripped at %.1f °C",
+			    r.ps[3].temp_c);
+		} else if (!r.pw.guard.overtemp[3] && was) {
+			clears++;
+			CHECK(r.ps[3].temp_c < 85, "cleared at %.1f °C",
+			    r.ps[3].temp_c);
+		}
+		was = r.pw.guard.overtemp[3];
+		CHECK(r.pw.caps_mhz[3] == (was ? F_MIN_MHZ : F_MAX_MHZ),
+		    "accel3 cap %.0f MHz, overtemp %d", r.pw.caps_mhz[3], was);
+		for (i = 0; i < r.naccel; i++)
+			CHECK(i == 3 || (r.ps[i].clock_mhz == F_MAX_MHZ &&
+			                    !r.pw.guard.overtemp[i]),
+			    "accel%d at %.0f MHz", i, r.ps[i].clock_mhz);
+		if (trips > 0) {
+			peak = fmax(peak, r.ps[3].temp_c);
+			low = fmin(low, r.ps[3].temp_c);
+		}
+	}
+	/* Under `performance` the part heats past 90 °C at f_max and cools
+	 * under 85 °C at f_min within seconds, so it cycles; every change
+	 * happened beyond its end of the band (checked above), none inside. */
+	printf("  300 s: accel3 tripped %d and cleared %d time(s), between "
+	       "%.1f and %.1f °C\n",
+	    trips, clears, low, peak);
+	CHECK(trips >= 1 && clears >= 1, "no full cycle");
+	CHECK(peak < 93, "accel3 reached %.1f °C", peak);
+	rig_close(&r);
+	return 0;
+fail:
+	rig_close(&r);
+	return -1;
+}
+
+/* Flow lost on the node's branch: every accelerator to f_min in the sample
+ * whose loop reading first shows it under 2 L/min. */
+static int
+t_lowflow(const struct plugins *pl)
+{
+	static const struct pod_kv loss[] = {{"fault", "flowloss@10", "t:1"}};
+	struct rig r;
+	int k;
+
+	CHECK(rig_open(&r, pl, 32, NULL, 0, loss, 1) == 0, "open");
+	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
+	for (k = 0; k < 30; k++) {
+		CHECK(rig_step(&r) == 0, "step");
+		CHECK(r.pw.guard.lowflow == (r.cs.flow_lpm < 2),
+		    "lowflow %d at %.2f L/min", r.pw.guard.lowflow,
+		    r.cs.flow_lpm);
+		if (r.pw.guard.lowflow)
+			break;
+		CHECK(r.ps[0].clock_mhz == F_MAX_MHZ, "throttled at %.2f L/min",
+		    r.cs.flow_lpm);
+	}
+	CHECK(r.pw.guard.lowflow && all_at_min(&r),
+	    "flow %.2f L/min: accel0 at %.0f MHz", r.cs.flow_lpm,
+	    r.ps[0].clock_mhz);
+	CHECK(rig_run(&r, 60) == 0 && all_at_min(&r), "released");
+	printf("  flow %.2f L/min after %d s: all at %.0f MHz, node %.0f W\n",
+	    r.cs.flow_lpm, k, F_MIN_MHZ, node_w(&r));
+	rig_close(&r);
+	return 0;
+fail:
+	rig_close(&r);
+	return -1;
+}
+
+/* The fallback cap: applies once the controller has been silent for
+ * fallback_after_s, and until it answers. */
+static int
+t_fallback(const struct plugins *pl)
+{
+	struct rig r;
+	int k;
+
+	CHECK(rig_open(&r, pl, 33, NULL, 0, NULL, 0) == 0, "open");
+	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
+	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 6000, "
+	               "\"fallback_cap_w\": 3500, \"fallback_after_s\": 20}");
+	for (k = 0; k < 40; k++) {
+		r.silent_s = k;
+		CHECK(rig_step(&r) == 0, "step");
+		CHECK(r.pw.fallback == (k >= 20), "fallback %d after %d s",
+		    r.pw.fallback, k);
+		CHECK(r.pw.node_cap_w == (k >= 20 ? 3500 : 6000), "cap %.0f W",
+		    r.pw.node_cap_w);
+	}
+	CHECK(fabs(node_w(&r) - 3500) < 0.02 * 3500,
+	    "node %.0f W under the "
+	    "fallback",
+	    node_w(&r));
+	printf("  silent 20 s: fallback 3500 W, node at %.0f W\n", node_w(&r));
+	r.silent_s = 0;
+	CHECK(rig_run(&r, 10) == 0, "run");
+	CHECK(!r.pw.fallback && r.pw.node_cap_w == 6000 &&
+	          fabs(node_w(&r) - 6000) < 0.02 * 6000,
+	    "answered: fallback %d, node %.0f W", r.pw.fallback, node_w(&r));
+	/* No fallback cap: silence changes nothing. */
+	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 6000}");
+	r.silent_s = 1e6;
+	CHECK(rig_run(&r, 3) == 0 && !r.pw.fallback && r.pw.node_cap_w == 6000,
+	    "fallback without a fallback cap");
+	rig_close(&r);
+	return 0;
+fail:
+	rig_close(&r);
+	return -1;
+}
+
+static const struct guardcase {
+	const char *name;
+	int (*fn)(const struct plugins *);
+} cases[] = {
+    {"leak_clearing", t_leak_clearing},
+    {"thresholds", t_thresholds},
+    {"no_flapping", t_no_flapping},
+    {"leak_same_sample", t_leak_same_sample},
+    {"overtemp", t_overtemp},
+    {"lowflow", t_lowflow},
+    {"fallback", t_fallback},
+};
+
+int
+main(void)
+{
+	struct plugins pl = {NULL, NULL};
+	size_t i;
+	int pass = 0, fail = 0;
+
+	log_init("guard_test", LOG_LVL_WARN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pl.power = plugin_load(NULL, "power", "sim");
+	pl.cooling = plugin_load(NULL, "cooling", "sim");
+	if (pl.power == NULL || pl.cooling == NULL) {
+		printf("guard_test: cannot load the plugins from %s\n",
+		    plugin_default_dir());
+		fail = 1;
+		goto done;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		printf("%s\n", cases[i].name);
+		if (cases[i].fn(&pl) == 0) {
+			printf("ok %s\n", cases[i].name);
+			pass++;
+		} else {
+			printf("FAIL %s\n", cases[i].name);
+			fail++;
+		}
+	}
+done:
+	plugin_unload(pl.power);
+	plugin_unload(pl.cooling);
+	printf("guard_test: %d passed, %d failed\n", pass, fail);
+	return fail == 0 ? 0 : 1;
+}
