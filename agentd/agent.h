@@ -10,7 +10,10 @@
  * plugin hears the coolant temperature just read and the load asked of each
  * device. The sample goes into a bounded ring (ring.h) and, when no request
  * is in flight and the agent is not backing off, the oldest unacknowledged
- * samples go to the controller as docs/agent-protocol.md says.
+ * samples go to the controller as docs/agent-protocol.md says. Power
+ * (power.h) rides on the same tick: the safety guard hears the loop before
+ * the accelerators are read, the DVFS policy decides after, and the clock
+ * caps that changed go to the power plugin's control().
  *
  * Typical use:
  *

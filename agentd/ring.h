@@ -36,6 +36,7 @@ struct sample_loop {
 	float return_c;     /* coolant out, °C */
 	float flow_lpm;     /* L/min */
 	float pressure_kpa; /* kPa */
+	float capacity_w;   /* the pod CDU's capacity, W (CDU plugins) */
 	int leak;           /* 1: leak detected */
 };
 

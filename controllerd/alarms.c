@@ -34,27 +34,40 @@ static int r_power(const struct fleet *, int, const struct alarm_inputs *,
     char *, size_t);
 static int r_heat(const struct fleet *, int, const struct alarm_inputs *,
     char *, size_t);
+static int r_supply(const struct fleet *, int, const struct alarm_inputs *,
+    char *, size_t);
+static int r_curtail(const struct fleet *, int, const struct alarm_inputs *,
+    char *, size_t);
+static int r_bms(const struct fleet *, int, const struct alarm_inputs *,
+    char *, size_t);
+
+/* What a rule looks at: each node, each pod, or the fabric as a whole. */
+enum scope { S_NODES, S_PODS, S_FABRIC };
 
 /*
- * The rules. Columns: kind; its name in the API; severity; whether it looks
- * at pods (else nodes); seconds the condition must hold before it raises;
- * the test.
+ * The rules. Columns: kind; its name in the API; severity; what it looks
+ * at (nodes, pods, the fabric); seconds the condition must hold before it
+ * raises; the test.
  */
 static const struct rule {
 	enum alarm_kind kind;
 	const char *name;
 	const char *severity;
-	int pods;
+	enum scope scope;
 	int hold_s;
 	rule_fn test;
 } rules[ALARM_NKINDS] = {
-    {ALARM_LEAK, "leak", "critical", 0, 0, r_leak},
-    {ALARM_OVERTEMP, "overtemp", "major", 0, 0, r_overtemp},
-    {ALARM_LOWFLOW, "lowflow", "major", 0, 3, r_lowflow},
-    {ALARM_NODE_DOWN, "node_down", "major", 0, 0, r_down},
-    {ALARM_POWER_OVER_CAP, "power_over_cap", "major", 1, 15, r_power},
-    {ALARM_HEAT_OVER_CAPACITY, "heat_over_capacity", "major", 1, 15,
+    {ALARM_LEAK, "leak", "critical", S_NODES, 0, r_leak},
+    {ALARM_OVERTEMP, "overtemp", "major", S_NODES, 0, r_overtemp},
+    {ALARM_LOWFLOW, "lowflow", "major", S_NODES, 3, r_lowflow},
+    {ALARM_NODE_DOWN, "node_down", "major", S_NODES, 0, r_down},
+    {ALARM_POWER_OVER_CAP, "power_over_cap", "major", S_PODS, 15, r_power},
+    {ALARM_HEAT_OVER_CAPACITY, "heat_over_capacity", "major", S_PODS, 15,
 	r_heat},
+    {ALARM_SUPPLY_HIGH, "supply_high", "major", S_PODS, 10, r_supply},
+    {ALARM_CURTAIL_MISSED, "curtail_missed", "major", S_FABRIC, 0,
+	r_curtail},
+    {ALARM_BMS_WATCHDOG, "bms_watchdog", "major", S_FABRIC, 0, r_bms},
 };
 
 static const char *const state_names[] = {"open", "acked", "cleared"};
@@ -140,6 +153,43 @@ r_heat(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
 	    "%.1f kW", f->pods[p].conf.name, s.heat_w / 1000,
 	    s.cooling_capacity_w / 1000);
 	return !isnan(s.heat_w) && s.heat_w > s.cooling_capacity_w;
+}
+
+/* The pod's warmest coolant supply among its reporting nodes. */
+static int
+r_supply(const struct fleet *f, int p, const struct alarm_inputs *in,
+    char *msg, size_t len)
+{
+	const struct pod *pod = &f->pods[p];
+	double worst = NAN;
+	int i;
+
+	for (i = pod->first; i < pod->first + pod->nnodes; i++)
+		if (f->nodes[i].up && !isnan(f->nodes[i].inlet_c) &&
+		    !(f->nodes[i].inlet_c <= worst))
+			worst = f->nodes[i].inlet_c;
+	snprintf(msg, len, "coolant supply of %s at %.1f °C, above %.1f",
+	    pod->conf.name, worst, in->max_supply_c);
+	return in->max_supply_c > 0 && !isnan(worst) &&
+	    worst > in->max_supply_c;
+}
+
+static int
+r_curtail(const struct fleet *f, int i, const struct alarm_inputs *in,
+    char *msg, size_t len)
+{
+	snprintf(msg, len, "the fabric did not reach its curtailment target "
+	    "within the ramp time");
+	return in->curtail_missed;
+}
+
+static int
+r_bms(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
+    size_t len)
+{
+	snprintf(msg, len, "the BMS stopped writing its heartbeat; its "
+	    "curtailment was removed and the safe cap applied");
+	return in->bms_expired;
 }
 
 const char *
@@ -341,11 +391,15 @@ alarms_evaluate(struct alarms *a, const struct fleet *f,
 		a->v[i]->fresh = 0;
 	for (r = 0; r < ALARM_NKINDS; r++) {
 		const struct rule *rule = &rules[r];
-		int count = rule->pods ? f->npods : f->nnodes;
+		int count = rule->scope == S_PODS ? f->npods :
+		    rule->scope == S_NODES	  ? f->nnodes :
+						    1;
 
 		for (i = 0; i < count; i++) {
-			const char *object = rule->pods ?
-			    f->pods[i].conf.name : f->nodes[i].name;
+			const char *object = rule->scope == S_PODS ?
+			    f->pods[i].conf.name :
+			    rule->scope == S_NODES ? f->nodes[i].name :
+						     "fabric";
 			int holds = rule->test(f, i, in, msg, sizeof(msg));
 
 			if (apply(a, rule, object, holds, msg, in) == -1)

@@ -21,6 +21,9 @@ enum alarm_kind {
 	ALARM_NODE_DOWN,
 	ALARM_POWER_OVER_CAP,
 	ALARM_HEAT_OVER_CAPACITY,
+	ALARM_SUPPLY_HIGH,
+	ALARM_CURTAIL_MISSED,
+	ALARM_BMS_WATCHDOG,
 	ALARM_NKINDS
 };
 
@@ -29,7 +32,7 @@ enum alarm_state { ALARM_OPEN, ALARM_ACKED, ALARM_CLEARED };
 struct alarm {
 	int64_t id; /* 0 until stored */
 	enum alarm_kind kind;
-	char object[NAME_MAX_LEN]; /* node or pod name */
+	char object[NAME_MAX_LEN]; /* node or pod name, or "fabric" */
 	char message[256];
 	enum alarm_state state;
 	int64_t first_ms, last_ms, cleared_ms, acked_ms; /* wall clock */
@@ -46,6 +49,9 @@ struct alarm_inputs {
 	const double *pod_limit_w; /* per pod: what it may draw now, W */
 	int64_t uptime_ms;	   /* of the controller: down needs a heartbeat */
 	int64_t heartbeat_ms;
+	double max_supply_c; /* supply_high threshold, °C */
+	int curtail_missed;  /* the curtailment missed its deadline */
+	int bms_expired;     /* the BMS heartbeat watchdog expired */
 };
 
 /* A condition that held at the last evaluation but not long enough yet. */

@@ -4,6 +4,10 @@
  * pod settings are defaults that a [pod NAME] section overrides for one pod,
  * so they are resolved in two passes: fabric keys first, then pod sections.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +32,7 @@ static const char default_text[] =
 
 /* Where a value goes: the controller struct, or the fabric defaults. */
 enum target { T_CONTROLLER, T_FABRIC, T_POD };
-enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM };
+enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM, V_NETLIST };
 
 /* Values of enum keys, in the order of their C enums. */
 static const char *const policy_names[] = {
@@ -84,6 +88,25 @@ static const struct keyword {
 	offsetof(struct config, fallback_cap_w), 0, NULL},
     {"alarms", "min_flow_lpm", V_DOUBLE, 0, 1e4, T_CONTROLLER,
 	offsetof(struct config, min_flow_lpm), 0, NULL},
+    {"alarms", "max_supply_c", V_DOUBLE, 0, 100, T_CONTROLLER,
+	offsetof(struct config, max_supply_c), 0, NULL},
+    {"modbus", "listen", V_ADDR, 0, 0, T_CONTROLLER,
+	offsetof(struct config, modbus_listen),
+	sizeof(((struct config *)0)->modbus_listen), NULL},
+    {"modbus", "allow_write", V_NETLIST, 0, 0, T_CONTROLLER,
+	offsetof(struct config, modbus_allow), 0, NULL},
+    {"modbus", "max_connections", V_INT, 1, 1000, T_CONTROLLER,
+	offsetof(struct config, modbus_max_conns), 0, NULL},
+    {"modbus", "max_per_peer", V_INT, 1, 1000, T_CONTROLLER,
+	offsetof(struct config, modbus_max_per_peer), 0, NULL},
+    {"modbus", "idle_timeout_s", V_INT, 1, 86400, T_CONTROLLER,
+	offsetof(struct config, modbus_idle_timeout_s), 0, NULL},
+    {"modbus", "watchdog_s", V_INT, 0, 3600, T_CONTROLLER,
+	offsetof(struct config, modbus_watchdog_s), 0, NULL},
+    {"modbus", "ramp_s", V_INT, 5, 3600, T_CONTROLLER,
+	offsetof(struct config, modbus_ramp_s), 0, NULL},
+    {"modbus", "safe_cap_kw", V_DOUBLE, 0, 65000, T_CONTROLLER,
+	offsetof(struct config, modbus_safe_cap_w), 0, NULL},
     {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
         offsetof(struct config, npods), 0, NULL},
     {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
@@ -144,15 +167,127 @@ valid_addr(const char *s)
 	return colon[1] != '\0' && *end == '\0' && port >= 0 && port <= 65535;
 }
 
+/* Parses "ADDR[/BITS], ..." into nl. 0, or -1 with why. */
+static int
+parse_netlist(const char *s, struct config_netlist *nl, char *why,
+    size_t whylen)
+{
+	char tok[INET6_ADDRSTRLEN + 8], *slash, *end;
+	const char *p = s, *comma;
+	size_t len;
+	long bits;
+
+	memset(nl, 0, sizeof(*nl));
+	if (strlen(s) >= sizeof(nl->text)) {
+		snprintf(why, whylen, "longer than %zu characters",
+		    sizeof(nl->text) - 1);
+		return -1;
+	}
+	snprintf(nl->text, sizeof(nl->text), "%s", s);
+	while (*p != '\0') {
+		struct config_net *n = &nl->v[nl->n];
+
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len >= sizeof(tok)) {
+			snprintf(why, whylen, "'%.*s…' is not an address", 16, p);
+			return -1;
+		}
+		if (nl->n == CONFIG_MAX_NETS) {
+			snprintf(why, whylen, "more than %d addresses",
+			    CONFIG_MAX_NETS);
+			return -1;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+		if ((slash = strchr(tok, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, tok, n->addr) == 1) {
+			n->af = AF_INET;
+			n->prefix = 32;
+		} else if (inet_pton(AF_INET6, tok, n->addr) == 1) {
+			n->af = AF_INET6;
+			n->prefix = 128;
+		} else {
+			snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 "
+			    "address", tok);
+			return -1;
+		}
+		if (slash != NULL) {
+			bits = strtol(slash, &end, 10);
+			if (*slash == '\0' || *end != '\0' || bits < 0 ||
+			    bits > n->prefix) {
+				snprintf(why, whylen, "'/%s' is not a prefix "
+				    "length for %s", slash, tok);
+				return -1;
+			}
+			n->prefix = (int)bits;
+		}
+		nl->n++;
+	}
+	return 0;
+}
+
+int
+config_netlist_match(const struct config_netlist *nl,
+    const struct sockaddr *sa)
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff};
+	const unsigned char *a;
+	int af, i, full, rest;
+
+	if (sa->sa_family == AF_INET) {
+		af = AF_INET;
+		a = (const unsigned char *)&((const struct sockaddr_in *)sa)
+			->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		af = AF_INET6;
+		if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0) {
+			af = AF_INET;
+			a += 12;
+		}
+	} else
+		return 0;
+	for (i = 0; i < nl->n; i++) {
+		const struct config_net *n = &nl->v[i];
+
+		if (n->af != af)
+			continue;
+		full = n->prefix / 8;
+		rest = n->prefix % 8;
+		if (memcmp(n->addr, a, full) != 0)
+			continue;
+		if (rest == 0 ||
+		    ((n->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 set_value(const struct keyword *k, const struct conf_entry *e, void *base,
     char *err, size_t errlen)
 {
-	char *field = (char *)base + k->offset;
+	char *field = (char *)base + k->offset, why[256];
 	long l;
 	double d;
 
 	switch (k->type) {
+	case V_NETLIST:
+		if (parse_netlist(e->value, (struct config_netlist *)field,
+		    why, sizeof(why)) == -1) {
+			conf_error(err, errlen, e, "%s", why);
+			return -1;
+		}
+		return 0;
 	case V_ADDR:
 		if (!valid_addr(e->value)) {
 			conf_error(err, errlen, e, "'%s' is not ADDRESS:PORT",
@@ -242,6 +377,12 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->default_time_limit_s = 3600;
 	c->jobs_kept = 1000;
 	c->min_flow_lpm = 2;
+	c->max_supply_c = 45;
+	c->modbus_max_conns = 32;
+	c->modbus_max_per_peer = 8;
+	c->modbus_idle_timeout_s = 60;
+	c->modbus_watchdog_s = 60;
+	c->modbus_ramp_s = 30;
 
 	/* Pass 1: everything but [pod NAME]. */
 	for (i = 0; i < cf->n; i++) {
@@ -253,6 +394,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    strcmp(e->section, "scheduler") != 0 &&
 			    strcmp(e->section, "power") != 0 &&
 			    strcmp(e->section, "alarms") != 0 &&
+			    strcmp(e->section, "modbus") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -362,9 +504,21 @@ config_dump(const struct config *c, FILE *out)
 	    c->kill_grace_s, c->default_time_limit_s, c->jobs_kept);
 	fprintf(out,
 	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
-	    "[alarms]\nmin_flow_lpm = %g\n",
+	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\n",
 	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000,
-	    c->min_flow_lpm);
+	    c->min_flow_lpm, c->max_supply_c);
+	/* an empty listen or allow_write is left out: both mean "none" */
+	fprintf(out, "[modbus]\n");
+	if (c->modbus_listen[0] != '\0')
+		fprintf(out, "listen = %s\n", c->modbus_listen);
+	if (c->modbus_allow.n > 0)
+		fprintf(out, "allow_write = %s\n", c->modbus_allow.text);
+	fprintf(out,
+	    "max_connections = %d\nmax_per_peer = %d\nidle_timeout_s = %d\n"
+	    "watchdog_s = %d\nramp_s = %d\nsafe_cap_kw = %g\n",
+	    c->modbus_max_conns, c->modbus_max_per_peer,
+	    c->modbus_idle_timeout_s, c->modbus_watchdog_s, c->modbus_ramp_s,
+	    c->modbus_safe_cap_w / 1000);
 	fprintf(out,
 	    "[fabric]\npods = %d\ncoolant_density_kg_l = %g\n"
 	    "coolant_cp_j_kgk = %g\n",

@@ -81,6 +81,8 @@ envelope_init(struct ctl_state *st)
 	    e->power_hash == NULL)
 		return -1;
 	snprintf(e->source, sizeof(e->source), "config");
+	e->facility_supply_c = NAN;
+	e->curtail_since_ms = time_mono_ms();
 	e->facility_cap_w = st->conf->facility_cap_w;
 	if (store_get_setting(st->store, "facility_cap_w", &v) == 1) {
 		e->facility_cap_w = v;
@@ -387,6 +389,9 @@ envelope_tick(struct ctl_state *st)
 	in.pod_limit_w = limits;
 	in.uptime_ms = time_mono_ms() - st->start_mono_ms;
 	in.heartbeat_ms = (int64_t)st->conf->heartbeat_timeout_s * 1000;
+	in.max_supply_c = st->conf->max_supply_c;
+	in.curtail_missed = e->curtail_missed;
+	in.bms_expired = e->bms_expired;
 	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
 		limits[i] = fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] :
 							 INFINITY,
@@ -503,8 +508,10 @@ envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
 
 	fleet_summarize(st->fleet, -1, &fs);
 	/* A new curtailment measures the draw it curtails. */
-	if (pct > 0 && (e->curtail_pct == 0 || base <= 0))
+	if (pct > 0 && (e->curtail_pct == 0 || base <= 0)) {
 		base = isnan(fs.power_w) ? 0 : fs.power_w;
+		e->curtail_since_ms = time_mono_ms();
+	}
 	if (store_put_setting(st->store, "curtail_base_w", base, who) == -1 ||
 	    store_put_setting(st->store, "curtail_pct", pct, who) == -1) {
 		snprintf(err, errlen, "could not store the curtailment");
@@ -659,6 +666,7 @@ envelope_admit(struct ctl_state *st, const struct job *j,
 	struct envelope *e = st->env;
 	struct fleet *f = st->fleet;
 	double *add = calloc(f->npods + 1, sizeof(double));
+	double add_all = 0, used_all = 0;
 	const char *why = NULL;
 	int i, k, p;
 
@@ -693,6 +701,19 @@ envelope_admit(struct ctl_state *st, const struct job *j,
 		if (!j->allow_capped && power + add[p] > limit)
 			why = "PowerBudget";
 		else if (heat + add[p] > s.cooling_capacity_w)
+			why = "CoolingCapacity";
+	}
+	/* The facility's available cooling bounds the whole fabric's heat. */
+	for (p = 0; p < f->npods; p++) {
+		add_all += add[p];
+		used_all += used_w[p];
+	}
+	if (why == NULL && add_all > 0 && e->facility_cooling_w > 0) {
+		struct fleet_summary s;
+
+		fleet_summarize(f, -1, &s);
+		if ((isnan(s.heat_w) ? 0 : s.heat_w) + used_all + add_all >
+		    e->facility_cooling_w)
 			why = "CoolingCapacity";
 	}
 	if (why == NULL)

@@ -36,6 +36,13 @@ struct envelope {
 	unsigned *power_hash;	/* nnodes: of the power settings last sent */
 	struct alarms alarms;
 	int64_t last_alloc_ms, last_energy_store_ms;
+	int64_t curtail_since_ms;  /* monotonic: the curtailment began */
+	/* from the building (bms.c) */
+	double facility_supply_c;  /* facility water supply, °C; NaN unknown */
+	double facility_cooling_w; /* cooling the facility has left, W; 0
+				      unknown: bounds the fabric's heat */
+	int curtail_missed;	   /* curtailment not met within ramp time */
+	int bms_expired;	   /* the BMS heartbeat watchdog expired */
 };
 
 /* Loads settings, policies, alarms and energy counters. 0 or -1. */
@@ -66,7 +73,8 @@ int envelope_set_policy(struct ctl_state *st, int scope, const char *target,
     const char *name, json_t *params, const char *who, char *err,
     size_t errlen, int *status);
 /* Admission of job j on slots: NULL when its pods' predicted power stays
- * within their limits and their heat within cooling capacity, else the
+ * within their limits and their heat within cooling capacity (and the
+ * fabric's within the facility's available cooling, when known), else the
  * reason ("PowerBudget", "CoolingCapacity"). used_w (per pod) carries the
  * power this pass already admitted, and grows on success. */
 const char *envelope_admit(struct ctl_state *st, const struct job *j,

@@ -33,6 +33,7 @@ clear_telemetry(struct node *n)
 {
 	n->power_w = n->inlet_c = n->outlet_c = NAN;
 	n->flow_lpm = n->pressure_kpa = NAN;
+	n->cdu_capacity_w = NAN;
 	n->leak = -1;
 }
 
@@ -282,6 +283,7 @@ apply_sample(struct node *n, const struct report_sample *s)
 	n->outlet_c = s->return_c;
 	n->flow_lpm = s->flow_lpm;
 	n->pressure_kpa = s->pressure_kpa;
+	n->cdu_capacity_w = s->capacity_w;
 	n->leak = s->leak;
 	n->sample_t_ms = s->t_ms;
 }
@@ -358,6 +360,20 @@ fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
 	return count;
 }
 
+double
+fleet_pod_capacity_w(const struct fleet *f, int pod)
+{
+	const struct pod *p = &f->pods[pod];
+	double cap = p->conf.cooling_capacity_w;
+	int i;
+
+	for (i = p->first; i < p->first + p->nnodes; i++)
+		if (f->nodes[i].up && !isnan(f->nodes[i].cdu_capacity_w) &&
+		    f->nodes[i].cdu_capacity_w < cap)
+			cap = f->nodes[i].cdu_capacity_w;
+	return cap;
+}
+
 void
 fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 {
@@ -415,6 +431,14 @@ fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 		}
 	}
 	s->heat_w = flow_heat;
+	/* A CDU plugin reads the pod loop's capacity: the lower one counts. */
+	if (pod >= 0) {
+		s->cooling_capacity_w = fleet_pod_capacity_w(f, pod);
+	} else {
+		s->cooling_capacity_w = 0;
+		for (p = 0; p < f->npods; p++)
+			s->cooling_capacity_w += fleet_pod_capacity_w(f, p);
+	}
 	if (s->flow_lpm > 0) {
 		s->supply_c = flow_supply / s->flow_lpm;
 		s->return_c = flow_return / s->flow_lpm;

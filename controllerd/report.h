@@ -25,6 +25,7 @@ struct report_sample {
 	struct report_accel accels[REPORT_MAX_ACCELS];
 	int has_loop;
 	double supply_c, return_c, flow_lpm, pressure_kpa; /* NaN unknown */
+	double capacity_w; /* the pod CDU's capacity, W; NaN unknown */
 	int leak;                                          /* -1 unknown */
 };
 

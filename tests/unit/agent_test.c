@@ -1,8 +1,8 @@
 /*
  * Unit tests of the agent core's pure parts (agentd/): the sample ring, the
- * backoff delays, the report body and reply of docs/agent-protocol.md, and
- * the configuration's file:line errors, and the desired power settings
- * and the report's power member. Each case is a function in the table
+ * backoff delays, the report body and reply of docs/agent-protocol.md (its
+ * power member included), the desired power settings, and the
+ * configuration's file:line errors. Each case is a function in the table
  * at the bottom; a failed check prints where and goes on to the next case.
  */
 #include <math.h>

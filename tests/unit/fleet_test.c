@@ -43,6 +43,7 @@ one_sample(const char *boot, int64_t seq, double power_w, double temp_c,
 	s.supply_c = supply_c;
 	s.return_c = return_c;
 	s.flow_lpm = flow_lpm;
+	s.capacity_w = NAN;
 	s.leak = 0;
 	r.samples = &s;
 	r.nsamples = 1;
@@ -135,6 +136,14 @@ test_heat_and_summary(struct fleet *f)
 	CHECK(s.hottest_c == 70 && s.hottest_node == a - f->nodes &&
 	      s.hottest_index == 0);
 	CHECK(s.budget_w == 850e3);
+	/* a CDU reading less than configured bounds the pod */
+	CHECK(s.cooling_capacity_w == 900e3);
+	b->cdu_capacity_w = 500e3;
+	fleet_summarize(f, 0, &s);
+	CHECK(s.cooling_capacity_w == 500e3);
+	fleet_summarize(f, -1, &s);
+	CHECK(s.cooling_capacity_w == 500e3);
+	b->cdu_capacity_w = NAN;
 }
 
 int

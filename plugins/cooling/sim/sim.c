@@ -35,7 +35,6 @@
 #define CSIM_TAU_S           10.0   /* loop lag at nominal flow, s */
 #define CSIM_R_KPA_PER_LPM2  1.2    /* ΔP = R·flow²: 120 kPa at 10 L/min */
 #define CSIM_PUMP_PCT        60.0   /* CDU pump speed, % */
-#define CSIM_RETURN_MAX_C    45.0   /* warmest return the CDU accepts, °C */
 #define CSIM_WANDER1_C       0.2    /* slow CDU control swing, ±°C */
 #define CSIM_WANDER2_C       0.1    /* faster CDU control swing, ±°C */
 #define CSIM_FLOW_NOISE      0.003  /* flow meter noise, ±share */
@@ -262,7 +261,7 @@ csim_devices(void *ctx, struct pod_device *out, int max)
 	out->domain = POD_DOMAIN_LOOP;
 	out->index = 0;
 	out->caps = POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW | POD_F_PRESSURE |
-	            POD_F_PUMP | POD_F_LEAK | POD_F_CAPACITY;
+	            POD_F_PUMP | POD_F_LEAK;
 	return 1;
 }
 
@@ -333,7 +332,7 @@ csim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 
 	memset(out, 0, n * sizeof(*out));
 	out->valid = POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW | POD_F_PRESSURE |
-	             POD_F_PUMP | POD_F_LEAK | POD_F_CAPACITY;
+	             POD_F_PUMP | POD_F_LEAK;
 	out->t_ms = now_ms;
 	out->supply_c = supply_c + CSIM_TEMP_NOISE_C * csim_noise(&s->rng);
 	out->return_c =
@@ -342,9 +341,6 @@ csim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	    flow_lpm * (1.0 + CSIM_FLOW_NOISE * csim_noise(&s->rng));
 	out->pressure_kpa = CSIM_R_KPA_PER_LPM2 * flow_lpm * flow_lpm;
 	out->pump_pct = CSIM_PUMP_PCT;
-	out->capacity_w = mcp_w_per_k * (CSIM_RETURN_MAX_C - supply_c);
-	if (out->capacity_w < 0.0)
-		out->capacity_w = 0.0;
 	out->leak = leak;
 	return 0;
 }
