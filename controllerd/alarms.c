@@ -22,24 +22,24 @@
 typedef int (*rule_fn)(const struct fleet *f, int i,
     const struct alarm_inputs *in, char *msg, size_t len);
 
-static int r_leak(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_overtemp(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_lowflow(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_down(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_power(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_heat(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_supply(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_curtail(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
-static int r_bms(const struct fleet *, int, const struct alarm_inputs *,
-    char *, size_t);
+static int r_leak(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_overtemp(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_lowflow(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_down(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_power(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_heat(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_supply(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_curtail(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_bms(
+    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
 
 /* What a rule looks at: each node, each pod, or the fabric as a whole. */
 enum scope { S_NODES, S_PODS, S_FABRIC };
@@ -63,10 +63,9 @@ static const struct rule {
     {ALARM_NODE_DOWN, "node_down", "major", S_NODES, 0, r_down},
     {ALARM_POWER_OVER_CAP, "power_over_cap", "major", S_PODS, 15, r_power},
     {ALARM_HEAT_OVER_CAPACITY, "heat_over_capacity", "major", S_PODS, 15,
-	r_heat},
+        r_heat},
     {ALARM_SUPPLY_HIGH, "supply_high", "major", S_PODS, 10, r_supply},
-    {ALARM_CURTAIL_MISSED, "curtail_missed", "major", S_FABRIC, 0,
-	r_curtail},
+    {ALARM_CURTAIL_MISSED, "curtail_missed", "major", S_FABRIC, 0, r_curtail},
     {ALARM_BMS_WATCHDOG, "bms_watchdog", "major", S_FABRIC, 0, r_bms},
 };
 
@@ -78,8 +77,10 @@ r_leak(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
 {
 	const struct node *n = &f->nodes[i];
 
-	snprintf(msg, len, "coolant leak detected on %s; node drained, its "
-	    "jobs requeued", n->name);
+	snprintf(msg, len,
+	    "coolant leak detected on %s; node drained, its "
+	    "jobs requeued",
+	    n->name);
 	return n->up && n->leak == 1;
 }
 
@@ -97,9 +98,10 @@ r_overtemp(const struct fleet *f, int i, const struct alarm_inputs *in,
 		double crit = isnan(a->temp_crit_c) ? 90 : a->temp_crit_c;
 
 		if (!isnan(a->temp_c) && a->temp_c > crit) {
-			snprintf(msg, len, "accelerator %d of %s at %.1f °C, "
-			    "above its critical %.0f °C", k, n->name,
-			    a->temp_c, crit);
+			snprintf(msg, len,
+			    "accelerator %d of %s at %.1f °C, "
+			    "above its critical %.0f °C",
+			    k, n->name, a->temp_c, crit);
 			return 1;
 		}
 	}
@@ -125,16 +127,16 @@ r_down(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
 
 	snprintf(msg, len, "%s stopped reporting", n->name);
 	return !n->up && !n->drained && n->last_seen_ms > 0 &&
-	    in->uptime_ms > in->heartbeat_ms;
+	       in->uptime_ms > in->heartbeat_ms;
 }
 
 static int
-r_power(const struct fleet *f, int p, const struct alarm_inputs *in,
-    char *msg, size_t len)
+r_power(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
+    size_t len)
 {
 	struct fleet_summary s;
-	double limit = in->pod_limit_w ? in->pod_limit_w[p] :
-					 f->pods[p].conf.power_budget_w;
+	double limit = in->pod_limit_w ? in->pod_limit_w[p]
+	                               : f->pods[p].conf.power_budget_w;
 
 	fleet_summarize(f, p, &s);
 	snprintf(msg, len, "%s draws %.1f kW, over its limit of %.1f kW",
@@ -149,16 +151,17 @@ r_heat(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
 	struct fleet_summary s;
 
 	fleet_summarize(f, p, &s);
-	snprintf(msg, len, "%s sends %.1f kW to its loop, over the CDU's "
-	    "%.1f kW", f->pods[p].conf.name, s.heat_w / 1000,
-	    s.cooling_capacity_w / 1000);
+	snprintf(msg, len,
+	    "%s sends %.1f kW to its loop, over the CDU's "
+	    "%.1f kW",
+	    f->pods[p].conf.name, s.heat_w / 1000, s.cooling_capacity_w / 1000);
 	return !isnan(s.heat_w) && s.heat_w > s.cooling_capacity_w;
 }
 
 /* The pod's warmest coolant supply among its reporting nodes. */
 static int
-r_supply(const struct fleet *f, int p, const struct alarm_inputs *in,
-    char *msg, size_t len)
+r_supply(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
+    size_t len)
 {
 	const struct pod *pod = &f->pods[p];
 	double worst = NAN;
@@ -171,14 +174,15 @@ r_supply(const struct fleet *f, int p, const struct alarm_inputs *in,
 	snprintf(msg, len, "coolant supply of %s at %.1f °C, above %.1f",
 	    pod->conf.name, worst, in->max_supply_c);
 	return in->max_supply_c > 0 && !isnan(worst) &&
-	    worst > in->max_supply_c;
+	       worst > in->max_supply_c;
 }
 
 static int
 r_curtail(const struct fleet *f, int i, const struct alarm_inputs *in,
     char *msg, size_t len)
 {
-	snprintf(msg, len, "the fabric did not reach its curtailment target "
+	snprintf(msg, len,
+	    "the fabric did not reach its curtailment target "
 	    "within the ramp time");
 	return in->curtail_missed;
 }
@@ -187,7 +191,8 @@ static int
 r_bms(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
     size_t len)
 {
-	snprintf(msg, len, "the BMS stopped writing its heartbeat; its "
+	snprintf(msg, len,
+	    "the BMS stopped writing its heartbeat; its "
 	    "curtailment was removed and the safe cap applied");
 	return in->bms_expired;
 }
@@ -273,8 +278,8 @@ live(const struct alarms *a, enum alarm_kind k, const char *object)
 
 /* A cleared alarm of (k, object) that cleared within REOPEN_MS. */
 static struct alarm *
-recent(const struct alarms *a, enum alarm_kind k, const char *object,
-    int64_t now)
+recent(
+    const struct alarms *a, enum alarm_kind k, const char *object, int64_t now)
 {
 	int i;
 
@@ -288,8 +293,7 @@ recent(const struct alarms *a, enum alarm_kind k, const char *object,
 
 /* The candidate for (k, object), created at now when new; NULL on OOM. */
 static struct alarm_candidate *
-candidate(struct alarms *a, enum alarm_kind k, const char *object,
-    int64_t now)
+candidate(struct alarms *a, enum alarm_kind k, const char *object, int64_t now)
 {
 	struct alarm_candidate *c;
 	int i;
@@ -380,8 +384,8 @@ apply(struct alarms *a, const struct rule *r, const char *object, int holds,
 }
 
 int
-alarms_evaluate(struct alarms *a, const struct fleet *f,
-    const struct alarm_inputs *in)
+alarms_evaluate(
+    struct alarms *a, const struct fleet *f, const struct alarm_inputs *in)
 {
 	char msg[256];
 	size_t r;
@@ -391,15 +395,15 @@ alarms_evaluate(struct alarms *a, const struct fleet *f,
 		a->v[i]->fresh = 0;
 	for (r = 0; r < ALARM_NKINDS; r++) {
 		const struct rule *rule = &rules[r];
-		int count = rule->scope == S_PODS ? f->npods :
-		    rule->scope == S_NODES	  ? f->nnodes :
-						    1;
+		int count = rule->scope == S_PODS    ? f->npods
+		            : rule->scope == S_NODES ? f->nnodes
+		                                     : 1;
 
 		for (i = 0; i < count; i++) {
-			const char *object = rule->scope == S_PODS ?
-			    f->pods[i].conf.name :
-			    rule->scope == S_NODES ? f->nodes[i].name :
-						     "fabric";
+			const char *object =
+			    rule->scope == S_PODS    ? f->pods[i].conf.name
+			    : rule->scope == S_NODES ? f->nodes[i].name
+			                             : "fabric";
 			int holds = rule->test(f, i, in, msg, sizeof(msg));
 
 			if (apply(a, rule, object, holds, msg, in) == -1)
@@ -427,7 +431,8 @@ newer_first(const void *x, const void *y)
 	const struct alarm *a = *(struct alarm *const *)x;
 	const struct alarm *b = *(struct alarm *const *)y;
 
-	return (a->cleared_ms < b->cleared_ms) - (a->cleared_ms > b->cleared_ms);
+	return (a->cleared_ms < b->cleared_ms) -
+	       (a->cleared_ms > b->cleared_ms);
 }
 
 void
@@ -482,12 +487,12 @@ alarm_json(const struct alarm *al)
 
 	json_object_set_new(o, "id", json_integer(al->id));
 	json_object_set_new(o, "kind", json_string(alarm_kind_name(al->kind)));
-	json_object_set_new(o, "severity",
-	    json_string(alarm_severity(al->kind)));
+	json_object_set_new(
+	    o, "severity", json_string(alarm_severity(al->kind)));
 	json_object_set_new(o, "object", json_string(al->object));
 	json_object_set_new(o, "message", json_string(al->message));
-	json_object_set_new(o, "state",
-	    json_string(alarm_state_name(al->state)));
+	json_object_set_new(
+	    o, "state", json_string(alarm_state_name(al->state)));
 	json_object_set_new(o, "first_seen", jsonx_time(al->first_ms));
 	json_object_set_new(o, "last_seen", jsonx_time(al->last_ms));
 	json_object_set_new(o, "cleared_at", jsonx_time(al->cleared_ms));

@@ -45,9 +45,9 @@ struct alarm {
 /* What the rules read besides the fleet. */
 struct alarm_inputs {
 	int64_t now_ms;
-	double min_flow_lpm;	   /* low-flow threshold, L/min */
+	double min_flow_lpm;       /* low-flow threshold, L/min */
 	const double *pod_limit_w; /* per pod: what it may draw now, W */
-	int64_t uptime_ms;	   /* of the controller: down needs a heartbeat */
+	int64_t uptime_ms; /* of the controller: down needs a heartbeat */
 	int64_t heartbeat_ms;
 	double max_supply_c; /* supply_high threshold, °C */
 	int curtail_missed;  /* the curtailment missed its deadline */
@@ -75,8 +75,8 @@ int alarm_state_parse(const char *name);
 int alarm_kind_parse(const char *name);
 /* Runs every rule over the fleet: raises new alarms (fresh, dirty), counts
  * repeats, clears alarms whose condition ended. 0 or -1 (out of memory). */
-int alarms_evaluate(struct alarms *a, const struct fleet *f,
-    const struct alarm_inputs *in);
+int alarms_evaluate(
+    struct alarms *a, const struct fleet *f, const struct alarm_inputs *in);
 /* Adds an alarm loaded from the store. 0 or -1. */
 int alarms_add(struct alarms *a, struct alarm *al);
 struct alarm *alarms_find(const struct alarms *a, int64_t id);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -66,6 +67,7 @@ static void h_resume(struct api_req *);
 static void h_report(struct api_req *);
 static void h_desired(struct api_req *);
 static void h_jobs(struct api_req *);
+static void h_telemetry(struct api_req *);
 static void h_power(struct api_req *);
 static void h_power_set(struct api_req *);
 static void h_policy(struct api_req *);
@@ -98,6 +100,7 @@ static const struct route {
     {EVHTTP_REQ_POST, "/jobs", h_submit, 0},
     {EVHTTP_REQ_GET, "/jobs/*", h_job, 0},
     {EVHTTP_REQ_DELETE, "/jobs/*", h_cancel, 0},
+    {EVHTTP_REQ_GET, "/telemetry", h_telemetry, 0},
     {EVHTTP_REQ_GET, "/power", h_power, 0},
     {EVHTTP_REQ_PUT, "/power", h_power_set, 0},
     {EVHTTP_REQ_GET, "/policy", h_policy, 0},
@@ -372,8 +375,8 @@ h_status(struct api_req *r)
 	}
 	json_object_set_new(o, "hottest", hot);
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
-	json_object_set_new(o, "alarms_open",
-	    json_integer(envelope_alarms_open(r->st)));
+	json_object_set_new(
+	    o, "alarms_open", json_integer(envelope_alarms_open(r->st)));
 	reply_json(r->req, 200, o);
 }
 
@@ -844,10 +847,10 @@ parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
 	if (jsonx_bool(body, "allow_capped", &j->allow_capped, err, errlen) ==
 	    -1)
 		return -1;
-	k = jsonx_number(body, "power_per_accel_w", &j->power_per_accel_w, err,
-	    errlen);
+	k = jsonx_number(
+	    body, "power_per_accel_w", &j->power_per_accel_w, err, errlen);
 	if (k == -1 || (k == 1 && (j->power_per_accel_w < 1 ||
-				      j->power_per_accel_w > 10000))) {
+	                              j->power_per_accel_w > 10000))) {
 		snprintf(err, errlen, "'power_per_accel_w' must be 1 to 10000");
 		return -1;
 	}
@@ -1025,11 +1028,13 @@ h_power_set(struct api_req *r)
 	if ((body = read_body(r->req)) == NULL)
 		return;
 	if (!json_is_object(body)) {
-		reply_error(r->req, 400, "bad_request", "power: expected an "
+		reply_error(r->req, 400, "bad_request",
+		    "power: expected an "
 		    "object with cap_w and/or curtail_pct");
 		goto done;
 	}
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		for (k = 0; members[k] != NULL; k++)
 			if (strcmp(key, members[k]) == 0)
 				break;
@@ -1048,28 +1053,27 @@ h_power_set(struct api_req *r)
 	}
 	if (cap != NULL && !json_is_null(cap) &&
 	    (!json_is_number(cap) || json_number_value(cap) < 1000 ||
-		json_number_value(cap) > 1e9)) {
+	        json_number_value(cap) > 1e9)) {
 		reply_error(r->req, 400, "bad_request",
 		    "power: cap_w must be null or 1000 to 1e9 W");
 		goto done;
 	}
-	if (curtail != NULL && (!json_is_number(curtail) ||
-				   json_number_value(curtail) < 0 ||
-				   json_number_value(curtail) > 100)) {
+	if (curtail != NULL &&
+	    (!json_is_number(curtail) || json_number_value(curtail) < 0 ||
+	        json_number_value(curtail) > 100)) {
 		reply_error(r->req, 400, "bad_request",
 		    "power: curtail_pct must be 0 to 100");
 		goto done;
 	}
-	if (cap != NULL &&
-	    envelope_set_cap(r->st, json_is_null(cap) ? 0 :
-		json_number_value(cap), r->who, "rest", err,
-		sizeof(err)) == -1) {
+	if (cap != NULL && envelope_set_cap(r->st,
+	                       json_is_null(cap) ? 0 : json_number_value(cap),
+	                       r->who, "rest", err, sizeof(err)) == -1) {
 		reply_error(r->req, 500, "internal", "%s", err);
 		goto done;
 	}
 	if (curtail != NULL &&
 	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
-		"rest", err, sizeof(err)) == -1) {
+	        "rest", err, sizeof(err)) == -1) {
 		reply_error(r->req, 500, "internal", "%s", err);
 		goto done;
 	}
@@ -1081,12 +1085,12 @@ done:
 /* The scope and target named by ?pod= or ?node=, or by a body. -1 after a
  * reply. */
 static int
-policy_target(struct api_req *r, const char *pod, const char *node,
-    const char **target)
+policy_target(
+    struct api_req *r, const char *pod, const char *node, const char **target)
 {
 	if (pod != NULL && node != NULL) {
-		reply_error(r->req, 400, "bad_request",
-		    "give pod or node, not both");
+		reply_error(
+		    r->req, 400, "bad_request", "give pod or node, not both");
 		return -1;
 	}
 	*target = pod ? pod : node;
@@ -1114,8 +1118,8 @@ h_policy(struct api_req *r)
 	scope = policy_target(r, evhttp_find_header(&q, "pod"),
 	    evhttp_find_header(&q, "node"), &target);
 	if (scope >= 0)
-		reply_json(r->req, 200,
-		    envelope_policy_json(r->st, scope, target));
+		reply_json(
+		    r->req, 200, envelope_policy_json(r->st, scope, target));
 done:
 	evhttp_clear_headers(&q);
 }
@@ -1123,8 +1127,8 @@ done:
 static void
 h_policy_set(struct api_req *r)
 {
-	static const char *const members[] = {"scope", "target", "name",
-	    "params", NULL};
+	static const char *const members[] = {
+	    "scope", "target", "name", "params", NULL};
 	const char *key, *scope_s = NULL, *target = NULL, *name = NULL;
 	json_t *body, *v, *params;
 	char err[256];
@@ -1133,11 +1137,12 @@ h_policy_set(struct api_req *r)
 	if ((body = read_body(r->req)) == NULL)
 		return;
 	if (!json_is_object(body)) {
-		reply_error(r->req, 400, "bad_request",
-		    "policy: expected an object");
+		reply_error(
+		    r->req, 400, "bad_request", "policy: expected an object");
 		goto done;
 	}
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		for (k = 0; members[k] != NULL; k++)
 			if (strcmp(key, members[k]) == 0)
 				break;
@@ -1151,21 +1156,26 @@ h_policy_set(struct api_req *r)
 	    (scope = policy_scope_parse(scope_s)) < 0 ||
 	    jsonx_string(body, "name", &name, err, sizeof(err)) != 1 ||
 	    jsonx_string(body, "target", &target, err, sizeof(err)) == -1) {
-		reply_error(r->req, 400, "bad_request", "policy: needs scope "
+		reply_error(r->req, 400, "bad_request",
+		    "policy: needs scope "
 		    "(fleet, pod, node), name, and a target for pod and node");
 		goto done;
 	}
 	if ((scope != POLICY_FLEET) != (target != NULL)) {
-		reply_error(r->req, 400, "bad_request", "policy: a %s policy "
-		    "%s a target", scope_s, target ? "takes no" : "needs");
+		reply_error(r->req, 400, "bad_request",
+		    "policy: a %s policy "
+		    "%s a target",
+		    scope_s, target ? "takes no" : "needs");
 		goto done;
 	}
 	params = json_object_get(body, "params");
-	if (envelope_set_policy(r->st, scope, target, name, params, r->who,
-		err, sizeof(err), &status) == -1) {
-		reply_error(r->req, status, status == 400 ? "bad_request" :
-		    status == 404 ? "not_found" : "internal", "policy: %s",
-		    err);
+	if (envelope_set_policy(r->st, scope, target, name, params, r->who, err,
+	        sizeof(err), &status) == -1) {
+		reply_error(r->req, status,
+		    status == 400   ? "bad_request"
+		    : status == 404 ? "not_found"
+		                    : "internal",
+		    "policy: %s", err);
 		goto done;
 	}
 	reply_json(r->req, 200, envelope_policy_json(r->st, scope, target));
@@ -1189,8 +1199,10 @@ h_alarms(struct api_req *r)
 	if (state != NULL && strcmp(state, "all") == 0)
 		all = 1;
 	else if (state != NULL && (s = alarm_state_parse(state)) < 0) {
-		reply_error(r->req, 400, "bad_request", "unknown alarm state "
-		    "'%s' (open, acked, cleared, all)", state);
+		reply_error(r->req, 400, "bad_request",
+		    "unknown alarm state "
+		    "'%s' (open, acked, cleared, all)",
+		    state);
 		goto done;
 	}
 	arr = json_array();
@@ -1199,8 +1211,8 @@ h_alarms(struct api_req *r)
 
 		if (al->id == 0)
 			continue; /* not stored yet */
-		if (s >= 0 ? (int)al->state != s :
-			     !all && al->state == ALARM_CLEARED)
+		if (s >= 0 ? (int)al->state != s
+		           : !all && al->state == ALARM_CLEARED)
 			continue;
 		json_array_append_new(arr, alarm_json(al));
 	}
@@ -1219,14 +1231,16 @@ h_alarm_ack(struct api_req *r)
 	struct alarm saved;
 
 	if (al == NULL) {
-		reply_error(r->req, 404, "not_found", "no alarm '%s'",
-		    r->args[0]);
+		reply_error(
+		    r->req, 404, "not_found", "no alarm '%s'", r->args[0]);
 		return;
 	}
 	saved = *al;
 	if (alarm_ack(al, r->who, time_wall_ms()) == -1) {
-		reply_error(r->req, 409, "conflict", "alarm %lld is %s, not "
-		    "open", id, alarm_state_name(al->state));
+		reply_error(r->req, 409, "conflict",
+		    "alarm %lld is %s, not "
+		    "open",
+		    id, alarm_state_name(al->state));
 		return;
 	}
 	if (store_put_alarms(r->st->store, a) == -1) {
@@ -1238,6 +1252,85 @@ h_alarm_ack(struct api_req *r)
 	log_info("alarm %lld (%s on %s) acknowledged by %s", id,
 	    alarm_kind_name(al->kind), al->object, r->who);
 	reply_json(r->req, 200, alarm_json(al));
+}
+
+/* ---- telemetry history ---- */
+
+/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
+ * neither. */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+	long long v;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		v = strtoll(s, &end, 10);
+		return *end == '\0' && v >= 0 ? v : -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static void
+h_telemetry(struct api_req *r)
+{
+	static const char *const allowed[] = {
+	    "node", "from", "to", "step", NULL};
+	struct evkeyvalq q;
+	const char *name, *from_s, *to_s, *step_s;
+	int64_t now = time_wall_ms(), from, to;
+	long step = 60;
+	struct node *n;
+	json_t *points;
+	char *end;
+
+	if (read_query(r->req, &q, allowed) == -1)
+		goto done;
+	name = evhttp_find_header(&q, "node");
+	from_s = evhttp_find_header(&q, "from");
+	to_s = evhttp_find_header(&q, "to");
+	step_s = evhttp_find_header(&q, "step");
+	if (name == NULL || (n = fleet_node(r->st->fleet, name)) == NULL) {
+		reply_error(r->req, name ? 404 : 400,
+		    name ? "not_found" : "bad_request",
+		    name ? "no node '%s'" : "telemetry needs node=NAME%s",
+		    name ? name : "");
+		goto done;
+	}
+	from = from_s ? parse_time(from_s) : now - 3600 * 1000;
+	to = to_s ? parse_time(to_s) : now;
+	if (step_s != NULL)
+		step = strtol(step_s, &end, 10);
+	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||
+	    step > 86400) {
+		reply_error(r->req, 400, "bad_request",
+		    "telemetry: from and "
+		    "to are ms since the epoch or YYYY-MM-DDTHH:MM:SSZ, from "
+		    "before to; step is 1 to 86400 s");
+		goto done;
+	}
+	if (to - from > 31LL * 86400 * 1000) {
+		reply_error(r->req, 400, "bad_request",
+		    "telemetry: at most 31 days at once");
+		goto done;
+	}
+	if ((points = store_telemetry(r->st->store, n->id, from, to, (int)step,
+	         TELEMETRY_MAX_POINTS)) == NULL) {
+		reply_error(r->req, 500, "internal", "could not read samples");
+		goto done;
+	}
+	reply_json(r->req, 200,
+	    json_pack("{s:s,s:o,s:o,s:i,s:i,s:o}", "node", n->name, "from",
+	        jsonx_time(from), "to", jsonx_time(to), "step_s", (int)step,
+	        "stored_every_s", r->st->conf->store_interval_s, "points",
+	        points));
+done:
+	evhttp_clear_headers(&q);
 }
 
 /* ---- authentication hook ---- */

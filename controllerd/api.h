@@ -6,9 +6,10 @@
 #ifndef CTL_API_H
 #define CTL_API_H
 
-#define API_MAX_BODY   (4 * 1024 * 1024) /* bytes; larger requests get 413 */
-#define API_MAX_PARKED 65536             /* long polls held at once */
-#define API_MAX_WAIT_S 60                /* longest long poll, s */
+#define API_MAX_BODY         (4 * 1024 * 1024) /* bytes; larger requests get 413 */
+#define API_MAX_PARKED       65536             /* long polls held at once */
+#define TELEMETRY_MAX_POINTS 10000 /* points in one telemetry reply */
+#define API_MAX_WAIT_S       60    /* longest long poll, s */
 
 struct ctl_state;
 

@@ -31,11 +31,11 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define ALARMS_KEPT 500		 /* cleared alarms kept in memory */
-#define DEFAULT_TDP_W 700.0	 /* when a node has not said */
-#define FLOOR_SHARE 0.2		 /* accelerator draw at lowest clocks / TDP */
-#define ENERGY_STORE_MS 30000	 /* pod energy counters to the store */
-#define FALLBACK_AFTER_S 30	 /* agent falls back after this silence */
+#define ALARMS_KEPT      500   /* cleared alarms kept in memory */
+#define DEFAULT_TDP_W    700.0 /* when a node has not said */
+#define FLOOR_SHARE      0.2   /* accelerator draw at lowest clocks / TDP */
+#define ENERGY_STORE_MS  30000 /* pod energy counters to the store */
+#define FALLBACK_AFTER_S 30    /* agent falls back after this silence */
 
 static void
 load_policy(const char *scope, const char *target, const char *name,
@@ -52,10 +52,10 @@ load_policy(const char *scope, const char *target, const char *name,
 	if (strcmp(scope, "fleet") == 0)
 		policy_set(&e->fleet, name, pj);
 	else if (strcmp(scope, "pod") == 0 &&
-	    (p = fleet_pod_index(st->fleet, target)) >= 0)
+	         (p = fleet_pod_index(st->fleet, target)) >= 0)
 		policy_set(&e->pods[p], name, pj);
 	else if (strcmp(scope, "node") == 0 &&
-	    (n = fleet_node(st->fleet, target)) != NULL)
+	         (n = fleet_node(st->fleet, target)) != NULL)
 		policy_set(&e->nodes[n - st->fleet->nodes], name, pj);
 	json_decref(pj);
 }
@@ -247,8 +247,9 @@ allocate(struct ctl_state *st)
 	e->fabric_limit_w = res.fabric_limit_w;
 	memcpy(e->pod_alloc_w, res.pod_alloc_w, f->npods * sizeof(double));
 	for (i = 0; i < f->nnodes; i++)
-		e->node_cap_w[i] = res.node_cap_w[i] > 0 ?
-		    round(res.node_cap_w[i] / 10) * 10 : 0;
+		e->node_cap_w[i] = res.node_cap_w[i] > 0
+		                       ? round(res.node_cap_w[i] / 10) * 10
+		                       : 0;
 	power_result_free(&res);
 fail:
 	free(nodes);
@@ -298,16 +299,17 @@ envelope_desired(struct ctl_state *st, const struct node *n)
 	const struct pod_config *pc = &st->fleet->pods[n->pod].conf;
 	struct policy scratch = {"", NULL};
 	const struct policy *p;
-	double fallback = st->conf->fallback_cap_w > 0 ?
-	    st->conf->fallback_cap_w : pc->power_budget_w / pc->nodes;
+	double fallback = st->conf->fallback_cap_w > 0
+	                      ? st->conf->fallback_cap_w
+	                      : pc->power_budget_w / pc->nodes;
 	char source[32];
 	json_t *o;
 
 	p = effective(st, idx, source, sizeof(source), &scratch);
 	o = json_pack("{s:s,s:O,s:o,s:f,s:i}", "policy", p->name, "params",
 	    p->params, "cap_w",
-	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx]) :
-				     json_null(),
+	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx])
+	                           : json_null(),
 	    "fallback_cap_w", round(fallback), "fallback_after_s",
 	    FALLBACK_AFTER_S);
 	policy_clear(&scratch);
@@ -365,8 +367,8 @@ act_on_leak(struct ctl_state *st, const struct alarm *al)
 			(void)store_put_jobs(st->store, &j, 1, st->fleet);
 			log_warnx("job %lld stopped on %s after a leak; %s",
 			    (long long)j->id, n->name,
-			    j->state == JOB_PENDING ? "requeued" :
-						      job_state_name(j->state));
+			    j->state == JOB_PENDING ? "requeued"
+			                            : job_state_name(j->state));
 		}
 	}
 }
@@ -393,9 +395,9 @@ envelope_tick(struct ctl_state *st)
 	in.curtail_missed = e->curtail_missed;
 	in.bms_expired = e->bms_expired;
 	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
-		limits[i] = fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] :
-							 INFINITY,
-		    st->fleet->pods[i].conf.power_budget_w);
+		limits[i] =
+		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
+		        st->fleet->pods[i].conf.power_budget_w);
 	if (limits != NULL && alarms_evaluate(&e->alarms, st->fleet, &in) == 0)
 		for (i = 0; i < e->alarms.n; i++) {
 			const struct alarm *al = e->alarms.v[i];
@@ -413,8 +415,8 @@ envelope_tick(struct ctl_state *st)
 	alarms_trim(&e->alarms, ALARMS_KEPT);
 	if (now - e->last_energy_store_ms > ENERGY_STORE_MS) {
 		e->last_energy_store_ms = now;
-		(void)store_put_pod_energy(st->store, st->fleet,
-		    e->pod_energy_j);
+		(void)store_put_pod_energy(
+		    st->store, st->fleet, e->pod_energy_j);
 		/* running jobs' energy, so a restart loses little */
 		for (i = 0; i < st->jobs.n; i++)
 			if (st->jobs.v[i]->state == JOB_RUNNING)
@@ -433,15 +435,17 @@ envelope_power_json(struct ctl_state *st)
 
 	fleet_summarize(st->fleet, -1, &fs);
 	jsonx_set_real(o, "power_w", fs.power_w, 1);
-	json_object_set_new(o, "cap_w", e->facility_cap_w > 0 ?
-	    json_real(e->facility_cap_w) : json_null());
+	json_object_set_new(o, "cap_w",
+	    e->facility_cap_w > 0 ? json_real(e->facility_cap_w) : json_null());
 	jsonx_set_real(o, "curtail_pct", e->curtail_pct, 1);
 	if (e->curtail_pct > 0 && e->curtail_base_w > 0) {
 		jsonx_set_real(o, "curtail_target_w",
 		    e->curtail_base_w * (1 - e->curtail_pct / 100), 1);
 		jsonx_set_real(o, "curtail_achieved_pct",
-		    isnan(fs.power_w) ? NAN :
-		    100 * (1 - fs.power_w / e->curtail_base_w), 1);
+		    isnan(fs.power_w)
+		        ? NAN
+		        : 100 * (1 - fs.power_w / e->curtail_base_w),
+		    1);
 	} else {
 		json_object_set_new(o, "curtail_target_w", json_null());
 		json_object_set_new(o, "curtail_achieved_pct", json_null());
@@ -452,25 +456,26 @@ envelope_power_json(struct ctl_state *st)
 	for (p = 0; p < st->fleet->npods; p++) {
 		struct fleet_summary s;
 		json_t *jp = json_object();
-		double limit = fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] :
-							    INFINITY,
-		    st->fleet->pods[p].conf.power_budget_w);
+		double limit =
+		    fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] : INFINITY,
+		        st->fleet->pods[p].conf.power_budget_w);
 
 		fleet_summarize(st->fleet, p, &s);
 		energy += e->pod_energy_j[p];
-		json_object_set_new(jp, "name",
-		    json_string(st->fleet->pods[p].conf.name));
+		json_object_set_new(
+		    jp, "name", json_string(st->fleet->pods[p].conf.name));
 		jsonx_set_real(jp, "power_w", s.power_w, 1);
 		jsonx_set_real(jp, "budget_w", s.budget_w, 1);
 		jsonx_set_real(jp, "allocated_w", limit, 1);
 		jsonx_set_real(jp, "power_headroom_w",
 		    isnan(s.power_w) ? limit : limit - s.power_w, 1);
 		jsonx_set_real(jp, "heat_w", s.heat_w, 1);
-		jsonx_set_real(jp, "cooling_capacity_w", s.cooling_capacity_w,
-		    1);
+		jsonx_set_real(
+		    jp, "cooling_capacity_w", s.cooling_capacity_w, 1);
 		jsonx_set_real(jp, "cooling_headroom_w",
-		    isnan(s.heat_w) ? s.cooling_capacity_w :
-				      s.cooling_capacity_w - s.heat_w, 1);
+		    isnan(s.heat_w) ? s.cooling_capacity_w
+		                    : s.cooling_capacity_w - s.heat_w,
+		    1);
 		jsonx_set_real(jp, "energy_j", e->pod_energy_j[p], 1);
 		json_array_append_new(pods, jp);
 	}
@@ -520,8 +525,8 @@ envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
 	e->curtail_pct = pct;
 	e->curtail_base_w = pct > 0 ? base : 0;
 	snprintf(e->source, sizeof(e->source), "%s", source);
-	log_info("curtailment %.0f %% of %.1f kW by %s (%s)", pct,
-	    base / 1000, who, source);
+	log_info("curtailment %.0f %% of %.1f kW by %s (%s)", pct, base / 1000,
+	    who, source);
 	allocate(st);
 	announce(st);
 	return 0;
@@ -553,11 +558,11 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 		o = policy_json(&e->fleet);
 		if (json_is_null(o)) {
 			json_decref(o);
-			o = json_pack("{s:s,s:{}}", "name", "performance",
-			    "params");
+			o = json_pack(
+			    "{s:s,s:{}}", "name", "performance", "params");
 		}
-		return json_pack("{s:o,s:o,s:o}", "fleet", o, "pods", pods,
-		    "nodes", nodes);
+		return json_pack(
+		    "{s:o,s:o,s:o}", "fleet", o, "pods", pods, "nodes", nodes);
 	}
 	if (scope == POLICY_POD) {
 		i = fleet_pod_index(st->fleet, target);
@@ -567,17 +572,16 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 	i = (int)(fleet_node(st->fleet, target) - st->fleet->nodes);
 	eff = effective(st, i, source, sizeof(source), &scratch);
 	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:O,s:s}}", "scope", "node",
-	    "target", target, "policy", policy_json(&e->nodes[i]),
-	    "effective", "name", eff->name, "params", eff->params, "source",
-	    source);
+	    "target", target, "policy", policy_json(&e->nodes[i]), "effective",
+	    "name", eff->name, "params", eff->params, "source", source);
 	policy_clear(&scratch);
 	return o;
 }
 
 int
 envelope_set_policy(struct ctl_state *st, int scope, const char *target,
-    const char *name, json_t *params, const char *who, char *err,
-    size_t errlen, int *status)
+    const char *name, json_t *params, const char *who, char *err, size_t errlen,
+    int *status)
 {
 	struct envelope *e = st->env;
 	struct policy *p = &e->fleet;
@@ -609,15 +613,15 @@ envelope_set_policy(struct ctl_state *st, int scope, const char *target,
 		snprintf(err, errlen, "the fleet has no scope to inherit from");
 		return -1;
 	}
-	if (!inherit && (checked = policy_check(name, params, err, errlen)) ==
-	    NULL)
+	if (!inherit &&
+	    (checked = policy_check(name, params, err, errlen)) == NULL)
 		return -1;
 	if (checked != NULL)
 		text = json_dumps(checked, JSON_COMPACT | JSON_SORT_KEYS);
 	*status = 500;
 	if (store_put_policy(st->store, policy_scope_name(scope),
-		scope == POLICY_FLEET ? "" : target, inherit ? NULL : name,
-		text, who) == -1) {
+	        scope == POLICY_FLEET ? "" : target, inherit ? NULL : name,
+	        text, who) == -1) {
 		snprintf(err, errlen, "could not store the policy");
 		goto fail;
 	}
@@ -681,8 +685,9 @@ envelope_admit(struct ctl_state *st, const struct job *j,
 			if (!(slots[i].mask & ((uint64_t)1 << k)))
 				continue;
 			tdp = accel_tdp(f, n, k);
-			now = k < n->naccels && !isnan(n->accels[k].power_w) ?
-			    n->accels[k].power_w : FLOOR_SHARE * tdp;
+			now = k < n->naccels && !isnan(n->accels[k].power_w)
+			          ? n->accels[k].power_w
+			          : FLOOR_SHARE * tdp;
 			add[n->pod] += fmax(0, predict_w(st, j, tdp) - now);
 		}
 	}
@@ -693,9 +698,9 @@ envelope_admit(struct ctl_state *st, const struct job *j,
 		if (add[p] <= 0)
 			continue;
 		fleet_summarize(f, p, &s);
-		limit = fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] :
-						    INFINITY,
-		    f->pods[p].conf.power_budget_w);
+		limit =
+		    fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] : INFINITY,
+		        f->pods[p].conf.power_budget_w);
 		power = (isnan(s.power_w) ? 0 : s.power_w) + used_w[p];
 		heat = (isnan(s.heat_w) ? 0 : s.heat_w) + used_w[p];
 		if (!j->allow_capped && power + add[p] > limit)

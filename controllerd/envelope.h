@@ -22,35 +22,35 @@ struct report;
 struct sched_slot;
 
 struct envelope {
-	double facility_cap_w;	/* 0: none */
-	double curtail_pct;	/* 0–100; 0: none */
-	double curtail_base_w;	/* fabric draw when it began, W */
-	char source[16];	/* who set cap/curtailment: config, rest, bms */
+	double facility_cap_w; /* 0: none */
+	double curtail_pct;    /* 0–100; 0: none */
+	double curtail_base_w; /* fabric draw when it began, W */
+	char source[16];       /* who set cap/curtailment: config, rest, bms */
 	struct policy fleet;
-	struct policy *pods;	/* npods */
-	struct policy *nodes;	/* nnodes */
-	double *node_cap_w;	/* nnodes: sent caps; 0 none */
-	double *pod_alloc_w;	/* npods: what each pod may draw now */
+	struct policy *pods;  /* npods */
+	struct policy *nodes; /* nnodes */
+	double *node_cap_w;   /* nnodes: sent caps; 0 none */
+	double *pod_alloc_w;  /* npods: what each pod may draw now */
 	double fabric_limit_w;
-	double *pod_energy_j;	/* npods, since the database began */
-	unsigned *power_hash;	/* nnodes: of the power settings last sent */
+	double *pod_energy_j; /* npods, since the database began */
+	unsigned *power_hash; /* nnodes: of the power settings last sent */
 	struct alarms alarms;
 	int64_t last_alloc_ms, last_energy_store_ms;
-	int64_t curtail_since_ms;  /* monotonic: the curtailment began */
+	int64_t curtail_since_ms; /* monotonic: the curtailment began */
 	/* from the building (bms.c) */
 	double facility_supply_c;  /* facility water supply, °C; NaN unknown */
 	double facility_cooling_w; /* cooling the facility has left, W; 0
-				      unknown: bounds the fabric's heat */
-	int curtail_missed;	   /* curtailment not met within ramp time */
-	int bms_expired;	   /* the BMS heartbeat watchdog expired */
+	                              unknown: bounds the fabric's heat */
+	int curtail_missed;        /* curtailment not met within ramp time */
+	int bms_expired;           /* the BMS heartbeat watchdog expired */
 };
 
 /* Loads settings, policies, alarms and energy counters. 0 or -1. */
 int envelope_init(struct ctl_state *st);
 void envelope_free(struct ctl_state *st);
 /* Counts the energy of an accepted report from n (pods, jobs). */
-void envelope_report(struct ctl_state *st, struct node *n,
-    const struct report *r);
+void envelope_report(
+    struct ctl_state *st, struct node *n, const struct report *r);
 /* Once a second: reallocates budgets, evaluates alarms, acts on new leaks,
  * stores what changed. */
 void envelope_tick(struct ctl_state *st);
@@ -65,13 +65,13 @@ int envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 int envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
     const char *source, char *err, size_t errlen);
 /* GET /policy for scope and target (NULL target: the whole table). */
-json_t *envelope_policy_json(struct ctl_state *st, int scope,
-    const char *target);
+json_t *envelope_policy_json(
+    struct ctl_state *st, int scope, const char *target);
 /* Sets (name NULL or "inherit": removes) a policy. 0, or -1 with err and
  * *status. */
 int envelope_set_policy(struct ctl_state *st, int scope, const char *target,
-    const char *name, json_t *params, const char *who, char *err,
-    size_t errlen, int *status);
+    const char *name, json_t *params, const char *who, char *err, size_t errlen,
+    int *status);
 /* Admission of job j on slots: NULL when its pods' predicted power stays
  * within their limits and their heat within cooling capacity (and the
  * fabric's within the facility's available cooling, when known), else the

@@ -258,7 +258,7 @@ apply_sample(struct node *n, const struct report_sample *s)
 	if (n->sample_t_ms > 0 && !isnan(n->power_w) && !isnan(s->power_w) &&
 	    s->t_ms > n->sample_t_ms && s->t_ms - n->sample_t_ms <= 10000) {
 		double e = (n->power_w + s->power_w) / 2 *
-		    (s->t_ms - n->sample_t_ms) / 1000.0;
+		           (s->t_ms - n->sample_t_ms) / 1000.0;
 
 		n->energy_j += e;
 		n->energy_delta_j += e;

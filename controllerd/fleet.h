@@ -35,12 +35,12 @@ struct accel {
 	double temp_crit_c;                  /* °C */
 	double mem_total_mib;                /* MiB */
 	/* latest sample; NaN when unknown */
-	double power_w;      /* W */
-	double energy_j;     /* J, the agent's counter */
-	double temp_c;       /* °C */
-	double clock_mhz;    /* MHz */
-	double util_pct;     /* % */
-	double mem_used_mib; /* MiB */
+	double power_w;        /* W */
+	double energy_j;       /* J, the agent's counter */
+	double temp_c;         /* °C */
+	double clock_mhz;      /* MHz */
+	double util_pct;       /* % */
+	double mem_used_mib;   /* MiB */
 	double energy_delta_j; /* J counted by the last report */
 };
 
@@ -70,19 +70,19 @@ struct node {
 	/* latest telemetry; NaN when unknown */
 	int naccels;
 	struct accel *accels;
-	double power_w;      /* node electrical power, W */
-	double inlet_c;      /* coolant in, °C */
-	double outlet_c;     /* coolant out, °C */
-	double flow_lpm;     /* L/min */
+	double power_w;        /* node electrical power, W */
+	double inlet_c;        /* coolant in, °C */
+	double outlet_c;       /* coolant out, °C */
+	double flow_lpm;       /* L/min */
 	double cdu_capacity_w; /* its pod CDU's capacity as read, W; NaN */
-	double pressure_kpa; /* kPa */
-	int leak;            /* 1 leak, 0 dry, -1 unknown */
-	int64_t sample_t_ms; /* time of the latest sample */
-	int64_t stored_t_ms; /* time of the latest sample stored */
+	double pressure_kpa;   /* kPa */
+	int leak;              /* 1 leak, 0 dry, -1 unknown */
+	int64_t sample_t_ms;   /* time of the latest sample */
+	int64_t stored_t_ms;   /* time of the latest sample stored */
 
-	int limiting;		 /* held at its cap (agent's word) */
-	double energy_j;	 /* J since the controller started */
-	double energy_delta_j;	 /* J counted by the last report */
+	int limiting;            /* held at its cap (agent's word) */
+	double energy_j;         /* J since the controller started */
+	double energy_delta_j;   /* J counted by the last report */
 	int running_jobs;        /* job ranks holding resources here */
 	uint64_t alloc_mask;     /* accelerators held by jobs */
 	int64_t desired_version; /* changes whenever its desired state does */

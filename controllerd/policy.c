@@ -50,23 +50,28 @@ policy_check(const char *name, json_t *params, char *err, size_t errlen)
 	size_t i;
 
 	if (!policy_known(name)) {
-		snprintf(err, errlen, "unknown policy '%s' (performance, "
-		    "powersave, power_cap, thermal, energy, curtail)", name);
+		snprintf(err, errlen,
+		    "unknown policy '%s' (performance, "
+		    "powersave, power_cap, thermal, energy, curtail)",
+		    name);
 		return NULL;
 	}
 	if (params != NULL && !json_is_object(params)) {
 		snprintf(err, errlen, "params must be an object");
 		return NULL;
 	}
-	json_object_foreach(params, key, v) {
+	json_object_foreach(params, key, v)
+	{
 		for (i = 0; i < NROWS; i++)
 			if (strcmp(params_table[i].policy, name) == 0 &&
 			    params_table[i].param != NULL &&
 			    strcmp(params_table[i].param, key) == 0)
 				break;
 		if (i == NROWS) {
-			snprintf(err, errlen, "policy %s takes no parameter "
-			    "'%s'", name, key);
+			snprintf(err, errlen,
+			    "policy %s takes no parameter "
+			    "'%s'",
+			    name, key);
 			return NULL;
 		}
 		if (!json_is_number(v) ||
@@ -88,8 +93,8 @@ policy_check(const char *name, json_t *params, char *err, size_t errlen)
 			continue;
 		v = params ? json_object_get(params, r->param) : NULL;
 		if (v == NULL && isnan(r->def)) {
-			snprintf(err, errlen, "policy %s needs %s", name,
-			    r->param);
+			snprintf(
+			    err, errlen, "policy %s needs %s", name, r->param);
 			json_decref(out);
 			return NULL;
 		}

@@ -16,14 +16,14 @@ enum policy_scope { POLICY_FLEET, POLICY_POD, POLICY_NODE };
 
 struct policy {
 	char name[POLICY_NAME_MAX]; /* "" when not set */
-	json_t *params;		    /* object of numbers, owned; NULL empty */
+	json_t *params;             /* object of numbers, owned; NULL empty */
 };
 
 /* Checks a policy name and its parameters (an object of numbers, or NULL)
  * against the table; fills in defaults. Returns a new params object, or
  * NULL with the reason in err. */
-json_t *policy_check(const char *name, json_t *params, char *err,
-    size_t errlen);
+json_t *policy_check(
+    const char *name, json_t *params, char *err, size_t errlen);
 /* 1 when name is a known policy. */
 int policy_known(const char *name);
 const char *policy_scope_name(enum policy_scope s);

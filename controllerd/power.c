@@ -33,8 +33,8 @@ power_demand(const struct power_node *n)
 /* Pours `total` into buckets with the given wants, each bounded by cap
  * (≤ 0: none), evenly: the classic water-filling. Writes out[i]. */
 static void
-waterfill(double total, const double *want, const double *cap, int n,
-    double *out)
+waterfill(
+    double total, const double *want, const double *cap, int n, double *out)
 {
 	int i, open = 0, changed = 1;
 
@@ -82,8 +82,7 @@ cmp_prio(const void *a, const void *b)
 
 /* Splits a pod's allocation over its up nodes. */
 static int
-split_pod(const struct power_input *in, int pod, double alloc,
-    double *node_cap)
+split_pod(const struct power_input *in, int pod, double alloc, double *node_cap)
 {
 	struct by_prio *order;
 	double want_sum = 0, floor_sum = 0, left;
@@ -113,8 +112,8 @@ split_pod(const struct power_input *in, int pod, double alloc,
 	for (k = 0; k < n; k++) {
 		const struct power_node *nd = &in->nodes[order[k].node];
 
-		node_cap[order[k].node] = left >= 0 ? nd->floor_w :
-		    nd->floor_w * alloc / floor_sum;
+		node_cap[order[k].node] =
+		    left >= 0 ? nd->floor_w : nd->floor_w * alloc / floor_sum;
 	}
 	/* Then by priority; equal priorities share evenly. */
 	for (k = 0; k < n && left > 0;) {
@@ -135,7 +134,8 @@ split_pod(const struct power_input *in, int pod, double alloc,
 			return -1;
 		}
 		for (i = 0; i < m; i++) {
-			const struct power_node *nd = &in->nodes[order[k + i].node];
+			const struct power_node *nd =
+			    &in->nodes[order[k + i].node];
 
 			want[i] = power_demand(nd) - nd->floor_w;
 			if (want[i] < 0)
@@ -195,8 +195,8 @@ power_allocate(const struct power_input *in, struct power_result *res)
 		for (i = 0; i < in->npods; i++)
 			spare -= res->pod_alloc_w[i];
 		if (spare > 0 && res->pod_alloc_w[p] < cap[p])
-			res->pod_alloc_w[p] = fmin(cap[p],
-			    res->pod_alloc_w[p] + spare);
+			res->pod_alloc_w[p] =
+			    fmin(cap[p], res->pod_alloc_w[p] + spare);
 		if (split_pod(in, p, res->pod_alloc_w[p], res->node_cap_w) ==
 		    -1)
 			goto fail;

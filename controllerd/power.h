@@ -18,14 +18,14 @@
 #include <stdint.h>
 
 struct power_node {
-	int pod;	 /* pod index */
-	int up;		 /* reporting: only these draw and get caps */
-	double power_w;	 /* measured now, W */
-	double floor_w;	 /* draw at the lowest clocks, W */
-	double max_w;	 /* draw at full speed, W */
-	double cap_w;	 /* the cap it has now, W; 0 none */
-	int limiting;	 /* held at its cap (reported by the agent) */
-	int64_t prio;	 /* priority of its highest running job; idle lowest */
+	int pod;        /* pod index */
+	int up;         /* reporting: only these draw and get caps */
+	double power_w; /* measured now, W */
+	double floor_w; /* draw at the lowest clocks, W */
+	double max_w;   /* draw at full speed, W */
+	double cap_w;   /* the cap it has now, W; 0 none */
+	int limiting;   /* held at its cap (reported by the agent) */
+	int64_t prio;   /* priority of its highest running job; idle lowest */
 };
 
 struct power_pod {
@@ -33,9 +33,9 @@ struct power_pod {
 };
 
 struct power_input {
-	double facility_cap_w;	  /* 0: none */
-	double curtail_frac;	  /* 0–1 of the draw to shed; 0: none */
-	double curtail_base_w;	  /* fabric draw when the curtailment began */
+	double facility_cap_w; /* 0: none */
+	double curtail_frac;   /* 0–1 of the draw to shed; 0: none */
+	double curtail_base_w; /* fabric draw when the curtailment began */
 	const struct power_pod *pods;
 	int npods;
 	const struct power_node *nodes;

@@ -603,7 +603,7 @@ queue_pass(struct ctl_state *st)
 		}
 		/* The pods' power and cooling must take it too. */
 		if (used != NULL && (why = envelope_admit(st, j, d->slots,
-					 d->nslots, used)) != NULL) {
+		                         d->nslots, used)) != NULL) {
 			j->reason = why;
 			continue;
 		}

@@ -26,7 +26,7 @@ struct report_sample {
 	int has_loop;
 	double supply_c, return_c, flow_lpm, pressure_kpa; /* NaN unknown */
 	double capacity_w; /* the pod CDU's capacity, W; NaN unknown */
-	int leak;                                          /* -1 unknown */
+	int leak;          /* -1 unknown */
 };
 
 struct report_device {
@@ -67,11 +67,11 @@ struct report {
 	struct report_sample *samples; /* ordered by seq */
 	int njobs;                     /* -1: no jobs member */
 	struct report_job *jobs;
-	int has_power;		       /* a power member was sent */
-	int limiting;		       /* held at a cap */
-	int fallback;		       /* on the fallback cap */
+	int has_power;                 /* a power member was sent */
+	int limiting;                  /* held at a cap */
+	int fallback;                  /* on the fallback cap */
 	int guard_leak, guard_lowflow; /* the safety guard's state */
-	int guard_overtemp;	       /* accelerators over critical */
+	int guard_overtemp;            /* accelerators over critical */
 };
 
 /* Fills r from a parsed report. Returns 0, or -1 with the offending member

@@ -23,6 +23,7 @@
 
 #include "alarms.h"
 #include "fleet.h"
+#include "jsonx.h"
 #include "jobs.h"
 #include "log.h"
 #include "report.h"
@@ -1006,11 +1007,12 @@ fail:
 /* ---- the power envelope: policies, settings, alarms, energy ---- */
 
 static int
-audit(struct store *s, const char *who, const char *action,
-    const char *object, const char *detail)
+audit(struct store *s, const char *who, const char *action, const char *object,
+    const char *detail)
 {
-	sqlite3_stmt *st = prepare(s, "INSERT INTO audit (t_ms, who, action,"
-				      " object, detail) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st =
+	    prepare(s, "INSERT INTO audit (t_ms, who, action,"
+	               " object, detail) VALUES (?, ?, ?, ?, ?)");
 	int rc;
 
 	if (st == NULL)
@@ -1033,10 +1035,12 @@ store_put_policy(struct store *s, const char *scope, const char *target,
 	char object[128], detail[512];
 	int rc = -1;
 
-	st = name != NULL ?
-	    prepare(s, "REPLACE INTO policies (scope, target, name, params,"
-		       " set_by, set_ms) VALUES (?, ?, ?, ?, ?, ?)") :
-	    prepare(s, "DELETE FROM policies WHERE scope = ? AND target = ?");
+	st = name != NULL
+	         ? prepare(s,
+	               "REPLACE INTO policies (scope, target, name, params,"
+	               " set_by, set_ms) VALUES (?, ?, ?, ?, ?, ?)")
+	         : prepare(s,
+	               "DELETE FROM policies WHERE scope = ? AND target = ?");
 	if (st == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
@@ -1064,12 +1068,11 @@ fail:
 
 int
 store_load_policies(struct store *s,
-    void (*cb)(const char *, const char *, const char *, const char *,
-	void *),
+    void (*cb)(const char *, const char *, const char *, const char *, void *),
     void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT scope, target, name, params FROM"
-				      " policies ORDER BY scope, target");
+	                              " policies ORDER BY scope, target");
 
 	if (st == NULL)
 		return -1;
@@ -1086,7 +1089,7 @@ int
 store_get_setting(struct store *s, const char *key, double *value)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT value FROM settings WHERE"
-				      " key = ?");
+	                              " key = ?");
 	int rc = 0;
 
 	if (st == NULL)
@@ -1101,8 +1104,8 @@ store_get_setting(struct store *s, const char *key, double *value)
 }
 
 int
-store_put_setting(struct store *s, const char *key, double value,
-    const char *who)
+store_put_setting(
+    struct store *s, const char *key, double value, const char *who)
 {
 	sqlite3_stmt *st;
 	char detail[128];
@@ -1111,7 +1114,7 @@ store_put_setting(struct store *s, const char *key, double value,
 
 	had = store_get_setting(s, key, &old);
 	st = prepare(s, "REPLACE INTO settings (key, value, set_by, set_ms)"
-			" VALUES (?, ?, ?, ?)");
+	                " VALUES (?, ?, ?, ?)");
 	if (st == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -1145,8 +1148,8 @@ store_put_alarms(struct store *s, struct alarms *a)
 	if (!any)
 		return 0;
 	st = prepare(s, "REPLACE INTO alarms (id, kind, object, message, state,"
-			" first_ms, last_ms, cleared_ms, acked_ms, acked_by,"
-			" count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                " first_ms, last_ms, cleared_ms, acked_ms, acked_by,"
+	                " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < a->n; i++) {
@@ -1156,19 +1159,19 @@ store_put_alarms(struct store *s, struct alarms *a)
 			continue;
 		if (al->id > 0)
 			sqlite3_bind_int64(st, 1, al->id);
-		sqlite3_bind_text(st, 2, alarm_kind_name(al->kind), -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 2, alarm_kind_name(al->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, al->object, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, al->message, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, alarm_state_name(al->state), -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 5, alarm_state_name(al->state), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, al->first_ms);
 		sqlite3_bind_int64(st, 7, al->last_ms);
 		bind_opt_int64(st, 8, al->cleared_ms);
 		bind_opt_int64(st, 9, al->acked_ms);
 		if (al->acked_by[0] != '\0')
-			sqlite3_bind_text(st, 10, al->acked_by, -1,
-			    SQLITE_STATIC);
+			sqlite3_bind_text(
+			    st, 10, al->acked_by, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 11, al->count);
 		if (step_done(s, st, "put alarm") == -1) {
 			(void)exec(s, "ROLLBACK");
@@ -1195,10 +1198,10 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 	sqlite3_stmt *st;
 
 	st = prepare(s, "SELECT id, kind, object, message, state, first_ms,"
-			" last_ms, cleared_ms, acked_ms, acked_by, count FROM"
-			" alarms WHERE state != 'cleared' OR id IN (SELECT id"
-			" FROM alarms WHERE state = 'cleared' ORDER BY id DESC"
-			" LIMIT ?) ORDER BY id");
+	                " last_ms, cleared_ms, acked_ms, acked_by, count FROM"
+	                " alarms WHERE state != 'cleared' OR id IN (SELECT id"
+	                " FROM alarms WHERE state = 'cleared' ORDER BY id DESC"
+	                " LIMIT ?) ORDER BY id");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, recent);
@@ -1233,19 +1236,19 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 }
 
 int
-store_put_pod_energy(struct store *s, const struct fleet *f,
-    const double *energy_j)
+store_put_pod_energy(
+    struct store *s, const struct fleet *f, const double *energy_j)
 {
 	sqlite3_stmt *st = prepare(s, "UPDATE pods SET energy_j = ? WHERE"
-				      " name = ?");
+	                              " name = ?");
 	int p, rc = 0;
 
 	if (st == NULL)
 		return -1;
 	for (p = 0; p < f->npods && rc == 0; p++) {
 		sqlite3_bind_double(st, 1, energy_j[p]);
-		sqlite3_bind_text(st, 2, f->pods[p].conf.name, -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 2, f->pods[p].conf.name, -1, SQLITE_STATIC);
 		rc = step_done(s, st, "put pod energy");
 	}
 	sqlite3_finalize(st);
@@ -1253,22 +1256,87 @@ store_put_pod_energy(struct store *s, const struct fleet *f,
 }
 
 int
-store_load_pod_energy(struct store *s, const struct fleet *f,
-    double *energy_j)
+store_load_pod_energy(struct store *s, const struct fleet *f, double *energy_j)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT energy_j FROM pods WHERE"
-				      " name = ?");
+	                              " name = ?");
 	int p;
 
 	if (st == NULL)
 		return -1;
 	for (p = 0; p < f->npods; p++) {
-		sqlite3_bind_text(st, 1, f->pods[p].conf.name, -1,
-		    SQLITE_STATIC);
-		energy_j[p] = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_double(st, 0) : 0;
+		sqlite3_bind_text(
+		    st, 1, f->pods[p].conf.name, -1, SQLITE_STATIC);
+		energy_j[p] = sqlite3_step(st) == SQLITE_ROW
+		                  ? sqlite3_column_double(st, 0)
+		                  : 0;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
 	return 0;
+}
+
+/* ---- telemetry history ---- */
+
+static void
+set_avg(json_t *o, const char *key, sqlite3_stmt *st, int col, int decimals)
+{
+	double v = column_real(st, col), scale = pow(10, decimals);
+
+	json_object_set_new(o, key,
+	    isnan(v) ? json_null() : json_real(round(v * scale) / scale));
+}
+
+json_t *
+store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
+    int64_t to_ms, int step_s, int max_points)
+{
+	sqlite3_stmt *days = NULL, *st = NULL;
+	json_t *points = json_array();
+	int64_t step_ms = (int64_t)step_s * 1000;
+	char sql[512];
+	int n = 0;
+
+	days = prepare(s, "SELECT day FROM sample_partitions WHERE day BETWEEN"
+	                  " ? AND ? ORDER BY day");
+	if (days == NULL || points == NULL)
+		goto fail;
+	sqlite3_bind_int(days, 1, day_of(from_ms));
+	sqlite3_bind_int(days, 2, day_of(to_ms));
+	while (sqlite3_step(days) == SQLITE_ROW && n < max_points) {
+		/* the table name is built from an integer date only */
+		snprintf(sql, sizeof(sql),
+		    "SELECT t_ms / ?1 AS b, avg(power_w), max(hottest_c),"
+		    " avg(inlet_c), avg(outlet_c), avg(flow_lpm) FROM"
+		    " samples_%08d WHERE node_id = ?2 AND t_ms BETWEEN ?3 AND"
+		    " ?4 GROUP BY b ORDER BY b",
+		    sqlite3_column_int(days, 0));
+		if ((st = prepare(s, sql)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, step_ms);
+		sqlite3_bind_int64(st, 2, node_id);
+		sqlite3_bind_int64(st, 3, from_ms);
+		sqlite3_bind_int64(st, 4, to_ms);
+		while (sqlite3_step(st) == SQLITE_ROW && n++ < max_points) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "t",
+			    jsonx_time(sqlite3_column_int64(st, 0) * step_ms));
+			set_avg(o, "power_w", st, 1, 1);
+			set_avg(o, "hottest_c", st, 2, 1);
+			set_avg(o, "inlet_c", st, 3, 2);
+			set_avg(o, "outlet_c", st, 4, 2);
+			set_avg(o, "flow_lpm", st, 5, 2);
+			json_array_append_new(points, o);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	sqlite3_finalize(days);
+	return points;
+fail:
+	sqlite3_finalize(days);
+	sqlite3_finalize(st);
+	json_decref(points);
+	return NULL;
 }

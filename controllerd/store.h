@@ -8,6 +8,7 @@
 #ifndef CTL_STORE_H
 #define CTL_STORE_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct alarms;
@@ -66,11 +67,11 @@ int store_put_policy(struct store *s, const char *scope, const char *target,
 /* Calls cb for every stored policy. 0 or -1. */
 int store_load_policies(struct store *s,
     void (*cb)(const char *scope, const char *target, const char *name,
-	const char *params_json, void *arg),
+        const char *params_json, void *arg),
     void *arg);
 /* Stores a numeric setting with an audit line (old → new). 0 or -1. */
-int store_put_setting(struct store *s, const char *key, double value,
-    const char *who);
+int store_put_setting(
+    struct store *s, const char *key, double value, const char *who);
 /* Reads a setting into *value; 1 found, 0 not, -1 error. */
 int store_get_setting(struct store *s, const char *key, double *value);
 /* Writes the dirty alarms (new ones get their id). 0 or -1. */
@@ -78,11 +79,17 @@ int store_put_alarms(struct store *s, struct alarms *a);
 /* Loads the alarms not cleared, and the `recent` last cleared ones. */
 int store_load_alarms(struct store *s, struct alarms *a, int recent);
 /* Stores each pod's energy counter, J. 0 or -1. */
-int store_put_pod_energy(struct store *s, const struct fleet *f,
-    const double *energy_j);
+int store_put_pod_energy(
+    struct store *s, const struct fleet *f, const double *energy_j);
 /* Loads the pods' energy counters into energy_j (npods). 0 or -1. */
-int store_load_pod_energy(struct store *s, const struct fleet *f,
-    double *energy_j);
+int store_load_pod_energy(
+    struct store *s, const struct fleet *f, double *energy_j);
+/* Stored samples of node `node_id` between from_ms and to_ms, averaged
+ * over buckets of step_s seconds: a JSON array of {"t", "power_w",
+ * "hottest_c", "inlet_c", "outlet_c", "flow_lpm"} with at most max_points
+ * entries, oldest first. New reference, or NULL on error (logged). */
+json_t *store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
+    int64_t to_ms, int step_s, int max_points);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
 

@@ -111,6 +111,19 @@ def test_node_show_real_agent():
                if line.split() and line.split()[0].isdigit()) >= 8, out
 
 
+def test_telemetry_history():
+    status, body = ctl.api("GET", "/telemetry?node=pod01-n127&step=5")
+    assert status == 200, body
+    assert body["node"] == "pod01-n127" and body["step_s"] == 5
+    pts = wait_for("stored samples", lambda: ctl.api(
+        "GET", "/telemetry?node=pod01-n127&step=5")[1]["points"])
+    assert pts[-1]["power_w"] > 1000 and pts[-1]["inlet_c"] > 0, pts
+    for bad in ("node=pod01-n999", "", "node=pod01-n001&step=0",
+                "node=pod01-n001&from=yesterday"):
+        status, body = ctl.api("GET", "/telemetry?" + bad)
+        assert status in (400, 404) and "error" in body, (bad, body)
+
+
 def test_drain_and_resume():
     rc, out, err = podctl(ctl.url, "node", "drain", "pod01-n005",
                           "--reason", "fan swap")
@@ -179,6 +192,7 @@ try:
     run([test_all_128_nodes_report, test_physics_is_plausible,
          test_status_screen, test_pods_and_nodes_tables,
          test_json_output_is_the_rest_json, test_node_show_real_agent,
+         test_telemetry_history,
          test_drain_and_resume, test_agent_stop_goes_down_and_comes_back,
          test_restart_keeps_inventory_and_drains, test_clean_stop])
 finally:

@@ -13,14 +13,14 @@
 
 static int pass, fail;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			pass++;                                              \
-		} else {                                                     \
-			fail++;                                              \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			pass++;                                                \
+		} else {                                                       \
+			fail++;                                                \
 			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                            \
+		}                                                              \
 	} while (0)
 
 static int
@@ -94,8 +94,8 @@ main(void)
 	in.uptime_ms = 20000;
 	alarms_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_NODE_DOWN, ALARM_OPEN) == 1);
-	CHECK(alarm_kind_parse("heat_over_capacity") ==
-	    ALARM_HEAT_OVER_CAPACITY);
+	CHECK(
+	    alarm_kind_parse("heat_over_capacity") == ALARM_HEAT_OVER_CAPACITY);
 
 	alarms_clear(&a);
 	fleet_free(f);

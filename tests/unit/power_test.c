@@ -11,14 +11,14 @@
 
 static int pass, fail;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			pass++;                                              \
-		} else {                                                     \
-			fail++;                                              \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			pass++;                                                \
+		} else {                                                       \
+			fail++;                                                \
 			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                            \
+		}                                                              \
 	} while (0)
 
 static struct power_node
