@@ -108,7 +108,7 @@ struct cdu_logline {
 struct cdu {
 	const struct pod_host *host; /* borrowed, valid until fini */
 	struct cdu_conf conf;
-	struct cdumap *map; /* owned */
+	struct cdumap *map;                          /* owned */
 	char where[CDU_HOST_MAX + CDU_PORT_MAX + 4]; /* "host:port" or dev */
 	int ord[CDUMAP_MAX_POINTS]; /* point indices by table, address */
 	struct cdu_block block[CDUMAP_MAX_POINTS];
@@ -139,7 +139,8 @@ struct cdu {
 	int logdropped;
 
 	/* The host thread's own. */
-	int fresh; /* 1: the last read() reported something */
+	int fresh; /* 1: the last read() reported something; 0: it did not;
+	              -1: nothing reported yet */
 };
 
 #define CDU_LOG(c, lvl, ...) (c)->host->log((c)->host, (lvl), __VA_ARGS__)
@@ -149,7 +150,13 @@ struct cdu {
  * parses; min, max: accepted range of numbers; rtu: 1 for serial-only keys;
  * off: the int in struct cdu_conf (numbers and parity).
  */
-enum cdu_ktype { CDU_K_INT, CDU_K_MAP, CDU_K_ADDRESS, CDU_K_DEVICE, CDU_K_PARITY };
+enum cdu_ktype {
+	CDU_K_INT,
+	CDU_K_MAP,
+	CDU_K_ADDRESS,
+	CDU_K_DEVICE,
+	CDU_K_PARITY
+};
 static const struct cdu_key {
 	const char *name;
 	enum cdu_ktype type;
@@ -538,6 +545,26 @@ cdu_blocks(struct cdu *c)
 	}
 }
 
+static int
+cdu_is_leak(const struct cdumap_point *p)
+{
+	return p->field >= 0 && cdumap_fields[p->field].flag == POD_F_LEAK;
+}
+
+/* 1 when point p feeds a sample field (not only named alarms). */
+static int
+cdu_feeds(const struct cdumap_point *p)
+{
+	int b;
+
+	if (p->field >= 0)
+		return 1;
+	for (b = 0; b < p->nbits; b++)
+		if (strcmp(p->bits[b].name, "leak") == 0)
+			return 1;
+	return 0;
+}
+
 /* Moves fd below FD_SETSIZE (libmodbus 3.1.6 select()s on it); -1 and
  * closed when there is no room. */
 static int
@@ -573,8 +600,8 @@ cdu_tcp_open(struct cdu *c)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	if ((rc = getaddrinfo(c->conf.host, c->conf.port, &hints, &res)) != 0) {
-		snprintf(c->lasterr, sizeof(c->lasterr), "resolve %s: %s",
-		    c->conf.host, gai_strerror(rc));
+		snprintf(c->lasterr, sizeof(c->lasterr), "resolve: %s",
+		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -593,8 +620,8 @@ cdu_tcp_open(struct cdu *c)
 				goto next;
 			}
 			len = sizeof(soerr);
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-			        &len) == -1)
+			if (getsockopt(
+			        fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 				goto next;
 			if (soerr != 0) {
 				errno = soerr;
@@ -606,7 +633,7 @@ cdu_tcp_open(struct cdu *c)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		freeaddrinfo(res);
 		return fd;
-next:
+	next:
 		snprintf(c->lasterr, sizeof(c->lasterr), "connect: %s",
 		    strerror(errno));
 		if (fd != -1)
@@ -678,8 +705,8 @@ cdu_backoff(struct cdu *c)
 /* Reads a span into regs (bits widened to one per element). 0, 1 when the
  * CDU answered with an exception, -1 when the link failed. */
 static int
-cdu_span(struct cdu *c, enum cdumap_table table, int addr, int count,
-    uint16_t *regs)
+cdu_span(
+    struct cdu *c, enum cdumap_table table, int addr, int count, uint16_t *regs)
 {
 	const struct cdu_reader *r = &cdu_readers[table];
 	uint8_t bits[MODBUS_MAX_READ_BITS];
@@ -726,14 +753,14 @@ cdu_alarms(struct cdu *c, int i)
 			name = p->bits[b].name;
 			if (strcmp(name, "leak") == 0)
 				continue;
-			on = r->ok ? cdumap_bit_get(p, &p->bits[b], r->raw)
-			           : -1;
+			on =
+			    r->ok ? cdumap_bit_get(p, &p->bits[b], r->raw) : -1;
 		}
 		if (on == c->alarm[i][b] || on == -1)
 			continue;
 		if (on == 1)
-			cdu_logq(c, POD_LOG_WARN, "CDU alarm %s on (map line %d)",
-			    name, p->line);
+			cdu_logq(c, POD_LOG_WARN,
+			    "CDU alarm %s on (map line %d)", name, p->line);
 		else if (c->alarm[i][b] == 1)
 			cdu_logq(c, POD_LOG_INFO, "CDU alarm %s off", name);
 		c->alarm[i][b] = (signed char)on;
@@ -883,13 +910,15 @@ cdu_main(void *arg)
 	while (!cdu_sleep(c, next_ms)) {
 		if (!c->connected && cdu_connect(c) == -1) {
 			cdu_link_down(c);
-			next_ms = cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
+			next_ms =
+			    cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
 			continue;
 		}
 		if (cdu_poll(c) == -1) {
 			cdu_disconnect(c);
 			cdu_link_down(c);
-			next_ms = cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
+			next_ms =
+			    cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
 			continue;
 		}
 		if (!c->answering)
@@ -936,7 +965,8 @@ cdu_modbus_new(struct cdu *c)
 {
 	const struct cdu_conf *cf = &c->conf;
 	const struct pod_kv *kv;
-	uint32_t sec = cf->timeout_ms / 1000, usec = cf->timeout_ms % 1000 * 1000;
+	uint32_t sec = cf->timeout_ms / 1000,
+	         usec = cf->timeout_ms % 1000 * 1000;
 
 	if (cf->host[0] != '\0') {
 		c->mb = modbus_new_tcp_pi(cf->host, cf->port);
@@ -1022,6 +1052,13 @@ cdu_init(const struct pod_host *host, void **ctx)
 	}
 	c->host = host;
 	c->rng = host->seed;
+	c->fresh = -1;
+	for (i = 0; i < (int)NELEM(cdu_readers); i++)
+		if (cdu_readers[i].table != (enum cdumap_table)i) {
+			host->log(host, POD_LOG_ERROR,
+			    "%s: cdu_readers[] out of table order", __func__);
+			goto fail;
+		}
 	if (cdu_conf_parse(host, &c->conf) == -1)
 		goto fail;
 	if (cdumap_load(c->conf.map, c->map, err, sizeof(err)) == -1) {
@@ -1101,50 +1138,56 @@ cdu_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	memset(out, 0, n * sizeof(*out));
 	for (i = 0; i < m->npt; i++) {
 		p = &m->pt[i];
-		fresh = snap[i].ok && mono_ms - snap[i].mono_ms <= c->conf.stale_ms;
-		if (p->field >= 0 && cdumap_fields[p->field].flag != POD_F_LEAK) {
+		fresh =
+		    snap[i].ok && mono_ms - snap[i].mono_ms <= c->conf.stale_ms;
+		if (fresh && snap[i].wall_ms < oldest_ms && cdu_feeds(p))
+			oldest_ms = snap[i].wall_ms;
+		if (p->field >= 0 && !cdu_is_leak(p)) {
 			if (!fresh)
 				continue;
 			*(double *)((char *)out + cdumap_fields[p->field].off) =
 			    snap[i].value;
 			out->valid |= cdumap_fields[p->field].flag;
-		} else if (p->field >= 0) {
+			continue;
+		}
+		if (p->field >= 0) {
 			any = 1;
 			if (!fresh)
 				unknown = 1;
 			else if (snap[i].value != 0.0)
 				wet = 1;
-		} else {
-			for (b = 0; b < p->nbits; b++) {
-				if (strcmp(p->bits[b].name, "leak") != 0)
-					continue;
-				any = 1;
-				state = fresh ? cdumap_bit_get(
-				                    p, &p->bits[b], snap[i].raw)
-				              : -1;
-				if (state == -1)
-					unknown = 1;
-				else if (state == 1)
-					wet = 1;
-			}
 			continue;
 		}
-		if (fresh && snap[i].wall_ms < oldest_ms)
-			oldest_ms = snap[i].wall_ms;
+		for (b = 0; b < p->nbits; b++) {
+			if (strcmp(p->bits[b].name, "leak") != 0)
+				continue;
+			any = 1;
+			state =
+			    fresh ? cdumap_bit_get(p, &p->bits[b], snap[i].raw)
+			          : -1;
+			if (state == -1)
+				unknown = 1;
+			else if (state == 1)
+				wet = 1;
+		}
 	}
 	if (any && (wet || !unknown)) {
 		out->valid |= POD_F_LEAK;
 		out->leak = wet;
 	}
 	out->t_ms = oldest_ms != INT64_MAX ? oldest_ms : 0;
-	if (c->fresh && out->valid == 0)
+	if (c->fresh == 1 && out->valid == 0)
 		CDU_LOG(c, POD_LOG_WARN,
-		    "no reading from the CDU for over %d ms: reporting the loop "
+		    "no reading from the CDU for over %d ms: reporting the "
+		    "loop "
 		    "as unknown",
 		    c->conf.stale_ms);
-	else if (!c->fresh && out->valid != 0)
+	else if (c->fresh == 0 && out->valid != 0)
 		CDU_LOG(c, POD_LOG_INFO, "readings from the CDU again");
-	c->fresh = out->valid != 0;
+	if (out->valid != 0)
+		c->fresh = 1;
+	else if (c->fresh == 1)
+		c->fresh = 0;
 	(void)now_ms;
 	return 0;
 }

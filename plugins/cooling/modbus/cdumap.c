@@ -112,8 +112,7 @@ static const struct cdumap_typedef {
 } cdumap_types[] = {
     {"bit", CDUMAP_BIT, 1, 0, 0, NULL},
     {"int16", CDUMAP_INT16, 1, 1, 0, (const char *const[]){"AB", "BA", NULL}},
-    {"uint16", CDUMAP_UINT16, 1, 0, 0,
-        (const char *const[]){"AB", "BA", NULL}},
+    {"uint16", CDUMAP_UINT16, 1, 0, 0, (const char *const[]){"AB", "BA", NULL}},
     {"int32", CDUMAP_INT32, 2, 1, 0,
         (const char *const[]){"ABCD", "CDAB", "BADC", "DCBA", NULL}},
     {"uint32", CDUMAP_UINT32, 2, 0, 0,
@@ -347,7 +346,8 @@ opt_nodata(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 			return perr(pos,
 			    "nodata=%s: '%s': want a raw %d-bit pattern such "
 			    "as 0x%s",
-			    v, s, 16 * t->nreg, t->nreg == 2 ? "FFFFFFFF" : "8000");
+			    v, s, 16 * t->nreg,
+			    t->nreg == 2 ? "FFFFFFFF" : "8000");
 		p->nnodata++;
 	}
 	return 0;
@@ -380,14 +380,14 @@ opt_bits(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 			num++;
 		}
 		if (parse_uint(num, 31, &n) == -1)
-			return perr(pos, "bits=: '%s': bit '%s' is not 0..31",
-			    s, num);
-		snprintf(b->name, sizeof(b->name), "%s", s);
+			return perr(
+			    pos, "bits=: '%s': bit '%s' is not 0..31", s, num);
+		memcpy(b->name, s, (size_t)(colon - s) + 1);
 		b->bit = (int)n;
 		for (i = 0; i < p->nbits; i++)
 			if (p->bits[i].bit == b->bit)
-				return perr(pos, "bits=: bit %d named twice",
-				    b->bit);
+				return perr(
+				    pos, "bits=: bit %d named twice", b->bit);
 		p->nbits++;
 	}
 	return 0;
@@ -434,12 +434,13 @@ point_check(struct cdumap_pos *pos, struct cdumap_point *p, uint32_t opts)
 	}
 	if (p->type == CDUMAP_BIT && p->field != CDUMAP_ALARM &&
 	    !is_leak(p->field))
-		return perr(pos, "%s is a number: a %s holds one bit, use input "
-		                 "or holding",
+		return perr(pos,
+		    "%s is a number: a %s holds one bit, use input "
+		    "or holding",
 		    p->name, cdumap_table_name(p->table));
 	if ((opts & OPT_BITS) && t->fl)
-		return perr(pos, "bits= needs an integer word, not a %s",
-		    t->name);
+		return perr(
+		    pos, "bits= needs an integer word, not a %s", t->name);
 	for (b = 0; b < p->nbits; b++)
 		if (p->bits[b].bit >= 16 * t->nreg)
 			return perr(pos, "bits=: bit %d is beyond a %s",
@@ -456,8 +457,8 @@ point_check(struct cdumap_pos *pos, struct cdumap_point *p, uint32_t opts)
 		return perr(pos, "active= applies to coils and discrete "
 		                 "inputs; in a word, write bits=NAME:!N");
 	if ((uint32_t)p->addr + (uint32_t)p->nreg - 1 > 0xffffu)
-		return perr(pos, "%s at %u runs past address 65535", t->name,
-		    p->addr);
+		return perr(
+		    pos, "%s at %u runs past address 65535", t->name, p->addr);
 	if (p->field == CDUMAP_ALARM || is_leak(p->field))
 		return 0;
 	f = &cdumap_fields[p->field];
@@ -469,8 +470,8 @@ point_check(struct cdumap_pos *pos, struct cdumap_point *p, uint32_t opts)
 	if (i == NELEM(cdumap_units))
 		return perr(pos, "unit=%s: unknown unit", p->unit);
 	if (cdumap_units[i].dim != f->dim)
-		return perr(pos, "unit=%s does not measure %s", p->unit,
-		    f->name);
+		return perr(
+		    pos, "unit=%s does not measure %s", p->unit, f->name);
 	p->si_mul = cdumap_units[i].mul;
 	p->si_add = cdumap_units[i].add;
 	return 0;
@@ -487,7 +488,8 @@ point_unique(struct cdumap_pos *pos, const struct cdumap *m,
 	for (i = 0; i < m->npt; i++) {
 		q = &m->pt[i];
 		if (p->field >= 0 && q->field >= 0 && !is_leak(p->field) &&
-		    cdumap_fields[p->field].flag == cdumap_fields[q->field].flag)
+		    cdumap_fields[p->field].flag ==
+		        cdumap_fields[q->field].flag)
 			return perr(pos, "%s is already mapped at line %d",
 			    p->name, q->line);
 		if (p->field == CDUMAP_ALARM && q->field == CDUMAP_ALARM &&
@@ -529,8 +531,8 @@ point_parse(struct cdumap_pos *pos, struct cdumap *m, char **tok, int ntok)
 	int k;
 
 	if (m->npt == CDUMAP_MAX_POINTS)
-		return perr(pos, "too many points (at most %d)",
-		    CDUMAP_MAX_POINTS);
+		return perr(
+		    pos, "too many points (at most %d)", CDUMAP_MAX_POINTS);
 	p = &m->pt[m->npt];
 	memset(p, 0, sizeof(*p));
 	p->line = pos->line;
@@ -554,8 +556,8 @@ point_parse(struct cdumap_pos *pos, struct cdumap *m, char **tok, int ntok)
 		    tok[1]);
 	p->table = tab->table;
 	if (parse_uint(tok[2], 0xffff, &addr) == -1)
-		return perr(pos, "'%s': want a 0-based address 0..65535",
-		    tok[2]);
+		return perr(
+		    pos, "'%s': want a 0-based address 0..65535", tok[2]);
 	p->addr = (uint16_t)addr;
 	k = 3;
 	if (k < ntok && strchr(tok[k], '=') == NULL) {
@@ -571,8 +573,10 @@ point_parse(struct cdumap_pos *pos, struct cdumap *m, char **tok, int ntok)
 	} else
 		t = &cdumap_types[tab->bits ? 0 : 2]; /* bit or uint16 */
 	if (tab->bits != (t->type == CDUMAP_BIT))
-		return perr(pos, "a %s holds %s, not %s", tab->name,
-		    tab->bits ? "bits" : "registers", t->name);
+		return perr(pos,
+		    "type %s does not fit table %s (coil and discrete hold "
+		    "bits, input and holding hold registers)",
+		    t->name, tab->name);
 	p->type = t->type;
 	p->nreg = t->nreg;
 	p->scale = 1.0;

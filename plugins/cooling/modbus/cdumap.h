@@ -81,14 +81,14 @@ struct cdumap_point {
 	enum cdumap_table table;
 	uint16_t addr; /* first register or bit, 0-based protocol address */
 	enum cdumap_type type;
-	int nreg;          /* registers (or bits) it spans: 1 or 2 */
-	uint8_t shift[4];  /* wire byte i holds value bits shift[i]..+7 */
-	double scale;      /* register units per raw count */
-	double offset;     /* added after scale, register units */
-	double si_mul;     /* register unit to the field's unit: ×, */
-	double si_add;     /* then + */
-	char unit[8];      /* the register's unit as the map says it */
-	char order[5];     /* word/byte order as the map says it */
+	int nreg;         /* registers (or bits) it spans: 1 or 2 */
+	uint8_t shift[4]; /* wire byte i holds value bits shift[i]..+7 */
+	double scale;     /* register units per raw count */
+	double offset;    /* added after scale, register units */
+	double si_mul;    /* register unit to the field's unit: ×, */
+	double si_add;    /* then + */
+	char unit[8];     /* the register's unit as the map says it */
+	char order[5];    /* word/byte order as the map says it */
 	uint32_t nodata[CDUMAP_MAX_NODATA]; /* raw "no value" markers */
 	int nnodata;
 	struct cdumap_bit bits[CDUMAP_MAX_BITS]; /* alarm words only */
