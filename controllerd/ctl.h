@@ -17,6 +17,7 @@ struct event_base;
 struct evhttp;
 struct envelope;
 struct parked;
+struct bms;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
 
@@ -37,6 +38,7 @@ struct ctl_state {
 	struct envelope *env;	 /* power, policies, alarms */
 	struct parked *parked; /* long polls of desired state (api.c) */
 	int nparked;
+	struct bms *bms; /* the BMS Modbus server; NULL when off */
 };
 
 #endif

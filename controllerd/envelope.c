@@ -81,7 +81,7 @@ envelope_init(struct ctl_state *st)
 	    e->power_hash == NULL)
 		return -1;
 	snprintf(e->source, sizeof(e->source), "config");
-	e->facility_supply_c = NAN;
+	e->facility_supply_c = e->facility_cooling_w = NAN;
 	e->curtail_since_ms = time_mono_ms();
 	e->facility_cap_w = st->conf->facility_cap_w;
 	if (store_get_setting(st->store, "facility_cap_w", &v) == 1) {
@@ -713,7 +713,7 @@ envelope_admit(struct ctl_state *st, const struct job *j,
 		add_all += add[p];
 		used_all += used_w[p];
 	}
-	if (why == NULL && add_all > 0 && e->facility_cooling_w > 0) {
+	if (why == NULL && add_all > 0 && !isnan(e->facility_cooling_w)) {
 		struct fleet_summary s;
 
 		fleet_summarize(f, -1, &s);

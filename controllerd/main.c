@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "bms.h"
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
@@ -89,6 +90,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	(void)store_flush(ctl.store, ctl.fleet);
 	queue_tick(&ctl);
 	envelope_tick(&ctl);
+	bms_tick(&ctl);
 	if (now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
 		if (store_expire(ctl.store, time_wall_ms(),
@@ -104,6 +106,7 @@ same_topology(const struct config *a, const struct config *b)
 	int p;
 
 	if (a->npods != b->npods || strcmp(a->listen, b->listen) != 0 ||
+	    strcmp(a->modbus_listen, b->modbus_listen) != 0 ||
 	    strcmp(a->database, b->database) != 0)
 		return 0;
 	for (p = 0; p < a->npods; p++)
@@ -128,8 +131,9 @@ reload(evutil_socket_t sig, short ev, void *arg)
 		return;
 	}
 	if (!same_topology(c, ctl.conf)) {
-		log_warnx("reload refused: pods, nodes, groups, listen or "
-		          "database changed; restart to apply");
+		log_warnx("reload refused: pods, nodes, groups, listen, "
+		          "[modbus] listen or database changed; restart to "
+		          "apply");
 		config_free(c);
 		return;
 	}
@@ -213,7 +217,7 @@ main(int argc, char *argv[])
 	}
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1)
 		goto fail;
-	if (api_start(&ctl) == -1)
+	if (api_start(&ctl) == -1 || bms_start(&ctl) == -1)
 		goto fail;
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
@@ -241,6 +245,7 @@ fail:
 		event_free(ev_term);
 	if (ev_hup)
 		event_free(ev_hup);
+	bms_stop(&ctl);
 	api_stop(&ctl);
 	envelope_free(&ctl);
 	queue_free(&ctl);

@@ -1,45 +1,667 @@
-// The pods overview: polls the REST API every 5 s and fills the table.
+// The dashboard's core: language, REST client, formatting, a few DOM
+// helpers, the hash router and the poll loop. The views (web/views/*.js)
+// register themselves with Pod.view() and are mounted one at a time into
+// <main>.
+//
+// Why it is shaped so: the page must stay live with a 100-pod fabric, so
+// each poll asks only what the visible view shows (a view's refresh()), one
+// poll at a time, and updates the DOM in place (Pod.keyed) rather than
+// rebuilding it, which keeps keyboard focus and scroll position across
+// updates. Every label comes from POD_MESSAGES (i18n.js) through Pod.t();
+// changing the language re-mounts the view, so views may call t() while
+// building and need no per-label bookkeeping.
 "use strict";
 
-const fmt = (v, div = 1, digits = 1) =>
-  v === null || v === undefined ? "–" : (v / div).toFixed(digits);
+const Pod = (function () {
+  const LANGS = ["en", "zh"];
+  const LOCALE = { en: "en-GB", zh: "zh-CN" };
+  const HTML_LANG = { en: "en", zh: "zh-Hans" };
+  const DEFAULT_POLL_MS = 5000;
 
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  row.appendChild(td);
-}
+  const state = {
+    lang: "en",
+    views: {},
+    current: null, // the mounted view instance
+    route: null, // { view, args, path }
+    timer: null,
+    generation: 0, // bumps on every mount, so late replies are dropped
+    lastStatus: null,
+    lastOk: null, // Date of the last complete refresh
+  };
 
-async function refresh() {
-  try {
-    const r = await fetch("/api/v1/pods");
-    const body = await r.json();
-    const tbody = document.querySelector("#pods tbody");
-    tbody.replaceChildren();
-    for (const p of body.pods) {
-      const tr = document.createElement("tr");
-      cell(tr, p.name);
-      cell(tr, `${p.nodes_up}/${p.nodes_total}`);
-      cell(tr, fmt(p.power_w, 1000));
-      cell(tr, fmt(p.budget_w, 1000, 0));
-      cell(tr, fmt(p.heat_w, 1000));
-      cell(tr, fmt(p.cooling_capacity_w, 1000, 0));
-      cell(tr, fmt(p.supply_c));
-      cell(tr, fmt(p.return_c));
-      cell(tr, fmt(p.flow_lpm, 1, 0));
-      cell(tr, fmt(p.hottest_c));
-      cell(tr, p.nodes_by_state.drained + p.nodes_by_state.draining);
-      cell(tr, p.nodes_by_state.down);
-      tbody.appendChild(tr);
+  // ---- settings kept in localStorage (private browsing may refuse) ----
+
+  function load(key, fallback) {
+    try {
+      const v = window.localStorage.getItem("pod." + key);
+      return v === null ? fallback : v;
+    } catch (e) {
+      return fallback;
     }
-    document.getElementById("updated").textContent =
-      "updated " + new Date().toLocaleTimeString();
-    document.getElementById("error").textContent = "";
-  } catch (e) {
-    document.getElementById("error").textContent =
-      "cannot reach the controller: " + e;
   }
-}
 
-refresh();
-setInterval(refresh, 5000);
+  function save(key, value) {
+    try {
+      window.localStorage.setItem("pod." + key, value);
+    } catch (e) {
+      // the choice then lasts until the page is closed
+    }
+  }
+
+  // ---- language ----
+
+  function pickLang() {
+    const kept = load("lang", null);
+    if (LANGS.includes(kept)) {
+      return kept;
+    }
+    for (const l of navigator.languages || [navigator.language || "en"]) {
+      const base = String(l).toLowerCase().split("-")[0];
+      if (LANGS.includes(base)) {
+        return base;
+      }
+    }
+    return "en";
+  }
+
+  // The message for key in the current language, with {name} replaced by
+  // params.name. A missing key is a bug: it is logged and the key shown.
+  function t(key, params) {
+    let s = POD_MESSAGES[state.lang][key];
+    if (s === undefined) {
+      console.error("i18n: no message '" + key + "' in '" + state.lang + "'");
+      s = key;
+    }
+    if (params) {
+      s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
+    }
+    return s;
+  }
+
+  // The message for key if there is one, else fallback: for values the
+  // server defines (a pending reason, an alarm kind) that a newer
+  // controller may extend.
+  function tOr(key, fallback) {
+    const s = POD_MESSAGES[state.lang][key];
+    return s === undefined ? fallback : s;
+  }
+
+  function translateStatic(root) {
+    for (const e of root.querySelectorAll("[data-i18n]")) {
+      e.textContent = t(e.dataset.i18n);
+    }
+    for (const e of root.querySelectorAll("[data-i18n-label]")) {
+      e.setAttribute("aria-label", t(e.dataset.i18nLabel));
+    }
+  }
+
+  function setLang(lang) {
+    state.lang = LANGS.includes(lang) ? lang : "en";
+    save("lang", state.lang);
+    document.documentElement.lang = HTML_LANG[state.lang];
+    document.getElementById("lang").value = state.lang;
+    translateStatic(document);
+    updateHeader();
+    if (state.route) {
+      mount(state.route);
+    }
+  }
+
+  // ---- REST ----
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  // Fetches /api/v1 + path; resolves to the parsed JSON, rejects with an
+  // ApiError (status 0 when the controller cannot be reached).
+  async function api(path, opts) {
+    opts = opts || {};
+    const headers = { Accept: "application/json" };
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), 10000);
+    if (opts.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    if (opts.method && opts.method !== "GET") {
+      const token = load("token", "");
+      if (token) {
+        headers.Authorization = "Bearer " + token;
+      }
+    }
+    let r;
+    try {
+      r = await fetch("/api/v1" + path, {
+        method: opts.method || "GET",
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: ctl.signal,
+        cache: "no-store",
+      });
+    } catch (e) {
+      throw new ApiError(0, "unreachable", String(e.message || e));
+    } finally {
+      clearTimeout(timer);
+    }
+    let body = null;
+    try {
+      body = await r.json();
+    } catch (e) {
+      body = null;
+    }
+    if (!r.ok) {
+      const err = body && body.error ? body.error : {};
+      throw new ApiError(r.status, err.code || "http_" + r.status,
+        err.message || r.statusText);
+    }
+    return body;
+  }
+
+  // ---- formatting: every number leaves with its unit ----
+
+  const DASH = "–";
+
+  function isNum(v) {
+    return typeof v === "number" && isFinite(v);
+  }
+
+  function num(v, digits) {
+    if (!isNum(v)) {
+      return DASH;
+    }
+    return v.toLocaleString(LOCALE[state.lang], {
+      minimumFractionDigits: digits || 0,
+      maximumFractionDigits: digits || 0,
+    });
+  }
+
+  const fmt = {
+    num,
+    // W, kW or MW, whichever keeps 3–4 significant digits.
+    power(w) {
+      if (!isNum(w)) {
+        return DASH;
+      }
+      const a = Math.abs(w);
+      if (a >= 1e6) {
+        return num(w / 1e6, 2) + " MW";
+      }
+      if (a >= 1e4) {
+        return num(w / 1e3, 1) + " kW";
+      }
+      if (a >= 1e3) {
+        return num(w / 1e3, 2) + " kW";
+      }
+      return num(w, 0) + " W";
+    },
+    kw(w) {
+      return isNum(w) ? num(w / 1e3, 1) + " kW" : DASH;
+    },
+    watts(w) {
+      return isNum(w) ? num(w, 0) + " W" : DASH;
+    },
+    temp(c) {
+      return isNum(c) ? num(c, 1) + " °C" : DASH;
+    },
+    flow(lpm) {
+      return isNum(lpm) ? num(lpm, lpm < 100 ? 1 : 0) + " L/min" : DASH;
+    },
+    // Operators count energy in kWh; the API in J.
+    energy(j) {
+      if (!isNum(j)) {
+        return DASH;
+      }
+      const kwh = j / 3.6e6;
+      if (kwh >= 1000) {
+        return num(kwh / 1000, 2) + " MWh";
+      }
+      return num(kwh, kwh < 10 ? 2 : 1) + " kWh";
+    },
+    pct(v, digits) {
+      return isNum(v) ? num(v, digits || 0) + "%" : DASH;
+    },
+    mhz(v) {
+      return isNum(v) ? num(v, 0) + " MHz" : DASH;
+    },
+    kpa(v) {
+      return isNum(v) ? num(v, 0) + " kPa" : DASH;
+    },
+    mib(v) {
+      return isNum(v) ? num(v / 1024, 1) + " GiB" : DASH;
+    },
+    // Wall-clock time of an ISO string (or ms), in the viewer's zone.
+    time(iso) {
+      if (iso === null || iso === undefined) {
+        return DASH;
+      }
+      const d = new Date(iso);
+      return isNaN(d) ? DASH : d.toLocaleTimeString(LOCALE[state.lang],
+        { hour12: false });
+    },
+    datetime(iso) {
+      if (!iso) {
+        return DASH;
+      }
+      const d = new Date(iso);
+      return isNaN(d) ? DASH : d.toLocaleString(LOCALE[state.lang], {
+        month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hour12: false });
+    },
+    hm(ms) {
+      return new Date(ms).toLocaleTimeString(LOCALE[state.lang],
+        { hour: "2-digit", minute: "2-digit", hour12: false });
+    },
+    duration(s) {
+      if (!isNum(s)) {
+        return DASH;
+      }
+      s = Math.max(0, Math.round(s));
+      if (s < 60) {
+        return t("dur.s", { s });
+      }
+      if (s < 3600) {
+        return t("dur.ms", { m: Math.floor(s / 60), s: s % 60 });
+      }
+      if (s < 86400) {
+        return t("dur.hm", { h: Math.floor(s / 3600),
+          m: Math.floor((s % 3600) / 60) });
+      }
+      return t("dur.dh", { d: Math.floor(s / 86400),
+        h: Math.floor((s % 86400) / 3600) });
+    },
+    // Seconds from an ISO time to now (null when unknown).
+    since(iso) {
+      if (!iso) {
+        return null;
+      }
+      const ms = Date.parse(iso);
+      return isNaN(ms) ? null : (Date.now() - ms) / 1000;
+    },
+    ago(iso) {
+      const s = fmt.since(iso);
+      return s === null ? DASH : t("dur.ago", { d: fmt.duration(s) });
+    },
+  };
+
+  // "pod01-n001 pod01-n002 pod01-n003 pod01-n007" -> "pod01-n[001-003,007]"
+  function nodeRange(names) {
+    const groups = new Map();
+    for (const n of names || []) {
+      const m = /^(.*?)(\d+)$/.exec(n);
+      const prefix = m ? m[1] : n, digits = m ? m[2] : "";
+      if (!groups.has(prefix)) {
+        groups.set(prefix, []);
+      }
+      groups.get(prefix).push(digits);
+    }
+    const out = [];
+    for (const [prefix, list] of groups) {
+      const nums = list.filter((d) => d !== "").map((d) => [Number(d), d])
+        .sort((a, b) => a[0] - b[0]);
+      if (nums.length === 0) {
+        out.push(prefix);
+        continue;
+      }
+      if (nums.length === 1) {
+        out.push(prefix + nums[0][1]);
+        continue;
+      }
+      const parts = [];
+      for (let i = 0; i < nums.length;) {
+        let j = i;
+        while (j + 1 < nums.length && nums[j + 1][0] === nums[j][0] + 1) {
+          j++;
+        }
+        parts.push(i === j ? nums[i][1] : nums[i][1] + "-" + nums[j][1]);
+        i = j + 1;
+      }
+      out.push(prefix + "[" + parts.join(",") + "]");
+    }
+    return out.join(",");
+  }
+
+  // The pod of a node or pod name ("pod01-n003" -> "pod01").
+  function podOf(name) {
+    return String(name || "").split("-")[0];
+  }
+
+  // ---- DOM ----
+
+  // h("a", {href: "#/", class: "x", onclick: f}, "text", child, [more])
+  function h(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === null || v === undefined || v === false) {
+        continue;
+      }
+      if (k.startsWith("on")) {
+        e.addEventListener(k.slice(2), v);
+      } else if (k === "class") {
+        e.className = v;
+      } else if (k === "text") {
+        e.textContent = v;
+      } else if (k === "value" || k === "checked") {
+        e[k] = v;
+      } else {
+        e.setAttribute(k, v === true ? "" : v);
+      }
+    }
+    append(e, children);
+    return e;
+  }
+
+  function append(e, children) {
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) {
+        continue;
+      }
+      if (Array.isArray(c)) {
+        append(e, c);
+      } else {
+        e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+      }
+    }
+  }
+
+  // Sets an element's text only when it changed (no needless layout).
+  function setText(e, s) {
+    s = String(s);
+    if (e.textContent !== s) {
+      e.textContent = s;
+    }
+  }
+
+  // Makes parent's children match items, in order, reusing the child whose
+  // data-key is keyOf(item): create(item) makes a new one, update(el, item)
+  // refreshes it. Children without a data-key are left alone at the end.
+  function keyed(parent, items, keyOf, create, update) {
+    const old = new Map();
+    for (const c of Array.from(parent.children)) {
+      if (c.dataset.key !== undefined) {
+        old.set(c.dataset.key, c);
+      }
+    }
+    let prev = null;
+    for (const item of items) {
+      const k = String(keyOf(item));
+      let e = old.get(k);
+      if (e) {
+        old.delete(k);
+      } else {
+        e = create(item);
+        e.dataset.key = k;
+      }
+      update(e, item);
+      const want = prev ? prev.nextSibling : parent.firstChild;
+      if (e !== want) {
+        parent.insertBefore(e, want);
+      }
+      prev = e;
+    }
+    for (const e of old.values()) {
+      e.remove();
+    }
+  }
+
+  // A table whose rows follow a list. cols: [{head: key, cls, text(item) |
+  // render(td, item, isNew)}]. Returns {el, update(items)}; an empty list
+  // shows the message of the key `empty`.
+  function table(cols, keyOf, opts) {
+    opts = opts || {};
+    const tbody = h("tbody");
+    const empty = h("p", { class: "empty", text: t(opts.empty || "common.none") });
+    const tbl = h("table", { class: "data" + (opts.cls ? " " + opts.cls : "") },
+      opts.caption ? h("caption", { class: "sr-only", text: opts.caption }) : null,
+      h("thead", {}, h("tr", {}, cols.map((c) =>
+        h("th", { class: c.cls || null, scope: "col", text: t(c.head) })))),
+      tbody);
+    const el = h("div", { class: "table-wrap" }, tbl, empty);
+    function update(items) {
+      keyed(tbody, items, keyOf, (item) => {
+        const tr = h("tr", {}, cols.map((c) => h("td", { class: c.cls || null })));
+        tr._new = true;
+        if (opts.row) {
+          opts.row(tr, item, true);
+        }
+        return tr;
+      }, (tr, item) => {
+        cols.forEach((c, i) => {
+          const td = tr.children[i];
+          if (c.render) {
+            c.render(td, item, tr._new);
+          } else {
+            setText(td, c.text(item));
+          }
+        });
+        if (opts.row && !tr._new) {
+          opts.row(tr, item, false);
+        }
+        tr._new = false;
+      });
+      tbl.hidden = items.length === 0;
+      empty.hidden = items.length !== 0;
+    }
+    update([]);
+    return { el, update };
+  }
+
+  // A horizontal bar of value against max, with its text. Colour follows
+  // the fill (under 80 %, to 95 %, over), and so does a pattern, so the
+  // level reads without colour.
+  function bar(value, max, text) {
+    const fill = h("span", { class: "fill" });
+    const label = h("span", { class: "bar-text" });
+    const e = h("span", { class: "bar" }, fill, label);
+    e.set = function (v, m, s) {
+      const f = isNum(v) && isNum(m) && m > 0 ? v / m : null;
+      fill.style.width = f === null ? "0" : Math.min(100, f * 100).toFixed(1) + "%";
+      e.dataset.level = f === null ? "none" : f > 0.95 ? "over" : f > 0.8 ? "high" : "ok";
+      setText(label, s);
+      e.title = f === null ? s : s + " (" + fmt.pct(f * 100) + ")";
+    };
+    e.set(value, max, text);
+    return e;
+  }
+
+  // A labelled figure for the summary rows: {el, set(text, sub)}.
+  function kpi(labelKey) {
+    const value = h("span", { class: "kpi-value", text: DASH });
+    const sub = h("span", { class: "kpi-sub" });
+    const e = h("div", { class: "kpi" }, h("span", { class: "kpi-label",
+      text: t(labelKey) }), value, sub);
+    return {
+      el: e, value, sub,
+      set(v, s) {
+        setText(value, v);
+        setText(sub, s === undefined ? "" : s);
+      },
+    };
+  }
+
+  function link(href, text, attrs) {
+    return h("a", Object.assign({ href, text }, attrs || {}));
+  }
+
+  function nodeLink(name) {
+    return link("#/nodes/" + encodeURIComponent(name), name);
+  }
+
+  // A badge for a node, job or alarm state: text plus a class for colour.
+  function badge(kind, value) {
+    return h("span", { class: "state " + kind + "-" + value,
+      text: tOr(kind + "." + value, value) });
+  }
+
+  function setBadge(e, kind, value) {
+    e.className = "state " + kind + "-" + value;
+    setText(e, tOr(kind + "." + value, value));
+  }
+
+  // ---- views and routing ----
+
+  // Registers a view: {mount(root, args) -> {refresh(ctx), unmount?()}}.
+  function view(name, def) {
+    state.views[name] = def;
+  }
+
+  // Route table: hash path pattern ("*" matches one segment) -> view.
+  const ROUTES = [
+    ["", "fabric"],
+    ["pods", "fabric"],
+    ["pods/*", "pod"],
+    ["nodes/*", "node"],
+    ["jobs", "jobs"],
+    ["alarms", "alarms"],
+    ["power", "power"],
+  ];
+
+  function parseHash() {
+    const path = location.hash.replace(/^#\/?/, "").replace(/\/$/, "");
+    const segs = path === "" ? [] : path.split("/").map(decodeURIComponent);
+    for (const [pattern, name] of ROUTES) {
+      const p = pattern === "" ? [] : pattern.split("/");
+      if (p.length !== segs.length) {
+        continue;
+      }
+      const args = [];
+      if (p.every((s, i) => (s === "*" ? args.push(segs[i]) : s === segs[i]))) {
+        return { view: name, args, path };
+      }
+    }
+    return { view: null, args: [], path };
+  }
+
+  function mount(route) {
+    if (state.current && state.current.unmount) {
+      state.current.unmount();
+    }
+    state.current = null;
+    state.route = route;
+    state.generation++;
+    const main = document.getElementById("main");
+    main.replaceChildren();
+    for (const a of document.querySelectorAll("#nav a")) {
+      const here = a.dataset.route === route.view ||
+        (a.dataset.route === "fabric" && (route.view === "pod" || route.view === "node"));
+      if (here) {
+        a.setAttribute("aria-current", "page");
+      } else {
+        a.removeAttribute("aria-current");
+      }
+    }
+    const def = state.views[route.view];
+    if (!def) {
+      main.appendChild(h("section", {}, h("h1", { text: t("error.no_page") }),
+        h("p", {}, link("#/", t("nav.fabric")))));
+      document.title = t("app.title");
+      return;
+    }
+    state.current = def.mount(main, route.args);
+    document.title = (state.current.title || t("nav." + route.view)) + " · " +
+      t("app.title");
+    poll();
+  }
+
+  function onHashChange() {
+    const r = parseHash();
+    const focus = state.route !== null;
+    mount(r);
+    if (focus) {
+      // take keyboard users to the new content, as a page load would
+      document.getElementById("main").focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+  }
+
+  // ---- the poll loop ----
+
+  function pollMs() {
+    const v = Number(load("poll_ms", DEFAULT_POLL_MS));
+    return isNum(v) && v >= 500 ? v : DEFAULT_POLL_MS;
+  }
+
+  function banner(text) {
+    const b = document.getElementById("banner");
+    b.hidden = !text;
+    setText(b, text || "");
+  }
+
+  function updateHeader() {
+    const st = state.lastStatus;
+    const badgeEl = document.getElementById("alarm-badge");
+    const n = st ? st.alarms_open : 0;
+    badgeEl.hidden = !n;
+    setText(badgeEl, n ? String(n) : "");
+    badgeEl.setAttribute("aria-label", t("nav.alarms_open", { n }));
+    setText(document.getElementById("updated"), state.lastOk ?
+      t("app.updated", { time: fmt.time(state.lastOk) }) : "");
+  }
+
+  // One refresh of the header and the mounted view; schedules the next.
+  async function poll() {
+    clearTimeout(state.timer);
+    const gen = state.generation;
+    const view = state.current;
+    if (!document.hidden) {
+      try {
+        state.lastStatus = await api("/status");
+        if (view && view.refresh && gen === state.generation) {
+          await view.refresh({ status: state.lastStatus });
+        }
+        if (gen === state.generation) {
+          state.lastOk = new Date();
+          banner("");
+        }
+      } catch (e) {
+        if (gen === state.generation) {
+          banner(e.status === 0 ? t("error.unreachable", { error: e.message }) +
+            (state.lastOk ? " " + t("error.stale", { time: fmt.time(state.lastOk) }) : "")
+            : t("error.api", { error: e.message }));
+        }
+      }
+      updateHeader();
+    }
+    if (gen === state.generation) {
+      state.timer = setTimeout(poll, pollMs());
+    }
+  }
+
+  function start() {
+    const tok = document.getElementById("token");
+    tok.value = load("token", "");
+    tok.addEventListener("change", () => save("token", tok.value.trim()));
+    tok.addEventListener("input", () => save("token", tok.value.trim()));
+    const sel = document.getElementById("lang");
+    sel.addEventListener("change", () => setLang(sel.value));
+    window.addEventListener("hashchange", onHashChange);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) {
+        poll();
+      }
+    });
+    state.lang = pickLang();
+    document.documentElement.lang = HTML_LANG[state.lang];
+    sel.value = state.lang;
+    translateStatic(document);
+    onHashChange();
+  }
+
+  window.addEventListener("DOMContentLoaded", start);
+
+  return {
+    t, tOr, api, fmt, h, setText, keyed, table, bar, kpi, link, nodeLink,
+    badge, setBadge, nodeRange, podOf, view, load, save, isNum,
+    get lang() {
+      return state.lang;
+    },
+    get generation() {
+      return state.generation;
+    },
+    refreshNow: poll,
+  };
+})();

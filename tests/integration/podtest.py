@@ -46,7 +46,7 @@ class TempDir:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
-def wait_for(what, fn, timeout=20.0, interval=0.1):
+def wait_for(what, fn, timeout=30.0, interval=0.1):
     """Polls fn until it returns a true value; returns it or raises."""
     deadline = time.monotonic() + timeout
     last = None

@@ -33,7 +33,7 @@ def submit(*args):
     return int(stdout.strip())
 
 
-def wait_state(jid, state, timeout=20):
+def wait_state(jid, state, timeout=40):
     return wait_for("job %s %s" % (jid, state),
                     lambda: job(jid)["state"] == state and job(jid),
                     timeout=timeout)
@@ -76,7 +76,7 @@ def test_environment_and_exit_code():
 def test_failed_rank_fails_the_job():
     jid = submit("--nodes", "2", "--time", "1m", "--", "sh", "-c",
                  'if [ "$POD_NODE_RANK" = 1 ]; then exit 7; fi; sleep 30')
-    j = wait_state(jid, "failed", timeout=20)
+    j = wait_state(jid, "failed", timeout=40)
     assert j["exit_code"] == 7, j
     rc, stdout, _ = podctl(ctl.url, "job", "show", str(jid))
     assert rc == 0 and "failed" in stdout, stdout
@@ -95,7 +95,7 @@ def test_cancel():
     wait_state(jid, "running")
     rc, stdout, err = podctl(ctl.url, "cancel", str(jid))
     assert rc == 0, err
-    j = wait_state(jid, "cancelled", timeout=10)
+    j = wait_state(jid, "cancelled", timeout=20)
     assert j["ranks"][0]["cause"] == "cancelled", j
     rc, _, err = podctl(ctl.url, "cancel", str(jid))
     assert rc == 1 and "already ended" in err, err

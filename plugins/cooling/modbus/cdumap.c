@@ -381,7 +381,7 @@ opt_bits(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 		}
 		if (parse_uint(num, 31, &n) == -1)
 			return perr(
-			    pos, "bits=: '%s': bit '%s' is not 0..31", s, num);
+			    pos, "bits=: %s: bit '%s' is not 0..31", s, num);
 		memcpy(b->name, s, (size_t)(colon - s) + 1);
 		b->bit = (int)n;
 		for (i = 0; i < p->nbits; i++)

@@ -87,7 +87,7 @@ struct cdumap_point {
 	double offset;    /* added after scale, register units */
 	double si_mul;    /* register unit to the field's unit: ×, */
 	double si_add;    /* then + */
-	char unit[8];     /* the register's unit as the map says it */
+	char unit[12];    /* the register's unit as the map says it */
 	char order[5];    /* word/byte order as the map says it */
 	uint32_t nodata[CDUMAP_MAX_NODATA]; /* raw "no value" markers */
 	int nnodata;

@@ -1,0 +1,248 @@
+// The node view (#/nodes/NAME): its state, its accelerators (power,
+// temperature, clock, utilisation, memory), its coolant loop, its jobs and
+// trend charts of power and temperature over the last hour.
+//
+// The trends come from GET /api/v1/telemetry?node=&from=&step=, asked for
+// once a minute rather than on every refresh (an hour of 30 s steps changes
+// little in 5 s). A controller without that endpoint (404) or without
+// samples yet gets a "no history yet" note instead of charts.
+"use strict";
+
+(function () {
+  const HOUR_MS = 3600 * 1000;
+  const STEP_S = 30;
+  const TREND_EVERY_MS = 60 * 1000;
+
+  Pod.view("node", {
+    mount(root, args) {
+      const { t, h, fmt, bar, kpi } = Pod;
+      const name = args[0];
+      let lastTrend = 0;
+
+      const stateBadge = h("span", { class: "state" });
+      const reason = h("p", { class: "reason", hidden: true });
+      const notFound = h("p", { class: "empty", hidden: true });
+      const podLink = h("a");
+      const groupText = h("span");
+      const k = {
+        power: kpi("node.power"),
+        hottest: kpi("node.hottest"),
+        accels: kpi("node.accelerators"),
+        seen: kpi("node.last_seen"),
+      };
+      const loop = {
+        inlet: kpi("node.inlet"),
+        outlet: kpi("node.outlet"),
+        delta: kpi("node.delta_t"),
+        flow: kpi("node.flow"),
+        heat: kpi("node.heat"),
+        pressure: kpi("node.pressure"),
+        leak: kpi("node.leak"),
+      };
+
+      const accels = Pod.table([
+        { head: "accel.index", cls: "num", text: (a) => String(a.index) },
+        { head: "accel.model", text: (a) => a.model || "–" },
+        { head: "accel.power", cls: "barcell", render(td, a, isNew) {
+          if (isNew) {
+            td.appendChild(bar(null, null, ""));
+          }
+          td.firstChild.set(a.power_w, a.tdp_w, fmt.watts(a.power_w) + " / " +
+            fmt.watts(a.tdp_w));
+        } },
+        { head: "accel.temp", cls: "barcell", render(td, a, isNew) {
+          if (isNew) {
+            td.appendChild(bar(null, null, ""));
+          }
+          td.firstChild.set(a.temp_c, a.temp_crit_c, fmt.temp(a.temp_c) + " / " +
+            fmt.temp(a.temp_crit_c));
+        } },
+        { head: "accel.clock", cls: "num", text: (a) => fmt.mhz(a.clock_mhz) + " / " +
+          fmt.mhz(a.clock_max_mhz) },
+        { head: "accel.util", cls: "barcell", render(td, a, isNew) {
+          if (isNew) {
+            td.appendChild(bar(null, null, ""));
+          }
+          td.firstChild.set(a.util_pct, 100, fmt.pct(a.util_pct, 1));
+        } },
+        { head: "accel.memory", cls: "num", text: (a) => fmt.mib(a.mem_used_mib) + " / " +
+          fmt.mib(a.mem_total_mib) },
+        { head: "accel.energy", cls: "num", text: (a) => fmt.energy(a.energy_j) },
+      ], (a) => a.index, { empty: "node.no_accels", cls: "accels" });
+
+      const jobs = Pod.table([
+        { head: "job.id", cls: "num", text: (j) => String(j.id) },
+        { head: "job.name", text: (j) => j.name },
+        { head: "job.state", render(td, j, isNew) {
+          if (isNew) {
+            td.appendChild(Pod.badge("job_state", j.state));
+          }
+          Pod.setBadge(td.firstChild, "job_state", j.state);
+        } },
+        { head: "job.placement", cls: "mono", text: (j) => Pod.nodeRange(j.nodes) },
+        { head: "job.started", text: (j) => fmt.datetime(j.start_time) },
+        { head: "job.ended", text: (j) => fmt.datetime(j.end_time) },
+        { head: "job.energy", cls: "num", text: (j) => fmt.energy(j.energy_j) },
+      ], (j) => j.id, { empty: "node.no_jobs" });
+
+      const trends = h("div", { class: "trends" });
+      const trendNote = h("p", { class: "empty", text: t("node.trend_loading") });
+
+      root.appendChild(h("section", { class: "view view-node" },
+        h("nav", { class: "crumbs", "aria-label": t("nav.breadcrumb") },
+          Pod.link("#/", t("nav.fabric")), " › ", podLink, " › ", h("span", { text: name })),
+        h("h1", {}, t("node.title", { node: name }), " ", stateBadge),
+        h("p", { class: "sub" }, groupText),
+        reason, notFound,
+        h("div", { class: "kpis" }, Object.values(k).map((x) => x.el)),
+        h("h2", { text: t("node.accelerators") }),
+        accels.el,
+        h("h2", { text: t("node.loop") }),
+        h("div", { class: "kpis" }, Object.values(loop).map((x) => x.el)),
+        h("h2", { text: t("node.jobs") }),
+        jobs.el,
+        h("h2", { text: t("node.trends") }),
+        trendNote, trends));
+
+      // A key for a series: a short line in its colour and dash.
+      function legendLine(s) {
+        const ns = "http://www.w3.org/2000/svg";
+        const svg = document.createElementNS(ns, "svg");
+        svg.setAttribute("viewBox", "0 0 24 8");
+        svg.setAttribute("class", "legend-line");
+        svg.setAttribute("aria-hidden", "true");
+        const l = document.createElementNS(ns, "line");
+        const attrs = { x1: 0, x2: 24, y1: 4, y2: 4, stroke: s.colour,
+          "stroke-width": 2.5 };
+        if (s.dash) {
+          attrs["stroke-dasharray"] = s.dash;
+        }
+        for (const a in attrs) {
+          l.setAttribute(a, attrs[a]);
+        }
+        svg.appendChild(l);
+        return svg;
+      }
+
+      function chartBox(titleKey, svg, series) {
+        return h("figure", { class: "chart-box" },
+          h("figcaption", {}, h("span", { class: "chart-title", text: t(titleKey) }),
+            h("span", { class: "chart-legend" }, series.map((s) =>
+              h("span", { class: "key" }, legendLine(s), s.name + ": " + s.latest)))),
+          svg);
+      }
+
+      async function refreshTrends() {
+        const now = Date.now(), from = now - HOUR_MS;
+        let r;
+        try {
+          r = await Pod.api("/telemetry?node=" + encodeURIComponent(name) +
+            "&from=" + encodeURIComponent(new Date(from).toISOString()) +
+            "&step=" + STEP_S);
+        } catch (e) {
+          if (e.status === 404 || e.status === 400) {
+            trends.replaceChildren();
+            Pod.setText(trendNote, t("node.no_history"));
+            trendNote.hidden = false;
+            return;
+          }
+          throw e;
+        }
+        const pts = (r.points || []).map((p) => Object.assign({ ms: Date.parse(p.t) }, p))
+          .filter((p) => !isNaN(p.ms));
+        if (pts.length === 0) {
+          trends.replaceChildren();
+          Pod.setText(trendNote, t("node.no_history"));
+          trendNote.hidden = false;
+          return;
+        }
+        trendNote.hidden = true;
+        const last = (key) => {
+          for (let i = pts.length - 1; i >= 0; i--) {
+            if (Pod.isNum(pts[i][key])) {
+              return pts[i][key];
+            }
+          }
+          return null;
+        };
+        const powerSeries = [{ name: t("trend.power"), colour: "#0072B2", width: 2.5,
+          points: pts.map((p) => [p.ms, p.power_w]), latest: fmt.power(last("power_w")) }];
+        const tempSeries = [
+          { name: t("trend.hottest"), colour: "#D55E00", width: 2.5,
+            points: pts.map((p) => [p.ms, p.hottest_c]), latest: fmt.temp(last("hottest_c")) },
+          { name: t("trend.outlet"), colour: "#CC79A7", dash: "6 3",
+            points: pts.map((p) => [p.ms, p.outlet_c]), latest: fmt.temp(last("outlet_c")) },
+          { name: t("trend.inlet"), colour: "#0072B2", dash: "2 3",
+            points: pts.map((p) => [p.ms, p.inlet_c]), latest: fmt.temp(last("inlet_c")) },
+        ];
+        const common = { from, to: now, fmtT: fmt.hm };
+        const p = chartBox("trend.power_title", PodCharts.line(Object.assign({
+          series: powerSeries, fmtY: (v) => fmt.kw(v), minSpan: 500, zero: true,
+          label: t("trend.power_label", { latest: powerSeries[0].latest }) }, common)),
+        powerSeries);
+        const tc = chartBox("trend.temp_title", PodCharts.line(Object.assign({
+          series: tempSeries, fmtY: (v) => fmt.num(v, 0) + " °C", minSpan: 5,
+          label: t("trend.temp_label", { latest: tempSeries[0].latest }) }, common)),
+        tempSeries);
+        trends.replaceChildren(p, tc);
+      }
+
+      return {
+        title: t("node.title", { node: name }),
+        async refresh() {
+          let n;
+          try {
+            n = await Pod.api("/nodes/" + encodeURIComponent(name));
+          } catch (e) {
+            if (e.status === 404) {
+              notFound.hidden = false;
+              Pod.setText(notFound, t("node.not_found", { node: name }));
+              return;
+            }
+            throw e;
+          }
+          const jobsR = await Pod.api("/jobs");
+          podLink.href = "#/pods/" + encodeURIComponent(n.pod);
+          Pod.setText(podLink, n.pod);
+          Pod.setText(groupText, t("node.where", { pod: n.pod,
+            group: String(n.group || "").replace(/^.*-/, "") }) +
+            (n.agent_version ? " · " + t("node.agent", { v: n.agent_version }) : ""));
+          Pod.setBadge(stateBadge, "node_state", n.state);
+          stateBadge.dataset.state = n.state;
+          reason.hidden = !n.reason;
+          Pod.setText(reason, n.reason ? (n.drained_by ?
+            t("node.reason_by", { reason: n.reason, who: n.drained_by,
+              when: fmt.datetime(n.drained_at) }) :
+            t("node.reason_fmt", { reason: n.reason })) : "");
+
+          const acc = n.accelerators || [];
+          const tdp = acc.reduce((a, x) => a + (Pod.isNum(x.tdp_w) ? x.tdp_w : 0), 0);
+          k.power.set(fmt.power(n.power_w), tdp ? t("node.accel_tdp", { tdp: fmt.power(tdp) }) : "");
+          k.hottest.set(fmt.temp(n.hottest_c), "");
+          const busy = acc.filter((a) => Pod.isNum(a.util_pct) && a.util_pct > 5).length;
+          k.accels.set(fmt.num(acc.length), t("node.accels_busy", { n: fmt.num(busy) }));
+          k.seen.set(fmt.ago(n.last_seen), fmt.datetime(n.last_seen));
+
+          loop.inlet.set(fmt.temp(n.inlet_c), "");
+          loop.outlet.set(fmt.temp(n.outlet_c), "");
+          loop.delta.set(Pod.isNum(n.inlet_c) && Pod.isNum(n.outlet_c) ?
+            fmt.num(n.outlet_c - n.inlet_c, 1) + " K" : "–", "");
+          loop.flow.set(fmt.flow(n.flow_lpm), "");
+          loop.heat.set(fmt.power(n.heat_w), "");
+          loop.pressure.set(fmt.kpa(n.pressure_kpa), "");
+          loop.leak.set(n.leak === true ? t("common.yes") : n.leak === false ?
+            t("common.no") : "–", "");
+          loop.leak.el.classList.toggle("alert", n.leak === true);
+
+          accels.update(acc);
+          jobs.update(jobsR.jobs.filter((j) => (j.nodes || []).includes(name)));
+
+          if (Date.now() - lastTrend >= TREND_EVERY_MS) {
+            lastTrend = Date.now();
+            await refreshTrends();
+          }
+        },
+      };
+    },
+  });
+})();
