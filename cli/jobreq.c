@@ -23,6 +23,8 @@ const struct args_opt jobreq_opts[JOBREQ_NOPTS] = {
     {"within", 0, 1},          /* group, pod or fabric */
     {"policy", 0, 1},          /* the power policy of the job's nodes */
     {"no-requeue", 0, 0},      /* fail rather than requeue on node loss */
+    {"power-per-accel", 0, 1}, /* expected draw per accelerator, W */
+    {"allow-capped", 0, 0},    /* may start under a power cap */
 };
 
 static const char *const job_states[] = {
@@ -265,7 +267,7 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 	const char *name = args_get(a, "name"), *limit = args_get(a, "time");
 	const char *prio = args_get(a, "priority"),
 	           *within = args_get(a, "within"),
-	           *policy = args_get(a, "policy");
+	           *policy = args_get(a, "policy"), *watts;
 	json_t *body = NULL, *cmd, *jname;
 	int64_t secs, v;
 	int ok = 1, nodes, accels;
@@ -345,6 +347,18 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 	}
 	if (args_get(a, "no-requeue") != NULL)
 		set(body, "requeue", json_false(), &ok);
+	if (args_get(a, "allow-capped") != NULL)
+		set(body, "allow_capped", json_true(), &ok);
+	if ((watts = args_get(a, "power-per-accel")) != NULL) {
+		if (parse_int(watts, 10000, &v) == -1 || v < 1) {
+			snprintf(err, errlen,
+			    "--power-per-accel needs watts from 1 to 10000, "
+			    "not '%s'",
+			    watts);
+			goto fail;
+		}
+		set(body, "power_per_accel_w", json_integer(v), &ok);
+	}
 	if (!ok) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -111,7 +111,7 @@ static const struct cmd cmds[] = {
         "[--name NAME] (--nodes N | --accelerators A) "
         "[--accels-per-node K] --time TIME [--priority P] "
         "[--within group|pod|fabric] [--policy POLICY] [--no-requeue] "
-        "-- COMMAND [ARG...]",
+        "[--power-per-accel W] [--allow-capped] -- COMMAND [ARG...]",
         0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
         "queue a job; prints its id"},
     {"jobs", NULL, "[--state STATE]", 0, 0, OPTS(jobs_opts), cmd_jobs,

@@ -193,7 +193,7 @@ r_bms(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
 {
 	snprintf(msg, len,
 	    "the BMS stopped writing its heartbeat; its "
-	    "curtailment was removed and the safe cap applied");
+	    "curtailment was removed and the safe cap, if any, applied");
 	return in->bms_expired;
 }
 

@@ -52,12 +52,12 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define REFRESH_MS	  200	/* registers older than this are refreshed */
+#define REFRESH_MS        200   /* registers older than this are refreshed */
 #define FRAME_TIMEOUT_MS  10000 /* a frame begun must end within this */
-#define READS_PER_EVENT	  4	/* recv() calls per readable event */
+#define READS_PER_EVENT   4     /* recv() calls per readable event */
 #define ACCEPTS_PER_EVENT 32
-#define REFUSED_LOG_MS	  60000 /* refused connections summed this often */
-#define CURTAIL_SLACK	  1.02	/* over the target by this is a miss */
+#define REFUSED_LOG_MS    60000 /* refused connections summed this often */
+#define CURTAIL_SLACK     1.02  /* over the target by this is a miss */
 
 /* Holding registers the BMS writes (bmsmap.c). */
 enum {
@@ -77,13 +77,13 @@ struct bms_conn {
 	int fd;
 	struct event *ev;
 	struct sockaddr_storage peer;
-	char who[64];	       /* "bms ADDR", for logs and audit */
-	int may_write;	       /* peer in [modbus] allow_write */
-	int refused_logged;    /* a refused write was logged */
+	char who[64];       /* "bms ADDR", for logs and audit */
+	int may_write;      /* peer in [modbus] allow_write */
+	int refused_logged; /* a refused write was logged */
 	uint8_t buf[BMS_FRAME_MAX];
-	size_t have;	       /* bytes in buf */
-	int64_t last_ms;       /* monotonic: last byte received */
-	int64_t frame_ms;      /* monotonic: first byte of the frame in buf */
+	size_t have;      /* bytes in buf */
+	int64_t last_ms;  /* monotonic: last byte received */
+	int64_t frame_ms; /* monotonic: first byte of the frame in buf */
 };
 
 struct bms {
@@ -98,19 +98,19 @@ struct bms {
 	struct bms_values v;
 	struct bms_pod_values *pods;
 	int64_t refreshed_ms;
-	unsigned ticks;		 /* input register 0 */
+	unsigned ticks;             /* input register 0 */
 	uint16_t raw[BMS_WRITABLE]; /* holding 0-7 as written */
-	unsigned written;	 /* bit r: holding r was written (or stored) */
-	int64_t hb_ms;		 /* monotonic: last heartbeat write */
-	int armed;		 /* a heartbeat came since start or reset */
-	int expired;		 /* the watchdog expired */
-	double curtail_applied;	 /* % the BMS applied last, 0 none */
-	long refused;		 /* connections refused since logged */
+	unsigned written;       /* bit r: holding r was written (or stored) */
+	int64_t hb_ms;          /* monotonic: last heartbeat write */
+	int armed;              /* a heartbeat came since start or reset */
+	int expired;            /* the watchdog expired */
+	double curtail_applied; /* % the BMS applied last, 0 none */
+	long refused;           /* connections refused since logged */
 	int64_t refused_log_ms;
 };
 
-typedef int (*setter_fn)(struct bms *, struct bms_conn *, int reg,
-    uint16_t raw);
+typedef int (*setter_fn)(
+    struct bms *, struct bms_conn *, int reg, uint16_t raw);
 
 static int set_cap(struct bms *, struct bms_conn *, int, uint16_t);
 static int set_curtail(struct bms *, struct bms_conn *, int, uint16_t);
@@ -158,7 +158,9 @@ static const struct fcode {
     {16, BMS_HOLDING_REG, 1, 1, MODBUS_MAX_WRITE_REGISTERS},
 };
 
-/* Which discrete input each alarm kind raises (bms_values fields). */
+/* Which discrete input each alarm kind raises (bms_values fields). The
+ * curtailment and watchdog inputs follow this module's state instead, so a
+ * heartbeat clears its input at once, not at the next alarm evaluation. */
 static const struct {
 	enum alarm_kind kind;
 	size_t off;
@@ -168,10 +170,7 @@ static const struct {
     {ALARM_LOWFLOW, offsetof(struct bms_values, low_flow)},
     {ALARM_OVERTEMP, offsetof(struct bms_values, overtemp)},
     {ALARM_POWER_OVER_CAP, offsetof(struct bms_values, power_over_cap)},
-    {ALARM_HEAT_OVER_CAPACITY,
-	offsetof(struct bms_values, heat_over_capacity)},
-    {ALARM_CURTAIL_MISSED, offsetof(struct bms_values, curtail_missed)},
-    {ALARM_BMS_WATCHDOG, offsetof(struct bms_values, watchdog_expired)},
+    {ALARM_HEAT_OVER_CAPACITY, offsetof(struct bms_values, heat_over_capacity)},
     {ALARM_NODE_DOWN, offsetof(struct bms_values, agents_lost)},
 };
 
@@ -198,8 +197,8 @@ bms_frame_check(const uint8_t *buf, size_t have, size_t *len)
 }
 
 int
-bms_request_parse(const uint8_t *frame, size_t len, int npods,
-    struct bms_request *rq)
+bms_request_parse(
+    const uint8_t *frame, size_t len, int npods, struct bms_request *rq)
 {
 	const uint8_t *pdu = frame + 7;
 	size_t pdulen = len - 7, i;
@@ -235,8 +234,8 @@ bms_request_parse(const uint8_t *frame, size_t len, int npods,
 			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
 	}
 	if (f->multi) {
-		bytes = f->table == BMS_COIL ? (unsigned)(rq->count + 7) / 8 :
-					       (unsigned)rq->count * 2;
+		bytes = f->table == BMS_COIL ? (unsigned)(rq->count + 7) / 8
+		                             : (unsigned)rq->count * 2;
 		if (pdulen < 6 || pdu[5] != bytes || pdulen != 6 + bytes)
 			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
 		rq->data = pdu + 6;
@@ -288,9 +287,9 @@ static int
 stale_bits(const struct fleet_summary *s)
 {
 	return (isnan(s->power_w) ? BMS_STALE_POWER : 0) |
-	    (isnan(s->supply_c) ? BMS_STALE_TEMP : 0) |
-	    (isnan(s->flow_lpm) ? BMS_STALE_FLOW : 0) |
-	    (s->nodes_up < s->nodes_total ? BMS_STALE_PARTIAL : 0);
+	       (isnan(s->supply_c) ? BMS_STALE_TEMP : 0) |
+	       (isnan(s->flow_lpm) ? BMS_STALE_FLOW : 0) |
+	       (s->nodes_up < s->nodes_total ? BMS_STALE_PARTIAL : 0);
 }
 
 static void
@@ -307,9 +306,9 @@ gather_pods(struct bms *b)
 		double alloc, worst_return_c;
 
 		fleet_summarize(f, p, &s);
-		alloc = fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] :
-						     INFINITY,
-		    f->pods[p].conf.power_budget_w);
+		alloc =
+		    fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] : INFINITY,
+		        f->pods[p].conf.power_budget_w);
 		pv->status = stale_bits(&s);
 		pv->nodes_up = s.nodes_up;
 		pv->nodes_total = s.nodes_total;
@@ -350,8 +349,7 @@ gather_alarms(struct bms *b, struct bms_values *v)
 		v->any_alarm = 1;
 		if (strcmp(alarm_severity(al->kind), "critical") == 0)
 			v->state = BMS_STATE_CRITICAL;
-		for (k = 0; k < sizeof(alarm_bits) / sizeof(alarm_bits[0]);
-		     k++)
+		for (k = 0; k < sizeof(alarm_bits) / sizeof(alarm_bits[0]); k++)
 			if (alarm_bits[k].kind == al->kind)
 				*(double *)((char *)v + alarm_bits[k].off) = 1;
 	}
@@ -371,11 +369,11 @@ gather_holding(struct bms *b, struct bms_values *v, int64_t now)
 	if (!(b->written & 1u << HR_WATCHDOG))
 		b->raw[HR_WATCHDOG] = (uint16_t)st->conf->modbus_watchdog_s;
 	for (r = 0; r < BMS_WRITABLE; r++) {
-		const struct bms_point *p = bms_point_at(BMS_HOLDING_REG, r, 0,
-		    &pod);
+		const struct bms_point *p =
+		    bms_point_at(BMS_HOLDING_REG, r, 0, &pod);
 
-		*(double *)((char *)v + p->off) = bms_decode(p->type, p->scale,
-		    b->raw[r]);
+		*(double *)((char *)v + p->off) =
+		    bms_decode(p->type, p->scale, b->raw[r]);
 	}
 	v->eff_cap_set_kw = kw(e->facility_cap_w);
 	v->eff_curtail_pct = e->curtail_pct;
@@ -387,8 +385,8 @@ gather_holding(struct bms *b, struct bms_values *v, int64_t now)
 	v->eff_cooling_kw = kw(e->facility_cooling_w);
 	v->watchdog_left_s = NAN;
 	if (b->armed && !b->expired && b->raw[HR_WATCHDOG] > 0)
-		v->watchdog_left_s = fmax(0,
-		    b->raw[HR_WATCHDOG] - (now - b->hb_ms) / 1000.0);
+		v->watchdog_left_s =
+		    fmax(0, b->raw[HR_WATCHDOG] - (now - b->hb_ms) / 1000.0);
 	v->source = 0;
 	for (s = 0; sources[s] != NULL; s++)
 		if (strcmp(sources[s], e->source) == 0)
@@ -418,14 +416,14 @@ refresh(struct bms *b)
 	if (e->facility_cap_w > 0)
 		limit = e->facility_cap_w;
 	if (e->curtail_pct > 0 && e->curtail_base_w > 0)
-		limit = fmin(limit, e->curtail_base_w *
-			(1 - e->curtail_pct / 100));
+		limit =
+		    fmin(limit, e->curtail_base_w * (1 - e->curtail_pct / 100));
 	v->eff_cap_kw = isinf(limit) ? 0 : kw(limit);
 	v->headroom_kw = kw(e->fabric_limit_w - fs.power_w);
 	v->curtail_achieved_pct = 0;
 	if (e->curtail_pct > 0 && e->curtail_base_w > 0)
-		v->curtail_achieved_pct = fmin(100, fmax(0,
-		    100 * (1 - fs.power_w / e->curtail_base_w)));
+		v->curtail_achieved_pct = fmin(
+		    100, fmax(0, 100 * (1 - fs.power_w / e->curtail_base_w)));
 	v->nodes_up = fs.nodes_up;
 	v->nodes_total = fs.nodes_total;
 	v->accels_up = fs.accels_up;
@@ -443,10 +441,14 @@ refresh(struct bms *b)
 		headroom = fmin(headroom, e->facility_cooling_w - heat);
 	v->cooling_headroom_kw = kw(headroom);
 	v->delta_t_k = fs.return_c - fs.supply_c;
+	v->curtail_missed = e->curtail_missed;
+	v->watchdog_expired = b->expired;
 	v->facility_cooling_exceeded = !isnan(e->facility_cooling_w) &&
-	    !isnan(heat) && heat > e->facility_cooling_w;
+	                               !isnan(heat) &&
+	                               heat > e->facility_cooling_w;
 
-	v->stale = stale_bits(&fs) |
+	v->stale =
+	    stale_bits(&fs) |
 	    (e->curtail_pct > 0 && isnan(fs.power_w) ? BMS_STALE_CURTAIL : 0) |
 	    (isnan(e->facility_supply_c) ? BMS_STALE_SUPPLY : 0) |
 	    (isnan(e->facility_cooling_w) ? BMS_STALE_COOLING : 0);
@@ -457,7 +459,7 @@ refresh(struct bms *b)
 	} else if (v->state != BMS_STATE_CRITICAL && b->expired)
 		v->state = BMS_STATE_FALLBACK;
 	else if (v->state == BMS_STATE_NORMAL &&
-	    (v->any_alarm || fs.nodes_up < fs.nodes_total))
+	         (v->any_alarm || fs.nodes_up < fs.nodes_total))
 		v->state = BMS_STATE_WARNING;
 
 	v->alarm_word = 0;
@@ -470,9 +472,8 @@ refresh(struct bms *b)
 	}
 	v->zero = 0;
 	gather_pods(b);
-	bms_fill(v, b->pods, f->npods, b->map->tab_bits,
-	    b->map->tab_input_bits, b->map->tab_input_registers,
-	    b->map->tab_registers);
+	bms_fill(v, b->pods, f->npods, b->map->tab_bits, b->map->tab_input_bits,
+	    b->map->tab_input_registers, b->map->tab_registers);
 	b->refreshed_ms = now;
 }
 
@@ -491,8 +492,8 @@ remember(struct bms *b, int reg, uint16_t raw, const char *who)
 	snprintf(key, sizeof(key), "bms_hr%d", reg);
 	if (store_put_setting(b->st->store, key, raw, who) == -1)
 		return -1;
-	log_info("bms: %s set holding %d (%s) to %u, was %u", who, reg,
-	    p->name, raw, b->raw[reg]);
+	log_info("bms: %s set holding %d (%s) to %u, was %u", who, reg, p->name,
+	    raw, b->raw[reg]);
 	b->raw[reg] = raw;
 	b->written |= 1u << reg;
 	return 0;
@@ -507,8 +508,8 @@ curtail(struct bms *b, double pct, const char *who)
 
 	if (e->curtail_pct == pct)
 		return 0;
-	if (envelope_set_curtail(b->st, pct, who, "bms", err,
-		sizeof(err)) == -1) {
+	if (envelope_set_curtail(b->st, pct, who, "bms", err, sizeof(err)) ==
+	    -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
 	}
@@ -526,8 +527,8 @@ set_cap(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 		return -1;
 	if (e->facility_cap_w == raw * 1000.0)
 		return 0;
-	if (envelope_set_cap(b->st, raw * 1000.0, c->who, "bms", err,
-		sizeof(err)) == -1) {
+	if (envelope_set_cap(
+	        b->st, raw * 1000.0, c->who, "bms", err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
 	}
@@ -550,12 +551,12 @@ set_dr_mode(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
 	if (raw == 1)
-		return b->raw[HR_CURTAIL] > 0 ?
-		    curtail(b, b->raw[HR_CURTAIL], c->who) :
-		    0;
+		return b->raw[HR_CURTAIL] > 0
+		           ? curtail(b, b->raw[HR_CURTAIL], c->who)
+		           : 0;
 	/* held back: lift the curtailment the BMS set, not another's */
 	if (e->curtail_pct > 0 && (strcmp(e->source, "bms") == 0 ||
-				      e->curtail_pct == b->curtail_applied))
+	                              e->curtail_pct == b->curtail_applied))
 		return curtail(b, 0, c->who);
 	return 0;
 }
@@ -576,7 +577,7 @@ set_heartbeat(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 	b->armed = 1;
 	if (b->expired) {
 		log_info("bms: heartbeat from %s again after the watchdog "
-			 "expired; BMS settings must be written again",
+		         "expired; BMS settings must be written again",
 		    c->who);
 		b->expired = 0;
 		b->st->env->bms_expired = 0;
@@ -617,8 +618,8 @@ set_cooling(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
-	b->st->env->facility_cooling_w = bms_decode(p->type, p->scale, raw) *
-	    1000;
+	b->st->env->facility_cooling_w =
+	    bms_decode(p->type, p->scale, raw) * 1000;
 	return 0;
 }
 
@@ -648,7 +649,7 @@ set_reset(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 	b->expired = b->armed = 0;
 	b->st->env->bms_expired = 0;
 	log_info("bms: watchdog reset by %s; it re-arms at the next "
-		 "heartbeat",
+	         "heartbeat",
 	    c->who);
 	return 0;
 }
@@ -662,8 +663,8 @@ check_writes(struct bms *b, const struct bms_request *rq)
 	int i, pod, exc;
 
 	for (i = 0; i < rq->count; i++) {
-		p = bms_point_at(rq->table, rq->addr + i, b->st->fleet->npods,
-		    &pod);
+		p = bms_point_at(
+		    rq->table, rq->addr + i, b->st->fleet->npods, &pod);
 		if ((exc = bms_check_write(p, bms_request_value(rq, i))) != 0)
 			return exc;
 	}
@@ -677,10 +678,10 @@ apply_writes(struct bms *b, struct bms_conn *c, const struct bms_request *rq)
 	int i, pod;
 
 	for (i = 0; i < rq->count; i++) {
-		p = bms_point_at(rq->table, rq->addr + i, b->st->fleet->npods,
-		    &pod);
-		if (setters[p->set](b, c, rq->addr + i,
-			bms_request_value(rq, i)) == -1)
+		p = bms_point_at(
+		    rq->table, rq->addr + i, b->st->fleet->npods, &pod);
+		if (setters[p->set](
+		        b, c, rq->addr + i, bms_request_value(rq, i)) == -1)
 			return MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE;
 	}
 	return 0;
@@ -701,12 +702,12 @@ expire(struct bms *b)
 	    b->raw[HR_WATCHDOG], safe_w > 0 ? ", applying the safe cap" : "");
 	(void)remember(b, HR_CURTAIL, 0, "bms watchdog");
 	if (e->curtail_pct > 0 && (strcmp(e->source, "bms") == 0 ||
-				      e->curtail_pct == b->curtail_applied))
+	                              e->curtail_pct == b->curtail_applied))
 		(void)curtail(b, 0, "bms watchdog");
 	if (safe_w > 0 &&
 	    (e->facility_cap_w <= 0 || e->facility_cap_w > safe_w) &&
-	    envelope_set_cap(st, safe_w, "bms watchdog", "bms", err,
-		sizeof(err)) == -1)
+	    envelope_set_cap(
+	        st, safe_w, "bms watchdog", "bms", err, sizeof(err)) == -1)
 		log_warnx("%s: %s", __func__, err);
 }
 
@@ -738,7 +739,7 @@ serve(struct bms *b, struct bms_conn *c, const uint8_t *req, size_t len)
 	if (exc == 0 && rq.write && !c->may_write) {
 		if (!c->refused_logged++)
 			log_warnx("bms: %s may not write (not in [modbus] "
-				  "allow_write)",
+			          "allow_write)",
 			    c->who);
 		exc = MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
 	}
@@ -781,14 +782,14 @@ conn_read(evutil_socket_t fd, short what, void *arg)
 			c->frame_ms = c->last_ms;
 		c->have += (size_t)n;
 		for (;;) {
-			enum bms_frame fr = bms_frame_check(c->buf, c->have,
-			    &len);
+			enum bms_frame fr =
+			    bms_frame_check(c->buf, c->have, &len);
 
 			if (fr == BMS_FRAME_PARTIAL)
 				break;
 			if (fr == BMS_FRAME_BAD) {
-				log_debug("bms: %s sent a bad MBAP header",
-				    c->who);
+				log_debug(
+				    "bms: %s sent a bad MBAP header", c->who);
 				goto fail;
 			}
 			if (serve(b, c, c->buf, len) == -1)
@@ -810,11 +811,11 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 		return 0;
 	if (a->ss_family == AF_INET)
 		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-			   &((const struct sockaddr_in *)b)->sin_addr,
-			   sizeof(struct in_addr)) == 0;
+		           &((const struct sockaddr_in *)b)->sin_addr,
+		           sizeof(struct in_addr)) == 0;
 	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		   &((const struct sockaddr_in6 *)b)->sin6_addr,
-		   sizeof(struct in6_addr)) == 0;
+	           &((const struct sockaddr_in6 *)b)->sin6_addr,
+	           sizeof(struct in6_addr)) == 0;
 }
 
 static void
@@ -827,8 +828,8 @@ addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    buf, (socklen_t)len);
 	else if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf,
-		    (socklen_t)len);
+		inet_ntop(
+		    AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
 	else if (ss->ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
 }
@@ -842,8 +843,8 @@ admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 	char addr[INET6_ADDRSTRLEN];
 	int same = 0;
 
-	TAILQ_FOREACH(o, &b->conns, entry)
-	same += same_addr(&o->peer, peer);
+	for (o = TAILQ_FIRST(&b->conns); o != NULL; o = TAILQ_NEXT(o, entry))
+		same += same_addr(&o->peer, peer);
 	if (b->nconns >= conf->modbus_max_conns ||
 	    same >= conf->modbus_max_per_peer) {
 		b->refused++;
@@ -861,10 +862,10 @@ admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 	c->last_ms = c->frame_ms = time_mono_ms();
 	addr_text(peer, addr, sizeof(addr));
 	snprintf(c->who, sizeof(c->who), "bms %s", addr);
-	c->may_write = config_netlist_match(&conf->modbus_allow,
-	    (const struct sockaddr *)peer);
-	if ((c->ev = event_new(b->st->base, fd, EV_READ | EV_PERSIST,
-		 conn_read, c)) == NULL ||
+	c->may_write = config_netlist_match(
+	    &conf->modbus_allow, (const struct sockaddr *)peer);
+	if ((c->ev = event_new(b->st->base, fd, EV_READ | EV_PERSIST, conn_read,
+	         c)) == NULL ||
 	    event_add(c->ev, NULL) == -1) {
 		log_warnx("%s: cannot watch %s", __func__, c->who);
 		if (c->ev)
@@ -930,11 +931,11 @@ listen_on(struct bms *b, const char *where)
 		log_warnx("%s: cannot resolve %s", __func__, where);
 		goto fail;
 	}
-	b->lfd = socket(res->ai_family,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	b->lfd = socket(
+	    res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (b->lfd == -1 ||
-	    setsockopt(b->lfd, SOL_SOCKET, SO_REUSEADDR, &one,
-		sizeof(one)) == -1 ||
+	    setsockopt(b->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+	        -1 ||
 	    bind(b->lfd, res->ai_addr, res->ai_addrlen) == -1 ||
 	    listen(b->lfd, 16) == -1 ||
 	    getsockname(b->lfd, (struct sockaddr *)&ss, &sl) == -1) {
@@ -942,9 +943,9 @@ listen_on(struct bms *b, const char *where)
 		goto fail;
 	}
 	addr_text(&ss, shown, sizeof(shown));
-	port = ntohs(ss.ss_family == AF_INET ?
-		((struct sockaddr_in *)&ss)->sin_port :
-		((struct sockaddr_in6 *)&ss)->sin6_port);
+	port = ntohs(ss.ss_family == AF_INET
+	                 ? ((struct sockaddr_in *)&ss)->sin_port
+	                 : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	log_info("BMS Modbus TCP listening on %s%s%s:%d (unit id 1)",
 	    strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "",
 	    port);
@@ -980,8 +981,8 @@ load(struct bms *b)
 	p = bms_point_at(BMS_HOLDING_REG, HR_SUPPLY, 0, &pod);
 	e->facility_supply_c = bms_decode(p->type, p->scale, b->raw[HR_SUPPLY]);
 	p = bms_point_at(BMS_HOLDING_REG, HR_COOLING, 0, &pod);
-	e->facility_cooling_w = bms_decode(p->type, p->scale,
-	    b->raw[HR_COOLING]) * 1000;
+	e->facility_cooling_w =
+	    bms_decode(p->type, p->scale, b->raw[HR_COOLING]) * 1000;
 	if (e->curtail_pct > 0 && e->curtail_pct == b->raw[HR_CURTAIL])
 		b->curtail_applied = e->curtail_pct;
 }
@@ -1004,11 +1005,11 @@ bms_start(struct ctl_state *st)
 	TAILQ_INIT(&b->conns);
 	b->pods = calloc(np, sizeof(*b->pods));
 	b->ctx = modbus_new_tcp("0.0.0.0", 0);
-	b->map = modbus_mapping_new_start_address(0,
-	    bms_table_size(BMS_COIL, np), 0,
-	    bms_table_size(BMS_DISCRETE_INPUT, np), 0,
-	    bms_table_size(BMS_HOLDING_REG, np), 0,
-	    bms_table_size(BMS_INPUT, np));
+	b->map =
+	    modbus_mapping_new_start_address(0, bms_table_size(BMS_COIL, np), 0,
+	        bms_table_size(BMS_DISCRETE_INPUT, np), 0,
+	        bms_table_size(BMS_HOLDING_REG, np), 0,
+	        bms_table_size(BMS_INPUT, np));
 	if (b->pods == NULL || b->ctx == NULL || b->map == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
@@ -1016,7 +1017,7 @@ bms_start(struct ctl_state *st)
 	if (listen_on(b, st->conf->modbus_listen) == -1)
 		return -1;
 	if ((b->lev = event_new(st->base, b->lfd, EV_READ | EV_PERSIST,
-		 on_accept, b)) == NULL ||
+	         on_accept, b)) == NULL ||
 	    event_add(b->lev, NULL) == -1) {
 		log_warnx("%s: cannot watch the listener", __func__);
 		return -1;
@@ -1050,8 +1051,9 @@ bms_tick(struct ctl_state *st)
 	    now - e->curtail_since_ms > b->raw[HR_RAMP] * 1000LL) {
 		fleet_summarize(st->fleet, -1, &fs);
 		e->curtail_missed = !isnan(fs.power_w) &&
-		    fs.power_w > CURTAIL_SLACK * e->curtail_base_w *
-			(1 - e->curtail_pct / 100);
+		                    fs.power_w > CURTAIL_SLACK *
+		                                     e->curtail_base_w *
+		                                     (1 - e->curtail_pct / 100);
 	}
 	for (c = TAILQ_FIRST(&b->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -1061,7 +1063,7 @@ bms_tick(struct ctl_state *st)
 	}
 	if (b->refused > 0 && now - b->refused_log_ms > REFUSED_LOG_MS) {
 		log_warnx("bms: refused %ld connections (at most %d, %d per "
-			  "address)",
+		          "address)",
 		    b->refused, st->conf->modbus_max_conns,
 		    st->conf->modbus_max_per_peer);
 		b->refused = 0;

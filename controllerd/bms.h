@@ -23,18 +23,18 @@ struct ctl_state;
 
 enum bms_frame {
 	BMS_FRAME_PARTIAL, /* need more bytes */
-	BMS_FRAME_OK,	   /* a whole frame of *len bytes is there */
-	BMS_FRAME_BAD	   /* protocol id not 0 or length not 2-254: close */
+	BMS_FRAME_OK,      /* a whole frame of *len bytes is there */
+	BMS_FRAME_BAD      /* protocol id not 0 or length not 2-254: close */
 };
 
 /* A request that passed bms_request_parse(). */
 struct bms_request {
-	int unit;		 /* 0, 1 or 255 */
-	int fc;			 /* function code */
+	int unit; /* 0, 1 or 255 */
+	int fc;   /* function code */
 	enum bms_table table;
-	int write;		 /* FC 5, 6, 15, 16 */
-	int addr, count;	 /* 0-based first address, quantity */
-	const uint8_t *data;	 /* values of a write, in the frame */
+	int write;           /* FC 5, 6, 15, 16 */
+	int addr, count;     /* 0-based first address, quantity */
+	const uint8_t *data; /* values of a write, in the frame */
 };
 
 /* Looks at the `have` bytes at buf: is a whole MBAP frame there? On
@@ -45,8 +45,8 @@ enum bms_frame bms_frame_check(const uint8_t *buf, size_t have, size_t *len);
  * coil values. Returns 0 with *rq filled (rq->data points into frame), the
  * exception code to answer with (1, 2, 3, 0x0B), or -1 when the frame is
  * not worth an answer (function code 0 or 0x80 and up: close). */
-int bms_request_parse(const uint8_t *frame, size_t len, int npods,
-    struct bms_request *rq);
+int bms_request_parse(
+    const uint8_t *frame, size_t len, int npods, struct bms_request *rq);
 /* Value i of a write request: the register, or 0/1 for a coil. */
 uint16_t bms_request_value(const struct bms_request *rq, int i);
 

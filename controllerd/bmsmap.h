@@ -74,34 +74,34 @@ enum bms_state {
  * unknown. Points name their field by offset. */
 struct bms_values {
 	/* input registers */
-	double heartbeat;           /* +1 a second, wraps */
+	double heartbeat; /* +1 a second, wraps */
 	double map_version;
-	double state;               /* enum bms_state */
-	double alarm_word;          /* discrete inputs 0-15 as bits */
-	double stale;               /* BMS_STALE_* */
-	double power_kw;            /* IT power, kW */
-	double eff_cap_kw;          /* facility limit in force, kW; 0 none */
-	double headroom_kw;         /* fabric limit − draw, kW */
+	double state;                /* enum bms_state */
+	double alarm_word;           /* discrete inputs 0-15 as bits */
+	double stale;                /* BMS_STALE_* */
+	double power_kw;             /* IT power, kW */
+	double eff_cap_kw;           /* facility limit in force, kW; 0 none */
+	double headroom_kw;          /* fabric limit − draw, kW */
 	double curtail_achieved_pct; /* % of the curtailment base shed */
 	double nodes_up, nodes_total;
 	double accels_up;
-	double energy_kwh;          /* IT energy, kWh */
+	double energy_kwh; /* IT energy, kWh */
 	double npods;
-	double open_alarms;         /* alarms not cleared */
+	double open_alarms;                    /* alarms not cleared */
 	double worst_supply_c, worst_return_c; /* warmest node, °C */
-	double flow_lpm;            /* L/min */
-	double heat_kw;             /* to the liquid, kW */
-	double leaks;               /* nodes reporting a leak */
-	double cooling_headroom_kw; /* capacity − heat, kW */
-	double delta_t_k;           /* flow-weighted return − supply, K */
+	double flow_lpm;                       /* L/min */
+	double heat_kw;                        /* to the liquid, kW */
+	double leaks;                          /* nodes reporting a leak */
+	double cooling_headroom_kw;            /* capacity − heat, kW */
+	double delta_t_k; /* flow-weighted return − supply, K */
 	/* holding registers: what the BMS wrote (request) */
 	double cap_kw, curtail_pct, dr_mode, ramp_s, bms_heartbeat;
 	double watchdog_s, facility_supply_c, facility_cooling_kw;
 	/* holding registers: read-backs of what is in force */
 	double eff_cap_set_kw, eff_curtail_pct, eff_dr_mode, eff_ramp_s;
 	double eff_heartbeat, eff_watchdog_s, eff_supply_c, eff_cooling_kw;
-	double watchdog_left_s;     /* until expiry; NaN disarmed */
-	double source;              /* 0 config, 1 REST, 2 BMS */
+	double watchdog_left_s; /* until expiry; NaN disarmed */
+	double source;          /* 0 config, 1 REST, 2 BMS */
 	/* discrete inputs */
 	double any_alarm, leak, supply_high, low_flow, overtemp;
 	double power_over_cap, heat_over_capacity, curtail_missed;
@@ -157,8 +157,8 @@ double bms_decode(enum bms_type type, double scale, uint16_t raw);
 /* The point at 0-based address addr of table t (a pod block's point for
  * addresses from BMS_POD_BASE on), or NULL. *pod gets the pod index or -1.
  * npods bounds the pod blocks. */
-const struct bms_point *bms_point_at(enum bms_table t, int addr, int npods,
-    int *pod);
+const struct bms_point *bms_point_at(
+    enum bms_table t, int addr, int npods, int *pod);
 /* Checks a write of raw to point p: 0 valid, else the Modbus exception
  * code (2: not writable, 3: out of range). */
 int bms_check_write(const struct bms_point *p, uint16_t raw);

@@ -26,6 +26,8 @@
 #include "store.h"
 #include "timeutil.h"
 
+#define ADMIT_ROUNDS 4 /* passes rerun without jobs admission refused */
+
 static void queue_pass(struct ctl_state *st);
 
 static uint64_t
@@ -513,6 +515,7 @@ queue_pass(struct ctl_state *st)
 	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
 	double *used = NULL;
 	const char *why;
+	int round;
 
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
@@ -589,24 +592,55 @@ queue_pass(struct ctl_state *st)
 	in.npending = npend;
 	if (st->env != NULL)
 		used = calloc(st->fleet->npods + 1, sizeof(double));
-	if (sched_pass(&in, &res) == -1) {
-		log_warnx("%s: scheduling pass failed", __func__);
-		goto fail;
+	/*
+	 * Admission is a second gate after placement: a job the pods' power
+	 * or cooling cannot take leaves the pass, and the pass runs again
+	 * without it, so what it would have held goes to others.
+	 */
+	for (round = 0;; round++) {
+		int refused = 0, m = 0;
+
+		in.npending = npend;
+		if (sched_pass(&in, &res) == -1) {
+			log_warnx("%s: scheduling pass failed", __func__);
+			goto fail;
+		}
+		if (used != NULL)
+			memset(
+			    used, 0, (st->fleet->npods + 1) * sizeof(double));
+		for (i = 0; i < npend; i++) {
+			const struct sched_decision *d = &res.d[i];
+
+			pjobs[i]->reason = d->reason != SCHED_R_NONE
+			                       ? sched_reason_name(d->reason)
+			                       : NULL;
+			if (d->reason != SCHED_R_NONE || used == NULL)
+				continue;
+			why = envelope_admit(
+			    st, pjobs[i], d->slots, d->nslots, used);
+			if (why != NULL) {
+				pjobs[i]->reason = why;
+				refused++;
+			}
+		}
+		if (refused == 0 || round == ADMIT_ROUNDS)
+			break;
+		/* again, without the refused jobs */
+		for (i = 0; i < npend; i++)
+			if (res.d[i].reason != SCHED_R_NONE ||
+			    pjobs[i]->reason == NULL) {
+				pending[m] = pending[i];
+				pjobs[m++] = pjobs[i];
+			}
+		npend = m;
+		sched_result_free(&res);
 	}
 	for (i = 0; i < npend; i++) {
 		const struct sched_decision *d = &res.d[i];
 		struct job *j = pjobs[i];
 
-		if (d->reason != SCHED_R_NONE) {
-			j->reason = sched_reason_name(d->reason);
+		if (d->reason != SCHED_R_NONE || j->reason != NULL)
 			continue;
-		}
-		/* The pods' power and cooling must take it too. */
-		if (used != NULL && (why = envelope_admit(st, j, d->slots,
-		                         d->nslots, used)) != NULL) {
-			j->reason = why;
-			continue;
-		}
 		if (job_start(j, d->slots, d->nslots, now) == -1) {
 			log_warnx("%s: out of memory starting job %lld",
 			    __func__, (long long)j->id);

@@ -216,6 +216,9 @@ const Pod = (function () {
         return DASH;
       }
       const kwh = j / 3.6e6;
+      if (kwh < 1) {
+        return num(kwh * 1000, kwh < 0.01 ? 2 : 1) + " Wh";
+      }
       if (kwh >= 1000) {
         return num(kwh / 1000, 2) + " MWh";
       }
@@ -264,11 +267,13 @@ const Pod = (function () {
         return t("dur.s", { s });
       }
       if (s < 3600) {
-        return t("dur.ms", { m: Math.floor(s / 60), s: s % 60 });
+        return s % 60 ? t("dur.ms", { m: Math.floor(s / 60), s: s % 60 }) :
+          t("dur.m", { m: s / 60 });
       }
       if (s < 86400) {
-        return t("dur.hm", { h: Math.floor(s / 3600),
-          m: Math.floor((s % 3600) / 60) });
+        const m = Math.floor((s % 3600) / 60);
+        return m ? t("dur.hm", { h: Math.floor(s / 3600), m }) :
+          t("dur.h", { h: Math.floor(s / 3600) });
       }
       return t("dur.dh", { d: Math.floor(s / 86400),
         h: Math.floor((s % 86400) / 3600) });
@@ -453,14 +458,16 @@ const Pod = (function () {
   // A horizontal bar of value against max, with its text. Colour follows
   // the fill (under 80 %, to 95 %, over), and so does a pattern, so the
   // level reads without colour.
-  function bar(value, max, text) {
+  // A neutral bar (utilisation) has no levels.
+  function bar(value, max, text, neutral) {
     const fill = h("span", { class: "fill" });
     const label = h("span", { class: "bar-text" });
-    const e = h("span", { class: "bar" }, fill, label);
+    const e = h("span", { class: neutral ? "bar neutral" : "bar" }, fill, label);
     e.set = function (v, m, s) {
       const f = isNum(v) && isNum(m) && m > 0 ? v / m : null;
       fill.style.width = f === null ? "0" : Math.min(100, f * 100).toFixed(1) + "%";
-      e.dataset.level = f === null ? "none" : f > 0.95 ? "over" : f > 0.8 ? "high" : "ok";
+      e.dataset.level = f === null || neutral ? "none" : f > 0.95 ? "over" :
+        f > 0.8 ? "high" : "ok";
       setText(label, s);
       e.title = f === null ? s : s + " (" + fmt.pct(f * 100) + ")";
     };

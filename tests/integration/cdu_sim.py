@@ -27,6 +27,7 @@ imports pyserial, which Debian's python3-pymodbus only recommends, and its
 serial server needs pyserial-asyncio, which Debian does not package."""
 
 import argparse
+import logging
 import os
 import select
 import socketserver
@@ -138,6 +139,8 @@ def serve_rtu(slave, unit, device):
 
 
 def main():
+    # Exception answers are part of the job here, not errors.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--rtu")

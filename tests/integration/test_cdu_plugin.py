@@ -362,7 +362,7 @@ def refused(name, keys, want, env=None):
 def test_bad_keys_and_maps_refused():
     conf = os.path.join(TMP.path, "%s.conf")
     refused("badkey", tcp_keys(1, speed="9600"),
-            re.escape(conf % "badkey") + r":11: speed: unknown key")
+            re.escape(conf % "badkey") + r":15: speed: unknown key")
     refused("badpoll", tcp_keys(1, poll_ms="fast"),
             re.escape(conf % "badpoll") + r":\d+: poll_ms: 'fast'")
     refused("stale", tcp_keys(1, stale_ms="200"),

@@ -116,6 +116,16 @@ def test_power_budget_admission():
     jid = int(out)
     wait_for("PowerBudget", lambda: job(small, jid)["reason"] ==
              "PowerBudget")
+    # a job that accepts a cap starts anyway, and is charged its energy
+    rc, out, err = podctl(small.url, "submit", "--nodes", "1", "--time",
+                          "1m", "--allow-capped", "--power-per-accel",
+                          "650", "--", "sleep", "2")
+    assert rc == 0, err
+    capped = int(out)
+    wait_for("capped job ran", lambda: job(small, capped)["state"] ==
+             "completed", timeout=30)
+    assert job(small, capped)["allow_capped"] is True
+    assert job(small, jid)["state"] == "pending"
     podctl(small.url, "power", "cap", "none")
     j = wait_for("completed", lambda: job(small, jid)["state"] == "completed"
                  and job(small, jid), timeout=20)

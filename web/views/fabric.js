@@ -86,7 +86,7 @@ Pod.view("fabric", {
         k.heat.set(fmt.power(s.heat_w), t("fabric.of_capacity",
           { capacity: fmt.power(s.cooling_capacity_w) }));
         heatBar.set(s.heat_w, s.cooling_capacity_w, "");
-        k.coolant.set(fmt.temp(s.supply_c) + " → " + fmt.temp(s.return_c),
+        k.coolant.set(fmt.num(s.supply_c, 1) + " → " + fmt.temp(s.return_c),
           t("fabric.coolant_sub"));
         k.flow.set(fmt.flow(s.flow_lpm), "");
         k.hottest.set(s.hottest ? fmt.temp(s.hottest.temp_c) : "–",

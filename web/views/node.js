@@ -61,7 +61,7 @@
           fmt.mhz(a.clock_max_mhz) },
         { head: "accel.util", cls: "barcell", render(td, a, isNew) {
           if (isNew) {
-            td.appendChild(bar(null, null, ""));
+            td.appendChild(bar(null, null, "", true));
           }
           td.firstChild.set(a.util_pct, 100, fmt.pct(a.util_pct, 1));
         } },

@@ -69,7 +69,8 @@
         heat: kpi("pod.heat"),
         coolant: kpi("fabric.coolant"),
         flow: kpi("pod.flow"),
-        hottest: kpi("pod.hottest"),
+        hottest: kpi("fabric.hottest"),
+        leaks: kpi("pod.leaks"),
       };
       const powerBar = bar(null, null, ""), heatBar = bar(null, null, "");
       k.power.el.appendChild(powerBar);
@@ -157,7 +158,7 @@
               h("span", { class: "ramp", style: "background:" +
                 C.gradient(temp ? "viridis" : "cividis") }),
               h("span", { class: "scale-ticks" }, ticks.map((v) =>
-                h("span", { text: temp ? fmt.temp(v) : fmt.kw(v) })))),
+                h("span", { text: temp ? fmt.num(v) + " °C" : fmt.kw(v) })))),
             h("span", { class: "scale-note", text: temp ? t("heatmap.temp_note") :
               t("heatmap.power_note") }));
         }
@@ -316,12 +317,12 @@
           k.heat.set(fmt.power(pod.heat_w), t("fabric.of_capacity",
             { capacity: fmt.power(pod.cooling_capacity_w) }));
           heatBar.set(pod.heat_w, pod.cooling_capacity_w, "");
-          k.coolant.set(fmt.temp(pod.supply_c) + " → " + fmt.temp(pod.return_c),
+          k.coolant.set(fmt.num(pod.supply_c, 1) + " → " + fmt.temp(pod.return_c),
             t("fabric.coolant_sub"));
           k.flow.set(fmt.flow(pod.flow_lpm), "");
-          k.hottest.set(fmt.temp(pod.hottest_c), pod.leaks ?
-            t("fabric.leaks", { n: fmt.num(pod.leaks) }) : "");
-          k.hottest.el.classList.toggle("alert", pod.leaks > 0);
+          k.hottest.set(fmt.temp(pod.hottest_c), "");
+          k.leaks.set(fmt.num(pod.leaks || 0), "");
+          k.leaks.el.classList.toggle("alert", pod.leaks > 0);
 
           const perNode = pod.budget_w / Math.max(1, pod.nodes_total);
           if (perNode !== budgetPerNode) {

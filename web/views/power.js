@@ -83,13 +83,15 @@
             curtailing ? t("power.curtail_sub", { target: fmt.power(p.curtail_target_w),
               achieved: fmt.pct(p.curtail_achieved_pct, 1) }) : "");
           k.curtail.el.classList.toggle("warn", curtailing);
-          for (const b of sourceBadges) {
+          const hasCap = p.cap_w !== null && p.cap_w !== undefined;
+          sourceBadges.forEach((b, i) => {
             const src = p.source || "config";
+            b.hidden = i === 0 ? !hasCap : !curtailing;
             Pod.setText(b, Pod.tOr("source." + src, src));
             b.className = "source source-" + src;
             b.dataset.source = src;
             b.title = Pod.tOr("source_help." + src, src);
-          }
+          });
           k.budget.set(fmt.power(p.budget_w), "");
           k.energy.set(fmt.energy(p.energy_j), t("power.energy_sub"));
           pods.update(p.pods || []);

