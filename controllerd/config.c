@@ -28,7 +28,10 @@ static const char default_text[] =
     "groups_per_pod = 8\n"
     "accels_per_node = 8\n"
     "power_budget_kw = 850\n"
-    "cooling_capacity_kw = 900\n";
+    "cooling_capacity_kw = 900\n"
+    "[modbus]\n"
+    "listen = 127.0.0.1:1502\n"
+    "allow_write = 127.0.0.1\n";
 
 /* Where a value goes: the controller struct, or the fabric defaults. */
 enum target { T_CONTROLLER, T_FABRIC, T_POD };
@@ -83,30 +86,30 @@ static const struct keyword {
     {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, jobs_kept), 0, NULL},
     {"power", "facility_cap_kw", V_DOUBLE, 0, 1e7, T_CONTROLLER,
-	offsetof(struct config, facility_cap_w), 0, NULL},
+        offsetof(struct config, facility_cap_w), 0, NULL},
     {"power", "fallback_node_cap_kw", V_DOUBLE, 0, 1e3, T_CONTROLLER,
-	offsetof(struct config, fallback_cap_w), 0, NULL},
+        offsetof(struct config, fallback_cap_w), 0, NULL},
     {"alarms", "min_flow_lpm", V_DOUBLE, 0, 1e4, T_CONTROLLER,
-	offsetof(struct config, min_flow_lpm), 0, NULL},
+        offsetof(struct config, min_flow_lpm), 0, NULL},
     {"alarms", "max_supply_c", V_DOUBLE, 0, 100, T_CONTROLLER,
-	offsetof(struct config, max_supply_c), 0, NULL},
+        offsetof(struct config, max_supply_c), 0, NULL},
     {"modbus", "listen", V_ADDR, 0, 0, T_CONTROLLER,
-	offsetof(struct config, modbus_listen),
-	sizeof(((struct config *)0)->modbus_listen), NULL},
+        offsetof(struct config, modbus_listen),
+        sizeof(((struct config *)0)->modbus_listen), NULL},
     {"modbus", "allow_write", V_NETLIST, 0, 0, T_CONTROLLER,
-	offsetof(struct config, modbus_allow), 0, NULL},
+        offsetof(struct config, modbus_allow), 0, NULL},
     {"modbus", "max_connections", V_INT, 1, 1000, T_CONTROLLER,
-	offsetof(struct config, modbus_max_conns), 0, NULL},
+        offsetof(struct config, modbus_max_conns), 0, NULL},
     {"modbus", "max_per_peer", V_INT, 1, 1000, T_CONTROLLER,
-	offsetof(struct config, modbus_max_per_peer), 0, NULL},
+        offsetof(struct config, modbus_max_per_peer), 0, NULL},
     {"modbus", "idle_timeout_s", V_INT, 1, 86400, T_CONTROLLER,
-	offsetof(struct config, modbus_idle_timeout_s), 0, NULL},
+        offsetof(struct config, modbus_idle_timeout_s), 0, NULL},
     {"modbus", "watchdog_s", V_INT, 0, 3600, T_CONTROLLER,
-	offsetof(struct config, modbus_watchdog_s), 0, NULL},
+        offsetof(struct config, modbus_watchdog_s), 0, NULL},
     {"modbus", "ramp_s", V_INT, 5, 3600, T_CONTROLLER,
-	offsetof(struct config, modbus_ramp_s), 0, NULL},
+        offsetof(struct config, modbus_ramp_s), 0, NULL},
     {"modbus", "safe_cap_kw", V_DOUBLE, 0, 65000, T_CONTROLLER,
-	offsetof(struct config, modbus_safe_cap_w), 0, NULL},
+        offsetof(struct config, modbus_safe_cap_w), 0, NULL},
     {"fabric", "pods", V_INT, 1, CONFIG_MAX_PODS, T_CONTROLLER,
         offsetof(struct config, npods), 0, NULL},
     {"fabric", "coolant_density_kg_l", V_DOUBLE, 0.5, 2.0, T_CONTROLLER,
@@ -169,8 +172,8 @@ valid_addr(const char *s)
 
 /* Parses "ADDR[/BITS], ..." into nl. 0, or -1 with why. */
 static int
-parse_netlist(const char *s, struct config_netlist *nl, char *why,
-    size_t whylen)
+parse_netlist(
+    const char *s, struct config_netlist *nl, char *why, size_t whylen)
 {
 	char tok[INET6_ADDRSTRLEN + 8], *slash, *end;
 	const char *p = s, *comma;
@@ -195,7 +198,8 @@ parse_netlist(const char *s, struct config_netlist *nl, char *why,
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len >= sizeof(tok)) {
-			snprintf(why, whylen, "'%.*s…' is not an address", 16, p);
+			snprintf(
+			    why, whylen, "'%.*s…' is not an address", 16, p);
 			return -1;
 		}
 		if (nl->n == CONFIG_MAX_NETS) {
@@ -215,16 +219,17 @@ parse_netlist(const char *s, struct config_netlist *nl, char *why,
 			n->af = AF_INET6;
 			n->prefix = 128;
 		} else {
-			snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 "
-			    "address", tok);
+			snprintf(why, whylen,
+			    "'%s' is not an IPv4 or IPv6 address", tok);
 			return -1;
 		}
 		if (slash != NULL) {
 			bits = strtol(slash, &end, 10);
 			if (*slash == '\0' || *end != '\0' || bits < 0 ||
 			    bits > n->prefix) {
-				snprintf(why, whylen, "'/%s' is not a prefix "
-				    "length for %s", slash, tok);
+				snprintf(why, whylen,
+				    "'/%s' is not a prefix length for %s",
+				    slash, tok);
 				return -1;
 			}
 			n->prefix = (int)bits;
@@ -235,18 +240,17 @@ parse_netlist(const char *s, struct config_netlist *nl, char *why,
 }
 
 int
-config_netlist_match(const struct config_netlist *nl,
-    const struct sockaddr *sa)
+config_netlist_match(const struct config_netlist *nl, const struct sockaddr *sa)
 {
-	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff};
+	static const unsigned char v4mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	const unsigned char *a;
 	int af, i, full, rest;
 
 	if (sa->sa_family == AF_INET) {
 		af = AF_INET;
 		a = (const unsigned char *)&((const struct sockaddr_in *)sa)
-			->sin_addr;
+		        ->sin_addr;
 	} else if (sa->sa_family == AF_INET6) {
 		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 		af = AF_INET6;
@@ -282,8 +286,8 @@ set_value(const struct keyword *k, const struct conf_entry *e, void *base,
 
 	switch (k->type) {
 	case V_NETLIST:
-		if (parse_netlist(e->value, (struct config_netlist *)field,
-		    why, sizeof(why)) == -1) {
+		if (parse_netlist(e->value, (struct config_netlist *)field, why,
+		        sizeof(why)) == -1) {
 			conf_error(err, errlen, e, "%s", why);
 			return -1;
 		}
@@ -505,8 +509,8 @@ config_dump(const struct config *c, FILE *out)
 	fprintf(out,
 	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
 	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\n",
-	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000,
-	    c->min_flow_lpm, c->max_supply_c);
+	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000, c->min_flow_lpm,
+	    c->max_supply_c);
 	/* an empty listen or allow_write is left out: both mean "none" */
 	fprintf(out, "[modbus]\n");
 	if (c->modbus_listen[0] != '\0')

@@ -19,9 +19,9 @@ struct sockaddr;
 
 /* One entry of an address list: an address and a prefix length. */
 struct config_net {
-	int af;                  /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network byte order; IPv4 in the first 4 */
-	int prefix;              /* bits that must match */
+	int af;                 /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network byte order; IPv4 in the first 4 */
+	int prefix;             /* bits that must match */
 };
 
 /* "ADDR[/BITS], ..." as written, and parsed. */
@@ -55,19 +55,19 @@ struct config {
 	int kill_grace_s;            /* SIGTERM to SIGKILL, s */
 	int default_time_limit_s;    /* when a job gives none, s */
 	int jobs_kept;               /* ended jobs kept in memory for listing */
-	double facility_cap_w;	     /* W; 0 none (REST and BMS override) */
-	double fallback_cap_w;	     /* per node without the controller, W */
-	double min_flow_lpm;	     /* low-flow alarm threshold, L/min */
-	double max_supply_c;	     /* supply_high alarm threshold, °C */
+	double facility_cap_w;       /* W; 0 none (REST and BMS override) */
+	double fallback_cap_w;       /* per node without the controller, W */
+	double min_flow_lpm;         /* low-flow alarm threshold, L/min */
+	double max_supply_c;         /* supply_high alarm threshold, °C */
 	/* [modbus]: the building management system's server (bms.c) */
-	char modbus_listen[128];	    /* "ADDR:PORT"; "" off */
+	char modbus_listen[128];            /* "ADDR:PORT"; "" off */
 	struct config_netlist modbus_allow; /* peers that may write */
-	int modbus_max_conns;		    /* connections in total */
-	int modbus_max_per_peer;	    /* connections from one address */
-	int modbus_idle_timeout_s;	    /* silent connections closed, s */
-	int modbus_watchdog_s;		    /* BMS heartbeat watchdog, s; 0 off */
-	int modbus_ramp_s;		    /* curtailment deadline, s */
-	double modbus_safe_cap_w;	    /* cap on watchdog expiry, W; 0 */
+	int modbus_max_conns;               /* connections in total */
+	int modbus_max_per_peer;            /* connections from one address */
+	int modbus_idle_timeout_s;          /* silent connections closed, s */
+	int modbus_watchdog_s;    /* BMS heartbeat watchdog, s; 0 off */
+	int modbus_ramp_s;        /* curtailment deadline, s */
+	double modbus_safe_cap_w; /* cap on watchdog expiry, W; 0 */
 	struct pod_config *pods;
 	int npods;
 };
@@ -81,8 +81,8 @@ void config_free(struct config *c);
 void config_dump(const struct config *c, FILE *out);
 /* Whether the address sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts
  * as IPv4) is in the list. */
-int config_netlist_match(const struct config_netlist *nl,
-    const struct sockaddr *sa);
+int config_netlist_match(
+    const struct config_netlist *nl, const struct sockaddr *sa);
 /* The embedded default configuration text. Borrowed. */
 const char *config_default_text(void);
 

@@ -35,7 +35,7 @@ struct ctl_state {
 	struct jobs jobs;      /* pending, running and recently ended */
 	int64_t version;       /* last desired-state version handed out */
 	struct event *pass_ev; /* a scheduling pass, soon */
-	struct envelope *env;	 /* power, policies, alarms */
+	struct envelope *env;  /* power, policies, alarms */
 	struct parked *parked; /* long polls of desired state (api.c) */
 	int nparked;
 	struct bms *bms; /* the BMS Modbus server; NULL when off */

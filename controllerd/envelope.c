@@ -513,10 +513,11 @@ envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
 
 	fleet_summarize(st->fleet, -1, &fs);
 	/* A new curtailment measures the draw it curtails. */
-	if (pct > 0 && (e->curtail_pct == 0 || base <= 0)) {
+	if (pct > 0 && (e->curtail_pct == 0 || base <= 0))
 		base = isnan(fs.power_w) ? 0 : fs.power_w;
+	/* A new target has its whole ramp time. */
+	if (pct > 0 && pct != e->curtail_pct)
 		e->curtail_since_ms = time_mono_ms();
-	}
 	if (store_put_setting(st->store, "curtail_base_w", base, who) == -1 ||
 	    store_put_setting(st->store, "curtail_pct", pct, who) == -1) {
 		snprintf(err, errlen, "could not store the curtailment");

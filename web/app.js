@@ -26,6 +26,7 @@ const Pod = (function () {
     timer: null,
     generation: 0, // bumps on every mount, so late replies are dropped
     lastStatus: null,
+    unacked: 0, // open alarms nobody has acknowledged
     lastOk: null, // Date of the last complete refresh
   };
 
@@ -599,9 +600,8 @@ const Pod = (function () {
   }
 
   function updateHeader() {
-    const st = state.lastStatus;
     const badgeEl = document.getElementById("alarm-badge");
-    const n = st ? st.alarms_open : 0;
+    const n = state.unacked;
     badgeEl.hidden = !n;
     setText(badgeEl, n ? String(n) : "");
     badgeEl.setAttribute("aria-label", t("nav.alarms_open", { n }));
@@ -616,9 +616,13 @@ const Pod = (function () {
     const view = state.current;
     if (!document.hidden) {
       try {
-        state.lastStatus = await api("/status");
+        // /status's alarms_open counts acknowledged alarms too; the badge
+        // counts only those nobody has acknowledged, so the list comes too
+        const [status, alarms] = await Promise.all([api("/status"), api("/alarms")]);
+        state.lastStatus = status;
+        state.unacked = alarms.alarms.filter((a) => a.state === "open").length;
         if (view && view.refresh && gen === state.generation) {
-          await view.refresh({ status: state.lastStatus });
+          await view.refresh({ status, alarms: alarms.alarms });
         }
         if (gen === state.generation) {
           state.lastOk = new Date();

@@ -77,9 +77,12 @@ const PodCharts = (function () {
   // A line chart of one or more series over [from, to] (ms since the epoch).
   // opts: series [{name, colour, dash, width, points: [[t_ms, value|null]]}],
   // from, to, fmtY (tick label), fmtT (time label), label (accessible
-  // summary), minSpan (smallest y range shown). Returns an <svg> element.
+  // summary), minSpan (smallest y range shown), zero (start the axis at 0 when
+// that is near), width (px). Returns an <svg> element.
   function line(opts) {
-    const W = 640, H = 200, L = 56, R = 12, T = 10, B = 26;
+    // drawn at the size it is shown, so text and lines keep their size
+    const W = Math.max(300, Math.round(opts.width || 640)), H = 220;
+    const L = 60, R = 14, T = 12, B = 28;
     let lo = Infinity, hi = -Infinity;
     for (const s of opts.series) {
       for (const p of s.points) {
@@ -121,7 +124,7 @@ const PodCharts = (function () {
       t += quarter) {
       svg.appendChild(el("line", { x1: x(t), x2: x(t), y1: T, y2: H - B,
         class: "grid" }));
-      const lab = el("text", { x: x(t), y: H - 8, "text-anchor": "middle",
+      const lab = el("text", { x: x(t), y: H - 9, "text-anchor": "middle",
         class: "tick" });
       lab.textContent = opts.fmtT(t);
       svg.appendChild(lab);

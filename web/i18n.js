@@ -55,7 +55,7 @@ const POD_MESSAGES = {
     "fabric.hottest": "Hottest accelerator",
     "fabric.hottest_sub": "{node} #{index}",
     "fabric.alarms": "Open alarms",
-    "fabric.leaks": "leaking nodes: {n}",
+    "fabric.alarms_sub": "{acked} acknowledged · leaking nodes: {leaks}",
     "fabric.pods": "Pods",
     "fabric.no_pods": "No pods configured.",
 
@@ -307,7 +307,7 @@ const POD_MESSAGES = {
     "fabric.hottest": "最热加速卡",
     "fabric.hottest_sub": "{node} #{index}",
     "fabric.alarms": "未处理告警",
-    "fabric.leaks": "漏液节点：{n}",
+    "fabric.alarms_sub": "{acked} 条已确认 · 漏液节点：{leaks}",
     "fabric.pods": "各 Pod",
     "fabric.no_pods": "未配置 Pod。",
 

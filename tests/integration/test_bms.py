@@ -117,9 +117,9 @@ def recv_frame(s):
         if not chunk:
             return b""
         head += chunk
-    body = b""
-    while len(body) < struct.unpack(">H", head[4:6])[0]:
-        chunk = s.recv(256)
+    body, n = b"", struct.unpack(">H", head[4:6])[0]
+    while len(body) < n:
+        chunk = s.recv(n - len(body))
         if not chunk:
             return b""
         body += chunk

@@ -1,8 +1,8 @@
 // The fabric view (#/): the whole fabric in one summary row, then every pod
 // with its power against budget, heat against cooling capacity, coolant,
 // node states, open alarms and running jobs. Four requests per refresh
-// whatever the number of pods: /status (from the core), /pods, /alarms and
-// /jobs?state=running; nothing per node.
+// whatever the number of pods: /status and /alarms (from the core), /pods
+// and /jobs?state=running; nothing per node.
 "use strict";
 
 Pod.view("fabric", {
@@ -72,8 +72,8 @@ Pod.view("fabric", {
     return {
       title: t("fabric.title"),
       async refresh(ctx) {
-        const [podsR, alarmsR, jobsR] = await Promise.all([
-          Pod.api("/pods"), Pod.api("/alarms"), Pod.api("/jobs?state=running")]);
+        const [podsR, jobsR] = await Promise.all([
+          Pod.api("/pods"), Pod.api("/jobs?state=running")]);
         const s = ctx.status;
         const n = s.nodes || {};
         k.nodes.set(fmt.num(n.up) + " / " + fmt.num(n.total),
@@ -92,11 +92,14 @@ Pod.view("fabric", {
         k.hottest.set(s.hottest ? fmt.temp(s.hottest.temp_c) : "–",
           s.hottest ? t("fabric.hottest_sub", { node: s.hottest.node,
             index: s.hottest.index }) : "");
-        k.alarms.set(fmt.num(s.alarms_open), t("fabric.leaks", { n: fmt.num(s.leaks) }));
-        k.alarms.el.classList.toggle("alert", s.alarms_open > 0);
+        const open = ctx.alarms.filter((a) => a.state === "open").length;
+        const acked = ctx.alarms.filter((a) => a.state === "acked").length;
+        k.alarms.set(fmt.num(open), t("fabric.alarms_sub", { acked: fmt.num(acked),
+          leaks: fmt.num(s.leaks) }));
+        k.alarms.el.classList.toggle("alert", open > 0);
 
         const alarms = {}, jobs = {};
-        for (const a of alarmsR.alarms) {
+        for (const a of ctx.alarms) {
           if (a.state === "open") {
             const p = Pod.podOf(a.object);
             alarms[p] = (alarms[p] || 0) + 1;

@@ -175,7 +175,11 @@
           { name: t("trend.inlet"), colour: "#0072B2", dash: "2 3",
             points: pts.map((p) => [p.ms, p.inlet_c]), latest: fmt.temp(last("inlet_c")) },
         ];
-        const common = { from, to: now, fmtT: fmt.hm };
+        // as wide as the grid's column (two on a wide window, else one)
+        const avail = trends.clientWidth || 640;
+        const cols = getComputedStyle(trends).gridTemplateColumns.split(" ").length || 1;
+        const width = (avail - 12 * (cols - 1)) / cols - 24;
+        const common = { from, to: now, fmtT: fmt.hm, width };
         const p = chartBox("trend.power_title", PodCharts.line(Object.assign({
           series: powerSeries, fmtY: (v) => fmt.kw(v), minSpan: 500, zero: true,
           label: t("trend.power_label", { latest: powerSeries[0].latest }) }, common)),

@@ -162,8 +162,9 @@
             h("span", { class: "scale-note", text: temp ? t("heatmap.temp_note") :
               t("heatmap.power_note") }));
         }
+        // the state swatches already show the marks of the states
         legend.appendChild(h("span", { class: "marks" },
-          ["drained", "draining", "down"].map((s) => h("span", { class: "key" },
+          (mode === "state" ? [] : ["drained", "draining", "down"]).map((s) => h("span", { class: "key" },
             h("span", { class: "mark-key", "aria-hidden": "true", text: MARK[s] }),
             t("node_state." + s))),
           h("span", { class: "key" },

@@ -1192,7 +1192,7 @@ cdu_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	for (i = 0; i < m->npt; i++) {
 		p = &m->pt[i];
 		fresh =
-		    snap[i].ok && 1;
+		    snap[i].ok && mono_ms - snap[i].mono_ms <= c->conf.stale_ms;
 		if (fresh && snap[i].wall_ms < oldest_ms && cdu_feeds(p))
 			oldest_ms = snap[i].wall_ms;
 		if (p->field >= 0 && !cdu_is_leak(p)) {

@@ -1,0 +1,461 @@
+// End-to-end test of the dashboard in a real browser: playwright-core
+// driving Debian's Chromium (headless) against a running controller fed by
+// pod-fleetsim, both started by tests/integration/test_dashboard.py.
+//
+// Environment: POD_URL (the controller, http://127.0.0.1:PORT), POD_PODCTL
+// (the podctl binary), POD_SHOTS (directory for screenshots), POD_WEB_DIR
+// (the web/ sources, for the message-table checks), POD_CHROMIUM (default
+// /usr/bin/chromium). The fleet is one pod of 128 nodes with a leak on
+// pod01-n005. Prints one line per check and "N passed, M failed".
+"use strict";
+
+const { chromium } = require("playwright-core");
+const { execFileSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const vm = require("vm");
+
+const BASE = process.env.POD_URL;
+const PODCTL = process.env.POD_PODCTL;
+const SHOTS = process.env.POD_SHOTS || path.join(os.tmpdir(), "pod-dashboard-shots");
+const WEB = process.env.POD_WEB_DIR || path.join(__dirname, "..", "..", "web");
+const CHROMIUM = process.env.POD_CHROMIUM || "/usr/bin/chromium";
+const TOKEN = "browser-test-token";
+const WAIT_MS = 20000;
+
+if (!BASE || !PODCTL) {
+  console.error("dashboard.test.js: set POD_URL and POD_PODCTL");
+  process.exit(2);
+}
+fs.mkdirSync(SHOTS, { recursive: true });
+
+function podctl(...args) {
+  return execFileSync(PODCTL, ["--server", BASE, ...args],
+    { encoding: "utf8", timeout: 30000 }).trim();
+}
+
+async function api(p) {
+  const r = await fetch(BASE + "/api/v1" + p);
+  return r.json();
+}
+
+function assert(cond, what) {
+  if (!cond) {
+    throw new Error("assertion failed: " + what);
+  }
+}
+
+// The message tables, read the way the page reads them.
+function messages() {
+  const ctx = {};
+  vm.runInNewContext(fs.readFileSync(path.join(WEB, "i18n.js"), "utf8") +
+    "\nthis.M = POD_MESSAGES;", ctx);
+  return ctx.M;
+}
+
+const M = messages();
+const errors = []; // JavaScript errors seen by any page
+let page;
+let jobPending = null;
+
+function watch(p) {
+  p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
+  p.on("console", (m) => {
+    if (m.type() !== "error") {
+      return;
+    }
+    // the node view asks /api/v1/telemetry, which may not exist yet: its
+    // 404 is logged by Chromium as a failed load, not a script error
+    if (/^Failed to load resource/.test(m.text()) &&
+      /\/api\/v1\/telemetry\?/.test(m.location().url || "")) {
+      return;
+    }
+    errors.push("console: " + m.text() + " (" + (m.location().url || "") + ")");
+  });
+}
+
+async function go(hash) {
+  await page.goto(BASE + "/" + hash);
+  await page.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(SHOTS, name + ".png"), fullPage: true });
+}
+
+// Texts and labels on the page that look like a raw message key.
+async function rawKeys() {
+  return page.evaluate(() => {
+    const keys = Object.keys(POD_MESSAGES.en);
+    const texts = [document.body.innerText, document.title];
+    for (const e of document.querySelectorAll("[aria-label],[title]")) {
+      texts.push(e.getAttribute("aria-label") || "", e.getAttribute("title") || "");
+    }
+    const all = texts.join("\n");
+    return keys.filter((k) => all.includes(k));
+  });
+}
+
+// ---- the checks, in order ----
+
+async function test_message_tables() {
+  const en = Object.keys(M.en).sort(), zh = Object.keys(M.zh).sort();
+  const onlyEn = en.filter((k) => !(k in M.zh));
+  const onlyZh = zh.filter((k) => !(k in M.en));
+  assert(onlyEn.length === 0 && onlyZh.length === 0,
+    "same keys in both tables; only en: " + onlyEn + "; only zh: " + onlyZh);
+  for (const l of ["en", "zh"]) {
+    for (const [k, v] of Object.entries(M[l])) {
+      assert(typeof v === "string" && v.trim() !== "", l + " " + k + " is empty");
+    }
+  }
+  // every key the sources name literally is in the tables
+  const files = ["index.html", "app.js"].concat(fs.readdirSync(path.join(WEB, "views"))
+    .map((f) => path.join("views", f)));
+  const re = /(?:\bt\(|\bkpi\(|chartBox\(|head: |empty: |data-i18n=)"([a-z_]+\.[A-Za-z_.]+)"(?=\s*[,)}>])/g;
+  const missing = [];
+  let used = 0;
+  for (const f of files) {
+    const src = fs.readFileSync(path.join(WEB, f), "utf8");
+    for (const m of src.matchAll(re)) {
+      used++;
+      if (!(m[1] in M.en)) {
+        missing.push(f + ": " + m[1]);
+      }
+    }
+  }
+  assert(used > 100, "found the keys the sources use (" + used + ")");
+  assert(missing.length === 0, "keys used but not in the tables: " + missing.join(", "));
+}
+
+async function test_fabric_view() {
+  await go("#/");
+  const row = page.locator('tr[data-key="pod01"]');
+  await row.waitFor({ timeout: WAIT_MS });
+  await page.waitForFunction(() => /kW/.test(document.querySelector(
+    'tr[data-key="pod01"]').innerText), null, { timeout: WAIT_MS });
+  const text = await row.innerText();
+  assert(/°C/.test(text) && /L\/min/.test(text) && /kW/.test(text),
+    "pod row carries units: " + text);
+  assert(await page.locator("#nav a[aria-current=page]").innerText() === M.en["nav.fabric"],
+    "the Fabric tab is current");
+  await shot("fabric");
+}
+
+async function test_pod_view_shows_128_tiles() {
+  await go("#/pods/pod01");
+  await page.waitForFunction(() => document.querySelectorAll("[data-node]").length === 128,
+    null, { timeout: WAIT_MS });
+  const names = await page.$$eval("[data-node]", (ts) => ts.map((t) => t.dataset.node));
+  const want = Array.from({ length: 128 }, (_, i) => "pod01-n" + String(i + 1).padStart(3, "0"));
+  assert(JSON.stringify(names) === JSON.stringify(want), "tiles pod01-n001…n128 in order");
+  const groups = await page.$$eval(".group", (gs) => gs.map((g) =>
+    g.querySelectorAll("[data-node]").length));
+  assert(groups.length === 8 && groups.every((n) => n === 16), "8 groups of 16: " + groups);
+  // temperature colouring paints the tiles of reporting nodes
+  await page.waitForFunction(() => document.querySelector('[data-node="pod01-n002"]')
+    .style.getPropertyValue("--bg") !== "", null, { timeout: WAIT_MS });
+  await shot("pod");
+}
+
+async function test_heatmap_modes_and_keyboard() {
+  const tile = '[data-node="pod01-n002"]';
+  const temp = await page.$eval(tile, (t) => t.style.getPropertyValue("--bg"));
+  await page.click('button[data-mode="power"]');
+  const power = await page.$eval(tile, (t) => t.style.getPropertyValue("--bg"));
+  assert(power !== "" && power !== temp, "power mode recolours (" + temp + " → " + power + ")");
+  await page.click('button[data-mode="state"]');
+  assert(await page.$eval(tile, (t) => t.classList.contains("by-state")), "state mode");
+  await page.click('button[data-mode="temp"]');
+
+  // one tab stop for the grid; arrows move; Enter opens the node
+  assert(await page.locator('.tile[tabindex="0"]').count() === 1, "one tile in the tab order");
+  await page.focus('[data-node="pod01-n001"]');
+  await page.keyboard.press("ArrowRight");
+  assert(await page.evaluate(() => document.activeElement.dataset.node) === "pod01-n002",
+    "ArrowRight moves to n002");
+  await page.keyboard.press("ArrowDown");
+  assert(await page.evaluate(() => document.activeElement.dataset.node) === "pod01-n010",
+    "ArrowDown moves to n010");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => location.hash === "#/nodes/pod01-n010", null,
+    { timeout: WAIT_MS });
+}
+
+async function test_drained_node_turns_drained() {
+  await go("#/pods/pod01");
+  const tile = page.locator('[data-node="pod01-n007"]');
+  await tile.waitFor({ timeout: WAIT_MS });
+  assert(await tile.getAttribute("data-state") !== "drained", "n007 starts in service");
+  podctl("node", "drain", "pod01-n007", "--reason", "browser test");
+  // no reload: the poll brings it
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-node="pod01-n007"]');
+    return t.dataset.state === "drained" && t.classList.contains("st-drained");
+  }, null, { timeout: WAIT_MS });
+  const mark = tile.locator(".mark");
+  assert(await mark.isVisible(), "the drained mark is visible");
+  assert(await mark.innerText() === "⊘", "the drained mark is ⊘");
+  const border = await tile.evaluate((t) => getComputedStyle(t).borderTopWidth);
+  assert(parseFloat(border) >= 3, "drained tiles have a heavy border: " + border);
+  const label = await tile.getAttribute("aria-label");
+  assert(label.includes(M.en["node_state.drained"]) && label.includes("browser test"),
+    "its label says drained and why: " + label);
+  await page.click('button[data-mode="state"]');
+  await shot("pod-state");
+  await page.click('button[data-mode="temp"]');
+}
+
+async function test_node_view() {
+  await go("#/nodes/pod01-n001");
+  await page.waitForFunction(() => document.querySelectorAll(".accels tbody tr").length === 8,
+    null, { timeout: WAIT_MS });
+  const row = await page.locator(".accels tbody tr").first().innerText();
+  assert(/W/.test(row) && /°C/.test(row) && /MHz/.test(row) && /%/.test(row),
+    "accelerator row carries units: " + row);
+  // trends: charts when the controller keeps telemetry, else the note
+  await page.waitForFunction((loading) => {
+    const note = document.querySelector(".view-node .trends").previousElementSibling;
+    return document.querySelectorAll(".view-node svg.chart").length === 2 ||
+      (!note.hidden && note.textContent !== loading);
+  }, M.en["node.trend_loading"], { timeout: WAIT_MS });
+  const charts = await page.locator("svg.chart").count();
+  if (charts === 0) {
+    assert(await page.getByText(M.en["node.no_history"]).isVisible(),
+      "no telemetry: says so");
+  }
+  await shot("node");
+}
+
+// The charts, on the telemetry reply's documented shape, served by the
+// test itself so they are checked whether or not the controller has
+// /api/v1/telemetry yet.
+async function test_node_trend_charts() {
+  const now = Date.now(), step = 30;
+  const points = [];
+  for (let i = 120; i >= 0; i--) {
+    const k = (120 - i) / 120;
+    points.push({ t: new Date(now - i * step * 1000).toISOString(),
+      power_w: i > 100 ? null : 3000 + 2500 * Math.sin(k * 6) ** 2,
+      hottest_c: i > 100 ? null : 45 + 20 * Math.sin(k * 6) ** 2,
+      inlet_c: 30, outlet_c: i > 100 ? null : 34 + 5 * Math.sin(k * 6) ** 2 });
+  }
+  let asked = null;
+  await page.route("**/api/v1/telemetry?*", (route) => {
+    asked = new URL(route.request().url());
+    route.fulfill({ status: 200, contentType: "application/json",
+      body: JSON.stringify({ node: "pod01-n003", step_s: step, points }) });
+  });
+  try {
+    await go("#/nodes/pod01-n003");
+    await page.waitForFunction(() => document.querySelectorAll("svg.chart").length === 2,
+      null, { timeout: WAIT_MS });
+    assert(asked.searchParams.get("node") === "pod01-n003", "asked for this node");
+    const from = Date.parse(asked.searchParams.get("from"));
+    assert(Math.abs(Date.now() - from - 3600e3) < 120e3, "asked for the last hour");
+    const lines = await page.$$eval("svg.chart path", (ps) => ps.map((p) =>
+      (p.getAttribute("d").match(/[ML]/g) || []).length));
+    assert(lines.length === 4 && lines.every((n) => n > 50), "4 series drawn: " + lines);
+    const legend = await page.locator(".chart-legend").first().innerText();
+    assert(/kW|W/.test(legend), "legend has the latest value with its unit: " + legend);
+    await shot("node-trends");
+  } finally {
+    await page.unroute("**/api/v1/telemetry?*");
+  }
+}
+
+async function test_submitted_job_appears_in_queue() {
+  // the whole pod, with a node drained: it must wait
+  jobPending = podctl("submit", "--name", "browser-wide", "--nodes", "128",
+    "--time", "10m", "--", "sleep", "60");
+  const running = podctl("submit", "--name", "browser-small", "--nodes", "2",
+    "--time", "10m", "--", "sleep", "300");
+  await go("#/jobs");
+  const q = page.locator(`.queue tr[data-job="${jobPending}"]`);
+  await q.waitFor({ timeout: WAIT_MS });
+  assert(await q.getAttribute("data-state") === "pending", "queued job is pending");
+  const reason = await q.locator("td[data-reason]").getAttribute("data-reason");
+  assert(reason, "pending job shows why it waits");
+  assert(await q.innerText().then((s) => s.includes("browser-wide")), "queued job's name");
+  await page.locator(`.running tr[data-job="${running}"]`).waitFor({ timeout: WAIT_MS });
+  await shot("jobs");
+}
+
+async function test_alarm_acknowledged_with_token() {
+  await go("#/alarms");
+  const row = page.locator('tr[data-state="open"]', { hasText: "pod01-n005" }).first();
+  await row.waitFor({ timeout: WAIT_MS });
+  const id = await row.getAttribute("data-alarm");
+  await shot("alarms");
+  // without a token the page asks for one and sends nothing
+  await page.fill("#token", "");
+  let sent = null;
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().includes("/alarms/" + id + "/ack")) {
+      sent = r.headers().authorization || "";
+    }
+  });
+  await row.locator("button.ack").click();
+  await page.getByText(M.en["alarms.need_token"]).waitFor({ timeout: WAIT_MS });
+  assert(sent === null, "nothing sent without a token");
+  await page.fill("#token", TOKEN);
+  await row.locator("button.ack").click();
+  await page.waitForFunction((i) => {
+    const r = document.querySelector(`tr[data-alarm="${i}"]`);
+    return r && r.dataset.state === "acked";
+  }, id, { timeout: WAIT_MS });
+  assert(sent === "Bearer " + TOKEN, "ack carried the token: " + sent);
+  const a = (await api("/alarms?state=all")).alarms.find((x) => String(x.id) === id);
+  assert(a.state === "acked" && a.acked_at, "controller has it acked");
+  assert(await page.evaluate(() => localStorage.getItem("pod.token")) === TOKEN,
+    "the token is kept");
+  await shot("alarms-acked");
+}
+
+async function test_power_view_marks_source() {
+  podctl("power", "cap", "5000");
+  try {
+    await go("#/power");
+    const badge = page.locator(".kpi .source").first();
+    await page.waitForFunction(() => {
+      const b = document.querySelector(".kpi .source");
+      return b && !b.hidden && b.dataset.source === "rest";
+    }, null, { timeout: WAIT_MS });
+    assert(await badge.innerText() === M.en["source.rest"], "cap marked as set over REST");
+    const kpis = await page.locator(".kpis").innerText();
+    assert(kpis.includes("5.00 MW"), "the cap is shown with its unit: " + kpis);
+    await page.locator('tr[data-key="pod01"]').waitFor({ timeout: WAIT_MS });
+    await shot("power");
+  } finally {
+    podctl("power", "cap", "none");
+  }
+}
+
+async function test_switch_to_chinese() {
+  await go("#/");
+  assert((await rawKeys()).length === 0, "no raw key in English");
+  await page.selectOption("#lang", "zh");
+  await page.waitForFunction((s) => document.querySelector('#nav [data-route="fabric"]')
+    .textContent === s, M.zh["nav.fabric"], { timeout: WAIT_MS });
+  assert(await page.evaluate(() => document.documentElement.lang) === "zh-Hans", "html lang");
+  // every static label follows
+  const wrong = await page.$$eval("[data-i18n]", (es, zh) => es.filter((e) =>
+    e.textContent !== zh[e.dataset.i18n]).map((e) => e.dataset.i18n), M.zh);
+  assert(wrong.length === 0, "static labels in Chinese: " + wrong);
+  // every view, in Chinese, shows no raw key and has its screenshot
+  for (const [name, hash, ready] of [
+    ["fabric", "#/", 'tr[data-key="pod01"]'],
+    ["pod", "#/pods/pod01", '[data-node="pod01-n128"]'],
+    ["node", "#/nodes/pod01-n001", ".accels tbody tr"],
+    ["jobs", "#/jobs", `tr[data-job="${jobPending}"]`],
+    ["alarms", "#/alarms", "tr[data-alarm]"],
+    ["power", "#/power", 'tr[data-key="pod01"]'],
+  ]) {
+    await go(hash);
+    await page.waitForSelector(ready, { timeout: WAIT_MS });
+    await page.waitForTimeout(300);
+    const h1 = await page.locator("main h1").innerText();
+    assert(/[\u4e00-\u9fff]/.test(h1) || /^Pod /.test(h1), name + " heading in Chinese: " + h1);
+    const raw = await rawKeys();
+    assert(raw.length === 0, name + " shows raw keys: " + raw);
+    await shot(name + "-zh");
+  }
+  const th = await page.locator("main th").first().innerText();
+  assert(th === M.zh["pod.name"], "table heads in Chinese");
+  // the choice is kept
+  await page.reload();
+  await page.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
+  assert(await page.locator("#lang").inputValue() === "zh", "language kept over a reload");
+  await page.selectOption("#lang", "en");
+  await page.waitForFunction((s) => document.querySelector('#nav [data-route="fabric"]')
+    .textContent === s, M.en["nav.fabric"], { timeout: WAIT_MS });
+}
+
+async function test_browser_language_chooses() {
+  const ctx = await launch("zh-CN");
+  const p = ctx.pages()[0] || await ctx.newPage();
+  watch(p);
+  await p.goto(BASE + "/#/");
+  await p.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
+  assert(await p.locator("#lang").inputValue() === "zh", "zh-CN browser gets Chinese");
+  await ctx.close();
+}
+
+async function test_no_javascript_errors() {
+  assert(errors.length === 0, "JavaScript errors:\n  " + errors.join("\n  "));
+}
+
+const TESTS = [
+  test_message_tables,
+  test_fabric_view,
+  test_pod_view_shows_128_tiles,
+  test_heatmap_modes_and_keyboard,
+  test_drained_node_turns_drained,
+  test_node_view,
+  test_node_trend_charts,
+  test_submitted_job_appears_in_queue,
+  test_alarm_acknowledged_with_token,
+  test_power_view_marks_source,
+  test_switch_to_chinese,
+  test_browser_language_chooses,
+  test_no_javascript_errors,
+];
+
+// A Chromium of its own, on a fresh profile directory removed at close.
+async function launch(locale) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pod-chromium-"));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+      "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    locale,
+    viewport: { width: 1440, height: 900 },
+  });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async () => {
+    await close();
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+  return ctx;
+}
+
+async function main() {
+  const ctx = await launch("en-GB");
+  // poll each second instead of five, to keep the test short
+  await ctx.addInitScript(() => {
+    localStorage.setItem("pod.poll_ms", "1000");
+  });
+  page = ctx.pages()[0] || await ctx.newPage();
+  watch(page);
+
+  let passed = 0, failed = 0;
+  for (const t of TESTS) {
+    const start = Date.now();
+    try {
+      await t();
+      passed++;
+      console.log(`ok   ${t.name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name}: ${e.message.split("\n").join("\n     ")}`);
+      try {
+        await shot("FAIL-" + t.name);
+      } catch (e2) {
+        // the page itself may be gone
+      }
+    }
+  }
+  await ctx.close();
+  console.log(`screenshots in ${SHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+"""The dashboard end to end in a real browser: a controller and pod-fleetsim
+(one pod of 128 nodes, a leak on pod01-n005) on loopback, and
+tests/browser/dashboard.test.js driving Debian's Chromium through
+playwright-core. Installs the npm packages (npm ci) when they are missing;
+never downloads a browser. Screenshots of every view go to
+$POD_BUILD_DIR/tests/out/dashboard/."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from podtest import BUILD, SOURCE, Controller, Fleetsim, TempDir, binary, \
+    wait_for
+
+BROWSER_DIR = os.path.join(SOURCE, "tests", "browser")
+CHROMIUM = os.environ.get("POD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = os.path.join(BUILD, "tests", "out", "dashboard")
+
+
+def fail(msg):
+    print(msg, flush=True)
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+
+def npm_install():
+    """npm ci when playwright-core is missing or older than the lockfile."""
+    marker = os.path.join(BROWSER_DIR, "node_modules", ".package-lock.json")
+    lock = os.path.join(BROWSER_DIR, "package-lock.json")
+    if os.path.exists(marker) and \
+            os.path.getmtime(marker) >= os.path.getmtime(lock):
+        return
+    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
+    p = subprocess.run(["npm", "ci", "--prefix", BROWSER_DIR, "--no-audit",
+                        "--no-fund"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    if p.returncode != 0:
+        fail("npm ci --prefix tests/browser failed:\n" + p.stdout + p.stderr)
+
+
+def main():
+    for tool, hint in ((CHROMIUM, "chromium"), ("node", "nodejs"),
+                       ("npm", "npm")):
+        if shutil.which(tool) is None:
+            fail("%s not found: run scripts/install-deps --test (%s)"
+                 % (tool, hint))
+    npm_install()
+    os.makedirs(SHOTS, exist_ok=True)
+    tmp = TempDir("dashboard")
+    ctl = fleet = None
+    try:
+        ctl = Controller(tmp, heartbeat_s=5).start()
+        fleet = Fleetsim(tmp, ctl.url, args=[
+            "--load", "0.5", "--fault", "pod01-n005:leak@5"]).start()
+        wait_for("128 nodes up", lambda: ctl.api("GET", "/status")[1][
+            "nodes"]["up"] == 128, timeout=30)
+        wait_for("the leak alarm", lambda: any(
+            a["kind"] == "leak" and a["object"] == "pod01-n005"
+            for a in ctl.api("GET", "/alarms")[1]["alarms"]), timeout=30)
+        env = dict(os.environ, POD_URL=ctl.url, POD_PODCTL=binary("podctl"),
+                   POD_SHOTS=SHOTS, POD_WEB_DIR=os.path.join(SOURCE, "web"),
+                   POD_CHROMIUM=CHROMIUM)
+        p = subprocess.run(["node", os.path.join(BROWSER_DIR,
+                                                 "dashboard.test.js")],
+                           env=env, timeout=240)
+        rc = p.returncode
+    except Exception as e:  # the daemons did not come up
+        print("FAIL setup: %s" % e, flush=True)
+        if ctl is not None:
+            print(ctl.log()[-3000:])
+        print("0 passed, 1 failed")
+        rc = 1
+    finally:
+        for d in (fleet, ctl):
+            if d is not None:
+                d.stop()
+        tmp.cleanup()
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
