@@ -53,6 +53,7 @@ struct proc_job {
 	struct proc *p;
 	char *dir;           /* the attempt's directory */
 	pid_t shepherd;      /* 0 while unknown */
+	int forked;          /* this process forked it: it is our child */
 	int pending_sig;     /* to send once the job's pid is known; 0 */
 	struct event *retry; /* delivers pending_sig */
 };
@@ -241,6 +242,7 @@ proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 		return -1;
 	}
 	pj->shepherd = pid;
+	pj->forked = 1;
 	set_log(pj, j, 0);
 	evtimer_add(pj->retry, &tv);
 	return 0;
@@ -277,16 +279,20 @@ read_pids(struct proc *p, struct proc_job *pj, struct job *j)
 	free(text);
 }
 
-/* 1 while the shepherd `pid` is alive (not a zombie) and is ours: its
- * working directory is the job's. */
+/* 1 while the shepherd `pid` is alive and is ours. A child this process
+ * forked is ours until reaped (it may not have changed to the job's
+ * directory yet); an adopted one must be in the job's directory, which
+ * guards against a reused pid. */
 static int
-shepherd_alive(pid_t pid, const char *dir)
+shepherd_alive(pid_t pid, const char *dir, int forked)
 {
 	char link[64], cwd[PATH_MAX];
 	ssize_t n;
 
 	if (kill(pid, 0) == -1 && errno == ESRCH)
 		return 0;
+	if (forked)
+		return 1;
 	snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)pid);
 	if ((n = readlink(link, cwd, sizeof(cwd) - 1)) == -1)
 		return errno == EACCES || errno == EPERM;
@@ -332,7 +338,7 @@ proc_poll(void *ctx, struct job *j, struct job_end *end)
 	read_pids(p, pj, j);
 	/* Before the status: a shepherd writes it, then exits. */
 	if (pj->shepherd > 0)
-		dead = !shepherd_alive(pj->shepherd, pj->dir);
+		dead = !shepherd_alive(pj->shepherd, pj->dir, pj->forked);
 	rc = jobdir_read(
 	    p->jd, j->spec.id, j->spec.attempt, JOBDIR_STATUS, &text, &len);
 	if (rc == 1) {

@@ -37,6 +37,21 @@
 #define ENERGY_STORE_MS  30000 /* pod energy counters to the store */
 #define FALLBACK_AFTER_S 30    /* agent falls back after this silence */
 
+/* Who set the facility limits, stored as the index in this list. */
+static const char *const sources[] = {"config", "rest", "bms"};
+
+/* Stores who set the limits, so a restart still says so. */
+static void
+put_source(struct ctl_state *st, const char *source, const char *who)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (strcmp(sources[i], source) == 0)
+			(void)store_put_setting(
+			    st->store, "limit_source", i, who);
+}
+
 static void
 load_policy(const char *scope, const char *target, const char *name,
     const char *params, void *arg)
@@ -88,6 +103,9 @@ envelope_init(struct ctl_state *st)
 		e->facility_cap_w = v;
 		snprintf(e->source, sizeof(e->source), "rest");
 	}
+	if (store_get_setting(st->store, "limit_source", &v) == 1 && v >= 0 &&
+	    v < sizeof(sources) / sizeof(sources[0]))
+		snprintf(e->source, sizeof(e->source), "%s", sources[(int)v]);
 	if (store_get_setting(st->store, "curtail_pct", &v) == 1)
 		e->curtail_pct = v;
 	if (store_get_setting(st->store, "curtail_base_w", &v) == 1)
@@ -496,6 +514,7 @@ envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 	}
 	e->facility_cap_w = cap_w;
 	snprintf(e->source, sizeof(e->source), "%s", source);
+	put_source(st, source, who);
 	log_info("facility power cap %s by %s (%s)",
 	    cap_w > 0 ? "set" : "removed", who, source);
 	allocate(st);
@@ -526,6 +545,7 @@ envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
 	e->curtail_pct = pct;
 	e->curtail_base_w = pct > 0 ? base : 0;
 	snprintf(e->source, sizeof(e->source), "%s", source);
+	put_source(st, source, who);
 	log_info("curtailment %.0f %% of %.1f kW by %s (%s)", pct, base / 1000,
 	    who, source);
 	allocate(st);

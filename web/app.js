@@ -165,6 +165,7 @@ const Pod = (function () {
   // ---- formatting: every number leaves with its unit ----
 
   const DASH = "–";
+  // numbers and their units never part at the end of a line
 
   function isNum(v) {
     return typeof v === "number" && isFinite(v);
@@ -189,27 +190,27 @@ const Pod = (function () {
       }
       const a = Math.abs(w);
       if (a >= 1e6) {
-        return num(w / 1e6, 2) + " MW";
+        return num(w / 1e6, 2) + "\u00a0MW";
       }
       if (a >= 1e4) {
-        return num(w / 1e3, 1) + " kW";
+        return num(w / 1e3, 1) + "\u00a0kW";
       }
       if (a >= 1e3) {
-        return num(w / 1e3, 2) + " kW";
+        return num(w / 1e3, 2) + "\u00a0kW";
       }
-      return num(w, 0) + " W";
+      return num(w, 0) + "\u00a0W";
     },
     kw(w) {
-      return isNum(w) ? num(w / 1e3, 1) + " kW" : DASH;
+      return isNum(w) ? num(w / 1e3, 1) + "\u00a0kW" : DASH;
     },
     watts(w) {
-      return isNum(w) ? num(w, 0) + " W" : DASH;
+      return isNum(w) ? num(w, 0) + "\u00a0W" : DASH;
     },
     temp(c) {
-      return isNum(c) ? num(c, 1) + " °C" : DASH;
+      return isNum(c) ? num(c, 1) + "\u00a0°C" : DASH;
     },
     flow(lpm) {
-      return isNum(lpm) ? num(lpm, lpm < 100 ? 1 : 0) + " L/min" : DASH;
+      return isNum(lpm) ? num(lpm, lpm < 100 ? 1 : 0) + "\u00a0L/min" : DASH;
     },
     // Operators count energy in kWh; the API in J.
     energy(j) {
@@ -218,24 +219,24 @@ const Pod = (function () {
       }
       const kwh = j / 3.6e6;
       if (kwh < 1) {
-        return num(kwh * 1000, kwh < 0.01 ? 2 : 1) + " Wh";
+        return num(kwh * 1000, kwh < 0.01 ? 2 : 1) + "\u00a0Wh";
       }
       if (kwh >= 1000) {
-        return num(kwh / 1000, 2) + " MWh";
+        return num(kwh / 1000, 2) + "\u00a0MWh";
       }
-      return num(kwh, kwh < 10 ? 2 : 1) + " kWh";
+      return num(kwh, kwh < 10 ? 2 : 1) + "\u00a0kWh";
     },
     pct(v, digits) {
       return isNum(v) ? num(v, digits || 0) + "%" : DASH;
     },
     mhz(v) {
-      return isNum(v) ? num(v, 0) + " MHz" : DASH;
+      return isNum(v) ? num(v, 0) + "\u00a0MHz" : DASH;
     },
     kpa(v) {
-      return isNum(v) ? num(v, 0) + " kPa" : DASH;
+      return isNum(v) ? num(v, 0) + "\u00a0kPa" : DASH;
     },
     mib(v) {
-      return isNum(v) ? num(v / 1024, 1) + " GiB" : DASH;
+      return isNum(v) ? num(v / 1024, 1) + "\u00a0GiB" : DASH;
     },
     // Wall-clock time of an ISO string (or ms), in the viewer's zone.
     time(iso) {

@@ -228,6 +228,9 @@ const POD_MESSAGES = {
     "alarm_kind.node_down": "Node down",
     "alarm_kind.power_over_cap": "Power over the cap",
     "alarm_kind.heat_over_capacity": "Heat over cooling capacity",
+    "alarm_kind.supply_high": "Coolant supply too warm",
+    "alarm_kind.curtail_missed": "Curtailment not met",
+    "alarm_kind.bms_watchdog": "BMS watchdog expired",
 
     "power.title": "Power",
     "power.it_power": "IT power",
@@ -480,6 +483,9 @@ const POD_MESSAGES = {
     "alarm_kind.node_down": "节点宕机",
     "alarm_kind.power_over_cap": "功率超出上限",
     "alarm_kind.heat_over_capacity": "热量超出冷却能力",
+    "alarm_kind.supply_high": "冷却液供液温度过高",
+    "alarm_kind.curtail_missed": "未达到削减目标",
+    "alarm_kind.bms_watchdog": "BMS 看门狗超时",
 
     "power.title": "电力",
     "power.it_power": "IT 功率",

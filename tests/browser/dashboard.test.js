@@ -323,7 +323,7 @@ async function test_power_view_marks_source() {
       return b && !b.hidden && b.dataset.source === "rest";
     }, null, { timeout: WAIT_MS });
     assert(await badge.innerText() === M.en["source.rest"], "cap marked as set over REST");
-    const kpis = await page.locator(".kpis").innerText();
+    const kpis = (await page.locator(".kpis").innerText()).replace(/\u00a0/g, " ");
     assert(kpis.includes("5.00 MW"), "the cap is shown with its unit: " + kpis);
     await page.locator('tr[data-key="pod01"]').waitFor({ timeout: WAIT_MS });
     await shot("power");

@@ -5,7 +5,8 @@ values, gets exceptions 02 and 03 for bad writes, 01 for a write from an
 address outside allow_write, and 0x0B for another unit id. The heartbeat
 counts, IT power matches REST, a BMS cap shows in `podctl power get` with
 source bms and is met, a 20 % curtailment is reached within the ramp time,
-the watchdog reverts and raises an alarm, a client trickling bytes does not
+the watchdog reverts and raises an alarm, the facility's available cooling
+holds a job back (CoolingCapacity), a client trickling bytes does not
 delay another, 16 clients polling at once all get answers, malformed frames
 get an exception or a close, connection caps hold, and the controller stays
 up throughout."""
@@ -328,6 +329,30 @@ def test_watchdog_reverts_and_alarms():
     c.close()
 
 
+def test_facility_cooling_bounds_admission():
+    c = client()
+    write(c, 7, 1)  # 1 kW of facility cooling left
+    heat = wait_for("heat known", lambda: ir(c, 23)[0] < 65535 and
+                    ir(c, 23)[0])
+    assert s16(ir(c, 25)[0]) <= 1 - heat + 1, (ir(c, 25), heat)
+    r = c.read_discrete_inputs(10, 1, slave=1)
+    assert r.bits[0], r
+    rc, out, err = podctl(ctl.url, "submit", "--nodes", "2", "--time",
+                          "1m", "--", "sleep", "2")
+    assert rc == 0, err
+    jid = int(out)
+
+    def job():
+        return ctl.api("GET", "/jobs/%d" % jid)[1]
+    wait_for("CoolingCapacity", lambda: job()["reason"] ==
+             "CoolingCapacity")
+    write(c, 7, 0xFFFF)  # unknown again: no bound
+    wait_for("the job to run", lambda: job()["state"] in
+             ("running", "completed"), timeout=30)
+    assert not c.read_discrete_inputs(10, 1, slave=1).bits[0]
+    c.close()
+
+
 def test_slow_client_does_not_stall_another():
     slow = raw_socket()
     req = bytes([0, 9, 0, 0, 0, 6, 1, 4, 0, 0, 0, 2])
@@ -442,6 +467,7 @@ try:
          test_heartbeat_increments, test_it_power_matches_rest,
          test_pymodbus_exceptions, test_bms_cap_is_met,
          test_curtailment_within_ramp_time, test_watchdog_reverts_and_alarms,
+         test_facility_cooling_bounds_admission,
          test_slow_client_does_not_stall_another, test_16_clients_at_once,
          test_malformed_frames, test_connection_caps,
          test_controller_stays_up])

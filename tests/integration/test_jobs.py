@@ -16,7 +16,7 @@ NODES = ["pod01-n%03d" % i for i in range(1, 5)]
 tmp = TempDir("jobs")
 out = os.path.join(tmp.path, "out")
 os.makedirs(out)
-ctl = Controller(tmp, heartbeat_s=3, extra="[scheduler]\nkill_grace_s = 1\n"
+ctl = Controller(tmp, heartbeat_s=6, extra="[scheduler]\nkill_grace_s = 1\n"
                  "[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 2\n").start()
 agents = {n: Agent(tmp, ctl.url, n, extra="").start() for n in NODES}
 

@@ -185,7 +185,7 @@
           label: t("trend.power_label", { latest: powerSeries[0].latest }) }, common)),
         powerSeries);
         const tc = chartBox("trend.temp_title", PodCharts.line(Object.assign({
-          series: tempSeries, fmtY: (v) => fmt.num(v, 0) + " °C", minSpan: 5,
+          series: tempSeries, fmtY: (v) => fmt.num(v, 0) + "\u00a0°C", minSpan: 5,
           label: t("trend.temp_label", { latest: tempSeries[0].latest }) }, common)),
         tempSeries);
         trends.replaceChildren(p, tc);
@@ -230,7 +230,7 @@
           loop.inlet.set(fmt.temp(n.inlet_c), "");
           loop.outlet.set(fmt.temp(n.outlet_c), "");
           loop.delta.set(Pod.isNum(n.inlet_c) && Pod.isNum(n.outlet_c) ?
-            fmt.num(n.outlet_c - n.inlet_c, 1) + " K" : "–", "");
+            fmt.num(n.outlet_c - n.inlet_c, 1) + "\u00a0K" : "–", "");
           loop.flow.set(fmt.flow(n.flow_lpm), "");
           loop.heat.set(fmt.power(n.heat_w), "");
           loop.pressure.set(fmt.kpa(n.pressure_kpa), "");

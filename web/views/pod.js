@@ -158,7 +158,7 @@
               h("span", { class: "ramp", style: "background:" +
                 C.gradient(temp ? "viridis" : "cividis") }),
               h("span", { class: "scale-ticks" }, ticks.map((v) =>
-                h("span", { text: temp ? fmt.num(v) + " °C" : fmt.kw(v) })))),
+                h("span", { text: temp ? fmt.num(v) + "\u00a0°C" : fmt.kw(v) })))),
             h("span", { class: "scale-note", text: temp ? t("heatmap.temp_note") :
               t("heatmap.power_note") }));
         }
