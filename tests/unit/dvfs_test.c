@@ -25,9 +25,9 @@
 #include "log.h"
 #include "plugin.h"
 #include "power.h"
+#include "simrig.h"
 
-#define T0_MS      5000000 /* first read on the monotonic clock, ms */
-#define F_MIN_MHZ  600.0   /* the sim's default clock range */
+#define F_MIN_MHZ  600.0 /* the sim's default clock range */
 #define F_MAX_MHZ  1980.0
 #define JOB_UTIL   0.95 /* the load pod-agentd asks for a job */
 #define MAX_TRACE  600  /* samples a case may record */
@@ -42,219 +42,6 @@
 			goto fail;                                             \
 		}                                                              \
 	} while (0)
-
-struct plugins {
-	struct plugin *power;
-	struct plugin *cooling;
-};
-
-/* One simulated node under the agent's power code. */
-struct rig {
-	const struct plugins *pl;
-	struct pod_host ph, ch;
-	void *pctx, *cctx;
-	struct pod_device dev[POD_MAX_DEVICES];
-	int ndev, naccel, inode;
-	struct pod_load load[POD_MAX_DEVICES];
-	struct pod_sample ps[POD_MAX_DEVICES]; /* last power read */
-	struct pod_sample cs;                  /* last loop read */
-	struct sample s;                       /* as the agent keeps it */
-	struct sample_accel sacc[DVFS_MAX_ACCELS];
-	struct power pw;
-	double applied[DVFS_MAX_ACCELS]; /* caps in force, MHz */
-	double membound[DVFS_MAX_ACCELS];
-	double silent_s; /* the controller's silence, s */
-	int controls;    /* control() calls */
-	int nsteps;
-	int64_t now_ms;
-};
-
-static void
-test_log(
-    const struct pod_host *host, enum pod_log_level level, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	if (level > POD_LOG_WARN)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	printf("  (plugin said: %s)\n", line);
-}
-
-static void
-rig_close(struct rig *r)
-{
-	if (r->pctx != NULL)
-		r->pl->power->desc->fini(r->pctx);
-	if (r->cctx != NULL)
-		r->pl->cooling->desc->fini(r->cctx);
-	r->pctx = r->cctx = NULL;
-}
-
-/* A node with the given plugin keys, idle, under `performance`. */
-static int
-rig_open(struct rig *r, const struct plugins *pl, uint64_t seed,
-    const struct pod_kv *pconf, int npconf, const struct pod_kv *cconf,
-    int ncconf)
-{
-	struct pod_device accels[DVFS_MAX_ACCELS];
-	int i;
-
-	memset(r, 0, sizeof(*r));
-	r->pl = pl;
-	r->ph.node = r->ch.node = "pod01-n001";
-	r->ph.seed = seed;
-	r->ch.seed = seed ^ 0x5a5a5a5a5a5a5a5aull;
-	r->ph.log = r->ch.log = test_log;
-	r->ph.conf = pconf;
-	r->ph.nconf = npconf;
-	r->ch.conf = cconf;
-	r->ch.nconf = ncconf;
-	r->now_ms = T0_MS;
-	r->inode = -1;
-	r->silent_s = 0;
-	if (pl->power->desc->init(&r->ph, &r->pctx) == -1 ||
-	    pl->cooling->desc->init(&r->ch, &r->cctx) == -1)
-		goto fail;
-	r->ndev =
-	    pl->power->desc->ops->devices(r->pctx, r->dev, POD_MAX_DEVICES);
-	for (i = 0; i < r->ndev; i++) {
-		if (r->dev[i].domain == POD_DOMAIN_ACCEL)
-			accels[r->naccel++] = r->dev[i];
-		else if (r->dev[i].domain == POD_DOMAIN_NODE)
-			r->inode = i;
-	}
-	if (r->inode < 0 || r->naccel == 0)
-		goto fail;
-	power_init(&r->pw, accels, r->naccel, 2, 10);
-	r->s.naccel = r->naccel;
-	r->s.accels = r->sacc;
-	for (i = 0; i < r->naccel; i++) {
-		r->applied[i] = NAN;
-		r->membound[i] = NAN;
-	}
-	return 0;
-fail:
-	printf("  cannot open the rig\n");
-	rig_close(r);
-	return -1;
-}
-
-/* Every accelerator in [from, to) runs work of util and membound, and the
- * agent knows how memory-bound it is. */
-static void
-rig_load(struct rig *r, int from, int to, double util, double membound)
-{
-	int i;
-
-	for (i = from; i < to && i < r->naccel; i++) {
-		r->load[i].util = util;
-		r->load[i].membound = membound;
-		r->membound[i] = util > 0 ? membound : NAN;
-	}
-}
-
-static void
-rig_policy(struct rig *r, const char *json)
-{
-	struct power_want w;
-	json_t *o;
-	char err[256];
-
-	if ((o = json_loads(json, 0, NULL)) == NULL ||
-	    power_parse(o, &w, err, sizeof(err)) == -1) {
-		printf("  bad test policy %s\n", json);
-		abort();
-	}
-	json_decref(o);
-	power_set(&r->pw, &w);
-}
-
-static void
-rig_apply(struct rig *r)
-{
-	struct pod_control c = {.set = POD_CTL_CLOCK};
-	int i;
-
-	for (i = 0; i < r->naccel; i++) {
-		if (fabs(r->pw.caps_mhz[i] - r->applied[i]) < 0.5)
-			continue;
-		c.clock_max_mhz = r->pw.caps_mhz[i];
-		if (r->pl->power->desc->ops->control(r->pctx, i, &c) == 0)
-			r->applied[i] = c.clock_max_mhz;
-		r->controls++;
-	}
-}
-
-/* One agent tick, one simulated second after the last. */
-static int
-rig_step(struct rig *r)
-{
-	const struct pod_plugin_ops *pops = r->pl->power->desc->ops;
-	const struct pod_plugin_ops *cops = r->pl->cooling->desc->ops;
-	struct pod_env env;
-	struct sample_loop *l = &r->s.loop;
-	struct sample_accel *sa;
-	double dt_s = r->nsteps > 0 ? 1.0 : 0.0;
-	int i;
-
-	if (r->nsteps++ > 0)
-		r->now_ms += 1000;
-	env.coolant_c = NAN;
-	env.heat_w = r->nsteps > 1 ? r->ps[r->inode].power_w : NAN;
-	env.load = NULL;
-	env.nload = 0;
-	cops->environ(r->cctx, &env);
-	if (cops->read(r->cctx, r->now_ms, &r->cs, 1) == -1)
-		return -1;
-	r->s.has_loop = 1;
-	l->valid = r->cs.valid;
-	l->supply_c = r->cs.supply_c;
-	l->return_c = r->cs.return_c;
-	l->flow_lpm = r->cs.flow_lpm;
-	l->leak = r->cs.leak;
-	if (power_loop(&r->pw, l, dt_s))
-		rig_apply(r);
-	env.coolant_c = (r->cs.supply_c + r->cs.return_c) / 2;
-	env.heat_w = NAN;
-	env.load = r->load;
-	env.nload = r->ndev;
-	pops->environ(r->pctx, &env);
-	if (pops->read(r->pctx, r->now_ms, r->ps, r->ndev) == -1)
-		return -1;
-	for (i = 0; i < r->naccel; i++) {
-		sa = &r->sacc[i];
-		sa->valid = r->ps[i].valid;
-		sa->power_w = r->ps[i].power_w;
-		sa->temp_c = r->ps[i].temp_c;
-		sa->clock_mhz = r->ps[i].clock_mhz;
-		sa->util_pct = r->ps[i].util_pct;
-	}
-	r->s.power_w = r->ps[r->inode].power_w;
-	power_step(&r->pw, &r->s, r->membound, dt_s, r->silent_s);
-	rig_apply(r);
-	return 0;
-}
-
-static int
-rig_run(struct rig *r, int seconds)
-{
-	int i;
-
-	for (i = 0; i < seconds; i++)
-		if (rig_step(r) == -1)
-			return -1;
-	return 0;
-}
-
-static double
-node_w(const struct rig *r)
-{
-	return r->ps[r->inode].power_w;
-}
 
 static double
 hottest_c(const struct rig *r)
@@ -333,7 +120,7 @@ t_performance_powersave(const struct plugins *pl)
 	CHECK(rig_open(&r, pl, 11, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	CHECK(rig_run(&r, 30) == 0, "run");
-	busy_w = node_w(&r);
+	busy_w = rig_node_w(&r);
 	for (i = 0; i < r.naccel; i++)
 		CHECK(r.ps[i].clock_mhz == F_MAX_MHZ &&
 		          r.pw.caps_mhz[i] == F_MAX_MHZ,
@@ -343,7 +130,7 @@ t_performance_powersave(const struct plugins *pl)
 	    r.controls);
 	rig_policy(&r, "{\"policy\": \"powersave\"}");
 	CHECK(rig_run(&r, 30) == 0, "run");
-	save_w = node_w(&r);
+	save_w = rig_node_w(&r);
 	printf("  performance %.0f W, powersave %.0f W\n", busy_w, save_w);
 	for (i = 0; i < r.naccel; i++)
 		CHECK(r.ps[i].clock_mhz == F_MIN_MHZ &&
@@ -386,15 +173,16 @@ t_power_cap_step(const struct plugins *pl)
 	rig_policy(&r, "{\"policy\": \"power_cap\", \"params\": {\"cap_w\": "
 	               "6000}}");
 	CHECK(rig_run(&r, 60) == 0, "run");
-	CHECK(r.pw.limiting, "6 kW does not limit a %.0f W node", node_w(&r));
+	CHECK(
+	    r.pw.limiting, "6 kW does not limit a %.0f W node", rig_node_w(&r));
 	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
-		y[0] = node_w(&r);
+		y[0] = rig_node_w(&r);
 		rig_policy(&r, steps[k].policy);
 		for (i = 1; i <= n; i++) {
 			if (i == n / 2)
 				controls = r.controls;
 			CHECK(rig_step(&r) == 0, "step");
-			y[i] = node_w(&r);
+			y[i] = rig_node_w(&r);
 		}
 		controls = r.controls - controls;
 		level = steps[k].cap_w * (1 - DVFS_CAP_MARGIN);
@@ -446,9 +234,9 @@ t_allocator_cap(const struct plugins *pl)
 	CHECK(rig_run(&r, 20) == 0, "run");
 	for (i = 0; i < 20; i++) {
 		CHECK(rig_step(&r) == 0, "step");
-		CHECK(fabs(node_w(&r) - 5000) <= 100, "%.0f W under 5000 W",
-		    node_w(&r));
-		sum += node_w(&r) / 20;
+		CHECK(fabs(rig_node_w(&r) - 5000) <= 100, "%.0f W under 5000 W",
+		    rig_node_w(&r));
+		sum += rig_node_w(&r) / 20;
 	}
 	CHECK(r.pw.node_cap_w == 5000 && r.pw.limiting, "cap %.0f W",
 	    r.pw.node_cap_w);
@@ -456,7 +244,7 @@ t_allocator_cap(const struct plugins *pl)
 	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 7500}");
 	CHECK(rig_run(&r, 10) == 0, "run");
 	CHECK(!r.pw.limiting && r.pw.node_cap_w == 7500, "limiting at %.0f W",
-	    node_w(&r));
+	    rig_node_w(&r));
 	for (i = 0; i < r.naccel; i++)
 		CHECK(r.ps[i].clock_mhz == F_MAX_MHZ, "accel%d at %.0f MHz", i,
 		    r.ps[i].clock_mhz);
@@ -488,8 +276,10 @@ t_cap_sharing(const struct plugins *pl)
 	}
 	printf("  cap 3000 W: node %.0f W, busy accelerators %.0f W at "
 	       "%.0f MHz, idle ones %.0f W at %.0f MHz\n",
-	    node_w(&r), busy_w, r.ps[0].clock_mhz, idle_w, r.ps[4].clock_mhz);
-	CHECK(fabs(node_w(&r) - 3000) < 0.02 * 3000, "node %.0f W", node_w(&r));
+	    rig_node_w(&r), busy_w, r.ps[0].clock_mhz, idle_w,
+	    r.ps[4].clock_mhz);
+	CHECK(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000, "node %.0f W",
+	    rig_node_w(&r));
 	CHECK(
 	    busy_w > 2.5 * idle_w, "busy %.0f W, idle %.0f W", busy_w, idle_w);
 	/* Equal levels: no accelerator more than one step from another. */
@@ -501,12 +291,12 @@ t_cap_sharing(const struct plugins *pl)
 	rig_load(&r, 4, 8, JOB_UTIL, 0.7);
 	CHECK(rig_step(&r) == 0, "step");
 	printf("  a second job: the node jumps to %.0f W for one period\n",
-	    node_w(&r));
+	    rig_node_w(&r));
 	CHECK(rig_run(&r, SETTLE_MAX) == 0, "run");
 	for (i = 0; i < 20; i++) {
 		CHECK(rig_step(&r) == 0, "step");
-		CHECK(fabs(node_w(&r) - 3000) < 0.02 * 3000,
-		    "node %.0f W after the second job", node_w(&r));
+		CHECK(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000,
+		    "node %.0f W after the second job", rig_node_w(&r));
 	}
 	rig_close(&r);
 	return 0;
@@ -532,7 +322,7 @@ t_curtail(const struct plugins *pl)
 	for (k = 0; k < sizeof(fractions) / sizeof(fractions[0]); k++) {
 		char json[128];
 
-		ref = node_w(&r);
+		ref = rig_node_w(&r);
 		snprintf(json, sizeof(json),
 		    "{\"policy\": \"curtail\", \"params\": {\"fraction\": "
 		    "%g}}",
@@ -545,11 +335,11 @@ t_curtail(const struct plugins *pl)
 		    target);
 		for (i = 0; i < 20; i++) {
 			CHECK(rig_step(&r) == 0, "step");
-			CHECK(fabs(node_w(&r) - target) < 0.025 * target,
-			    "%.0f W, target %.0f W", node_w(&r), target);
+			CHECK(fabs(rig_node_w(&r) - target) < 0.025 * target,
+			    "%.0f W, target %.0f W", rig_node_w(&r), target);
 		}
 		printf("  curtail %.1f of %.0f W: %.0f W\n", fractions[k], ref,
-		    node_w(&r));
+		    rig_node_w(&r));
 	}
 	rig_close(&r);
 	return 0;
