@@ -37,6 +37,7 @@
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "queue.h"
 #include "report.h"
@@ -1419,6 +1420,29 @@ serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 	evbuffer_free(buf);
 }
 
+/* ---- Prometheus ---- */
+
+static void
+serve_metrics(struct ctl_state *st, struct evhttp_request *req)
+{
+	struct evbuffer *buf;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		reply_error(
+		    req, 405, "method_not_allowed", "/metrics takes GET");
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	metrics_write(st, buf);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
+
 /* ---- dispatch ---- */
 
 static int
@@ -1474,6 +1498,10 @@ api_dispatch(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || *path == '\0')
 		path = "/";
+	if (strcmp(path, "/metrics") == 0) {
+		serve_metrics(st, req);
+		return;
+	}
 	if (strncmp(path, "/api/", 5) != 0) {
 		serve_file(st, req, path);
 		return;
