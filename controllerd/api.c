@@ -29,6 +29,7 @@
 #include <event2/listener.h>
 
 #include "api.h"
+#include "apireq.h"
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
@@ -44,16 +45,7 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define MAX_SEGMENTS 8
-#define MAX_ARGS     2
-
-struct api_req {
-	struct evhttp_request *req;
-	struct ctl_state *st;
-	const char *args[MAX_ARGS]; /* names captured by "*" */
-	char who[64];               /* the principal, for audit */
-	char segbuf[1024];          /* storage for the path segments */
-};
+#define MAX_SEGMENTS 8 /* path segments under /api/v1 */
 
 typedef void (*handler_fn)(struct api_req *r);
 
@@ -67,17 +59,6 @@ static void h_drain(struct api_req *);
 static void h_resume(struct api_req *);
 static void h_report(struct api_req *);
 static void h_desired(struct api_req *);
-static void h_jobs(struct api_req *);
-static void h_telemetry(struct api_req *);
-static void h_power(struct api_req *);
-static void h_power_set(struct api_req *);
-static void h_policy(struct api_req *);
-static void h_policy_set(struct api_req *);
-static void h_alarms(struct api_req *);
-static void h_alarm_ack(struct api_req *);
-static void h_job(struct api_req *);
-static void h_submit(struct api_req *);
-static void h_cancel(struct api_req *);
 
 /*
  * Routes. Columns: HTTP method; path under /api/v1 with "*" for a captured
@@ -97,25 +78,25 @@ static const struct route {
     {EVHTTP_REQ_GET, "/nodes/*", h_node, 0},
     {EVHTTP_REQ_POST, "/nodes/*/drain", h_drain, 0},
     {EVHTTP_REQ_POST, "/nodes/*/resume", h_resume, 0},
-    {EVHTTP_REQ_GET, "/jobs", h_jobs, 0},
-    {EVHTTP_REQ_POST, "/jobs", h_submit, 0},
-    {EVHTTP_REQ_GET, "/jobs/*", h_job, 0},
-    {EVHTTP_REQ_DELETE, "/jobs/*", h_cancel, 0},
-    {EVHTTP_REQ_GET, "/telemetry", h_telemetry, 0},
-    {EVHTTP_REQ_GET, "/power", h_power, 0},
-    {EVHTTP_REQ_PUT, "/power", h_power_set, 0},
-    {EVHTTP_REQ_GET, "/policy", h_policy, 0},
-    {EVHTTP_REQ_PUT, "/policy", h_policy_set, 0},
-    {EVHTTP_REQ_GET, "/alarms", h_alarms, 0},
-    {EVHTTP_REQ_POST, "/alarms/*/ack", h_alarm_ack, 0},
+    {EVHTTP_REQ_GET, "/jobs", api_jobs, 0},
+    {EVHTTP_REQ_POST, "/jobs", api_submit, 0},
+    {EVHTTP_REQ_GET, "/jobs/*", api_job, 0},
+    {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, 0},
+    {EVHTTP_REQ_GET, "/telemetry", api_telemetry, 0},
+    {EVHTTP_REQ_GET, "/power", api_power, 0},
+    {EVHTTP_REQ_PUT, "/power", api_power_set, 0},
+    {EVHTTP_REQ_GET, "/policy", api_policy, 0},
+    {EVHTTP_REQ_PUT, "/policy", api_policy_set, 0},
+    {EVHTTP_REQ_GET, "/alarms", api_alarms, 0},
+    {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, 0},
     {EVHTTP_REQ_POST, "/agents/*/report", h_report, 1},
     {EVHTTP_REQ_GET, "/agents/*/desired", h_desired, 1},
 };
 
 /* ---- replies ---- */
 
-static void
-reply_json(struct evhttp_request *req, int code, json_t *j)
+void
+api_reply_json(struct evhttp_request *req, int code, json_t *j)
 {
 	struct evbuffer *buf = evbuffer_new();
 	char *text;
@@ -141,12 +122,8 @@ reply_json(struct evhttp_request *req, int code, json_t *j)
 	evbuffer_free(buf);
 }
 
-static void reply_error(struct evhttp_request *req, int code,
-    const char *errcode, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-reply_error(struct evhttp_request *req, int code, const char *errcode,
+void
+api_reply_error(struct evhttp_request *req, int code, const char *errcode,
     const char *fmt, ...)
 {
 	char msg[512];
@@ -155,15 +132,15 @@ reply_error(struct evhttp_request *req, int code, const char *errcode,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	reply_json(req, code,
+	api_reply_json(req, code,
 	    json_pack(
 	        "{s:{s:s,s:s}}", "error", "code", errcode, "message", msg));
 }
 
 /* Parses the request body as JSON; on failure replies 400 and returns
  * NULL. New reference. */
-static json_t *
-read_body(struct evhttp_request *req)
+json_t *
+api_read_body(struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -171,12 +148,12 @@ read_body(struct evhttp_request *req)
 	json_t *j;
 
 	if (len == 0) {
-		reply_error(req, 400, "bad_request",
+		api_reply_error(req, 400, "bad_request",
 		    "request body: expected JSON, got nothing");
 		return NULL;
 	}
 	if (len > API_MAX_BODY) {
-		reply_error(req, 413, "payload_too_large",
+		api_reply_error(req, 413, "payload_too_large",
 		    "request body: %zu bytes is over the %d byte limit", len,
 		    API_MAX_BODY);
 		return NULL;
@@ -184,15 +161,16 @@ read_body(struct evhttp_request *req)
 	j = jsonx_parse(
 	    (const char *)evbuffer_pullup(in, -1), len, err, sizeof(err));
 	if (j == NULL)
-		reply_error(req, 400, "bad_request", "request body: %s", err);
+		api_reply_error(
+		    req, 400, "bad_request", "request body: %s", err);
 	return j;
 }
 
 /* Fills q from the query string and checks every key is in `allowed` (a
  * NULL-terminated list). On failure replies 400 and returns -1; the caller
  * clears q either way. */
-static int
-read_query(
+int
+api_read_query(
     struct evhttp_request *req, struct evkeyvalq *q, const char *const *allowed)
 {
 	const char *query =
@@ -204,7 +182,8 @@ read_query(
 	if (query == NULL)
 		return 0;
 	if (evhttp_parse_query_str(query, q) == -1) {
-		reply_error(req, 400, "bad_request", "malformed query string");
+		api_reply_error(
+		    req, 400, "bad_request", "malformed query string");
 		return -1;
 	}
 	TAILQ_FOREACH(kv, q, next)
@@ -212,7 +191,7 @@ read_query(
 		for (ok = 0, i = 0; allowed[i] != NULL; i++)
 			ok |= strcmp(kv->key, allowed[i]) == 0;
 		if (!ok) {
-			reply_error(req, 400, "bad_request",
+			api_reply_error(req, 400, "bad_request",
 			    "unknown query parameter '%s'", kv->key);
 			return -1;
 		}
@@ -346,7 +325,7 @@ h_health(struct api_req *r)
 	struct fleet_summary s;
 
 	fleet_summarize(r->st->fleet, -1, &s);
-	reply_json(r->req, 200,
+	api_reply_json(r->req, 200,
 	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i}", "status", "ok", "version",
 	        POD_VERSION, "uptime_s",
 	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
@@ -378,7 +357,7 @@ h_status(struct api_req *r)
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
 	json_object_set_new(
 	    o, "alarms_open", json_integer(envelope_alarms_open(r->st)));
-	reply_json(r->req, 200, o);
+	api_reply_json(r->req, 200, o);
 }
 
 static void
@@ -389,7 +368,7 @@ h_pods(struct api_req *r)
 
 	for (p = 0; p < r->st->fleet->npods; p++)
 		json_array_append_new(a, pod_json(r->st->fleet, p));
-	reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
+	api_reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
 }
 
 static void
@@ -398,11 +377,11 @@ h_pod(struct api_req *r)
 	int p = fleet_pod_index(r->st->fleet, r->args[0]);
 
 	if (p < 0) {
-		reply_error(
+		api_reply_error(
 		    r->req, 404, "not_found", "no pod '%s'", r->args[0]);
 		return;
 	}
-	reply_json(r->req, 200, pod_json(r->st->fleet, p));
+	api_reply_json(r->req, 200, pod_json(r->st->fleet, p));
 }
 
 static void
@@ -415,16 +394,16 @@ h_nodes(struct api_req *r)
 	int p = -1, s = -1, i;
 	json_t *a;
 
-	if (read_query(r->req, &q, allowed) == -1)
+	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	pod = evhttp_find_header(&q, "pod");
 	state = evhttp_find_header(&q, "state");
 	if (pod != NULL && *pod && (p = fleet_pod_index(f, pod)) < 0) {
-		reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
+		api_reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
 		goto done;
 	}
 	if (state != NULL && *state && (s = fleet_state_parse(state)) < 0) {
-		reply_error(r->req, 400, "bad_request",
+		api_reply_error(r->req, 400, "bad_request",
 		    "unknown node state '%s' (idle, mixed, allocated, down, "
 		    "draining, drained)",
 		    state);
@@ -439,7 +418,7 @@ h_nodes(struct api_req *r)
 			continue;
 		json_array_append_new(a, node_json(f, n, 0));
 	}
-	reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
+	api_reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
 done:
 	evhttp_clear_headers(&q);
 }
@@ -450,7 +429,7 @@ find_node(struct api_req *r)
 	struct node *n = fleet_node(r->st->fleet, r->args[0]);
 
 	if (n == NULL)
-		reply_error(
+		api_reply_error(
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 	return n;
 }
@@ -461,11 +440,11 @@ h_node(struct api_req *r)
 	struct node *n = find_node(r);
 
 	if (n != NULL)
-		reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+		api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
 }
 
-static int
-printable(const char *s)
+int
+api_printable(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -483,14 +462,14 @@ h_drain(struct api_req *r)
 
 	if ((n = find_node(r)) == NULL)
 		return;
-	if ((body = read_body(r->req)) == NULL)
+	if ((body = api_read_body(r->req)) == NULL)
 		return;
 	if (!json_is_object(body) ||
 	    jsonx_string(body, "reason", &reason, err, sizeof(err)) != 1 ||
 	    reason[strspn(reason, " \t")] == '\0' ||
-	    strlen(reason) >= sizeof(n->reason) || !printable(reason)) {
-		reply_error(r->req, 400, "bad_request",
-		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
+	    strlen(reason) >= sizeof(n->reason) || !api_printable(reason)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "drain needs {\"reason\": TEXT}, 1 to %zu api_printable "
 		    "characters",
 		    sizeof(n->reason) - 1);
 		goto done;
@@ -502,12 +481,12 @@ h_drain(struct api_req *r)
 	snprintf(n->drained_by, sizeof(n->drained_by), "%s", r->who);
 	if (store_put_drain(r->st->store, n, r->who, "drain") == -1) {
 		*n = saved;
-		reply_error(r->req, 500, "internal",
+		api_reply_error(r->req, 500, "internal",
 		    "could not store the drain of %s", n->name);
 		goto done;
 	}
 	log_info("node %s drained by %s: %s", n->name, r->who, n->reason);
-	reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+	api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
 done:
 	json_decref(body);
 }
@@ -520,7 +499,7 @@ h_resume(struct api_req *r)
 	if ((n = find_node(r)) == NULL)
 		return;
 	if (!n->drained) {
-		reply_error(r->req, 409, "conflict",
+		api_reply_error(r->req, 409, "conflict",
 		    "node '%s' is not drained or draining", n->name);
 		return;
 	}
@@ -530,12 +509,12 @@ h_resume(struct api_req *r)
 	n->drained_at_ms = 0;
 	if (store_put_drain(r->st->store, n, r->who, "resume") == -1) {
 		*n = saved;
-		reply_error(r->req, 500, "internal",
+		api_reply_error(r->req, 500, "internal",
 		    "could not store the resume of %s", n->name);
 		return;
 	}
 	log_info("node %s resumed by %s", n->name, r->who);
-	reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+	api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
 }
 
 /* Logs a report from an unknown agent once per name. */
@@ -579,15 +558,15 @@ h_report(struct api_req *r)
 
 	if (n == NULL) {
 		note_unknown(r->st, r->args[0]);
-		reply_error(
+		api_reply_error(
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		return;
 	}
-	if ((body = read_body(r->req)) == NULL)
+	if ((body = api_read_body(r->req)) == NULL)
 		return;
 	if (report_parse(body, &rep, err, sizeof(err)) == -1) {
 		log_debug("report from %s refused: %s", n->name, err);
-		reply_error(r->req, 400, "bad_request", "report: %s", err);
+		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
 		json_decref(body);
 		return;
 	}
@@ -601,7 +580,7 @@ h_report(struct api_req *r)
 	queue_report(r->st, n, &rep);
 	envelope_report(r->st, n, &rep);
 	report_free(&rep);
-	reply_json(r->req, 200,
+	api_reply_json(r->req, 200,
 	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
 	        queue_desired(r->st, n)));
 }
@@ -658,7 +637,7 @@ parked_check(evutil_socket_t fd, short ev, void *arg)
 		event_add(p->ev, &tick);
 		return;
 	}
-	reply_json(p->req, 200, queue_desired(p->st, p->node));
+	api_reply_json(p->req, 200, queue_desired(p->st, p->node));
 	unpark(p);
 }
 
@@ -674,23 +653,23 @@ h_desired(struct api_req *r)
 	struct parked *p = NULL;
 	char *end;
 
-	if (read_query(r->req, &q, allowed) == -1)
+	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	if (n == NULL) {
-		reply_error(
+		api_reply_error(
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		goto done;
 	}
 	v = evhttp_find_header(&q, "version");
 	w = evhttp_find_header(&q, "wait");
 	if (v != NULL && ((version = strtoll(v, &end, 10)) < 0 || *end)) {
-		reply_error(r->req, 400, "bad_request",
+		api_reply_error(r->req, 400, "bad_request",
 		    "version must be a non-negative integer");
 		goto done;
 	}
 	if (w != NULL && ((wait_s = strtoll(w, &end, 10)) < 0 || *end ||
 	                     wait_s > API_MAX_WAIT_S)) {
-		reply_error(r->req, 400, "bad_request",
+		api_reply_error(r->req, 400, "bad_request",
 		    "wait must be 0 to %d seconds", API_MAX_WAIT_S);
 		goto done;
 	}
@@ -698,7 +677,7 @@ h_desired(struct api_req *r)
 		wait_s = 0;
 	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
-		reply_json(r->req, 200, queue_desired(r->st, n));
+		api_reply_json(r->req, 200, queue_desired(r->st, n));
 		goto done;
 	}
 	p->st = r->st;
@@ -712,7 +691,7 @@ h_desired(struct api_req *r)
 		if (p->ev != NULL)
 			event_free(p->ev);
 		free(p);
-		reply_json(r->req, 200, queue_desired(r->st, n));
+		api_reply_json(r->req, 200, queue_desired(r->st, n));
 		goto done;
 	}
 	evhttp_connection_set_closecb(p->conn, parked_closed, p);
@@ -721,615 +700,6 @@ h_desired(struct api_req *r)
 		p->next->prev = p;
 	r->st->parked = p;
 	r->st->nparked++;
-done:
-	evhttp_clear_headers(&q);
-}
-
-/* ---- jobs ---- */
-
-/* Members a submission may have; anything else is refused. */
-static const char *const submit_members[] = {"name", "command", "nodes",
-    "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
-    "policy", "requeue", "power_per_accel_w", "allow_capped", NULL};
-
-/* Reads an optional integer member in [min, max] into *out: 1 read, 0
- * absent, -1 bad (err says why). */
-static int
-member_int(json_t *body, const char *key, long long min, long long max,
-    long long *out, char *err, size_t errlen)
-{
-	int rc = jsonx_integer(body, key, out, err, errlen);
-
-	if (rc == 1 && (*out < min || *out > max)) {
-		snprintf(
-		    err, errlen, "'%s' must be %lld to %lld", key, min, max);
-		return -1;
-	}
-	return rc;
-}
-
-/* Fills j from a submission body; -1 with the reason in err. */
-static int
-parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
-{
-	const char *key, *s = NULL;
-	json_t *v, *cmd;
-	long long nodes = 0, accels = 0, per = 0, limit = 0, prio = 0;
-	size_t i;
-	int k, rn, ra, w, requeue;
-
-	if (!json_is_object(body)) {
-		snprintf(err, errlen, "a job must be a JSON object");
-		return -1;
-	}
-	json_object_foreach(body, key, v)
-	{
-		for (k = 0; submit_members[k] != NULL; k++)
-			if (strcmp(key, submit_members[k]) == 0)
-				break;
-		if (submit_members[k] == NULL) {
-			snprintf(err, errlen, "unknown member '%s'", key);
-			return -1;
-		}
-	}
-	cmd = json_object_get(body, "command");
-	if (!json_is_array(cmd) || json_array_size(cmd) == 0 ||
-	    json_array_size(cmd) > 1024) {
-		snprintf(err, errlen,
-		    "'command' must be a non-empty array of strings");
-		return -1;
-	}
-	json_array_foreach(cmd, i, v)
-	{
-		if (!json_is_string(v) ||
-		    (i == 0 && json_string_length(v) == 0) ||
-		    json_string_length(v) > 4096 ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			snprintf(err, errlen,
-			    "command[%zu] must be a string of at most 4096 "
-			    "bytes without NUL, the first not empty",
-			    i);
-			return -1;
-		}
-	}
-	if ((j->command = json_dumps(cmd, JSON_COMPACT)) == NULL ||
-	    strlen(j->command) > JOB_COMMAND_MAX) {
-		snprintf(
-		    err, errlen, "'command' is over %d bytes", JOB_COMMAND_MAX);
-		return -1;
-	}
-	if ((rn = member_int(body, "nodes", 1, 100000, &nodes, err, errlen)) ==
-	        -1 ||
-	    (ra = member_int(body, "accelerators", 1, 6400000, &accels, err,
-	         errlen)) == -1 ||
-	    member_int(body, "accels_per_node", 1, 64, &per, err, errlen) ==
-	        -1 ||
-	    member_int(body, "time_limit_s", 1, 366 * 86400LL, &limit, err,
-	        errlen) == -1 ||
-	    member_int(
-	        body, "priority", -1000000, 1000000, &prio, err, errlen) == -1)
-		return -1;
-	if (rn + ra != 1) {
-		snprintf(err, errlen,
-		    "give exactly one of 'nodes' and 'accelerators'");
-		return -1;
-	}
-	j->nnodes = (int)nodes;
-	j->accels_total = (int)accels;
-	j->accels_per_node = (int)per;
-	j->time_limit_s = limit;
-	j->priority = prio;
-	switch (jsonx_string(body, "within", &s, err, errlen)) {
-	case -1:
-		return -1;
-	case 1:
-		if ((w = job_within_parse(s)) < 0) {
-			snprintf(err, errlen,
-			    "'within' must be group, pod or fabric");
-			return -1;
-		}
-		j->within = w;
-	}
-	s = NULL;
-	if (jsonx_string(body, "policy", &s, err, errlen) == -1)
-		return -1;
-	if (s != NULL) {
-		json_t *ok = policy_check(s, NULL, err, errlen);
-
-		if (ok == NULL)
-			return -1;
-		json_decref(ok);
-	}
-	snprintf(j->policy, sizeof(j->policy), "%s", s ? s : "");
-	if ((k = jsonx_bool(body, "requeue", &requeue, err, errlen)) == -1)
-		return -1;
-	if (k == 1)
-		j->requeue = requeue;
-	if (jsonx_bool(body, "allow_capped", &j->allow_capped, err, errlen) ==
-	    -1)
-		return -1;
-	k = jsonx_number(
-	    body, "power_per_accel_w", &j->power_per_accel_w, err, errlen);
-	if (k == -1 || (k == 1 && (j->power_per_accel_w < 1 ||
-	                              j->power_per_accel_w > 10000))) {
-		snprintf(err, errlen, "'power_per_accel_w' must be 1 to 10000");
-		return -1;
-	}
-	s = NULL;
-	if (jsonx_string(body, "name", &s, err, errlen) == -1)
-		return -1;
-	if (s == NULL) {
-		s = strrchr(json_string_value(json_array_get(cmd, 0)), '/');
-		s = s ? s + 1 : json_string_value(json_array_get(cmd, 0));
-	}
-	if (*s == '\0' || strlen(s) >= sizeof(j->name) || !printable(s)) {
-		snprintf(err, errlen,
-		    "'name' must be 1 to %zu printable characters",
-		    sizeof(j->name) - 1);
-		return -1;
-	}
-	snprintf(j->name, sizeof(j->name), "%s", s);
-	return 0;
-}
-
-static void
-h_submit(struct api_req *r)
-{
-	struct job *j;
-	json_t *body;
-	char err[512];
-	int status;
-
-	if ((body = read_body(r->req)) == NULL)
-		return;
-	if ((j = job_new()) == NULL) {
-		reply_error(r->req, 500, "internal", "out of memory");
-		goto done;
-	}
-	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
-	if (parse_submit(body, j, err, sizeof(err)) == -1) {
-		reply_error(r->req, 400, "bad_request", "job: %s", err);
-		job_free(j);
-		goto done;
-	}
-	if (queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
-		reply_error(r->req, status,
-		    status == 400 ? "bad_request" : "internal", "job: %s", err);
-		job_free(j);
-		goto done;
-	}
-	reply_json(r->req, 201, json_pack("{s:I}", "id", (json_int_t)j->id));
-done:
-	json_decref(body);
-}
-
-/* Order of the job list: running, then pending by priority, then ended,
- * newest first. */
-static int
-job_order(const void *a, const void *b)
-{
-	const struct job *x = *(struct job *const *)a;
-	const struct job *y = *(struct job *const *)b;
-	int cx = x->state == JOB_RUNNING ? 0 : x->state == JOB_PENDING ? 1 : 2;
-	int cy = y->state == JOB_RUNNING ? 0 : y->state == JOB_PENDING ? 1 : 2;
-
-	if (cx != cy)
-		return cx - cy;
-	if (cx == 1 && x->priority != y->priority)
-		return x->priority > y->priority ? -1 : 1;
-	if (cx == 2 && x->end_ms != y->end_ms)
-		return x->end_ms > y->end_ms ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-static void
-h_jobs(struct api_req *r)
-{
-	static const char *const allowed[] = {"state", NULL};
-	struct jobs *t = &r->st->jobs;
-	struct evkeyvalq q;
-	const char *state;
-	struct job **v = NULL;
-	json_t *a;
-	int i, n = 0, s = -1;
-
-	if (read_query(r->req, &q, allowed) == -1)
-		goto done;
-	state = evhttp_find_header(&q, "state");
-	if (state != NULL && *state && (s = job_state_parse(state)) < 0) {
-		reply_error(r->req, 400, "bad_request",
-		    "unknown job state '%s' (pending, running, completed, "
-		    "failed, cancelled, timeout, node_fail)",
-		    state);
-		goto done;
-	}
-	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL) {
-		reply_error(r->req, 500, "internal", "out of memory");
-		goto done;
-	}
-	for (i = 0; i < t->n; i++)
-		if (s < 0 || (int)t->v[i]->state == s)
-			v[n++] = t->v[i];
-	qsort(v, n, sizeof(*v), job_order);
-	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, queue_job_json(r->st, v[i], 0));
-	reply_json(r->req, 200, json_pack("{s:o}", "jobs", a));
-done:
-	free(v);
-	evhttp_clear_headers(&q);
-}
-
-/* The job named in the path, or NULL after a 404; *loaded is set when it
- * came from the store (the caller frees it). */
-static struct job *
-find_job(struct api_req *r, struct job **loaded)
-{
-	char *end;
-	long long id = strtoll(r->args[0], &end, 10);
-	struct job *j = NULL;
-
-	*loaded = NULL;
-	if (*end == '\0' && id > 0)
-		j = queue_job(r->st, id, loaded);
-	if (j == NULL)
-		reply_error(
-		    r->req, 404, "not_found", "no job '%s'", r->args[0]);
-	return j;
-}
-
-static void
-h_job(struct api_req *r)
-{
-	struct job *loaded, *j = find_job(r, &loaded);
-
-	if (j != NULL)
-		reply_json(r->req, 200, queue_job_json(r->st, j, 1));
-	job_free(loaded);
-}
-
-static void
-h_cancel(struct api_req *r)
-{
-	struct job *loaded, *j = find_job(r, &loaded);
-	char err[256];
-
-	if (j == NULL)
-		return;
-	if (loaded != NULL || job_ended(j)) {
-		reply_error(r->req, 409, "conflict",
-		    "job %lld already ended (%s)", (long long)j->id,
-		    job_state_name(j->state));
-	} else if (queue_cancel(r->st, j, err, sizeof(err)) == -1) {
-		reply_error(r->req, 500, "internal", "%s", err);
-	} else {
-		log_info("job %lld cancelled by %s", (long long)j->id, r->who);
-		reply_json(r->req, 200, queue_job_json(r->st, j, 1));
-	}
-	job_free(loaded);
-}
-
-/* ---- power, policies, alarms ---- */
-
-static void
-h_power(struct api_req *r)
-{
-	reply_json(r->req, 200, envelope_power_json(r->st));
-}
-
-static void
-h_power_set(struct api_req *r)
-{
-	static const char *const members[] = {"cap_w", "curtail_pct", NULL};
-	const char *key;
-	json_t *body, *v, *cap, *curtail;
-	char err[256];
-	int k;
-
-	if ((body = read_body(r->req)) == NULL)
-		return;
-	if (!json_is_object(body)) {
-		reply_error(r->req, 400, "bad_request",
-		    "power: expected an "
-		    "object with cap_w and/or curtail_pct");
-		goto done;
-	}
-	json_object_foreach(body, key, v)
-	{
-		for (k = 0; members[k] != NULL; k++)
-			if (strcmp(key, members[k]) == 0)
-				break;
-		if (members[k] == NULL) {
-			reply_error(r->req, 400, "bad_request",
-			    "power: unknown member '%s'", key);
-			goto done;
-		}
-	}
-	cap = json_object_get(body, "cap_w");
-	curtail = json_object_get(body, "curtail_pct");
-	if (cap == NULL && curtail == NULL) {
-		reply_error(r->req, 400, "bad_request",
-		    "power: give cap_w (W or null) and/or curtail_pct (0-100)");
-		goto done;
-	}
-	if (cap != NULL && !json_is_null(cap) &&
-	    (!json_is_number(cap) || json_number_value(cap) < 1000 ||
-	        json_number_value(cap) > 1e9)) {
-		reply_error(r->req, 400, "bad_request",
-		    "power: cap_w must be null or 1000 to 1e9 W");
-		goto done;
-	}
-	if (curtail != NULL &&
-	    (!json_is_number(curtail) || json_number_value(curtail) < 0 ||
-	        json_number_value(curtail) > 100)) {
-		reply_error(r->req, 400, "bad_request",
-		    "power: curtail_pct must be 0 to 100");
-		goto done;
-	}
-	if (cap != NULL && envelope_set_cap(r->st,
-	                       json_is_null(cap) ? 0 : json_number_value(cap),
-	                       r->who, "rest", err, sizeof(err)) == -1) {
-		reply_error(r->req, 500, "internal", "%s", err);
-		goto done;
-	}
-	if (curtail != NULL &&
-	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
-	        "rest", err, sizeof(err)) == -1) {
-		reply_error(r->req, 500, "internal", "%s", err);
-		goto done;
-	}
-	reply_json(r->req, 200, envelope_power_json(r->st));
-done:
-	json_decref(body);
-}
-
-/* The scope and target named by ?pod= or ?node=, or by a body. -1 after a
- * reply. */
-static int
-policy_target(
-    struct api_req *r, const char *pod, const char *node, const char **target)
-{
-	if (pod != NULL && node != NULL) {
-		reply_error(
-		    r->req, 400, "bad_request", "give pod or node, not both");
-		return -1;
-	}
-	*target = pod ? pod : node;
-	if (pod != NULL && fleet_pod_index(r->st->fleet, pod) < 0) {
-		reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
-		return -1;
-	}
-	if (node != NULL && fleet_node(r->st->fleet, node) == NULL) {
-		reply_error(r->req, 404, "not_found", "no node '%s'", node);
-		return -1;
-	}
-	return pod ? POLICY_POD : node ? POLICY_NODE : POLICY_FLEET;
-}
-
-static void
-h_policy(struct api_req *r)
-{
-	static const char *const allowed[] = {"pod", "node", NULL};
-	struct evkeyvalq q;
-	const char *target;
-	int scope;
-
-	if (read_query(r->req, &q, allowed) == -1)
-		goto done;
-	scope = policy_target(r, evhttp_find_header(&q, "pod"),
-	    evhttp_find_header(&q, "node"), &target);
-	if (scope >= 0)
-		reply_json(
-		    r->req, 200, envelope_policy_json(r->st, scope, target));
-done:
-	evhttp_clear_headers(&q);
-}
-
-static void
-h_policy_set(struct api_req *r)
-{
-	static const char *const members[] = {
-	    "scope", "target", "name", "params", NULL};
-	const char *key, *scope_s = NULL, *target = NULL, *name = NULL;
-	json_t *body, *v, *params;
-	char err[256];
-	int k, scope, status;
-
-	if ((body = read_body(r->req)) == NULL)
-		return;
-	if (!json_is_object(body)) {
-		reply_error(
-		    r->req, 400, "bad_request", "policy: expected an object");
-		goto done;
-	}
-	json_object_foreach(body, key, v)
-	{
-		for (k = 0; members[k] != NULL; k++)
-			if (strcmp(key, members[k]) == 0)
-				break;
-		if (members[k] == NULL) {
-			reply_error(r->req, 400, "bad_request",
-			    "policy: unknown member '%s'", key);
-			goto done;
-		}
-	}
-	if (jsonx_string(body, "scope", &scope_s, err, sizeof(err)) != 1 ||
-	    (scope = policy_scope_parse(scope_s)) < 0 ||
-	    jsonx_string(body, "name", &name, err, sizeof(err)) != 1 ||
-	    jsonx_string(body, "target", &target, err, sizeof(err)) == -1) {
-		reply_error(r->req, 400, "bad_request",
-		    "policy: needs scope "
-		    "(fleet, pod, node), name, and a target for pod and node");
-		goto done;
-	}
-	if ((scope != POLICY_FLEET) != (target != NULL)) {
-		reply_error(r->req, 400, "bad_request",
-		    "policy: a %s policy "
-		    "%s a target",
-		    scope_s, target ? "takes no" : "needs");
-		goto done;
-	}
-	params = json_object_get(body, "params");
-	if (envelope_set_policy(r->st, scope, target, name, params, r->who, err,
-	        sizeof(err), &status) == -1) {
-		reply_error(r->req, status,
-		    status == 400   ? "bad_request"
-		    : status == 404 ? "not_found"
-		                    : "internal",
-		    "policy: %s", err);
-		goto done;
-	}
-	reply_json(r->req, 200, envelope_policy_json(r->st, scope, target));
-done:
-	json_decref(body);
-}
-
-static void
-h_alarms(struct api_req *r)
-{
-	static const char *const allowed[] = {"state", NULL};
-	struct alarms *a = &r->st->env->alarms;
-	struct evkeyvalq q;
-	const char *state;
-	json_t *arr;
-	int i, s = -1, all = 0;
-
-	if (read_query(r->req, &q, allowed) == -1)
-		goto done;
-	state = evhttp_find_header(&q, "state");
-	if (state != NULL && strcmp(state, "all") == 0)
-		all = 1;
-	else if (state != NULL && (s = alarm_state_parse(state)) < 0) {
-		reply_error(r->req, 400, "bad_request",
-		    "unknown alarm state "
-		    "'%s' (open, acked, cleared, all)",
-		    state);
-		goto done;
-	}
-	arr = json_array();
-	for (i = a->n - 1; i >= 0; i--) {
-		const struct alarm *al = a->v[i];
-
-		if (al->id == 0)
-			continue; /* not stored yet */
-		if (s >= 0 ? (int)al->state != s
-		           : !all && al->state == ALARM_CLEARED)
-			continue;
-		json_array_append_new(arr, alarm_json(al));
-	}
-	reply_json(r->req, 200, json_pack("{s:o}", "alarms", arr));
-done:
-	evhttp_clear_headers(&q);
-}
-
-static void
-h_alarm_ack(struct api_req *r)
-{
-	struct alarms *a = &r->st->env->alarms;
-	char *end;
-	long long id = strtoll(r->args[0], &end, 10);
-	struct alarm *al = *end == '\0' ? alarms_find(a, id) : NULL;
-	struct alarm saved;
-
-	if (al == NULL) {
-		reply_error(
-		    r->req, 404, "not_found", "no alarm '%s'", r->args[0]);
-		return;
-	}
-	saved = *al;
-	if (alarm_ack(al, r->who, time_wall_ms()) == -1) {
-		reply_error(r->req, 409, "conflict",
-		    "alarm %lld is %s, not "
-		    "open",
-		    id, alarm_state_name(al->state));
-		return;
-	}
-	if (store_put_alarms(r->st->store, a) == -1) {
-		*al = saved;
-		reply_error(r->req, 500, "internal",
-		    "could not store the acknowledgement");
-		return;
-	}
-	log_info("alarm %lld (%s on %s) acknowledged by %s", id,
-	    alarm_kind_name(al->kind), al->object, r->who);
-	reply_json(r->req, 200, alarm_json(al));
-}
-
-/* ---- telemetry history ---- */
-
-/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
- * neither. */
-static int64_t
-parse_time(const char *s)
-{
-	struct tm tm;
-	char *end;
-	long long v;
-
-	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
-		v = strtoll(s, &end, 10);
-		return *end == '\0' && v >= 0 ? v : -1;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	return (int64_t)timegm(&tm) * 1000;
-}
-
-static void
-h_telemetry(struct api_req *r)
-{
-	static const char *const allowed[] = {
-	    "node", "from", "to", "step", NULL};
-	struct evkeyvalq q;
-	const char *name, *from_s, *to_s, *step_s;
-	int64_t now = time_wall_ms(), from, to;
-	long step = 60;
-	struct node *n;
-	json_t *points;
-	char *end;
-
-	if (read_query(r->req, &q, allowed) == -1)
-		goto done;
-	name = evhttp_find_header(&q, "node");
-	from_s = evhttp_find_header(&q, "from");
-	to_s = evhttp_find_header(&q, "to");
-	step_s = evhttp_find_header(&q, "step");
-	if (name == NULL || (n = fleet_node(r->st->fleet, name)) == NULL) {
-		reply_error(r->req, name ? 404 : 400,
-		    name ? "not_found" : "bad_request",
-		    name ? "no node '%s'" : "telemetry needs node=NAME%s",
-		    name ? name : "");
-		goto done;
-	}
-	from = from_s ? parse_time(from_s) : now - 3600 * 1000;
-	to = to_s ? parse_time(to_s) : now;
-	if (step_s != NULL)
-		step = strtol(step_s, &end, 10);
-	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||
-	    step > 86400) {
-		reply_error(r->req, 400, "bad_request",
-		    "telemetry: from and "
-		    "to are ms since the epoch or YYYY-MM-DDTHH:MM:SSZ, from "
-		    "before to; step is 1 to 86400 s");
-		goto done;
-	}
-	if (to - from > 31LL * 86400 * 1000) {
-		reply_error(r->req, 400, "bad_request",
-		    "telemetry: at most 31 days at once");
-		goto done;
-	}
-	if ((points = store_telemetry(r->st->store, n->id, from, to, (int)step,
-	         TELEMETRY_MAX_POINTS)) == NULL) {
-		reply_error(r->req, 500, "internal", "could not read samples");
-		goto done;
-	}
-	reply_json(r->req, 200,
-	    json_pack("{s:s,s:o,s:o,s:i,s:i,s:o}", "node", n->name, "from",
-	        jsonx_time(from), "to", jsonx_time(to), "step_s", (int)step,
-	        "stored_every_s", r->st->conf->store_interval_s, "points",
-	        points));
 done:
 	evhttp_clear_headers(&q);
 }
@@ -1383,13 +753,13 @@ serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-		reply_error(
+		api_reply_error(
 		    req, 405, "method_not_allowed", "%s takes GET only", path);
 		return;
 	}
 	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
 	    strchr(path, '%') != NULL) {
-		reply_error(req, 404, "not_found", "no file '%s'", path);
+		api_reply_error(req, 404, "not_found", "no file '%s'", path);
 		return;
 	}
 	snprintf(file, sizeof(file), "%s%s%s", st->web_dir, path,
@@ -1398,7 +768,7 @@ serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		if (fd != -1)
 			close(fd);
-		reply_error(req, 404, "not_found", "no file '%s'", path);
+		api_reply_error(req, 404, "not_found", "no file '%s'", path);
 		return;
 	}
 	if ((dot = strrchr(file, '.')) != NULL)
@@ -1411,7 +781,7 @@ serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 			evbuffer_free(buf);
 		else
 			close(fd);
-		reply_error(req, 500, "internal", "cannot read '%s'", path);
+		api_reply_error(req, 500, "internal", "cannot read '%s'", path);
 		return;
 	}
 	evhttp_add_header(
@@ -1428,7 +798,7 @@ serve_metrics(struct ctl_state *st, struct evhttp_request *req)
 	struct evbuffer *buf;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		reply_error(
+		api_reply_error(
 		    req, 405, "method_not_allowed", "/metrics takes GET");
 		return;
 	}
@@ -1511,14 +881,15 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	r.st = st;
 	if (strncmp(path, "/api/v1/", 8) != 0 ||
 	    strlen(path) - 7 >= sizeof(r.segbuf)) {
-		reply_error(req, 404, "not_found", "no route %s", path);
+		api_reply_error(req, 404, "not_found", "no route %s", path);
 		return;
 	}
 	snprintf(r.segbuf, sizeof(r.segbuf), "%s", path + 7);
 	for (s = strtok_r(r.segbuf, "/", &save); s != NULL;
 	     s = strtok_r(NULL, "/", &save)) {
 		if (nseg == MAX_SEGMENTS) {
-			reply_error(req, 404, "not_found", "no route %s", path);
+			api_reply_error(
+			    req, 404, "not_found", "no route %s", path);
 			return;
 		}
 		seg[nseg++] = s;
@@ -1543,11 +914,11 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (allow[0] != '\0') {
 		evhttp_add_header(
 		    evhttp_request_get_output_headers(req), "Allow", allow);
-		reply_error(req, 405, "method_not_allowed",
+		api_reply_error(req, 405, "method_not_allowed",
 		    "%s takes %s, not %s", path, allow, method_name(method));
 		return;
 	}
-	reply_error(req, 404, "not_found", "no route %s", path);
+	api_reply_error(req, 404, "not_found", "no route %s", path);
 }
 
 int

@@ -18,7 +18,7 @@ def code_routes():
     table = read("controllerd", "api.c")
     return {(m.lower(), "/" + p.strip("/").replace("*", "{name}"))
             for m, p in re.findall(
-                r'\{EVHTTP_REQ_(\w+), "(/[^"]*)", h_\w+', table)}
+                r'\{EVHTTP_REQ_(\w+), "(/[^"]*)",\s*(?:h|api)_\w+', table)}
 
 
 def openapi_routes():
@@ -44,7 +44,7 @@ def test_openapi_matches_route_table():
 
 
 def test_config_keys_documented():
-    keys = set(re.findall(r'\{"(controller|fabric|pod)", "(\w+)"',
+    keys = set(re.findall(r'\{"(\w+)",\s*"(\w+)",\s*V_',
                           read("controllerd", "config.c")))
     doc = read("docs", "configuration.md")
     missing = [k for s, k in keys if "`%s`" % k not in doc]

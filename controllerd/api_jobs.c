@@ -1,0 +1,313 @@
+/*
+ * The REST API's job handlers: submit (every member validated, then the
+ * queue normalizes and stores it), list, show and cancel. Routed by the
+ * table in api.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "alarms.h"
+#include "api.h"
+#include "apireq.h"
+#include "config.h"
+#include "ctl.h"
+#include "envelope.h"
+#include "fleet.h"
+#include "jobs.h"
+#include "jsonx.h"
+#include "log.h"
+#include "names.h"
+#include "policy.h"
+#include "queue.h"
+#include "store.h"
+#include "timeutil.h"
+
+/* ---- jobs ---- */
+
+/* Members a submission may have; anything else is refused. */
+static const char *const submit_members[] = {"name", "command", "nodes",
+    "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
+    "policy", "requeue", "power_per_accel_w", "allow_capped", NULL};
+
+/* Reads an optional integer member in [min, max] into *out: 1 read, 0
+ * absent, -1 bad (err says why). */
+static int
+member_int(json_t *body, const char *key, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	int rc = jsonx_integer(body, key, out, err, errlen);
+
+	if (rc == 1 && (*out < min || *out > max)) {
+		snprintf(
+		    err, errlen, "'%s' must be %lld to %lld", key, min, max);
+		return -1;
+	}
+	return rc;
+}
+
+/* Fills j from a submission body; -1 with the reason in err. */
+static int
+parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
+{
+	const char *key, *s = NULL;
+	json_t *v, *cmd;
+	long long nodes = 0, accels = 0, per = 0, limit = 0, prio = 0;
+	size_t i;
+	int k, rn, ra, w, requeue;
+
+	if (!json_is_object(body)) {
+		snprintf(err, errlen, "a job must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(body, key, v)
+	{
+		for (k = 0; submit_members[k] != NULL; k++)
+			if (strcmp(key, submit_members[k]) == 0)
+				break;
+		if (submit_members[k] == NULL) {
+			snprintf(err, errlen, "unknown member '%s'", key);
+			return -1;
+		}
+	}
+	cmd = json_object_get(body, "command");
+	if (!json_is_array(cmd) || json_array_size(cmd) == 0 ||
+	    json_array_size(cmd) > 1024) {
+		snprintf(err, errlen,
+		    "'command' must be a non-empty array of strings");
+		return -1;
+	}
+	json_array_foreach(cmd, i, v)
+	{
+		if (!json_is_string(v) ||
+		    (i == 0 && json_string_length(v) == 0) ||
+		    json_string_length(v) > 4096 ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			snprintf(err, errlen,
+			    "command[%zu] must be a string of at most 4096 "
+			    "bytes without NUL, the first not empty",
+			    i);
+			return -1;
+		}
+	}
+	if ((j->command = json_dumps(cmd, JSON_COMPACT)) == NULL ||
+	    strlen(j->command) > JOB_COMMAND_MAX) {
+		snprintf(
+		    err, errlen, "'command' is over %d bytes", JOB_COMMAND_MAX);
+		return -1;
+	}
+	if ((rn = member_int(body, "nodes", 1, 100000, &nodes, err, errlen)) ==
+	        -1 ||
+	    (ra = member_int(body, "accelerators", 1, 6400000, &accels, err,
+	         errlen)) == -1 ||
+	    member_int(body, "accels_per_node", 1, 64, &per, err, errlen) ==
+	        -1 ||
+	    member_int(body, "time_limit_s", 1, 366 * 86400LL, &limit, err,
+	        errlen) == -1 ||
+	    member_int(
+	        body, "priority", -1000000, 1000000, &prio, err, errlen) == -1)
+		return -1;
+	if (rn + ra != 1) {
+		snprintf(err, errlen,
+		    "give exactly one of 'nodes' and 'accelerators'");
+		return -1;
+	}
+	j->nnodes = (int)nodes;
+	j->accels_total = (int)accels;
+	j->accels_per_node = (int)per;
+	j->time_limit_s = limit;
+	j->priority = prio;
+	switch (jsonx_string(body, "within", &s, err, errlen)) {
+	case -1:
+		return -1;
+	case 1:
+		if ((w = job_within_parse(s)) < 0) {
+			snprintf(err, errlen,
+			    "'within' must be group, pod or fabric");
+			return -1;
+		}
+		j->within = w;
+	}
+	s = NULL;
+	if (jsonx_string(body, "policy", &s, err, errlen) == -1)
+		return -1;
+	if (s != NULL) {
+		json_t *ok = policy_check(s, NULL, err, errlen);
+
+		if (ok == NULL)
+			return -1;
+		json_decref(ok);
+	}
+	snprintf(j->policy, sizeof(j->policy), "%s", s ? s : "");
+	if ((k = jsonx_bool(body, "requeue", &requeue, err, errlen)) == -1)
+		return -1;
+	if (k == 1)
+		j->requeue = requeue;
+	if (jsonx_bool(body, "allow_capped", &j->allow_capped, err, errlen) ==
+	    -1)
+		return -1;
+	k = jsonx_number(
+	    body, "power_per_accel_w", &j->power_per_accel_w, err, errlen);
+	if (k == -1 || (k == 1 && (j->power_per_accel_w < 1 ||
+	                              j->power_per_accel_w > 10000))) {
+		snprintf(err, errlen, "'power_per_accel_w' must be 1 to 10000");
+		return -1;
+	}
+	s = NULL;
+	if (jsonx_string(body, "name", &s, err, errlen) == -1)
+		return -1;
+	if (s == NULL) {
+		s = strrchr(json_string_value(json_array_get(cmd, 0)), '/');
+		s = s ? s + 1 : json_string_value(json_array_get(cmd, 0));
+	}
+	if (*s == '\0' || strlen(s) >= sizeof(j->name) || !api_printable(s)) {
+		snprintf(err, errlen,
+		    "'name' must be 1 to %zu api_printable characters",
+		    sizeof(j->name) - 1);
+		return -1;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", s);
+	return 0;
+}
+
+void
+api_submit(struct api_req *r)
+{
+	struct job *j;
+	json_t *body;
+	char err[512];
+	int status;
+
+	if ((body = api_read_body(r->req)) == NULL)
+		return;
+	if ((j = job_new()) == NULL) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
+	if (parse_submit(body, j, err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 400, "bad_request", "job: %s", err);
+		job_free(j);
+		goto done;
+	}
+	if (queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
+		api_reply_error(r->req, status,
+		    status == 400 ? "bad_request" : "internal", "job: %s", err);
+		job_free(j);
+		goto done;
+	}
+	api_reply_json(
+	    r->req, 201, json_pack("{s:I}", "id", (json_int_t)j->id));
+done:
+	json_decref(body);
+}
+
+/* Order of the job list: running, then pending by priority, then ended,
+ * newest first. */
+static int
+job_order(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a;
+	const struct job *y = *(struct job *const *)b;
+	int cx = x->state == JOB_RUNNING ? 0 : x->state == JOB_PENDING ? 1 : 2;
+	int cy = y->state == JOB_RUNNING ? 0 : y->state == JOB_PENDING ? 1 : 2;
+
+	if (cx != cy)
+		return cx - cy;
+	if (cx == 1 && x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (cx == 2 && x->end_ms != y->end_ms)
+		return x->end_ms > y->end_ms ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+void
+api_jobs(struct api_req *r)
+{
+	static const char *const allowed[] = {"state", NULL};
+	struct jobs *t = &r->st->jobs;
+	struct evkeyvalq q;
+	const char *state;
+	struct job **v = NULL;
+	json_t *a;
+	int i, n = 0, s = -1;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	state = evhttp_find_header(&q, "state");
+	if (state != NULL && *state && (s = job_state_parse(state)) < 0) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "unknown job state '%s' (pending, running, completed, "
+		    "failed, cancelled, timeout, node_fail)",
+		    state);
+		goto done;
+	}
+	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	for (i = 0; i < t->n; i++)
+		if (s < 0 || (int)t->v[i]->state == s)
+			v[n++] = t->v[i];
+	qsort(v, n, sizeof(*v), job_order);
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, queue_job_json(r->st, v[i], 0));
+	api_reply_json(r->req, 200, json_pack("{s:o}", "jobs", a));
+done:
+	free(v);
+	evhttp_clear_headers(&q);
+}
+
+/* The job named in the path, or NULL after a 404; *loaded is set when it
+ * came from the store (the caller frees it). */
+static struct job *
+find_job(struct api_req *r, struct job **loaded)
+{
+	char *end;
+	long long id = strtoll(r->args[0], &end, 10);
+	struct job *j = NULL;
+
+	*loaded = NULL;
+	if (*end == '\0' && id > 0)
+		j = queue_job(r->st, id, loaded);
+	if (j == NULL)
+		api_reply_error(
+		    r->req, 404, "not_found", "no job '%s'", r->args[0]);
+	return j;
+}
+
+void
+api_job(struct api_req *r)
+{
+	struct job *loaded, *j = find_job(r, &loaded);
+
+	if (j != NULL)
+		api_reply_json(r->req, 200, queue_job_json(r->st, j, 1));
+	job_free(loaded);
+}
+
+void
+api_cancel(struct api_req *r)
+{
+	struct job *loaded, *j = find_job(r, &loaded);
+	char err[256];
+
+	if (j == NULL)
+		return;
+	if (loaded != NULL || job_ended(j)) {
+		api_reply_error(r->req, 409, "conflict",
+		    "job %lld already ended (%s)", (long long)j->id,
+		    job_state_name(j->state));
+	} else if (queue_cancel(r->st, j, err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 500, "internal", "%s", err);
+	} else {
+		log_info("job %lld cancelled by %s", (long long)j->id, r->who);
+		api_reply_json(r->req, 200, queue_job_json(r->st, j, 1));
+	}
+	job_free(loaded);
+}

@@ -1,0 +1,354 @@
+/*
+ * The REST API's handlers for the power envelope (facility cap and
+ * curtailment, DVFS policies), alarms and telemetry history. Routed by the
+ * table in api.c; the decisions are made and stored by envelope.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "alarms.h"
+#include "api.h"
+#include "apireq.h"
+#include "config.h"
+#include "ctl.h"
+#include "envelope.h"
+#include "fleet.h"
+#include "jobs.h"
+#include "jsonx.h"
+#include "log.h"
+#include "names.h"
+#include "policy.h"
+#include "queue.h"
+#include "store.h"
+#include "timeutil.h"
+
+/* ---- power, policies, alarms ---- */
+
+void
+api_power(struct api_req *r)
+{
+	api_reply_json(r->req, 200, envelope_power_json(r->st));
+}
+
+void
+api_power_set(struct api_req *r)
+{
+	static const char *const members[] = {"cap_w", "curtail_pct", NULL};
+	const char *key;
+	json_t *body, *v, *cap, *curtail;
+	char err[256];
+	int k;
+
+	if ((body = api_read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "power: expected an "
+		    "object with cap_w and/or curtail_pct");
+		goto done;
+	}
+	json_object_foreach(body, key, v)
+	{
+		for (k = 0; members[k] != NULL; k++)
+			if (strcmp(key, members[k]) == 0)
+				break;
+		if (members[k] == NULL) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "power: unknown member '%s'", key);
+			goto done;
+		}
+	}
+	cap = json_object_get(body, "cap_w");
+	curtail = json_object_get(body, "curtail_pct");
+	if (cap == NULL && curtail == NULL) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "power: give cap_w (W or null) and/or curtail_pct (0-100)");
+		goto done;
+	}
+	if (cap != NULL && !json_is_null(cap) &&
+	    (!json_is_number(cap) || json_number_value(cap) < 1000 ||
+	        json_number_value(cap) > 1e9)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "power: cap_w must be null or 1000 to 1e9 W");
+		goto done;
+	}
+	if (curtail != NULL &&
+	    (!json_is_number(curtail) || json_number_value(curtail) < 0 ||
+	        json_number_value(curtail) > 100)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "power: curtail_pct must be 0 to 100");
+		goto done;
+	}
+	if (cap != NULL && envelope_set_cap(r->st,
+	                       json_is_null(cap) ? 0 : json_number_value(cap),
+	                       r->who, "rest", err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 500, "internal", "%s", err);
+		goto done;
+	}
+	if (curtail != NULL &&
+	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
+	        "rest", err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 500, "internal", "%s", err);
+		goto done;
+	}
+	api_reply_json(r->req, 200, envelope_power_json(r->st));
+done:
+	json_decref(body);
+}
+
+/* The scope and target named by ?pod= or ?node=, or by a body. -1 after a
+ * reply. */
+static int
+policy_target(
+    struct api_req *r, const char *pod, const char *node, const char **target)
+{
+	if (pod != NULL && node != NULL) {
+		api_reply_error(
+		    r->req, 400, "bad_request", "give pod or node, not both");
+		return -1;
+	}
+	*target = pod ? pod : node;
+	if (pod != NULL && fleet_pod_index(r->st->fleet, pod) < 0) {
+		api_reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
+		return -1;
+	}
+	if (node != NULL && fleet_node(r->st->fleet, node) == NULL) {
+		api_reply_error(r->req, 404, "not_found", "no node '%s'", node);
+		return -1;
+	}
+	return pod ? POLICY_POD : node ? POLICY_NODE : POLICY_FLEET;
+}
+
+void
+api_policy(struct api_req *r)
+{
+	static const char *const allowed[] = {"pod", "node", NULL};
+	struct evkeyvalq q;
+	const char *target;
+	int scope;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	scope = policy_target(r, evhttp_find_header(&q, "pod"),
+	    evhttp_find_header(&q, "node"), &target);
+	if (scope >= 0)
+		api_reply_json(
+		    r->req, 200, envelope_policy_json(r->st, scope, target));
+done:
+	evhttp_clear_headers(&q);
+}
+
+void
+api_policy_set(struct api_req *r)
+{
+	static const char *const members[] = {
+	    "scope", "target", "name", "params", NULL};
+	const char *key, *scope_s = NULL, *target = NULL, *name = NULL;
+	json_t *body, *v, *params;
+	char err[256];
+	int k, scope, status;
+
+	if ((body = api_read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body)) {
+		api_reply_error(
+		    r->req, 400, "bad_request", "policy: expected an object");
+		goto done;
+	}
+	json_object_foreach(body, key, v)
+	{
+		for (k = 0; members[k] != NULL; k++)
+			if (strcmp(key, members[k]) == 0)
+				break;
+		if (members[k] == NULL) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "policy: unknown member '%s'", key);
+			goto done;
+		}
+	}
+	if (jsonx_string(body, "scope", &scope_s, err, sizeof(err)) != 1 ||
+	    (scope = policy_scope_parse(scope_s)) < 0 ||
+	    jsonx_string(body, "name", &name, err, sizeof(err)) != 1 ||
+	    jsonx_string(body, "target", &target, err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "policy: needs scope "
+		    "(fleet, pod, node), name, and a target for pod and node");
+		goto done;
+	}
+	if ((scope != POLICY_FLEET) != (target != NULL)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "policy: a %s policy "
+		    "%s a target",
+		    scope_s, target ? "takes no" : "needs");
+		goto done;
+	}
+	params = json_object_get(body, "params");
+	if (envelope_set_policy(r->st, scope, target, name, params, r->who, err,
+	        sizeof(err), &status) == -1) {
+		api_reply_error(r->req, status,
+		    status == 400   ? "bad_request"
+		    : status == 404 ? "not_found"
+		                    : "internal",
+		    "policy: %s", err);
+		goto done;
+	}
+	api_reply_json(r->req, 200, envelope_policy_json(r->st, scope, target));
+done:
+	json_decref(body);
+}
+
+void
+api_alarms(struct api_req *r)
+{
+	static const char *const allowed[] = {"state", NULL};
+	struct alarms *a = &r->st->env->alarms;
+	struct evkeyvalq q;
+	const char *state;
+	json_t *arr;
+	int i, s = -1, all = 0;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	state = evhttp_find_header(&q, "state");
+	if (state != NULL && strcmp(state, "all") == 0)
+		all = 1;
+	else if (state != NULL && (s = alarm_state_parse(state)) < 0) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "unknown alarm state "
+		    "'%s' (open, acked, cleared, all)",
+		    state);
+		goto done;
+	}
+	arr = json_array();
+	for (i = a->n - 1; i >= 0; i--) {
+		const struct alarm *al = a->v[i];
+
+		if (al->id == 0)
+			continue; /* not stored yet */
+		if (s >= 0 ? (int)al->state != s
+		           : !all && al->state == ALARM_CLEARED)
+			continue;
+		json_array_append_new(arr, alarm_json(al));
+	}
+	api_reply_json(r->req, 200, json_pack("{s:o}", "alarms", arr));
+done:
+	evhttp_clear_headers(&q);
+}
+
+void
+api_alarm_ack(struct api_req *r)
+{
+	struct alarms *a = &r->st->env->alarms;
+	char *end;
+	long long id = strtoll(r->args[0], &end, 10);
+	struct alarm *al = *end == '\0' ? alarms_find(a, id) : NULL;
+	struct alarm saved;
+
+	if (al == NULL) {
+		api_reply_error(
+		    r->req, 404, "not_found", "no alarm '%s'", r->args[0]);
+		return;
+	}
+	saved = *al;
+	if (alarm_ack(al, r->who, time_wall_ms()) == -1) {
+		api_reply_error(r->req, 409, "conflict",
+		    "alarm %lld is %s, not "
+		    "open",
+		    id, alarm_state_name(al->state));
+		return;
+	}
+	if (store_put_alarms(r->st->store, a) == -1) {
+		*al = saved;
+		api_reply_error(r->req, 500, "internal",
+		    "could not store the acknowledgement");
+		return;
+	}
+	log_info("alarm %lld (%s on %s) acknowledged by %s", id,
+	    alarm_kind_name(al->kind), al->object, r->who);
+	api_reply_json(r->req, 200, alarm_json(al));
+}
+
+/* ---- telemetry history ---- */
+
+/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
+ * neither. */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+	long long v;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		v = strtoll(s, &end, 10);
+		return *end == '\0' && v >= 0 ? v : -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+void
+api_telemetry(struct api_req *r)
+{
+	static const char *const allowed[] = {
+	    "node", "from", "to", "step", NULL};
+	struct evkeyvalq q;
+	const char *name, *from_s, *to_s, *step_s;
+	int64_t now = time_wall_ms(), from, to;
+	long step = 60;
+	struct node *n;
+	json_t *points;
+	char *end;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	name = evhttp_find_header(&q, "node");
+	from_s = evhttp_find_header(&q, "from");
+	to_s = evhttp_find_header(&q, "to");
+	step_s = evhttp_find_header(&q, "step");
+	if (name == NULL || (n = fleet_node(r->st->fleet, name)) == NULL) {
+		api_reply_error(r->req, name ? 404 : 400,
+		    name ? "not_found" : "bad_request",
+		    name ? "no node '%s'" : "telemetry needs node=NAME%s",
+		    name ? name : "");
+		goto done;
+	}
+	from = from_s ? parse_time(from_s) : now - 3600 * 1000;
+	to = to_s ? parse_time(to_s) : now;
+	if (step_s != NULL)
+		step = strtol(step_s, &end, 10);
+	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||
+	    step > 86400) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "telemetry: from and "
+		    "to are ms since the epoch or YYYY-MM-DDTHH:MM:SSZ, from "
+		    "before to; step is 1 to 86400 s");
+		goto done;
+	}
+	if (to - from > 31LL * 86400 * 1000) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "telemetry: at most 31 days at once");
+		goto done;
+	}
+	if ((points = store_telemetry(r->st->store, n->id, from, to, (int)step,
+	         TELEMETRY_MAX_POINTS)) == NULL) {
+		api_reply_error(
+		    r->req, 500, "internal", "could not read samples");
+		goto done;
+	}
+	api_reply_json(r->req, 200,
+	    json_pack("{s:s,s:o,s:o,s:i,s:i,s:o}", "node", n->name, "from",
+	        jsonx_time(from), "to", jsonx_time(to), "step_s", (int)step,
+	        "stored_every_s", r->st->conf->store_interval_s, "points",
+	        points));
+done:
+	evhttp_clear_headers(&q);
+}

@@ -1,0 +1,57 @@
+/*
+ * Inside the REST API: the request as its handlers see it, the reply and
+ * parsing helpers they share, and the handlers that live outside api.c
+ * (api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry).
+ * api.c owns the route table that names them all.
+ */
+#ifndef CTL_APIREQ_H
+#define CTL_APIREQ_H
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#define MAX_ARGS 2
+
+struct ctl_state;
+
+struct api_req {
+	struct evhttp_request *req;
+	struct ctl_state *st;
+	const char *args[MAX_ARGS]; /* names captured by "*" */
+	char who[64];               /* the principal, for audit */
+	char segbuf[1024];          /* storage for the path segments */
+};
+
+/* Sends j (reference stolen) as the reply with HTTP status code. */
+void api_reply_json(struct evhttp_request *req, int code, json_t *j);
+/* Sends {"error":{"code":errcode,"message":…}} with status code. */
+void api_reply_error(struct evhttp_request *req, int code, const char *errcode,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The body as JSON, or NULL after a 400 or 413 reply. New reference. */
+json_t *api_read_body(struct evhttp_request *req);
+/* Fills q from the query string, refusing keys not in `allowed` (NULL
+ * ended). -1 after a 400 reply; the caller clears q either way. */
+int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *const *allowed);
+/* 1 when s has no control characters. */
+int api_printable(const char *s);
+
+/* Jobs (api_jobs.c). */
+void api_jobs(struct api_req *r);
+void api_job(struct api_req *r);
+void api_submit(struct api_req *r);
+void api_cancel(struct api_req *r);
+
+/* Power, policies, alarms, telemetry (api_power.c). */
+void api_power(struct api_req *r);
+void api_power_set(struct api_req *r);
+void api_policy(struct api_req *r);
+void api_policy_set(struct api_req *r);
+void api_alarms(struct api_req *r);
+void api_alarm_ack(struct api_req *r);
+void api_telemetry(struct api_req *r);
+
+#endif
