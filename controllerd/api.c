@@ -357,6 +357,8 @@ h_status(struct api_req *r)
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
 	json_object_set_new(
 	    o, "alarms_open", json_integer(envelope_alarms_open(r->st)));
+	json_object_set_new(
+	    o, "alarms_unacked", json_integer(envelope_alarms_unacked(r->st)));
 	api_reply_json(r->req, 200, o);
 }
 

@@ -754,3 +754,14 @@ envelope_alarms_open(struct ctl_state *st)
 {
 	return alarms_open(&st->env->alarms);
 }
+
+int
+envelope_alarms_unacked(struct ctl_state *st)
+{
+	const struct alarms *a = &st->env->alarms;
+	int i, n = 0;
+
+	for (i = 0; i < a->n; i++)
+		n += a->v[i]->state == ALARM_OPEN;
+	return n;
+}

@@ -81,5 +81,7 @@ const char *envelope_admit(struct ctl_state *st, const struct job *j,
     const struct sched_slot *slots, int nslots, double *used_w);
 /* Open (not cleared) alarms. */
 int envelope_alarms_open(struct ctl_state *st);
+/* Open alarms nobody has acknowledged yet. */
+int envelope_alarms_unacked(struct ctl_state *st);
 
 #endif

@@ -95,8 +95,13 @@ def test_leak_throttles_drains_and_requeues():
     j = wait_for("requeued", lambda: job(small, jid)["state"] == "pending"
                  and job(small, jid), timeout=20)
     assert j["attempt"] == 1 and j["reason"] == "NodesDown", j
+    status = small.api("GET", "/status")[1]
+    assert status["alarms_unacked"] >= 1, status
     rc, out, err = podctl(small.url, "alarm", "ack", str(leak[0]["id"]))
     assert rc == 0, err
+    after = small.api("GET", "/status")[1]
+    assert after["alarms_unacked"] == status["alarms_unacked"] - 1, after
+    assert after["alarms_open"] == status["alarms_open"], after
     a = [x for x in small.api("GET", "/alarms")[1]["alarms"]
          if x["id"] == leak[0]["id"]][0]
     assert a["state"] == "acked" and a["acked_by"], a
