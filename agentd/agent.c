@@ -997,6 +997,26 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->guard_trip_clock_mhz = a->trip_clock_mhz;
 }
 
+int
+agent_naccels(const struct agent *a)
+{
+	return a->naccel;
+}
+
+int
+agent_last_sample(const struct agent *a, int i, struct pod_sample *out)
+{
+	if (i == -1 && a->loop_dev >= 0) {
+		*out = a->cooling.samp[a->loop_dev];
+		return 0;
+	}
+	if (i >= 0 && i < a->naccel) {
+		*out = a->power.samp[a->accel_dev[i]];
+		return 0;
+	}
+	return -1;
+}
+
 const char *
 agent_name(const struct agent *a)
 {

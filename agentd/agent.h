@@ -106,6 +106,11 @@ int agent_set_accel_load(
 /* Routes link changes to cb (NULL: the agent logs them itself). */
 void agent_set_link_cb(struct agent *a, agent_link_cb cb, void *arg);
 void agent_stats(const struct agent *a, struct agent_stats *out);
+/* Accelerators on the node. */
+int agent_naccels(const struct agent *a);
+/* The last sample of accelerator i, or of the node's loop (i = -1), into
+ * out. 0, or -1 when there is none. */
+int agent_last_sample(const struct agent *a, int i, struct pod_sample *out);
 /* The node name; borrowed. */
 const char *agent_name(const struct agent *a);
 /* "up", "down", …; static. */

@@ -112,6 +112,32 @@ set_clear(
 	    e, 0, AGENT_MAX_CLEAR_S, &ac->guard_clear_s, err, errlen);
 }
 
+/* "ADDR:PORT", or "none" to serve no metrics. */
+static int
+set_metrics(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	const char *colon = strrchr(e->value, ':');
+	char *end = NULL;
+	long port;
+
+	if (strcmp(e->value, "none") == 0) {
+		ac->metrics_listen[0] = '\0';
+		return 0;
+	}
+	port = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (colon == NULL || colon == e->value || colon[1] == '\0' ||
+	    end == NULL || *end || port < 0 || port > 65535 ||
+	    strlen(e->value) >= sizeof(ac->metrics_listen)) {
+		conf_error(err, errlen, e, "'%s' is not ADDRESS:PORT or none",
+		    e->value);
+		return -1;
+	}
+	snprintf(
+	    ac->metrics_listen, sizeof(ac->metrics_listen), "%s", e->value);
+	return 0;
+}
+
 /* The [agent] keywords: the key, and the function that converts its value
  * into struct agent_conf. */
 static const struct keyword agent_keywords[] = {
@@ -124,6 +150,7 @@ static const struct keyword agent_keywords[] = {
     {"seed", set_seed},
     {"guard_min_flow_lpm", set_min_flow},
     {"guard_clear_s", set_clear},
+    {"metrics_listen", set_metrics},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
 
@@ -138,6 +165,8 @@ agentconf_init(struct agent_conf *ac)
 	ac->buffer_samples = AGENT_DEFAULT_BUFFER;
 	ac->guard_min_flow_lpm = AGENT_DEFAULT_MIN_FLOW;
 	ac->guard_clear_s = AGENT_DEFAULT_CLEAR_S;
+	snprintf(ac->metrics_listen, sizeof(ac->metrics_listen), "%s",
+	    AGENT_DEFAULT_METRICS);
 }
 
 void

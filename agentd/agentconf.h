@@ -61,7 +61,10 @@ struct agent_conf {
 	enum agent_job_runner job_runner;  /* default: processes */
 	double guard_min_flow_lpm;         /* guard: flow threshold, L/min */
 	double guard_clear_s;              /* guard: leak clearing time, s */
+	char metrics_listen[128];          /* "ADDR:PORT" of /metrics; "" off */
 };
+
+#define AGENT_DEFAULT_METRICS "0.0.0.0:9471"
 
 /* Sets the defaults (empty name, no plugins). Release with agentconf_free(). */
 void agentconf_init(struct agent_conf *ac);

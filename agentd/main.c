@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "agent.h"
 #include "agentconf.h"
+#include "agentmetrics.h"
 #include "conf.h"
 #include "jobdir.h"
 #include "log.h"
@@ -31,6 +33,7 @@ struct agentd_run {
 	struct plugin *power;   /* NULL: none */
 	struct plugin *cooling; /* NULL: none */
 	struct agent *agent;
+	struct evhttp *metrics; /* /metrics server; NULL: none */
 };
 
 struct agentd_state {
@@ -56,6 +59,8 @@ usage(void)
 static void
 run_close(struct agentd_run *run)
 {
+	if (run->metrics != NULL)
+		evhttp_free(run->metrics);
 	agent_free(run->agent);
 	plugin_unload(run->cooling);
 	plugin_unload(run->power);
@@ -158,6 +163,15 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(st->base);
 }
 
+/* Serves /metrics when configured; a port in use costs only the metrics. */
+static void
+run_metrics(struct agentd_state *st, struct agentd_run *run)
+{
+	if (run->conf.metrics_listen[0] != '\0')
+		run->metrics = agentmetrics_listen(
+		    st->base, run->conf.metrics_listen, run->agent);
+}
+
 static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
@@ -178,6 +192,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	run_close(&st->run);
 	st->run = fresh;
+	run_metrics(st, &st->run);
 	log_info("%s: new configuration running for %s", st->conf_path,
 	    st->run.conf.name);
 }
@@ -245,6 +260,7 @@ main(int argc, char *argv[])
 	}
 	if (agent_start(st->run.agent, run_stagger_ms(&st->run)) == -1)
 		goto fail;
+	run_metrics(st, &st->run);
 	log_info("%s: sampling every %lld ms, reporting to %s",
 	    st->run.conf.name, (long long)st->run.conf.interval_ms,
 	    st->run.conf.server);

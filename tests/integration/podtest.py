@@ -159,10 +159,16 @@ class Agent(Daemon):
         os.makedirs(state, exist_ok=True)
         conf = tmp.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
-                        "interval_ms = 500\n[power]\nplugin = sim\n"
+                        "interval_ms = 500\nmetrics_listen = 127.0.0.1:0\n"
+                        "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
                         % (server, name, state, extra))
         super().__init__(name, [binary("pod-agentd"), "-c", conf], tmp)
+
+    def metrics_url(self):
+        """The /metrics address this agent logged, or None yet."""
+        found = re.findall(r"metrics on (http://\S+/metrics)", self.log())
+        return found[-1] if found else None
 
 
 def http(method, url, body=None, raw=None, timeout=10):

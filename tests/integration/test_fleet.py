@@ -4,7 +4,10 @@ podctl and HTTP. Liveness down and up, drain and resume, and what survives a
 controller restart."""
 
 import json
+import re
 import signal
+import subprocess
+import urllib.request
 
 from podtest import (Agent, Controller, Fleetsim, TempDir, podctl, run,
                      wait_for)
@@ -124,6 +127,20 @@ def test_telemetry_history():
         assert status in (400, 404) and "error" in body, (bad, body)
 
 
+def test_agent_metrics_for_prometheus():
+    agent = agents["pod01-n127"]
+    url = wait_for("the agent's metrics address", agent.metrics_url)
+    with urllib.request.urlopen(url, timeout=10) as r:
+        text = r.read().decode()
+    p = subprocess.run(["promtool", "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    clocks = re.findall(r'^pod_accelerator_clock_hertz\{node="pod01-n127",'
+                        r'accelerator="\d"\} (\S+)$', text, re.M)
+    assert len(clocks) == 8 and all(float(c) > 1e8 for c in clocks), text
+    assert 'pod_agent_controller_up{node="pod01-n127"} 1' in text, text
+
+
 def test_drain_and_resume():
     rc, out, err = podctl(ctl.url, "node", "drain", "pod01-n005",
                           "--reason", "fan swap")
@@ -192,7 +209,7 @@ try:
     run([test_all_128_nodes_report, test_physics_is_plausible,
          test_status_screen, test_pods_and_nodes_tables,
          test_json_output_is_the_rest_json, test_node_show_real_agent,
-         test_telemetry_history,
+         test_telemetry_history, test_agent_metrics_for_prometheus,
          test_drain_and_resume, test_agent_stop_goes_down_and_comes_back,
          test_restart_keeps_inventory_and_drains, test_clean_stop])
 finally:
