@@ -116,8 +116,10 @@ class Controller(Daemon):
         self.url = None
 
     def start(self):
+        # count earlier starts' lines before this one can write its own
+        seen = (len(re.findall(r"REST API listening", self.log()))
+                if os.path.exists(self.logpath) else 0)
         super().start()
-        seen = len(re.findall(r"REST API listening", self.log()))
 
         def bound():
             if not self.alive():
