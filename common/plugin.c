@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "names.h"
@@ -21,6 +22,7 @@ plugin_default_dir(void)
 	static char dir[PATH_MAX];
 	const char *env = getenv("POD_PLUGIN_DIR");
 	char exe[PATH_MAX - 16], *slash;
+	struct stat sb;
 	ssize_t n;
 
 	if (env != NULL && *env != '\0')
@@ -34,6 +36,9 @@ plugin_default_dir(void)
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
 	snprintf(dir, sizeof(dir), "%s/../lib/pod", exe);
+	/* Installed with a multiarch libdir, the plugins are elsewhere. */
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		snprintf(dir, sizeof(dir), "%s", POD_PLUGIN_FALLBACK_DIR);
 	return dir;
 }
 

@@ -20,7 +20,9 @@ struct plugin {
  * or a newer minor. Caller frees with plugin_unload(). */
 struct plugin *plugin_load(const char *dir, const char *kind, const char *name);
 void plugin_unload(struct plugin *p);
-/* $POD_PLUGIN_DIR, else <directory of this executable>/../lib/pod. Borrowed. */
+/* $POD_PLUGIN_DIR, else <directory of this executable>/../lib/pod when it
+ * exists (build tree, /usr/local), else the configured install directory.
+ * Borrowed. */
 const char *plugin_default_dir(void);
 
 #endif
