@@ -658,13 +658,15 @@ take_loop(struct agent *a, struct sample *s, int ok)
 	if (!ok)
 		return;
 	p = &a->cooling.samp[a->loop_dev];
-	l->valid = p->valid & (POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW |
-	                          POD_F_PRESSURE | POD_F_LEAK | POD_F_CAPACITY);
+	l->valid = p->valid &
+	           (POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW | POD_F_PRESSURE |
+	               POD_F_LEAK | POD_F_CAPACITY | POD_F_PUMP);
 	l->supply_c = p->supply_c;
 	l->return_c = p->return_c;
 	l->flow_lpm = p->flow_lpm;
 	l->pressure_kpa = p->pressure_kpa;
 	l->capacity_w = p->capacity_w;
+	l->pump_pct = p->pump_pct;
 	l->leak = p->leak != 0;
 }
 

@@ -104,6 +104,8 @@ loop_json(const struct sample *s)
 	set_field(o, "flow_lpm", l->valid, POD_F_FLOW, l->flow_lpm, 2);
 	set_field(
 	    o, "pressure_kpa", l->valid, POD_F_PRESSURE, l->pressure_kpa, 1);
+	if (l->valid & POD_F_PUMP)
+		set_field(o, "pump_pct", l->valid, POD_F_PUMP, l->pump_pct, 1);
 	if (l->valid & POD_F_CAPACITY)
 		set_field(o, "capacity_w", l->valid, POD_F_CAPACITY,
 		    l->capacity_w, 0);

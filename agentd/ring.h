@@ -37,6 +37,7 @@ struct sample_loop {
 	float flow_lpm;     /* L/min */
 	float pressure_kpa; /* kPa */
 	float capacity_w;   /* the pod CDU's capacity, W (CDU plugins) */
+	float pump_pct;     /* coolant pump speed, % */
 	int leak;           /* 1: leak detected */
 };
 

@@ -288,6 +288,7 @@ node_json(const struct fleet *f, const struct node *n, int detail)
 	    n->drained && n->drained_by[0] ? json_string(n->drained_by)
 	                                   : json_null());
 	jsonx_set_real(o, "pressure_kpa", n->pressure_kpa, 1);
+	jsonx_set_real(o, "pump_pct", n->pump_pct, 1);
 	json_object_set_new(o, "sample_time", jsonx_time(n->sample_t_ms));
 	json_object_set_new(o, "agent_version",
 	    n->agent_version[0] ? json_string(n->agent_version) : json_null());

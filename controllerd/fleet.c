@@ -12,6 +12,8 @@
 #include "fleet.h"
 #include "report.h"
 
+#define PUMP_STOPPED_PCT 1.0 /* a pump reading under this has stopped, % */
+
 static const char *const state_names[NODE_NSTATES] = {
     [NODE_IDLE] = "idle",
     [NODE_MIXED] = "mixed",
@@ -33,7 +35,7 @@ clear_telemetry(struct node *n)
 {
 	n->power_w = n->inlet_c = n->outlet_c = NAN;
 	n->flow_lpm = n->pressure_kpa = NAN;
-	n->cdu_capacity_w = NAN;
+	n->cdu_capacity_w = n->pump_pct = NAN;
 	n->leak = -1;
 }
 
@@ -284,6 +286,7 @@ apply_sample(struct node *n, const struct report_sample *s)
 	n->flow_lpm = s->flow_lpm;
 	n->pressure_kpa = s->pressure_kpa;
 	n->cdu_capacity_w = s->capacity_w;
+	n->pump_pct = s->pump_pct;
 	n->leak = s->leak;
 	n->sample_t_ms = s->t_ms;
 }
@@ -367,10 +370,17 @@ fleet_pod_capacity_w(const struct fleet *f, int pod)
 	double cap = p->conf.cooling_capacity_w;
 	int i;
 
-	for (i = p->first; i < p->first + p->nnodes; i++)
-		if (f->nodes[i].up && !isnan(f->nodes[i].cdu_capacity_w) &&
-		    f->nodes[i].cdu_capacity_w < cap)
-			cap = f->nodes[i].cdu_capacity_w;
+	for (i = p->first; i < p->first + p->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+
+		if (!n->up)
+			continue;
+		/* A stopped pump removes no heat, whatever was configured. */
+		if (!isnan(n->pump_pct) && n->pump_pct < PUMP_STOPPED_PCT)
+			return 0;
+		if (!isnan(n->cdu_capacity_w) && n->cdu_capacity_w < cap)
+			cap = n->cdu_capacity_w;
+	}
 	return cap;
 }
 

@@ -75,6 +75,7 @@ struct node {
 	double outlet_c;       /* coolant out, °C */
 	double flow_lpm;       /* L/min */
 	double cdu_capacity_w; /* its pod CDU's capacity as read, W; NaN */
+	double pump_pct;       /* its loop's pump speed, %; NaN */
 	double pressure_kpa;   /* kPa */
 	int leak;              /* 1 leak, 0 dry, -1 unknown */
 	int64_t sample_t_ms;   /* time of the latest sample */
@@ -158,7 +159,8 @@ int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 int fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
     void (*cb)(struct node *n, void *arg), void *arg);
 /* What pod `pod`'s loop can carry, W: its configured capacity, or less
- * when a CDU plugin on one of its nodes reads less. */
+ * when a CDU plugin on one of its nodes reads less, or 0 when a node's
+ * loop reports its pump stopped. */
 double fleet_pod_capacity_w(const struct fleet *f, int pod);
 /* Summarises pod `pod`, or the whole fabric when pod is -1. */
 void fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s);

@@ -189,7 +189,7 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 	loop = json_object_get(js, "loop");
 	s->has_loop = 0;
 	s->supply_c = s->return_c = s->flow_lpm = s->pressure_kpa = NAN;
-	s->capacity_w = NAN;
+	s->capacity_w = s->pump_pct = NAN;
 	s->leak = -1;
 	if (loop == NULL || json_is_null(loop))
 		return 0;
@@ -203,7 +203,9 @@ parse_sample(json_t *js, struct report_sample *s, const char *path, char *err,
 	    get_num(loop, "flow_lpm", 0, 1e5, &s->flow_lpm, p, err, errlen) ||
 	    get_num(loop, "pressure_kpa", -1e4, 1e5, &s->pressure_kpa, p, err,
 	        errlen) ||
-	    get_num(loop, "capacity_w", 0, 1e8, &s->capacity_w, p, err, errlen))
+	    get_num(
+	        loop, "capacity_w", 0, 1e8, &s->capacity_w, p, err, errlen) ||
+	    get_num(loop, "pump_pct", 0, 100, &s->pump_pct, p, err, errlen))
 		return -1;
 	switch (jsonx_bool(loop, "leak", &leak, e, sizeof(e))) {
 	case -1:

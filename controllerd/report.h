@@ -26,6 +26,7 @@ struct report_sample {
 	int has_loop;
 	double supply_c, return_c, flow_lpm, pressure_kpa; /* NaN unknown */
 	double capacity_w; /* the pod CDU's capacity, W; NaN unknown */
+	double pump_pct;   /* coolant pump speed, %; NaN unknown */
 	int leak;          /* -1 unknown */
 };
 

@@ -44,6 +44,7 @@ one_sample(const char *boot, int64_t seq, double power_w, double temp_c,
 	s.return_c = return_c;
 	s.flow_lpm = flow_lpm;
 	s.capacity_w = NAN;
+	s.pump_pct = NAN;
 	s.leak = 0;
 	r.samples = &s;
 	r.nsamples = 1;
@@ -144,6 +145,13 @@ test_heat_and_summary(struct fleet *f)
 	fleet_summarize(f, -1, &s);
 	CHECK(s.cooling_capacity_w == 500e3);
 	b->cdu_capacity_w = NAN;
+	/* a stopped pump: the loop removes nothing */
+	b->pump_pct = 0;
+	fleet_summarize(f, 0, &s);
+	CHECK(s.cooling_capacity_w == 0);
+	b->pump_pct = 60;
+	fleet_summarize(f, 0, &s);
+	CHECK(s.cooling_capacity_w == 900e3);
 }
 
 int
