@@ -555,7 +555,7 @@ set_dr_mode(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 		           ? curtail(b, b->raw[HR_CURTAIL], c->who)
 		           : 0;
 	/* held back: lift the curtailment the BMS set, not another's */
-	if (e->curtail_pct > 0 && (strcmp(e->source, "bms") == 0 ||
+	if (e->curtail_pct > 0 && (strcmp(e->curtail_source, "bms") == 0 ||
 	                              e->curtail_pct == b->curtail_applied))
 		return curtail(b, 0, c->who);
 	return 0;
@@ -701,7 +701,7 @@ expire(struct bms *b)
 	log_warnx("bms: no heartbeat for %u s: removing the BMS curtailment%s",
 	    b->raw[HR_WATCHDOG], safe_w > 0 ? ", applying the safe cap" : "");
 	(void)remember(b, HR_CURTAIL, 0, "bms watchdog");
-	if (e->curtail_pct > 0 && (strcmp(e->source, "bms") == 0 ||
+	if (e->curtail_pct > 0 && (strcmp(e->curtail_source, "bms") == 0 ||
 	                              e->curtail_pct == b->curtail_applied))
 		(void)curtail(b, 0, "bms watchdog");
 	if (safe_w > 0 &&

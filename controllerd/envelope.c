@@ -40,16 +40,33 @@
 /* Who set the facility limits, stored as the index in this list. */
 static const char *const sources[] = {"config", "rest", "bms"};
 
-/* Stores who set the limits, so a restart still says so. */
+/* Stores who set a limit (`key`: cap_source or curtail_source), so that a
+ * restart still says so. */
 static void
-put_source(struct ctl_state *st, const char *source, const char *who)
+put_source(
+    struct ctl_state *st, const char *key, const char *source, const char *who)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
 		if (strcmp(sources[i], source) == 0)
-			(void)store_put_setting(
-			    st->store, "limit_source", i, who);
+			(void)store_put_setting(st->store, key, i, who);
+}
+
+/* Reads back who set a limit into buf (size 16); `fallback` when unknown. */
+static void
+get_source(
+    struct ctl_state *st, const char *key, const char *fallback, char *buf)
+{
+	char out[16];
+	double v;
+
+	/* fallback may be buf itself */
+	snprintf(out, sizeof(out), "%s", fallback);
+	if (store_get_setting(st->store, key, &v) == 1 && v >= 0 &&
+	    v < sizeof(sources) / sizeof(sources[0]))
+		snprintf(out, sizeof(out), "%s", sources[(int)v]);
+	memcpy(buf, out, sizeof(out));
 }
 
 static void
@@ -103,9 +120,9 @@ envelope_init(struct ctl_state *st)
 		e->facility_cap_w = v;
 		snprintf(e->source, sizeof(e->source), "rest");
 	}
-	if (store_get_setting(st->store, "limit_source", &v) == 1 && v >= 0 &&
-	    v < sizeof(sources) / sizeof(sources[0]))
-		snprintf(e->source, sizeof(e->source), "%s", sources[(int)v]);
+	get_source(st, "cap_source", e->source, e->cap_source);
+	get_source(st, "curtail_source", "config", e->curtail_source);
+	get_source(st, "limit_source", e->source, e->source);
 	if (store_get_setting(st->store, "curtail_pct", &v) == 1)
 		e->curtail_pct = v;
 	if (store_get_setting(st->store, "curtail_base_w", &v) == 1)
@@ -469,6 +486,9 @@ envelope_power_json(struct ctl_state *st)
 		json_object_set_new(o, "curtail_achieved_pct", json_null());
 	}
 	json_object_set_new(o, "source", json_string(e->source));
+	json_object_set_new(o, "cap_source", json_string(e->cap_source));
+	json_object_set_new(
+	    o, "curtail_source", json_string(e->curtail_source));
 	jsonx_set_real(o, "budget_w", fs.budget_w, 1);
 	jsonx_set_real(o, "limit_w", e->fabric_limit_w, 1);
 	for (p = 0; p < st->fleet->npods; p++) {
@@ -514,7 +534,9 @@ envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 	}
 	e->facility_cap_w = cap_w;
 	snprintf(e->source, sizeof(e->source), "%s", source);
-	put_source(st, source, who);
+	snprintf(e->cap_source, sizeof(e->cap_source), "%s", source);
+	put_source(st, "limit_source", source, who);
+	put_source(st, "cap_source", source, who);
 	log_info("facility power cap %s by %s (%s)",
 	    cap_w > 0 ? "set" : "removed", who, source);
 	allocate(st);
@@ -545,7 +567,9 @@ envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
 	e->curtail_pct = pct;
 	e->curtail_base_w = pct > 0 ? base : 0;
 	snprintf(e->source, sizeof(e->source), "%s", source);
-	put_source(st, source, who);
+	snprintf(e->curtail_source, sizeof(e->curtail_source), "%s", source);
+	put_source(st, "limit_source", source, who);
+	put_source(st, "curtail_source", source, who);
 	log_info("curtailment %.0f %% of %.1f kW by %s (%s)", pct, base / 1000,
 	    who, source);
 	allocate(st);

@@ -66,6 +66,7 @@ def test_curtailment():
     assert rc == 0, err
     p = power(big)
     assert abs(p["curtail_target_w"] - 0.8 * base) < 0.05 * base, p
+    assert p["curtail_source"] == "rest" and p["cap_source"] == "rest", p
     wait_for("curtailment met", lambda: power(big)["curtail_achieved_pct"]
              >= 18, timeout=30)
     podctl(big.url, "power", "curtail", "0")

@@ -85,7 +85,8 @@
           k.curtail.el.classList.toggle("warn", curtailing);
           const hasCap = p.cap_w !== null && p.cap_w !== undefined;
           sourceBadges.forEach((b, i) => {
-            const src = p.source || "config";
+            const src = (i === 0 ? p.cap_source : p.curtail_source) ||
+              p.source || "config";
             b.hidden = i === 0 ? !hasCap : !curtailing;
             Pod.setText(b, Pod.tOr("source." + src, src));
             b.className = "source source-" + src;
