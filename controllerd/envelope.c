@@ -211,28 +211,58 @@ accel_tdp(const struct fleet *f, const struct node *n, int k)
 	return DEFAULT_TDP_W;
 }
 
-static int64_t
-node_prio(struct ctl_state *st, int idx, const struct job **pj)
+/* 1 when job j runs on node idx and outranks *best (NULL: anyone). */
+static int
+runs_on(const struct job *j, int idx, const struct job *best)
 {
-	int64_t prio = INT64_MIN;
+	int k;
+
+	if (j->state != JOB_RUNNING ||
+	    (best != NULL && j->priority <= best->priority))
+		return 0;
+	for (k = 0; k < j->nranks; k++)
+		if (j->ranks[k].node == idx &&
+		    j->ranks[k].state != RANK_ENDED &&
+		    j->ranks[k].attempt == j->attempt)
+			return 1;
+	return 0;
+}
+
+/* The highest-priority job running on node idx, or NULL. */
+static const struct job *
+node_top_job(struct ctl_state *st, int idx)
+{
+	const struct job *best = NULL;
+	int i;
+
+	for (i = 0; i < st->jobs.n; i++)
+		if (runs_on(st->jobs.v[i], idx, best))
+			best = st->jobs.v[i];
+	return best;
+}
+
+/* For every node, the highest-priority job running there, into top (a
+ * zeroed slot per node), in one pass over the jobs. */
+static void
+top_jobs(struct ctl_state *st, const struct job **top)
+{
 	int i, k;
 
-	*pj = NULL;
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
 		if (j->state != JOB_RUNNING)
 			continue;
-		for (k = 0; k < j->nranks; k++)
-			if (j->ranks[k].node == idx &&
-			    j->ranks[k].state != RANK_ENDED &&
-			    j->ranks[k].attempt == j->attempt &&
-			    (*pj == NULL || j->priority > prio)) {
-				prio = j->priority;
-				*pj = j;
-			}
+		for (k = 0; k < j->nranks; k++) {
+			const struct job_rank *r = &j->ranks[k];
+
+			if (r->state != RANK_ENDED &&
+			    r->attempt == j->attempt &&
+			    (top[r->node] == NULL ||
+			        j->priority > top[r->node]->priority))
+				top[r->node] = j;
+		}
 	}
-	return prio;
 }
 
 static void
@@ -244,11 +274,12 @@ allocate(struct ctl_state *st)
 	struct power_pod *pods = calloc(f->npods + 1, sizeof(*pods));
 	struct power_input in;
 	struct power_result res;
-	const struct job *j;
+	const struct job **top = calloc(f->nnodes + 1, sizeof(*top));
 	int i, k;
 
-	if (nodes == NULL || pods == NULL)
+	if (nodes == NULL || pods == NULL || top == NULL)
 		goto fail;
+	top_jobs(st, top);
 	for (i = 0; i < f->npods; i++)
 		pods[i].budget_w = f->pods[i].conf.power_budget_w;
 	for (i = 0; i < f->nnodes; i++) {
@@ -267,7 +298,7 @@ allocate(struct ctl_state *st)
 		nodes[i].max_w = max;
 		nodes[i].cap_w = e->node_cap_w[i];
 		nodes[i].limiting = n->limiting;
-		nodes[i].prio = node_prio(st, i, &j);
+		nodes[i].prio = top[i] != NULL ? top[i]->priority : INT64_MIN;
 	}
 	memset(&in, 0, sizeof(in));
 	in.facility_cap_w = e->facility_cap_w;
@@ -289,19 +320,19 @@ allocate(struct ctl_state *st)
 fail:
 	free(nodes);
 	free(pods);
+	free(top);
 }
 
-/* The policy a node runs and where it comes from. */
+/* The policy node idx runs and where it comes from; j is the job
+ * running there with the highest priority, or NULL. */
 static const struct policy *
-effective(struct ctl_state *st, int idx, char *source, size_t len,
-    struct policy *scratch)
+effective(struct ctl_state *st, int idx, const struct job *j, char *source,
+    size_t len, struct policy *scratch)
 {
 	struct envelope *e = st->env;
-	const struct job *j;
 	char err[128];
 	json_t *params;
 
-	(void)node_prio(st, idx, &j);
 	if (j != NULL && j->policy[0] != '\0' &&
 	    (params = policy_check(j->policy, NULL, err, sizeof(err)))) {
 		policy_set(scratch, j->policy, params);
@@ -326,8 +357,9 @@ effective(struct ctl_state *st, int idx, char *source, size_t len,
 	return scratch;
 }
 
-json_t *
-envelope_desired(struct ctl_state *st, const struct node *n)
+/* The power settings of node n, whose top running job is j (or NULL). */
+static json_t *
+desired_power(struct ctl_state *st, const struct node *n, const struct job *j)
 {
 	struct envelope *e = st->env;
 	int idx = (int)(n - st->fleet->nodes);
@@ -340,7 +372,7 @@ envelope_desired(struct ctl_state *st, const struct node *n)
 	char source[32];
 	json_t *o;
 
-	p = effective(st, idx, source, sizeof(source), &scratch);
+	p = effective(st, idx, j, source, sizeof(source), &scratch);
 	o = json_pack("{s:s,s:O,s:o,s:f,s:i}", "policy", p->name, "params",
 	    p->params, "cap_w",
 	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx])
@@ -351,16 +383,27 @@ envelope_desired(struct ctl_state *st, const struct node *n)
 	return o;
 }
 
+json_t *
+envelope_desired(struct ctl_state *st, const struct node *n)
+{
+	return desired_power(
+	    st, n, node_top_job(st, (int)(n - st->fleet->nodes)));
+}
+
 /* Bumps the desired version of nodes whose power settings changed. */
 static void
 announce(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
+	const struct job **top = calloc(st->fleet->nnodes + 1, sizeof(*top));
 	int i;
 
+	if (top == NULL)
+		return;
+	top_jobs(st, top);
 	for (i = 0; i < st->fleet->nnodes; i++) {
 		struct node *n = &st->fleet->nodes[i];
-		json_t *o = envelope_desired(st, n);
+		json_t *o = desired_power(st, n, top[i]);
 		char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		unsigned h = 5381;
 		const char *c;
@@ -374,6 +417,7 @@ announce(struct ctl_state *st)
 		free(text);
 		json_decref(o);
 	}
+	free(top);
 }
 
 /* A new leak: drain the node and requeue its jobs; the agent's guard has
@@ -615,7 +659,8 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 		    target, "policy", policy_json(&e->pods[i]));
 	}
 	i = (int)(fleet_node(st->fleet, target) - st->fleet->nodes);
-	eff = effective(st, i, source, sizeof(source), &scratch);
+	eff = effective(
+	    st, i, node_top_job(st, i), source, sizeof(source), &scratch);
 	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:O,s:s}}", "scope", "node",
 	    "target", target, "policy", policy_json(&e->nodes[i]), "effective",
 	    "name", eff->name, "params", eff->params, "source", source);

@@ -22,9 +22,9 @@ struct report;
 struct sched_slot;
 
 struct envelope {
-	double facility_cap_w; /* 0: none */
-	double curtail_pct;    /* 0–100; 0: none */
-	double curtail_base_w; /* fabric draw when it began, W */
+	double facility_cap_w;   /* 0: none */
+	double curtail_pct;      /* 0–100; 0: none */
+	double curtail_base_w;   /* fabric draw when it began, W */
 	char source[16];         /* who set a limit last: config, rest, bms */
 	char cap_source[16];     /* who set the facility cap */
 	char curtail_source[16]; /* who set the curtailment */

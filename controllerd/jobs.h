@@ -87,8 +87,8 @@ struct job {
 	char submitted_by[64];
 	int cancel_requested;
 	double power_per_accel_w; /* declared draw per accelerator, W; NaN */
-	int allow_capped;	  /* may start under a DVFS cap */
-	enum rank_cause ending; /* the attempt is being stopped for this */
+	int allow_capped;         /* may start under a DVFS cap */
+	enum rank_cause ending;   /* the attempt is being stopped for this */
 	struct job_rank *ranks;
 	int nranks;
 	int dirty; /* job row changed since stored */

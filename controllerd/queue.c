@@ -266,30 +266,18 @@ queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* The compact list of the nodes of j's ranks of `attempt`; only those that
+ * ended with `cause` unless it is CAUSE_NONE. Returns buf. */
 static const char *
-nodelist(struct ctl_state *st, const struct job *j, int attempt, char *buf,
-    size_t size)
+nodelist(struct ctl_state *st, const struct job *j, int attempt,
+    enum rank_cause cause, char *buf, size_t size)
 {
 	const char *names[1024];
 	int i, n = 0;
 
 	for (i = 0; i < j->nranks && n < 1024; i++)
-		if (j->ranks[i].attempt == attempt)
-			names[n++] = st->fleet->nodes[j->ranks[i].node].name;
-	(void)hostlist_compact(names, n, buf, size);
-	return buf;
-}
-
-/* The nodes whose ranks of the current attempt ended with node_fail. */
-static const char *
-failed_nodes(struct ctl_state *st, const struct job *j, char *buf, size_t size)
-{
-	const char *names[1024];
-	int i, n = 0;
-
-	for (i = 0; i < j->nranks && n < 1024; i++)
-		if (j->ranks[i].attempt == j->attempt &&
-		    j->ranks[i].cause == CAUSE_NODE_FAIL)
+		if (j->ranks[i].attempt == attempt &&
+		    (cause == CAUSE_NONE || j->ranks[i].cause == cause))
 			names[n++] = st->fleet->nodes[j->ranks[i].node].name;
 	(void)hostlist_compact(names, n, buf, size);
 	return buf;
@@ -303,7 +291,8 @@ log_end(struct ctl_state *st, const struct job *j)
 	if (j->state == JOB_PENDING)
 		log_info("job %lld attempt %d lost %s; requeued",
 		    (long long)j->id, j->attempt,
-		    failed_nodes(st, j, list, sizeof(list)));
+		    nodelist(st, j, j->attempt, CAUSE_NODE_FAIL, list,
+		        sizeof(list)));
 	else if (job_ended(j))
 		log_info("job %lld %s (exit %d) after attempt %d",
 		    (long long)j->id, job_state_name(j->state),
@@ -314,22 +303,19 @@ log_end(struct ctl_state *st, const struct job *j)
 static void
 commit(struct ctl_state *st, struct job **v, int n)
 {
-	int i, requeued = 0;
+	int i;
 
 	for (i = 0; i < n; i++) {
 		enum job_state before = v[i]->state;
 
-		if (job_settle(v[i], time_wall_ms()) && v[i]->state != before) {
+		if (job_settle(v[i], time_wall_ms()) && v[i]->state != before)
 			log_end(st, v[i]);
-			requeued |= v[i]->state == JOB_PENDING;
-		}
 	}
 	(void)persist(st, v, n);
 	for (i = 0; i < n; i++)
 		bump_nodes(st, v[i]);
 	recount(st);
 	queue_kick(st);
-	(void)requeued;
 }
 
 static int
@@ -389,7 +375,8 @@ queue_desired(struct ctl_state *st, const struct node *n)
 			    "name", j->name, "command",
 			    cmd ? cmd : json_array(), "nnodes", j->nnodes,
 			    "node_rank", r->rank, "nodelist",
-			    nodelist(st, j, r->attempt, list, sizeof(list)),
+			    nodelist(st, j, r->attempt, CAUSE_NONE, list,
+			        sizeof(list)),
 			    "accelerators", accels, "time_limit_s",
 			    (json_int_t)j->time_limit_s, "kill_grace_s",
 			    st->conf->kill_grace_s, "cancel",
@@ -668,8 +655,8 @@ queue_pass(struct ctl_state *st)
 		bump_nodes(st, started[i]);
 		log_info("job %lld attempt %d started on %s",
 		    (long long)started[i]->id, started[i]->attempt,
-		    nodelist(st, started[i], started[i]->attempt, list,
-		        sizeof(list)));
+		    nodelist(st, started[i], started[i]->attempt, CAUSE_NONE,
+		        list, sizeof(list)));
 	}
 	if (nstarted > 0)
 		recount(st);

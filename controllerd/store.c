@@ -353,18 +353,38 @@ fail:
 	return rc;
 }
 
+/* Adds an audit line, inside the caller's transaction. 0 or -1. */
+static int
+audit(struct store *s, const char *who, const char *action, const char *object,
+    const char *detail)
+{
+	sqlite3_stmt *st =
+	    prepare(s, "INSERT INTO audit (t_ms, who, action,"
+	               " object, detail) VALUES (?, ?, ?, ?, ?)");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, time_wall_ms());
+	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+	rc = step_done(s, st, "audit");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 store_put_drain(
     struct store *s, const struct node *n, const char *who, const char *action)
 {
-	sqlite3_stmt *up = NULL, *audit = NULL;
+	sqlite3_stmt *up;
 	int rc = -1;
 
 	up = prepare(s, "UPDATE nodes SET drained = ?, reason = ?,"
 	                " drained_at_ms = ?, drained_by = ? WHERE id = ?");
-	audit = prepare(s, "INSERT INTO audit (t_ms, who, action, object,"
-	                   " detail) VALUES (?, ?, ?, ?, ?)");
-	if (up == NULL || audit == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
+	if (up == NULL || exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	sqlite3_bind_int(up, 1, n->drained);
 	if (n->drained) {
@@ -373,25 +393,16 @@ store_put_drain(
 		sqlite3_bind_text(up, 4, n->drained_by, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(up, 5, n->id);
-	sqlite3_bind_int64(audit, 1, time_wall_ms());
-	sqlite3_bind_text(audit, 2, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(audit, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(audit, 4, n->name, -1, SQLITE_STATIC);
-	if (n->drained)
-		sqlite3_bind_text(audit, 5, n->reason, -1, SQLITE_STATIC);
 	if (step_done(s, up, "update drain") == -1 ||
-	    step_done(s, audit, "audit") == -1) {
-		(void)exec(s, "ROLLBACK");
-		goto fail;
-	}
-	if (exec(s, "COMMIT") == -1) {
+	    audit(s, who, action, n->name, n->drained ? n->reason : NULL) ==
+	        -1 ||
+	    exec(s, "COMMIT") == -1) {
 		(void)exec(s, "ROLLBACK");
 		goto fail;
 	}
 	rc = 0;
 fail:
 	sqlite3_finalize(up);
-	sqlite3_finalize(audit);
 	return rc;
 }
 
@@ -1005,27 +1016,6 @@ fail:
 }
 
 /* ---- the power envelope: policies, settings, alarms, energy ---- */
-
-static int
-audit(struct store *s, const char *who, const char *action, const char *object,
-    const char *detail)
-{
-	sqlite3_stmt *st =
-	    prepare(s, "INSERT INTO audit (t_ms, who, action,"
-	               " object, detail) VALUES (?, ?, ?, ?, ?)");
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, time_wall_ms());
-	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-	rc = step_done(s, st, "audit");
-	sqlite3_finalize(st);
-	return rc;
-}
 
 int
 store_put_policy(struct store *s, const char *scope, const char *target,

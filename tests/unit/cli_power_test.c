@@ -190,8 +190,7 @@ test_policy(void)
 		else
 			ok = body == NULL &&
 			     strstr(err, policy_cases[i].err) != NULL;
-		snprintf(
-		    detail, sizeof(detail), "body %s, error '%s'",
+		snprintf(detail, sizeof(detail), "body %s, error '%s'",
 		    got ? got : "(none)", err);
 		check(ok, "policy", policy_cases[i].name, detail);
 		free(got);
@@ -262,8 +261,7 @@ test_bodies(const char *group, const struct body_case *cases, size_t n,
 			ok = got != NULL && strcmp(got, cases[i].body) == 0;
 		else
 			ok = body == NULL && strstr(err, cases[i].err) != NULL;
-		snprintf(
-		    detail, sizeof(detail), "body %s, error '%s'",
+		snprintf(detail, sizeof(detail), "body %s, error '%s'",
 		    got ? got : "(none)", err);
 		check(ok, group, cases[i].s, detail);
 		free(got);
