@@ -34,6 +34,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "alarms.h"
+#include "httpcap.h"
 #include "envelope.h"
 #include "jobs.h"
 #include "jsonx.h"
@@ -851,9 +852,45 @@ method_name(enum evhttp_cmd_type m)
 		return "PUT";
 	case EVHTTP_REQ_DELETE:
 		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
 	default:
 		return "other";
 	}
+}
+
+/* Answers the stand-in httpcap.c made for a request over a limit; 1 when
+ * it was one. The connection closes after the reply. */
+static int
+refused(struct evhttp_request *req)
+{
+	const char *why = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), HTTPCAP_REJECT);
+
+	if (why == NULL)
+		return 0;
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Connection", "close");
+	if (strncmp(why, "413", 3) == 0)
+		api_reply_error(req, 413, "payload_too_large",
+		    "request body: %s bytes is over the %d byte limit",
+		    why[3] == ' ' ? why + 4 : "?", API_MAX_BODY);
+	else if (strcmp(why, "431") == 0)
+		api_reply_error(req, 431, "header_too_large",
+		    "request line and headers are over the %d byte limit",
+		    HTTPCAP_MAX_HEAD);
+	else
+		api_reply_error(req, 400, "bad_request", "request: %s",
+		    why[3] == ' ' ? why + 4 : why);
+	return 1;
 }
 
 static void
@@ -871,6 +908,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || *path == '\0')
 		path = "/";
+	if (refused(req))
+		return;
 	if (strcmp(path, "/metrics") == 0) {
 		serve_metrics(st, req);
 		return;
@@ -947,15 +986,24 @@ api_start(struct ctl_state *st)
 		return -1;
 	}
 	evhttp_set_max_body_size(st->http, API_MAX_BODY);
-	evhttp_set_max_headers_size(st->http, 16384);
+	evhttp_set_max_headers_size(st->http, HTTPCAP_MAX_HEAD + 64);
 	evhttp_set_timeout(st->http, 30);
-	evhttp_set_allowed_methods(
-	    st->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	                  EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	/* Every method libevent knows reaches api_dispatch(), so that a
+	 * wrong one gets the JSON 405; httpcap answers oversized requests. */
+	evhttp_set_allowed_methods(st->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	        EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	if ((st->httpcap = httpcap_new()) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		return -1;
+	}
+	evhttp_set_bevcb(st->http, httpcap_bev, st->httpcap);
 	evhttp_set_gencb(st->http, api_dispatch, st);
 	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
 	    NULL) {
-		log_warn("%s: bind %s", __func__, st->conf->listen);
+		log_warn("cannot listen on %s ([controller] listen)",
+		    st->conf->listen);
 		evhttp_free(st->http);
 		st->http = NULL;
 		return -1;
@@ -990,4 +1038,6 @@ api_stop(struct ctl_state *st)
 	if (st->http != NULL)
 		evhttp_free(st->http);
 	st->http = NULL;
+	httpcap_free(st->httpcap);
+	st->httpcap = NULL;
 }

@@ -939,7 +939,7 @@ listen_on(struct bms *b, const char *where)
 	    bind(b->lfd, res->ai_addr, res->ai_addrlen) == -1 ||
 	    listen(b->lfd, 16) == -1 ||
 	    getsockname(b->lfd, (struct sockaddr *)&ss, &sl) == -1) {
-		log_warn("%s: bind %s", __func__, where);
+		log_warn("cannot listen on %s ([modbus] listen)", where);
 		goto fail;
 	}
 	addr_text(&ss, shown, sizeof(shown));
@@ -988,7 +988,7 @@ load(struct bms *b)
 }
 
 int
-bms_start(struct ctl_state *st)
+bms_listen(struct ctl_state *st)
 {
 	struct bms *b;
 	int np = st->fleet->npods;
@@ -1014,8 +1014,16 @@ bms_start(struct ctl_state *st)
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
-	if (listen_on(b, st->conf->modbus_listen) == -1)
-		return -1;
+	return listen_on(b, st->conf->modbus_listen);
+}
+
+int
+bms_start(struct ctl_state *st)
+{
+	struct bms *b = st->bms;
+
+	if (b == NULL)
+		return 0;
 	if ((b->lev = event_new(st->base, b->lfd, EV_READ | EV_PERSIST,
 	         on_accept, b)) == NULL ||
 	    event_add(b->lev, NULL) == -1) {

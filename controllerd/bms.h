@@ -50,8 +50,12 @@ int bms_request_parse(
 /* Value i of a write request: the register, or 0/1 for a coil. */
 uint16_t bms_request_value(const struct bms_request *rq, int i);
 
-/* Listens on `[modbus] listen` when set (logs the address bound, port 0
- * picks one). 0, or -1 (logged). */
+/* Binds `[modbus] listen` when set (logs the address bound, port 0 picks
+ * one), before the store is opened, so that a taken port fails start-up
+ * early. Needs st->fleet. 0, or -1 (logged). */
+int bms_listen(struct ctl_state *st);
+/* Loads what the BMS wrote before a restart and starts accepting; after
+ * bms_listen() and envelope_init(). 0, or -1 (logged). */
 int bms_start(struct ctl_state *st);
 /* Once a second: heartbeat, watchdog, curtailment deadline, idle
  * connections, register refresh. */

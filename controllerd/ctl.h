@@ -15,6 +15,7 @@ struct store;
 struct event;
 struct event_base;
 struct evhttp;
+struct httpcap;
 struct envelope;
 struct parked;
 struct bms;
@@ -24,6 +25,7 @@ struct bms;
 struct ctl_state {
 	struct event_base *base;
 	struct evhttp *http;
+	struct httpcap *httpcap; /* request caps in front of http */
 	struct config *conf;
 	struct fleet *fleet;
 	struct store *store;

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "httpcap.h"
 #include "envelope.h"
 #include "log.h"
 #include "queue.h"
@@ -29,11 +30,31 @@
 static struct ctl_state ctl;
 static const char *conf_path;
 
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"debug", no_argument, NULL, 'd'},
+    {"check", no_argument, NULL, 'n'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The synopsis and options, as pod-controllerd(8) gives them. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: pod-controllerd [-dn] [-c file]\n");
-	exit(2);
+	fprintf(f,
+	    "usage: pod-controllerd [-dn] [-c file]\n"
+	    "       pod-controllerd -h | -V\n"
+	    "  -c, --config file  read the configuration from file (default: "
+	    "the\n"
+	    "                     embedded one: pod01, 128 nodes, "
+	    "state/controller.db)\n"
+	    "  -d, --debug        log debug messages; with -n, print the\n"
+	    "                     normalized configuration\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -h, --help         print this help and exit\n"
+	    "  -V, --version      print the version and exit\n");
 }
 
 /* The dashboard directory: the config's, else the installed one next to
@@ -88,6 +109,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 		log_info("%d more nodes are up", ctl.up_logged - 8);
 	ctl.up_logged = 0;
 	(void)store_flush(ctl.store, ctl.fleet);
+	(void)httpcap_sweep(ctl.httpcap);
 	queue_tick(&ctl);
 	envelope_tick(&ctl);
 	bms_tick(&ctl);
@@ -164,7 +186,8 @@ main(int argc, char *argv[])
 	int ch, check = 0, debug = 0, i, rc = 1;
 
 	log_init("pod-controllerd", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:dnV")) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:dnhV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -175,15 +198,23 @@ main(int argc, char *argv[])
 		case 'n':
 			check = 1;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'V':
 			printf("pod-controllerd %s\n", POD_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		fprintf(stderr, "pod-controllerd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 	if (debug)
 		log_init("pod-controllerd", LOG_LVL_DEBUG);
 	if ((ctl.conf = config_load(conf_path, err, sizeof(err))) == NULL) {
@@ -207,17 +238,20 @@ main(int argc, char *argv[])
 		log_warnx("out of memory building the fleet");
 		goto fail;
 	}
-	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
-		goto fail;
-	if (store_load_fleet(ctl.store, ctl.fleet) == -1)
-		goto fail;
 	if ((ctl.base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
 		goto fail;
 	}
-	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1)
+	/* Every listener first: a taken port must not leave a database
+	 * behind. Nothing is served before the loop runs. */
+	if (api_start(&ctl) == -1 || bms_listen(&ctl) == -1)
 		goto fail;
-	if (api_start(&ctl) == -1 || bms_start(&ctl) == -1)
+	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
+		goto fail;
+	if (store_load_fleet(ctl.store, ctl.fleet) == -1)
+		goto fail;
+	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
+	    bms_start(&ctl) == -1)
 		goto fail;
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);

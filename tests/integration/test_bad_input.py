@@ -2,12 +2,16 @@
 JSON, oversized bodies, bad members, bad routes and queries, bad config
 files. The daemon keeps serving and acknowledged state stays."""
 
+import json
+import os
+import socket
 import subprocess
 
 from podtest import Controller, TempDir, binary, run
 
 tmp = TempDir("badinput")
 ctl = Controller(tmp).start()
+ctl.addr = ("127.0.0.1", int(ctl.url.rsplit(":", 1)[1]))
 
 
 def report(name, raw):
@@ -56,6 +60,96 @@ def test_oversized_body_is_413():
     assert ctl.alive()
 
 
+def curl(*args):
+    """curl's reply as (status, headers text, body JSON); curl must run."""
+    p = subprocess.run(["curl", "-s", "-i"] + list(args), capture_output=True,
+                       timeout=30)
+    assert p.returncode == 0, (args, p.returncode, p.stderr)
+    head, _, body = p.stdout.decode().replace(
+        "HTTP/1.1 100 Continue\r\n\r\n", "").partition("\r\n\r\n")
+    return int(head.split()[1]), head, json.loads(body)
+
+
+def test_oversized_body_is_json_413():
+    big = tmp.file("big.txt", "x" * (5 * 1024 * 1024))
+    for extra in ([], ["-H", "Expect:"]):  # with and without 100-continue
+        status, head, body = curl(*extra, "--data-binary", "@" + big,
+                                  ctl.url + "/api/v1/jobs")
+        assert status == 413, (status, head)
+        assert "application/json" in head, head
+        assert body["error"]["code"] == "payload_too_large", body
+        assert str(5 * 1024 * 1024) in body["error"]["message"], body
+    assert ctl.alive()
+
+
+def raw_exchange(data):
+    """Sends raw bytes on one connection; returns all the server sends
+    back until it closes the connection (each case ends in a request the
+    server answers with a close)."""
+    s = socket.create_connection(ctl.addr, timeout=10)
+    s.sendall(data)
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return out.decode()
+
+
+def test_oversized_head_is_json_431():
+    reply = raw_exchange(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
+                         b"X-Pad: " + b"a" * 20000 + b"\r\n\r\n")
+    assert reply.startswith("HTTP/1.1 431"), reply[:200]
+    assert '"code":"header_too_large"' in reply, reply
+    reply = raw_exchange(b"GET /api/v1/health?" + b"a" * 20000 +
+                         b" HTTP/1.1\r\n\r\n")
+    assert reply.startswith("HTTP/1.1 431"), reply[:200]
+
+
+def test_pipelined_requests_around_a_refused_one():
+    """Requests before a refused one on the same connection are answered;
+    the refused one gets its JSON 413 and the connection closes."""
+    reply = raw_exchange(
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        b"\r\n{}"
+        b"POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Length: 99999999999\r\n\r\nabc")
+    statuses = [line.split()[1] for line in reply.splitlines()
+                if line.startswith("HTTP/1.1 ")]
+    assert statuses == ["200", "400", "413"], reply
+    assert "99999999999 bytes" in reply, reply
+
+
+def test_connection_close_replies_arrive():
+    """HTTP/1.0 and Connection: close get their whole reply."""
+    for req in (b"GET /api/v1/health HTTP/1.0\r\n\r\n",
+                b"GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n"):
+        reply = raw_exchange(req)
+        assert reply.split()[1] == "200", reply
+        assert json.loads(reply.partition("\r\n\r\n")[2])["status"] == "ok"
+
+
+def test_wrong_methods_are_json_405():
+    for method in ("PATCH", "OPTIONS", "PUT", "DELETE"):
+        status, head, body = curl("-X", method, ctl.url + "/api/v1/jobs")
+        assert status == 405, (method, status, head)
+        assert "Allow: GET, POST" in head, head
+        assert body["error"]["code"] == "method_not_allowed", body
+    status, head, body = curl("-X", "POST", ctl.url + "/metrics")
+    assert status == 405 and body["error"]["code"] == "method_not_allowed"
+
+
+def test_unknown_routes_are_json_404():
+    for path in ("/api/v1/no/such/route", "/api/v2/pods", "/api",
+                 "/no-such-file.html"):
+        status, head, body = curl(ctl.url + path)
+        assert status == 404, (path, status)
+        assert body["error"]["code"] == "not_found", body
+
+
 def test_bad_requests():
     cases = [
         ("POST", "/nodes/pod01-n001/drain", {}, 400),
@@ -96,6 +190,57 @@ def test_bad_config_refused_with_file_and_line():
     assert p.returncode == 0, p.stderr
 
 
+def taken_port_refused(section_key):
+    """Start-up with a taken port: one clear line, exit 1, and no database
+    or state folder left behind."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    state = os.path.join(tmp.path, "fresh-state")
+    db = os.path.join(state, "controller.db")
+    listen = {"rest": "[controller]\nlisten = 127.0.0.1:%d\n" % port,
+              "modbus": "[controller]\nlisten = 127.0.0.1:0\n"
+                        "[modbus]\nlisten = 127.0.0.1:%d\n" % port}
+    conf = tmp.file("taken.conf", listen[section_key].replace(
+        "[controller]\n", "[controller]\ndatabase = %s\n" % db))
+    try:
+        p = subprocess.run([binary("pod-controllerd"), "-c", conf],
+                           capture_output=True, text=True, timeout=10)
+    finally:
+        busy.close()
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    lines = [ln for ln in p.stderr.splitlines() if " info: " not in ln]
+    assert len(lines) == 1, p.stderr
+    assert "cannot listen on 127.0.0.1:%d" % port in lines[0], lines
+    assert "Address already in use" in lines[0], lines
+    assert not os.path.exists(state), os.listdir(state)
+
+
+def test_taken_rest_port_leaves_nothing_behind():
+    taken_port_refused("rest")
+
+
+def test_taken_modbus_port_leaves_nothing_behind():
+    taken_port_refused("modbus")
+
+
+def test_help_and_version():
+    p = subprocess.run([binary("pod-controllerd"), "--help"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0 and p.stdout.startswith(
+        "usage: pod-controllerd"), (p.returncode, p.stdout, p.stderr)
+    for opt in ("-c, --config", "-n, --check", "-d, --debug", "-V, --version"):
+        assert opt in p.stdout, (opt, p.stdout)
+    p = subprocess.run([binary("pod-controllerd"), "--version"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0 and p.stdout.startswith("pod-controllerd "), \
+        p.stdout
+    p = subprocess.run([binary("pod-controllerd"), "--frobnicate"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "usage:" in p.stderr, p.stderr
+
+
 def test_bad_agent_config_refused_with_file_and_line():
     bad = tmp.file("agent.conf", "[agent]\nname = pod01-n001\n"
                    "[power]\nplugin = sim\nwarp = 9\n")
@@ -108,9 +253,15 @@ def test_bad_agent_config_refused_with_file_and_line():
 try:
     run([test_drain_before_everything, test_unknown_node_is_404_and_logged_once,
          test_malformed_json_says_line_and_column, test_bad_member_is_named,
-         test_oversized_body_is_413, test_bad_requests,
+         test_oversized_body_is_413, test_oversized_body_is_json_413,
+         test_oversized_head_is_json_431,
+         test_pipelined_requests_around_a_refused_one,
+         test_connection_close_replies_arrive, test_wrong_methods_are_json_405,
+         test_unknown_routes_are_json_404, test_bad_requests,
          test_still_serving_and_state_kept,
          test_bad_config_refused_with_file_and_line,
+         test_taken_rest_port_leaves_nothing_behind,
+         test_taken_modbus_port_leaves_nothing_behind, test_help_and_version,
          test_bad_agent_config_refused_with_file_and_line])
 finally:
     ctl.stop()
