@@ -76,6 +76,14 @@ static const struct args_opt alarms_opts[] = {
     {"all", 0, 0}, /* cleared alarms too */
 };
 
+static const struct args_opt audit_opts[] = {
+    {"since", 0, 1},  /* RFC 3339 time, or an age: 2h */
+    {"until", 0, 1},  /* likewise */
+    {"actor", 0, 1},  /* who made the change */
+    {"action", 0, 1}, /* drain, resume, set, policy, … */
+    {"limit", 0, 1},  /* newest lines shown, 100 by default */
+};
+
 static const struct args_opt top_opts[] = {
     {"interval", 0, 1}, /* seconds between frames */
     {"once", 0, 0},     /* one frame, then exit */
@@ -133,6 +141,10 @@ static const struct cmd cmds[] = {
     {"alarms", NULL, "[--all]", 0, 0, OPTS(alarms_opts), cmd_alarms,
         "list the open and acknowledged alarms"},
     {"alarm", "ack", "ID", 1, 1, NOOPTS, cmd_alarm_ack, "acknowledge an alarm"},
+    {"audit", NULL,
+        "[--since TIME] [--until TIME] [--actor WHO] [--action ACTION] "
+        "[--limit N]",
+        0, 0, OPTS(audit_opts), cmd_audit, "who changed what, and when"},
     {"top", NULL, "[--interval SECONDS] [--once]", 0, 0, OPTS(top_opts),
         cmd_top, "a live view of the fleet, refreshed"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},

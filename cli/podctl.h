@@ -93,6 +93,7 @@ int cmd_power_cap(struct podctl *pc, const struct args *a);
 int cmd_power_curtail(struct podctl *pc, const struct args *a);
 int cmd_alarms(struct podctl *pc, const struct args *a); /* cmd_alarm.c */
 int cmd_alarm_ack(struct podctl *pc, const struct args *a);
-int cmd_top(struct podctl *pc, const struct args *a); /* cmd_top.c */
+int cmd_audit(struct podctl *pc, const struct args *a); /* cmd_audit.c */
+int cmd_top(struct podctl *pc, const struct args *a);   /* cmd_top.c */
 
 #endif

@@ -90,6 +90,7 @@ static const struct route {
     {EVHTTP_REQ_PUT, "/policy", api_policy_set, 0},
     {EVHTTP_REQ_GET, "/alarms", api_alarms, 0},
     {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, 0},
+    {EVHTTP_REQ_GET, "/audit", api_audit, 0},
     {EVHTTP_REQ_POST, "/agents/*/report", h_report, 1},
     {EVHTTP_REQ_GET, "/agents/*/desired", h_desired, 1},
 };
@@ -198,6 +199,26 @@ api_read_query(
 		}
 	}
 	return 0;
+}
+
+/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
+ * neither. */
+int64_t
+api_parse_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+	long long v;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		v = strtoll(s, &end, 10);
+		return *end == '\0' && v >= 0 ? v : -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm) * 1000;
 }
 
 /* ---- JSON views of the fleet ---- */

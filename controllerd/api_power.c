@@ -275,26 +275,6 @@ api_alarm_ack(struct api_req *r)
 
 /* ---- telemetry history ---- */
 
-/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
- * neither. */
-static int64_t
-parse_time(const char *s)
-{
-	struct tm tm;
-	char *end;
-	long long v;
-
-	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
-		v = strtoll(s, &end, 10);
-		return *end == '\0' && v >= 0 ? v : -1;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	return (int64_t)timegm(&tm) * 1000;
-}
-
 void
 api_telemetry(struct api_req *r)
 {
@@ -321,8 +301,8 @@ api_telemetry(struct api_req *r)
 		    name ? name : "");
 		goto done;
 	}
-	from = from_s ? parse_time(from_s) : now - 3600 * 1000;
-	to = to_s ? parse_time(to_s) : now;
+	from = from_s ? api_parse_time(from_s) : now - 3600 * 1000;
+	to = to_s ? api_parse_time(to_s) : now;
 	if (step_s != NULL)
 		step = strtol(step_s, &end, 10);
 	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||

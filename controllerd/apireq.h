@@ -1,13 +1,16 @@
 /*
  * Inside the REST API: the request as its handlers see it, the reply and
  * parsing helpers they share, and the handlers that live outside api.c
- * (api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry).
+ * (api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
+ * api_audit.c: the audit log).
  * api.c owns the route table that names them all.
  */
 #ifndef CTL_APIREQ_H
 #define CTL_APIREQ_H
 
 #include <sys/queue.h>
+
+#include <stdint.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -38,6 +41,9 @@ int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
     const char *const *allowed);
 /* 1 when s has no control characters. */
 int api_printable(const char *s);
+/* A time from a query: milliseconds since the epoch, or
+ * "YYYY-MM-DDTHH:MM:SSZ". -1 when neither. */
+int64_t api_parse_time(const char *s);
 
 /* Jobs (api_jobs.c). */
 void api_jobs(struct api_req *r);
@@ -53,5 +59,8 @@ void api_policy_set(struct api_req *r);
 void api_alarms(struct api_req *r);
 void api_alarm_ack(struct api_req *r);
 void api_telemetry(struct api_req *r);
+
+/* The audit log (api_audit.c). */
+void api_audit(struct api_req *r);
 
 #endif

@@ -375,6 +375,50 @@ audit(struct store *s, const char *who, const char *action, const char *object,
 	return rc;
 }
 
+json_t *
+store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
+    const char *actor, const char *action, int limit)
+{
+	sqlite3_stmt *st;
+	json_t *a = json_array(), *o;
+
+	/* the newest `limit` lines that match, turned oldest first below */
+	st =
+	    prepare(s, "SELECT id, t_ms, who, action, object, detail FROM audit"
+	               " WHERE t_ms >= ?1 AND t_ms < ?2 AND (?3 IS NULL OR"
+	               " who = ?3) AND (?4 IS NULL OR action = ?4)"
+	               " ORDER BY id DESC LIMIT ?5");
+	if (st == NULL || a == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 2, until_ms);
+	if (actor != NULL)
+		sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	if (action != NULL)
+		sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 5);
+
+		o = json_pack("{s:I,s:o,s:s,s:s,s:s,s:o}", "id",
+		    (json_int_t)sqlite3_column_int64(st, 0), "time",
+		    jsonx_time(sqlite3_column_int64(st, 1)), "actor",
+		    (const char *)sqlite3_column_text(st, 2), "action",
+		    (const char *)sqlite3_column_text(st, 3), "object",
+		    (const char *)sqlite3_column_text(st, 4), "detail",
+		    detail ? json_string(detail) : json_null());
+		if (o == NULL || json_array_insert_new(a, 0, o) == -1)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	return a;
+fail:
+	log_warnx("%s: cannot read the audit log", __func__);
+	sqlite3_finalize(st);
+	json_decref(a);
+	return NULL;
+}
+
 int
 store_put_drain(
     struct store *s, const struct node *n, const char *who, const char *action)
@@ -1017,6 +1061,32 @@ fail:
 
 /* ---- the power envelope: policies, settings, alarms, energy ---- */
 
+/* 1 when the policy stored for (scope, target) is already `name` with
+ * `params_json` (name NULL: when none is stored), else 0. */
+static int
+same_policy(struct store *s, const char *scope, const char *target,
+    const char *name, const char *params_json)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT name, params FROM policies"
+	                              " WHERE scope = ? AND target = ?");
+	int same;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		same = name == NULL;
+	else
+		same = name != NULL &&
+		       strcmp((const char *)sqlite3_column_text(st, 0), name) ==
+		           0 &&
+		       strcmp((const char *)sqlite3_column_text(st, 1),
+		           params_json ? params_json : "") == 0;
+	sqlite3_finalize(st);
+	return same;
+}
+
 int
 store_put_policy(struct store *s, const char *scope, const char *target,
     const char *name, const char *params_json, const char *who)
@@ -1025,6 +1095,8 @@ store_put_policy(struct store *s, const char *scope, const char *target,
 	char object[128], detail[512];
 	int rc = -1;
 
+	if (same_policy(s, scope, target, name, params_json))
+		return 0; /* nothing changes: nothing to store or audit */
 	st = name != NULL
 	         ? prepare(s,
 	               "REPLACE INTO policies (scope, target, name, params,"
@@ -1103,6 +1175,8 @@ store_put_setting(
 	int had, rc = -1;
 
 	had = store_get_setting(s, key, &old);
+	if (had == 1 && old == value)
+		return 0; /* nothing changes: nothing to store or audit */
 	st = prepare(s, "REPLACE INTO settings (key, value, set_by, set_ms)"
 	                " VALUES (?, ?, ?, ?)");
 	if (st == NULL || exec(s, "BEGIN IMMEDIATE") == -1)

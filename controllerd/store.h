@@ -34,6 +34,12 @@ int store_schema_version(struct store *s);
  * database remembers of each node (id, drain state, last report,
  * accelerators). 0 or -1 (logged). */
 int store_load_fleet(struct store *s, struct fleet *f);
+/* The audit log's lines with since_ms <= time < until_ms, by actor and
+ * action when not NULL: the newest `limit` of them, oldest first, as a JSON
+ * array of {"id", "time", "actor", "action", "object", "detail"}. New
+ * reference, or NULL on error (logged). */
+json_t *store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
+    const char *actor, const char *action, int limit);
 /* Persists n's drain fields and an audit line `action` by `who`, in one
  * transaction. 0 or -1 (logged). */
 int store_put_drain(
@@ -69,7 +75,8 @@ int store_load_policies(struct store *s,
     void (*cb)(const char *scope, const char *target, const char *name,
         const char *params_json, void *arg),
     void *arg);
-/* Stores a numeric setting with an audit line (old → new). 0 or -1. */
+/* Stores a numeric setting with an audit line (old → new); the same
+ * value again stores and audits nothing. 0 or -1. */
 int store_put_setting(
     struct store *s, const char *key, double value, const char *who);
 /* Reads a setting into *value; 1 found, 0 not, -1 error. */
