@@ -275,12 +275,16 @@ api_alarm_ack(struct api_req *r)
 
 /* ---- telemetry history ---- */
 
-/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
+/* A time: milliseconds since the epoch, or an RFC 3339 time (fractions of a
+ * second and offsets allowed). A '+' sent unescaped in a query string
+ * arrives as a space; before an offset it can only have been a '+'. -1 when
  * neither. */
 static int64_t
 parse_time(const char *s)
 {
-	struct tm tm;
+	char buf[64];
+	size_t len = strlen(s);
+	int64_t ms;
 	char *end;
 	long long v;
 
@@ -288,11 +292,14 @@ parse_time(const char *s)
 		v = strtoll(s, &end, 10);
 		return *end == '\0' && v >= 0 ? v : -1;
 	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
+	if (len > 6 && len < sizeof(buf) && s[len - 6] == ' ') {
+		memcpy(buf, s, len + 1);
+		buf[len - 6] = '+';
+		s = buf;
+	}
+	if (time_parse_rfc3339(s, &ms) == -1 || ms < 0)
 		return -1;
-	return (int64_t)timegm(&tm) * 1000;
+	return ms;
 }
 
 void
@@ -325,12 +332,19 @@ api_telemetry(struct api_req *r)
 	to = to_s ? parse_time(to_s) : now;
 	if (step_s != NULL)
 		step = strtol(step_s, &end, 10);
-	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||
-	    step > 86400) {
+	if (from < 0 || to < 0) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "telemetry: from and "
-		    "to are ms since the epoch or YYYY-MM-DDTHH:MM:SSZ, from "
-		    "before to; step is 1 to 86400 s");
+		    "telemetry: %s='%s' is not a time: give ms since the epoch "
+		    "or RFC 3339 (2024-05-01T12:00:00Z, "
+		    "2024-05-01T12:00:00.250Z, "
+		    "2024-05-01T14:00:00+02:00)",
+		    from < 0 ? "from" : "to", from < 0 ? from_s : to_s);
+		goto done;
+	}
+	if (from > to || (step_s && *end) || step < 1 || step > 86400) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "telemetry: from must not be after to; step is 1 to 86400 "
+		    "s");
 		goto done;
 	}
 	if (to - from > 31LL * 86400 * 1000) {
