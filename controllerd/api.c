@@ -437,13 +437,28 @@ find_node(struct api_req *r)
 	return n;
 }
 
+/* Attempts listed in a node's detail. */
+#define NODE_RECENT_ATTEMPTS 10
+
+/* GET /nodes/{name}: the detail, with the attempts that ran there last
+ * (from the store, lost ones included). */
 static void
 h_node(struct api_req *r)
 {
 	struct node *n = find_node(r);
+	json_t *o, *recent;
 
-	if (n != NULL)
-		api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+	if (n == NULL)
+		return;
+	recent = store_node_attempts(r->st->store, n->id, NODE_RECENT_ATTEMPTS);
+	if (recent == NULL) {
+		api_reply_error(r->req, 500, "internal",
+		    "could not read the recent attempts on %s", n->name);
+		return;
+	}
+	o = node_json(r->st->fleet, n, 1);
+	json_object_set_new(o, "recent_attempts", recent);
+	api_reply_json(r->req, 200, o);
 }
 
 int
