@@ -27,6 +27,9 @@ ctl = Controller(tmp, heartbeat_s=4, extra="[scheduler]\nkill_grace_s = 1\n"
                  "[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 2\n").start()
 agents = {n: Agent(tmp, ctl.url, n).start() for n in NODES[:3]}
 jobs = {}  # name: id, for the later tests
+# an attempt's members, as docs/openapi.yaml has them
+ATTEMPT_MEMBERS = {"attempt", "nodes", "start", "end", "ended_by",
+                   "exit_code", "reason"}
 
 
 def job(jid):
@@ -100,6 +103,7 @@ def test_lost_node_then_exit():
     # over HTTP, with curl
     body = curl_json("/jobs/%d" % jid)
     first, second = body["attempts"]
+    assert all(set(a) == ATTEMPT_MEMBERS for a in body["attempts"]), body
     assert (first["attempt"], first["ended_by"]) == (1, "node_fail"), first
     assert first["nodes"] == [victim], first
     assert is_time(first["start"]) and is_time(first["end"]), first
