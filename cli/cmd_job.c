@@ -1,8 +1,8 @@
 /*
  * Job commands: "submit" queues a job, "jobs" lists them, "job show"
- * details one with its ranks, "cancel" ends one. Everything a person types
- * is checked by jobreq.c before a request goes out; this file is the shell
- * that sends it and renders the answer.
+ * details one with its ranks and its attempts, "cancel" ends one. Everything a
+ * person types is checked by jobreq.c before a request goes out; this file is
+ * the shell that sends it and renders the answer.
  *
  * Some cells are not members of the job as the server sends it but derived
  * from several (the TIME of a job depends on its state; a node list is
@@ -51,6 +51,16 @@ static const struct table_col rank_cols[] = {
     {"STATE", 0, TABLE_LEFT, 0, FMT_FIELD_STR("state")},
     {"EXIT", 0, TABLE_LEFT, 0, FMT_FIELD_STR("_exit")},
     {"LOG", 2, TABLE_LEFT, 20, FMT_FIELD_STR("log")},
+};
+
+/* Columns of the attempts of "job show", as job_cols; "_nodelist" and
+ * "_how" come from attempt_derive(). */
+static const struct table_col attempt_cols[] = {
+    {"ATTEMPT", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("attempt", 1, 0)},
+    {"NODES", 0, TABLE_LEFT, 16, FMT_FIELD_STR("_nodelist")},
+    {"START", 1, TABLE_LEFT, 0, FMT_FIELD_STR("start")},
+    {"END", 1, TABLE_LEFT, 0, FMT_FIELD_STR("end")},
+    {"ENDED BY", 0, TABLE_LEFT, 20, FMT_FIELD_STR("_how")},
 };
 
 /* Checks a job id from the command line; returns PODCTL_OK or reports. */
@@ -199,6 +209,49 @@ rank_derive(json_t *rank)
 	    derive(rank, "_exit", rank_exit(exit, sizeof(exit), rank)) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * How an attempt ended, for people: "running" (or "starting") until it has;
+ * then "exit N" for an exit with its code, else its ended_by with the
+ * server's reason when there is one ("node_fail: lost pod01-n002").
+ * Returns buf.
+ */
+static const char *
+attempt_how(char *buf, size_t size, json_t *at)
+{
+	const char *by = fmt_str(at, "ended_by"),
+	           *reason = fmt_str(at, "reason");
+	json_t *code = json_object_get(at, "exit_code");
+
+	if (strcmp(by, FMT_UNKNOWN) == 0)
+		snprintf(buf, size, "%s",
+		    json_is_string(json_object_get(at, "start")) ? "running"
+		                                                 : "starting");
+	else if (strcmp(by, "exit") == 0 && json_is_integer(code))
+		snprintf(buf, size, "exit %lld",
+		    (long long)json_integer_value(code));
+	else if (strcmp(reason, FMT_UNKNOWN) == 0)
+		snprintf(buf, size, "%s", by);
+	else
+		snprintf(buf, size, "%s: %s", by, reason);
+	return buf;
+}
+
+/* Adds "_nodelist" and "_how" to an attempt. Returns 0 or -1 (logged). */
+static int
+attempt_derive(json_t *at)
+{
+	char how[320], *list;
+	int rc = 0;
+
+	if ((list = fmt_nodelist(json_object_get(at, "nodes"))) == NULL)
+		return -1;
+	if (derive(at, "_nodelist", list) == -1 ||
+	    derive(at, "_how", attempt_how(how, sizeof(how), at)) == -1)
+		rc = -1;
+	free(list);
+	return rc;
 }
 
 int
@@ -434,8 +487,9 @@ static int
 print_job(struct podctl *pc, json_t *job)
 {
 	json_t *ranks = json_object_get(job, "ranks"),
+	       *attempts = json_object_get(job, "attempts"),
 	       *cancel = json_object_get(job, "cancel_requested"),
-	       *excl = json_object_get(job, "exclusive"), *rank;
+	       *excl = json_object_get(job, "exclusive"), *rank, *at;
 	const char *by = fmt_str(job, "submitted_by"),
 	           *state = fmt_str(job, "state");
 	char b1[160], b2[64], b3[64], *nodes = NULL, *places = NULL,
@@ -447,6 +501,11 @@ print_job(struct podctl *pc, json_t *job)
 	{
 		if (!json_is_object(rank))
 			return podctl_bad_reply("a rank is not an object");
+	}
+	json_array_foreach(attempts, i, at)
+	{
+		if (!json_is_object(at))
+			return podctl_bad_reply("an attempt is not an object");
 	}
 	if ((nodes = fmt_nodelist(json_object_get(job, "nodes"))) == NULL ||
 	    (json_is_array(ranks) && (places = accel_places(ranks)) == NULL) ||
@@ -499,19 +558,31 @@ print_job(struct podctl *pc, json_t *job)
 	podctl_line("Log", "%s", fmt_str(job, "log"));
 	podctl_line("Command", "%s", cmd[0] != '\0' ? cmd : FMT_UNKNOWN);
 	rc = PODCTL_OK;
-	if (!json_is_array(ranks) || json_array_size(ranks) == 0)
+	if (json_is_array(ranks) && json_array_size(ranks) > 0) {
+		putchar('\n');
+		json_array_foreach(ranks, i, rank)
+		{
+			if (rank_derive(rank) == -1) {
+				rc = PODCTL_EAPI;
+				goto fail;
+			}
+		}
+		rc = podctl_print_table(pc, rank_cols,
+		    sizeof(rank_cols) / sizeof(rank_cols[0]), ranks);
+	}
+	if (rc != PODCTL_OK || json_array_size(attempts) == 0)
 		goto fail;
-
+	/* Every attempt, oldest first: where it ran and how it ended. */
 	putchar('\n');
-	json_array_foreach(ranks, i, rank)
+	json_array_foreach(attempts, i, at)
 	{
-		if (rank_derive(rank) == -1) {
+		if (attempt_derive(at) == -1) {
 			rc = PODCTL_EAPI;
 			goto fail;
 		}
 	}
-	rc = podctl_print_table(
-	    pc, rank_cols, sizeof(rank_cols) / sizeof(rank_cols[0]), ranks);
+	rc = podctl_print_table(pc, attempt_cols,
+	    sizeof(attempt_cols) / sizeof(attempt_cols[0]), attempts);
 
 fail:
 	free(cmd);

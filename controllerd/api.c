@@ -201,12 +201,16 @@ api_read_query(
 	return 0;
 }
 
-/* A time: milliseconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ". -1 when
+/* A time: milliseconds since the epoch, or an RFC 3339 time (fractions of a
+ * second and offsets allowed). A '+' sent unescaped in a query string
+ * arrives as a space; before an offset it can only have been a '+'. -1 when
  * neither. */
 int64_t
 api_parse_time(const char *s)
 {
-	struct tm tm;
+	char buf[64];
+	size_t len = strlen(s);
+	int64_t ms;
 	char *end;
 	long long v;
 
@@ -214,11 +218,14 @@ api_parse_time(const char *s)
 		v = strtoll(s, &end, 10);
 		return *end == '\0' && v >= 0 ? v : -1;
 	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
+	if (len > 6 && len < sizeof(buf) && s[len - 6] == ' ') {
+		memcpy(buf, s, len + 1);
+		buf[len - 6] = '+';
+		s = buf;
+	}
+	if (time_parse_rfc3339(s, &ms) == -1 || ms < 0)
 		return -1;
-	return (int64_t)timegm(&tm) * 1000;
+	return ms;
 }
 
 /* ---- JSON views of the fleet ---- */
@@ -459,13 +466,28 @@ find_node(struct api_req *r)
 	return n;
 }
 
+/* Attempts listed in a node's detail. */
+#define NODE_RECENT_ATTEMPTS 10
+
+/* GET /nodes/{name}: the detail, with the attempts that ran there last
+ * (from the store, lost ones included). */
 static void
 h_node(struct api_req *r)
 {
 	struct node *n = find_node(r);
+	json_t *o, *recent;
 
-	if (n != NULL)
-		api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+	if (n == NULL)
+		return;
+	recent = store_node_attempts(r->st->store, n->id, NODE_RECENT_ATTEMPTS);
+	if (recent == NULL) {
+		api_reply_error(r->req, 500, "internal",
+		    "could not read the recent attempts on %s", n->name);
+		return;
+	}
+	o = node_json(r->st->fleet, n, 1);
+	json_object_set_new(o, "recent_attempts", recent);
+	api_reply_json(r->req, 200, o);
 }
 
 int

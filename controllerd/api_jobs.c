@@ -281,13 +281,25 @@ find_job(struct api_req *r, struct job **loaded)
 	return j;
 }
 
+/* GET /jobs/{id}: the job's detail, with its attempts read from the store
+ * (in memory, the ranks of earlier attempts are pruned). */
 void
 api_job(struct api_req *r)
 {
 	struct job *loaded, *j = find_job(r, &loaded);
+	json_t *o, *attempts;
 
-	if (j != NULL)
-		api_reply_json(r->req, 200, queue_job_json(r->st, j, 1));
+	if (j == NULL)
+		return;
+	if ((attempts = store_job_attempts(r->st->store, j->id)) == NULL) {
+		api_reply_error(r->req, 500, "internal",
+		    "could not read the attempts of job %lld",
+		    (long long)j->id);
+	} else {
+		o = queue_job_json(r->st, j, 1);
+		json_object_set_new(o, "attempts", attempts);
+		api_reply_json(r->req, 200, o);
+	}
 	job_free(loaded);
 }
 

@@ -305,12 +305,19 @@ api_telemetry(struct api_req *r)
 	to = to_s ? api_parse_time(to_s) : now;
 	if (step_s != NULL)
 		step = strtol(step_s, &end, 10);
-	if (from < 0 || to < 0 || from > to || (step_s && *end) || step < 1 ||
-	    step > 86400) {
+	if (from < 0 || to < 0) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "telemetry: from and "
-		    "to are ms since the epoch or YYYY-MM-DDTHH:MM:SSZ, from "
-		    "before to; step is 1 to 86400 s");
+		    "telemetry: %s='%s' is not a time: give ms since the epoch "
+		    "or RFC 3339 (2024-05-01T12:00:00Z, "
+		    "2024-05-01T12:00:00.250Z, "
+		    "2024-05-01T14:00:00+02:00)",
+		    from < 0 ? "from" : "to", from < 0 ? from_s : to_s);
+		goto done;
+	}
+	if (from > to || (step_s && *end) || step < 1 || step > 86400) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "telemetry: from must not be after to; step is 1 to 86400 "
+		    "s");
 		goto done;
 	}
 	if (to - from > 31LL * 86400 * 1000) {

@@ -41,8 +41,8 @@ int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
     const char *const *allowed);
 /* 1 when s has no control characters. */
 int api_printable(const char *s);
-/* A time from a query: milliseconds since the epoch, or
- * "YYYY-MM-DDTHH:MM:SSZ". -1 when neither. */
+/* A time from a query: milliseconds since the epoch, or an RFC 3339 time
+ * (fractions of a second and offsets allowed). -1 when neither. */
 int64_t api_parse_time(const char *s);
 
 /* Jobs (api_jobs.c). */

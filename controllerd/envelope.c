@@ -441,7 +441,7 @@ act_on_leak(struct ctl_state *st, const struct alarm *al)
 	for (i = 0; i < st->jobs.n; i++) {
 		struct job *j = st->jobs.v[i];
 
-		if (job_node_down(j, idx, time_wall_ms())) {
+		if (job_node_leak(j, idx, time_wall_ms())) {
 			job_settle(j, time_wall_ms());
 			(void)store_put_jobs(st->store, &j, 1, st->fleet);
 			log_warnx("job %lld stopped on %s after a leak; %s",

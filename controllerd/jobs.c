@@ -6,9 +6,9 @@
  *  - an attempt ends when every one of its ranks has ended;
  *  - a rank that fails (non-zero exit, launch error, timeout, its node
  *    lost) while others still run makes the job stop the others;
- *  - the final state follows the most telling cause: node_fail (requeued
- *    when allowed), then an operator's cancel, then timeout, then failure;
- *    completed only when every rank exited 0.
+ *  - the final state follows the most telling cause: node_fail or a
+ *    coolant leak on the node (requeued when allowed), then an operator's
+ * cancel, then timeout, then failure; completed only when every rank exited 0.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +34,7 @@ static const char *const cause_names[CAUSE_NCAUSES] = {
     [CAUSE_TIMEOUT] = "timeout",
     [CAUSE_LAUNCH_ERROR] = "launch_error",
     [CAUSE_NODE_FAIL] = "node_fail",
+    [CAUSE_LEAK] = "leak",
 };
 
 static const char *const within_names[] = {
@@ -264,8 +265,9 @@ job_rank_report(struct job *j, int node, const struct report_job *rj)
 	return 1;
 }
 
-int
-job_node_down(struct job *j, int node, int64_t now_ms)
+/* Ends the live ranks of j on `node` with `cause`; 1 if any. */
+static int
+node_stop(struct job *j, int node, enum rank_cause cause, int64_t now_ms)
 {
 	int i, changed = 0;
 
@@ -275,12 +277,24 @@ job_node_down(struct job *j, int node, int64_t now_ms)
 		if (r->node != node || r->state == RANK_ENDED)
 			continue;
 		r->state = RANK_ENDED;
-		r->cause = CAUSE_NODE_FAIL;
+		r->cause = cause;
 		r->ended_ms = now_ms;
 		r->dirty = 1;
 		changed = 1;
 	}
 	return changed;
+}
+
+int
+job_node_down(struct job *j, int node, int64_t now_ms)
+{
+	return node_stop(j, node, CAUSE_NODE_FAIL, now_ms);
+}
+
+int
+job_node_leak(struct job *j, int node, int64_t now_ms)
+{
+	return node_stop(j, node, CAUSE_LEAK, now_ms);
 }
 
 int
@@ -298,9 +312,8 @@ job_cancel(struct job *j, int64_t now_ms)
 	return 0;
 }
 
-/* How a rank's end counts: 0 success, else the cause it stands for. */
-static enum rank_cause
-rank_failure(const struct job_rank *r)
+enum rank_cause
+job_rank_failure(const struct job_rank *r)
 {
 	if (r->cause == CAUSE_EXIT && r->has_exit && r->exit_code == 0 &&
 	    r->signal == 0)
@@ -308,9 +321,8 @@ rank_failure(const struct job_rank *r)
 	return r->cause == CAUSE_NONE ? CAUSE_EXIT : r->cause;
 }
 
-/* Ranking of causes for the final state: the most telling wins. */
-static int
-cause_weight(enum rank_cause c)
+int
+job_cause_weight(enum rank_cause c)
 {
 	static const int weight[CAUSE_NCAUSES] = {
 	    [CAUSE_NONE] = 0,
@@ -319,9 +331,10 @@ cause_weight(enum rank_cause c)
 	    [CAUSE_LAUNCH_ERROR] = 3,
 	    [CAUSE_TIMEOUT] = 4,
 	    [CAUSE_NODE_FAIL] = 5,
+	    [CAUSE_LEAK] = 5,
 	};
 
-	return weight[c];
+	return (c >= 0 && c < CAUSE_NCAUSES) ? weight[c] : 0;
 }
 
 int
@@ -329,7 +342,7 @@ job_settle(struct job *j, int64_t now_ms)
 {
 	enum rank_cause worst = CAUSE_NONE;
 	const struct job_rank *first_bad = NULL;
-	int i, live = 0, total = 0;
+	int i, live = 0, total = 0, lost;
 	int64_t end = 0;
 
 	if (j->state != JOB_RUNNING)
@@ -349,8 +362,8 @@ job_settle(struct job *j, int64_t now_ms)
 			end = r->ended_ms;
 		/* The first rank with the most telling failure speaks for
 		 * the job: a rank stopped because another failed does not. */
-		f = rank_failure(r);
-		if (cause_weight(f) > cause_weight(worst)) {
+		f = job_rank_failure(r);
+		if (job_cause_weight(f) > job_cause_weight(worst)) {
 			worst = f;
 			first_bad = r;
 		}
@@ -360,14 +373,14 @@ job_settle(struct job *j, int64_t now_ms)
 	if (live > 0) {
 		/* A failed rank stops the others; the cause is kept. */
 		if (worst != CAUSE_NONE &&
-		    cause_weight(worst) > cause_weight(j->ending)) {
+		    job_cause_weight(worst) > job_cause_weight(j->ending)) {
 			j->ending = worst;
 			j->dirty = 1;
 			return 1;
 		}
 		return 0;
 	}
-	if (cause_weight(j->ending) > cause_weight(worst))
+	if (job_cause_weight(j->ending) > job_cause_weight(worst))
 		worst = j->ending;
 	j->end_ms = end > 0 ? end : now_ms;
 	j->ending = CAUSE_NONE;
@@ -380,7 +393,8 @@ job_settle(struct job *j, int64_t now_ms)
 		j->has_exit = 1;
 		j->exit_code = 0;
 	}
-	if (worst == CAUSE_NODE_FAIL && j->requeue && !j->cancel_requested) {
+	lost = worst == CAUSE_NODE_FAIL || worst == CAUSE_LEAK;
+	if (lost && j->requeue && !j->cancel_requested) {
 		/* Back in the queue; submit_ms is kept, so is its priority. */
 		j->state = JOB_PENDING;
 		j->reason = NULL;
@@ -389,7 +403,7 @@ job_settle(struct job *j, int64_t now_ms)
 	}
 	if (j->cancel_requested)
 		j->state = JOB_CANCELLED;
-	else if (worst == CAUSE_NODE_FAIL)
+	else if (lost)
 		j->state = JOB_NODE_FAIL;
 	else if (worst == CAUSE_TIMEOUT)
 		j->state = JOB_TIMEOUT;

@@ -40,6 +40,7 @@ enum rank_cause {
 	CAUSE_TIMEOUT,
 	CAUSE_LAUNCH_ERROR,
 	CAUSE_NODE_FAIL,
+	CAUSE_LEAK, /* stopped by the controller: coolant leak on its node */
 	CAUSE_NCAUSES
 };
 
@@ -131,6 +132,16 @@ int job_rank_report(struct job *j, int node, const struct report_job *rj);
  * attempt that had one ends too (requeued when the job allows). Returns 1
  * if j changed. */
 int job_node_down(struct job *j, int node, int64_t now_ms);
+/* Node `node` has a coolant leak: as job_node_down(), but its ranks end
+ * with cause leak, which counts as a lost node (requeue, or node_fail). */
+int job_node_leak(struct job *j, int node, int64_t now_ms);
+/* How rank r's end counts against its attempt: CAUSE_NONE for a clean exit
+ * (0, no signal), else its cause (exit for a failed one). */
+enum rank_cause job_rank_failure(const struct job_rank *r);
+/* How telling a cause is, to choose the one that speaks for an attempt:
+ * higher wins (a lost node or leak, then timeout, launch error, a failed
+ * exit, cancel; CAUSE_NONE lowest). */
+int job_cause_weight(enum rank_cause c);
 /* Cancels j: a pending job ends now, a running one is asked to stop.
  * Returns 0, or -1 if j has already ended. */
 int job_cancel(struct job *j, int64_t now_ms);

@@ -23,6 +23,7 @@
 
 #include "alarms.h"
 #include "fleet.h"
+#include "hostlist.h"
 #include "jsonx.h"
 #include "jobs.h"
 #include "log.h"
@@ -1057,6 +1058,272 @@ fail:
 	sqlite3_finalize(ranks);
 	free(map);
 	return j;
+}
+
+/* ---- a job's attempts, summed up from the stored ranks ---- */
+
+/* Columns of a rank row, in this order, for sum_add(). A node no longer in
+ * the nodes table is named by its row id. */
+#define RANK_ROW_COLUMNS                                                       \
+	"r.attempt, COALESCE(n.name, '#' || r.node_id), r.state, r.cause,"     \
+	" r.exit_code, r.signal, r.started_ms, r.ended_ms"
+
+/* One attempt being summed up from its ranks, fed in rank order. */
+struct attempt_sum {
+	int attempt;
+	json_t *nodes;          /* names by rank, owned */
+	enum rank_cause *fails; /* job_rank_failure() by rank; NONE if live */
+	int nranks, live;       /* ranks, and those not ended */
+	int64_t start_ms;       /* earliest rank start; 0 none yet */
+	int64_t end_ms;         /* latest rank end */
+	int tell;               /* the rank whose end speaks; -1 none yet */
+	struct job_rank told;   /* that rank's end */
+};
+
+static void
+sum_free(struct attempt_sum *a)
+{
+	json_decref(a->nodes);
+	free(a->fails);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+sum_start(struct attempt_sum *a, int attempt)
+{
+	memset(a, 0, sizeof(*a));
+	a->attempt = attempt;
+	a->tell = -1;
+	return (a->nodes = json_array()) == NULL ? -1 : 0;
+}
+
+/* Adds the rank row at st's current step (RANK_ROW_COLUMNS). 0 or -1. */
+static int
+sum_add(struct attempt_sum *a, sqlite3_stmt *st)
+{
+	const unsigned char *state = sqlite3_column_text(st, 2);
+	const unsigned char *cause = sqlite3_column_text(st, 3);
+	int64_t started = sqlite3_column_int64(st, 6);
+	enum rank_cause *v, f = CAUSE_NONE;
+	struct job_rank r;
+
+	if ((v = realloc(a->fails, (a->nranks + 1) * sizeof(*v))) == NULL)
+		return -1;
+	a->fails = v;
+	json_array_append_new(
+	    a->nodes, json_string((const char *)sqlite3_column_text(st, 1)));
+	if (started > 0 && (a->start_ms == 0 || started < a->start_ms))
+		a->start_ms = started;
+	if (state == NULL || strcmp((const char *)state, "ended") != 0) {
+		a->live++;
+	} else {
+		if (sqlite3_column_int64(st, 7) > a->end_ms)
+			a->end_ms = sqlite3_column_int64(st, 7);
+		memset(&r, 0, sizeof(r));
+		r.cause = job_cause_parse(cause ? (const char *)cause : "");
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			r.has_exit = 1;
+			r.exit_code = sqlite3_column_int(st, 4);
+		}
+		r.signal = sqlite3_column_int(st, 5);
+		/* as job_settle(): the first of the most telling ends */
+		f = job_rank_failure(&r);
+		if (a->tell < 0 ||
+		    job_cause_weight(f) > job_cause_weight(a->fails[a->tell])) {
+			a->tell = a->nranks;
+			a->told = r;
+		}
+	}
+	a->fails[a->nranks++] = f;
+	return 0;
+}
+
+/* The host list of a's nodes whose rank's end counts as cause c. */
+static const char *
+sum_nodes(
+    const struct attempt_sum *a, enum rank_cause c, char *buf, size_t size)
+{
+	const char **names = calloc(a->nranks + 1, sizeof(*names));
+	int i, n = 0;
+
+	buf[0] = '\0';
+	if (names == NULL)
+		return buf;
+	for (i = 0; i < a->nranks; i++)
+		if (a->fails[i] == c)
+			names[n++] =
+			    json_string_value(json_array_get(a->nodes, i));
+	(void)hostlist_compact(names, n, buf, size);
+	free(names);
+	return buf;
+}
+
+/* Why the attempt ended, in words, into buf ("" when its ended_by says
+ * all: a clean exit, a cancel, a timeout). */
+static void
+sum_reason(const struct attempt_sum *a, char *buf, size_t size)
+{
+	enum rank_cause c = a->fails[a->tell];
+	const char *node = json_string_value(json_array_get(a->nodes, a->tell));
+	char list[256];
+
+	buf[0] = '\0';
+	if (c == CAUSE_NODE_FAIL)
+		snprintf(
+		    buf, size, "lost %s", sum_nodes(a, c, list, sizeof(list)));
+	else if (c == CAUSE_LEAK)
+		snprintf(buf, size, "coolant leak on %s",
+		    sum_nodes(a, c, list, sizeof(list)));
+	else if (c == CAUSE_LAUNCH_ERROR)
+		snprintf(buf, size, "could not launch on %s",
+		    sum_nodes(a, c, list, sizeof(list)));
+	else if (c == CAUSE_EXIT && a->told.signal != 0)
+		snprintf(
+		    buf, size, "%s killed by signal %d", node, a->told.signal);
+	else if (c == CAUSE_EXIT && a->told.has_exit)
+		snprintf(buf, size, "%s exited %d", node, a->told.exit_code);
+}
+
+/* The attempt's JSON, as docs/openapi.yaml describes it; `nodes` adds the
+ * names of its nodes. New reference, or NULL. */
+static json_t *
+sum_json(const struct attempt_sum *a, int nodes)
+{
+	json_t *o = json_object();
+	int ended = a->live == 0 && a->tell >= 0;
+	enum rank_cause c = ended ? a->fails[a->tell] : CAUSE_NONE;
+	char reason[512] = "";
+
+	if (o == NULL)
+		return NULL;
+	if (ended)
+		sum_reason(a, reason, sizeof(reason));
+	json_object_set_new(o, "attempt", json_integer(a->attempt));
+	if (nodes)
+		json_object_set_new(o, "nodes", json_deep_copy(a->nodes));
+	json_object_set_new(o, "start",
+	    a->start_ms > 0 ? jsonx_time(a->start_ms) : json_null());
+	json_object_set_new(o, "end",
+	    ended && a->end_ms > 0 ? jsonx_time(a->end_ms) : json_null());
+	json_object_set_new(o, "ended_by",
+	    !ended            ? json_null()
+	    : c == CAUSE_NONE ? json_string("exit")
+	                      : json_string(job_cause_name(c)));
+	json_object_set_new(o, "exit_code",
+	    ended && a->told.has_exit && (c == CAUSE_NONE || c == CAUSE_EXIT)
+	        ? json_integer(a->told.exit_code)
+	        : json_null());
+	json_object_set_new(
+	    o, "reason", reason[0] ? json_string(reason) : json_null());
+	return o;
+}
+
+json_t *
+store_job_attempts(struct store *s, int64_t job_id)
+{
+	sqlite3_stmt *st;
+	struct attempt_sum a;
+	json_t *out = json_array(), *o;
+	int rc, have = 0;
+
+	st = prepare(s, "SELECT " RANK_ROW_COLUMNS " FROM job_ranks r LEFT"
+	                " JOIN nodes n ON n.id = r.node_id WHERE"
+	                " r.job_id = ? ORDER BY r.attempt, r.rank");
+	if (st == NULL || out == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, job_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int attempt = sqlite3_column_int(st, 0);
+
+		if (have && attempt != a.attempt) {
+			if ((o = sum_json(&a, 1)) == NULL ||
+			    json_array_append_new(out, o) == -1)
+				goto fail;
+			sum_free(&a);
+			have = 0;
+		}
+		if (!have && sum_start(&a, attempt) == -1)
+			goto fail;
+		have = 1;
+		if (sum_add(&a, st) == -1)
+			goto fail;
+	}
+	if (rc != SQLITE_DONE ||
+	    (have && ((o = sum_json(&a, 1)) == NULL ||
+	                 json_array_append_new(out, o) == -1)))
+		goto fail;
+	if (have)
+		sum_free(&a);
+	sqlite3_finalize(st);
+	return out;
+fail:
+	log_warnx("%s: job %lld: %s", __func__, (long long)job_id,
+	    sqlite3_errmsg(s->db));
+	if (have)
+		sum_free(&a);
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *
+store_node_attempts(struct store *s, int64_t node_id, int max)
+{
+	sqlite3_stmt *list, *ranks;
+	struct attempt_sum a;
+	json_t *out = json_array(), *o;
+	int rc, have = 0;
+
+	/* Newest first by this node's rank: its start, or its end if it never
+	 * started; one just placed (neither yet) comes first. */
+	list = prepare(s, "SELECT r.job_id, j.name, r.attempt FROM job_ranks r"
+	                  " JOIN jobs j ON j.id = r.job_id WHERE r.node_id = ?"
+	                  " GROUP BY r.job_id, r.attempt ORDER BY"
+	                  " MAX(COALESCE(r.started_ms, r.ended_ms)) DESC NULLS"
+	                  " FIRST, r.job_id DESC, r.attempt DESC LIMIT ?");
+	ranks = prepare(s, "SELECT " RANK_ROW_COLUMNS " FROM job_ranks r LEFT"
+	                   " JOIN nodes n ON n.id = r.node_id WHERE"
+	                   " r.job_id = ? AND r.attempt = ? ORDER BY r.rank");
+	if (list == NULL || ranks == NULL || out == NULL)
+		goto fail;
+	sqlite3_bind_int64(list, 1, node_id);
+	sqlite3_bind_int(list, 2, max);
+	while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+		int64_t job_id = sqlite3_column_int64(list, 0);
+
+		if (sum_start(&a, sqlite3_column_int(list, 2)) == -1)
+			goto fail;
+		have = 1;
+		sqlite3_bind_int64(ranks, 1, job_id);
+		sqlite3_bind_int(ranks, 2, a.attempt);
+		while ((rc = sqlite3_step(ranks)) == SQLITE_ROW)
+			if (sum_add(&a, ranks) == -1)
+				goto fail;
+		sqlite3_reset(ranks);
+		if (rc != SQLITE_DONE || (o = sum_json(&a, 0)) == NULL)
+			goto fail;
+		json_object_set_new(o, "job_id", json_integer(job_id));
+		json_object_set_new(o, "job_name",
+		    json_string((const char *)sqlite3_column_text(list, 1)));
+		if (json_array_append_new(out, o) == -1)
+			goto fail;
+		sum_free(&a);
+		have = 0;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(list);
+	sqlite3_finalize(ranks);
+	return out;
+fail:
+	log_warnx("%s: node %lld: %s", __func__, (long long)node_id,
+	    sqlite3_errmsg(s->db));
+	if (have)
+		sum_free(&a);
+	sqlite3_finalize(list);
+	sqlite3_finalize(ranks);
+	json_decref(out);
+	return NULL;
 }
 
 /* ---- the power envelope: policies, settings, alarms, energy ---- */

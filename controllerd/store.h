@@ -66,6 +66,25 @@ int store_load_jobs(
 /* Loads one job by id, ranks included, or NULL (not found or error).
  * Caller frees with job_free(). */
 struct job *store_get_job(struct store *s, int64_t id, const struct fleet *f);
+/* Every attempt of job `job_id`, oldest first, summed up from its stored
+ * ranks: a JSON array of {"attempt", "nodes" (names by rank), "start",
+ * "end", "ended_by", "exit_code", "reason"} as docs/openapi.yaml has them.
+ * An attempt starts with its first rank's start at its agent (null if none
+ * started) and ends with its last rank's end once every rank has ended
+ * (until then end, ended_by, exit_code and reason are null). The rank whose
+ * end tells most, as for the job's own state (a lost node or leak, then a
+ * timeout, a launch error, a failed exit, a cancel, a clean exit), gives
+ * ended_by, exit_code and reason (which nodes were lost, the exit status).
+ * An empty array for a job never started or not stored. New reference, or
+ * NULL on error (logged). */
+json_t *store_job_attempts(struct store *s, int64_t job_id);
+/* The attempts that had a rank on node `node_id` (its row id), at most
+ * `max`, newest first by that rank's start (or end, if it never started;
+ * one not yet started or ended first): a JSON array of {"job_id",
+ * "job_name", "attempt", "start", "end", "ended_by", "exit_code",
+ * "reason"}, each attempt summed up over all its ranks as in
+ * store_job_attempts(). New reference, or NULL on error (logged). */
+json_t *store_node_attempts(struct store *s, int64_t node_id, int max);
 /* Stores (or, with name NULL, removes) the policy of (scope, target),
  * with an audit line. 0 or -1 (logged). */
 int store_put_policy(struct store *s, const char *scope, const char *target,

@@ -130,15 +130,22 @@ const PodCharts = (function () {
       svg.appendChild(lab);
     }
     for (const s of opts.series) {
-      let d = "", pen = false;
-      for (const p of s.points) {
-        if (p[1] === null || p[1] === undefined || p[0] < opts.from) {
-          pen = false;
-          continue;
+      const ok = s.points.map((p) => p[1] !== null && p[1] !== undefined &&
+        p[0] >= opts.from);
+      const dots = [];
+      let d = "";
+      s.points.forEach((p, i) => {
+        if (!ok[i]) {
+          return;
         }
-        d += (pen ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
-        pen = true;
-      }
+        const px = x(p[0]).toFixed(1), py = y(p[1]).toFixed(1);
+        d += (i > 0 && ok[i - 1] ? "L" : "M") + px + " " + py;
+        // a point with no neighbour draws no line: a dot shows it
+        if (!(i > 0 && ok[i - 1]) && !(i + 1 < ok.length && ok[i + 1])) {
+          dots.push(el("circle", { cx: px, cy: py, r: (s.width || 2) * 1.2,
+            fill: s.colour, class: "dot" }));
+        }
+      });
       const path = el("path", { d: d || "M0 0", fill: "none", stroke: s.colour,
         "stroke-width": s.width || 2, "vector-effect": "non-scaling-stroke",
         "stroke-linejoin": "round" });
@@ -146,6 +153,7 @@ const PodCharts = (function () {
         path.setAttribute("stroke-dasharray", s.dash);
       }
       svg.appendChild(path);
+      dots.forEach((c) => svg.appendChild(c));
     }
     return svg;
   }

@@ -6,7 +6,9 @@
 // (the podctl binary), POD_SHOTS (directory for screenshots), POD_WEB_DIR
 // (the web/ sources, for the message-table checks), POD_CHROMIUM (default
 // /usr/bin/chromium). The fleet is one pod of 128 nodes with a leak on
-// pod01-n005. Prints one line per check and "N passed, M failed".
+// pod01-n005; the controller stores a sample of every node each second, and
+// has some of pod01-n001 before this starts. Prints the Node and Chromium
+// versions it runs with, one line per check and "N passed, M failed".
 "use strict";
 
 const { chromium } = require("playwright-core");
@@ -56,22 +58,17 @@ function messages() {
 
 const M = messages();
 const errors = []; // JavaScript errors seen by any page
+let browser;
 let page;
 let jobPending = null;
+let jobRunning = null;
 
 function watch(p) {
   p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
   p.on("console", (m) => {
-    if (m.type() !== "error") {
-      return;
+    if (m.type() === "error") {
+      errors.push("console: " + m.text() + " (" + (m.location().url || "") + ")");
     }
-    // the node view asks /api/v1/telemetry, which may not exist yet: its
-    // 404 is logged by Chromium as a failed load, not a script error
-    if (/^Failed to load resource/.test(m.text()) &&
-      /\/api\/v1\/telemetry\?/.test(m.location().url || "")) {
-      return;
-    }
-    errors.push("console: " + m.text() + " (" + (m.location().url || "") + ")");
   });
 }
 
@@ -208,29 +205,45 @@ async function test_drained_node_turns_drained() {
 }
 
 async function test_node_view() {
+  // the last hour, asked with toISOString()'s milliseconds, drawn from the
+  // samples the controller stored
+  const asked = page.waitForResponse((r) =>
+    r.url().startsWith(BASE + "/api/v1/telemetry?") &&
+    new URL(r.url()).searchParams.get("node") === "pod01-n001", { timeout: WAIT_MS });
   await go("#/nodes/pod01-n001");
+  const reply = await asked;
+  const from = new URL(reply.url()).searchParams.get("from");
+  assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(from),
+    "from= is toISOString()'s form: " + from);
+  assert(reply.status() === 200, "telemetry answered " + reply.status() + ": " +
+    await reply.text());
+  const body = await reply.json();
+  const fromMs = Date.parse(body.from);
+  const stored = body.points.filter((p) => p.power_w !== null &&
+    Date.parse(p.t) >= fromMs).length;
+  assert(stored > 0, "the controller has stored samples: " + JSON.stringify(body));
+  await page.waitForFunction(() => document.querySelectorAll(
+    ".view-node svg.chart").length === 2, null, { timeout: WAIT_MS });
+  assert(await page.$eval(".view-node .trends", (t) => t.previousElementSibling.hidden),
+    "the 'no history' note is hidden");
+  // the power chart draws one vertex per stored bucket
+  const drawn = await page.$eval(".view-node svg.chart path", (p) =>
+    (p.getAttribute("d").match(/[ML]/g) || []).length);
+  assert(drawn === stored, "power chart points: " + drawn + ", stored buckets: " + stored);
+  const legend = await page.locator(".chart-legend").first().innerText();
+  assert(/\d.*W/.test(legend), "legend has the latest power with its unit: " + legend);
+
   await page.waitForFunction(() => document.querySelectorAll(".accels tbody tr").length === 8,
     null, { timeout: WAIT_MS });
   const row = await page.locator(".accels tbody tr").first().innerText();
   assert(/W/.test(row) && /°C/.test(row) && /MHz/.test(row) && /%/.test(row),
     "accelerator row carries units: " + row);
-  // trends: charts when the controller keeps telemetry, else the note
-  await page.waitForFunction((loading) => {
-    const note = document.querySelector(".view-node .trends").previousElementSibling;
-    return document.querySelectorAll(".view-node svg.chart").length === 2 ||
-      (!note.hidden && note.textContent !== loading);
-  }, M.en["node.trend_loading"], { timeout: WAIT_MS });
-  const charts = await page.locator("svg.chart").count();
-  if (charts === 0) {
-    assert(await page.getByText(M.en["node.no_history"]).isVisible(),
-      "no telemetry: says so");
-  }
   await shot("node");
 }
 
-// The charts, on the telemetry reply's documented shape, served by the
-// test itself so they are checked whether or not the controller has
-// /api/v1/telemetry yet.
+// The charts on a full hour of the telemetry reply's documented shape, with
+// gaps, served by the test itself: a fresh controller has only seconds of
+// samples.
 async function test_node_trend_charts() {
   const now = Date.now(), step = 30;
   const points = [];
@@ -271,6 +284,7 @@ async function test_submitted_job_appears_in_queue() {
     "--time", "10m", "--", "sleep", "60");
   const running = podctl("submit", "--name", "browser-small", "--nodes", "2",
     "--time", "10m", "--", "sleep", "300");
+  jobRunning = running;
   await go("#/jobs");
   const q = page.locator(`.queue tr[data-job="${jobPending}"]`);
   await q.waitFor({ timeout: WAIT_MS });
@@ -280,6 +294,32 @@ async function test_submitted_job_appears_in_queue() {
   assert(await q.innerText().then((s) => s.includes("browser-wide")), "queued job's name");
   await page.locator(`.running tr[data-job="${running}"]`).waitFor({ timeout: WAIT_MS });
   await shot("jobs");
+}
+
+// The node page lists the attempts that ran there, from the node's detail,
+// and follows one from running to how it ended without a reload.
+async function test_node_shows_recent_attempts() {
+  // the queue check saw it running: it has its nodes
+  const job = await api("/jobs/" + jobRunning);
+  assert(job.state === "running" && job.nodes.length === 2, "the job runs on 2 nodes: " + JSON.stringify(job.nodes));
+  const node = job.nodes[1];
+  await go("#/nodes/" + node);
+  const row = page.locator(`.attempts tr[data-key="${jobRunning}.1"]`);
+  await row.waitFor({ timeout: WAIT_MS });
+  assert((await row.innerText()).includes("browser-small"), "the row names the job");
+  const how = row.locator("td[data-ended-by]");
+  assert(await how.getAttribute("data-ended-by") === "running", "it runs");
+  assert(await how.innerText() === M.en["ended_by.running"], "and says so");
+  podctl("cancel", String(jobRunning));
+  await page.waitForFunction((k) => {
+    const td = document.querySelector(`.attempts tr[data-key="${k}"] td[data-ended-by]`);
+    return td && td.dataset.endedBy === "cancelled";
+  }, jobRunning + ".1", { timeout: WAIT_MS });
+  assert(await how.innerText() === M.en["ended_by.cancelled"], "it says cancelled");
+  const n = await api("/nodes/" + node);
+  assert(n.recent_attempts[0].job_id === Number(jobRunning) &&
+    n.recent_attempts[0].ended_by === "cancelled", "the node detail has it first");
+  await shot("node-attempts");
 }
 
 async function test_alarm_acknowledged_with_token() {
@@ -354,7 +394,6 @@ async function test_switch_to_chinese() {
   ]) {
     await go(hash);
     await page.waitForSelector(ready, { timeout: WAIT_MS });
-    await page.waitForTimeout(300);
     const h1 = await page.locator("main h1").innerText();
     assert(/[\u4e00-\u9fff]/.test(h1) || /^Pod /.test(h1), name + " heading in Chinese: " + h1);
     const raw = await rawKeys();
@@ -373,8 +412,8 @@ async function test_switch_to_chinese() {
 }
 
 async function test_browser_language_chooses() {
-  const ctx = await launch("zh-CN");
-  const p = ctx.pages()[0] || await ctx.newPage();
+  const ctx = await context("zh-CN");
+  const p = await ctx.newPage();
   watch(p);
   await p.goto(BASE + "/#/");
   await p.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
@@ -395,6 +434,7 @@ const TESTS = [
   test_node_view,
   test_node_trend_charts,
   test_submitted_job_appears_in_queue,
+  test_node_shows_recent_attempts,
   test_alarm_acknowledged_with_token,
   test_power_view_marks_source,
   test_switch_to_chinese,
@@ -402,33 +442,27 @@ const TESTS = [
   test_no_javascript_errors,
 ];
 
-// A Chromium of its own, on a fresh profile directory removed at close.
-async function launch(locale) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pod-chromium-"));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-      "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    locale,
-    viewport: { width: 1440, height: 900 },
-  });
-  const close = ctx.close.bind(ctx);
-  ctx.close = async () => {
-    await close();
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  };
-  return ctx;
+// A context of its own (fresh storage) in the one Chromium.
+async function context(locale) {
+  return browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
 }
 
 async function main() {
-  const ctx = await launch("en-GB");
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update",
+      "--disable-sync"],
+  });
+  console.log(`node ${process.version}, chromium ${browser.version()} (${CHROMIUM}), ` +
+    `playwright-core ${require("playwright-core/package.json").version}`);
+  const ctx = await context("en-GB");
   // poll each second instead of five, to keep the test short
   await ctx.addInitScript(() => {
     localStorage.setItem("pod.poll_ms", "1000");
   });
-  page = ctx.pages()[0] || await ctx.newPage();
+  page = await ctx.newPage();
   watch(page);
 
   let passed = 0, failed = 0;
@@ -449,6 +483,7 @@ async function main() {
     }
   }
   await ctx.close();
+  await browser.close();
   console.log(`screenshots in ${SHOTS}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

@@ -1,9 +1,10 @@
-"""The dashboard end to end in a real browser: a controller and pod-fleetsim
-(one pod of 128 nodes, a leak on pod01-n005) on loopback, and
-tests/browser/dashboard.test.js driving Debian's Chromium through
-playwright-core. Installs the npm packages (npm ci) when they are missing;
-never downloads a browser. Screenshots of every view go to
-$POD_BUILD_DIR/tests/out/dashboard/."""
+"""The dashboard end to end in a real browser: a controller (storing a
+sample of every node each second) and pod-fleetsim (one pod of 128 nodes, a
+leak on pod01-n005) on loopback, and tests/browser/dashboard.test.js driving
+Debian's Chromium through playwright-core with the first node on PATH (Node
+18, as Debian 12 has, or newer; tools/browser-node18 runs it with Node 18).
+Installs the npm packages (npm ci) when they are missing; never downloads a
+browser. Screenshots of every view go to $POD_BUILD_DIR/tests/out/dashboard/."""
 
 import os
 import shutil
@@ -50,11 +51,18 @@ def main():
     tmp = TempDir("dashboard")
     ctl = fleet = None
     try:
-        ctl = Controller(tmp, heartbeat_s=5).start()
+        # a sample of every node stored each second, so that the node
+        # view's last hour has points soon
+        ctl = Controller(tmp, heartbeat_s=5,
+                         extra="store_interval_s = 1\n").start()
         fleet = Fleetsim(tmp, ctl.url, args=[
             "--load", "0.5", "--fault", "pod01-n005:leak@5"]).start()
         wait_for("128 nodes up", lambda: ctl.api("GET", "/status")[1][
             "nodes"]["up"] == 128, timeout=30)
+        wait_for("stored samples of pod01-n001", lambda: any(
+            p["power_w"] is not None for p in ctl.api(
+                "GET", "/telemetry?node=pod01-n001&step=30")[1]["points"]),
+            timeout=30)
         wait_for("the leak alarm", lambda: any(
             a["kind"] == "leak" and a["object"] == "pod01-n005"
             for a in ctl.api("GET", "/alarms")[1]["alarms"]), timeout=30)

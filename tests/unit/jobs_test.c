@@ -1,6 +1,6 @@
 /*
  * The job lifecycle of jobs.c: how ranks' reports settle a job's fate,
- * failure stopping the other ranks, node failure and requeue, cancel,
+ * failure stopping the other ranks, node failure, leak and requeue, cancel,
  * timeout, and stale reports.
  */
 #include <stdio.h>
@@ -130,6 +130,30 @@ test_node_fail_without_requeue(void)
 	job_free(j);
 }
 
+/* A leak on a node stops its ranks with cause leak: requeued like a lost
+ * node, and the rank remembers why. */
+static void
+test_leak_requeues(void)
+{
+	struct job *j = started(1);
+	struct report_job rj;
+
+	CHECK(job_node_leak(j, 3, 8000) == 1);
+	CHECK(j->ranks[0].cause == CAUSE_LEAK && j->ranks[0].ended_ms == 8000);
+	CHECK(strcmp(job_cause_name(j->ranks[0].cause), "leak") == 0);
+	job_settle(j, 8000);
+	CHECK(j->state == JOB_RUNNING && j->ending == CAUSE_LEAK);
+	rj = said(1, 0, "cancelled", 0, 0, 15);
+	job_rank_report(j, 4, &rj);
+	CHECK(job_settle(j, 9500) == 1 && j->state == JOB_PENDING);
+	job_free(j);
+	j = started(0);
+	job_node_leak(j, 3, 8000);
+	job_node_down(j, 4, 8000);
+	CHECK(job_settle(j, 8000) == 1 && j->state == JOB_NODE_FAIL);
+	job_free(j);
+}
+
 static void
 test_cancel(void)
 {
@@ -177,6 +201,7 @@ test_names(void)
 	CHECK(job_state_parse("done") == -1);
 	CHECK(strcmp(job_state_name(JOB_TIMEOUT), "timeout") == 0);
 	CHECK(job_cause_parse("launch_error") == CAUSE_LAUNCH_ERROR);
+	CHECK(job_cause_parse("leak") == CAUSE_LEAK);
 	CHECK(job_within_parse("group") == SCHED_WITHIN_GROUP);
 	CHECK(job_within_parse("rack") == -1);
 }
@@ -188,6 +213,7 @@ main(void)
 	test_failure_stops_the_others();
 	test_node_fail_requeues();
 	test_node_fail_without_requeue();
+	test_leak_requeues();
 	test_cancel();
 	test_timeout_and_launch_error();
 	test_names();

@@ -1,11 +1,13 @@
 // The node view (#/nodes/NAME): its state, its accelerators (power,
-// temperature, clock, utilisation, memory), its coolant loop, its jobs and
-// trend charts of power and temperature over the last hour.
+// temperature, clock, utilisation, memory), its coolant loop, the job
+// attempts that ran there last (the node detail's recent_attempts, lost
+// ones included) and trend charts of power and temperature over the last
+// hour.
 //
 // The trends come from GET /api/v1/telemetry?node=&from=&step=, asked for
 // once a minute rather than on every refresh (an hour of 30 s steps changes
-// little in 5 s). A controller without that endpoint (404) or without
-// samples yet gets a "no history yet" note instead of charts.
+// little in 5 s). Without samples yet the page says "no history yet"
+// instead of drawing charts.
 "use strict";
 
 (function () {
@@ -70,20 +72,27 @@
         { head: "accel.energy", cls: "num", text: (a) => fmt.energy(a.energy_j) },
       ], (a) => a.index, { empty: "node.no_accels", cls: "accels" });
 
-      const jobs = Pod.table([
-        { head: "job.id", cls: "num", text: (j) => String(j.id) },
-        { head: "job.name", text: (j) => j.name },
-        { head: "job.state", render(td, j, isNew) {
+      // The attempts that ran here last, from the node's detail: lost ones
+      // too, which the job list no longer places on this node.
+      const attempts = Pod.table([
+        { head: "job.id", cls: "num", text: (a) => String(a.job_id) },
+        { head: "job.name", text: (a) => a.job_name },
+        { head: "job.attempt", cls: "num", text: (a) => String(a.attempt) },
+        { head: "job.started", text: (a) => fmt.datetime(a.start) },
+        { head: "job.ended", text: (a) => fmt.datetime(a.end) },
+        { head: "job.ended_by", render(td, a, isNew) {
+          const how = a.ended_by || "running";
           if (isNew) {
-            td.appendChild(Pod.badge("job_state", j.state));
+            td.appendChild(Pod.badge("ended_by", how));
           }
-          Pod.setBadge(td.firstChild, "job_state", j.state);
+          Pod.setBadge(td.firstChild, "ended_by", how);
+          td.dataset.endedBy = how;
+          td.title = a.reason || "";
         } },
-        { head: "job.placement", cls: "mono", text: (j) => Pod.nodeRange(j.nodes) },
-        { head: "job.started", text: (j) => fmt.datetime(j.start_time) },
-        { head: "job.ended", text: (j) => fmt.datetime(j.end_time) },
-        { head: "job.energy", cls: "num", text: (j) => fmt.energy(j.energy_j) },
-      ], (j) => j.id, { empty: "node.no_jobs" });
+        { head: "job.exit", cls: "num", text: (a) => Pod.isNum(a.exit_code) ?
+          String(a.exit_code) : "–" },
+      ], (a) => a.job_id + "." + a.attempt, { empty: "node.no_attempts",
+        cls: "attempts" });
 
       const trends = h("div", { class: "trends" });
       const trendNote = h("p", { class: "empty", text: t("node.trend_loading") });
@@ -99,8 +108,8 @@
         accels.el,
         h("h2", { text: t("node.loop") }),
         h("div", { class: "kpis" }, Object.values(loop).map((x) => x.el)),
-        h("h2", { text: t("node.jobs") }),
-        jobs.el,
+        h("h2", { text: t("node.attempts") }),
+        attempts.el,
         h("h2", { text: t("node.trends") }),
         trendNote, trends));
 
@@ -134,20 +143,10 @@
 
       async function refreshTrends() {
         const now = Date.now(), from = now - HOUR_MS;
-        let r;
-        try {
-          r = await Pod.api("/telemetry?node=" + encodeURIComponent(name) +
-            "&from=" + encodeURIComponent(new Date(from).toISOString()) +
-            "&step=" + STEP_S);
-        } catch (e) {
-          if (e.status === 404 || e.status === 400) {
-            trends.replaceChildren();
-            Pod.setText(trendNote, t("node.no_history"));
-            trendNote.hidden = false;
-            return;
-          }
-          throw e;
-        }
+        // an error reaches the page's banner with the server's message
+        const r = await Pod.api("/telemetry?node=" + encodeURIComponent(name) +
+          "&from=" + encodeURIComponent(new Date(from).toISOString()) +
+          "&step=" + STEP_S);
         const pts = (r.points || []).map((p) => Object.assign({ ms: Date.parse(p.t) }, p))
           .filter((p) => !isNaN(p.ms));
         if (pts.length === 0) {
@@ -205,7 +204,6 @@
             }
             throw e;
           }
-          const jobsR = await Pod.api("/jobs");
           podLink.href = "#/pods/" + encodeURIComponent(n.pod);
           Pod.setText(podLink, n.pod);
           Pod.setText(groupText, t("node.where", { pod: n.pod,
@@ -239,7 +237,7 @@
           loop.leak.el.classList.toggle("alert", n.leak === true);
 
           accels.update(acc);
-          jobs.update(jobsR.jobs.filter((j) => (j.nodes || []).includes(name)));
+          attempts.update(n.recent_attempts || []);
 
           if (Date.now() - lastTrend >= TREND_EVERY_MS) {
             lastTrend = Date.now();
