@@ -38,6 +38,13 @@ int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
     const char *const *allowed);
 /* 1 when s has no control characters. */
 int api_printable(const char *s);
+/*
+ * Reads a comma-separated query value ("drained,down") into set, of n
+ * entries: set[i] = 1 for every item that lookup(ctx, item) maps to i.
+ * Returns 0, or -1 with the first empty or unknown item copied into bad.
+ */
+int api_parse_list(const char *list, int (*lookup)(void *, const char *),
+    void *ctx, unsigned char *set, int n, char *bad, size_t badlen);
 
 /* Jobs (api_jobs.c). */
 void api_jobs(struct api_req *r);
