@@ -377,7 +377,7 @@ usage(FILE *f)
 
 	fprintf(f, "usage: podctl [--server URL] [--token TOKEN] "
 	           "[-o table|wide|json] COMMAND [ARGS]\n"
-	           "       podctl -h|--help | --version\n\n"
+	           "       podctl --help | --version\n\n"
 	           "The global options may also follow the command.\n\n"
 	           "commands:\n");
 	for (i = 0; i < NCMDS; i++) {
