@@ -367,13 +367,14 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 		name = base_name(a->pos[a->dashdash]);
 	if (!name_valid(name)) {
 		snprintf(err, errlen,
-		    "the job name must be 1 to %d bytes without control "
-		    "characters",
+		    "the job name (--name) must be 1 to %d bytes without "
+		    "control characters",
 		    JOBREQ_NAME_MAX);
 		goto fail;
 	}
 	if ((jname = json_string(name)) == NULL) {
-		snprintf(err, errlen, "the job name must be UTF-8 text");
+		snprintf(
+		    err, errlen, "the job name (--name) must be UTF-8 text");
 		goto fail;
 	}
 	set(body, "name", jname, &ok);
@@ -422,8 +423,8 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 	}
 	if (policy != NULL) {
 		if (!names_valid(policy)) {
-			snprintf(
-			    err, errlen, "invalid policy name '%s'", policy);
+			snprintf(err, errlen,
+			    "--policy: invalid policy name '%s'", policy);
 			goto fail;
 		}
 		set(body, "policy", json_string(policy), &ok);

@@ -1,11 +1,14 @@
 /*
  * podctl: the operator's command-line client of pod-controllerd's REST API.
  *
- * The driver parses the global options, picks the command from one static
- * table (noun, optional verb) and hands the command its own parsed options.
- * usage() and per-command help are generated from the same table, so a new
- * command is one row and one function. Every failure ends in one line on
- * stderr and a distinct exit status (see enum podctl_exit).
+ * The driver parses the global options up to the command words, picks the
+ * command from one static table (noun, optional verb) and parses the rest
+ * against the command's options and the global ones together, so that
+ * "podctl jobs -o json" works as an operator used to Slurm types it; only
+ * then does it set up the client. usage() and per-command help are
+ * generated from the same table, so a new command is one row and one
+ * function. Every failure ends in one line on stderr and a distinct exit
+ * status (see enum podctl_exit).
  */
 #include <sys/ioctl.h>
 
@@ -58,22 +61,18 @@ static const struct args_opt global_opts[] = {
 
 #define NGLOBAL (sizeof(global_opts) / sizeof(global_opts[0]))
 
-/* The options of every listing, as podctl_view() reads them: --noheader
- * prints the rows only, --format (-O) names the columns. */
-#define LIST_OPTS                                                              \
-	{"noheader", 0, 0},                                                    \
-	{                                                                      \
-		"format", 'O', 1                                               \
-	}
-
+/* Every listing takes --noheader (rows only) and --format or -O (the
+ * columns, "name,state,power_w"); podctl_print_table() reads them. */
 static const struct args_opt list_opts[] = {
-    LIST_OPTS,
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt nodes_opts[] = {
     {"pod", 0, 1},   /* pods, comma-separated */
     {"state", 0, 1}, /* states, comma-separated */
-    LIST_OPTS,
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt drain_opts[] = {
@@ -82,7 +81,8 @@ static const struct args_opt drain_opts[] = {
 
 static const struct args_opt jobs_opts[] = {
     {"state", 0, 1}, /* states, comma-separated */
-    LIST_OPTS,
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt target_opts[] = {
@@ -92,7 +92,8 @@ static const struct args_opt target_opts[] = {
 
 static const struct args_opt alarms_opts[] = {
     {"all", 0, 0}, /* cleared alarms too */
-    LIST_OPTS,
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt top_opts[] = {

@@ -348,14 +348,14 @@ fail:
 	return rc;
 }
 
-static const char *const *sort_names; /* for cmp_index only */
-
+/* Orders indices of names by name, then by index; for qsort_r(). */
 static int
-cmp_index(const void *a, const void *b)
+cmp_index(const void *a, const void *b, void *arg)
 {
+	char *const *names = arg;
 	int x = *(const int *)a, y = *(const int *)b, c;
 
-	if ((c = strcmp(sort_names[x], sort_names[y])) != 0)
+	if ((c = strcmp(names[x], names[y])) != 0)
 		return c;
 	return (x > y) - (x < y);
 }
@@ -377,9 +377,7 @@ dedup(struct hostlist *hl)
 	}
 	for (i = 0; i < hl->n; i++)
 		idx[i] = i;
-	sort_names = (const char *const *)hl->names;
-	qsort(idx, hl->n, sizeof(*idx), cmp_index);
-	sort_names = NULL;
+	qsort_r(idx, hl->n, sizeof(*idx), cmp_index, hl->names);
 	for (i = 1; i < hl->n; i++)
 		if (strcmp(hl->names[idx[i]], hl->names[idx[i - 1]]) == 0)
 			drop[idx[i]] = 1;
