@@ -48,12 +48,15 @@ struct agentd_state {
 
 static struct agentd_state agentd;
 
+/* Prints the usage, as the man page's synopsis, and exits: on stdout
+ * with 0 when asked for (--help), on stderr with 1 after a bad option. */
 static _Noreturn void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: pod-agentd [-dn] -c file [--server url] "
-	                "[--name node]\n");
-	exit(1);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: pod-agentd [-dn] -c file [--server url] [--name node]\n"
+	    "       pod-agentd --help | --version\n");
+	exit(status);
 }
 
 static void
@@ -204,6 +207,7 @@ main(int argc, char *argv[])
 	    {"server", required_argument, NULL, 'S'},
 	    {"name", required_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct agentd_state *st = &agentd;
@@ -227,12 +231,17 @@ main(int argc, char *argv[])
 		case 'N':
 			st->name = optarg;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("pod-agentd %s\n", POD_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(1);
 		}
 	}
 	if (optind != argc || st->conf_path == NULL)
-		usage();
+		usage(1);
 	log_init("pod-agentd", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 

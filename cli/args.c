@@ -166,3 +166,24 @@ args_get(const struct args *a, const char *name)
 			return a->val[i];
 	return NULL;
 }
+
+int
+args_list_check(
+    const char *list, int (*valid)(const char *), char *bad, size_t badlen)
+{
+	char item[256];
+	const char *p, *end;
+	size_t len;
+
+	for (p = list;; p = end + 1) {
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		snprintf(item, sizeof(item), "%.*s", (int)len, p);
+		if (len == 0 || len >= sizeof(item) || !valid(item)) {
+			snprintf(bad, badlen, "%s", item);
+			return -1;
+		}
+		if (*end == '\0')
+			return 0;
+	}
+}

@@ -18,7 +18,7 @@
 
 /* Options in one table, and positional arguments kept when intermixed:
  * a job's command line is among them, as long as the server takes. */
-#define ARGS_MAX_OPTS 16
+#define ARGS_MAX_OPTS 32
 #define ARGS_MAX_POS  1024
 
 #define ARGS_STOP_AT_POSITIONAL 0x01 /* the rest of argv is positional */
@@ -53,5 +53,13 @@ int args_parse(int argc, char **argv, const struct args_opt *opts, size_t nopts,
 /* The value of option `name`, "" for a flag, or NULL when it was not given
  * or is not in the table. Borrowed from argv. */
 const char *args_get(const struct args *a, const char *name);
+
+/*
+ * Checks every item of a comma-separated list ("drained,down") with
+ * valid(). Returns 0, or -1 with the first empty or invalid item copied
+ * into bad (cut to badlen).
+ */
+int args_list_check(
+    const char *list, int (*valid)(const char *), char *bad, size_t badlen);
 
 #endif

@@ -118,7 +118,8 @@ cmd_status(struct podctl *pc, const struct args *a)
  * Columns of "pods". Per column: title; priority (0 always shown, larger
  * dropped sooner when the terminal is narrow); alignment; how far free text
  * may be cut (0 never); then the field shown: kind, member, second member
- * of a ratio, scale, decimal places.
+ * of a ratio, scale, decimal places. TABLE_WIDE columns are shown with
+ * -o wide or when named by --format.
  */
 static const struct table_col pod_cols[] = {
     {"NAME", 0, TABLE_LEFT, 0, FMT_FIELD_STR("name")},
@@ -135,13 +136,16 @@ static const struct table_col pod_cols[] = {
     {"RETURN_C", 4, TABLE_RIGHT, 0, FMT_FIELD_NUM("return_c", 1, 1)},
     {"FLOW_LPM", 5, TABLE_RIGHT, 0, FMT_FIELD_NUM("flow_lpm", 1, 1)},
     {"HOTTEST_C", 2, TABLE_RIGHT, 0, FMT_FIELD_NUM("hottest_c", 1, 1)},
+    {"GROUPS", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("groups", 1, 0)},
+    {"LEAKS", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("leaks", 1, 0)},
 };
+
+#define NPOD_COLS ((int)(sizeof(pod_cols) / sizeof(pod_cols[0])))
 
 int
 cmd_pods_print(struct podctl *pc, FILE *f, json_t *pods)
 {
-	return podctl_fprint_table(
-	    pc, f, pod_cols, sizeof(pod_cols) / sizeof(pod_cols[0]), pods);
+	return podctl_fprint_table(pc, f, pod_cols, NPOD_COLS, pods);
 }
 
 int
@@ -150,6 +154,8 @@ cmd_pods(struct podctl *pc, const struct args *a)
 	json_t *reply = NULL, *pods;
 	int rc;
 
+	if ((rc = podctl_check_columns(pc, pod_cols, NPOD_COLS)) != PODCTL_OK)
+		return rc;
 	rc = podctl_call(pc, "GET", "/api/v1/pods", NULL, &reply);
 	if (rc != PODCTL_OK || reply == NULL)
 		return rc;

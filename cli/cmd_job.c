@@ -28,7 +28,8 @@
  * dropped sooner when the terminal is narrow); alignment; how far free text
  * may be cut (0 never); then the field shown: kind, member, second member
  * of a ratio, scale, decimal places. "_time" and "_nodelist" come from
- * job_derive(). SUBMITTED is an age, and the first to go.
+ * job_derive(). SUBMITTED is an age, and the first to go. TABLE_WIDE
+ * columns are shown with -o wide or when named by --format.
  */
 static const struct table_col job_cols[] = {
     {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
@@ -40,7 +41,19 @@ static const struct table_col job_cols[] = {
     {"TIME", 2, TABLE_RIGHT, 0, FMT_FIELD_STR("_time")},
     {"SUBMITTED", 6, TABLE_RIGHT, 0, FMT_FIELD_AGE("submit_time")},
     {"NODELIST", 4, TABLE_LEFT, 16, FMT_FIELD_STR("_nodelist")},
+    {"USER", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_STR("submitted_by")},
+    {"PRIORITY", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("priority", 1, 0)},
+    {"TIME_LIMIT_S", TABLE_WIDE, TABLE_RIGHT, 0,
+        FMT_FIELD_NUM("time_limit_s", 1, 0)},
+    {"WITHIN", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_STR("within")},
+    {"POLICY", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_STR("policy")},
+    {"ATTEMPT", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("attempt", 1, 0)},
+    {"EXIT_CODE", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("exit_code", 1, 0)},
+    {"ENERGY_KJ", TABLE_WIDE, TABLE_RIGHT, 0,
+        FMT_FIELD_NUM("energy_j", 1e-3, 1)},
 };
+
+#define NJOB_COLS ((int)(sizeof(job_cols) / sizeof(job_cols[0])))
 
 /* Columns of the ranks of "job show", as job_cols; "_accels" and "_exit"
  * come from rank_derive(). */
@@ -263,7 +276,8 @@ cmd_submit(struct podctl *pc, const struct args *a)
 
 	if ((body = jobreq_body(a, err, sizeof(err))) == NULL)
 		return podctl_usage_error("submit: %s", err);
-	rc = podctl_call(pc, "POST", "/api/v1/jobs", body, &reply);
+	rc = podctl_call_explained(
+	    pc, "POST", "/api/v1/jobs", body, &reply, jobreq_explain);
 	if (rc == PODCTL_OK && reply != NULL) {
 		if (!json_is_integer(id = json_object_get(reply, "id")))
 			rc = podctl_bad_reply("no job 'id'");
@@ -280,17 +294,21 @@ cmd_jobs(struct podctl *pc, const struct args *a)
 {
 	const char *state = args_get(a, "state");
 	json_t *reply = NULL, *jobs, *job;
-	char path[PATH_MAX_LEN];
+	char path[PATH_MAX_LEN], bad[64];
 	size_t i;
-	int rc;
+	int rc, n;
 
-	if (state != NULL && !jobreq_state_valid(state))
+	if (state != NULL &&
+	    args_list_check(state, jobreq_state_valid, bad, sizeof(bad)) == -1)
 		return podctl_usage_error(
-		    "unknown job state '%s' (one of: " JOBREQ_STATES ")",
-		    state);
-	/* A valid state is plain letters: nothing to encode. */
-	snprintf(path, sizeof(path), "/api/v1/jobs%s%s",
+		    "unknown job state '%s' (one of: " JOBREQ_STATES ")", bad);
+	if ((rc = podctl_check_columns(pc, job_cols, NJOB_COLS)) != PODCTL_OK)
+		return rc;
+	/* Valid states are letters and commas: nothing to encode. */
+	n = snprintf(path, sizeof(path), "/api/v1/jobs%s%s",
 	    state != NULL ? "?state=" : "", state != NULL ? state : "");
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return podctl_usage_error("--state: too long a list");
 	rc = podctl_call(pc, "GET", path, NULL, &reply);
 	if (rc != PODCTL_OK || reply == NULL)
 		return rc;
@@ -309,8 +327,7 @@ cmd_jobs(struct podctl *pc, const struct args *a)
 			goto fail;
 		}
 	}
-	rc = podctl_print_table(
-	    pc, job_cols, sizeof(job_cols) / sizeof(job_cols[0]), jobs);
+	rc = podctl_print_table(pc, job_cols, NJOB_COLS, jobs);
 
 fail:
 	json_decref(reply);

@@ -1,21 +1,28 @@
 /*
- * Node commands: "nodes" lists them, "node show" details one with its
- * accelerators, "node drain" and "node resume" take one out of and back
+ * Node commands: "nodes" lists them, "node show" details nodes with their
+ * accelerators, "node drain" and "node resume" take nodes out of and back
  * into service. Names and states are checked here before anything is sent,
  * so that a typo is a usage error (exit 2) with a precise message rather
  * than a 404 from the server.
+ *
+ * Nodes are named by host list expressions, "pod01-n[001-004,010]", as in
+ * Slurm; each node is one request, so that one that fails (unknown, not
+ * drained) is reported on its own line and the others still happen. The
+ * exit status is that of the first failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
+#include "hostlist.h"
 #include "names.h"
 #include "podctl.h"
 #include "rest.h"
 #include "table.h"
 
-#define PATH_MAX_LEN 512 /* longest request path built here */
+#define PATH_MAX_LEN  4096  /* longest request path built here */
+#define MAX_NODES_ARG 65536 /* nodes one command may name */
 
 /* The node states of the REST contract, as "--state" accepts them. */
 static const char *const node_states[] = {
@@ -33,6 +40,7 @@ static const char *const node_states[] = {
  * may be cut (0 never); then the field shown: kind, member, second member
  * of a ratio, scale, decimal places. POD is redundant with the name and
  * goes early; the reason is what an operator looks for in a narrow window.
+ * TABLE_WIDE columns are shown with -o wide or when named by --format.
  */
 static const struct table_col node_cols[] = {
     {"NAME", 0, TABLE_LEFT, 0, FMT_FIELD_STR("name")},
@@ -46,7 +54,14 @@ static const struct table_col node_cols[] = {
     {"FLOW_LPM", 7, TABLE_RIGHT, 0, FMT_FIELD_NUM("flow_lpm", 1, 1)},
     {"LAST_SEEN", 3, TABLE_RIGHT, 0, FMT_FIELD_AGE("last_seen")},
     {"REASON", 2, TABLE_LEFT, 24, FMT_FIELD_STR("reason")},
+    {"ACCELS", TABLE_WIDE, TABLE_RIGHT, 0,
+        FMT_FIELD_NUM("accelerators_total", 1, 0)},
+    {"HEAT_W", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("heat_w", 1, 0)},
+    {"LEAK", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_BOOL("leak")},
+    {"DRAINED", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_BOOL("drained")},
 };
+
+#define NNODE_COLS ((int)(sizeof(node_cols) / sizeof(node_cols[0])))
 
 /* Columns of the accelerators of "node show", as node_cols. */
 static const struct table_col accel_cols[] = {
@@ -71,13 +86,37 @@ state_valid(const char *s)
 	return 0;
 }
 
-/* Checks a node name from the command line; returns PODCTL_OK or reports. */
+/*
+ * Expands the NODES argument into hl, every name checked. Returns
+ * PODCTL_OK, or PODCTL_EUSAGE after saying what is wrong (hl is then
+ * empty). The caller frees hl with hostlist_free().
+ */
 static int
-check_node(const char *name)
+expand_nodes(const char *expr, struct hostlist *hl)
 {
-	if (!names_valid(name))
-		return podctl_usage_error("invalid node name '%s'", name);
+	char err[256];
+	int i;
+
+	if (hostlist_expand(expr, MAX_NODES_ARG, hl, err, sizeof(err)) == -1)
+		return podctl_usage_error("%s", err);
+	for (i = 0; i < hl->n; i++)
+		if (!names_valid(hl->names[i])) {
+			podctl_usage_error(
+			    "invalid node name '%s'", hl->names[i]);
+			hostlist_free(hl);
+			return PODCTL_EUSAGE;
+		}
 	return PODCTL_OK;
+}
+
+/* Keeps the first failure as the exit status; 1 when the rest should be
+ * given up (the server cannot be reached). */
+static int
+note_result(int *rc, int r)
+{
+	if (*rc == PODCTL_OK)
+		*rc = r;
+	return r == PODCTL_EUNREACHABLE;
 }
 
 /*
@@ -107,16 +146,21 @@ cmd_nodes(struct podctl *pc, const struct args *a)
 {
 	const char *pod = args_get(a, "pod"), *state = args_get(a, "state");
 	json_t *reply = NULL, *nodes;
-	char path[PATH_MAX_LEN], *epod = NULL, *estate = NULL;
-	int rc = PODCTL_EAPI, n;
+	char path[PATH_MAX_LEN], *epod = NULL, *estate = NULL, bad[64];
+	int rc, n;
 
-	if (pod != NULL && !names_valid(pod))
-		return podctl_usage_error("invalid pod name '%s'", pod);
-	if (state != NULL && !state_valid(state))
+	if (pod != NULL &&
+	    args_list_check(pod, names_valid, bad, sizeof(bad)) == -1)
+		return podctl_usage_error("invalid pod name '%s'", bad);
+	if (state != NULL &&
+	    args_list_check(state, state_valid, bad, sizeof(bad)) == -1)
 		return podctl_usage_error(
 		    "unknown node state '%s' (one of: "
 		    "idle mixed allocated down draining drained)",
-		    state);
+		    bad);
+	if ((rc = podctl_check_columns(pc, node_cols, NNODE_COLS)) != PODCTL_OK)
+		return rc;
+	rc = PODCTL_EAPI;
 	if ((pod != NULL && (epod = rest_escape(pc->rest, pod)) == NULL) ||
 	    (state != NULL && (estate = rest_escape(pc->rest, state)) == NULL))
 		goto fail;
@@ -128,7 +172,7 @@ cmd_nodes(struct podctl *pc, const struct args *a)
 	                                 : "",
 	    state != NULL ? estate : "");
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		podctl_error("request path too long");
+		rc = podctl_usage_error("--pod, --state: too long a list");
 		goto fail;
 	}
 	rc = podctl_call(pc, "GET", path, NULL, &reply);
@@ -137,8 +181,7 @@ cmd_nodes(struct podctl *pc, const struct args *a)
 	if (!json_is_array(nodes = json_object_get(reply, "nodes")))
 		rc = podctl_bad_reply("no 'nodes' array");
 	else
-		rc = podctl_print_table(pc, node_cols,
-		    sizeof(node_cols) / sizeof(node_cols[0]), nodes);
+		rc = podctl_print_table(pc, node_cols, NNODE_COLS, nodes);
 
 fail:
 	json_decref(reply);
@@ -186,65 +229,113 @@ print_node(struct podctl *pc, json_t *node)
 int
 cmd_node_show(struct podctl *pc, const struct args *a)
 {
-	json_t *node = NULL;
+	struct hostlist hl;
+	json_t *node;
 	char path[PATH_MAX_LEN];
-	int rc;
+	int rc = PODCTL_OK, r, i;
 
-	if ((rc = check_node(a->pos[0])) != PODCTL_OK ||
-	    (rc = node_path(pc, path, sizeof(path), a->pos[0], "")) !=
-	        PODCTL_OK)
-		return rc;
-	rc = podctl_call(pc, "GET", path, NULL, &node);
-	if (rc != PODCTL_OK || node == NULL)
-		return rc;
-	if (!json_is_object(node))
-		rc = podctl_bad_reply("not an object");
-	else
-		rc = print_node(pc, node);
-	json_decref(node);
+	if ((r = expand_nodes(a->pos[0], &hl)) != PODCTL_OK)
+		return r;
+	for (i = 0; i < hl.n; i++) {
+		node = NULL;
+		if ((r = node_path(pc, path, sizeof(path), hl.names[i], "")) ==
+		        PODCTL_OK &&
+		    (r = podctl_call(pc, "GET", path, NULL, &node)) ==
+		        PODCTL_OK &&
+		    node != NULL) {
+			/* Nodes after the first are set apart by a line. */
+			if (i > 0)
+				putchar('\n');
+			if (!json_is_object(node))
+				r = podctl_bad_reply("not an object");
+			else
+				r = print_node(pc, node);
+		}
+		json_decref(node);
+		if (r != PODCTL_OK && note_result(&rc, r))
+			break;
+	}
+	hostlist_free(&hl);
 	return rc;
 }
 
-/* Prints "pod01-n003 draining: reason" from a node detail reply. */
+/*
+ * Prints "pod01-n003 draining: reason" from a node detail reply, with what
+ * a drain replaced: " (replaced reason 'old' set by alice at TIME)", or
+ * that it was there already.
+ */
 static int
 print_transition(json_t *node)
 {
-	json_t *reason;
+	json_t *reason, *old;
 
 	if (!json_is_object(node))
 		return podctl_bad_reply("not an object");
 	reason = json_object_get(node, "reason");
-	printf("%s %s%s%s\n", fmt_str(node, "name"), fmt_str(node, "state"),
+	printf("%s %s%s%s", fmt_str(node, "name"), fmt_str(node, "state"),
 	    json_is_string(reason) ? ": " : "",
 	    json_is_string(reason) ? json_string_value(reason) : "");
+	old = json_object_get(node, "replaced");
+	if (json_is_object(old)) {
+		printf(" (replaced reason '%s'", fmt_str(old, "reason"));
+		if (json_is_string(json_object_get(old, "drained_by")))
+			printf(" set by %s", fmt_str(old, "drained_by"));
+		if (json_is_string(json_object_get(old, "drained_at")))
+			printf(" at %s", fmt_str(old, "drained_at"));
+		putchar(')');
+	}
+	if (json_is_true(json_object_get(node, "unchanged")))
+		printf(" (already drained so by %s at %s: nothing changed)",
+		    fmt_str(node, "drained_by"), fmt_str(node, "drained_at"));
+	putchar('\n');
 	return PODCTL_OK;
+}
+
+/* Sends `method` to path `suffix` of every node of hl, with body, and
+ * prints each new state. Returns the first failure, or PODCTL_OK. */
+static int
+each_node(struct podctl *pc, const struct hostlist *hl, const char *suffix,
+    json_t *body)
+{
+	json_t *node;
+	char path[PATH_MAX_LEN];
+	int rc = PODCTL_OK, r, i;
+
+	for (i = 0; i < hl->n; i++) {
+		node = NULL;
+		if ((r = node_path(pc, path, sizeof(path), hl->names[i],
+		         suffix)) == PODCTL_OK &&
+		    (r = podctl_call(pc, "POST", path, body, &node)) ==
+		        PODCTL_OK &&
+		    node != NULL)
+			r = print_transition(node);
+		json_decref(node);
+		if (r != PODCTL_OK && note_result(&rc, r))
+			break;
+	}
+	return rc;
 }
 
 int
 cmd_node_drain(struct podctl *pc, const struct args *a)
 {
 	const char *reason = args_get(a, "reason");
-	json_t *body = NULL, *node = NULL;
-	char path[PATH_MAX_LEN];
+	struct hostlist hl;
+	json_t *body;
 	int rc;
 
-	if ((rc = check_node(a->pos[0])) != PODCTL_OK)
-		return rc;
 	if (reason == NULL || reason[strspn(reason, " \t")] == '\0')
 		return podctl_usage_error("node drain: --reason TEXT is "
 		                          "required");
-	if ((rc = node_path(pc, path, sizeof(path), a->pos[0], "/drain")) !=
-	    PODCTL_OK)
-		return rc;
 	if ((body = json_pack("{s:s}", "reason", reason)) == NULL) {
 		/* json_pack() refuses a string that is not UTF-8. */
 		return podctl_usage_error("node drain: the reason must be "
 		                          "UTF-8 text");
 	}
-	rc = podctl_call(pc, "POST", path, body, &node);
-	if (rc == PODCTL_OK && node != NULL)
-		rc = print_transition(node);
-	json_decref(node);
+	if ((rc = expand_nodes(a->pos[0], &hl)) == PODCTL_OK) {
+		rc = each_node(pc, &hl, "/drain", body);
+		hostlist_free(&hl);
+	}
 	json_decref(body);
 	return rc;
 }
@@ -252,17 +343,12 @@ cmd_node_drain(struct podctl *pc, const struct args *a)
 int
 cmd_node_resume(struct podctl *pc, const struct args *a)
 {
-	json_t *node = NULL;
-	char path[PATH_MAX_LEN];
+	struct hostlist hl;
 	int rc;
 
-	if ((rc = check_node(a->pos[0])) != PODCTL_OK ||
-	    (rc = node_path(pc, path, sizeof(path), a->pos[0], "/resume")) !=
-	        PODCTL_OK)
+	if ((rc = expand_nodes(a->pos[0], &hl)) != PODCTL_OK)
 		return rc;
-	rc = podctl_call(pc, "POST", path, NULL, &node);
-	if (rc == PODCTL_OK && node != NULL)
-		rc = print_transition(node);
-	json_decref(node);
+	rc = each_node(pc, &hl, "/resume", NULL);
+	hostlist_free(&hl);
 	return rc;
 }

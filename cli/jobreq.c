@@ -13,12 +13,14 @@
 
 #define MAX_PRIORITY 1000000 /* |--priority| at most, as the server */
 
+/* The letters are sbatch's: -J job name, -N nodes, -G (--gpus) GPUs in
+ * total, -t time limit. */
 const struct args_opt jobreq_opts[JOBREQ_NOPTS] = {
-    {"name", 0, 1},            /* job name; default the command's basename */
-    {"nodes", 0, 1},           /* whole nodes */
-    {"accelerators", 0, 1},    /* accelerators in total */
+    {"name", 'J', 1},          /* job name; default the command's basename */
+    {"nodes", 'N', 1},         /* whole nodes */
+    {"accelerators", 'G', 1},  /* accelerators in total */
     {"accels-per-node", 0, 1}, /* accelerators on each node */
-    {"time", 0, 1},            /* time limit, "2h" */
+    {"time", 't', 1},          /* time limit, "2h", "1-12:00:00" */
     {"priority", 0, 1},        /* larger goes first */
     {"within", 0, 1},          /* group, pod or fabric */
     {"policy", 0, 1},          /* the power policy of the job's nodes */
@@ -69,38 +71,128 @@ read_digits(const char **p, int64_t max, int64_t *v)
 	return n;
 }
 
-int
-jobreq_parse_time(const char *s, int64_t *secs, char *err, size_t errlen)
+#define TIME_FORMS                                                             \
+	"minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or with units: 90s, 15m, "  \
+	"2h, 1d, 1h30m"
+
+/* Reads one number of a time limit at *p: 0, 1 when there is none, or 2
+ * when it is larger than any limit. */
+static int
+time_number(const char **p, int64_t *v)
+{
+	int n = read_digits(p, JOBREQ_MAX_TIME_S, v);
+
+	return n == -1 ? 2 : n == 0 ? 1 : 0;
+}
+
+/*
+ * Slurm's forms: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S". The first
+ * number is unbounded (up to the longest limit), the others below their
+ * next unit. Returns 0 with *total set, 1 when s is not of these forms, 2
+ * when it is longer than any limit, or -1 with err filled for a number out
+ * of its unit's range.
+ */
+static int
+slurm_time(const char *s, int64_t *total, char *err, size_t errlen)
+{
+	static const char *const names[] = {"hours", "minutes", "seconds"};
+	static const int64_t bound[] = {24, 60, 60}, secs[] = {3600, 60, 1};
+	const char *p = s, *dash = strchr(s, '-');
+	int64_t v[3], days = 0, t;
+	int n, first, i, r;
+
+	if (dash != NULL) {
+		if ((r = time_number(&p, &days)) != 0)
+			return r;
+		if (*p++ != '-')
+			return 1;
+	}
+	if ((r = time_number(&p, &v[0])) != 0)
+		return r;
+	for (n = 1; *p == ':' && n < 3; n++) {
+		p++;
+		if ((r = time_number(&p, &v[n])) != 0)
+			return r;
+	}
+	if (*p != '\0')
+		return 1;
+	/* The unit of the first number after the days: hours after days or
+	 * before two more numbers, else minutes. */
+	first = dash != NULL || n == 3 ? 0 : 1;
+	if (days > JOBREQ_MAX_TIME_S / 86400)
+		return 2;
+	t = days * 86400;
+	for (i = 0; i < n; i++) {
+		if ((i > 0 || dash != NULL) && v[i] >= bound[first + i]) {
+			snprintf(err, errlen,
+			    "--time '%s': %s must be below %lld", s,
+			    names[first + i], (long long)bound[first + i]);
+			return -1;
+		}
+		if (v[i] > (JOBREQ_MAX_TIME_S - t) / secs[first + i])
+			return 2;
+		t += v[i] * secs[first + i];
+	}
+	*total = t;
+	return 0;
+}
+
+/* Numbers with units, "1h30m"; as slurm_time(). */
+static int
+unit_time(const char *s, int64_t *total)
 {
 	const char *p = s;
-	int64_t total = 0, v;
+	int64_t v;
 	size_t u, next = 0; /* the largest unit still allowed */
 	int n;
 
-	if (*s == '\0')
-		goto garbage;
+	*total = 0;
+	while (*p != '\0') {
+		if ((n = read_digits(&p, JOBREQ_MAX_TIME_S, &v)) == -1)
+			return 2;
+		if (n == 0)
+			return 1;
+		for (u = next; u < NUNITS && units[u].letter != *p; u++)
+			;
+		if (u == NUNITS)
+			return 1;
+		p++;
+		if (v > (JOBREQ_MAX_TIME_S - *total) / units[u].secs)
+			return 2;
+		*total += v * units[u].secs;
+		next = u + 1;
+	}
+	return 0;
+}
+
+int
+jobreq_parse_time(const char *s, int64_t *secs, char *err, size_t errlen)
+{
+	int64_t total = 0;
+	int r;
+
 	if (*s == '-') {
 		snprintf(err, errlen, "--time must be positive, not '%s'", s);
 		return -1;
 	}
-	while (*p != '\0') {
-		if ((n = read_digits(&p, JOBREQ_MAX_TIME_S, &v)) == -1)
-			goto toolong;
-		if (n == 0)
-			goto garbage;
-		if (*p == '\0' && p - s == n) {
-			total = v; /* plain seconds */
-			break;
-		}
-		for (u = next; u < NUNITS && units[u].letter != *p; u++)
-			;
-		if (u == NUNITS)
-			goto garbage;
-		p++;
-		if (v > (JOBREQ_MAX_TIME_S - total) / units[u].secs)
-			goto toolong;
-		total += v * units[u].secs;
-		next = u + 1;
+	/* Digits with ":" or "-" only, or digits alone, are Slurm's. */
+	if (*s != '\0' && s[strspn(s, "0123456789:-")] == '\0')
+		r = slurm_time(s, &total, err, errlen);
+	else if (*s != '\0')
+		r = unit_time(s, &total);
+	else
+		r = 1;
+	if (r == -1)
+		return -1;
+	if (r == 2) {
+		snprintf(err, errlen, "--time '%s' is longer than %lld days", s,
+		    JOBREQ_MAX_TIME_S / 86400);
+		return -1;
+	}
+	if (r == 1) {
+		snprintf(err, errlen,
+		    "--time '%s' is not a duration (" TIME_FORMS ")", s);
+		return -1;
 	}
 	if (total == 0) {
 		snprintf(
@@ -109,15 +201,6 @@ jobreq_parse_time(const char *s, int64_t *secs, char *err, size_t errlen)
 	}
 	*secs = total;
 	return 0;
-
-garbage:
-	snprintf(err, errlen,
-	    "--time '%s' is not a duration (90, 90s, 15m, 2h, 1d, 1h30m)", s);
-	return -1;
-toolong:
-	snprintf(err, errlen, "--time '%s' is longer than %lld days", s,
-	    JOBREQ_MAX_TIME_S / 86400);
-	return -1;
 }
 
 int
@@ -284,13 +367,14 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 		name = base_name(a->pos[a->dashdash]);
 	if (!name_valid(name)) {
 		snprintf(err, errlen,
-		    "the job name must be 1 to %d bytes without control "
-		    "characters",
+		    "the job name (--name) must be 1 to %d bytes without "
+		    "control characters",
 		    JOBREQ_NAME_MAX);
 		goto fail;
 	}
 	if ((jname = json_string(name)) == NULL) {
-		snprintf(err, errlen, "the job name must be UTF-8 text");
+		snprintf(
+		    err, errlen, "the job name (--name) must be UTF-8 text");
 		goto fail;
 	}
 	set(body, "name", jname, &ok);
@@ -309,13 +393,13 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 		goto fail;
 	}
 
-	if (limit == NULL) {
-		snprintf(err, errlen, "--time is required (such as 2h)");
-		goto fail;
+	/* Without --time the server applies its default, or says it has
+	 * none. */
+	if (limit != NULL) {
+		if (jobreq_parse_time(limit, &secs, err, errlen) == -1)
+			goto fail;
+		set(body, "time_limit_s", json_integer(secs), &ok);
 	}
-	if (jobreq_parse_time(limit, &secs, err, errlen) == -1)
-		goto fail;
-	set(body, "time_limit_s", json_integer(secs), &ok);
 
 	if (prio != NULL) {
 		if (parse_int(prio, MAX_PRIORITY, &v) == -1) {
@@ -339,8 +423,8 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 	}
 	if (policy != NULL) {
 		if (!names_valid(policy)) {
-			snprintf(
-			    err, errlen, "invalid policy name '%s'", policy);
+			snprintf(err, errlen,
+			    "--policy: invalid policy name '%s'", policy);
 			goto fail;
 		}
 		set(body, "policy", json_string(policy), &ok);
@@ -368,4 +452,77 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 fail:
 	json_decref(body);
 	return NULL;
+}
+
+/* The members of POST /api/v1/jobs and what podctl calls them. */
+static const struct {
+	const char *member;
+	const char *flag;
+} member_flags[] = {
+    {"name", "--name"},
+    {"command", "the command"},
+    {"nodes", "--nodes"},
+    {"accelerators", "--accelerators"},
+    {"accels_per_node", "--accels-per-node"},
+    {"time_limit_s", "--time"},
+    {"priority", "--priority"},
+    {"within", "--within"},
+    {"policy", "--policy"},
+    {"requeue", "--no-requeue"},
+    {"power_per_accel_w", "--power-per-accel"},
+    {"allow_capped", "--allow-capped"},
+};
+
+#define NMEMBERS (sizeof(member_flags) / sizeof(member_flags[0]))
+
+static int
+word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+void
+jobreq_explain(const char *msg, char *buf, size_t size)
+{
+	const char *p = msg, *w;
+	size_t len = 0, i, n;
+	int quoted;
+
+	if (size == 0)
+		return;
+	while (*p != '\0' && len + 1 < size) {
+		/* A word, quoted or not, starting here? */
+		quoted = *p == '\'';
+		w = p + quoted;
+		if ((p == msg || !word_char(p[-1])) && word_char(*w)) {
+			for (n = 0; word_char(w[n]); n++)
+				;
+			for (i = 0; i < NMEMBERS; i++) {
+				if (strlen(member_flags[i].member) != n ||
+				    strncmp(member_flags[i].member, w, n) != 0)
+					continue;
+				/* Quoted, or a name no prose has. */
+				if (quoted ? w[n] == '\''
+				           : memchr(w, '_', n) != NULL)
+					break;
+			}
+			if (i < NMEMBERS) {
+				len += snprintf(buf + len, size - len, "%s",
+				    member_flags[i].flag);
+				if (len >= size)
+					len = size - 1;
+				p = w + n + quoted;
+				continue;
+			}
+			if (!quoted) {
+				/* Copy the whole word: no match inside it. */
+				for (; p < w + n && len + 1 < size; p++)
+					buf[len++] = *p;
+				continue;
+			}
+		}
+		buf[len++] = *p++;
+	}
+	buf[len] = '\0';
 }

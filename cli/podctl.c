@@ -1,11 +1,14 @@
 /*
  * podctl: the operator's command-line client of pod-controllerd's REST API.
  *
- * The driver parses the global options, picks the command from one static
- * table (noun, optional verb) and hands the command its own parsed options.
- * usage() and per-command help are generated from the same table, so a new
- * command is one row and one function. Every failure ends in one line on
- * stderr and a distinct exit status (see enum podctl_exit).
+ * The driver parses the global options up to the command words, picks the
+ * command from one static table (noun, optional verb) and parses the rest
+ * against the command's options and the global ones together, so that
+ * "podctl jobs -o json" works as an operator used to Slurm types it; only
+ * then does it set up the client. usage() and per-command help are
+ * generated from the same table, so a new command is one row and one
+ * function. Every failure ends in one line on stderr and a distinct exit
+ * status (see enum podctl_exit).
  */
 #include <sys/ioctl.h>
 
@@ -46,17 +49,30 @@ struct cmd {
 
 static int cmd_help(struct podctl *, const struct args *);
 
+/* Accepted before the command words and among the command's own options;
+ * where both give one, the later wins. */
 static const struct args_opt global_opts[] = {
     {"server", 0, 1},   /* URL of the controller */
     {"token", 0, 1},    /* bearer token */
-    {"output", 'o', 1}, /* table or json */
+    {"output", 'o', 1}, /* table, wide or json */
     {"help", 'h', 0},   /* usage on stdout */
     {"version", 0, 0},  /* version on stdout */
 };
 
+#define NGLOBAL (sizeof(global_opts) / sizeof(global_opts[0]))
+
+/* Every listing takes --noheader (rows only) and --format or -O (the
+ * columns, "name,state,power_w"); podctl_print_table() reads them. */
+static const struct args_opt list_opts[] = {
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
+};
+
 static const struct args_opt nodes_opts[] = {
-    {"pod", 0, 1},
-    {"state", 0, 1},
+    {"pod", 0, 1},   /* pods, comma-separated */
+    {"state", 0, 1}, /* states, comma-separated */
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt drain_opts[] = {
@@ -64,7 +80,9 @@ static const struct args_opt drain_opts[] = {
 };
 
 static const struct args_opt jobs_opts[] = {
-    {"state", 0, 1},
+    {"state", 0, 1}, /* states, comma-separated */
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt target_opts[] = {
@@ -74,6 +92,8 @@ static const struct args_opt target_opts[] = {
 
 static const struct args_opt alarms_opts[] = {
     {"all", 0, 0}, /* cleared alarms too */
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt audit_opts[] = {
@@ -105,25 +125,28 @@ static const struct args_opt top_opts[] = {
 static const struct cmd cmds[] = {
     {"status", NULL, "", 0, 0, NOOPTS, cmd_status,
         "nodes, power, cooling, alarms at a glance"},
-    {"pods", NULL, "", 0, 0, NOOPTS, cmd_pods,
-        "list the pods with their power and coolant"},
-    {"nodes", NULL, "[--pod POD] [--state STATE]", 0, 0, OPTS(nodes_opts),
-        cmd_nodes, "list the nodes"},
-    {"node", "show", "NAME", 1, 1, NOOPTS, cmd_node_show,
-        "one node and its accelerators"},
-    {"node", "drain", "NAME --reason TEXT", 1, 1, OPTS(drain_opts),
-        cmd_node_drain, "stop placing jobs on a node"},
-    {"node", "resume", "NAME", 1, 1, NOOPTS, cmd_node_resume,
-        "return a drained node to service"},
+    {"pods", NULL, "[--noheader] [-O|--format COLUMNS]", 0, 0, OPTS(list_opts),
+        cmd_pods, "list the pods with their power and coolant"},
+    {"nodes", NULL,
+        "[--pod POD[,POD...]] [--state STATE[,STATE...]] [--noheader] "
+        "[-O|--format COLUMNS]",
+        0, 0, OPTS(nodes_opts), cmd_nodes, "list the nodes"},
+    {"node", "show", "NODES", 1, 1, NOOPTS, cmd_node_show,
+        "nodes and their accelerators"},
+    {"node", "drain", "NODES --reason TEXT", 1, 1, OPTS(drain_opts),
+        cmd_node_drain, "stop placing jobs on nodes"},
+    {"node", "resume", "NODES", 1, 1, NOOPTS, cmd_node_resume,
+        "return drained nodes to service"},
     {"submit", NULL,
-        "[--name NAME] (--nodes N | --accelerators A) "
-        "[--accels-per-node K] --time TIME [--priority P] "
+        "[-J|--name NAME] (-N|--nodes N | -G|--accelerators A) "
+        "[--accels-per-node K] [-t|--time TIME] [--priority P] "
         "[--within group|pod|fabric] [--policy POLICY] [--no-requeue] "
         "[--power-per-accel W] [--allow-capped] -- COMMAND [ARG...]",
         0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
         "queue a job; prints its id"},
-    {"jobs", NULL, "[--state STATE]", 0, 0, OPTS(jobs_opts), cmd_jobs,
-        "list the jobs, queued first"},
+    {"jobs", NULL,
+        "[--state STATE[,STATE...]] [--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(jobs_opts), cmd_jobs, "list the jobs, queued first"},
     {"job", "show", "ID", 1, 1, NOOPTS, cmd_job_show, "one job and its ranks"},
     {"cancel", NULL, "ID", 1, 1, NOOPTS, cmd_cancel,
         "cancel a queued or running job"},
@@ -138,8 +161,8 @@ static const struct cmd cmds[] = {
         "set or remove the facility power cap"},
     {"power", "curtail", "PERCENT", 1, 1, NOOPTS, cmd_power_curtail,
         "curtail IT power by PERCENT; 0 ends it"},
-    {"alarms", NULL, "[--all]", 0, 0, OPTS(alarms_opts), cmd_alarms,
-        "list the open and acknowledged alarms"},
+    {"alarms", NULL, "[--all] [--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(alarms_opts), cmd_alarms, "list the open and acknowledged alarms"},
     {"alarm", "ack", "ID", 1, 1, NOOPTS, cmd_alarm_ack, "acknowledge an alarm"},
     {"audit", NULL,
         "[--since TIME] [--until TIME] [--actor WHO] [--action ACTION] "
@@ -193,9 +216,17 @@ int
 podctl_call(struct podctl *pc, const char *method, const char *path,
     json_t *body, json_t **out)
 {
+	return podctl_call_explained(pc, method, path, body, out, NULL);
+}
+
+int
+podctl_call_explained(struct podctl *pc, const char *method, const char *path,
+    json_t *body, json_t **out,
+    void (*explain)(const char *msg, char *buf, size_t size))
+{
 	struct rest_reply reply;
 	enum rest_result res;
-	char err[1024];
+	char err[1024], text[1024];
 	int rc = PODCTL_OK;
 
 	*out = NULL;
@@ -208,7 +239,11 @@ podctl_call(struct podctl *pc, const char *method, const char *path,
 		rc = PODCTL_EUNREACHABLE;
 		goto fail;
 	case REST_API_ERROR:
-		podctl_error("%s", err);
+		if (explain != NULL) {
+			explain(err, text, sizeof(text));
+			podctl_error("%s", text);
+		} else
+			podctl_error("%s", err);
 		rc = PODCTL_EAPI;
 		goto fail;
 	}
@@ -262,15 +297,33 @@ podctl_print_table(
 }
 
 int
+podctl_check_columns(struct podctl *pc, const struct table_col *cols, int ncols)
+{
+	struct table_col shown[TABLE_MAX_COLS];
+	char err[1024];
+
+	if (table_select(cols, ncols, pc->format, pc->output == OUTPUT_WIDE,
+	        shown, err, sizeof(err)) == -1)
+		return podctl_usage_error("--format: %s", err);
+	return PODCTL_OK;
+}
+
+int
 podctl_fprint_table(struct podctl *pc, FILE *f, const struct table_col *cols,
     int ncols, json_t *rows)
 {
+	struct table_col shown[TABLE_MAX_COLS];
 	struct table *t;
 	json_t *row;
 	size_t i;
-	int rc = PODCTL_EAPI;
+	char err[1024];
+	int rc = PODCTL_EAPI, n, fit;
 
-	if ((t = table_new(cols, ncols)) == NULL)
+	fit = pc->output != OUTPUT_WIDE && pc->format == NULL;
+	if ((n = table_select(
+	         cols, ncols, pc->format, !fit, shown, err, sizeof(err))) == -1)
+		return podctl_usage_error("--format: %s", err);
+	if ((t = table_new(shown, n)) == NULL)
 		return PODCTL_EAPI;
 	for (i = 0; i < json_array_size(rows); i++) {
 		row = json_array_get(rows, i);
@@ -281,7 +334,7 @@ podctl_fprint_table(struct podctl *pc, FILE *f, const struct table_col *cols,
 		if (table_add_row(t, row, pc->now_ms) == -1)
 			goto fail;
 	}
-	table_print(f, t, pc->columns);
+	table_print(f, t, fit ? pc->columns : TABLE_NO_FIT, pc->noheader);
 	rc = PODCTL_OK;
 
 fail:
@@ -336,8 +389,10 @@ usage(FILE *f)
 	int col;
 
 	fprintf(f, "usage: podctl [--server URL] [--token TOKEN] "
-	           "[-o table|json] COMMAND [ARGS]\n"
-	           "       podctl --version\n\ncommands:\n");
+	           "[-o table|wide|json] COMMAND [ARGS]\n"
+	           "       podctl --help | --version\n\n"
+	           "The global options may also follow the command.\n\n"
+	           "commands:\n");
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(words, sizeof(words), "%s%s%s%s%s", cmds[i].noun,
 		    cmds[i].verb != NULL ? " " : "",
@@ -425,13 +480,76 @@ wants_help(int argc, char **argv)
 	return 0;
 }
 
-static int
-run_cmd(struct podctl *pc, int argc, char **argv)
+/* The global options as given: before the command, then among its own. */
+struct globals {
+	const char *server, *token, *output;
+	int help, version;
+};
+
+/* Takes the global options of a parse into gl, replacing earlier ones. */
+static void
+take_globals(const struct args *a, struct globals *gl)
 {
+	const char *v;
+
+	if ((v = args_get(a, "server")) != NULL)
+		gl->server = v;
+	if ((v = args_get(a, "token")) != NULL)
+		gl->token = v;
+	if ((v = args_get(a, "output")) != NULL)
+		gl->output = v;
+	if (args_get(a, "help") != NULL)
+		gl->help = 1;
+	if (args_get(a, "version") != NULL)
+		gl->version = 1;
+}
+
+static int term_columns(void);
+static int token_valid(const char *s);
+
+/* Sets up pc from the global options and the environment. Returns
+ * PODCTL_OK, or an exit status after saying why. */
+static int
+setup(struct podctl *pc, const struct globals *gl)
+{
+	const char *server = gl->server, *token = gl->token;
+
+	if (server == NULL &&
+	    ((server = getenv("POD_SERVER")) == NULL || *server == '\0'))
+		server = DEFAULT_SERVER;
+	if (*server == '\0')
+		return podctl_usage_error("--server needs a URL");
+	if (token == NULL && (token = getenv("POD_TOKEN")) != NULL &&
+	    *token == '\0')
+		token = NULL;
+	if (token != NULL && (*token == '\0' || !token_valid(token)))
+		return podctl_usage_error("the token must be printable ASCII "
+		                          "without spaces");
+	if (gl->output == NULL || strcmp(gl->output, "table") == 0)
+		pc->output = OUTPUT_TABLE;
+	else if (strcmp(gl->output, "wide") == 0)
+		pc->output = OUTPUT_WIDE;
+	else if (strcmp(gl->output, "json") == 0)
+		pc->output = OUTPUT_JSON;
+	else
+		return podctl_usage_error(
+		    "unknown output '%s' (table, wide or json)", gl->output);
+	pc->columns = term_columns();
+	pc->now_ms = time_wall_ms();
+	if ((pc->rest = rest_new(server, token)) == NULL)
+		return PODCTL_EAPI;
+	return PODCTL_OK;
+}
+
+static int
+run_cmd(struct podctl *pc, struct globals *gl, int argc, char **argv)
+{
+	struct args_opt opts[ARGS_MAX_OPTS];
 	const struct cmd *c;
 	struct args a;
 	char err[256], name[64], line[512];
-	int used;
+	size_t nopts;
+	int used, rc;
 
 	if ((c = find_cmd(argc, argv, &used)) == NULL)
 		return PODCTL_EUSAGE;
@@ -444,9 +562,24 @@ run_cmd(struct podctl *pc, int argc, char **argv)
 		printf("\n  %s\n", c->help);
 		return PODCTL_OK;
 	}
-	if (args_parse(argc - used, argv + used, c->opts, c->nopts, 0, &a, err,
+	/* The command's options and the global ones, in one table. */
+	nopts = c->nopts + NGLOBAL;
+	if (nopts > ARGS_MAX_OPTS) {
+		podctl_error(
+		    "%s: %zu options, at most %d", name, nopts, ARGS_MAX_OPTS);
+		return PODCTL_EUSAGE;
+	}
+	if (c->nopts > 0)
+		memcpy(opts, c->opts, c->nopts * sizeof(opts[0]));
+	memcpy(opts + c->nopts, global_opts, sizeof(global_opts));
+	if (args_parse(argc - used, argv + used, opts, nopts, 0, &a, err,
 	        sizeof(err)) == -1)
 		return podctl_usage_error("%s: %s", name, err);
+	take_globals(&a, gl);
+	if (gl->version) {
+		printf("podctl %s\n", POD_VERSION);
+		return PODCTL_OK;
+	}
 	if (a.npos < c->min_args)
 		return podctl_usage_error("%s: missing argument (usage: "
 		                          "podctl %s %s)",
@@ -454,6 +587,10 @@ run_cmd(struct podctl *pc, int argc, char **argv)
 	if (a.npos > c->max_args)
 		return podctl_usage_error(
 		    "%s: unexpected argument '%s'", name, a.pos[c->max_args]);
+	if ((rc = setup(pc, gl)) != PODCTL_OK)
+		return rc;
+	pc->noheader = args_get(&a, "noheader") != NULL;
+	pc->format = args_get(&a, "format");
 	return c->run(pc, &a);
 }
 
@@ -491,65 +628,37 @@ int
 main(int argc, char *argv[])
 {
 	struct podctl pc = {0};
+	struct globals gl = {0};
 	struct args g;
-	const char *server, *token, *output;
 	char err[256];
-	int rc = PODCTL_EUSAGE;
+	int rc;
 
 	log_init("podctl", LOG_LVL_WARN);
-	if (args_parse(argc - 1, argv + 1, global_opts,
-	        sizeof(global_opts) / sizeof(global_opts[0]),
+	if (args_parse(argc - 1, argv + 1, global_opts, NGLOBAL,
 	        ARGS_STOP_AT_POSITIONAL, &g, err, sizeof(err)) == -1)
 		return podctl_usage_error("%s", err);
-	if (args_get(&g, "version") != NULL) {
+	take_globals(&g, &gl);
+	if (gl.version) {
 		printf("podctl %s\n", POD_VERSION);
 		return PODCTL_OK;
 	}
-	if (args_get(&g, "help") != NULL) {
+	if (gl.help) {
 		usage(stdout);
 		return PODCTL_OK;
 	}
 	if (g.npos == 0)
 		return podctl_usage_error("no command given");
 
-	if ((server = args_get(&g, "server")) == NULL &&
-	    ((server = getenv("POD_SERVER")) == NULL || *server == '\0'))
-		server = DEFAULT_SERVER;
-	if (*server == '\0')
-		return podctl_usage_error("--server needs a URL");
-	if ((token = args_get(&g, "token")) == NULL &&
-	    (token = getenv("POD_TOKEN")) != NULL && *token == '\0')
-		token = NULL;
-	if (token != NULL && (*token == '\0' || !token_valid(token)))
-		return podctl_usage_error("the token must be printable ASCII "
-		                          "without spaces");
-	if ((output = args_get(&g, "output")) == NULL ||
-	    strcmp(output, "table") == 0)
-		pc.output = OUTPUT_TABLE;
-	else if (strcmp(output, "json") == 0)
-		pc.output = OUTPUT_JSON;
-	else
-		return podctl_usage_error(
-		    "unknown output '%s' (table or json)", output);
-	pc.columns = term_columns();
-	pc.now_ms = time_wall_ms();
-
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		podctl_error("cannot initialise libcurl");
 		return PODCTL_EAPI;
 	}
-	if ((pc.rest = rest_new(server, token)) == NULL) {
-		rc = PODCTL_EAPI;
-		goto fail;
-	}
-	rc = run_cmd(&pc, g.npos, g.pos);
+	rc = run_cmd(&pc, &gl, g.npos, g.pos);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		podctl_error("standard output: %s", strerror(errno));
 		if (rc == PODCTL_OK)
 			rc = PODCTL_EAPI;
 	}
-
-fail:
 	rest_free(pc.rest);
 	curl_global_cleanup();
 	return rc;

@@ -22,15 +22,22 @@ enum podctl_exit {
 	PODCTL_EUNREACHABLE = 3 /* no answer from the server */
 };
 
-enum podctl_output { OUTPUT_TABLE, OUTPUT_JSON };
+enum podctl_output {
+	OUTPUT_TABLE, /* text fitted to the terminal */
+	OUTPUT_WIDE,  /* text with every column, nothing cut */
+	OUTPUT_JSON   /* the server's reply as it came */
+};
 
 struct rest;
 
 struct podctl {
 	struct rest *rest;
 	enum podctl_output output;
-	int columns;    /* width available for tables, characters */
-	int64_t now_ms; /* wall clock at start, ms since the epoch */
+	int columns;        /* width available for tables, characters */
+	int64_t now_ms;     /* wall clock at start, ms since the epoch */
+	int noheader;       /* --noheader: tables without their titles */
+	const char *format; /* --format: the columns of a listing, or NULL;
+	                     * borrowed from argv */
 };
 
 /*
@@ -42,6 +49,15 @@ struct podctl {
  */
 int podctl_call(struct podctl *pc, const char *method, const char *path,
     json_t *body, json_t **out);
+
+/*
+ * As podctl_call(), but a refusal's message from the server goes through
+ * `explain` (when not NULL), which writes the text to print into buf, such
+ * as the server's member names turned into podctl's options.
+ */
+int podctl_call_explained(struct podctl *pc, const char *method,
+    const char *path, json_t *body, json_t **out,
+    void (*explain)(const char *msg, char *buf, size_t size));
 
 /* Prints "podctl: <message>" on stderr. */
 void podctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,9 +76,16 @@ void podctl_fline(FILE *f, const char *label, const char *fmt, ...)
 
 struct table_col;
 
-/* Prints one row per object of `rows` in the given columns, fitted to the
- * terminal. Returns PODCTL_OK, or PODCTL_EAPI (reported) when a row is not
- * an object or memory runs out. */
+/* Checks the --format of a listing against its columns before anything is
+ * sent. Returns PODCTL_OK, or PODCTL_EUSAGE after naming the valid ones. */
+int podctl_check_columns(
+    struct podctl *pc, const struct table_col *cols, int ncols);
+
+/* Prints one row per object of `rows` in the given columns: fitted to the
+ * terminal, or with -o wide every column and nothing cut, or with --format
+ * the columns it names (table_select()); without titles after --noheader.
+ * Returns PODCTL_OK, PODCTL_EUSAGE (reported) for a bad --format, or
+ * PODCTL_EAPI (reported) when a row is not an object or memory runs out. */
 int podctl_print_table(
     struct podctl *pc, const struct table_col *cols, int ncols, json_t *rows);
 /* As podctl_print_table() on f. */

@@ -4,8 +4,11 @@
  * shows; East Asian double-width characters would misalign a row, and that
  * is accepted rather than pulling in wcwidth() and the locale.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fmt.h"
 #include "log.h"
@@ -207,7 +210,7 @@ print_row(FILE *f, const struct table *t, char *const *row, const int *w)
 }
 
 int
-table_print(FILE *f, const struct table *t, int width)
+table_print(FILE *f, const struct table *t, int width, int noheader)
 {
 	char *titles[TABLE_MAX_COLS];
 	int natural[TABLE_MAX_COLS], w[TABLE_MAX_COLS];
@@ -215,7 +218,7 @@ table_print(FILE *f, const struct table *t, int width)
 
 	for (i = 0; i < t->ncols; i++) {
 		titles[i] = (char *)t->cols[i].title;
-		natural[i] = (int)fmt_width(titles[i]);
+		natural[i] = noheader ? 0 : (int)fmt_width(titles[i]);
 	}
 	for (r = 0; r < t->nrows; r++)
 		for (i = 0; i < t->ncols; i++) {
@@ -224,10 +227,76 @@ table_print(FILE *f, const struct table *t, int width)
 				natural[i] = len;
 		}
 	table_layout(t->cols, t->ncols, natural, width, w);
-	print_row(f, t, titles, w);
+	if (!noheader)
+		print_row(f, t, titles, w);
 	for (r = 0; r < t->nrows; r++)
 		print_row(f, t, t->cells + (size_t)r * t->ncols, w);
 	return ferror(f) ? -1 : 0;
+}
+
+/* Writes the names of the columns, "name, pod, state", into buf. */
+static void
+column_names(const struct table_col *all, int nall, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i, k;
+
+	buf[0] = '\0';
+	for (i = 0; i < nall && len < size; i++) {
+		len += snprintf(buf + len, size - len, "%s", i > 0 ? ", " : "");
+		for (k = 0; all[i].title[k] != '\0' && len + 1 < size; k++)
+			buf[len++] =
+			    (char)tolower((unsigned char)all[i].title[k]);
+		if (len < size)
+			buf[len] = '\0';
+	}
+}
+
+int
+table_select(const struct table_col *all, int nall, const char *names, int wide,
+    struct table_col *out, char *err, size_t errlen)
+{
+	char valid[1024];
+	const char *p, *end;
+	size_t len;
+	int i, n = 0;
+
+	if (names == NULL) {
+		for (i = 0; i < nall && n < TABLE_MAX_COLS; i++)
+			if (wide || all[i].prio != TABLE_WIDE)
+				out[n++] = all[i];
+		return n;
+	}
+	for (p = names;; p = end + 1) {
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		for (i = 0; i < nall; i++)
+			if (len > 0 && strlen(all[i].title) == len &&
+			    strncasecmp(all[i].title, p, len) == 0)
+				break;
+		if (i == nall) {
+			column_names(all, nall, valid, sizeof(valid));
+			if (len == 0)
+				snprintf(err, errlen,
+				    "an empty column name in '%s' (columns: "
+				    "%s)",
+				    names, valid);
+			else
+				snprintf(err, errlen,
+				    "unknown column '%.*s' (columns: %s)",
+				    (int)len, p, valid);
+			return -1;
+		}
+		if (n == TABLE_MAX_COLS) {
+			snprintf(err, errlen, "more than %d columns",
+			    TABLE_MAX_COLS);
+			return -1;
+		}
+		out[n++] = all[i];
+		if (*end == '\0')
+			break;
+	}
+	return n;
 }
 
 void

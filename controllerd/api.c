@@ -416,42 +416,95 @@ h_pod(struct api_req *r)
 	api_reply_json(r->req, 200, pod_json(r->st->fleet, p));
 }
 
+int
+api_parse_list(const char *list, int (*lookup)(void *, const char *), void *ctx,
+    unsigned char *set, int n, char *bad, size_t badlen)
+{
+	char item[128];
+	const char *p, *end;
+	size_t len;
+	int i;
+
+	for (p = list;; p = end + 1) {
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		snprintf(item, sizeof(item), "%.*s", (int)len, p);
+		if (len == 0 || len >= sizeof(item) ||
+		    (i = lookup(ctx, item)) < 0 || i >= n) {
+			snprintf(bad, badlen, "%s", item);
+			return -1;
+		}
+		set[i] = 1;
+		if (*end == '\0')
+			return 0;
+	}
+}
+
+static int
+lookup_pod(void *ctx, const char *name)
+{
+	return fleet_pod_index(ctx, name);
+}
+
+static int
+lookup_node_state(void *ctx, const char *name)
+{
+	return fleet_state_parse(name);
+}
+
+/* GET /nodes?pod=&state=: each a comma-separated list, any of which
+ * matches. */
 static void
 h_nodes(struct api_req *r)
 {
 	static const char *const allowed[] = {"pod", "state", NULL};
 	const struct fleet *f = r->st->fleet;
+	unsigned char states[NODE_NSTATES] = {0}, *pods = NULL;
 	struct evkeyvalq q;
 	const char *pod, *state;
-	int p = -1, s = -1, i;
+	char bad[128];
+	int i;
 	json_t *a;
 
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	pod = evhttp_find_header(&q, "pod");
 	state = evhttp_find_header(&q, "state");
-	if (pod != NULL && *pod && (p = fleet_pod_index(f, pod)) < 0) {
-		api_reply_error(r->req, 404, "not_found", "no pod '%s'", pod);
-		goto done;
+	if (pod != NULL && *pod) {
+		if ((pods = calloc(f->npods + 1, 1)) == NULL) {
+			api_reply_error(
+			    r->req, 500, "internal", "out of memory");
+			goto done;
+		}
+		if (api_parse_list(pod, lookup_pod, (void *)f, pods, f->npods,
+		        bad, sizeof(bad)) == -1) {
+			api_reply_error(
+			    r->req, 404, "not_found", "no pod '%s'", bad);
+			goto done;
+		}
 	}
-	if (state != NULL && *state && (s = fleet_state_parse(state)) < 0) {
+	if (state != NULL && *state &&
+	    api_parse_list(state, lookup_node_state, NULL, states, NODE_NSTATES,
+	        bad, sizeof(bad)) == -1) {
 		api_reply_error(r->req, 400, "bad_request",
 		    "unknown node state '%s' (idle, mixed, allocated, down, "
 		    "draining, drained)",
-		    state);
+		    bad);
 		goto done;
 	}
 	a = json_array();
 	for (i = 0; i < f->nnodes; i++) {
 		const struct node *n = &f->nodes[i];
 
-		if ((p >= 0 && n->pod != p) ||
-		    (s >= 0 && (int)fleet_node_state(f, n) != s))
+		if ((pods != NULL && !pods[n->pod]) ||
+		    (state != NULL && *state &&
+		        !states[fleet_node_state(f, n)]))
 			continue;
 		json_array_append_new(a, node_json(f, n, 0));
 	}
 	api_reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
 done:
+	free(pods);
 	evhttp_clear_headers(&q);
 }
 
@@ -499,12 +552,15 @@ api_printable(const char *s)
 	return 1;
 }
 
+/* POST /nodes/{name}/drain. The reply is the node's detail with
+ * "replaced": the reason, who and when of the drain it replaced, or null
+ * when the node was not drained. */
 static void
 h_drain(struct api_req *r)
 {
 	struct node *n, saved;
 	const char *reason = NULL;
-	json_t *body;
+	json_t *body, *reply, *replaced;
 	char err[128];
 
 	if ((n = find_node(r)) == NULL)
@@ -516,9 +572,17 @@ h_drain(struct api_req *r)
 	    reason[strspn(reason, " \t")] == '\0' ||
 	    strlen(reason) >= sizeof(n->reason) || !api_printable(reason)) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "drain needs {\"reason\": TEXT}, 1 to %zu api_printable "
+		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
 		    "characters",
 		    sizeof(n->reason) - 1);
+		goto done;
+	}
+	if (n->drained && strcmp(n->reason, reason) == 0) {
+		/* the same drain again changes nothing: no store, no audit */
+		reply = node_json(r->st->fleet, n, 1);
+		json_object_set_new(reply, "replaced", json_null());
+		json_object_set_new(reply, "unchanged", json_true());
+		api_reply_json(r->req, 200, reply);
 		goto done;
 	}
 	saved = *n;
@@ -532,8 +596,26 @@ h_drain(struct api_req *r)
 		    "could not store the drain of %s", n->name);
 		goto done;
 	}
-	log_info("node %s drained by %s: %s", n->name, r->who, n->reason);
-	api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+	if (saved.drained) {
+		replaced = json_object();
+		json_object_set_new(replaced, "reason",
+		    saved.reason[0] ? json_string(saved.reason) : json_null());
+		json_object_set_new(replaced, "drained_by",
+		    saved.drained_by[0] ? json_string(saved.drained_by)
+		                        : json_null());
+		json_object_set_new(
+		    replaced, "drained_at", jsonx_time(saved.drained_at_ms));
+		log_info("node %s drained by %s: %s (replaced: %s)", n->name,
+		    r->who, n->reason, saved.reason);
+	} else {
+		replaced = json_null();
+		log_info(
+		    "node %s drained by %s: %s", n->name, r->who, n->reason);
+	}
+	reply = node_json(r->st->fleet, n, 1);
+	json_object_set_new(reply, "replaced", replaced);
+	json_object_set_new(reply, "unchanged", json_false());
+	api_reply_json(r->req, 200, reply);
 done:
 	json_decref(body);
 }

@@ -50,15 +50,17 @@ member_int(json_t *body, const char *key, long long min, long long max,
 	return rc;
 }
 
-/* Fills j from a submission body; -1 with the reason in err. */
+/* Fills j from a submission body, with the time limits of conf; -1 with
+ * the reason in err. */
 static int
-parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
+parse_submit(const struct config *conf, json_t *body, struct job *j, char *err,
+    size_t errlen)
 {
 	const char *key, *s = NULL;
 	json_t *v, *cmd;
 	long long nodes = 0, accels = 0, per = 0, limit = 0, prio = 0;
 	size_t i;
-	int k, rn, ra, w, requeue;
+	int k, rn, ra, rt, w, requeue;
 
 	if (!json_is_object(body)) {
 		snprintf(err, errlen, "a job must be a JSON object");
@@ -106,8 +108,8 @@ parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
 	         errlen)) == -1 ||
 	    member_int(body, "accels_per_node", 1, 64, &per, err, errlen) ==
 	        -1 ||
-	    member_int(body, "time_limit_s", 1, 366 * 86400LL, &limit, err,
-	        errlen) == -1 ||
+	    (rt = member_int(body, "time_limit_s", 1, 366 * 86400LL, &limit,
+	         err, errlen)) == -1 ||
 	    member_int(
 	        body, "priority", -1000000, 1000000, &prio, err, errlen) == -1)
 		return -1;
@@ -119,6 +121,21 @@ parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
 	j->nnodes = (int)nodes;
 	j->accels_total = (int)accels;
 	j->accels_per_node = (int)per;
+	if (rt == 0 && conf->default_time_limit_s == 0) {
+		snprintf(err, errlen,
+		    "'time_limit_s' is required: this controller has no "
+		    "default time limit ([scheduler] default_time_limit_s)");
+		return -1;
+	}
+	if (rt == 0)
+		limit = conf->default_time_limit_s;
+	if (limit > conf->max_time_limit_s) {
+		snprintf(err, errlen,
+		    "'time_limit_s' is %lld s; this controller allows at most "
+		    "%d s ([scheduler] max_time_limit_s)",
+		    limit, conf->max_time_limit_s);
+		return -1;
+	}
 	j->time_limit_s = limit;
 	j->priority = prio;
 	switch (jsonx_string(body, "within", &s, err, errlen)) {
@@ -166,7 +183,7 @@ parse_submit(json_t *body, struct job *j, char *err, size_t errlen)
 	}
 	if (*s == '\0' || strlen(s) >= sizeof(j->name) || !api_printable(s)) {
 		snprintf(err, errlen,
-		    "'name' must be 1 to %zu api_printable characters",
+		    "'name' must be 1 to %zu printable characters",
 		    sizeof(j->name) - 1);
 		return -1;
 	}
@@ -189,7 +206,7 @@ api_submit(struct api_req *r)
 		goto done;
 	}
 	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
-	if (parse_submit(body, j, err, sizeof(err)) == -1) {
+	if (parse_submit(r->st->conf, body, j, err, sizeof(err)) == -1) {
 		api_reply_error(r->req, 400, "bad_request", "job: %s", err);
 		job_free(j);
 		goto done;
@@ -225,33 +242,48 @@ job_order(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+static int
+lookup_job_state(void *ctx, const char *name)
+{
+	return job_state_parse(name);
+}
+
+/* GET /jobs?state=: a comma-separated list of states, any of which
+ * matches. */
 void
 api_jobs(struct api_req *r)
 {
 	static const char *const allowed[] = {"state", NULL};
 	struct jobs *t = &r->st->jobs;
+	unsigned char states[JOB_NSTATES] = {0};
 	struct evkeyvalq q;
 	const char *state;
 	struct job **v = NULL;
+	char bad[128];
 	json_t *a;
-	int i, n = 0, s = -1;
+	int i, n = 0, s = 0;
 
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	state = evhttp_find_header(&q, "state");
-	if (state != NULL && *state && (s = job_state_parse(state)) < 0) {
-		api_reply_error(r->req, 400, "bad_request",
-		    "unknown job state '%s' (pending, running, completed, "
-		    "failed, cancelled, timeout, node_fail)",
-		    state);
-		goto done;
+	if (state != NULL && *state) {
+		if (api_parse_list(state, lookup_job_state, NULL, states,
+		        JOB_NSTATES, bad, sizeof(bad)) == -1) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "unknown job state '%s' (pending, running, "
+			    "completed, failed, cancelled, timeout, "
+			    "node_fail)",
+			    bad);
+			goto done;
+		}
+		s = 1;
 	}
 	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL) {
 		api_reply_error(r->req, 500, "internal", "out of memory");
 		goto done;
 	}
 	for (i = 0; i < t->n; i++)
-		if (s < 0 || (int)t->v[i]->state == s)
+		if (!s || states[t->v[i]->state])
 			v[n++] = t->v[i];
 	qsort(v, n, sizeof(*v), job_order);
 	a = json_array();

@@ -44,6 +44,13 @@ int api_printable(const char *s);
 /* A time from a query: milliseconds since the epoch, or an RFC 3339 time
  * (fractions of a second and offsets allowed). -1 when neither. */
 int64_t api_parse_time(const char *s);
+/*
+ * Reads a comma-separated query value ("drained,down") into set, of n
+ * entries: set[i] = 1 for every item that lookup(ctx, item) maps to i.
+ * Returns 0, or -1 with the first empty or unknown item copied into bad.
+ */
+int api_parse_list(const char *list, int (*lookup)(void *, const char *),
+    void *ctx, unsigned char *set, int n, char *bad, size_t badlen);
 
 /* Jobs (api_jobs.c). */
 void api_jobs(struct api_req *r);

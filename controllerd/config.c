@@ -81,8 +81,10 @@ static const struct keyword {
         offsetof(struct config, age_cap_h), 0, NULL},
     {"scheduler", "kill_grace_s", V_INT, 1, 3600, T_CONTROLLER,
         offsetof(struct config, kill_grace_s), 0, NULL},
-    {"scheduler", "default_time_limit_s", V_INT, 1, 366 * 86400, T_CONTROLLER,
+    {"scheduler", "default_time_limit_s", V_INT, 0, 366 * 86400, T_CONTROLLER,
         offsetof(struct config, default_time_limit_s), 0, NULL},
+    {"scheduler", "max_time_limit_s", V_INT, 1, 366 * 86400, T_CONTROLLER,
+        offsetof(struct config, max_time_limit_s), 0, NULL},
     {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, jobs_kept), 0, NULL},
     {"power", "facility_cap_kw", V_DOUBLE, 0, 1e7, T_CONTROLLER,
@@ -356,11 +358,12 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	    .cooling_capacity_w = 900e3,
 	};
 	const struct keyword *k;
-	char fabric_where[512];
+	char fabric_where[512], limit_where[512];
 	size_t i;
-	int p;
+	int p, default_set = 0;
 
 	snprintf(fabric_where, sizeof(fabric_where), "%s", name);
+	snprintf(limit_where, sizeof(limit_where), "%s", name);
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -379,6 +382,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->age_cap_h = 168;
 	c->kill_grace_s = 10;
 	c->default_time_limit_s = 3600;
+	c->max_time_limit_s = 366 * 86400;
 	c->jobs_kept = 1000;
 	c->min_flow_lpm = 2;
 	c->max_supply_c = 45;
@@ -423,6 +427,26 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		if (k->target == T_FABRIC)
 			snprintf(
 			    fabric_where, sizeof(fabric_where), "%s", e->where);
+		if (strcmp(k->key, "default_time_limit_s") == 0 ||
+		    strcmp(k->key, "max_time_limit_s") == 0) {
+			default_set |= k->key[0] == 'd';
+			snprintf(
+			    limit_where, sizeof(limit_where), "%s", e->where);
+		}
+	}
+	/* A maximum below the built-in default lowers the default too; below
+	 * one given in the file, it is a mistake. */
+	if (c->default_time_limit_s > c->max_time_limit_s) {
+		if (!default_set)
+			c->default_time_limit_s = c->max_time_limit_s;
+		else {
+			snprintf(err, errlen,
+			    "%s: default_time_limit_s (%d) is longer than "
+			    "max_time_limit_s (%d)",
+			    limit_where, c->default_time_limit_s,
+			    c->max_time_limit_s);
+			goto fail;
+		}
 	}
 	if ((c->pods = calloc(c->npods, sizeof(*c->pods))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -503,9 +527,11 @@ config_dump(const struct config *c, FILE *out)
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nkill_grace_s = %d\n"
-	    "default_time_limit_s = %d\njobs_kept = %d\n",
+	    "default_time_limit_s = %d\nmax_time_limit_s = %d\n"
+	    "jobs_kept = %d\n",
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
-	    c->kill_grace_s, c->default_time_limit_s, c->jobs_kept);
+	    c->kill_grace_s, c->default_time_limit_s, c->max_time_limit_s,
+	    c->jobs_kept);
 	fprintf(out,
 	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
 	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\n",

@@ -53,7 +53,9 @@ struct config {
 	double age_weight_per_h;     /* priority points per hour waited */
 	int age_cap_h;               /* waiting counted up to this, h */
 	int kill_grace_s;            /* SIGTERM to SIGKILL, s */
-	int default_time_limit_s;    /* when a job gives none, s */
+	int default_time_limit_s;    /* when a job gives none, s; 0: a job
+	                              * must give one */
+	int max_time_limit_s;        /* the longest a job may ask, s */
 	int jobs_kept;               /* ended jobs kept in memory for listing */
 	double facility_cap_w;       /* W; 0 none (REST and BMS override) */
 	double fallback_cap_w;       /* per node without the controller, W */

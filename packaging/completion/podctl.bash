@@ -1,7 +1,8 @@
 # bash completion for podctl(1). Commands and options as in the man page;
-# node and pod names, job ids and alarm ids are asked of the controller (the
-# first column of "podctl nodes", "podctl jobs" and "podctl alarms"), using
-# the --server and --token already typed.
+# node and pod names, job ids and alarm ids are asked of the controller
+# ("podctl nodes --noheader --format name" and the like), using the --server
+# and --token already typed. Column names come from podctl itself, which
+# lists them when refusing an unknown one, without asking the server.
 
 # The --server and --token options typed so far, for a podctl run.
 _podctl_conn()
@@ -19,9 +20,9 @@ _podctl_names()
 {
 	local -a _podctl_opts=()
 	_podctl_conn
-	# NAME is never dropped from the table, so the first column is safe.
-	COLUMNS=1000 podctl "${_podctl_opts[@]}" nodes 2>/dev/null |
-	    awk -v col="$1" 'NR > 1 { if (col == "pod") { sub(/-.*/, "", $1) } print $1 }' |
+	local col=name
+	[[ $1 == pod ]] && col=pod
+	podctl "${_podctl_opts[@]}" nodes --noheader --format "$col" 2>/dev/null |
 	    sort -u
 }
 
@@ -31,31 +32,22 @@ _podctl_jobs()
 	local -a _podctl_opts=()
 	local s
 	_podctl_conn
-	# ID is never dropped from the table either.
 	if (($# == 0)); then
-		COLUMNS=1000 podctl "${_podctl_opts[@]}" jobs 2>/dev/null | awk 'NR > 1 { print $1 }'
+		podctl "${_podctl_opts[@]}" jobs --noheader --format id 2>/dev/null
 	else
-		for s in "$@"; do
-			COLUMNS=1000 podctl "${_podctl_opts[@]}" jobs --state "$s" 2>/dev/null |
-			    awk 'NR > 1 { print $1 }'
-		done
+		s=$*
+		podctl "${_podctl_opts[@]}" jobs --state "${s// /,}" --noheader \
+		    --format id 2>/dev/null
 	fi
 }
 
-_podctl()
-{
-	local cur prev words=() i w
-	cur=${COMP_WORDS[COMP_CWORD]}
-	prev=${COMP_WORDS[COMP_CWORD-1]}
-
-	# Ids of the open alarms, those an operator acknowledges.
+# Ids of the open alarms, those an operator acknowledges.
 _podctl_alarms()
 {
 	local -a _podctl_opts=()
 	_podctl_conn
-	# With room for every column, STATE is the fifth.
-	COLUMNS=1000 podctl "${_podctl_opts[@]}" alarms 2>/dev/null |
-	    awk 'NR > 1 && $5 == "open" { print $1 }'
+	podctl "${_podctl_opts[@]}" alarms --noheader --format id,state 2>/dev/null |
+	    awk '$2 == "open" { print $1 }'
 }
 
 # The parameters each policy takes, as "policy set" checks them.
@@ -69,7 +61,13 @@ _podctl_params()
 	esac
 }
 
-# The words typed so far, without options and their values; after
+_podctl()
+{
+	local cur prev words=() i w
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	# The words typed so far, without options and their values; after
 	# "--" the command of a job begins, completed as a command and files.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -83,29 +81,53 @@ _podctl_params()
 				fi
 				return
 			fi ;;
-		-o|--output|--server|--token|--pod|--node|--state|--reason|--name|--nodes|--accelerators|--accels-per-node|--time|--priority|--within|--policy|--interval) ((i++)) ;;
+		-o|--output|--server|--token|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
 	done
 
+	# The options every command takes, after its own.
+	local global="--server --token -o --output --help --version"
+	# Lists ("drained,do"): complete the last item, keep the others.
+	local head="" last=$cur
+	if [[ $cur == *,* ]]; then
+		head=${cur%,*},
+		last=${cur##*,}
+	fi
+
 	case $prev in
-	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
-	--server|--token|--reason|--name|--nodes|--accelerators|--accels-per-node|--priority)
+	-o|--output) COMPREPLY=($(compgen -W "table wide json" -- "$cur")); return ;;
+	--server|--token|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|--priority|--power-per-accel)
 		COMPREPLY=(); return ;;
+	-O|--format)
+		# the columns of the listing, from podctl's refusal of "?"
+		local cols
+		cols=$(podctl "${words[0]}" --format '?' 2>&1 >/dev/null |
+		    sed -n 's/.*(columns: \(.*\)).*/\1/p' | tr -d ,)
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -P "$head" -W "$cols" -- "$last")); return ;;
 	--policy) COMPREPLY=($(compgen -W "performance powersave thermal energy" -- "$cur")); return ;;
 	--interval) COMPREPLY=($(compgen -W "1 2 5 10" -- "$cur")); return ;;
 	--node) COMPREPLY=($(compgen -W "$(_podctl_names node)" -- "$cur")); return ;;
-	--time) COMPREPLY=($(compgen -W "15m 1h 2h 12h 1d" -- "$cur")); return ;;
+	-t|--time) COMPREPLY=($(compgen -W "30 2:00:00 12:00:00 1-00:00:00 15m 2h" -- "$cur")); return ;;
 	--within) COMPREPLY=($(compgen -W "group pod fabric" -- "$cur")); return ;;
 	--state)
+		compopt -o nospace 2>/dev/null
 		if [[ ${words[0]} == jobs ]]; then
-			COMPREPLY=($(compgen -W "pending running completed failed cancelled timeout node_fail" -- "$cur"))
+			COMPREPLY=($(compgen -P "$head" -W "pending running completed failed cancelled timeout node_fail" -- "$last"))
 		else
-			COMPREPLY=($(compgen -W "idle mixed allocated down draining drained" -- "$cur"))
+			COMPREPLY=($(compgen -P "$head" -W "idle mixed allocated down draining drained" -- "$last"))
 		fi
 		return ;;
-	--pod) COMPREPLY=($(compgen -W "$(_podctl_names pod)" -- "$cur")); return ;;
+	--pod)
+		if [[ ${words[0]} == nodes ]]; then
+			compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -P "$head" -W "$(_podctl_names pod)" -- "$last"))
+		else
+			COMPREPLY=($(compgen -W "$(_podctl_names pod)" -- "$cur"))
+		fi
+		return ;;
 	esac
 
 	case "${words[*]}" in
@@ -115,8 +137,10 @@ _podctl_params()
 		else
 			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm top help" -- "$cur"))
 		fi ;;
+	pods)
+		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
 	nodes)
-		COMPREPLY=($(compgen -W "--pod --state" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--pod --state --noheader --format -O $global" -- "$cur")) ;;
 	node)
 		COMPREPLY=($(compgen -W "show drain resume" -- "$cur")) ;;
 	"node show"|"node resume")
@@ -130,9 +154,9 @@ _podctl_params()
 	"node drain "*)
 		COMPREPLY=($(compgen -W "--reason" -- "$cur")) ;;
 	submit)
-		COMPREPLY=($(compgen -W "--name --nodes --accelerators --accels-per-node --time --priority --within --policy --no-requeue --" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "-J --name -N --nodes -G --accelerators --accels-per-node -t --time --priority --within --policy --no-requeue --power-per-accel --allow-capped -- $global" -- "$cur")) ;;
 	jobs)
-		COMPREPLY=($(compgen -W "--state" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--state --noheader --format -O $global" -- "$cur")) ;;
 	job)
 		COMPREPLY=($(compgen -W "show" -- "$cur")) ;;
 	"job show")
@@ -157,7 +181,7 @@ _podctl_params()
 	"power cap")
 		COMPREPLY=($(compgen -W "none" -- "$cur")) ;;
 	alarms)
-		COMPREPLY=($(compgen -W "--all" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--all --noheader --format -O $global" -- "$cur")) ;;
 	alarm)
 		COMPREPLY=($(compgen -W "ack" -- "$cur")) ;;
 	"alarm ack")
@@ -165,7 +189,11 @@ _podctl_params()
 	top)
 		COMPREPLY=($(compgen -W "--interval --once" -- "$cur")) ;;
 	*)
-		COMPREPLY=() ;;
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$global" -- "$cur"))
+		else
+			COMPREPLY=()
+		fi ;;
 	esac
 }
 

@@ -41,6 +41,8 @@ def test_writes_that_change_nothing_are_not_recorded():
     before = len(lines())
     ok("power", "cap", "300")
     ok("policy", "set", "energy", "slowdown_pct=5")
+    out = ok("node", "drain", "pod01-n007", "--reason", "swap cold plate")
+    assert "nothing changed" in out, out
     assert len(lines()) == before, lines()
     ok("power", "cap", "250")  # a real change is still recorded
     assert len(lines()) == before + 1, lines()

@@ -48,8 +48,9 @@ def expect(got, jobs, skipped, refused, waits, runs, accel_s, accels,
             sum(bsld(w, r) for w, r in zip(waits, runs)) / len(waits),
     }
     for k, v in want.items():
-        assert abs(got[k] - v) < 1e-5, "%s: got %r, want %r (%r)" % (
-            k, got[k], v, got)
+        # figures are printed with at most three decimals
+        assert abs(got[k] - v) <= 0.0005 + 1e-9, \
+            "%s: got %r, want %r (%r)" % (k, got[k], v, got)
 
 
 # schedsim_backfill.swf on 2 nodes of 1 accelerator. Job 1 (1 node, 100 s)
@@ -138,15 +139,35 @@ def test_jobs_option_reads_only_the_first_jobs():
 
 
 def test_text_output():
+    """One figure a line, each as precise as it needs: whole numbers
+    without decimals, others with at most three."""
     rc, out, err = schedsim("--trace",
                             os.path.join(DATA, "schedsim_backfill.swf"),
                             *BACKFILL, "--policy", "fcfs")
     assert rc == 0, err
     rows = dict(line.split(None, 1) for line in out.splitlines())
-    assert rows["policy"].strip() == "fcfs", out
-    assert rows["jobs"].strip() == "3", out
-    assert float(rows["makespan_s"]) == 180, out
-    assert abs(float(rows["mean_wait_s"]) - 220 / 3) < 1e-5, out
+    rows = {k: v.strip() for k, v in rows.items()}
+    assert rows["policy"] == "fcfs", out
+    assert rows["jobs"] == "3", out
+    assert rows["makespan_s"] == "180", out          # not 180.000000
+    assert rows["max_wait_s"] == "130", out
+    assert rows["mean_wait_s"] == "73.333", out      # 220 / 3
+    assert rows["utilisation"] == "0.639", out       # 230 / (2 x 180)
+    assert rows["mean_bounded_slowdown"] == "3.044", out
+
+
+def test_json_figures():
+    """The JSON has the same figures: whole ones as JSON integers."""
+    rc, out, err = schedsim("--trace",
+                            os.path.join(DATA, "schedsim_backfill.swf"),
+                            *BACKFILL, "--policy", "easy", "-o", "json")
+    assert rc == 0, err
+    assert '"makespan_s":150,' in out and '"mean_bounded_slowdown":1.6,' \
+        in out, out
+    got = json.loads(out)
+    for k in ("jobs", "skipped", "refused", "makespan_s", "max_wait_s"):
+        assert isinstance(got[k], int), (k, out)
+    assert got["utilisation"] == 0.767, out
 
 
 def test_malformed_trace_names_file_and_line():
@@ -226,6 +247,7 @@ run([test_fcfs_makes_the_short_job_wait, test_easy_backfills_the_short_job,
      test_shared_jobs_fcfs, test_shared_jobs_easy_backfill,
      test_killed_at_the_time_limit,
      test_jobs_option_reads_only_the_first_jobs, test_text_output,
+     test_json_figures,
      test_malformed_trace_names_file_and_line,
      test_not_a_number_and_missing_file, test_bad_options,
      test_ten_thousand_jobs_add_up])

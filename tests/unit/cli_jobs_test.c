@@ -1,6 +1,7 @@
 /*
- * Unit tests of podctl's job parts: time limits, counts and the body of
- * "submit" (jobreq.c); node lists, accelerator ranges, energy and times as
+ * Unit tests of podctl's job parts: time limits, counts, the body of
+ * "submit" and the server's words turned into its options (jobreq.c); node
+ * lists, accelerator ranges, energy and times as
  * "jobs" and "job show" print them (fmt.c, over common/hostlist.c). Each group
  * is a static table of cases; the last line says how many passed.
  */
@@ -33,8 +34,49 @@ static const struct {
 	int64_t secs;
 	const char *err;
 } time_cases[] = {
-    {"90", 90, NULL},
-    {"1", 1, NULL},
+    /* Slurm's forms: minutes alone, M:S, H:M:S, D-H, D-H:M, D-H:M:S */
+    {"90", 5400, NULL},
+    {"1", 60, NULL},
+    {"007", 420, NULL},
+    {"527040", 366 * 86400LL, NULL},
+    {"1:30", 90, NULL},
+    {"90:00", 5400, NULL},
+    {"0:59", 59, NULL},
+    {"1:02:03", 3723, NULL},
+    {"100:00:00", 360000, NULL},
+    {"1-0", 86400, NULL},
+    {"2-12", 216000, NULL},
+    {"1-2:30", 95400, NULL},
+    {"1-00:00:00", 86400, NULL},
+    {"0-0:0:1", 1, NULL},
+    {"1-23:59:59", 172799, NULL},
+    {"366-0", 366 * 86400LL, NULL},
+    {"365-23:59:60", -1, "seconds must be below 60"},
+    {"1:60", -1, "seconds must be below 60"},
+    {"1:60:00", -1, "minutes must be below 60"},
+    {"1:00:60", -1, "seconds must be below 60"},
+    {"1-24", -1, "hours must be below 24"},
+    {"1-1:60", -1, "minutes must be below 60"},
+    {"0:00", -1, "more than 0"},
+    {"0-0", -1, "more than 0"},
+    {"0-0:00:00", -1, "more than 0"},
+    {"1:2:3:4", -1, "not a duration"},
+    {"1-2-3", -1, "not a duration"},
+    {"1-2:3:4:5", -1, "not a duration"},
+    {"1-", -1, "not a duration"},
+    {"1--2", -1, "not a duration"},
+    {":30", -1, "not a duration"},
+    {"1:", -1, "not a duration"},
+    {"1::2", -1, "not a duration"},
+    {"-1-0", -1, "positive"},
+    {"1-2h", -1, "not a duration"},
+    {"1:30m", -1, "not a duration"},
+    {"527041", -1, "longer than 366 days"},
+    {"367-0", -1, "longer than 366 days"},
+    {"366-0:0:1", -1, "longer than 366 days"},
+    {"8784:00:01", -1, "longer than 366 days"},
+    {"99999999999999999999:00", -1, "longer than"},
+    /* numbers with units */
     {"90s", 90, NULL},
     {"15m", 900, NULL},
     {"2h", 7200, NULL},
@@ -43,9 +85,8 @@ static const struct {
     {"1d2h3m4s", 93784, NULL},
     {"1d4s", 86404, NULL},
     {"0h90m", 5400, NULL},
-    {"007", 7, NULL},
     {"366d", 366 * 86400LL, NULL},
-    {"31622400", 31622400, NULL},
+    {"31622400s", 31622400, NULL},
     {"0", -1, "more than 0"},
     {"0s", -1, "more than 0"},
     {"0d0h", -1, "more than 0"},
@@ -65,7 +106,7 @@ static const struct {
     {"1hm", -1, "not a duration"},
     {"0x10", -1, "not a duration"},
     {"367d", -1, "longer than 366 days"},
-    {"31622401", -1, "longer than 366 days"},
+    {"31622401s", -1, "longer than 366 days"},
     {"365d24h1s", -1, "longer than 366 days"},
     {"99999999999999999999", -1, "longer than"},
     {"99999999999999999999h", -1, "longer than"},
@@ -175,15 +216,42 @@ static const struct {
         "\"time_limit_s\":5400,\"within\":\"group\"}",
         NULL},
     {"name from path",
-        {"--nodes", "1", "--time", "90", "--", "/opt/apps/bin/lammps", "-in",
+        {"--nodes", "1", "--time", "90s", "--", "/opt/apps/bin/lammps", "-in",
             "in.lj", NULL},
         "{\"command\":[\"/opt/apps/bin/lammps\",\"-in\",\"in.lj\"],"
         "\"name\":\"lammps\",\"nodes\":1,\"time_limit_s\":90}",
         NULL},
-    {"name from dir", {"--nodes", "1", "--time", "90", "--", "./x/", NULL},
+    {"name from dir", {"--nodes", "1", "--time", "90s", "--", "./x/", NULL},
         "{\"command\":[\"./x/\"],\"name\":\"./x/\",\"nodes\":1,"
         "\"time_limit_s\":90}",
         NULL},
+    {"sbatch letters",
+        {"-N", "2", "-t", "1-00:00:00", "-J", "train", "--", "sleep", "5",
+            NULL},
+        "{\"command\":[\"sleep\",\"5\"],\"name\":\"train\",\"nodes\":2,"
+        "\"time_limit_s\":86400}",
+        NULL},
+    {"sbatch letters joined", {"-N2", "-t90", "-Jx", "--", "a", NULL},
+        "{\"command\":[\"a\"],\"name\":\"x\",\"nodes\":2,"
+        "\"time_limit_s\":5400}",
+        NULL},
+    {"gpus", {"-G", "16", "-t", "2:00:00", "--", "a", NULL},
+        "{\"accelerators\":16,\"command\":[\"a\"],\"name\":\"a\","
+        "\"time_limit_s\":7200}",
+        NULL},
+    {"no time: the server's default", {"--nodes", "2", "--", "x", NULL},
+        "{\"command\":[\"x\"],\"name\":\"x\",\"nodes\":2}", NULL},
+    {"letters in the command stay there",
+        {"-N", "1", "--", "srun", "-N", "4", "-t", "5", NULL},
+        "{\"command\":[\"srun\",\"-N\",\"4\",\"-t\",\"5\"],"
+        "\"name\":\"srun\",\"nodes\":1}",
+        NULL},
+    {"both sizes by letters", {"-N", "4", "-G", "8", "--", "x", NULL}, NULL,
+        "exactly one of --nodes"},
+    {"bad nodes by letter", {"-N", "zero", "--", "x", NULL}, NULL,
+        "--nodes needs a whole number"},
+    {"bad time by letter", {"-N", "1", "-t", "1:60", "--", "x", NULL}, NULL,
+        "--time '1:60': seconds must be below 60"},
     {"options after the command stay in it",
         {"--time", "1m", "--nodes", "2", "--", "prog", "--nodes", "9", "--",
             NULL},
@@ -221,7 +289,6 @@ static const struct {
         {"--nodes", "2", "--accels-per-node", "four", "--time", "2h", "--", "x",
             NULL},
         NULL, "--accels-per-node needs"},
-    {"no time", {"--nodes", "2", "--", "x", NULL}, NULL, "--time is required"},
     {"bad time", {"--nodes", "2", "--time", "2x", "--", "x", NULL}, NULL,
         "not a duration"},
     {"zero time", {"--nodes", "2", "--time", "0", "--", "x", NULL}, NULL,
@@ -294,6 +361,63 @@ test_submit(void)
 		free(got);
 		json_decref(body);
 	}
+}
+
+/* --- the server's words ----------------------------------------------- */
+
+/* Per case: a message of the server; what podctl prints of it. */
+static const struct {
+	const char *msg;
+	const char *want;
+} explain_cases[] = {
+    {"job: 'accels_per_node' must be 1 to 64",
+        "job: --accels-per-node must be 1 to 64"},
+    {"job: accelerators (12) must be a multiple of accels_per_node (8)",
+        "job: accelerators (12) must be a multiple of --accels-per-node (8)"},
+    {"job: 12 accelerators do not split evenly over 2 nodes; give "
+     "accels_per_node",
+        "job: 12 accelerators do not split evenly over 2 nodes; give "
+        "--accels-per-node"},
+    {"job: give exactly one of 'nodes' and 'accelerators'",
+        "job: give exactly one of --nodes and --accelerators"},
+    {"job: 'time_limit_s' is required: this controller has no default "
+     "time limit ([scheduler] default_time_limit_s)",
+        "job: --time is required: this controller has no default time "
+        "limit ([scheduler] default_time_limit_s)"},
+    {"job: 'power_per_accel_w' must be 1 to 10000",
+        "job: --power-per-accel must be 1 to 10000"},
+    {"job: 'requeue' must be true or false",
+        "job: --no-requeue must be true or false"},
+    {"job: 'command' must be a non-empty array of strings",
+        "job: the command must be a non-empty array of strings"},
+    {"job: needs 9 nodes; the fabric has 4",
+        "job: needs 9 nodes; the fabric has 4"},
+    {"job: 'name' must be 1 to 127 printable characters",
+        "job: --name must be 1 to 127 printable characters"},
+    {"job: 'bogus_member' and 'x'", "job: 'bogus_member' and 'x'"},
+    {"my_accels_per_node_x", "my_accels_per_node_x"},
+    {"'accels_per_node", "'--accels-per-node"},
+    {"", ""},
+};
+
+static void
+test_explain(void)
+{
+	char buf[256], small[8], detail[640];
+	size_t i;
+
+	for (i = 0; i < sizeof(explain_cases) / sizeof(explain_cases[0]); i++) {
+		jobreq_explain(explain_cases[i].msg, buf, sizeof(buf));
+		snprintf(detail, sizeof(detail), "got '%s'", buf);
+		check(strcmp(buf, explain_cases[i].want) == 0, "explain",
+		    explain_cases[i].msg, detail);
+	}
+	/* A small buffer is cut, still terminated. */
+	jobreq_explain(
+	    "'accels_per_node' must be 1 to 64", small, sizeof(small));
+	check(strlen(small) == sizeof(small) - 1 &&
+	          strncmp(small, "--accel", 7) == 0,
+	    "explain", "small buffer", small);
 }
 
 /* The command line may hold more words than a few options. */
@@ -500,6 +624,7 @@ main(void)
 	test_counts();
 	test_submit();
 	test_submit_long();
+	test_explain();
 	test_nodelist();
 	test_nodelist_pod();
 	test_ranges();

@@ -1,7 +1,8 @@
 /*
- * Unit tests of podctl's pure parts: the option parser (args.c), the value
- * formatting (fmt.c) and the table layout and printing (table.c). Each
- * group is a static table of cases; the last line says how many passed.
+ * Unit tests of podctl's pure parts: the option parser and comma lists
+ * (args.c), the value formatting (fmt.c) and the table layout, column
+ * choice and printing (table.c). Each group is a static table of cases;
+ * the last line says how many passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,10 @@ static const struct {
         "'-h' takes no value"},
     {"prefix is not a match", "--serv x", 0, -1, NULL, NULL, NULL,
         "unknown option '--serv'"},
+    {"options after positionals", "jobs x -o json --server=u", 0, 0, "u",
+        "json", NULL, "jobs x"},
+    {"options end at double dash", "-o json -- sleep -o table", 0, 0, NULL,
+        "json", NULL, "sleep -o table"},
 };
 
 static int
@@ -136,6 +141,51 @@ test_args(void)
 		snprintf(detail, sizeof(detail),
 		    "result %d, positionals '%s', error '%s'", r, got, err);
 		check(ok, "args", args_cases[i].name, detail);
+	}
+}
+
+/* --- comma lists ----------------------------------------------------- */
+
+static int
+is_state(const char *s)
+{
+	return strcmp(s, "idle") == 0 || strcmp(s, "down") == 0 ||
+	       strcmp(s, "drained") == 0;
+}
+
+/* Per case: the list; the bad item expected, or NULL when it passes. */
+static const struct {
+	const char *list;
+	const char *bad;
+} list_cases[] = {
+    {"idle", NULL},
+    {"drained,down", NULL},
+    {"idle,idle,down", NULL},
+    {"sleepy", "sleepy"},
+    {"drained,sleepy", "sleepy"},
+    {"drained,,down", ""},
+    {"drained,", ""},
+    {",drained", ""},
+    {"", ""},
+    {"Idle", "Idle"},
+};
+
+static void
+test_lists(void)
+{
+	char bad[32], detail[96];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(list_cases) / sizeof(list_cases[0]); i++) {
+		snprintf(bad, sizeof(bad), "unset");
+		r = args_list_check(
+		    list_cases[i].list, is_state, bad, sizeof(bad));
+		snprintf(detail, sizeof(detail), "result %d bad '%s'", r, bad);
+		check(list_cases[i].bad == NULL
+		          ? r == 0
+		          : r == -1 && strcmp(bad, list_cases[i].bad) == 0,
+		    "list", list_cases[i].list, detail);
 	}
 }
 
@@ -387,17 +437,25 @@ static const char *print_rows =
 static const struct {
 	const char *name;
 	int width;
+	int noheader;
 	const char *want;
 } print_cases[] = {
-    {"wide", 80,
+    {"wide", 80, 0,
         "NAME  POWER_W  REASON\n"
         "n1       5230  cold plate swap\n"
         "n2          -  -\n"},
-    {"cut", 26,
+    {"no header", 80, 1,
+        "n1  5230  cold plate swap\n"
+        "n2     -  -\n"},
+    {"no fit", TABLE_NO_FIT, 0,
+        "NAME  POWER_W  REASON\n"
+        "n1       5230  cold plate swap\n"
+        "n2          -  -\n"},
+    {"cut", 26, 0,
         "NAME  POWER_W  REASON\n"
         "n1       5230  cold pla...\n"
         "n2          -  -\n"},
-    {"dropped", 14,
+    {"dropped", 14, 0,
         "NAME  POWER_W\n"
         "n1       5230\n"
         "n2          -\n"},
@@ -426,7 +484,8 @@ test_print(void)
 		}
 		for (i = 0; i < json_array_size(rows); i++)
 			table_add_row(t, json_array_get(rows, i), 0);
-		table_print(f, t, print_cases[c].width);
+		table_print(
+		    f, t, print_cases[c].width, print_cases[c].noheader);
 		fclose(f);
 		snprintf(detail, sizeof(detail), "got\n%s", out);
 		check(strcmp(out, print_cases[c].want) == 0, "print",
@@ -438,11 +497,76 @@ test_print(void)
 	json_decref(rows);
 }
 
+/* --- column choice --------------------------------------------------- */
+
+/* Three columns shown by default and a wide one. */
+static const struct table_col select_cols[] = {
+    {"NAME", 0, L, 0, FMT_FIELD_STR("name")},
+    {"STATE", 0, L, 0, FMT_FIELD_STR("state")},
+    {"POWER_W", 1, R, 0, FMT_FIELD_NUM("power_w", 1, 0)},
+    {"HEAT_W", TABLE_WIDE, R, 0, FMT_FIELD_NUM("heat_w", 1, 0)},
+};
+
+/*
+ * Per case: name; --format (NULL for none); wide; the titles chosen,
+ * joined by spaces, or NULL when refused with a fragment of the message.
+ */
+static const struct {
+	const char *name;
+	const char *format;
+	int wide;
+	const char *want;
+	const char *err;
+} select_cases[] = {
+    {"default", NULL, 0, "NAME STATE POWER_W", NULL},
+    {"wide", NULL, 1, "NAME STATE POWER_W HEAT_W", NULL},
+    {"named", "name,state,power_w", 0, "NAME STATE POWER_W", NULL},
+    {"reordered", "power_w,name", 0, "POWER_W NAME", NULL},
+    {"wide by name", "name,heat_w", 0, "NAME HEAT_W", NULL},
+    {"either case", "NAME,State", 0, "NAME STATE", NULL},
+    {"repeated", "name,name", 0, "NAME NAME", NULL},
+    {"one", "state", 1, "STATE", NULL},
+    {"unknown", "name,watts", 0, NULL,
+        "unknown column 'watts' (columns: name, state, power_w, heat_w)"},
+    {"prefix is not a match", "pow", 0, NULL, "unknown column 'pow'"},
+    {"empty item", "name,,state", 0, NULL, "an empty column name"},
+    {"empty", "", 0, NULL, "an empty column name"},
+    {"trailing comma", "name,", 0, NULL, "an empty column name"},
+};
+
+static void
+test_select(void)
+{
+	struct table_col out[TABLE_MAX_COLS];
+	char err[256], got[256], detail[640];
+	size_t c, len;
+	int n, i, ok;
+
+	for (c = 0; c < sizeof(select_cases) / sizeof(select_cases[0]); c++) {
+		err[0] = got[0] = '\0';
+		n = table_select(select_cols, 4, select_cases[c].format,
+		    select_cases[c].wide, out, err, sizeof(err));
+		for (i = 0, len = 0; i < n; i++)
+			len += snprintf(got + len, sizeof(got) - len, "%s%s",
+			    i > 0 ? " " : "", out[i].title);
+		if (select_cases[c].want != NULL)
+			ok = n >= 0 && strcmp(got, select_cases[c].want) == 0;
+		else
+			ok =
+			    n == -1 && strstr(err, select_cases[c].err) != NULL;
+		snprintf(detail, sizeof(detail), "got %d '%s' err '%s'", n, got,
+		    err);
+		check(ok, "select", select_cases[c].name, detail);
+	}
+}
+
 int
 main(void)
 {
 	test_args();
 	test_args_limits();
+	test_lists();
+	test_select();
 	test_fields();
 	test_times();
 	test_width();

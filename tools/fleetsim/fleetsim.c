@@ -88,16 +88,19 @@ struct fleetsim_state {
 
 static struct fleetsim_state fleet;
 
+/* Prints the usage, as the man page's synopsis, and exits: on stdout
+ * with 0 when asked for (--help), on stderr with 1 after a bad option. */
 static _Noreturn void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == 0 ? stdout : stderr,
 	    "usage: pod-fleetsim [-d] [--server url] [--pods n] "
 	    "[--nodes-per-pod m]\n"
 	    "\t[--accels-per-node k] [--interval-ms t] [--buffer-samples n]\n"
 	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
-	    "[--skip node]...\n");
-	exit(1);
+	    "[--skip node]...\n"
+	    "       pod-fleetsim --help | --version\n");
+	exit(status);
 }
 
 static uint64_t
@@ -411,6 +414,7 @@ main(int argc, char *argv[])
 	    {"fault", required_argument, NULL, OPT_FAULT},
 	    {"skip", required_argument, NULL, OPT_SKIP},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct fleetsim_state *st = &fleet;
@@ -471,12 +475,17 @@ main(int argc, char *argv[])
 				fatalx("more than %d --skip", FLEET_MAX_ARGS);
 			st->skips[st->nskips++] = optarg;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("pod-fleetsim %s\n", POD_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(1);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(1);
 	log_init("pod-fleetsim", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	build_fleet(st);

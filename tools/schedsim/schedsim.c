@@ -97,16 +97,20 @@ struct schedsim_state {
 	double accel_s, wait_sum_s, wait_max_s, bsld_sum;
 };
 
+/* Prints the usage, as the man page's synopsis, and exits: on stdout
+ * with 0 when asked for (--help), on stderr with 1 after a bad option. */
 static _Noreturn void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: pod-schedsim --trace file.swf [--pods n] "
-	                "[--nodes-per-pod m]\n"
-	                "\t[--accels-per-node k] [--groups-per-pod g] "
-	                "[--policy fcfs|easy|conservative]\n"
-	                "\t[--jobs n] [--map accels|nodes] "
-	                "[--within auto|group|pod|fabric] [-o text|json]\n");
-	exit(1);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: pod-schedsim --trace file.swf [--pods n] "
+	    "[--nodes-per-pod m]\n"
+	    "\t[--accels-per-node k] [--groups-per-pod g] "
+	    "[--policy fcfs|easy|conservative]\n"
+	    "\t[--jobs n] [--map accels|nodes] "
+	    "[--within auto|group|pod|fabric] [-o text|json]\n"
+	    "       pod-schedsim --help | --version\n");
+	exit(status);
 }
 
 static _Noreturn void die(const char *fmt, ...)
@@ -161,7 +165,8 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 		O_POLICY,
 		O_JOBS,
 		O_MAP,
-		O_WITHIN
+		O_WITHIN,
+		O_VERSION
 	};
 	static const struct option opts[] = {
 	    {"trace", required_argument, NULL, O_TRACE},
@@ -173,6 +178,8 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	    {"jobs", required_argument, NULL, O_JOBS},
 	    {"map", required_argument, NULL, O_MAP},
 	    {"within", required_argument, NULL, O_WITHIN},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, gpp_set = 0;
@@ -185,7 +192,7 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	st->map = MAP_ACCELS;
 	st->within = WITHIN_AUTO;
 	st->output = OUT_TEXT;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case O_TRACE:
 			st->trace = optarg;
@@ -224,12 +231,17 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 		case 'o':
 			st->output = lookup("-o", optarg, output_names, OUT_N);
 			break;
+		case 'h':
+			usage(0);
+		case O_VERSION:
+			printf("pod-schedsim %s\n", POD_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(1);
 		}
 	}
 	if (optind != argc || st->trace == NULL)
-		usage();
+		usage(1);
 	if ((long)st->pods * st->nodes_per_pod > SIM_MAX_NODES)
 		die("at most %d nodes in all", SIM_MAX_NODES);
 	if (!gpp_set && st->groups_per_pod > st->nodes_per_pod)
@@ -566,6 +578,30 @@ struct metric {
 	int count;
 };
 
+/*
+ * Writes a figure as people read it: counts as integers, others with at
+ * most three decimals and no trailing zeros ("180", "73.333", "0.5"), which
+ * is as precise as the simulation (times are whole milliseconds). Returns
+ * buf.
+ */
+static const char *
+figure(char *buf, size_t size, double v, int count)
+{
+	size_t len;
+
+	snprintf(buf, size, "%.*f", count ? 0 : 3, v);
+	if (!count && strchr(buf, '.') != NULL) {
+		len = strlen(buf);
+		while (len > 0 && buf[len - 1] == '0')
+			buf[--len] = '\0';
+		if (len > 0 && buf[len - 1] == '.')
+			buf[--len] = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, size, "0");
+	return buf;
+}
+
 static void
 report(const struct schedsim_state *st)
 {
@@ -586,20 +622,18 @@ report(const struct schedsim_state *st)
 	    {"max_wait_s", st->wait_max_s, 0},
 	};
 	size_t i, nm = sizeof(m) / sizeof(m[0]);
+	char buf[64];
 
 	if (st->output == OUT_JSON)
 		printf("{\"policy\":\"%s\"", policy_names[st->policy]);
 	else
 		printf("%-22s %s\n", "policy", policy_names[st->policy]);
 	for (i = 0; i < nm; i++) {
-		if (st->output == OUT_JSON && m[i].count)
-			printf(",\"%s\":%.0f", m[i].name, m[i].v);
-		else if (st->output == OUT_JSON)
-			printf(",\"%s\":%.6f", m[i].name, m[i].v);
-		else if (m[i].count)
-			printf("%-22s %.0f\n", m[i].name, m[i].v);
+		figure(buf, sizeof(buf), m[i].v, m[i].count);
+		if (st->output == OUT_JSON)
+			printf(",\"%s\":%s", m[i].name, buf);
 		else
-			printf("%-22s %.6f\n", m[i].name, m[i].v);
+			printf("%-22s %s\n", m[i].name, buf);
 	}
 	if (st->output == OUT_JSON)
 		printf("}\n");
