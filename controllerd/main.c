@@ -39,22 +39,12 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* The synopsis and options, as pod-controllerd(8) gives them. */
+/* The synopsis, as pod-controllerd(8) gives it. */
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: pod-controllerd [-dn] [-c file]\n"
-	    "       pod-controllerd -h | -V\n"
-	    "  -c, --config file  read the configuration from file (default: "
-	    "the\n"
-	    "                     embedded one: pod01, 128 nodes, "
-	    "state/controller.db)\n"
-	    "  -d, --debug        log debug messages; with -n, print the\n"
-	    "                     normalized configuration\n"
-	    "  -n, --check        check the configuration and exit\n"
-	    "  -h, --help         print this help and exit\n"
-	    "  -V, --version      print the version and exit\n");
+	fprintf(f, "usage: pod-controllerd [-dn] [-c file]\n"
+	           "       pod-controllerd --help | --version\n");
 }
 
 /* The dashboard directory: the config's, else the installed one next to

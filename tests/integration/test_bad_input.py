@@ -225,22 +225,6 @@ def test_taken_modbus_port_leaves_nothing_behind():
     taken_port_refused("modbus")
 
 
-def test_help_and_version():
-    p = subprocess.run([binary("pod-controllerd"), "--help"],
-                       capture_output=True, text=True, timeout=10)
-    assert p.returncode == 0 and p.stdout.startswith(
-        "usage: pod-controllerd"), (p.returncode, p.stdout, p.stderr)
-    for opt in ("-c, --config", "-n, --check", "-d, --debug", "-V, --version"):
-        assert opt in p.stdout, (opt, p.stdout)
-    p = subprocess.run([binary("pod-controllerd"), "--version"],
-                       capture_output=True, text=True, timeout=10)
-    assert p.returncode == 0 and p.stdout.startswith("pod-controllerd "), \
-        p.stdout
-    p = subprocess.run([binary("pod-controllerd"), "--frobnicate"],
-                       capture_output=True, text=True, timeout=10)
-    assert p.returncode == 2 and "usage:" in p.stderr, p.stderr
-
-
 def test_bad_agent_config_refused_with_file_and_line():
     bad = tmp.file("agent.conf", "[agent]\nname = pod01-n001\n"
                    "[power]\nplugin = sim\nwarp = 9\n")
@@ -261,7 +245,7 @@ try:
          test_still_serving_and_state_kept,
          test_bad_config_refused_with_file_and_line,
          test_taken_rest_port_leaves_nothing_behind,
-         test_taken_modbus_port_leaves_nothing_behind, test_help_and_version,
+         test_taken_modbus_port_leaves_nothing_behind,
          test_bad_agent_config_refused_with_file_and_line])
 finally:
     ctl.stop()
