@@ -31,6 +31,16 @@ def output():
         return f.read()
 
 
+def cmdline(pid):
+    """The command line of process pid, words joined by spaces ("" once it
+    is gone)."""
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def setup_tree():
     os.makedirs(os.path.join(tmp.path, "scripts"))
     shutil.copy(os.path.join(SOURCE, "scripts", "demo"),
@@ -64,9 +74,9 @@ def test_demo_runs_on_the_ports_from_the_environment():
 
 
 def test_a_dead_controller_is_announced():
-    found = subprocess.run(["pgrep", "-s", str(demo.pid), "-f",
-                            "pod-controllerd -c"],
-                           capture_output=True, text=True).stdout.split()
+    ctl = os.path.join(tmp.path, "build", "bin", "pod-controllerd") + " -c"
+    found = [pid for pid in os.listdir("/proc")
+             if pid.isdigit() and cmdline(pid).startswith(ctl)]
     assert len(found) == 1, found
     os.kill(int(found[0]), signal.SIGKILL)
     rc = demo.wait(timeout=30)
