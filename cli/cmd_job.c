@@ -19,6 +19,7 @@
 #include "log.h"
 #include "podctl.h"
 #include "table.h"
+#include "timeutil.h"
 
 #define PATH_MAX_LEN 128 /* longest request path built here */
 #define RANGES_LEN   256 /* accelerator ranges of one rank, "0-7" */
@@ -90,7 +91,7 @@ job_id(const char *s, int64_t *id)
 static int
 time_of(json_t *obj, const char *key, int64_t *ms)
 {
-	return fmt_parse_time(fmt_str(obj, key), ms);
+	return time_parse_rfc3339(fmt_str(obj, key), ms);
 }
 
 /* Writes the duration from obj[from] to obj[to], "-" when either is

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "timeutil.h"
 #include "hostlist.h"
 #include "log.h"
 
@@ -90,79 +91,6 @@ fmt_age(char *buf, size_t size, int64_t age_s)
 	return buf;
 }
 
-/* Reads exactly n digits at *p into *out and advances *p. */
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-expect(const char **p, char c)
-{
-	if (**p != c)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-int
-fmt_parse_time(const char *s, int64_t *ms)
-{
-	static const int mdays[] = {
-	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	struct tm tm;
-	const char *p = s;
-	int year, mon, day, hour, min, sec, frac_ms = 0, scale = 100, d;
-	time_t t;
-
-	if (digits(&p, 4, &year) == -1 || expect(&p, '-') == -1 ||
-	    digits(&p, 2, &mon) == -1 || expect(&p, '-') == -1 ||
-	    digits(&p, 2, &day) == -1 || expect(&p, 'T') == -1 ||
-	    digits(&p, 2, &hour) == -1 || expect(&p, ':') == -1 ||
-	    digits(&p, 2, &min) == -1 || expect(&p, ':') == -1 ||
-	    digits(&p, 2, &sec) == -1)
-		return -1;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		/* Milliseconds from the first three digits; finer ignored. */
-		for (; *p >= '0' && *p <= '9'; p++) {
-			frac_ms += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (expect(&p, 'Z') == -1 || *p != '\0')
-		return -1;
-	if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] ||
-	    hour > 23 || min > 59 || sec > 60)
-		return -1;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	/* timegm() normalises 29 February of a common year to 1 March. */
-	d = tm.tm_mday;
-	if (t == (time_t)-1 || d != day)
-		return -1;
-	*ms = (int64_t)t * 1000 + frac_ms;
-	return 0;
-}
-
 const char *
 fmt_ago(char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
 {
@@ -170,7 +98,7 @@ fmt_ago(char *buf, size_t size, json_t *obj, const char *key, int64_t now_ms)
 	int64_t ms;
 
 	if (v == NULL || !json_is_string(v) ||
-	    fmt_parse_time(json_string_value(v), &ms) == -1) {
+	    time_parse_rfc3339(json_string_value(v), &ms) == -1) {
 		snprintf(buf, size, "%s", FMT_UNKNOWN);
 		return buf;
 	}
@@ -185,7 +113,7 @@ fmt_time_ago(
 	const char *s = fmt_str(obj, key);
 	int64_t ms;
 
-	if (fmt_parse_time(s, &ms) == -1)
+	if (time_parse_rfc3339(s, &ms) == -1)
 		snprintf(buf, size, "%s", s);
 	else
 		snprintf(buf, size, "%s (%s ago)", s,

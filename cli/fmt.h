@@ -36,10 +36,6 @@ const char *fmt_bool(json_t *obj, const char *key);
  * negative ages (a clock ahead of ours) print as "0s". Returns buf. */
 const char *fmt_age(char *buf, size_t size, int64_t age_s);
 
-/* Parses an ISO-8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" into ms since the
- * epoch. Returns 0, or -1 when s is not such a time. */
-int fmt_parse_time(const char *s, int64_t *ms);
-
 /* Writes the age of the time in obj[key] at now_ms ("42s"), or "-" when it
  * is missing, null or unparsable. Returns buf. */
 const char *fmt_ago(

@@ -292,49 +292,6 @@ test_fields(void)
 	json_decref(row);
 }
 
-/* Per case: the text; 0 and its ms since the epoch, or -1. */
-static const struct {
-	const char *s;
-	int result;
-	int64_t ms;
-} time_cases[] = {
-    {"2026-11-27T21:05:03Z", 0, NOW_MS},
-    {"2026-11-27T21:05:03.250Z", 0, NOW_MS + 250},
-    {"2026-11-27T21:05:03.5Z", 0, NOW_MS + 500},
-    {"2026-11-27T21:05:03.123456Z", 0, NOW_MS + 123},
-    {"1970-01-01T00:00:00Z", 0, 0},
-    {"2024-02-29T00:00:00Z", 0, 1709164800000LL},
-    {"2026-02-29T00:00:00Z", -1, 0},
-    {"2026-13-01T00:00:00Z", -1, 0},
-    {"2026-11-27T24:00:00Z", -1, 0},
-    {"2026-11-27T21:05:03", -1, 0},
-    {"2026-11-27T21:05:03+01:00", -1, 0},
-    {"2026-11-27T21:05:03Zjunk", -1, 0},
-    {"2026-11-27 21:05:03Z", -1, 0},
-    {"2026-11-27T21:05:03.Z", -1, 0},
-    {"26-11-27T21:05:03Z", -1, 0},
-    {"", -1, 0},
-};
-
-static void
-test_times(void)
-{
-	char detail[128];
-	int64_t ms;
-	size_t i;
-	int r;
-
-	for (i = 0; i < sizeof(time_cases) / sizeof(time_cases[0]); i++) {
-		ms = 0;
-		r = fmt_parse_time(time_cases[i].s, &ms);
-		snprintf(detail, sizeof(detail), "result %d ms %lld", r,
-		    (long long)ms);
-		check(r == time_cases[i].result &&
-		          (r == -1 || ms == time_cases[i].ms),
-		    "time", time_cases[i].s, detail);
-	}
-}
-
 static void
 test_width(void)
 {
@@ -568,7 +525,6 @@ main(void)
 	test_lists();
 	test_select();
 	test_fields();
-	test_times();
 	test_width();
 	test_layout();
 	test_layout_pairs();
