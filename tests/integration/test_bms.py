@@ -178,7 +178,7 @@ def uptime_s():
 
 
 def test_heartbeat_increments():
-    """+1 every second: one step at a time, as many as the controller's
+    """+1 every second: never back, and as many steps as the controller's
     own uptime counts."""
     c = client()
     seen = [ir(c, 0)[0]]
@@ -195,7 +195,7 @@ def test_heartbeat_increments():
     seen.append(ir(c, 0)[0])
     c.close()
     steps = [(b - a) % 65536 for a, b in zip(seen, seen[1:])]
-    assert all(d in (0, 1) for d in steps), seen
+    assert all(d <= 2 for d in steps), seen  # 2: a poll came late
     assert abs(sum(steps) - (up1 - up0)) <= 1, (seen, up0, up1)
 
 
