@@ -2,6 +2,7 @@
 by the kernel, a temporary directory per test run, and the clients operators
 use (podctl, HTTP). Standard library only, for Debian's /usr/bin/python3."""
 
+import calendar
 import json
 import os
 import re
@@ -46,6 +47,11 @@ class TempDir:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+class GaveUp(AssertionError):
+    """Raised by a condition of wait_for that can no longer come true (the
+    daemon it waits on exited): wait_for passes it on at once."""
+
+
 def wait_for(what, fn, timeout=30.0, interval=0.1):
     """Polls fn until it returns a true value; returns it or raises."""
     deadline = time.monotonic() + timeout
@@ -55,11 +61,54 @@ def wait_for(what, fn, timeout=30.0, interval=0.1):
             last = fn()
             if last:
                 return last
+        except GaveUp:
+            raise
         except Exception as e:  # not ready yet
             last = e
         time.sleep(interval)
     raise AssertionError("timed out after %.0f s waiting for %s (last: %r)"
                          % (timeout, what, last))
+
+
+def wait_file(path, timeout=30.0):
+    """Waits until path exists; returns it."""
+    return wait_for("%s to appear" % path,
+                    lambda: os.path.exists(path) and path, timeout=timeout,
+                    interval=0.02)
+
+
+def wait_exit(proc, timeout=30.0):
+    """Waits until a subprocess.Popen has exited; returns its status."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("pid %d still running after %.0f s"
+                             % (proc.pid, timeout))
+
+
+LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z ")
+
+
+def log_time(line):
+    """The wall time (s since the epoch) a daemon's log line was written."""
+    m = LOG_TIME.match(line)
+    if m is None:
+        raise AssertionError("no timestamp on log line %r" % line)
+    return calendar.timegm(time.strptime(m.group(1)[:19],
+                                         "%Y-%m-%dT%H:%M:%S")) \
+        + int(m.group(1)[20:]) / 1000.0
+
+
+def metrics(url):
+    """Scrapes a Prometheus text page: {'name{labels}': value}."""
+    with urllib.request.urlopen(url, timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
 
 
 class Daemon:
@@ -84,6 +133,25 @@ class Daemon:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def log_lines(self, pattern):
+        """The lines of the log that match the regular expression."""
+        return [line for line in self.log().splitlines()
+                if re.search(pattern, line)]
+
+    def wait_log(self, pattern, timeout=30.0, count=1):
+        """Waits for the count-th log line matching pattern; returns it.
+        Fails at once if the daemon exits first."""
+        def seen():
+            found = self.log_lines(pattern)
+            if len(found) >= count:
+                return found[count - 1]
+            if not self.alive():
+                raise GaveUp("%s exited before logging %r:\n%s"
+                             % (self.name, pattern, self.log()))
+            return None
+        return wait_for("%s to log %r" % (self.name, pattern), seen,
+                        timeout=timeout, interval=0.05)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc is None:
@@ -123,7 +191,7 @@ class Controller(Daemon):
 
         def bound():
             if not self.alive():
-                raise AssertionError("pod-controllerd exited:\n" + self.log())
+                raise GaveUp("pod-controllerd exited:\n" + self.log())
             found = re.findall(r"REST API listening on (http://\S+)/api/v1",
                                self.log())
             return found[seen] if len(found) > seen else None
@@ -168,9 +236,13 @@ class Agent(Daemon):
         super().__init__(name, [binary("pod-agentd"), "-c", conf], tmp)
 
     def metrics_url(self):
-        """The /metrics address this agent logged, or None yet."""
-        found = re.findall(r"metrics on (http://\S+/metrics)", self.log())
-        return found[-1] if found else None
+        return metrics_url(self)
+
+
+def metrics_url(daemon):
+    """The /metrics address an agent logged, or None yet."""
+    found = re.findall(r"metrics on (http://\S+/metrics)", daemon.log())
+    return found[-1] if found else None
 
 
 def http(method, url, body=None, raw=None, timeout=10):
@@ -204,8 +276,12 @@ def podctl(server, *args, env=None):
 
 
 def run(tests):
-    """Runs test functions in order; prints 'N passed, M failed'."""
+    """Runs test functions in order; prints 'N passed, M failed'. A run
+    of no test at all fails: a script that lost its list tests nothing."""
     passed = failed = 0
+    if not tests:
+        print("FAIL no test to run")
+        sys.exit(1)
     for t in tests:
         start = time.monotonic()
         try:

@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from podtest import Daemon, TempDir, binary, run, wait_for
+from podtest import Daemon, TempDir, binary, run, wait_file, wait_for
 
 NODE = "pod01-n001"
 
@@ -89,14 +89,14 @@ class FakeController:
         return wait_for("job %d.%d %s" % (id, attempt, what), check,
                         timeout=timeout, interval=0.02)
 
-    def first_time(self, id, pred, attempt=1):
-        """Monotonic time of the first report where pred(job) held."""
+    def first_report(self, id, pred, attempt=1):
+        """The first report where pred(job) held, or None."""
         with self.lock:
             reps = list(self.reports)
         for t, rep in reps:
             j = self.job(id, attempt, rep)
             if j is not None and pred(j):
-                return t
+                return rep
         return None
 
 
@@ -262,16 +262,22 @@ def test_restart_adopts_running_job():
         kill_tracked()
 
 
+def deaf(name):
+    """A shell that ignores SIGTERM, and the file it makes once it does."""
+    mark = os.path.join(TMP.path, name + ".trapped")
+    return ["sh", "-c", "trap '' TERM; : > %s; sleep 60" % mark], mark
+
+
 def test_cancel_survives_agent_crash():
     CTL.set_jobs([])
     a = JobAgent("crash1").start()
     b = None
     try:
-        job = entry(14, ["sh", "-c", "trap '' TERM; sleep 60"],
-                    kill_grace_s=2)
+        command, trapped = deaf("crash")
+        job = entry(14, command, kill_grace_s=2)
         CTL.set_jobs([job])
         track(CTL.wait_job(14, running, "running"))
-        time.sleep(0.3)  # let sh set its trap
+        wait_file(trapped)
         job["cancel"] = True
         CTL.set_jobs([job])
         wait_for("the stop recorded",
@@ -305,10 +311,11 @@ def test_cancel_sends_sigterm(a):
 
 @with_agent
 def test_sigterm_ignored_means_sigkill(a):
-    job = entry(5, ["sh", "-c", "trap '' TERM; sleep 60"], kill_grace_s=1)
+    command, trapped = deaf("sigkill")
+    job = entry(5, command, kill_grace_s=1)
     CTL.set_jobs([job])
     track(CTL.wait_job(5, running, "running"))
-    time.sleep(0.3)  # let sh set its trap
+    wait_file(trapped)
     job["cancel"] = True
     CTL.set_jobs([job])
     j = CTL.wait_job(5, ended, "ended", timeout=6)
@@ -375,12 +382,13 @@ def test_end_reported_without_waiting_for_a_tick():
     a = JobAgent("slow", interval_ms=4000).start()
     try:
         CTL.set_jobs([entry(13, ["sleep", "0.5"])])
-        CTL.wait_job(13, ended, "ended", timeout=20)
-        t0 = CTL.first_time(13, running)
-        t1 = CTL.first_time(13, ended)
-        # Both the start and the end were reported on their own, not at
-        # the next 4 s tick.
-        assert t0 is not None and t1 - t0 < 2.5, (t0, t1)
+        j = CTL.wait_job(13, ended, "ended", timeout=20)
+        # Both the start and the end were reported on their own: a report
+        # sent at a tick would carry that tick's sample, taken after them.
+        for pred, at in ((running, j["started_ms"]), (ended, j["ended_ms"])):
+            rep = CTL.first_report(13, pred)
+            assert rep is not None and all(
+                s["t_ms"] <= at for s in rep["samples"]), (at, rep)
     finally:
         CTL.set_jobs([])
         a.stop()

@@ -11,11 +11,14 @@ nodes, where a memory-bound job gets a lower clock under `energy`."""
 
 import http.server
 import json
+import os
 import re
+import signal
 import threading
 import time
 
-from podtest import Daemon, TempDir, binary, run, wait_for
+from podtest import (Daemon, TempDir, binary, log_time, metrics, metrics_url,
+                     run, wait_for)
 
 NODE = "pod01-n001"
 F_MIN, F_MAX = 600, 1980
@@ -33,6 +36,7 @@ class FakeController:
         self.power = None
         self.down = False
         self.reports = []  # (monotonic s, report)
+        self.answered_wall = None  # wall time of the last 200, s
         self.acks = {}
         ctl = self
 
@@ -57,6 +61,7 @@ class FakeController:
                     if ctl.power is not None:
                         desired["power"] = ctl.power
                     reply = {"ack_seq": ack, "desired": desired}
+                    ctl.answered_wall = time.time()
                 out = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -97,6 +102,20 @@ class FakeController:
         with self.lock:
             return [r for _, r in self.reports[n:]]
 
+    def samples_since(self, n):
+        """Every sample of the reports from the n-th on, by seq."""
+        seen = {}
+        for r in self.since(n):
+            for s in r["samples"]:
+                seen[s["seq"]] = s
+        return [seen[k] for k in sorted(seen)]
+
+    def pids(self):
+        """The pids of every job any report listed."""
+        with self.lock:
+            return {j["pid"] for _, r in self.reports for j in r["jobs"]
+                    if j.get("pid")}
+
     def reset(self):
         with self.lock:
             self.jobs, self.power, self.down = [], None, False
@@ -119,7 +138,8 @@ class PowerAgent(Daemon):
     def __init__(self, name, cooling_extra="", interval_ms=200):
         conf = TMP.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
-                        "interval_ms = %d\n[power]\nplugin = sim\n"
+                        "interval_ms = %d\nmetrics_listen = 127.0.0.1:0\n"
+                        "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
                         % (CTL.url, NODE, TMP.file(name + "-state"),
                            interval_ms, cooling_extra))
@@ -139,15 +159,36 @@ def with_agent(cooling_extra=""):
             finally:
                 CTL.set_down(False)
                 CTL.set(jobs=[], power=None)
-                time.sleep(0.5)  # the jobs' cancellation goes out
                 a.stop()
+                kill_jobs()
         wrapper.__name__ = fn.__name__
         return wrapper
     return wrap
 
 
+def kill_jobs():
+    """Jobs outlive their agents by design: end the ones reported."""
+    for pid in CTL.pids():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def clocks(sample):
     return [a["clock_mhz"] for a in sample["accels"]]
+
+
+def agent_metric(a, key):
+    """One value of the agent's own /metrics, e.g.
+    'pod_node_power_watts{node="pod01-n001"}'; None when absent."""
+    url = wait_for("the agent's metrics address", lambda: metrics_url(a))
+    return metrics(url).get(key)
+
+
+def buffered(a):
+    """Samples the agent holds that no controller acknowledged."""
+    return agent_metric(a, 'pod_agent_samples_buffered{node="%s"}' % NODE)
 
 
 @with_agent()
@@ -213,22 +254,39 @@ def test_leak_throttles_in_its_sample(a):
     assert re.search(r"guard: leak on the coolant loop", a.log()), a.log()
 
 
+def wet(samples):
+    return [s for s in samples if s["loop"] and s["loop"]["leak"]]
+
+
 @with_agent("fault = leak@3\n")
 def test_leak_without_controller(a):
     wait_for("a first report", lambda: CTL.count() > 0)
     CTL.set_down(True)
-    answered = max(s["seq"] for r in CTL.since(0) for s in r["samples"])
-    time.sleep(4.5)  # the leak comes while nobody answers
+    got = CTL.samples_since(0)
+    assert got and not wet(got), "the leak came before the controller left"
+    answered = got[-1]["seq"]
+    # The leak comes while nobody answers: the agent says so itself, and
+    # a few samples later the controller comes back.
+    a.wait_log(r"guard: leak on the coolant loop")
+    held = buffered(a)
+    wait_for("three more samples taken", lambda: buffered(a) >= held + 3)
+    assert agent_metric(a, 'pod_agent_guard{node="%s",condition="leak"}'
+                        % NODE) == 1
     n = CTL.count()
     CTL.set_down(False)
     wait_for("the agent back", lambda: CTL.count() > n, timeout=40)
-    samples = [s for r in CTL.since(0) for s in r["samples"]]
-    wet = [s for s in samples if s["loop"] and s["loop"]["leak"]]
-    assert wet and wet[0]["seq"] > answered, \
-        "the leak was not seen while the controller was away"
-    assert all(clocks(s) == [F_MIN] * 8 for s in wet), \
-        [clocks(s) for s in wet[:3]]
-    assert CTL.last()["power"]["guard"]["leak"] is True
+    # every sample comes in, the ones taken in the silence too
+    wait_for("the silent samples delivered", lambda: len(
+        wet(CTL.samples_since(n))) >= 4)
+    samples = CTL.samples_since(0)
+    assert [s["seq"] for s in samples] == list(range(1, len(samples) + 1)), \
+        [s["seq"] for s in samples]
+    drops = wet(samples)
+    assert drops[0]["seq"] > answered, (drops[0]["seq"], answered)
+    assert all(clocks(s) == [F_MIN] * 8 for s in drops), \
+        [clocks(s) for s in drops[:3]]
+    wait_for("guard.leak reported", lambda: CTL.last()["power"]["guard"][
+        "leak"] is True)
 
 
 @with_agent()
@@ -241,32 +299,54 @@ def test_fallback_when_controller_gone(a):
     wait_for("a busy node",
              lambda: CTL.last()["samples"][-1]["power_w"] > 5500)
     CTL.set_down(True)
-    t0 = time.monotonic()
-    time.sleep(6)
+    answered = CTL.answered_wall
+    line = a.wait_log(r"fallback cap 3000 W in force")
+    # not before fallback_after_s of silence
+    assert log_time(line) - answered >= 2.0, (line, answered)
+    # held while nobody answers: the agent's own metrics show it
+    cap_key = 'pod_agent_node_cap_watts{node="%s"}' % NODE
+    power_key = 'pod_node_power_watts{node="%s"}' % NODE
+    assert agent_metric(a, cap_key) == 3000.0
+    wait_for("the node under the fallback cap",
+             lambda: agent_metric(a, power_key) <= 3000 * 1.02)
+    held_ms = time.time() * 1000
+    count = buffered(a)
+    wait_for("five more samples in the silence",
+             lambda: buffered(a) >= count + 5)
     n = CTL.count()
+    back_ms = time.time() * 1000
     CTL.set_down(False)
     wait_for("the agent back", lambda: CTL.count() > n, timeout=40)
     back = CTL.since(n)[0]
     # Built before the controller answered: still on the fallback.
     assert back["power"]["fallback"] is True, back["power"]
     assert back["power"]["cap_w"] == 3000.0, back["power"]
-    late = [s for s in back["samples"]][-5:]
-    assert all(s["power_w"] <= 3000 * 1.02 for s in late), \
-        [s["power_w"] for s in late]
-    assert time.monotonic() - t0 >= 2
+    wait_for("the silent samples delivered", lambda: CTL.samples_since(n)[
+        -1]["t_ms"] > back_ms)
+    held = [s for s in CTL.samples_since(n)
+            if held_ms <= s["t_ms"] < back_ms]
+    assert len(held) >= 5 and all(s["power_w"] <= 3000 * 1.02
+                                  for s in held), \
+        [s["power_w"] for s in held]
     wait_for("the fallback lifted", lambda: CTL.last()["power"]["fallback"]
              is False and CTL.last()["power"]["cap_w"] == 6500.0)
-    log = a.log()
-    assert "fallback cap 3000 W in force" in log, log
-    assert "fallback cap lifted" in log, log
+    a.wait_log(r"fallback cap lifted")
 
 
 @with_agent()
 def test_bad_power_refused(a):
+    CTL.set(power={"policy": "powersave"})
+    wait_for("powersave applied", lambda: (CTL.last().get("power") or {})
+             .get("policy") == "powersave")
     CTL.set(power={"policy": "turbo"})
-    wait_for("the refusal logged",
-             lambda: "power settings refused" in a.log())
-    assert CTL.last()["power"]["policy"] == "performance"
+    a.wait_log(r"power settings refused: .*policy.*; keeping powersave")
+    # said once, not at every reply; the old settings stay
+    n = CTL.count()
+    wait_for("three more replies", lambda: CTL.count() >= n + 3)
+    assert len(a.log_lines("power settings refused")) == 1, a.log()
+    p = CTL.last()["power"]
+    assert p["policy"] == "powersave" and \
+        p["clock_caps_mhz"] == [F_MIN] * 8, p
     assert a.alive()
 
 
@@ -292,7 +372,6 @@ def test_fleetsim_energy_membound():
         assert c[1] > F_MIN, c
     finally:
         CTL.set(jobs=[], power=None)
-        time.sleep(0.5)
         assert f.stop() == 0, f.log()
 
 

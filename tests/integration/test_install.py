@@ -63,8 +63,9 @@ def test_installed_controller_serves_the_dashboard():
         assert "<html" in page.lower(), page[:200]
     finally:
         proc.terminate()
-        proc.wait(10)
+        rc = proc.wait(10)
         log.close()
+    assert rc == 0, "the installed controller stopped with %d" % rc
 
 
 try:

@@ -33,6 +33,13 @@ def submit(*args):
     return int(stdout.strip())
 
 
+def ok(*args):
+    """Runs podctl, which must succeed; its output."""
+    rc, stdout, err = podctl(ctl.url, *args)
+    assert rc == 0, (args, rc, stdout, err)
+    return stdout
+
+
 def wait_state(jid, state, timeout=40):
     return wait_for("job %s %s" % (jid, state),
                     lambda: job(jid)["state"] == state and job(jid),
@@ -60,15 +67,14 @@ def test_environment_and_exit_code():
     j = wait_state(jid, "completed")
     assert j["exit_code"] == 0 and j["attempt"] == 1, j
     assert len(j["nodes"]) == 2
-    nodelist = None
-    for rank in (0, 1):
-        got = lines("%s/env.%d" % (out, rank))[0].split(" ")
-        assert got[:4] == [str(jid), "envcheck", "2", str(rank)], got
-        nodelist = nodelist or got[4]
-        assert got[4] == nodelist and nodelist.startswith("pod01-n[")
-        assert got[5] == "0,1,2,3,4,5,6,7", got
     # whole nodes in one leaf group: n001+n002 or n003+n004
     assert sorted(j["nodes"]) in (NODES[:2], NODES[2:]), j["nodes"]
+    first = int(sorted(j["nodes"])[0][7:])
+    nodelist = "pod01-n[%03d-%03d]" % (first, first + 1)
+    for rank in (0, 1):
+        got = lines("%s/env.%d" % (out, rank))[0].split(" ")
+        assert got == [str(jid), "envcheck", "2", str(rank), nodelist,
+                       "0,1,2,3,4,5,6,7"], got
     assert all(r["cause"] == "exit" for r in j["ranks"]), j["ranks"]
     assert j["log"] and j["log"].endswith("output.log"), j
 
@@ -121,24 +127,24 @@ def test_never_fits_is_refused():
 
 def test_pending_reasons():
     # one node drained: four whole nodes exist, but not usable now
-    podctl(ctl.url, "node", "drain", NODES[3], "--reason", "test")
+    ok("node", "drain", NODES[3], "--reason", "test")
     big = submit("--nodes", "4", "--time", "1m", "--", "true")
     wait_for("NodesDown", lambda: job(big)["reason"] == "NodesDown")
-    podctl(ctl.url, "node", "resume", NODES[3])
+    ok("node", "resume", NODES[3])
     wait_state(big, "completed")
     blocker = submit("--nodes", "1", "--time", "1m", "--", "sleep", "30")
     wait_state(blocker, "running")
     big = submit("--nodes", "4", "--time", "1m", "--", "true")
     wait_for("Resources", lambda: job(big)["reason"] == "Resources")
     node = job(blocker)["nodes"][0]
-    podctl(ctl.url, "node", "drain", node, "--reason", "maintenance")
+    ok("node", "drain", node, "--reason", "maintenance")
     wait_for("draining", lambda: ctl.api("GET", "/nodes/" + node)[1][
         "state"] == "draining")
-    podctl(ctl.url, "cancel", str(blocker))
+    ok("cancel", str(blocker))
     wait_for("drained", lambda: ctl.api("GET", "/nodes/" + node)[1][
         "state"] == "drained")
-    podctl(ctl.url, "cancel", str(big))
-    podctl(ctl.url, "node", "resume", node)
+    ok("cancel", str(big))
+    ok("node", "resume", node)
 
 
 def test_node_failure_requeues_elsewhere():
@@ -160,7 +166,7 @@ def test_node_failure_requeues_elsewhere():
     agents[victim].start()
     wait_for("victim idle", lambda: ctl.api("GET", "/nodes/" + victim)[1][
         "state"] == "idle", timeout=20)
-    podctl(ctl.url, "cancel", str(jid))
+    ok("cancel", str(jid))
     wait_state(jid, "cancelled", timeout=15)
     attempts = [line.split()[0] for line in lines(marker)]
     assert attempts.count("1") == 2 and attempts.count("2") == 2, attempts

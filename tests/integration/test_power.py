@@ -25,6 +25,13 @@ def power(ctl):
     return json.loads(out)
 
 
+def ok(ctl, *args):
+    """Runs podctl, which must succeed; its output."""
+    rc, out, err = podctl(ctl.url, *args)
+    assert rc == 0, (args, rc, out, err)
+    return out
+
+
 def node(ctl, name):
     return ctl.api("GET", "/nodes/" + name)[1]
 
@@ -69,7 +76,7 @@ def test_curtailment():
     assert p["curtail_source"] == "rest" and p["cap_source"] == "rest", p
     wait_for("curtailment met", lambda: power(big)["curtail_achieved_pct"]
              >= 18, timeout=30)
-    podctl(big.url, "power", "curtail", "0")
+    ok(big, "power", "curtail", "0")
     assert power(big)["curtail_pct"] == 0
 
 
@@ -88,8 +95,7 @@ def test_leak_throttles_drains_and_requeues():
     wait_for("lowest clocks", lambda: all(
         a["clock_mhz"] is not None and a["clock_mhz"] <= 700
         for a in node(small, "pod01-n003")["accelerators"]), timeout=10)
-    rc, out, err = podctl(small.url, "-o", "json", "alarms")
-    alarms = json.loads(out)["alarms"]
+    alarms = json.loads(ok(small, "-o", "json", "alarms"))["alarms"]
     leak = [a for a in alarms if a["kind"] == "leak"]
     assert leak and leak[0]["object"] == "pod01-n003", alarms
     assert leak[0]["severity"] == "critical"
@@ -106,7 +112,7 @@ def test_leak_throttles_drains_and_requeues():
     a = [x for x in small.api("GET", "/alarms")[1]["alarms"]
          if x["id"] == leak[0]["id"]][0]
     assert a["state"] == "acked" and a["acked_by"], a
-    podctl(small.url, "cancel", str(jid))
+    ok(small, "cancel", str(jid))
     wait_for("cancelled", lambda: job(small, jid)["state"] == "cancelled")
 
 
@@ -117,9 +123,8 @@ def test_power_budget_admission():
     # room for the idle draw, not for a busy job on the three dry nodes
     rc, _, err = podctl(small.url, "power", "cap", "%.1f" % (draw / 1000 + 4))
     assert rc == 0, err
-    rc, out, err = podctl(small.url, "submit", "--nodes", "3", "--time",
-                          "1m", "--", "sleep", "4")
-    jid = int(out)
+    jid = int(ok(small, "submit", "--nodes", "3", "--time", "1m", "--",
+                 "sleep", "4"))
     wait_for("PowerBudget", lambda: job(small, jid)["reason"] ==
              "PowerBudget")
     # a job that accepts a cap starts anyway, and is charged its energy
@@ -132,7 +137,7 @@ def test_power_budget_admission():
              "completed", timeout=30)
     assert job(small, capped)["allow_capped"] is True
     assert job(small, jid)["state"] == "pending"
-    podctl(small.url, "power", "cap", "none")
+    ok(small, "power", "cap", "none")
     j = wait_for("completed", lambda: job(small, jid)["state"] == "completed"
                  and job(small, jid), timeout=20)
     # three busy nodes of 8 accelerators for about 4 s

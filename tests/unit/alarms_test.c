@@ -101,5 +101,5 @@ main(void)
 	fleet_free(f);
 	config_free(c);
 	printf("alarms_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return fail != 0 || pass == 0;
 }

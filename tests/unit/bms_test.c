@@ -506,5 +506,5 @@ main(void)
 	test_config();
 	test_doc();
 	printf("%d passed, %d failed\n", pass, fail);
-	return fail ? 1 : 0;
+	return fail != 0 || pass == 0;
 }

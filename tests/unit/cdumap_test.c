@@ -536,10 +536,11 @@ test_generic(void)
 		}
 		check(found, "generic map point", want[i].name);
 	}
-	for (k = 0; k < m->npt; k++) {
+	for (found = 0, k = 0; k < m->npt; k++) {
 		p = &m->pt[k];
 		if (strcmp(p->name, "alarm_word") != 0)
 			continue;
+		found = 1;
 		/* bits=leak:0,pump_fail:1,...: pump_fail on, leak off. */
 		check(p->nbits == 5 &&
 		          cdumap_bit_get(p, &p->bits[0],
@@ -549,6 +550,7 @@ test_generic(void)
 		          strcmp(p->bits[1].name, "pump_fail") == 0,
 		    "generic alarm word", p->bits[1].name);
 	}
+	check(found, "generic map point", "alarm_word");
 out:
 	free(m);
 }
@@ -563,5 +565,5 @@ main(void)
 	test_bits();
 	test_generic();
 	printf("cdumap_test: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return failed != 0 || passed == 0;
 }

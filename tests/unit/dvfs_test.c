@@ -464,7 +464,10 @@ fail:
 
 /* Energy and work of one run of `seconds` under policy, from the
  * simulation's clocks and energy counters; work per accelerator per second
- * is 1/T(f) of T(f_max) = 1, with the true β of its load. */
+ * is 1/T(f) of T(f_max) = 1, with the true β of its load. The model is
+ * docs/dvfs.md's, written out here rather than taken from dvfs.c, so that
+ * the policy is judged by it and not by its own arithmetic:
+ * T(f)/T(f_max) = β f_max/f + 1 − β, β = util (1 − membound). */
 static int
 energy_run(const struct plugins *pl, const char *policy, int seconds,
     double *energy_j, double *work, double *worst_slowdown, double *clk)
@@ -485,9 +488,8 @@ energy_run(const struct plugins *pl, const char *policy, int seconds,
 	for (k = 0; k < seconds; k++) {
 		CHECK(rig_step(&r) == 0, "step");
 		for (i = 0; i < r.naccel; i++) {
-			beta =
-			    dvfs_beta(100 * r.load[i].util, r.load[i].membound);
-			sd = dvfs_slowdown(beta, r.ps[i].clock_mhz, F_MAX_MHZ);
+			beta = r.load[i].util * (1 - r.load[i].membound);
+			sd = beta * (F_MAX_MHZ / r.ps[i].clock_mhz - 1);
 			*work += 1.0 / (1.0 + sd);
 			*worst_slowdown = fmax(*worst_slowdown, sd);
 		}
@@ -528,6 +530,15 @@ t_energy(const struct plugins *pl)
 		CHECK(eclk[i] < F_MAX_MHZ && eclk[i + 4] < eclk[i],
 		    "compute accel%d %.0f MHz, memory accel%d %.0f MHz", i,
 		    eclk[i], i + 4, eclk[i + 4]);
+	}
+	/* docs/dvfs.md: the lowest grid clock at or above β f_max / (β + b),
+	 * b = 0.05; a choice moves down only when two steps too high. */
+	for (i = 0; i < 8; i++) {
+		double beta = JOB_UTIL * (1 - (i < 4 ? 0.1 : 0.7));
+		double need = beta * F_MAX_MHZ / (beta + 0.05);
+
+		CHECK(eclk[i] >= need && eclk[i] < need + 2 * DVFS_STEP_MHZ,
+		    "accel%d at %.0f MHz, wants %.0f", i, eclk[i], need);
 	}
 	CHECK(es <= 0.05, "slowdown %.2f %% over the bound", 100 * es);
 	CHECK(ew / pw >= 0.95, "work %.1f %%", 100 * ew / pw);

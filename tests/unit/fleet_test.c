@@ -122,14 +122,16 @@ test_heat_and_summary(struct fleet *f)
 	fleet_apply_report(f, a, &r, 1, 1, NULL, NULL);
 	r = one_sample("dd", 1, 2000, 50, 32, 36, 30);
 	fleet_apply_report(f, b, &r, 1, 1, NULL, NULL);
-	/* Q = 10 L/min / 60 × 1.02 kg/L × 3900 J/(kg·K) × 10 K = 6630 W */
+	/* Q = 10 L/min / 60 × 1.02 kg/L × 3900 J/(kg·K) × 10 K = 6630 W;
+	 * b: 30 L/min / 60 × 1.02 × 3900 × 4 K = 7956 W */
 	qa = fleet_node_heat_w(f, a);
 	CHECK(fabs(qa - 6630) < 0.01);
+	CHECK(fabs(fleet_node_heat_w(f, b) - 7956) < 0.01);
 	fleet_summarize(f, 0, &s);
 	CHECK(s.nodes_up == 2 && s.nodes_total == 128);
 	CHECK(s.by_state[NODE_IDLE] == 2 && s.by_state[NODE_DOWN] == 126);
 	CHECK(s.power_w == 7000);
-	CHECK(fabs(s.heat_w - (qa + fleet_node_heat_w(f, b))) < 0.01);
+	CHECK(fabs(s.heat_w - (6630 + 7956)) < 0.01);
 	CHECK(s.flow_lpm == 40);
 	/* flow-weighted: (10×30 + 30×32) / 40 */
 	CHECK(fabs(s.supply_c - 31.5) < 1e-9);
@@ -171,5 +173,5 @@ main(void)
 	fleet_free(f);
 	config_free(c);
 	printf("fleet_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return fail != 0 || pass == 0;
 }

@@ -218,5 +218,5 @@ main(void)
 	test_timeout_and_launch_error();
 	test_names();
 	printf("jobs_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return fail != 0 || pass == 0;
 }

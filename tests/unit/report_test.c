@@ -83,5 +83,5 @@ main(void)
 		}
 	}
 	printf("report_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return fail != 0 || pass == 0;
 }

@@ -870,5 +870,5 @@ main(void)
 	test_check();
 	test_property();
 	printf("sched_test: %d passed, %d failed\n", pass, fail);
-	return fail ? 1 : 0;
+	return fail != 0 || pass == 0;
 }

@@ -166,5 +166,5 @@ main(void)
 	test_lines();
 	test_reader();
 	printf("swf_test: %d passed, %d failed\n", pass, fail);
-	return fail ? 1 : 0;
+	return fail != 0 || pass == 0;
 }

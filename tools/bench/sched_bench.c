@@ -80,6 +80,7 @@ struct bench_state {
 	uint64_t seed;
 	enum sched_policy policy;
 	const struct mix *mix;
+	int check; /* --check: the first pass must start something */
 
 	uint64_t rng;
 	struct sched_node *nodes;
@@ -100,7 +101,8 @@ usage(void)
 	    "[--accels-per-node k]\n"
 	    "\t[--groups-per-pod g] [--pending n] [--busy share] "
 	    "[--passes n] [--seed s]\n"
-	    "\t[--policy fcfs|easy|conservative] [--mix default|small]\n");
+	    "\t[--policy fcfs|easy|conservative] [--mix default|small] "
+	    "[--check]\n");
 	exit(1);
 }
 
@@ -323,7 +325,8 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		O_PASSES,
 		O_SEED,
 		O_POLICY,
-		O_MIX
+		O_MIX,
+		O_CHECK
 	};
 	static const struct option opts[] = {
 	    {"pods", required_argument, NULL, O_PODS},
@@ -336,6 +339,7 @@ parse_args(struct bench_state *b, int argc, char **argv)
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"policy", required_argument, NULL, O_POLICY},
 	    {"mix", required_argument, NULL, O_MIX},
+	    {"check", no_argument, NULL, O_CHECK},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -397,6 +401,9 @@ parse_args(struct bench_state *b, int argc, char **argv)
 			if (i == sizeof(mixes) / sizeof(mixes[0]))
 				die("--mix: unknown", optarg);
 			b->mix = &mixes[i];
+			break;
+		case O_CHECK:
+			b->check = 1;
 			break;
 		default:
 			usage();
@@ -469,8 +476,45 @@ time_passes(struct bench_state *b, const struct sched_input *in,
 	qsort(pass_ms, b->passes, sizeof(double), dbl_cmp);
 }
 
+/*
+ * Dies unless a start is one the state allowed: as many distinct usable
+ * nodes as asked, only accelerators free before it, whole nodes for an
+ * exclusive job and accels_per_node of each for a shared one. Timings of
+ * a pass that breaks these mean nothing, and ctest runs the benchmark for
+ * this check.
+ */
+static void
+check_start(const struct bench_state *b, const struct sched_pending *p,
+    const struct sched_decision *d)
+{
+	uint64_t full = b->accels >= 64 ? ~0ULL : (1ULL << b->accels) - 1;
+	uint64_t m;
+	char id[32];
+	int j, k, nd;
+
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
+	if (d->nslots != p->req.nnodes)
+		die("a start with the wrong node count, job", id);
+	for (j = 0; j < d->nslots; j++) {
+		nd = d->slots[j].node;
+		m = d->slots[j].mask;
+		if (nd < 0 || nd >= b->nnodes || !b->nodes[nd].usable)
+			die("a start on a node not usable, job", id);
+		for (k = 0; k < j; k++)
+			if (d->slots[k].node == nd)
+				die("a start on one node twice, job", id);
+		if (m == 0 || (b->nodes[nd].free_mask & m) != m)
+			die("a start on accelerators not free, job", id);
+		if (p->req.exclusive
+		        ? m != full
+		        : __builtin_popcountll(m) != p->req.accels_per_node)
+			die("a start with the wrong accelerators, job", id);
+	}
+}
+
 /* The state the next pass sees: what this one started runs, until its
- * time limit, and leaves the queue. */
+ * time limit, and leaves the queue. Dies when the pass started something
+ * the state did not allow. */
 static void
 apply_pass(struct bench_state *b, struct sched_input *in)
 {
@@ -485,6 +529,7 @@ apply_pass(struct bench_state *b, struct sched_input *in)
 			b->pend[n++] = b->pend[i];
 			continue;
 		}
+		check_start(b, &b->pend[i], &res.d[i]);
 		rj = &b->run[b->nrun++];
 		rj->end_ms = in->now_ms + b->pend[i].req.time_limit_ms;
 		rj->nslots = res.d[i].nslots;
@@ -610,6 +655,9 @@ main(int argc, char **argv)
 	time_passes(&b, &in, fresh_ms, &fresh_d);
 	apply_pass(&b, &in);
 	nstarted = b.nrun - nrun;
+	/* every start was checked in apply_pass(); none is no check */
+	if (b.check && nstarted == 0)
+		die("--check: the first pass started", "nothing");
 	advance(&b, &in, BENCH_LATER_MS);
 	time_passes(&b, &in, later_ms, &later_d);
 	med_scan = percentile(scan_ms, b.passes, 50);
