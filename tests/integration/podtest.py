@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,15 @@ class TempDir:
 class GaveUp(AssertionError):
     """Raised by a condition of wait_for that can no longer come true (the
     daemon it waits on exited): wait_for passes it on at once."""
+
+
+def free_port():
+    """A loopback TCP port no one listens on now (another may take it)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def wait_for(what, fn, timeout=30.0, interval=0.1):

@@ -183,7 +183,7 @@ def test_bad_config_refused_with_file_and_line():
                    "heartbeat_timeout_s = soon\n")
     p = subprocess.run([binary("pod-controllerd"), "-c", bad],
                        capture_output=True, text=True, timeout=10)
-    assert p.returncode != 0
+    assert p.returncode == 1, (p.returncode, p.stderr)
     assert "bad.conf:3: heartbeat_timeout_s" in p.stderr, p.stderr
     p = subprocess.run([binary("pod-controllerd"), "-n", "-c", ctl.conf],
                        capture_output=True, text=True, timeout=10)
@@ -230,7 +230,7 @@ def test_bad_agent_config_refused_with_file_and_line():
                    "[power]\nplugin = sim\nwarp = 9\n")
     p = subprocess.run([binary("pod-agentd"), "-n", "-c", bad],
                        capture_output=True, text=True, timeout=10)
-    assert p.returncode != 0
+    assert p.returncode == 1, (p.returncode, p.stderr)
     assert "agent.conf:5" in p.stderr and "warp" in p.stderr, p.stderr
 
 

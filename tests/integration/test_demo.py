@@ -11,19 +11,11 @@ import signal
 import socket
 import subprocess
 
-from podtest import BUILD, SOURCE, TempDir, http, run, wait_for
+from podtest import BUILD, SOURCE, TempDir, free_port, http, run, wait_for
 
 tmp = TempDir("demo")
 demo = None
 out_path = tmp.file("demo.out")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def output():

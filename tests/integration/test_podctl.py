@@ -12,9 +12,9 @@ what a drain replaced, and the server's refusals in podctl's own flags."""
 
 import json
 import re
-import socket
 
-from podtest import Controller, Fleetsim, TempDir, podctl, run, wait_for
+from podtest import Controller, Fleetsim, TempDir, free_port, podctl, run, \
+    wait_for
 
 tmp = TempDir("podctl")
 ctl = Controller(tmp, extra="[scheduler]\ndefault_time_limit_s = 1800\n"
@@ -29,14 +29,6 @@ fleet = Fleetsim(tmp, ctl.url, pods=2, nodes=4,
 POD1 = ["pod01-n%03d" % i for i in range(1, 5)]
 POD2 = ["pod02-n%03d" % i for i in range(1, 5)]
 jobs = []  # ids to cancel at the end
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def one_line(err):
@@ -79,7 +71,7 @@ def test_unreachable_server():
     rc, out, err = podctl(url, "status")
     assert rc == 3, (rc, err)
     line = one_line(err)
-    assert "127.0.0.1" in line and ("reach" in line or "connect" in line), line
+    assert line == "podctl: cannot reach %s: Connection refused" % url, line
 
 
 def test_unknown_node():
@@ -109,7 +101,7 @@ def test_help_and_version():
     rc, out, err = podctl(None, "help")
     assert rc == 0 and "node" in out and "status" in out, (out, err)
     rc, out, err = podctl(None, "--version")
-    assert rc == 0 and out.strip(), (out, err)
+    assert rc == 0 and re.fullmatch(r"podctl \d+\.\d+\.\d+\n", out), (out, err)
     rc, out2, err = podctl(None, "nodes", "--version")
     assert rc == 0 and out2 == out, (out2, err)
 
