@@ -135,7 +135,7 @@ _podctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--server --token -o --output --help --version" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm top help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm audit top help" -- "$cur"))
 		fi ;;
 	pods)
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
@@ -186,6 +186,8 @@ _podctl()
 		COMPREPLY=($(compgen -W "ack" -- "$cur")) ;;
 	"alarm ack")
 		COMPREPLY=($(compgen -W "$(_podctl_alarms)" -- "$cur")) ;;
+	audit)
+		COMPREPLY=($(compgen -W "--since --until --actor --action --limit $global" -- "$cur")) ;;
 	top)
 		COMPREPLY=($(compgen -W "--interval --once" -- "$cur")) ;;
 	*)
