@@ -35,14 +35,19 @@ static const struct table_col override_cols[] = {
     {"PARAMS", 1, TABLE_LEFT, 12, FMT_FIELD_STR("_params")},
 };
 
-/* Columns of the pods of "power get", as override_cols. HEADROOM_KW is
- * the power headroom; the cooling pair goes together. */
+/* Columns of the pods of "power get", as override_cols. BUDGET_KW is
+ * what the pod may draw now, CAPPED_BY what holds it below CONFIGURED_KW
+ * ("_capped_by" comes from add_capped_by()); HEADROOM_KW is the power
+ * headroom under BUDGET_KW; the cooling pair goes together. */
 static const struct table_col power_cols[] = {
     {"NAME", 0, TABLE_LEFT, 0, FMT_FIELD_STR("name")},
     {"POWER_KW", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("power_w", 1e-3, 1)},
     {"BUDGET_KW", 1, TABLE_RIGHT, 0, FMT_FIELD_NUM("budget_w", 1e-3, 1)},
     {"HEADROOM_KW", 1, TABLE_RIGHT, 0,
         FMT_FIELD_NUM("power_headroom_w", 1e-3, 1)},
+    {"CAPPED_BY", 1, TABLE_LEFT, 0, FMT_FIELD_STR("_capped_by")},
+    {"CONFIGURED_KW", 2, TABLE_RIGHT, 0,
+        FMT_FIELD_NUM("configured_budget_w", 1e-3, 1)},
     {"HEAT_KW", 2, TABLE_RIGHT, 0, FMT_FIELD_NUM("heat_w", 1e-3, 1)},
     {"COOLING_KW", 3, TABLE_RIGHT, 0,
         FMT_FIELD_NUM("cooling_capacity_w", 1e-3, 1)},
@@ -306,11 +311,35 @@ curtailment(char *buf, size_t size, json_t *p)
 	return buf;
 }
 
+/* Adds "_capped_by" to every pod of pods, in words ("-" when nothing
+ * holds its budget down), for the CAPPED_BY column. Returns PODCTL_OK, or
+ * PODCTL_EAPI (reported). */
+static int
+add_capped_by(json_t *pods)
+{
+	const char *by;
+	json_t *pod;
+	size_t i;
+
+	json_array_foreach(pods, i, pod)
+	{
+		if (!json_is_object(pod))
+			return podctl_bad_reply("a pod is not an object");
+		by = powreq_capped_by_text(pod);
+		if (json_object_set_new(pod, "_capped_by",
+		        json_string(by[0] != '\0' ? by : FMT_UNKNOWN)) == -1) {
+			log_warnx("%s: out of memory", __func__);
+			return PODCTL_EAPI;
+		}
+	}
+	return PODCTL_OK;
+}
+
 int
 cmd_power_get(struct podctl *pc, const struct args *a)
 {
 	json_t *p = NULL, *pods;
-	char b1[32], b2[32], text[TEXT_LEN];
+	char b1[32], text[TEXT_LEN];
 	int rc;
 
 	rc = podctl_call(pc, "GET", "/api/v1/power", NULL, &p);
@@ -320,9 +349,9 @@ cmd_power_get(struct podctl *pc, const struct args *a)
 		rc = podctl_bad_reply("not an object");
 		goto fail;
 	}
-	podctl_line("IT power", "%s kW of %s kW budget",
+	podctl_line("IT power", "%s kW of %s",
 	    fmt_num(b1, sizeof(b1), p, "power_w", 1e-3, 1),
-	    fmt_num(b2, sizeof(b2), p, "budget_w", 1e-3, 1));
+	    powreq_budget_text(text, sizeof(text), p));
 	if (json_is_number(json_object_get(p, "cap_w")))
 		podctl_line("Facility cap", "%s kW",
 		    fmt_num(b1, sizeof(b1), p, "cap_w", 1e-3, 1));
@@ -339,6 +368,8 @@ cmd_power_get(struct podctl *pc, const struct args *a)
 		rc = podctl_bad_reply("no 'pods' array");
 		goto fail;
 	}
+	if ((rc = add_capped_by(pods)) != PODCTL_OK)
+		goto fail;
 	putchar('\n');
 	rc = podctl_print_table(
 	    pc, power_cols, sizeof(power_cols) / sizeof(power_cols[0]), pods);

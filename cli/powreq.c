@@ -364,3 +364,46 @@ powreq_policy_text(char *buf, size_t size, json_t *policy)
 	    params[0] != '\0' ? " " : "", params);
 	return buf;
 }
+
+/*
+ * What budget_capped_by says, in words. Per row: the value in the reply;
+ * the words podctl shows.
+ */
+static const struct {
+	const char *value;
+	const char *words;
+} capped_by[] = {
+    {"facility_cap", "facility cap"},
+    {"curtailment", "curtailment"},
+};
+
+const char *
+powreq_capped_by_text(json_t *obj)
+{
+	json_t *v = json_object_get(obj, "budget_capped_by");
+	size_t i;
+
+	if (!json_is_string(v))
+		return "";
+	for (i = 0; i < sizeof(capped_by) / sizeof(capped_by[0]); i++)
+		if (strcmp(json_string_value(v), capped_by[i].value) == 0)
+			return capped_by[i].words;
+	return json_string_value(v);
+}
+
+const char *
+powreq_budget_text(char *buf, size_t size, json_t *obj)
+{
+	const char *by = powreq_capped_by_text(obj);
+	char kw[32], conf[32];
+
+	fmt_num(kw, sizeof(kw), obj, "budget_w", 1e-3, 1);
+	if (by[0] == '\0')
+		snprintf(buf, size, "%s kW budget", kw);
+	else
+		snprintf(buf, size,
+		    "%s kW budget, capped by the %s (%s kW configured)", kw, by,
+		    fmt_num(conf, sizeof(conf), obj, "configured_budget_w",
+		        1e-3, 1));
+	return buf;
+}

@@ -7,7 +7,9 @@
  * translation is tested without a server. The server checks everything
  * again; only the policy names and their parameter names are repeated
  * here, from the REST contract, so that the message can list the right
- * ones.
+ * ones. It also words the budgets "power get" shows, which under a
+ * facility cap or a curtailment are the effective ones, not the
+ * configured ones.
  */
 #ifndef POD_POWREQ_H
 #define POD_POWREQ_H
@@ -83,5 +85,21 @@ const char *powreq_params_text(char *buf, size_t size, json_t *params);
  * cap_w=5000", or "-" when it is not an object with a name. Returns buf.
  */
 const char *powreq_policy_text(char *buf, size_t size, json_t *policy);
+
+/*
+ * The words for what holds a budget of GET /api/v1/power (the fabric or
+ * one pod, obj) below its configured budget, from its budget_capped_by:
+ * "facility cap", "curtailment", any other value as it is, or "" when
+ * nothing does (null or missing). Borrowed from obj or static.
+ */
+const char *powreq_capped_by_text(json_t *obj);
+
+/*
+ * Writes the budget of obj (the fabric or one pod of GET /api/v1/power) in
+ * kW: "850.0 kW budget" when nothing holds it below the configured
+ * budget, else "60.0 kW budget, capped by the facility cap (1700.0 kW
+ * configured)"; "-" for a number the reply does not have. Returns buf.
+ */
+const char *powreq_budget_text(char *buf, size_t size, json_t *obj);
 
 #endif

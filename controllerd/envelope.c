@@ -503,13 +503,44 @@ envelope_tick(struct ctl_state *st)
 	}
 }
 
+/* What holds the fabric below its pods' budgets now: "facility_cap",
+ * "curtailment" (the lower of the two when both are set), or NULL. */
+static const char *
+fabric_capped_by(const struct envelope *e)
+{
+	double cap = e->facility_cap_w > 0 ? e->facility_cap_w : INFINITY;
+	double target = e->curtail_pct > 0 && e->curtail_base_w > 0
+	                    ? e->curtail_base_w * (1 - e->curtail_pct / 100)
+	                    : INFINITY;
+
+	if (isinf(cap) && isinf(target))
+		return NULL;
+	return target <= cap ? "curtailment" : "facility_cap";
+}
+
+/* Sets budget_w (the effective budget), configured_budget_w and
+ * budget_capped_by (what holds the effective budget below the configured
+ * one, or null) on o. */
+static void
+set_budget(json_t *o, double effective_w, double configured_w, const char *by)
+{
+	/* caps are rounded to 10 W: anything closer is the same budget */
+	int capped = by != NULL && effective_w < configured_w - 1;
+
+	jsonx_set_real(o, "budget_w", effective_w, 1);
+	jsonx_set_real(o, "configured_budget_w", configured_w, 1);
+	json_object_set_new(
+	    o, "budget_capped_by", capped ? json_string(by) : json_null());
+}
+
 json_t *
 envelope_power_json(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
 	struct fleet_summary fs;
 	json_t *o = json_object(), *pods = json_array();
-	double energy = 0;
+	const char *by = fabric_capped_by(e);
+	double energy = 0, effective = 0;
 	int p;
 
 	fleet_summarize(st->fleet, -1, &fs);
@@ -533,21 +564,22 @@ envelope_power_json(struct ctl_state *st)
 	json_object_set_new(o, "cap_source", json_string(e->cap_source));
 	json_object_set_new(
 	    o, "curtail_source", json_string(e->curtail_source));
-	jsonx_set_real(o, "budget_w", fs.budget_w, 1);
 	jsonx_set_real(o, "limit_w", e->fabric_limit_w, 1);
 	for (p = 0; p < st->fleet->npods; p++) {
 		struct fleet_summary s;
 		json_t *jp = json_object();
+		/* the pod's effective budget: what the allocator gives it */
 		double limit =
 		    fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] : INFINITY,
 		        st->fleet->pods[p].conf.power_budget_w);
 
 		fleet_summarize(st->fleet, p, &s);
 		energy += e->pod_energy_j[p];
+		effective += limit;
 		json_object_set_new(
 		    jp, "name", json_string(st->fleet->pods[p].conf.name));
 		jsonx_set_real(jp, "power_w", s.power_w, 1);
-		jsonx_set_real(jp, "budget_w", s.budget_w, 1);
+		set_budget(jp, limit, s.budget_w, by);
 		jsonx_set_real(jp, "allocated_w", limit, 1);
 		jsonx_set_real(jp, "power_headroom_w",
 		    isnan(s.power_w) ? limit : limit - s.power_w, 1);
@@ -561,6 +593,7 @@ envelope_power_json(struct ctl_state *st)
 		jsonx_set_real(jp, "energy_j", e->pod_energy_j[p], 1);
 		json_array_append_new(pods, jp);
 	}
+	set_budget(o, effective, fs.budget_w, by);
 	jsonx_set_real(o, "energy_j", energy, 1);
 	json_object_set_new(o, "pods", pods);
 	return o;

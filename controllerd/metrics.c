@@ -5,7 +5,15 @@
  * its samples. Unknown values (NaN) are left out rather than written as NaN,
  * so a node that stopped reporting drops out of sums instead of poisoning
  * them. Units are Prometheus base units: watts, joules, degrees Celsius,
- * hertz, bytes.
+ * hertz, litres per minute.
+ *
+ * Node and accelerator series carry the node's pod and group, so that a
+ * query can sum by pod or by leaf group without a join. A node's state is
+ * one series per state, 1 for the state it is in and 0 for the others (as
+ * kube-state-metrics does for a pod's phase), so that a change of state is
+ * a change of value rather than a series that ends and one that begins.
+ * Ended jobs are counters read from the database, never from memory,
+ * which forgets old jobs: a counter must not go down, restarts included.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -21,6 +29,7 @@
 #include "fleet.h"
 #include "jobs.h"
 #include "metrics.h"
+#include "store.h"
 #include "timeutil.h"
 
 /* The families: name, type, help. */
@@ -51,12 +60,19 @@ static const struct family {
     {"pod_facility_cap_watts", "gauge",
         "The facility power cap, when one is set."},
     {"pod_curtailment_ratio", "gauge", "Share of the draw being shed, 0 to 1."},
-    {"pod_jobs", "gauge", "Jobs in memory by state."},
-    {"pod_alarms_open", "gauge", "Alarms not cleared."},
+    {"pod_jobs", "gauge", "Jobs waiting or running, by state."},
+    {"pod_jobs_ended_total", "counter",
+        "Jobs that ended, by how they ended, as the database counts them."},
+    {"pod_alarms_open", "gauge",
+        "Alarms not cleared (open or acknowledged), by kind and severity."},
     {"pod_node_up", "gauge", "1 when the node's agent reports."},
+    {"pod_node_state", "gauge",
+        "1 for the state a node is in, 0 for the others."},
     {"pod_node_power_watts", "gauge", "A node's electrical power."},
     {"pod_node_coolant_inlet_celsius", "gauge", "Coolant entering a node."},
     {"pod_node_coolant_outlet_celsius", "gauge", "Coolant leaving a node."},
+    {"pod_node_coolant_flow_litres_per_minute", "gauge",
+        "Coolant flow through a node."},
     {"pod_node_leak", "gauge", "1 when a node's loop reports a leak."},
     {"pod_accelerator_power_watts", "gauge", "An accelerator's power."},
     {"pod_accelerator_temperature_celsius", "gauge",
@@ -65,6 +81,13 @@ static const struct family {
     {"pod_accelerator_utilization_ratio", "gauge",
         "An accelerator's busy share, 0 to 1."},
 };
+
+/* A node's labels: node="…",pod="…",group="…", each value escaped. */
+#define NODE_LABELS_LEN (3 * 2 * NAME_MAX_LEN + 32)
+
+/* The job states counted as gauges (the rest are ended, counted in
+ * pod_jobs_ended_total). */
+static const enum job_state active_states[] = {JOB_PENDING, JOB_RUNNING};
 
 /* The per-accelerator families, in the order metrics_write() fills them. */
 static const char *const accel_families[] = {
@@ -95,20 +118,133 @@ header(struct evbuffer *out, const char *name)
 			    families[i].help, name, families[i].type);
 }
 
+/* Appends v to buf (at *len, of size) escaped as a label value: \\, \"
+ * and \n. Stops short rather than overrunning. */
+static void
+escape(char *buf, size_t size, size_t *len, const char *v)
+{
+	for (; *v != '\0' && *len + 3 < size; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			buf[(*len)++] = '\\';
+		buf[(*len)++] = *v == '\n' ? 'n' : *v;
+	}
+	buf[*len] = '\0';
+}
+
+/* Writes label pairs (names[i]="values[i]") into buf, comma-separated.
+ * Returns buf. */
+static const char *
+labels(char *buf, size_t size, int n, const char *const *names,
+    const char *const *values)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len + 1 < size; i++) {
+		len += snprintf(buf + len, size - len, "%s%s=\"",
+		    i > 0 ? "," : "", names[i]);
+		if (len >= size) {
+			len = size - 1;
+			break;
+		}
+		escape(buf, size, &len, values[i]);
+		if (len + 1 < size) {
+			buf[len++] = '"';
+			buf[len] = '\0';
+		}
+	}
+	return buf;
+}
+
+/* Writes node n's labels into buf (NODE_LABELS_LEN). Returns buf. */
+static const char *
+node_labels(char *buf, size_t size, const struct fleet *f, const struct node *n)
+{
+	static const char *const names[] = {"node", "pod", "group"};
+	const char *values[] = {n->name, f->pods[n->pod].conf.name, n->group};
+
+	return labels(buf, size, 3, names, values);
+}
+
+/* One sample with the labels text l (NULL or "": none); NaN writes
+ * nothing. */
+static void
+sample_l(struct evbuffer *out, const char *name, const char *l, double value)
+{
+	if (isnan(value))
+		return;
+	if (l == NULL || l[0] == '\0')
+		put(out, "%s %.10g\n", name, value);
+	else
+		put(out, "%s{%s} %.10g\n", name, l, value);
+}
+
 /* One sample with up to two labels; NaN writes nothing. */
 static void
 sample(struct evbuffer *out, const char *name, const char *l1, const char *v1,
     const char *l2, const char *v2, double value)
 {
-	if (isnan(value))
-		return;
-	if (l1 == NULL)
-		put(out, "%s %.10g\n", name, value);
-	else if (l2 == NULL)
-		put(out, "%s{%s=\"%s\"} %.10g\n", name, l1, v1, value);
-	else
-		put(out, "%s{%s=\"%s\",%s=\"%s\"} %.10g\n", name, l1, v1, l2,
-		    v2, value);
+	const char *names[] = {l1, l2}, *values[] = {v1, v2};
+	char buf[4 * NAME_MAX_LEN + 32];
+
+	sample_l(out, name,
+	    labels(buf, sizeof(buf),
+	        l1 == NULL   ? 0
+	        : l2 == NULL ? 1
+	                     : 2,
+	        names, values),
+	    value);
+}
+
+/* A per-node family: one sample per node, of get(n). */
+static void
+per_node(const struct fleet *f, struct evbuffer *out, const char *name,
+    double (*get)(const struct node *))
+{
+	char l[NODE_LABELS_LEN];
+	int i;
+
+	header(out, name);
+	for (i = 0; i < f->nnodes; i++)
+		sample_l(out, name, node_labels(l, sizeof(l), f, &f->nodes[i]),
+		    get(&f->nodes[i]));
+}
+
+static double
+n_up(const struct node *n)
+{
+	return n->up;
+}
+
+static double
+n_power(const struct node *n)
+{
+	return n->power_w;
+}
+
+static double
+n_inlet(const struct node *n)
+{
+	return n->inlet_c;
+}
+
+static double
+n_outlet(const struct node *n)
+{
+	return n->outlet_c;
+}
+
+static double
+n_flow(const struct node *n)
+{
+	return n->flow_lpm;
+}
+
+static double
+n_leak(const struct node *n)
+{
+	return n->leak >= 0 ? n->leak : NAN;
 }
 
 /* A per-pod family: the value of each pod's summary through get(). */
@@ -187,13 +323,122 @@ g_energy(struct ctl_state *st, int p, const struct fleet_summary *s)
 	return st->env->pod_energy_j[p];
 }
 
+/* 1 when job state k is one of active_states. */
+static int
+active(int k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(active_states) / sizeof(active_states[0]); i++)
+		if ((int)active_states[i] == k)
+			return 1;
+	return 0;
+}
+
+/* Jobs: waiting and running from memory, which holds every one of them;
+ * ended ones from the database. */
+static void
+write_jobs(struct ctl_state *st, struct evbuffer *out)
+{
+	int64_t stored[JOB_NSTATES];
+	int i, k, count[JOB_NSTATES] = {0};
+
+	for (i = 0; i < st->jobs.n; i++)
+		count[st->jobs.v[i]->state]++;
+	header(out, "pod_jobs");
+	for (k = 0; k < (int)(sizeof(active_states) / sizeof(active_states[0]));
+	     k++)
+		sample(out, "pod_jobs", "state",
+		    job_state_name(active_states[k]), NULL, NULL,
+		    count[active_states[k]]);
+	header(out, "pod_jobs_ended_total");
+	/* a failed read leaves the counters out rather than at 0, which
+	 * Prometheus would take for a reset */
+	if (store_count_jobs(st->store, stored, JOB_NSTATES) == -1)
+		return;
+	for (k = 0; k < JOB_NSTATES; k++)
+		if (!active(k))
+			sample(out, "pod_jobs_ended_total", "state",
+			    job_state_name(k), NULL, NULL, (double)stored[k]);
+}
+
+/* Alarms not cleared, by kind and severity: every kind, 0 when none. */
+static void
+write_alarms(struct ctl_state *st, struct evbuffer *out)
+{
+	const struct alarms *a = &st->env->alarms;
+	int i, k, count[ALARM_NKINDS] = {0};
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i]->state != ALARM_CLEARED)
+			count[a->v[i]->kind]++;
+	header(out, "pod_alarms_open");
+	for (k = 0; k < ALARM_NKINDS; k++)
+		sample(out, "pod_alarms_open", "kind", alarm_kind_name(k),
+		    "severity", alarm_severity(k), count[k]);
+}
+
+/* Per node: a family's samples together. */
+static void
+write_nodes(const struct fleet *f, struct evbuffer *out)
+{
+	char l[NODE_LABELS_LEN];
+	int i, k;
+
+	per_node(f, out, "pod_node_up", n_up);
+	header(out, "pod_node_state");
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+		enum node_state now = fleet_node_state(f, n);
+
+		node_labels(l, sizeof(l), f, n);
+		for (k = 0; k < NODE_NSTATES; k++)
+			put(out, "pod_node_state{%s,state=\"%s\"} %d\n", l,
+			    fleet_state_name(k), k == (int)now);
+	}
+	per_node(f, out, "pod_node_power_watts", n_power);
+	per_node(f, out, "pod_node_coolant_inlet_celsius", n_inlet);
+	per_node(f, out, "pod_node_coolant_outlet_celsius", n_outlet);
+	per_node(f, out, "pod_node_coolant_flow_litres_per_minute", n_flow);
+	per_node(f, out, "pod_node_leak", n_leak);
+}
+
+/* Per accelerator, a family at a time. */
+static void
+write_accels(const struct fleet *f, struct evbuffer *out)
+{
+	char l[NODE_LABELS_LEN];
+	int p, i, k;
+
+	for (p = 0; p < 4; p++) {
+		header(out, accel_families[p]);
+		for (i = 0; i < f->nnodes; i++) {
+			const struct node *n = &f->nodes[i];
+
+			node_labels(l, sizeof(l), f, n);
+			for (k = 0; k < n->naccels; k++) {
+				const struct accel *a = &n->accels[k];
+				double v = p == 0   ? a->power_w
+				           : p == 1 ? a->temp_c
+				           : p == 2 ? a->clock_mhz * 1e6
+				                    : a->util_pct / 100;
+
+				if (!isnan(v))
+					put(out,
+					    "%s{%s,accelerator=\"%d\"} "
+					    "%.10g\n",
+					    accel_families[p], l, k, v);
+			}
+		}
+	}
+}
+
 void
 metrics_write(struct ctl_state *st, struct evbuffer *out)
 {
 	const struct fleet *f = st->fleet;
 	struct fleet_summary s;
-	int p, i, k, count[JOB_NSTATES] = {0};
-	char idx[16];
+	int p, k;
 
 	header(out, "pod_controller_up_seconds");
 	sample(out, "pod_controller_up_seconds", NULL, NULL, NULL, NULL,
@@ -222,54 +467,8 @@ metrics_write(struct ctl_state *st, struct evbuffer *out)
 	header(out, "pod_curtailment_ratio");
 	sample(out, "pod_curtailment_ratio", NULL, NULL, NULL, NULL,
 	    st->env->curtail_pct / 100);
-	for (i = 0; i < st->jobs.n; i++)
-		count[st->jobs.v[i]->state]++;
-	header(out, "pod_jobs");
-	for (k = 0; k < JOB_NSTATES; k++)
-		sample(out, "pod_jobs", "state", job_state_name(k), NULL, NULL,
-		    count[k]);
-	header(out, "pod_alarms_open");
-	sample(out, "pod_alarms_open", NULL, NULL, NULL, NULL,
-	    alarms_open(&st->env->alarms));
-
-	/* Per node, then per accelerator: a family's samples together. */
-	header(out, "pod_node_up");
-	for (i = 0; i < f->nnodes; i++)
-		sample(out, "pod_node_up", "node", f->nodes[i].name, NULL, NULL,
-		    f->nodes[i].up);
-	header(out, "pod_node_power_watts");
-	for (i = 0; i < f->nnodes; i++)
-		sample(out, "pod_node_power_watts", "node", f->nodes[i].name,
-		    NULL, NULL, f->nodes[i].power_w);
-	header(out, "pod_node_coolant_inlet_celsius");
-	for (i = 0; i < f->nnodes; i++)
-		sample(out, "pod_node_coolant_inlet_celsius", "node",
-		    f->nodes[i].name, NULL, NULL, f->nodes[i].inlet_c);
-	header(out, "pod_node_coolant_outlet_celsius");
-	for (i = 0; i < f->nnodes; i++)
-		sample(out, "pod_node_coolant_outlet_celsius", "node",
-		    f->nodes[i].name, NULL, NULL, f->nodes[i].outlet_c);
-	header(out, "pod_node_leak");
-	for (i = 0; i < f->nnodes; i++)
-		if (f->nodes[i].leak >= 0)
-			sample(out, "pod_node_leak", "node", f->nodes[i].name,
-			    NULL, NULL, f->nodes[i].leak);
-	for (p = 0; p < 4; p++) {
-		header(out, accel_families[p]);
-		for (i = 0; i < f->nnodes; i++) {
-			const struct node *n = &f->nodes[i];
-
-			for (k = 0; k < n->naccels; k++) {
-				const struct accel *a = &n->accels[k];
-				double v = p == 0   ? a->power_w
-				           : p == 1 ? a->temp_c
-				           : p == 2 ? a->clock_mhz * 1e6
-				                    : a->util_pct / 100;
-
-				snprintf(idx, sizeof(idx), "%d", k);
-				sample(out, accel_families[p], "node", n->name,
-				    "accelerator", idx, v);
-			}
-		}
-	}
+	write_jobs(st, out);
+	write_alarms(st, out);
+	write_nodes(f, out);
+	write_accels(f, out);
 }

@@ -1671,3 +1671,30 @@ fail:
 	json_decref(points);
 	return NULL;
 }
+
+int
+store_count_jobs(struct store *s, int64_t *count, int n)
+{
+	sqlite3_stmt *st;
+	char name[32];
+	int k, rc;
+
+	for (k = 0; k < n; k++)
+		count[k] = 0;
+	/* the jobs_state index answers this without reading the rows */
+	st = prepare(s, "SELECT state, count(*) FROM jobs GROUP BY state");
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_text(st, 0, name, sizeof(name));
+		if ((k = job_state_parse(name)) >= 0 && k < n)
+			count[k] = sqlite3_column_int64(st, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: count jobs: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}

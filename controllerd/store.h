@@ -119,4 +119,10 @@ json_t *store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
 
+/* Counts the stored jobs by state: count[k] for job_state k, k < n, zero
+ * for a state no job has. Read from the database, not from memory, so that
+ * counts of ended jobs never go down, across restarts too. 0 or -1
+ * (logged). */
+int store_count_jobs(struct store *s, int64_t *count, int n);
+
 #endif

@@ -144,10 +144,86 @@ def test_power_budget_admission():
     assert 3 * 8 * 300 * 3 < j["energy_j"] < 3 * 8 * 800 * 6, j
 
 
+def power_table(ctl):
+    """podctl power get as people see it: (first lines by label, the pods'
+    rows as dicts by column title)."""
+    rc, out, err = podctl(ctl.url, "power", "get", env={"COLUMNS": "300"})
+    assert rc == 0, err
+    head, _, table = out.partition("\n\n")
+    lines = dict(l.split(":", 1) for l in head.splitlines())
+    rows = [l.split() for l in table.splitlines()]
+    # CAPPED_BY may be two words ("facility cap")
+    titles = rows[0]
+    pods = []
+    for r in rows[1:]:
+        if len(r) == len(titles) + 1:
+            i = titles.index("CAPPED_BY")
+            r[i:i + 2] = [r[i] + " " + r[i + 1]]
+        assert len(r) == len(titles), (titles, r)
+        pods.append(dict(zip(titles, r)))
+    return {k: v.strip() for k, v in lines.items()}, pods
+
+
+def test_power_get_shows_effective_budgets():
+    # a cap well below the pod's configured 850 kW: the pod's budget is
+    # the cap, and its headroom is counted from it
+    draw = wait_for("a steady draw", lambda: power(big)["power_w"])
+    cap_kw = round(draw / 1000 * 0.9)
+    rc, _, err = podctl(big.url, "power", "cap", str(cap_kw))
+    assert rc == 0, err
+    p = power(big)
+    pod = p["pods"][0]
+    assert pod["configured_budget_w"] == 850e3, pod
+    assert pod["budget_w"] == cap_kw * 1000 == pod["allocated_w"], pod
+    assert pod["budget_capped_by"] == "facility_cap", pod
+    assert abs(pod["power_headroom_w"] - (pod["budget_w"] - pod["power_w"])
+               ) < 0.2, pod
+    assert pod["power_headroom_w"] < 0.2 * cap_kw * 1000, pod
+    assert p["budget_w"] == cap_kw * 1000, p
+    assert p["configured_budget_w"] == 850e3, p
+    assert p["budget_capped_by"] == "facility_cap", p
+    lines, rows = power_table(big)
+    assert lines["IT power"].endswith(
+        "of %.1f kW budget, capped by the facility cap (850.0 kW configured)"
+        % cap_kw), lines
+    assert rows[0]["NAME"] == "pod01", rows
+    assert float(rows[0]["BUDGET_KW"]) == cap_kw, rows
+    assert rows[0]["CAPPED_BY"] == "facility cap", rows
+    assert float(rows[0]["CONFIGURED_KW"]) == 850.0, rows
+    assert float(rows[0]["HEADROOM_KW"]) < 0.2 * cap_kw, rows
+
+    # a curtailment below the cap binds instead
+    rc, _, err = podctl(big.url, "power", "curtail", "20")
+    assert rc == 0, err
+    p = power(big)
+    pod = p["pods"][0]
+    assert p["curtail_target_w"] < cap_kw * 1000, p
+    assert abs(pod["budget_w"] - p["curtail_target_w"]) < 1, p
+    assert pod["budget_capped_by"] == "curtailment", pod
+    assert p["budget_capped_by"] == "curtailment", p
+    _, rows = power_table(big)
+    assert rows[0]["CAPPED_BY"] == "curtailment", rows
+    assert float(rows[0]["BUDGET_KW"]) == round(
+        p["curtail_target_w"] / 1000, 1), rows
+
+    # with neither, the budget is the configured one again
+    for args in (["curtail", "0"], ["cap", "none"]):
+        rc, _, err = podctl(big.url, "power", *args)
+        assert rc == 0, err
+    p = power(big)
+    pod = p["pods"][0]
+    assert pod["budget_w"] == pod["configured_budget_w"] == 850e3, pod
+    assert pod["budget_capped_by"] is None and p["budget_capped_by"] is None
+    lines, rows = power_table(big)
+    assert lines["IT power"].endswith("of 850.0 kW budget"), lines
+    assert rows[0]["CAPPED_BY"] == "-" and rows[0]["BUDGET_KW"] == "850.0"
+
+
 try:
     run([test_fleets_up, test_facility_cap_is_met, test_curtailment,
          test_leak_throttles_drains_and_requeues,
-         test_power_budget_admission])
+         test_power_budget_admission,
+         test_power_get_shows_effective_budgets])
 finally:
     for d in (big_fleet, small_fleet, big, small):
         d.stop()

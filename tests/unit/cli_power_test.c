@@ -1,7 +1,8 @@
 /*
  * Unit tests of podctl's power parts (powreq.c): strict numbers, the body
  * of "policy set" from its options and words, the bodies of "power cap"
- * and "power curtail", and the text of a policy's parameters. Each group
+ * and "power curtail", the text of a policy's parameters, and the budget
+ * line of "power get" under a cap or a curtailment. Each group
  * is a static table of cases; the last line says how many passed.
  */
 #include <stdio.h>
@@ -313,6 +314,58 @@ test_text(void)
 	json_decref(v);
 }
 
+/* --- budgets ------------------------------------------------------------ */
+
+/* Per case: name; the fabric or a pod of GET /api/v1/power as JSON; the
+ * budget as "power get" shows it; the words of CAPPED_BY. */
+static const struct {
+	const char *name;
+	const char *json;
+	const char *text;
+	const char *by;
+} budget_cases[] = {
+    {"uncapped",
+        "{\"budget_w\":850000,\"configured_budget_w\":850000,"
+        "\"budget_capped_by\":null}",
+        "850.0 kW budget", ""},
+    {"facility cap",
+        "{\"budget_w\":30000,\"configured_budget_w\":850000,"
+        "\"budget_capped_by\":\"facility_cap\"}",
+        "30.0 kW budget, capped by the facility cap (850.0 kW configured)",
+        "facility cap"},
+    {"curtailment",
+        "{\"budget_w\":23750.5,\"configured_budget_w\":1700000,"
+        "\"budget_capped_by\":\"curtailment\"}",
+        "23.8 kW budget, capped by the curtailment (1700.0 kW configured)",
+        "curtailment"},
+    {"a later reason", "{\"budget_w\":1000,\"budget_capped_by\":\"bms\"}",
+        "1.0 kW budget, capped by the bms (- kW configured)", "bms"},
+    {"older server", "{\"budget_w\":850000}", "850.0 kW budget", ""},
+    {"no budget", "{}", "- kW budget", ""},
+    {"not an object", "[]", "- kW budget", ""},
+};
+
+static void
+test_budgets(void)
+{
+	char buf[128], detail[256];
+	const char *by;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(budget_cases) / sizeof(budget_cases[0]); i++) {
+		v = json_loads(budget_cases[i].json, JSON_DECODE_ANY, NULL);
+		powreq_budget_text(buf, sizeof(buf), v);
+		by = powreq_capped_by_text(v);
+		snprintf(detail, sizeof(detail), "got '%s', capped by '%s'",
+		    buf, by);
+		check(v != NULL && strcmp(buf, budget_cases[i].text) == 0 &&
+		          strcmp(by, budget_cases[i].by) == 0,
+		    "budget", budget_cases[i].name, detail);
+		json_decref(v);
+	}
+}
+
 int
 main(void)
 {
@@ -324,6 +377,7 @@ main(void)
 	    sizeof(curtail_cases) / sizeof(curtail_cases[0]),
 	    powreq_curtail_body);
 	test_text();
+	test_budgets();
 	printf("cli_power_test: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

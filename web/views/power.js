@@ -3,6 +3,8 @@
 // allocation and headroom, from one GET /power. The cap and curtailment
 // say who set them (`source`): a value the building set over Modbus (BMS)
 // is marked, since an operator who changes it here overrides the facility.
+// "Budget" is the configured budget (configured_budget_w); "allocated now"
+// the effective one (budget_w, the same as allocated_w).
 "use strict";
 
 (function () {
@@ -38,10 +40,10 @@
           td.firstChild.set(p.power_w, p.allocated_w, fmt.kw(p.power_w) + " / " +
             fmt.kw(p.allocated_w));
         } },
-        { head: "power.pod_budget", cls: "num", text: (p) => fmt.kw(p.budget_w) },
+        { head: "power.pod_budget", cls: "num", text: (p) => fmt.kw(p.configured_budget_w) },
         { head: "power.pod_allocated", cls: "num", render(td, p) {
           Pod.setText(td, fmt.kw(p.allocated_w));
-          td.classList.toggle("warn", Pod.isNum(p.allocated_w) && p.allocated_w < p.budget_w);
+          td.classList.toggle("warn", Pod.isNum(p.allocated_w) && p.allocated_w < p.configured_budget_w);
         } },
         { head: "power.pod_headroom", cls: "num", render(td, p) {
           Pod.setText(td, fmt.kw(p.power_headroom_w));
@@ -93,7 +95,7 @@
             b.dataset.source = src;
             b.title = Pod.tOr("source_help." + src, src);
           });
-          k.budget.set(fmt.power(p.budget_w), "");
+          k.budget.set(fmt.power(p.configured_budget_w), "");
           k.energy.set(fmt.energy(p.energy_j), t("power.energy_sub"));
           pods.update(p.pods || []);
         },
