@@ -305,3 +305,24 @@ def run(tests):
             traceback.print_exc()
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+def npm_ci(folder, env=None):
+    """Installs the npm packages of folder (a package.json with its
+    package-lock.json) with npm ci, unless node_modules is as new as the
+    lockfile. Raises AssertionError saying what failed."""
+    marker = os.path.join(folder, "node_modules", ".package-lock.json")
+    lock = os.path.join(folder, "package-lock.json")
+    if os.path.exists(marker) and \
+            os.path.getmtime(marker) >= os.path.getmtime(lock):
+        return
+    if shutil.which("npm") is None:
+        raise AssertionError("npm not found: run scripts/install-deps --test"
+                             " (npm)")
+    p = subprocess.run(["npm", "ci", "--prefix", folder, "--no-audit",
+                        "--no-fund"], env=dict(os.environ, **(env or {})),
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise AssertionError("npm ci --prefix %s failed:\n%s%s"
+                             % (os.path.relpath(folder, SOURCE), p.stdout,
+                                p.stderr))

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from podtest import BUILD, SOURCE, Controller, Fleetsim, TempDir, binary, \
-    wait_for
+    npm_ci, wait_for
 
 BROWSER_DIR = os.path.join(SOURCE, "tests", "browser")
 CHROMIUM = os.environ.get("POD_CHROMIUM", "/usr/bin/chromium")
@@ -25,28 +25,16 @@ def fail(msg):
     sys.exit(1)
 
 
-def npm_install():
-    """npm ci when playwright-core is missing or older than the lockfile."""
-    marker = os.path.join(BROWSER_DIR, "node_modules", ".package-lock.json")
-    lock = os.path.join(BROWSER_DIR, "package-lock.json")
-    if os.path.exists(marker) and \
-            os.path.getmtime(marker) >= os.path.getmtime(lock):
-        return
-    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
-    p = subprocess.run(["npm", "ci", "--prefix", BROWSER_DIR, "--no-audit",
-                        "--no-fund"], env=env, capture_output=True, text=True,
-                       timeout=300)
-    if p.returncode != 0:
-        fail("npm ci --prefix tests/browser failed:\n" + p.stdout + p.stderr)
-
-
 def main():
     for tool, hint in ((CHROMIUM, "chromium"), ("node", "nodejs"),
                        ("npm", "npm")):
         if shutil.which(tool) is None:
             fail("%s not found: run scripts/install-deps --test (%s)"
                  % (tool, hint))
-    npm_install()
+    try:
+        npm_ci(BROWSER_DIR, env={"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"})
+    except AssertionError as e:
+        fail(str(e))
     os.makedirs(SHOTS, exist_ok=True)
     tmp = TempDir("dashboard")
     ctl = fleet = None
