@@ -7,10 +7,11 @@
  * Contract.check() checks one reply of a live controller against the
  * response the document gives for its path, method and status: the status
  * must be listed, the media type and required headers present, and the
- * body must match the schema. OpenAPI 3.0's `nullable` is Ajv's own
- * keyword; objects that list their properties are closed (a member the
- * document does not describe is a mismatch too), with allOf merged first
- * so that a composed schema is closed over all its parts.
+ * body must match the schema; the body of a request the server accepted
+ * must match the operation's requestBody. OpenAPI 3.0's `nullable` is
+ * Ajv's own keyword; objects that list their properties are closed (a
+ * member the document does not describe is a mismatch too), with allOf
+ * merged first so that a composed schema is closed over all its parts.
  *
  * Replies any request may get whatever its route (an unknown route's 404,
  * a wrong method's 405, 413, 431, 500) are listed in the document's
@@ -338,7 +339,8 @@ class Contract {
 
   /*
    * Checks one exchange: {method, path (under /api/v1, query allowed),
-   * status, headers: {lower-case name: value}, body: the reply's text}.
+   * status, headers: {lower-case name: value}, body: the reply's text,
+   * request: the request's body, if it had one}.
    * Returns {template, problems}: each problem a line naming the method,
    * path, status and, for the body, the JSON pointer of the mismatch.
    */
@@ -349,12 +351,24 @@ class Contract {
     const problems = [];
     if (found.missing) return { template: found.template, problems: [head +
       found.missing] };
+    if (x.request !== undefined && x.status >= 200 && x.status < 300)
+      problems.push(...this.checkRequest(head, found, x.request));
     const resp = found.response;
     const headers = x.headers || {};
-    for (const [name, h] of Object.entries(resp.headers || {}))
-      if (h.required && headers[name.toLowerCase()] === undefined)
-        problems.push(head + "lacks the header " + name + " that the " +
-          "contract requires (" + found.where + ")");
+    for (const [name, h] of Object.entries(resp.headers || {})) {
+      const value = headers[name.toLowerCase()];
+      if (value === undefined) {
+        if (h.required)
+          problems.push(head + "lacks the header " + name + " that the " +
+            "contract requires (" + found.where + ")");
+      } else if (h.schema && !this.validator(h.schema)(value)) {
+        problems.push(head + "header " + name + ": " + JSON.stringify(value) +
+          " " + this.ajv.errorsText(this.validator(h.schema).errors,
+          { dataVar: "" }).replace(/^\s+/, "") + " (" + found.where + ")");
+      }
+    }
+    if (x.method.toUpperCase() === "HEAD") // a reply to HEAD has no body
+      return { template: found.template, problems };
     const text = x.body || "";
     if (!resp.content) {
       if (text.trim() !== "")
@@ -384,6 +398,32 @@ class Contract {
       for (const line of bodyErrors(validate.errors, body))
         problems.push(head + line);
     return { template: found.template, problems };
+  }
+
+  /* An accepted request's body against the operation's requestBody: a
+   * document that would refuse what the server accepts is wrong too. */
+  checkRequest(head, found, text) {
+    const body = found.op && found.op.requestBody;
+    if (!body) {
+      return text ? [head + "the request had a body, and the contract " +
+        "takes none"] : [];
+    }
+    const media = (body.content || {})["application/json"];
+    if (!text) {
+      return body.required ? [head + "accepted without a body, and the " +
+        "contract requires one"] : [];
+    }
+    if (!media || !media.schema) return [];
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      return [head + "accepted a request body that is not JSON"];
+    }
+    const validate = this.validator(media.schema);
+    if (validate(json)) return [];
+    return bodyErrors(validate.errors, json).map((l) => head + "request " +
+      l + ", though the server accepted it");
   }
 
   /* Every operation the document has, as "METHOD /template". */
