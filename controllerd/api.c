@@ -882,8 +882,10 @@ serve_file(struct ctl_state *st, struct evhttp_request *req, const char *path)
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
 		api_reply_error(
-		    req, 405, "method_not_allowed", "%s takes GET only", path);
+		    req, 405, "method_not_allowed", "%s takes GET, HEAD", path);
 		return;
 	}
 	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
@@ -927,6 +929,8 @@ serve_metrics(struct ctl_state *st, struct evhttp_request *req)
 	struct evbuffer *buf;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", "GET");
 		api_reply_error(
 		    req, 405, "method_not_allowed", "/metrics takes GET");
 		return;

@@ -293,6 +293,23 @@ def test_refused_requests():
     assert status == 431, exchanges[-1]
 
 
+def test_wrong_methods_beside_the_api_say_allow():
+    """/metrics and the dashboard's files answer a wrong method as the API
+    does: the JSON error and the Allow header a 405 must carry."""
+    host, port = ctl.url.rsplit("//", 1)[1].rsplit(":", 1)
+    for path, allow in (("/metrics", "GET"), ("/index.html", "GET, HEAD")):
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            conn.request("POST", path, body=b"{}")
+            r = conn.getresponse()
+            body = json.loads(r.read().decode())
+        finally:
+            conn.close()
+        assert r.status == 405, (path, r.status)
+        assert r.getheader("Allow") == allow, (path, r.getheaders())
+        assert body["error"]["code"] == "method_not_allowed", body
+
+
 def test_every_reply_matches_the_contract():
     rc, out = check_replies(DOC, exchanges, route_table())
     print(out, end="")
@@ -385,7 +402,8 @@ def test_route_table_and_document_must_agree():
 try:
     run([test_tools_and_fleet, test_jobs, test_nodes_and_drain, test_alarms,
          test_power_and_policy, test_telemetry_audit_agents,
-         test_refused_requests, test_every_reply_matches_the_contract,
+         test_refused_requests, test_wrong_methods_beside_the_api_say_allow,
+         test_every_reply_matches_the_contract,
          test_a_broken_reply_is_named,
          test_route_table_and_document_must_agree])
 finally:
