@@ -1,19 +1,23 @@
 """The controller's live replies match docs/openapi.yaml. A controller and
 pod-fleetsim (one pod of 8 nodes, a coolant leak on pod01-n008, no agent
-for pod01-n007) on loopback; the test submits and cancels jobs, drains and resumes a node,
-acknowledges the leak alarm, sets a cap, a curtailment and policies, asks
-every GET route of controllerd/api.c's route table, and provokes the error
-replies (400, 404, 405, 409, 413, 431). Each reply is recorded as it came
-(status, headers, text) and tests/contract/check-replies.js checks every
-one against the response the document gives for its path, method and
-status (the schema with $ref resolved and `nullable` honoured, the media
-type, required headers), and that the route table and the document name
-the same operations. A mismatch is named by method, path, status and the
-JSON pointer into the body; so are broken copies of real replies, which
-the last test feeds it to show that it can fail."""
+for pod01-n007) on loopback; the test submits, runs and cancels jobs,
+drains and resumes a node, acknowledges the leak alarm, sets a cap, a
+curtailment and policies, asks every GET route of controllerd/api.c's
+route table, and provokes the error replies (400, 404, 405, 409, 413,
+431). Each reply is recorded as it came (status, headers, text) and
+tests/contract/check-replies.js (Node 18 or newer) checks every one
+against the response the document gives for its path, method and status
+(the schema with $ref resolved and `nullable` honoured, a member it does
+not describe refused, the media type, required headers), each accepted
+request against the operation's requestBody, and that the route table and
+the document name the same operations. A mismatch is named by method,
+path, status and the JSON pointer into the body; the last two tests feed
+it broken copies of real replies and of the route table to show that it
+says so."""
 
 import copy
 import http.client
+import itertools
 import json
 import os
 import re
@@ -26,25 +30,27 @@ from podtest import SOURCE, Controller, Fleetsim, TempDir, npm_ci, run, \
 
 CONTRACT_DIR = os.path.join(SOURCE, "tests", "contract")
 DOC = os.path.join(SOURCE, "docs", "openapi.yaml")
-NODES = ["pod01-n%03d" % i for i in range(1, 9)]
 LEAKY = "pod01-n008"
 SILENT = "pod01-n007"  # no agent: never reports
 
 tmp = TempDir("openapi-replies")
 exchanges = []  # every reply, as check-replies.js reads them
+runs = itertools.count()  # of check-replies.js
 ctl = fleet = None
 
 
-def call(method, path, body=None, raw=None, expect=200, headers=None):
+def address():
+    host, port = ctl.url.rsplit("//", 1)[1].rsplit(":", 1)
+    return host, int(port)
+
+
+def call(method, path, body=None, raw=None, expect=200):
     """One request to /api/v1 + path; records the reply and checks its
     status. Returns (status, parsed JSON or None)."""
-    host, port = ctl.url.rsplit("//", 1)[1].rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn = http.client.HTTPConnection(*address(), timeout=10)
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
-    hdrs = dict(headers or {})
-    if data is not None:
-        hdrs.setdefault("Content-Type", "application/json")
+    hdrs = {"Content-Type": "application/json"} if data is not None else {}
     try:
         conn.request(method, "/api/v1" + path, body=data, headers=hdrs)
         r = conn.getresponse()
@@ -69,8 +75,7 @@ def call(method, path, body=None, raw=None, expect=200, headers=None):
 def call_raw(method, path, request):
     """Sends raw bytes (a request the server refuses and answers with a
     close); records the reply. Returns its status."""
-    addr = ctl.url.rsplit("//", 1)[1].rsplit(":", 1)
-    s = socket.create_connection((addr[0], int(addr[1])), timeout=10)
+    s = socket.create_connection(address(), timeout=10)
     s.sendall(request)
     out = b""
     while True:
@@ -96,8 +101,7 @@ def check_replies(doc, records, routes=None):
     data = {"exchanges": records}
     if routes is not None:
         data["routes"] = routes
-    path = tmp.file("exchanges-%d.json" % len(os.listdir(tmp.path)),
-                    json.dumps(data))
+    path = tmp.file("exchanges-%d.json" % next(runs), json.dumps(data))
     p = subprocess.run(["node", os.path.join(CONTRACT_DIR,
                                              "check-replies.js"), doc, path],
                        capture_output=True, text=True, timeout=120)
@@ -144,8 +148,9 @@ def test_tools_and_fleet():
 
 
 def test_jobs():
-    # one that ends, one that runs, one that waits for nodes it cannot get
-    # (the leaking node takes no work)
+    # one that ends, one that runs with its own policy, one that waits for
+    # nodes it cannot get (the leaking node takes no work, the silent one
+    # is down)
     done = call("POST", "/jobs", {"name": "short", "command": ["sleep", "1"],
                                   "nodes": 2, "time_limit_s": 60},
                 expect=201)[1]["id"]
@@ -153,7 +158,8 @@ def test_jobs():
         "GET", "/jobs/%d" % done)[1]["state"] == "completed", timeout=30)
     running = call("POST", "/jobs", {"command": ["sleep", "600"],
                                      "accelerators": 4, "time_limit_s": 900,
-                                     "within": "group"}, expect=201)[1]["id"]
+                                     "within": "group", "policy": "powersave"},
+                   expect=201)[1]["id"]
     wait_for("job %d running" % running, lambda: ctl.api(
         "GET", "/jobs/%d" % running)[1]["state"] == "running", timeout=30)
     pending = call("POST", "/jobs", {"name": "all", "command": ["true"],
@@ -167,6 +173,9 @@ def test_jobs():
     call("GET", "/jobs?state=pending,running")
     call("GET", "/nodes/" + job(done)["nodes"][0])  # with its attempt
     call("GET", "/nodes/" + job(running)["nodes"][0])
+    effective = call("GET", "/policy?node=" + job(running)["nodes"][0])[1][
+        "effective"]
+    assert effective["source"] == "job %d" % running, effective
     # cancels: a pending job at once, a running one asked to stop
     call("DELETE", "/jobs/%d" % pending)
     call("DELETE", "/jobs/%d" % running)
@@ -296,9 +305,8 @@ def test_refused_requests():
 def test_wrong_methods_beside_the_api_say_allow():
     """/metrics and the dashboard's files answer a wrong method as the API
     does: the JSON error and the Allow header a 405 must carry."""
-    host, port = ctl.url.rsplit("//", 1)[1].rsplit(":", 1)
     for path, allow in (("/metrics", "GET"), ("/index.html", "GET, HEAD")):
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn = http.client.HTTPConnection(*address(), timeout=10)
         try:
             conn.request("POST", path, body=b"{}")
             r = conn.getresponse()
