@@ -273,6 +273,24 @@ def http(method, url, body=None, raw=None, timeout=10):
         return status, text
 
 
+def raw_exchange(url, data, timeout=10):
+    """Sends raw bytes on one connection to the server at url
+    ("http://HOST:PORT") and returns, decoded, all it sends back until it
+    closes the connection (so the last request must be one it answers with
+    a close)."""
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=timeout)
+    s.sendall(data)
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return out.decode()
+
+
 def podctl(server, *args, env=None):
     """Runs podctl; returns (exit code, stdout, stderr)."""
     e = dict(os.environ)

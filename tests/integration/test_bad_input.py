@@ -7,11 +7,10 @@ import os
 import socket
 import subprocess
 
-from podtest import Controller, TempDir, binary, run
+from podtest import Controller, TempDir, binary, raw_exchange, run
 
 tmp = TempDir("badinput")
 ctl = Controller(tmp).start()
-ctl.addr = ("127.0.0.1", int(ctl.url.rsplit(":", 1)[1]))
 
 
 def report(name, raw):
@@ -82,28 +81,13 @@ def test_oversized_body_is_json_413():
     assert ctl.alive()
 
 
-def raw_exchange(data):
-    """Sends raw bytes on one connection; returns all the server sends
-    back until it closes the connection (each case ends in a request the
-    server answers with a close)."""
-    s = socket.create_connection(ctl.addr, timeout=10)
-    s.sendall(data)
-    out = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        out += chunk
-    s.close()
-    return out.decode()
-
-
 def test_oversized_head_is_json_431():
-    reply = raw_exchange(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
-                         b"X-Pad: " + b"a" * 20000 + b"\r\n\r\n")
+    reply = raw_exchange(ctl.url, b"GET /api/v1/health HTTP/1.1\r\n"
+                         b"Host: x\r\nX-Pad: " + b"a" * 20000 +
+                         b"\r\n\r\n")
     assert reply.startswith("HTTP/1.1 431"), reply[:200]
     assert '"code":"header_too_large"' in reply, reply
-    reply = raw_exchange(b"GET /api/v1/health?" + b"a" * 20000 +
+    reply = raw_exchange(ctl.url, b"GET /api/v1/health?" + b"a" * 20000 +
                          b" HTTP/1.1\r\n\r\n")
     assert reply.startswith("HTTP/1.1 431"), reply[:200]
 
@@ -112,6 +96,7 @@ def test_pipelined_requests_around_a_refused_one():
     """Requests before a refused one on the same connection are answered;
     the refused one gets its JSON 413 and the connection closes."""
     reply = raw_exchange(
+        ctl.url,
         b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
         b"POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
         b"\r\n{}"
@@ -127,7 +112,7 @@ def test_connection_close_replies_arrive():
     """HTTP/1.0 and Connection: close get their whole reply."""
     for req in (b"GET /api/v1/health HTTP/1.0\r\n\r\n",
                 b"GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n"):
-        reply = raw_exchange(req)
+        reply = raw_exchange(ctl.url, req)
         assert reply.split()[1] == "200", reply
         assert json.loads(reply.partition("\r\n\r\n")[2])["status"] == "ok"
 

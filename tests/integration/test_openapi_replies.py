@@ -22,11 +22,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 
-from podtest import SOURCE, Controller, Fleetsim, TempDir, npm_ci, run, \
-    wait_for
+from podtest import SOURCE, Controller, Fleetsim, TempDir, npm_ci, \
+    raw_exchange, run, wait_for
 
 CONTRACT_DIR = os.path.join(SOURCE, "tests", "contract")
 DOC = os.path.join(SOURCE, "docs", "openapi.yaml")
@@ -75,16 +74,7 @@ def call(method, path, body=None, raw=None, expect=200):
 def call_raw(method, path, request):
     """Sends raw bytes (a request the server refuses and answers with a
     close); records the reply. Returns its status."""
-    s = socket.create_connection(address(), timeout=10)
-    s.sendall(request)
-    out = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        out += chunk
-    s.close()
-    head, _, text = out.decode().partition("\r\n\r\n")
+    head, _, text = raw_exchange(ctl.url, request).partition("\r\n\r\n")
     lines = head.split("\r\n")
     got = {}
     for line in lines[1:]:
