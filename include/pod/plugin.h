@@ -7,11 +7,15 @@
  * serves many nodes from one loaded plugin, so all state lives in the
  * context, never in globals), and then, on every sample tick:
  *
- *	environ()	tells the plugin what the host knows (coolant
- *temperature, heat, the load asked of each device); real hardware ignores it,
- *simulations model physics with it read()		one sample per device
- *	control()	applies a frequency cap or power limit, when the policy
- *			changes
+ * - environ() tells the plugin what the host knows (coolant temperature,
+ *   heat, the load asked of each device); real hardware ignores it,
+ *   simulations model physics with it;
+ * - read() takes one sample per device;
+ * - control() applies a frequency cap or power limit, when the policy
+ *   changes.
+ *
+ * <pod/plugin_util.h> has the small helpers most plugins need. Built
+ * outside the tree: cc $(pkg-config --cflags pod-plugin) -shared -fPIC.
  *
  * Every device belongs to a domain (an accelerator, a CPU package, the whole
  * node, a coolant loop) and says what it can report and control as a bitmask

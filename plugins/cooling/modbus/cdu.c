@@ -48,6 +48,7 @@
 #include <modbus.h>
 
 #include <pod/plugin.h>
+#include <pod/plugin_util.h>
 
 #include "cdumap.h"
 
@@ -119,7 +120,7 @@ struct cdu {
 	int connected;
 	int answering;      /* 1: the last poll got answers */
 	int said_down;      /* 1: "not answering" was logged */
-	int64_t backoff_ms; /* the next reconnect delay; 0 after success */
+	unsigned failures;  /* connects failed since the last success */
 	uint64_t rng;       /* jitter, splitmix64 */
 	char lasterr[128];  /* why the link failed last */
 	struct cdu_reading cur[CDUMAP_MAX_POINTS];
@@ -208,25 +209,6 @@ static const struct cdu_reader {
         NULL},
 };
 
-static int64_t
-cdu_clock_ms(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-cdu_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void cdu_logq(struct cdu *c, enum pod_log_level level, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
@@ -273,12 +255,9 @@ cdu_logflush(struct cdu *c)
 static int
 cdu_parse_int(const char *v, long min, long max, int *out)
 {
-	char *end;
 	long l;
 
-	errno = 0;
-	l = strtol(v, &end, 10);
-	if (end == v || *end != '\0' || errno != 0 || l < min || l > max)
+	if (pod_parse_long(v, min, max, &l) == -1)
 		return -1;
 	*out = (int)l;
 	return 0;
@@ -724,14 +703,8 @@ cdu_disconnect(struct cdu *c)
 static int64_t
 cdu_backoff(struct cdu *c)
 {
-	double jitter;
-
-	if (c->backoff_ms == 0)
-		c->backoff_ms = CDU_BACKOFF_MIN_MS;
-	else if ((c->backoff_ms *= 2) > CDU_BACKOFF_MAX_MS)
-		c->backoff_ms = CDU_BACKOFF_MAX_MS;
-	jitter = 0.8 + 0.4 * (double)(cdu_rand(&c->rng) >> 11) * 0x1.0p-53;
-	return (int64_t)(c->backoff_ms * jitter);
+	return pod_backoff_ms(c->failures++, CDU_BACKOFF_MIN_MS,
+	    CDU_BACKOFF_MAX_MS, 0.2, pod_rand01(&c->rng));
 }
 
 /* Reads a span into regs (bits widened to one per element). 0, 1 when the
@@ -847,8 +820,8 @@ cdu_poll_block(struct cdu *c, struct cdu_block *b)
 
 	if (!b->split) {
 		rc = cdu_span(c, b->table, b->addr, b->count, regs);
-		mono_ms = cdu_clock_ms(CLOCK_MONOTONIC);
-		wall_ms = cdu_clock_ms(CLOCK_REALTIME);
+		mono_ms = pod_clock_ms(CLOCK_MONOTONIC);
+		wall_ms = pod_clock_ms(CLOCK_REALTIME);
 		if (rc == -1)
 			return -1;
 		if (rc == 0) {
@@ -873,8 +846,8 @@ cdu_poll_block(struct cdu *c, struct cdu_block *b)
 		i = c->ord[b->first + k];
 		p = &c->map->pt[i];
 		rc = cdu_span(c, p->table, p->addr, p->nreg, regs);
-		mono_ms = cdu_clock_ms(CLOCK_MONOTONIC);
-		wall_ms = cdu_clock_ms(CLOCK_REALTIME);
+		mono_ms = pod_clock_ms(CLOCK_MONOTONIC);
+		wall_ms = pod_clock_ms(CLOCK_REALTIME);
 		if (rc == -1)
 			return -1;
 		if (rc == 1)
@@ -922,7 +895,7 @@ cdu_sleep(struct cdu *c, int64_t until_ms)
 	int stop;
 
 	pthread_mutex_lock(&c->mu);
-	while (!c->stop && cdu_clock_ms(CLOCK_MONOTONIC) < until_ms) {
+	while (!c->stop && pod_clock_ms(CLOCK_MONOTONIC) < until_ms) {
 		ts.tv_sec = until_ms / 1000;
 		ts.tv_nsec = (until_ms % 1000) * 1000000;
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
@@ -948,7 +921,7 @@ static void *
 cdu_main(void *arg)
 {
 	struct cdu *c = arg;
-	int64_t next_ms = cdu_clock_ms(CLOCK_MONOTONIC), now_ms;
+	int64_t next_ms = pod_clock_ms(CLOCK_MONOTONIC), now_ms;
 
 	while (!cdu_sleep(c, next_ms)) {
 		if (!c->connected && cdu_connect(c) == -1) {
@@ -956,7 +929,7 @@ cdu_main(void *arg)
 				break;
 			cdu_link_down(c);
 			next_ms =
-			    cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
+			    pod_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
 			continue;
 		}
 		if (cdu_poll(c) == -1) {
@@ -965,7 +938,7 @@ cdu_main(void *arg)
 			cdu_disconnect(c);
 			cdu_link_down(c);
 			next_ms =
-			    cdu_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
+			    pod_clock_ms(CLOCK_MONOTONIC) + cdu_backoff(c);
 			continue;
 		}
 		if (!c->answering)
@@ -974,9 +947,9 @@ cdu_main(void *arg)
 			    "requests)",
 			    c->where, c->conf.unit_id, c->map->npt, c->nblock);
 		c->answering = 1;
-		c->backoff_ms = 0;
+		c->failures = 0;
 		/* Fixed rate; a poll that overran skips the missed slots. */
-		now_ms = cdu_clock_ms(CLOCK_MONOTONIC);
+		now_ms = pod_clock_ms(CLOCK_MONOTONIC);
 		next_ms += c->conf.poll_ms;
 		if (next_ms < now_ms)
 			next_ms = now_ms;
@@ -1186,7 +1159,7 @@ cdu_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	memcpy(snap, c->pub, m->npt * sizeof(snap[0]));
 	pthread_mutex_unlock(&c->mu);
 	cdu_logflush(c);
-	mono_ms = cdu_clock_ms(CLOCK_MONOTONIC);
+	mono_ms = pod_clock_ms(CLOCK_MONOTONIC);
 
 	memset(out, 0, n * sizeof(*out));
 	for (i = 0; i < m->npt; i++) {

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <pod/plugin.h>
+#include <pod/plugin_util.h>
 
 #include "cdumap.h"
 
@@ -232,20 +233,6 @@ parse_uint(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int
-parse_real(const char *s, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
-}
-
 /* [a-z][a-z0-9_]*, shorter than CDUMAP_NAME_MAX. */
 static int
 valid_name(const char *s, size_t len)
@@ -281,7 +268,7 @@ is_leak(int field)
 static int
 opt_scale(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 {
-	if (parse_real(v, &p->scale) == -1 || p->scale == 0.0)
+	if (pod_parse_real(v, &p->scale) == -1 || p->scale == 0.0)
 		return perr(pos, "scale=%s: want a non-zero number", v);
 	return 0;
 }
@@ -289,7 +276,7 @@ opt_scale(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 static int
 opt_offset(struct cdumap_pos *pos, struct cdumap_point *p, const char *v)
 {
-	if (parse_real(v, &p->offset) == -1)
+	if (pod_parse_real(v, &p->offset) == -1)
 		return perr(pos, "offset=%s: want a number", v);
 	return 0;
 }

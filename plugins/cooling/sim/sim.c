@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include <pod/plugin.h>
+#include <pod/plugin_util.h>
 
 #define CSIM_RHO_KG_PER_L    1.02   /* 25 % propylene glycol, ~30 °C, kg/L */
 #define CSIM_CP_J_PER_KG_K   3900.0 /* same, J/(kg·K) */
@@ -114,20 +115,6 @@ csim_noise(uint64_t *state)
 	return (double)(csim_next(state) >> 11) * 0x1.0p-52 - 1.0;
 }
 
-static int
-csim_parse_real(const char *v, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (end == v || *end != '\0' || errno != 0 || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
-}
-
 /* `fault = KIND@SECONDS`; the earliest time wins when a kind repeats. */
 static int
 csim_key_fault(
@@ -156,7 +143,7 @@ csim_key_fault(
 		    kv->where, kv->key, v);
 		return -1;
 	}
-	if (csim_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
+	if (pod_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
 		host->log(host, POD_LOG_ERROR,
 		    "%s: %s: '%s': bad time, want seconds 0..1e7", kv->where,
 		    kv->key, v);
@@ -198,7 +185,7 @@ csim_conf_parse(const struct pod_host *host, struct csim_conf *c)
 				return -1;
 			continue;
 		}
-		if (csim_parse_real(kv->value, &d) == -1 || d < k->min ||
+		if (pod_parse_real(kv->value, &d) == -1 || d < k->min ||
 		    d > k->max) {
 			host->log(host, POD_LOG_ERROR,
 			    "%s: %s: '%s': want a number %g..%g", kv->where,

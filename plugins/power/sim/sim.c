@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include <pod/plugin.h>
+#include <pod/plugin_util.h>
 
 #define PSIM_ACCELS_MAX     (POD_MAX_DEVICES - 1) /* one slot for "node" */
 #define PSIM_FAULTS_MAX     16
@@ -223,20 +224,6 @@ psim_clock_mhz(const struct psim *s, const struct psim_accel *a)
 	return c->clock_min_mhz;
 }
 
-static int
-psim_parse_real(const char *v, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (end == v || *end != '\0' || errno != 0 || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
-}
-
 /*
  * `fault = hot@SECONDS` or `hot:INDEX@SECONDS`: accelerator INDEX (default 0)
  * loses cold-plate contact SECONDS after the first read. The index is checked
@@ -275,7 +262,7 @@ psim_key_fault(
 			return -1;
 		}
 	}
-	if (psim_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
+	if (pod_parse_real(at + 1, &sec) == -1 || sec < 0 || sec > 1e7) {
 		host->log(host, POD_LOG_ERROR,
 		    "%s: %s: '%s': bad time, want seconds 0..1e7", kv->where,
 		    kv->key, v);
@@ -320,7 +307,7 @@ psim_conf_parse(const struct pod_host *host, struct psim_conf *c)
 				return -1;
 			continue;
 		}
-		if (psim_parse_real(kv->value, &d) == -1 || d < k->min ||
+		if (pod_parse_real(kv->value, &d) == -1 || d < k->min ||
 		    d > k->max || (k->type == PSIM_K_INT && d != floor(d))) {
 			host->log(host, POD_LOG_ERROR,
 			    "%s: %s: '%s': want %s %g..%g", kv->where, kv->key,
