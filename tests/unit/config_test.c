@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 
 static const char *const cases[] = {
@@ -42,7 +43,7 @@ slurp(const char *path)
 int
 main(void)
 {
-	int pass = 0, fail = 0, update = getenv("POD_UPDATE_GOLDEN") != NULL;
+	int update = getenv("POD_UPDATE_GOLDEN") != NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -67,15 +68,10 @@ main(void)
 			fclose(f);
 		}
 		want = slurp(out);
-		if (want != NULL && strcmp(want, got) == 0) {
-			pass++;
-		} else {
-			fail++;
-			printf("FAIL %s\n--- want\n%s--- got\n%s", cases[i],
-			    want ? want : "(missing)\n", got);
-		}
+		CHECK(want != NULL && strcmp(want, got) == 0,
+		    "%s\n--- want\n%s--- got\n%s", cases[i],
+		    want ? want : "(missing)\n", got);
 		free(want);
 	}
-	printf("config_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return check_summary("config_test");
 }
