@@ -5,3 +5,6 @@ pod_unit_test(fleet_test fleet_test.c LIBS podctl_core)
 pod_unit_test(jobs_test jobs_test.c LIBS podctl_core)
 pod_unit_test(power_test power_test.c LIBS podctl_core)
 pod_unit_test(alarms_test alarms_test.c LIBS podctl_core)
+# The store on a temporary SQLite file: schema, drains, settings, policies,
+# audit, jobs, attempts, telemetry partitions.
+pod_unit_test(store_test store_test.c LIBS podctl_core)
