@@ -12,3 +12,6 @@ pod_unit_test(store_test store_test.c LIBS podctl_core)
 # case can make its allocation fail.
 pod_unit_test(envelope_test envelope_test.c LIBS podctl_core)
 target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)
+# The job queue on a minimal controller state: a temporary store, the
+# envelope, and an event base run without blocking.
+pod_unit_test(queue_test queue_test.c LIBS podctl_core)
