@@ -49,6 +49,8 @@ void *__wrap_calloc(size_t n, size_t size);
 
 static int fail_calloc; /* the next calloc fails */
 
+/* Every calloc of the linked code comes here (-Wl,--wrap=calloc): NULL
+ * once when fail_calloc is set, else the real one's result. */
 void *
 __wrap_calloc(size_t n, size_t size)
 {
