@@ -1,6 +1,7 @@
 """Helpers for the integration tests: real daemons on loopback ports picked
-by the kernel, a temporary directory per test run, and the clients operators
-use (podctl, HTTP). Standard library only, for Debian's /usr/bin/python3."""
+by the kernel, a temporary directory per test run, waits on conditions, a
+fake controller for the agent's tests, and the clients operators use
+(podctl, HTTP). Standard library only, for Debian's /usr/bin/python3."""
 
 import calendar
 import json
@@ -12,10 +13,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SOURCE = os.environ.get("POD_SOURCE_DIR",
                         os.path.dirname(os.path.dirname(os.path.dirname(
@@ -247,6 +250,171 @@ class Agent(Daemon):
 
     def metrics_url(self):
         return metrics_url(self)
+
+
+
+class FakeController:
+    """The controller's side of docs/agent-protocol.md, for tests of a real
+    pod-agentd or pod-fleetsim: an http.server on 127.0.0.1:0 (its address in
+    `url`) that answers POST /api/v1/agents/NAME/report with ack_seq (the
+    highest seq of that boot so far) and the desired state the test sets
+    (jobs, power), and keeps every report with the monotonic time it came.
+    node: the one name it answers, 404 for others (None: any name).
+    set_down(True) makes it answer 503 to everything, as a dead controller
+    behind a proxy; answered_wall is the wall time of the last 200."""
+
+    def __init__(self, node=None):
+        self.node = node
+        self.lock = threading.Lock()
+        self.version = 1
+        self.jobs = []
+        self.power = None
+        self.down = False
+        self.reports = []  # (monotonic s, report)
+        self.answered_wall = None  # wall time of the last 200, s
+        self.acks = {}  # boot_id -> highest seq
+        ctl = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                m = re.fullmatch(r"/api/v1/agents/([^/]+)/report", self.path)
+                body = self.rfile.read(
+                    int(self.headers.get("Content-Length", 0)))
+                if m is None or ctl.node not in (None, m.group(1)):
+                    self.send_error(404)
+                    return
+                try:
+                    rep = json.loads(body)
+                except ValueError:
+                    self.send_error(400)
+                    return
+                with ctl.lock:
+                    if ctl.down:
+                        self.send_error(503)
+                        return
+                    ctl.reports.append((time.monotonic(), rep))
+                    ack = ctl.acks.get(rep["boot_id"], 0)
+                    for s in rep["samples"]:
+                        ack = max(ack, s["seq"])
+                    ctl.acks[rep["boot_id"]] = ack
+                    desired = {"version": ctl.version, "jobs": ctl.jobs}
+                    if ctl.power is not None:
+                        desired["power"] = ctl.power
+                    reply = {"ack_seq": ack, "desired": desired}
+                    ctl.answered_wall = time.time()
+                out = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+    def set_jobs(self, jobs):
+        """Desires exactly `jobs` (entries as the protocol has them)."""
+        self.set(jobs, self.power)
+
+    def set(self, jobs=None, power=None):
+        """Desires `jobs` (None: the same as now) and `power` (None: no
+        power member)."""
+        with self.lock:
+            if jobs is not None:
+                self.jobs = [dict(j) for j in jobs]
+            self.power = power
+            self.version += 1
+
+    def set_down(self, down):
+        with self.lock:
+            self.down = down
+
+    def reset(self):
+        """Back to an empty desired state, answering, no report kept."""
+        with self.lock:
+            self.jobs, self.power, self.down = [], None, False
+            self.reports = []
+            self.version += 1
+
+    def clear(self):
+        """Forgets the reports received so far."""
+        with self.lock:
+            self.reports = []
+
+    def count(self):
+        """How many reports came so far."""
+        with self.lock:
+            return len(self.reports)
+
+    def last(self):
+        """The newest report, or None."""
+        with self.lock:
+            return self.reports[-1][1] if self.reports else None
+
+    def since(self, n):
+        """Reports from the n-th on."""
+        with self.lock:
+            return [r for _, r in self.reports[n:]]
+
+    def samples(self, boot_id=None):
+        """Every sample received (of one boot, if given), by seq."""
+        seen = {}
+        for r in self.since(0):
+            if boot_id is None or r["boot_id"] == boot_id:
+                for s in r["samples"]:
+                    seen[s["seq"]] = s
+        return [seen[k] for k in sorted(seen)]
+
+    def samples_since(self, n):
+        """Every sample of the reports from the n-th on, by seq."""
+        seen = {}
+        for r in self.since(n):
+            for s in r["samples"]:
+                seen[s["seq"]] = s
+        return [seen[k] for k in sorted(seen)]
+
+    def last_sample(self):
+        s = self.samples()
+        return s[-1] if s else None
+
+    def pids(self):
+        """The pids of every job any report listed."""
+        with self.lock:
+            return {j["pid"] for _, r in self.reports for j in r["jobs"]
+                    if j.get("pid")}
+
+    def job(self, id, attempt=1, report=None):
+        """The job's entry in the newest report (or `report`), or None."""
+        rep = report or self.last()
+        for j in (rep or {}).get("jobs", []):
+            if j["id"] == id and j["attempt"] == attempt:
+                return j
+        return None
+
+    def wait_job(self, id, pred, what, timeout=15.0, attempt=1):
+        """Waits until the newest report's entry of the job satisfies
+        pred; returns it."""
+        def check():
+            j = self.job(id, attempt)
+            return j if j is not None and pred(j) else None
+        return wait_for("job %d.%d %s" % (id, attempt, what), check,
+                        timeout=timeout, interval=0.02)
+
+    def first_report(self, id, pred, attempt=1):
+        """The first report where pred(job) held, or None."""
+        for rep in self.since(0):
+            j = self.job(id, attempt, rep)
+            if j is not None and pred(j):
+                return rep
+        return None
 
 
 def metrics_url(daemon):

@@ -1,4 +1,4 @@
-"""Jobs on a real pod-agentd, driven by a fake controller written here: an
+"""Jobs on a real pod-agentd, driven by podtest's fake controller: an
 http.server on 127.0.0.1:0 that answers /api/v1/agents/NODE/report with a
 desired state the test sets, and keeps every report. It checks what
 docs/agent-protocol.md ("Jobs") promises: the environment and output.log,
@@ -7,97 +7,15 @@ agent restart, cancel with SIGTERM then SIGKILL after kill_grace_s, time
 limits, launch errors, and that jobs load their accelerators; and the same
 protocol on pod-fleetsim's simulated jobs."""
 
-import http.server
-import json
 import os
 import re
 import signal
 import subprocess
-import threading
-import time
 
-from podtest import Daemon, TempDir, binary, run, wait_file, wait_for
+from podtest import (Daemon, FakeController, TempDir, binary, run, wait_file,
+                     wait_for)
 
 NODE = "pod01-n001"
-
-
-class FakeController:
-    """Answers reports with `jobs` as desired state; records every report."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.version = 1
-        self.jobs = []
-        self.reports = []  # (monotonic s, report)
-        self.acks = {}     # boot_id -> highest seq
-        ctl = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                m = re.fullmatch(r"/api/v1/agents/([^/]+)/report", self.path)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if m is None or m.group(1) != NODE:
-                    self.send_error(404)
-                    return
-                rep = json.loads(body)
-                with ctl.lock:
-                    ctl.reports.append((time.monotonic(), rep))
-                    ack = ctl.acks.get(rep["boot_id"], 0)
-                    for s in rep["samples"]:
-                        ack = max(ack, s["seq"])
-                    ctl.acks[rep["boot_id"]] = ack
-                    reply = {"ack_seq": ack,
-                             "desired": {"version": ctl.version,
-                                         "jobs": ctl.jobs}}
-                out = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-
-    def set_jobs(self, jobs):
-        with self.lock:
-            self.jobs = [dict(j) for j in jobs]
-            self.version += 1
-
-    def last_report(self):
-        with self.lock:
-            return self.reports[-1][1] if self.reports else None
-
-    def job(self, id, attempt=1, report=None):
-        """The job's entry in the newest report (or `report`), or None."""
-        rep = report or self.last_report()
-        for j in (rep or {}).get("jobs", []):
-            if j["id"] == id and j["attempt"] == attempt:
-                return j
-        return None
-
-    def wait_job(self, id, pred, what, timeout=15.0, attempt=1):
-        def check():
-            j = self.job(id, attempt)
-            return j if j is not None and pred(j) else None
-        return wait_for("job %d.%d %s" % (id, attempt, what), check,
-                        timeout=timeout, interval=0.02)
-
-    def first_report(self, id, pred, attempt=1):
-        """The first report where pred(job) held, or None."""
-        with self.lock:
-            reps = list(self.reports)
-        for t, rep in reps:
-            j = self.job(id, attempt, rep)
-            if j is not None and pred(j):
-                return rep
-        return None
 
 
 def entry(id, command, accels=(0, 1), attempt=1, time_limit_s=0,
@@ -118,7 +36,7 @@ def ended(j):
     return j["state"] == "ended"
 
 
-CTL = FakeController()
+CTL = FakeController(NODE)
 TMP = TempDir("agent-jobs")
 PIDS = set()  # job process groups to kill at the end, whatever happens
 
@@ -218,15 +136,15 @@ def test_repeated_replies_never_start_twice(a):
     CTL.wait_job(2, ended, "ended")
     # Many more replies list it; then it is dropped and forgotten; then a
     # delayed reply lists it again.
-    n = len(CTL.reports)
-    wait_for("more replies", lambda: len(CTL.reports) > n + 5)
+    n = CTL.count()
+    wait_for("more replies", lambda: CTL.count() > n + 5)
     CTL.set_jobs([])
     wait_for("job 2 forgotten", lambda: CTL.job(2) is None
-             and CTL.last_report()["boot_id"] is not None)
+             and CTL.last()["boot_id"] is not None)
     assert os.path.exists(os.path.join(a.jobdir(2), "forgotten"))
     CTL.set_jobs([job])
-    n = len(CTL.reports)
-    wait_for("more replies", lambda: len(CTL.reports) > n + 5)
+    n = CTL.count()
+    wait_for("more replies", lambda: CTL.count() > n + 5)
     assert CTL.job(2) is None, CTL.job(2)
     assert lines(count) == ["ran"], lines(count)
 
@@ -240,18 +158,18 @@ def test_restart_adopts_running_job():
         CTL.set_jobs([entry(3, ["sh", "-c", "echo ran >> %s; sleep 3; "
                                 "exit 7" % count])])
         j = track(CTL.wait_job(3, running, "running"))
-        boot = CTL.last_report()["boot_id"]
+        boot = CTL.last()["boot_id"]
         assert a.stop() == 0
         os.killpg(j["pid"], 0)  # still there without its agent
         b = JobAgent("restart2", state=a.state).start()
         wait_for("the new agent's report",
-                 lambda: CTL.last_report()["boot_id"] != boot)
+                 lambda: CTL.last()["boot_id"] != boot)
         k = CTL.job(3)
         assert k is not None and k["state"] == "running", k
         assert k["pid"] == j["pid"] and k["started_ms"] == j["started_ms"]
         k = CTL.wait_job(3, ended, "ended after the restart")
         assert k["cause"] == "exit" and k["exit_code"] == 7, k
-        assert CTL.last_report()["boot_id"] != boot
+        assert CTL.last()["boot_id"] != boot
         assert lines(count) == ["ran"], lines(count)
         assert "adopted 1 running" in b.log(), b.log()
     finally:
@@ -367,7 +285,7 @@ def test_job_loads_its_accelerators(a):
     track(CTL.wait_job(12, running, "running"))
 
     def loaded():
-        rep = CTL.last_report()
+        rep = CTL.last()
         for s in rep["samples"]:
             acc = s["accels"]
             if acc[0]["util_pct"] > 80 and acc[1]["util_pct"] > 80 \
@@ -409,7 +327,7 @@ def test_fleetsim_simulates_jobs():
         assert j["pid"] is None and j["log"] is None, j
 
         def busy():
-            for s in CTL.last_report()["samples"]:
+            for s in CTL.last()["samples"]:
                 if s["accels"][0]["util_pct"] > 80 \
                         and s["accels"][5]["util_pct"] < 60:
                     return s
@@ -427,11 +345,11 @@ def test_fleetsim_simulates_jobs():
         assert j["cause"] == "cancelled" and j["signal"] == 15, j
         # Forgotten, then listed again by a stale reply: never rerun.
         CTL.set_jobs([])
-        wait_for("all forgotten", lambda: CTL.last_report()["jobs"] == [])
+        wait_for("all forgotten", lambda: CTL.last()["jobs"] == [])
         CTL.set_jobs([dict(short, cancel=False)])
-        n = len(CTL.reports)
-        wait_for("more replies", lambda: len(CTL.reports) > n + 5)
-        assert CTL.last_report()["jobs"] == [], CTL.last_report()["jobs"]
+        n = CTL.count()
+        wait_for("more replies", lambda: CTL.count() > n + 5)
+        assert CTL.last()["jobs"] == [], CTL.last()["jobs"]
     finally:
         CTL.set_jobs([])
         assert f.stop() == 0, f.log()
@@ -464,7 +382,7 @@ def main():
              test_fleetsim_simulates_jobs,
              test_unusable_state_dir_is_refused])
     finally:
-        CTL.server.shutdown()
+        CTL.stop()
         TMP.cleanup()
 
 

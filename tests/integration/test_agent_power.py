@@ -1,5 +1,5 @@
-"""Power on a real pod-agentd, driven by a fake controller written here (as
-test_agent_jobs.py does): an http.server on 127.0.0.1:0 that answers
+"""Power on a real pod-agentd, driven by podtest's fake controller (as
+test_agent_jobs.py is): an http.server on 127.0.0.1:0 that answers
 /api/v1/agents/NODE/report with a desired state the test sets, keeps every
 report, and can play dead (503). It checks what docs/agent-protocol.md
 ("Power: DVFS policy, caps and the safety guard") promises: a policy's
@@ -9,119 +9,18 @@ with or without the controller, and the fallback cap once the controller
 has been silent for fallback_after_s; and the same code on pod-fleetsim's
 nodes, where a memory-bound job gets a lower clock under `energy`."""
 
-import http.server
-import json
 import math
 import os
 import re
 import signal
-import threading
 import time
 
-from podtest import (Daemon, TempDir, binary, log_time, metrics, metrics_url,
-                     run, wait_for)
+from podtest import (Daemon, FakeController, TempDir, binary, log_time,
+                     metrics, metrics_url, run, wait_for)
 
 NODE = "pod01-n001"
 F_MIN, F_MAX = 600, 1980
 ALL = list(range(8))
-
-
-class FakeController:
-    """Answers reports with `jobs` and `power` as desired state; records
-    every report; answers 503 to everything while `down`."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.version = 1
-        self.jobs = []
-        self.power = None
-        self.down = False
-        self.reports = []  # (monotonic s, report)
-        self.answered_wall = None  # wall time of the last 200, s
-        self.acks = {}
-        ctl = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                m = re.fullmatch(r"/api/v1/agents/([^/]+)/report", self.path)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if m is None:
-                    self.send_error(404)
-                    return
-                rep = json.loads(body)
-                with ctl.lock:
-                    if ctl.down:
-                        self.send_error(503)
-                        return
-                    ctl.reports.append((time.monotonic(), rep))
-                    ack = ctl.acks.get(rep["boot_id"], 0)
-                    for s in rep["samples"]:
-                        ack = max(ack, s["seq"])
-                    ctl.acks[rep["boot_id"]] = ack
-                    desired = {"version": ctl.version, "jobs": ctl.jobs}
-                    if ctl.power is not None:
-                        desired["power"] = ctl.power
-                    reply = {"ack_seq": ack, "desired": desired}
-                    ctl.answered_wall = time.time()
-                out = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-
-    def set(self, jobs=None, power=None):
-        with self.lock:
-            if jobs is not None:
-                self.jobs = [dict(j) for j in jobs]
-            self.power = power
-            self.version += 1
-
-    def set_down(self, down):
-        with self.lock:
-            self.down = down
-
-    def count(self):
-        with self.lock:
-            return len(self.reports)
-
-    def last(self):
-        with self.lock:
-            return self.reports[-1][1] if self.reports else None
-
-    def since(self, n):
-        """Reports from the n-th on."""
-        with self.lock:
-            return [r for _, r in self.reports[n:]]
-
-    def samples_since(self, n):
-        """Every sample of the reports from the n-th on, by seq."""
-        seen = {}
-        for r in self.since(n):
-            for s in r["samples"]:
-                seen[s["seq"]] = s
-        return [seen[k] for k in sorted(seen)]
-
-    def pids(self):
-        """The pids of every job any report listed."""
-        with self.lock:
-            return {j["pid"] for _, r in self.reports for j in r["jobs"]
-                    if j.get("pid")}
-
-    def reset(self):
-        with self.lock:
-            self.jobs, self.power, self.down = [], None, False
-            self.reports = []
-            self.version += 1
 
 
 def busy_job(id, accels=ALL, command=("sleep", "600")):
@@ -388,7 +287,7 @@ def main():
              test_bad_power_refused,
              test_fleetsim_energy_membound])
     finally:
-        CTL.server.shutdown()
+        CTL.stop()
         TMP.cleanup()
 
 

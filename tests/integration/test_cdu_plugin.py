@@ -1,7 +1,7 @@
 """The cooling/modbus plugin in a real pod-agentd, reading a simulated CDU
 (cdu_sim.py: pymodbus' datastore and request decoder, serving the generic
 map's registers) over Modbus TCP on loopback and Modbus RTU through a socat
-pty pair. A fake controller written here receives the agent's reports, as in
+pty pair. podtest's fake controller receives the agent's reports, as in
 test_agent_jobs.py. It checks what docs/cdu.md promises: the CDU's values in
 the reports with the map's scaling, nodata markers as absent values, leak
 bits, a CDU that stops (its values go stale, reported absent, not as new)
@@ -10,8 +10,6 @@ span the CDU refuses, and the refusals of bad keys and bad maps with
 file:line. Throughout, the agent samples and reports on time: sample times
 advance by the interval whatever the CDU does."""
 
-import http.server
-import json
 import os
 import re
 import signal
@@ -21,7 +19,8 @@ import sys
 import threading
 import time
 
-from podtest import SOURCE, Daemon, TempDir, binary, run, wait_for
+from podtest import (SOURCE, Daemon, FakeController, TempDir, binary, run,
+                     wait_for)
 
 NODE = "pod01-n001"
 INTERVAL_MS = 200
@@ -37,65 +36,7 @@ MAX_GAP_MS = 2000
 HUNG_TIMEOUT_MS = 4000
 
 
-class FakeController:
-    """Acknowledges every report, with an empty desired state; keeps them."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.reports = []  # (monotonic s, report)
-        ctl = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if not re.fullmatch(r"/api/v1/agents/%s/report" % NODE,
-                                    self.path):
-                    self.send_error(404)
-                    return
-                rep = json.loads(body)
-                with ctl.lock:
-                    ctl.reports.append((time.monotonic(), rep))
-                ack = max([s["seq"] for s in rep["samples"]] or [0])
-                out = json.dumps({"ack_seq": ack,
-                                  "desired": {"version": 1, "jobs": []}})
-                out = out.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-
-    def clear(self):
-        with self.lock:
-            self.reports = []
-
-    def samples(self, boot_id=None):
-        """Every sample received, by sequence number, of one boot."""
-        with self.lock:
-            reps = [r for _, r in self.reports]
-        seen = {}
-        for r in reps:
-            if boot_id is not None and r["boot_id"] != boot_id:
-                continue
-            for s in r["samples"]:
-                seen[s["seq"]] = s
-        return [seen[k] for k in sorted(seen)]
-
-    def last_sample(self):
-        s = self.samples()
-        return s[-1] if s else None
-
-
-CTL = FakeController()
+CTL = FakeController(NODE)
 TMP = TempDir("cdu")
 
 
@@ -209,7 +150,7 @@ def with_agent(fn):
 @with_agent
 def test_values_scaled_and_nodata(a, sim):
     s = wait_loop(GENERIC, "the generic CDU's values in a report")
-    rep = CTL.reports[-1][1]
+    rep = CTL.last()
     assert rep["inventory"]["cooling_plugin"] == "modbus", rep["inventory"]
     assert s["loop"]["leak"] is False, s
     # A "no value" marker (0x8000) makes the supply absent at once, the
@@ -260,7 +201,7 @@ def test_leak_bits(a, sim):
 @with_agent
 def test_cdu_stops_and_comes_back(a, sim):
     wait_loop(GENERIC, "the CDU's values")
-    boot = CTL.reports[-1][1]["boot_id"]
+    boot = CTL.last()["boot_id"]
     port = sim.port
     sim.stop()
     stopped_ms = time.time() * 1000

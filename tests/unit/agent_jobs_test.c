@@ -20,22 +20,12 @@
 #include <unistd.h>
 
 #include "agentconf.h"
+#include "check.h"
 #include "job.h"
 #include "jobdir.h"
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n",       \
-			    __FILE__, __LINE__, __func__, #cond);              \
-			goto fail;                                             \
-		}                                                              \
-	} while (0)
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A valid entry; most cases below change one member of it. */
 #define GOOD_ENTRY                                                             \
@@ -143,8 +133,8 @@ t_entry_parse(void)
 			goto fail;
 		}
 		/* A refusal leaves nothing to free; argv says "unknown". */
-		CHECK(rc == 0 ||
-		      (s.argv == NULL && s.name == NULL && s.nodelist == NULL));
+		REQUIRE(rc == 0 || (s.argv == NULL && s.name == NULL &&
+		                       s.nodelist == NULL));
 		job_spec_clear(&s);
 		json_decref(j);
 		j = NULL;
@@ -167,14 +157,14 @@ t_entry_fields(void)
 	memset(&s, 0, sizeof(s));
 	if ((j = jsonx_parse(text, strlen(text), err, sizeof(err))) == NULL)
 		return -1;
-	CHECK(job_spec_parse(j, 8, &s, err, sizeof(err)) == 0);
-	CHECK(s.id == 17 && s.attempt == 2 && strcmp(s.name, "train") == 0);
-	CHECK(s.argc == 3 && strcmp(s.argv[2], "echo hi") == 0 &&
-	      s.argv[3] == NULL);
-	CHECK(s.nnodes == 4 && s.node_rank == 2);
-	CHECK(strcmp(s.nodelist, "pod01-n[001-004]") == 0);
-	CHECK(s.naccel == 3 && s.accel[0] == 0 && s.accel[2] == 7);
-	CHECK(s.time_limit_s == 7200 && s.kill_grace_s == 10 && !s.cancel);
+	REQUIRE(job_spec_parse(j, 8, &s, err, sizeof(err)) == 0);
+	REQUIRE(s.id == 17 && s.attempt == 2 && strcmp(s.name, "train") == 0);
+	REQUIRE(s.argc == 3 && strcmp(s.argv[2], "echo hi") == 0 &&
+	        s.argv[3] == NULL);
+	REQUIRE(s.nnodes == 4 && s.node_rank == 2);
+	REQUIRE(strcmp(s.nodelist, "pod01-n[001-004]") == 0);
+	REQUIRE(s.naccel == 3 && s.accel[0] == 0 && s.accel[2] == 7);
+	REQUIRE(s.time_limit_s == 7200 && s.kill_grace_s == 10 && !s.cancel);
 	job_spec_clear(&s);
 	json_decref(j);
 
@@ -184,12 +174,12 @@ t_entry_fields(void)
 	       "\"accelerators\":[9],\"cancel\":true}";
 	if ((j = jsonx_parse(text, strlen(text), err, sizeof(err))) == NULL)
 		return -1;
-	CHECK(job_spec_parse(j, 16, &s, err, sizeof(err)) == 0);
-	CHECK(s.time_limit_s == 0 && s.kill_grace_s == JOB_KILL_GRACE_DEF_S &&
-	      s.cancel);
+	REQUIRE(job_spec_parse(j, 16, &s, err, sizeof(err)) == 0);
+	REQUIRE(s.time_limit_s == 0 && s.kill_grace_s == JOB_KILL_GRACE_DEF_S &&
+	        s.cancel);
 	job_spec_clear(&s);
-	CHECK(job_spec_parse(j, 8, &s, err, sizeof(err)) == -1);
-	CHECK(s.id == 5 && s.attempt == 3 && s.argv == NULL);
+	REQUIRE(job_spec_parse(j, 8, &s, err, sizeof(err)) == -1);
+	REQUIRE(s.id == 5 && s.attempt == 3 && s.argv == NULL);
 	rc = 0;
 fail:
 	job_spec_clear(&s);
@@ -213,28 +203,28 @@ t_entry_caps(void)
 	cmd = json_object_get(e, "command");
 	for (i = 0; i <= JOB_MAX_ARGS; i++)
 		json_array_append_new(cmd, json_string("a"));
-	CHECK(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
-	      strstr(err, "more than 1024 arguments") != NULL);
+	REQUIRE(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
+	        strstr(err, "more than 1024 arguments") != NULL);
 	json_array_clear(cmd);
 	if ((big = malloc(JOB_COMMAND_MAX + 1)) == NULL)
 		goto fail;
 	memset(big, 'x', JOB_COMMAND_MAX);
 	big[JOB_COMMAND_MAX] = '\0';
 	json_array_append_new(cmd, json_string(big));
-	CHECK(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
-	      strstr(err, "longer than") != NULL);
+	REQUIRE(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
+	        strstr(err, "longer than") != NULL);
 	/* Jansson refuses \u0000 in text, but not in a built value. */
 	json_array_clear(cmd);
 	json_array_append_new(cmd, json_string("sh"));
 	json_array_append_new(cmd, json_stringn("a\0b", 3));
-	CHECK(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
-	      strcmp(err, "'command[1]' contains a NUL") == 0);
+	REQUIRE(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
+	        strcmp(err, "'command[1]' contains a NUL") == 0);
 	big[JOB_NAME_MAX] = '\0';
 	json_array_clear(cmd);
 	json_array_append_new(cmd, json_string("true"));
 	json_object_set_new(e, "name", json_string(big));
-	CHECK(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
-	      strstr(err, "'name' must be a string of at most 255") != NULL);
+	REQUIRE(job_spec_parse(e, 8, &s, err, sizeof(err)) == -1 &&
+	        strstr(err, "'name' must be a string of at most 255") != NULL);
 	rc = 0;
 fail:
 	job_spec_clear(&s);
@@ -296,7 +286,7 @@ t_sim_duration(void)
 		}
 	}
 	memset(&s, 0, sizeof(s)); /* an adopted job without a record */
-	CHECK(job_sim_duration_s(&s) == JOB_SIM_DEFAULT_S);
+	REQUIRE(job_sim_duration_s(&s) == JOB_SIM_DEFAULT_S);
 	return 0;
 fail:
 	return -1;
@@ -341,25 +331,25 @@ t_env(void)
 	s.naccel = 3;
 	if ((env = job_env_build(&s, base)) == NULL)
 		return -1;
-	CHECK(env_count(env, "PATH=/usr/bin", 0) == 1);
-	CHECK(env_count(env, "HOME=/root", 0) == 1);
-	CHECK(env_count(env, "POD_JOB_IDX=kept", 0) == 1);
-	CHECK(env_count(env, "POD_JOB_ID=", 1) == 1);
-	CHECK(env_count(env, "POD_JOB_ID=17", 0) == 1);
-	CHECK(env_count(env, "POD_JOB_ATTEMPT=2", 0) == 1);
-	CHECK(env_count(env, "POD_JOB_NAME=train", 0) == 1);
-	CHECK(env_count(env, "POD_NNODES=4", 0) == 1);
-	CHECK(env_count(env, "POD_NODE_RANK=3", 0) == 1);
-	CHECK(env_count(env, "POD_NODELIST=", 1) == 1);
-	CHECK(env_count(env, "POD_NODELIST=pod01-n[001-004]", 0) == 1);
-	CHECK(env_count(env, "POD_ACCELERATORS=0,1,7", 0) == 1);
+	REQUIRE(env_count(env, "PATH=/usr/bin", 0) == 1);
+	REQUIRE(env_count(env, "HOME=/root", 0) == 1);
+	REQUIRE(env_count(env, "POD_JOB_IDX=kept", 0) == 1);
+	REQUIRE(env_count(env, "POD_JOB_ID=", 1) == 1);
+	REQUIRE(env_count(env, "POD_JOB_ID=17", 0) == 1);
+	REQUIRE(env_count(env, "POD_JOB_ATTEMPT=2", 0) == 1);
+	REQUIRE(env_count(env, "POD_JOB_NAME=train", 0) == 1);
+	REQUIRE(env_count(env, "POD_NNODES=4", 0) == 1);
+	REQUIRE(env_count(env, "POD_NODE_RANK=3", 0) == 1);
+	REQUIRE(env_count(env, "POD_NODELIST=", 1) == 1);
+	REQUIRE(env_count(env, "POD_NODELIST=pod01-n[001-004]", 0) == 1);
+	REQUIRE(env_count(env, "POD_ACCELERATORS=0,1,7", 0) == 1);
 	job_env_free(env);
 	/* No accelerators: the variable is there, empty. */
 	s.naccel = 0;
 	if ((env = job_env_build(&s, NULL)) == NULL)
 		return -1;
-	CHECK(env_count(env, "POD_ACCELERATORS=", 0) == 1);
-	CHECK(env[7] == NULL);
+	REQUIRE(env_count(env, "POD_ACCELERATORS=", 0) == 1);
+	REQUIRE(env[7] == NULL);
 	rc = 0;
 fail:
 	job_env_free(env);
@@ -415,22 +405,23 @@ t_status(void)
 			return -1;
 		}
 		if (statuses[i].rc == -1) {
-			CHECK(err[0] != '\0');
+			REQUIRE(err[0] != '\0');
 			continue;
 		}
 		job_end_explain(&e, "foo");
-		CHECK(e.cause == statuses[i].cause);
-		CHECK(e.exit_code == statuses[i].exit_code);
-		CHECK(e.signal == statuses[i].sig);
-		CHECK(strcmp(e.message, statuses[i].message) == 0);
+		REQUIRE(e.cause == statuses[i].cause);
+		REQUIRE(e.exit_code == statuses[i].exit_code);
+		REQUIRE(e.signal == statuses[i].sig);
+		REQUIRE(strcmp(e.message, statuses[i].message) == 0);
 		/* Format and parse again: the same. */
-		CHECK((len = job_end_format(&e, text, sizeof(text))) > 0);
-		CHECK(job_end_parse(text, len, &back, err, sizeof(err)) == 0);
-		CHECK(back.cause == e.cause && back.exit_code == e.exit_code &&
-		      back.signal == e.signal && back.ended_ms == e.ended_ms &&
-		      back.err_step == e.err_step &&
-		      back.err_errno == e.err_errno &&
-		      strcmp(back.message, e.message) == 0);
+		REQUIRE((len = job_end_format(&e, text, sizeof(text))) > 0);
+		REQUIRE(job_end_parse(text, len, &back, err, sizeof(err)) == 0);
+		REQUIRE(
+		    back.cause == e.cause && back.exit_code == e.exit_code &&
+		    back.signal == e.signal && back.ended_ms == e.ended_ms &&
+		    back.err_step == e.err_step &&
+		    back.err_errno == e.err_errno &&
+		    strcmp(back.message, e.message) == 0);
 	}
 	/* A newline in a message stays on its line; too small a buffer is
 	 * refused, not cut. */
@@ -438,10 +429,10 @@ t_status(void)
 	e.cause = JOB_CAUSE_LAUNCH_ERROR;
 	e.exit_code = -1;
 	snprintf(e.message, sizeof(e.message), "two\nlines");
-	CHECK((len = job_end_format(&e, text, sizeof(text))) > 0);
-	CHECK(job_end_parse(text, len, &back, err, sizeof(err)) == 0);
-	CHECK(strcmp(back.message, "two lines") == 0);
-	CHECK(job_end_format(&e, text, 10) == 0);
+	REQUIRE((len = job_end_format(&e, text, sizeof(text))) > 0);
+	REQUIRE(job_end_parse(text, len, &back, err, sizeof(err)) == 0);
+	REQUIRE(strcmp(back.message, "two lines") == 0);
+	REQUIRE(job_end_format(&e, text, 10) == 0);
 	return 0;
 fail:
 	return -1;
@@ -472,8 +463,9 @@ t_pids(void)
 			fprintf(stderr, "case %zu: '%s'\n", i, cases[i].text);
 			return -1;
 		}
-	CHECK((len = job_pids_format(4242, 4243, text, sizeof(text))) > 0);
-	CHECK(job_pids_parse(text, len, &s, &j) == 0 && s == 4242 && j == 4243);
+	REQUIRE((len = job_pids_format(4242, 4243, text, sizeof(text))) > 0);
+	REQUIRE(
+	    job_pids_parse(text, len, &s, &j) == 0 && s == 4242 && j == 4243);
 	return 0;
 fail:
 	return -1;
@@ -533,54 +525,54 @@ t_jobdir_once(void)
 	/* state_dir with a missing parent: checked without being made,
 	 * then made. */
 	snprintf(state, sizeof(state), "%s/var/lib/pod-agent", tmp);
-	CHECK(jobdir_check(state) == 0 && access(state, F_OK) == -1);
-	CHECK((jd = jobdir_open(state)) != NULL);
-	CHECK(jobdir_check(state) == 0);
-	CHECK(jobdir_claim(jd, 17, 1, "{\"id\":17}", 9) == 1);
-	CHECK(jobdir_claim(jd, 17, 1, "{\"id\":17}", 9) == 0);
-	CHECK(jobdir_claim(jd, 17, 2, "{}", 2) == 1);
-	CHECK(jobdir_read(jd, 17, 1, JOBDIR_RECORD, &text, &len) == 1);
-	CHECK(len == 9 && strcmp(text, "{\"id\":17}") == 0);
+	REQUIRE(jobdir_check(state) == 0 && access(state, F_OK) == -1);
+	REQUIRE((jd = jobdir_open(state)) != NULL);
+	REQUIRE(jobdir_check(state) == 0);
+	REQUIRE(jobdir_claim(jd, 17, 1, "{\"id\":17}", 9) == 1);
+	REQUIRE(jobdir_claim(jd, 17, 1, "{\"id\":17}", 9) == 0);
+	REQUIRE(jobdir_claim(jd, 17, 2, "{}", 2) == 1);
+	REQUIRE(jobdir_read(jd, 17, 1, JOBDIR_RECORD, &text, &len) == 1);
+	REQUIRE(len == 9 && strcmp(text, "{\"id\":17}") == 0);
 	free(text);
 	text = NULL;
-	CHECK(jobdir_read(jd, 17, 1, JOBDIR_STATUS, &text, &len) == 0);
-	CHECK(jobdir_write(jd, 17, 1, JOBDIR_STATUS, "x\n", 2) == 0);
-	CHECK(jobdir_read(jd, 17, 1, JOBDIR_STATUS, &text, &len) == 1);
-	CHECK(len == 2);
+	REQUIRE(jobdir_read(jd, 17, 1, JOBDIR_STATUS, &text, &len) == 0);
+	REQUIRE(jobdir_write(jd, 17, 1, JOBDIR_STATUS, "x\n", 2) == 0);
+	REQUIRE(jobdir_read(jd, 17, 1, JOBDIR_STATUS, &text, &len) == 1);
+	REQUIRE(len == 2);
 	free(text);
 	text = NULL;
-	CHECK(jobdir_path(
-	          jd, 17, 1, JOBDIR_STATUS ".tmp", path, sizeof(path)) == 0 &&
-	      access(path, F_OK) == -1);
+	REQUIRE(jobdir_path(
+	            jd, 17, 1, JOBDIR_STATUS ".tmp", path, sizeof(path)) == 0 &&
+	        access(path, F_OK) == -1);
 
 	/* A fresh agent sees both; a tombstone hides 17.1 but still
 	 * refuses a claim until a day has passed. */
 	memset(&seen, 0, sizeof(seen));
-	CHECK(jobdir_scan(jd, t0, seen_cb, &seen) == 0 && seen.n == 2);
-	CHECK(jobdir_forget(jd, 17, 1, t0) == 0);
+	REQUIRE(jobdir_scan(jd, t0, seen_cb, &seen) == 0 && seen.n == 2);
+	REQUIRE(jobdir_forget(jd, 17, 1, t0) == 0);
 	memset(&seen, 0, sizeof(seen));
-	CHECK(jobdir_scan(jd, t0 + hour, seen_cb, &seen) == 0 && seen.n == 1);
-	CHECK(seen.id[0] == 17 && seen.attempt[0] == 2);
-	CHECK(jobdir_claim(jd, 17, 1, "{}", 2) == 0);
-	CHECK(jobdir_scan(jd, t0 + 23 * hour, seen_cb, &seen) == 0);
-	CHECK(jobdir_claim(jd, 17, 1, "{}", 2) == 0);
+	REQUIRE(jobdir_scan(jd, t0 + hour, seen_cb, &seen) == 0 && seen.n == 1);
+	REQUIRE(seen.id[0] == 17 && seen.attempt[0] == 2);
+	REQUIRE(jobdir_claim(jd, 17, 1, "{}", 2) == 0);
+	REQUIRE(jobdir_scan(jd, t0 + 23 * hour, seen_cb, &seen) == 0);
+	REQUIRE(jobdir_claim(jd, 17, 1, "{}", 2) == 0);
 	memset(&seen, 0, sizeof(seen));
-	CHECK(jobdir_scan(jd, t0 + 25 * hour, seen_cb, &seen) == 0 &&
-	      seen.n == 1);
-	CHECK(jobdir_path(jd, 17, 1, NULL, path, sizeof(path)) == 0 &&
-	      access(path, F_OK) == -1);
-	CHECK(jobdir_claim(jd, 17, 1, "{}", 2) == 1);
+	REQUIRE(jobdir_scan(jd, t0 + 25 * hour, seen_cb, &seen) == 0 &&
+	        seen.n == 1);
+	REQUIRE(jobdir_path(jd, 17, 1, NULL, path, sizeof(path)) == 0 &&
+	        access(path, F_OK) == -1);
+	REQUIRE(jobdir_claim(jd, 17, 1, "{}", 2) == 1);
 	jobdir_close(jd);
 	jd = NULL;
 
 	/* A state_dir that cannot be made is refused. */
 	snprintf(state, sizeof(state), "%s/file", tmp);
-	CHECK(fclose(fopen(state, "w")) == 0);
+	REQUIRE(fclose(fopen(state, "w")) == 0);
 	snprintf(state, sizeof(state), "%s/file/sub", tmp);
-	CHECK(jobdir_open(state) == NULL);
-	CHECK(jobdir_check(state) == -1);
+	REQUIRE(jobdir_open(state) == NULL);
+	REQUIRE(jobdir_check(state) == -1);
 	snprintf(state, sizeof(state), "%s/file", tmp);
-	CHECK(jobdir_check(state) == -1);
+	REQUIRE(jobdir_check(state) == -1);
 	rc = 0;
 fail:
 	free(text);
@@ -725,33 +717,34 @@ t_core(void)
 	    SIM_JOB(3, "[\"sleep\",5]", "[]", ""), "{\"attempt\":1}",
 	    SIM_JOB(5, "[\"true\"]", "[2]", ""),
 	    SIM_JOB(6, "[\"true\"]", "[]", ",\"cancel\":true"));
-	CHECK(core_apply(&c, 1, list) == 0);
+	REQUIRE(core_apply(&c, 1, list) == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(running == 1 && ended == 4);
-	CHECK((o = core_find(&c, 6)) != NULL &&
-	      strcmp(str(o, "cause"), "cancelled") == 0);
-	CHECK((o = core_find(&c, 1)) != NULL);
-	CHECK(strcmp(str(o, "state"), "ended") == 0 &&
-	      strcmp(str(o, "cause"), "exit") == 0 &&
-	      json_integer_value(json_object_get(o, "exit_code")) == 0 &&
-	      json_is_null(json_object_get(o, "signal")));
-	CHECK((o = core_find(&c, 2)) != NULL &&
-	      strcmp(str(o, "state"), "running") == 0);
-	CHECK(c.busy[0] == 1 && c.busy[1] == 1);
-	CHECK((o = core_find(&c, 3)) != NULL &&
-	      strcmp(str(o, "cause"), "launch_error") == 0 &&
-	      strcmp(str(o, "message"), "'command[1]' must be a string") == 0);
-	CHECK((o = core_find(&c, 5)) != NULL &&
-	      strstr(str(o, "message"), "accelerator 2 is not on this node") !=
-	          NULL);
-	CHECK(c.news >= 4);
+	REQUIRE(running == 1 && ended == 4);
+	REQUIRE((o = core_find(&c, 6)) != NULL &&
+	        strcmp(str(o, "cause"), "cancelled") == 0);
+	REQUIRE((o = core_find(&c, 1)) != NULL);
+	REQUIRE(strcmp(str(o, "state"), "ended") == 0 &&
+	        strcmp(str(o, "cause"), "exit") == 0 &&
+	        json_integer_value(json_object_get(o, "exit_code")) == 0 &&
+	        json_is_null(json_object_get(o, "signal")));
+	REQUIRE((o = core_find(&c, 2)) != NULL &&
+	        strcmp(str(o, "state"), "running") == 0);
+	REQUIRE(c.busy[0] == 1 && c.busy[1] == 1);
+	REQUIRE(
+	    (o = core_find(&c, 3)) != NULL &&
+	    strcmp(str(o, "cause"), "launch_error") == 0 &&
+	    strcmp(str(o, "message"), "'command[1]' must be a string") == 0);
+	REQUIRE((o = core_find(&c, 5)) != NULL &&
+	        strstr(str(o, "message"),
+	            "accelerator 2 is not on this node") != NULL);
+	REQUIRE(c.news >= 4);
 
 	/* The same desired state again, and again: nothing new. */
 	c.news = 0;
-	CHECK(core_apply(&c, 1, list) == 0);
-	CHECK(core_apply(&c, 2, list) == 0);
+	REQUIRE(core_apply(&c, 1, list) == 0);
+	REQUIRE(core_apply(&c, 2, list) == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(running == 1 && ended == 4 && c.news == 0);
+	REQUIRE(running == 1 && ended == 4 && c.news == 0);
 
 	/* Cancel 2: SIGTERM ends a simulated job at once. */
 	snprintf(list, sizeof(list), "[%s,%s,%s,%s]",
@@ -759,62 +752,62 @@ t_core(void)
 	    SIM_JOB(2, "[\"sleep\",\"100\"]", "[0,1]", ",\"cancel\":true"),
 	    SIM_JOB(3, "[\"sleep\",5]", "[]", ""),
 	    SIM_JOB(5, "[\"true\"]", "[2]", ""));
-	CHECK(core_apply(&c, 3, list) == 0);
-	CHECK((o = core_find(&c, 2)) != NULL &&
-	      strcmp(str(o, "cause"), "cancelled") == 0 &&
-	      json_integer_value(json_object_get(o, "signal")) == SIGTERM &&
-	      json_is_null(json_object_get(o, "exit_code")));
-	CHECK(c.busy[0] == 0 && c.busy[1] == 0);
+	REQUIRE(core_apply(&c, 3, list) == 0);
+	REQUIRE((o = core_find(&c, 2)) != NULL &&
+	        strcmp(str(o, "cause"), "cancelled") == 0 &&
+	        json_integer_value(json_object_get(o, "signal")) == SIGTERM &&
+	        json_is_null(json_object_get(o, "exit_code")));
+	REQUIRE(c.busy[0] == 0 && c.busy[1] == 0);
 
 	/* Dropped from desired, but no answered report carried the ends
 	 * yet (core_find's report is still "in flight"): kept. */
-	CHECK(core_apply(&c, 4, "[]") == 0);
+	REQUIRE(core_apply(&c, 4, "[]") == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(running == 0 && ended == 5);
+	REQUIRE(running == 0 && ended == 5);
 	/* A failed report changes nothing either. */
 	jobs_report_done(c.js, 0);
-	CHECK(core_apply(&c, 5, "[]") == 0);
+	REQUIRE(core_apply(&c, 5, "[]") == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(ended == 5);
+	REQUIRE(ended == 5);
 	/* Answered: forgotten at the next desired state without them. */
 	core_find(&c, 1);
 	jobs_report_done(c.js, 1);
-	CHECK(core_apply(&c, 6, "[]") == 0);
+	REQUIRE(core_apply(&c, 6, "[]") == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(running == 0 && ended == 0);
+	REQUIRE(running == 0 && ended == 0);
 
 	/* A forgotten attempt asked again (a delayed reply): tombstone. */
 	snprintf(list, sizeof(list), "[%s]",
 	    SIM_JOB(2, "[\"sleep\",\"100\"]", "[0,1]", ""));
-	CHECK(core_apply(&c, 7, list) == 0);
+	REQUIRE(core_apply(&c, 7, list) == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(running == 0 && ended == 0 && c.busy[0] == 0);
+	REQUIRE(running == 0 && ended == 0 && c.busy[0] == 0);
 
 	/* A running job dropped from desired is stopped as cancelled. */
 	snprintf(list, sizeof(list), "[%s]",
 	    SIM_JOB(8, "[\"sh\",\"-c\",\"sleep 60\"]", "[1]", ""));
-	CHECK(core_apply(&c, 8, list) == 0);
-	CHECK(c.busy[1] == 1);
-	CHECK(core_apply(&c, 9, "[]") == 0);
-	CHECK((o = core_find(&c, 8)) != NULL &&
-	      strcmp(str(o, "cause"), "cancelled") == 0);
-	CHECK(c.busy[1] == 0);
+	REQUIRE(core_apply(&c, 8, list) == 0);
+	REQUIRE(c.busy[1] == 1);
+	REQUIRE(core_apply(&c, 9, "[]") == 0);
+	REQUIRE((o = core_find(&c, 8)) != NULL &&
+	        strcmp(str(o, "cause"), "cancelled") == 0);
+	REQUIRE(c.busy[1] == 0);
 
 	/* A desired state without "jobs", or with a bad one, changes
 	 * nothing. */
-	CHECK(core_apply(&c, 10, "{}") == 0);
+	REQUIRE(core_apply(&c, 10, "{}") == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(ended == 1);
+	REQUIRE(ended == 1);
 	core_find(&c, 8);
 	jobs_report_done(c.js, 1);
 	if ((d = json_pack("{s:i}", "version", 11)) == NULL)
 		goto fail;
 	jobs_apply(c.js, d, 11);
 	jobs_count(c.js, &running, &ended);
-	CHECK(ended == 1);
-	CHECK(core_apply(&c, 12, "[]") == 0);
+	REQUIRE(ended == 1);
+	REQUIRE(core_apply(&c, 12, "[]") == 0);
 	jobs_count(c.js, &running, &ended);
-	CHECK(ended == 0);
+	REQUIRE(ended == 0);
 	rc = 0;
 fail:
 	json_decref(d);
@@ -846,17 +839,10 @@ static const struct {
 int
 main(void)
 {
-	size_t i, pass = 0, fail = 0;
+	size_t i;
 
 	log_init("agent_jobs_test", LOG_LVL_ERROR);
-	for (i = 0; i < NELEM(cases); i++) {
-		if (cases[i].fn() == 0) {
-			pass++;
-		} else {
-			fail++;
-			fprintf(stderr, "FAIL: %s\n", cases[i].name);
-		}
-	}
-	printf("agent_jobs_test: %zu passed, %zu failed\n", pass, fail);
-	return fail == 0 ? 0 : 1;
+	for (i = 0; i < NELEM(cases); i++)
+		RUN_CASE(cases[i].name, cases[i].fn());
+	return check_summary("agent_jobs_test");
 }

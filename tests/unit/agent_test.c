@@ -12,31 +12,13 @@
 
 #include "agentconf.h"
 #include "backoff.h"
+#include "check.h"
 #include "conf.h"
 #include "jsonx.h"
 #include "log.h"
 #include "power.h"
 #include "report.h"
 #include "ring.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n",       \
-			    __FILE__, __LINE__, __func__, #cond);              \
-			return -1;                                             \
-		}                                                              \
-	} while (0)
-
-/* As CHECK, for cases that must release what they hold. */
-#define CHECK_FAIL(cond)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n",       \
-			    __FILE__, __LINE__, __func__, #cond);              \
-			goto fail;                                             \
-		}                                                              \
-	} while (0)
 
 /* Pushes samples with seq from..to into r. */
 static void
@@ -250,62 +232,57 @@ t_report_shape(void)
 	    len != strlen(text) ||
 	    (root = jsonx_parse(text, len, err, sizeof(err))) == NULL)
 		goto fail;
-	CHECK_FAIL(strcmp(json_string_value(json_object_get(root, "boot_id")),
-	               "5f0c2a9e1b7d4c36") == 0);
-	CHECK_FAIL(json_is_string(json_object_get(root, "agent_version")));
-	CHECK_FAIL(
+	REQUIRE(strcmp(json_string_value(json_object_get(root, "boot_id")),
+	            "5f0c2a9e1b7d4c36") == 0);
+	REQUIRE(json_is_string(json_object_get(root, "agent_version")));
+	REQUIRE(
 	    json_integer_value(json_object_get(root, "interval_ms")) == 1000);
-	CHECK_FAIL(
+	REQUIRE(
 	    json_integer_value(json_object_get(root, "desired_version")) == 3);
-	CHECK_FAIL(
+	REQUIRE(
 	    json_integer_value(json_object_get(root, "dropped_samples")) == 2);
 	/* No job known: an empty array, never absent. */
-	CHECK_FAIL(json_is_array(json_object_get(root, "jobs")) &&
-	           json_array_size(json_object_get(root, "jobs")) == 0);
+	REQUIRE(json_is_array(json_object_get(root, "jobs")) &&
+	        json_array_size(json_object_get(root, "jobs")) == 0);
 	pinv = json_object_get(root, "inventory");
-	CHECK_FAIL(
-	    strcmp(json_string_value(json_object_get(pinv, "power_plugin")),
-	        "sim") == 0);
-	CHECK_FAIL(json_is_null(json_object_get(pinv, "cooling_plugin")));
+	REQUIRE(strcmp(json_string_value(json_object_get(pinv, "power_plugin")),
+	            "sim") == 0);
+	REQUIRE(json_is_null(json_object_get(pinv, "cooling_plugin")));
 	a = json_array_get(json_object_get(pinv, "accelerators"), 1);
-	CHECK_FAIL(json_integer_value(json_object_get(a, "index")) == 1);
-	CHECK_FAIL(json_number_value(json_object_get(a, "tdp_w")) == 700);
-	CHECK_FAIL(strcmp(json_string_value(json_object_get(a, "model")),
-	               "SIM-X700") == 0);
+	REQUIRE(json_integer_value(json_object_get(a, "index")) == 1);
+	REQUIRE(json_number_value(json_object_get(a, "tdp_w")) == 700);
+	REQUIRE(strcmp(json_string_value(json_object_get(a, "model")),
+	            "SIM-X700") == 0);
 
-	CHECK_FAIL(json_array_size(json_object_get(root, "samples")) == 3);
+	REQUIRE(json_array_size(json_object_get(root, "samples")) == 3);
 	s0 = json_array_get(json_object_get(root, "samples"), 0);
 	s1 = json_array_get(json_object_get(root, "samples"), 1);
 	s2 = json_array_get(json_object_get(root, "samples"), 2);
-	CHECK_FAIL(json_integer_value(json_object_get(s0, "seq")) == 17);
-	CHECK_FAIL(
+	REQUIRE(json_integer_value(json_object_get(s0, "seq")) == 17);
+	REQUIRE(
 	    json_integer_value(json_object_get(s0, "t_ms")) == 1795900000000LL);
-	CHECK_FAIL(json_number_value(json_object_get(s0, "power_w")) == 6200.5);
+	REQUIRE(json_number_value(json_object_get(s0, "power_w")) == 6200.5);
 	a = json_array_get(json_object_get(s0, "accels"), 0);
-	CHECK_FAIL(json_number_value(json_object_get(a, "temp_c")) == 61.3);
-	CHECK_FAIL(
-	    json_number_value(json_object_get(a, "energy_j")) == 10230.5);
-	CHECK_FAIL(
-	    json_number_value(json_object_get(a, "mem_used_mib")) == 61440);
+	REQUIRE(json_number_value(json_object_get(a, "temp_c")) == 61.3);
+	REQUIRE(json_number_value(json_object_get(a, "energy_j")) == 10230.5);
+	REQUIRE(json_number_value(json_object_get(a, "mem_used_mib")) == 61440);
 	/* Rounded on the way out: no float noise in the text. */
-	CHECK_FAIL(strstr(text, "\"temp_c\":61.3,") != NULL);
+	REQUIRE(strstr(text, "\"temp_c\":61.3,") != NULL);
 	a = json_array_get(json_object_get(s0, "accels"), 1);
-	CHECK_FAIL(json_number_value(json_object_get(a, "power_w")) == 100.0);
-	CHECK_FAIL(json_is_null(json_object_get(a, "temp_c")));
+	REQUIRE(json_number_value(json_object_get(a, "power_w")) == 100.0);
+	REQUIRE(json_is_null(json_object_get(a, "temp_c")));
 	loop = json_object_get(s0, "loop");
-	CHECK_FAIL(
-	    json_number_value(json_object_get(loop, "return_c")) == 39.8);
-	CHECK_FAIL(json_is_true(json_object_get(loop, "leak")));
+	REQUIRE(json_number_value(json_object_get(loop, "return_c")) == 39.8);
+	REQUIRE(json_is_true(json_object_get(loop, "leak")));
 
-	CHECK_FAIL(json_is_null(json_object_get(s1, "power_w")));
-	CHECK_FAIL(json_is_null(json_object_get(s1, "loop")));
-	CHECK_FAIL(json_array_size(json_object_get(s1, "accels")) == 2);
-	CHECK_FAIL(
-	    json_is_null(json_array_get(json_object_get(s1, "accels"), 1)));
+	REQUIRE(json_is_null(json_object_get(s1, "power_w")));
+	REQUIRE(json_is_null(json_object_get(s1, "loop")));
+	REQUIRE(json_array_size(json_object_get(s1, "accels")) == 2);
+	REQUIRE(json_is_null(json_array_get(json_object_get(s1, "accels"), 1)));
 	loop = json_object_get(s2, "loop");
-	CHECK_FAIL(json_is_object(loop) &&
-	           json_is_null(json_object_get(loop, "supply_c")) &&
-	           json_is_null(json_object_get(loop, "leak")));
+	REQUIRE(json_is_object(loop) &&
+	        json_is_null(json_object_get(loop, "supply_c")) &&
+	        json_is_null(json_object_get(loop, "leak")));
 	rc = 0;
 fail:
 	json_decref(root);
@@ -677,15 +654,15 @@ t_power_report(void)
 		goto fail;
 	o = json_object_get(root, "power");
 	g = json_object_get(o, "guard");
-	CHECK_FAIL(strcmp(json_string_value(json_object_get(o, "policy")),
-	               "performance") == 0);
-	CHECK_FAIL(json_number_value(json_object_get(o, "cap_w")) == 5200);
-	CHECK_FAIL(json_is_false(json_object_get(o, "limiting")));
-	CHECK_FAIL(json_is_false(json_object_get(o, "fallback")));
-	CHECK_FAIL(strstr(text, "\"clock_caps_mhz\":[1980,1650,null]") != NULL);
-	CHECK_FAIL(json_is_false(json_object_get(g, "leak")));
-	CHECK_FAIL(json_is_false(json_object_get(g, "lowflow")));
-	CHECK_FAIL(strstr(text, "\"overtemp\":[2]") != NULL);
+	REQUIRE(strcmp(json_string_value(json_object_get(o, "policy")),
+	            "performance") == 0);
+	REQUIRE(json_number_value(json_object_get(o, "cap_w")) == 5200);
+	REQUIRE(json_is_false(json_object_get(o, "limiting")));
+	REQUIRE(json_is_false(json_object_get(o, "fallback")));
+	REQUIRE(strstr(text, "\"clock_caps_mhz\":[1980,1650,null]") != NULL);
+	REQUIRE(json_is_false(json_object_get(g, "leak")));
+	REQUIRE(json_is_false(json_object_get(g, "lowflow")));
+	REQUIRE(strstr(text, "\"overtemp\":[2]") != NULL);
 	rc = 0;
 fail:
 	json_decref(root);
@@ -718,17 +695,10 @@ static const struct {
 int
 main(void)
 {
-	size_t i, pass = 0, fail = 0;
+	size_t i;
 
 	log_init("agent_test", LOG_LVL_ERROR);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (cases[i].fn() == 0) {
-			pass++;
-		} else {
-			fail++;
-			fprintf(stderr, "FAIL: %s\n", cases[i].name);
-		}
-	}
-	printf("agent_test: %zu passed, %zu failed\n", pass, fail);
-	return fail == 0 ? 0 : 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		RUN_CASE(cases[i].name, cases[i].fn());
+	return check_summary("agent_test");
 }

@@ -8,20 +8,9 @@
 #include <string.h>
 
 #include "alarms.h"
+#include "check.h"
 #include "config.h"
 #include "fleet.h"
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
 
 static int
 count(const struct alarms *a, enum alarm_kind k, enum alarm_state s)
@@ -100,6 +89,5 @@ main(void)
 	alarms_clear(&a);
 	fleet_free(f);
 	config_free(c);
-	printf("alarms_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("alarms_test");
 }

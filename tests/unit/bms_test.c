@@ -18,26 +18,13 @@
 
 #include "bms.h"
 #include "bmsmap.h"
+#include "check.h"
 #include "config.h"
 
 #define DOC_PATH  "../../docs/modbus.md"
 #define DOC_BEGIN "<!-- BEGIN POINTS"
 #define DOC_END   "<!-- END POINTS -->"
 #define DOC_MAX   (256 * 1024)
-
-static int pass, fail;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-		}                                                              \
-	} while (0)
 
 /*
  * Framing cases. Columns: what the case is; the bytes received; how many;
@@ -505,6 +492,5 @@ main(void)
 	test_table();
 	test_config();
 	test_doc();
-	printf("%d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("bms_test");
 }

@@ -16,24 +16,11 @@
 #include <pod/plugin.h>
 
 #include "cdumap.h"
+#include "check.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ALLCAPS                                                                \
 	(POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW | POD_F_PRESSURE |           \
 	    POD_F_PUMP | POD_F_LEAK | POD_F_CAPACITY)
-
-static int passed, failed;
-
-static void
-check(int ok, const char *what, const char *detail)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s: %s\n", what, detail);
-}
 
 /* Parses `text` as the map "t.map"; 0 or -1 with err set. */
 static int
@@ -335,7 +322,7 @@ test_good(void)
 		c = &good_cases[i];
 		snprintf(what, sizeof(what), "good map '%s'", c->name);
 		if (parse(c->text, m, err, sizeof(err)) == -1) {
-			check(0, what, err);
+			CHECK(0, "%s: %s", what, err);
 			continue;
 		}
 		p = &m->pt[c->pt];
@@ -343,11 +330,11 @@ test_good(void)
 		    "npt %d caps %#x model '%s'; point %d: %s %u type %d",
 		    m->npt, m->caps, m->model, c->pt,
 		    cdumap_table_name(p->table), p->addr, (int)p->type);
-		check(m->npt == c->npt && m->caps == c->caps &&
+		CHECK(m->npt == c->npt && m->caps == c->caps &&
 		          strcmp(m->model, c->model) == 0 &&
 		          p->table == c->table && p->addr == c->addr &&
 		          p->type == c->type && p->line > 0,
-		    what, detail);
+		    "%s: %s", what, detail);
 	}
 	free(m);
 }
@@ -365,13 +352,13 @@ test_bad(void)
 		snprintf(what, sizeof(what), "bad map %zu", i);
 		err[0] = '\0';
 		if (parse(c->text, m, err, sizeof(err)) == 0) {
-			check(0, what, "parsed");
+			CHECK(0, "%s: %s", what, "parsed");
 			continue;
 		}
 		snprintf(detail, sizeof(detail), "want '%s...', got '%s'",
 		    c->want, err);
-		check(
-		    strncmp(err, c->want, strlen(c->want)) == 0, what, detail);
+		CHECK(strncmp(err, c->want, strlen(c->want)) == 0, "%s: %s",
+		    what, detail);
 	}
 	free(m);
 }
@@ -389,13 +376,13 @@ test_limits(void)
 	for (i = 0; i < CDUMAP_MAX_POINTS; i++)
 		n += snprintf(text + n, 8192 - n, "a%d discrete %d\n", i, i);
 	rc = parse(text, m, err, sizeof(err));
-	check(rc == 0 && m->npt == CDUMAP_MAX_POINTS, "64 points",
+	CHECK(rc == 0 && m->npt == CDUMAP_MAX_POINTS, "%s: %s", "64 points",
 	    rc == 0 ? "wrong count" : err);
 	snprintf(text + n, 8192 - n, "b discrete 100\n");
 	rc = parse(text, m, err, sizeof(err));
-	check(rc == -1 && strcmp(err, "t.map:65: too many points (at most "
+	CHECK(rc == -1 && strcmp(err, "t.map:65: too many points (at most "
 	                              "64)") == 0,
-	    "65 points", err);
+	    "%s: %s", "65 points", err);
 
 	/* A line of 510 characters and its newline fits; one more does
 	 * not. */
@@ -404,20 +391,20 @@ test_limits(void)
 	text[510] = '\n';
 	text[511] = '\0';
 	rc = parse(text, m, err, sizeof(err));
-	check(rc == 0, "longest line", err);
+	CHECK(rc == 0, "longest line: %s", err);
 	text[510] = ' ';
 	text[511] = '\n';
 	text[512] = '\0';
 	rc = parse(text, m, err, sizeof(err));
-	check(
+	CHECK(
 	    rc == -1 && strcmp(err, "t.map:1: line longer than 510 bytes") == 0,
-	    "line too long", err);
+	    "line too long: %s", err);
 
 	/* A missing file names itself. */
 	rc = cdumap_load("/nonexistent/cdu.map", m, err, sizeof(err));
-	check(rc == -1 && strcmp(err, "/nonexistent/cdu.map: No such file or "
+	CHECK(rc == -1 && strcmp(err, "/nonexistent/cdu.map: No such file or "
 	                              "directory") == 0,
-	    "missing file", err);
+	    "missing file: %s", err);
 	free(text);
 	free(m);
 }
@@ -437,17 +424,17 @@ test_values(void)
 		snprintf(what, sizeof(what), "value '%s' %04x %04x", c->line,
 		    c->regs[0], c->regs[1]);
 		if (parse(c->line, m, err, sizeof(err)) == -1) {
-			check(0, what, err);
+			CHECK(0, "%s: %s", what, err);
 			continue;
 		}
 		v = NAN;
 		rc = cdumap_value(&m->pt[0], c->regs, &v);
 		snprintf(detail, sizeof(detail), "want %d %.9g, got %d %.9g",
 		    c->ok, c->want, rc, v);
-		check(rc == c->ok &&
+		CHECK(rc == c->ok &&
 		          (rc == -1 || fabs(v - c->want) <=
 		                           1e-9 * (1.0 + fabs(c->want))),
-		    what, detail);
+		    "%s: %s", what, detail);
 	}
 	free(m);
 }
@@ -467,7 +454,7 @@ test_bits(void)
 		snprintf(what, sizeof(what), "bit %d of '%s' %04x %04x", c->bit,
 		    c->line, c->regs[0], c->regs[1]);
 		if (parse(c->line, m, err, sizeof(err)) == -1) {
-			check(0, what, err);
+			CHECK(0, "%s: %s", what, err);
 			continue;
 		}
 		p = &m->pt[0];
@@ -475,7 +462,7 @@ test_bits(void)
 		    cdumap_bit_get(p, &p->bits[c->bit], cdumap_raw(p, c->regs));
 		snprintf(
 		    detail, sizeof(detail), "want %d, got %d", c->want, got);
-		check(got == c->want, what, detail);
+		CHECK(got == c->want, "%s: %s", what, detail);
 	}
 	free(m);
 }
@@ -511,12 +498,12 @@ test_generic(void)
 	double v;
 
 	rc = cdumap_load(CDU_GENERIC_MAP, m, err, sizeof(err));
-	check(rc == 0, "generic map loads", err);
+	CHECK(rc == 0, "generic map loads: %s", err);
 	if (rc == -1)
 		goto out;
-	check(m->caps == ALLCAPS && strcmp(m->model, "Generic CDU") == 0 &&
+	CHECK(m->caps == ALLCAPS && strcmp(m->model, "Generic CDU") == 0 &&
 	          m->npt == 9,
-	    "generic map holds every field", m->model);
+	    "generic map holds every field: %s", m->model);
 	for (i = 0; i < NELEM(want); i++) {
 		found = 0;
 		for (k = 0; k < m->npt; k++) {
@@ -531,10 +518,10 @@ test_generic(void)
 			snprintf(detail, sizeof(detail),
 			    "%s: want %g, got %d %g", want[i].name,
 			    want[i].want, rc, v);
-			check(rc == 0 && fabs(v - want[i].want) < 1e-6,
-			    "generic CDU value", detail);
+			CHECK(rc == 0 && fabs(v - want[i].want) < 1e-6,
+			    "%s: %s", "generic CDU value", detail);
 		}
-		check(found, "generic map point", want[i].name);
+		CHECK(found, "generic map point: %s", want[i].name);
 	}
 	for (found = 0, k = 0; k < m->npt; k++) {
 		p = &m->pt[k];
@@ -542,15 +529,15 @@ test_generic(void)
 			continue;
 		found = 1;
 		/* bits=leak:0,pump_fail:1,...: pump_fail on, leak off. */
-		check(p->nbits == 5 &&
+		CHECK(p->nbits == 5 &&
 		          cdumap_bit_get(p, &p->bits[0],
 		              cdumap_raw(p, input + p->addr)) == 0 &&
 		          cdumap_bit_get(p, &p->bits[1],
 		              cdumap_raw(p, input + p->addr)) == 1 &&
 		          strcmp(p->bits[1].name, "pump_fail") == 0,
-		    "generic alarm word", p->bits[1].name);
+		    "generic alarm word: %s", p->bits[1].name);
 	}
-	check(found, "generic map point", "alarm_word");
+	CHECK(found, "generic map point: %s", "alarm_word");
 out:
 	free(m);
 }
@@ -564,6 +551,5 @@ main(void)
 	test_values();
 	test_bits();
 	test_generic();
-	printf("cdumap_test: %d passed, %d failed\n", passed, failed);
-	return failed != 0 || passed == 0;
+	return check_summary("cdumap_test");
 }

@@ -10,21 +10,9 @@
 #include <string.h>
 
 #include "args.h"
+#include "check.h"
 #include "fmt.h"
 #include "jobreq.h"
-
-static int passed, failed;
-
-static void
-check(int ok, const char *group, const char *name, const char *detail)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL %s: %s: %s\n", group, name, detail);
-}
 
 /* --- time limits ------------------------------------------------------ */
 
@@ -132,7 +120,7 @@ test_time(void)
 			     strstr(err, "--time") != NULL;
 		snprintf(detail, sizeof(detail), "result %d secs %lld err '%s'",
 		    r, (long long)secs, err);
-		check(ok, "time", time_cases[i].s, detail);
+		CHECK(ok, "time: %s: %s", time_cases[i].s, detail);
 	}
 }
 
@@ -172,18 +160,18 @@ test_counts(void)
 		    count_cases[i].s, count_cases[i].max, &v);
 		snprintf(detail, sizeof(detail), "result %d value %lld", r,
 		    (long long)v);
-		check(count_cases[i].want == -1
+		CHECK(count_cases[i].want == -1
 		          ? r == -1 && v == -7
 		          : r == 0 && v == count_cases[i].want,
-		    "count", count_cases[i].s, detail);
+		    "count: %s: %s", count_cases[i].s, detail);
 	}
-	check(jobreq_state_valid("pending") &&
+	CHECK(jobreq_state_valid("pending") &&
 	          jobreq_state_valid("node_fail") &&
 	          jobreq_state_valid("timeout"),
-	    "state", "valid", "");
-	check(!jobreq_state_valid("Pending") && !jobreq_state_valid("") &&
+	    "state: %s: %s", "valid", "");
+	CHECK(!jobreq_state_valid("Pending") && !jobreq_state_valid("") &&
 	          !jobreq_state_valid("done") && !jobreq_state_valid("node"),
-	    "state", "invalid", "");
+	    "state: %s: %s", "invalid", "");
 }
 
 /* --- submit ------------------------------------------------------------ */
@@ -357,7 +345,7 @@ test_submit(void)
 			     strstr(err, submit_cases[i].err) != NULL;
 		snprintf(detail, sizeof(detail), "body %s, error '%s'",
 		    got != NULL ? got : "NULL", err);
-		check(ok, "submit", submit_cases[i].name, detail);
+		CHECK(ok, "submit: %s: %s", submit_cases[i].name, detail);
 		free(got);
 		json_decref(body);
 	}
@@ -409,15 +397,15 @@ test_explain(void)
 	for (i = 0; i < sizeof(explain_cases) / sizeof(explain_cases[0]); i++) {
 		jobreq_explain(explain_cases[i].msg, buf, sizeof(buf));
 		snprintf(detail, sizeof(detail), "got '%s'", buf);
-		check(strcmp(buf, explain_cases[i].want) == 0, "explain",
-		    explain_cases[i].msg, detail);
+		CHECK(strcmp(buf, explain_cases[i].want) == 0,
+		    "explain: %s: %s", explain_cases[i].msg, detail);
 	}
 	/* A small buffer is cut, still terminated. */
 	jobreq_explain(
 	    "'accels_per_node' must be 1 to 64", small, sizeof(small));
-	check(strlen(small) == sizeof(small) - 1 &&
+	CHECK(strlen(small) == sizeof(small) - 1 &&
 	          strncmp(small, "--accel", 7) == 0,
-	    "explain", "small buffer", small);
+	    "explain: %s: %s", "small buffer", small);
 }
 
 /* The command line may hold more words than a few options. */
@@ -441,9 +429,9 @@ test_submit_long(void)
 	    argc, argv, jobreq_opts, JOBREQ_NOPTS, 0, &a, err, sizeof(err));
 	if (r == 0)
 		body = jobreq_body(&a, err, sizeof(err));
-	check(body != NULL &&
+	CHECK(body != NULL &&
 	          json_array_size(json_object_get(body, "command")) == 200,
-	    "submit", "200 words", err);
+	    "submit: %s: %s", "200 words", err);
 	json_decref(body);
 }
 
@@ -490,8 +478,8 @@ test_nodelist(void)
 		got = arr != NULL ? fmt_nodelist(arr) : NULL;
 		snprintf(detail, sizeof(detail), "got '%s', want '%s'",
 		    got != NULL ? got : "NULL", nodelist_cases[i].want);
-		check(got != NULL && strcmp(got, nodelist_cases[i].want) == 0,
-		    "nodelist", nodelist_cases[i].name, detail);
+		CHECK(got != NULL && strcmp(got, nodelist_cases[i].want) == 0,
+		    "nodelist: %s: %s", nodelist_cases[i].name, detail);
 		free(got);
 		json_decref(arr);
 	}
@@ -510,8 +498,8 @@ test_nodelist_pod(void)
 		json_array_append_new(arr, json_string(name));
 	}
 	got = fmt_nodelist(arr);
-	check(got != NULL && strcmp(got, "pod01-n[001-128]") == 0, "nodelist",
-	    "whole pod", got != NULL ? got : "NULL");
+	CHECK(got != NULL && strcmp(got, "pod01-n[001-128]") == 0,
+	    "nodelist: %s: %s", "whole pod", got != NULL ? got : "NULL");
 	free(got);
 	json_decref(arr);
 }
@@ -551,9 +539,9 @@ test_ranges(void)
 		got = fmt_ranges(buf, ranges_cases[i].size, ranges_cases[i].v,
 		    ranges_cases[i].n);
 		snprintf(detail, sizeof(detail), "got '%s'", buf);
-		check(got == buf && strcmp(buf, ranges_cases[i].want) == 0 &&
+		CHECK(got == buf && strcmp(buf, ranges_cases[i].want) == 0 &&
 		          strlen(buf) < ranges_cases[i].size,
-		    "ranges", ranges_cases[i].name, detail);
+		    "ranges: %s: %s", ranges_cases[i].name, detail);
 	}
 }
 
@@ -589,8 +577,8 @@ test_energy(void)
 		fmt_energy(buf, sizeof(buf), obj, "e");
 		snprintf(detail, sizeof(detail), "got '%s', want '%s'", buf,
 		    energy_cases[i].want);
-		check(obj != NULL && strcmp(buf, energy_cases[i].want) == 0,
-		    "energy", energy_cases[i].json, detail);
+		CHECK(obj != NULL && strcmp(buf, energy_cases[i].want) == 0,
+		    "energy: %s: %s", energy_cases[i].json, detail);
 		json_decref(obj);
 	}
 }
@@ -605,15 +593,15 @@ test_time_ago(void)
 	    0, NULL);
 	char buf[64];
 
-	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "t", NOW_MS),
+	CHECK(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "t", NOW_MS),
 	          "2026-11-27T21:00:03Z (5m00s ago)") == 0,
-	    "time ago", "known", buf);
-	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "bad", NOW_MS),
+	    "time ago: %s: %s", "known", buf);
+	CHECK(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "bad", NOW_MS),
 	          "soon") == 0,
-	    "time ago", "not a time", buf);
-	check(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "null", NOW_MS),
+	    "time ago: %s: %s", "not a time", buf);
+	CHECK(strcmp(fmt_time_ago(buf, sizeof(buf), obj, "null", NOW_MS),
 	          "-") == 0,
-	    "time ago", "null", buf);
+	    "time ago: %s: %s", "null", buf);
 	json_decref(obj);
 }
 
@@ -630,6 +618,5 @@ main(void)
 	test_ranges();
 	test_energy();
 	test_time_ago();
-	printf("cli_jobs_test: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_summary("cli_jobs_test");
 }

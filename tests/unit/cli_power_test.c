@@ -9,22 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "powreq.h"
 
 #define MAX_WORDS 8
-
-static int passed, failed;
-
-static void
-check(int ok, const char *group, const char *name, const char *detail)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL %s: %s: %s\n", group, name, detail);
-}
 
 /* The body as compact JSON with sorted keys, or "(null)". Caller frees. */
 static char *
@@ -80,9 +68,9 @@ test_numbers(void)
 		v = -999;
 		r = powreq_parse_number(number_cases[i].s, &v);
 		snprintf(detail, sizeof(detail), "result %d, value %g", r, v);
-		check(r == number_cases[i].result &&
+		CHECK(r == number_cases[i].result &&
 		          (r == -1 || v == number_cases[i].v),
-		    "number", number_cases[i].s, detail);
+		    "number: %s: %s", number_cases[i].s, detail);
 	}
 }
 
@@ -193,7 +181,7 @@ test_policy(void)
 			     strstr(err, policy_cases[i].err) != NULL;
 		snprintf(detail, sizeof(detail), "body %s, error '%s'",
 		    got ? got : "(none)", err);
-		check(ok, "policy", policy_cases[i].name, detail);
+		CHECK(ok, "policy: %s: %s", policy_cases[i].name, detail);
 		free(got);
 		json_decref(body);
 	}
@@ -264,7 +252,7 @@ test_bodies(const char *group, const struct body_case *cases, size_t n,
 			ok = body == NULL && strstr(err, cases[i].err) != NULL;
 		snprintf(detail, sizeof(detail), "body %s, error '%s'",
 		    got ? got : "(none)", err);
-		check(ok, group, cases[i].s, detail);
+		CHECK(ok, "%s: %s: %s", group, cases[i].s, detail);
 		free(got);
 		json_decref(body);
 	}
@@ -303,14 +291,14 @@ test_text(void)
 		v = json_loads(text_cases[i].json, JSON_DECODE_ANY, NULL);
 		powreq_policy_text(buf, sizeof(buf), v);
 		snprintf(detail, sizeof(detail), "got '%s'", buf);
-		check(strcmp(buf, text_cases[i].text) == 0, "text",
+		CHECK(strcmp(buf, text_cases[i].text) == 0, "text: %s: %s",
 		    text_cases[i].name, detail);
 		json_decref(v);
 	}
 	/* A text longer than the buffer is cut, not overrun. */
 	v = json_loads("{\"a\":1,\"b\":2,\"c\":3}", 0, NULL);
 	powreq_params_text(buf, 8, v);
-	check(strcmp(buf, "a=1 b=2") == 0, "text", "cut", buf);
+	CHECK(strcmp(buf, "a=1 b=2") == 0, "text: %s: %s", "cut", buf);
 	json_decref(v);
 }
 
@@ -359,9 +347,9 @@ test_budgets(void)
 		by = powreq_capped_by_text(v);
 		snprintf(detail, sizeof(detail), "got '%s', capped by '%s'",
 		    buf, by);
-		check(v != NULL && strcmp(buf, budget_cases[i].text) == 0 &&
+		CHECK(v != NULL && strcmp(buf, budget_cases[i].text) == 0 &&
 		          strcmp(by, budget_cases[i].by) == 0,
-		    "budget", budget_cases[i].name, detail);
+		    "budget: %s: %s", budget_cases[i].name, detail);
 		json_decref(v);
 	}
 }
@@ -378,6 +366,5 @@ main(void)
 	    powreq_curtail_body);
 	test_text();
 	test_budgets();
-	printf("cli_power_test: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_summary("cli_power_test");
 }

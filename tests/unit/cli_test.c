@@ -9,21 +9,9 @@
 #include <string.h>
 
 #include "args.h"
+#include "check.h"
 #include "fmt.h"
 #include "table.h"
-
-static int passed, failed;
-
-static void
-check(int ok, const char *group, const char *name, const char *detail)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL %s: %s: %s\n", group, name, detail);
-}
 
 /* --- args ------------------------------------------------------------ */
 
@@ -140,7 +128,7 @@ test_args(void)
 			     strstr(err, args_cases[i].pos_or_err) != NULL;
 		snprintf(detail, sizeof(detail),
 		    "result %d, positionals '%s', error '%s'", r, got, err);
-		check(ok, "args", args_cases[i].name, detail);
+		CHECK(ok, "args: %s: %s", args_cases[i].name, detail);
 	}
 }
 
@@ -182,10 +170,10 @@ test_lists(void)
 		r = args_list_check(
 		    list_cases[i].list, is_state, bad, sizeof(bad));
 		snprintf(detail, sizeof(detail), "result %d bad '%s'", r, bad);
-		check(list_cases[i].bad == NULL
+		CHECK(list_cases[i].bad == NULL
 		          ? r == 0
 		          : r == -1 && strcmp(bad, list_cases[i].bad) == 0,
-		    "list", list_cases[i].list, detail);
+		    "list: %s: %s", list_cases[i].list, detail);
 	}
 }
 
@@ -198,19 +186,19 @@ test_args_limits(void)
 
 	for (i = 0; i < ARGS_MAX_POS + 1; i++)
 		argv[i] = "x";
-	check(args_parse(ARGS_MAX_POS, argv, test_opts, 3, 0, &a, err,
+	CHECK(args_parse(ARGS_MAX_POS, argv, test_opts, 3, 0, &a, err,
 	          sizeof(err)) == 0 &&
 	          a.npos == ARGS_MAX_POS,
-	    "args", "positionals up to the cap", err);
-	check(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3, 0, &a, err,
+	    "args: %s: %s", "positionals up to the cap", err);
+	CHECK(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3, 0, &a, err,
 	          sizeof(err)) == -1 &&
 	          strstr(err, "too many") != NULL,
-	    "args", "positionals past the cap", err);
+	    "args: %s: %s", "positionals past the cap", err);
 	/* Stopping at the first positional has no cap: argv is kept. */
-	check(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3,
+	CHECK(args_parse(ARGS_MAX_POS + 1, argv, test_opts, 3,
 	          ARGS_STOP_AT_POSITIONAL, &a, err, sizeof(err)) == 0 &&
 	          a.npos == ARGS_MAX_POS + 1 && a.pos == argv,
-	    "args", "stop keeps all", err);
+	    "args: %s: %s", "stop keeps all", err);
 }
 
 /* --- fmt ------------------------------------------------------------- */
@@ -278,7 +266,7 @@ test_fields(void)
 	size_t i;
 
 	if ((row = json_loads(row_json, 0, &e)) == NULL) {
-		check(0, "fmt", "test row", e.text);
+		CHECK(0, "fmt: %s: %s", "test row", e.text);
 		return;
 	}
 	for (i = 0; i < sizeof(field_cases) / sizeof(field_cases[0]); i++) {
@@ -286,7 +274,7 @@ test_fields(void)
 		    field_cases[i].now_ms);
 		snprintf(detail, sizeof(detail), "got '%s', want '%s'", got,
 		    field_cases[i].want);
-		check(strcmp(got, field_cases[i].want) == 0, "fmt",
+		CHECK(strcmp(got, field_cases[i].want) == 0, "fmt: %s: %s",
 		    field_cases[i].name, detail);
 	}
 	json_decref(row);
@@ -295,11 +283,11 @@ test_fields(void)
 static void
 test_width(void)
 {
-	check(fmt_width("") == 0, "width", "empty", "");
-	check(fmt_width("abc") == 3, "width", "ascii", "");
-	check(fmt_width("61 \xc2\xb0"
+	CHECK(fmt_width("") == 0, "width: %s: %s", "empty", "");
+	CHECK(fmt_width("abc") == 3, "width: %s: %s", "ascii", "");
+	CHECK(fmt_width("61 \xc2\xb0"
 	                "C") == 5,
-	    "width", "degree sign", "");
+	    "width: %s: %s", "degree sign", "");
 }
 
 /* --- table ----------------------------------------------------------- */
@@ -350,7 +338,7 @@ test_layout(void)
 			ok &= got[i] == layout_cases[c].want[i];
 		snprintf(detail, sizeof(detail), "got %d %d %d %d", got[0],
 		    got[1], got[2], got[3]);
-		check(ok, "layout", layout_cases[c].name, detail);
+		CHECK(ok, "layout: %s: %s", layout_cases[c].name, detail);
 	}
 }
 
@@ -371,12 +359,12 @@ test_layout_pairs(void)
 	table_layout(pair_cols, 3, natural, 14, got);
 	snprintf(
 	    detail, sizeof(detail), "got %d %d %d", got[0], got[1], got[2]);
-	check(got[0] == 4 && got[1] == 0 && got[2] == 0, "layout",
+	CHECK(got[0] == 4 && got[1] == 0 && got[2] == 0, "layout: %s: %s",
 	    "pair dropped together", detail);
 	table_layout(pair_cols, 3, natural, 16, got);
 	snprintf(
 	    detail, sizeof(detail), "got %d %d %d", got[0], got[1], got[2]);
-	check(got[0] == 4 && got[1] == 4 && got[2] == 4, "layout",
+	CHECK(got[0] == 4 && got[1] == 4 && got[2] == 4, "layout: %s: %s",
 	    "pair kept together", detail);
 }
 
@@ -429,13 +417,13 @@ test_print(void)
 	FILE *f;
 
 	if ((rows = json_loads(print_rows, 0, &e)) == NULL) {
-		check(0, "print", "test rows", e.text);
+		CHECK(0, "print: %s: %s", "test rows", e.text);
 		return;
 	}
 	for (c = 0; c < sizeof(print_cases) / sizeof(print_cases[0]); c++) {
 		if ((t = table_new(print_cols, 3)) == NULL ||
 		    (f = open_memstream(&out, &len)) == NULL) {
-			check(0, "print", print_cases[c].name, "setup");
+			CHECK(0, "print: %s: %s", print_cases[c].name, "setup");
 			table_free(t);
 			continue;
 		}
@@ -445,7 +433,7 @@ test_print(void)
 		    f, t, print_cases[c].width, print_cases[c].noheader);
 		fclose(f);
 		snprintf(detail, sizeof(detail), "got\n%s", out);
-		check(strcmp(out, print_cases[c].want) == 0, "print",
+		CHECK(strcmp(out, print_cases[c].want) == 0, "print: %s: %s",
 		    print_cases[c].name, detail);
 		free(out);
 		out = NULL;
@@ -513,7 +501,7 @@ test_select(void)
 			    n == -1 && strstr(err, select_cases[c].err) != NULL;
 		snprintf(detail, sizeof(detail), "got %d '%s' err '%s'", n, got,
 		    err);
-		check(ok, "select", select_cases[c].name, detail);
+		CHECK(ok, "select: %s: %s", select_cases[c].name, detail);
 	}
 }
 
@@ -529,6 +517,5 @@ main(void)
 	test_layout();
 	test_layout_pairs();
 	test_print();
-	printf("cli_test: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_summary("cli_test");
 }

@@ -5,3 +5,13 @@ pod_unit_test(fleet_test fleet_test.c LIBS podctl_core)
 pod_unit_test(jobs_test jobs_test.c LIBS podctl_core)
 pod_unit_test(power_test power_test.c LIBS podctl_core)
 pod_unit_test(alarms_test alarms_test.c LIBS podctl_core)
+# The store on a temporary SQLite file: schema, drains, settings, policies,
+# audit, jobs, attempts, telemetry partitions.
+pod_unit_test(store_test store_test.c LIBS podctl_core)
+# Admission (envelope_admit) on a two-pod fabric; calloc is wrapped so a
+# case can make its allocation fail.
+pod_unit_test(envelope_test envelope_test.c LIBS podctl_core)
+target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)
+# The job queue on a minimal controller state: a temporary store, the
+# envelope, and an event base run without blocking.
+pod_unit_test(queue_test queue_test.c LIBS podctl_core)

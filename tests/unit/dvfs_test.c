@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dvfs.h"
 #include "log.h"
 #include "plugin.h"
@@ -32,16 +33,6 @@
 #define JOB_UTIL   0.95 /* the load pod-agentd asks for a job */
 #define MAX_TRACE  600  /* samples a case may record */
 #define SETTLE_MAX 6    /* periods a cap step may take to settle */
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("  %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			goto fail;                                             \
-		}                                                              \
-	} while (0)
 
 static double
 hottest_c(const struct rig *r)
@@ -117,28 +108,28 @@ t_performance_powersave(const struct plugins *pl)
 	double busy_w, save_w;
 	int i;
 
-	CHECK(rig_open(&r, pl, 11, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 11, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	busy_w = rig_node_w(&r);
 	for (i = 0; i < r.naccel; i++)
-		CHECK(r.ps[i].clock_mhz == F_MAX_MHZ &&
-		          r.pw.caps_mhz[i] == F_MAX_MHZ,
+		REQUIRE(r.ps[i].clock_mhz == F_MAX_MHZ &&
+		            r.pw.caps_mhz[i] == F_MAX_MHZ,
 		    "performance: accel%d at %.0f MHz", i, r.ps[i].clock_mhz);
-	CHECK(!r.pw.limiting, "limiting without a cap");
-	CHECK(r.controls == r.naccel, "%d control() calls for one setting",
+	REQUIRE(!r.pw.limiting, "limiting without a cap");
+	REQUIRE(r.controls == r.naccel, "%d control() calls for one setting",
 	    r.controls);
 	rig_policy(&r, "{\"policy\": \"powersave\"}");
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	save_w = rig_node_w(&r);
 	printf("  performance %.0f W, powersave %.0f W\n", busy_w, save_w);
 	for (i = 0; i < r.naccel; i++)
-		CHECK(r.ps[i].clock_mhz == F_MIN_MHZ &&
-		          r.pw.caps_mhz[i] == F_MIN_MHZ,
+		REQUIRE(r.ps[i].clock_mhz == F_MIN_MHZ &&
+		            r.pw.caps_mhz[i] == F_MIN_MHZ,
 		    "powersave: accel%d at %.0f MHz", i, r.ps[i].clock_mhz);
-	CHECK(save_w < 0.5 * busy_w, "powersave draws %.0f W", save_w);
-	CHECK(r.controls == 2 * r.naccel, "%d control() calls for two settings",
-	    r.controls);
+	REQUIRE(save_w < 0.5 * busy_w, "powersave draws %.0f W", save_w);
+	REQUIRE(r.controls == 2 * r.naccel,
+	    "%d control() calls for two settings", r.controls);
 	rig_close(&r);
 	return 0;
 fail:
@@ -168,12 +159,12 @@ t_power_cap_step(const struct plugins *pl)
 	size_t k;
 	int i, n = 60, controls = 0;
 
-	CHECK(rig_open(&r, pl, 12, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 12, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	rig_policy(&r, "{\"policy\": \"power_cap\", \"params\": {\"cap_w\": "
 	               "6000}}");
-	CHECK(rig_run(&r, 60) == 0, "run");
-	CHECK(
+	REQUIRE(rig_run(&r, 60) == 0, "run");
+	REQUIRE(
 	    r.pw.limiting, "6 kW does not limit a %.0f W node", rig_node_w(&r));
 	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
 		y[0] = rig_node_w(&r);
@@ -181,7 +172,7 @@ t_power_cap_step(const struct plugins *pl)
 		for (i = 1; i <= n; i++) {
 			if (i == n / 2)
 				controls = r.controls;
-			CHECK(rig_step(&r) == 0, "step");
+			REQUIRE(rig_step(&r) == 0, "step");
 			y[i] = rig_node_w(&r);
 		}
 		controls = r.controls - controls;
@@ -194,21 +185,21 @@ t_power_cap_step(const struct plugins *pl)
 		    y[0], steps[k].cap_w, rs.settle, 100 * rs.over,
 		    100 * rs.band, 100 * rs.mean_share * level / steps[k].cap_w,
 		    rs.crossings, controls, n / 2);
-		CHECK(rs.settle <= SETTLE_MAX, "settled after %d periods",
+		REQUIRE(rs.settle <= SETTLE_MAX, "settled after %d periods",
 		    rs.settle);
-		CHECK(rs.over <= 0.05, "overshoot %.1f %%", 100 * rs.over);
-		CHECK(!rs.growing && rs.crossings <= 1,
+		REQUIRE(rs.over <= 0.05, "overshoot %.1f %%", 100 * rs.over);
+		REQUIRE(!rs.growing && rs.crossings <= 1,
 		    "oscillates: %d swings%s", rs.crossings,
 		    rs.growing ? ", growing" : "");
 		for (i = rs.settle; i <= n; i++)
-			CHECK(fabs(y[i] - steps[k].cap_w) <=
-			          0.02 * steps[k].cap_w,
+			REQUIRE(fabs(y[i] - steps[k].cap_w) <=
+			            0.02 * steps[k].cap_w,
 			    "%.0f W at %d s, cap %.0f W", y[i], i,
 			    steps[k].cap_w);
-		CHECK(r.pw.limiting && r.pw.node_cap_w == steps[k].cap_w,
+		REQUIRE(r.pw.limiting && r.pw.node_cap_w == steps[k].cap_w,
 		    "limiting %d, cap %.0f W", r.pw.limiting, r.pw.node_cap_w);
 		/* Held, not chattering: noise does not move the clocks. */
-		CHECK(controls <= 2 * r.naccel,
+		REQUIRE(controls <= 2 * r.naccel,
 		    "%d control() calls in the last %d s", controls, n / 2);
 	}
 	rig_close(&r);
@@ -227,27 +218,27 @@ t_allocator_cap(const struct plugins *pl)
 	double sum = 0;
 	int i;
 
-	CHECK(rig_open(&r, pl, 13, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 13, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	rig_policy(&r, "{\"policy\": \"power_cap\", \"params\": {\"cap_w\": "
 	               "6000}, \"cap_w\": 5000}");
-	CHECK(rig_run(&r, 20) == 0, "run");
+	REQUIRE(rig_run(&r, 20) == 0, "run");
 	for (i = 0; i < 20; i++) {
-		CHECK(rig_step(&r) == 0, "step");
-		CHECK(fabs(rig_node_w(&r) - 5000) <= 100, "%.0f W under 5000 W",
-		    rig_node_w(&r));
+		REQUIRE(rig_step(&r) == 0, "step");
+		REQUIRE(fabs(rig_node_w(&r) - 5000) <= 100,
+		    "%.0f W under 5000 W", rig_node_w(&r));
 		sum += rig_node_w(&r) / 20;
 	}
-	CHECK(r.pw.node_cap_w == 5000 && r.pw.limiting, "cap %.0f W",
+	REQUIRE(r.pw.node_cap_w == 5000 && r.pw.limiting, "cap %.0f W",
 	    r.pw.node_cap_w);
 	printf("  power_cap 6000 W, cap_w 5000 W: mean %.0f W\n", sum);
 	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 7500}");
-	CHECK(rig_run(&r, 10) == 0, "run");
-	CHECK(!r.pw.limiting && r.pw.node_cap_w == 7500, "limiting at %.0f W",
+	REQUIRE(rig_run(&r, 10) == 0, "run");
+	REQUIRE(!r.pw.limiting && r.pw.node_cap_w == 7500, "limiting at %.0f W",
 	    rig_node_w(&r));
 	for (i = 0; i < r.naccel; i++)
-		CHECK(r.ps[i].clock_mhz == F_MAX_MHZ, "accel%d at %.0f MHz", i,
-		    r.ps[i].clock_mhz);
+		REQUIRE(r.ps[i].clock_mhz == F_MAX_MHZ, "accel%d at %.0f MHz",
+		    i, r.ps[i].clock_mhz);
 	rig_close(&r);
 	return 0;
 fail:
@@ -264,10 +255,10 @@ t_cap_sharing(const struct plugins *pl)
 	double busy_w = 0, idle_w = 0;
 	int i;
 
-	CHECK(rig_open(&r, pl, 14, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 14, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 4, JOB_UTIL, 0.1);
 	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 3000}");
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	for (i = 0; i < 8; i++) {
 		if (i < 4)
 			busy_w += r.ps[i].power_w / 4;
@@ -278,24 +269,24 @@ t_cap_sharing(const struct plugins *pl)
 	       "%.0f MHz, idle ones %.0f W at %.0f MHz\n",
 	    rig_node_w(&r), busy_w, r.ps[0].clock_mhz, idle_w,
 	    r.ps[4].clock_mhz);
-	CHECK(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000, "node %.0f W",
+	REQUIRE(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000, "node %.0f W",
 	    rig_node_w(&r));
-	CHECK(
+	REQUIRE(
 	    busy_w > 2.5 * idle_w, "busy %.0f W, idle %.0f W", busy_w, idle_w);
 	/* Equal levels: no accelerator more than one step from another. */
 	for (i = 1; i < 8; i++)
-		CHECK(
+		REQUIRE(
 		    fabs(r.pw.caps_mhz[i] - r.pw.caps_mhz[0]) <= DVFS_STEP_MHZ,
 		    "accel%d at %.0f MHz, accel0 at %.0f MHz", i,
 		    r.pw.caps_mhz[i], r.pw.caps_mhz[0]);
 	rig_load(&r, 4, 8, JOB_UTIL, 0.7);
-	CHECK(rig_step(&r) == 0, "step");
+	REQUIRE(rig_step(&r) == 0, "step");
 	printf("  a second job: the node jumps to %.0f W for one period\n",
 	    rig_node_w(&r));
-	CHECK(rig_run(&r, SETTLE_MAX) == 0, "run");
+	REQUIRE(rig_run(&r, SETTLE_MAX) == 0, "run");
 	for (i = 0; i < 20; i++) {
-		CHECK(rig_step(&r) == 0, "step");
-		CHECK(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000,
+		REQUIRE(rig_step(&r) == 0, "step");
+		REQUIRE(fabs(rig_node_w(&r) - 3000) < 0.02 * 3000,
 		    "node %.0f W after the second job", rig_node_w(&r));
 	}
 	rig_close(&r);
@@ -316,9 +307,9 @@ t_curtail(const struct plugins *pl)
 	size_t k;
 	int i;
 
-	CHECK(rig_open(&r, pl, 15, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 15, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	for (k = 0; k < sizeof(fractions) / sizeof(fractions[0]); k++) {
 		char json[128];
 
@@ -328,14 +319,14 @@ t_curtail(const struct plugins *pl)
 		    "%g}}",
 		    fractions[k]);
 		rig_policy(&r, json);
-		CHECK(rig_run(&r, SETTLE_MAX + 1) == 0, "run");
+		REQUIRE(rig_run(&r, SETTLE_MAX + 1) == 0, "run");
 		target = fractions[k] * ref;
-		CHECK(fabs(r.pw.node_cap_w - target) < 0.02 * target,
+		REQUIRE(fabs(r.pw.node_cap_w - target) < 0.02 * target,
 		    "reference: cap %.0f W, want %.0f W", r.pw.node_cap_w,
 		    target);
 		for (i = 0; i < 20; i++) {
-			CHECK(rig_step(&r) == 0, "step");
-			CHECK(fabs(rig_node_w(&r) - target) < 0.025 * target,
+			REQUIRE(rig_step(&r) == 0, "step");
+			REQUIRE(fabs(rig_node_w(&r) - target) < 0.025 * target,
 			    "%.0f W, target %.0f W", rig_node_w(&r), target);
 		}
 		printf("  curtail %.1f of %.0f W: %.0f W\n", fractions[k], ref,
@@ -360,14 +351,14 @@ t_thermal(const struct plugins *pl)
 	int i, n = 120;
 
 	memset(&r, 0, sizeof(r));
-	CHECK(rig_open(&r, pl, 16, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 16, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
-	CHECK(rig_run(&r, 40) == 0, "run");
+	REQUIRE(rig_run(&r, 40) == 0, "run");
 	y[0] = hottest_c(&r);
 	rig_policy(&r, "{\"policy\": \"thermal\", \"params\": {\"target_c\": "
 	               "60}}");
 	for (i = 1; i <= n; i++) {
-		CHECK(rig_step(&r) == 0, "step");
+		REQUIRE(rig_step(&r) == 0, "step");
 		y[i] = hottest_c(&r);
 	}
 	response_of(y, n + 1, 60, 1.0 / 60, 0.5 / 60, &rs);
@@ -375,36 +366,37 @@ t_thermal(const struct plugins *pl)
 	       "then within %.2f K, mean %.2f °C, %d swings\n",
 	    y[0], rs.settle, 60 * rs.over, 60 * rs.band, 60 * rs.mean_share,
 	    rs.crossings);
-	CHECK(rs.settle <= 40, "settled after %d s", rs.settle);
-	CHECK(60 * rs.over <= 1.5, "overshoot %.2f K", 60 * rs.over);
-	CHECK(!rs.growing && rs.crossings <= 2, "oscillates: %d swings",
+	REQUIRE(rs.settle <= 40, "settled after %d s", rs.settle);
+	REQUIRE(60 * rs.over <= 1.5, "overshoot %.2f K", 60 * rs.over);
+	REQUIRE(!rs.growing && rs.crossings <= 2, "oscillates: %d swings",
 	    rs.crossings);
 	/* Under the target, by less than the clock step's worth. */
-	CHECK(60 * rs.mean_share > 58.5 && 60 * rs.mean_share < 60.3,
+	REQUIRE(60 * rs.mean_share > 58.5 && 60 * rs.mean_share < 60.3,
 	    "mean %.2f °C", 60 * rs.mean_share);
-	CHECK(!r.pw.limiting, "thermal throttling is not a cap");
+	REQUIRE(!r.pw.limiting, "thermal throttling is not a cap");
 	rig_close(&r);
 
-	CHECK(rig_open(&r, pl, 17, hot, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 17, hot, 1, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	rig_policy(&r, "{\"policy\": \"thermal\"}");
-	CHECK(rig_run(&r, 120) == 0, "run");
+	REQUIRE(rig_run(&r, 120) == 0, "run");
 	for (i = 0; i < 60; i++) {
-		CHECK(rig_step(&r) == 0, "step");
-		CHECK(r.ps[3].temp_c < 81, "accel3 at %.1f °C", r.ps[3].temp_c);
+		REQUIRE(rig_step(&r) == 0, "step");
+		REQUIRE(
+		    r.ps[3].temp_c < 81, "accel3 at %.1f °C", r.ps[3].temp_c);
 	}
 	for (i = 0; i < r.naccel; i++)
 		if (i != 3) {
-			CHECK(r.ps[i].clock_mhz == F_MAX_MHZ,
+			REQUIRE(r.ps[i].clock_mhz == F_MAX_MHZ,
 			    "accel%d at %.0f MHz", i, r.ps[i].clock_mhz);
 			others = fmax(others, r.ps[i].temp_c);
 		}
 	printf("  hot accel3 held at %.1f °C (%.0f MHz), the others at "
 	       "%.0f MHz, %.1f °C\n",
 	    r.ps[3].temp_c, r.ps[3].clock_mhz, F_MAX_MHZ, others);
-	CHECK(r.ps[3].temp_c > 78, "accel3 needlessly cold: %.1f °C",
+	REQUIRE(r.ps[3].temp_c > 78, "accel3 needlessly cold: %.1f °C",
 	    r.ps[3].temp_c);
-	CHECK(r.pw.guard.overtemp[3] == 0, "the guard had to act");
+	REQUIRE(r.pw.guard.overtemp[3] == 0, "the guard had to act");
 	rig_close(&r);
 	return 0;
 fail:
@@ -448,12 +440,12 @@ t_thermal_outlet(const struct plugins *pl)
 	in.return_c = 78;
 	dvfs_step(&d, &in, &out);
 	for (i = 0; i < 4; i++)
-		CHECK(out.clock_cap_mhz[i] == F_MAX_MHZ,
+		REQUIRE(out.clock_cap_mhz[i] == F_MAX_MHZ,
 		    "outlet under target: %.0f MHz", out.clock_cap_mhz[i]);
 	in.return_c = 84;
 	dvfs_step(&d, &in, &out);
 	for (i = 0; i < 4; i++)
-		CHECK(out.clock_cap_mhz[i] < F_MAX_MHZ - 100,
+		REQUIRE(out.clock_cap_mhz[i] < F_MAX_MHZ - 100,
 		    "outlet 4 K over: %.0f MHz", out.clock_cap_mhz[i]);
 	printf("  outlet 84 °C for 80: clocks to %.0f MHz\n",
 	    out.clock_cap_mhz[0]);
@@ -476,17 +468,17 @@ energy_run(const struct plugins *pl, const char *policy, int seconds,
 	double e0[DVFS_MAX_ACCELS], beta, sd;
 	int i, k;
 
-	CHECK(rig_open(&r, pl, 18, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 18, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 4, JOB_UTIL, 0.1);
 	rig_load(&r, 4, 8, JOB_UTIL, 0.7);
 	rig_policy(&r, policy);
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	for (i = 0; i < r.naccel; i++)
 		e0[i] = r.ps[i].energy_j;
 	*work = 0;
 	*worst_slowdown = 0;
 	for (k = 0; k < seconds; k++) {
-		CHECK(rig_step(&r) == 0, "step");
+		REQUIRE(rig_step(&r) == 0, "step");
 		for (i = 0; i < r.naccel; i++) {
 			beta = r.load[i].util * (1 - r.load[i].membound);
 			sd = beta * (F_MAX_MHZ / r.ps[i].clock_mhz - 1);
@@ -513,13 +505,13 @@ t_energy(const struct plugins *pl)
 	    eclk[DVFS_MAX_ACCELS];
 	int i;
 
-	CHECK(energy_run(pl, "{\"policy\": \"performance\"}", 60, &pe, &pw, &ps,
-	          pclk) == 0,
+	REQUIRE(energy_run(pl, "{\"policy\": \"performance\"}", 60, &pe, &pw,
+	            &ps, pclk) == 0,
 	    "performance run");
-	CHECK(energy_run(pl,
-	          "{\"policy\": \"energy\", \"params\": {\"slowdown_pct\": "
-	          "5}}",
-	          60, &ee, &ew, &es, eclk) == 0,
+	REQUIRE(energy_run(pl,
+	            "{\"policy\": \"energy\", \"params\": {\"slowdown_pct\": "
+	            "5}}",
+	            60, &ee, &ew, &es, eclk) == 0,
 	    "energy run");
 	printf("  compute-bound at %.0f MHz, memory-bound at %.0f MHz; "
 	       "worst slowdown %.2f %%, work %.1f %% of performance's, "
@@ -527,7 +519,7 @@ t_energy(const struct plugins *pl)
 	    eclk[0], eclk[4], 100 * es, 100 * ew / pw,
 	    100 * (ee / ew) / (pe / pw));
 	for (i = 0; i < 4; i++) {
-		CHECK(eclk[i] < F_MAX_MHZ && eclk[i + 4] < eclk[i],
+		REQUIRE(eclk[i] < F_MAX_MHZ && eclk[i + 4] < eclk[i],
 		    "compute accel%d %.0f MHz, memory accel%d %.0f MHz", i,
 		    eclk[i], i + 4, eclk[i + 4]);
 	}
@@ -537,12 +529,12 @@ t_energy(const struct plugins *pl)
 		double beta = JOB_UTIL * (1 - (i < 4 ? 0.1 : 0.7));
 		double need = beta * F_MAX_MHZ / (beta + 0.05);
 
-		CHECK(eclk[i] >= need && eclk[i] < need + 2 * DVFS_STEP_MHZ,
+		REQUIRE(eclk[i] >= need && eclk[i] < need + 2 * DVFS_STEP_MHZ,
 		    "accel%d at %.0f MHz, wants %.0f", i, eclk[i], need);
 	}
-	CHECK(es <= 0.05, "slowdown %.2f %% over the bound", 100 * es);
-	CHECK(ew / pw >= 0.95, "work %.1f %%", 100 * ew / pw);
-	CHECK(ee / ew < pe / pw, "no energy saved per unit of work");
+	REQUIRE(es <= 0.05, "slowdown %.2f %% over the bound", 100 * es);
+	REQUIRE(ew / pw >= 0.95, "work %.1f %%", 100 * ew / pw);
+	REQUIRE(ee / ew < pe / pw, "no energy saved per unit of work");
 	return 0;
 fail:
 	return -1;
@@ -554,15 +546,15 @@ t_energy_steady(const struct plugins *pl)
 {
 	struct rig r;
 
-	CHECK(rig_open(&r, pl, 19, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 19, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.4);
 	rig_policy(&r, "{\"policy\": \"energy\"}");
-	CHECK(rig_run(&r, 20) == 0, "run");
+	REQUIRE(rig_run(&r, 20) == 0, "run");
 	r.controls = 0;
-	CHECK(rig_run(&r, 200) == 0, "run");
+	REQUIRE(rig_run(&r, 200) == 0, "run");
 	printf("  %d control() calls in 200 s at %.0f MHz\n", r.controls,
 	    r.ps[0].clock_mhz);
-	CHECK(r.controls <= 8, "%d control() calls", r.controls);
+	REQUIRE(r.controls <= 8, "%d control() calls", r.controls);
 	rig_close(&r);
 	return 0;
 fail:
@@ -590,31 +582,20 @@ main(void)
 {
 	struct plugins pl = {NULL, NULL};
 	size_t i;
-	int pass = 0, fail = 0;
 
 	log_init("dvfs_test", LOG_LVL_WARN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pl.power = plugin_load(NULL, "power", "sim");
 	pl.cooling = plugin_load(NULL, "cooling", "sim");
-	if (pl.power == NULL || pl.cooling == NULL) {
-		printf("dvfs_test: cannot load the plugins from %s\n",
-		    plugin_default_dir());
-		fail = 1;
+	if (!CHECK(pl.power != NULL && pl.cooling != NULL,
+	        "cannot load the plugins from %s", plugin_default_dir()))
 		goto done;
-	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		printf("%s\n", cases[i].name);
-		if (cases[i].fn(&pl) == 0) {
-			printf("ok %s\n", cases[i].name);
-			pass++;
-		} else {
-			printf("FAIL %s\n", cases[i].name);
-			fail++;
-		}
+		RUN_CASE(cases[i].name, cases[i].fn(&pl));
 	}
 done:
 	plugin_unload(pl.power);
 	plugin_unload(pl.cooling);
-	printf("dvfs_test: %d passed, %d failed\n", pass, fail);
-	return fail == 0 ? 0 : 1;
+	return check_summary("dvfs_test");
 }

@@ -6,21 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 #include "fleet.h"
 #include "report.h"
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
 
 static struct report
 one_sample(const char *boot, int64_t seq, double power_w, double temp_c,
@@ -172,6 +161,5 @@ main(void)
 	test_heat_and_summary(f);
 	fleet_free(f);
 	config_free(c);
-	printf("fleet_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("fleet_test");
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dvfs.h"
 #include "guard.h"
 #include "log.h"
@@ -26,16 +27,6 @@
 #define F_MIN_MHZ 600.0 /* the sim's default clock range */
 #define F_MAX_MHZ 1980.0
 #define JOB_UTIL  0.95 /* the load pod-agentd asks for a job */
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("  %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			goto fail;                                             \
-		}                                                              \
-	} while (0)
 
 /* 1 when every accelerator of the last read ran at f_min. */
 static int
@@ -80,11 +71,11 @@ t_leak_clearing(const struct plugins *pl)
 			       : leak_seqs[k].leak[i] == 'd' ? 0
 			                                     : -1;
 			guard_loop(&g, leak, 10.0, i > 0 ? 1.0 : 0.0);
-			CHECK(g.leak == (leak_seqs[k].want[i] == 'L'),
+			REQUIRE(g.leak == (leak_seqs[k].want[i] == 'L'),
 			    "%s: reading %zu: leak %d", leak_seqs[k].name, i,
 			    g.leak);
-			CHECK(guard_all(&g) == g.leak &&
-			          guard_pinned(&g, 5) == g.leak,
+			REQUIRE(guard_all(&g) == g.leak &&
+			            guard_pinned(&g, 5) == g.leak,
 			    "%s: pinning", leak_seqs[k].name);
 		}
 	}
@@ -126,19 +117,19 @@ t_thresholds(const struct plugins *pl)
 				temp[1] = 40;
 				guard_accels(&g, 2, temp, crit);
 				on = g.overtemp[0];
-				CHECK(!g.overtemp[1] &&
-				          guard_pinned(&g, 0) == on &&
-				          !guard_pinned(&g, 1) &&
-				          !guard_all(&g),
+				REQUIRE(!g.overtemp[1] &&
+				            guard_pinned(&g, 0) == on &&
+				            !guard_pinned(&g, 1) &&
+				            !guard_all(&g),
 				    "%s: only accelerator 0",
 				    thresholds[k].name);
 			} else {
 				guard_loop(&g, 0, thresholds[k].v[i], 1);
 				on = g.lowflow;
-				CHECK(guard_all(&g) == on, "%s: pinning",
+				REQUIRE(guard_all(&g) == on, "%s: pinning",
 				    thresholds[k].name);
 			}
-			CHECK(on == (thresholds[k].want[i] == 'X'),
+			REQUIRE(on == (thresholds[k].want[i] == 'X'),
 			    "%s: reading %zu (%g): %d", thresholds[k].name, i,
 			    thresholds[k].v[i], on);
 		}
@@ -148,7 +139,7 @@ t_thresholds(const struct plugins *pl)
 	crit[0] = 0;
 	temp[0] = 150;
 	guard_accels(&g, 1, temp, crit);
-	CHECK(!g.overtemp[0], "tripped without a critical temperature");
+	REQUIRE(!g.overtemp[0], "tripped without a critical temperature");
 	return 0;
 fail:
 	return -1;
@@ -185,7 +176,7 @@ t_no_flapping(const struct plugins *pl)
 	printf("  600 noisy readings: flow state changed %d time(s), "
 	       "temperature state %d time(s)\n",
 	    flips_flow, flips_temp);
-	CHECK(flips_flow == 1 && flips_temp == 1, "flapping");
+	REQUIRE(flips_flow == 1 && flips_temp == 1, "flapping");
 	return 0;
 fail:
 	return -1;
@@ -214,22 +205,24 @@ t_leak_same_sample(const struct plugins *pl)
 
 	memset(&r, 0, sizeof(r));
 	for (k = 0; k < sizeof(policies) / sizeof(policies[0]); k++) {
-		CHECK(rig_open(&r, pl, 21 + k, NULL, 0, leak, 1) == 0, "open");
+		REQUIRE(
+		    rig_open(&r, pl, 21 + k, NULL, 0, leak, 1) == 0, "open");
 		rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 		rig_policy(&r, policies[k]);
 		r.silent_s = 1e6;
 		for (i = 0, seen = 0; i < 20 && !seen; i++) {
-			CHECK(rig_step(&r) == 0, "step");
+			REQUIRE(rig_step(&r) == 0, "step");
 			seen = r.cs.leak;
-			CHECK(seen || r.ps[0].clock_mhz > F_MIN_MHZ,
+			REQUIRE(seen || r.ps[0].clock_mhz > F_MIN_MHZ,
 			    "%s: accel0 at f_min before the leak, at %d s",
 			    policies[k], i);
 		}
-		CHECK(seen, "no leak after 20 s");
-		CHECK(r.pw.guard.leak && all_at_min(&r),
+		REQUIRE(seen, "no leak after 20 s");
+		REQUIRE(r.pw.guard.leak && all_at_min(&r),
 		    "%s: the leak's sample shows accel0 at %.0f MHz",
 		    policies[k], r.ps[0].clock_mhz);
-		CHECK(rig_run(&r, 30) == 0 && all_at_min(&r) && r.pw.guard.leak,
+		REQUIRE(
+		    rig_run(&r, 30) == 0 && all_at_min(&r) && r.pw.guard.leak,
 		    "%s: released while wet", policies[k]);
 		rig_close(&r);
 	}
@@ -251,25 +244,25 @@ t_overtemp(const struct plugins *pl)
 	double peak = 0, low = 1e9;
 	int i, k, trips = 0, clears = 0, was = 0;
 
-	CHECK(rig_open(&r, pl, 31, hot, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 31, hot, 1, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	for (k = 0; k < 300; k++) {
-		CHECK(rig_step(&r) == 0, "step");
+		REQUIRE(rig_step(&r) == 0, "step");
 		if (r.pw.guard.overtemp[3] && !was) {
 			trips++;
-			CHECK(r.ps[3].temp_c > 90, "tripped at %.1f °C",
+			REQUIRE(r.ps[3].temp_c > 90, "tripped at %.1f °C",
 			    r.ps[3].temp_c);
 		} else if (!r.pw.guard.overtemp[3] && was) {
 			clears++;
-			CHECK(r.ps[3].temp_c < 85, "cleared at %.1f °C",
+			REQUIRE(r.ps[3].temp_c < 85, "cleared at %.1f °C",
 			    r.ps[3].temp_c);
 		}
 		was = r.pw.guard.overtemp[3];
-		CHECK(r.pw.caps_mhz[3] == (was ? F_MIN_MHZ : F_MAX_MHZ),
+		REQUIRE(r.pw.caps_mhz[3] == (was ? F_MIN_MHZ : F_MAX_MHZ),
 		    "accel3 cap %.0f MHz, overtemp %d", r.pw.caps_mhz[3], was);
 		for (i = 0; i < r.naccel; i++)
-			CHECK(i == 3 || (r.ps[i].clock_mhz == F_MAX_MHZ &&
-			                    !r.pw.guard.overtemp[i]),
+			REQUIRE(i == 3 || (r.ps[i].clock_mhz == F_MAX_MHZ &&
+			                      !r.pw.guard.overtemp[i]),
 			    "accel%d at %.0f MHz", i, r.ps[i].clock_mhz);
 		if (trips > 0) {
 			peak = fmax(peak, r.ps[3].temp_c);
@@ -282,8 +275,8 @@ t_overtemp(const struct plugins *pl)
 	printf("  300 s: accel3 tripped %d and cleared %d time(s), between "
 	       "%.1f and %.1f °C\n",
 	    trips, clears, low, peak);
-	CHECK(trips >= 1 && clears >= 1, "no full cycle");
-	CHECK(peak < 93, "accel3 reached %.1f °C", peak);
+	REQUIRE(trips >= 1 && clears >= 1, "no full cycle");
+	REQUIRE(peak < 93, "accel3 reached %.1f °C", peak);
 	rig_close(&r);
 	return 0;
 fail:
@@ -300,22 +293,22 @@ t_lowflow(const struct plugins *pl)
 	struct rig r;
 	int k;
 
-	CHECK(rig_open(&r, pl, 32, NULL, 0, loss, 1) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 32, NULL, 0, loss, 1) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	for (k = 0; k < 30; k++) {
-		CHECK(rig_step(&r) == 0, "step");
-		CHECK(r.pw.guard.lowflow == (r.cs.flow_lpm < 2),
+		REQUIRE(rig_step(&r) == 0, "step");
+		REQUIRE(r.pw.guard.lowflow == (r.cs.flow_lpm < 2),
 		    "lowflow %d at %.2f L/min", r.pw.guard.lowflow,
 		    r.cs.flow_lpm);
 		if (r.pw.guard.lowflow)
 			break;
-		CHECK(r.ps[0].clock_mhz == F_MAX_MHZ, "throttled at %.2f L/min",
-		    r.cs.flow_lpm);
+		REQUIRE(r.ps[0].clock_mhz == F_MAX_MHZ,
+		    "throttled at %.2f L/min", r.cs.flow_lpm);
 	}
-	CHECK(r.pw.guard.lowflow && all_at_min(&r),
+	REQUIRE(r.pw.guard.lowflow && all_at_min(&r),
 	    "flow %.2f L/min: accel0 at %.0f MHz", r.cs.flow_lpm,
 	    r.ps[0].clock_mhz);
-	CHECK(rig_run(&r, 60) == 0 && all_at_min(&r), "released");
+	REQUIRE(rig_run(&r, 60) == 0 && all_at_min(&r), "released");
 	printf("  flow %.2f L/min after %d s: all at %.0f MHz, node %.0f W\n",
 	    r.cs.flow_lpm, k, F_MIN_MHZ, rig_node_w(&r));
 	rig_close(&r);
@@ -333,34 +326,35 @@ t_fallback(const struct plugins *pl)
 	struct rig r;
 	int k;
 
-	CHECK(rig_open(&r, pl, 33, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 33, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 0, 8, JOB_UTIL, 0.1);
 	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 6000, "
 	               "\"fallback_cap_w\": 3500, \"fallback_after_s\": 20}");
 	for (k = 0; k < 40; k++) {
 		r.silent_s = k;
-		CHECK(rig_step(&r) == 0, "step");
-		CHECK(r.pw.fallback == (k >= 20), "fallback %d after %d s",
+		REQUIRE(rig_step(&r) == 0, "step");
+		REQUIRE(r.pw.fallback == (k >= 20), "fallback %d after %d s",
 		    r.pw.fallback, k);
-		CHECK(r.pw.node_cap_w == (k >= 20 ? 3500 : 6000), "cap %.0f W",
-		    r.pw.node_cap_w);
+		REQUIRE(r.pw.node_cap_w == (k >= 20 ? 3500 : 6000),
+		    "cap %.0f W", r.pw.node_cap_w);
 	}
-	CHECK(fabs(rig_node_w(&r) - 3500) < 0.02 * 3500,
+	REQUIRE(fabs(rig_node_w(&r) - 3500) < 0.02 * 3500,
 	    "node %.0f W under the "
 	    "fallback",
 	    rig_node_w(&r));
 	printf(
 	    "  silent 20 s: fallback 3500 W, node at %.0f W\n", rig_node_w(&r));
 	r.silent_s = 0;
-	CHECK(rig_run(&r, 10) == 0, "run");
-	CHECK(!r.pw.fallback && r.pw.node_cap_w == 6000 &&
-	          fabs(rig_node_w(&r) - 6000) < 0.02 * 6000,
+	REQUIRE(rig_run(&r, 10) == 0, "run");
+	REQUIRE(!r.pw.fallback && r.pw.node_cap_w == 6000 &&
+	            fabs(rig_node_w(&r) - 6000) < 0.02 * 6000,
 	    "answered: fallback %d, node %.0f W", r.pw.fallback,
 	    rig_node_w(&r));
 	/* No fallback cap: silence changes nothing. */
 	rig_policy(&r, "{\"policy\": \"performance\", \"cap_w\": 6000}");
 	r.silent_s = 1e6;
-	CHECK(rig_run(&r, 3) == 0 && !r.pw.fallback && r.pw.node_cap_w == 6000,
+	REQUIRE(
+	    rig_run(&r, 3) == 0 && !r.pw.fallback && r.pw.node_cap_w == 6000,
 	    "fallback without a fallback cap");
 	rig_close(&r);
 	return 0;
@@ -387,31 +381,20 @@ main(void)
 {
 	struct plugins pl = {NULL, NULL};
 	size_t i;
-	int pass = 0, fail = 0;
 
 	log_init("guard_test", LOG_LVL_WARN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pl.power = plugin_load(NULL, "power", "sim");
 	pl.cooling = plugin_load(NULL, "cooling", "sim");
-	if (pl.power == NULL || pl.cooling == NULL) {
-		printf("guard_test: cannot load the plugins from %s\n",
-		    plugin_default_dir());
-		fail = 1;
+	if (!CHECK(pl.power != NULL && pl.cooling != NULL,
+	        "cannot load the plugins from %s", plugin_default_dir()))
 		goto done;
-	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		printf("%s\n", cases[i].name);
-		if (cases[i].fn(&pl) == 0) {
-			printf("ok %s\n", cases[i].name);
-			pass++;
-		} else {
-			printf("FAIL %s\n", cases[i].name);
-			fail++;
-		}
+		RUN_CASE(cases[i].name, cases[i].fn(&pl));
 	}
 done:
 	plugin_unload(pl.power);
 	plugin_unload(pl.cooling);
-	printf("guard_test: %d passed, %d failed\n", pass, fail);
-	return fail == 0 ? 0 : 1;
+	return check_summary("guard_test");
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "hostlist.h"
 
 static const struct {
@@ -89,7 +90,7 @@ join(const struct hostlist *hl, char *buf, size_t size)
 }
 
 static void
-test_expand(int *pass, int *fail)
+test_expand(void)
 {
 	struct hostlist hl;
 	char got[1024], err[256], big[400];
@@ -107,44 +108,33 @@ test_expand(int *pass, int *fail)
 			ok = r == -1 && hl.n == 0 && hl.names == NULL &&
 			     strstr(err, expand_cases[i].err) != NULL &&
 			     strstr(err, "host list") != NULL;
-		if (ok)
-			(*pass)++;
-		else {
-			(*fail)++;
-			printf("FAIL expand '%s': result %d, got '%s', err "
-			       "'%s'\n",
-			    expand_cases[i].expr, r, got, err);
-		}
+		CHECK(ok, "expand '%s': result %d, got '%s', err '%s'",
+		    expand_cases[i].expr, r, got, err);
 		hostlist_free(&hl);
 	}
 
 	/* A name longer than HOSTLIST_NAME_MAX is refused. */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	if (hostlist_expand(big, 10, &hl, err, sizeof(err)) == -1 &&
-	    strstr(err, "longer than 255") != NULL)
-		(*pass)++;
-	else
-		(*fail)++, printf("FAIL long name: %s\n", err);
+	CHECK(hostlist_expand(big, 10, &hl, err, sizeof(err)) == -1 &&
+	          strstr(err, "longer than 255") != NULL,
+	    "long name: %s", err);
 	hostlist_free(&hl);
 
 	/* A whole pod, and back: expansion and compaction agree. */
-	if (hostlist_expand("pod01-n[001-128]", 1000, &hl, err, sizeof(err)) ==
-	        0 &&
-	    hl.n == 128 &&
-	    hostlist_compact(
-	        (const char *const *)hl.names, hl.n, got, sizeof(got)) == 0 &&
-	    strcmp(got, "pod01-n[001-128]") == 0)
-		(*pass)++;
-	else
-		(*fail)++, printf("FAIL round trip: '%s' %s\n", got, err);
+	CHECK(hostlist_expand(
+	          "pod01-n[001-128]", 1000, &hl, err, sizeof(err)) == 0 &&
+	          hl.n == 128 &&
+	          hostlist_compact((const char *const *)hl.names, hl.n, got,
+	              sizeof(got)) == 0 &&
+	          strcmp(got, "pod01-n[001-128]") == 0,
+	    "round trip: '%s' %s", got, err);
 	hostlist_free(&hl);
 }
 
 int
 main(void)
 {
-	int pass = 0, fail = 0;
 	size_t i;
 	char buf[256], small[12];
 
@@ -152,21 +142,13 @@ main(void)
 		int rc = hostlist_compact(
 		    cases[i].names, cases[i].n, buf, sizeof(buf));
 
-		if (rc == 0 && strcmp(buf, cases[i].want) == 0) {
-			pass++;
-		} else {
-			fail++;
-			printf("FAIL case %zu: got '%s' want '%s'\n", i, buf,
-			    cases[i].want);
-		}
+		CHECK(rc == 0 && strcmp(buf, cases[i].want) == 0,
+		    "case %zu: got '%s' want '%s'", i, buf, cases[i].want);
 	}
 	/* too small a buffer: -1, still terminated */
-	if (hostlist_compact(cases[1].names, 4, small, sizeof(small)) == -1 &&
-	    strlen(small) < sizeof(small))
-		pass++;
-	else
-		fail++, printf("FAIL small buffer\n");
-	test_expand(&pass, &fail);
-	printf("hostlist_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	CHECK(hostlist_compact(cases[1].names, 4, small, sizeof(small)) == -1 &&
+	          strlen(small) < sizeof(small),
+	    "small buffer");
+	test_expand();
+	return check_summary("hostlist_test");
 }

@@ -6,20 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "jobs.h"
 #include "report.h"
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
 
 static const struct sched_slot two_nodes[] = {{3, 0xff}, {4, 0xff}};
 
@@ -217,6 +206,5 @@ main(void)
 	test_cancel();
 	test_timeout_and_launch_error();
 	test_names();
-	printf("jobs_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("jobs_test");
 }

@@ -7,19 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "power.h"
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
 
 static struct power_node
 node(int pod, double power_w, int64_t prio)
@@ -112,6 +101,5 @@ main(void)
 	CHECK(fabs(sum_caps(&r, 4) - 3000) < 1);
 	power_result_free(&r);
 
-	printf("power_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("power_test");
 }

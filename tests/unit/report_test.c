@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "jsonx.h"
 #include "report.h"
 
@@ -47,7 +48,6 @@ static const struct {
 int
 main(void)
 {
-	int pass = 0, fail = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -74,14 +74,8 @@ main(void)
 		if (rc == 0)
 			report_free(&r);
 		json_decref(j);
-		if (good) {
-			pass++;
-		} else {
-			fail++;
-			printf("FAIL case %zu: %s\n  got rc=%d err='%s'\n", i,
-			    cases[i].json, rc, err);
-		}
+		CHECK(good, "case %zu: %s\n  got rc=%d err='%s'", i,
+		    cases[i].json, rc, err);
 	}
-	printf("report_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("report_test");
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "sched.h"
 
 #define MAXN  64 /* nodes in a test fabric */
@@ -20,29 +21,6 @@
 #define F     SCHED_WITHIN_FABRIC
 #define HOUR  3600000LL
 #define NOCHK 0xffffffffffffffffULL /* don't check the mask */
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
-
-#define CHECKM(cond, name)                                                     \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s: %s\n", __FILE__, __LINE__,     \
-			    name, #cond);                                      \
-		}                                                              \
-	} while (0)
 
 /* A test fabric with its running and pending jobs. */
 struct fab {
@@ -329,15 +307,15 @@ test_placement(void)
 		    c->req.exclusive, c->req.within, c->req.time_limit_ms);
 		in = fab_input(&f, 0, SCHED_EASY);
 		if (sched_pass(&in, &res) == -1) {
-			CHECKM(0, c->name);
+			CHECK(0, "%s", c->name);
 			continue;
 		}
-		CHECKM(res.d[0].reason == c->reason, c->name);
-		CHECKM(validate(&in, &res) == 0, c->name);
+		CHECK(res.d[0].reason == c->reason, "%s", c->name);
+		CHECK(validate(&in, &res) == 0, "%s", c->name);
 		if (c->reason == SCHED_R_NONE) {
-			CHECKM(took_nodes(&res.d[0], c->nodes), c->name);
+			CHECK(took_nodes(&res.d[0], c->nodes), "%s", c->name);
 			if (c->mask0 != NOCHK)
-				CHECKM(res.d[0].slots[0].mask == c->mask0,
+				CHECK(res.d[0].slots[0].mask == c->mask0, "%s",
 				    c->name);
 		}
 		sched_result_free(&res);
@@ -438,22 +416,22 @@ check_wants(const char *name, struct fab *f, enum sched_policy pol,
 	int i;
 
 	if (sched_pass(&in, &res) == -1) {
-		CHECKM(0, name);
+		CHECK(0, "%s", name);
 		return;
 	}
-	CHECKM(validate(&in, &res) == 0, name);
+	CHECK(validate(&in, &res) == 0, "%s", name);
 	for (i = 0; i < f->npend; i++) {
 		if (res.d[i].reason != w[i].reason)
 			printf("  %s: job %" PRId64 ": %s, want %s\n", name,
 			    f->pend[i].id, sched_reason_name(res.d[i].reason),
 			    sched_reason_name(w[i].reason));
-		CHECKM(res.d[i].reason == w[i].reason, name);
+		CHECK(res.d[i].reason == w[i].reason, "%s", name);
 		if (w[i].start_ms >= 0)
-			CHECKM(res.d[i].start_ms == w[i].start_ms, name);
+			CHECK(res.d[i].start_ms == w[i].start_ms, "%s", name);
 		if (w[i].node >= 0)
-			CHECKM(res.d[i].nslots == 1 &&
-			           res.d[i].slots[0].node == w[i].node,
-			    name);
+			CHECK(res.d[i].nslots == 1 &&
+			          res.d[i].slots[0].node == w[i].node,
+			    "%s", name);
 	}
 	sched_result_free(&res);
 }
@@ -869,6 +847,5 @@ main(void)
 	test_nodes_down();
 	test_check();
 	test_property();
-	printf("sched_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("sched_test");
 }

@@ -16,22 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "log.h"
 #include "plugin.h"
 
 #define RHO_KG_PER_L  1.02    /* coolant density the cooling sim uses, kg/L */
 #define CP_J_PER_KG_K 3900.0  /* and its heat capacity, J/(kg·K) */
 #define T0_MS         5000000 /* first read on the monotonic clock, ms */
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("  %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			goto fail;                                             \
-		}                                                              \
-	} while (0)
 
 struct plugins {
 	struct plugin *power;   /* power-sim.so */
@@ -237,32 +228,32 @@ t_devices(const struct plugins *pl)
 	int i;
 
 	memset(&r, 0, sizeof(r));
-	CHECK(pl->power->desc->abi == POD_PLUGIN_ABI, "abi %#x",
+	REQUIRE(pl->power->desc->abi == POD_PLUGIN_ABI, "abi %#x",
 	    pl->power->desc->abi);
-	CHECK(pl->power->desc->ops->control != NULL, "no control op");
-	CHECK(rig_open(&r, pl, 1, NULL, 0, NULL, 0) == 0, "open");
-	CHECK(
+	REQUIRE(pl->power->desc->ops->control != NULL, "no control op");
+	REQUIRE(rig_open(&r, pl, 1, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(
 	    r.ndev == 9 && r.naccel == 8 && r.inode == 8, "%d devices", r.ndev);
 	for (i = 0; i < r.naccel; i++) {
 		snprintf(want, sizeof(want), "accel%d", i);
-		CHECK(strcmp(r.dev[i].name, want) == 0 && r.dev[i].index == i,
+		REQUIRE(strcmp(r.dev[i].name, want) == 0 && r.dev[i].index == i,
 		    "device %d is %s", i, r.dev[i].name);
-		CHECK((r.dev[i].caps &
-		          (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT)) ==
-		          (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT),
+		REQUIRE((r.dev[i].caps &
+		            (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT)) ==
+		            (POD_F_POWER | POD_F_TEMP | POD_CTL_POWER_LIMIT),
 		    "caps %#x", r.dev[i].caps);
-		CHECK(r.dev[i].tdp_w == 700 && r.dev[i].clock_max_mhz == 1980,
+		REQUIRE(r.dev[i].tdp_w == 700 && r.dev[i].clock_max_mhz == 1980,
 		    "tdp %g W, f_max %g MHz", r.dev[i].tdp_w,
 		    r.dev[i].clock_max_mhz);
 	}
-	CHECK(strcmp(r.dev[8].name, "node") == 0 &&
-	          r.dev[8].caps == (POD_F_POWER | POD_F_ENERGY),
+	REQUIRE(strcmp(r.dev[8].name, "node") == 0 &&
+	            r.dev[8].caps == (POD_F_POWER | POD_F_ENERGY),
 	    "node is %s caps %#x", r.dev[8].name, r.dev[8].caps);
-	CHECK(pl->cooling->desc->ops->devices(r.cctx, &loop, 1) == 1, "loop");
-	CHECK(strcmp(loop.name, "loop") == 0 &&
-	          loop.domain == POD_DOMAIN_LOOP && (loop.caps & POD_F_LEAK),
+	REQUIRE(pl->cooling->desc->ops->devices(r.cctx, &loop, 1) == 1, "loop");
+	REQUIRE(strcmp(loop.name, "loop") == 0 &&
+	            loop.domain == POD_DOMAIN_LOOP && (loop.caps & POD_F_LEAK),
 	    "loop device %s", loop.name);
-	CHECK(pl->power->desc->ops->devices(r.pctx, r.dev, 4) == -1,
+	REQUIRE(pl->power->desc->ops->devices(r.pctx, r.dev, 4) == -1,
 	    "short buffer accepted");
 	rig_close(&r);
 	return 0;
@@ -279,26 +270,26 @@ t_calibration(const struct plugins *pl)
 	struct rig r;
 	double idle_w, busy_w, mem_w, node_w, busy_c;
 
-	CHECK(rig_open(&r, pl, 2, NULL, 0, NULL, 0) == 0, "open");
-	CHECK(rig_run(&r, 60) == 0, "run");
+	REQUIRE(rig_open(&r, pl, 2, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_run(&r, 60) == 0, "run");
 	idle_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	node_w = r.ps[r.inode].power_w;
 	rig_load(&r, 1.0, 0.0);
-	CHECK(rig_run(&r, 60) == 0, "run");
+	REQUIRE(rig_run(&r, 60) == 0, "run");
 	busy_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	busy_c = mean_accel(&r, offsetof(struct pod_sample, temp_c));
 	rig_load(&r, 1.0, 1.0);
-	CHECK(rig_run(&r, 60) == 0, "run");
+	REQUIRE(rig_run(&r, 60) == 0, "run");
 	mem_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	printf("  idle %.1f W, node idle %.0f W, busy %.1f W at %.1f °C, "
 	       "memory-bound %.1f W\n",
 	    idle_w, node_w, busy_w, busy_c, mem_w);
-	CHECK(idle_w >= 80 && idle_w <= 100, "idle %.1f W", idle_w);
-	CHECK(node_w > 8 * idle_w + 850 && node_w < 8 * idle_w + 950,
+	REQUIRE(idle_w >= 80 && idle_w <= 100, "idle %.1f W", idle_w);
+	REQUIRE(node_w > 8 * idle_w + 850 && node_w < 8 * idle_w + 950,
 	    "node idle %.0f W", node_w);
-	CHECK(fabs(busy_w - 700) < 0.03 * 700, "busy %.1f W", busy_w);
-	CHECK(busy_c > 55 && busy_c < 75, "busy %.1f °C", busy_c);
-	CHECK(mem_w < 0.8 * busy_w && mem_w > idle_w + 100,
+	REQUIRE(fabs(busy_w - 700) < 0.03 * 700, "busy %.1f W", busy_w);
+	REQUIRE(busy_c > 55 && busy_c < 75, "busy %.1f °C", busy_c);
+	REQUIRE(mem_w < 0.8 * busy_w && mem_w > idle_w + 100,
 	    "memory-bound %.1f W", mem_w);
 	rig_close(&r);
 	return 0;
@@ -326,17 +317,17 @@ t_heat_balance(const struct plugins *pl)
 
 	memset(&r, 0, sizeof(r));
 	for (u = 0; u < sizeof(loads) / sizeof(loads[0]); u++) {
-		CHECK(rig_open(&r, pl, 3, NULL, 0, NULL, 0) == 0, "open");
+		REQUIRE(rig_open(&r, pl, 3, NULL, 0, NULL, 0) == 0, "open");
 		rig_load(&r, loads[u].util, 0.0);
-		CHECK(rig_run(&r, 240) == 0, "run");
+		REQUIRE(rig_run(&r, 240) == 0, "run");
 		in_w = out_w = 0;
 		for (i = 0; i < 60; i++) {
-			CHECK(rig_step(&r, 1000) == 0, "step");
+			REQUIRE(rig_step(&r, 1000) == 0, "step");
 			in_w += r.heat_in_w / 60;
 			out_w += loop_heat_w(&r.cs) / 60;
 			err = fabs(loop_heat_w(&r.cs) - r.heat_in_w) /
 			      r.heat_in_w;
-			CHECK(err < loads[u].tol,
+			REQUIRE(err < loads[u].tol,
 			    "sample %d: in %.0f W, out %.0f W", i, r.heat_in_w,
 			    loop_heat_w(&r.cs));
 		}
@@ -345,7 +336,7 @@ t_heat_balance(const struct plugins *pl)
 		       "(ΔT %.2f K), error %.2f %%\n",
 		    loads[u].util, in_w, out_w, r.cs.return_c - r.cs.supply_c,
 		    100 * err);
-		CHECK(err < 0.02, "mean error %.2f %%", 100 * err);
+		REQUIRE(err < 0.02, "mean error %.2f %%", 100 * err);
 		rig_close(&r);
 	}
 	return 0;
@@ -362,20 +353,20 @@ t_temp_rises(const struct plugins *pl)
 
 	memset(&lo, 0, sizeof(lo));
 	memset(&hi, 0, sizeof(hi));
-	CHECK(rig_open(&lo, pl, 4, NULL, 0, NULL, 0) == 0, "open");
-	CHECK(rig_open(&hi, pl, 4, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&lo, pl, 4, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&hi, pl, 4, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&hi, 1.0, 0.0);
-	CHECK(rig_run(&lo, 60) == 0 && rig_run(&hi, 60) == 0, "run");
+	REQUIRE(rig_run(&lo, 60) == 0 && rig_run(&hi, 60) == 0, "run");
 	lo_c = mean_accel(&lo, offsetof(struct pod_sample, temp_c));
 	hi_c = mean_accel(&hi, offsetof(struct pod_sample, temp_c));
 	lo_w = mean_accel(&lo, offsetof(struct pod_sample, power_w));
 	hi_w = mean_accel(&hi, offsetof(struct pod_sample, power_w));
 	printf("  util 0: %.0f W %.1f °C; util 1: %.0f W %.1f °C\n", lo_w, lo_c,
 	    hi_w, hi_c);
-	CHECK(hi_w > lo_w + 400, "power %.0f vs %.0f W", hi_w, lo_w);
-	CHECK(hi_c > lo_c + 15, "temp %.1f vs %.1f °C", hi_c, lo_c);
+	REQUIRE(hi_w > lo_w + 400, "power %.0f vs %.0f W", hi_w, lo_w);
+	REQUIRE(hi_c > lo_c + 15, "temp %.1f vs %.1f °C", hi_c, lo_c);
 	/* ΔT over coolant scales with power through R_th ≈ 0.045 K/W. */
-	CHECK(fabs((hi_c - lo_c) / (hi_w - lo_w) - 0.045) < 0.01, "%.4f K/W",
+	REQUIRE(fabs((hi_c - lo_c) / (hi_w - lo_w) - 0.045) < 0.01, "%.4f K/W",
 	    (hi_c - lo_c) / (hi_w - lo_w));
 	rig_close(&lo);
 	rig_close(&hi);
@@ -394,28 +385,29 @@ t_clock_cap(const struct plugins *pl)
 	double before_w, after_w;
 	int i;
 
-	CHECK(rig_open(&r, pl, 5, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 5, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 1.0, 0.0);
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	before_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
-	CHECK(rig_control_all(&r, &c) == 0, "control");
-	CHECK(rig_run(&r, 30) == 0, "run");
+	REQUIRE(rig_control_all(&r, &c) == 0, "control");
+	REQUIRE(rig_run(&r, 30) == 0, "run");
 	after_w = mean_accel(&r, offsetof(struct pod_sample, power_w));
 	printf("  uncapped %.0f W, capped at 1200 MHz %.0f W\n", before_w,
 	    after_w);
 	for (i = 0; i < r.naccel; i++)
-		CHECK(r.ps[i].clock_mhz == 1200, "accel%d at %.0f MHz", i,
+		REQUIRE(r.ps[i].clock_mhz == 1200, "accel%d at %.0f MHz", i,
 		    r.ps[i].clock_mhz);
-	CHECK(after_w < before_w - 200, "%.0f W vs %.0f W", after_w, before_w);
+	REQUIRE(
+	    after_w < before_w - 200, "%.0f W vs %.0f W", after_w, before_w);
 	c.clock_max_mhz = 100; /* below f_min: clamped */
-	CHECK(rig_control_all(&r, &c) == 0, "control");
-	CHECK(rig_step(&r, 1000) == 0, "step");
-	CHECK(r.ps[0].clock_mhz == 600, "%.0f MHz", r.ps[0].clock_mhz);
+	REQUIRE(rig_control_all(&r, &c) == 0, "control");
+	REQUIRE(rig_step(&r, 1000) == 0, "step");
+	REQUIRE(r.ps[0].clock_mhz == 600, "%.0f MHz", r.ps[0].clock_mhz);
 	c.set = POD_CTL_CLOCK | (1u << 30);
-	CHECK(r.pl->power->desc->ops->control(r.pctx, 0, &c) == -1,
+	REQUIRE(r.pl->power->desc->ops->control(r.pctx, 0, &c) == -1,
 	    "unknown control bit accepted");
 	c.set = POD_CTL_CLOCK;
-	CHECK(r.pl->power->desc->ops->control(r.pctx, r.inode, &c) == -1,
+	REQUIRE(r.pl->power->desc->ops->control(r.pctx, r.inode, &c) == -1,
 	    "control of the node accepted");
 	rig_close(&r);
 	return 0;
@@ -434,27 +426,27 @@ t_power_limit(const struct plugins *pl)
 	size_t l;
 	int i, k;
 
-	CHECK(rig_open(&r, pl, 6, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 6, NULL, 0, NULL, 0) == 0, "open");
 	rig_load(&r, 1.0, 0.0);
 	for (l = 0; l < sizeof(limits_w) / sizeof(limits_w[0]); l++) {
 		c.power_limit_w = limits_w[l];
-		CHECK(rig_control_all(&r, &c) == 0, "control");
-		CHECK(rig_run(&r, 30) == 0, "run");
+		REQUIRE(rig_control_all(&r, &c) == 0, "control");
+		REQUIRE(rig_run(&r, 30) == 0, "run");
 		max_w = sum_w = 0;
 		for (k = 0; k < 30; k++) {
-			CHECK(rig_step(&r, 1000) == 0, "step");
+			REQUIRE(rig_step(&r, 1000) == 0, "step");
 			for (i = 0; i < r.naccel; i++) {
 				max_w = fmax(max_w, r.ps[i].power_w);
 				sum_w += r.ps[i].power_w / (30 * r.naccel);
-				CHECK(r.ps[i].clock_mhz < 1980, "%.0f MHz",
+				REQUIRE(r.ps[i].clock_mhz < 1980, "%.0f MHz",
 				    r.ps[i].clock_mhz);
 			}
 		}
 		printf("  limit %.0f W: mean %.1f W, max %.1f W, clock %.0f "
 		       "MHz\n",
 		    limits_w[l], sum_w, max_w, r.ps[0].clock_mhz);
-		CHECK(max_w <= limits_w[l] * 1.02, "max %.1f W", max_w);
-		CHECK(sum_w >= limits_w[l] * 0.93,
+		REQUIRE(max_w <= limits_w[l] * 1.02, "max %.1f W", max_w);
+		REQUIRE(sum_w >= limits_w[l] * 0.93,
 		    "mean %.1f W: more clock "
 		    "would fit",
 		    sum_w);
@@ -476,14 +468,14 @@ t_leak(const struct plugins *pl)
 	int64_t elapsed_ms;
 	int k;
 
-	CHECK(rig_open(&r, pl, 7, NULL, 0, cconf, 1) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 7, NULL, 0, cconf, 1) == 0, "open");
 	for (k = 0; k < 60; k++) {
 		/* Half-second ticks, to see the flag at its very time. */
-		CHECK(rig_step(&r, 500) == 0, "step");
+		REQUIRE(rig_step(&r, 500) == 0, "step");
 		elapsed_ms = r.now_ms - r.first_ms;
-		CHECK(r.cs.valid & POD_F_LEAK, "leak not valid");
-		CHECK(r.cs.leak == (elapsed_ms >= 20000), "leak %d at %lld ms",
-		    r.cs.leak, (long long)elapsed_ms);
+		REQUIRE(r.cs.valid & POD_F_LEAK, "leak not valid");
+		REQUIRE(r.cs.leak == (elapsed_ms >= 20000),
+		    "leak %d at %lld ms", r.cs.leak, (long long)elapsed_ms);
 	}
 	rig_close(&r);
 	return 0;
@@ -502,27 +494,27 @@ t_flowloss(const struct plugins *pl)
 
 	memset(&base, 0, sizeof(base));
 	memset(&loss, 0, sizeof(loss));
-	CHECK(rig_open(&base, pl, 8, NULL, 0, NULL, 0) == 0, "open");
-	CHECK(rig_open(&loss, pl, 8, NULL, 0, cconf, 1) == 0, "open");
+	REQUIRE(rig_open(&base, pl, 8, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&loss, pl, 8, NULL, 0, cconf, 1) == 0, "open");
 	rig_load(&base, 0.8, 0.2);
 	rig_load(&loss, 0.8, 0.2);
-	CHECK(rig_run(&base, 60) == 0 && rig_run(&loss, 60) == 0, "run");
+	REQUIRE(rig_run(&base, 60) == 0 && rig_run(&loss, 60) == 0, "run");
 	/* Same seed, fault not yet active: the two are the same node. */
-	CHECK(memcmp(&base.cs, &loss.cs, sizeof(base.cs)) == 0 &&
-	          memcmp(base.ps, loss.ps, sizeof(base.ps)) == 0,
+	REQUIRE(memcmp(&base.cs, &loss.cs, sizeof(base.cs)) == 0 &&
+	            memcmp(base.ps, loss.ps, sizeof(base.ps)) == 0,
 	    "differ before the fault");
-	CHECK(rig_run(&base, 120) == 0 && rig_run(&loss, 120) == 0, "run");
+	REQUIRE(rig_run(&base, 120) == 0 && rig_run(&loss, 120) == 0, "run");
 	printf("  after 120 s: flow %.1f → %.1f L/min, return %.1f → %.1f "
 	       "°C, accel0 %.1f → %.1f °C\n",
 	    base.cs.flow_lpm, loss.cs.flow_lpm, base.cs.return_c,
 	    loss.cs.return_c, base.ps[0].temp_c, loss.ps[0].temp_c);
-	CHECK(loss.cs.flow_lpm < 0.15 * base.cs.flow_lpm, "flow %.2f L/min",
+	REQUIRE(loss.cs.flow_lpm < 0.15 * base.cs.flow_lpm, "flow %.2f L/min",
 	    loss.cs.flow_lpm);
-	CHECK(loss.cs.pressure_kpa < 0.05 * base.cs.pressure_kpa,
+	REQUIRE(loss.cs.pressure_kpa < 0.05 * base.cs.pressure_kpa,
 	    "pressure %.1f kPa", loss.cs.pressure_kpa);
-	CHECK(loss.cs.return_c > base.cs.return_c + 20, "return %.1f °C",
+	REQUIRE(loss.cs.return_c > base.cs.return_c + 20, "return %.1f °C",
 	    loss.cs.return_c);
-	CHECK(loss.ps[0].temp_c > base.ps[0].temp_c + 10, "accel0 %.1f °C",
+	REQUIRE(loss.ps[0].temp_c > base.ps[0].temp_c + 10, "accel0 %.1f °C",
 	    loss.ps[0].temp_c);
 	rig_close(&base);
 	rig_close(&loss);
@@ -543,25 +535,25 @@ t_hot(const struct plugins *pl)
 	double others_c;
 	int i;
 
-	CHECK(rig_open(&r, pl, 9, pconf, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 9, pconf, 1, NULL, 0) == 0, "open");
 	rig_load(&r, 1.0, 0.0);
-	CHECK(rig_run(&r, 10) == 0, "run");
+	REQUIRE(rig_run(&r, 10) == 0, "run");
 	for (others_c = 0, i = 0; i < r.naccel; i++)
 		if (i != 3)
 			others_c = fmax(others_c, r.ps[i].temp_c);
-	CHECK(r.ps[3].temp_c < others_c + 3, "hot before its time: %.1f °C",
+	REQUIRE(r.ps[3].temp_c < others_c + 3, "hot before its time: %.1f °C",
 	    r.ps[3].temp_c);
-	CHECK(rig_run(&r, 60) == 0, "run");
+	REQUIRE(rig_run(&r, 60) == 0, "run");
 	for (others_c = 0, i = 0; i < r.naccel; i++)
 		if (i != 3)
 			others_c = fmax(others_c, r.ps[i].temp_c);
 	printf("  accel3 %.1f °C %.0f W %.0f MHz, hottest other %.1f °C\n",
 	    r.ps[3].temp_c, r.ps[3].power_w, r.ps[3].clock_mhz, others_c);
-	CHECK(r.ps[3].temp_c > 85, "accel3 %.1f °C", r.ps[3].temp_c);
+	REQUIRE(r.ps[3].temp_c > 85, "accel3 %.1f °C", r.ps[3].temp_c);
 	/* Firmware slows it down before it cooks: about 95 °C, not 130. */
-	CHECK(r.ps[3].temp_c < 97 && r.ps[3].clock_mhz < r.ps[0].clock_mhz,
+	REQUIRE(r.ps[3].temp_c < 97 && r.ps[3].clock_mhz < r.ps[0].clock_mhz,
 	    "accel3 %.1f °C at %.0f MHz", r.ps[3].temp_c, r.ps[3].clock_mhz);
-	CHECK(r.ps[3].temp_c > others_c + 15, "accel3 %.1f vs %.1f °C",
+	REQUIRE(r.ps[3].temp_c > others_c + 15, "accel3 %.1f vs %.1f °C",
 	    r.ps[3].temp_c, others_c);
 	rig_close(&r);
 	return 0;
@@ -585,31 +577,31 @@ t_determinism(const struct plugins *pl)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&other, 0, sizeof(other));
-	CHECK(rig_open(&a, pl, 42, pconf, 1, NULL, 0) == 0, "open");
-	CHECK(rig_open(&b, pl, 42, pconf, 1, NULL, 0) == 0, "open");
-	CHECK(rig_open(&other, pl, 43, pconf, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&a, pl, 42, pconf, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&b, pl, 42, pconf, 1, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&other, pl, 43, pconf, 1, NULL, 0) == 0, "open");
 	for (k = 0; k < 120; k++) {
 		rig_load(&a, 0.5 + 0.5 * sin(k / 7.0), k % 3 / 2.0);
 		rig_load(&b, 0.5 + 0.5 * sin(k / 7.0), k % 3 / 2.0);
 		rig_load(&other, 0.5 + 0.5 * sin(k / 7.0), k % 3 / 2.0);
 		if (k == 50) {
-			CHECK(rig_control_all(&a, &c) == 0 &&
-			          rig_control_all(&b, &c) == 0 &&
-			          rig_control_all(&other, &c) == 0,
+			REQUIRE(rig_control_all(&a, &c) == 0 &&
+			            rig_control_all(&b, &c) == 0 &&
+			            rig_control_all(&other, &c) == 0,
 			    "control");
 		}
 		/* Irregular ticks, as a loaded agent has. */
-		CHECK(rig_step(&a, 700 + k * 37 % 600) == 0 &&
-		          rig_step(&b, 700 + k * 37 % 600) == 0 &&
-		          rig_step(&other, 700 + k * 37 % 600) == 0,
+		REQUIRE(rig_step(&a, 700 + k * 37 % 600) == 0 &&
+		            rig_step(&b, 700 + k * 37 % 600) == 0 &&
+		            rig_step(&other, 700 + k * 37 % 600) == 0,
 		    "step");
-		CHECK(memcmp(a.ps, b.ps, sizeof(a.ps)) == 0 &&
-		          memcmp(&a.cs, &b.cs, sizeof(a.cs)) == 0,
+		REQUIRE(memcmp(a.ps, b.ps, sizeof(a.ps)) == 0 &&
+		            memcmp(&a.cs, &b.cs, sizeof(a.cs)) == 0,
 		    "step %d differs", k);
 		if (memcmp(a.ps, other.ps, sizeof(a.ps)) != 0)
 			differs = 1;
 	}
-	CHECK(differs, "another seed gives the same samples");
+	REQUIRE(differs, "another seed gives the same samples");
 	rig_close(&a);
 	rig_close(&b);
 	rig_close(&other);
@@ -629,13 +621,13 @@ t_energy(const struct plugins *pl)
 	double prev_j[POD_MAX_DEVICES] = {0}, sum_j[POD_MAX_DEVICES] = {0};
 	int i, k;
 
-	CHECK(rig_open(&r, pl, 10, NULL, 0, NULL, 0) == 0, "open");
+	REQUIRE(rig_open(&r, pl, 10, NULL, 0, NULL, 0) == 0, "open");
 	for (k = 0; k < 90; k++) {
 		rig_load(&r, k < 30 ? 0.0 : 1.0, 0.0);
-		CHECK(rig_step(&r, 1000) == 0, "step");
+		REQUIRE(rig_step(&r, 1000) == 0, "step");
 		for (i = 0; i < r.ndev; i++) {
-			CHECK(r.ps[i].valid & POD_F_ENERGY, "no energy");
-			CHECK(r.ps[i].energy_j >= prev_j[i], "%s went back",
+			REQUIRE(r.ps[i].valid & POD_F_ENERGY, "no energy");
+			REQUIRE(r.ps[i].energy_j >= prev_j[i], "%s went back",
 			    r.dev[i].name);
 			prev_j[i] = r.ps[i].energy_j;
 			if (k > 0)
@@ -643,7 +635,7 @@ t_energy(const struct plugins *pl)
 		}
 	}
 	for (i = 0; i < r.ndev; i++)
-		CHECK(fabs(r.ps[i].energy_j - sum_j[i]) < 1e-6 * sum_j[i],
+		REQUIRE(fabs(r.ps[i].energy_j - sum_j[i]) < 1e-6 * sum_j[i],
 		    "%s: %.1f J vs %.1f J", r.dev[i].name, r.ps[i].energy_j,
 		    sum_j[i]);
 	rig_close(&r);
@@ -715,9 +707,10 @@ t_bad_config(const struct plugins *pl)
 		kv.where = "test.conf:7";
 		memset(&lb, 0, sizeof(lb));
 		ctx = NULL;
-		CHECK(p->desc->init(&host, &ctx) == -1, "%s: %s = %s accepted",
-		    badconfs[i].kind, kv.key, kv.value);
-		CHECK(lb.nerror == 1 && strstr(lb.last, "test.conf:7") != NULL,
+		REQUIRE(p->desc->init(&host, &ctx) == -1,
+		    "%s: %s = %s accepted", badconfs[i].kind, kv.key, kv.value);
+		REQUIRE(
+		    lb.nerror == 1 && strstr(lb.last, "test.conf:7") != NULL,
 		    "%s: %s = %s: logged %d errors, last '%s'",
 		    badconfs[i].kind, kv.key, kv.value, lb.nerror, lb.last);
 	}
@@ -726,7 +719,7 @@ t_bad_config(const struct plugins *pl)
 	host.nconf = sizeof(good) / sizeof(good[0]);
 	memset(&lb, 0, sizeof(lb));
 	ctx = NULL;
-	CHECK(pl->power->desc->init(&host, &ctx) == 0, "good keys refused");
+	REQUIRE(pl->power->desc->init(&host, &ctx) == 0, "good keys refused");
 	pl->power->desc->fini(ctx);
 	return 0;
 fail:
@@ -742,11 +735,11 @@ t_bad_abi(const struct plugins *pl)
 	/* The file must exist, so that the refusal is about its ABI. */
 	snprintf(
 	    path, sizeof(path), "%s/power-badabi.so", plugin_default_dir());
-	CHECK(access(path, R_OK) == 0, "%s missing", path);
+	REQUIRE(access(path, R_OK) == 0, "%s missing", path);
 	p = plugin_load(NULL, "power", "badabi");
 	if (p != NULL)
 		plugin_unload(p);
-	CHECK(p == NULL, "loader accepted ABI major %d",
+	REQUIRE(p == NULL, "loader accepted ABI major %d",
 	    POD_PLUGIN_ABI_MAJOR + 1);
 	return 0;
 fail:
@@ -781,31 +774,20 @@ main(void)
 {
 	struct plugins pl = {NULL, NULL};
 	size_t i;
-	int pass = 0, fail = 0;
 
 	log_init("sim_test", LOG_LVL_WARN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pl.power = plugin_load(NULL, "power", "sim");
 	pl.cooling = plugin_load(NULL, "cooling", "sim");
-	if (pl.power == NULL || pl.cooling == NULL) {
-		printf("sim_test: cannot load the plugins from %s\n",
-		    plugin_default_dir());
-		fail = 1;
+	if (!CHECK(pl.power != NULL && pl.cooling != NULL,
+	        "cannot load the plugins from %s", plugin_default_dir()))
 		goto done;
-	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		printf("%s\n", cases[i].name);
-		if (cases[i].fn(&pl) == 0) {
-			printf("ok %s\n", cases[i].name);
-			pass++;
-		} else {
-			printf("FAIL %s\n", cases[i].name);
-			fail++;
-		}
+		RUN_CASE(cases[i].name, cases[i].fn(&pl));
 	}
 done:
 	plugin_unload(pl.power);
 	plugin_unload(pl.cooling);
-	printf("sim_test: %d passed, %d failed\n", pass, fail);
-	return fail == 0 ? 0 : 1;
+	return check_summary("sim_test");
 }

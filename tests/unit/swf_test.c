@@ -7,19 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "swf.h"
-
-static int pass, fail;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (cond) {                                                    \
-			pass++;                                                \
-		} else {                                                       \
-			fail++;                                                \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                              \
-	} while (0)
 
 /* One line each: what swf_parse_line() returns, the run time (field 4)
  * and requested processors (field 8) of a job, or the message. */
@@ -165,6 +154,5 @@ main(void)
 {
 	test_lines();
 	test_reader();
-	printf("swf_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0 || pass == 0;
+	return check_summary("swf_test");
 }

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check.h"
 #include "timeutil.h"
 
 #define BAD INT64_MIN /* the case must be refused */
@@ -72,31 +73,20 @@ static const struct {
 int
 main(void)
 {
-	int pass = 0, fail = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int64_t ms = 42;
 		int rc = time_parse_rfc3339(cases[i].s, &ms);
 
-		if (cases[i].want_ms == BAD
-		        ? rc == -1 && ms == 42
-		        : rc == 0 && ms == cases[i].want_ms) {
-			pass++;
-		} else {
-			fail++;
-			printf("FAIL '%s': rc %d, %lld ms, want %s %lld\n",
-			    cases[i].s, rc, (long long)ms,
-			    cases[i].want_ms == BAD ? "refusal" : "",
-			    (long long)(cases[i].want_ms == BAD
-			                    ? 0
-			                    : cases[i].want_ms));
-		}
+		CHECK(cases[i].want_ms == BAD
+		          ? rc == -1 && ms == 42
+		          : rc == 0 && ms == cases[i].want_ms,
+		    "'%s': rc %d, %lld ms, want %s %lld", cases[i].s, rc,
+		    (long long)ms, cases[i].want_ms == BAD ? "refusal" : "",
+		    (long long)(cases[i].want_ms == BAD ? 0
+		                                        : cases[i].want_ms));
 	}
-	if (time_parse_rfc3339(NULL, &(int64_t){0}) == -1)
-		pass++;
-	else
-		fail++, printf("FAIL NULL accepted\n");
-	printf("timeutil_test: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	CHECK(time_parse_rfc3339(NULL, &(int64_t){0}) == -1, "NULL accepted");
+	return check_summary("timeutil_test");
 }
