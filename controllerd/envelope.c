@@ -25,7 +25,7 @@
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
-#include "power.h"
+#include "powalloc.h"
 #include "report.h"
 #include "sched.h"
 #include "store.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "power.h"
+#include "powalloc.h"
 
 static int pass, fail;
 
