@@ -22,7 +22,7 @@
 #include "agentconf.h"
 #include "job.h"
 #include "jobdir.h"
-#include "jobs.h"
+#include "jobtable.h"
 #include "jsonx.h"
 #include "log.h"
 
