@@ -26,7 +26,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "powalloc.h"
-#include "report.h"
+#include <pod/wire.h>
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"

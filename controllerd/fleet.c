@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fleet.h"
-#include "report.h"
+#include <pod/wire.h>
 
 #define PUMP_STOPPED_PCT 1.0 /* a pump reading under this has stopped, % */
 

@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "fleet.h"
-#include "report.h"
+#include <pod/wire.h>
 
 static int pass, fail;
 

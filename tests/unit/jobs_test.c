@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "jobs.h"
-#include "report.h"
+#include <pod/wire.h>
 
 static int pass, fail;
 

@@ -1,7 +1,11 @@
 /*
- * Agent report parsing. Every member is checked for type and range; a
- * missing optional number becomes NaN. Samples are sorted by sequence number
- * so the fleet can take the last one as "now" whatever order they came in.
+ * The wire records' codec (see wire.h). Decoding checks every member for
+ * type and range; a missing optional number becomes NaN. Samples are sorted
+ * by sequence number so the fleet can take the last one as "now" whatever
+ * order they came in. Encoding rounds numbers to what the sensors can tell
+ * (a tenth of a watt or degree, a whole MHz or MiB) before Jansson prints
+ * them, and writes a value that was not read as null rather than leaving
+ * it out, so a reader sees what the agent did not know.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +13,7 @@
 #include <string.h>
 
 #include "jsonx.h"
-#include "report.h"
+#include "wire.h"
 
 /* An optional number within [min, max]; NaN when absent or null. */
 static int
@@ -317,8 +321,16 @@ parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
 			r->guard_leak = b;
 		if (jsonx_bool(guard, "lowflow", &b, e, sizeof(e)) == 1)
 			r->guard_lowflow = b;
-		r->guard_overtemp =
-		    (int)json_array_size(json_object_get(guard, "overtemp"));
+		json_t *hot = json_object_get(guard, "overtemp"), *v;
+		size_t k;
+
+		json_array_foreach(hot, k, v)
+		{
+			if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+			    json_integer_value(v) < 64)
+				r->guard_overtemp |= (uint64_t)1
+				                     << json_integer_value(v);
+		}
 	}
 	return 0;
 }
@@ -332,7 +344,7 @@ by_seq(const void *a, const void *b)
 }
 
 int
-report_parse(json_t *root, struct report *r, char *err, size_t errlen)
+wire_report_decode(json_t *root, struct report *r, char *err, size_t errlen)
 {
 	json_t *samples, *js, *inv, *jobs, *pw;
 	long long v;
@@ -416,12 +428,12 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 	}
 	return 0;
 fail:
-	report_free(r);
+	wire_report_free(r);
 	return -1;
 }
 
 void
-report_free(struct report *r)
+wire_report_free(struct report *r)
 {
 	free(r->samples);
 	free(r->jobs);
@@ -429,4 +441,234 @@ report_free(struct report *r)
 	r->jobs = NULL;
 	r->nsamples = 0;
 	r->njobs = -1;
+}
+
+/* Sets obj[key] to a boolean, or null when v is -1 (unknown). */
+static void
+set_bool(json_t *obj, const char *key, int v)
+{
+	json_object_set_new(obj, key, v < 0 ? json_null() : json_boolean(v));
+}
+
+static json_t *
+device_json(const struct report_device *d)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "index", json_integer(d->index));
+	json_object_set_new(o, "model", json_string(d->model));
+	jsonx_set_real(o, "clock_min_mhz", d->clock_min_mhz, 0);
+	jsonx_set_real(o, "clock_max_mhz", d->clock_max_mhz, 0);
+	jsonx_set_real(o, "power_max_w", d->power_max_w, 1);
+	jsonx_set_real(o, "tdp_w", d->tdp_w, 1);
+	jsonx_set_real(o, "temp_crit_c", d->temp_crit_c, 1);
+	jsonx_set_real(o, "mem_total_mib", d->mem_total_mib, 0);
+	return o;
+}
+
+/* An accelerator of a sample; null when nothing of it was read. */
+static json_t *
+accel_json(const struct report_accel *a)
+{
+	json_t *o;
+
+	if (isnan(a->power_w) && isnan(a->energy_j) && isnan(a->temp_c) &&
+	    isnan(a->clock_mhz) && isnan(a->util_pct) && isnan(a->mem_used_mib))
+		return json_null();
+	if ((o = json_object()) == NULL)
+		return NULL;
+	jsonx_set_real(o, "power_w", a->power_w, 1);
+	jsonx_set_real(o, "energy_j", a->energy_j, 1);
+	jsonx_set_real(o, "temp_c", a->temp_c, 1);
+	jsonx_set_real(o, "clock_mhz", a->clock_mhz, 0);
+	jsonx_set_real(o, "util_pct", a->util_pct, 1);
+	jsonx_set_real(o, "mem_used_mib", a->mem_used_mib, 0);
+	return o;
+}
+
+/* The coolant loop of a sample; pump and capacity only when known. */
+static json_t *
+loop_json(const struct report_sample *s)
+{
+	json_t *o;
+
+	if (!s->has_loop)
+		return json_null();
+	if ((o = json_object()) == NULL)
+		return NULL;
+	jsonx_set_real(o, "supply_c", s->supply_c, 2);
+	jsonx_set_real(o, "return_c", s->return_c, 2);
+	jsonx_set_real(o, "flow_lpm", s->flow_lpm, 2);
+	jsonx_set_real(o, "pressure_kpa", s->pressure_kpa, 1);
+	if (!isnan(s->pump_pct))
+		jsonx_set_real(o, "pump_pct", s->pump_pct, 1);
+	if (!isnan(s->capacity_w))
+		jsonx_set_real(o, "capacity_w", s->capacity_w, 0);
+	set_bool(o, "leak", s->leak);
+	return o;
+}
+
+static json_t *
+sample_json(const struct report_sample *s)
+{
+	json_t *o, *arr, *a;
+	int i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "seq", json_integer(s->seq));
+	json_object_set_new(o, "t_ms", json_integer(s->t_ms));
+	jsonx_set_real(o, "power_w", s->power_w, 1);
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(o, "accels", arr) == -1)
+		goto fail;
+	for (i = 0; i < s->naccels; i++)
+		if ((a = accel_json(&s->accels[i])) == NULL ||
+		    json_array_append_new(arr, a) == -1)
+			goto fail;
+	if ((a = loop_json(s)) == NULL ||
+	    json_object_set_new(o, "loop", a) == -1)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* Sets obj[key] to an integer, or null when !known. */
+static void
+set_int(json_t *obj, const char *key, int known, long long v)
+{
+	json_object_set_new(obj, key, known ? json_integer(v) : json_null());
+}
+
+static json_t *
+job_json(const struct report_job *j)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "attempt", json_integer(j->attempt));
+	json_object_set_new(o, "state",
+	    json_string(j->state == RJOB_RUNNING ? "running" : "ended"));
+	if (j->state == RJOB_ENDED) {
+		json_object_set_new(o, "cause", json_string(j->cause));
+		set_int(o, "exit_code", j->has_exit, j->exit_code);
+		set_int(o, "signal", j->signal > 0, j->signal);
+	}
+	set_int(o, "started_ms", j->started_ms > 0, j->started_ms);
+	if (j->state == RJOB_ENDED) {
+		set_int(o, "ended_ms", j->ended_ms > 0, j->ended_ms);
+		json_object_set_new(o, "message",
+		    j->message[0] ? json_string(j->message) : json_null());
+	}
+	json_object_set_new(
+	    o, "log", j->log[0] ? json_string(j->log) : json_null());
+	return o;
+}
+
+static json_t *
+power_json(const struct report *r)
+{
+	json_t *o, *guard, *hot;
+	int i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "limiting", json_boolean(r->limiting));
+	json_object_set_new(o, "fallback", json_boolean(r->fallback));
+	if ((guard = json_object()) == NULL ||
+	    json_object_set_new(o, "guard", guard) == -1 ||
+	    (hot = json_array()) == NULL)
+		goto fail;
+	json_object_set_new(guard, "leak", json_boolean(r->guard_leak));
+	if (json_object_set_new(guard, "overtemp", hot) == -1)
+		goto fail;
+	for (i = 0; i < 64; i++)
+		if ((r->guard_overtemp >> i & 1) &&
+		    json_array_append_new(hot, json_integer(i)) == -1)
+			goto fail;
+	json_object_set_new(guard, "lowflow", json_boolean(r->guard_lowflow));
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* Appends what each(i) returns for i in [0, n) to a new array set as
+ * obj[key]. 0, or -1 on no memory. */
+static int
+set_array(json_t *obj, const char *key, int n, const void *base, size_t size,
+    json_t *(*each)(const void *))
+{
+	json_t *arr, *v;
+	int i;
+
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, key, arr) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((v = each((const char *)base + i * size)) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			return -1;
+	return 0;
+}
+
+static json_t *
+each_device(const void *p)
+{
+	return device_json(p);
+}
+
+static json_t *
+each_sample(const void *p)
+{
+	return sample_json(p);
+}
+
+static json_t *
+each_job(const void *p)
+{
+	return job_json(p);
+}
+
+json_t *
+wire_report_encode(const struct report *r)
+{
+	json_t *root, *inv, *pw;
+
+	if ((root = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(root, "boot_id", json_string(r->boot_id));
+	json_object_set_new(
+	    root, "agent_version", json_string(r->agent_version));
+	json_object_set_new(root, "interval_ms", json_integer(r->interval_ms));
+	json_object_set_new(
+	    root, "desired_version", json_integer(r->desired_version));
+	json_object_set_new(
+	    root, "dropped_samples", json_integer(r->dropped_samples));
+	if (r->ninventory >= 0) {
+		if ((inv = json_object()) == NULL ||
+		    json_object_set_new(root, "inventory", inv) == -1 ||
+		    set_array(inv, "accelerators", r->ninventory, r->inventory,
+		        sizeof(r->inventory[0]), each_device) == -1)
+			goto fail;
+	}
+	if (r->njobs >= 0 && set_array(root, "jobs", r->njobs, r->jobs,
+	                         sizeof(r->jobs[0]), each_job) == -1)
+		goto fail;
+	if (r->has_power && ((pw = power_json(r)) == NULL ||
+	                        json_object_set_new(root, "power", pw) == -1))
+		goto fail;
+	if (set_array(root, "samples", r->nsamples, r->samples,
+	        sizeof(r->samples[0]), each_sample) == -1)
+		goto fail;
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
 }

@@ -1,12 +1,14 @@
 /*
- * Agent reports (docs/agent-protocol.md): parsed and validated from JSON
- * into plain structs before anything in the fleet changes, so a bad report
- * is refused whole with a message that says which member is wrong.
+ * The wire records between agent and controller (docs/agent-protocol.md):
+ * what an agent's report says, as plain C structs, defined once for both
+ * daemons. The codec (common/wire.h) turns them into JSON and back, and
+ * refuses a bad report whole, before anything in the fleet changes, with a
+ * message that says which member is wrong. No library types here, so the
+ * pure core (core/) may take these records as they are.
  */
-#ifndef CTL_REPORT_H
-#define CTL_REPORT_H
+#ifndef POD_WIRE_H
+#define POD_WIRE_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #define REPORT_MAX_SAMPLES 600
@@ -72,12 +74,8 @@ struct report {
 	int limiting;                  /* held at a cap */
 	int fallback;                  /* on the fallback cap */
 	int guard_leak, guard_lowflow; /* the safety guard's state */
-	int guard_overtemp;            /* accelerators over critical */
+	uint64_t guard_overtemp;       /* accelerators over critical, bit
+	                                  per index */
 };
-
-/* Fills r from a parsed report. Returns 0, or -1 with the offending member
- * in err (r is then empty). Caller frees with report_free(). */
-int report_parse(json_t *root, struct report *r, char *err, size_t errlen);
-void report_free(struct report *r);
 
 #endif
