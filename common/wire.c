@@ -69,6 +69,17 @@ get_text(json_t *obj, const char *key, char *out, size_t size, const char *path,
 	return 0;
 }
 
+/* An informative string, truncated; left "" when absent or not a string,
+ * as the controller only shows it. */
+static void
+get_opt(json_t *obj, const char *key, char *out, size_t size)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		snprintf(out, size, "%s", json_string_value(v));
+}
+
 static int
 parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 {
@@ -119,6 +130,9 @@ parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 			return -1;
 	}
 	r->ninventory = (int)json_array_size(accels);
+	get_opt(inv, "power_plugin", r->power_plugin, sizeof(r->power_plugin));
+	get_opt(inv, "cooling_plugin", r->cooling_plugin,
+	    sizeof(r->cooling_plugin));
 	return 0;
 }
 
@@ -295,15 +309,21 @@ parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
 		j->started_ms = v;
 	if (jsonx_integer(jj, "ended_ms", &v, e, sizeof(e)) == 1 && v > 0)
 		j->ended_ms = v;
+	if (jsonx_integer(jj, "pid", &v, e, sizeof(e)) == 1 && v > 0 &&
+	    v <= INT32_MAX)
+		j->pid = (int)v;
 	return 0;
 }
 
-/* The optional power member: what the agent applied and its guard. */
+/* The optional power member: what the agent applied and its guard. Only
+ * its type is checked: the rest is informative, taken when well formed. */
 static int
 parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
 {
-	json_t *guard;
+	struct report_power *p = &r->power;
+	json_t *guard, *caps, *v;
 	char e[128];
+	size_t k;
 	int b;
 
 	if (!json_is_object(pw)) {
@@ -311,24 +331,37 @@ parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
 		return -1;
 	}
 	r->has_power = 1;
+	get_opt(pw, "policy", p->policy, sizeof(p->policy));
+	p->cap_w = NAN;
+	if (jsonx_number(pw, "cap_w", &p->cap_w, e, sizeof(e)) != 1)
+		p->cap_w = NAN;
 	if (jsonx_bool(pw, "limiting", &b, e, sizeof(e)) == 1)
-		r->limiting = b;
+		p->limiting = b;
 	if (jsonx_bool(pw, "fallback", &b, e, sizeof(e)) == 1)
-		r->fallback = b;
+		p->fallback = b;
+	caps = json_object_get(pw, "clock_caps_mhz");
+	json_array_foreach(caps, k, v)
+	{
+		if (k == REPORT_MAX_ACCELS)
+			break;
+		p->clock_caps_mhz[k] = json_is_integer(v) &&
+		                               json_integer_value(v) >= 0 &&
+		                               json_integer_value(v) <= 1000000
+		                           ? (int)json_integer_value(v)
+		                           : -1;
+		p->ncaps = (int)k + 1;
+	}
 	guard = json_object_get(pw, "guard");
 	if (json_is_object(guard)) {
 		if (jsonx_bool(guard, "leak", &b, e, sizeof(e)) == 1)
-			r->guard_leak = b;
+			p->guard_leak = b;
 		if (jsonx_bool(guard, "lowflow", &b, e, sizeof(e)) == 1)
-			r->guard_lowflow = b;
-		json_t *hot = json_object_get(guard, "overtemp"), *v;
-		size_t k;
-
-		json_array_foreach(hot, k, v)
+			p->guard_lowflow = b;
+		json_array_foreach(json_object_get(guard, "overtemp"), k, v)
 		{
 			if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 			    json_integer_value(v) < 64)
-				r->guard_overtemp |= (uint64_t)1
+				p->guard_overtemp |= (uint64_t)1
 				                     << json_integer_value(v);
 		}
 	}
@@ -450,6 +483,20 @@ set_bool(json_t *obj, const char *key, int v)
 	json_object_set_new(obj, key, v < 0 ? json_null() : json_boolean(v));
 }
 
+/* Sets obj[key] to an integer, or null when !known. */
+static void
+set_int(json_t *obj, const char *key, int known, long long v)
+{
+	json_object_set_new(obj, key, known ? json_integer(v) : json_null());
+}
+
+/* Sets obj[key] to a string, or null when s is "". */
+static void
+set_str(json_t *obj, const char *key, const char *s)
+{
+	json_object_set_new(obj, key, s[0] ? json_string(s) : json_null());
+}
+
 static json_t *
 device_json(const struct report_device *d)
 {
@@ -466,6 +513,30 @@ device_json(const struct report_device *d)
 	jsonx_set_real(o, "temp_crit_c", d->temp_crit_c, 1);
 	jsonx_set_real(o, "mem_total_mib", d->mem_total_mib, 0);
 	return o;
+}
+
+json_t *
+wire_inventory_json(const char *power_plugin, const char *cooling_plugin,
+    const struct report_device *d, int n)
+{
+	json_t *inv, *arr, *v;
+	int i;
+
+	if ((inv = json_object()) == NULL)
+		return NULL;
+	set_str(inv, "power_plugin", power_plugin);
+	set_str(inv, "cooling_plugin", cooling_plugin);
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(inv, "accelerators", arr) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((v = device_json(&d[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			goto fail;
+	return inv;
+fail:
+	json_decref(inv);
+	return NULL;
 }
 
 /* An accelerator of a sample; null when nothing of it was read. */
@@ -510,8 +581,8 @@ loop_json(const struct report_sample *s)
 	return o;
 }
 
-static json_t *
-sample_json(const struct report_sample *s)
+json_t *
+wire_sample_json(const struct report_sample *s)
 {
 	json_t *o, *arr, *a;
 	int i;
@@ -537,109 +608,77 @@ fail:
 	return NULL;
 }
 
-/* Sets obj[key] to an integer, or null when !known. */
-static void
-set_int(json_t *obj, const char *key, int known, long long v)
-{
-	json_object_set_new(obj, key, known ? json_integer(v) : json_null());
-}
-
-static json_t *
-job_json(const struct report_job *j)
+json_t *
+wire_job_json(const struct report_job *j)
 {
 	json_t *o;
+	int ended = j->state == RJOB_ENDED;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
 	json_object_set_new(o, "id", json_integer(j->id));
 	json_object_set_new(o, "attempt", json_integer(j->attempt));
-	json_object_set_new(o, "state",
-	    json_string(j->state == RJOB_RUNNING ? "running" : "ended"));
-	if (j->state == RJOB_ENDED) {
+	json_object_set_new(
+	    o, "state", json_string(ended ? "ended" : "running"));
+	if (ended) {
 		json_object_set_new(o, "cause", json_string(j->cause));
 		set_int(o, "exit_code", j->has_exit, j->exit_code);
 		set_int(o, "signal", j->signal > 0, j->signal);
 	}
+	set_int(o, "pid", j->pid > 0, j->pid);
 	set_int(o, "started_ms", j->started_ms > 0, j->started_ms);
-	if (j->state == RJOB_ENDED) {
+	if (ended) {
 		set_int(o, "ended_ms", j->ended_ms > 0, j->ended_ms);
-		json_object_set_new(o, "message",
-		    j->message[0] ? json_string(j->message) : json_null());
+		set_str(o, "message", j->message);
 	}
-	json_object_set_new(
-	    o, "log", j->log[0] ? json_string(j->log) : json_null());
+	set_str(o, "log", j->log);
 	return o;
 }
 
-static json_t *
-power_json(const struct report *r)
+json_t *
+wire_power_json(const struct report_power *p)
 {
-	json_t *o, *guard, *hot;
+	json_t *o, *caps, *guard, *hot;
 	int i;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
-	json_object_set_new(o, "limiting", json_boolean(r->limiting));
-	json_object_set_new(o, "fallback", json_boolean(r->fallback));
-	if ((guard = json_object()) == NULL ||
-	    json_object_set_new(o, "guard", guard) == -1 ||
-	    (hot = json_array()) == NULL)
+	json_object_set_new(o, "policy", json_string(p->policy));
+	jsonx_set_real(o, "cap_w", p->cap_w, 1);
+	json_object_set_new(o, "limiting", json_boolean(p->limiting));
+	json_object_set_new(o, "fallback", json_boolean(p->fallback));
+	if ((caps = json_array()) == NULL ||
+	    json_object_set_new(o, "clock_caps_mhz", caps) == -1)
 		goto fail;
-	json_object_set_new(guard, "leak", json_boolean(r->guard_leak));
-	if (json_object_set_new(guard, "overtemp", hot) == -1)
+	for (i = 0; i < p->ncaps && i < REPORT_MAX_ACCELS; i++)
+		if (json_array_append_new(
+		        caps, p->clock_caps_mhz[i] >= 0
+		                  ? json_integer(p->clock_caps_mhz[i])
+		                  : json_null()) == -1)
+			goto fail;
+	if ((guard = json_object()) == NULL ||
+	    json_object_set_new(o, "guard", guard) == -1)
+		goto fail;
+	json_object_set_new(guard, "leak", json_boolean(p->guard_leak));
+	if ((hot = json_array()) == NULL ||
+	    json_object_set_new(guard, "overtemp", hot) == -1)
 		goto fail;
 	for (i = 0; i < 64; i++)
-		if ((r->guard_overtemp >> i & 1) &&
+		if ((p->guard_overtemp >> i & 1) &&
 		    json_array_append_new(hot, json_integer(i)) == -1)
 			goto fail;
-	json_object_set_new(guard, "lowflow", json_boolean(r->guard_lowflow));
+	json_object_set_new(guard, "lowflow", json_boolean(p->guard_lowflow));
 	return o;
 fail:
 	json_decref(o);
 	return NULL;
 }
 
-/* Appends what each(i) returns for i in [0, n) to a new array set as
- * obj[key]. 0, or -1 on no memory. */
-static int
-set_array(json_t *obj, const char *key, int n, const void *base, size_t size,
-    json_t *(*each)(const void *))
-{
-	json_t *arr, *v;
-	int i;
-
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, key, arr) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((v = each((const char *)base + i * size)) == NULL ||
-		    json_array_append_new(arr, v) == -1)
-			return -1;
-	return 0;
-}
-
-static json_t *
-each_device(const void *p)
-{
-	return device_json(p);
-}
-
-static json_t *
-each_sample(const void *p)
-{
-	return sample_json(p);
-}
-
-static json_t *
-each_job(const void *p)
-{
-	return job_json(p);
-}
-
 json_t *
 wire_report_encode(const struct report *r)
 {
-	json_t *root, *inv, *pw;
+	json_t *root, *arr, *v;
+	int i;
 
 	if ((root = json_object()) == NULL)
 		return NULL;
@@ -651,22 +690,29 @@ wire_report_encode(const struct report *r)
 	    root, "desired_version", json_integer(r->desired_version));
 	json_object_set_new(
 	    root, "dropped_samples", json_integer(r->dropped_samples));
-	if (r->ninventory >= 0) {
-		if ((inv = json_object()) == NULL ||
-		    json_object_set_new(root, "inventory", inv) == -1 ||
-		    set_array(inv, "accelerators", r->ninventory, r->inventory,
-		        sizeof(r->inventory[0]), each_device) == -1)
+	v = r->ninventory < 0
+	        ? json_null()
+	        : wire_inventory_json(r->power_plugin, r->cooling_plugin,
+	              r->inventory, r->ninventory);
+	if (v == NULL || json_object_set_new(root, "inventory", v) == -1)
+		goto fail;
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(root, "jobs", arr) == -1)
+		goto fail;
+	for (i = 0; i < r->njobs; i++)
+		if ((v = wire_job_json(&r->jobs[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
 			goto fail;
-	}
-	if (r->njobs >= 0 && set_array(root, "jobs", r->njobs, r->jobs,
-	                         sizeof(r->jobs[0]), each_job) == -1)
+	if (r->has_power && ((v = wire_power_json(&r->power)) == NULL ||
+	                        json_object_set_new(root, "power", v) == -1))
 		goto fail;
-	if (r->has_power && ((pw = power_json(r)) == NULL ||
-	                        json_object_set_new(root, "power", pw) == -1))
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(root, "samples", arr) == -1)
 		goto fail;
-	if (set_array(root, "samples", r->nsamples, r->samples,
-	        sizeof(r->samples[0]), each_sample) == -1)
-		goto fail;
+	for (i = 0; i < r->nsamples; i++)
+		if ((v = wire_sample_json(&r->samples[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			goto fail;
 	return root;
 fail:
 	json_decref(root);

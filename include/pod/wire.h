@@ -54,8 +54,21 @@ struct report_job {
 	int signal;         /* 0: none */
 	int64_t started_ms; /* 0: unknown */
 	int64_t ended_ms;   /* 0: unknown */
+	int pid;            /* of the job's process; 0: none */
 	char log[1024];     /* truncated when longer */
 	char message[256];  /* truncated when longer */
+};
+
+/* What the agent applied, and its safety guard (the "power" member). */
+struct report_power {
+	char policy[32];                       /* DVFS policy in force */
+	double cap_w;                          /* node cap, W; NaN none */
+	int limiting;                          /* held at a cap */
+	int fallback;                          /* on the fallback cap */
+	int ncaps;                             /* entries in clock_caps_mhz */
+	int clock_caps_mhz[REPORT_MAX_ACCELS]; /* applied, MHz; -1 none */
+	int guard_leak, guard_lowflow;         /* the safety guard's state */
+	uint64_t guard_overtemp; /* accelerators over critical, bit per index */
 };
 
 struct report {
@@ -64,18 +77,15 @@ struct report {
 	int64_t interval_ms;
 	int64_t desired_version;
 	int64_t dropped_samples;
-	int ninventory; /* -1: no inventory member */
+	int ninventory;                            /* -1: no inventory member */
+	char power_plugin[32], cooling_plugin[32]; /* "": none */
 	struct report_device inventory[REPORT_MAX_ACCELS];
 	int nsamples;
 	struct report_sample *samples; /* ordered by seq */
 	int njobs;                     /* -1: no jobs member */
 	struct report_job *jobs;
-	int has_power;                 /* a power member was sent */
-	int limiting;                  /* held at a cap */
-	int fallback;                  /* on the fallback cap */
-	int guard_leak, guard_lowflow; /* the safety guard's state */
-	uint64_t guard_overtemp;       /* accelerators over critical, bit
-	                                  per index */
+	int has_power; /* a power member was sent */
+	struct report_power power;
 };
 
 #endif

@@ -61,6 +61,7 @@ static struct report_job jobs_busy[] = {
         .attempt = 1,
         .state = RJOB_RUNNING,
         .started_ms = 1700000000000,
+        .pid = 4242,
         .log = "/var/lib/pod/jobs/12.1/out"},
     {.id = 13,
         .attempt = 2,
@@ -82,7 +83,7 @@ static struct report_job jobs_busy[] = {
 /* Records that must survive encode → text → decode unchanged. */
 static const struct report cases_round[] = {
     /* the least a report says */
-    {.boot_id = "ab", .ninventory = -1, .njobs = -1},
+    {.boot_id = "ab", .ninventory = -1},
     /* everything: inventory, samples with unknowns, jobs, power */
     {.boot_id = "0123456789abcdef",
         .agent_version = "0.1.0",
@@ -90,6 +91,8 @@ static const struct report cases_round[] = {
         .desired_version = 42,
         .dropped_samples = 5,
         .ninventory = 2,
+        .power_plugin = "sim",
+        .cooling_plugin = "modbus",
         .inventory = {{0, "SimAccel-700", 300, 2100, 750, 700, 90, 81920},
             {1, "", NAN, NAN, NAN, NAN, NAN, NAN}},
         .nsamples = N(samples_busy),
@@ -97,18 +100,21 @@ static const struct report cases_round[] = {
         .njobs = N(jobs_busy),
         .jobs = jobs_busy,
         .has_power = 1,
-        .limiting = 1,
-        .fallback = 0,
-        .guard_leak = 1,
-        .guard_lowflow = 0,
-        .guard_overtemp = 0x5},
-    /* an empty jobs list and inventory, power on the fallback cap */
+        .power = {.policy = "power_cap",
+            .cap_w = 5200.5,
+            .limiting = 1,
+            .ncaps = 2,
+            .clock_caps_mhz = {1410, -1},
+            .guard_leak = 1,
+            .guard_overtemp = 0x5}},
+    /* an empty inventory, power on the fallback cap with no node cap */
     {.boot_id = "ff",
         .ninventory = 0,
-        .njobs = 0,
         .has_power = 1,
-        .fallback = 1,
-        .guard_lowflow = 1},
+        .power = {.policy = "performance",
+            .cap_w = NAN,
+            .fallback = 1,
+            .guard_lowflow = 1}},
 };
 
 /* Bodies the decoder refuses, with the exact message. */
@@ -220,8 +226,26 @@ same_job(const struct report_job *a, const struct report_job *b)
 	       a->has_exit == b->has_exit &&
 	       (!a->has_exit || a->exit_code == b->exit_code) &&
 	       a->signal == b->signal && a->started_ms == b->started_ms &&
-	       a->ended_ms == b->ended_ms && strcmp(a->log, b->log) == 0 &&
+	       a->ended_ms == b->ended_ms && a->pid == b->pid &&
+	       strcmp(a->log, b->log) == 0 &&
 	       strcmp(a->message, b->message) == 0;
+}
+
+static const char *
+differ_power(const struct report_power *a, const struct report_power *b)
+{
+	int i;
+
+	if (strcmp(a->policy, b->policy) != 0 || !same(a->cap_w, b->cap_w) ||
+	    a->limiting != b->limiting || a->fallback != b->fallback ||
+	    a->guard_leak != b->guard_leak ||
+	    a->guard_lowflow != b->guard_lowflow ||
+	    a->guard_overtemp != b->guard_overtemp || a->ncaps != b->ncaps)
+		return "power";
+	for (i = 0; i < a->ncaps; i++)
+		if (a->clock_caps_mhz[i] != b->clock_caps_mhz[i])
+			return "clock caps";
+	return NULL;
 }
 
 /* Which part of two reports differs, or NULL when they are equal. */
@@ -238,6 +262,10 @@ differ(const struct report *a, const struct report *b)
 		return "head";
 	if (a->ninventory != b->ninventory)
 		return "inventory count";
+	if (a->ninventory >= 0 &&
+	    (strcmp(a->power_plugin, b->power_plugin) != 0 ||
+	        strcmp(a->cooling_plugin, b->cooling_plugin) != 0))
+		return "plugins";
 	for (i = 0; i < a->ninventory; i++) {
 		const struct report_device *x = &a->inventory[i];
 		const struct report_device *y = &b->inventory[i];
@@ -256,17 +284,14 @@ differ(const struct report *a, const struct report *b)
 	for (i = 0; i < a->nsamples; i++)
 		if (!same_sample(&a->samples[i], &b->samples[i]))
 			return "samples";
-	if (a->njobs != b->njobs)
+	if ((a->njobs > 0 ? a->njobs : 0) != b->njobs)
 		return "job count";
 	for (i = 0; i < a->njobs; i++)
 		if (!same_job(&a->jobs[i], &b->jobs[i]))
 			return "jobs";
-	if (a->has_power != b->has_power || a->limiting != b->limiting ||
-	    a->fallback != b->fallback || a->guard_leak != b->guard_leak ||
-	    a->guard_lowflow != b->guard_lowflow ||
-	    a->guard_overtemp != b->guard_overtemp)
-		return "power";
-	return NULL;
+	if (a->has_power != b->has_power)
+		return "power member";
+	return a->has_power ? differ_power(&a->power, &b->power) : NULL;
 }
 
 /* Encodes r to text; NULL on failure. Caller frees with free(). */
