@@ -6,7 +6,7 @@
  *	retry	once, when a backoff ends: send
  *	reply	one function, agent_apply_reply(), takes what the controller
  *		said (acknowledgement, desired state), so that later desired
- *		state (policies) is added in one place; jobs go to jobs.h
+ *		state (policies) is added in one place; jobs go to jobtable.h
  *	soon	a job started or ended: report now, samples or not, so an
  *		end reaches the controller in a round trip, not a tick
  *
@@ -40,7 +40,7 @@
 
 #include "agent.h"
 #include "backoff.h"
-#include "jobs.h"
+#include "jobtable.h"
 #include "log.h"
 #include "power.h"
 #include "report.h"
@@ -900,7 +900,7 @@ on_soon(evutil_socket_t fd, short what, void *arg)
 	agent_send(arg);
 }
 
-/* jobs.h hook: an attempt started or ended. A report in flight or a
+/* jobtable.h hook: an attempt started or ended. A report in flight or a
  * backoff sends it later (report_owed); else it goes now. */
 static void
 on_job_news(void *arg)
@@ -913,7 +913,7 @@ on_job_news(void *arg)
 		evtimer_add(a->soon, &now);
 }
 
-/* jobs.h hook: a job's accelerator starts or stops working. */
+/* jobtable.h hook: a job's accelerator starts or stops working. */
 static void
 on_job_accel(void *arg, int index, int busy, double membound)
 {

@@ -1,6 +1,6 @@
 /*
  * The agent core: one node's sampling, buffering and reporting, and its
- * jobs (jobs.h), as a library that pod-agentd runs once and pod-fleetsim
+ * jobs (jobtable.h), as a library that pod-agentd runs once and pod-fleetsim
  * runs hundreds of times in one process. Everything happens on one libevent
  *loop; the agents of a process share it and one HTTP client (net.h), and never
  *block it.

@@ -16,6 +16,7 @@
 #include "job.h"
 #include "jsonx.h"
 #include "log.h"
+#include "wire.h"
 
 /* The variables of the protocol, in the order they are added. */
 static const char *const pod_vars[] = {
@@ -717,44 +718,29 @@ job_pids_parse(const char *text, size_t len, pid_t *shepherd, pid_t *job)
 	return 0;
 }
 
-/* A number, or null when `known` is 0. */
-static json_t *
-int_or_null(int known, long long v)
-{
-	return known ? json_integer(v) : json_null();
-}
-
 json_t *
 job_json(const struct job *j)
 {
 	const struct job_end *e = &j->end;
-	json_t *o;
+	struct report_job w;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(o, "id", json_integer(j->spec.id));
-	json_object_set_new(o, "attempt", json_integer(j->spec.attempt));
-	json_object_set_new(o, "state",
-	    json_string(j->state == JOB_RUNNING ? "running" : "ended"));
+	memset(&w, 0, sizeof(w));
+	w.id = j->spec.id;
+	w.attempt = j->spec.attempt;
+	w.state = j->state == JOB_RUNNING ? RJOB_RUNNING : RJOB_ENDED;
 	if (j->state == JOB_ENDED) {
-		json_object_set_new(o, "cause",
-		    json_string(job_cause_name(e->cause)
-		                    ? job_cause_name(e->cause)
-		                    : "exit"));
-		json_object_set_new(o, "exit_code",
-		    int_or_null(e->exit_code >= 0, e->exit_code));
-		json_object_set_new(
-		    o, "signal", int_or_null(e->signal > 0, e->signal));
+		snprintf(w.cause, sizeof(w.cause), "%s",
+		    job_cause_name(e->cause) ? job_cause_name(e->cause)
+		                             : "exit");
+		w.has_exit = e->exit_code >= 0;
+		w.exit_code = e->exit_code;
+		w.signal = e->signal > 0 ? e->signal : 0;
+		w.ended_ms = e->ended_ms;
+		snprintf(w.message, sizeof(w.message), "%s", e->message);
 	}
-	json_object_set_new(o, "pid", int_or_null(j->pid > 0, j->pid));
-	json_object_set_new(
-	    o, "started_ms", int_or_null(j->started_ms > 0, j->started_ms));
-	if (j->state == JOB_ENDED) {
-		json_object_set_new(o, "ended_ms", json_integer(e->ended_ms));
-		json_object_set_new(o, "message",
-		    e->message[0] ? json_string(e->message) : json_null());
-	}
-	json_object_set_new(
-	    o, "log", j->log ? json_string(j->log) : json_null());
-	return o;
+	w.pid = j->pid > 0 ? (int)j->pid : 0;
+	w.started_ms = j->started_ms > 0 ? j->started_ms : 0;
+	if (j->log != NULL)
+		snprintf(w.log, sizeof(w.log), "%s", j->log);
+	return wire_job_json(&w);
 }

@@ -95,7 +95,7 @@ struct event;
 struct jobs;
 
 /* An attempt the agent knows, running or ended and not yet forgotten. The
- * core (jobs.h) owns it; a runner keeps its own state in `rp`. */
+ * core (jobtable.h) owns it; a runner keeps its own state in `rp`. */
 struct job {
 	TAILQ_ENTRY(job) entry;
 	struct jobs *jobs;    /* the owner, for timer callbacks */

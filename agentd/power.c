@@ -13,6 +13,7 @@
 
 #include "jsonx.h"
 #include "power.h"
+#include "wire.h"
 
 /*
  * The policy parameters desired.power.params may carry. key: the member;
@@ -289,40 +290,23 @@ power_step(struct power *p, const struct sample *s, const double *membound,
 json_t *
 power_json(const struct power *p, const double *applied_mhz)
 {
-	json_t *o, *caps = NULL, *guard = NULL, *hot = NULL, *v;
+	struct report_power w;
 	int i;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(
-	    o, "policy", json_string(dvfs_policy_name(p->want.policy.policy)));
-	jsonx_set_real(o, "cap_w", p->node_cap_w, 1);
-	json_object_set_new(o, "limiting", json_boolean(p->limiting));
-	json_object_set_new(o, "fallback", json_boolean(p->fallback));
-	if ((caps = json_array()) == NULL ||
-	    json_object_set_new(o, "clock_caps_mhz", caps) == -1)
-		goto fail;
-	for (i = 0; i < p->naccel; i++) {
-		v = isfinite(applied_mhz[i])
-		        ? json_integer((json_int_t)llround(applied_mhz[i]))
-		        : json_null();
-		if (json_array_append_new(caps, v) == -1)
-			goto fail;
-	}
-	if ((guard = json_object()) == NULL ||
-	    json_object_set_new(o, "guard", guard) == -1)
-		goto fail;
-	json_object_set_new(guard, "leak", json_boolean(p->guard.leak));
-	if ((hot = json_array()) == NULL ||
-	    json_object_set_new(guard, "overtemp", hot) == -1)
-		goto fail;
-	for (i = 0; i < p->naccel && i < GUARD_MAX_ACCELS; i++)
-		if (p->guard.overtemp[i] &&
-		    json_array_append_new(hot, json_integer(i)) == -1)
-			goto fail;
-	json_object_set_new(guard, "lowflow", json_boolean(p->guard.lowflow));
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.policy, sizeof(w.policy), "%s",
+	    dvfs_policy_name(p->want.policy.policy));
+	w.cap_w = p->node_cap_w;
+	w.limiting = p->limiting;
+	w.fallback = p->fallback;
+	for (i = 0; i < p->naccel && i < REPORT_MAX_ACCELS; i++)
+		w.clock_caps_mhz[w.ncaps++] = isfinite(applied_mhz[i])
+		                                  ? (int)llround(applied_mhz[i])
+		                                  : -1;
+	w.guard_leak = p->guard.leak;
+	w.guard_lowflow = p->guard.lowflow;
+	for (i = 0; i < p->naccel && i < GUARD_MAX_ACCELS && i < 64; i++)
+		if (p->guard.overtemp[i])
+			w.guard_overtemp |= (uint64_t)1 << i;
+	return wire_power_json(&w);
 }

@@ -1,9 +1,10 @@
 /*
- * The report wire format: see report.h and docs/agent-protocol.md. Numbers
- * are rounded to what the sensors can tell (a tenth of a watt or degree, a
- * whole MHz or MiB) before Jansson prints them with 15 significant digits,
- * so a body says 61.3 and not 61.299999237060547. A field that was not read
- * is null rather than absent, so a reader sees what the agent did not know.
+ * The agent's side of the report (see report.h and docs/agent-protocol.md):
+ * the ring's samples and the inventory become the wire records of
+ * pod/wire.h, which the shared codec (common/wire.c) prints, so the agent
+ * writes exactly what the controller's decoder reads. Jansson prints the
+ * rounded numbers with 15 significant digits, so a body says 61.3 and not
+ * 61.299999237060547.
  */
 #include <ctype.h>
 #include <math.h>
@@ -14,137 +15,86 @@
 #include "jsonx.h"
 #include "log.h"
 #include "report.h"
+#include "wire.h"
 
 #define REPORT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
-/* Sets obj[key] from a sample field, null unless `bit` is in `valid`. */
-static void
-set_field(json_t *obj, const char *key, uint32_t valid, uint32_t bit, double v,
-    int decimals)
+/* A sample field as the wire record holds it: NaN unless `bit` is in
+ * `valid`. */
+static double
+field(uint32_t valid, uint32_t bit, double v)
 {
-	jsonx_set_real(obj, key, (valid & bit) ? v : NAN, decimals);
-}
-
-static json_t *
-device_json(const struct pod_device *d, int index)
-{
-	json_t *o;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(o, "index", json_integer(index));
-	json_object_set_new(o, "model", json_string(d->model));
-	jsonx_set_real(o, "clock_min_mhz", d->clock_min_mhz, 0);
-	jsonx_set_real(o, "clock_max_mhz", d->clock_max_mhz, 0);
-	jsonx_set_real(o, "power_max_w", d->power_max_w, 1);
-	jsonx_set_real(o, "tdp_w", d->tdp_w, 1);
-	jsonx_set_real(o, "temp_crit_c", d->temp_crit_c, 1);
-	jsonx_set_real(o, "mem_total_mib", d->mem_total_mib, 0);
-	return o;
+	return (valid & bit) ? v : NAN;
 }
 
 json_t *
 report_inventory(const char *power_plugin, const char *cooling_plugin,
     const struct pod_device *accels, int naccel)
 {
-	json_t *inv, *arr, *d;
+	struct report_device *d;
+	json_t *inv = NULL;
 	int i;
 
-	if ((inv = json_object()) == NULL || (arr = json_array()) == NULL) {
-		log_warnx("%s: out of memory", __func__);
-		json_decref(inv);
-		return NULL;
-	}
-	json_object_set_new(inv, "power_plugin",
-	    power_plugin ? json_string(power_plugin) : json_null());
-	json_object_set_new(inv, "cooling_plugin",
-	    cooling_plugin ? json_string(cooling_plugin) : json_null());
-	json_object_set_new(inv, "accelerators", arr);
-	for (i = 0; i < naccel; i++) {
-		if ((d = device_json(&accels[i], i)) == NULL ||
-		    json_array_append_new(arr, d) == -1) {
-			log_warnx("%s: out of memory", __func__);
-			json_decref(inv);
-			return NULL;
+	if ((d = calloc(naccel + 1, sizeof(*d))) != NULL) {
+		for (i = 0; i < naccel; i++) {
+			d[i].index = i;
+			snprintf(d[i].model, sizeof(d[i].model), "%s",
+			    accels[i].model);
+			d[i].clock_min_mhz = accels[i].clock_min_mhz;
+			d[i].clock_max_mhz = accels[i].clock_max_mhz;
+			d[i].power_max_w = accels[i].power_max_w;
+			d[i].tdp_w = accels[i].tdp_w;
+			d[i].temp_crit_c = accels[i].temp_crit_c;
+			d[i].mem_total_mib = accels[i].mem_total_mib;
 		}
+		inv = wire_inventory_json(power_plugin ? power_plugin : "",
+		    cooling_plugin ? cooling_plugin : "", d, naccel);
+		free(d);
 	}
+	if (inv == NULL)
+		log_warnx("%s: out of memory", __func__);
 	return inv;
 }
 
-static json_t *
-accel_json(const struct sample_accel *a)
-{
-	json_t *o;
-
-	if (a->valid == 0)
-		return json_null();
-	if ((o = json_object()) == NULL)
-		return NULL;
-	set_field(o, "power_w", a->valid, POD_F_POWER, a->power_w, 1);
-	set_field(o, "energy_j", a->valid, POD_F_ENERGY, a->energy_j, 1);
-	set_field(o, "temp_c", a->valid, POD_F_TEMP, a->temp_c, 1);
-	set_field(o, "clock_mhz", a->valid, POD_F_CLOCK, a->clock_mhz, 0);
-	set_field(o, "util_pct", a->valid, POD_F_UTIL, a->util_pct, 1);
-	set_field(o, "mem_used_mib", a->valid, POD_F_MEM, a->mem_used_mib, 0);
-	return o;
-}
-
-static json_t *
-loop_json(const struct sample *s)
+/* The wire record of a ring sample; a reading whose bit is not set, and
+ * an accelerator of which nothing was read, become NaN. */
+static void
+sample_wire(const struct sample *s, struct report_sample *w)
 {
 	const struct sample_loop *l = &s->loop;
-	json_t *o;
-
-	if (!s->has_loop)
-		return json_null();
-	if ((o = json_object()) == NULL)
-		return NULL;
-	set_field(o, "supply_c", l->valid, POD_F_SUPPLY, l->supply_c, 2);
-	set_field(o, "return_c", l->valid, POD_F_RETURN, l->return_c, 2);
-	set_field(o, "flow_lpm", l->valid, POD_F_FLOW, l->flow_lpm, 2);
-	set_field(
-	    o, "pressure_kpa", l->valid, POD_F_PRESSURE, l->pressure_kpa, 1);
-	if (l->valid & POD_F_PUMP)
-		set_field(o, "pump_pct", l->valid, POD_F_PUMP, l->pump_pct, 1);
-	if (l->valid & POD_F_CAPACITY)
-		set_field(o, "capacity_w", l->valid, POD_F_CAPACITY,
-		    l->capacity_w, 0);
-	json_object_set_new(o, "leak",
-	    (l->valid & POD_F_LEAK) ? json_boolean(l->leak) : json_null());
-	return o;
-}
-
-static json_t *
-sample_json(const struct sample *s)
-{
-	json_t *o, *arr, *a;
 	int i;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(o, "seq", json_integer((json_int_t)s->seq));
-	json_object_set_new(o, "t_ms", json_integer(s->t_ms));
-	jsonx_set_real(o, "power_w", s->power_w, 1);
-	if ((arr = json_array()) == NULL)
-		goto fail;
-	json_object_set_new(o, "accels", arr);
-	for (i = 0; i < s->naccel; i++)
-		if ((a = accel_json(&s->accels[i])) == NULL ||
-		    json_array_append_new(arr, a) == -1)
-			goto fail;
-	if ((a = loop_json(s)) == NULL)
-		goto fail;
-	json_object_set_new(o, "loop", a);
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	w->seq = (int64_t)s->seq;
+	w->t_ms = s->t_ms;
+	w->power_w = s->power_w;
+	w->naccels =
+	    s->naccel < REPORT_MAX_ACCELS ? s->naccel : REPORT_MAX_ACCELS;
+	for (i = 0; i < w->naccels; i++) {
+		const struct sample_accel *a = &s->accels[i];
+		struct report_accel *ra = &w->accels[i];
+
+		ra->power_w = field(a->valid, POD_F_POWER, a->power_w);
+		ra->energy_j = field(a->valid, POD_F_ENERGY, a->energy_j);
+		ra->temp_c = field(a->valid, POD_F_TEMP, a->temp_c);
+		ra->clock_mhz = field(a->valid, POD_F_CLOCK, a->clock_mhz);
+		ra->util_pct = field(a->valid, POD_F_UTIL, a->util_pct);
+		ra->mem_used_mib = field(a->valid, POD_F_MEM, a->mem_used_mib);
+	}
+	w->has_loop = s->has_loop;
+	w->supply_c = field(l->valid, POD_F_SUPPLY, l->supply_c);
+	w->return_c = field(l->valid, POD_F_RETURN, l->return_c);
+	w->flow_lpm = field(l->valid, POD_F_FLOW, l->flow_lpm);
+	w->pressure_kpa = field(l->valid, POD_F_PRESSURE, l->pressure_kpa);
+	w->pump_pct = field(l->valid, POD_F_PUMP, l->pump_pct);
+	w->capacity_w = field(l->valid, POD_F_CAPACITY, l->capacity_w);
+	w->leak = (l->valid & POD_F_LEAK) ? (l->leak != 0) : -1;
 }
 
 char *
 report_build(
     const struct report_head *h, const struct ring *r, size_t n, size_t *len)
 {
+	struct report_sample *w = NULL;
 	json_t *root = NULL, *arr, *s;
 	char *text = NULL;
 	size_t i;
@@ -165,18 +115,24 @@ report_build(
 	if (h->power != NULL)
 		json_object_set(root, "power", h->power);
 	json_object_set_new(root, "samples", arr);
-	for (i = 0; i < n && i < ring_len(r); i++)
-		if ((s = sample_json(ring_at(r, i))) == NULL ||
+	if ((w = malloc(sizeof(*w))) == NULL)
+		goto fail;
+	for (i = 0; i < n && i < ring_len(r); i++) {
+		sample_wire(ring_at(r, i), w);
+		if ((s = wire_sample_json(w)) == NULL ||
 		    json_array_append_new(arr, s) == -1)
 			goto fail;
+	}
 	if ((text = json_dumps(root, REPORT_JSON_FLAGS)) == NULL)
 		goto fail;
 	*len = strlen(text);
 	json_decref(root);
+	free(w);
 	return text;
 fail:
 	log_warnx("%s: out of memory", __func__);
 	json_decref(root);
+	free(w);
 	return NULL;
 }
 

@@ -1,5 +1,5 @@
 /*
- * Job runners: how the attempts the core (jobs.h) decides to run are
+ * Job runners: how the attempts the core (jobtable.h) decides to run are
  * actually run. One interface, two implementations, chosen when the agent
  * is created:
  *

@@ -42,7 +42,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "queue.h"
-#include "report.h"
+#include "wire.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -693,7 +693,7 @@ h_report(struct api_req *r)
 	}
 	if ((body = api_read_body(r->req)) == NULL)
 		return;
-	if (report_parse(body, &rep, err, sizeof(err)) == -1) {
+	if (wire_report_decode(body, &rep, err, sizeof(err)) == -1) {
 		log_debug("report from %s refused: %s", n->name, err);
 		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
 		json_decref(body);
@@ -708,7 +708,7 @@ h_report(struct api_req *r)
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
 	queue_report(r->st, n, &rep);
 	envelope_report(r->st, n, &rep);
-	report_free(&rep);
+	wire_report_free(&rep);
 	api_reply_json(r->req, 200,
 	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
 	        queue_desired(r->st, n)));

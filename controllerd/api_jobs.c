@@ -153,11 +153,10 @@ parse_submit(const struct config *conf, json_t *body, struct job *j, char *err,
 	if (jsonx_string(body, "policy", &s, err, errlen) == -1)
 		return -1;
 	if (s != NULL) {
-		json_t *ok = policy_check(s, NULL, err, errlen);
+		struct policy ok;
 
-		if (ok == NULL)
+		if (policy_check(s, NULL, 0, &ok, err, errlen) == -1)
 			return -1;
-		json_decref(ok);
 	}
 	snprintf(j->policy, sizeof(j->policy), "%s", s ? s : "");
 	if ((k = jsonx_bool(body, "requeue", &requeue, err, errlen)) == -1)

@@ -11,7 +11,7 @@
 
 #include <event2/http.h>
 
-#include "alarms.h"
+#include "alarmview.h"
 #include "api.h"
 #include "apireq.h"
 #include "config.h"

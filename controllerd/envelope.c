@@ -25,8 +25,10 @@
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
-#include "power.h"
-#include "report.h"
+#include "alarmview.h"
+#include "policyjson.h"
+#include "powalloc.h"
+#include <pod/wire.h>
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"
@@ -82,13 +84,13 @@ load_policy(const char *scope, const char *target, const char *name,
 	if (pj == NULL)
 		return;
 	if (strcmp(scope, "fleet") == 0)
-		policy_set(&e->fleet, name, pj);
+		policyjson_load(&e->fleet, name, pj);
 	else if (strcmp(scope, "pod") == 0 &&
 	         (p = fleet_pod_index(st->fleet, target)) >= 0)
-		policy_set(&e->pods[p], name, pj);
+		policyjson_load(&e->pods[p], name, pj);
 	else if (strcmp(scope, "node") == 0 &&
 	         (n = fleet_node(st->fleet, target)) != NULL)
-		policy_set(&e->nodes[n - st->fleet->nodes], name, pj);
+		policyjson_load(&e->nodes[n - st->fleet->nodes], name, pj);
 	json_decref(pj);
 }
 
@@ -331,12 +333,9 @@ effective(struct ctl_state *st, int idx, const struct job *j, char *source,
 {
 	struct envelope *e = st->env;
 	char err[128];
-	json_t *params;
 
 	if (j != NULL && j->policy[0] != '\0' &&
-	    (params = policy_check(j->policy, NULL, err, sizeof(err)))) {
-		policy_set(scratch, j->policy, params);
-		json_decref(params);
+	    policy_check(j->policy, NULL, 0, scratch, err, sizeof(err)) == 0) {
 		snprintf(source, len, "job %lld", (long long)j->id);
 		return scratch;
 	}
@@ -353,7 +352,7 @@ effective(struct ctl_state *st, int idx, const struct job *j, char *source,
 		return &e->fleet;
 	}
 	snprintf(source, len, "default");
-	policy_set(scratch, "performance", NULL);
+	policy_set(scratch, "performance", NULL, 0);
 	return scratch;
 }
 
@@ -364,7 +363,7 @@ desired_power(struct ctl_state *st, const struct node *n, const struct job *j)
 	struct envelope *e = st->env;
 	int idx = (int)(n - st->fleet->nodes);
 	const struct pod_config *pc = &st->fleet->pods[n->pod].conf;
-	struct policy scratch = {"", NULL};
+	struct policy scratch = {0};
 	const struct policy *p;
 	double fallback = st->conf->fallback_cap_w > 0
 	                      ? st->conf->fallback_cap_w
@@ -373,8 +372,8 @@ desired_power(struct ctl_state *st, const struct node *n, const struct job *j)
 	json_t *o;
 
 	p = effective(st, idx, j, source, sizeof(source), &scratch);
-	o = json_pack("{s:s,s:O,s:o,s:f,s:i}", "policy", p->name, "params",
-	    p->params, "cap_w",
+	o = json_pack("{s:s,s:o,s:o,s:f,s:i}", "policy", p->name, "params",
+	    policyjson_params(p), "cap_w",
 	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx])
 	                           : json_null(),
 	    "fallback_cap_w", round(fallback), "fallback_after_s",
@@ -477,7 +476,7 @@ envelope_tick(struct ctl_state *st)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
 		        st->fleet->pods[i].conf.power_budget_w);
-	if (limits != NULL && alarms_evaluate(&e->alarms, st->fleet, &in) == 0)
+	if (limits != NULL && alarmview_evaluate(&e->alarms, st->fleet, &in) == 0)
 		for (i = 0; i < e->alarms.n; i++) {
 			const struct alarm *al = e->alarms.v[i];
 
@@ -658,7 +657,7 @@ json_t *
 envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 {
 	struct envelope *e = st->env;
-	struct policy scratch = {"", NULL};
+	struct policy scratch = {0};
 	const struct policy *eff;
 	char source[32];
 	json_t *o, *pods, *nodes;
@@ -671,13 +670,13 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 			if (e->pods[i].name[0])
 				json_object_set_new(pods,
 				    st->fleet->pods[i].conf.name,
-				    policy_json(&e->pods[i]));
+				    policyjson(&e->pods[i]));
 		for (i = 0; i < st->fleet->nnodes; i++)
 			if (e->nodes[i].name[0])
 				json_object_set_new(nodes,
 				    st->fleet->nodes[i].name,
-				    policy_json(&e->nodes[i]));
-		o = policy_json(&e->fleet);
+				    policyjson(&e->nodes[i]));
+		o = policyjson(&e->fleet);
 		if (json_is_null(o)) {
 			json_decref(o);
 			o = json_pack(
@@ -689,14 +688,15 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 	if (scope == POLICY_POD) {
 		i = fleet_pod_index(st->fleet, target);
 		return json_pack("{s:s,s:s,s:o}", "scope", "pod", "target",
-		    target, "policy", policy_json(&e->pods[i]));
+		    target, "policy", policyjson(&e->pods[i]));
 	}
 	i = (int)(fleet_node(st->fleet, target) - st->fleet->nodes);
 	eff = effective(
 	    st, i, node_top_job(st, i), source, sizeof(source), &scratch);
 	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:O,s:s}}", "scope", "node",
-	    "target", target, "policy", policy_json(&e->nodes[i]), "effective",
-	    "name", eff->name, "params", eff->params, "source", source);
+	    "target", target, "policy", policyjson(&e->nodes[i]), "effective",
+	    "name", eff->name, "params", policyjson_params(eff), "source",
+	    source);
 	policy_clear(&scratch);
 	return o;
 }
@@ -707,8 +707,8 @@ envelope_set_policy(struct ctl_state *st, int scope, const char *target,
     int *status)
 {
 	struct envelope *e = st->env;
-	struct policy *p = &e->fleet;
-	json_t *checked = NULL;
+	struct policy *p = &e->fleet, checked;
+	json_t *pj = NULL;
 	char *text = NULL;
 	int inherit = name == NULL || strcmp(name, "inherit") == 0, rc = -1;
 
@@ -737,10 +737,10 @@ envelope_set_policy(struct ctl_state *st, int scope, const char *target,
 		return -1;
 	}
 	if (!inherit &&
-	    (checked = policy_check(name, params, err, errlen)) == NULL)
+	    policyjson_check(name, params, &checked, err, errlen) == -1)
 		return -1;
-	if (checked != NULL)
-		text = json_dumps(checked, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!inherit && (pj = policyjson_params(&checked)) != NULL)
+		text = json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS);
 	*status = 500;
 	if (store_put_policy(st->store, policy_scope_name(scope),
 	        scope == POLICY_FLEET ? "" : target, inherit ? NULL : name,
@@ -751,14 +751,14 @@ envelope_set_policy(struct ctl_state *st, int scope, const char *target,
 	if (inherit)
 		policy_clear(p);
 	else
-		policy_set(p, name, checked);
+		*p = checked;
 	log_info("policy %s %s: %s by %s", policy_scope_name(scope),
 	    scope == POLICY_FLEET ? "" : target, inherit ? "inherit" : name,
 	    who);
 	announce(st);
 	rc = 0;
 fail:
-	json_decref(checked);
+	json_decref(pj);
 	free(text);
 	return rc;
 }

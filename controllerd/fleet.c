@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fleet.h"
-#include "report.h"
+#include <pod/wire.h>
 
 #define PUMP_STOPPED_PCT 1.0 /* a pump reading under this has stopped, % */
 
@@ -313,7 +313,7 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 		n->sample_t_ms = 0;
 	}
 	if (r->has_power)
-		n->limiting = r->limiting;
+		n->limiting = r->power.limiting;
 	if (strcmp(n->agent_version, r->agent_version) != 0) {
 		snprintf(n->agent_version, sizeof(n->agent_version), "%s",
 		    r->agent_version);

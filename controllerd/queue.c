@@ -21,7 +21,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "queue.h"
-#include "report.h"
+#include <pod/wire.h>
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"

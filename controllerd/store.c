@@ -27,7 +27,7 @@
 #include "jsonx.h"
 #include "jobs.h"
 #include "log.h"
-#include "report.h"
+#include <pod/wire.h>
 #include "schema.h"
 #include "store.h"
 #include "timeutil.h"

@@ -23,7 +23,7 @@
 #include "check.h"
 #include "job.h"
 #include "jobdir.h"
-#include "jobs.h"
+#include "jobtable.h"
 #include "jsonx.h"
 #include "log.h"
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alarms.h"
+#include "alarmview.h"
 #include "check.h"
 #include "config.h"
 #include "fleet.h"
@@ -44,44 +44,44 @@ main(void)
 		f->nodes[i].leak = 0;
 	}
 	in.now_ms = 1000;
-	CHECK(alarms_evaluate(&a, f, &in) == 0 && a.n == 0);
+	CHECK(alarmview_evaluate(&a, f, &in) == 0 && a.n == 0);
 
 	n->leak = 1;
 	in.now_ms = 2000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_LEAK, ALARM_OPEN) == 1 && a.v[0]->fresh);
 	CHECK(strcmp(a.v[0]->object, n->name) == 0 && a.v[0]->dirty);
 	in.now_ms = 3000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(a.n == 1 && !a.v[0]->fresh && a.v[0]->last_ms == 3000);
 	CHECK(alarm_ack(a.v[0], "op", 3000) == 0);
 	CHECK(alarm_ack(a.v[0], "op", 3000) == -1);
 	n->leak = 0;
 	in.now_ms = 4000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_LEAK, ALARM_CLEARED) == 1);
 	n->leak = 1;
 	in.now_ms = 5000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(a.n == 1 && a.v[0]->state == ALARM_OPEN && a.v[0]->count == 2);
 	n->leak = 0;
 
 	/* low flow holds 3 s before it raises */
 	f->nodes[7].flow_lpm = 0.5;
 	in.now_ms = 10000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_LOWFLOW, ALARM_OPEN) == 0);
 	in.now_ms = 13500;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_LOWFLOW, ALARM_OPEN) == 1);
 
 	/* a node that stops reporting, once agents had a heartbeat */
 	f->nodes[9].up = 0;
 	f->nodes[9].last_seen_ms = 9000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_NODE_DOWN, ALARM_OPEN) == 0);
 	in.uptime_ms = 20000;
-	alarms_evaluate(&a, f, &in);
+	alarmview_evaluate(&a, f, &in);
 	CHECK(count(&a, ALARM_NODE_DOWN, ALARM_OPEN) == 1);
 	CHECK(
 	    alarm_kind_parse("heat_over_capacity") == ALARM_HEAT_OVER_CAPACITY);

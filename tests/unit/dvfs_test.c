@@ -1,5 +1,5 @@
 /*
- * dvfs_test: the DVFS policies (agentd/dvfs.c) closed around the real
+ * dvfs_test: the DVFS policies (core/dvfs.c) closed around the real
  * simulation plugins, loaded as the built shared objects through the
  * project's loader, and driven the way pod-agentd drives them: every
  * simulated second the loop is read (hearing last second's heat), the

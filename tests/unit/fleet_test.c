@@ -9,7 +9,7 @@
 #include "check.h"
 #include "config.h"
 #include "fleet.h"
-#include "report.h"
+#include <pod/wire.h>
 
 static struct report
 one_sample(const char *boot, int64_t seq, double power_w, double temp_c,

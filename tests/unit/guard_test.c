@@ -1,5 +1,5 @@
 /*
- * guard_test: the safety guard (agentd/guard.c) on its own, fed readings
+ * guard_test: the safety guard (core/guard.c) on its own, fed readings
  * from static tables (hysteresis, the leak's dry time, noise near a
  * threshold), and inside the agent's power code (agentd/power.c) closed
  * around the real simulation plugins, loaded through the project's

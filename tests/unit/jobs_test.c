@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "jobs.h"
-#include "report.h"
+#include <pod/wire.h>
 
 static const struct sched_slot two_nodes[] = {{3, 0xff}, {4, 0xff}};
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "power.h"
+#include "powalloc.h"
 
 static struct power_node
 node(int pod, double power_w, int64_t prio)

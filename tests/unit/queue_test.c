@@ -25,7 +25,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "queue.h"
-#include "report.h"
+#include "pod/wire.h"
 #include "store.h"
 #include "timeutil.h"
 

@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "jsonx.h"
-#include "report.h"
+#include "wire.h"
 
 #define OK NULL
 
@@ -55,7 +55,7 @@ main(void)
 		struct report r;
 		json_t *j = jsonx_parse(
 		    cases[i].json, strlen(cases[i].json), err, sizeof(err));
-		int rc = j ? report_parse(j, &r, err, sizeof(err)) : -1;
+		int rc = j ? wire_report_decode(j, &r, err, sizeof(err)) : -1;
 		int good =
 		    cases[i].error == OK
 		        ? rc == 0
@@ -72,7 +72,7 @@ main(void)
 			       r.samples[1].has_loop == 0 &&
 			       isnan(r.samples[1].power_w);
 		if (rc == 0)
-			report_free(&r);
+			wire_report_free(&r);
 		json_decref(j);
 		CHECK(good, "case %zu: %s\n  got rc=%d err='%s'", i,
 		    cases[i].json, rc, err);

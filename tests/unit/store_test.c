@@ -25,7 +25,7 @@
 #include "fleet.h"
 #include "jobs.h"
 #include "log.h"
-#include "report.h"
+#include "pod/wire.h"
 #include "schema.h"
 #include "store.h"
 

@@ -1,6 +1,6 @@
 /*
  * pod-schedsim: replays a job trace in the Standard Workload Format through
- * the controller's own scheduler (controllerd/sched.c) in virtual time, and
+ * the controller's own scheduler (core/sched.c) in virtual time, and
  * prints what an operator compares policies by: makespan, utilisation,
  * waits and bounded slowdown.
  *

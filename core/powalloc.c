@@ -1,5 +1,5 @@
 /*
- * The power-budget allocator (see power.h). Two water-fillings: the
+ * The power-budget allocator (see powalloc.h). Two water-fillings: the
  * fabric's limit over the pods, by what their nodes want, each pod bounded
  * by its budget; then each pod's allocation over its nodes, floors first
  * and the rest by priority.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "power.h"
+#include "powalloc.h"
 
 #define DEMAND_GROWTH 1.10 /* a capped node may want 10 % more */
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "jobs.h"
-#include "report.h"
+#include <pod/wire.h>
 
 static const char *const state_names[JOB_NSTATES] = {
     [JOB_PENDING] = "pending",

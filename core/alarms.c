@@ -14,32 +14,23 @@
 #include <string.h>
 
 #include "alarms.h"
-#include "fleet.h"
-#include "jsonx.h"
 
 #define REOPEN_MS (5 * 60 * 1000) /* a condition back this soon reopens */
 
-typedef int (*rule_fn)(const struct fleet *f, int i,
-    const struct alarm_inputs *in, char *msg, size_t len);
+/* Rule i-th node, pod or the fabric (i 0): 1 when the condition holds,
+ * with the alarm's message in msg. */
+typedef int (*rule_fn)(
+    const struct alarm_inputs *in, int i, char *msg, size_t len);
 
-static int r_leak(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_overtemp(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_lowflow(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_down(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_power(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_heat(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_supply(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_curtail(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
-static int r_bms(
-    const struct fleet *, int, const struct alarm_inputs *, char *, size_t);
+static int r_leak(const struct alarm_inputs *, int, char *, size_t);
+static int r_overtemp(const struct alarm_inputs *, int, char *, size_t);
+static int r_lowflow(const struct alarm_inputs *, int, char *, size_t);
+static int r_down(const struct alarm_inputs *, int, char *, size_t);
+static int r_power(const struct alarm_inputs *, int, char *, size_t);
+static int r_heat(const struct alarm_inputs *, int, char *, size_t);
+static int r_supply(const struct alarm_inputs *, int, char *, size_t);
+static int r_curtail(const struct alarm_inputs *, int, char *, size_t);
+static int r_bms(const struct alarm_inputs *, int, char *, size_t);
 
 /* What a rule looks at: each node, each pod, or the fabric as a whole. */
 enum scope { S_NODES, S_PODS, S_FABRIC };
@@ -72,10 +63,9 @@ static const struct rule {
 static const char *const state_names[] = {"open", "acked", "cleared"};
 
 static int
-r_leak(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_leak(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
-	const struct node *n = &f->nodes[i];
+	const struct alarm_node *n = &in->nodes[i];
 
 	snprintf(msg, len,
 	    "coolant leak detected on %s; node drained, its "
@@ -85,16 +75,15 @@ r_leak(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
 }
 
 static int
-r_overtemp(const struct fleet *f, int i, const struct alarm_inputs *in,
-    char *msg, size_t len)
+r_overtemp(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
-	const struct node *n = &f->nodes[i];
+	const struct alarm_node *n = &in->nodes[i];
 	int k;
 
 	if (!n->up)
 		return 0;
 	for (k = 0; k < n->naccels; k++) {
-		const struct accel *a = &n->accels[k];
+		const struct alarm_accel *a = &n->accels[k];
 		double crit = isnan(a->temp_crit_c) ? 90 : a->temp_crit_c;
 
 		if (!isnan(a->temp_c) && a->temp_c > crit) {
@@ -109,10 +98,9 @@ r_overtemp(const struct fleet *f, int i, const struct alarm_inputs *in,
 }
 
 static int
-r_lowflow(const struct fleet *f, int i, const struct alarm_inputs *in,
-    char *msg, size_t len)
+r_lowflow(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
-	const struct node *n = &f->nodes[i];
+	const struct alarm_node *n = &in->nodes[i];
 
 	snprintf(msg, len, "coolant flow of %s at %.1f L/min, under %.1f",
 	    n->name, n->flow_lpm, in->min_flow_lpm);
@@ -120,10 +108,9 @@ r_lowflow(const struct fleet *f, int i, const struct alarm_inputs *in,
 }
 
 static int
-r_down(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_down(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
-	const struct node *n = &f->nodes[i];
+	const struct alarm_node *n = &in->nodes[i];
 
 	snprintf(msg, len, "%s stopped reporting", n->name);
 	return !n->up && !n->drained && n->last_seen_ms > 0 &&
@@ -131,55 +118,48 @@ r_down(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
 }
 
 static int
-r_power(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_power(const struct alarm_inputs *in, int p, char *msg, size_t len)
 {
-	struct fleet_summary s;
-	double limit = in->pod_limit_w ? in->pod_limit_w[p]
-	                               : f->pods[p].conf.power_budget_w;
+	const struct alarm_pod *s = &in->pods[p];
+	double limit = in->pod_limit_w ? in->pod_limit_w[p] : s->budget_w;
 
-	fleet_summarize(f, p, &s);
 	snprintf(msg, len, "%s draws %.1f kW, over its limit of %.1f kW",
-	    f->pods[p].conf.name, s.power_w / 1000, limit / 1000);
-	return !isnan(s.power_w) && limit > 0 && s.power_w > limit * 1.02;
+	    s->name, s->power_w / 1000, limit / 1000);
+	return !isnan(s->power_w) && limit > 0 && s->power_w > limit * 1.02;
 }
 
 static int
-r_heat(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_heat(const struct alarm_inputs *in, int p, char *msg, size_t len)
 {
-	struct fleet_summary s;
+	const struct alarm_pod *s = &in->pods[p];
 
-	fleet_summarize(f, p, &s);
 	snprintf(msg, len,
 	    "%s sends %.1f kW to its loop, over the CDU's "
 	    "%.1f kW",
-	    f->pods[p].conf.name, s.heat_w / 1000, s.cooling_capacity_w / 1000);
-	return !isnan(s.heat_w) && s.heat_w > s.cooling_capacity_w;
+	    s->name, s->heat_w / 1000, s->cooling_capacity_w / 1000);
+	return !isnan(s->heat_w) && s->heat_w > s->cooling_capacity_w;
 }
 
 /* The pod's warmest coolant supply among its reporting nodes. */
 static int
-r_supply(const struct fleet *f, int p, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_supply(const struct alarm_inputs *in, int p, char *msg, size_t len)
 {
-	const struct pod *pod = &f->pods[p];
+	const struct alarm_pod *pod = &in->pods[p];
 	double worst = NAN;
 	int i;
 
 	for (i = pod->first; i < pod->first + pod->nnodes; i++)
-		if (f->nodes[i].up && !isnan(f->nodes[i].inlet_c) &&
-		    !(f->nodes[i].inlet_c <= worst))
-			worst = f->nodes[i].inlet_c;
+		if (in->nodes[i].up && !isnan(in->nodes[i].inlet_c) &&
+		    !(in->nodes[i].inlet_c <= worst))
+			worst = in->nodes[i].inlet_c;
 	snprintf(msg, len, "coolant supply of %s at %.1f °C, above %.1f",
-	    pod->conf.name, worst, in->max_supply_c);
+	    pod->name, worst, in->max_supply_c);
 	return in->max_supply_c > 0 && !isnan(worst) &&
 	       worst > in->max_supply_c;
 }
 
 static int
-r_curtail(const struct fleet *f, int i, const struct alarm_inputs *in,
-    char *msg, size_t len)
+r_curtail(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	snprintf(msg, len,
 	    "the fabric did not reach its curtailment target "
@@ -188,8 +168,7 @@ r_curtail(const struct fleet *f, int i, const struct alarm_inputs *in,
 }
 
 static int
-r_bms(const struct fleet *f, int i, const struct alarm_inputs *in, char *msg,
-    size_t len)
+r_bms(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	snprintf(msg, len,
 	    "the BMS stopped writing its heartbeat; its "
@@ -384,8 +363,7 @@ apply(struct alarms *a, const struct rule *r, const char *object, int holds,
 }
 
 int
-alarms_evaluate(
-    struct alarms *a, const struct fleet *f, const struct alarm_inputs *in)
+alarms_evaluate(struct alarms *a, const struct alarm_inputs *in)
 {
 	char msg[256];
 	size_t r;
@@ -395,16 +373,16 @@ alarms_evaluate(
 		a->v[i]->fresh = 0;
 	for (r = 0; r < ALARM_NKINDS; r++) {
 		const struct rule *rule = &rules[r];
-		int count = rule->scope == S_PODS    ? f->npods
-		            : rule->scope == S_NODES ? f->nnodes
+		int count = rule->scope == S_PODS    ? in->npods
+		            : rule->scope == S_NODES ? in->nnodes
 		                                     : 1;
 
 		for (i = 0; i < count; i++) {
 			const char *object =
-			    rule->scope == S_PODS    ? f->pods[i].conf.name
-			    : rule->scope == S_NODES ? f->nodes[i].name
+			    rule->scope == S_PODS    ? in->pods[i].name
+			    : rule->scope == S_NODES ? in->nodes[i].name
 			                             : "fabric";
-			int holds = rule->test(f, i, in, msg, sizeof(msg));
+			int holds = rule->test(in, i, msg, sizeof(msg));
 
 			if (apply(a, rule, object, holds, msg, in) == -1)
 				return -1;
@@ -478,27 +456,4 @@ alarms_open(const struct alarms *a)
 	for (i = 0; i < a->n; i++)
 		n += a->v[i]->state != ALARM_CLEARED;
 	return n;
-}
-
-json_t *
-alarm_json(const struct alarm *al)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_integer(al->id));
-	json_object_set_new(o, "kind", json_string(alarm_kind_name(al->kind)));
-	json_object_set_new(
-	    o, "severity", json_string(alarm_severity(al->kind)));
-	json_object_set_new(o, "object", json_string(al->object));
-	json_object_set_new(o, "message", json_string(al->message));
-	json_object_set_new(
-	    o, "state", json_string(alarm_state_name(al->state)));
-	json_object_set_new(o, "first_seen", jsonx_time(al->first_ms));
-	json_object_set_new(o, "last_seen", jsonx_time(al->last_ms));
-	json_object_set_new(o, "cleared_at", jsonx_time(al->cleared_ms));
-	json_object_set_new(o, "acked_by",
-	    al->acked_by[0] ? json_string(al->acked_by) : json_null());
-	json_object_set_new(o, "acked_at", jsonx_time(al->acked_ms));
-	json_object_set_new(o, "count", json_integer(al->count));
-	return o;
 }

@@ -1,7 +1,11 @@
 /*
- * Agent report parsing. Every member is checked for type and range; a
- * missing optional number becomes NaN. Samples are sorted by sequence number
- * so the fleet can take the last one as "now" whatever order they came in.
+ * The wire records' codec (see wire.h). Decoding checks every member for
+ * type and range; a missing optional number becomes NaN. Samples are sorted
+ * by sequence number so the fleet can take the last one as "now" whatever
+ * order they came in. Encoding rounds numbers to what the sensors can tell
+ * (a tenth of a watt or degree, a whole MHz or MiB) before Jansson prints
+ * them, and writes a value that was not read as null rather than leaving
+ * it out, so a reader sees what the agent did not know.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +13,7 @@
 #include <string.h>
 
 #include "jsonx.h"
-#include "report.h"
+#include "wire.h"
 
 /* An optional number within [min, max]; NaN when absent or null. */
 static int
@@ -65,6 +69,17 @@ get_text(json_t *obj, const char *key, char *out, size_t size, const char *path,
 	return 0;
 }
 
+/* An informative string, truncated; left "" when absent or not a string,
+ * as the controller only shows it. */
+static void
+get_opt(json_t *obj, const char *key, char *out, size_t size)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		snprintf(out, size, "%s", json_string_value(v));
+}
+
 static int
 parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 {
@@ -115,6 +130,9 @@ parse_inventory(json_t *inv, struct report *r, char *err, size_t errlen)
 			return -1;
 	}
 	r->ninventory = (int)json_array_size(accels);
+	get_opt(inv, "power_plugin", r->power_plugin, sizeof(r->power_plugin));
+	get_opt(inv, "cooling_plugin", r->cooling_plugin,
+	    sizeof(r->cooling_plugin));
 	return 0;
 }
 
@@ -291,15 +309,21 @@ parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
 		j->started_ms = v;
 	if (jsonx_integer(jj, "ended_ms", &v, e, sizeof(e)) == 1 && v > 0)
 		j->ended_ms = v;
+	if (jsonx_integer(jj, "pid", &v, e, sizeof(e)) == 1 && v > 0 &&
+	    v <= INT32_MAX)
+		j->pid = (int)v;
 	return 0;
 }
 
-/* The optional power member: what the agent applied and its guard. */
+/* The optional power member: what the agent applied and its guard. Only
+ * its type is checked: the rest is informative, taken when well formed. */
 static int
 parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
 {
-	json_t *guard;
+	struct report_power *p = &r->power;
+	json_t *guard, *caps, *v;
 	char e[128];
+	size_t k;
 	int b;
 
 	if (!json_is_object(pw)) {
@@ -307,18 +331,39 @@ parse_power(json_t *pw, struct report *r, char *err, size_t errlen)
 		return -1;
 	}
 	r->has_power = 1;
+	get_opt(pw, "policy", p->policy, sizeof(p->policy));
+	p->cap_w = NAN;
+	if (jsonx_number(pw, "cap_w", &p->cap_w, e, sizeof(e)) != 1)
+		p->cap_w = NAN;
 	if (jsonx_bool(pw, "limiting", &b, e, sizeof(e)) == 1)
-		r->limiting = b;
+		p->limiting = b;
 	if (jsonx_bool(pw, "fallback", &b, e, sizeof(e)) == 1)
-		r->fallback = b;
+		p->fallback = b;
+	caps = json_object_get(pw, "clock_caps_mhz");
+	json_array_foreach(caps, k, v)
+	{
+		if (k == REPORT_MAX_ACCELS)
+			break;
+		p->clock_caps_mhz[k] = json_is_integer(v) &&
+		                               json_integer_value(v) >= 0 &&
+		                               json_integer_value(v) <= 1000000
+		                           ? (int)json_integer_value(v)
+		                           : -1;
+		p->ncaps = (int)k + 1;
+	}
 	guard = json_object_get(pw, "guard");
 	if (json_is_object(guard)) {
 		if (jsonx_bool(guard, "leak", &b, e, sizeof(e)) == 1)
-			r->guard_leak = b;
+			p->guard_leak = b;
 		if (jsonx_bool(guard, "lowflow", &b, e, sizeof(e)) == 1)
-			r->guard_lowflow = b;
-		r->guard_overtemp =
-		    (int)json_array_size(json_object_get(guard, "overtemp"));
+			p->guard_lowflow = b;
+		json_array_foreach(json_object_get(guard, "overtemp"), k, v)
+		{
+			if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+			    json_integer_value(v) < 64)
+				p->guard_overtemp |= (uint64_t)1
+				                     << json_integer_value(v);
+		}
 	}
 	return 0;
 }
@@ -332,7 +377,7 @@ by_seq(const void *a, const void *b)
 }
 
 int
-report_parse(json_t *root, struct report *r, char *err, size_t errlen)
+wire_report_decode(json_t *root, struct report *r, char *err, size_t errlen)
 {
 	json_t *samples, *js, *inv, *jobs, *pw;
 	long long v;
@@ -416,12 +461,12 @@ report_parse(json_t *root, struct report *r, char *err, size_t errlen)
 	}
 	return 0;
 fail:
-	report_free(r);
+	wire_report_free(r);
 	return -1;
 }
 
 void
-report_free(struct report *r)
+wire_report_free(struct report *r)
 {
 	free(r->samples);
 	free(r->jobs);
@@ -429,4 +474,247 @@ report_free(struct report *r)
 	r->jobs = NULL;
 	r->nsamples = 0;
 	r->njobs = -1;
+}
+
+/* Sets obj[key] to a boolean, or null when v is -1 (unknown). */
+static void
+set_bool(json_t *obj, const char *key, int v)
+{
+	json_object_set_new(obj, key, v < 0 ? json_null() : json_boolean(v));
+}
+
+/* Sets obj[key] to an integer, or null when !known. */
+static void
+set_int(json_t *obj, const char *key, int known, long long v)
+{
+	json_object_set_new(obj, key, known ? json_integer(v) : json_null());
+}
+
+/* Sets obj[key] to a string, or null when s is "". */
+static void
+set_str(json_t *obj, const char *key, const char *s)
+{
+	json_object_set_new(obj, key, s[0] ? json_string(s) : json_null());
+}
+
+static json_t *
+device_json(const struct report_device *d)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "index", json_integer(d->index));
+	json_object_set_new(o, "model", json_string(d->model));
+	jsonx_set_real(o, "clock_min_mhz", d->clock_min_mhz, 0);
+	jsonx_set_real(o, "clock_max_mhz", d->clock_max_mhz, 0);
+	jsonx_set_real(o, "power_max_w", d->power_max_w, 1);
+	jsonx_set_real(o, "tdp_w", d->tdp_w, 1);
+	jsonx_set_real(o, "temp_crit_c", d->temp_crit_c, 1);
+	jsonx_set_real(o, "mem_total_mib", d->mem_total_mib, 0);
+	return o;
+}
+
+json_t *
+wire_inventory_json(const char *power_plugin, const char *cooling_plugin,
+    const struct report_device *d, int n)
+{
+	json_t *inv, *arr, *v;
+	int i;
+
+	if ((inv = json_object()) == NULL)
+		return NULL;
+	set_str(inv, "power_plugin", power_plugin);
+	set_str(inv, "cooling_plugin", cooling_plugin);
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(inv, "accelerators", arr) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((v = device_json(&d[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			goto fail;
+	return inv;
+fail:
+	json_decref(inv);
+	return NULL;
+}
+
+/* An accelerator of a sample; null when nothing of it was read. */
+static json_t *
+accel_json(const struct report_accel *a)
+{
+	json_t *o;
+
+	if (isnan(a->power_w) && isnan(a->energy_j) && isnan(a->temp_c) &&
+	    isnan(a->clock_mhz) && isnan(a->util_pct) && isnan(a->mem_used_mib))
+		return json_null();
+	if ((o = json_object()) == NULL)
+		return NULL;
+	jsonx_set_real(o, "power_w", a->power_w, 1);
+	jsonx_set_real(o, "energy_j", a->energy_j, 1);
+	jsonx_set_real(o, "temp_c", a->temp_c, 1);
+	jsonx_set_real(o, "clock_mhz", a->clock_mhz, 0);
+	jsonx_set_real(o, "util_pct", a->util_pct, 1);
+	jsonx_set_real(o, "mem_used_mib", a->mem_used_mib, 0);
+	return o;
+}
+
+/* The coolant loop of a sample; pump and capacity only when known. */
+static json_t *
+loop_json(const struct report_sample *s)
+{
+	json_t *o;
+
+	if (!s->has_loop)
+		return json_null();
+	if ((o = json_object()) == NULL)
+		return NULL;
+	jsonx_set_real(o, "supply_c", s->supply_c, 2);
+	jsonx_set_real(o, "return_c", s->return_c, 2);
+	jsonx_set_real(o, "flow_lpm", s->flow_lpm, 2);
+	jsonx_set_real(o, "pressure_kpa", s->pressure_kpa, 1);
+	if (!isnan(s->pump_pct))
+		jsonx_set_real(o, "pump_pct", s->pump_pct, 1);
+	if (!isnan(s->capacity_w))
+		jsonx_set_real(o, "capacity_w", s->capacity_w, 0);
+	set_bool(o, "leak", s->leak);
+	return o;
+}
+
+json_t *
+wire_sample_json(const struct report_sample *s)
+{
+	json_t *o, *arr, *a;
+	int i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "seq", json_integer(s->seq));
+	json_object_set_new(o, "t_ms", json_integer(s->t_ms));
+	jsonx_set_real(o, "power_w", s->power_w, 1);
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(o, "accels", arr) == -1)
+		goto fail;
+	for (i = 0; i < s->naccels; i++)
+		if ((a = accel_json(&s->accels[i])) == NULL ||
+		    json_array_append_new(arr, a) == -1)
+			goto fail;
+	if ((a = loop_json(s)) == NULL ||
+	    json_object_set_new(o, "loop", a) == -1)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+wire_job_json(const struct report_job *j)
+{
+	json_t *o;
+	int ended = j->state == RJOB_ENDED;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "attempt", json_integer(j->attempt));
+	json_object_set_new(
+	    o, "state", json_string(ended ? "ended" : "running"));
+	if (ended) {
+		json_object_set_new(o, "cause", json_string(j->cause));
+		set_int(o, "exit_code", j->has_exit, j->exit_code);
+		set_int(o, "signal", j->signal > 0, j->signal);
+	}
+	set_int(o, "pid", j->pid > 0, j->pid);
+	set_int(o, "started_ms", j->started_ms > 0, j->started_ms);
+	if (ended) {
+		set_int(o, "ended_ms", j->ended_ms > 0, j->ended_ms);
+		set_str(o, "message", j->message);
+	}
+	set_str(o, "log", j->log);
+	return o;
+}
+
+json_t *
+wire_power_json(const struct report_power *p)
+{
+	json_t *o, *caps, *guard, *hot;
+	int i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "policy", json_string(p->policy));
+	jsonx_set_real(o, "cap_w", p->cap_w, 1);
+	json_object_set_new(o, "limiting", json_boolean(p->limiting));
+	json_object_set_new(o, "fallback", json_boolean(p->fallback));
+	if ((caps = json_array()) == NULL ||
+	    json_object_set_new(o, "clock_caps_mhz", caps) == -1)
+		goto fail;
+	for (i = 0; i < p->ncaps && i < REPORT_MAX_ACCELS; i++)
+		if (json_array_append_new(
+		        caps, p->clock_caps_mhz[i] >= 0
+		                  ? json_integer(p->clock_caps_mhz[i])
+		                  : json_null()) == -1)
+			goto fail;
+	if ((guard = json_object()) == NULL ||
+	    json_object_set_new(o, "guard", guard) == -1)
+		goto fail;
+	json_object_set_new(guard, "leak", json_boolean(p->guard_leak));
+	if ((hot = json_array()) == NULL ||
+	    json_object_set_new(guard, "overtemp", hot) == -1)
+		goto fail;
+	for (i = 0; i < 64; i++)
+		if ((p->guard_overtemp >> i & 1) &&
+		    json_array_append_new(hot, json_integer(i)) == -1)
+			goto fail;
+	json_object_set_new(guard, "lowflow", json_boolean(p->guard_lowflow));
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+wire_report_encode(const struct report *r)
+{
+	json_t *root, *arr, *v;
+	int i;
+
+	if ((root = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(root, "boot_id", json_string(r->boot_id));
+	json_object_set_new(
+	    root, "agent_version", json_string(r->agent_version));
+	json_object_set_new(root, "interval_ms", json_integer(r->interval_ms));
+	json_object_set_new(
+	    root, "desired_version", json_integer(r->desired_version));
+	json_object_set_new(
+	    root, "dropped_samples", json_integer(r->dropped_samples));
+	v = r->ninventory < 0
+	        ? json_null()
+	        : wire_inventory_json(r->power_plugin, r->cooling_plugin,
+	              r->inventory, r->ninventory);
+	if (v == NULL || json_object_set_new(root, "inventory", v) == -1)
+		goto fail;
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(root, "jobs", arr) == -1)
+		goto fail;
+	for (i = 0; i < r->njobs; i++)
+		if ((v = wire_job_json(&r->jobs[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			goto fail;
+	if (r->has_power && ((v = wire_power_json(&r->power)) == NULL ||
+	                        json_object_set_new(root, "power", v) == -1))
+		goto fail;
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(root, "samples", arr) == -1)
+		goto fail;
+	for (i = 0; i < r->nsamples; i++)
+		if ((v = wire_sample_json(&r->samples[i])) == NULL ||
+		    json_array_append_new(arr, v) == -1)
+			goto fail;
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
 }

@@ -12,8 +12,8 @@
  * that carried its end has been answered, so a reply that crossed the end
  * (it was computed before the controller could know) never loses it.
  */
-#ifndef AGENT_JOBS_H
-#define AGENT_JOBS_H
+#ifndef AGENT_JOBTABLE_H
+#define AGENT_JOBTABLE_H
 
 #include <jansson.h>
 #include <stdint.h>

@@ -12,8 +12,8 @@
  * at their cap, and under a curtailment the lowest priority is throttled
  * first.
  */
-#ifndef CTL_POWER_H
-#define CTL_POWER_H
+#ifndef CORE_POWALLOC_H
+#define CORE_POWALLOC_H
 
 #include <stdint.h>
 

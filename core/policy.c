@@ -2,6 +2,8 @@
  * DVFS policies (see policy.h). The table is the controller's half of the
  * contract in docs/agent-protocol.md: a parameter the agent would not
  * understand is refused here, at the request, not discovered on a node.
+ * Pure: the shell turns a request's JSON into policy_arg and a policy back
+ * into JSON (controllerd/policyjson.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -42,66 +44,66 @@ policy_known(const char *name)
 	return 0;
 }
 
-json_t *
-policy_check(const char *name, json_t *params, char *err, size_t errlen)
+int
+policy_check(const char *name, const struct policy_arg *args, int nargs,
+    struct policy *out, char *err, size_t errlen)
 {
-	const char *key;
-	json_t *out, *v;
+	const struct policy_arg *v;
 	size_t i;
+	int k;
 
+	memset(out, 0, sizeof(*out));
 	if (!policy_known(name)) {
 		snprintf(err, errlen,
 		    "unknown policy '%s' (performance, "
 		    "powersave, power_cap, thermal, energy, curtail)",
 		    name);
-		return NULL;
+		return -1;
 	}
-	if (params != NULL && !json_is_object(params)) {
-		snprintf(err, errlen, "params must be an object");
-		return NULL;
-	}
-	json_object_foreach(params, key, v)
-	{
+	for (k = 0; k < nargs; k++) {
+		v = &args[k];
 		for (i = 0; i < NROWS; i++)
 			if (strcmp(params_table[i].policy, name) == 0 &&
 			    params_table[i].param != NULL &&
-			    strcmp(params_table[i].param, key) == 0)
+			    strcmp(params_table[i].param, v->name) == 0)
 				break;
 		if (i == NROWS) {
 			snprintf(err, errlen,
 			    "policy %s takes no parameter "
 			    "'%s'",
-			    name, key);
-			return NULL;
+			    name, v->name);
+			return -1;
 		}
-		if (!json_is_number(v) ||
-		    json_number_value(v) < params_table[i].min ||
-		    json_number_value(v) > params_table[i].max) {
+		if (!v->is_number || v->value < params_table[i].min ||
+		    v->value > params_table[i].max) {
 			snprintf(err, errlen, "%s must be a number in %g..%g",
-			    key, params_table[i].min, params_table[i].max);
-			return NULL;
+			    v->name, params_table[i].min, params_table[i].max);
+			return -1;
 		}
 	}
-	if ((out = json_object()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	snprintf(out->name, sizeof(out->name), "%s", name);
 	for (i = 0; i < NROWS; i++) {
 		const struct param_row *r = &params_table[i];
+		struct policy_param *p;
 
 		if (strcmp(r->policy, name) != 0 || r->param == NULL)
 			continue;
-		v = params ? json_object_get(params, r->param) : NULL;
+		for (v = NULL, k = 0; k < nargs && v == NULL; k++)
+			if (strcmp(args[k].name, r->param) == 0)
+				v = &args[k];
 		if (v == NULL && isnan(r->def)) {
 			snprintf(
 			    err, errlen, "policy %s needs %s", name, r->param);
-			json_decref(out);
-			return NULL;
+			memset(out, 0, sizeof(*out));
+			return -1;
 		}
-		json_object_set_new(out, r->param,
-		    json_real(v ? json_number_value(v) : r->def));
+		if (out->nparams == POLICY_PARAMS_MAX)
+			break; /* the table has fewer per policy */
+		p = &out->params[out->nparams++];
+		snprintf(p->name, sizeof(p->name), "%s", r->param);
+		p->value = v ? v->value : r->def;
 	}
-	return out;
+	return 0;
 }
 
 const char *
@@ -122,26 +124,19 @@ policy_scope_parse(const char *name)
 }
 
 void
-policy_set(struct policy *p, const char *name, json_t *params)
+policy_set(struct policy *p, const char *name,
+    const struct policy_param *params, int nparams)
 {
+	int i;
+
 	policy_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->params = params ? json_incref(params) : json_object();
+	for (i = 0; i < nparams && i < POLICY_PARAMS_MAX; i++)
+		p->params[p->nparams++] = params[i];
 }
 
 void
 policy_clear(struct policy *p)
 {
-	json_decref(p->params);
-	p->params = NULL;
-	p->name[0] = '\0';
-}
-
-json_t *
-policy_json(const struct policy *p)
-{
-	if (p->name[0] == '\0')
-		return json_null();
-	return json_pack("{s:s,s:o}", "name", p->name, "params",
-	    p->params ? json_incref(p->params) : json_object());
+	memset(p, 0, sizeof(*p));
 }

@@ -22,7 +22,7 @@
 #include <event2/event.h>
 
 #include "job.h"
-#include "jobs.h"
+#include "jobtable.h"
 #include "log.h"
 #include "names.h"
 #include "runner.h"

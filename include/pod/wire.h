@@ -1,12 +1,14 @@
 /*
- * Agent reports (docs/agent-protocol.md): parsed and validated from JSON
- * into plain structs before anything in the fleet changes, so a bad report
- * is refused whole with a message that says which member is wrong.
+ * The wire records between agent and controller (docs/agent-protocol.md):
+ * what an agent's report says, as plain C structs, defined once for both
+ * daemons. The codec (common/wire.h) turns them into JSON and back, and
+ * refuses a bad report whole, before anything in the fleet changes, with a
+ * message that says which member is wrong. No library types here, so the
+ * pure core (core/) may take these records as they are.
  */
-#ifndef CTL_REPORT_H
-#define CTL_REPORT_H
+#ifndef POD_WIRE_H
+#define POD_WIRE_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #define REPORT_MAX_SAMPLES 600
@@ -52,8 +54,21 @@ struct report_job {
 	int signal;         /* 0: none */
 	int64_t started_ms; /* 0: unknown */
 	int64_t ended_ms;   /* 0: unknown */
+	int pid;            /* of the job's process; 0: none */
 	char log[1024];     /* truncated when longer */
 	char message[256];  /* truncated when longer */
+};
+
+/* What the agent applied, and its safety guard (the "power" member). */
+struct report_power {
+	char policy[32];                       /* DVFS policy in force */
+	double cap_w;                          /* node cap, W; NaN none */
+	int limiting;                          /* held at a cap */
+	int fallback;                          /* on the fallback cap */
+	int ncaps;                             /* entries in clock_caps_mhz */
+	int clock_caps_mhz[REPORT_MAX_ACCELS]; /* applied, MHz; -1 none */
+	int guard_leak, guard_lowflow;         /* the safety guard's state */
+	uint64_t guard_overtemp; /* accelerators over critical, bit per index */
 };
 
 struct report {
@@ -62,22 +77,15 @@ struct report {
 	int64_t interval_ms;
 	int64_t desired_version;
 	int64_t dropped_samples;
-	int ninventory; /* -1: no inventory member */
+	int ninventory;                            /* -1: no inventory member */
+	char power_plugin[32], cooling_plugin[32]; /* "": none */
 	struct report_device inventory[REPORT_MAX_ACCELS];
 	int nsamples;
 	struct report_sample *samples; /* ordered by seq */
 	int njobs;                     /* -1: no jobs member */
 	struct report_job *jobs;
-	int has_power;                 /* a power member was sent */
-	int limiting;                  /* held at a cap */
-	int fallback;                  /* on the fallback cap */
-	int guard_leak, guard_lowflow; /* the safety guard's state */
-	int guard_overtemp;            /* accelerators over critical */
+	int has_power; /* a power member was sent */
+	struct report_power power;
 };
-
-/* Fills r from a parsed report. Returns 0, or -1 with the offending member
- * in err (r is then empty). Caller frees with report_free(). */
-int report_parse(json_t *root, struct report *r, char *err, size_t errlen);
-void report_free(struct report *r);
 
 #endif

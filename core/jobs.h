@@ -17,7 +17,6 @@
 
 #include "sched.h"
 
-struct fleet;
 struct report_job;
 
 enum job_state {

@@ -1,0 +1,376 @@
+/*
+ * wire_test: the wire records' codec (common/wire.c) both ways. Records
+ * encoded and decoded again come back equal, and encode to the same text
+ * the second time; every kind of bad member is refused with the exact
+ * message, naming the member.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonx.h"
+#include "wire.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct report_sample samples_busy[] = {
+    {.seq = 7,
+        .t_ms = 1700000000123,
+        .power_w = 5234.5,
+        .naccels = 2,
+        .accels = {{612.3, 1e9, 61.3, 1980, 97.5, 40960},
+            {NAN, NAN, NAN, NAN, NAN, NAN}},
+        .has_loop = 1,
+        .supply_c = 30.25,
+        .return_c = 41.5,
+        .flow_lpm = 12.75,
+        .pressure_kpa = 180.5,
+        .capacity_w = 250000,
+        .pump_pct = 62.5,
+        .leak = 0},
+    {.seq = 8,
+        .t_ms = 1700000001123,
+        .power_w = NAN,
+        .naccels = 0,
+        .has_loop = 1,
+        .supply_c = 30.5,
+        .return_c = NAN,
+        .flow_lpm = NAN,
+        .pressure_kpa = NAN,
+        .capacity_w = NAN,
+        .pump_pct = NAN,
+        .leak = -1},
+    {.seq = 9,
+        .t_ms = 1700000002123,
+        .power_w = 100,
+        .naccels = 1,
+        .accels = {{NAN, NAN, 45, NAN, NAN, NAN}},
+        .has_loop = 0,
+        .supply_c = NAN,
+        .return_c = NAN,
+        .flow_lpm = NAN,
+        .pressure_kpa = NAN,
+        .capacity_w = NAN,
+        .pump_pct = NAN,
+        .leak = -1},
+};
+
+static struct report_job jobs_busy[] = {
+    {.id = 12,
+        .attempt = 1,
+        .state = RJOB_RUNNING,
+        .started_ms = 1700000000000,
+        .pid = 4242,
+        .log = "/var/lib/pod/jobs/12.1/out"},
+    {.id = 13,
+        .attempt = 2,
+        .state = RJOB_ENDED,
+        .cause = "exit",
+        .has_exit = 1,
+        .exit_code = 3,
+        .started_ms = 1700000000000,
+        .ended_ms = 1700000000999,
+        .message = "exited with 3"},
+    {.id = 14,
+        .attempt = 1,
+        .state = RJOB_ENDED,
+        .cause = "cancelled",
+        .signal = 15,
+        .ended_ms = 1700000000500},
+};
+
+/* Records that must survive encode → text → decode unchanged. */
+static const struct report cases_round[] = {
+    /* the least a report says */
+    {.boot_id = "ab", .ninventory = -1},
+    /* everything: inventory, samples with unknowns, jobs, power */
+    {.boot_id = "0123456789abcdef",
+        .agent_version = "0.1.0",
+        .interval_ms = 1000,
+        .desired_version = 42,
+        .dropped_samples = 5,
+        .ninventory = 2,
+        .power_plugin = "sim",
+        .cooling_plugin = "modbus",
+        .inventory = {{0, "SimAccel-700", 300, 2100, 750, 700, 90, 81920},
+            {1, "", NAN, NAN, NAN, NAN, NAN, NAN}},
+        .nsamples = N(samples_busy),
+        .samples = samples_busy,
+        .njobs = N(jobs_busy),
+        .jobs = jobs_busy,
+        .has_power = 1,
+        .power = {.policy = "power_cap",
+            .cap_w = 5200.5,
+            .limiting = 1,
+            .ncaps = 2,
+            .clock_caps_mhz = {1410, -1},
+            .guard_leak = 1,
+            .guard_overtemp = 0x5}},
+    /* an empty inventory, power on the fallback cap with no node cap */
+    {.boot_id = "ff",
+        .ninventory = 0,
+        .has_power = 1,
+        .power = {.policy = "performance",
+            .cap_w = NAN,
+            .fallback = 1,
+            .guard_lowflow = 1}},
+};
+
+/* Bodies the decoder refuses, with the exact message. */
+static const struct {
+	const char *json;
+	const char *error;
+} cases_bad[] = {
+    {"[]", "a report must be a JSON object"},
+    {"{\"samples\":[]}", "boot_id must be a string of at most 16 characters"},
+    {"{\"boot_id\":\"xyz\",\"samples\":[]}",
+        "boot_id must be 1 to 16 hex digits"},
+    {"{\"boot_id\":\"ab\",\"agent_version\":7,\"samples\":[]}",
+        "agent_version must be a string of at most 31 characters"},
+    {"{\"boot_id\":\"ab\"}", "samples must be an array of at most 600"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"t_ms\":1}]}",
+        "samples[0].seq must be a positive integer"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1},"
+     "{\"seq\":2,\"t_ms\":-1}]}",
+        "samples[1].t_ms must be a non-negative integer"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
+     "\"power_w\":-3}]}",
+        "samples[0].power_w must be a number in 0..1e+06"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
+     "\"accels\":[{\"temp_c\":\"hot\"}]}]}",
+        "samples[0].accels[0].temp_c must be a number in -50..250"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
+     "\"accels\":[null,3]}]}",
+        "samples[0].accels[1] must be an object or null"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
+     "\"loop\":{\"leak\":1}}]}",
+        "samples[0].loop.leak must be true or false"},
+    {"{\"boot_id\":\"ab\",\"samples\":[{\"seq\":1,\"t_ms\":1,"
+     "\"loop\":{\"pump_pct\":101}}]}",
+        "samples[0].loop.pump_pct must be a number in 0..100"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"inventory\":[]}",
+        "inventory must be an object"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"inventory\":{\"accelerators\":"
+     "[{\"index\":1}]}}",
+        "inventory.accelerators[0].index must be 0"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"inventory\":{\"accelerators\":"
+     "[{\"index\":0,\"tdp_w\":-1}]}}",
+        "inventory.accelerators[0].tdp_w must be a number in 0..100000"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"power\":true}",
+        "power must be an object"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":{}}",
+        "jobs must be an array of at most 256"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":0}]}",
+        "jobs[0].id must be a positive integer"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
+     "\"attempt\":0}]}",
+        "jobs[0].attempt must be a positive integer"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
+     "\"attempt\":1,\"state\":\"gone\"}]}",
+        "jobs[0].state must be running or ended"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
+     "\"attempt\":1,\"state\":\"ended\",\"cause\":\"crash\"}]}",
+        "jobs[0].cause must be exit, cancelled, timeout or launch_error"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
+     "\"attempt\":1,\"state\":\"ended\",\"cause\":\"exit\","
+     "\"exit_code\":\"0\"}]}",
+        "jobs[0].exit_code must be an integer"},
+    {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
+     "\"attempt\":1,\"state\":\"running\",\"log\":5}]}",
+        "jobs[0].log must be a string"},
+};
+
+/* Equal numbers, NaN equal to NaN. */
+static int
+same(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+static int
+same_sample(const struct report_sample *a, const struct report_sample *b)
+{
+	int i;
+
+	if (a->seq != b->seq || a->t_ms != b->t_ms ||
+	    !same(a->power_w, b->power_w) || a->naccels != b->naccels ||
+	    a->has_loop != b->has_loop)
+		return 0;
+	for (i = 0; i < a->naccels; i++) {
+		const struct report_accel *x = &a->accels[i],
+		                          *y = &b->accels[i];
+
+		if (!same(x->power_w, y->power_w) ||
+		    !same(x->energy_j, y->energy_j) ||
+		    !same(x->temp_c, y->temp_c) ||
+		    !same(x->clock_mhz, y->clock_mhz) ||
+		    !same(x->util_pct, y->util_pct) ||
+		    !same(x->mem_used_mib, y->mem_used_mib))
+			return 0;
+	}
+	return !a->has_loop ||
+	       (same(a->supply_c, b->supply_c) &&
+	           same(a->return_c, b->return_c) &&
+	           same(a->flow_lpm, b->flow_lpm) &&
+	           same(a->pressure_kpa, b->pressure_kpa) &&
+	           same(a->capacity_w, b->capacity_w) &&
+	           same(a->pump_pct, b->pump_pct) && a->leak == b->leak);
+}
+
+static int
+same_job(const struct report_job *a, const struct report_job *b)
+{
+	return a->id == b->id && a->attempt == b->attempt &&
+	       a->state == b->state && strcmp(a->cause, b->cause) == 0 &&
+	       a->has_exit == b->has_exit &&
+	       (!a->has_exit || a->exit_code == b->exit_code) &&
+	       a->signal == b->signal && a->started_ms == b->started_ms &&
+	       a->ended_ms == b->ended_ms && a->pid == b->pid &&
+	       strcmp(a->log, b->log) == 0 &&
+	       strcmp(a->message, b->message) == 0;
+}
+
+static const char *
+differ_power(const struct report_power *a, const struct report_power *b)
+{
+	int i;
+
+	if (strcmp(a->policy, b->policy) != 0 || !same(a->cap_w, b->cap_w) ||
+	    a->limiting != b->limiting || a->fallback != b->fallback ||
+	    a->guard_leak != b->guard_leak ||
+	    a->guard_lowflow != b->guard_lowflow ||
+	    a->guard_overtemp != b->guard_overtemp || a->ncaps != b->ncaps)
+		return "power";
+	for (i = 0; i < a->ncaps; i++)
+		if (a->clock_caps_mhz[i] != b->clock_caps_mhz[i])
+			return "clock caps";
+	return NULL;
+}
+
+/* Which part of two reports differs, or NULL when they are equal. */
+static const char *
+differ(const struct report *a, const struct report *b)
+{
+	int i;
+
+	if (strcmp(a->boot_id, b->boot_id) != 0 ||
+	    strcmp(a->agent_version, b->agent_version) != 0 ||
+	    a->interval_ms != b->interval_ms ||
+	    a->desired_version != b->desired_version ||
+	    a->dropped_samples != b->dropped_samples)
+		return "head";
+	if (a->ninventory != b->ninventory)
+		return "inventory count";
+	if (a->ninventory >= 0 &&
+	    (strcmp(a->power_plugin, b->power_plugin) != 0 ||
+	        strcmp(a->cooling_plugin, b->cooling_plugin) != 0))
+		return "plugins";
+	for (i = 0; i < a->ninventory; i++) {
+		const struct report_device *x = &a->inventory[i];
+		const struct report_device *y = &b->inventory[i];
+
+		if (x->index != y->index || strcmp(x->model, y->model) != 0 ||
+		    !same(x->clock_min_mhz, y->clock_min_mhz) ||
+		    !same(x->clock_max_mhz, y->clock_max_mhz) ||
+		    !same(x->power_max_w, y->power_max_w) ||
+		    !same(x->tdp_w, y->tdp_w) ||
+		    !same(x->temp_crit_c, y->temp_crit_c) ||
+		    !same(x->mem_total_mib, y->mem_total_mib))
+			return "inventory";
+	}
+	if (a->nsamples != b->nsamples)
+		return "sample count";
+	for (i = 0; i < a->nsamples; i++)
+		if (!same_sample(&a->samples[i], &b->samples[i]))
+			return "samples";
+	if ((a->njobs > 0 ? a->njobs : 0) != b->njobs)
+		return "job count";
+	for (i = 0; i < a->njobs; i++)
+		if (!same_job(&a->jobs[i], &b->jobs[i]))
+			return "jobs";
+	if (a->has_power != b->has_power)
+		return "power member";
+	return a->has_power ? differ_power(&a->power, &b->power) : NULL;
+}
+
+/* Encodes r to text; NULL on failure. Caller frees with free(). */
+static char *
+encode(const struct report *r)
+{
+	json_t *j = wire_report_encode(r);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	return text;
+}
+
+static int
+round_trip(const struct report *want, const char **why)
+{
+	struct report got;
+	char err[256] = "", *text, *again = NULL;
+	json_t *j;
+	int ok = 0;
+
+	if ((text = encode(want)) == NULL) {
+		*why = "encode failed";
+		return 0;
+	}
+	if ((j = jsonx_parse(text, strlen(text), err, sizeof(err))) == NULL ||
+	    wire_report_decode(j, &got, err, sizeof(err)) == -1) {
+		printf("  %s\n  %s\n", text, err);
+		*why = "decode failed";
+	} else if ((*why = differ(want, &got)) == NULL) {
+		again = encode(&got);
+		ok = again != NULL && strcmp(text, again) == 0;
+		*why = ok ? NULL : "encodes differently the second time";
+		wire_report_free(&got);
+	} else {
+		printf("  %s\n", text);
+		wire_report_free(&got);
+	}
+	json_decref(j);
+	free(again);
+	free(text);
+	return ok;
+}
+
+int
+main(void)
+{
+	int pass = 0, fail = 0;
+	size_t i;
+
+	for (i = 0; i < N(cases_round); i++) {
+		const char *why = NULL;
+
+		if (round_trip(&cases_round[i], &why)) {
+			pass++;
+		} else {
+			fail++;
+			printf("FAIL round trip %zu: %s\n", i, why);
+		}
+	}
+	for (i = 0; i < N(cases_bad); i++) {
+		char err[256] = "";
+		struct report r;
+		json_t *j = jsonx_parse(cases_bad[i].json,
+		    strlen(cases_bad[i].json), err, sizeof(err));
+		int rc = j ? wire_report_decode(j, &r, err, sizeof(err)) : -1;
+
+		if (rc == -1 && strcmp(err, cases_bad[i].error) == 0) {
+			pass++;
+		} else {
+			fail++;
+			printf("FAIL bad case %zu: %s\n  got rc=%d '%s'\n"
+			       "  want '%s'\n",
+			    i, cases_bad[i].json, rc, err, cases_bad[i].error);
+		}
+		if (rc == 0)
+			wire_report_free(&r);
+		json_decref(j);
+	}
+	printf("wire_test: %d passed, %d failed\n", pass, fail);
+	return fail != 0 || pass == 0;
+}
