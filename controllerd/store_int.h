@@ -1,0 +1,52 @@
+/*
+ * Inside the store: the handle and the helpers its files share. store.c
+ * opens the database, runs the schema, keeps the inventory, drains and the
+ * audit log; store_samples.c the telemetry samples and their day tables;
+ * store_jobs.c jobs, ranks and attempts; store_power.c policies, settings,
+ * alarms and energy. Only store*.c include this.
+ */
+#ifndef CTL_STORE_INT_H
+#define CTL_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACCEL_COLS 5 /* power_w, temp_c, clock_mhz, util_pct, energy_j */
+
+struct queued {
+	int64_t node_id;
+	int64_t t_ms;
+	double power_w, inlet_c, outlet_c, flow_lpm, hottest_c;
+	int naccels;
+	double *accels; /* naccels × ACCEL_COLS */
+};
+
+struct store {
+	sqlite3 *db;
+	struct queued *q;
+	int nq;
+	int dropped; /* samples dropped since the last warning */
+	int day;     /* partition the cached statements write to */
+	sqlite3_stmt *ins_node, *ins_accel;
+};
+
+/* sqlite3_exec() of sql; -1 logged. */
+int store_exec(struct store *s, const char *sql);
+/* A prepared statement (caller finalizes), or NULL logged. */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+/* Steps st once, resets it and clears its bindings; -1 logged with what. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
+/* Binds v, or NULL for NaN. */
+void store_bind_real(sqlite3_stmt *st, int i, double v);
+/* Binds v, or NULL for 0 (a time or id not known). */
+void store_bind_opt_int64(sqlite3_stmt *st, int i, int64_t v);
+/* Column i as a double, NaN for NULL. */
+double store_column_real(sqlite3_stmt *st, int i);
+/* Column i copied into out ("" for NULL). */
+void store_column_text(sqlite3_stmt *st, int i, char *out, size_t size);
+/* Adds an audit line inside the caller's transaction. 0 or -1. */
+int store_audit_line(struct store *s, const char *who, const char *action,
+    const char *object, const char *detail);
+
+#endif
