@@ -1,7 +1,9 @@
 /*
  * Inside the REST API: the request as its handlers see it, the reply and
  * parsing helpers they share, and the handlers that live outside api.c
- * (api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
+ * (api_nodes.c: health, status, pods, nodes; api_agents.c: reports and
+ * long polls; api_static.c: the dashboard's files and /metrics;
+ * api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
  * api_audit.c: the audit log).
  * api.c owns the route table that names them all.
  */
@@ -51,6 +53,27 @@ int64_t api_parse_time(const char *s);
  */
 int api_parse_list(const char *list, int (*lookup)(void *, const char *),
     void *ctx, unsigned char *set, int n, char *bad, size_t badlen);
+
+/* Health, status, pods and nodes (api_nodes.c). */
+void api_health(struct api_req *r);
+void api_status(struct api_req *r);
+void api_pods(struct api_req *r);
+void api_pod(struct api_req *r);
+void api_nodes(struct api_req *r);
+void api_node(struct api_req *r);
+void api_drain(struct api_req *r);
+void api_resume(struct api_req *r);
+
+/* The agents' report and long poll (api_agents.c). */
+void api_report(struct api_req *r);
+void api_desired(struct api_req *r);
+/* Drops every held long poll unanswered (at shutdown). */
+void api_agents_stop(struct ctl_state *st);
+
+/* The dashboard's files and /metrics (api_static.c). */
+void api_serve_file(
+    struct ctl_state *st, struct evhttp_request *req, const char *path);
+void api_serve_metrics(struct ctl_state *st, struct evhttp_request *req);
 
 /* Jobs (api_jobs.c). */
 void api_jobs(struct api_req *r);

@@ -1,0 +1,215 @@
+/*
+ * The REST API's agent side: a node's report (samples, job states, power
+ * and guard), answered with its desired state, and the long poll an agent
+ * holds to hear of a new desired state at once (docs/agent-protocol.md).
+ * Routed by the table in api.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "apireq.h"
+#include "ctl.h"
+#include "envelope.h"
+#include "fleet.h"
+#include "log.h"
+#include "queue.h"
+#include "store.h"
+#include "timeutil.h"
+#include "wire.h"
+
+/* Logs a report from an unknown agent once per name. */
+static void
+note_unknown(struct ctl_state *st, const char *name)
+{
+	int i;
+
+	for (i = 0; i < st->nunknown; i++)
+		if (strcmp(st->unknown[i], name) == 0)
+			return;
+	if (st->nunknown == CTL_MAX_UNKNOWN)
+		return;
+	log_warnx("report from unknown node '%s' refused (not in the "
+	          "configured fabric)",
+	    name);
+	st->unknown[st->nunknown] = strdup(name);
+	if (st->unknown[st->nunknown] != NULL)
+		st->nunknown++;
+}
+
+static void
+queue_sample(struct node *n, const struct report_sample *s, void *arg)
+{
+	struct ctl_state *st = arg;
+	int64_t every_ms = (int64_t)st->conf->store_interval_s * 1000;
+
+	if (s->t_ms - n->stored_t_ms < every_ms && s->t_ms >= n->stored_t_ms)
+		return;
+	store_queue_sample(st->store, n, s);
+	n->stored_t_ms = s->t_ms;
+}
+
+void
+api_report(struct api_req *r)
+{
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+	struct report rep;
+	json_t *body;
+	char err[256];
+
+	if (n == NULL) {
+		note_unknown(r->st, r->args[0]);
+		api_reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
+		return;
+	}
+	if ((body = api_read_body(r->req)) == NULL)
+		return;
+	if (wire_report_decode(body, &rep, err, sizeof(err)) == -1) {
+		log_debug("report from %s refused: %s", n->name, err);
+		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	/* A pod returning at once logs a few lines and a count per tick. */
+	if (fleet_apply_report(r->st->fleet, n, &rep, time_wall_ms(),
+	        time_mono_ms(), queue_sample, r->st) &&
+	    r->st->up_logged++ < 8)
+		log_info("node %s is up (agent %s, boot %s)", n->name,
+		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
+	queue_report(r->st, n, &rep);
+	envelope_report(r->st, n, &rep);
+	wire_report_free(&rep);
+	api_reply_json(r->req, 200,
+	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
+	        queue_desired(r->st, n)));
+}
+
+/* ---- desired state, long-polled ---- */
+
+/*
+ * A held GET /agents/NODE/desired. It is answered by a 100 ms check that
+ * sees the node's version change or the wait run out; if the agent hangs
+ * up first, the connection's close callback drops it unanswered.
+ */
+struct parked {
+	struct ctl_state *st;
+	struct evhttp_request *req;
+	struct evhttp_connection *conn;
+	const struct node *node;
+	int64_t version;     /* the version the agent has */
+	int64_t deadline_ms; /* monotonic */
+	struct event *ev;
+	struct parked *prev, *next;
+};
+
+static void
+unpark(struct parked *p)
+{
+	struct ctl_state *st = p->st;
+
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		st->parked = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	st->nparked--;
+	evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	event_free(p->ev);
+	free(p);
+}
+
+static void
+parked_closed(struct evhttp_connection *conn, void *arg)
+{
+	unpark(arg);
+}
+
+static void
+parked_check(evutil_socket_t fd, short ev, void *arg)
+{
+	struct parked *p = arg;
+	struct timeval tick = {0, 100000};
+
+	if (p->node->desired_version == p->version &&
+	    time_mono_ms() < p->deadline_ms) {
+		event_add(p->ev, &tick);
+		return;
+	}
+	api_reply_json(p->req, 200, queue_desired(p->st, p->node));
+	unpark(p);
+}
+
+void
+api_desired(struct api_req *r)
+{
+	static const char *const allowed[] = {"version", "wait", NULL};
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+	struct timeval tick = {0, 100000};
+	struct evkeyvalq q;
+	const char *v, *w;
+	long long version = -1, wait_s = 0;
+	struct parked *p = NULL;
+	char *end;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	if (n == NULL) {
+		api_reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
+		goto done;
+	}
+	v = evhttp_find_header(&q, "version");
+	w = evhttp_find_header(&q, "wait");
+	if (v != NULL && ((version = strtoll(v, &end, 10)) < 0 || *end)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "version must be a non-negative integer");
+		goto done;
+	}
+	if (w != NULL && ((wait_s = strtoll(w, &end, 10)) < 0 || *end ||
+	                     wait_s > API_MAX_WAIT_S)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "wait must be 0 to %d seconds", API_MAX_WAIT_S);
+		goto done;
+	}
+	if (version != n->desired_version && v != NULL)
+		wait_s = 0;
+	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		goto done;
+	}
+	p->st = r->st;
+	p->req = r->req;
+	p->conn = evhttp_request_get_connection(r->req);
+	p->node = n;
+	p->version = version;
+	p->deadline_ms = time_mono_ms() + wait_s * 1000;
+	if ((p->ev = evtimer_new(r->st->base, parked_check, p)) == NULL ||
+	    event_add(p->ev, &tick) == -1) {
+		if (p->ev != NULL)
+			event_free(p->ev);
+		free(p);
+		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		goto done;
+	}
+	evhttp_connection_set_closecb(p->conn, parked_closed, p);
+	p->next = r->st->parked;
+	if (p->next != NULL)
+		p->next->prev = p;
+	r->st->parked = p;
+	r->st->nparked++;
+done:
+	evhttp_clear_headers(&q);
+}
+
+void
+api_agents_stop(struct ctl_state *st)
+{
+	while (st->parked != NULL)
+		unpark(st->parked);
+}

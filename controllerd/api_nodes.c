@@ -1,0 +1,402 @@
+/*
+ * The REST API's fleet handlers: health, status, pods and nodes as JSON
+ * views of the fleet in memory, and the operator's drain and resume,
+ * stored before the reply. Routed by the table in api.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apireq.h"
+#include "ctl.h"
+#include "envelope.h"
+#include "fleet.h"
+#include "jsonx.h"
+#include "log.h"
+#include "store.h"
+#include "timeutil.h"
+
+/* ---- JSON views of the fleet ---- */
+
+static json_t *
+summary_json(const struct fleet_summary *s, json_t *o)
+{
+	jsonx_set_real(o, "power_w", s->power_w, 1);
+	jsonx_set_real(o, "budget_w", s->budget_w, 1);
+	jsonx_set_real(o, "heat_w", s->heat_w, 1);
+	jsonx_set_real(o, "cooling_capacity_w", s->cooling_capacity_w, 1);
+	jsonx_set_real(o, "supply_c", s->supply_c, 2);
+	jsonx_set_real(o, "return_c", s->return_c, 2);
+	jsonx_set_real(o, "flow_lpm", s->flow_lpm, 2);
+	return o;
+}
+
+static json_t *
+by_state_json(const struct fleet_summary *s)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k < NODE_NSTATES; k++)
+		json_object_set_new(
+		    o, fleet_state_name(k), json_integer(s->by_state[k]));
+	return o;
+}
+
+static json_t *
+pod_json(const struct fleet *f, int p)
+{
+	struct fleet_summary s;
+	json_t *o = json_object();
+
+	fleet_summarize(f, p, &s);
+	json_object_set_new(o, "name", json_string(f->pods[p].conf.name));
+	json_object_set_new(o, "nodes_total", json_integer(s.nodes_total));
+	json_object_set_new(o, "nodes_up", json_integer(s.nodes_up));
+	json_object_set_new(
+	    o, "accelerators_total", json_integer(s.accels_total));
+	json_object_set_new(o, "accelerators_up", json_integer(s.accels_up));
+	summary_json(&s, o);
+	jsonx_set_real(o, "hottest_c", s.hottest_c, 1);
+	json_object_set_new(o, "groups", json_integer(f->pods[p].conf.groups));
+	json_object_set_new(o, "leaks", json_integer(s.leaks));
+	json_object_set_new(o, "nodes_by_state", by_state_json(&s));
+	return o;
+}
+
+static json_t *
+leak_json(int leak)
+{
+	return leak < 0 ? json_null() : json_boolean(leak);
+}
+
+static json_t *
+node_json(const struct fleet *f, const struct node *n, int detail)
+{
+	const char *reason = fleet_node_reason(n);
+	json_t *o = json_object(), *accels;
+	int i;
+
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "pod", json_string(f->pods[n->pod].conf.name));
+	json_object_set_new(o, "group", json_string(n->group));
+	json_object_set_new(
+	    o, "state", json_string(fleet_state_name(fleet_node_state(f, n))));
+	json_object_set_new(
+	    o, "reason", reason ? json_string(reason) : json_null());
+	json_object_set_new(o, "drained", json_boolean(n->drained));
+	jsonx_set_real(o, "power_w", n->power_w, 1);
+	json_object_set_new(o, "last_seen", jsonx_time(n->last_seen_ms));
+	json_object_set_new(o, "accelerators_total",
+	    json_integer(n->naccels > 0
+	                     ? n->naccels
+	                     : f->pods[n->pod].conf.accels_per_node));
+	jsonx_set_real(o, "hottest_c", fleet_node_hottest_c(n), 1);
+	jsonx_set_real(o, "inlet_c", n->inlet_c, 2);
+	jsonx_set_real(o, "outlet_c", n->outlet_c, 2);
+	jsonx_set_real(o, "flow_lpm", n->flow_lpm, 2);
+	jsonx_set_real(o, "heat_w", fleet_node_heat_w(f, n), 1);
+	json_object_set_new(o, "leak", leak_json(n->leak));
+	if (!detail)
+		return o;
+	json_object_set_new(o, "drained_at",
+	    n->drained ? jsonx_time(n->drained_at_ms) : json_null());
+	json_object_set_new(o, "drained_by",
+	    n->drained && n->drained_by[0] ? json_string(n->drained_by)
+	                                   : json_null());
+	jsonx_set_real(o, "pressure_kpa", n->pressure_kpa, 1);
+	jsonx_set_real(o, "pump_pct", n->pump_pct, 1);
+	json_object_set_new(o, "sample_time", jsonx_time(n->sample_t_ms));
+	json_object_set_new(o, "agent_version",
+	    n->agent_version[0] ? json_string(n->agent_version) : json_null());
+	json_object_set_new(o, "boot_id",
+	    n->boot_id[0] ? json_string(n->boot_id) : json_null());
+	accels = json_array();
+	for (i = 0; i < n->naccels; i++) {
+		const struct accel *a = &n->accels[i];
+		json_t *ja = json_object();
+
+		json_object_set_new(ja, "index", json_integer(i));
+		json_object_set_new(ja, "model",
+		    a->model[0] ? json_string(a->model) : json_null());
+		jsonx_set_real(ja, "power_w", a->power_w, 1);
+		jsonx_set_real(ja, "temp_c", a->temp_c, 1);
+		jsonx_set_real(ja, "clock_mhz", a->clock_mhz, 0);
+		jsonx_set_real(ja, "clock_max_mhz", a->clock_max_mhz, 0);
+		jsonx_set_real(ja, "util_pct", a->util_pct, 1);
+		jsonx_set_real(ja, "mem_used_mib", a->mem_used_mib, 0);
+		jsonx_set_real(ja, "mem_total_mib", a->mem_total_mib, 0);
+		jsonx_set_real(ja, "energy_j", a->energy_j, 1);
+		jsonx_set_real(ja, "tdp_w", a->tdp_w, 1);
+		jsonx_set_real(ja, "temp_crit_c", a->temp_crit_c, 1);
+		json_array_append_new(accels, ja);
+	}
+	json_object_set_new(o, "accelerators", accels);
+	return o;
+}
+
+/* ---- handlers ---- */
+
+void
+api_health(struct api_req *r)
+{
+	struct fleet_summary s;
+
+	fleet_summarize(r->st->fleet, -1, &s);
+	api_reply_json(r->req, 200,
+	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i}", "status", "ok", "version",
+	        POD_VERSION, "uptime_s",
+	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
+	        "schema_version", store_schema_version(r->st->store),
+	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up));
+}
+
+void
+api_status(struct api_req *r)
+{
+	const struct fleet *f = r->st->fleet;
+	struct fleet_summary s;
+	json_t *o = json_object(), *hot = json_null();
+
+	fleet_summarize(f, -1, &s);
+	json_object_set_new(o, "pods_total", json_integer(f->npods));
+	json_object_set_new(o, "nodes",
+	    json_pack("{s:i,s:i}", "total", s.nodes_total, "up", s.nodes_up));
+	json_object_update(json_object_get(o, "nodes"), by_state_json(&s));
+	json_object_set_new(o, "accelerators",
+	    json_pack("{s:i,s:i}", "total", s.accels_total, "up", s.accels_up));
+	summary_json(&s, o);
+	if (s.hottest_node >= 0) {
+		hot = json_pack("{s:s,s:i}", "node",
+		    f->nodes[s.hottest_node].name, "index", s.hottest_index);
+		jsonx_set_real(hot, "temp_c", s.hottest_c, 1);
+	}
+	json_object_set_new(o, "hottest", hot);
+	json_object_set_new(o, "leaks", json_integer(s.leaks));
+	json_object_set_new(
+	    o, "alarms_open", json_integer(envelope_alarms_open(r->st)));
+	json_object_set_new(
+	    o, "alarms_unacked", json_integer(envelope_alarms_unacked(r->st)));
+	api_reply_json(r->req, 200, o);
+}
+
+void
+api_pods(struct api_req *r)
+{
+	json_t *a = json_array();
+	int p;
+
+	for (p = 0; p < r->st->fleet->npods; p++)
+		json_array_append_new(a, pod_json(r->st->fleet, p));
+	api_reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
+}
+
+void
+api_pod(struct api_req *r)
+{
+	int p = fleet_pod_index(r->st->fleet, r->args[0]);
+
+	if (p < 0) {
+		api_reply_error(
+		    r->req, 404, "not_found", "no pod '%s'", r->args[0]);
+		return;
+	}
+	api_reply_json(r->req, 200, pod_json(r->st->fleet, p));
+}
+
+static int
+lookup_pod(void *ctx, const char *name)
+{
+	return fleet_pod_index(ctx, name);
+}
+
+static int
+lookup_node_state(void *ctx, const char *name)
+{
+	return fleet_state_parse(name);
+}
+
+/* GET /nodes?pod=&state=: each a comma-separated list, any of which
+ * matches. */
+void
+api_nodes(struct api_req *r)
+{
+	static const char *const allowed[] = {"pod", "state", NULL};
+	const struct fleet *f = r->st->fleet;
+	unsigned char states[NODE_NSTATES] = {0}, *pods = NULL;
+	struct evkeyvalq q;
+	const char *pod, *state;
+	char bad[128];
+	int i;
+	json_t *a;
+
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	pod = evhttp_find_header(&q, "pod");
+	state = evhttp_find_header(&q, "state");
+	if (pod != NULL && *pod) {
+		if ((pods = calloc(f->npods + 1, 1)) == NULL) {
+			api_reply_error(
+			    r->req, 500, "internal", "out of memory");
+			goto done;
+		}
+		if (api_parse_list(pod, lookup_pod, (void *)f, pods, f->npods,
+		        bad, sizeof(bad)) == -1) {
+			api_reply_error(
+			    r->req, 404, "not_found", "no pod '%s'", bad);
+			goto done;
+		}
+	}
+	if (state != NULL && *state &&
+	    api_parse_list(state, lookup_node_state, NULL, states, NODE_NSTATES,
+	        bad, sizeof(bad)) == -1) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "unknown node state '%s' (idle, mixed, allocated, down, "
+		    "draining, drained)",
+		    bad);
+		goto done;
+	}
+	a = json_array();
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+
+		if ((pods != NULL && !pods[n->pod]) ||
+		    (state != NULL && *state &&
+		        !states[fleet_node_state(f, n)]))
+			continue;
+		json_array_append_new(a, node_json(f, n, 0));
+	}
+	api_reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
+done:
+	free(pods);
+	evhttp_clear_headers(&q);
+}
+
+static struct node *
+find_node(struct api_req *r)
+{
+	struct node *n = fleet_node(r->st->fleet, r->args[0]);
+
+	if (n == NULL)
+		api_reply_error(
+		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
+	return n;
+}
+
+/* Attempts listed in a node's detail. */
+#define NODE_RECENT_ATTEMPTS 10
+
+/* GET /nodes/{name}: the detail, with the attempts that ran there last
+ * (from the store, lost ones included). */
+void
+api_node(struct api_req *r)
+{
+	struct node *n = find_node(r);
+	json_t *o, *recent;
+
+	if (n == NULL)
+		return;
+	recent = store_node_attempts(r->st->store, n->id, NODE_RECENT_ATTEMPTS);
+	if (recent == NULL) {
+		api_reply_error(r->req, 500, "internal",
+		    "could not read the recent attempts on %s", n->name);
+		return;
+	}
+	o = node_json(r->st->fleet, n, 1);
+	json_object_set_new(o, "recent_attempts", recent);
+	api_reply_json(r->req, 200, o);
+}
+
+/* POST /nodes/{name}/drain. The reply is the node's detail with
+ * "replaced": the reason, who and when of the drain it replaced, or null
+ * when the node was not drained. */
+void
+api_drain(struct api_req *r)
+{
+	struct node *n, saved;
+	const char *reason = NULL;
+	json_t *body, *reply, *replaced;
+	char err[128];
+
+	if ((n = find_node(r)) == NULL)
+		return;
+	if ((body = api_read_body(r->req)) == NULL)
+		return;
+	if (!json_is_object(body) ||
+	    jsonx_string(body, "reason", &reason, err, sizeof(err)) != 1 ||
+	    reason[strspn(reason, " \t")] == '\0' ||
+	    strlen(reason) >= sizeof(n->reason) || !api_printable(reason)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
+		    "characters",
+		    sizeof(n->reason) - 1);
+		goto done;
+	}
+	if (n->drained && strcmp(n->reason, reason) == 0) {
+		/* the same drain again changes nothing: no store, no audit */
+		reply = node_json(r->st->fleet, n, 1);
+		json_object_set_new(reply, "replaced", json_null());
+		json_object_set_new(reply, "unchanged", json_true());
+		api_reply_json(r->req, 200, reply);
+		goto done;
+	}
+	saved = *n;
+	n->drained = 1;
+	snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	n->drained_at_ms = time_wall_ms();
+	snprintf(n->drained_by, sizeof(n->drained_by), "%s", r->who);
+	if (store_put_drain(r->st->store, n, r->who, "drain") == -1) {
+		*n = saved;
+		api_reply_error(r->req, 500, "internal",
+		    "could not store the drain of %s", n->name);
+		goto done;
+	}
+	if (saved.drained) {
+		replaced = json_object();
+		json_object_set_new(replaced, "reason",
+		    saved.reason[0] ? json_string(saved.reason) : json_null());
+		json_object_set_new(replaced, "drained_by",
+		    saved.drained_by[0] ? json_string(saved.drained_by)
+		                        : json_null());
+		json_object_set_new(
+		    replaced, "drained_at", jsonx_time(saved.drained_at_ms));
+		log_info("node %s drained by %s: %s (replaced: %s)", n->name,
+		    r->who, n->reason, saved.reason);
+	} else {
+		replaced = json_null();
+		log_info(
+		    "node %s drained by %s: %s", n->name, r->who, n->reason);
+	}
+	reply = node_json(r->st->fleet, n, 1);
+	json_object_set_new(reply, "replaced", replaced);
+	json_object_set_new(reply, "unchanged", json_false());
+	api_reply_json(r->req, 200, reply);
+done:
+	json_decref(body);
+}
+
+void
+api_resume(struct api_req *r)
+{
+	struct node *n, saved;
+
+	if ((n = find_node(r)) == NULL)
+		return;
+	if (!n->drained) {
+		api_reply_error(r->req, 409, "conflict",
+		    "node '%s' is not drained or draining", n->name);
+		return;
+	}
+	saved = *n;
+	n->drained = 0;
+	n->reason[0] = n->drained_by[0] = '\0';
+	n->drained_at_ms = 0;
+	if (store_put_drain(r->st->store, n, r->who, "resume") == -1) {
+		*n = saved;
+		api_reply_error(r->req, 500, "internal",
+		    "could not store the resume of %s", n->name);
+		return;
+	}
+	log_info("node %s resumed by %s", n->name, r->who);
+	api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+}

@@ -1,0 +1,109 @@
+/*
+ * What the controller serves beside /api/v1: the dashboard's files from
+ * its web directory, and the Prometheus /metrics page. Called by
+ * api_dispatch() in api.c.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "apireq.h"
+#include "ctl.h"
+#include "metrics.h"
+
+/* ---- the dashboard's files ---- */
+
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+void
+api_serve_file(
+    struct ctl_state *st, struct evhttp_request *req, const char *path)
+{
+	char file[8192];
+	const char *type = "application/octet-stream", *dot;
+	struct evbuffer *buf;
+	struct stat sb;
+	size_t i;
+	int fd;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		api_reply_error(
+		    req, 405, "method_not_allowed", "%s takes GET, HEAD", path);
+		return;
+	}
+	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
+	    strchr(path, '%') != NULL) {
+		api_reply_error(req, 404, "not_found", "no file '%s'", path);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s%s%s", st->web_dir, path,
+	    path[strlen(path) - 1] == '/' ? "index.html" : "");
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		api_reply_error(req, 404, "not_found", "no file '%s'", path);
+		return;
+	}
+	if ((dot = strrchr(file, '.')) != NULL)
+		for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
+			if (strcmp(dot, mime[i].ext) == 0)
+				type = mime[i].type;
+	buf = evbuffer_new();
+	if (buf == NULL || evbuffer_add_file(buf, fd, 0, sb.st_size) == -1) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		else
+			close(fd);
+		api_reply_error(req, 500, "internal", "cannot read '%s'", path);
+		return;
+	}
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
+
+/* ---- Prometheus ---- */
+
+void
+api_serve_metrics(struct ctl_state *st, struct evhttp_request *req)
+{
+	struct evbuffer *buf;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", "GET");
+		api_reply_error(
+		    req, 405, "method_not_allowed", "/metrics takes GET");
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	metrics_write(st, buf);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
