@@ -476,7 +476,8 @@ envelope_tick(struct ctl_state *st)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
 		        st->fleet->pods[i].conf.power_budget_w);
-	if (limits != NULL && alarmview_evaluate(&e->alarms, st->fleet, &in) == 0)
+	if (limits != NULL &&
+	    alarmview_evaluate(&e->alarms, st->fleet, &in) == 0)
 		for (i = 0; i < e->alarms.n; i++) {
 			const struct alarm *al = e->alarms.v[i];
 

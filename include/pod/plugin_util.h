@@ -77,8 +77,8 @@ pod_rand01(uint64_t *state)
  * lost a peer together do not come back in lock-step.
  */
 static inline int64_t
-pod_backoff_ms(unsigned failures, int64_t base_ms, int64_t max_ms,
-    double jitter, double u)
+pod_backoff_ms(
+    unsigned failures, int64_t base_ms, int64_t max_ms, double jitter, double u)
 {
 	int64_t d = base_ms;
 

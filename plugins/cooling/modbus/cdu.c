@@ -118,11 +118,11 @@ struct cdu {
 	/* The I/O thread's own once it runs. */
 	modbus_t *mb; /* owned */
 	int connected;
-	int answering;      /* 1: the last poll got answers */
-	int said_down;      /* 1: "not answering" was logged */
-	unsigned failures;  /* connects failed since the last success */
-	uint64_t rng;       /* jitter, splitmix64 */
-	char lasterr[128];  /* why the link failed last */
+	int answering;     /* 1: the last poll got answers */
+	int said_down;     /* 1: "not answering" was logged */
+	unsigned failures; /* connects failed since the last success */
+	uint64_t rng;      /* jitter, splitmix64 */
+	char lasterr[128]; /* why the link failed last */
 	struct cdu_reading cur[CDUMAP_MAX_POINTS];
 	int touched[CDUMAP_MAX_POINTS]; /* 1: cur[i] is from this poll */
 	int refused[CDUMAP_MAX_POINTS]; /* 1: the refusal was logged */
