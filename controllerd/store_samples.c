@@ -97,6 +97,7 @@ use_partition(struct store *s, int day)
 
 	if (day == s->day && s->ins_node != NULL)
 		return 0;
+	/* table names are built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "CREATE TABLE IF NOT EXISTS samples_%08d (node_id INTEGER NOT"
 	    " NULL, t_ms INTEGER NOT NULL, power_w REAL, inlet_c REAL,"
@@ -126,12 +127,14 @@ use_partition(struct store *s, int day)
 	sqlite3_finalize(s->ins_node);
 	sqlite3_finalize(s->ins_accel);
 	s->ins_accel = NULL;
+	/* the table name is built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO samples_%08d (node_id, t_ms, power_w, inlet_c,"
 	    " outlet_c, flow_lpm, hottest_c) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    day);
 	if ((s->ins_node = store_prepare(s, sql)) == NULL)
 		return -1;
+	/* the table name is built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO accel_samples_%08d (node_id, idx, t_ms, power_w,"
 	    " temp_c, clock_mhz, util_pct, energy_j) VALUES (?, ?, ?, ?, ?,"
@@ -288,6 +291,7 @@ store_expire(struct store *s, int64_t now_ms, int days)
 			sqlite3_finalize(s->ins_accel);
 			s->ins_node = s->ins_accel = NULL;
 		}
+		/* table names are built from the integer day only */
 		snprintf(sql, sizeof(sql),
 		    "DROP TABLE IF EXISTS samples_%08d;"
 		    "DROP TABLE IF EXISTS accel_samples_%08d",
