@@ -214,7 +214,7 @@ parse_bracket(const char *expr, const char *s, const char *end, struct group *g,
 		if (r->hi < r->lo) {
 			hl_error(err, errlen, expr, "range '%.*s' goes down",
 			    (int)(p - start), start);
-			return -1;
+			goto fail;
 		}
 		count += r->hi - r->lo + 1;
 		continue;
@@ -224,9 +224,16 @@ parse_bracket(const char *expr, const char *s, const char *end, struct group *g,
 		    "'%.*s' in brackets is not a number or a range such as "
 		    "001-004",
 		    (int)(p - start), start);
-		return -1;
+		goto fail;
 	}
 	return count;
+
+fail:
+	/* the caller frees only the groups it has counted: not this one */
+	free(g->r);
+	g->r = NULL;
+	g->nr = 0;
+	return -1;
 }
 
 /* Appends a copy of name to out, growing it. 0 or -1. */
