@@ -432,7 +432,8 @@ wire_report_decode(json_t *root, struct report *r, char *err, size_t errlen)
 			goto fail;
 		r->nsamples++;
 	}
-	qsort(r->samples, r->nsamples, sizeof(*r->samples), by_seq);
+	if (r->nsamples > 1) /* samples is NULL when there are none */
+		qsort(r->samples, r->nsamples, sizeof(*r->samples), by_seq);
 	pw = json_object_get(root, "power");
 	if (pw != NULL && !json_is_null(pw) &&
 	    parse_power(pw, r, err, errlen) == -1)
