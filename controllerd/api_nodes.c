@@ -162,7 +162,7 @@ api_status(struct api_req *r)
 	json_object_set_new(o, "pods_total", json_integer(f->npods));
 	json_object_set_new(o, "nodes",
 	    json_pack("{s:i,s:i}", "total", s.nodes_total, "up", s.nodes_up));
-	json_object_update(json_object_get(o, "nodes"), by_state_json(&s));
+	json_object_update_new(json_object_get(o, "nodes"), by_state_json(&s));
 	json_object_set_new(o, "accelerators",
 	    json_pack("{s:i,s:i}", "total", s.accels_total, "up", s.accels_up));
 	summary_json(&s, o);
