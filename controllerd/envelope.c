@@ -694,7 +694,7 @@ envelope_policy_json(struct ctl_state *st, int scope, const char *target)
 	i = (int)(fleet_node(st->fleet, target) - st->fleet->nodes);
 	eff = effective(
 	    st, i, node_top_job(st, i), source, sizeof(source), &scratch);
-	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:O,s:s}}", "scope", "node",
+	o = json_pack("{s:s,s:s,s:o,s:{s:s,s:o,s:s}}", "scope", "node",
 	    "target", target, "policy", policyjson(&e->nodes[i]), "effective",
 	    "name", eff->name, "params", policyjson_params(eff), "source",
 	    source);
