@@ -3,6 +3,7 @@ by the kernel, a temporary directory per test run, waits on conditions, a
 fake controller for the agent's tests, and the clients operators use
 (podctl, HTTP). Standard library only, for Debian's /usr/bin/python3."""
 
+import atexit
 import calendar
 import json
 import os
@@ -124,8 +125,32 @@ def metrics(url):
     return out
 
 
+# A report of AddressSanitizer, LeakSanitizer or UBSan (scripts/test-sanitize
+# builds with them): its first line.
+SANITIZER = re.compile(r"^.*(?:ERROR: [A-Za-z]+Sanitizer|"
+                       r"\S+:\d+:\d+: runtime error: ).*$", re.M)
+_running = set()  # Daemons started and not stopped yet
+
+
+def check_sanitizer(name, output):
+    """Fails, with the report, if output (a log) holds a sanitizer's."""
+    m = SANITIZER.search(output)
+    assert m is None, "%s: sanitizer report:\n%s" % (name,
+                                                      output[m.start():])
+
+
+@atexit.register
+def _stop_all():
+    """Stops the daemons a failed test left running."""
+    for d in list(_running):
+        if d.proc is not None:
+            d.proc.kill()
+            d.proc.wait()
+
+
 class Daemon:
-    """A child process whose stderr goes to a log file."""
+    """A child process whose stderr goes to a log file. stop() fails if a
+    sanitizer reported an error in the log."""
 
     def __init__(self, name, argv, tmp, env=None):
         self.name = name
@@ -138,6 +163,7 @@ class Daemon:
         self.logf = open(self.logpath, "a")
         self.proc = subprocess.Popen(self.argv, stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=self.env)
+        _running.add(self)
         return self
 
     def log(self):
@@ -178,7 +204,9 @@ class Daemon:
                 self.proc.wait()
         self.logf.close()
         rc = self.proc.returncode
+        _running.discard(self)
         self.proc = None
+        check_sanitizer(self.name, self.log())
         return rc
 
 
@@ -468,6 +496,7 @@ def podctl(server, *args, env=None):
         + list(args)
     p = subprocess.run(argv, capture_output=True, text=True, env=e,
                        timeout=30)
+    check_sanitizer("podctl " + " ".join(args), p.stderr)
     return p.returncode, p.stdout, p.stderr
 
 

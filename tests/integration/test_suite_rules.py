@@ -16,7 +16,7 @@ import ast
 import os
 import re
 
-from podtest import SOURCE, run
+from podtest import SOURCE, Daemon, TempDir, run
 
 TESTS = os.path.join(SOURCE, "tests")
 # (file, function): the only places a Python sleep may be called
@@ -156,4 +156,32 @@ def test_the_rule_finds_what_it_must():
     assert pattern_sleeps("tests/x", sh) == [(3, "sleep N"), (5, "sleep N")]
 
 
-run([test_no_fixed_sleeps, test_the_rule_finds_what_it_must])
+def test_a_sanitizer_report_fails_the_test():
+    """Daemon.stop() fails on a log with an AddressSanitizer, LeakSanitizer
+    or UBSan report in it (scripts/test-sanitize), and only then."""
+    reports = ["==7==ERROR: AddressSanitizer: heap-use-after-free on 0x1",
+               "==7==ERROR: LeakSanitizer: detected memory leaks",
+               "controllerd/report.c:390:2: runtime error: null pointer"]
+    clean = "controller: config error: no [controller] section"
+    tmp = TempDir("rules")
+    try:
+        for text in reports + [clean]:
+            d = Daemon("d", ["/bin/sh", "-c", 'echo "$1" >&2', "sh",
+                             "starting\n" + text], tmp)
+            d.start().proc.wait()
+            try:
+                d.stop()
+                failed = None
+            except AssertionError as e:
+                failed = str(e)
+            if text == clean:
+                assert failed is None, failed
+            else:
+                assert failed is not None and text in failed, (text, failed)
+            os.unlink(d.logpath)
+    finally:
+        tmp.cleanup()
+
+
+run([test_no_fixed_sleeps, test_the_rule_finds_what_it_must,
+     test_a_sanitizer_report_fails_the_test])
