@@ -5,6 +5,7 @@ fake controller for the agent's tests, and the clients operators use
 
 import atexit
 import calendar
+import fcntl
 import json
 import os
 import re
@@ -525,18 +526,28 @@ def run(tests):
 def npm_ci(folder, env=None):
     """Installs the npm packages of folder (a package.json with its
     package-lock.json) with npm ci, unless node_modules is as new as the
-    lockfile. Raises AssertionError saying what failed."""
+    lockfile. Tests running at once share one install: a lock file beside
+    the manifest makes the others wait for it. Raises AssertionError
+    saying what failed."""
     marker = os.path.join(folder, "node_modules", ".package-lock.json")
     lock = os.path.join(folder, "package-lock.json")
-    if os.path.exists(marker) and \
-            os.path.getmtime(marker) >= os.path.getmtime(lock):
+
+    def current():
+        return os.path.exists(marker) and \
+            os.path.getmtime(marker) >= os.path.getmtime(lock)
+
+    if current():
         return
     if shutil.which("npm") is None:
         raise AssertionError("npm not found: run scripts/install-deps --test"
                              " (npm)")
-    p = subprocess.run(["npm", "ci", "--prefix", folder, "--no-audit",
-                        "--no-fund"], env=dict(os.environ, **(env or {})),
-                       capture_output=True, text=True, timeout=300)
+    with open(os.path.join(folder, ".npm-ci.lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
+        if current():  # another test installed them while we waited
+            return
+        p = subprocess.run(["npm", "ci", "--prefix", folder, "--no-audit",
+                            "--no-fund"], env=dict(os.environ, **(env or {})),
+                           capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         raise AssertionError("npm ci --prefix %s failed:\n%s%s"
                              % (os.path.relpath(folder, SOURCE), p.stdout,
