@@ -96,7 +96,7 @@ struct agent {
 	int simulated;              /* 1: one of many (pod-fleetsim) */
 	double guard_min_flow_lpm;  /* from the configuration, L/min */
 	double guard_clear_s;       /* from the configuration, s */
-	struct jobs *jobs;
+	struct jobtable *jobs;
 	double last_power_w; /* node power, W; NaN before the first */
 	struct ring *ring;
 	uint64_t seq;     /* last sample's */
@@ -345,7 +345,7 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	}
 	/* Last: adopting an earlier agent's jobs calls the hooks. */
 	hooks.arg = a;
-	if ((a->jobs = jobs_new(base, conf, a->naccel, &hooks)) == NULL)
+	if ((a->jobs = jobtable_new(base, conf, a->naccel, &hooks)) == NULL)
 		goto fail;
 	return a;
 fail:
@@ -358,7 +358,7 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
-	jobs_free(a->jobs);
+	jobtable_free(a->jobs);
 	if (a->soon != NULL)
 		event_free(a->soon);
 	if (a->tick != NULL)
@@ -435,7 +435,7 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 	int64_t ms;
 
 	a->reports_failed++;
-	jobs_report_done(a->jobs, 0);
+	jobtable_report_done(a->jobs, 0);
 	a->report_owed = 1;
 	if (to == AGENT_LINK_REFUSED)
 		ms = backoff_max_ms(agent_random(a));
@@ -512,7 +512,7 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 		a->ack_seq = rep->ack_seq;
 	/* The ends this report carried are the controller's now: only
 	 * those may be forgotten when desired no longer lists them. */
-	jobs_report_done(a->jobs, 1);
+	jobtable_report_done(a->jobs, 1);
 	if (rep->has_desired) {
 		if (rep->desired_version != a->desired_version)
 			log_debug("%s: desired state version %lld", a->name,
@@ -520,7 +520,7 @@ agent_apply_reply(struct agent *a, const struct report_reply *rep)
 		a->desired_version = rep->desired_version;
 		json_decref(a->desired);
 		a->desired = json_incref(rep->desired);
-		jobs_apply(a->jobs, rep->desired, rep->desired_version);
+		jobtable_apply(a->jobs, rep->desired, rep->desired_version);
 		agent_apply_power(a, rep->desired, rep->desired_version);
 	}
 }
@@ -533,7 +533,7 @@ agent_reject(struct agent *a, long status, const char *why)
 	int64_t now = time_mono_ms();
 
 	a->reports_failed++;
-	jobs_report_done(a->jobs, 0);
+	jobtable_report_done(a->jobs, 0);
 	a->report_owed = 1;
 	ring_ack(a->ring, a->batch_last);
 	a->rejected++;
@@ -612,14 +612,14 @@ agent_send(struct agent *a)
 	h.desired_version = a->desired_version;
 	h.dropped_samples = a->ring->dropped;
 	h.inventory = a->inventory;
-	if ((h.jobs = jobs_report(a->jobs)) == NULL)
+	if ((h.jobs = jobtable_report(a->jobs)) == NULL)
 		return;
 	h.power = power_json(&a->pw, a->applied_mhz);
 	body = report_build(&h, a->ring, n, &len);
 	json_decref(h.jobs);
 	json_decref(h.power);
 	if (body == NULL) {
-		jobs_report_done(a->jobs, 0);
+		jobtable_report_done(a->jobs, 0);
 		return;
 	}
 	a->report_owed = 0;
@@ -889,7 +889,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		event_add(a->tick, &tv);
 		a->first_tick = 0;
 	}
-	jobs_poll(a->jobs);
+	jobtable_poll(a->jobs);
 	agent_sample(a);
 	agent_send(a);
 }
@@ -986,7 +986,7 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->reports_failed = a->reports_failed;
 	out->desired_version = a->desired_version;
 	out->power_w = a->last_power_w;
-	jobs_count(a->jobs, &out->jobs_running, &out->jobs_ended);
+	jobtable_count(a->jobs, &out->jobs_running, &out->jobs_ended);
 	out->limiting = a->pw.limiting;
 	out->fallback = a->pw.fallback;
 	out->guard_leak = a->pw.guard.leak;

@@ -92,14 +92,14 @@ struct job_end {
 };
 
 struct event;
-struct jobs;
+struct jobtable;
 
 /* An attempt the agent knows, running or ended and not yet forgotten. The
  * core (jobtable.h) owns it; a runner keeps its own state in `rp`. */
 struct job {
 	TAILQ_ENTRY(job) entry;
-	struct jobs *jobs;    /* the owner, for timer callbacks */
-	struct job_spec spec; /* id and attempt always set */
+	struct jobtable *jobs; /* the owner, for timer callbacks */
+	struct job_spec spec;  /* id and attempt always set */
 	enum job_state state;
 	int64_t started_ms;        /* wall, when the agent launched it */
 	long pid;                  /* the job's process (its group); 0: none */

@@ -30,7 +30,7 @@
 
 TAILQ_HEAD(job_list, job);
 
-struct jobs {
+struct jobtable {
 	struct event_base *base; /* borrowed */
 	char node[NAME_MAX_LEN];
 	int naccel;
@@ -45,12 +45,12 @@ struct jobs {
 };
 
 static void job_stop(
-    struct jobs *js, struct job *j, enum job_cause cause, int record);
+    struct jobtable *js, struct job *j, enum job_cause cause, int record);
 
 /* Starts and ends are worth a line (at `level`) for one real node, not for
  * each of a simulated fleet's thousands (debug). */
 static void __attribute__((format(printf, 3, 4)))
-jobs_log(const struct jobs *js, enum log_level level, const char *fmt, ...)
+jobs_log(const struct jobtable *js, enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,13 +62,13 @@ jobs_log(const struct jobs *js, enum log_level level, const char *fmt, ...)
 static void
 on_poke(evutil_socket_t fd, short what, void *arg)
 {
-	jobs_poll(arg);
+	jobtable_poll(arg);
 }
 
 static void
 poke(void *arg)
 {
-	struct jobs *js = arg;
+	struct jobtable *js = arg;
 
 	event_active(js->poke, EV_TIMEOUT, 1);
 }
@@ -76,13 +76,13 @@ poke(void *arg)
 static void
 on_housekeep(evutil_socket_t fd, short what, void *arg)
 {
-	struct jobs *js = arg;
+	struct jobtable *js = arg;
 
 	js->run.ops->housekeep(js->run.ctx, time_wall_ms());
 }
 
 static struct job *
-job_find(struct jobs *js, int64_t id, int attempt)
+job_find(struct jobtable *js, int64_t id, int attempt)
 {
 	struct job *j;
 
@@ -95,7 +95,7 @@ job_find(struct jobs *js, int64_t id, int attempt)
 }
 
 static struct job *
-job_alloc(struct jobs *js, int64_t id, int attempt)
+job_alloc(struct jobtable *js, int64_t id, int attempt)
 {
 	struct job *j;
 
@@ -112,7 +112,7 @@ job_alloc(struct jobs *js, int64_t id, int attempt)
 }
 
 static void
-job_free(struct jobs *js, struct job *j)
+job_free(struct jobtable *js, struct job *j)
 {
 	js->run.ops->release(js->run.ctx, j);
 	if (j->limit != NULL)
@@ -125,14 +125,14 @@ job_free(struct jobs *js, struct job *j)
 }
 
 static void
-job_insert(struct jobs *js, struct job *j)
+job_insert(struct jobtable *js, struct job *j)
 {
 	TAILQ_INSERT_TAIL(&js->list, j, entry);
 	js->njobs++;
 }
 
 static void
-job_remove(struct jobs *js, struct job *j)
+job_remove(struct jobtable *js, struct job *j)
 {
 	TAILQ_REMOVE(&js->list, j, entry);
 	js->njobs--;
@@ -140,7 +140,7 @@ job_remove(struct jobs *js, struct job *j)
 }
 
 static void
-job_load(struct jobs *js, struct job *j, int busy)
+job_load(struct jobtable *js, struct job *j, int busy)
 {
 	int i;
 
@@ -153,7 +153,7 @@ job_load(struct jobs *js, struct job *j, int busy)
 }
 
 static void
-news(struct jobs *js)
+news(struct jobtable *js)
 {
 	if (js->hooks.news != NULL)
 		js->hooks.news(js->hooks.arg);
@@ -171,7 +171,7 @@ static void
 on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
-	struct jobs *js = j->jobs;
+	struct jobtable *js = j->jobs;
 
 	if (j->state != JOB_RUNNING)
 		return;
@@ -185,7 +185,7 @@ on_grace(evutil_socket_t fd, short what, void *arg)
 
 /* Arms a timer `ms` from now (clamped at 0). 0, or -1 (logged). */
 static int
-arm(struct jobs *js, struct event **ev, event_callback_fn cb, struct job *j,
+arm(struct jobtable *js, struct event **ev, event_callback_fn cb, struct job *j,
     int64_t ms)
 {
 	struct timeval tv;
@@ -205,7 +205,7 @@ arm(struct jobs *js, struct event **ev, event_callback_fn cb, struct job *j,
 /* A running attempt's time limit and load; also for adopted ones, whose
  * limit counts from their recorded start. */
 static void
-job_running(struct jobs *js, struct job *j)
+job_running(struct jobtable *js, struct job *j)
 {
 	int64_t left_ms;
 
@@ -223,7 +223,7 @@ job_running(struct jobs *js, struct job *j)
  * attempt whose stop was recorded is stopped again with record 0.
  */
 static void
-job_stop(struct jobs *js, struct job *j, enum job_cause cause, int record)
+job_stop(struct jobtable *js, struct job *j, enum job_cause cause, int record)
 {
 	if (j->state != JOB_RUNNING || j->stop_cause != JOB_CAUSE_NONE)
 		return;
@@ -241,7 +241,7 @@ job_stop(struct jobs *js, struct job *j, enum job_cause cause, int record)
 }
 
 static void
-job_ended(struct jobs *js, struct job *j, const struct job_end *end)
+job_ended(struct jobtable *js, struct job *j, const struct job_end *end)
 {
 	const struct job_end *e = &j->end;
 
@@ -279,7 +279,7 @@ job_ended(struct jobs *js, struct job *j, const struct job_end *end)
 /* Ends an attempt that never ran, and records why. */
 static void
 job_refused(
-    struct jobs *js, struct job *j, int cause, const char *why, int record)
+    struct jobtable *js, struct job *j, int cause, const char *why, int record)
 {
 	struct job_end end;
 
@@ -296,7 +296,8 @@ job_refused(
 
 /* A desired attempt the agent has not seen yet. */
 static void
-job_launch(struct jobs *js, json_t *entry, int64_t id, int attempt, int cancel)
+job_launch(
+    struct jobtable *js, json_t *entry, int64_t id, int attempt, int cancel)
 {
 	struct job *j;
 	char err[JOB_MESSAGE_MAX];
@@ -345,7 +346,7 @@ job_launch(struct jobs *js, json_t *entry, int64_t id, int attempt, int cancel)
 }
 
 void
-jobs_apply(struct jobs *js, json_t *desired, int64_t version)
+jobtable_apply(struct jobtable *js, json_t *desired, int64_t version)
 {
 	struct job *j, *tmp;
 	json_t *arr, *e;
@@ -409,7 +410,7 @@ jobs_apply(struct jobs *js, json_t *desired, int64_t version)
 }
 
 void
-jobs_poll(struct jobs *js)
+jobtable_poll(struct jobtable *js)
 {
 	struct job_end end;
 	struct job *j, *tmp;
@@ -428,7 +429,7 @@ jobs_poll(struct jobs *js)
 }
 
 json_t *
-jobs_report(struct jobs *js)
+jobtable_report(struct jobtable *js)
 {
 	struct job *j;
 	json_t *arr, *o;
@@ -451,7 +452,7 @@ fail:
 }
 
 void
-jobs_report_done(struct jobs *js, int delivered)
+jobtable_report_done(struct jobtable *js, int delivered)
 {
 	struct job *j;
 
@@ -464,7 +465,7 @@ jobs_report_done(struct jobs *js, int delivered)
 }
 
 void
-jobs_count(const struct jobs *js, int *running, int *ended)
+jobtable_count(const struct jobtable *js, int *running, int *ended)
 {
 	const struct job *j;
 
@@ -482,7 +483,7 @@ jobs_count(const struct jobs *js, int *running, int *ended)
 static void
 adopt_one(void *arg, int64_t id, int attempt)
 {
-	struct jobs *js = arg;
+	struct jobtable *js = arg;
 	struct job *j;
 
 	if (js->njobs >= JOBS_MAX) {
@@ -503,7 +504,7 @@ adopt_one(void *arg, int64_t id, int attempt)
 /* Takes over what an earlier agent left: ended attempts are reported,
  * running ones get their time limit, load and any stop in progress. */
 static void
-jobs_adopt(struct jobs *js)
+jobs_adopt(struct jobtable *js)
 {
 	enum job_cause cause;
 	struct job *j;
@@ -512,7 +513,7 @@ jobs_adopt(struct jobs *js)
 	if (js->run.ops->scan(js->run.ctx, time_wall_ms(), adopt_one, js) == -1)
 		return;
 	js->adopting = 1;
-	jobs_poll(js);
+	jobtable_poll(js);
 	js->adopting = 0;
 	TAILQ_FOREACH(j, &js->list, entry)
 	{
@@ -524,19 +525,19 @@ jobs_adopt(struct jobs *js)
 			job_stop(js, j, cause, 0);
 		}
 	}
-	jobs_count(js, &running, &ended);
+	jobtable_count(js, &running, &ended);
 	if (running + ended > 0)
 		log_info("%s: adopted %d running and %d ended job(s) from an "
 		         "earlier agent",
 		    js->node, running, ended);
 }
 
-struct jobs *
-jobs_new(struct event_base *base, const struct agent_conf *conf, int naccel,
+struct jobtable *
+jobtable_new(struct event_base *base, const struct agent_conf *conf, int naccel,
     const struct jobs_hooks *hooks)
 {
 	struct timeval tv = {JOBS_HOUSEKEEP_MS / 1000, 0};
-	struct jobs *js;
+	struct jobtable *js;
 	int rc;
 
 	if ((js = calloc(1, sizeof(*js))) == NULL) {
@@ -565,12 +566,12 @@ jobs_new(struct event_base *base, const struct agent_conf *conf, int naccel,
 	jobs_adopt(js);
 	return js;
 fail:
-	jobs_free(js);
+	jobtable_free(js);
 	return NULL;
 }
 
 void
-jobs_free(struct jobs *js)
+jobtable_free(struct jobtable *js)
 {
 	struct job *j;
 

@@ -24,7 +24,7 @@
 #define JOBS_HOUSEKEEP_MS 3600000 /* how often tombstones are pruned */
 
 struct event_base;
-struct jobs;
+struct jobtable;
 
 /* What the core tells its agent; every callback runs from the loop. */
 struct jobs_hooks {
@@ -42,24 +42,24 @@ struct jobs_hooks {
  * (borrowed), with the runner conf->job_runner names; the process runner
  * adopts what an earlier agent left in conf->state_dir. Returns NULL
  * (logged, saying why, e.g. state_dir unusable). Caller frees with
- * jobs_free(), which leaves every job running. */
-struct jobs *jobs_new(struct event_base *base, const struct agent_conf *conf,
-    int naccel, const struct jobs_hooks *hooks);
+ * jobtable_free(), which leaves every job running. */
+struct jobtable *jobtable_new(struct event_base *base,
+    const struct agent_conf *conf, int naccel, const struct jobs_hooks *hooks);
 /* Frees js and its runner (NULL is fine); running jobs keep running. */
-void jobs_free(struct jobs *js);
+void jobtable_free(struct jobtable *js);
 /* Converges on a reply's desired object (borrowed). A desired state
  * without "jobs" says nothing about jobs and changes nothing; a malformed
  * entry is refused with one line per desired version and, when it names an
  * attempt, ends that attempt as a launch_error saying why. */
-void jobs_apply(struct jobs *js, json_t *desired, int64_t version);
+void jobtable_apply(struct jobtable *js, json_t *desired, int64_t version);
 /* The report's "jobs" array: every attempt known. Marks the ends in it as
  * in flight. New reference, NULL when out of memory (logged). */
-json_t *jobs_report(struct jobs *js);
+json_t *jobtable_report(struct jobtable *js);
 /* The report built last was answered with 200 (delivered 1) or not (0). */
-void jobs_report_done(struct jobs *js, int delivered);
+void jobtable_report_done(struct jobtable *js, int delivered);
 /* Looks at every running attempt now; the agent calls it every tick. */
-void jobs_poll(struct jobs *js);
+void jobtable_poll(struct jobtable *js);
 /* Attempts known: running and ended. */
-void jobs_count(const struct jobs *js, int *running, int *ended);
+void jobtable_count(const struct jobtable *js, int *running, int *ended);
 
 #endif

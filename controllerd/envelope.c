@@ -272,10 +272,10 @@ allocate(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
 	struct fleet *f = st->fleet;
-	struct power_node *nodes = calloc(f->nnodes + 1, sizeof(*nodes));
-	struct power_pod *pods = calloc(f->npods + 1, sizeof(*pods));
-	struct power_input in;
-	struct power_result res;
+	struct powalloc_node *nodes = calloc(f->nnodes + 1, sizeof(*nodes));
+	struct powalloc_pod *pods = calloc(f->npods + 1, sizeof(*pods));
+	struct powalloc_input in;
+	struct powalloc_result res;
 	const struct job **top = calloc(f->nnodes + 1, sizeof(*top));
 	int i, k;
 
@@ -310,7 +310,7 @@ allocate(struct ctl_state *st)
 	in.npods = f->npods;
 	in.nodes = nodes;
 	in.nnodes = f->nnodes;
-	if (power_allocate(&in, &res) == -1)
+	if (powalloc_allocate(&in, &res) == -1)
 		goto fail;
 	e->fabric_limit_w = res.fabric_limit_w;
 	memcpy(e->pod_alloc_w, res.pod_alloc_w, f->npods * sizeof(double));
@@ -318,7 +318,7 @@ allocate(struct ctl_state *st)
 		e->node_cap_w[i] = res.node_cap_w[i] > 0
 		                       ? round(res.node_cap_w[i] / 10) * 10
 		                       : 0;
-	power_result_free(&res);
+	powalloc_result_free(&res);
 fail:
 	free(nodes);
 	free(pods);

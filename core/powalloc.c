@@ -13,7 +13,7 @@
 #define DEMAND_GROWTH 1.10 /* a capped node may want 10 % more */
 
 double
-power_demand(const struct power_node *n)
+powalloc_demand(const struct powalloc_node *n)
 {
 	double d = n->power_w;
 
@@ -82,18 +82,19 @@ cmp_prio(const void *a, const void *b)
 
 /* Splits a pod's allocation over its up nodes. */
 static int
-split_pod(const struct power_input *in, int pod, double alloc, double *node_cap)
+split_pod(
+    const struct powalloc_input *in, int pod, double alloc, double *node_cap)
 {
 	struct by_prio *order;
 	double want_sum = 0, floor_sum = 0, left;
 	int i, k, n = 0;
 
 	for (i = 0; i < in->nnodes; i++) {
-		const struct power_node *nd = &in->nodes[i];
+		const struct powalloc_node *nd = &in->nodes[i];
 
 		if (nd->pod != pod || !nd->up)
 			continue;
-		want_sum += power_demand(nd);
+		want_sum += powalloc_demand(nd);
 		floor_sum += nd->floor_w;
 		n++;
 	}
@@ -110,7 +111,7 @@ split_pod(const struct power_input *in, int pod, double alloc, double *node_cap)
 	/* Everyone's floor first; below the floors, shares of the floors. */
 	left = alloc - floor_sum;
 	for (k = 0; k < n; k++) {
-		const struct power_node *nd = &in->nodes[order[k].node];
+		const struct powalloc_node *nd = &in->nodes[order[k].node];
 
 		node_cap[order[k].node] =
 		    left >= 0 ? nd->floor_w : nd->floor_w * alloc / floor_sum;
@@ -134,10 +135,10 @@ split_pod(const struct power_input *in, int pod, double alloc, double *node_cap)
 			return -1;
 		}
 		for (i = 0; i < m; i++) {
-			const struct power_node *nd =
+			const struct powalloc_node *nd =
 			    &in->nodes[order[k + i].node];
 
-			want[i] = power_demand(nd) - nd->floor_w;
+			want[i] = powalloc_demand(nd) - nd->floor_w;
 			if (want[i] < 0)
 				want[i] = 0;
 		}
@@ -160,7 +161,7 @@ split_pod(const struct power_input *in, int pod, double alloc, double *node_cap)
 }
 
 int
-power_allocate(const struct power_input *in, struct power_result *res)
+powalloc_allocate(const struct powalloc_input *in, struct powalloc_result *res)
 {
 	double *want = NULL, *cap = NULL, limit = 0;
 	int p, i;
@@ -185,7 +186,8 @@ power_allocate(const struct power_input *in, struct power_result *res)
 	res->fabric_limit_w = limit;
 	for (i = 0; i < in->nnodes; i++)
 		if (in->nodes[i].up)
-			want[in->nodes[i].pod] += power_demand(&in->nodes[i]);
+			want[in->nodes[i].pod] +=
+			    powalloc_demand(&in->nodes[i]);
 	/* Pods that want little keep what they want; the rest share. */
 	waterfill(limit, want, cap, in->npods, res->pod_alloc_w);
 	for (p = 0; p < in->npods; p++) {
@@ -207,12 +209,12 @@ power_allocate(const struct power_input *in, struct power_result *res)
 fail:
 	free(want);
 	free(cap);
-	power_result_free(res);
+	powalloc_result_free(res);
 	return -1;
 }
 
 void
-power_result_free(struct power_result *res)
+powalloc_result_free(struct powalloc_result *res)
 {
 	free(res->pod_alloc_w);
 	free(res->node_cap_w);

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-struct power_node {
+struct powalloc_node {
 	int pod;        /* pod index */
 	int up;         /* reporting: only these draw and get caps */
 	double power_w; /* measured now, W */
@@ -28,21 +28,21 @@ struct power_node {
 	int64_t prio;   /* priority of its highest running job; idle lowest */
 };
 
-struct power_pod {
+struct powalloc_pod {
 	double budget_w; /* W */
 };
 
-struct power_input {
+struct powalloc_input {
 	double facility_cap_w; /* 0: none */
 	double curtail_frac;   /* 0–1 of the draw to shed; 0: none */
 	double curtail_base_w; /* fabric draw when the curtailment began */
-	const struct power_pod *pods;
+	const struct powalloc_pod *pods;
 	int npods;
-	const struct power_node *nodes;
+	const struct powalloc_node *nodes;
 	int nnodes;
 };
 
-struct power_result {
+struct powalloc_result {
 	double fabric_limit_w; /* the binding limit of the fabric, W */
 	double *pod_alloc_w;   /* npods: what each pod may draw, W */
 	double *node_cap_w;    /* nnodes: the cap to send; 0 none */
@@ -50,10 +50,11 @@ struct power_result {
 
 /* What a node wants: its draw with room to grow when it is held at a cap,
  * bounded by floor and max. */
-double power_demand(const struct power_node *n);
+double powalloc_demand(const struct powalloc_node *n);
 /* Allocates. res arrays are allocated here (caller frees with
- * power_result_free()). 0, or -1 on allocation failure. */
-int power_allocate(const struct power_input *in, struct power_result *res);
-void power_result_free(struct power_result *res);
+ * powalloc_result_free()). 0, or -1 on allocation failure. */
+int powalloc_allocate(
+    const struct powalloc_input *in, struct powalloc_result *res);
+void powalloc_result_free(struct powalloc_result *res);
 
 #endif

@@ -621,10 +621,10 @@ t_jobdir_names(void)
 /* The core with the simulation runner, and what its hooks heard. */
 struct core {
 	struct event_base *base;
-	struct jobs *js;
+	struct jobtable *js;
 	int news;
 	int busy[JOB_MAX_ACCELS];
-	json_t *report; /* last jobs_report() */
+	json_t *report; /* last jobtable_report() */
 };
 
 static void
@@ -653,7 +653,7 @@ core_apply(struct core *c, int64_t v, const char *jobs)
 		fprintf(stderr, "bad test JSON %s: %s\n", text, err);
 		return -1;
 	}
-	jobs_apply(c->js, d, v);
+	jobtable_apply(c->js, d, v);
 	json_decref(d);
 	event_base_loop(c->base, EVLOOP_NONBLOCK);
 	return 0;
@@ -667,7 +667,7 @@ core_find(struct core *c, int64_t id)
 	size_t i;
 
 	json_decref(c->report);
-	c->report = jobs_report(c->js);
+	c->report = jobtable_report(c->js);
 	json_array_foreach(c->report, i, o)
 	{
 		if (json_integer_value(json_object_get(o, "id")) == id)
@@ -705,7 +705,7 @@ t_core(void)
 	conf.job_runner = AGENT_JOBS_SIMULATED;
 	hooks.arg = &c;
 	if ((c.base = event_base_new()) == NULL ||
-	    (c.js = jobs_new(c.base, &conf, 2, &hooks)) == NULL)
+	    (c.js = jobtable_new(c.base, &conf, 2, &hooks)) == NULL)
 		goto fail;
 
 	/* 1 ends at once, 2 runs, 3 is malformed, the 4th names nothing,
@@ -718,7 +718,7 @@ t_core(void)
 	    SIM_JOB(5, "[\"true\"]", "[2]", ""),
 	    SIM_JOB(6, "[\"true\"]", "[]", ",\"cancel\":true"));
 	REQUIRE(core_apply(&c, 1, list) == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(running == 1 && ended == 4);
 	REQUIRE((o = core_find(&c, 6)) != NULL &&
 	        strcmp(str(o, "cause"), "cancelled") == 0);
@@ -743,7 +743,7 @@ t_core(void)
 	c.news = 0;
 	REQUIRE(core_apply(&c, 1, list) == 0);
 	REQUIRE(core_apply(&c, 2, list) == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(running == 1 && ended == 4 && c.news == 0);
 
 	/* Cancel 2: SIGTERM ends a simulated job at once. */
@@ -762,25 +762,25 @@ t_core(void)
 	/* Dropped from desired, but no answered report carried the ends
 	 * yet (core_find's report is still "in flight"): kept. */
 	REQUIRE(core_apply(&c, 4, "[]") == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(running == 0 && ended == 5);
 	/* A failed report changes nothing either. */
-	jobs_report_done(c.js, 0);
+	jobtable_report_done(c.js, 0);
 	REQUIRE(core_apply(&c, 5, "[]") == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(ended == 5);
 	/* Answered: forgotten at the next desired state without them. */
 	core_find(&c, 1);
-	jobs_report_done(c.js, 1);
+	jobtable_report_done(c.js, 1);
 	REQUIRE(core_apply(&c, 6, "[]") == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(running == 0 && ended == 0);
 
 	/* A forgotten attempt asked again (a delayed reply): tombstone. */
 	snprintf(list, sizeof(list), "[%s]",
 	    SIM_JOB(2, "[\"sleep\",\"100\"]", "[0,1]", ""));
 	REQUIRE(core_apply(&c, 7, list) == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(running == 0 && ended == 0 && c.busy[0] == 0);
 
 	/* A running job dropped from desired is stopped as cancelled. */
@@ -796,23 +796,23 @@ t_core(void)
 	/* A desired state without "jobs", or with a bad one, changes
 	 * nothing. */
 	REQUIRE(core_apply(&c, 10, "{}") == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(ended == 1);
 	core_find(&c, 8);
-	jobs_report_done(c.js, 1);
+	jobtable_report_done(c.js, 1);
 	if ((d = json_pack("{s:i}", "version", 11)) == NULL)
 		goto fail;
-	jobs_apply(c.js, d, 11);
-	jobs_count(c.js, &running, &ended);
+	jobtable_apply(c.js, d, 11);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(ended == 1);
 	REQUIRE(core_apply(&c, 12, "[]") == 0);
-	jobs_count(c.js, &running, &ended);
+	jobtable_count(c.js, &running, &ended);
 	REQUIRE(ended == 0);
 	rc = 0;
 fail:
 	json_decref(d);
 	json_decref(c.report);
-	jobs_free(c.js);
+	jobtable_free(c.js);
 	if (c.base != NULL)
 		event_base_free(c.base);
 	agentconf_free(&conf);
