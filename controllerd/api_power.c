@@ -247,23 +247,20 @@ api_alarm_ack(struct api_req *r)
 	char *end;
 	long long id = strtoll(r->args[0], &end, 10);
 	struct alarm *al = *end == '\0' ? alarms_find(a, id) : NULL;
-	struct alarm saved;
+	int n;
 
 	if (al == NULL) {
 		api_reply_error(
 		    r->req, 404, "not_found", "no alarm '%s'", r->args[0]);
 		return;
 	}
-	saved = *al;
-	if (alarm_ack(al, r->who, time_wall_ms()) == -1) {
+	if ((n = envelope_ack_alarms(r->st, al, r->who)) == 0) {
 		api_reply_error(r->req, 409, "conflict",
-		    "alarm %lld is %s, not "
-		    "open",
-		    id, alarm_state_name(al->state));
+		    "alarm %lld is %s, not open", id,
+		    alarm_state_name(al->state));
 		return;
 	}
-	if (store_put_alarms(r->st->store, a) == -1) {
-		*al = saved;
+	if (n == -1) {
 		api_reply_error(r->req, 500, "internal",
 		    "could not store the acknowledgement");
 		return;

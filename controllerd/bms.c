@@ -580,7 +580,7 @@ set_heartbeat(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 		         "expired; BMS settings must be written again",
 		    c->who);
 		b->expired = 0;
-		b->st->env->bms_expired = 0;
+		envelope_set_bms_expired(b->st, 0);
 	}
 	return 0;
 }
@@ -593,7 +593,7 @@ set_watchdog(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 	b->hb_ms = time_mono_ms(); /* a new time counts from now */
 	if (raw == 0) {
 		b->expired = 0;
-		b->st->env->bms_expired = 0;
+		envelope_set_bms_expired(b->st, 0);
 	}
 	return 0;
 }
@@ -606,7 +606,7 @@ set_supply(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
-	b->st->env->facility_supply_c = bms_decode(p->type, p->scale, raw);
+	envelope_set_facility_supply(b->st, bms_decode(p->type, p->scale, raw));
 	return 0;
 }
 
@@ -618,26 +618,22 @@ set_cooling(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
-	b->st->env->facility_cooling_w =
-	    bms_decode(p->type, p->scale, raw) * 1000;
+	envelope_set_facility_cooling(
+	    b->st, bms_decode(p->type, p->scale, raw) * 1000);
 	return 0;
 }
 
 static int
 set_ack(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 {
-	struct alarms *a = &b->st->env->alarms;
-	int i, n = 0;
+	int n;
 
 	if (!on)
 		return 0;
-	for (i = 0; i < a->n; i++)
-		n += alarm_ack(a->v[i], c->who, time_wall_ms()) == 0;
-	if (n == 0)
-		return 0;
-	if (store_put_alarms(b->st->store, a) == -1)
+	if ((n = envelope_ack_alarms(b->st, NULL, c->who)) == -1)
 		return -1;
-	log_info("bms: %d alarms acknowledged by %s", n, c->who);
+	if (n > 0)
+		log_info("bms: %d alarms acknowledged by %s", n, c->who);
 	return 0;
 }
 
@@ -647,7 +643,7 @@ set_reset(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 	if (!on || !b->expired)
 		return 0;
 	b->expired = b->armed = 0;
-	b->st->env->bms_expired = 0;
+	envelope_set_bms_expired(b->st, 0);
 	log_info("bms: watchdog reset by %s; it re-arms at the next "
 	         "heartbeat",
 	    c->who);
@@ -697,7 +693,7 @@ expire(struct bms *b)
 	char err[128];
 
 	b->expired = 1;
-	e->bms_expired = 1;
+	envelope_set_bms_expired(st, 1);
 	log_warnx("bms: no heartbeat for %u s: removing the BMS curtailment%s",
 	    b->raw[HR_WATCHDOG], safe_w > 0 ? ", applying the safe cap" : "");
 	(void)remember(b, HR_CURTAIL, 0, "bms watchdog");

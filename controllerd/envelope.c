@@ -621,6 +621,53 @@ envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 	return 0;
 }
 
+void
+envelope_set_facility_supply(struct ctl_state *st, double supply_c)
+{
+	st->env->facility_supply_c = supply_c;
+}
+
+void
+envelope_set_facility_cooling(struct ctl_state *st, double cooling_w)
+{
+	st->env->facility_cooling_w = cooling_w;
+}
+
+void
+envelope_set_bms_expired(struct ctl_state *st, int expired)
+{
+	st->env->bms_expired = expired;
+}
+
+int
+envelope_ack_alarms(struct ctl_state *st, struct alarm *only, const char *who)
+{
+	struct alarms *a = &st->env->alarms;
+	struct alarm **acked;
+	int64_t now = time_wall_ms();
+	int i, n = 0;
+
+	if ((acked = calloc(a->n + 1, sizeof(*acked))) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		return -1;
+	}
+	for (i = 0; i < a->n; i++)
+		if ((only == NULL || a->v[i] == only) &&
+		    alarm_ack(a->v[i], who, now) == 0)
+			acked[n++] = a->v[i];
+	if (n > 0 && store_put_alarms(st->store, a) == -1) {
+		/* not stored, so not acknowledged: open again */
+		for (i = 0; i < n; i++) {
+			acked[i]->state = ALARM_OPEN;
+			acked[i]->acked_ms = 0;
+			acked[i]->acked_by[0] = '\0';
+		}
+		n = -1;
+	}
+	free(acked);
+	return n;
+}
+
 int
 envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
     const char *source, char *err, size_t errlen)

@@ -15,6 +15,7 @@
 #include "alarms.h"
 #include "policy.h"
 
+struct alarm;
 struct ctl_state;
 struct job;
 struct node;
@@ -66,6 +67,20 @@ int envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 /* Sets the curtailment (0–100 %), stored and audited. 0 or -1. */
 int envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
     const char *source, char *err, size_t errlen);
+/* What the building says (its BMS, over Modbus): the facility water
+ * supply temperature (°C; NaN unknown) and the cooling the facility has
+ * left (W; NaN unknown), both weighed by the next tick's rules. */
+void envelope_set_facility_supply(struct ctl_state *st, double supply_c);
+void envelope_set_facility_cooling(struct ctl_state *st, double cooling_w);
+/* Whether the BMS heartbeat watchdog has expired (shown by GET /power and
+ * the Modbus map; what expiry undoes is done through the setters above). */
+void envelope_set_bms_expired(struct ctl_state *st, int expired);
+/* Acknowledges for `who` the open alarm `only`, or every open alarm when
+ * only is NULL, and stores them. Returns how many were acknowledged (0:
+ * none was open), or -1 when they could not be stored (logged; they stay
+ * open). */
+int envelope_ack_alarms(
+    struct ctl_state *st, struct alarm *only, const char *who);
 /* GET /policy for scope and target (NULL target: the whole table). */
 json_t *envelope_policy_json(
     struct ctl_state *st, int scope, const char *target);
