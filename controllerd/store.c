@@ -344,23 +344,27 @@ fail:
 }
 
 int
-store_audit_line(struct store *s, const char *who, const char *action,
-    const char *object, const char *detail)
+store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
+    const char *who, const char *action, const char *object, const char *detail)
 {
-	sqlite3_stmt *st =
+	sqlite3_stmt *au =
 	    store_prepare(s, "INSERT INTO audit (t_ms, who, action,"
 	                     " object, detail) VALUES (?, ?, ?, ?, ?)");
-	int rc;
+	int rc = -1;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, time_wall_ms());
-	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-	rc = store_step_done(s, st, "audit");
-	sqlite3_finalize(st);
+	if (au != NULL && store_step_done(s, st, what) == 0) {
+		sqlite3_bind_int64(au, 1, time_wall_ms());
+		sqlite3_bind_text(au, 2, who, -1, SQLITE_STATIC);
+		sqlite3_bind_text(au, 3, action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(au, 4, object, -1, SQLITE_STATIC);
+		sqlite3_bind_text(au, 5, detail, -1, SQLITE_STATIC);
+		if (store_step_done(s, au, "audit") == 0 &&
+		    store_exec(s, "COMMIT") == 0)
+			rc = 0;
+	}
+	if (rc == -1)
+		(void)store_exec(s, "ROLLBACK");
+	sqlite3_finalize(au);
 	return rc;
 }
 
@@ -427,13 +431,9 @@ store_put_drain(
 		sqlite3_bind_text(up, 4, n->drained_by, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(up, 5, n->id);
-	if (store_step_done(s, up, "update drain") == -1 ||
-	    store_audit_line(
-	        s, who, action, n->name, n->drained ? n->reason : NULL) == -1 ||
-	    store_exec(s, "COMMIT") == -1) {
-		(void)store_exec(s, "ROLLBACK");
+	if (store_commit_audited(s, up, "update drain", who, action, n->name,
+	        n->drained ? n->reason : NULL) == -1)
 		goto fail;
-	}
 	rc = 0;
 fail:
 	sqlite3_finalize(up);

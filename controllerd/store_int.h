@@ -45,8 +45,11 @@ void store_bind_opt_int64(sqlite3_stmt *st, int i, int64_t v);
 double store_column_real(sqlite3_stmt *st, int i);
 /* Column i copied into out ("" for NULL). */
 void store_column_text(sqlite3_stmt *st, int i, char *out, size_t size);
-/* Adds an audit line inside the caller's transaction. 0 or -1. */
-int store_audit_line(struct store *s, const char *who, const char *action,
-    const char *object, const char *detail);
+/* Inside a transaction the caller began: steps st (a write), adds the
+ * audit line that says who did it, and commits; on any failure rolls the
+ * whole transaction back. 0 or -1 (logged). */
+int store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
+    const char *who, const char *action, const char *object,
+    const char *detail);
 
 #endif

@@ -72,12 +72,9 @@ store_put_policy(struct store *s, const char *scope, const char *target,
 	snprintf(object, sizeof(object), "%s %s", scope, target);
 	snprintf(detail, sizeof(detail), "%s %s", name ? name : "inherit",
 	    params_json ? params_json : "");
-	if (store_step_done(s, st, "put policy") == -1 ||
-	    store_audit_line(s, who, "policy", object, detail) == -1 ||
-	    store_exec(s, "COMMIT") == -1) {
-		(void)store_exec(s, "ROLLBACK");
+	if (store_commit_audited(
+	        s, st, "put policy", who, "policy", object, detail) == -1)
 		goto fail;
-	}
 	rc = 0;
 fail:
 	sqlite3_finalize(st);
@@ -147,12 +144,9 @@ store_put_setting(
 		snprintf(detail, sizeof(detail), "%g -> %g", old, value);
 	else
 		snprintf(detail, sizeof(detail), "unset -> %g", value);
-	if (store_step_done(s, st, "put setting") == -1 ||
-	    store_audit_line(s, who, "set", key, detail) == -1 ||
-	    store_exec(s, "COMMIT") == -1) {
-		(void)store_exec(s, "ROLLBACK");
+	if (store_commit_audited(
+	        s, st, "put setting", who, "set", key, detail) == -1)
 		goto fail;
-	}
 	rc = 0;
 fail:
 	sqlite3_finalize(st);
