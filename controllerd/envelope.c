@@ -811,92 +811,132 @@ fail:
 	return rc;
 }
 
-/* Predicted draw of one of j's accelerators, W. */
-static double
-predict_w(struct ctl_state *st, const struct job *j, double tdp)
-{
-	double sum = 0;
-	int i, n = 0;
+/* Mean draw per accelerator of the completed jobs of one name. */
+struct name_w {
+	const char *name; /* borrowed from the job table */
+	double sum_w;
+	int n;
+};
 
-	if (!isnan(j->power_per_accel_w) && j->power_per_accel_w > 0)
-		return j->power_per_accel_w;
+static int
+name_w_cmp(const void *a, const void *b)
+{
+	return strcmp(
+	    ((const struct name_w *)a)->name, ((const struct name_w *)b)->name);
+}
+
+/* The history admission predicts from: one entry per name of a completed
+ * job that reported its energy, sorted by name. 0, or -1 (out of memory). */
+static int
+build_history(struct ctl_state *st, struct envelope_admission *a)
+{
+	int i, k, n = 0;
+
+	a->hist = calloc(st->jobs.n + 1, sizeof(*a->hist));
+	if (a->hist == NULL)
+		return -1;
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *h = st->jobs.v[i];
 		double run_s = (h->end_ms - h->start_ms) / 1000.0;
 
-		if (h->state != JOB_COMPLETED || strcmp(h->name, j->name) ||
-		    isnan(h->energy_j) || h->energy_j <= 0 || run_s < 1 ||
-		    h->accels_total <= 0)
+		if (h->state != JOB_COMPLETED || isnan(h->energy_j) ||
+		    h->energy_j <= 0 || run_s < 1 || h->accels_total <= 0)
 			continue;
-		sum += h->energy_j / run_s / h->accels_total;
-		n++;
+		a->hist[n].name = h->name;
+		a->hist[n].sum_w = h->energy_j / run_s / h->accels_total;
+		a->hist[n++].n = 1;
 	}
-	return n > 0 ? sum / n : tdp;
+	qsort(a->hist, n, sizeof(*a->hist), name_w_cmp);
+	for (i = 0, k = 0; i < n; i++) { /* merge equal names */
+		if (k > 0 &&
+		    strcmp(a->hist[k - 1].name, a->hist[i].name) == 0) {
+			a->hist[k - 1].sum_w += a->hist[i].sum_w;
+			a->hist[k - 1].n++;
+		} else
+			a->hist[k++] = a->hist[i];
+	}
+	a->nhist = k;
+	return 0;
 }
 
-const char *
-envelope_admit(struct ctl_state *st, const struct job *j,
-    const struct sched_slot *slots, int nslots, double *used_w)
+double
+envelope_predict_w(const struct envelope_admission *a, const struct job *j)
+{
+	struct name_w key = {j->name, 0, 0}, *h;
+
+	if (!isnan(j->power_per_accel_w) && j->power_per_accel_w > 0)
+		return j->power_per_accel_w;
+	h = bsearch(&key, a->hist, a->nhist, sizeof(*a->hist), name_w_cmp);
+	return h != NULL ? h->sum_w / h->n : 0;
+}
+
+int
+envelope_admission(struct ctl_state *st, struct sched_node *nodes,
+    struct envelope_admission *a)
 {
 	struct envelope *e = st->env;
 	struct fleet *f = st->fleet;
-	double *add = calloc(f->npods + 1, sizeof(double));
-	double add_all = 0, used_all = 0;
-	const char *why = NULL;
-	int i, k, p;
+	struct fleet_summary s;
+	double *w;
+	int i, k, p, total = 0;
 
-	if (add == NULL)
-		return NULL;
-	for (i = 0; i < nslots; i++) {
-		const struct node *n = &f->nodes[slots[i].node];
-
-		for (k = 0; k < 64; k++) {
-			double tdp, now;
-
-			if (!(slots[i].mask & ((uint64_t)1 << k)))
-				continue;
-			tdp = accel_tdp(f, n, k);
-			now = k < n->naccels && !isnan(n->accels[k].power_w)
-			          ? n->accels[k].power_w
-			          : FLOOR_SHARE * tdp;
-			add[n->pod] += fmax(0, predict_w(st, j, tdp) - now);
-		}
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < f->nnodes; i++)
+		total += nodes[i].naccels;
+	a->pod_power_w = calloc(f->npods + 1, sizeof(double));
+	a->pod_heat_w = calloc(f->npods + 1, sizeof(double));
+	a->accel_w = calloc(total + 1, sizeof(double));
+	if (a->pod_power_w == NULL || a->pod_heat_w == NULL ||
+	    a->accel_w == NULL || build_history(st, a) == -1) {
+		log_warnx("%s: out of memory", __func__);
+		envelope_admission_free(a);
+		return -1;
 	}
-	for (p = 0; p < f->npods && why == NULL; p++) {
-		struct fleet_summary s;
-		double limit, power, heat;
-
-		if (add[p] <= 0)
-			continue;
-		fleet_summarize(f, p, &s);
-		limit =
+	for (p = 0; p < f->npods; p++) {
+		double limit =
 		    fmin(e->pod_alloc_w[p] > 0 ? e->pod_alloc_w[p] : INFINITY,
 		        f->pods[p].conf.power_budget_w);
-		power = (isnan(s.power_w) ? 0 : s.power_w) + used_w[p];
-		heat = (isnan(s.heat_w) ? 0 : s.heat_w) + used_w[p];
-		if (!j->allow_capped && power + add[p] > limit)
-			why = "PowerBudget";
-		else if (heat + add[p] > s.cooling_capacity_w)
-			why = "CoolingCapacity";
-	}
-	/* The facility's available cooling bounds the whole fabric's heat. */
-	for (p = 0; p < f->npods; p++) {
-		add_all += add[p];
-		used_all += used_w[p];
-	}
-	if (why == NULL && add_all > 0 && !isnan(e->facility_cooling_w)) {
-		struct fleet_summary s;
 
-		fleet_summarize(f, -1, &s);
-		if ((isnan(s.heat_w) ? 0 : s.heat_w) + used_all + add_all >
-		    e->facility_cooling_w)
-			why = "CoolingCapacity";
+		fleet_summarize(f, p, &s);
+		a->pod_power_w[p] = limit - (isnan(s.power_w) ? 0 : s.power_w);
+		a->pod_heat_w[p] =
+		    s.cooling_capacity_w - (isnan(s.heat_w) ? 0 : s.heat_w);
 	}
-	if (why == NULL)
-		for (p = 0; p < f->npods; p++)
-			used_w[p] += add[p];
-	free(add);
-	return why;
+	a->power.pod_power_w = a->pod_power_w;
+	a->power.pod_heat_w = a->pod_heat_w;
+	a->power.fabric_heat_w = INFINITY;
+	if (!isnan(e->facility_cooling_w)) {
+		fleet_summarize(f, -1, &s);
+		a->power.fabric_heat_w =
+		    e->facility_cooling_w - (isnan(s.heat_w) ? 0 : s.heat_w);
+	}
+	for (i = 0, w = a->accel_w; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+		double tdp = 0;
+
+		for (k = 0; k < nodes[i].naccels; k++)
+			tdp += accel_tdp(f, n, k);
+		nodes[i].tdp_w = nodes[i].naccels > 0 ? tdp / nodes[i].naccels
+		                                      : DEFAULT_TDP_W;
+		nodes[i].idle_w = FLOOR_SHARE * nodes[i].tdp_w;
+		for (k = 0; k < nodes[i].naccels; k++)
+			w[k] = k < n->naccels && !isnan(n->accels[k].power_w)
+			           ? n->accels[k].power_w
+			           : FLOOR_SHARE * accel_tdp(f, n, k);
+		nodes[i].accel_w = w;
+		w += nodes[i].naccels;
+	}
+	return 0;
+}
+
+void
+envelope_admission_free(struct envelope_admission *a)
+{
+	free(a->pod_power_w);
+	free(a->pod_heat_w);
+	free(a->accel_w);
+	free(a->hist);
+	memset(a, 0, sizeof(*a));
 }
 
 int

@@ -14,13 +14,14 @@
 
 #include "alarms.h"
 #include "policy.h"
+#include "sched.h"
 
 struct alarm;
 struct ctl_state;
 struct job;
 struct node;
 struct report;
-struct sched_slot;
+struct name_w;
 
 struct envelope {
 	double facility_cap_w;   /* 0: none */
@@ -89,13 +90,33 @@ json_t *envelope_policy_json(
 int envelope_set_policy(struct ctl_state *st, int scope, const char *target,
     const char *name, json_t *params, const char *who, char *err, size_t errlen,
     int *status);
-/* Admission of job j on slots: NULL when its pods' predicted power stays
- * within their limits and their heat within cooling capacity (and the
- * fabric's within the facility's available cooling, when known), else the
- * reason ("PowerBudget", "CoolingCapacity"). used_w (per pod) carries the
- * power this pass already admitted, and grows on success. */
-const char *envelope_admit(struct ctl_state *st, const struct job *j,
-    const struct sched_slot *slots, int nslots, double *used_w);
+/*
+ * Admission input of one scheduling pass (struct sched_power in sched.h):
+ * each pod's power room (its budget, or its allocation when lower, less
+ * its draw now) and heat room (its cooling capacity less the heat its loop
+ * carries), the fabric's heat room under the facility's available cooling
+ * (when known), and the history that predicts a job's draw.
+ */
+struct envelope_admission {
+	struct sched_power power; /* points into the arrays below */
+	double *pod_power_w;      /* npods entries, W */
+	double *pod_heat_w;       /* npods entries, W */
+	double *accel_w;          /* every node's accelerators' draw now, W */
+	struct name_w *hist;      /* completed jobs' draw, by name */
+	int nhist;
+};
+/* Fills a for the fleet as it is now, and each of the fleet's nodes (as
+ * the scheduler sees them, naccels set) with its accelerators' rated, idle
+ * and present draw (pointing into a). 0, or -1 on allocation failure
+ * (logged; a is cleared): the caller must then not start jobs. Free with
+ * envelope_admission_free(). */
+int envelope_admission(struct ctl_state *st, struct sched_node *nodes,
+    struct envelope_admission *a);
+/* j's predicted draw per accelerator, W: as declared, else the mean of the
+ * completed jobs of its name, else 0 (the scheduler takes the TDP). */
+double envelope_predict_w(
+    const struct envelope_admission *a, const struct job *j);
+void envelope_admission_free(struct envelope_admission *a);
 /* Open (not cleared) alarms. */
 int envelope_alarms_open(struct ctl_state *st);
 /* Open alarms nobody has acknowledged yet. */

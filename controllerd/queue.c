@@ -26,8 +26,6 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define ADMIT_ROUNDS 4 /* passes rerun without jobs admission refused */
-
 static void queue_pass(struct ctl_state *st);
 
 static uint64_t
@@ -500,10 +498,9 @@ queue_pass(struct ctl_state *st)
 	struct job **pjobs = NULL, **started = NULL;
 	int64_t now = time_wall_ms();
 	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
-	double *used = NULL;
-	const char *why;
-	int round;
+	struct envelope_admission adm;
 
+	memset(&adm, 0, sizeof(adm));
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
@@ -562,6 +559,7 @@ queue_pass(struct ctl_state *st)
 			p->req.exclusive = j->exclusive;
 			p->req.within = j->within;
 			p->req.time_limit_ms = j->time_limit_s * 1000;
+			p->power_exempt = j->allow_capped;
 		}
 	}
 	memset(&in, 0, sizeof(in));
@@ -577,56 +575,26 @@ queue_pass(struct ctl_state *st)
 	in.nrunning = nrun;
 	in.pending = pending;
 	in.npending = npend;
-	if (st->env != NULL)
-		used = calloc(st->fleet->npods + 1, sizeof(double));
-	/*
-	 * Admission is a second gate after placement: a job the pods' power
-	 * or cooling cannot take leaves the pass, and the pass runs again
-	 * without it, so what it would have held goes to others.
-	 */
-	for (round = 0;; round++) {
-		int refused = 0, m = 0;
-
-		in.npending = npend;
-		if (sched_pass(&in, &res) == -1) {
-			log_warnx("%s: scheduling pass failed", __func__);
+	if (st->env != NULL) {
+		if (envelope_admission(st, nodes, &adm) == -1)
 			goto fail;
-		}
-		if (used != NULL)
-			memset(
-			    used, 0, (st->fleet->npods + 1) * sizeof(double));
-		for (i = 0; i < npend; i++) {
-			const struct sched_decision *d = &res.d[i];
-
-			pjobs[i]->reason = d->reason != SCHED_R_NONE
-			                       ? sched_reason_name(d->reason)
-			                       : NULL;
-			if (d->reason != SCHED_R_NONE || used == NULL)
-				continue;
-			why = envelope_admit(
-			    st, pjobs[i], d->slots, d->nslots, used);
-			if (why != NULL) {
-				pjobs[i]->reason = why;
-				refused++;
-			}
-		}
-		if (refused == 0 || round == ADMIT_ROUNDS)
-			break;
-		/* again, without the refused jobs */
+		in.power = &adm.power;
 		for (i = 0; i < npend; i++)
-			if (res.d[i].reason != SCHED_R_NONE ||
-			    pjobs[i]->reason == NULL) {
-				pending[m] = pending[i];
-				pjobs[m++] = pjobs[i];
-			}
-		npend = m;
-		sched_result_free(&res);
+			pending[i].power_per_accel_w =
+			    envelope_predict_w(&adm, pjobs[i]);
+	}
+	if (sched_pass(&in, &res) == -1) {
+		log_warnx("%s: scheduling pass failed", __func__);
+		goto fail;
 	}
 	for (i = 0; i < npend; i++) {
 		const struct sched_decision *d = &res.d[i];
 		struct job *j = pjobs[i];
 
-		if (d->reason != SCHED_R_NONE || j->reason != NULL)
+		j->reason = d->reason != SCHED_R_NONE
+		                ? sched_reason_name(d->reason)
+		                : NULL;
+		if (d->reason != SCHED_R_NONE)
 			continue;
 		if (job_start(j, d->slots, d->nslots, now) == -1) {
 			log_warnx("%s: out of memory starting job %lld",
@@ -667,7 +635,7 @@ fail:
 	free(pending);
 	free(pjobs);
 	free(started);
-	free(used);
+	envelope_admission_free(&adm);
 }
 
 struct job *

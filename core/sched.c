@@ -19,7 +19,14 @@
  * free accelerators over time as a step function and finds a job's
  * earliest start by sweeping, unit by unit, the start times at which
  * enough nodes stay free for its whole time limit.
+ *
+ * Admission (when the input carries headroom) runs where a job would start:
+ * the draw it adds on each pod must fit the pod's power and heat room, less
+ * what reservations starting before its end will draw; a job that does not
+ * fit is not started and holds nothing. Starts and reservations spend the
+ * room as the walk goes down the queue.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +61,14 @@ struct nprof {
 	int n, tcap, fcap; /* n = 0: the node is not open */
 };
 
+/* Power a reservation will draw on one pod from start_ms, W. */
+struct held {
+	int64_t start_ms;
+	int pod;
+	double w;
+	int power; /* counts against the power budget (not power_exempt) */
+};
+
 /* Sort key of a pending job. */
 struct prio_key {
 	double prio;
@@ -79,6 +94,18 @@ struct pass {
 	uint64_t *keytmp;
 	int nkeys, keycap, keytmpcap;
 	int nresv; /* future reservations made */
+	/* admission, when in->power is set */
+	double *power_room,
+	    *heat_room;          /* per pod, W, less this pass's starts */
+	double fabric_heat_room; /* W */
+	double *add;             /* per pod: the job at hand adds, W */
+	int *addpods, naddpods;  /* pods with add > 0 */
+	struct held *held;       /* reservations' draw */
+	int nheld, heldcap;
+	double max_now_w; /* most any free accelerator draws now, W */
+	double min_tdp_w; /* least rated draw of any node, W */
+	double best_power, best_heat; /* largest pod rooms, W */
+	double sum_power, sum_heat;   /* pod rooms above zero, summed, W */
 };
 
 static int64_t
@@ -109,6 +136,8 @@ static const char *const reason_names[SCHED_R_NREASONS] = {
     [SCHED_R_RESERVATION] = "Reservation",
     [SCHED_R_NODES_DOWN] = "NodesDown",
     [SCHED_R_NEVER] = "Never",
+    [SCHED_R_POWER] = "PowerBudget",
+    [SCHED_R_COOLING] = "CoolingCapacity",
 };
 
 /* Slurm's word for r; "Unknown" out of range. Static storage. */
@@ -288,6 +317,192 @@ intrinsic(struct pass *ps, const struct sched_request *r)
 	return SCHED_R_NONE;
 }
 
+/* Admission -------------------------------------------------------------- */
+
+/*
+ * The draw pending job p adds on each pod on slots (into ps->add, the pods
+ * in ps->addpods): per accelerator, its predicted draw less what that
+ * accelerator draws now, or, for a reservation (later), less an idle
+ * accelerator's draw. Never negative per accelerator: a job predicted
+ * below today's draw frees nothing for others.
+ */
+static void
+job_draw(struct pass *ps, const struct sched_pending *p,
+    const struct sched_slot *slots, int n, int later)
+{
+	const struct sched_node *nd;
+	double w, now;
+	int i, k;
+
+	ps->naddpods = 0;
+	for (i = 0; i < n; i++) {
+		nd = &ps->in->nodes[slots[i].node];
+		w = p->power_per_accel_w > 0 ? p->power_per_accel_w : nd->tdp_w;
+		for (k = 0; k < nd->naccels; k++) {
+			if (!(slots[i].mask & ((uint64_t)1 << k)))
+				continue;
+			now = later || nd->accel_w == NULL ? nd->idle_w
+			                                   : nd->accel_w[k];
+			if (w <= now)
+				continue;
+			if (ps->add[nd->pod] == 0)
+				ps->addpods[ps->naddpods++] = nd->pod;
+			ps->add[nd->pod] += w - now;
+		}
+	}
+}
+
+static void
+draw_clear(struct pass *ps)
+{
+	int i;
+
+	for (i = 0; i < ps->naddpods; i++)
+		ps->add[ps->addpods[i]] = 0;
+	ps->naddpods = 0;
+}
+
+/* What reservations starting before end_ms will draw on pod (pod -1: on
+ * every pod), W; power: only those that count against the budget. */
+static double
+held_w(const struct pass *ps, int pod, int64_t end_ms, int power)
+{
+	double w = 0;
+	int i;
+
+	for (i = 0; i < ps->nheld; i++)
+		if (ps->held[i].start_ms < end_ms &&
+		    (pod < 0 || ps->held[i].pod == pod) &&
+		    (!power || ps->held[i].power))
+			w += ps->held[i].w;
+	return w;
+}
+
+/*
+ * Whether pending[i], drawing ps->add, may start now and run until end_ms
+ * beside the pass's starts and reservations: SCHED_R_NONE, SCHED_R_POWER
+ * or SCHED_R_COOLING. Always SCHED_R_NONE without admission input.
+ */
+static enum sched_reason
+admit(struct pass *ps, int i, int64_t end_ms)
+{
+	const struct sched_pending *p = &ps->in->pending[i];
+	double a, all = 0;
+	int k, pod;
+
+	if (ps->in->power == NULL)
+		return SCHED_R_NONE;
+	for (k = 0; k < ps->naddpods; k++) {
+		pod = ps->addpods[k];
+		a = ps->add[pod];
+		if (!p->power_exempt &&
+		    a + held_w(ps, pod, end_ms, 1) > ps->power_room[pod])
+			return SCHED_R_POWER;
+		if (a + held_w(ps, pod, end_ms, 0) > ps->heat_room[pod])
+			return SCHED_R_COOLING;
+		all += a;
+	}
+	if (all > 0 && all + held_w(ps, -1, end_ms, 0) > ps->fabric_heat_room)
+		return SCHED_R_COOLING;
+	return SCHED_R_NONE;
+}
+
+/* The largest rooms and the rooms' sums, after the rooms changed. */
+static void
+admit_bests(struct pass *ps)
+{
+	int p;
+
+	ps->best_power = ps->best_heat = -INFINITY;
+	ps->sum_power = ps->sum_heat = 0;
+	for (p = 0; p < ps->in->npods; p++) {
+		if (ps->power_room[p] > ps->best_power)
+			ps->best_power = ps->power_room[p];
+		if (ps->heat_room[p] > ps->best_heat)
+			ps->best_heat = ps->heat_room[p];
+		if (ps->power_room[p] > 0)
+			ps->sum_power += ps->power_room[p];
+		if (ps->heat_room[p] > 0)
+			ps->sum_heat += ps->heat_room[p];
+	}
+}
+
+/* Spends the room of the job whose draw is in ps->add. */
+static void
+admit_spend(struct pass *ps)
+{
+	int k, pod;
+
+	for (k = 0; k < ps->naddpods; k++) {
+		pod = ps->addpods[k];
+		ps->power_room[pod] -= ps->add[pod];
+		ps->heat_room[pod] -= ps->add[pod];
+		ps->fabric_heat_room -= ps->add[pod];
+	}
+	if (ps->naddpods > 0)
+		admit_bests(ps);
+}
+
+/*
+ * Whether pending[i] cannot start now wherever it is placed: its least
+ * possible draw (its accelerators, each at the lowest predicted draw less
+ * the most any free accelerator draws now) does not fit the largest pod's
+ * room (the rooms' sum for a job across pods). Saves placing, only to
+ * refuse, each of thousands of jobs once the pods are full. SCHED_R_NONE
+ * when it may fit; the full check (admit()) decides then.
+ */
+static enum sched_reason
+admit_bound(struct pass *ps, int i)
+{
+	const struct sched_pending *p = &ps->in->pending[i];
+	const struct sched_request *r = &p->req;
+	double w, least;
+	int across = r->within == SCHED_WITHIN_FABRIC;
+
+	if (ps->in->power == NULL)
+		return SCHED_R_NONE;
+	w = p->power_per_accel_w > 0 ? p->power_per_accel_w : ps->min_tdp_w;
+	least = (double)r->nnodes * sv_req_accels(r) * (w - ps->max_now_w);
+	if (least <= 0)
+		return SCHED_R_NONE;
+	if (!p->power_exempt &&
+	    least > (across ? ps->sum_power : ps->best_power))
+		return SCHED_R_POWER;
+	if (least > (across ? ps->sum_heat : ps->best_heat) ||
+	    least > ps->fabric_heat_room)
+		return SCHED_R_COOLING;
+	return SCHED_R_NONE;
+}
+
+/* Holds the draw of pending[i] reserved on slots from start_ms. */
+static int
+admit_hold(struct pass *ps, int i, const struct sched_slot *slots, int n,
+    int64_t start_ms)
+{
+	struct held *h;
+	int k;
+
+	if (ps->in->power == NULL)
+		return 0;
+	job_draw(ps, &ps->in->pending[i], slots, n, 1);
+	for (k = 0; k < ps->naddpods; k++) {
+		h = grow(
+		    ps->held, ps->nheld + 1, &ps->heldcap, sizeof(*ps->held));
+		if (h == NULL) {
+			draw_clear(ps);
+			return -1;
+		}
+		ps->held = h;
+		h = &ps->held[ps->nheld++];
+		h->start_ms = start_ms;
+		h->pod = ps->addpods[k];
+		h->w = ps->add[h->pod];
+		h->power = !ps->in->pending[i].power_exempt;
+	}
+	draw_clear(ps);
+	return 0;
+}
+
 /* Starts pending[i] on slots: the decision, the views, the profile. */
 static int
 start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
@@ -307,6 +522,30 @@ start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
 	sv_take_slots(&ps->clear, slots, n);
 	return add_release(ps, ps->in->now_ms + limit_ms(&p->req), d->slots, n,
 	    p->req.exclusive != 0);
+}
+
+/*
+ * Starts pending[i] on slots if admission lets it: 1 started, 0 refused
+ * (the decision says why; nothing taken), -1 on allocation failure.
+ */
+static int
+try_start(struct pass *ps, int i, const struct sched_slot *slots, int n)
+{
+	const struct sched_pending *p = &ps->in->pending[i];
+	enum sched_reason why;
+
+	if (ps->in->power != NULL) {
+		job_draw(ps, p, slots, n, 0);
+		why = admit(ps, i, ps->in->now_ms + limit_ms(&p->req));
+		if (why != SCHED_R_NONE) {
+			draw_clear(ps);
+			ps->res->d[i].reason = why;
+			return 0;
+		}
+		admit_spend(ps);
+		draw_clear(ps);
+	}
+	return start_job(ps, i, slots, n) == -1 ? -1 : 1;
 }
 
 static void
@@ -408,10 +647,15 @@ pass_queue(struct pass *ps)
 			d->reason = SCHED_R_PRIORITY;
 			continue;
 		}
+		if (sv_fits(&ps->now, r) &&
+		    (why = admit_bound(ps, i)) != SCHED_R_NONE) {
+			d->reason = why;
+			continue;
+		}
 		if (!have_resv) {
 			n = sv_place(&ps->now, r, ps->buf);
 			if (n == r->nnodes) {
-				if (start_job(ps, i, ps->buf, n) == -1)
+				if (try_start(ps, i, ps->buf, n) == -1)
 					return -1;
 				continue;
 			}
@@ -428,6 +672,9 @@ pass_queue(struct pass *ps)
 			have_resv = 1;
 			sv_copy(&ps->clear, &ps->now);
 			sv_take_slots(&ps->clear, ps->buf, r->nnodes);
+			if (admit_hold(ps, i, ps->buf, r->nnodes, resv_ms) ==
+			    -1)
+				return -1;
 			continue;
 		}
 		if (!sv_fits(&ps->now, r)) {
@@ -442,7 +689,7 @@ pass_queue(struct pass *ps)
 			d->reason = SCHED_R_RESERVATION;
 			continue;
 		}
-		if (start_job(ps, i, ps->buf, n) == -1)
+		if (try_start(ps, i, ps->buf, n) == -1)
 			return -1;
 	}
 	return 0;
@@ -788,6 +1035,11 @@ pass_conservative(struct pass *ps)
 			d->reason = why;
 			continue;
 		}
+		if (sv_fits(&ps->clear, r) &&
+		    (why = admit_bound(ps, i)) != SCHED_R_NONE) {
+			d->reason = why;
+			continue;
+		}
 		n = sv_place(&ps->clear, r, ps->buf);
 		if (n == r->nnodes) {
 			t_ms = in->now_ms;
@@ -810,14 +1062,18 @@ pass_conservative(struct pass *ps)
 				continue;
 			}
 		}
-		if (prof_busy_slots(ps, ps->buf, n, t_ms, t_ms + limit_ms(r)) ==
-		    -1)
-			return -1;
 		if (t_ms == in->now_ms) {
-			if (start_job(ps, i, ps->buf, n) == -1)
+			if ((n = try_start(ps, i, ps->buf, n)) == -1)
+				return -1;
+			if (n == 1 && prof_busy_slots(ps, d->slots, d->nslots,
+			                  t_ms, t_ms + limit_ms(r)) == -1)
 				return -1;
 			continue;
 		}
+		if (prof_busy_slots(ps, ps->buf, n, t_ms, t_ms + limit_ms(r)) ==
+		        -1 ||
+		    admit_hold(ps, i, ps->buf, n, t_ms) == -1)
+			return -1;
 		ps->nresv++;
 		sv_take_slots(&ps->clear, ps->buf, n);
 		d->reason = sv_fits(&ps->now, r) ? SCHED_R_RESERVATION
@@ -846,11 +1102,55 @@ pass_free(struct pass *ps)
 	sv_free(&ps->clear);
 	sv_free(&ps->scratch);
 	sv_topo_free(&ps->t);
+	free(ps->power_room);
+	free(ps->heat_room);
+	free(ps->add);
+	free(ps->addpods);
+	free(ps->held);
 	free(ps->order);
 	free(ps->rel);
 	free(ps->buf);
 	free(ps->touched);
 	free(ps->touchlist);
+}
+
+/* The rooms admission spends, copied from the input. */
+static int
+pass_init_power(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	int np = in->npods > 0 ? in->npods : 0, nd, k;
+	double now;
+
+	if (in->power == NULL)
+		return 0;
+	ps->power_room = malloc((np + 1) * sizeof(double));
+	ps->heat_room = malloc((np + 1) * sizeof(double));
+	ps->add = calloc(np + 1, sizeof(double));
+	ps->addpods = malloc((np + 1) * sizeof(int));
+	if (ps->power_room == NULL || ps->heat_room == NULL ||
+	    ps->add == NULL || ps->addpods == NULL)
+		return -1;
+	memcpy(ps->power_room, in->power->pod_power_w, np * sizeof(double));
+	memcpy(ps->heat_room, in->power->pod_heat_w, np * sizeof(double));
+	ps->fabric_heat_room = in->power->fabric_heat_w;
+	admit_bests(ps);
+	ps->max_now_w = -INFINITY;
+	ps->min_tdp_w = INFINITY;
+	for (nd = 0; nd < in->nnodes; nd++) {
+		const struct sched_node *n = &in->nodes[nd];
+
+		if (!sv_node_valid(n, in->npods, in->ngroups))
+			continue;
+		if (n->tdp_w < ps->min_tdp_w)
+			ps->min_tdp_w = n->tdp_w;
+		for (k = 0; k < n->naccels; k++) {
+			now = n->accel_w == NULL ? n->idle_w : n->accel_w[k];
+			if ((n->free_mask >> k & 1) && now > ps->max_now_w)
+				ps->max_now_w = now;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -911,7 +1211,8 @@ sched_pass(const struct sched_input *in, struct sched_result *res)
 	    sv_alloc(&ps.clear, &ps.t) == -1 ||
 	    sv_alloc(&ps.scratch, &ps.t) == -1)
 		goto fail;
-	if (pass_order(&ps) == -1 || pass_init_views(&ps) == -1)
+	if (pass_order(&ps) == -1 || pass_init_views(&ps) == -1 ||
+	    pass_init_power(&ps) == -1)
 		goto fail;
 	sv_copy(&ps.clear, &ps.now);
 	if (in->policy == SCHED_CONSERVATIVE) {

@@ -12,6 +12,13 @@
  * with EASY backfilling lets a lower job jump ahead only when it does not
  * delay the reservation of the top job. Every job it does not start gets a
  * reason.
+ *
+ * Admission is part of the pass: given each pod's power and heat headroom
+ * (and the fabric's heat headroom), a job whose predicted draw does not fit
+ * is not started (PowerBudget, CoolingCapacity) and what it would have held
+ * stays free for the jobs behind it; a reservation holds the power its job
+ * will draw, so a backfilled job that would still run at the reservation's
+ * start leaves that power free.
  */
 #ifndef CTL_SCHED_H
 #define CTL_SCHED_H
@@ -42,6 +49,9 @@ enum sched_reason {
 	SCHED_R_NODES_DOWN,  /* fits the fabric only with nodes now down or
 	                        drained */
 	SCHED_R_NEVER,       /* can never fit the fabric as configured */
+	SCHED_R_POWER,       /* its draw would exceed a pod's power budget */
+	SCHED_R_COOLING,     /* its heat would exceed a pod's or the
+	                        facility's cooling */
 	SCHED_R_NREASONS
 };
 
@@ -51,6 +61,12 @@ struct sched_node {
 	int naccels; /* accelerators on the node (≤ SCHED_MAX_ACCELS) */
 	int usable;  /* up, not drained: may take new work */
 	uint64_t free_mask; /* bit i: accelerator i is free */
+	/* Admission only (see sched_power); unused without it. */
+	double tdp_w;  /* an accelerator's rated draw, W: a job's draw when it
+	                  has no prediction */
+	double idle_w; /* an idle accelerator's draw, W */
+	const double *accel_w; /* naccels entries: each accelerator's draw
+	                          now, W; NULL: idle_w each */
 };
 
 /* A job's request, normalized by the caller. */
@@ -80,6 +96,25 @@ struct sched_pending {
 	int64_t prio;      /* configured priority */
 	int64_t submit_ms; /* original submit time (kept across requeues) */
 	struct sched_request req;
+	double power_per_accel_w; /* predicted draw of each of its
+	                             accelerators, W; 0: the node's tdp_w */
+	int power_exempt; /* may run capped: the power budget does not hold it
+	                     back (cooling still does) */
+};
+
+/*
+ * Admission headroom: what the pods and the facility can still take now.
+ * A job starts only if, on every pod it touches, the draw it adds (its
+ * predicted draw less what its accelerators draw now) fits the pod's power
+ * room and heat room, and the sum over pods fits the fabric's heat room.
+ * Rooms may be negative (already over); INFINITY means no limit.
+ */
+struct sched_power {
+	const double *pod_power_w; /* npods entries: budget less draw, W */
+	const double *pod_heat_w;  /* npods entries: cooling capacity less
+	                              heat carried now, W */
+	double fabric_heat_w;      /* facility cooling less the fabric's heat,
+	                              W */
 };
 
 struct sched_input {
@@ -94,6 +129,7 @@ struct sched_input {
 	int nrunning;
 	const struct sched_pending *pending;
 	int npending;
+	const struct sched_power *power; /* NULL: no admission */
 };
 
 /* The decision for pending[i]: start it on `slots`, or a reason. */

@@ -170,12 +170,38 @@ def test_json_figures():
     assert got["utilisation"] == 0.767, out
 
 
+# schedsim_power.swf: see the trace's header. Without a budget job 2 runs
+# 10-60 beside job 1 and job 3 waits for a node until 60.
+POWER = ("--pods", "1", "--nodes-per-pod", "2", "--accels-per-node", "1",
+         "--accel-tdp-w", "700", "--accel-idle-w", "100")
+
+
+def test_power_budget_admits_what_fits():
+    got = replay("schedsim_power.swf", *POWER, "--pod-budget-w", "1000")
+    expect(got, 3, 0, 0, [0, 90, 0], [100, 50, 30], 180, 2, 0, 150)
+    assert got["power_held"] == 1, got
+    assert got["peak_pod_power_w"] == 950, got
+
+
+def test_without_a_budget_power_holds_nothing():
+    got = replay("schedsim_power.swf", *POWER)
+    expect(got, 3, 0, 0, [0, 0, 40], [100, 50, 30], 180, 2, 0, 100)
+    assert got["power_held"] == 0, got
+    assert got["peak_pod_power_w"] == 1400, got
+
+
+def test_cooling_capacity_admits_too():
+    got = replay("schedsim_power.swf", *POWER, "--pod-cooling-w", "1000")
+    expect(got, 3, 0, 0, [0, 90, 0], [100, 50, 30], 180, 2, 0, 150)
+    assert got["power_held"] == 1, got
+
+
 def test_malformed_trace_names_file_and_line():
     path = os.path.join(DATA, "schedsim_bad.swf")
     rc, out, err = schedsim("--trace", path)
     assert rc == 1, (rc, out, err)
     assert out == "", out
-    assert err.strip() == ("pod-schedsim: %s:3: expected 18 fields, "
+    assert err.strip() == ("pod-schedsim: %s:3: expected 18 or 19 fields, "
                            "found 12" % path), err
 
 

@@ -8,7 +8,7 @@ pod_unit_test(alarms_test alarms_test.c LIBS podctl_core)
 # The store on a temporary SQLite file: schema, drains, settings, policies,
 # audit, jobs, attempts, telemetry partitions.
 pod_unit_test(store_test store_test.c LIBS podctl_core)
-# Admission (envelope_admit) on a two-pod fabric; calloc is wrapped so a
+# Admission (envelope_admission, then the pass) on a two-pod fabric; calloc is wrapped so a
 # case can make its allocation fail.
 pod_unit_test(envelope_test envelope_test.c LIBS podctl_core)
 target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)

@@ -2,10 +2,13 @@
  * The scheduler on hand-built fabrics: placement (group, pod, fabric, best
  * fit, shared jobs on partly used nodes), priority and aging, FCFS
  * blocking, EASY backfill and its reservation, CONSERVATIVE, the reasons,
+ * admission (power and heat room, spent down the queue, held by
+ * reservations),
  * sched_check()'s messages, and a seeded property test that EASY never
  * delays the top job and that no accelerator is ever given twice.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #define F     SCHED_WITHIN_FABRIC
 #define HOUR  3600000LL
 #define NOCHK 0xffffffffffffffffULL /* don't check the mask */
+#define INF   INFINITY
 
 /* A test fabric with its running and pending jobs. */
 struct fab {
@@ -657,6 +661,134 @@ test_check(void)
 	CHECK(strcmp(sched_reason_name(SCHED_R_NREASONS), "Unknown") == 0);
 }
 
+/* Admission -----------------------------------------------------------------
+ */
+
+enum adm_setup {
+	ADM_POD,  /* one pod of 4 nodes x 4 accelerators, all free */
+	ADM_PODS, /* two such pods */
+	ADM_RESV, /* one pod of 8 nodes; nodes 0-3 busy until 100 ms */
+};
+
+/* Admission cases: every job asks for whole nodes of one pod (4
+ * accelerators of 500 W predicted each; rated 500 W, idle 100 W) in
+ * priority order; rooms in W (INF: none); accelerators' draw now (0: idle).
+ * want: each job's reason. */
+static const struct adm_case {
+	const char *what;
+	enum adm_setup setup;
+	enum sched_policy policy;
+	double power_w, heat_w, fabric_w, now_w;
+	struct {
+		int nnodes;
+		int64_t limit_ms;
+		int exempt;
+		double per_accel_w; /* 0: the rated draw */
+	} job[3];
+	int njobs;
+	enum sched_reason want[3];
+} adm_cases[] = {
+    {"within the room it starts", ADM_POD, SCHED_EASY, 3200, INF, INF, 0,
+        {{2, 1000, 0, 0}}, 1, {SCHED_R_NONE}},
+    {"over the room: PowerBudget, a smaller job takes the nodes", ADM_POD,
+        SCHED_EASY, 3199, INF, INF, 0, {{2, 1000, 0, 0}, {1, 1000, 0, 0}}, 2,
+        {SCHED_R_POWER, SCHED_R_NONE}},
+    {"FCFS too: a refused job does not block", ADM_POD, SCHED_FCFS, 3199, INF,
+        INF, 0, {{2, 1000, 0, 0}, {1, 1000, 0, 0}}, 2,
+        {SCHED_R_POWER, SCHED_R_NONE}},
+    {"the room is spent down the queue", ADM_POD, SCHED_EASY, 5000, INF, INF, 0,
+        {{2, 1000, 0, 0}, {2, 1000, 0, 0}}, 2, {SCHED_R_NONE, SCHED_R_POWER}},
+    {"heat room: CoolingCapacity", ADM_POD, SCHED_EASY, INF, 1000, INF, 0,
+        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}},
+    {"exempt: the power budget does not hold it back", ADM_POD, SCHED_EASY, 0,
+        INF, INF, 0, {{1, 1000, 1, 0}}, 1, {SCHED_R_NONE}},
+    {"exempt: cooling still does", ADM_POD, SCHED_EASY, 0, 1000, INF, 0,
+        {{1, 1000, 1, 0}}, 1, {SCHED_R_COOLING}},
+    {"the fabric's heat room", ADM_PODS, SCHED_EASY, INF, INF, 1599, 0,
+        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}},
+    {"what the accelerators draw now counts", ADM_POD, SCHED_EASY, 200, INF,
+        INF, 450, {{1, 1000, 0, 0}}, 1, {SCHED_R_NONE}},
+    {"a declared draw below today's adds nothing", ADM_POD, SCHED_EASY, -50,
+        INF, INF, 450, {{1, 1000, 0, 400}}, 1, {SCHED_R_NONE}},
+    {"the prediction, not the rating", ADM_POD, SCHED_EASY, 1000, INF, INF, 0,
+        {{1, 1000, 0, 300}}, 1, {SCHED_R_NONE}},
+    {"EASY: a backfill past the reservation leaves its power", ADM_RESV,
+        SCHED_EASY, 10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
+        {SCHED_R_RESOURCES, SCHED_R_POWER}},
+    {"EASY: a backfill ending before the reservation may use it", ADM_RESV,
+        SCHED_EASY, 10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 50, 0, 0}}, 2,
+        {SCHED_R_RESOURCES, SCHED_R_NONE}},
+    {"EASY: the reservation's heat held too", ADM_RESV, SCHED_EASY, INF, 10000,
+        INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
+        {SCHED_R_RESOURCES, SCHED_R_COOLING}},
+    {"CONSERVATIVE: reservations hold power", ADM_RESV, SCHED_CONSERVATIVE,
+        10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
+        {SCHED_R_RESOURCES, SCHED_R_POWER}},
+    {"CONSERVATIVE: a short backfill may use it", ADM_RESV, SCHED_CONSERVATIVE,
+        10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 50, 0, 0}}, 2,
+        {SCHED_R_RESOURCES, SCHED_R_NONE}},
+};
+
+static int
+run_adm_case(const struct adm_case *c)
+{
+	static const int busy[] = {0, 1, 2, 3, -1};
+	static struct fab f;
+	double power[2], heat[2], now[MAXN * 4];
+	struct sched_power pw;
+	struct sched_input in;
+	struct sched_result res;
+	int i, np = c->setup == ADM_PODS ? 2 : 1;
+
+	fab_init(&f, np, 1, c->setup == ADM_RESV ? 8 : 4, 4);
+	if (c->setup == ADM_RESV)
+		fab_run(&f, 100, 1, 4, busy);
+	for (i = 0; i < f.nnodes * 4; i++)
+		now[i] = c->now_w > 0 ? c->now_w : 100;
+	for (i = 0; i < f.nnodes; i++) {
+		f.nodes[i].tdp_w = 500;
+		f.nodes[i].idle_w = 100;
+		f.nodes[i].accel_w = c->now_w > 0 ? &now[4 * i] : NULL;
+	}
+	for (i = 0; i < np; i++) {
+		power[i] = c->power_w;
+		heat[i] = c->heat_w;
+	}
+	pw.pod_power_w = power;
+	pw.pod_heat_w = heat;
+	pw.fabric_heat_w = c->fabric_w;
+	for (i = 0; i < c->njobs; i++) {
+		fab_job(&f, i + 1, 100 - i, 0, c->job[i].nnodes, 4, 1, P,
+		    c->job[i].limit_ms);
+		f.pend[i].power_exempt = c->job[i].exempt;
+		f.pend[i].power_per_accel_w = c->job[i].per_accel_w;
+	}
+	in = fab_input(&f, 0, c->policy);
+	in.power = &pw;
+	if (!CHECK(sched_pass(&in, &res) == 0, "%s: the pass", c->what))
+		return -1;
+	CHECK(
+	    validate(&in, &res) == 0, "%s: a start breaks the rules", c->what);
+	for (i = 0; i < c->njobs; i++)
+		CHECK(res.d[i].reason == c->want[i], "%s: job %d %s, want %s",
+		    c->what, i + 1, sched_reason_name(res.d[i].reason),
+		    sched_reason_name(c->want[i]));
+	sched_result_free(&res);
+	return 0;
+}
+
+static void
+test_admission(void)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(adm_cases); i++)
+		RUN_CASE(adm_cases[i].what, run_adm_case(&adm_cases[i]));
+	CHECK(strcmp(sched_reason_name(SCHED_R_POWER), "PowerBudget") == 0);
+	CHECK(
+	    strcmp(sched_reason_name(SCHED_R_COOLING), "CoolingCapacity") == 0);
+}
+
 /* Property test --------------------------------------------------------------
  */
 
@@ -846,6 +978,7 @@ main(void)
 	test_conservative();
 	test_nodes_down();
 	test_check();
+	test_admission();
 	test_property();
 	return check_summary("sched_test");
 }

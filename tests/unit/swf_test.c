@@ -26,9 +26,13 @@ static const struct line_case {
     {"", 0, 0, 0, NULL},
     {"  \t \n", 0, 0, 0, NULL},
     {"1 0 10 3600 64 -1 -1 64 7200 -1 1 3", -1, 0, 0,
-        "expected 18 fields, found 12"},
-    {"1 0 10 3600 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 -1 9", -1, 0, 0,
-        "expected 18 fields, found 19"},
+        "expected 18 or 19 fields, found 12"},
+    {"1 0 10 3600 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 -1 650", 1, 3600, 64,
+        NULL},
+    {"1 0 10 3600 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 -1 9 9", -1, 0, 0,
+        "expected 18 or 19 fields, found 20"},
+    {"1 0 10 36 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 -1 x", -1, 0, 0,
+        "field 19 (power per processor) is not a number: 'x'"},
     {"1 0 10 abc 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 -1", -1, 0, 0,
         "field 4 (run time) is not a number: 'abc'"},
     {"1 0 10 36 64 -1 -1 64 7200 -1 1 3 1 -1 1 -1 -1 nan", -1, 0, 0,
@@ -63,6 +67,9 @@ test_lines(void)
 		if (rc == 1) {
 			CHECK(j.f[SWF_RUN] == c->run_s);
 			CHECK(j.f[SWF_REQ_PROCS] == c->req_procs);
+			/* the optional 19th field, -1 when absent */
+			CHECK(j.f[SWF_POWER] ==
+			      (strstr(c->line, " 650") != NULL ? 650 : -1));
 		}
 		if (c->err != NULL) {
 			if (strcmp(err, c->err) != 0)
@@ -71,7 +78,8 @@ test_lines(void)
 		}
 	}
 	CHECK(strcmp(swf_field_name(SWF_REQ_TIME), "requested time") == 0);
-	CHECK(strcmp(swf_field_name(SWF_NFIELDS), "?") == 0);
+	CHECK(strcmp(swf_field_name(SWF_POWER), "power per processor") == 0);
+	CHECK(strcmp(swf_field_name(SWF_NFIELDS_MAX), "?") == 0);
 }
 
 /* Writes text to a new temporary file; its path into path. */
@@ -112,7 +120,8 @@ test_reader(void)
 	CHECK(swf_next(&r, &j) == 1 && j.f[SWF_SUBMIT] == 10 &&
 	      j.f[SWF_REQ_TIME] == 60 && r.lineno == 5);
 	CHECK(swf_next(&r, &j) == -1);
-	snprintf(want, sizeof(want), "%s:6: expected 18 fields, found 5", path);
+	snprintf(want, sizeof(want), "%s:6: expected 18 or 19 fields, found 5",
+	    path);
 	CHECK(strcmp(r.err, want) == 0);
 	swf_close(&r);
 	unlink(path);

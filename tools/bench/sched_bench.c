@@ -80,7 +80,9 @@ struct bench_state {
 	uint64_t seed;
 	enum sched_policy policy;
 	const struct mix *mix;
-	int check; /* --check: the first pass must start something */
+	int check;    /* --check: the first pass must start something */
+	double power; /* --power: each pod's room as a share of its
+	                 accelerators' rated draw above idle; 0: no admission */
 
 	uint64_t rng;
 	struct sched_node *nodes;
@@ -102,7 +104,7 @@ usage(void)
 	    "\t[--groups-per-pod g] [--pending n] [--busy share] "
 	    "[--passes n] [--seed s]\n"
 	    "\t[--policy fcfs|easy|conservative] [--mix default|small] "
-	    "[--check]\n");
+	    "[--check] [--power share]\n");
 	exit(1);
 }
 
@@ -326,7 +328,8 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		O_SEED,
 		O_POLICY,
 		O_MIX,
-		O_CHECK
+		O_CHECK,
+		O_POWER
 	};
 	static const struct option opts[] = {
 	    {"pods", required_argument, NULL, O_PODS},
@@ -340,6 +343,7 @@ parse_args(struct bench_state *b, int argc, char **argv)
 	    {"policy", required_argument, NULL, O_POLICY},
 	    {"mix", required_argument, NULL, O_MIX},
 	    {"check", no_argument, NULL, O_CHECK},
+	    {"power", required_argument, NULL, O_POWER},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -404,6 +408,11 @@ parse_args(struct bench_state *b, int argc, char **argv)
 			break;
 		case O_CHECK:
 			b->check = 1;
+			break;
+		case O_POWER:
+			b->power = strtod(optarg, &end);
+			if (*end != '\0' || !(b->power > 0 && b->power <= 1))
+				die("--power: not a share in (0, 1]:", optarg);
 			break;
 		default:
 			usage();
@@ -612,6 +621,32 @@ print_decisions(const char *what, const struct decisions *dc)
 	    dc->backfilled);
 }
 
+/*
+ * --power: every accelerator rated 700 W and idle at 140 W, jobs drawing
+ * their rating, and each pod's power and heat room the given share of what
+ * its accelerators could add above idle, so that admission holds jobs back.
+ * *room (both rooms: admission only reads them) is the caller's to free.
+ */
+static const struct sched_power *
+bench_power(struct bench_state *b, struct sched_power *pw, double **room)
+{
+	int i;
+
+	if ((*room = malloc(b->pods * sizeof(double))) == NULL)
+		die("out of memory", "");
+	for (i = 0; i < b->pods; i++)
+		(*room)[i] =
+		    b->power * b->nodes_per_pod * b->accels * (700 - 140);
+	for (i = 0; i < b->nnodes; i++) {
+		b->nodes[i].tdp_w = 700;
+		b->nodes[i].idle_w = 140;
+	}
+	pw->pod_power_w = *room;
+	pw->pod_heat_w = *room;
+	pw->fabric_heat_w = INFINITY;
+	return pw;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -619,6 +654,8 @@ main(int argc, char **argv)
 	struct sched_input in;
 	double *fresh_ms, *later_ms, *scan_ms, med_scan;
 	struct decisions fresh_d, later_d;
+	struct sched_power pw;
+	double *room = NULL;
 	int64_t now_ms = 1000 * HOUR_MS;
 	long nfree;
 	double busy_pct;
@@ -648,6 +685,8 @@ main(int argc, char **argv)
 	in.nrunning = b.nrun;
 	in.pending = b.pend;
 	in.npending = b.npending;
+	if (b.power > 0)
+		in.power = bench_power(&b, &pw, &room);
 
 	nfree = time_scans(&b, scan_ms);
 	busy_pct = 100.0 * b.busy_accels / b.total_accels;
@@ -692,6 +731,7 @@ main(int argc, char **argv)
 	free(fresh_ms);
 	free(later_ms);
 	free(scan_ms);
+	free(room);
 	free(b.nodes);
 	free(b.run);
 	free(b.slots);

@@ -11,6 +11,12 @@
  * time limits, not run times; a job runs for its trace run time, cut at its
  * limit as a real system would kill it. Running jobs' ends wait in a binary
  * heap, so a long trace costs O(events x pass), not O(events x jobs).
+ *
+ * With a pod power budget or cooling capacity, the pass admits as the
+ * controller's does: every pod draws an idle share for each accelerator
+ * and each running job adds its draw (the trace's optional 19th field, W
+ * per processor, else the rated draw) over that, and a job whose draw does
+ * not fit waits with PowerBudget or CoolingCapacity.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,8 +70,10 @@ struct sim_job {
 	int64_t start_ms; /* -1 until started */
 	struct sched_slot *slots;
 	int nslots;
-	int runpos; /* index in the running list while running */
-	long seq;   /* position in the trace: ties in submit time */
+	int runpos;     /* index in the running list while running */
+	long seq;       /* position in the trace: ties in submit time */
+	double accel_w; /* predicted draw per accelerator, W */
+	int power_held; /* waited at least once on power or cooling */
 };
 
 struct schedsim_state {
@@ -75,7 +83,9 @@ struct schedsim_state {
 	enum sim_map map;
 	int within; /* enum sched_within, or WITHIN_AUTO */
 	enum sim_output output;
-	long max_jobs; /* job lines read, 0: all */
+	long max_jobs;              /* job lines read, 0: all */
+	double budget_w, cooling_w; /* per pod, W; 0: no limit */
+	double tdp_w, idle_w;       /* per accelerator, W */
 
 	struct sched_node *nodes;
 	int nnodes, ngroups;
@@ -90,11 +100,15 @@ struct schedsim_state {
 	int nheap;
 	struct sched_running *rin; /* pass input, rebuilt per pass */
 	struct sched_pending *pin;
+	double *pod_draw_w; /* per pod: idle draw plus running jobs', W */
+	double *power_room, *heat_room; /* admission input, per pod */
 
 	/* results */
 	long done;
 	int64_t first_submit_ms, last_end_ms;
 	double accel_s, wait_sum_s, wait_max_s, bsld_sum;
+	double peak_pod_w;
+	long power_held;
 };
 
 /* Prints the usage, as the man page's synopsis, and exits: on stdout
@@ -109,6 +123,8 @@ usage(int status)
 	    "[--policy fcfs|easy|conservative]\n"
 	    "\t[--jobs n] [--map accels|nodes] "
 	    "[--within auto|group|pod|fabric] [-o text|json]\n"
+	    "\t[--pod-budget-w w] [--pod-cooling-w w] [--accel-tdp-w w] "
+	    "[--accel-idle-w w]\n"
 	    "       pod-schedsim --help | --version\n");
 	exit(status);
 }
@@ -166,6 +182,10 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 		O_JOBS,
 		O_MAP,
 		O_WITHIN,
+		O_BUDGET,
+		O_COOLING,
+		O_TDP,
+		O_IDLE,
 		O_VERSION
 	};
 	static const struct option opts[] = {
@@ -178,6 +198,10 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	    {"jobs", required_argument, NULL, O_JOBS},
 	    {"map", required_argument, NULL, O_MAP},
 	    {"within", required_argument, NULL, O_WITHIN},
+	    {"pod-budget-w", required_argument, NULL, O_BUDGET},
+	    {"pod-cooling-w", required_argument, NULL, O_COOLING},
+	    {"accel-tdp-w", required_argument, NULL, O_TDP},
+	    {"accel-idle-w", required_argument, NULL, O_IDLE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -192,6 +216,8 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	st->map = MAP_ACCELS;
 	st->within = WITHIN_AUTO;
 	st->output = OUT_TEXT;
+	st->tdp_w = 700;
+	st->idle_w = 140;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case O_TRACE:
@@ -228,6 +254,22 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 			st->within = lookup("--within", optarg, within_names,
 			    sizeof(within_names) / sizeof(within_names[0]));
 			break;
+		case O_BUDGET:
+			st->budget_w =
+			    arg_long("--pod-budget-w", optarg, 1, 1000000000);
+			break;
+		case O_COOLING:
+			st->cooling_w =
+			    arg_long("--pod-cooling-w", optarg, 1, 1000000000);
+			break;
+		case O_TDP:
+			st->tdp_w =
+			    arg_long("--accel-tdp-w", optarg, 1, 100000);
+			break;
+		case O_IDLE:
+			st->idle_w =
+			    arg_long("--accel-idle-w", optarg, 0, 100000);
+			break;
 		case 'o':
 			st->output = lookup("-o", optarg, output_names, OUT_N);
 			break;
@@ -249,6 +291,15 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	if (st->groups_per_pod > st->nodes_per_pod)
 		die("--groups-per-pod: %d groups for %d nodes",
 		    st->groups_per_pod, st->nodes_per_pod);
+	if (st->idle_w > st->tdp_w)
+		die("--accel-idle-w: %.0f W idle above %.0f W rated",
+		    st->idle_w, st->tdp_w);
+}
+
+static int
+admission(const struct schedsim_state *st)
+{
+	return st->budget_w > 0 || st->cooling_w > 0;
 }
 
 /* Pods of nodes_per_pod nodes, each pod cut into groups_per_pod groups of
@@ -273,6 +324,35 @@ build_fabric(struct schedsim_state *st)
 		st->nodes[i].usable = 1;
 		st->nodes[i].free_mask =
 		    st->accels >= 64 ? ~0ULL : (1ULL << st->accels) - 1;
+		st->nodes[i].tdp_w = st->tdp_w;
+		st->nodes[i].idle_w = st->idle_w;
+	}
+	st->pod_draw_w = calloc(st->pods, sizeof(double));
+	st->power_room = calloc(st->pods, sizeof(double));
+	st->heat_room = calloc(st->pods, sizeof(double));
+	if (st->pod_draw_w == NULL || st->power_room == NULL ||
+	    st->heat_room == NULL)
+		die("out of memory");
+	for (p = 0; p < st->pods; p++)
+		st->pod_draw_w[p] = st->peak_pod_w =
+		    st->idle_w * st->accels * (double)st->nodes_per_pod;
+}
+
+/* Adds (sign 1) or removes (-1) a job's draw above idle on its pods. */
+static void
+draw(struct schedsim_state *st, const struct sim_job *job, int sign)
+{
+	double over = job->accel_w - st->idle_w;
+	int i, p;
+
+	if (over <= 0)
+		return;
+	for (i = 0; i < job->nslots; i++) {
+		p = st->nodes[job->slots[i].node].pod;
+		st->pod_draw_w[p] +=
+		    sign * over * __builtin_popcountll(job->slots[i].mask);
+		if (st->pod_draw_w[p] > st->peak_pod_w)
+			st->peak_pod_w = st->pod_draw_w[p];
 	}
 }
 
@@ -310,6 +390,7 @@ map_job(const struct schedsim_state *st, const struct swf_job *j,
 	if (out->run_ms > out->limit_ms)
 		out->run_ms = out->limit_ms;
 	out->start_ms = -1;
+	out->accel_w = j->f[SWF_POWER] > 0 ? j->f[SWF_POWER] : st->tdp_w;
 	out->req.time_limit_ms = out->limit_ms;
 	if (st->map == MAP_NODES) {
 		out->req.nnodes = (int)n;
@@ -435,6 +516,7 @@ finish(struct schedsim_state *st, int j)
 
 	for (i = 0; i < job->nslots; i++)
 		st->nodes[job->slots[i].node].free_mask |= job->slots[i].mask;
+	draw(st, job, -1);
 	free(job->slots);
 	job->slots = NULL;
 	last = st->running[--st->nrunning];
@@ -461,6 +543,7 @@ start(struct schedsim_state *st, int j, const struct sched_decision *d,
 		accels += __builtin_popcountll(d->slots[i].mask);
 	}
 	job->start_ms = now_ms;
+	draw(st, job, 1);
 	job->runpos = st->nrunning;
 	st->running[st->nrunning++] = j;
 	heap_push(st, j);
@@ -482,6 +565,7 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 {
 	struct sched_input in;
 	struct sched_result res;
+	struct sched_power pw;
 	struct sim_job *job;
 	int i, k = 0;
 
@@ -498,6 +582,7 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 		st->pin[i].prio = 0;
 		st->pin[i].submit_ms = job->submit_ms;
 		st->pin[i].req = job->req;
+		st->pin[i].power_per_accel_w = job->accel_w;
 	}
 	memset(&in, 0, sizeof(in));
 	in.now_ms = now_ms;
@@ -510,13 +595,36 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 	in.nrunning = st->nrunning;
 	in.pending = st->pin;
 	in.npending = st->npending;
+	if (admission(st)) {
+		for (i = 0; i < st->pods; i++) {
+			st->power_room[i] =
+			    st->budget_w > 0 ? st->budget_w - st->pod_draw_w[i]
+			                     : INFINITY;
+			st->heat_room[i] =
+			    st->cooling_w > 0
+			        ? st->cooling_w - st->pod_draw_w[i]
+			        : INFINITY;
+		}
+		pw.pod_power_w = st->power_room;
+		pw.pod_heat_w = st->heat_room;
+		pw.fabric_heat_w = INFINITY;
+		in.power = &pw;
+	}
 	if (sched_pass(&in, &res) == -1)
 		die("sched_pass: out of memory");
 	for (i = 0; i < st->npending; i++) {
-		if (res.d[i].reason == SCHED_R_NONE)
+		job = &st->jobs[st->pending[i]];
+		if (res.d[i].reason == SCHED_R_NONE) {
 			start(st, st->pending[i], &res.d[i], now_ms);
-		else
-			st->pending[k++] = st->pending[i];
+			continue;
+		}
+		if ((res.d[i].reason == SCHED_R_POWER ||
+		        res.d[i].reason == SCHED_R_COOLING) &&
+		    !job->power_held) {
+			job->power_held = 1;
+			st->power_held++;
+		}
+		st->pending[k++] = st->pending[i];
 	}
 	st->npending = k;
 	sched_result_free(&res);
@@ -564,7 +672,7 @@ simulate(struct schedsim_state *st)
 		if (changed && st->npending > 0)
 			schedule(st, now_ms);
 	}
-	for (i = 0; i < st->npending; i++) /* cannot happen: nothing is down */
+	for (i = 0; i < st->npending; i++) /* too big for a pod's power */
 		st->refused++;
 	if (st->npending > 0)
 		fprintf(stderr, "pod-schedsim: %d jobs never started\n",
@@ -620,6 +728,8 @@ report(const struct schedsim_state *st)
 	    {"mean_wait_s", st->wait_sum_s / n, 0},
 	    {"mean_bounded_slowdown", st->done > 0 ? st->bsld_sum / n : 0, 0},
 	    {"max_wait_s", st->wait_max_s, 0},
+	    {"power_held", (double)st->power_held, 1},
+	    {"peak_pod_power_w", st->peak_pod_w, 0},
 	};
 	size_t i, nm = sizeof(m) / sizeof(m[0]);
 	char buf[64];
@@ -660,5 +770,8 @@ main(int argc, char **argv)
 	free(st.heap);
 	free(st.rin);
 	free(st.pin);
+	free(st.pod_draw_w);
+	free(st.power_room);
+	free(st.heat_room);
 	return 0;
 }

@@ -12,7 +12,7 @@
 
 #include "swf.h"
 
-static const char *const field_names[SWF_NFIELDS] = {
+static const char *const field_names[SWF_NFIELDS_MAX] = {
     [SWF_JOB] = "job number",
     [SWF_SUBMIT] = "submit time",
     [SWF_WAIT] = "wait time",
@@ -31,12 +31,13 @@ static const char *const field_names[SWF_NFIELDS] = {
     [SWF_PARTITION] = "partition",
     [SWF_PRECEDING] = "preceding job",
     [SWF_THINK] = "think time",
+    [SWF_POWER] = "power per processor",
 };
 
 const char *
 swf_field_name(enum swf_field f)
 {
-	if ((int)f < 0 || f >= SWF_NFIELDS)
+	if ((int)f < 0 || f >= SWF_NFIELDS_MAX)
 		return "?";
 	return field_names[f];
 }
@@ -51,8 +52,8 @@ is_space(char c)
 int
 swf_parse_line(const char *line, struct swf_job *job, char *err, size_t errlen)
 {
-	const char *p = line, *tok[SWF_NFIELDS];
-	size_t len[SWF_NFIELDS];
+	const char *p = line, *tok[SWF_NFIELDS_MAX];
+	size_t len[SWF_NFIELDS_MAX];
 	char num[64], *end;
 	int n = 0, i;
 	double v;
@@ -62,22 +63,23 @@ swf_parse_line(const char *line, struct swf_job *job, char *err, size_t errlen)
 	if (*p == '\0' || *p == ';')
 		return 0;
 	while (*p != '\0') {
-		if (n < SWF_NFIELDS)
+		if (n < SWF_NFIELDS_MAX)
 			tok[n] = p;
 		while (*p != '\0' && !is_space(*p))
 			p++;
-		if (n < SWF_NFIELDS)
+		if (n < SWF_NFIELDS_MAX)
 			len[n] = p - tok[n];
 		n++;
 		while (is_space(*p))
 			p++;
 	}
-	if (n != SWF_NFIELDS) {
-		snprintf(err, errlen, "expected %d fields, found %d",
-		    SWF_NFIELDS, n);
+	if (n != SWF_NFIELDS && n != SWF_NFIELDS_MAX) {
+		snprintf(err, errlen, "expected %d or %d fields, found %d",
+		    SWF_NFIELDS, SWF_NFIELDS_MAX, n);
 		return -1;
 	}
-	for (i = 0; i < SWF_NFIELDS; i++) {
+	job->f[SWF_POWER] = -1;
+	for (i = 0; i < n; i++) {
 		if (len[i] >= sizeof(num))
 			goto bad;
 		memcpy(num, tok[i], len[i]);

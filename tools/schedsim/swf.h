@@ -1,7 +1,9 @@
 /*
  * The Standard Workload Format of the Parallel Workloads Archive: one job
  * per line, 18 whitespace-separated numbers, -1 where a value is missing;
- * lines starting with ';' are header comments. The parser only checks the
+ * lines starting with ';' are header comments. This project reads one
+ * optional 19th number, the job's mean power per processor (W), so that a
+ * trace can carry what admission needs. The parser only checks the
  * syntax and names every field; what the fields mean for a simulation is
  * pod-schedsim's business.
  */
@@ -11,8 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define SWF_NFIELDS  18
-#define SWF_MAX_LINE 4096 /* bytes in one line, newline included */
+#define SWF_NFIELDS     18   /* required */
+#define SWF_NFIELDS_MAX 19   /* with the optional power field */
+#define SWF_MAX_LINE    4096 /* bytes in one line, newline included */
 
 /* Field positions, 0-based (the format's documentation counts from 1). */
 enum swf_field {
@@ -34,10 +37,11 @@ enum swf_field {
 	SWF_PARTITION,   /* partition number */
 	SWF_PRECEDING,   /* preceding job number */
 	SWF_THINK,       /* think time after the preceding job, s */
+	SWF_POWER,       /* this project's: power per processor, W */
 };
 
 struct swf_job {
-	double f[SWF_NFIELDS]; /* indexed by enum swf_field; -1: missing */
+	double f[SWF_NFIELDS_MAX]; /* by enum swf_field; -1: missing */
 };
 
 /* A trace being read line by line. */
