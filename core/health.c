@@ -51,6 +51,12 @@ health_update(struct health *h, unsigned now_conds, int64_t now_ms)
 	h->conds = now_conds & (HEALTH_BIT(HEALTH_NCONDS) - 1);
 }
 
+int
+health_usable(const struct health *h)
+{
+	return h->conds == 0;
+}
+
 void
 health_decide(const struct health_config *cf, const struct health *h,
     int drained, int64_t now_ms, struct health_decision *d)
@@ -58,7 +64,7 @@ health_decide(const struct health_config *cf, const struct health *h,
 	int c;
 
 	memset(d, 0, sizeof(*d));
-	d->usable = h->conds == 0;
+	d->usable = health_usable(h);
 	for (c = 0; c < HEALTH_NCONDS; c++) {
 		const struct health_rule *r = &cf->rule[c];
 		unsigned bit = HEALTH_BIT(c);

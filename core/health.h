@@ -68,6 +68,8 @@ void health_config_default(struct health_config *c);
  * now_ms: a condition that appears starts its clock, one that clears
  * forgets its clock and any force over it. */
 void health_update(struct health *h, unsigned conds, int64_t now_ms);
+/* 1 when a node with health h may take new work: no condition holds. */
+int health_usable(const struct health *h);
 /* Decides for a node with health h, drained (1) or not, at now_ms. */
 void health_decide(const struct health_config *c, const struct health *h,
     int drained, int64_t now_ms, struct health_decision *d);
