@@ -16,8 +16,6 @@ starts leaking. Through podctl and REST:
   even drained.
 """
 
-import json
-import os
 import re
 import threading
 import time
@@ -48,7 +46,7 @@ class Fakes(threading.Thread):
                       for n in FAKES}
         self.jobs = {n: {} for n in FAKES}  # (id, attempt) -> report
         self.seq = {n: 0 for n in FAKES}
-        self.stopping = False
+        self.stopping = threading.Event()
 
     def set(self, name, **guard):
         with self.lock:
@@ -100,13 +98,14 @@ class Fakes(threading.Thread):
                           if j["state"] == "running")
 
     def run(self):
-        while not self.stopping:
+        # an agent's report interval, 500 ms, until the end of the script
+        while not self.stopping.is_set():
             for n in FAKES:
                 try:
                     self.report(n)
                 except OSError:
                     pass
-            time.sleep(0.5)
+            self.stopping.wait(0.5)
 
 
 def ended(j, now):
@@ -305,7 +304,7 @@ try:
          test_low_flow_requeues_when_configured,
          test_overtemp_takes_no_new_job_undrained])
 finally:
-    fakes.stopping = True
+    fakes.stopping.set()
     if real is not None:
         real.stop()
     ctl.stop()
