@@ -434,7 +434,7 @@ api_resume(struct api_req *r)
 		    "node '%s' is not drained or draining", n->name);
 		goto done;
 	}
-	health_describe(n->health.conds, what, sizeof(what));
+	health_describe(n->health.conds, 0, what, sizeof(what));
 	if (n->health.conds != 0 && !force) {
 		api_reply_error(r->req, 409, "conflict",
 		    "%s reports %s; resume with --force to override", n->name,

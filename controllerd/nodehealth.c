@@ -29,7 +29,7 @@ reason(const struct config *c, unsigned fired, char *buf, size_t size)
 		if ((fired & HEALTH_BIT(k)) &&
 		    c->health.rule[k].drain_after_s > after)
 			after = c->health.rule[k].drain_after_s;
-	health_describe(fired, words, sizeof(words));
+	health_describe(fired, 1, words, sizeof(words));
 	if (after > 0)
 		snprintf(buf, size, "%s for %d s", words, after);
 	else
@@ -72,7 +72,7 @@ nodehealth_tick(struct ctl_state *st)
 		if (d.drain)
 			drain(st, n, d.fired);
 		if (d.requeue && n->running_jobs > 0) {
-			health_describe(d.fired, why, sizeof(why));
+			health_describe(d.fired, 0, why, sizeof(why));
 			(void)queue_stop_node(st, n,
 			    (d.fired & HEALTH_BIT(HEALTH_LEAK))
 			        ? CAUSE_LEAK

@@ -10,15 +10,18 @@
 
 #include "health.h"
 
-/* Per condition: its name (JSON, config keys) and what people read. */
+/* Per condition: its name (JSON, config keys), what people read in a
+ * sentence, and as a drain reason. */
 static const struct {
 	const char *name;
 	const char *words;
+	const char *terse;
 } conds[HEALTH_NCONDS] = {
-    [HEALTH_LEAK] = {"leak", "a coolant leak"},
-    [HEALTH_LOWFLOW] = {"low_flow", "low coolant flow"},
+    [HEALTH_LEAK] = {"leak", "a coolant leak", "coolant leak"},
+    [HEALTH_LOWFLOW] = {"low_flow", "low coolant flow", "low coolant flow"},
     [HEALTH_OVERTEMP] = {"overtemp",
-        "an accelerator over its critical temperature"},
+        "an accelerator over its critical temperature",
+        "accelerator over critical temperature"},
 };
 
 void
@@ -93,7 +96,7 @@ health_cond_name(enum health_cond c)
 }
 
 char *
-health_describe(unsigned set, char *buf, size_t size)
+health_describe(unsigned set, int terse, char *buf, size_t size)
 {
 	int c, n = 0, total = 0;
 	size_t len;
@@ -111,7 +114,7 @@ health_describe(unsigned set, char *buf, size_t size)
 		    n == 0           ? ""
 		    : n == total - 1 ? " and "
 		                     : ", ",
-		    conds[c].words);
+		    terse ? conds[c].terse : conds[c].words);
 		n++;
 	}
 	return buf;

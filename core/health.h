@@ -79,9 +79,10 @@ void health_force(struct health *h);
 /* The condition's name in JSON and the config: "leak", "low_flow",
  * "overtemp"; NULL for another value. */
 const char *health_cond_name(enum health_cond c);
-/* The conditions in conds as words for people ("a coolant leak and low
- * coolant flow") into buf; "" for none. Returns buf. */
-char *health_describe(unsigned conds, char *buf, size_t size);
+/* The conditions in conds as words for people into buf: in a sentence
+ * ("a coolant leak and low coolant flow"), or terse, as a drain reason
+ * ("coolant leak and low coolant flow"); "" for none. Returns buf. */
+char *health_describe(unsigned conds, int terse, char *buf, size_t size);
 /* The conditions' names joined by ',' ("leak,low_flow"), or "ok" for none,
  * into buf. Returns buf. */
 char *health_names(unsigned conds, char *buf, size_t size);

@@ -165,7 +165,7 @@ def test_real_leak_is_drained_and_resume_refused():
     n = wait_for("the real agent's leak drains its node", lambda: (
         lambda d: d if d["health"] == "leak" and d["drained"] else None)(
             node(REAL)), timeout=20)
-    assert n["drained_by"] == "health" and n["reason"] == "a coolant leak", n
+    assert n["drained_by"] == "health" and n["reason"] == "coolant leak", n
     assert [c["condition"] for c in n["health_conditions"]] == ["leak"], n
     rc, out, err = podctl(ctl.url, "node", "show", REAL)
     assert rc == 0 and re.search(r"Health:\s+leak since", out), out

@@ -158,16 +158,22 @@ t_updates(void)
 static const struct {
 	unsigned conds;
 	const char *words;
+	const char *terse;
 	const char *names;
 } texts[] = {
-    {0, "", "ok"},
-    {L, "a coolant leak", "leak"},
-    {F, "low coolant flow", "low_flow"},
-    {L | F, "a coolant leak and low coolant flow", "leak,low_flow"},
+    {0, "", "", "ok"},
+    {L, "a coolant leak", "coolant leak", "leak"},
+    {F, "low coolant flow", "low coolant flow", "low_flow"},
+    {L | F, "a coolant leak and low coolant flow",
+        "coolant leak and low coolant flow", "leak,low_flow"},
     {L | F | T,
         "a coolant leak, low coolant flow and an accelerator over its "
         "critical temperature",
+        "coolant leak, low coolant flow and accelerator over critical "
+        "temperature",
         "leak,low_flow,overtemp"},
+    {T, "an accelerator over its critical temperature",
+        "accelerator over critical temperature", "overtemp"},
 };
 
 static int
@@ -177,15 +183,20 @@ t_texts(void)
 	size_t k;
 
 	for (k = 0; k < NELEM(texts); k++) {
-		CHECK(strcmp(health_describe(texts[k].conds, buf, sizeof(buf)),
-		          texts[k].words) == 0,
+		CHECK(
+		    strcmp(health_describe(texts[k].conds, 0, buf, sizeof(buf)),
+		        texts[k].words) == 0,
+		    "%#x: '%s'", texts[k].conds, buf);
+		CHECK(
+		    strcmp(health_describe(texts[k].conds, 1, buf, sizeof(buf)),
+		        texts[k].terse) == 0,
 		    "%#x: '%s'", texts[k].conds, buf);
 		CHECK(strcmp(health_names(texts[k].conds, buf, sizeof(buf)),
 		          texts[k].names) == 0,
 		    "%#x: '%s'", texts[k].conds, buf);
 	}
 	/* a short buffer truncates, still terminated */
-	CHECK(strlen(health_describe(L | F, small, sizeof(small))) == 7);
+	CHECK(strlen(health_describe(L | F, 0, small, sizeof(small))) == 7);
 	CHECK(health_cond_name(HEALTH_NCONDS) == NULL);
 	return 0;
 }
