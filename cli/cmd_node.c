@@ -54,6 +54,7 @@ static const struct table_col node_cols[] = {
     {"FLOW_LPM", 7, TABLE_RIGHT, 0, FMT_FIELD_NUM("flow_lpm", 1, 1)},
     {"LAST_SEEN", 3, TABLE_RIGHT, 0, FMT_FIELD_AGE("last_seen")},
     {"REASON", 2, TABLE_LEFT, 24, FMT_FIELD_STR("reason")},
+    {"HEALTH", 2, TABLE_LEFT, 0, FMT_FIELD_STR("health")},
     {"ACCELS", TABLE_WIDE, TABLE_RIGHT, 0,
         FMT_FIELD_NUM("accelerators_total", 1, 0)},
     {"HEAT_W", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("heat_w", 1, 0)},
@@ -190,6 +191,32 @@ fail:
 	return rc;
 }
 
+/* "Health: ok", or each condition with since when and whether an
+ * operator resumed the node over it, on one line. */
+static void
+print_health(struct podctl *pc, json_t *node)
+{
+	json_t *conds = json_object_get(node, "health_conditions"), *c;
+	char line[512] = "", ago[64];
+	size_t i, len;
+
+	if (json_array_size(conds) == 0) {
+		podctl_line("Health", "%s", fmt_str(node, "health"));
+		return;
+	}
+	json_array_foreach(conds, i, c)
+	{
+		len = strlen(line);
+		snprintf(line + len, sizeof(line) - len, "%s%s since %s%s",
+		    i > 0 ? "; " : "", fmt_str(c, "condition"),
+		    fmt_time_ago(ago, sizeof(ago), c, "since", pc->now_ms),
+		    json_is_true(json_object_get(c, "forced"))
+		        ? " (resumed over it with --force)"
+		        : "");
+	}
+	podctl_line("Health", "%s", line);
+}
+
 static int
 print_node(struct podctl *pc, json_t *node)
 {
@@ -215,6 +242,7 @@ print_node(struct podctl *pc, json_t *node)
 	    fmt_num(b2, sizeof(b2), node, "outlet_c", 1, 1),
 	    fmt_num(b3, sizeof(b3), node, "flow_lpm", 1, 1));
 	podctl_line("Leak", "%s", fmt_bool(node, "leak"));
+	print_health(pc, node);
 	podctl_line("Last report", "%s",
 	    fmt_time_ago(b1, sizeof(b1), node, "last_seen", pc->now_ms));
 	podctl_line("Agent", "%s, boot %s", fmt_str(node, "agent_version"),
@@ -344,11 +372,17 @@ int
 cmd_node_resume(struct podctl *pc, const struct args *a)
 {
 	struct hostlist hl;
+	json_t *body = NULL;
 	int rc;
 
 	if ((rc = expand_nodes(a->pos[0], &hl)) != PODCTL_OK)
 		return rc;
-	rc = each_node(pc, &hl, "/resume", NULL);
+	/* --force: the server resumes the node over the conditions its
+	 * guard reports, and audits it */
+	if (args_get(a, "force") != NULL)
+		body = json_pack("{s:b}", "force", 1);
+	rc = each_node(pc, &hl, "/resume", body);
+	json_decref(body);
 	hostlist_free(&hl);
 	return rc;
 }

@@ -79,6 +79,10 @@ static const struct args_opt drain_opts[] = {
     {"reason", 0, 1},
 };
 
+static const struct args_opt resume_opts[] = {
+    {"force", 0, 0}, /* over a leak, low flow or overheating it reports */
+};
+
 static const struct args_opt jobs_opts[] = {
     {"state", 0, 1}, /* states, comma-separated */
     {"noheader", 0, 0},
@@ -135,8 +139,8 @@ static const struct cmd cmds[] = {
         "nodes and their accelerators"},
     {"node", "drain", "NODES --reason TEXT", 1, 1, OPTS(drain_opts),
         cmd_node_drain, "stop placing jobs on nodes"},
-    {"node", "resume", "NODES", 1, 1, NOOPTS, cmd_node_resume,
-        "return drained nodes to service"},
+    {"node", "resume", "NODES [--force]", 1, 1, OPTS(resume_opts),
+        cmd_node_resume, "return drained nodes to service"},
     {"submit", NULL,
         "[-J|--name NAME] (-N|--nodes N | -G|--accelerators A) "
         "[--accels-per-node K] [-t|--time TIME] [--priority P] "

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "apireq.h"
 #include "ctl.h"
 #include "envelope.h"
 #include "fleet.h"
+#include "health.h"
 #include "jsonx.h"
 #include "log.h"
 #include "store.h"
@@ -70,11 +73,33 @@ leak_json(int leak)
 	return leak < 0 ? json_null() : json_boolean(leak);
 }
 
+/* The conditions holding on n, each with since when (wall clock, from the
+ * monotonic time it began) and whether an operator resumed over it. */
+static json_t *
+health_json(const struct node *n)
+{
+	int64_t wall = time_wall_ms(), mono = time_mono_ms();
+	json_t *a = json_array();
+	int c;
+
+	for (c = 0; c < HEALTH_NCONDS; c++) {
+		if (!(n->health.conds & HEALTH_BIT(c)))
+			continue;
+		json_array_append_new(
+		    a, json_pack("{s:s,s:o,s:b}", "condition",
+		           health_cond_name(c), "since",
+		           jsonx_time(wall - (mono - n->health.since_ms[c])),
+		           "forced", (n->health.forced & HEALTH_BIT(c)) != 0));
+	}
+	return a;
+}
+
 static json_t *
 node_json(const struct fleet *f, const struct node *n, int detail)
 {
 	const char *reason = fleet_node_reason(n);
 	json_t *o = json_object(), *accels;
+	char health[64];
 	int i;
 
 	json_object_set_new(o, "name", json_string(n->name));
@@ -97,8 +122,11 @@ node_json(const struct fleet *f, const struct node *n, int detail)
 	jsonx_set_real(o, "flow_lpm", n->flow_lpm, 2);
 	jsonx_set_real(o, "heat_w", fleet_node_heat_w(f, n), 1);
 	json_object_set_new(o, "leak", leak_json(n->leak));
+	json_object_set_new(o, "health",
+	    json_string(health_names(n->health.conds, health, sizeof(health))));
 	if (!detail)
 		return o;
+	json_object_set_new(o, "health_conditions", health_json(n));
 	json_object_set_new(o, "drained_at",
 	    n->drained ? jsonx_time(n->drained_at_ms) : json_null());
 	json_object_set_new(o, "drained_by",
@@ -375,28 +403,64 @@ done:
 	json_decref(body);
 }
 
+/* POST /nodes/{name}/resume, body empty or {"force": BOOL}. A node whose
+ * guard reports a leak, low flow or an overheated accelerator is not
+ * resumed (409, saying why) unless forced; a forced resume is audited with
+ * what it overrode, and the node still takes no work until the conditions
+ * clear (core/health.h). */
 void
 api_resume(struct api_req *r)
 {
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct node *n, saved;
+	json_t *body = NULL;
+	char err[128], what[192], detail[224];
+	int force = 0;
 
 	if ((n = find_node(r)) == NULL)
 		return;
+	if (evbuffer_get_length(in) > 0) {
+		if ((body = api_read_body(r->req)) == NULL)
+			return;
+		if (!json_is_object(body) ||
+		    jsonx_bool(body, "force", &force, err, sizeof(err)) == -1) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "resume takes no body or {\"force\": true|false}");
+			goto done;
+		}
+	}
 	if (!n->drained) {
 		api_reply_error(r->req, 409, "conflict",
 		    "node '%s' is not drained or draining", n->name);
-		return;
+		goto done;
+	}
+	health_describe(n->health.conds, 0, what, sizeof(what));
+	if (n->health.conds != 0 && !force) {
+		api_reply_error(r->req, 409, "conflict",
+		    "%s reports %s; resume with --force to override", n->name,
+		    what);
+		goto done;
 	}
 	saved = *n;
 	n->drained = 0;
 	n->reason[0] = n->drained_by[0] = '\0';
 	n->drained_at_ms = 0;
-	if (store_put_drain(r->st->store, n, r->who, "resume") == -1) {
+	snprintf(detail, sizeof(detail), "forced over %s", what);
+	if (store_put_drain_detail(r->st->store, n, r->who, "resume",
+	        n->health.conds != 0 ? detail : NULL) == -1) {
 		*n = saved;
 		api_reply_error(r->req, 500, "internal",
 		    "could not store the resume of %s", n->name);
-		return;
+		goto done;
 	}
-	log_info("node %s resumed by %s", n->name, r->who);
+	if (n->health.conds != 0) {
+		health_force(&n->health);
+		log_warnx("node %s resumed by %s, forced over %s; it takes no "
+		          "work until that clears",
+		    n->name, r->who, what);
+	} else
+		log_info("node %s resumed by %s", n->name, r->who);
 	api_reply_json(r->req, 200, node_json(r->st->fleet, n, 1));
+done:
+	json_decref(body);
 }

@@ -40,6 +40,7 @@ enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM, V_NETLIST };
 /* Values of enum keys, in the order of their C enums. */
 static const char *const policy_names[] = {
     "fcfs", "easy", "conservative", NULL};
+static const char *const bool_names[] = {"false", "true", NULL};
 
 /*
  * Keyword table. Columns: section, key, value type, lower and upper bound
@@ -95,6 +96,26 @@ static const struct keyword {
         offsetof(struct config, min_flow_lpm), 0, NULL},
     {"alarms", "max_supply_c", V_DOUBLE, 0, 100, T_CONTROLLER,
         offsetof(struct config, max_supply_c), 0, NULL},
+    {"health", "leak_drain_after_s", V_INT, HEALTH_NEVER, 86400, T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_LEAK].drain_after_s), 0,
+        NULL},
+    {"health", "leak_requeue", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_LEAK].requeue), 0,
+        bool_names},
+    {"health", "low_flow_drain_after_s", V_INT, HEALTH_NEVER, 86400,
+        T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_LOWFLOW].drain_after_s), 0,
+        NULL},
+    {"health", "low_flow_requeue", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_LOWFLOW].requeue), 0,
+        bool_names},
+    {"health", "overtemp_drain_after_s", V_INT, HEALTH_NEVER, 86400,
+        T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_OVERTEMP].drain_after_s), 0,
+        NULL},
+    {"health", "overtemp_requeue", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, health.rule[HEALTH_OVERTEMP].requeue), 0,
+        bool_names},
     {"modbus", "listen", V_ADDR, 0, 0, T_CONTROLLER,
         offsetof(struct config, modbus_listen),
         sizeof(((struct config *)0)->modbus_listen), NULL},
@@ -386,6 +407,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->jobs_kept = 1000;
 	c->min_flow_lpm = 2;
 	c->max_supply_c = 45;
+	health_config_default(&c->health);
 	c->modbus_max_conns = 32;
 	c->modbus_max_per_peer = 8;
 	c->modbus_idle_timeout_s = 60;
@@ -402,6 +424,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    strcmp(e->section, "scheduler") != 0 &&
 			    strcmp(e->section, "power") != 0 &&
 			    strcmp(e->section, "alarms") != 0 &&
+			    strcmp(e->section, "health") != 0 &&
 			    strcmp(e->section, "modbus") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
@@ -537,6 +560,11 @@ config_dump(const struct config *c, FILE *out)
 	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\n",
 	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000, c->min_flow_lpm,
 	    c->max_supply_c);
+	fprintf(out, "[health]\n");
+	for (p = 0; p < HEALTH_NCONDS; p++)
+		fprintf(out, "%s_drain_after_s = %d\n%s_requeue = %s\n",
+		    health_cond_name(p), c->health.rule[p].drain_after_s,
+		    health_cond_name(p), bool_names[c->health.rule[p].requeue]);
 	/* an empty listen or allow_write is left out: both mean "none" */
 	fprintf(out, "[modbus]\n");
 	if (c->modbus_listen[0] != '\0')

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "health.h"
 #include "names.h"
 
 struct sockaddr;
@@ -61,6 +62,7 @@ struct config {
 	double fallback_cap_w;       /* per node without the controller, W */
 	double min_flow_lpm;         /* low-flow alarm threshold, L/min */
 	double max_supply_c;         /* supply_high alarm threshold, °C */
+	struct health_config health; /* [health]: drain and requeue rules */
 	/* [modbus]: the building management system's server (bms.c) */
 	char modbus_listen[128];            /* "ADDR:PORT"; "" off */
 	struct config_netlist modbus_allow; /* peers that may write */

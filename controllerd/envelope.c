@@ -419,38 +419,6 @@ announce(struct ctl_state *st)
 	free(top);
 }
 
-/* A new leak: drain the node and requeue its jobs; the agent's guard has
- * already throttled it. */
-static void
-act_on_leak(struct ctl_state *st, const struct alarm *al)
-{
-	struct node *n = fleet_node(st->fleet, al->object);
-	int i, idx;
-
-	if (n == NULL)
-		return;
-	idx = (int)(n - st->fleet->nodes);
-	if (!n->drained) {
-		n->drained = 1;
-		snprintf(n->reason, sizeof(n->reason), "coolant leak");
-		n->drained_at_ms = time_wall_ms();
-		snprintf(n->drained_by, sizeof(n->drained_by), "safety");
-		(void)store_put_drain(st->store, n, "safety", "drain");
-	}
-	for (i = 0; i < st->jobs.n; i++) {
-		struct job *j = st->jobs.v[i];
-
-		if (job_node_leak(j, idx, time_wall_ms())) {
-			job_settle(j, time_wall_ms());
-			(void)store_put_jobs(st->store, &j, 1, st->fleet);
-			log_warnx("job %lld stopped on %s after a leak; %s",
-			    (long long)j->id, n->name,
-			    j->state == JOB_PENDING ? "requeued"
-			                            : job_state_name(j->state));
-		}
-	}
-}
-
 void
 envelope_tick(struct ctl_state *st)
 {
@@ -486,8 +454,6 @@ envelope_tick(struct ctl_state *st)
 			log_warnx("alarm %s (%s) on %s: %s",
 			    alarm_kind_name(al->kind), alarm_severity(al->kind),
 			    al->object, al->message);
-			if (al->kind == ALARM_LEAK)
-				act_on_leak(st, al);
 		}
 	free(limits);
 	(void)store_put_alarms(st->store, &e->alarms);

@@ -55,8 +55,8 @@ void envelope_free(struct ctl_state *st);
 /* Counts the energy of an accepted report from n (pods, jobs). */
 void envelope_report(
     struct ctl_state *st, struct node *n, const struct report *r);
-/* Once a second: reallocates budgets, evaluates alarms, acts on new leaks,
- * stores what changed. */
+/* Once a second: reallocates budgets, evaluates alarms, stores what
+ * changed. (A leak's drain and requeue are node health's: nodehealth.c.) */
 void envelope_tick(struct ctl_state *st);
 /* The "power" member of n's desired state. New reference. */
 json_t *envelope_desired(struct ctl_state *st, const struct node *n);

@@ -291,6 +291,28 @@ apply_sample(struct node *n, const struct report_sample *s)
 	n->sample_t_ms = s->t_ms;
 }
 
+/* The node's health conditions from its guard's word (a report without a
+ * power member keeps what the last one said) and its latest leak reading,
+ * so an agent that sends no guard state still gates work on a leak. */
+static void
+apply_health(struct node *n, const struct report *r, int64_t mono_ms)
+{
+	unsigned conds = n->health.conds & ~HEALTH_BIT(HEALTH_LEAK);
+
+	if (r->has_power) {
+		conds = 0;
+		if (r->power.guard_leak)
+			conds |= HEALTH_BIT(HEALTH_LEAK);
+		if (r->power.guard_lowflow)
+			conds |= HEALTH_BIT(HEALTH_LOWFLOW);
+		if (r->power.guard_overtemp != 0)
+			conds |= HEALTH_BIT(HEALTH_OVERTEMP);
+	}
+	if (n->leak == 1)
+		conds |= HEALTH_BIT(HEALTH_LEAK);
+	health_update(&n->health, conds, mono_ms);
+}
+
 int
 fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     int64_t now_ms, int64_t mono_ms,
@@ -329,6 +351,7 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 		if (on_sample != NULL)
 			on_sample(n, &r->samples[i], arg);
 	}
+	apply_health(n, r, mono_ms);
 	n->up = 1;
 	n->last_seen_ms = now_ms;
 	n->last_seen_mono_ms = mono_ms;

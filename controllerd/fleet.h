@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "health.h"
 #include "names.h"
 
 struct report;
@@ -89,6 +90,7 @@ struct node {
 	int64_t desired_version; /* changes whenever its desired state does */
 	int inventory_dirty;     /* accelerators changed since stored */
 	int seen_dirty;          /* last_seen changed since stored */
+	struct health health;    /* what its guard reports (core/health.h) */
 };
 
 struct pod {
@@ -147,9 +149,9 @@ double fleet_node_heat_w(const struct fleet *f, const struct node *n);
 /* The node's hottest accelerator temperature, °C (NaN when unknown). */
 double fleet_node_hottest_c(const struct node *n);
 /* Applies an accepted report received at wall time now_ms / monotonic
- * mono_ms: session, inventory, latest sample, liveness. Calls on_sample (may
- * be NULL) for each sample not seen before, oldest first. Returns 1 when the
- * node came back up, else 0. */
+ * mono_ms: session, inventory, latest sample, health, liveness. Calls on_sample
+ * (may be NULL) for each sample not seen before, oldest first. Returns 1 when
+ * the node came back up, else 0. */
 int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     int64_t now_ms, int64_t mono_ms,
     void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),

@@ -20,6 +20,7 @@
 #include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
+#include "nodehealth.h"
 #include "queue.h"
 #include <pod/wire.h>
 #include "sched.h"
@@ -109,7 +110,9 @@ sched_nodes(struct ctl_state *st)
 		v[i].pod = n->pod;
 		v[i].group = n->gindex;
 		v[i].naccels = k > SCHED_MAX_ACCELS ? SCHED_MAX_ACCELS : k;
-		v[i].usable = n->up && !n->drained;
+		/* a node whose guard reports trouble takes no new work,
+		 * drained or not (core/health.h) */
+		v[i].usable = n->up && !n->drained && health_usable(&n->health);
 		v[i].free_mask = all_mask(v[i].naccels) & ~n->alloc_mask;
 	}
 	return v;
@@ -481,8 +484,48 @@ queue_tick(struct ctl_state *st)
 	if (dirty)
 		(void)persist(st, st->jobs.v, st->jobs.n);
 	check_running(st);
+	nodehealth_tick(st);
 	evict(st);
 	queue_pass(st);
+}
+
+int
+queue_stop_node(struct ctl_state *st, struct node *n, enum rank_cause cause,
+    const char *why)
+{
+	int64_t now = time_wall_ms();
+	int i, count = 0, idx = (int)(n - st->fleet->nodes);
+	struct job **changed;
+
+	if ((changed = calloc(st->jobs.n + 1, sizeof(*changed))) == NULL) {
+		log_warnx("%s: out of memory stopping the jobs on %s", __func__,
+		    n->name);
+		return -1;
+	}
+	for (i = 0; i < st->jobs.n; i++) {
+		struct job *j = st->jobs.v[i];
+
+		if (!(cause == CAUSE_LEAK ? job_node_leak(j, idx, now)
+		                          : job_node_down(j, idx, now)))
+			continue;
+		job_settle(j, now);
+		changed[count++] = j;
+		log_warnx(
+		    "job %lld attempt %d stopped on %s, which reports %s; "
+		    "%s",
+		    (long long)j->id, j->attempt, n->name, why,
+		    j->state == JOB_PENDING ? "requeued"
+		                            : job_state_name(j->state));
+	}
+	if (count > 0) {
+		(void)persist(st, changed, count);
+		for (i = 0; i < count; i++)
+			bump_nodes(st, changed[i]);
+		recount(st);
+		queue_kick(st);
+	}
+	free(changed);
+	return count;
 }
 
 /* One scheduling pass over every pending job. */

@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "jobs.h"
+
 struct ctl_state;
 struct job;
 struct node;
@@ -35,6 +37,12 @@ json_t *queue_desired(struct ctl_state *st, const struct node *n);
 /* Once a second: lost nodes fail their jobs, overdue jobs are stopped,
  * old ended jobs leave memory, and a pass runs. */
 void queue_tick(struct ctl_state *st);
+/* Ends the job ranks running on node n with `cause` (CAUSE_LEAK or
+ * CAUSE_NODE_FAIL), because it reports `why` ("a coolant leak"); their jobs
+ * settle as after a lost node (requeued when they may be), stored and
+ * logged. Returns how many jobs changed, or -1 (out of memory, logged). */
+int queue_stop_node(struct ctl_state *st, struct node *n, enum rank_cause cause,
+    const char *why);
 /* Asks for a scheduling pass as soon as the loop is free. */
 void queue_kick(struct ctl_state *st);
 /* A job by id: from memory, or loaded from the store into *loaded (which

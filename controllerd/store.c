@@ -416,6 +416,14 @@ int
 store_put_drain(
     struct store *s, const struct node *n, const char *who, const char *action)
 {
+	return store_put_drain_detail(
+	    s, n, who, action, n->drained ? n->reason : NULL);
+}
+
+int
+store_put_drain_detail(struct store *s, const struct node *n, const char *who,
+    const char *action, const char *detail)
+{
 	sqlite3_stmt *up;
 	int rc = -1;
 
@@ -431,8 +439,8 @@ store_put_drain(
 		sqlite3_bind_text(up, 4, n->drained_by, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(up, 5, n->id);
-	if (store_commit_audited(s, up, "update drain", who, action, n->name,
-	        n->drained ? n->reason : NULL) == -1)
+	if (store_commit_audited(
+	        s, up, "update drain", who, action, n->name, detail) == -1)
 		goto fail;
 	rc = 0;
 fail:

@@ -44,6 +44,10 @@ json_t *store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
  * transaction. 0 or -1 (logged). */
 int store_put_drain(
     struct store *s, const struct node *n, const char *who, const char *action);
+/* As store_put_drain(), with the audit line's detail given (NULL none)
+ * rather than the drain reason: "forced over a coolant leak". */
+int store_put_drain_detail(struct store *s, const struct node *n,
+    const char *who, const char *action, const char *detail);
 /* Queues one sample of node n for the next flush. */
 void store_queue_sample(
     struct store *s, const struct node *n, const struct report_sample *smp);

@@ -29,6 +29,8 @@ static const char *const cases[] = {
     "time_limits",         /* no default time limit, a maximum */
     "time_limit_lowered",  /* a maximum below the default lowers it */
     "time_limit_over_max", /* a default over the maximum: refused */
+    "health",              /* [health] rules */
+    "bad_health",          /* a requeue that is not true or false */
 };
 
 /*
