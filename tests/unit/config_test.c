@@ -29,6 +29,7 @@ static const char *const cases[] = {
     "time_limits",         /* no default time limit, a maximum */
     "time_limit_lowered",  /* a maximum below the default lowers it */
     "time_limit_over_max", /* a default over the maximum: refused */
+    "quoted_edges",        /* values the dump must quote to keep */
 };
 
 /*
