@@ -50,10 +50,8 @@ member_int(json_t *body, const char *key, long long min, long long max,
 	return rc;
 }
 
-/* Fills j from a submission body, with the time limits of conf; -1 with
- * the reason in err. */
-static int
-parse_submit(const struct config *conf, json_t *body, struct job *j, char *err,
+int
+api_job_parse(const struct config *conf, json_t *body, struct job *j, char *err,
     size_t errlen)
 {
 	const char *key, *s = NULL;
@@ -205,7 +203,7 @@ api_submit(struct api_req *r)
 		goto done;
 	}
 	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
-	if (parse_submit(r->st->conf, body, j, err, sizeof(err)) == -1) {
+	if (api_job_parse(r->st->conf, body, j, err, sizeof(err)) == -1) {
 		api_reply_error(r->req, 400, "bad_request", "job: %s", err);
 		job_free(j);
 		goto done;

@@ -21,6 +21,8 @@
 #define MAX_ARGS 2
 
 struct ctl_state;
+struct config;
+struct job;
 
 struct api_req {
 	struct evhttp_request *req;
@@ -79,6 +81,10 @@ void api_serve_metrics(struct ctl_state *st, struct evhttp_request *req);
 void api_jobs(struct api_req *r);
 void api_job(struct api_req *r);
 void api_submit(struct api_req *r);
+/* Fills j (from job_new()) from a submission body, with the time limits of
+ * conf; 0, or -1 with the reason in err (j then to be freed as it is). */
+int api_job_parse(const struct config *conf, json_t *body, struct job *j,
+    char *err, size_t errlen);
 void api_cancel(struct api_req *r);
 
 /* Power, policies, alarms, telemetry (api_power.c). */

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,15 +535,30 @@ config_load(const char *path, char *err, size_t errlen)
 	return c;
 }
 
+/* Writes "key = value", the value in quotes when conf.c would otherwise
+ * read it back changed: white space at either end (trimmed) or a leading
+ * '"' (taken for a quote). */
+static void
+dump_str(FILE *out, const char *key, const char *v)
+{
+	size_t l = strlen(v);
+	int quote =
+	    l > 0 && (isspace((unsigned char)v[0]) ||
+	                 isspace((unsigned char)v[l - 1]) || v[0] == '"');
+	const char *q = quote ? "\"" : "";
+
+	fprintf(out, "%s = %s%s%s\n", key, q, v, q);
+}
+
 void
 config_dump(const struct config *c, FILE *out)
 {
 	int p;
 
-	fprintf(out, "[controller]\nlisten = %s\ndatabase = %s\n", c->listen,
-	    c->database);
+	fprintf(out, "[controller]\nlisten = %s\n", c->listen);
+	dump_str(out, "database", c->database);
 	if (c->web_dir[0] != '\0')
-		fprintf(out, "web_dir = %s\n", c->web_dir);
+		dump_str(out, "web_dir", c->web_dir);
 	fprintf(out,
 	    "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
 	    "retention_days = %d\n",
@@ -570,7 +586,7 @@ config_dump(const struct config *c, FILE *out)
 	if (c->modbus_listen[0] != '\0')
 		fprintf(out, "listen = %s\n", c->modbus_listen);
 	if (c->modbus_allow.n > 0)
-		fprintf(out, "allow_write = %s\n", c->modbus_allow.text);
+		dump_str(out, "allow_write", c->modbus_allow.text);
 	fprintf(out,
 	    "max_connections = %d\nmax_per_peer = %d\nidle_timeout_s = %d\n"
 	    "watchdog_s = %d\nramp_s = %d\nsafe_cap_kw = %g\n",

@@ -31,6 +31,7 @@ static const char *const cases[] = {
     "time_limit_over_max", /* a default over the maximum: refused */
     "health",              /* [health] rules */
     "bad_health",          /* a requeue that is not true or false */
+    "quoted_edges",        /* values the dump must quote to keep */
 };
 
 /*
