@@ -14,6 +14,14 @@
  * complete closes the connection: a client that does not read its answers
  * loses them.
  *
+ * Connection slots: `[modbus] max_connections` in all, `max_per_peer` per
+ * address, and `reserved_connections` of them for the BMS addresses
+ * (`allow_write`), which others cannot take. A BMS address past its
+ * per-address cap, or arriving when every slot is taken, takes the slot of
+ * the idlest connection of another address (its own when there is none),
+ * so neither a flood of readers nor the BMS's own leaked connections lock
+ * the BMS out (mbtcp_admit() decides).
+ *
  * Writes go through the power manager (envelope.c), exactly like REST, and
  * every written register is stored as a setting ("bms_hrN", raw value), so
  * the audit log holds peer, register and old -> new. The heartbeat register
@@ -55,7 +63,7 @@
 #define FRAME_TIMEOUT_MS  10000 /* a frame begun must end within this */
 #define READS_PER_EVENT   4     /* recv() calls per readable event */
 #define ACCEPTS_PER_EVENT 32
-#define REFUSED_LOG_MS    60000 /* refused connections summed this often */
+#define REFUSED_LOG_MS    60000 /* refused, evicted: summed this often */
 #define CURTAIL_SLACK     1.02  /* over the target by this is a miss */
 
 /* Holding registers the BMS writes (bmsmap.c). */
@@ -108,7 +116,11 @@ struct bms {
 	int expired;            /* the watchdog expired */
 	double curtail_applied; /* % the BMS applied last, 0 none */
 	long refused;           /* connections refused since logged */
+	long evicted;           /* connections closed for a BMS's */
 	int64_t refused_log_ms;
+	struct mbtcp_held *held; /* make_room()'s view, max_connections */
+	struct bms_conn **held_conn;
+	int maxheld;
 };
 
 typedef int (*setter_fn)(
@@ -710,19 +722,61 @@ addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
 }
 
+/*
+ * Makes room for a new connection from peer (a BMS address when bms), by
+ * closing the one mbtcp_admit() names if need be: 0, or -1 when it is
+ * refused.
+ */
+static int
+make_room(struct bms *b, const struct sockaddr_storage *peer, int bms)
+{
+	const struct config *conf = b->st->conf;
+	struct mbtcp_caps caps = {conf->modbus_max_conns,
+	    conf->modbus_max_per_peer,
+	    conf->modbus_allow.n > 0 ? conf->modbus_reserved : 0};
+	struct bms_conn *o, **hc;
+	struct mbtcp_held *h;
+	int n = 0, k;
+
+	if (b->nconns > b->maxheld) { /* a reload raised max_connections */
+		if ((h = reallocarray(b->held, b->nconns, sizeof(*h))) == NULL)
+			return -1;
+		b->held = h;
+		if ((hc = reallocarray(b->held_conn, b->nconns, sizeof(*hc))) ==
+		    NULL)
+			return -1;
+		b->held_conn = hc;
+		b->maxheld = b->nconns;
+	}
+	for (o = TAILQ_FIRST(&b->conns); o != NULL;
+	     o = TAILQ_NEXT(o, entry), n++) {
+		b->held[n].same_peer = same_addr(&o->peer, peer);
+		b->held[n].bms = o->may_write;
+		b->held[n].last_ms = o->last_ms;
+		b->held_conn[n] = o;
+	}
+	if ((k = mbtcp_admit(&caps, bms, b->held, n)) == MBTCP_ADMIT)
+		return 0;
+	if (k == MBTCP_REFUSE)
+		return -1;
+	log_debug("bms: %s: closed for a connection from a BMS address",
+	    b->held_conn[k]->who);
+	b->evicted++;
+	conn_close(b->held_conn[k]);
+	return 0;
+}
+
 /* Takes a new connection, or closes it when over a cap. */
 static void
 admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 {
 	const struct config *conf = b->st->conf;
-	struct bms_conn *c, *o;
+	struct bms_conn *c;
 	char addr[INET6_ADDRSTRLEN];
-	int same = 0;
+	int bms = config_netlist_match(
+	    &conf->modbus_allow, (const struct sockaddr *)peer);
 
-	for (o = TAILQ_FIRST(&b->conns); o != NULL; o = TAILQ_NEXT(o, entry))
-		same += same_addr(&o->peer, peer);
-	if (b->nconns >= conf->modbus_max_conns ||
-	    same >= conf->modbus_max_per_peer) {
+	if (make_room(b, peer, bms) == -1) {
 		b->refused++;
 		close(fd);
 		return;
@@ -738,8 +792,7 @@ admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 	c->last_ms = c->frame_ms = time_mono_ms();
 	addr_text(peer, addr, sizeof(addr));
 	snprintf(c->who, sizeof(c->who), "bms %s", addr);
-	c->may_write = config_netlist_match(
-	    &conf->modbus_allow, (const struct sockaddr *)peer);
+	c->may_write = bms;
 	if ((c->ev = event_new(b->st->base, fd, EV_READ | EV_PERSIST, conn_read,
 	         c)) == NULL ||
 	    event_add(c->ev, NULL) == -1) {
@@ -881,7 +934,11 @@ bms_listen(struct ctl_state *st)
 	TAILQ_INIT(&b->conns);
 	b->pods = calloc(np, sizeof(*b->pods));
 	b->input = calloc(bms_table_size(BMS_INPUT, np), sizeof(*b->input));
-	if (b->pods == NULL || b->input == NULL) {
+	b->maxheld = st->conf->modbus_max_conns;
+	b->held = calloc(b->maxheld, sizeof(*b->held));
+	b->held_conn = calloc(b->maxheld, sizeof(*b->held_conn));
+	if (b->pods == NULL || b->input == NULL || b->held == NULL ||
+	    b->held_conn == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
@@ -952,12 +1009,16 @@ bms_tick(struct ctl_state *st)
 		    (c->have > 0 && now - c->frame_ms > FRAME_TIMEOUT_MS))
 			conn_close(c);
 	}
-	if (b->refused > 0 && now - b->refused_log_ms > REFUSED_LOG_MS) {
-		log_warnx("bms: refused %ld connections (at most %d, %d per "
-		          "address)",
-		    b->refused, st->conf->modbus_max_conns,
-		    st->conf->modbus_max_per_peer);
-		b->refused = 0;
+	if ((b->refused > 0 || b->evicted > 0) &&
+	    now - b->refused_log_ms > REFUSED_LOG_MS) {
+		log_warnx("bms: refused %ld connections, closed %ld for BMS "
+		          "addresses (at most %d, %d per address, %d reserved "
+		          "for allow_write)",
+		    b->refused, b->evicted, st->conf->modbus_max_conns,
+		    st->conf->modbus_max_per_peer,
+		    st->conf->modbus_allow.n > 0 ? st->conf->modbus_reserved
+		                                 : 0);
+		b->refused = b->evicted = 0;
 		b->refused_log_ms = now;
 	}
 	refresh(b);
@@ -976,6 +1037,8 @@ bms_stop(struct ctl_state *st)
 		event_free(b->lev);
 	if (b->lfd != -1)
 		close(b->lfd);
+	free(b->held);
+	free(b->held_conn);
 	free(b->input);
 	free(b->pods);
 	free(b);

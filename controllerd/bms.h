@@ -4,8 +4,8 @@
  * a curtailment and its own heartbeat (register map: bmsmap.h,
  * docs/modbus.md). Off unless `[modbus] listen` is configured.
  *
- * The protocol (framing, request checks, answers) is the pure
- * core/mbtcp.c; this module owns the sockets,
+ * The protocol (framing, request checks, answers, which connection a new
+ * one may replace) is the pure core/mbtcp.c; this module owns the sockets,
  * gathers the values shown from the fleet and the power manager, applies
  * writes through the power manager's functions, and logs.
  */

@@ -280,3 +280,45 @@ mbtcp_strerror(int exc)
 	}
 	return "unknown exception";
 }
+
+/* The idlest of held that match (bms, same peer as wanted; -1 either). */
+static int
+idlest(const struct mbtcp_held *held, int n, int bms, int same)
+{
+	int i, best = -1;
+
+	for (i = 0; i < n; i++) {
+		if ((bms != -1 && held[i].bms != bms) ||
+		    (same != -1 && held[i].same_peer != same))
+			continue;
+		if (best == -1 || held[i].last_ms < held[best].last_ms)
+			best = i;
+	}
+	return best;
+}
+
+int
+mbtcp_admit(const struct mbtcp_caps *caps, int bms,
+    const struct mbtcp_held *held, int n)
+{
+	int i, same = 0, others = 0, victim;
+
+	for (i = 0; i < n; i++) {
+		same += held[i].same_peer;
+		others += !held[i].bms;
+	}
+	if (!bms) {
+		if (same >= caps->max_per_peer || n >= caps->max_conns ||
+		    others >= caps->max_conns - caps->reserved)
+			return MBTCP_REFUSE;
+		return MBTCP_ADMIT;
+	}
+	if (same >= caps->max_per_peer)
+		return idlest(held, n, 1, 1);
+	if (n < caps->max_conns)
+		return MBTCP_ADMIT;
+	if ((victim = idlest(held, n, 0, 0)) != -1 ||
+	    (victim = idlest(held, n, -1, 1)) != -1)
+		return victim;
+	return MBTCP_REFUSE;
+}

@@ -2,10 +2,11 @@
  * The Modbus TCP server's protocol, pure: cutting MBAP frames out of the
  * bytes a connection received, checking a request completely (unit id,
  * function code, exact length, quantity, address range, coil values,
- * permission and the writable ranges), and building the answer or the
- * exception. The tables it serves and their writable ranges are plain data
- * given by the caller (struct mbtcp_map); it reads no socket, no clock, and
- * logs nothing, so the unit test drives it with byte strings and the BMS server
+ * permission and the writable ranges), building the answer or the
+ * exception, and deciding which connection a new one may take the slot
+ * of. The tables it serves and their writable ranges are plain data given
+ * by the caller (struct mbtcp_map); it reads no socket, no clock, and logs
+ * nothing, so the unit test drives it with byte strings and the BMS server
  * (controllerd/bms.c) only moves bytes and applies writes.
  *
  * Named mbtcp, not modbus: libmodbus owns the modbus_ names and the
@@ -124,5 +125,41 @@ size_t mbtcp_exception(
 
 /* "illegal data address" and so on; static. */
 const char *mbtcp_strerror(int exc);
+
+/*
+ * Connection slots. A held connection as the slot decision sees it:
+ * whether it comes from the new connection's address, whether from a BMS
+ * address (allowed to write), and when it last sent a byte (monotonic ms;
+ * only the order matters).
+ */
+struct mbtcp_held {
+	int same_peer;
+	int bms;
+	int64_t last_ms;
+};
+
+/* The caps: connections in all; per address; slots only BMS addresses
+ * may take (others hold at most max_conns - reserved). */
+struct mbtcp_caps {
+	int max_conns, max_per_peer, reserved;
+};
+
+#define MBTCP_ADMIT  (-1) /* take it: a slot is free */
+#define MBTCP_REFUSE (-2) /* close it */
+
+/*
+ * Decides about a new connection, from a BMS address or not, given the n
+ * connections held (in the order they came). Returns MBTCP_ADMIT,
+ * MBTCP_REFUSE, or the index in held of the connection to close so that
+ * the new one takes its slot:
+ * - another address past its per-address cap, or past the slots not
+ *   reserved, or when every slot is taken: refused;
+ * - a BMS address past its per-address cap: its own idlest connection;
+ * - a BMS address when every slot is taken: the idlest connection of
+ *   another address that is not a BMS, else its own idlest, else refused.
+ * "Idlest": the earliest last_ms, the first held on a tie.
+ */
+int mbtcp_admit(const struct mbtcp_caps *caps, int bms,
+    const struct mbtcp_held *held, int n);
 
 #endif

@@ -318,7 +318,7 @@ test_config(void)
 		return;
 	CHECK(strcmp(c->modbus_listen, "127.0.0.1:1502") == 0 &&
 	          c->modbus_max_conns == 4 && c->modbus_max_per_peer == 2 &&
-	          c->modbus_idle_timeout_s == 30 &&
+	          c->modbus_reserved == 1 && c->modbus_idle_timeout_s == 30 &&
 	          c->modbus_watchdog_s == 20 && c->modbus_ramp_s == 45 &&
 	          c->modbus_safe_cap_w == 500e3 && c->modbus_allow.n == 3,
 	    "values");
@@ -348,6 +348,20 @@ test_config(void)
 	                               "'10.0.0.300' is not an IPv4 or IPv6 "
 	                               "address") != NULL,
 	    "bad address: %s", err);
+	config_free(c);
+	c = config_load("data/bms/bad_reserved.conf", err, sizeof(err));
+	CHECK(c == NULL && strstr(err, "bad_reserved.conf:4: [modbus] "
+	                               "reserved_connections (4) must be less "
+	                               "than max_connections (4)") != NULL,
+	    "reserve of every slot: %s", err);
+	config_free(c);
+	c = config_load("data/bms/few_slots.conf", err, sizeof(err));
+	CHECK(c != NULL && c->modbus_reserved == 2, "3 slots, 2 reserved: %s",
+	    c ? "" : err);
+	config_free(c);
+	c = config_load(NULL, err, sizeof(err));
+	CHECK(c != NULL && c->modbus_reserved == 4 && c->modbus_max_conns == 32,
+	    "default: 4 of 32 reserved");
 	config_free(c);
 	c = config_load("data/bms/bad_prefix.conf", err, sizeof(err));
 	CHECK(c == NULL && strstr(err, "'/33' is not a prefix") != NULL,

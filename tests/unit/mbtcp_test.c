@@ -5,7 +5,9 @@
  * function code served, with the exact answer expected, and every way a
  * request is refused (illegal function, address, quantity, value; short
  * and long frames; another unit id; a write from a peer that may not
- * write; a write outside its configured bounds).
+ * write; a write outside its configured bounds); and the connection-slot
+ * decision (caps in all and per address, the slots reserved for BMS
+ * addresses, which connection is closed for a BMS's).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -284,11 +286,68 @@ test_values(void)
 	    "not an exception, or no room");
 }
 
+/*
+ * Connection-slot cases, with 4 slots, 2 per address, 1 reserved for BMS
+ * addresses unless the row says otherwise. Columns: what; the caps; whether
+ * the new connection is from a BMS address; the connections held (same
+ * address as the new one, from a BMS address, last byte at ms); how many;
+ * the decision (MBTCP_ADMIT, MBTCP_REFUSE, or the index closed).
+ */
+static const struct {
+	const char *what;
+	struct mbtcp_caps caps;
+	int bms;
+	struct mbtcp_held held[6];
+	int n;
+	int want;
+} slots[] = {
+    {"first reader", {4, 2, 1}, 0, {{0}}, 0, MBTCP_ADMIT},
+    {"first BMS", {4, 2, 1}, 1, {{0}}, 0, MBTCP_ADMIT},
+    {"reader past its per-address cap", {4, 2, 1}, 0, {{1, 0, 10}, {1, 0, 20}},
+        2, MBTCP_REFUSE},
+    {"readers hold every slot not reserved", {4, 2, 1}, 0,
+        {{0, 0, 10}, {0, 0, 20}, {0, 0, 30}}, 3, MBTCP_REFUSE},
+    {"a reader beside a BMS", {4, 2, 1}, 0,
+        {{0, 0, 10}, {0, 1, 20}, {0, 0, 30}}, 3, MBTCP_ADMIT},
+    {"a reader when all are taken", {4, 2, 1}, 0,
+        {{0, 1, 10}, {0, 1, 20}, {0, 0, 30}, {0, 0, 40}}, 4, MBTCP_REFUSE},
+    {"BMS in the reserved slot", {4, 2, 1}, 1,
+        {{0, 0, 10}, {0, 0, 20}, {0, 0, 30}}, 3, MBTCP_ADMIT},
+    {"BMS when all are taken: the idlest reader", {4, 2, 1}, 1,
+        {{0, 0, 30}, {1, 1, 5}, {0, 0, 10}, {0, 0, 20}}, 4, 2},
+    {"idle ties: the first held", {4, 2, 1}, 1,
+        {{1, 1, 5}, {0, 0, 10}, {0, 0, 10}, {0, 0, 10}}, 4, 1},
+    {"BMS past its per-address cap: its own idlest", {4, 2, 1}, 1,
+        {{1, 1, 30}, {0, 0, 5}, {1, 1, 20}}, 3, 2},
+    {"BMS, slots held by BMSs: its own idlest", {4, 2, 1}, 1,
+        {{0, 1, 5}, {1, 1, 30}, {0, 1, 10}, {0, 1, 15}}, 4, 1},
+    {"BMS, slots held by other BMSs", {4, 2, 1}, 1,
+        {{0, 1, 5}, {0, 1, 30}, {0, 1, 10}, {0, 1, 15}}, 4, MBTCP_REFUSE},
+    {"nothing reserved: readers take every slot", {4, 2, 0}, 0,
+        {{0, 0, 10}, {0, 0, 20}, {0, 0, 30}}, 3, MBTCP_ADMIT},
+    {"one slot per address, BMS again", {4, 1, 1}, 1, {{1, 1, 10}}, 1, 0},
+};
+
+static void
+test_slots(void)
+{
+	size_t i;
+	int got;
+
+	for (i = 0; i < NELEM(slots); i++) {
+		got = mbtcp_admit(
+		    &slots[i].caps, slots[i].bms, slots[i].held, slots[i].n);
+		CHECK(got == slots[i].want, "%s: got %d, want %d",
+		    slots[i].what, got, slots[i].want);
+	}
+}
+
 int
 main(void)
 {
 	test_frames();
 	test_requests();
 	test_values();
+	test_slots();
 	return check_summary("mbtcp_test");
 }
