@@ -1,20 +1,26 @@
 /*
  * The BMS Modbus TCP server (see bms.h).
  *
- * libmodbus 3.1.6 is used only to build answers: modbus_receive() waits in
- * select() (one slow client would stall all), frames by function code and
- * ignores the MBAP length, and its exception path for a bad quantity or an
- * unknown function sleeps for the response timeout and then flushes, which
- * also calls select() and aborts on descriptors of 1024 and up. So this
- * module owns the sockets: it accepts with accept4(), reads whatever is
- * there into a 260-byte buffer per connection, cuts frames by their MBAP
- * length, and checks each request completely (function code, exact
- * length, quantity, address range, coil value, write window, permission,
- * range) before calling modbus_reply() or modbus_reply_exception(). Only
- * requests that cannot reach libmodbus' flush path get there, and its send
- * path is a single non-blocking send(), so descriptors above 1024 are safe
- * and are not refused. A send that cannot complete closes the connection:
- * a client that does not read its answers loses them.
+ * This module owns the sockets: it accepts with accept4(), reads whatever
+ * is there into a 260-byte buffer per connection, and hands the bytes to
+ * the protocol module (core/mbtcp.c), which cuts frames by their MBAP
+ * length, checks each request completely (function code, exact length,
+ * quantity, address range, coil value, permission, write window and
+ * range) and builds the answer from the registers this module fills. No
+ * call here waits: libmodbus is not used (its receive path waits in
+ * select(), frames by function code, and its exception path sleeps and
+ * flushes), so one slow client stalls no other and descriptors above 1024
+ * are safe. An answer is one non-blocking send(); a send that cannot
+ * complete closes the connection: a client that does not read its answers
+ * loses them.
+ *
+ * Connection slots: `[modbus] max_connections` in all, `max_per_peer` per
+ * address, and `reserved_connections` of them for the BMS addresses
+ * (`allow_write`), which others cannot take. A BMS address past its
+ * per-address cap, or arriving when every slot is taken, takes the slot of
+ * the idlest connection of another address (its own when there is none),
+ * so neither a flood of readers nor the BMS's own leaked connections lock
+ * the BMS out (mbtcp_admit() decides).
  *
  * Writes go through the power manager (envelope.c), exactly like REST, and
  * every written register is stored as a setting ("bms_hrN", raw value), so
@@ -40,15 +46,16 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <modbus.h>
 
 #include "alarms.h"
 #include "bms.h"
+#include "bmsmap.h"
 #include "config.h"
 #include "ctl.h"
 #include "envelope.h"
 #include "fleet.h"
 #include "log.h"
+#include "mbtcp.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -56,7 +63,7 @@
 #define FRAME_TIMEOUT_MS  10000 /* a frame begun must end within this */
 #define READS_PER_EVENT   4     /* recv() calls per readable event */
 #define ACCEPTS_PER_EVENT 32
-#define REFUSED_LOG_MS    60000 /* refused connections summed this often */
+#define REFUSED_LOG_MS    60000 /* refused, evicted: summed this often */
 #define CURTAIL_SLACK     1.02  /* over the target by this is a miss */
 
 /* Holding registers the BMS writes (bmsmap.c). */
@@ -80,7 +87,7 @@ struct bms_conn {
 	char who[64];       /* "bms ADDR", for logs and audit */
 	int may_write;      /* peer in [modbus] allow_write */
 	int refused_logged; /* a refused write was logged */
-	uint8_t buf[BMS_FRAME_MAX];
+	uint8_t buf[MBTCP_FRAME_MAX];
 	size_t have;      /* bytes in buf */
 	int64_t last_ms;  /* monotonic: last byte received */
 	int64_t frame_ms; /* monotonic: first byte of the frame in buf */
@@ -90,9 +97,12 @@ struct bms {
 	struct ctl_state *st;
 	int lfd;
 	struct event *lev;
-	int accept_paused; /* out of descriptors: retried next tick */
-	modbus_t *ctx;
-	modbus_mapping_t *map;
+	int accept_paused;    /* out of descriptors: retried next tick */
+	struct mbtcp_map map; /* what the protocol module serves */
+	struct mbtcp_limit limits[BMS_NLIMITS];
+	uint8_t coils[BMS_COILS], discrete[BMS_DISCRETE];
+	uint16_t *input; /* bms_table_size(BMS_INPUT, npods) registers */
+	uint16_t holding[BMS_HOLDING];
 	TAILQ_HEAD(, bms_conn) conns;
 	int nconns;
 	struct bms_values v;
@@ -106,7 +116,11 @@ struct bms {
 	int expired;            /* the watchdog expired */
 	double curtail_applied; /* % the BMS applied last, 0 none */
 	long refused;           /* connections refused since logged */
+	long evicted;           /* connections closed for a BMS's */
 	int64_t refused_log_ms;
+	struct mbtcp_held *held; /* make_room()'s view, max_connections */
+	struct bms_conn **held_conn;
+	int maxheld;
 };
 
 typedef int (*setter_fn)(
@@ -137,27 +151,6 @@ static const setter_fn setters[BMS_NSETTERS] = {
     [BMS_SET_RESET] = set_reset,
 };
 
-/*
- * Function codes served. Columns: code; table; whether it writes; whether
- * it carries a byte count and values (15, 16); the largest quantity.
- */
-static const struct fcode {
-	int fc;
-	enum bms_table table;
-	int write;
-	int multi;
-	int max;
-} fcodes[] = {
-    {1, BMS_COIL, 0, 0, MODBUS_MAX_READ_BITS},
-    {2, BMS_DISCRETE_INPUT, 0, 0, MODBUS_MAX_READ_BITS},
-    {3, BMS_HOLDING_REG, 0, 0, MODBUS_MAX_READ_REGISTERS},
-    {4, BMS_INPUT, 0, 0, MODBUS_MAX_READ_REGISTERS},
-    {5, BMS_COIL, 1, 0, 1},
-    {6, BMS_HOLDING_REG, 1, 0, 1},
-    {15, BMS_COIL, 1, 1, MODBUS_MAX_WRITE_BITS},
-    {16, BMS_HOLDING_REG, 1, 1, MODBUS_MAX_WRITE_REGISTERS},
-};
-
 /* Which discrete input each alarm kind raises (bms_values fields). The
  * curtailment and watchdog inputs follow this module's state instead, so a
  * heartbeat clears its input at once, not at the next alarm evaluation. */
@@ -176,84 +169,6 @@ static const struct {
 
 /* Power settings' sources, in the order of holding register 17. */
 static const char *const sources[] = {"config", "rest", "bms", NULL};
-
-/* ---- framing and request checks (pure) ---- */
-
-enum bms_frame
-bms_frame_check(const uint8_t *buf, size_t have, size_t *len)
-{
-	unsigned proto, mlen;
-
-	if (have < 6)
-		return BMS_FRAME_PARTIAL;
-	proto = (unsigned)buf[2] << 8 | buf[3];
-	mlen = (unsigned)buf[4] << 8 | buf[5];
-	if (proto != 0 || mlen < 2 || mlen > 254)
-		return BMS_FRAME_BAD;
-	if (have < 6 + (size_t)mlen)
-		return BMS_FRAME_PARTIAL;
-	*len = 6 + mlen;
-	return BMS_FRAME_OK;
-}
-
-int
-bms_request_parse(
-    const uint8_t *frame, size_t len, int npods, struct bms_request *rq)
-{
-	const uint8_t *pdu = frame + 7;
-	size_t pdulen = len - 7, i;
-	const struct fcode *f = NULL;
-	unsigned value, bytes;
-
-	memset(rq, 0, sizeof(*rq));
-	rq->unit = frame[6];
-	rq->fc = pdu[0];
-	if (rq->fc == 0 || rq->fc >= 0x80)
-		return -1;
-	if (rq->unit != 0 && rq->unit != 1 && rq->unit != 255)
-		return MODBUS_EXCEPTION_GATEWAY_TARGET;
-	for (i = 0; i < sizeof(fcodes) / sizeof(fcodes[0]); i++)
-		if (fcodes[i].fc == rq->fc)
-			f = &fcodes[i];
-	if (f == NULL)
-		return MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
-	rq->table = f->table;
-	rq->write = f->write;
-	if (pdulen < 5 || (!f->multi && pdulen != 5))
-		return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-	rq->addr = pdu[1] << 8 | pdu[2];
-	value = (unsigned)pdu[3] << 8 | pdu[4];
-	if (f->write && !f->multi) {
-		rq->count = 1;
-		rq->data = pdu + 3;
-		if (rq->fc == 5 && value != 0xFF00 && value != 0)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-	} else {
-		rq->count = (int)value;
-		if (rq->count < 1 || rq->count > f->max)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-	}
-	if (f->multi) {
-		bytes = f->table == BMS_COIL ? (unsigned)(rq->count + 7) / 8
-		                             : (unsigned)rq->count * 2;
-		if (pdulen < 6 || pdu[5] != bytes || pdulen != 6 + bytes)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-		rq->data = pdu + 6;
-	}
-	if (rq->addr + rq->count > bms_table_size(f->table, npods))
-		return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
-	return 0;
-}
-
-uint16_t
-bms_request_value(const struct bms_request *rq, int i)
-{
-	if (rq->fc == 5)
-		return rq->data[0] == 0xFF;
-	if (rq->fc == 15)
-		return (rq->data[i / 8] >> (i % 8)) & 1;
-	return (uint16_t)(rq->data[2 * i] << 8 | rq->data[2 * i + 1]);
-}
 
 /* ---- the values shown ---- */
 
@@ -472,8 +387,8 @@ refresh(struct bms *b)
 	}
 	v->zero = 0;
 	gather_pods(b);
-	bms_fill(v, b->pods, f->npods, b->map->tab_bits, b->map->tab_input_bits,
-	    b->map->tab_input_registers, b->map->tab_registers);
+	bms_fill(
+	    v, b->pods, f->npods, b->coils, b->discrete, b->input, b->holding);
 	b->refreshed_ms = now;
 }
 
@@ -650,35 +565,18 @@ set_reset(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 	return 0;
 }
 
-/* Checks every value of a write before any applies: 0, or the exception
- * (2 outside the writable points, 3 out of range). */
 static int
-check_writes(struct bms *b, const struct bms_request *rq)
-{
-	const struct bms_point *p;
-	int i, pod, exc;
-
-	for (i = 0; i < rq->count; i++) {
-		p = bms_point_at(
-		    rq->table, rq->addr + i, b->st->fleet->npods, &pod);
-		if ((exc = bms_check_write(p, bms_request_value(rq, i))) != 0)
-			return exc;
-	}
-	return 0;
-}
-
-static int
-apply_writes(struct bms *b, struct bms_conn *c, const struct bms_request *rq)
+apply_writes(struct bms *b, struct bms_conn *c, const struct mbtcp_request *rq)
 {
 	const struct bms_point *p;
 	int i, pod;
 
 	for (i = 0; i < rq->count; i++) {
-		p = bms_point_at(
-		    rq->table, rq->addr + i, b->st->fleet->npods, &pod);
-		if (setters[p->set](
-		        b, c, rq->addr + i, bms_request_value(rq, i)) == -1)
-			return MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE;
+		p = bms_point_at((enum bms_table)rq->table, rq->addr + i,
+		    b->st->fleet->npods, &pod);
+		if (setters[p->set](b, c, rq->addr + i, mbtcp_value(rq, i)) ==
+		    -1)
+			return MBTCP_SERVER_FAILURE;
 	}
 	return 0;
 }
@@ -726,34 +624,28 @@ conn_close(struct bms_conn *c)
 static int
 serve(struct bms *b, struct bms_conn *c, const uint8_t *req, size_t len)
 {
-	struct bms_request rq;
-	int exc, rc;
+	struct mbtcp_request rq;
+	uint8_t out[MBTCP_FRAME_MAX];
+	size_t n;
+	int exc;
 
-	exc = bms_request_parse(req, len, b->st->fleet->npods, &rq);
-	if (exc == -1)
+	exc = mbtcp_request(req, len, &b->map, c->may_write, &rq);
+	if (exc == MBTCP_CLOSE)
 		return -1;
-	if (exc == 0 && rq.write && !c->may_write) {
-		if (!c->refused_logged++)
-			log_warnx("bms: %s may not write (not in [modbus] "
-			          "allow_write)",
-			    c->who);
-		exc = MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
-	}
-	if (exc == 0 && rq.write && (exc = check_writes(b, &rq)) == 0)
+	if (rq.refused && !c->refused_logged++)
+		log_warnx("bms: %s may not write (not in [modbus] allow_write)",
+		    c->who);
+	if (exc == MBTCP_OK && rq.write)
 		exc = apply_writes(b, c, &rq);
-	if (exc == 0 &&
+	if (exc == MBTCP_OK &&
 	    (rq.write || time_mono_ms() - b->refreshed_ms >= REFRESH_MS))
 		refresh(b);
-	if (modbus_set_socket(b->ctx, c->fd) == -1)
-		return -1;
-	if (exc != 0)
-		rc = modbus_reply_exception(b->ctx, req, (unsigned)exc);
+	if (exc != MBTCP_OK)
+		n = mbtcp_exception(req, exc, out, sizeof(out));
 	else
-		rc = modbus_reply(b->ctx, req, (int)len, b->map);
-	/* modbus_reply stored the written values in the map: show ours */
-	if (exc == 0 && rq.write)
-		refresh(b);
-	return rc == -1 ? -1 : 0;
+		n = mbtcp_reply(req, &rq, &b->map, out, sizeof(out));
+	return n > 0 && send(c->fd, out, n, MSG_NOSIGNAL) == (ssize_t)n ? 0
+	                                                                : -1;
 }
 
 static void
@@ -778,12 +670,12 @@ conn_read(evutil_socket_t fd, short what, void *arg)
 			c->frame_ms = c->last_ms;
 		c->have += (size_t)n;
 		for (;;) {
-			enum bms_frame fr =
-			    bms_frame_check(c->buf, c->have, &len);
+			enum mbtcp_frame fr =
+			    mbtcp_frame(c->buf, c->have, &len);
 
-			if (fr == BMS_FRAME_PARTIAL)
+			if (fr == MBTCP_FRAME_PARTIAL)
 				break;
-			if (fr == BMS_FRAME_BAD) {
+			if (fr == MBTCP_FRAME_BAD) {
 				log_debug(
 				    "bms: %s sent a bad MBAP header", c->who);
 				goto fail;
@@ -830,19 +722,61 @@ addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
 }
 
+/*
+ * Makes room for a new connection from peer (a BMS address when bms), by
+ * closing the one mbtcp_admit() names if need be: 0, or -1 when it is
+ * refused.
+ */
+static int
+make_room(struct bms *b, const struct sockaddr_storage *peer, int bms)
+{
+	const struct config *conf = b->st->conf;
+	struct mbtcp_caps caps = {conf->modbus_max_conns,
+	    conf->modbus_max_per_peer,
+	    conf->modbus_allow.n > 0 ? conf->modbus_reserved : 0};
+	struct bms_conn *o, **hc;
+	struct mbtcp_held *h;
+	int n = 0, k;
+
+	if (b->nconns > b->maxheld) { /* a reload raised max_connections */
+		if ((h = reallocarray(b->held, b->nconns, sizeof(*h))) == NULL)
+			return -1;
+		b->held = h;
+		if ((hc = reallocarray(b->held_conn, b->nconns, sizeof(*hc))) ==
+		    NULL)
+			return -1;
+		b->held_conn = hc;
+		b->maxheld = b->nconns;
+	}
+	for (o = TAILQ_FIRST(&b->conns); o != NULL;
+	     o = TAILQ_NEXT(o, entry), n++) {
+		b->held[n].same_peer = same_addr(&o->peer, peer);
+		b->held[n].bms = o->may_write;
+		b->held[n].last_ms = o->last_ms;
+		b->held_conn[n] = o;
+	}
+	if ((k = mbtcp_admit(&caps, bms, b->held, n)) == MBTCP_ADMIT)
+		return 0;
+	if (k == MBTCP_REFUSE)
+		return -1;
+	log_debug("bms: %s: closed for a connection from a BMS address",
+	    b->held_conn[k]->who);
+	b->evicted++;
+	conn_close(b->held_conn[k]);
+	return 0;
+}
+
 /* Takes a new connection, or closes it when over a cap. */
 static void
 admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 {
 	const struct config *conf = b->st->conf;
-	struct bms_conn *c, *o;
+	struct bms_conn *c;
 	char addr[INET6_ADDRSTRLEN];
-	int same = 0;
+	int bms = config_netlist_match(
+	    &conf->modbus_allow, (const struct sockaddr *)peer);
 
-	for (o = TAILQ_FIRST(&b->conns); o != NULL; o = TAILQ_NEXT(o, entry))
-		same += same_addr(&o->peer, peer);
-	if (b->nconns >= conf->modbus_max_conns ||
-	    same >= conf->modbus_max_per_peer) {
+	if (make_room(b, peer, bms) == -1) {
 		b->refused++;
 		close(fd);
 		return;
@@ -858,8 +792,7 @@ admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 	c->last_ms = c->frame_ms = time_mono_ms();
 	addr_text(peer, addr, sizeof(addr));
 	snprintf(c->who, sizeof(c->who), "bms %s", addr);
-	c->may_write = config_netlist_match(
-	    &conf->modbus_allow, (const struct sockaddr *)peer);
+	c->may_write = bms;
 	if ((c->ev = event_new(b->st->base, fd, EV_READ | EV_PERSIST, conn_read,
 	         c)) == NULL ||
 	    event_add(c->ev, NULL) == -1) {
@@ -1000,16 +933,27 @@ bms_listen(struct ctl_state *st)
 	b->lfd = -1;
 	TAILQ_INIT(&b->conns);
 	b->pods = calloc(np, sizeof(*b->pods));
-	b->ctx = modbus_new_tcp("0.0.0.0", 0);
-	b->map =
-	    modbus_mapping_new_start_address(0, bms_table_size(BMS_COIL, np), 0,
-	        bms_table_size(BMS_DISCRETE_INPUT, np), 0,
-	        bms_table_size(BMS_HOLDING_REG, np), 0,
-	        bms_table_size(BMS_INPUT, np));
-	if (b->pods == NULL || b->ctx == NULL || b->map == NULL) {
+	b->input = calloc(bms_table_size(BMS_INPUT, np), sizeof(*b->input));
+	b->maxheld = st->conf->modbus_max_conns;
+	b->held = calloc(b->maxheld, sizeof(*b->held));
+	b->held_conn = calloc(b->maxheld, sizeof(*b->held_conn));
+	if (b->pods == NULL || b->input == NULL || b->held == NULL ||
+	    b->held_conn == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
+	b->map.unit = 1;
+	b->map.size[MBTCP_COIL] = bms_table_size(BMS_COIL, np);
+	b->map.size[MBTCP_DISCRETE_INPUT] =
+	    bms_table_size(BMS_DISCRETE_INPUT, np);
+	b->map.size[MBTCP_INPUT] = bms_table_size(BMS_INPUT, np);
+	b->map.size[MBTCP_HOLDING] = bms_table_size(BMS_HOLDING_REG, np);
+	b->map.coils = b->coils;
+	b->map.discrete = b->discrete;
+	b->map.input = b->input;
+	b->map.holding = b->holding;
+	b->map.limits = b->limits;
+	b->map.nlimits = bms_limits(b->limits, BMS_NLIMITS);
 	return listen_on(b, st->conf->modbus_listen);
 }
 
@@ -1065,12 +1009,16 @@ bms_tick(struct ctl_state *st)
 		    (c->have > 0 && now - c->frame_ms > FRAME_TIMEOUT_MS))
 			conn_close(c);
 	}
-	if (b->refused > 0 && now - b->refused_log_ms > REFUSED_LOG_MS) {
-		log_warnx("bms: refused %ld connections (at most %d, %d per "
-		          "address)",
-		    b->refused, st->conf->modbus_max_conns,
-		    st->conf->modbus_max_per_peer);
-		b->refused = 0;
+	if ((b->refused > 0 || b->evicted > 0) &&
+	    now - b->refused_log_ms > REFUSED_LOG_MS) {
+		log_warnx("bms: refused %ld connections, closed %ld for BMS "
+		          "addresses (at most %d, %d per address, %d reserved "
+		          "for allow_write)",
+		    b->refused, b->evicted, st->conf->modbus_max_conns,
+		    st->conf->modbus_max_per_peer,
+		    st->conf->modbus_allow.n > 0 ? st->conf->modbus_reserved
+		                                 : 0);
+		b->refused = b->evicted = 0;
 		b->refused_log_ms = now;
 	}
 	refresh(b);
@@ -1089,10 +1037,9 @@ bms_stop(struct ctl_state *st)
 		event_free(b->lev);
 	if (b->lfd != -1)
 		close(b->lfd);
-	if (b->map)
-		modbus_mapping_free(b->map);
-	if (b->ctx)
-		modbus_free(b->ctx);
+	free(b->held);
+	free(b->held_conn);
+	free(b->input);
 	free(b->pods);
 	free(b);
 	st->bms = NULL;

@@ -314,17 +314,28 @@ bms_point_at(enum bms_table t, int addr, int npods, int *pod)
 	return NULL;
 }
 
-int
-bms_check_write(const struct bms_point *p, uint16_t raw)
+size_t
+bms_limits(struct mbtcp_limit *out, size_t max)
 {
-	double v;
+	size_t i, n = 0;
 
-	if (p == NULL || p->set == BMS_SET_NONE)
-		return 2;
-	v = bms_decode(p->type, p->scale, raw);
-	if (isnan(v))
-		return p->clears ? 0 : 3;
-	return v < p->min || v > p->max ? 3 : 0;
+	for (i = 0; i < bms_npoints && n < max; i++) {
+		const struct bms_point *p = &bms_points[i];
+		struct mbtcp_limit *l = &out[n];
+
+		if (p->set == BMS_SET_NONE)
+			continue;
+		l->table = (enum mbtcp_table)p->table;
+		l->addr = p->addr;
+		l->n = types[p->type].words;
+		l->is_signed = p->type == BMS_S16;
+		l->lo = (int32_t)ceil(p->min * p->scale - 1e-9);
+		l->hi = (int32_t)floor(p->max * p->scale + 1e-9);
+		l->marker_ok = p->clears;
+		l->marker = (uint16_t)types[p->type].marker;
+		n++;
+	}
+	return n;
 }
 
 int

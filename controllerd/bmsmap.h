@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mbtcp.h"
+
 #define BMS_MAP_VERSION 1   /* input register 1 */
 #define BMS_POD_BASE    100 /* input register of pod01's block */
 #define BMS_POD_STRIDE  20  /* registers per pod block */
@@ -23,8 +25,17 @@
 #define BMS_DISCRETE    11  /* discrete inputs 0-10 */
 #define BMS_COILS       2   /* coils 0-1 */
 
-/* The four Modbus tables, in the order of their reference prefixes. */
-enum bms_table { BMS_COIL, BMS_DISCRETE_INPUT, BMS_INPUT, BMS_HOLDING_REG };
+/* The four Modbus tables, in the order of their reference prefixes: the
+ * protocol's (core/mbtcp.h). */
+enum bms_table {
+	BMS_COIL = MBTCP_COIL,
+	BMS_DISCRETE_INPUT = MBTCP_DISCRETE_INPUT,
+	BMS_INPUT = MBTCP_INPUT,
+	BMS_HOLDING_REG = MBTCP_HOLDING
+};
+
+/* Writable points: holding registers 0-7 and the coils. */
+#define BMS_NLIMITS (BMS_WRITABLE + BMS_COILS)
 
 /*
  * Register types. u16 and s16 are scaled integers with an "unavailable"
@@ -159,9 +170,10 @@ double bms_decode(enum bms_type type, double scale, uint16_t raw);
  * npods bounds the pod blocks. */
 const struct bms_point *bms_point_at(
     enum bms_table t, int addr, int npods, int *pod);
-/* Checks a write of raw to point p: 0 valid, else the Modbus exception
- * code (2: not writable, 3: out of range). */
-int bms_check_write(const struct bms_point *p, uint16_t raw);
+/* The writable points' ranges as raw register values, for the protocol
+ * module (a write of an address in none is answered 02, out of its range
+ * 03): fills out[0..max-1] and returns how many it filled. */
+size_t bms_limits(struct mbtcp_limit *out, size_t max);
 /* Registers (bits) of table t for npods pods. */
 int bms_table_size(enum bms_table t, int npods);
 /* Places v and pods[0..npods-1] in the four arrays (sized with

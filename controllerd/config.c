@@ -126,6 +126,8 @@ static const struct keyword {
         offsetof(struct config, modbus_max_conns), 0, NULL},
     {"modbus", "max_per_peer", V_INT, 1, 1000, T_CONTROLLER,
         offsetof(struct config, modbus_max_per_peer), 0, NULL},
+    {"modbus", "reserved_connections", V_INT, 0, 1000, T_CONTROLLER,
+        offsetof(struct config, modbus_reserved), 0, NULL},
     {"modbus", "idle_timeout_s", V_INT, 1, 86400, T_CONTROLLER,
         offsetof(struct config, modbus_idle_timeout_s), 0, NULL},
     {"modbus", "watchdog_s", V_INT, 0, 3600, T_CONTROLLER,
@@ -380,12 +382,13 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	    .cooling_capacity_w = 900e3,
 	};
 	const struct keyword *k;
-	char fabric_where[512], limit_where[512];
+	char fabric_where[512], limit_where[512], slots_where[512];
 	size_t i;
-	int p, default_set = 0;
+	int p, default_set = 0, reserved_set = 0;
 
 	snprintf(fabric_where, sizeof(fabric_where), "%s", name);
 	snprintf(limit_where, sizeof(limit_where), "%s", name);
+	snprintf(slots_where, sizeof(slots_where), "%s", name);
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -411,6 +414,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	health_config_default(&c->health);
 	c->modbus_max_conns = 32;
 	c->modbus_max_per_peer = 8;
+	c->modbus_reserved = 4;
 	c->modbus_idle_timeout_s = 60;
 	c->modbus_watchdog_s = 60;
 	c->modbus_ramp_s = 30;
@@ -457,6 +461,23 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			snprintf(
 			    limit_where, sizeof(limit_where), "%s", e->where);
 		}
+		if (strcmp(k->key, "reserved_connections") == 0) {
+			reserved_set = 1;
+			snprintf(
+			    slots_where, sizeof(slots_where), "%s", e->where);
+		}
+	}
+	/* Others must have a slot left: a max_connections at or below the
+	 * built-in reserve lowers it; below one given in the file, it is a
+	 * mistake. */
+	if (c->modbus_reserved >= c->modbus_max_conns && !reserved_set)
+		c->modbus_reserved = c->modbus_max_conns - 1;
+	if (c->modbus_reserved >= c->modbus_max_conns) {
+		snprintf(err, errlen,
+		    "%s: [modbus] reserved_connections (%d) must be less than "
+		    "max_connections (%d)",
+		    slots_where, c->modbus_reserved, c->modbus_max_conns);
+		goto fail;
 	}
 	/* A maximum below the built-in default lowers the default too; below
 	 * one given in the file, it is a mistake. */
@@ -588,9 +609,10 @@ config_dump(const struct config *c, FILE *out)
 	if (c->modbus_allow.n > 0)
 		dump_str(out, "allow_write", c->modbus_allow.text);
 	fprintf(out,
-	    "max_connections = %d\nmax_per_peer = %d\nidle_timeout_s = %d\n"
+	    "max_connections = %d\nmax_per_peer = %d\n"
+	    "reserved_connections = %d\nidle_timeout_s = %d\n"
 	    "watchdog_s = %d\nramp_s = %d\nsafe_cap_kw = %g\n",
-	    c->modbus_max_conns, c->modbus_max_per_peer,
+	    c->modbus_max_conns, c->modbus_max_per_peer, c->modbus_reserved,
 	    c->modbus_idle_timeout_s, c->modbus_watchdog_s, c->modbus_ramp_s,
 	    c->modbus_safe_cap_w / 1000);
 	fprintf(out,

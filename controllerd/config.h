@@ -68,6 +68,7 @@ struct config {
 	struct config_netlist modbus_allow; /* peers that may write */
 	int modbus_max_conns;               /* connections in total */
 	int modbus_max_per_peer;            /* connections from one address */
+	int modbus_reserved;                /* slots only allow_write gets */
 	int modbus_idle_timeout_s;          /* silent connections closed, s */
 	int modbus_watchdog_s;    /* BMS heartbeat watchdog, s; 0 off */
 	int modbus_ramp_s;        /* curtailment deadline, s */

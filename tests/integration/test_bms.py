@@ -8,8 +8,10 @@ source bms and is met, a 20 % curtailment is reached within the ramp time,
 the watchdog reverts and raises an alarm, the facility's available cooling
 holds a job back (CoolingCapacity), a client trickling bytes does not
 delay another, 16 clients polling at once all get answers, malformed frames
-get an exception or a close, connection caps hold, and the controller stays
-up throughout."""
+get an exception or a close, connection caps hold with slots reserved for
+the BMS's addresses (neither a flood of readers nor the BMS's own surplus
+connections lock it out, and its heartbeat keeps the watchdog quiet), and
+the controller stays up throughout."""
 
 import json
 import re
@@ -455,35 +457,108 @@ def test_malformed_frames():
 
 def served(s):
     """Whether s gets an answer to a read of input register 1."""
-    s.send(bytes([0, 1, 0, 0, 0, 6, 1, 4, 0, 1, 0, 1]))
     try:
+        s.send(bytes([0, 1, 0, 0, 0, 6, 1, 4, 0, 1, 0, 1]))
         return recv_frame(s)[9:11] == b"\0\1"
     except OSError:
         return False
 
 
-def test_connection_caps():
-    # The earlier tests' closes may still be on their way to the server:
-    # hold 20 connections from 127.0.0.1 once all 20 are served.
-    def twenty_served():
-        held = [raw_socket() for _ in range(20)]
+def hold(n, source="127.0.0.1"):
+    """n connections from source, once all n are served (the earlier
+    tests' closes may still be on their way to the server)."""
+    def all_served():
+        held = [raw_socket(source) for _ in range(n)]
         if all(served(s) for s in held):
             return held
         for s in held:
             s.close()
         return None
-    held = wait_for("20 connections served", twenty_served, timeout=10)
-    extra = raw_socket()  # the 21st from 127.0.0.1
+    return wait_for("%d connections from %s served" % (n, source),
+                    all_served, timeout=10)
+
+
+def test_connection_caps():
+    """24 slots, 4 of them for allow_write: readers get 20, the BMS the
+    rest."""
+    readers = hold(10, "127.0.0.3") + hold(10, "127.0.0.4")
+    extra = raw_socket("127.0.0.5")  # the 21st reader
     assert closed(extra)
     extra.close()
-    others = [raw_socket("127.0.0.3") for _ in range(4)]
-    for s in others:
-        assert served(s)
-    extra = raw_socket("127.0.0.4")  # the 25th in total
-    assert closed(extra)
-    extra.close()
-    for s in held + others:
+    bms = hold(4)  # the reserved slots
+    for s in readers + bms:
         s.close()
+    wait_for("the caps to free", lambda: ir(client(), 1) == [1])
+
+
+def test_bms_address_not_locked_out():
+    """The BMS's own address past max_per_peer (20): its newest
+    connection is served, its idlest closed, never the newcomer."""
+    held = hold(20)
+    newer = []
+    for _ in range(5):
+        newer.append(raw_socket())
+        assert served(newer[-1]), "a new connection from the BMS refused"
+    open_now = [s for s in held + newer if served(s)]
+    assert len(open_now) == 20, len(open_now)
+    assert all(s in open_now for s in newer)
+    assert not served(held[0])  # the idlest went first
+    for s in held + newer:
+        s.close()
+    wait_for("the caps to free", lambda: ir(client(), 1) == [1])
+
+
+def test_readers_do_not_lock_the_bms_out():
+    """Readers from other addresses keep every slot they can get busy,
+    reconnecting whenever one is closed; the BMS holds 4 connections and
+    sends each heartbeat on a new one (mbpoll), as many BMSs do. Every
+    heartbeat is accepted, the watchdog never expires, the curtailment
+    stays, and the BMS's 4 connections are never the ones closed."""
+    c = client()
+    write(c, 5, 4)  # watchdog, s
+    write(c, 4, 1)  # heartbeat: arms it
+    write(c, 1, 10)
+    assert power()["curtail_pct"] == 10
+    bms = [c] + hold(3)
+    flood = [raw_socket(src) for src in ("127.0.0.2", "127.0.0.3")
+             for _ in range(15)]
+    beats, most, refused = [0], [0], []
+
+    def busy():
+        """Every reader polls; a closed one reconnects. Readers served."""
+        n = 0
+        for i, s in enumerate(flood):
+            if served(s):
+                n += 1
+                continue
+            src = s.getsockname()[0]
+            s.close()
+            flood[i] = raw_socket(src)
+        return n
+
+    def beat():
+        most[0] = max(most[0], busy())
+        p = mbpoll_write(4, beats[0] % 65536)
+        if p.returncode != 0:
+            refused.append((beats[0], p.stderr))
+        beats[0] += 1
+        return refused or (beats[0] >= 10 and uptime_s() >= up0 + 8)
+    up0 = uptime_s()
+    wait_for("8 s of heartbeats past a flood of readers", beat,
+             timeout=60, interval=0.5)
+    assert not refused, refused
+    assert 0 < most[0] <= 20, most  # 24 slots, 4 reserved
+    r = c.read_discrete_inputs(8, 1, slave=1)
+    assert not r.isError() and not r.bits[0], r  # watchdog_expired
+    assert 0 < hr(c, 16)[0] <= 4
+    assert power()["curtail_pct"] == 10, power()
+    for s in bms[1:]:
+        assert served(s), "a BMS connection closed for a reader"
+    for s in flood + bms[1:]:
+        s.close()
+    write(c, 1, 0)
+    write(c, 5, 0)
+    c.close()
     wait_for("the caps to free", lambda: ir(client(), 1) == [1])
 
 
@@ -503,7 +578,8 @@ try:
          test_facility_cooling_bounds_admission,
          test_slow_client_does_not_stall_another, test_16_clients_at_once,
          test_malformed_frames, test_connection_caps,
-         test_controller_stays_up])
+         test_bms_address_not_locked_out,
+         test_readers_do_not_lock_the_bms_out, test_controller_stays_up])
 finally:
     for d in (fleet, ctl):
         d.stop()

@@ -1,5 +1,5 @@
-# bms_test: the BMS Modbus server's framing, request checks, register
-# encoding and map (controllerd/bms.c, bmsmap.c), the [modbus] config, and
+# bms_test: the BMS register map: encoding, writable ranges and layout
+# (controllerd/bmsmap.c), the [modbus] config, and
 # docs/modbus.md's points list. The modbus-doc target rewrites that list
 # from the table.
 pod_unit_test(bms_test bms_test.c LIBS podctl_core)

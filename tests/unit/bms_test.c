@@ -1,11 +1,12 @@
 /*
- * Unit tests of the BMS Modbus server's pure parts (controllerd/bms.c,
- * bmsmap.c): MBAP framing and request checks, each case a row of a static
- * table; the encoding of values into registers (scaling, saturation,
- * unavailable markers, word order); write checks; the register table's own
- * consistency; the [modbus] configuration; and docs/modbus.md's points
- * list, which must be exactly what the table prints. Run with
- * POD_UPDATE_GOLDEN=1 to rewrite that list, then review the diff.
+ * Unit tests of the BMS register map (controllerd/bmsmap.c), each case a
+ * row of a static table: the encoding of values into registers (scaling,
+ * saturation, unavailable markers, word order); the writable ranges it
+ * gives the protocol module (core/mbtcp.c, tested in mbtcp_test.c), as a
+ * BMS's writes meet them; the register table's own consistency; the
+ * [modbus] configuration; and docs/modbus.md's points list, which must be
+ * exactly what the table prints. Run with POD_UPDATE_GOLDEN=1 to rewrite
+ * that list, then review the diff.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,96 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bms.h"
 #include "bmsmap.h"
 #include "check.h"
 #include "config.h"
+#include "mbtcp.h"
 
 #define DOC_PATH  "../../docs/modbus.md"
 #define DOC_BEGIN "<!-- BEGIN POINTS"
 #define DOC_END   "<!-- END POINTS -->"
 #define DOC_MAX   (256 * 1024)
-
-/*
- * Framing cases. Columns: what the case is; the bytes received; how many;
- * the verdict; the frame length on BMS_FRAME_OK.
- */
-static const struct {
-	const char *what;
-	uint8_t b[16];
-	size_t have;
-	enum bms_frame want;
-	size_t len;
-} frames[] = {
-    {"empty", {0}, 0, BMS_FRAME_PARTIAL, 0},
-    {"half a header", {0, 1, 0, 0, 0}, 5, BMS_FRAME_PARTIAL, 0},
-    {"header only", {0, 1, 0, 0, 0, 6}, 6, BMS_FRAME_PARTIAL, 0},
-    {"one byte short", {0, 1, 0, 0, 0, 6, 1, 4, 0, 0, 0}, 11, BMS_FRAME_PARTIAL,
-        0},
-    {"whole read", {0, 1, 0, 0, 0, 6, 1, 4, 0, 0, 0, 1}, 12, BMS_FRAME_OK, 12},
-    {"whole and the next begun", {0, 1, 0, 0, 0, 6, 1, 4, 0, 0, 0, 1, 0, 2}, 14,
-        BMS_FRAME_OK, 12},
-    {"protocol id 1", {0, 1, 0, 1, 0, 6, 1, 4, 0, 0, 0, 1}, 12, BMS_FRAME_BAD,
-        0},
-    {"protocol id 0x100", {0, 1, 1, 0, 0, 6}, 6, BMS_FRAME_BAD, 0},
-    {"length 0", {0, 1, 0, 0, 0, 0}, 6, BMS_FRAME_BAD, 0},
-    {"length 1", {0, 1, 0, 0, 0, 1, 1}, 7, BMS_FRAME_BAD, 0},
-    {"length 2 (unit and function)", {0, 1, 0, 0, 0, 2, 1, 4}, 8, BMS_FRAME_OK,
-        8},
-    {"length 254", {0, 1, 0, 0, 0, 254}, 6, BMS_FRAME_PARTIAL, 0},
-    {"length 255", {0, 1, 0, 0, 0, 255}, 6, BMS_FRAME_BAD, 0},
-    {"length 0x0106", {0, 1, 0, 0, 1, 6}, 6, BMS_FRAME_BAD, 0},
-};
-
-/*
- * Request cases on a map of 2 pods. Columns: what; the frame from the
- * unit id on (the MBAP header is added); its length; the answer (0 valid,
- * an exception code, -1 close); for valid ones, address and count.
- */
-static const struct {
-	const char *what;
-	uint8_t pdu[40];
-	size_t n;
-	int want;
-	int addr, count;
-} requests[] = {
-    {"read input 0-26", {1, 4, 0, 0, 0, 27}, 6, 0, 0, 27},
-    {"read holding 0-17", {1, 3, 0, 0, 0, 18}, 6, 0, 0, 18},
-    {"unit 0", {0, 3, 0, 0, 0, 1}, 6, 0, 0, 1},
-    {"unit 255", {255, 3, 0, 0, 0, 1}, 6, 0, 0, 1},
-    {"unit 7", {7, 3, 0, 0, 0, 1}, 6, 0x0B, 0, 0},
-    {"read 125 registers", {1, 4, 0, 0, 0, 125}, 6, 0, 0, 125},
-    {"read 126 registers", {1, 4, 0, 0, 0, 126}, 6, 3, 0, 0},
-    {"read 0 registers", {1, 3, 0, 0, 0, 0}, 6, 3, 0, 0},
-    {"last pod register", {1, 4, 0, 139, 0, 1}, 6, 0, 139, 1},
-    {"past the last pod", {1, 4, 0, 140, 0, 1}, 6, 2, 0, 0},
-    {"holding 17-18", {1, 3, 0, 17, 0, 2}, 6, 2, 0, 0},
-    {"read 11 discrete inputs", {1, 2, 0, 0, 0, 11}, 6, 0, 0, 11},
-    {"read 12 discrete inputs", {1, 2, 0, 0, 0, 12}, 6, 2, 0, 0},
-    {"read 2001 bits", {1, 1, 0, 0, 0x07, 0xD1}, 6, 3, 0, 0},
-    {"read with a byte too many", {1, 4, 0, 0, 0, 1, 0}, 7, 3, 0, 0},
-    {"function only", {1, 4}, 2, 3, 0, 0},
-    {"unknown function 0x2B", {1, 0x2B, 0x0E, 1, 0}, 5, 1, 0, 0},
-    {"report server id (0x11)", {1, 0x11}, 2, 1, 0, 0},
-    {"read exception status (0x07)", {1, 7}, 2, 1, 0, 0},
-    {"function 0", {1, 0, 0, 0, 0, 1}, 6, -1, 0, 0},
-    {"function 0x84", {1, 0x84, 0, 0, 0, 1}, 6, -1, 0, 0},
-    {"write single register", {1, 6, 0, 1, 0, 20}, 6, 0, 1, 1},
-    {"write single register, short", {1, 6, 0, 1, 0}, 5, 3, 0, 0},
-    {"write coil on", {1, 5, 0, 0, 0xFF, 0}, 6, 0, 0, 1},
-    {"write coil off", {1, 5, 0, 1, 0, 0}, 6, 0, 1, 1},
-    {"write coil 0x1234", {1, 5, 0, 0, 0x12, 0x34}, 6, 3, 0, 0},
-    {"write coil 2", {1, 5, 0, 2, 0xFF, 0}, 6, 2, 0, 0},
-    {"write 2 registers", {1, 16, 0, 6, 0, 2, 4, 0, 215, 3, 132}, 11, 0, 6, 2},
-    {"write 2 registers, byte count 3", {1, 16, 0, 6, 0, 2, 3, 0, 215, 3}, 10,
-        3, 0, 0},
-    {"write 2 registers, a byte short", {1, 16, 0, 6, 0, 2, 4, 0, 215, 3}, 10,
-        3, 0, 0},
-    {"write 124 registers", {1, 16, 0, 0, 0, 124, 248}, 7, 3, 0, 0},
-    {"write 2 coils", {1, 15, 0, 0, 0, 2, 1, 3}, 8, 0, 0, 2},
-    {"write 2 coils, 2 bytes", {1, 15, 0, 0, 0, 2, 2, 3, 0}, 9, 3, 0, 0},
-    {"write 1969 coils", {1, 15, 0, 0, 0x07, 0xB1, 247}, 7, 3, 0, 0},
-};
 
 /*
  * Encoding cases. Columns: type, scale, value, register(s).
@@ -143,8 +63,9 @@ static const struct {
 };
 
 /*
- * Write checks of holding registers. Columns: register, raw value, the
- * answer (0 accepted, 2 not writable, 3 out of range).
+ * Writes of one holding register (FC6) against the map's writable ranges.
+ * Columns: register, raw value, the answer (0 accepted, 2 not writable,
+ * 3 out of range).
  */
 static const struct {
 	int reg;
@@ -174,64 +95,6 @@ static const struct {
 };
 
 static void
-test_frames(void)
-{
-	size_t i, len;
-
-	for (i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
-		enum bms_frame got;
-
-		len = 0;
-		got = bms_frame_check(frames[i].b, frames[i].have, &len);
-		CHECK(got == frames[i].want, "%s: got %d", frames[i].what, got);
-		if (got == BMS_FRAME_OK)
-			CHECK(len == frames[i].len, "%s: length %zu",
-			    frames[i].what, len);
-	}
-}
-
-static void
-test_requests(void)
-{
-	struct bms_request rq;
-	uint8_t frame[BMS_FRAME_MAX];
-	size_t i, n;
-	int got;
-
-	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
-		n = requests[i].n;
-		frame[0] = 0x12;
-		frame[1] = 0x34;
-		frame[2] = frame[3] = 0;
-		frame[4] = 0;
-		frame[5] = (uint8_t)n;
-		memcpy(frame + 6, requests[i].pdu, n);
-		got = bms_request_parse(frame, 6 + n, 2, &rq);
-		CHECK(got == requests[i].want, "%s: got %d, want %d",
-		    requests[i].what, got, requests[i].want);
-		if (got == 0 && requests[i].want == 0)
-			CHECK(rq.addr == requests[i].addr &&
-			          rq.count == requests[i].count,
-			    "%s: %d+%d", requests[i].what, rq.addr, rq.count);
-	}
-	/* values of writes */
-	memcpy(frame, "\0\1\0\0\0\x0b\1\x10\0\6\0\2\4\0\xd7\x03\x84", 17);
-	CHECK(bms_request_parse(frame, 17, 1, &rq) == 0 &&
-	          bms_request_value(&rq, 0) == 215 &&
-	          bms_request_value(&rq, 1) == 900,
-	    "FC16 values");
-	memcpy(frame, "\0\1\0\0\0\6\1\5\0\0\xff\0", 12);
-	CHECK(bms_request_parse(frame, 12, 1, &rq) == 0 &&
-	          bms_request_value(&rq, 0) == 1,
-	    "FC5 on reads 1");
-	memcpy(frame, "\0\1\0\0\0\x08\1\x0f\0\0\0\2\1\2", 14);
-	CHECK(bms_request_parse(frame, 14, 1, &rq) == 0 &&
-	          bms_request_value(&rq, 0) == 0 &&
-	          bms_request_value(&rq, 1) == 1,
-	    "FC15 bits, least significant first");
-}
-
-static void
 test_encoding(void)
 {
 	size_t i;
@@ -252,21 +115,32 @@ test_encoding(void)
 static void
 test_writes(void)
 {
-	const struct bms_point *p;
+	struct mbtcp_limit limits[BMS_NLIMITS];
+	struct mbtcp_map map = {1, {0}, NULL, NULL, NULL, NULL, limits, 0};
+	struct mbtcp_request rq;
+	uint8_t frame[12] = {0, 1, 0, 0, 0, 6, 1, 6};
 	size_t i;
-	int pod, got;
+	int t, got;
 
+	map.nlimits = bms_limits(limits, BMS_NLIMITS);
+	CHECK(map.nlimits == BMS_NLIMITS, "%zu writable points", map.nlimits);
+	for (t = 0; t < MBTCP_NTABLES; t++)
+		map.size[t] = bms_table_size((enum bms_table)t, 1);
 	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
-		p = bms_point_at(BMS_HOLDING_REG, writes[i].reg, 1, &pod);
-		got = bms_check_write(p, writes[i].raw);
+		frame[9] = (uint8_t)writes[i].reg;
+		frame[10] = (uint8_t)(writes[i].raw >> 8);
+		frame[11] = (uint8_t)(writes[i].raw & 0xFF);
+		got = mbtcp_request(frame, sizeof(frame), &map, 1, &rq);
 		CHECK(got == writes[i].want, "holding %d = %u: got %d",
 		    writes[i].reg, writes[i].raw, got);
 	}
-	CHECK(bms_check_write(NULL, 0) == 2, "no point");
-	p = bms_point_at(BMS_COIL, 0, 1, &pod);
-	CHECK(p != NULL && bms_check_write(p, 1) == 0, "coil 0");
-	p = bms_point_at(BMS_INPUT, 5, 1, &pod);
-	CHECK(p != NULL && bms_check_write(p, 1) == 2, "input register");
+	frame[7] = 5; /* coil 1 on, coil 2 (none) */
+	frame[9] = 1;
+	frame[10] = 0xFF;
+	frame[11] = 0;
+	CHECK(mbtcp_request(frame, sizeof(frame), &map, 1, &rq) == 0, "coil 1");
+	frame[9] = 2;
+	CHECK(mbtcp_request(frame, sizeof(frame), &map, 1, &rq) == 2, "coil 2");
 }
 
 /* The layout: the fixed points, pod blocks, 32-bit words in order. */
@@ -444,7 +318,7 @@ test_config(void)
 		return;
 	CHECK(strcmp(c->modbus_listen, "127.0.0.1:1502") == 0 &&
 	          c->modbus_max_conns == 4 && c->modbus_max_per_peer == 2 &&
-	          c->modbus_idle_timeout_s == 30 &&
+	          c->modbus_reserved == 1 && c->modbus_idle_timeout_s == 30 &&
 	          c->modbus_watchdog_s == 20 && c->modbus_ramp_s == 45 &&
 	          c->modbus_safe_cap_w == 500e3 && c->modbus_allow.n == 3,
 	    "values");
@@ -475,6 +349,20 @@ test_config(void)
 	                               "address") != NULL,
 	    "bad address: %s", err);
 	config_free(c);
+	c = config_load("data/bms/bad_reserved.conf", err, sizeof(err));
+	CHECK(c == NULL && strstr(err, "bad_reserved.conf:4: [modbus] "
+	                               "reserved_connections (4) must be less "
+	                               "than max_connections (4)") != NULL,
+	    "reserve of every slot: %s", err);
+	config_free(c);
+	c = config_load("data/bms/few_slots.conf", err, sizeof(err));
+	CHECK(c != NULL && c->modbus_reserved == 2, "3 slots, 2 reserved: %s",
+	    c ? "" : err);
+	config_free(c);
+	c = config_load(NULL, err, sizeof(err));
+	CHECK(c != NULL && c->modbus_reserved == 4 && c->modbus_max_conns == 32,
+	    "default: 4 of 32 reserved");
+	config_free(c);
 	c = config_load("data/bms/bad_prefix.conf", err, sizeof(err));
 	CHECK(c == NULL && strstr(err, "'/33' is not a prefix") != NULL,
 	    "bad prefix: %s", err);
@@ -484,8 +372,6 @@ test_config(void)
 int
 main(void)
 {
-	test_frames();
-	test_requests();
 	test_encoding();
 	test_writes();
 	test_fill();
