@@ -62,8 +62,11 @@ peertab_get(struct peertab *t, const unsigned char key[16], double burst,
 	set = &t->v[(hash(key) & (uint32_t)(t->nsets - 1)) * PEERTAB_WAYS];
 	for (i = 0; i < PEERTAB_WAYS; i++) {
 		p = &set[i];
-		if (p->used && memcmp(p->key, key, 16) == 0)
+		if (p->used && memcmp(p->key, key, 16) == 0) {
+			if (now_ms > p->seen_ms)
+				p->seen_ms = now_ms;
 			return p;
+		}
 		if (!p->used) {
 			if (victim == NULL || victim->used)
 				victim = p;
@@ -78,7 +81,7 @@ peertab_get(struct peertab *t, const unsigned char key[16], double burst,
 	memcpy(victim->key, key, 16);
 	victim->used = 1;
 	victim->tokens = burst;
-	victim->seen_ms = now_ms;
+	victim->seen_ms = victim->refill_ms = now_ms;
 	return victim;
 }
 
@@ -89,12 +92,13 @@ peer_take(struct peer *p, double rate_per_s, double burst, int64_t now_ms)
 
 	if (rate_per_s <= 0)
 		return 0;
-	if (now_ms > p->seen_ms)
-		p->tokens += (double)(now_ms - p->seen_ms) * rate_per_s / 1000;
+	if (now_ms > p->refill_ms) {
+		p->tokens +=
+		    (double)(now_ms - p->refill_ms) * rate_per_s / 1000;
+		p->refill_ms = now_ms;
+	}
 	if (p->tokens > burst)
 		p->tokens = burst;
-	if (now_ms > p->seen_ms)
-		p->seen_ms = now_ms;
 	if (p->tokens >= 1) {
 		p->tokens -= 1;
 		return 0;

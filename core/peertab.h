@@ -18,7 +18,8 @@ struct peer {
 	int used;              /* 1: the slot holds a peer */
 	int conns;             /* connections open; pins the slot */
 	double tokens;         /* writes it may make now */
-	int64_t seen_ms;       /* last connection or write, ms */
+	int64_t seen_ms;       /* last looked up, ms */
+	int64_t refill_ms;     /* tokens counted up to then, ms */
 };
 
 struct peertab {
