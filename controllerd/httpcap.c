@@ -27,7 +27,8 @@
  * libevent tells nobody when evhttp frees a connection's bufferevent, so
  * each one is held by a reference of ours, and httpcap_sweep() lets go of
  * those evhttp has finished with (their callbacks are cleared on free); a
- * peer at its cap, or the server at its total, sweeps at once too.
+ * peer at its cap sweeps its own connections at once, and the server at
+ * its total all of them, at most ten times a second.
  *
  * When accept() fails, for want of file descriptors mostly, libevent's
  * listener would report it on every turn of the loop, since the pending
@@ -83,9 +84,10 @@ struct cap {
 	struct bufferevent *bev; /* held by our reference */
 	struct event *ev;        /* admission, then the deadline */
 	enum deadline dl;
-	struct peer *peer; /* counted against; NULL when not counted */
-	int live;          /* counted in h->live */
-	int heads;         /* heads complete on this connection */
+	struct peer *peer;         /* counted against; NULL when not counted */
+	struct cap *pnext, *pprev; /* the peer's connections (peer->user) */
+	int live;                  /* counted in h->live */
+	int heads;                 /* heads complete on this connection */
 	enum cap_state state;
 	size_t pos;  /* bytes of the input already looked at */
 	size_t head; /* bytes of the current head so far */
@@ -326,8 +328,15 @@ release(struct httpcap *h, struct cap *c)
 	h->n--;
 	if (c->live)
 		h->live--;
-	if (c->peer != NULL)
+	if (c->peer != NULL) {
 		c->peer->conns--;
+		if (c->pprev != NULL)
+			c->pprev->pnext = c->pnext;
+		else
+			c->peer->user = c->pnext;
+		if (c->pnext != NULL)
+			c->pnext->pprev = c->pprev;
+	}
 	event_free(c->ev);
 	bufferevent_decref(c->bev);
 	free(c);
@@ -356,8 +365,22 @@ sweep(struct httpcap *h)
 	}
 }
 
-/* A sweep when a cap is reached, so that connections closed since the
- * last tick do not count; at most every HTTPCAP_SWEEP_MS. */
+/* Lets go of the connections of peer p that evhttp has closed. */
+static void
+sweep_peer(struct httpcap *h, struct peer *p)
+{
+	struct cap *c, *next;
+
+	for (c = p->user; c != NULL; c = next) {
+		next = c->pnext;
+		if (closed(c))
+			release(h, c);
+	}
+}
+
+/* A sweep when the total cap is reached, so that connections closed since
+ * the last tick do not count; at most every HTTPCAP_SWEEP_MS, as it looks
+ * at every connection. */
 static void
 sweep_at_cap(struct httpcap *h, int64_t now_ms)
 {
@@ -443,7 +466,7 @@ admit(struct cap *c)
 	    !config_netlist_match(&h->exempt, sa) &&
 	    (p = peer_of(h, sa, now)) != NULL) {
 		if (p->conns >= h->max_per_peer) {
-			sweep_at_cap(h, now);
+			sweep_peer(h, p);
 			if (p->conns >= h->max_per_peer) {
 				turn_away(c, "max_per_peer", h->max_per_peer);
 				return;
@@ -451,6 +474,10 @@ admit(struct cap *c)
 		}
 		p->conns++;
 		c->peer = p;
+		c->pnext = p->user;
+		if (c->pnext != NULL)
+			c->pnext->pprev = c;
+		p->user = c;
 	}
 	set_deadline(
 	    c, c->heads == 0 && c->state == CAP_HEAD ? DL_HEAD : DL_NONE);

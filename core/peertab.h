@@ -17,6 +17,8 @@ struct peer {
 	unsigned char key[16]; /* IPv4 in the first 4, or an IPv6 /64 */
 	int used;              /* 1: the slot holds a peer */
 	int conns;             /* connections open; pins the slot */
+	void *user;            /* the server's own, NULL when new (its list
+	                        * of the peer's connections) */
 	double tokens;         /* writes it may make now */
 	int64_t seen_ms;       /* last looked up, ms */
 	int64_t refill_ms;     /* tokens counted up to then, ms */

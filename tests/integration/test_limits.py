@@ -8,7 +8,8 @@ Retry-After, while reads and the agents' reports go on."""
 import re
 import select
 import socket
-import time
+import urllib.error
+import urllib.request
 
 from podtest import Controller, TempDir, http, run, wait_for
 
@@ -125,6 +126,9 @@ def test_connections_over_the_per_peer_cap_get_503():
              lambda: health(ctl.url) == 200, timeout=15)
     for s in held:
         s.close()
+    # closed connections stop counting at once: many in a row pass
+    got = [health(ctl.url) for _ in range(20)]
+    assert got == [200] * 20, got
     ctl.wait_log(r"REST: turned away \d+ connections over")
 
 
@@ -132,10 +136,8 @@ def test_writes_over_the_rate_get_429():
     # the burst is 3; unknown nodes answer 404 but count as writes
     got = [ctl.api("POST", "/nodes/nosuch/drain", {})[0] for _ in range(3)]
     assert got == [404, 404, 404], got
-    status, body = 0, None
+    status, body, retry = 0, None, None
     url = ctl.url + "/api/v1/nodes/nosuch/drain"
-    import urllib.request
-    import urllib.error
     req = urllib.request.Request(url, data=b"{}", method="POST")
     try:
         urllib.request.urlopen(req, timeout=10)
@@ -148,9 +150,10 @@ def test_writes_over_the_rate_get_429():
     assert "write_rate_per_s" in body, body
     # reads and the agents' reports are not writes of the operator
     assert health(ctl.url) == 200
-    status, _ = ctl.api("POST", "/agents/nosuch/report",
-                        {"boot_id": "x", "samples": []})
-    assert status != 429, status
+    for _ in range(10):  # a fleet behind one address reports at once
+        status, _ = ctl.api("POST", "/agents/nosuch/report",
+                            {"boot_id": "x", "samples": []})
+        assert status == 404, status
     # the bucket refills: a write goes through again
     wait_for("the bucket to refill",
              lambda: ctl.api("POST", "/nodes/nosuch/drain", {})[0] == 404,
