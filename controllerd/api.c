@@ -310,7 +310,7 @@ method_name(enum evhttp_cmd_type m)
 /* Answers the stand-in httpcap.c made for a request over a limit; 1 when
  * it was one. The connection closes after the reply. */
 static int
-refused(struct evhttp_request *req)
+refused(struct ctl_state *st, struct evhttp_request *req)
 {
 	const char *why = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), HTTPCAP_REJECT);
@@ -323,6 +323,11 @@ refused(struct evhttp_request *req)
 		api_reply_error(req, 413, "payload_too_large",
 		    "request body: %s bytes is over the %d byte limit",
 		    why[3] == ' ' ? why + 4 : "?", API_MAX_BODY);
+	else if (strcmp(why, "408") == 0)
+		api_reply_error(req, 408, "request_timeout",
+		    "request line and headers not complete within %d s "
+		    "([controller] header_timeout_s)",
+		    st->conf->header_timeout_s);
 	else if (strcmp(why, "431") == 0)
 		api_reply_error(req, 431, "header_too_large",
 		    "request line and headers are over the %d byte limit",
@@ -330,6 +335,36 @@ refused(struct evhttp_request *req)
 	else
 		api_reply_error(req, 400, "bad_request", "request: %s",
 		    why[3] == ' ' ? why + 4 : why);
+	return 1;
+}
+
+/*
+ * A write (POST, PUT, DELETE) over its peer's rate gets 429 with the
+ * seconds to wait in Retry-After; 1 then. The agents' routes are left
+ * alone: a fleet behind one address reports every second.
+ */
+static int
+over_rate(struct api_req *r, const struct route *rt)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	int64_t wait_ms;
+	char secs[32];
+
+	if (rt->agent || c == NULL ||
+	    (rt->method != EVHTTP_REQ_POST && rt->method != EVHTTP_REQ_PUT &&
+	        rt->method != EVHTTP_REQ_DELETE))
+		return 0;
+	wait_ms =
+	    httpcap_write_wait(r->st->httpcap, evhttp_connection_get_addr(c));
+	if (wait_ms == 0)
+		return 0;
+	snprintf(secs, sizeof(secs), "%lld", (long long)(wait_ms + 999) / 1000);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(r->req), "Retry-After", secs);
+	api_reply_error(r->req, 429, "too_many_requests",
+	    "%s: over %g writes per second ([controller] write_rate_per_s); "
+	    "retry in %s s",
+	    r->who, r->st->conf->write_rate_per_s, secs);
 	return 1;
 }
 
@@ -348,7 +383,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (refused(req))
+	if (refused(st, req))
 		return;
 	if (strcmp(path, "/metrics") == 0) {
 		api_serve_metrics(st, req);
@@ -388,7 +423,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			    l ? ", " : "", method_name(rt->method));
 			continue;
 		}
-		if (authorize(&r, rt) == -1)
+		if (authorize(&r, rt) == -1 || over_rate(&r, rt))
 			return;
 		rt->fn(&r);
 		return;
@@ -434,10 +469,11 @@ api_start(struct ctl_state *st)
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	        EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
 	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	if ((st->httpcap = httpcap_new()) == NULL) {
+	if ((st->httpcap = httpcap_new(st->base)) == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
+	httpcap_configure(st->httpcap, st->conf);
 	evhttp_set_bevcb(st->http, httpcap_bev, st->httpcap);
 	evhttp_set_gencb(st->http, api_dispatch, st);
 	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
@@ -448,6 +484,7 @@ api_start(struct ctl_state *st)
 		st->http = NULL;
 		return -1;
 	}
+	httpcap_listen(st->httpcap, evhttp_bound_socket_get_listener(bs));
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 	        &sl) == 0) {
 		if (ss.ss_family == AF_INET) {

@@ -75,6 +75,20 @@ static const struct keyword {
         offsetof(struct config, store_interval_s), 0, NULL},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
         offsetof(struct config, retention_days), 0, NULL},
+    {"controller", "max_connections", V_INT, 0, 1000000, T_CONTROLLER,
+        offsetof(struct config, http_max_conns), 0, NULL},
+    {"controller", "max_per_peer", V_INT, 1, 1000000, T_CONTROLLER,
+        offsetof(struct config, http_max_per_peer), 0, NULL},
+    {"controller", "limit_exempt", V_NETLIST, 0, 0, T_CONTROLLER,
+        offsetof(struct config, http_exempt), 0, NULL},
+    {"controller", "header_timeout_s", V_INT, 1, 3600, T_CONTROLLER,
+        offsetof(struct config, header_timeout_s), 0, NULL},
+    {"controller", "body_timeout_s", V_INT, 1, 3600, T_CONTROLLER,
+        offsetof(struct config, body_timeout_s), 0, NULL},
+    {"controller", "write_rate_per_s", V_DOUBLE, 0, 1e6, T_CONTROLLER,
+        offsetof(struct config, write_rate_per_s), 0, NULL},
+    {"controller", "write_burst", V_INT, 1, 1000000, T_CONTROLLER,
+        offsetof(struct config, write_burst), 0, NULL},
     {"scheduler", "policy", V_ENUM, 0, 0, T_CONTROLLER,
         offsetof(struct config, sched_policy), 0, policy_names},
     {"scheduler", "age_weight_per_h", V_DOUBLE, 0, 1e6, T_CONTROLLER,
@@ -399,6 +413,12 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->heartbeat_timeout_s = 10;
 	c->store_interval_s = 10;
 	c->retention_days = 7;
+	c->http_max_per_peer = 256;
+	(void)parse_netlist("127.0.0.1, ::1", &c->http_exempt, NULL, 0);
+	c->header_timeout_s = 10;
+	c->body_timeout_s = 30;
+	c->write_rate_per_s = 20;
+	c->write_burst = 100;
 	c->coolant_density_kg_l = 1.02;
 	c->coolant_cp_j_kgk = 3900;
 	c->npods = 1;
@@ -584,6 +604,14 @@ config_dump(const struct config *c, FILE *out)
 	    "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
 	    "retention_days = %d\n",
 	    c->heartbeat_timeout_s, c->store_interval_s, c->retention_days);
+	fprintf(out,
+	    "max_connections = %d\nmax_per_peer = %d\nlimit_exempt =%s%s\n"
+	    "header_timeout_s = %d\nbody_timeout_s = %d\n"
+	    "write_rate_per_s = %g\nwrite_burst = %d\n",
+	    c->http_max_conns, c->http_max_per_peer,
+	    c->http_exempt.n > 0 ? " " : "", c->http_exempt.text,
+	    c->header_timeout_s, c->body_timeout_s, c->write_rate_per_s,
+	    c->write_burst);
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nkill_grace_s = %d\n"

@@ -48,6 +48,15 @@ struct config {
 	int heartbeat_timeout_s; /* a node silent this long is down */
 	int store_interval_s;    /* seconds between stored samples per node */
 	int retention_days;      /* days of stored samples kept */
+	/* REST connections and requests (httpcap.c) */
+	int http_max_conns;    /* connections in total; 0: from the fd limit */
+	int http_max_per_peer; /* connections from one address (IPv6: /64) */
+	struct config_netlist http_exempt; /* peers free of the two above and
+	                                    * of the write rate */
+	int header_timeout_s;    /* request line and headers complete by, s */
+	int body_timeout_s;      /* request body complete by, s */
+	double write_rate_per_s; /* writes per peer per second; 0 no limit */
+	int write_burst;         /* writes a peer may make at once */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */
 	int sched_policy;            /* enum sched_policy */

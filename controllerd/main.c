@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,8 +156,34 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	ctl.fleet->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
 	config_free(ctl.conf);
 	ctl.conf = c;
+	httpcap_configure(ctl.httpcap, c);
 	(void)store_load_fleet(ctl.store, ctl.fleet);
 	log_info("configuration reloaded");
+}
+
+/* Raises the soft limit on open files to the hard one: every connection
+ * and long poll holds a descriptor. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("%s: getrlimit", __func__);
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("%s: setrlimit to %llu", __func__,
+			    (unsigned long long)rl.rlim_max);
+			return;
+		}
+	}
+	log_info("open-file limit %llu (was %llu)",
+	    (unsigned long long)rl.rlim_cur, (unsigned long long)was);
 }
 
 static void
@@ -222,6 +249,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	ctl.start_mono_ms = time_mono_ms();
 	resolve_web_dir(&ctl);
 	if ((ctl.fleet = fleet_new(ctl.conf)) == NULL) {
