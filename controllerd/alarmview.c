@@ -2,12 +2,14 @@
  * Alarms as the controller sees them (see alarmview.h). The rules' view of
  * the fleet is built afresh for each evaluation, once a second: a node
  * array, one accelerator array for all nodes, and a pod array with each
- * pod's summary computed once.
+ * pod's summary computed once. A pod's alarm over many nodes lists them as
+ * a host list (common/hostlist.c), and gives them to the API as an array.
  */
 #include <stdlib.h>
 
 #include "alarmview.h"
 #include "fleet.h"
+#include "hostlist.h"
 #include "jsonx.h"
 #include "log.h"
 #include "names.h"
@@ -69,12 +71,38 @@ alarmview_evaluate(
 	view.nnodes = f->nnodes;
 	view.pods = pods;
 	view.npods = f->npods;
-	rc = alarms_evaluate(a, &view);
+	view.compact = hostlist_compact;
+	if ((rc = alarms_evaluate(a, &view)) == -1)
+		log_warnx("%s: out of memory", __func__);
 fail:
 	free(pods);
 	free(accels);
 	free(nodes);
 	return rc;
+}
+
+json_t *
+alarm_nodes_json(const struct alarm *al)
+{
+	json_t *arr = json_array();
+	struct hostlist hl = {NULL, 0};
+	char err[128];
+	int i;
+
+	if (al->nodes[0] != '\0') {
+		/* written by hostlist_compact(): expands unless truncated */
+		if (hostlist_expand(
+		        al->nodes, 1 << 20, &hl, err, sizeof(err)) == -1)
+			log_warnx("%s: alarm %lld: %s", __func__,
+			    (long long)al->id, err);
+		for (i = 0; i < hl.n; i++)
+			json_array_append_new(arr, json_string(hl.names[i]));
+		hostlist_free(&hl);
+	} else if (alarm_kind_of_nodes(al->kind) &&
+	           !alarm_kind_grouped(al->kind)) {
+		json_array_append_new(arr, json_string(al->object));
+	}
+	return arr;
 }
 
 json_t *
@@ -97,5 +125,6 @@ alarm_json(const struct alarm *al)
 	    al->acked_by[0] ? json_string(al->acked_by) : json_null());
 	json_object_set_new(o, "acked_at", jsonx_time(al->acked_ms));
 	json_object_set_new(o, "count", json_integer(al->count));
+	json_object_set_new(o, "nodes", alarm_nodes_json(al));
 	return o;
 }

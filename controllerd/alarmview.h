@@ -17,6 +17,10 @@ struct fleet;
  * no memory (logged). */
 int alarmview_evaluate(
     struct alarms *a, const struct fleet *f, const struct alarm_inputs *in);
+/* The nodes an alarm concerns, as a JSON array of names: a pod's alarm
+ * over many nodes lists them, a node's alarm its node, others none. New
+ * reference. */
+json_t *alarm_nodes_json(const struct alarm *al);
 /* The alarm's object in the API (docs/openapi.yaml). New reference. */
 json_t *alarm_json(const struct alarm *al);
 

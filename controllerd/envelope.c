@@ -34,6 +34,7 @@
 #include "timeutil.h"
 
 #define ALARMS_KEPT      500   /* cleared alarms kept in memory */
+#define ALARMS_SLOW_MS   100   /* an evaluation this long is logged */
 #define DEFAULT_TDP_W    700.0 /* when a node has not said */
 #define FLOOR_SHARE      0.2   /* accelerator draw at lowest clocks / TDP */
 #define ENERGY_STORE_MS  30000 /* pod energy counters to the store */
@@ -419,13 +420,16 @@ announce(struct ctl_state *st)
 	free(top);
 }
 
-/* A new leak: drain the node and requeue its jobs; the agent's guard has
- * already throttled it. */
+/* A new leak: drain the node and requeue its jobs (the agent's guard has
+ * already throttled it), and say in the alarm's message what was done and
+ * only that. */
 static void
-act_on_leak(struct ctl_state *st, const struct alarm *al)
+act_on_leak(struct ctl_state *st, struct alarm *al)
 {
 	struct node *n = fleet_node(st->fleet, al->object);
-	int i, idx;
+	char did[256] = "";
+	size_t off = 0;
+	int i, idx, requeued = 0, ended = 0;
 
 	if (n == NULL)
 		return;
@@ -436,6 +440,7 @@ act_on_leak(struct ctl_state *st, const struct alarm *al)
 		n->drained_at_ms = time_wall_ms();
 		snprintf(n->drained_by, sizeof(n->drained_by), "safety");
 		(void)store_put_drain(st->store, n, "safety", "drain");
+		off += snprintf(did, sizeof(did), "; node drained");
 	}
 	for (i = 0; i < st->jobs.n; i++) {
 		struct job *j = st->jobs.v[i];
@@ -447,6 +452,60 @@ act_on_leak(struct ctl_state *st, const struct alarm *al)
 			    (long long)j->id, n->name,
 			    j->state == JOB_PENDING ? "requeued"
 			                            : job_state_name(j->state));
+			if (j->state == JOB_PENDING)
+				requeued++;
+			else
+				ended++;
+		}
+	}
+	if (requeued > 0 && off < sizeof(did))
+		off += snprintf(did + off, sizeof(did) - off,
+		    "; %d job%s stopped and requeued", requeued,
+		    requeued == 1 ? "" : "s");
+	if (ended > 0 && off < sizeof(did))
+		snprintf(did + off, sizeof(did) - off, "; %d job%s stopped",
+		    ended, ended == 1 ? "" : "s");
+	if (did[0] != '\0') {
+		size_t len = strlen(al->message);
+
+		snprintf(
+		    al->message + len, sizeof(al->message) - len, "%s", did);
+		al->dirty = 1;
+	}
+}
+
+/* One line per alarm the last evaluation raised, changed or cleared. */
+static void
+log_alarm_events(const struct alarms *a)
+{
+	int i;
+
+	for (i = 0; i < a->nev; i++) {
+		const struct alarm *al = a->ev[i];
+		const char *kind = alarm_kind_name(al->kind);
+
+		switch (al->event) {
+		case ALARM_EV_RAISED:
+			log_warnx("alarm %lld raised: %s (%s) on %s: %s",
+			    (long long)al->id, kind, alarm_severity(al->kind),
+			    al->object, al->message);
+			break;
+		case ALARM_EV_REOPENED:
+			log_warnx("alarm %lld raised again (%d times): %s (%s) "
+			          "on %s: %s",
+			    (long long)al->id, al->count, kind,
+			    alarm_severity(al->kind), al->object, al->message);
+			break;
+		case ALARM_EV_CHANGED:
+			log_warnx("alarm %lld changed: %s on %s: %s",
+			    (long long)al->id, kind, al->object, al->message);
+			break;
+		case ALARM_EV_CLEARED:
+			log_info("alarm %lld cleared: %s on %s (%s)",
+			    (long long)al->id, kind, al->object, al->message);
+			break;
+		default:
+			break;
 		}
 	}
 }
@@ -456,12 +515,13 @@ envelope_tick(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
 	struct alarm_inputs in;
-	int64_t now = time_wall_ms();
+	int64_t now = time_wall_ms(), t0, took;
 	double *limits;
 	int i;
 
 	allocate(st);
 	announce(st);
+	t0 = time_mono_ms();
 	limits = calloc(st->fleet->npods + 1, sizeof(double));
 	memset(&in, 0, sizeof(in));
 	in.now_ms = now;
@@ -472,25 +532,30 @@ envelope_tick(struct ctl_state *st)
 	in.max_supply_c = st->conf->max_supply_c;
 	in.curtail_missed = e->curtail_missed;
 	in.bms_expired = e->bms_expired;
+	in.dwell_ms = (int64_t)st->conf->alarm_dwell_s * 1000;
+	in.clear_hold_ms = (int64_t)st->conf->alarm_clear_hold_s * 1000;
+	in.overtemp_margin_c = st->conf->overtemp_margin_c;
+	in.lowflow_margin_lpm = st->conf->lowflow_margin_lpm;
+	in.supply_margin_c = st->conf->supply_margin_c;
 	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
 		        st->fleet->pods[i].conf.power_budget_w);
 	if (limits != NULL &&
-	    alarmview_evaluate(&e->alarms, st->fleet, &in) == 0)
-		for (i = 0; i < e->alarms.n; i++) {
-			const struct alarm *al = e->alarms.v[i];
-
-			if (!al->fresh)
-				continue;
-			log_warnx("alarm %s (%s) on %s: %s",
-			    alarm_kind_name(al->kind), alarm_severity(al->kind),
-			    al->object, al->message);
-			if (al->kind == ALARM_LEAK)
-				act_on_leak(st, al);
-		}
+	    alarmview_evaluate(&e->alarms, st->fleet, &in) == 0) {
+		for (i = 0; i < e->alarms.nev; i++)
+			if (e->alarms.ev[i]->fresh &&
+			    e->alarms.ev[i]->kind == ALARM_LEAK)
+				act_on_leak(st, e->alarms.ev[i]);
+	}
 	free(limits);
+	/* stored first, so that every line names the alarm's id */
 	(void)store_put_alarms(st->store, &e->alarms);
+	log_alarm_events(&e->alarms);
+	took = time_mono_ms() - t0;
+	if (took > ALARMS_SLOW_MS)
+		log_warnx("alarms: evaluating and storing took %lld ms",
+		    (long long)took);
 	alarms_trim(&e->alarms, ALARMS_KEPT);
 	if (now - e->last_energy_store_ms > ENERGY_STORE_MS) {
 		e->last_energy_store_ms = now;
@@ -664,6 +729,10 @@ envelope_ack_alarms(struct ctl_state *st, struct alarm *only, const char *who)
 		}
 		n = -1;
 	}
+	for (i = 0; i < n; i++)
+		log_info("alarm %lld acknowledged by %s: %s on %s",
+		    (long long)acked[i]->id, who,
+		    alarm_kind_name(acked[i]->kind), acked[i]->object);
 	free(acked);
 	return n;
 }
