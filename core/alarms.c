@@ -43,7 +43,8 @@ enum cond {
 };
 
 /* Rule on the i-th node, pod or the fabric (i 0): its judgement, with the
- * alarm's message in msg (for a single object). */
+ * alarm's message in msg unless msg is NULL (formatting is most of the
+ * cost of a rule, and only a raise needs it). */
 typedef enum cond (*rule_fn)(
     const struct alarm_inputs *in, int i, char *msg, size_t len);
 /* For the kinds grouped by pod: what happened to the nodes, after "12
@@ -105,7 +106,8 @@ r_leak(const struct alarm_inputs *in, int i, char *msg, size_t len)
 	const struct alarm_node *n = &in->nodes[i];
 
 	/* what the controller did about it is the shell's to add */
-	snprintf(msg, len, "coolant leak detected on %s", n->name);
+	if (msg != NULL)
+		snprintf(msg, len, "coolant leak detected on %s", n->name);
 	if (!n->up || n->leak < 0)
 		return C_UNKNOWN;
 	return n->leak == 1 ? C_RAISE : C_CLEAR;
@@ -127,10 +129,11 @@ r_overtemp(const struct alarm_inputs *in, int i, char *msg, size_t len)
 		if (isnan(a->temp_c))
 			continue;
 		if (a->temp_c > crit) {
-			snprintf(msg, len,
-			    "accelerator %d of %s at %.1f °C, "
-			    "above its critical %.0f °C",
-			    k, n->name, a->temp_c, crit);
+			if (msg != NULL)
+				snprintf(msg, len,
+				    "accelerator %d of %s at %.1f °C, "
+				    "above its critical %.0f °C",
+				    k, n->name, a->temp_c, crit);
 			return C_RAISE;
 		}
 		if (a->temp_c > crit - in->overtemp_margin_c)
@@ -146,8 +149,10 @@ r_lowflow(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	const struct alarm_node *n = &in->nodes[i];
 
-	snprintf(msg, len, "coolant flow of %s at %.1f L/min, under %.1f",
-	    n->name, n->flow_lpm, in->min_flow_lpm);
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "coolant flow of %s at %.1f L/min, under %.1f", n->name,
+		    n->flow_lpm, in->min_flow_lpm);
 	if (!n->up || isnan(n->flow_lpm))
 		return C_UNKNOWN;
 	if (n->flow_lpm < in->min_flow_lpm)
@@ -171,7 +176,8 @@ r_down(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	const struct alarm_node *n = &in->nodes[i];
 
-	snprintf(msg, len, "%s stopped reporting", n->name);
+	if (msg != NULL)
+		snprintf(msg, len, "%s stopped reporting", n->name);
 	if (in->uptime_ms <= in->heartbeat_ms)
 		return C_UNKNOWN;
 	return !n->up && !n->drained && n->last_seen_ms > 0 ? C_RAISE : C_CLEAR;
@@ -190,8 +196,10 @@ r_power(const struct alarm_inputs *in, int p, char *msg, size_t len)
 	const struct alarm_pod *s = &in->pods[p];
 	double limit = in->pod_limit_w ? in->pod_limit_w[p] : s->budget_w;
 
-	snprintf(msg, len, "%s draws %.1f kW, over its limit of %.1f kW",
-	    s->name, s->power_w / 1000, limit / 1000);
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "%s draws %.1f kW, over its limit of %.1f kW", s->name,
+		    s->power_w / 1000, limit / 1000);
 	if (isnan(s->power_w))
 		return C_UNKNOWN;
 	if (!(limit > 0) || s->power_w <= limit)
@@ -205,10 +213,11 @@ r_heat(const struct alarm_inputs *in, int p, char *msg, size_t len)
 {
 	const struct alarm_pod *s = &in->pods[p];
 
-	snprintf(msg, len,
-	    "%s sends %.1f kW to its loop, over the CDU's "
-	    "%.1f kW",
-	    s->name, s->heat_w / 1000, s->cooling_capacity_w / 1000);
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "%s sends %.1f kW to its loop, over the CDU's "
+		    "%.1f kW",
+		    s->name, s->heat_w / 1000, s->cooling_capacity_w / 1000);
 	if (isnan(s->heat_w))
 		return C_UNKNOWN;
 	if (s->heat_w > s->cooling_capacity_w)
@@ -230,8 +239,10 @@ r_supply(const struct alarm_inputs *in, int p, char *msg, size_t len)
 		if (in->nodes[i].up && !isnan(in->nodes[i].inlet_c) &&
 		    !(in->nodes[i].inlet_c <= worst))
 			worst = in->nodes[i].inlet_c;
-	snprintf(msg, len, "coolant supply of %s at %.1f °C, above %.1f",
-	    pod->name, worst, in->max_supply_c);
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "coolant supply of %s at %.1f °C, above %.1f", pod->name,
+		    worst, in->max_supply_c);
 	if (isnan(worst))
 		return C_UNKNOWN;
 	if (worst > in->max_supply_c)
@@ -244,9 +255,10 @@ static enum cond
 r_curtail(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	(void)i;
-	snprintf(msg, len,
-	    "the fabric did not reach its curtailment target "
-	    "within the ramp time");
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "the fabric did not reach its curtailment target "
+		    "within the ramp time");
 	return in->curtail_missed ? C_RAISE : C_CLEAR;
 }
 
@@ -254,9 +266,11 @@ static enum cond
 r_bms(const struct alarm_inputs *in, int i, char *msg, size_t len)
 {
 	(void)i;
-	snprintf(msg, len,
-	    "the BMS stopped writing its heartbeat; its "
-	    "curtailment was removed and the safe cap, if any, applied");
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "the BMS stopped writing its heartbeat; its "
+		    "curtailment was removed and the safe cap, if any, "
+		    "applied");
 	return in->bms_expired ? C_RAISE : C_CLEAR;
 }
 
@@ -731,11 +745,12 @@ eval_single(
 		const char *object = r->scope == S_PODS    ? in->pods[i].name
 		                     : r->scope == S_NODES ? in->nodes[i].name
 		                                           : "fabric";
-		enum cond c = r->test(in, i, msg, sizeof(msg));
+		enum cond c = r->test(in, i, NULL, 0);
 		int on = live(s->al);
 
 		switch (step(s, on, c, dwell, hold, in->now_ms)) {
 		case 1:
+			(void)r->test(in, i, msg, sizeof(msg));
 			if (raise_alarm(a, s, r->kind, object, msg, i, 0,
 			        in->now_ms) == NULL)
 				return -1;
@@ -800,14 +815,13 @@ static int
 eval_grouped(
     struct alarms *a, const struct rule *r, const struct alarm_inputs *in)
 {
-	char msg[ALARM_MESSAGE_MAX];
 	int64_t dwell = dwell_ms(r, in), hold = clear_hold_ms(r, in);
 	int i, p;
 
 	memset(a->touched, 0, in->npods);
 	for (i = 0; i < in->nnodes; i++) {
 		struct alarm_slot *s = &a->slots[r->kind][i];
-		enum cond c = r->test(in, i, msg, sizeof(msg));
+		enum cond c = r->test(in, i, NULL, 0);
 		int pod = a->pod_of[i];
 
 		if (pod < 0)
