@@ -34,7 +34,6 @@
 #include "timeutil.h"
 
 #define ALARMS_KEPT      500   /* cleared alarms kept in memory */
-#define ALARMS_SLOW_MS   100   /* an evaluation this long is logged */
 #define DEFAULT_TDP_W    700.0 /* when a node has not said */
 #define FLOOR_SHARE      0.2   /* accelerator draw at lowest clocks / TDP */
 #define ENERGY_STORE_MS  30000 /* pod energy counters to the store */
@@ -157,6 +156,7 @@ envelope_free(struct ctl_state *st)
 	free(e->pod_energy_j);
 	free(e->power_hash);
 	alarms_clear(&e->alarms);
+	alarmview_free(&e->alarmview);
 	free(e);
 	st->env = NULL;
 }
@@ -515,7 +515,7 @@ envelope_tick(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
 	struct alarm_inputs in;
-	int64_t now = time_wall_ms(), t0, took;
+	int64_t now = time_wall_ms(), t0;
 	double *limits;
 	int i;
 
@@ -541,8 +541,8 @@ envelope_tick(struct ctl_state *st)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
 		        st->fleet->pods[i].conf.power_budget_w);
-	if (limits != NULL &&
-	    alarmview_evaluate(&e->alarms, st->fleet, &in) == 0) {
+	if (limits != NULL && alarmview_evaluate(&e->alarmview, &e->alarms,
+	                          st->fleet, &in) == 0) {
 		for (i = 0; i < e->alarms.nev; i++)
 			if (e->alarms.ev[i]->fresh &&
 			    e->alarms.ev[i]->kind == ALARM_LEAK)
@@ -552,10 +552,7 @@ envelope_tick(struct ctl_state *st)
 	/* stored first, so that every line names the alarm's id */
 	(void)store_put_alarms(st->store, &e->alarms);
 	log_alarm_events(&e->alarms);
-	took = time_mono_ms() - t0;
-	if (took > ALARMS_SLOW_MS)
-		log_warnx("alarms: evaluating and storing took %lld ms",
-		    (long long)took);
+	alarmview_took(&e->alarmview, time_mono_ms() - t0, time_mono_ms());
 	alarms_trim(&e->alarms, ALARMS_KEPT);
 	if (now - e->last_energy_store_ms > ENERGY_STORE_MS) {
 		e->last_energy_store_ms = now;
