@@ -280,6 +280,12 @@ main(int argc, char **argv)
 	       "%.4f | 1 |\n",
 	    med_scan, percentile(scan, b.cycles, 99));
 	alarms_clear(&a);
+	free(b.names);
+	free(b.podnames);
+	free(b.nodes);
+	free(b.acc);
+	free(b.podv);
+	free(b.late);
 	free(steady);
 	free(onset);
 	free(held);
