@@ -1024,3 +1024,15 @@ alarms_nodes_in(const struct alarms *a, enum alarm_kind k)
 	}
 	return n;
 }
+
+int
+alarms_node_in(const struct alarms *a, enum alarm_kind k, int i)
+{
+	const struct alarm_slot *s;
+
+	if (a->slots[k] == NULL || rules[k].scope != S_NODES || i < 0 ||
+	    i >= a->inodes)
+		return 0;
+	s = &a->slots[k][i];
+	return s->member || live(s->al);
+}

@@ -187,5 +187,9 @@ int alarms_open(const struct alarms *a);
  * pod's alarms, one per alarm of a node (for the BMS, which counts nodes,
  * not alarms). */
 int alarms_nodes_in(const struct alarms *a, enum alarm_kind k);
+/* Whether node i (its index in the last evaluation's inputs) is in an
+ * alarm of kind k not cleared: its own, or as one of its pod's. O(1); 0
+ * before the first evaluation. */
+int alarms_node_in(const struct alarms *a, enum alarm_kind k, int i);
 
 #endif

@@ -251,6 +251,10 @@ case_pod_agents_lost(void)
 	    "message '%s'", al->message);
 	CHECK(strcmp(al->nodes, "pod01-n[001-012]") == 0, "'%s'", al->nodes);
 	CHECK(alarms_nodes_in(&r.a, ALARM_NODE_DOWN) == 13);
+	CHECK(alarms_node_in(&r.a, ALARM_NODE_DOWN, 11) &&
+	      alarms_node_in(&r.a, ALARM_NODE_DOWN, PODNODES + 4) &&
+	      !alarms_node_in(&r.a, ALARM_NODE_DOWN, 12) &&
+	      !alarms_node_in(&r.a, ALARM_LEAK, 11));
 	al->id = id = 7; /* as the store gives it */
 	CHECK(alarm_ack(al, "op", T0_MS + 1500) == 0);
 
@@ -302,6 +306,8 @@ case_unknown_keeps_acks(void)
 	REQUIRE(eval_at(&r, 0) == 2);
 	REQUIRE((leak = live_one(&r.a, ALARM_LEAK)) != NULL);
 	REQUIRE((down = live_one(&r.a, ALARM_NODE_DOWN)) != NULL);
+	CHECK(alarms_node_in(&r.a, ALARM_LEAK, 5) &&
+	      !alarms_node_in(&r.a, ALARM_LEAK, 6));
 	CHECK(alarm_ack(leak, "op", T0_MS) == 0);
 	CHECK(alarm_ack(down, "op", T0_MS) == 0);
 	/* the restart: nobody reports yet */
