@@ -2,12 +2,15 @@
  * Alarms as the controller sees them (see alarmview.h). The rules' view of
  * the fleet is built afresh for each evaluation, once a second: a node
  * array, one accelerator array for all nodes, and a pod array with each
- * pod's summary computed once.
+ * pod's summary computed once. A pod's alarm over many nodes lists them as
+ * a host list (common/hostlist.c), and gives them to the API as an array.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "alarmview.h"
 #include "fleet.h"
+#include "hostlist.h"
 #include "jsonx.h"
 #include "log.h"
 #include "names.h"
@@ -15,39 +18,57 @@
 _Static_assert(ALARM_OBJECT_MAX >= NAME_MAX_LEN,
     "an alarm's object holds any pod or node name");
 
+/* Grows *v to hold n elements of size sz; 0 or -1. */
+static int
+grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	if ((p = realloc(*v, (n + 1) * sz)) == NULL)
+		return -1;
+	*v = p;
+	*cap = n + 1;
+	return 0;
+}
+
 int
-alarmview_evaluate(
-    struct alarms *a, const struct fleet *f, const struct alarm_inputs *in)
+alarmview_evaluate(struct alarmview *v, struct alarms *a, const struct fleet *f,
+    const struct alarm_inputs *in)
 {
 	struct alarm_inputs view = *in;
-	struct alarm_node *nodes = NULL;
-	struct alarm_accel *accels = NULL, *next;
-	struct alarm_pod *pods = NULL;
-	size_t naccels = 0;
-	int i, k, rc = -1;
+	struct alarm_accel *next;
+	size_t naccels = 0, cn = (size_t)v->cap_nodes, cp = (size_t)v->cap_pods;
+	int i, k, rc;
 
 	for (i = 0; i < f->nnodes; i++)
 		naccels += (size_t)f->nodes[i].naccels;
-	if ((nodes = calloc(f->nnodes + 1, sizeof(*nodes))) == NULL ||
-	    (accels = calloc(naccels + 1, sizeof(*accels))) == NULL ||
-	    (pods = calloc(f->npods + 1, sizeof(*pods))) == NULL) {
+	rc = grow((void **)&v->nodes, &cn, (size_t)f->nnodes,
+	         sizeof(*v->nodes)) |
+	     grow((void **)&v->accels, &v->cap_accels, naccels,
+	         sizeof(*v->accels)) |
+	     grow((void **)&v->pods, &cp, (size_t)f->npods, sizeof(*v->pods));
+	v->cap_nodes = (int)cn;
+	v->cap_pods = (int)cp;
+	if (rc != 0) {
 		log_warnx("%s: out of memory", __func__);
-		goto fail;
+		return -1;
 	}
-	next = accels;
+	next = v->accels;
 	for (i = 0; i < f->nnodes; i++) {
 		const struct node *n = &f->nodes[i];
-		struct alarm_node *v = &nodes[i];
+		struct alarm_node *an = &v->nodes[i];
 
-		v->name = n->name;
-		v->up = n->up;
-		v->drained = n->drained;
-		v->leak = n->leak;
-		v->last_seen_ms = n->last_seen_ms;
-		v->flow_lpm = n->flow_lpm;
-		v->inlet_c = n->inlet_c;
-		v->naccels = n->naccels;
-		v->accels = next;
+		an->name = n->name;
+		an->up = n->up;
+		an->drained = n->drained;
+		an->leak = n->leak;
+		an->last_seen_ms = n->last_seen_ms;
+		an->flow_lpm = n->flow_lpm;
+		an->inlet_c = n->inlet_c;
+		an->naccels = n->naccels;
+		an->accels = next;
 		for (k = 0; k < n->naccels; k++, next++) {
 			next->temp_c = n->accels[k].temp_c;
 			next->temp_crit_c = n->accels[k].temp_crit_c;
@@ -57,24 +78,74 @@ alarmview_evaluate(
 		struct fleet_summary s;
 
 		fleet_summarize(f, i, &s);
-		pods[i].name = f->pods[i].conf.name;
-		pods[i].first = f->pods[i].first;
-		pods[i].nnodes = f->pods[i].nnodes;
-		pods[i].power_w = s.power_w;
-		pods[i].budget_w = f->pods[i].conf.power_budget_w;
-		pods[i].heat_w = s.heat_w;
-		pods[i].cooling_capacity_w = s.cooling_capacity_w;
+		v->pods[i].name = f->pods[i].conf.name;
+		v->pods[i].first = f->pods[i].first;
+		v->pods[i].nnodes = f->pods[i].nnodes;
+		v->pods[i].power_w = s.power_w;
+		v->pods[i].budget_w = f->pods[i].conf.power_budget_w;
+		v->pods[i].heat_w = s.heat_w;
+		v->pods[i].cooling_capacity_w = s.cooling_capacity_w;
 	}
-	view.nodes = nodes;
+	view.nodes = v->nodes;
 	view.nnodes = f->nnodes;
-	view.pods = pods;
+	view.pods = v->pods;
 	view.npods = f->npods;
-	rc = alarms_evaluate(a, &view);
-fail:
-	free(pods);
-	free(accels);
-	free(nodes);
+	view.compact = hostlist_compact;
+	if ((rc = alarms_evaluate(a, &view)) == -1)
+		log_warnx("%s: out of memory", __func__);
 	return rc;
+}
+
+void
+alarmview_took(struct alarmview *v, int64_t took_ms, int64_t now_ms)
+{
+	if (took_ms > ALARMVIEW_SLOW_MS) {
+		v->slow++;
+		if (took_ms > v->slow_max_ms)
+			v->slow_max_ms = took_ms;
+	}
+	if (v->slow > 0 && now_ms - v->slow_logged_ms >= 60000) {
+		log_warnx("alarms: %d evaluation%s over %d ms in the last "
+		          "minute, the slowest %lld ms",
+		    v->slow, v->slow == 1 ? "" : "s", ALARMVIEW_SLOW_MS,
+		    (long long)v->slow_max_ms);
+		v->slow = 0;
+		v->slow_max_ms = 0;
+		v->slow_logged_ms = now_ms;
+	}
+}
+
+void
+alarmview_free(struct alarmview *v)
+{
+	free(v->nodes);
+	free(v->accels);
+	free(v->pods);
+	memset(v, 0, sizeof(*v));
+}
+
+json_t *
+alarm_nodes_json(const struct alarm *al)
+{
+	json_t *arr = json_array();
+	struct hostlist hl = {NULL, 0};
+	char err[128];
+	int i;
+
+	if (al->nodes[0] != '\0') {
+		/* written by hostlist_compact(): expands unless truncated */
+		if (hostlist_expand(
+		        al->nodes, 1 << 20, &hl, err, sizeof(err)) == -1)
+			log_warnx("%s: alarm %lld: %s", __func__,
+			    (long long)al->id, err);
+		for (i = 0; i < hl.n; i++)
+			json_array_append_new(arr, json_string(hl.names[i]));
+		hostlist_free(&hl);
+	} else if (alarm_kind_of_nodes(al->kind) &&
+	           !alarm_kind_grouped(al->kind)) {
+		json_array_append_new(arr, json_string(al->object));
+	}
+	return arr;
 }
 
 json_t *
@@ -97,5 +168,6 @@ alarm_json(const struct alarm *al)
 	    al->acked_by[0] ? json_string(al->acked_by) : json_null());
 	json_object_set_new(o, "acked_at", jsonx_time(al->acked_ms));
 	json_object_set_new(o, "count", json_integer(al->count));
+	json_object_set_new(o, "nodes", alarm_nodes_json(al));
 	return o;
 }

@@ -12,11 +12,36 @@
 
 struct fleet;
 
+/* The rules' view of the fleet, kept from one evaluation to the next so
+ * that a tick allocates (and the kernel zeroes) nothing at steady state;
+ * zero it before the first use, release it with alarmview_free(). */
+struct alarmview {
+	struct alarm_node *nodes;
+	struct alarm_accel *accels;
+	struct alarm_pod *pods;
+	int cap_nodes, cap_pods;
+	size_t cap_accels;
+	/* evaluations slower than ALARMVIEW_SLOW_MS, logged once a minute */
+	int slow;
+	int64_t slow_max_ms, slow_logged_ms;
+};
+
+#define ALARMVIEW_SLOW_MS 100
+
 /* Runs alarms_evaluate() over the nodes and pods of f, with the other
- * inputs from in (whose nodes and pods members are ignored). 0, or -1 on
- * no memory (logged). */
-int alarmview_evaluate(
-    struct alarms *a, const struct fleet *f, const struct alarm_inputs *in);
+ * inputs from in (whose nodes and pods members are ignored), through the
+ * view v. 0, or -1 on no memory (logged). */
+int alarmview_evaluate(struct alarmview *v, struct alarms *a,
+    const struct fleet *f, const struct alarm_inputs *in);
+/* Notes that an evaluation (with what the tick did with its results) took
+ * took_ms at monotonic time now_ms; slow ones are logged, one line a
+ * minute at most. */
+void alarmview_took(struct alarmview *v, int64_t took_ms, int64_t now_ms);
+void alarmview_free(struct alarmview *v);
+/* The nodes an alarm concerns, as a JSON array of names: a pod's alarm
+ * over many nodes lists them, a node's alarm its node, others none. New
+ * reference. */
+json_t *alarm_nodes_json(const struct alarm *al);
 /* The alarm's object in the API (docs/openapi.yaml). New reference. */
 json_t *alarm_json(const struct alarm *al);
 

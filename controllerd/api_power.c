@@ -265,8 +265,6 @@ api_alarm_ack(struct api_req *r)
 		    "could not store the acknowledgement");
 		return;
 	}
-	log_info("alarm %lld (%s on %s) acknowledged by %s", id,
-	    alarm_kind_name(al->kind), al->object, r->who);
 	api_reply_json(r->req, 200, alarm_json(al));
 }
 

@@ -111,6 +111,16 @@ static const struct keyword {
         offsetof(struct config, min_flow_lpm), 0, NULL},
     {"alarms", "max_supply_c", V_DOUBLE, 0, 100, T_CONTROLLER,
         offsetof(struct config, max_supply_c), 0, NULL},
+    {"alarms", "dwell_s", V_INT, 0, 3600, T_CONTROLLER,
+        offsetof(struct config, alarm_dwell_s), 0, NULL},
+    {"alarms", "clear_hold_s", V_INT, 0, 3600, T_CONTROLLER,
+        offsetof(struct config, alarm_clear_hold_s), 0, NULL},
+    {"alarms", "overtemp_margin_c", V_DOUBLE, 0, 50, T_CONTROLLER,
+        offsetof(struct config, overtemp_margin_c), 0, NULL},
+    {"alarms", "lowflow_margin_lpm", V_DOUBLE, 0, 1e4, T_CONTROLLER,
+        offsetof(struct config, lowflow_margin_lpm), 0, NULL},
+    {"alarms", "supply_margin_c", V_DOUBLE, 0, 50, T_CONTROLLER,
+        offsetof(struct config, supply_margin_c), 0, NULL},
     {"health", "leak_drain_after_s", V_INT, HEALTH_NEVER, 86400, T_CONTROLLER,
         offsetof(struct config, health.rule[HEALTH_LEAK].drain_after_s), 0,
         NULL},
@@ -431,6 +441,11 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->jobs_kept = 1000;
 	c->min_flow_lpm = 2;
 	c->max_supply_c = 45;
+	c->alarm_dwell_s = 5;
+	c->alarm_clear_hold_s = 30;
+	c->overtemp_margin_c = 5;
+	c->lowflow_margin_lpm = 0.5;
+	c->supply_margin_c = 2;
 	health_config_default(&c->health);
 	c->modbus_max_conns = 32;
 	c->modbus_max_per_peer = 8;
@@ -622,9 +637,12 @@ config_dump(const struct config *c, FILE *out)
 	    c->jobs_kept);
 	fprintf(out,
 	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
-	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\n",
+	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\ndwell_s = %d\n"
+	    "clear_hold_s = %d\novertemp_margin_c = %g\n"
+	    "lowflow_margin_lpm = %g\nsupply_margin_c = %g\n",
 	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000, c->min_flow_lpm,
-	    c->max_supply_c);
+	    c->max_supply_c, c->alarm_dwell_s, c->alarm_clear_hold_s,
+	    c->overtemp_margin_c, c->lowflow_margin_lpm, c->supply_margin_c);
 	fprintf(out, "[health]\n");
 	for (p = 0; p < HEALTH_NCONDS; p++)
 		fprintf(out, "%s_drain_after_s = %d\n%s_requeue = %s\n",

@@ -71,6 +71,11 @@ struct config {
 	double fallback_cap_w;       /* per node without the controller, W */
 	double min_flow_lpm;         /* low-flow alarm threshold, L/min */
 	double max_supply_c;         /* supply_high alarm threshold, °C */
+	int alarm_dwell_s;           /* threshold alarms hold this to raise */
+	int alarm_clear_hold_s;      /* ... and stay safe this to clear */
+	double overtemp_margin_c;    /* overtemp clears this under critical */
+	double lowflow_margin_lpm;   /* lowflow clears this over min_flow */
+	double supply_margin_c;      /* supply_high clears this under max */
 	struct health_config health; /* [health]: drain and requeue rules */
 	/* [modbus]: the building management system's server (bms.c) */
 	char modbus_listen[128];            /* "ADDR:PORT"; "" off */

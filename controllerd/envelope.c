@@ -156,6 +156,7 @@ envelope_free(struct ctl_state *st)
 	free(e->pod_energy_j);
 	free(e->power_hash);
 	alarms_clear(&e->alarms);
+	alarmview_free(&e->alarmview);
 	free(e);
 	st->env = NULL;
 }
@@ -419,17 +420,54 @@ announce(struct ctl_state *st)
 	free(top);
 }
 
+/* One line per alarm the last evaluation raised, changed or cleared. */
+static void
+log_alarm_events(const struct alarms *a)
+{
+	int i;
+
+	for (i = 0; i < a->nev; i++) {
+		const struct alarm *al = a->ev[i];
+		const char *kind = alarm_kind_name(al->kind);
+
+		switch (al->event) {
+		case ALARM_EV_RAISED:
+			log_warnx("alarm %lld raised: %s (%s) on %s: %s",
+			    (long long)al->id, kind, alarm_severity(al->kind),
+			    al->object, al->message);
+			break;
+		case ALARM_EV_REOPENED:
+			log_warnx("alarm %lld raised again (%d times): %s (%s) "
+			          "on %s: %s",
+			    (long long)al->id, al->count, kind,
+			    alarm_severity(al->kind), al->object, al->message);
+			break;
+		case ALARM_EV_CHANGED:
+			log_warnx("alarm %lld changed: %s on %s: %s",
+			    (long long)al->id, kind, al->object, al->message);
+			break;
+		case ALARM_EV_CLEARED:
+			log_info("alarm %lld cleared: %s on %s (%s)",
+			    (long long)al->id, kind, al->object, al->message);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 void
 envelope_tick(struct ctl_state *st)
 {
 	struct envelope *e = st->env;
 	struct alarm_inputs in;
-	int64_t now = time_wall_ms();
+	int64_t now = time_wall_ms(), t0;
 	double *limits;
 	int i;
 
 	allocate(st);
 	announce(st);
+	t0 = time_mono_ms();
 	limits = calloc(st->fleet->npods + 1, sizeof(double));
 	memset(&in, 0, sizeof(in));
 	in.now_ms = now;
@@ -440,23 +478,23 @@ envelope_tick(struct ctl_state *st)
 	in.max_supply_c = st->conf->max_supply_c;
 	in.curtail_missed = e->curtail_missed;
 	in.bms_expired = e->bms_expired;
+	in.dwell_ms = (int64_t)st->conf->alarm_dwell_s * 1000;
+	in.clear_hold_ms = (int64_t)st->conf->alarm_clear_hold_s * 1000;
+	in.overtemp_margin_c = st->conf->overtemp_margin_c;
+	in.lowflow_margin_lpm = st->conf->lowflow_margin_lpm;
+	in.supply_margin_c = st->conf->supply_margin_c;
 	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,
 		        st->fleet->pods[i].conf.power_budget_w);
-	if (limits != NULL &&
-	    alarmview_evaluate(&e->alarms, st->fleet, &in) == 0)
-		for (i = 0; i < e->alarms.n; i++) {
-			const struct alarm *al = e->alarms.v[i];
-
-			if (!al->fresh)
-				continue;
-			log_warnx("alarm %s (%s) on %s: %s",
-			    alarm_kind_name(al->kind), alarm_severity(al->kind),
-			    al->object, al->message);
-		}
+	if (limits != NULL)
+		(void)alarmview_evaluate(
+		    &e->alarmview, &e->alarms, st->fleet, &in);
 	free(limits);
+	/* stored first, so that every line names the alarm's id */
 	(void)store_put_alarms(st->store, &e->alarms);
+	log_alarm_events(&e->alarms);
+	alarmview_took(&e->alarmview, time_mono_ms() - t0, time_mono_ms());
 	alarms_trim(&e->alarms, ALARMS_KEPT);
 	if (now - e->last_energy_store_ms > ENERGY_STORE_MS) {
 		e->last_energy_store_ms = now;
@@ -630,6 +668,10 @@ envelope_ack_alarms(struct ctl_state *st, struct alarm *only, const char *who)
 		}
 		n = -1;
 	}
+	for (i = 0; i < n; i++)
+		log_info("alarm %lld acknowledged by %s: %s on %s",
+		    (long long)acked[i]->id, who,
+		    alarm_kind_name(acked[i]->kind), acked[i]->object);
 	free(acked);
 	return n;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "alarms.h"
+#include "alarmview.h"
 #include "policy.h"
 #include "sched.h"
 
@@ -39,6 +40,7 @@ struct envelope {
 	double *pod_energy_j; /* npods, since the database began */
 	unsigned *power_hash; /* nnodes: of the power settings last sent */
 	struct alarms alarms;
+	struct alarmview alarmview; /* the rules' view, kept between ticks */
 	int64_t last_alloc_ms, last_energy_store_ms;
 	int64_t curtail_since_ms; /* monotonic: the curtailment began */
 	/* from the building (bms.c) */

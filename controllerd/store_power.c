@@ -10,6 +10,7 @@
 
 #include "alarms.h"
 #include "fleet.h"
+#include "hostlist.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
@@ -166,7 +167,7 @@ store_put_alarms(struct store *s, struct alarms *a)
 	st = store_prepare(s,
 	    "REPLACE INTO alarms (id, kind, object, message, state,"
 	    " first_ms, last_ms, cleared_ms, acked_ms, acked_by,"
-	    " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    " count, nodes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < a->n; i++) {
@@ -190,6 +191,7 @@ store_put_alarms(struct store *s, struct alarms *a)
 			sqlite3_bind_text(
 			    st, 10, al->acked_by, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 11, al->count);
+		sqlite3_bind_text(st, 12, al->nodes, -1, SQLITE_STATIC);
 		if (store_step_done(s, st, "put alarm") == -1) {
 			(void)store_exec(s, "ROLLBACK");
 			goto fail;
@@ -209,6 +211,26 @@ fail:
 	return rc;
 }
 
+/* The nodes of a pod's alarm still open, for the next evaluation to put
+ * back in it (one that cannot be read clears once its pod's nodes all
+ * report). */
+static void
+load_nodes(struct alarm *al)
+{
+	struct hostlist hl = {NULL, 0};
+	char err[128];
+
+	if (al->nodes[0] == '\0' || al->state == ALARM_CLEARED)
+		return;
+	if (hostlist_expand(al->nodes, 1 << 20, &hl, err, sizeof(err)) == -1) {
+		log_warnx("%s: alarm %lld: nodes '%s': %s", __func__,
+		    (long long)al->id, al->nodes, err);
+		return;
+	}
+	al->load_nodes = hl.names;
+	al->nload_nodes = hl.n;
+}
+
 int
 store_load_alarms(struct store *s, struct alarms *a, int recent)
 {
@@ -216,7 +238,7 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 
 	st = store_prepare(s,
 	    "SELECT id, kind, object, message, state, first_ms,"
-	    " last_ms, cleared_ms, acked_ms, acked_by, count FROM"
+	    " last_ms, cleared_ms, acked_ms, acked_by, count, nodes FROM"
 	    " alarms WHERE state != 'cleared' OR id IN (SELECT id"
 	    " FROM alarms WHERE state = 'cleared' ORDER BY id DESC"
 	    " LIMIT ?) ORDER BY id");
@@ -243,8 +265,10 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 		al->acked_ms = sqlite3_column_int64(st, 8);
 		store_column_text(st, 9, al->acked_by, sizeof(al->acked_by));
 		al->count = sqlite3_column_int(st, 10);
+		store_column_text(st, 11, al->nodes, sizeof(al->nodes));
+		load_nodes(al);
 		if (k < 0 || (int)al->state < 0 || alarms_add(a, al) == -1) {
-			free(al);
+			alarm_free(al);
 			continue;
 		}
 		al->kind = k;
