@@ -407,6 +407,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	};
 	const struct keyword *k;
 	char fabric_where[512], limit_where[512], slots_where[512];
+	const char **where = NULL; /* per pod: its last nodes or groups line */
 	size_t i;
 	int p, default_set = 0, reserved_set = 0;
 
@@ -539,6 +540,10 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	}
 	if (c->npods > 0 && check_pod(&c->pods[0], fabric_where, err, errlen))
 		goto fail;
+	if ((where = calloc(c->npods + 1, sizeof(*where))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
 
 	/* Pass 2: [pod NAME] overrides. */
 	for (i = 0; i < cf->n; i++) {
@@ -566,11 +571,18 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		}
 		if (set_value(find_keyword(e), e, pc, err, errlen) == -1)
 			goto fail;
-		if (check_pod(pc, e->where, err, errlen) == -1)
-			goto fail;
+		if (strcmp(e->key, "nodes") == 0 || strcmp(e->key, "groups") == 0)
+			where[pc - c->pods] = e->where;
 	}
+	/* once every override is in: "groups" may come before "nodes" */
+	for (p = 0; p < c->npods; p++)
+		if (check_pod(&c->pods[p], where[p] ? where[p] : fabric_where, err,
+		        errlen) == -1)
+			goto fail;
+	free(where);
 	return c;
 fail:
+	free(where);
 	config_free(c);
 	return NULL;
 }

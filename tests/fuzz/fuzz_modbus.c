@@ -65,7 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rq.write)
 				for (i = 0; i < rq.count; i++)
 					sum += mbtcp_value(&rq, i);
-			n = mbtcp_reply(data + off, &rq, &map, out, sizeof(out));
+			n = mbtcp_reply(
+			    data + off, &rq, &map, out, sizeof(out));
 		} else
 			n = mbtcp_exception(data + off, exc, out, sizeof(out));
 		if (n == 0 || n > sizeof(out))

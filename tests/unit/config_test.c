@@ -32,6 +32,7 @@ static const char *const cases[] = {
     "health",              /* [health] rules */
     "bad_health",          /* a requeue that is not true or false */
     "quoted_edges",        /* values the dump must quote to keep */
+    "pod_nodes_first",     /* fewer nodes, then fewer groups */
 };
 
 /*
