@@ -571,13 +571,14 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		}
 		if (set_value(find_keyword(e), e, pc, err, errlen) == -1)
 			goto fail;
-		if (strcmp(e->key, "nodes") == 0 || strcmp(e->key, "groups") == 0)
+		if (strcmp(e->key, "nodes") == 0 ||
+		    strcmp(e->key, "groups") == 0)
 			where[pc - c->pods] = e->where;
 	}
 	/* once every override is in: "groups" may come before "nodes" */
 	for (p = 0; p < c->npods; p++)
-		if (check_pod(&c->pods[p], where[p] ? where[p] : fabric_where, err,
-		        errlen) == -1)
+		if (check_pod(&c->pods[p], where[p] ? where[p] : fabric_where,
+		        err, errlen) == -1)
 			goto fail;
 	free(where);
 	return c;
