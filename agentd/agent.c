@@ -46,6 +46,7 @@
 #include "report.h"
 #include "ring.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
 #define AGENT_JOB_UTIL      0.95  /* a job's accelerators: busy */
@@ -117,8 +118,7 @@ struct agent {
 	uint64_t rejected;     /* batches refused since the last line */
 	int64_t reject_log_ms; /* monotonic, the last such line */
 	int64_t desired_version;
-	json_t *desired; /* latest desired object, or NULL */
-	uint64_t rng;    /* xorshift64* state for jitter */
+	uint64_t rng; /* xorshift64* state for jitter */
 	uint64_t reports_ok;
 	uint64_t reports_failed;
 	agent_link_cb link_cb;
@@ -370,7 +370,6 @@ agent_free(struct agent *a)
 	plugin_stop(&a->power);
 	ring_free(a->ring);
 	json_decref(a->inventory);
-	json_decref(a->desired);
 	free(a);
 }
 
@@ -468,16 +467,19 @@ agent_log(const struct agent *a, enum log_level level, const char *fmt, ...)
 /* desired.power: taken when valid, refused (once per desired version)
  * when not; absent or null keeps what the agent had. */
 static void
-agent_apply_power(struct agent *a, json_t *desired, int64_t version)
+agent_apply_power(struct agent *a, const struct desired *d)
 {
 	const struct power_want *old = &a->pw.want;
+	int64_t version = d->version;
 	struct power_want w;
-	json_t *o = json_object_get(desired, "power");
 	char err[256];
 
-	if (o == NULL || json_is_null(o))
+	if (!d->has_power)
 		return;
-	if (power_parse(o, &w, err, sizeof(err)) == -1) {
+	if (d->power_error[0] != '\0')
+		snprintf(err, sizeof(err), "%s", d->power_error);
+	if (d->power_error[0] != '\0' ||
+	    power_from_wire(&d->power, &w, err, sizeof(err)) == -1) {
 		if (version != a->power_said_version)
 			agent_log(a, LOG_LVL_WARN,
 			    "%s: desired state %lld: power settings refused: "
@@ -499,29 +501,27 @@ agent_apply_power(struct agent *a, json_t *desired, int64_t version)
  * the reply can carry is applied here and only here.
  */
 static void
-agent_apply_reply(struct agent *a, const struct report_reply *rep)
+agent_apply_reply(struct agent *a, struct reply *rep)
 {
-	if (rep->ack_seq > a->seq)
+	if ((uint64_t)rep->ack_seq > a->seq)
 		log_debug("%s: controller acknowledges seq %llu beyond the "
 		          "last sample %llu",
 		    a->name, (unsigned long long)rep->ack_seq,
 		    (unsigned long long)a->seq);
 	a->answered_ms = time_mono_ms();
-	ring_ack(a->ring, rep->ack_seq);
-	if (rep->ack_seq > a->ack_seq)
-		a->ack_seq = rep->ack_seq;
+	ring_ack(a->ring, (uint64_t)rep->ack_seq);
+	if ((uint64_t)rep->ack_seq > a->ack_seq)
+		a->ack_seq = (uint64_t)rep->ack_seq;
 	/* The ends this report carried are the controller's now: only
 	 * those may be forgotten when desired no longer lists them. */
 	jobtable_report_done(a->jobs, 1);
 	if (rep->has_desired) {
-		if (rep->desired_version != a->desired_version)
+		if (rep->desired.version != a->desired_version)
 			log_debug("%s: desired state version %lld", a->name,
-			    (long long)rep->desired_version);
-		a->desired_version = rep->desired_version;
-		json_decref(a->desired);
-		a->desired = json_incref(rep->desired);
-		jobtable_apply(a->jobs, rep->desired, rep->desired_version);
-		agent_apply_power(a, rep->desired, rep->desired_version);
+			    (long long)rep->desired.version);
+		a->desired_version = rep->desired.version;
+		jobtable_apply(a->jobs, &rep->desired);
+		agent_apply_power(a, &rep->desired);
 	}
 }
 
@@ -553,7 +553,7 @@ static void
 on_reply(struct net_req *req, const struct net_result *res, void *arg)
 {
 	struct agent *a = arg;
-	struct report_reply rep;
+	struct reply *rep;
 	char why[256];
 
 	if (!res->ok) {
@@ -561,16 +561,22 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		return;
 	}
 	if (res->status == 200) {
-		if (report_parse_reply(res->body, res->body_len, &rep, why,
+		if ((rep = malloc(sizeof(*rep))) == NULL) {
+			agent_fail(a, AGENT_LINK_DOWN, "out of memory");
+			return;
+		}
+		if (report_parse_reply(res->body, res->body_len, rep, why,
 		        sizeof(why)) == -1) {
+			free(rep);
 			agent_fail(a, AGENT_LINK_DOWN, why);
 			return;
 		}
 		a->reports_ok++;
 		a->failures = 0;
 		set_link(a, AGENT_LINK_UP, "");
-		agent_apply_reply(a, &rep);
-		report_reply_clear(&rep);
+		agent_apply_reply(a, rep);
+		wire_reply_free(rep);
+		free(rep);
 		if (a->report_owed)
 			on_job_news(a);
 		return;

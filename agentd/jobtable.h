@@ -25,6 +25,7 @@
 
 struct event_base;
 struct jobtable;
+struct desired;
 
 /* What the core tells its agent; every callback runs from the loop. */
 struct jobs_hooks {
@@ -47,11 +48,12 @@ struct jobtable *jobtable_new(struct event_base *base,
     const struct agent_conf *conf, int naccel, const struct jobs_hooks *hooks);
 /* Frees js and its runner (NULL is fine); running jobs keep running. */
 void jobtable_free(struct jobtable *js);
-/* Converges on a reply's desired object (borrowed). A desired state
+/* Converges on a reply's decoded desired state (borrowed; the strings of
+ * the entries it launches move into the jobtable). A desired state
  * without "jobs" says nothing about jobs and changes nothing; a malformed
  * entry is refused with one line per desired version and, when it names an
  * attempt, ends that attempt as a launch_error saying why. */
-void jobtable_apply(struct jobtable *js, json_t *desired, int64_t version);
+void jobtable_apply(struct jobtable *js, struct desired *d);
 /* The report's "jobs" array: every attempt known. Marks the ends in it as
  * in flight. New reference, NULL when out of memory (logged). */
 json_t *jobtable_report(struct jobtable *js);

@@ -40,10 +40,11 @@ struct runner_ops {
 	 * record; j->spec.id and attempt are set. An unreadable record
 	 * leaves the spec empty. 0, or -1 (logged) when out of memory. */
 	int (*adopt)(void *ctx, struct job *j);
-	/* Records (id, attempt) durably before anything starts; `entry` is
-	 * the desired-state entry as received. 1 claimed, 0 already
-	 * recorded (never start it), -1 (logged) cannot record. */
-	int (*claim)(void *ctx, struct job *j, json_t *entry);
+	/* Records (id, attempt) durably before anything starts, with
+	 * j->spec (empty but for the key when the entry was refused). 1
+	 * claimed, 0 already recorded (never start it), -1 (logged) cannot
+	 * record. */
+	int (*claim)(void *ctx, struct job *j);
 	/* Starts a claimed attempt with a valid spec; sets j->log and, when
 	 * known, j->pid. 0, or -1 with why in err (a launch_error). */
 	int (*start)(void *ctx, struct job *j, char *err, size_t errlen);

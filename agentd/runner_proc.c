@@ -34,6 +34,7 @@
 #include "runner.h"
 #include "shepherd.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define PROC_RETRY_MS 20    /* looking again for the job's pid */
 #define PROC_START_MS 10000 /* a record without pids: a start cut short */
@@ -191,14 +192,14 @@ proc_adopt(void *ctx, struct job *j)
 }
 
 static int
-proc_claim(void *ctx, struct job *j, json_t *entry)
+proc_claim(void *ctx, struct job *j)
 {
 	struct proc *p = ctx;
 	json_t *rec;
 	char *text;
 	int rc;
 
-	if ((rec = json_deep_copy(entry)) == NULL ||
+	if ((rec = wire_desired_job_json(&j->spec)) == NULL ||
 	    json_object_set_new(
 	        rec, "recorded_ms", json_integer(j->started_ms)) == -1 ||
 	    (text = json_dumps(rec, JSON_COMPACT)) == NULL) {

@@ -60,7 +60,7 @@ sim_adopt(void *ctx, struct job *j)
 }
 
 static int
-sim_claim(void *ctx, struct job *j, json_t *entry)
+sim_claim(void *ctx, struct job *j)
 {
 	struct sim *s = ctx;
 	size_t i;

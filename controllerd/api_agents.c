@@ -51,6 +51,30 @@ queue_sample(struct node *n, const struct report_sample *s, void *arg)
 	n->stored_t_ms = s->t_ms;
 }
 
+/* Answers an agent with node n's desired state: the report's reply
+ * (acknowledgement first) when `report`, else the desired state alone. */
+static void
+reply_desired(struct evhttp_request *req, struct ctl_state *st,
+    const struct node *n, int report)
+{
+	struct reply *rp = calloc(1, sizeof(*rp));
+	json_t *o = NULL;
+
+	if (rp != NULL && queue_desired_fill(st, n, &rp->desired) == 0) {
+		rp->has_desired = 1;
+		rp->ack_seq = n->ack_seq;
+		o = report ? wire_reply_encode(rp)
+		           : wire_desired_encode(&rp->desired);
+		wire_reply_free(rp);
+	}
+	free(rp);
+	if (o == NULL) {
+		api_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	api_reply_json(req, 200, o);
+}
+
 void
 api_report(struct api_req *r)
 {
@@ -83,9 +107,7 @@ api_report(struct api_req *r)
 	queue_report(r->st, n, &rep);
 	envelope_report(r->st, n, &rep);
 	wire_report_free(&rep);
-	api_reply_json(r->req, 200,
-	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
-	        queue_desired(r->st, n)));
+	reply_desired(r->req, r->st, n, 1);
 }
 
 /* ---- desired state, long-polled ---- */
@@ -140,7 +162,7 @@ parked_check(evutil_socket_t fd, short ev, void *arg)
 		event_add(p->ev, &tick);
 		return;
 	}
-	api_reply_json(p->req, 200, queue_desired(p->st, p->node));
+	reply_desired(p->req, p->st, p->node, 0);
 	unpark(p);
 }
 
@@ -180,7 +202,7 @@ api_desired(struct api_req *r)
 		wait_s = 0;
 	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
-		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		reply_desired(r->req, r->st, n, 0);
 		goto done;
 	}
 	p->st = r->st;
@@ -194,7 +216,7 @@ api_desired(struct api_req *r)
 		if (p->ev != NULL)
 			event_free(p->ev);
 		free(p);
-		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		reply_desired(r->req, r->st, n, 0);
 		goto done;
 	}
 	evhttp_connection_set_closecb(p->conn, parked_closed, p);

@@ -25,6 +25,7 @@
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define ADMIT_ROUNDS 4 /* passes rerun without jobs admission refused */
 
@@ -346,47 +347,95 @@ queue_report(struct ctl_state *st, struct node *n, const struct report *r)
 		commit(st, changed, nchanged);
 }
 
-json_t *
-queue_desired(struct ctl_state *st, const struct node *n)
+int
+queue_desired_fill(
+    struct ctl_state *st, const struct node *n, struct desired *d)
 {
-	json_t *jobs = json_array();
-	int idx = (int)(n - st->fleet->nodes), i, k, b;
+	int idx = (int)(n - st->fleet->nodes), i, k, b, cap = 0;
 	char list[1024];
 
+	memset(d, 0, sizeof(*d));
+	d->version = n->desired_version;
+	d->njobs = 0;
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
 		for (k = 0; k < j->nranks; k++) {
 			const struct job_rank *r = &j->ranks[k];
-			json_t *accels, *cmd, *o;
+			struct desired_job *dj;
+			json_t *cmd, *v;
+			size_t a;
 
 			if (r->node != idx || r->state == RANK_ENDED)
 				continue;
-			accels = json_array();
-			for (b = 0; b < 64; b++)
-				if (r->mask & ((uint64_t)1 << b))
-					json_array_append_new(
-					    accels, json_integer(b));
+			if (d->njobs == cap) {
+				int ncap = cap ? 2 * cap : 4;
+				struct desired_job *nv =
+				    realloc(d->jobs, ncap * sizeof(*nv));
+
+				if (nv == NULL)
+					goto fail;
+				d->jobs = nv;
+				cap = ncap;
+			}
+			dj = &d->jobs[d->njobs++];
+			memset(dj, 0, sizeof(*dj));
+			dj->id = j->id;
+			dj->attempt = r->attempt;
+			dj->key_ok = 1;
+			dj->name = strdup(j->name);
+			dj->nodelist = strdup(nodelist(
+			    st, j, r->attempt, CAUSE_NONE, list, sizeof(list)));
 			cmd = json_loads(j->command, 0, NULL);
-			o = json_pack(
-			    "{s:I,s:i,s:s,s:o,s:i,s:i,s:s,s:o,s:I,s:i,"
-			    "s:b}",
-			    "id", (json_int_t)j->id, "attempt", r->attempt,
-			    "name", j->name, "command",
-			    cmd ? cmd : json_array(), "nnodes", j->nnodes,
-			    "node_rank", r->rank, "nodelist",
-			    nodelist(st, j, r->attempt, CAUSE_NONE, list,
-			        sizeof(list)),
-			    "accelerators", accels, "time_limit_s",
-			    (json_int_t)j->time_limit_s, "kill_grace_s",
-			    st->conf->kill_grace_s, "cancel",
-			    job_rank_cancel(j, r));
-			json_array_append_new(jobs, o);
+			dj->argv =
+			    calloc(json_array_size(cmd) + 1, sizeof(*dj->argv));
+			if (dj->name == NULL || dj->nodelist == NULL ||
+			    dj->argv == NULL) {
+				json_decref(cmd);
+				goto fail;
+			}
+			json_array_foreach(cmd, a, v)
+			{
+				if ((dj->argv[dj->argc] =
+				            strdup(json_is_string(v)
+				                       ? json_string_value(v)
+				                       : "")) == NULL) {
+					json_decref(cmd);
+					goto fail;
+				}
+				dj->argc++;
+			}
+			json_decref(cmd);
+			dj->nnodes = j->nnodes;
+			dj->node_rank = r->rank;
+			for (b = 0; b < 64 && b < REPORT_MAX_ACCELS; b++)
+				if (r->mask & ((uint64_t)1 << b))
+					dj->accel[dj->naccel++] = b;
+			dj->time_limit_s = j->time_limit_s;
+			dj->kill_grace_s = st->conf->kill_grace_s;
+			dj->cancel = job_rank_cancel(j, r);
 		}
 	}
-	return json_pack("{s:I,s:o,s:o}", "version",
-	    (json_int_t)n->desired_version, "jobs", jobs, "power",
-	    envelope_desired(st, n));
+	d->has_power = 1;
+	envelope_desired(st, n, &d->power);
+	return 0;
+fail:
+	log_warnx("%s: out of memory", __func__);
+	wire_desired_free(d);
+	return -1;
+}
+
+json_t *
+queue_desired(struct ctl_state *st, const struct node *n)
+{
+	struct desired d;
+	json_t *o;
+
+	if (queue_desired_fill(st, n, &d) == -1)
+		return NULL;
+	o = wire_desired_encode(&d);
+	wire_desired_free(&d);
+	return o;
 }
 
 /* Lost nodes fail their ranks; jobs far past their limit are stopped. */
