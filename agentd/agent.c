@@ -40,6 +40,7 @@
 
 #include "agent.h"
 #include "backoff.h"
+#include "fence.h"
 #include "jobtable.h"
 #include "log.h"
 #include "power.h"
@@ -90,6 +91,11 @@ struct agent {
 	int fallback_said;          /* the fallback state last logged */
 	int64_t power_said_version; /* desired whose power was refused */
 	int64_t answered_ms;        /* monotonic, last 200; 0: never */
+	int64_t sent_ms;            /* monotonic, the request in flight */
+	int64_t lease_ms;           /* monotonic: jobs confirmed until */
+	int64_t confirmed_ms;       /* monotonic, sent_ms last answered */
+	int fence_own_s;            /* fence_timeout_s of the config */
+	int fence_said_s;           /* the controller's; 0: not said */
 	int64_t last_tick_ms;       /* monotonic, previous sample; 0 */
 	uint64_t trip_seq;          /* sample the guard last throttled all */
 	int64_t trip_us;            /* from its first read to control(), us */
@@ -347,6 +353,13 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	hooks.arg = a;
 	if ((a->jobs = jobtable_new(base, conf, a->naccel, &hooks)) == NULL)
 		goto fail;
+	/* An earlier agent's lease still holds for the jobs it confirmed;
+	 * without one, what it left gets a lease from now. */
+	a->fence_own_s = conf->fence_timeout_s;
+	a->confirmed_ms = time_mono_ms();
+	if ((a->lease_ms = jobtable_lease_get(a->jobs)) == 0)
+		a->lease_ms =
+		    fence_lease_until(a->confirmed_ms, a->fence_own_s, 0);
 	return a;
 fail:
 	agent_free(a);
@@ -503,12 +516,24 @@ agent_apply_power(struct agent *a, const struct desired *d)
 static void
 agent_apply_reply(struct agent *a, struct reply *rep)
 {
+	int i;
+
 	if ((uint64_t)rep->ack_seq > a->seq)
 		log_debug("%s: controller acknowledges seq %llu beyond the "
 		          "last sample %llu",
 		    a->name, (unsigned long long)rep->ack_seq,
 		    (unsigned long long)a->seq);
 	a->answered_ms = time_mono_ms();
+	/* Everything the report listed is confirmed from when it was sent:
+	 * the controller heard of it no earlier (docs/fencing.md). */
+	if (rep->has_desired && rep->desired.fence_timeout_s > 0)
+		a->fence_said_s = rep->desired.fence_timeout_s;
+	a->confirmed_ms = a->sent_ms;
+	a->lease_ms =
+	    fence_lease_until(a->sent_ms, a->fence_own_s, a->fence_said_s);
+	(void)jobtable_lease(a->jobs, a->lease_ms);
+	for (i = 0; i < rep->nkill; i++)
+		jobtable_kill(a->jobs, rep->kill[i].id, rep->kill[i].attempt);
 	ring_ack(a->ring, (uint64_t)rep->ack_seq);
 	if ((uint64_t)rep->ack_seq > a->ack_seq)
 		a->ack_seq = (uint64_t)rep->ack_seq;
@@ -629,6 +654,7 @@ agent_send(struct agent *a)
 		return;
 	}
 	a->report_owed = 0;
+	a->sent_ms = time_mono_ms();
 	a->batch_first = n > 0 ? ring_at(a->ring, 0)->seq : 0;
 	a->batch_last = n > 0 ? ring_at(a->ring, n - 1)->seq : 0;
 	if (net_req_post(a->req, a->url, body, len, AGENT_REQUEST_TIMEOUT_MS,
@@ -887,6 +913,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent *a = arg;
 	struct timeval tv;
+	int64_t now;
 
 	if (a->first_tick) {
 		/* The stagger is over: from now on, the interval. */
@@ -896,6 +923,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		a->first_tick = 0;
 	}
 	jobtable_poll(a->jobs);
+	now = time_mono_ms();
+	if (fence_agent_due(now, a->lease_ms))
+		(void)jobtable_fence(a->jobs, (now - a->confirmed_ms) / 1000);
 	agent_sample(a);
 	agent_send(a);
 }

@@ -32,7 +32,7 @@ static const char *const pod_vars[] = {
 
 /* Cause names, indexed by enum job_cause. */
 static const char *const cause_names[] = {
-    NULL, "exit", "cancelled", "timeout", "launch_error"};
+    NULL, "exit", "cancelled", "timeout", "launch_error", "fenced"};
 
 /* Status-file names of the launch steps, indexed by enum job_step. */
 static const char *const step_names[] = {

@@ -48,6 +48,7 @@ enum job_cause {
 	JOB_CAUSE_CANCELLED,    /* the controller cancelled or dropped it */
 	JOB_CAUSE_TIMEOUT,      /* its time limit passed */
 	JOB_CAUSE_LAUNCH_ERROR, /* it never ran */
+	JOB_CAUSE_FENCED,       /* not confirmed for fence_timeout_s */
 };
 
 /* The step of a launch that failed, as a shepherd records it. */

@@ -413,6 +413,54 @@ jobtable_apply(struct jobtable *js, struct desired *d)
 	}
 }
 
+int
+jobtable_fence(struct jobtable *js, int64_t unconfirmed_s)
+{
+	struct job *j;
+	int n = 0;
+
+	TAILQ_FOREACH(j, &js->list, entry)
+	{
+		if (j->state != JOB_RUNNING || j->stop_cause != JOB_CAUSE_NONE)
+			continue;
+		jobs_log(js, LOG_LVL_WARN,
+		    "%s: job %lld.%d not confirmed by the controller for %lld "
+		    "s: fencing it",
+		    js->node, (long long)j->spec.id, j->spec.attempt,
+		    (long long)unconfirmed_s);
+		job_stop(js, j, JOB_CAUSE_FENCED, 1);
+		n++;
+	}
+	return n;
+}
+
+void
+jobtable_kill(struct jobtable *js, int64_t id, int attempt)
+{
+	struct job *j = job_find(js, id, attempt);
+
+	if (j == NULL || j->state != JOB_RUNNING ||
+	    j->stop_cause != JOB_CAUSE_NONE)
+		return;
+	jobs_log(js, LOG_LVL_WARN,
+	    "%s: job %lld.%d was superseded (the controller answers kill "
+	    "it): stopping it",
+	    js->node, (long long)id, attempt);
+	job_stop(js, j, JOB_CAUSE_CANCELLED, 1);
+}
+
+int
+jobtable_lease(struct jobtable *js, int64_t until_ms)
+{
+	return js->run.ops->lease(js->run.ctx, until_ms);
+}
+
+int64_t
+jobtable_lease_get(struct jobtable *js)
+{
+	return js->run.ops->lease_get(js->run.ctx);
+}
+
 void
 jobtable_poll(struct jobtable *js)
 {

@@ -62,6 +62,13 @@ struct runner_ops {
 	void (*forget)(void *ctx, struct job *j, int64_t now_ms);
 	/* Drops tombstones older than a day. */
 	void (*housekeep)(void *ctx, int64_t now_ms);
+	/* Records the fencing lease: until monotonic until_ms the agent may
+	 * keep its attempts running (docs/fencing.md). A runner whose jobs
+	 * outlive the agent stops them itself once it has passed. 0, or -1
+	 * (logged). */
+	int (*lease)(void *ctx, int64_t until_ms);
+	/* The lease recorded by an earlier agent, monotonic ms; 0: none. */
+	int64_t (*lease_get)(void *ctx);
 	/* Frees j->rp; the attempt itself is left alone. */
 	void (*release)(void *ctx, struct job *j);
 	/* Frees the runner; running attempts are left alone. */

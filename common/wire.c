@@ -242,7 +242,7 @@ parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
     size_t errlen)
 {
 	static const char *const causes[] = {
-	    "exit", "cancelled", "timeout", "launch_error", NULL};
+	    "exit", "cancelled", "timeout", "launch_error", "fenced", NULL};
 	const char *state = NULL;
 	char e[128];
 	long long v;
@@ -284,7 +284,7 @@ parse_job(json_t *jj, struct report_job *j, const char *path, char *err,
 		if (causes[i] == NULL) {
 			snprintf(err, errlen,
 			    "%s.cause must be exit, cancelled, "
-			    "timeout or launch_error",
+			    "timeout, launch_error or fenced",
 			    path);
 			return -1;
 		}

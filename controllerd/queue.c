@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "envelope.h"
+#include "fence.h"
 #include "hostlist.h"
 #include "jobs.h"
 #include "jsonx.h"
@@ -418,6 +419,7 @@ queue_desired_fill(
 	}
 	d->has_power = 1;
 	envelope_desired(st, n, &d->power);
+	d->fence_timeout_s = st->conf->fence_timeout_s;
 	return 0;
 fail:
 	log_warnx("%s: out of memory", __func__);
@@ -438,15 +440,21 @@ queue_desired(struct ctl_state *st, const struct node *n)
 	return o;
 }
 
-/* Lost nodes fail their ranks; jobs far past their limit are stopped. */
+/* Lost nodes fail their ranks, once their agents have fenced them
+ * (docs/fencing.md); jobs far past their limit are stopped. */
 static void
 check_running(struct ctl_state *st)
 {
-	int64_t now = time_wall_ms(),
-	        up_ms = time_mono_ms() - st->start_mono_ms;
-	int64_t hb_ms = (int64_t)st->conf->heartbeat_timeout_s * 1000;
+	int64_t now = time_wall_ms(), mono = time_mono_ms();
+	const struct fence_conf fc = {st->conf->fence_timeout_s,
+	    st->conf->kill_grace_s, st->conf->fence_margin_s};
 	struct job **changed;
 	int i, k, n = 0;
+
+	if (st->fleet->lag_ms > 0)
+		log_warnx("controller: the event loop was %lld ms late; that "
+		          "time is not counted against the agents",
+		    (long long)st->fleet->lag_ms);
 
 	if ((changed = calloc(st->jobs.n + 1, sizeof(*changed))) == NULL)
 		return;
@@ -457,12 +465,17 @@ check_running(struct ctl_state *st)
 
 		if (live_ranks(j) == 0)
 			continue;
-		/* After a restart, give agents a heartbeat to report. */
-		for (k = 0; k < j->nranks && up_ms > hb_ms; k++) {
+		/* A node not heard from since a restart counts from the
+		 * start; one heard from, from its last report. */
+		for (k = 0; k < j->nranks && st->fleet->tick_mono_ms != 0;
+		     k++) {
 			struct job_rank *r = &j->ranks[k];
+			const struct node *nd = &st->fleet->nodes[r->node];
 
-			if (r->state != RANK_ENDED &&
-			    !st->fleet->nodes[r->node].up &&
+			if (r->state != RANK_ENDED && !nd->up &&
+			    fence_requeue_due(
+			        fleet_node_silent_ms(st->fleet, nd, mono),
+			        &fc) &&
 			    job_node_down(j, r->node, now))
 				n = add_unique(changed, n, j);
 		}

@@ -171,7 +171,8 @@ static const struct {
         "jobs[0].state must be running or ended"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
      "\"attempt\":1,\"state\":\"ended\",\"cause\":\"crash\"}]}",
-        "jobs[0].cause must be exit, cancelled, timeout or launch_error"},
+        "jobs[0].cause must be exit, cancelled, timeout, launch_error or "
+        "fenced"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
      "\"attempt\":1,\"state\":\"ended\",\"cause\":\"exit\","
      "\"exit_code\":\"0\"}]}",
