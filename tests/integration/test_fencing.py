@@ -23,7 +23,8 @@ import socket
 import threading
 import time
 
-from podtest import Agent, Controller, TempDir, http, podctl, run, wait_for
+from podtest import (Agent, Controller, GaveUp, TempDir, http, podctl, run,
+                     wait_for)
 
 FENCE_S, GRACE_S, MARGIN_S = 3, 2, 1
 REQUEUE_S = FENCE_S + GRACE_S + MARGIN_S
@@ -147,19 +148,18 @@ def ended_ms(tmp, agent_name, jid, attempt):
     raise AssertionError("no ended_ms in " + path)
 
 
-def watch_no_overlap(out, old_pid, deadline_s=60):
-    """Polls until attempt 2 has started; fails if the attempt 1 process
-    was alive at any poll after attempt 2's pid file appeared."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
+def watch_no_overlap(out, old_pid):
+    """Waits until attempt 2 has started; fails at once if the attempt 1
+    process was alive at any look after attempt 2's pid file appeared."""
+    def started():
         old = alive(old_pid)
-        if os.path.exists(os.path.join(out, "2.pid")):
-            assert not old and not alive(old_pid), \
-                "attempt 2 started while attempt 1 (pid %d) still runs" \
-                % old_pid
-            return
-        time.sleep(0.05)
-    raise AssertionError("attempt 2 never started")
+        if not os.path.exists(os.path.join(out, "2.pid")):
+            return False
+        if old or alive(old_pid):
+            raise GaveUp("attempt 2 started while attempt 1 (pid %d) "
+                         "still runs" % old_pid)
+        return True
+    wait_for("attempt 2 to start", started, timeout=60, interval=0.05)
 
 
 def finish(ctl, jid, agents):
@@ -194,9 +194,11 @@ def test_killed_agent_job_not_run_twice():
     j = wait_for("attempt 2 running", lambda: job(ctl, jid)["attempt"] == 2
                  and job(ctl, jid)["state"] == "running" and job(ctl, jid))
     assert victim not in j["nodes"], j
-    start2 = int(read(os.path.join(out, "2.start")))
-    assert ended_ms(tmp, victim, jid, 1) < start2, (ended_ms(tmp, victim, jid, 1),
-                                               start2)
+    start2 = int(wait_for("2.start", lambda: read(
+        os.path.join(out, "2.start"))))
+    end1 = wait_for("attempt 1's status",
+                    lambda: ended_ms(tmp, victim, jid, 1))
+    assert end1 < start2, (end1, start2)
     # The agent returns: it reports attempt 1 fenced and runs nothing.
     agents[victim].start()
     agents[victim].wait_log(r"adopted 0 running and 1 ended", timeout=20)
@@ -237,8 +239,11 @@ def test_network_split():
     # The last report before the cut went out at most an interval (0.5 s)
     # earlier, and the controller counts from it.
     assert requeued_after >= REQUEUE_S - 1.0, requeued_after
-    start2 = int(read(os.path.join(out, "2.start")))
-    assert ended_ms(tmp, split, jid, 1) < start2
+    start2 = int(wait_for("2.start", lambda: read(
+        os.path.join(out, "2.start"))))
+    end1 = wait_for("attempt 1's status",
+                    lambda: ended_ms(tmp, split, jid, 1))
+    assert end1 < start2, (end1, start2)
     j = wait_for("attempt 2 running", lambda: job(ctl, jid)["attempt"] == 2
                  and job(ctl, jid)["state"] == "running" and job(ctl, jid))
     assert j["nodes"] == [direct], j
