@@ -40,12 +40,14 @@
 
 #include "agent.h"
 #include "backoff.h"
+#include "fence.h"
 #include "jobtable.h"
 #include "log.h"
 #include "power.h"
 #include "report.h"
 #include "ring.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
 #define AGENT_JOB_UTIL      0.95  /* a job's accelerators: busy */
@@ -89,6 +91,11 @@ struct agent {
 	int fallback_said;          /* the fallback state last logged */
 	int64_t power_said_version; /* desired whose power was refused */
 	int64_t answered_ms;        /* monotonic, last 200; 0: never */
+	int64_t sent_ms;            /* monotonic, the request in flight */
+	int64_t lease_ms;           /* monotonic: jobs confirmed until */
+	int64_t confirmed_ms;       /* monotonic, sent_ms last answered */
+	int fence_own_s;            /* fence_timeout_s of the config */
+	int fence_said_s;           /* the controller's; 0: not said */
 	int64_t last_tick_ms;       /* monotonic, previous sample; 0 */
 	uint64_t trip_seq;          /* sample the guard last throttled all */
 	int64_t trip_us;            /* from its first read to control(), us */
@@ -117,8 +124,7 @@ struct agent {
 	uint64_t rejected;     /* batches refused since the last line */
 	int64_t reject_log_ms; /* monotonic, the last such line */
 	int64_t desired_version;
-	json_t *desired; /* latest desired object, or NULL */
-	uint64_t rng;    /* xorshift64* state for jitter */
+	uint64_t rng; /* xorshift64* state for jitter */
 	uint64_t reports_ok;
 	uint64_t reports_failed;
 	agent_link_cb link_cb;
@@ -347,6 +353,13 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	hooks.arg = a;
 	if ((a->jobs = jobtable_new(base, conf, a->naccel, &hooks)) == NULL)
 		goto fail;
+	/* An earlier agent's lease still holds for the jobs it confirmed;
+	 * without one, what it left gets a lease from now. */
+	a->fence_own_s = conf->fence_timeout_s;
+	a->confirmed_ms = time_mono_ms();
+	if ((a->lease_ms = jobtable_lease_get(a->jobs)) == 0)
+		a->lease_ms =
+		    fence_lease_until(a->confirmed_ms, a->fence_own_s, 0);
 	return a;
 fail:
 	agent_free(a);
@@ -370,7 +383,6 @@ agent_free(struct agent *a)
 	plugin_stop(&a->power);
 	ring_free(a->ring);
 	json_decref(a->inventory);
-	json_decref(a->desired);
 	free(a);
 }
 
@@ -468,16 +480,19 @@ agent_log(const struct agent *a, enum log_level level, const char *fmt, ...)
 /* desired.power: taken when valid, refused (once per desired version)
  * when not; absent or null keeps what the agent had. */
 static void
-agent_apply_power(struct agent *a, json_t *desired, int64_t version)
+agent_apply_power(struct agent *a, const struct desired *d)
 {
 	const struct power_want *old = &a->pw.want;
+	int64_t version = d->version;
 	struct power_want w;
-	json_t *o = json_object_get(desired, "power");
 	char err[256];
 
-	if (o == NULL || json_is_null(o))
+	if (!d->has_power)
 		return;
-	if (power_parse(o, &w, err, sizeof(err)) == -1) {
+	if (d->power_error[0] != '\0')
+		snprintf(err, sizeof(err), "%s", d->power_error);
+	if (d->power_error[0] != '\0' ||
+	    power_from_wire(&d->power, &w, err, sizeof(err)) == -1) {
 		if (version != a->power_said_version)
 			agent_log(a, LOG_LVL_WARN,
 			    "%s: desired state %lld: power settings refused: "
@@ -499,29 +514,39 @@ agent_apply_power(struct agent *a, json_t *desired, int64_t version)
  * the reply can carry is applied here and only here.
  */
 static void
-agent_apply_reply(struct agent *a, const struct report_reply *rep)
+agent_apply_reply(struct agent *a, struct reply *rep)
 {
-	if (rep->ack_seq > a->seq)
+	int i;
+
+	if ((uint64_t)rep->ack_seq > a->seq)
 		log_debug("%s: controller acknowledges seq %llu beyond the "
 		          "last sample %llu",
 		    a->name, (unsigned long long)rep->ack_seq,
 		    (unsigned long long)a->seq);
 	a->answered_ms = time_mono_ms();
-	ring_ack(a->ring, rep->ack_seq);
-	if (rep->ack_seq > a->ack_seq)
-		a->ack_seq = rep->ack_seq;
+	/* Everything the report listed is confirmed from when it was sent:
+	 * the controller heard of it no earlier (docs/fencing.md). */
+	if (rep->has_desired && rep->desired.fence_timeout_s > 0)
+		a->fence_said_s = rep->desired.fence_timeout_s;
+	a->confirmed_ms = a->sent_ms;
+	a->lease_ms =
+	    fence_lease_until(a->sent_ms, a->fence_own_s, a->fence_said_s);
+	(void)jobtable_lease(a->jobs, a->lease_ms);
+	for (i = 0; i < rep->nkill; i++)
+		jobtable_kill(a->jobs, rep->kill[i].id, rep->kill[i].attempt);
+	ring_ack(a->ring, (uint64_t)rep->ack_seq);
+	if ((uint64_t)rep->ack_seq > a->ack_seq)
+		a->ack_seq = (uint64_t)rep->ack_seq;
 	/* The ends this report carried are the controller's now: only
 	 * those may be forgotten when desired no longer lists them. */
 	jobtable_report_done(a->jobs, 1);
 	if (rep->has_desired) {
-		if (rep->desired_version != a->desired_version)
+		if (rep->desired.version != a->desired_version)
 			log_debug("%s: desired state version %lld", a->name,
-			    (long long)rep->desired_version);
-		a->desired_version = rep->desired_version;
-		json_decref(a->desired);
-		a->desired = json_incref(rep->desired);
-		jobtable_apply(a->jobs, rep->desired, rep->desired_version);
-		agent_apply_power(a, rep->desired, rep->desired_version);
+			    (long long)rep->desired.version);
+		a->desired_version = rep->desired.version;
+		jobtable_apply(a->jobs, &rep->desired);
+		agent_apply_power(a, &rep->desired);
 	}
 }
 
@@ -553,7 +578,7 @@ static void
 on_reply(struct net_req *req, const struct net_result *res, void *arg)
 {
 	struct agent *a = arg;
-	struct report_reply rep;
+	struct reply *rep;
 	char why[256];
 
 	if (!res->ok) {
@@ -561,16 +586,22 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		return;
 	}
 	if (res->status == 200) {
-		if (report_parse_reply(res->body, res->body_len, &rep, why,
+		if ((rep = malloc(sizeof(*rep))) == NULL) {
+			agent_fail(a, AGENT_LINK_DOWN, "out of memory");
+			return;
+		}
+		if (report_parse_reply(res->body, res->body_len, rep, why,
 		        sizeof(why)) == -1) {
+			free(rep);
 			agent_fail(a, AGENT_LINK_DOWN, why);
 			return;
 		}
 		a->reports_ok++;
 		a->failures = 0;
 		set_link(a, AGENT_LINK_UP, "");
-		agent_apply_reply(a, &rep);
-		report_reply_clear(&rep);
+		agent_apply_reply(a, rep);
+		wire_reply_free(rep);
+		free(rep);
 		if (a->report_owed)
 			on_job_news(a);
 		return;
@@ -623,6 +654,7 @@ agent_send(struct agent *a)
 		return;
 	}
 	a->report_owed = 0;
+	a->sent_ms = time_mono_ms();
 	a->batch_first = n > 0 ? ring_at(a->ring, 0)->seq : 0;
 	a->batch_last = n > 0 ? ring_at(a->ring, n - 1)->seq : 0;
 	if (net_req_post(a->req, a->url, body, len, AGENT_REQUEST_TIMEOUT_MS,
@@ -881,6 +913,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent *a = arg;
 	struct timeval tv;
+	int64_t now;
 
 	if (a->first_tick) {
 		/* The stagger is over: from now on, the interval. */
@@ -890,6 +923,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		a->first_tick = 0;
 	}
 	jobtable_poll(a->jobs);
+	now = time_mono_ms();
+	if (fence_agent_due(now, a->lease_ms))
+		(void)jobtable_fence(a->jobs, (now - a->confirmed_ms) / 1000);
 	agent_sample(a);
 	agent_send(a);
 }

@@ -112,6 +112,18 @@ set_clear(
 	    e, 0, AGENT_MAX_CLEAR_S, &ac->guard_clear_s, err, errlen);
 }
 
+static int
+set_fence(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	long v;
+
+	if (conf_int(e, 1, AGENT_MAX_FENCE_S, &v, err, errlen) == -1)
+		return -1;
+	ac->fence_timeout_s = (int)v;
+	return 0;
+}
+
 /* "ADDR:PORT", or "none" to serve no metrics. */
 static int
 set_metrics(
@@ -150,6 +162,7 @@ static const struct keyword agent_keywords[] = {
     {"seed", set_seed},
     {"guard_min_flow_lpm", set_min_flow},
     {"guard_clear_s", set_clear},
+    {"fence_timeout_s", set_fence},
     {"metrics_listen", set_metrics},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
@@ -165,6 +178,7 @@ agentconf_init(struct agent_conf *ac)
 	ac->buffer_samples = AGENT_DEFAULT_BUFFER;
 	ac->guard_min_flow_lpm = AGENT_DEFAULT_MIN_FLOW;
 	ac->guard_clear_s = AGENT_DEFAULT_CLEAR_S;
+	ac->fence_timeout_s = AGENT_DEFAULT_FENCE_S;
 	snprintf(ac->metrics_listen, sizeof(ac->metrics_listen), "%s",
 	    AGENT_DEFAULT_METRICS);
 }

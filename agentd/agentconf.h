@@ -30,6 +30,8 @@
 #define AGENT_DEFAULT_CLEAR_S     10.0 /* guard: s dry before a leak clears */
 #define AGENT_MAX_MIN_FLOW        1000.0
 #define AGENT_MAX_CLEAR_S         86400.0
+#define AGENT_DEFAULT_FENCE_S     30 /* jobs unconfirmed this long stop */
+#define AGENT_MAX_FENCE_S         86400
 
 /* How the agent runs jobs (runner.h); chosen by the program, not by a key:
  * pod-agentd runs processes recorded in state_dir, pod-fleetsim simulates
@@ -61,7 +63,8 @@ struct agent_conf {
 	enum agent_job_runner job_runner;  /* default: processes */
 	double guard_min_flow_lpm;         /* guard: flow threshold, L/min */
 	double guard_clear_s;              /* guard: leak clearing time, s */
-	char metrics_listen[128];          /* "ADDR:PORT" of /metrics; "" off */
+	int fence_timeout_s; /* jobs unconfirmed this long are stopped, s */
+	char metrics_listen[128]; /* "ADDR:PORT" of /metrics; "" off */
 };
 
 #define AGENT_DEFAULT_METRICS "0.0.0.0:9471"

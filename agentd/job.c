@@ -32,242 +32,57 @@ static const char *const pod_vars[] = {
 
 /* Cause names, indexed by enum job_cause. */
 static const char *const cause_names[] = {
-    NULL, "exit", "cancelled", "timeout", "launch_error"};
+    NULL, "exit", "cancelled", "timeout", "launch_error", "fenced"};
 
 /* Status-file names of the launch steps, indexed by enum job_step. */
 static const char *const step_names[] = {
     "none", "fork", "setsid", "chdir", "output", "exec"};
 
-/*
- * An integer member: `required` says whether absence is an error, else
- * *out gets `def`. 0, or -1 with why in err.
- */
-static int
-get_int(json_t *o, const char *key, long long min, long long max, int required,
-    long long def, long long *out, char *err, size_t errlen)
-{
-	char e[128];
-	int rc;
-
-	rc = jsonx_integer(o, key, out, e, sizeof(e));
-	if (rc == 0 && !required) {
-		*out = def;
-		return 0;
-	}
-	if (rc != 1 || *out < min || *out > max) {
-		snprintf(err, errlen, "'%s' must be an integer in %lld..%lld",
-		    key, min, max);
-		return -1;
-	}
-	return 0;
-}
-
-/* A string member, required, at most max - 1 bytes, without a NUL. */
-static int
-get_str(json_t *o, const char *key, size_t max, int nonempty, char **out,
-    char *err, size_t errlen)
-{
-	json_t *v = json_object_get(o, key);
-	size_t len;
-
-	if (!json_is_string(v)) {
-		snprintf(err, errlen, "'%s' must be a string", key);
-		return -1;
-	}
-	len = json_string_length(v);
-	if (len >= max || strlen(json_string_value(v)) != len ||
-	    (nonempty && len == 0)) {
-		snprintf(err, errlen,
-		    "'%s' must be a%s string of at most %zu bytes without NUL",
-		    key, nonempty ? " non-empty" : "", max - 1);
-		return -1;
-	}
-	if ((*out = strdup(json_string_value(v))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 int
-job_key_parse(
-    json_t *entry, int64_t *id, int *attempt, char *err, size_t errlen)
-{
-	long long v;
-
-	if (!json_is_object(entry)) {
-		snprintf(err, errlen, "a job entry must be an object");
-		return -1;
-	}
-	if (get_int(entry, "id", 1, INT64_MAX, 1, 0, &v, err, errlen) == -1)
-		return -1;
-	*id = v;
-	if (get_int(entry, "attempt", 1, 1000000, 1, 0, &v, err, errlen) == -1)
-		return -1;
-	*attempt = (int)v;
-	return 0;
-}
-
-static int
-parse_command(json_t *entry, struct job_spec *s, char *err, size_t errlen)
-{
-	json_t *cmd = json_object_get(entry, "command"), *v;
-	size_t i, n, len, total = 0;
-
-	if (!json_is_array(cmd) || (n = json_array_size(cmd)) == 0) {
-		snprintf(err, errlen,
-		    "'command' must be a non-empty array of strings");
-		return -1;
-	}
-	if (n > JOB_MAX_ARGS) {
-		snprintf(err, errlen, "'command' has more than %d arguments",
-		    JOB_MAX_ARGS);
-		return -1;
-	}
-	if ((s->argv = calloc(n + 1, sizeof(*s->argv))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	json_array_foreach(cmd, i, v)
-	{
-		if (!json_is_string(v)) {
-			snprintf(
-			    err, errlen, "'command[%zu]' must be a string", i);
-			return -1;
-		}
-		len = json_string_length(v);
-		if (strlen(json_string_value(v)) != len) {
-			snprintf(
-			    err, errlen, "'command[%zu]' contains a NUL", i);
-			return -1;
-		}
-		if (i == 0 && len == 0) {
-			snprintf(err, errlen, "'command[0]' is empty");
-			return -1;
-		}
-		total += len + 1;
-		if (total > JOB_COMMAND_MAX) {
-			snprintf(err, errlen,
-			    "'command' is longer than %d bytes",
-			    JOB_COMMAND_MAX);
-			return -1;
-		}
-		if ((s->argv[i] = strdup(json_string_value(v))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		s->argc = (int)i + 1;
-	}
-	return 0;
-}
-
-static int
-parse_accels(
-    json_t *entry, int naccel, struct job_spec *s, char *err, size_t errlen)
-{
-	json_t *arr = json_object_get(entry, "accelerators"), *v;
-	uint64_t seen = 0;
-	long long k;
-	size_t i;
-
-	if (!json_is_array(arr) || json_array_size(arr) > JOB_MAX_ACCELS) {
-		snprintf(err, errlen,
-		    "'accelerators' must be an array of at most %d indices",
-		    JOB_MAX_ACCELS);
-		return -1;
-	}
-	json_array_foreach(arr, i, v)
-	{
-		if (!json_is_integer(v) || (k = json_integer_value(v)) < 0 ||
-		    k >= JOB_MAX_ACCELS) {
-			snprintf(err, errlen,
-			    "'accelerators[%zu]' must be an integer in "
-			    "0..%d",
-			    i, JOB_MAX_ACCELS - 1);
-			return -1;
-		}
-		if (k >= naccel) {
-			snprintf(err, errlen,
-			    "accelerator %lld is not on this node (it has "
-			    "%d)",
-			    k, naccel);
-			return -1;
-		}
-		if (seen & (1ULL << k)) {
-			snprintf(
-			    err, errlen, "accelerator %lld is listed twice", k);
-			return -1;
-		}
-		seen |= 1ULL << k;
-		s->accel[s->naccel++] = (int)k;
-	}
-	return 0;
-}
-
-int
-job_spec_parse(
-    json_t *entry, int naccel, struct job_spec *out, char *err, size_t errlen)
-{
-	json_t *c;
-	long long v;
-	int attempt;
-
-	memset(out, 0, sizeof(*out));
-	if (job_key_parse(entry, &out->id, &out->attempt, err, errlen) == -1)
-		return -1;
-	if (get_str(entry, "name", JOB_NAME_MAX, 0, &out->name, err, errlen) ==
-	        -1 ||
-	    parse_command(entry, out, err, errlen) == -1)
-		goto fail;
-	if (get_int(entry, "nnodes", 1, JOB_MAX_NODES, 1, 0, &v, err, errlen) ==
-	    -1)
-		goto fail;
-	out->nnodes = (int)v;
-	if (get_int(entry, "node_rank", 0, out->nnodes - 1, 1, 0, &v, err,
-	        errlen) == -1)
-		goto fail;
-	out->node_rank = (int)v;
-	if (get_str(entry, "nodelist", JOB_NODELIST_MAX, 1, &out->nodelist, err,
-	        errlen) == -1 ||
-	    parse_accels(entry, naccel, out, err, errlen) == -1)
-		goto fail;
-	if (get_int(entry, "time_limit_s", 0, JOB_TIME_LIMIT_MAX_S, 0, 0, &v,
-	        err, errlen) == -1)
-		goto fail;
-	out->time_limit_s = v;
-	if (get_int(entry, "kill_grace_s", 0, JOB_KILL_GRACE_MAX_S, 0,
-	        JOB_KILL_GRACE_DEF_S, &v, err, errlen) == -1)
-		goto fail;
-	out->kill_grace_s = v;
-	c = json_object_get(entry, "cancel");
-	if (c != NULL && !json_is_null(c) && !json_is_boolean(c)) {
-		snprintf(err, errlen, "'cancel' must be true or false");
-		goto fail;
-	}
-	out->cancel = json_is_true(c);
-	return 0;
-fail:
-	/* Keep the key: the caller names the attempt in its refusal. */
-	v = out->id;
-	attempt = out->attempt;
-	job_spec_clear(out);
-	out->id = v;
-	out->attempt = attempt;
-	return -1;
-}
-
-void
-job_spec_clear(struct job_spec *s)
+job_spec_check(
+    const struct desired_job *s, int naccel, char *err, size_t errlen)
 {
 	int i;
 
-	if (s->argv != NULL)
-		for (i = 0; s->argv[i] != NULL; i++)
-			free(s->argv[i]);
-	free(s->argv);
-	free(s->name);
-	free(s->nodelist);
-	memset(s, 0, sizeof(*s));
+	for (i = 0; i < s->naccel; i++) {
+		if (s->accel[i] >= naccel) {
+			snprintf(err, errlen,
+			    "accelerator %d is not on this node (it has %d)",
+			    s->accel[i], naccel);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+job_spec_parse(json_t *entry, int naccel, struct desired_job *out, char *err,
+    size_t errlen)
+{
+	int64_t id;
+	int attempt;
+
+	if (wire_desired_job_decode(entry, out) == -1) {
+		snprintf(err, errlen, "%s", out->error);
+		out->error[0] = '\0';
+		return -1;
+	}
+	if (job_spec_check(out, naccel, err, errlen) == -1) {
+		id = out->id;
+		attempt = out->attempt;
+		job_spec_clear(out);
+		out->id = id;
+		out->attempt = attempt;
+		return -1;
+	}
+	return 0;
+}
+
+void
+job_spec_clear(struct desired_job *s)
+{
+	wire_desired_job_clear(s);
+	s->error[0] = '\0';
 }
 
 /*
@@ -335,7 +150,7 @@ sleep_line_s(const char *s)
 }
 
 double
-job_sim_duration_s(const struct job_spec *s)
+job_sim_duration_s(const struct desired_job *s)
 {
 	const char *sh;
 	double v = -1;
@@ -355,7 +170,7 @@ job_sim_duration_s(const struct job_spec *s)
 }
 
 double
-job_membound(const struct job_spec *s)
+job_membound(const struct desired_job *s)
 {
 	int i;
 
@@ -392,7 +207,7 @@ env_var(const char *name, const char *value)
 }
 
 char **
-job_env_build(const struct job_spec *s, char *const *base)
+job_env_build(const struct desired_job *s, char *const *base)
 {
 	char num[4][24], accels[JOB_MAX_ACCELS * 4 + 1];
 	const char *values[NPOD_VARS];

@@ -1,7 +1,7 @@
 /*
  * One job attempt on this node, as the agent sees it, and the pure parts
  * of handling it: the desired-state entry of docs/agent-protocol.md
- * ("Jobs") parsed and validated into a job_spec, the entry the agent reports
+ * ("Jobs") checked against this node, the entry the agent reports
  * back, the environment a job runs with, the duration a simulated job
  * lasts, and the two small text files a shepherd leaves in the job's
  * directory (its pids, and how the job ended).
@@ -22,15 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JOB_MAX_ARGS         1024   /* command arguments */
-#define JOB_COMMAND_MAX      131072 /* bytes of all arguments together */
-#define JOB_NAME_MAX         256    /* job name, with its NUL */
-#define JOB_NODELIST_MAX     65536  /* compact hostlist, with its NUL */
-#define JOB_MAX_ACCELS       64     /* accelerators per node (protocol) */
-#define JOB_MAX_NODES        1000000
-#define JOB_TIME_LIMIT_MAX_S (366LL * 24 * 3600)
-#define JOB_KILL_GRACE_MAX_S 3600
-#define JOB_KILL_GRACE_DEF_S 10   /* when the entry does not say */
+#include <pod/wire.h>
+
+#define JOB_MAX_ARGS         DESIRED_MAX_ARGS
+#define JOB_COMMAND_MAX      DESIRED_COMMAND_MAX
+#define JOB_NAME_MAX         DESIRED_NAME_MAX
+#define JOB_NODELIST_MAX     DESIRED_NODELIST_MAX
+#define JOB_MAX_ACCELS       64 /* accelerators per node (protocol) */
+#define JOB_MAX_NODES        DESIRED_MAX_NODES
+#define JOB_TIME_LIMIT_MAX_S DESIRED_TIME_LIMIT_MAX_S
+#define JOB_KILL_GRACE_MAX_S DESIRED_KILL_GRACE_MAX_S
+#define JOB_KILL_GRACE_DEF_S DESIRED_KILL_GRACE_DEF_S
 #define JOB_ENV_MAX          4096 /* variables a job inherits */
 #define JOB_MESSAGE_MAX      256  /* a launch error's explanation */
 #define JOB_SIM_DEFAULT_S    30.0 /* a simulated command that is no sleep */
@@ -46,6 +48,7 @@ enum job_cause {
 	JOB_CAUSE_CANCELLED,    /* the controller cancelled or dropped it */
 	JOB_CAUSE_TIMEOUT,      /* its time limit passed */
 	JOB_CAUSE_LAUNCH_ERROR, /* it never ran */
+	JOB_CAUSE_FENCED,       /* not confirmed for fence_timeout_s */
 };
 
 /* The step of a launch that failed, as a shepherd records it. */
@@ -63,22 +66,8 @@ enum job_state {
 	JOB_ENDED,       /* `end` says how */
 };
 
-/* What the controller wants run: one entry of desired.jobs. */
-struct job_spec {
-	int64_t id;                /* the controller's job id, >= 1 */
-	int attempt;               /* >= 1 */
-	char *name;                /* owned */
-	char **argv;               /* owned, NULL-terminated; NULL: unknown */
-	int argc;                  /* entries in argv */
-	int nnodes;                /* nodes of the whole job */
-	int node_rank;             /* this node's rank, 0..nnodes-1 */
-	char *nodelist;            /* owned, compact hostlist */
-	int accel[JOB_MAX_ACCELS]; /* accelerator indices on this node */
-	int naccel;                /* entries in accel */
-	int64_t time_limit_s;      /* s after the start; 0: none */
-	int64_t kill_grace_s;      /* s between SIGTERM and SIGKILL */
-	int cancel;                /* 1: stop it, or never start it */
-};
+/* What the controller wants run, one entry of desired.jobs, is the wire
+ * record struct desired_job (pod/wire.h), decoded by common/wire.c. */
 
 /* How an attempt ended. */
 struct job_end {
@@ -98,8 +87,8 @@ struct jobtable;
  * core (jobtable.h) owns it; a runner keeps its own state in `rp`. */
 struct job {
 	TAILQ_ENTRY(job) entry;
-	struct jobtable *jobs; /* the owner, for timer callbacks */
-	struct job_spec spec;  /* id and attempt always set */
+	struct jobtable *jobs;   /* the owner, for timer callbacks */
+	struct desired_job spec; /* id and attempt always set */
 	enum job_state state;
 	int64_t started_ms;        /* wall, when the agent launched it */
 	long pid;                  /* the job's process (its group); 0: none */
@@ -115,36 +104,36 @@ struct job {
 	void *rp;                  /* the runner's per-job state */
 };
 
-/* Reads just "id" and "attempt" of a desired.jobs entry, so that even an
- * otherwise malformed entry can be named. Returns 0, or -1 with why in err. */
-int job_key_parse(
-    json_t *entry, int64_t *id, int *attempt, char *err, size_t errlen);
-/* Parses and validates a desired.jobs entry into out; accelerator indices
- * must be below naccel. Returns 0 (release out with job_spec_clear()), or
- * -1 with why in err; then out holds nothing to free but id and attempt as
+/* Checks a decoded entry against this node: its accelerator indices must
+ * be below naccel. Returns 0, or -1 with why in err. */
+int job_spec_check(
+    const struct desired_job *s, int naccel, char *err, size_t errlen);
+/* Decodes a desired.jobs entry (wire_desired_job_decode()) and checks it
+ * (job_spec_check()). Returns 0 (release out with job_spec_clear()), or -1
+ * with why in err; then out holds nothing to free but id and attempt as
  * far as they could be read. */
-int job_spec_parse(
-    json_t *entry, int naccel, struct job_spec *out, char *err, size_t errlen);
+int job_spec_parse(json_t *entry, int naccel, struct desired_job *out,
+    char *err, size_t errlen);
 /* Frees what s owns and zeroes it; a zeroed spec is fine. */
-void job_spec_clear(struct job_spec *s);
+void job_spec_clear(struct desired_job *s);
 
 /* How long a simulated job runs, s: N for `sleep N` or `sh -c "sleep N"`
  * (N a decimal with an optional s, m, h or d suffix, as sleep(1) takes it),
  * JOB_SIM_DEFAULT_S for anything else. */
-double job_sim_duration_s(const struct job_spec *s);
+double job_sim_duration_s(const struct desired_job *s);
 
 /* How memory-bound a job's work is taken to be, for the load it puts on
  * its accelerators (docs/dvfs.md): JOB_MEMBOUND_MEMORY when an argument of
  * its command contains "mem" in any case (memtest, stream_mem, --mem-bound),
  * else JOB_MEMBOUND_COMPUTE. */
-double job_membound(const struct job_spec *s);
+double job_membound(const struct desired_job *s);
 
 /* The environment a job runs with: `base` (borrowed, NULL-terminated;
  * NULL: none) without any POD_* variable the protocol defines, then those
  * for this spec. Returns a NULL-terminated array, or NULL (logged) when out
  * of memory or `base` holds more than JOB_ENV_MAX entries. Caller frees with
  * job_env_free(). */
-char **job_env_build(const struct job_spec *s, char *const *base);
+char **job_env_build(const struct desired_job *s, char *const *base);
 /* Frees an array from job_env_build(); NULL is fine. */
 void job_env_free(char **env);
 

@@ -294,23 +294,30 @@ job_refused(
 	job_ended(js, j, &end);
 }
 
-/* A desired attempt the agent has not seen yet. */
+/* A desired attempt the agent has not seen yet; a valid entry's strings
+ * move into the job (e is left without them). */
 static void
-job_launch(
-    struct jobtable *js, json_t *entry, int64_t id, int attempt, int cancel)
+job_launch(struct jobtable *js, struct desired_job *e)
 {
 	struct job *j;
 	char err[JOB_MESSAGE_MAX];
-	int valid, rc;
+	int64_t id = e->id;
+	int attempt = e->attempt, cancel = e->cancel, valid, rc;
 
 	if ((j = job_alloc(js, id, attempt)) == NULL)
 		return;
 	j->started_ms = time_wall_ms();
-	valid =
-	    job_spec_parse(entry, js->naccel, &j->spec, err, sizeof(err)) == 0;
+	snprintf(err, sizeof(err), "%s", e->error);
+	valid = e->error[0] == '\0' &&
+	        job_spec_check(e, js->naccel, err, sizeof(err)) == 0;
+	if (valid) {
+		j->spec = *e;
+		memset(e, 0, sizeof(*e));
+	}
 	j->spec.id = id;
 	j->spec.attempt = attempt;
-	if ((rc = js->run.ops->claim(js->run.ctx, j, entry)) == 0) {
+	j->spec.cancel = cancel;
+	if ((rc = js->run.ops->claim(js->run.ctx, j)) == 0) {
 		/* Forgotten within the day: the controller repeats itself. */
 		log_debug("%s: job %lld.%d has a record; not started again",
 		    js->node, (long long)id, attempt);
@@ -346,42 +353,40 @@ job_launch(
 }
 
 void
-jobtable_apply(struct jobtable *js, json_t *desired, int64_t version)
+jobtable_apply(struct jobtable *js, struct desired *d)
 {
 	struct job *j, *tmp;
-	json_t *arr, *e;
-	int64_t id;
-	char err[256];
-	size_t i;
-	int attempt, say, full = 0;
+	int64_t version = d->version;
+	int i, say, full = 0;
 
-	if ((arr = json_object_get(desired, "jobs")) == NULL)
+	if (d->njobs < 0 && d->jobs_error[0] == '\0')
 		return;
 	say = version != js->said_version;
 	js->said_version = version;
-	if (!json_is_array(arr)) {
+	if (d->njobs < 0) {
 		if (say)
-			log_warnx("%s: desired state %lld: 'jobs' is not an "
-			          "array; jobs left as they are",
-			    js->node, (long long)version);
+			log_warnx("%s: desired state %lld: %s; jobs left as "
+			          "they are",
+			    js->node, (long long)version, d->jobs_error);
 		return;
 	}
 	TAILQ_FOREACH(j, &js->list, entry)
 	{
 		j->listed = 0;
 	}
-	json_array_foreach(arr, i, e)
-	{
-		if (job_key_parse(e, &id, &attempt, err, sizeof(err)) == -1) {
+	for (i = 0; i < d->njobs; i++) {
+		struct desired_job *e = &d->jobs[i];
+
+		if (!e->key_ok) {
 			if (say)
-				log_warnx("%s: desired state %lld: jobs[%zu] "
+				log_warnx("%s: desired state %lld: jobs[%d] "
 				          "ignored: %s",
-				    js->node, (long long)version, i, err);
+				    js->node, (long long)version, i, e->error);
 			continue;
 		}
-		if ((j = job_find(js, id, attempt)) != NULL) {
+		if ((j = job_find(js, e->id, e->attempt)) != NULL) {
 			j->listed = 1;
-			if (json_is_true(json_object_get(e, "cancel")))
+			if (e->cancel)
 				job_stop(js, j, JOB_CAUSE_CANCELLED, 1);
 			continue;
 		}
@@ -389,8 +394,7 @@ jobtable_apply(struct jobtable *js, json_t *desired, int64_t version)
 			full++;
 			continue;
 		}
-		job_launch(js, e, id, attempt,
-		    json_is_true(json_object_get(e, "cancel")));
+		job_launch(js, e);
 	}
 	if (full > 0 && say)
 		log_warnx("%s: desired state %lld: %d job(s) not started: "
@@ -407,6 +411,54 @@ jobtable_apply(struct jobtable *js, json_t *desired, int64_t version)
 			job_remove(js, j);
 		}
 	}
+}
+
+int
+jobtable_fence(struct jobtable *js, int64_t unconfirmed_s)
+{
+	struct job *j;
+	int n = 0;
+
+	TAILQ_FOREACH(j, &js->list, entry)
+	{
+		if (j->state != JOB_RUNNING || j->stop_cause != JOB_CAUSE_NONE)
+			continue;
+		jobs_log(js, LOG_LVL_WARN,
+		    "%s: job %lld.%d not confirmed by the controller for %lld "
+		    "s: fencing it",
+		    js->node, (long long)j->spec.id, j->spec.attempt,
+		    (long long)unconfirmed_s);
+		job_stop(js, j, JOB_CAUSE_FENCED, 1);
+		n++;
+	}
+	return n;
+}
+
+void
+jobtable_kill(struct jobtable *js, int64_t id, int attempt)
+{
+	struct job *j = job_find(js, id, attempt);
+
+	if (j == NULL || j->state != JOB_RUNNING ||
+	    j->stop_cause != JOB_CAUSE_NONE)
+		return;
+	jobs_log(js, LOG_LVL_WARN,
+	    "%s: job %lld.%d was superseded (the controller answers kill "
+	    "it): stopping it",
+	    js->node, (long long)id, attempt);
+	job_stop(js, j, JOB_CAUSE_CANCELLED, 1);
+}
+
+int
+jobtable_lease(struct jobtable *js, int64_t until_ms)
+{
+	return js->run.ops->lease(js->run.ctx, until_ms);
+}
+
+int64_t
+jobtable_lease_get(struct jobtable *js)
+{
+	return js->run.ops->lease_get(js->run.ctx);
 }
 
 void

@@ -25,6 +25,7 @@
 
 struct event_base;
 struct jobtable;
+struct desired;
 
 /* What the core tells its agent; every callback runs from the loop. */
 struct jobs_hooks {
@@ -47,11 +48,23 @@ struct jobtable *jobtable_new(struct event_base *base,
     const struct agent_conf *conf, int naccel, const struct jobs_hooks *hooks);
 /* Frees js and its runner (NULL is fine); running jobs keep running. */
 void jobtable_free(struct jobtable *js);
-/* Converges on a reply's desired object (borrowed). A desired state
+/* Converges on a reply's decoded desired state (borrowed; the strings of
+ * the entries it launches move into the jobtable). A desired state
  * without "jobs" says nothing about jobs and changes nothing; a malformed
  * entry is refused with one line per desired version and, when it names an
  * attempt, ends that attempt as a launch_error saying why. */
-void jobtable_apply(struct jobtable *js, json_t *desired, int64_t version);
+void jobtable_apply(struct jobtable *js, struct desired *d);
+/* Fences: stops every running attempt (SIGTERM, SIGKILL after its
+ * grace) with cause fenced, saying it was not confirmed for
+ * unconfirmed_s. Returns how many it stopped. */
+int jobtable_fence(struct jobtable *js, int64_t unconfirmed_s);
+/* Stops attempt (id, attempt) if it runs: the controller answered its
+ * report with "kill it" (superseded). */
+void jobtable_kill(struct jobtable *js, int64_t id, int attempt);
+/* Records the fencing lease, monotonic ms (see runner.h). 0 or -1. */
+int jobtable_lease(struct jobtable *js, int64_t until_ms);
+/* The lease an earlier agent recorded; 0: none. */
+int64_t jobtable_lease_get(struct jobtable *js);
 /* The report's "jobs" array: every attempt known. Marks the ends in it as
  * in flight. New reference, NULL when out of memory (logged). */
 json_t *jobtable_report(struct jobtable *js);

@@ -63,93 +63,55 @@ power_init(struct power *p, const struct pod_device *accels, int naccel,
 	p->node_cap_w = NAN;
 }
 
-/* A cap member: a positive number, or null/absent (NaN). 0 or -1. */
-static int
-parse_cap(json_t *obj, const char *key, double *out, char *err, size_t errlen)
-{
-	char e[128];
-	int rc;
-
-	*out = NAN;
-	if ((rc = jsonx_number(obj, key, out, e, sizeof(e))) == -1 ||
-	    (rc == 1 && !(*out > 0 && *out < 1e7))) {
-		snprintf(
-		    err, errlen, "'%s' must be a positive number or null", key);
-		return -1;
-	}
-	if (rc == 0)
-		*out = NAN;
-	return 0;
-}
-
 int
-power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen)
+power_from_wire(const struct desired_power *d, struct power_want *out,
+    char *err, size_t errlen)
 {
-	const struct param_def *pd;
-	json_t *pr;
-	const char *name = "performance";
 	char e[128];
 	size_t i;
-	int rc;
+	int k;
 
 	memset(out, 0, sizeof(*out));
 	out->policy.cap_w = NAN;
 	out->policy.target_c = DVFS_DEFAULT_TARGET_C;
 	out->policy.slowdown_pct = DVFS_DEFAULT_SLOWDOWN;
 	out->policy.fraction = 1.0;
-	if (!json_is_object(obj)) {
-		snprintf(err, errlen, "'power' must be an object");
-		return -1;
-	}
-	if (jsonx_string(obj, "policy", &name, e, sizeof(e)) == -1 ||
-	    dvfs_policy_parse(name, &out->policy.policy) == -1) {
+	if (dvfs_policy_parse(d->policy[0] ? d->policy : "performance",
+	        &out->policy.policy) == -1) {
 		snprintf(err, errlen,
 		    "'policy' must be one of performance, "
 		    "powersave, power_cap, thermal, energy, "
 		    "curtail");
 		return -1;
 	}
-	pr = json_object_get(obj, "params");
-	if (pr != NULL && !json_is_null(pr) && !json_is_object(pr)) {
-		snprintf(err, errlen, "'params' must be an object");
-		return -1;
-	}
-	for (i = 0;
-	     i < sizeof(params) / sizeof(params[0]) && json_is_object(pr);
-	     i++) {
-		pd = &params[i];
-		if (pd->policy != out->policy.policy)
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		if (params[i].policy != out->policy.policy)
 			continue;
-		rc = jsonx_number(pr, pd->key,
-		    (double *)((char *)&out->policy + pd->off), e, sizeof(e));
-		if (rc == -1) {
-			snprintf(err, errlen, "'params.%s' must be a number",
-			    pd->key);
-			return -1;
-		}
+		for (k = 0; k < d->nparams; k++)
+			if (strcmp(d->params[k].name, params[i].key) == 0)
+				*(double *)((char *)&out->policy +
+				            params[i].off) = d->params[k].value;
 	}
 	if (!dvfs_conf_valid(&out->policy, e, sizeof(e))) {
 		snprintf(err, errlen, "params: %s", e);
 		return -1;
 	}
-	if (parse_cap(obj, "cap_w", &out->cap_w, err, errlen) == -1 ||
-	    parse_cap(
-	        obj, "fallback_cap_w", &out->fallback_cap_w, err, errlen) == -1)
-		return -1;
-	out->fallback_after_s = POWER_FALLBACK_AFTER_S;
-	if ((rc = jsonx_number(obj, "fallback_after_s", &out->fallback_after_s,
-	         e, sizeof(e))) == -1 ||
-	    (rc == 1 && !(out->fallback_after_s >= 0 &&
-	                    out->fallback_after_s <= POWER_FALLBACK_MAX_S))) {
-		snprintf(err, errlen,
-		    "'fallback_after_s' must be a number of seconds in [0, %g] "
-		    "or null",
-		    POWER_FALLBACK_MAX_S);
-		return -1;
-	}
-	if (rc == 0)
-		out->fallback_after_s = POWER_FALLBACK_AFTER_S;
+	out->cap_w = d->cap_w;
+	out->fallback_cap_w = d->fallback_cap_w;
+	out->fallback_after_s = isnan(d->fallback_after_s)
+	                            ? POWER_FALLBACK_AFTER_S
+	                            : d->fallback_after_s;
 	return 0;
+}
+
+int
+power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen)
+{
+	struct desired_power d;
+
+	if (wire_desired_power_decode(obj, &d, err, errlen) == -1)
+		return -1;
+	return power_from_wire(&d, out, err, errlen);
 }
 
 /* The parameter of c's policy, NULL when it reads none. */

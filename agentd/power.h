@@ -21,13 +21,13 @@
 #include <stddef.h>
 
 #include <pod/plugin.h>
+#include <pod/wire.h>
 
 #include "dvfs.h"
 #include "guard.h"
 #include "ring.h"
 
 #define POWER_FALLBACK_AFTER_S 30.0 /* when desired.power does not say */
-#define POWER_FALLBACK_MAX_S   86400.0
 
 /* desired.power, parsed. */
 struct power_want {
@@ -55,9 +55,14 @@ struct power {
  * the given flow threshold (L/min) and leak clearing time (s). */
 void power_init(struct power *p, const struct pod_device *accels, int naccel,
     double guard_min_flow_lpm, double guard_clear_s);
-/* Parses a desired.power object (borrowed). Returns 0, or -1 with why in
- * err: an unknown policy, a parameter out of range, a cap that is not a
- * positive number or null. */
+/* Takes a decoded desired.power (pod/wire.h). Returns 0, or -1 with why
+ * in err: an unknown policy, a parameter out of range. Without
+ * fallback_after_s, POWER_FALLBACK_AFTER_S. */
+int power_from_wire(const struct desired_power *d, struct power_want *out,
+    char *err, size_t errlen);
+/* Decodes a desired.power object (borrowed) with the wire codec, then
+ * power_from_wire(). Returns 0, or -1 with why in err (a cap that is not a
+ * positive number or null is the codec's refusal). */
 int power_parse(json_t *obj, struct power_want *out, char *err, size_t errlen);
 /* 1 when a and b say the same (the parameters of their policy alike). */
 int power_want_equal(const struct power_want *a, const struct power_want *b);

@@ -137,55 +137,22 @@ fail:
 }
 
 int
-report_parse_reply(const char *body, size_t len, struct report_reply *out,
-    char *err, size_t errlen)
+report_parse_reply(
+    const char *body, size_t len, struct reply *out, char *err, size_t errlen)
 {
-	json_t *root, *desired;
-	long long ack, version;
+	json_t *root;
 	char e[256];
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->desired.njobs = -1;
 	if ((root = jsonx_parse(body, len, e, sizeof(e))) == NULL) {
 		snprintf(err, errlen, "reply is not JSON: %s", e);
 		return -1;
 	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "reply is not a JSON object");
-		goto fail;
-	}
-	if (jsonx_integer(root, "ack_seq", &ack, e, sizeof(e)) != 1 ||
-	    ack < 0) {
-		snprintf(err, errlen, "reply lacks a non-negative ack_seq");
-		goto fail;
-	}
-	out->ack_seq = (uint64_t)ack;
-	desired = json_object_get(root, "desired");
-	if (desired != NULL && !json_is_null(desired)) {
-		if (!json_is_object(desired) ||
-		    jsonx_integer(desired, "version", &version, e, sizeof(e)) !=
-		        1 ||
-		    version < 0) {
-			snprintf(err, errlen,
-			    "reply's desired needs a "
-			    "non-negative integer version");
-			goto fail;
-		}
-		out->has_desired = 1;
-		out->desired_version = version;
-		out->desired = json_incref(desired);
-	}
+	rc = wire_reply_decode(root, out, err, errlen);
 	json_decref(root);
-	return 0;
-fail:
-	json_decref(root);
-	return -1;
-}
-
-void
-report_reply_clear(struct report_reply *rep)
-{
-	json_decref(rep->desired);
-	memset(rep, 0, sizeof(*rep));
+	return rc;
 }
 
 void

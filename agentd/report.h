@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <pod/plugin.h>
+#include <pod/wire.h>
 
 #include "ring.h"
 
@@ -28,14 +29,6 @@ struct report_head {
 	json_t *power; /* the "power" member, borrowed; NULL: left out */
 };
 
-/* What the controller answered to a report. */
-struct report_reply {
-	uint64_t ack_seq;        /* highest seq the controller holds */
-	int has_desired;         /* 1: `desired` was in the reply */
-	int64_t desired_version; /* desired.version when has_desired */
-	json_t *desired; /* the desired object (new reference) or NULL */
-};
-
 /* The inventory object: plugin names (NULL: none) and the accelerators in
  * index order. Returns a new reference, NULL on no memory (logged). */
 json_t *report_inventory(const char *power_plugin, const char *cooling_plugin,
@@ -45,11 +38,11 @@ json_t *report_inventory(const char *power_plugin, const char *cooling_plugin,
  * memory (logged). Caller frees with free(). */
 char *report_build(
     const struct report_head *h, const struct ring *r, size_t n, size_t *len);
-/* Parses a 200 reply body. Returns 0, or -1 with the reason in err. On
- * success the caller releases `out` with report_reply_clear(). */
-int report_parse_reply(const char *body, size_t len, struct report_reply *out,
-    char *err, size_t errlen);
-void report_reply_clear(struct report_reply *rep);
+/* Parses a 200 reply body into the wire record (pod/wire.h) with the
+ * codec. Returns 0, or -1 with the reason in err. On success the caller
+ * releases `out` with wire_reply_free(). */
+int report_parse_reply(
+    const char *body, size_t len, struct reply *out, char *err, size_t errlen);
 /* Writes "code: message" from an error body of the API's shape, else a
  * printable excerpt of the body, into out (always NUL-terminated). */
 void report_error_text(const char *body, size_t len, char *out, size_t size);

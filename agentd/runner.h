@@ -40,10 +40,11 @@ struct runner_ops {
 	 * record; j->spec.id and attempt are set. An unreadable record
 	 * leaves the spec empty. 0, or -1 (logged) when out of memory. */
 	int (*adopt)(void *ctx, struct job *j);
-	/* Records (id, attempt) durably before anything starts; `entry` is
-	 * the desired-state entry as received. 1 claimed, 0 already
-	 * recorded (never start it), -1 (logged) cannot record. */
-	int (*claim)(void *ctx, struct job *j, json_t *entry);
+	/* Records (id, attempt) durably before anything starts, with
+	 * j->spec (empty but for the key when the entry was refused). 1
+	 * claimed, 0 already recorded (never start it), -1 (logged) cannot
+	 * record. */
+	int (*claim)(void *ctx, struct job *j);
 	/* Starts a claimed attempt with a valid spec; sets j->log and, when
 	 * known, j->pid. 0, or -1 with why in err (a launch_error). */
 	int (*start)(void *ctx, struct job *j, char *err, size_t errlen);
@@ -61,6 +62,13 @@ struct runner_ops {
 	void (*forget)(void *ctx, struct job *j, int64_t now_ms);
 	/* Drops tombstones older than a day. */
 	void (*housekeep)(void *ctx, int64_t now_ms);
+	/* Records the fencing lease: until monotonic until_ms the agent may
+	 * keep its attempts running (docs/fencing.md). A runner whose jobs
+	 * outlive the agent stops them itself once it has passed. 0, or -1
+	 * (logged). */
+	int (*lease)(void *ctx, int64_t until_ms);
+	/* The lease recorded by an earlier agent, monotonic ms; 0: none. */
+	int64_t (*lease_get)(void *ctx);
 	/* Frees j->rp; the attempt itself is left alone. */
 	void (*release)(void *ctx, struct job *j);
 	/* Frees the runner; running attempts are left alone. */

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "runner.h"
 #include "shepherd.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define PROC_RETRY_MS 20    /* looking again for the job's pid */
 #define PROC_START_MS 10000 /* a record without pids: a start cut short */
@@ -43,6 +45,8 @@ extern char **environ;
 struct proc {
 	struct event_base *base; /* borrowed */
 	struct jobdir *jd;
+	char lease[PATH_MAX];     /* state_dir/lease */
+	char lease_tmp[PATH_MAX]; /* state_dir/lease.tmp */
 	struct event *sigchld;
 	runner_poke_cb poke;
 	void *arg;
@@ -182,7 +186,8 @@ proc_adopt(void *ctx, struct job *j)
 		text[strcspn(text, "\n")] = '\0';
 		j->stop_cause = job_cause_parse(text);
 		if (j->stop_cause != JOB_CAUSE_CANCELLED &&
-		    j->stop_cause != JOB_CAUSE_TIMEOUT)
+		    j->stop_cause != JOB_CAUSE_TIMEOUT &&
+		    j->stop_cause != JOB_CAUSE_FENCED)
 			j->stop_cause = JOB_CAUSE_NONE;
 		free(text);
 	}
@@ -191,14 +196,14 @@ proc_adopt(void *ctx, struct job *j)
 }
 
 static int
-proc_claim(void *ctx, struct job *j, json_t *entry)
+proc_claim(void *ctx, struct job *j)
 {
 	struct proc *p = ctx;
 	json_t *rec;
 	char *text;
 	int rc;
 
-	if ((rec = json_deep_copy(entry)) == NULL ||
+	if ((rec = wire_desired_job_json(&j->spec)) == NULL ||
 	    json_object_set_new(
 	        rec, "recorded_ms", json_integer(j->started_ms)) == -1 ||
 	    (text = json_dumps(rec, JSON_COMPACT)) == NULL) {
@@ -234,6 +239,8 @@ proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 	args.dir = pj->dir;
 	args.argv = j->spec.argv;
 	args.envp = env;
+	args.lease = p->lease;
+	args.kill_grace_s = (int)j->spec.kill_grace_s;
 	pid = shepherd_spawn(&args);
 	job_env_free(env);
 	if (pid == -1) {
@@ -350,6 +357,14 @@ proc_poll(void *ctx, struct job *j, struct job_end *end)
 		}
 		free(text);
 		job_end_explain(end, j->spec.argv ? j->spec.argv[0] : NULL);
+		/* The shepherd fenced it before the agent did. */
+		if (j->stop_cause == JOB_CAUSE_NONE &&
+		    jobdir_read(p->jd, j->spec.id, j->spec.attempt, JOBDIR_STOP,
+		        &text, &len) == 1) {
+			if (strncmp(text, "fenced", 6) == 0)
+				j->stop_cause = JOB_CAUSE_FENCED;
+			free(text);
+		}
 		return 1;
 	}
 	if (dead) {
@@ -392,6 +407,49 @@ proc_signal(void *ctx, struct job *j, int sig)
 	if (pj->pending_sig != SIGKILL)
 		pj->pending_sig = sig;
 	evtimer_add(pj->retry, &tv);
+}
+
+static int
+proc_lease(void *ctx, int64_t until_ms)
+{
+	struct proc *p = ctx;
+	char text[32];
+	int fd, n, rc = -1;
+
+	n = snprintf(text, sizeof(text), "%lld\n", (long long)until_ms);
+	if ((fd = open(p->lease_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	         0644)) == -1) {
+		log_warn("%s: %s", __func__, p->lease_tmp);
+		return -1;
+	}
+	if (write(fd, text, (size_t)n) != n)
+		log_warn("%s: write %s", __func__, p->lease_tmp);
+	else if (rename(p->lease_tmp, p->lease) == -1)
+		log_warn("%s: rename to %s", __func__, p->lease);
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static int64_t
+proc_lease_get(void *ctx)
+{
+	struct proc *p = ctx;
+	char text[32], *end;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(p->lease, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	v = strtoll(text, &end, 10);
+	return (end != text && v > 0) ? v : 0;
 }
 
 static int
@@ -464,6 +522,8 @@ static const struct runner_ops proc_ops = {
     .save_end = proc_save_end,
     .forget = proc_forget,
     .housekeep = proc_housekeep,
+    .lease = proc_lease,
+    .lease_get = proc_lease_get,
     .release = proc_release,
     .free = proc_free,
 };
@@ -483,6 +543,13 @@ runner_proc_new(struct runner *r, struct event_base *base,
 	p->arg = arg;
 	if ((p->jd = jobdir_open(state_dir)) == NULL)
 		goto fail;
+	if ((size_t)snprintf(p->lease, sizeof(p->lease), "%s/lease",
+	        state_dir) >= sizeof(p->lease) ||
+	    (size_t)snprintf(p->lease_tmp, sizeof(p->lease_tmp), "%s/lease.tmp",
+	        state_dir) >= sizeof(p->lease_tmp)) {
+		log_warnx("%s: %s: path too long", __func__, state_dir);
+		goto fail;
+	}
 	if ((p->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, p)) == NULL ||
 	    evsignal_add(p->sigchld, NULL) == -1) {
 		log_warnx("%s: cannot watch SIGCHLD", __func__);

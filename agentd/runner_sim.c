@@ -59,8 +59,21 @@ sim_adopt(void *ctx, struct job *j)
 	return 0;
 }
 
+/* Simulated jobs die with their agent: the agent's own check fences them. */
 static int
-sim_claim(void *ctx, struct job *j, json_t *entry)
+sim_lease(void *ctx, int64_t until_ms)
+{
+	return 0;
+}
+
+static int64_t
+sim_lease_get(void *ctx)
+{
+	return 0;
+}
+
+static int
+sim_claim(void *ctx, struct job *j)
 {
 	struct sim *s = ctx;
 	size_t i;
@@ -209,6 +222,8 @@ static const struct runner_ops sim_ops = {
     .scan = sim_scan,
     .adopt = sim_adopt,
     .claim = sim_claim,
+    .lease = sim_lease,
+    .lease_get = sim_lease_get,
     .start = sim_start,
     .poll = sim_poll,
     .signal = sim_signal,

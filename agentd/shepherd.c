@@ -37,6 +37,10 @@ struct shepherd_msg {
 
 /* Paths made before the fork. */
 struct shepherd_paths {
+	char lease[PATH_MAX]; /* "": no fencing */
+	char stop[PATH_MAX];
+	char stop_tmp[PATH_MAX];
+	int kill_grace_s;
 	char dir[PATH_MAX];
 	char log[PATH_MAX];
 	char pids[PATH_MAX];
@@ -181,6 +185,68 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The lease file's monotonic ms; 0 when it cannot be read (no fencing:
+ * an agent that never wrote one has not been confirmed either, but then
+ * it never started a job from a desired state). Async-signal-safe. */
+static int64_t
+lease_ms(const char *path)
+{
+	char text[32];
+	int64_t v = 0;
+	ssize_t n, i;
+	int fd;
+
+	if (path[0] == '\0' || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	for (i = 0; i < n && text[i] >= '0' && text[i] <= '9'; i++)
+		v = v * 10 + (text[i] - '0');
+	return v;
+}
+
+/*
+ * Waits for the job, fencing it when the agent's lease passes: SIGTERM to
+ * its group and "fenced" recorded, SIGKILL kill_grace_s later. Polls
+ * twice a second, which the controller's fence margin covers.
+ */
+static pid_t
+wait_fenced(const struct shepherd_paths *p, pid_t child, int session, int *st)
+{
+	const struct timespec half = {0, 500000000};
+	int64_t until, now, term_ms = 0;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(child, st, WNOHANG);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w != 0)
+			return w;
+		now = mono_ms();
+		if (session && term_ms == 0 &&
+		    (until = lease_ms(p->lease)) > 0 && now > until) {
+			put_file(
+			    p->stop_tmp, p->stop, p->dir, "fenced\n", 7, 1);
+			kill(-child, SIGTERM);
+			term_ms = now;
+		} else if (term_ms > 0 &&
+		           now - term_ms >= (int64_t)p->kill_grace_s * 1000) {
+			kill(-child, SIGKILL);
+		}
+		nanosleep(&half, NULL);
+	}
+}
+
 static _Noreturn void
 shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 {
@@ -244,8 +310,7 @@ shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 		}
 	}
 	close(fds[0]);
-	while ((w = waitpid(child, &st, 0)) == -1 && errno == EINTR)
-		;
+	w = wait_fenced(p, child, session, &st);
 	/* What the job started in its group ends with it. */
 	if (session)
 		kill(-child, SIGKILL);
@@ -280,7 +345,11 @@ make_paths(const char *dir, struct shepherd_paths *p)
 	size_t i;
 
 	if ((size_t)snprintf(p->dir, sizeof(p->dir), "%s", dir) >=
-	    sizeof(p->dir))
+	        sizeof(p->dir) ||
+	    (size_t)snprintf(p->stop, sizeof(p->stop), "%s/%s", dir,
+	        JOBDIR_STOP) >= sizeof(p->stop) ||
+	    (size_t)snprintf(p->stop_tmp, sizeof(p->stop_tmp), "%s/%s.tmp", dir,
+	        JOBDIR_STOP) >= sizeof(p->stop_tmp))
 		return -1;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if ((size_t)snprintf(v[i].buf, PATH_MAX, "%s/%s", dir,
@@ -297,10 +366,13 @@ shepherd_spawn(const struct shepherd_args *a)
 	pid_t pid;
 	int saved;
 
-	if (make_paths(a->dir, &p) == -1) {
+	if (make_paths(a->dir, &p) == -1 ||
+	    (size_t)snprintf(p.lease, sizeof(p.lease), "%s",
+	        a->lease ? a->lease : "") >= sizeof(p.lease)) {
 		log_warnx("%s: %s: path too long", __func__, a->dir);
 		return -1;
 	}
+	p.kill_grace_s = a->kill_grace_s;
 	/* No signal handler of the agent may run in the shepherd before it
 	 * has reset them all. */
 	sigfillset(&all);

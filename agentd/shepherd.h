@@ -8,7 +8,11 @@
  * stdin and output.log (appended) as stdout and stderr. Then the shepherd
  * records both pids, waits, kills whatever the job left behind in its
  * process group, writes how the job ended to the status file (jobdir.h) and
- * exits.
+ * exits. While it waits it fences the job (docs/fencing.md): once the
+ * agent's lease (a monotonic time in the lease file) has passed, it sends
+ * the job's group SIGTERM, records "fenced" as the stop cause, and sends
+ * SIGKILL kill_grace_s later, so a job whose agent died does not run on
+ * unconfirmed.
  *
  * An exec that fails comes back over a close-on-exec pipe, so it is a
  * launch_error with its errno rather than a mysterious exit 127. Between the
@@ -28,6 +32,8 @@ struct shepherd_args {
 	const char *dir;   /* the job's directory, absolute */
 	char *const *argv; /* the command, NULL-terminated */
 	char *const *envp; /* the job's environment, NULL-terminated */
+	const char *lease; /* the agent's lease file; NULL: no fencing */
+	int kill_grace_s;  /* SIGTERM to SIGKILL when fencing, s */
 };
 
 /* Starts a shepherd for the job. Returns its pid, or -1 (logged) when it

@@ -13,6 +13,7 @@
 #include "apireq.h"
 #include "ctl.h"
 #include "envelope.h"
+#include "fence.h"
 #include "fleet.h"
 #include "log.h"
 #include "queue.h"
@@ -51,6 +52,45 @@ queue_sample(struct node *n, const struct report_sample *s, void *arg)
 	n->stored_t_ms = s->t_ms;
 }
 
+/*
+ * Answers an agent with node n's desired state: the reply to report rep
+ * (acknowledgement, attempts to kill, desired state), or the desired
+ * state alone when rep is NULL. An attempt rep says runs that the desired
+ * state does not list was superseded (requeued, ended, unknown): the
+ * reply says "kill it" (docs/fencing.md).
+ */
+static void
+reply_desired(struct evhttp_request *req, struct ctl_state *st,
+    const struct node *n, const struct report *rep)
+{
+	struct reply *rp = calloc(1, sizeof(*rp));
+	json_t *o = NULL;
+	int i;
+
+	if (rp != NULL && queue_desired_fill(st, n, &rp->desired) == 0) {
+		rp->has_desired = 1;
+		rp->ack_seq = n->ack_seq;
+		if (rep != NULL)
+			rp->nkill = fence_superseded(rep->jobs, rep->njobs,
+			    rp->desired.jobs, rp->desired.njobs, rp->kill,
+			    REPLY_MAX_KILLS);
+		for (i = 0; i < rp->nkill; i++)
+			log_warnx("node %s reports job %lld.%d running, which "
+			          "was superseded: answered kill it",
+			    n->name, (long long)rp->kill[i].id,
+			    rp->kill[i].attempt);
+		o = rep != NULL ? wire_reply_encode(rp)
+		                : wire_desired_encode(&rp->desired);
+		wire_reply_free(rp);
+	}
+	free(rp);
+	if (o == NULL) {
+		api_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	api_reply_json(req, 200, o);
+}
+
 void
 api_report(struct api_req *r)
 {
@@ -82,10 +122,8 @@ api_report(struct api_req *r)
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
 	queue_report(r->st, n, &rep);
 	envelope_report(r->st, n, &rep);
+	reply_desired(r->req, r->st, n, &rep);
 	wire_report_free(&rep);
-	api_reply_json(r->req, 200,
-	    json_pack("{s:I,s:o}", "ack_seq", (json_int_t)n->ack_seq, "desired",
-	        queue_desired(r->st, n)));
 }
 
 /* ---- desired state, long-polled ---- */
@@ -140,7 +178,7 @@ parked_check(evutil_socket_t fd, short ev, void *arg)
 		event_add(p->ev, &tick);
 		return;
 	}
-	api_reply_json(p->req, 200, queue_desired(p->st, p->node));
+	reply_desired(p->req, p->st, p->node, NULL);
 	unpark(p);
 }
 
@@ -180,7 +218,7 @@ api_desired(struct api_req *r)
 		wait_s = 0;
 	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
-		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		reply_desired(r->req, r->st, n, NULL);
 		goto done;
 	}
 	p->st = r->st;
@@ -194,7 +232,7 @@ api_desired(struct api_req *r)
 		if (p->ev != NULL)
 			event_free(p->ev);
 		free(p);
-		api_reply_json(r->req, 200, queue_desired(r->st, n));
+		reply_desired(r->req, r->st, n, NULL);
 		goto done;
 	}
 	evhttp_connection_set_closecb(p->conn, parked_closed, p);

@@ -71,6 +71,10 @@ static const struct keyword {
         NULL},
     {"controller", "heartbeat_timeout_s", V_INT, 2, 3600, T_CONTROLLER,
         offsetof(struct config, heartbeat_timeout_s), 0, NULL},
+    {"controller", "fence_timeout_s", V_INT, 1, 86400, T_CONTROLLER,
+        offsetof(struct config, fence_timeout_s), 0, NULL},
+    {"controller", "fence_margin_s", V_INT, 0, 3600, T_CONTROLLER,
+        offsetof(struct config, fence_margin_s), 0, NULL},
     {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
         offsetof(struct config, store_interval_s), 0, NULL},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
@@ -422,6 +426,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8470");
 	snprintf(c->database, sizeof(c->database), "state/controller.db");
 	c->heartbeat_timeout_s = 10;
+	c->fence_timeout_s = 30;
+	c->fence_margin_s = 10;
 	c->store_interval_s = 10;
 	c->retention_days = 7;
 	c->http_max_per_peer = 256;
@@ -629,9 +635,11 @@ config_dump(const struct config *c, FILE *out)
 	if (c->web_dir[0] != '\0')
 		dump_str(out, "web_dir", c->web_dir);
 	fprintf(out,
-	    "heartbeat_timeout_s = %d\nstore_interval_s = %d\n"
+	    "heartbeat_timeout_s = %d\nfence_timeout_s = %d\n"
+	    "fence_margin_s = %d\nstore_interval_s = %d\n"
 	    "retention_days = %d\n",
-	    c->heartbeat_timeout_s, c->store_interval_s, c->retention_days);
+	    c->heartbeat_timeout_s, c->fence_timeout_s, c->fence_margin_s,
+	    c->store_interval_s, c->retention_days);
 	fprintf(out,
 	    "max_connections = %d\nmax_per_peer = %d\nlimit_exempt =%s%s\n"
 	    "header_timeout_s = %d\nbody_timeout_s = %d\n"

@@ -46,6 +46,8 @@ struct config {
 	char database[4096];     /* SQLite file */
 	char web_dir[4096];      /* dashboard files; "" for none */
 	int heartbeat_timeout_s; /* a node silent this long is down */
+	int fence_timeout_s;     /* agents stop unconfirmed jobs after, s */
+	int fence_margin_s;      /* more silence before a requeue, s */
 	int store_interval_s;    /* seconds between stored samples per node */
 	int retention_days;      /* days of stored samples kept */
 	/* REST connections and requests (httpcap.c) */

@@ -32,6 +32,7 @@
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #define ALARMS_KEPT      500   /* cleared alarms kept in memory */
 #define DEFAULT_TDP_W    700.0 /* when a node has not said */
@@ -358,11 +359,12 @@ effective(struct ctl_state *st, int idx, const struct job *j, char *source,
 }
 
 /* The power settings of node n, whose top running job is j (or NULL). */
-static json_t *
-desired_power(struct ctl_state *st, const struct node *n, const struct job *j)
+static void
+desired_power(struct ctl_state *st, const struct node *n, const struct job *j,
+    struct desired_power *out)
 {
 	struct envelope *e = st->env;
-	int idx = (int)(n - st->fleet->nodes);
+	int idx = (int)(n - st->fleet->nodes), i;
 	const struct pod_config *pc = &st->fleet->pods[n->pod].conf;
 	struct policy scratch = {0};
 	const struct policy *p;
@@ -370,24 +372,28 @@ desired_power(struct ctl_state *st, const struct node *n, const struct job *j)
 	                      ? st->conf->fallback_cap_w
 	                      : pc->power_budget_w / pc->nodes;
 	char source[32];
-	json_t *o;
 
+	memset(out, 0, sizeof(*out));
 	p = effective(st, idx, j, source, sizeof(source), &scratch);
-	o = json_pack("{s:s,s:o,s:o,s:f,s:i}", "policy", p->name, "params",
-	    policyjson_params(p), "cap_w",
-	    e->node_cap_w[idx] > 0 ? json_real(e->node_cap_w[idx])
-	                           : json_null(),
-	    "fallback_cap_w", round(fallback), "fallback_after_s",
-	    FALLBACK_AFTER_S);
+	snprintf(out->policy, sizeof(out->policy), "%s", p->name);
+	for (i = 0; i < p->nparams && i < DESIRED_POLICY_PARAMS; i++) {
+		snprintf(out->params[i].name, sizeof(out->params[i].name), "%s",
+		    p->params[i].name);
+		out->params[i].value = p->params[i].value;
+	}
+	out->nparams = i;
+	out->cap_w = e->node_cap_w[idx] > 0 ? e->node_cap_w[idx] : NAN;
+	out->fallback_cap_w = round(fallback);
+	out->fallback_after_s = FALLBACK_AFTER_S;
 	policy_clear(&scratch);
-	return o;
 }
 
-json_t *
-envelope_desired(struct ctl_state *st, const struct node *n)
+void
+envelope_desired(
+    struct ctl_state *st, const struct node *n, struct desired_power *out)
 {
-	return desired_power(
-	    st, n, node_top_job(st, (int)(n - st->fleet->nodes)));
+	desired_power(
+	    st, n, node_top_job(st, (int)(n - st->fleet->nodes)), out);
 }
 
 /* Bumps the desired version of nodes whose power settings changed. */
@@ -403,10 +409,15 @@ announce(struct ctl_state *st)
 	top_jobs(st, top);
 	for (i = 0; i < st->fleet->nnodes; i++) {
 		struct node *n = &st->fleet->nodes[i];
-		json_t *o = desired_power(st, n, top[i]);
-		char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		struct desired_power dp;
 		unsigned h = 5381;
 		const char *c;
+		json_t *o;
+		char *text;
+
+		desired_power(st, n, top[i], &dp);
+		o = wire_desired_power_json(&dp);
+		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 
 		for (c = text ? text : ""; *c; c++)
 			h = h * 33 + (unsigned char)*c;

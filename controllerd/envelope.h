@@ -16,6 +16,7 @@
 #include "alarmview.h"
 #include "policy.h"
 #include "sched.h"
+#include <pod/wire.h>
 
 struct alarm;
 struct ctl_state;
@@ -60,8 +61,9 @@ void envelope_report(
 /* Once a second: reallocates budgets, evaluates alarms, stores what
  * changed. (A leak's drain and requeue are node health's: nodehealth.c.) */
 void envelope_tick(struct ctl_state *st);
-/* The "power" member of n's desired state. New reference. */
-json_t *envelope_desired(struct ctl_state *st, const struct node *n);
+/* The "power" member of n's desired state, into *out. */
+void envelope_desired(
+    struct ctl_state *st, const struct node *n, struct desired_power *out);
 /* GET /power. New reference. */
 json_t *envelope_power_json(struct ctl_state *st);
 /* Sets the facility cap (W, 0 for none), stored and audited. 0 or -1. */

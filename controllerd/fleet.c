@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fence.h"
 #include "fleet.h"
 #include <pod/wire.h>
 
@@ -355,9 +356,20 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 	n->up = 1;
 	n->last_seen_ms = now_ms;
 	n->last_seen_mono_ms = mono_ms;
+	n->last_seen_watch_ms = mono_ms - f->lag_total_ms;
 	n->seen_dirty = 1;
-	(void)f;
 	return came_up;
+}
+
+int64_t
+fleet_node_silent_ms(
+    const struct fleet *f, const struct node *n, int64_t mono_ms)
+{
+	int64_t watch = mono_ms - f->lag_total_ms;
+
+	if (n->last_seen_mono_ms == 0)
+		return watch - f->start_watch_ms;
+	return watch - n->last_seen_watch_ms;
 }
 
 int
@@ -366,10 +378,19 @@ fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
 {
 	int i, count = 0;
 
+	f->lag_ms = 0;
+	if (f->tick_mono_ms != 0) {
+		(void)fence_credit_ms(
+		    mono_ms - f->tick_mono_ms, FLEET_TICK_MS, &f->lag_ms);
+		f->lag_total_ms += f->lag_ms;
+	} else {
+		f->start_watch_ms = mono_ms;
+	}
+	f->tick_mono_ms = mono_ms;
 	for (i = 0; i < f->nnodes; i++) {
 		struct node *n = &f->nodes[i];
 
-		if (!n->up || mono_ms - n->last_seen_mono_ms <= timeout_ms)
+		if (!n->up || fleet_node_silent_ms(f, n, mono_ms) <= timeout_ms)
 			continue;
 		n->up = 0;
 		clear_telemetry(n);

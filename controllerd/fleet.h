@@ -60,8 +60,9 @@ struct node {
 
 	/* liveness */
 	int up;
-	int64_t last_seen_ms;      /* wall clock of the last report */
-	int64_t last_seen_mono_ms; /* monotonic, for the timeout */
+	int64_t last_seen_ms;       /* wall clock of the last report */
+	int64_t last_seen_mono_ms;  /* monotonic, for the timeout */
+	int64_t last_seen_watch_ms; /* the fleet's watched clock, then */
 
 	/* agent session */
 	char boot_id[17];
@@ -124,7 +125,16 @@ struct fleet {
 	int ngroups; /* leaf groups in the fabric */
 	double coolant_density_kg_l;
 	double coolant_cp_j_kgk;
+	/* The time the controller watched: monotonic time less its loop's
+	 * own lag, so that a stalled controller does not count the stall
+	 * against its agents (docs/fencing.md). */
+	int64_t tick_mono_ms;   /* the previous liveness check; 0: none */
+	int64_t lag_total_ms;   /* lag since start, ms */
+	int64_t lag_ms;         /* the lag the last check found, ms */
+	int64_t start_watch_ms; /* the watched clock at the first check */
 };
+
+#define FLEET_TICK_MS 1000 /* how often the daemon checks liveness */
 
 /* Builds the fleet the config declares, every node down and undrained.
  * Returns NULL on allocation failure. Caller frees with fleet_free(). */
@@ -157,9 +167,16 @@ int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),
     void *arg);
 /* Marks nodes silent for more than timeout_ms down; stores the names of
- * the nodes that just went down through cb. Returns how many. */
+ * the nodes that just went down through cb. Returns how many. Called
+ * every FLEET_TICK_MS: a call later than two ticks after the previous one
+ * measures the loop's lag (lag_ms), which no node's silence counts. */
 int fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
     void (*cb)(struct node *n, void *arg), void *arg);
+/* How long node n has been silent at monotonic mono_ms, less the time
+ * the controller itself was stalled; for a node not heard from since
+ * start, the time since start. */
+int64_t fleet_node_silent_ms(
+    const struct fleet *f, const struct node *n, int64_t mono_ms);
 /* What pod `pod`'s loop can carry, W: its configured capacity, or less
  * when a CDU plugin on one of its nodes reads less, or 0 when a node's
  * loop reports its pump stopped. */

@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "envelope.h"
+#include "fence.h"
 #include "hostlist.h"
 #include "jobs.h"
 #include "jsonx.h"
@@ -26,6 +27,7 @@
 #include "sched.h"
 #include "store.h"
 #include "timeutil.h"
+#include "wire.h"
 
 static void queue_pass(struct ctl_state *st);
 
@@ -347,58 +349,113 @@ queue_report(struct ctl_state *st, struct node *n, const struct report *r)
 		commit(st, changed, nchanged);
 }
 
-json_t *
-queue_desired(struct ctl_state *st, const struct node *n)
+int
+queue_desired_fill(
+    struct ctl_state *st, const struct node *n, struct desired *d)
 {
-	json_t *jobs = json_array();
-	int idx = (int)(n - st->fleet->nodes), i, k, b;
+	int idx = (int)(n - st->fleet->nodes), i, k, b, cap = 0;
 	char list[1024];
 
+	memset(d, 0, sizeof(*d));
+	d->version = n->desired_version;
+	d->njobs = 0;
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
 		for (k = 0; k < j->nranks; k++) {
 			const struct job_rank *r = &j->ranks[k];
-			json_t *accels, *cmd, *o;
+			struct desired_job *dj;
+			json_t *cmd, *v;
+			size_t a;
 
 			if (r->node != idx || r->state == RANK_ENDED)
 				continue;
-			accels = json_array();
-			for (b = 0; b < 64; b++)
-				if (r->mask & ((uint64_t)1 << b))
-					json_array_append_new(
-					    accels, json_integer(b));
+			if (d->njobs == cap) {
+				int ncap = cap ? 2 * cap : 4;
+				struct desired_job *nv =
+				    realloc(d->jobs, ncap * sizeof(*nv));
+
+				if (nv == NULL)
+					goto fail;
+				d->jobs = nv;
+				cap = ncap;
+			}
+			dj = &d->jobs[d->njobs++];
+			memset(dj, 0, sizeof(*dj));
+			dj->id = j->id;
+			dj->attempt = r->attempt;
+			dj->key_ok = 1;
+			dj->name = strdup(j->name);
+			dj->nodelist = strdup(nodelist(
+			    st, j, r->attempt, CAUSE_NONE, list, sizeof(list)));
 			cmd = json_loads(j->command, 0, NULL);
-			o = json_pack(
-			    "{s:I,s:i,s:s,s:o,s:i,s:i,s:s,s:o,s:I,s:i,"
-			    "s:b}",
-			    "id", (json_int_t)j->id, "attempt", r->attempt,
-			    "name", j->name, "command",
-			    cmd ? cmd : json_array(), "nnodes", j->nnodes,
-			    "node_rank", r->rank, "nodelist",
-			    nodelist(st, j, r->attempt, CAUSE_NONE, list,
-			        sizeof(list)),
-			    "accelerators", accels, "time_limit_s",
-			    (json_int_t)j->time_limit_s, "kill_grace_s",
-			    st->conf->kill_grace_s, "cancel",
-			    job_rank_cancel(j, r));
-			json_array_append_new(jobs, o);
+			dj->argv =
+			    calloc(json_array_size(cmd) + 1, sizeof(*dj->argv));
+			if (dj->name == NULL || dj->nodelist == NULL ||
+			    dj->argv == NULL) {
+				json_decref(cmd);
+				goto fail;
+			}
+			json_array_foreach(cmd, a, v)
+			{
+				if ((dj->argv[dj->argc] =
+				            strdup(json_is_string(v)
+				                       ? json_string_value(v)
+				                       : "")) == NULL) {
+					json_decref(cmd);
+					goto fail;
+				}
+				dj->argc++;
+			}
+			json_decref(cmd);
+			dj->nnodes = j->nnodes;
+			dj->node_rank = r->rank;
+			for (b = 0; b < 64 && b < REPORT_MAX_ACCELS; b++)
+				if (r->mask & ((uint64_t)1 << b))
+					dj->accel[dj->naccel++] = b;
+			dj->time_limit_s = j->time_limit_s;
+			dj->kill_grace_s = st->conf->kill_grace_s;
+			dj->cancel = job_rank_cancel(j, r);
 		}
 	}
-	return json_pack("{s:I,s:o,s:o}", "version",
-	    (json_int_t)n->desired_version, "jobs", jobs, "power",
-	    envelope_desired(st, n));
+	d->has_power = 1;
+	envelope_desired(st, n, &d->power);
+	d->fence_timeout_s = st->conf->fence_timeout_s;
+	return 0;
+fail:
+	log_warnx("%s: out of memory", __func__);
+	wire_desired_free(d);
+	return -1;
 }
 
-/* Lost nodes fail their ranks; jobs far past their limit are stopped. */
+json_t *
+queue_desired(struct ctl_state *st, const struct node *n)
+{
+	struct desired d;
+	json_t *o;
+
+	if (queue_desired_fill(st, n, &d) == -1)
+		return NULL;
+	o = wire_desired_encode(&d);
+	wire_desired_free(&d);
+	return o;
+}
+
+/* Lost nodes fail their ranks, once their agents have fenced them
+ * (docs/fencing.md); jobs far past their limit are stopped. */
 static void
 check_running(struct ctl_state *st)
 {
-	int64_t now = time_wall_ms(),
-	        up_ms = time_mono_ms() - st->start_mono_ms;
-	int64_t hb_ms = (int64_t)st->conf->heartbeat_timeout_s * 1000;
+	int64_t now = time_wall_ms(), mono = time_mono_ms();
+	const struct fence_conf fc = {st->conf->fence_timeout_s,
+	    st->conf->kill_grace_s, st->conf->fence_margin_s};
 	struct job **changed;
 	int i, k, n = 0;
+
+	if (st->fleet->lag_ms > 0)
+		log_warnx("controller: the event loop was %lld ms late; that "
+		          "time is not counted against the agents",
+		    (long long)st->fleet->lag_ms);
 
 	if ((changed = calloc(st->jobs.n + 1, sizeof(*changed))) == NULL)
 		return;
@@ -409,12 +466,17 @@ check_running(struct ctl_state *st)
 
 		if (live_ranks(j) == 0)
 			continue;
-		/* After a restart, give agents a heartbeat to report. */
-		for (k = 0; k < j->nranks && up_ms > hb_ms; k++) {
+		/* A node not heard from since a restart counts from the
+		 * start; one heard from, from its last report. */
+		for (k = 0; k < j->nranks && st->fleet->tick_mono_ms != 0;
+		     k++) {
 			struct job_rank *r = &j->ranks[k];
+			const struct node *nd = &st->fleet->nodes[r->node];
 
-			if (r->state != RANK_ENDED &&
-			    !st->fleet->nodes[r->node].up &&
+			if (r->state != RANK_ENDED && !nd->up &&
+			    fence_requeue_due(
+			        fleet_node_silent_ms(st->fleet, nd, mono),
+			        &fc) &&
 			    job_node_down(j, r->node, now))
 				n = add_unique(changed, n, j);
 		}

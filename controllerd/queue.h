@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "jobs.h"
+struct desired;
 
 struct ctl_state;
 struct job;
@@ -32,7 +33,12 @@ int queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen);
 /* Applies the job states in an accepted report from node n, storing
  * changes. */
 void queue_report(struct ctl_state *st, struct node *n, const struct report *r);
-/* The desired state of node n for the agent: {"version":…,"jobs":[…]}. */
+/* Fills d with the desired state of node n for the agent: its version,
+ * the job ranks it should run, its power settings. Returns 0 (release d
+ * with wire_desired_free()), or -1 when out of memory (logged). */
+int queue_desired_fill(
+    struct ctl_state *st, const struct node *n, struct desired *d);
+/* The same as JSON (wire_desired_encode()). New reference, or NULL. */
 json_t *queue_desired(struct ctl_state *st, const struct node *n);
 /* Once a second: lost nodes fail their jobs, overdue jobs are stopped,
  * old ended jobs leave memory, and a pass runs. */

@@ -256,7 +256,11 @@ job_rank_report(struct job *j, int node, const struct report_job *rj)
 		return r->dirty;
 	}
 	r->state = RANK_ENDED;
-	r->cause = job_cause_parse(rj->cause);
+	/* An agent that fenced the attempt lost its controller: for the job
+	 * that is its node lost, and it is requeued as such. */
+	r->cause = strcmp(rj->cause, "fenced") == 0
+	               ? CAUSE_NODE_FAIL
+	               : job_cause_parse(rj->cause);
 	r->has_exit = rj->has_exit;
 	r->exit_code = rj->exit_code;
 	r->signal = rj->signal;

@@ -212,15 +212,20 @@ class Daemon:
 
 
 class Controller(Daemon):
-    """pod-controllerd with its own database and a kernel-picked port."""
+    """pod-controllerd with its own database and a kernel-picked port; a
+    short fence timeout and margin (docs/fencing.md) so that a lost node's
+    jobs are requeued within seconds."""
 
-    def __init__(self, tmp, extra="", heartbeat_s=3, port=0, name="controller"):
+    def __init__(self, tmp, extra="", heartbeat_s=3, port=0, name="controller",
+                 fence_s=5, fence_margin_s=1):
         self.tmp = tmp
         self.db = tmp.file(name + ".db")
         self.conf = tmp.file(name + ".conf",
                              "[controller]\nlisten = 127.0.0.1:%d\n"
-                             "database = %s\nheartbeat_timeout_s = %d\n%s"
-                             % (port, self.db, heartbeat_s, extra))
+                             "database = %s\nheartbeat_timeout_s = %d\n"
+                             "fence_timeout_s = %d\nfence_margin_s = %d\n%s"
+                             % (port, self.db, heartbeat_s, fence_s,
+                                fence_margin_s, extra))
         super().__init__(name, [binary("pod-controllerd"), "-c", self.conf],
                          tmp)
         self.url = None

@@ -26,6 +26,7 @@
 #include "jobtable.h"
 #include "jsonx.h"
 #include "log.h"
+#include "wire.h"
 
 /* A valid entry; most cases below change one member of it. */
 #define GOOD_ENTRY                                                             \
@@ -112,7 +113,7 @@ fail:
 static int
 t_entry_parse(void)
 {
-	struct job_spec s;
+	struct desired_job s;
 	json_t *j = NULL;
 	char err[256];
 	size_t i;
@@ -149,7 +150,7 @@ static int
 t_entry_fields(void)
 {
 	const char *text = GOOD_ENTRY;
-	struct job_spec s;
+	struct desired_job s;
 	json_t *j;
 	char err[256];
 	int rc = -1;
@@ -191,7 +192,7 @@ static int
 t_entry_caps(void)
 {
 	json_t *e = NULL, *cmd;
-	struct job_spec s;
+	struct desired_job s;
 	char err[256], *big = NULL;
 	int i, rc = -1;
 
@@ -267,7 +268,7 @@ static const struct {
 static int
 t_sim_duration(void)
 {
-	struct job_spec s;
+	struct desired_job s;
 	size_t i;
 	double got;
 
@@ -312,7 +313,7 @@ t_env(void)
 	static char *base[] = {"PATH=/usr/bin", "POD_JOB_ID=999",
 	    "POD_JOB_IDX=kept", "POD_NODELIST=old", "HOME=/root", NULL};
 	static char *argv[] = {"true", NULL};
-	struct job_spec s;
+	struct desired_job s;
 	char **env = NULL;
 	int rc = -1;
 
@@ -645,6 +646,7 @@ static int
 core_apply(struct core *c, int64_t v, const char *jobs)
 {
 	char text[4096], err[128];
+	struct desired des;
 	json_t *d;
 
 	snprintf(text, sizeof(text), "{\"version\":%lld,\"jobs\":%s}",
@@ -653,7 +655,13 @@ core_apply(struct core *c, int64_t v, const char *jobs)
 		fprintf(stderr, "bad test JSON %s: %s\n", text, err);
 		return -1;
 	}
-	jobtable_apply(c->js, d, v);
+	if (wire_desired_decode(d, &des, err, sizeof(err)) == -1) {
+		fprintf(stderr, "bad test desired %s: %s\n", text, err);
+		json_decref(d);
+		return -1;
+	}
+	jobtable_apply(c->js, &des);
+	wire_desired_free(&des);
 	json_decref(d);
 	event_base_loop(c->base, EVLOOP_NONBLOCK);
 	return 0;
@@ -802,7 +810,14 @@ t_core(void)
 	jobtable_report_done(c.js, 1);
 	if ((d = json_pack("{s:i}", "version", 11)) == NULL)
 		goto fail;
-	jobtable_apply(c.js, d, 11);
+	{
+		struct desired des;
+		char err[128];
+
+		REQUIRE(wire_desired_decode(d, &des, err, sizeof(err)) == 0);
+		jobtable_apply(c.js, &des);
+		wire_desired_free(&des);
+	}
 	jobtable_count(c.js, &running, &ended);
 	REQUIRE(ended == 1);
 	REQUIRE(core_apply(&c, 12, "[]") == 0);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "power.h"
 #include "report.h"
+#include "wire.h"
 #include "ring.h"
 
 /* Pushes samples with seq from..to into r. */
@@ -352,7 +353,7 @@ static const struct {
 static int
 t_reply_parse(void)
 {
-	struct report_reply rep;
+	static struct reply rep;
 	char err[256];
 	size_t i;
 	int rc;
@@ -370,11 +371,10 @@ t_reply_parse(void)
 			CHECK(err[0] != '\0');
 			continue;
 		}
-		CHECK(rep.ack_seq == replies[i].ack);
+		CHECK((uint64_t)rep.ack_seq == replies[i].ack);
 		CHECK(rep.has_desired == replies[i].has_desired);
-		CHECK(rep.desired_version == replies[i].version);
-		CHECK(rep.has_desired == (rep.desired != NULL));
-		report_reply_clear(&rep);
+		CHECK(rep.desired.version == replies[i].version);
+		wire_reply_free(&rep);
 	}
 	return 0;
 }

@@ -338,9 +338,20 @@ t_lost_node_requeues(void)
 	run_loop(&st);
 	REQUIRE(j->state == JOB_RUNNING && j->nranks == 2);
 	lost = j->ranks[1].node;
-	/* Past the first heartbeat after start, the node goes silent. */
-	st.start_mono_ms -= 3600 * 1000;
+	/* The node goes silent: down at once, but its rank is kept until
+	 * its agent has fenced it (fence timeout, kill grace, margin). */
+	st.fleet->tick_mono_ms = time_mono_ms();
 	st.fleet->nodes[lost].up = 0;
+	st.fleet->nodes[lost].last_seen_mono_ms = 1;
+	st.fleet->nodes[lost].last_seen_watch_ms =
+	    time_mono_ms() -
+	    (int64_t)(st.conf->fence_timeout_s + st.conf->kill_grace_s) * 1000;
+	queue_tick(&st);
+	CHECK(j->state == JOB_RUNNING && j->ending == CAUSE_NONE &&
+	          j->attempt == 1,
+	    "requeued before the agent's fence and margin passed");
+	st.fleet->nodes[lost].last_seen_watch_ms -=
+	    (int64_t)st.conf->fence_margin_s * 1000 + 1000;
 	queue_tick(&st);
 	/* Its rank ended node_fail; the other is asked to stop. */
 	CHECK(j->state == JOB_RUNNING && j->ending == CAUSE_NODE_FAIL, "%s",

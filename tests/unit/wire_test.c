@@ -171,7 +171,8 @@ static const struct {
         "jobs[0].state must be running or ended"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
      "\"attempt\":1,\"state\":\"ended\",\"cause\":\"crash\"}]}",
-        "jobs[0].cause must be exit, cancelled, timeout or launch_error"},
+        "jobs[0].cause must be exit, cancelled, timeout, launch_error or "
+        "fenced"},
     {"{\"boot_id\":\"ab\",\"samples\":[],\"jobs\":[{\"id\":1,"
      "\"attempt\":1,\"state\":\"ended\",\"cause\":\"exit\","
      "\"exit_code\":\"0\"}]}",
@@ -336,6 +337,257 @@ round_trip(const struct report *want, const char **why)
 	return ok;
 }
 
+/* ---- the desired state and the reply ---- */
+
+/* Replies as the controller writes them: decoded, then encoded again,
+ * they must come back byte for byte (members in the protocol's order). */
+static const char *const replies_round[] = {
+    "{\"ack_seq\": 17, \"desired\": {\"version\": 1795900000123, \"jobs\": "
+    "[{\"id\": 17, \"attempt\": 1, \"name\": \"train\", \"command\": "
+    "[\"sh\", \"-c\", \"python train.py\"], \"nnodes\": 4, \"node_rank\": 2, "
+    "\"nodelist\": \"pod01-n[001-004]\", \"accelerators\": [0, 1, 2, 3, 4, "
+    "5, 6, 7], \"time_limit_s\": 7200, \"kill_grace_s\": 10, \"cancel\": "
+    "false}], \"power\": {\"policy\": \"energy\", \"params\": "
+    "{\"slowdown_pct\": 5.0}, \"cap_w\": 5200.5, \"fallback_cap_w\": 3000.0, "
+    "\"fallback_after_s\": 30}}}",
+    "{\"ack_seq\": 0, \"desired\": {\"version\": 3, \"jobs\": [], \"power\": "
+    "{\"policy\": \"performance\", \"params\": {}, \"cap_w\": null, "
+    "\"fallback_cap_w\": null, \"fallback_after_s\": 2.5}, "
+    "\"fence_timeout_s\": 30}}",
+    "{\"ack_seq\": 9, \"kill\": [{\"id\": 4, \"attempt\": 2}], \"desired\": "
+    "{\"version\": 5, \"jobs\": [{\"id\": 5, \"attempt\": 1, \"name\": \"\", "
+    "\"command\": [\"true\"], \"nnodes\": 1, \"node_rank\": 0, \"nodelist\": "
+    "\"n1\", \"accelerators\": [], \"time_limit_s\": 0, \"kill_grace_s\": 0, "
+    "\"cancel\": true}]}}",
+};
+
+/* Desired states with one bad member: `where` says which part refuses it
+ * ("whole": the decoder, "jobs": desired.jobs as a whole, "job0": the
+ * first entry, "power": desired.power), `error` the exact message. */
+static const struct {
+	const char *json;
+	const char *where;
+	const char *error;
+} desired_bad[] = {
+    {"[]", "whole", "desired needs a non-negative integer version"},
+    {"{\"version\": -1}", "whole",
+        "desired needs a non-negative integer version"},
+    {"{\"version\": 1, \"fence_timeout_s\": 0}", "whole",
+        "desired.fence_timeout_s must be an integer in 1..86400"},
+    {"{\"version\": 1, \"fence_timeout_s\": \"30\"}", "whole",
+        "desired.fence_timeout_s must be an integer in 1..86400"},
+    {"{\"version\": 1, \"jobs\": {}}", "jobs", "'jobs' is not an array"},
+    {"{\"version\": 1, \"jobs\": [7]}", "job0",
+        "a job entry must be an object"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1}]}", "job0",
+        "'attempt' must be an integer in 1..1000000"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\", 5]}]}",
+        "job0", "'command[1]' must be a string"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 2, \"node_rank\": 2}]}",
+        "job0", "'node_rank' must be an integer in 0..1"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [64]}]}",
+        "job0", "'accelerators[0]' must be an integer in 0..63"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"cancel\": 1}]}",
+        "job0", "'cancel' must be true or false"},
+    {"{\"version\": 1, \"power\": 5}", "power", "'power' must be an object"},
+    {"{\"version\": 1, \"power\": {\"policy\": 3}}", "power",
+        "'policy' must be a string of at most 31 characters"},
+    {"{\"version\": 1, \"power\": {\"params\": {\"cap_w\": \"4kW\"}}}", "power",
+        "'params.cap_w' must be a number"},
+    {"{\"version\": 1, \"power\": {\"cap_w\": 0}}", "power",
+        "'cap_w' must be a positive number or null"},
+    {"{\"version\": 1, \"power\": {\"fallback_after_s\": 90000}}", "power",
+        "'fallback_after_s' must be a number of seconds in [0, 86400] or "
+        "null"},
+};
+
+/* Reply bodies that are refused whole, with the message. */
+static const struct {
+	const char *json;
+	const char *error;
+} replies_bad[] = {
+    {"{}", "reply lacks a non-negative ack_seq"},
+    {"{\"ack_seq\": 1, \"kill\": {}}",
+        "reply's kill must be an array of at most 256 attempts"},
+    {"{\"ack_seq\": 1, \"kill\": [{\"id\": 3}]}",
+        "reply's kill[0]: 'attempt' must be an integer in 1..1000000"},
+    {"{\"ack_seq\": 1, \"desired\": {}}",
+        "reply's desired needs a non-negative integer version"},
+};
+
+static int
+reply_round(const char *text)
+{
+	static struct reply r;
+	char err[256] = "", *again = NULL;
+	json_t *j, *k = NULL;
+	int ok = 0;
+
+	if ((j = jsonx_parse(text, strlen(text), err, sizeof(err))) == NULL ||
+	    wire_reply_decode(j, &r, err, sizeof(err)) == -1) {
+		printf("  decode: %s\n", err);
+		json_decref(j);
+		return 0;
+	}
+	if ((k = wire_reply_encode(&r)) != NULL &&
+	    (again = json_dumps(k, JSON_REAL_PRECISION(15))) != NULL)
+		ok = strcmp(text, again) == 0;
+	if (!ok)
+		printf("  sent %s\n  got  %s\n", text, again ? again : "NULL");
+	free(again);
+	json_decref(k);
+	json_decref(j);
+	wire_reply_free(&r);
+	return ok;
+}
+
+/* The typed record first: encoded, decoded, the same fields back. */
+static int
+desired_typed_round(void)
+{
+	static char *argv[] = {"sleep", "5", NULL};
+	struct desired_job job = {.id = 42,
+	    .attempt = 3,
+	    .name = "n",
+	    .argv = argv,
+	    .argc = 2,
+	    .nnodes = 2,
+	    .node_rank = 1,
+	    .nodelist = "a[1-2]",
+	    .accel = {1, 5},
+	    .naccel = 2,
+	    .time_limit_s = 60,
+	    .kill_grace_s = 4,
+	    .cancel = 0};
+	struct desired d = {.version = 77,
+	    .njobs = 1,
+	    .jobs = &job,
+	    .has_power = 1,
+	    .fence_timeout_s = 12};
+	struct desired got;
+	char err[256];
+	json_t *j;
+	int ok;
+
+	snprintf(d.power.policy, sizeof(d.power.policy), "thermal");
+	d.power.nparams = 1;
+	snprintf(
+	    d.power.params[0].name, sizeof(d.power.params[0].name), "target_c");
+	d.power.params[0].value = 75;
+	d.power.cap_w = NAN;
+	d.power.fallback_cap_w = 2500;
+	d.power.fallback_after_s = 30;
+	if ((j = wire_desired_encode(&d)) == NULL ||
+	    wire_desired_decode(j, &got, err, sizeof(err)) == -1) {
+		json_decref(j);
+		return 0;
+	}
+	json_decref(j);
+	ok = got.version == 77 && got.njobs == 1 && got.fence_timeout_s == 12 &&
+	     got.jobs[0].id == 42 && got.jobs[0].attempt == 3 &&
+	     got.jobs[0].error[0] == '\0' && got.jobs[0].argc == 2 &&
+	     strcmp(got.jobs[0].argv[1], "5") == 0 &&
+	     got.jobs[0].argv[2] == NULL &&
+	     strcmp(got.jobs[0].nodelist, "a[1-2]") == 0 &&
+	     got.jobs[0].naccel == 2 && got.jobs[0].accel[1] == 5 &&
+	     got.jobs[0].time_limit_s == 60 && got.jobs[0].kill_grace_s == 4 &&
+	     got.has_power && got.power_error[0] == '\0' &&
+	     strcmp(got.power.policy, "thermal") == 0 &&
+	     got.power.nparams == 1 && got.power.params[0].value == 75 &&
+	     isnan(got.power.cap_w) && got.power.fallback_cap_w == 2500 &&
+	     got.power.fallback_after_s == 30;
+	wire_desired_free(&got);
+	return ok;
+}
+
+static const char *
+desired_bad_got(const char *json, const char *where, char *err, size_t len)
+{
+	struct desired d;
+	json_t *j = jsonx_parse(json, strlen(json), err, len);
+	const char *got = NULL;
+
+	if (j == NULL)
+		return NULL;
+	if (wire_desired_decode(j, &d, err, len) == -1) {
+		json_decref(j);
+		return strcmp(where, "whole") == 0 ? err : NULL;
+	}
+	if (strcmp(where, "jobs") == 0 && d.njobs == -1)
+		got = d.jobs_error;
+	else if (strcmp(where, "job0") == 0 && d.njobs >= 1 &&
+	         d.jobs[0].error[0] != '\0')
+		got = d.jobs[0].error;
+	else if (strcmp(where, "power") == 0 && d.has_power)
+		got = d.power_error;
+	if (got != NULL)
+		snprintf(err, len, "%s", got);
+	wire_desired_free(&d);
+	json_decref(j);
+	return got != NULL ? err : NULL;
+}
+
+static void
+desired_cases(int *pass, int *fail)
+{
+	size_t i;
+
+	for (i = 0; i < N(replies_round); i++) {
+		if (reply_round(replies_round[i])) {
+			(*pass)++;
+		} else {
+			(*fail)++;
+			printf("FAIL reply round trip %zu\n", i);
+		}
+	}
+	if (desired_typed_round()) {
+		(*pass)++;
+	} else {
+		(*fail)++;
+		printf("FAIL typed desired round trip\n");
+	}
+	for (i = 0; i < N(desired_bad); i++) {
+		char err[256] = "";
+		const char *got = desired_bad_got(desired_bad[i].json,
+		    desired_bad[i].where, err, sizeof(err));
+
+		if (got != NULL && strcmp(got, desired_bad[i].error) == 0) {
+			(*pass)++;
+		} else {
+			(*fail)++;
+			printf("FAIL bad desired %zu: %s\n  got '%s' in %s\n"
+			       "  want '%s'\n",
+			    i, desired_bad[i].json, got ? got : "(accepted)",
+			    desired_bad[i].where, desired_bad[i].error);
+		}
+	}
+	for (i = 0; i < N(replies_bad); i++) {
+		static struct reply r;
+		char err[256] = "";
+		json_t *j = jsonx_parse(replies_bad[i].json,
+		    strlen(replies_bad[i].json), err, sizeof(err));
+		int rc = j ? wire_reply_decode(j, &r, err, sizeof(err)) : 0;
+
+		if (rc == -1 && strcmp(err, replies_bad[i].error) == 0) {
+			(*pass)++;
+		} else {
+			(*fail)++;
+			printf(
+			    "FAIL bad reply %zu: got rc=%d '%s', want '%s'\n",
+			    i, rc, err, replies_bad[i].error);
+		}
+		if (rc == 0)
+			wire_reply_free(&r);
+		json_decref(j);
+	}
+}
+
 int
 main(void)
 {
@@ -371,6 +623,7 @@ main(void)
 			wire_report_free(&r);
 		json_decref(j);
 	}
+	desired_cases(&pass, &fail);
 	printf("wire_test: %d passed, %d failed\n", pass, fail);
 	return fail != 0 || pass == 0;
 }
