@@ -191,14 +191,14 @@ store_put_alarms(struct store *s, struct alarms *a)
 			    st, 10, al->acked_by, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 11, al->count);
 		if (store_step_done(s, st, "put alarm") == -1) {
-			(void)store_exec(s, "ROLLBACK");
+			store_rollback(s);
 			goto fail;
 		}
 		if (al->id == 0)
 			al->id = sqlite3_last_insert_rowid(s->db);
 	}
 	if (store_exec(s, "COMMIT") == -1) {
-		(void)store_exec(s, "ROLLBACK");
+		store_rollback(s);
 		goto fail;
 	}
 	for (i = 0; i < a->n; i++)
