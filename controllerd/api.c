@@ -29,6 +29,7 @@
 #include "httpcap.h"
 #include "jsonx.h"
 #include "log.h"
+#include "store.h"
 #include "timeutil.h"
 
 #define MAX_SEGMENTS 8 /* path segments under /api/v1 */
@@ -111,6 +112,26 @@ api_reply_error(struct evhttp_request *req, int code, const char *errcode,
 	api_reply_json(req, code,
 	    json_pack(
 	        "{s:{s:s,s:s}}", "error", "code", errcode, "message", msg));
+}
+
+void
+api_reply_store_error(struct api_req *r, const char *fmt, ...)
+{
+	const char *why = store_unavailable(r->st->store);
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why == NULL) {
+		api_reply_error(r->req, 500, "internal", "%s", msg);
+		return;
+	}
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(r->req), "Retry-After", "1");
+	api_reply_error(r->req, 503, "unavailable",
+	    "%s: %s; nothing was changed, try again", msg, why);
 }
 
 /* Parses the request body as JSON; on failure replies 400 and returns

@@ -209,8 +209,12 @@ api_submit(struct api_req *r)
 		goto done;
 	}
 	if (queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
-		api_reply_error(r->req, status,
-		    status == 400 ? "bad_request" : "internal", "job: %s", err);
+		if (status == 500)
+			api_reply_store_error(r, "job: %s", err);
+		else
+			api_reply_error(r->req, status,
+			    status == 400 ? "bad_request" : "internal",
+			    "job: %s", err);
 		job_free(j);
 		goto done;
 	}
@@ -345,7 +349,7 @@ api_cancel(struct api_req *r)
 		    "job %lld already ended (%s)", (long long)j->id,
 		    job_state_name(j->state));
 	} else if (queue_cancel(r->st, j, err, sizeof(err)) == -1) {
-		api_reply_error(r->req, 500, "internal", "%s", err);
+		api_reply_store_error(r, "%s", err);
 	} else {
 		log_info("job %lld cancelled by %s", (long long)j->id, r->who);
 		api_reply_json(r->req, 200, queue_job_json(r->st, j, 1));

@@ -375,8 +375,8 @@ api_drain(struct api_req *r)
 	snprintf(n->drained_by, sizeof(n->drained_by), "%s", r->who);
 	if (store_put_drain(r->st->store, n, r->who, "drain") == -1) {
 		*n = saved;
-		api_reply_error(r->req, 500, "internal",
-		    "could not store the drain of %s", n->name);
+		api_reply_store_error(
+		    r, "could not store the drain of %s", n->name);
 		goto done;
 	}
 	if (saved.drained) {
@@ -449,8 +449,8 @@ api_resume(struct api_req *r)
 	if (store_put_drain_detail(r->st->store, n, r->who, "resume",
 	        n->health.conds != 0 ? detail : NULL) == -1) {
 		*n = saved;
-		api_reply_error(r->req, 500, "internal",
-		    "could not store the resume of %s", n->name);
+		api_reply_store_error(
+		    r, "could not store the resume of %s", n->name);
 		goto done;
 	}
 	if (n->health.conds != 0) {

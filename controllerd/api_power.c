@@ -87,13 +87,13 @@ api_power_set(struct api_req *r)
 	if (cap != NULL && envelope_set_cap(r->st,
 	                       json_is_null(cap) ? 0 : json_number_value(cap),
 	                       r->who, "rest", err, sizeof(err)) == -1) {
-		api_reply_error(r->req, 500, "internal", "%s", err);
+		api_reply_store_error(r, "%s", err);
 		goto done;
 	}
 	if (curtail != NULL &&
 	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
 	        "rest", err, sizeof(err)) == -1) {
-		api_reply_error(r->req, 500, "internal", "%s", err);
+		api_reply_store_error(r, "%s", err);
 		goto done;
 	}
 	api_reply_json(r->req, 200, envelope_power_json(r->st));
@@ -190,6 +190,10 @@ api_policy_set(struct api_req *r)
 	params = json_object_get(body, "params");
 	if (envelope_set_policy(r->st, scope, target, name, params, r->who, err,
 	        sizeof(err), &status) == -1) {
+		if (status == 500) {
+			api_reply_store_error(r, "policy: %s", err);
+			goto done;
+		}
 		api_reply_error(r->req, status,
 		    status == 400   ? "bad_request"
 		    : status == 404 ? "not_found"
@@ -261,8 +265,7 @@ api_alarm_ack(struct api_req *r)
 		return;
 	}
 	if (n == -1) {
-		api_reply_error(r->req, 500, "internal",
-		    "could not store the acknowledgement");
+		api_reply_store_error(r, "could not store the acknowledgement");
 		return;
 	}
 	api_reply_json(r->req, 200, alarm_json(al));

@@ -37,6 +37,12 @@ void api_reply_json(struct evhttp_request *req, int code, json_t *j);
 /* Sends {"error":{"code":errcode,"message":…}} with status code. */
 void api_reply_error(struct evhttp_request *req, int code, const char *errcode,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A write to the store failed: 503 with Retry-After when the database is
+ * at fault (locked by another process, disk full; the message says so),
+ * else 500. fmt says what could not be done ("could not store the drain of
+ * pod01-n001"). */
+void api_reply_store_error(struct api_req *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The body as JSON, or NULL after a 400 or 413 reply. New reference. */
 json_t *api_read_body(struct evhttp_request *req);
 /* Fills q from the query string, refusing keys not in `allowed` (NULL

@@ -90,7 +90,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 {
 	static int64_t last_expire_ms;
 	int64_t now = time_mono_ms();
-	int logged = 0, down;
+	int logged = 0, down, dropped;
 
 	down = fleet_check_liveness(ctl.fleet, now,
 	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000, node_down, &logged);
@@ -104,12 +104,13 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	queue_tick(&ctl);
 	envelope_tick(&ctl);
 	bms_tick(&ctl);
+	if ((dropped = store_expired(ctl.store)) > 0)
+		log_info("dropped %d days of samples older than %d days",
+		    dropped, ctl.conf->retention_days);
 	if (now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
-		if (store_expire(ctl.store, time_wall_ms(),
-		        ctl.conf->retention_days) > 0)
-			log_info("dropped sample partitions older than %d days",
-			    ctl.conf->retention_days);
+		store_expire_later(
+		    ctl.store, time_wall_ms(), ctl.conf->retention_days);
 	}
 }
 
@@ -286,7 +287,7 @@ main(int argc, char *argv[])
 	    ctl.fleet->npods, ctl.fleet->nnodes, ctl.conf->database,
 	    store_schema_version(ctl.store));
 	event_base_dispatch(ctl.base);
-	(void)store_flush(ctl.store, ctl.fleet);
+	(void)store_flush_wait(ctl.store, ctl.fleet);
 	rc = 0;
 fail:
 	if (ev_tick)

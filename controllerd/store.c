@@ -7,6 +7,13 @@
  * WAL mode with synchronous=NORMAL: a committed transaction survives a crash
  * of the controller; after a power loss the last second of samples may be
  * lost but the file stays consistent. Decisions commit before the reply.
+ *
+ * The event loop's connection waits at most STORE_LOOP_BUSY_MS for a lock
+ * another holds (another process, or the sample writer between its short
+ * transactions): past that a write fails, the caller replies 503 and
+ * nothing is acknowledged, and the loop goes on serving from memory. The
+ * bulk of the writes, samples, go through a thread with its own connection
+ * (store_samples.c), which may wait as long as it takes.
  */
 #include <errno.h>
 #include <math.h>
@@ -25,16 +32,22 @@
 #include "store_int.h"
 #include "timeutil.h"
 
+#define STORE_LOOP_BUSY_MS   100  /* the loop waits this long for a lock */
+#define STORE_WRITER_BUSY_MS 5000 /* the sample writer, between retries */
+
 int
 store_exec(struct store *s, const char *sql)
 {
 	char *msg = NULL;
+	int rc;
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		s->err = rc;
 		log_warnx("store: %s: %s", sql, msg ? msg : "?");
 		sqlite3_free(msg);
 		return -1;
 	}
+	s->err = 0;
 	return 0;
 }
 
@@ -42,12 +55,39 @@ sqlite3_stmt *
 store_prepare(struct store *s, const char *sql)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		s->err = rc;
 		log_warnx("store: prepare %s: %s", sql, sqlite3_errmsg(s->db));
 		return NULL;
 	}
 	return st;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_rollback(s);
+}
+
+const char *
+store_unavailable(const struct store *s)
+{
+	switch (s->err & 0xff) { /* the primary code of an extended one */
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "the database is locked by another process";
+	case SQLITE_FULL:
+		return "the database's disk is full";
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		return "the database cannot be written";
+	default:
+		return NULL;
+	}
 }
 
 int
@@ -58,9 +98,11 @@ store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		s->err = rc;
 		log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
 		return -1;
 	}
+	s->err = 0;
 	return 0;
 }
 
@@ -156,7 +198,7 @@ migrate(struct store *s)
 			return -1;
 		if (store_exec(s, m->sql) == -1 || store_exec(s, sql) == -1) {
 			log_warnx("store: migration %s failed", m->file);
-			(void)store_exec(s, "ROLLBACK");
+			store_rollback(s);
 			return -1;
 		}
 		if (store_exec(s, "COMMIT") == -1)
@@ -164,6 +206,25 @@ migrate(struct store *s)
 		log_info("store: applied schema %s", m->file);
 	}
 	return 0;
+}
+
+sqlite3 *
+store_connect(const char *path, int busy_ms)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, busy_ms);
+	sqlite3_extended_result_codes(db, 1);
+	return db;
 }
 
 struct store *
@@ -177,15 +238,9 @@ store_open(const char *path)
 	}
 	if (make_parent_dir(path) == -1)
 		goto fail;
-	if (sqlite3_open_v2(path, &s->db,
-	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	            SQLITE_OPEN_NOMUTEX,
-	        NULL) != SQLITE_OK) {
-		log_warnx("%s: %s: %s", __func__, path,
-		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	/* the migration may wait as long as the writer would */
+	if ((s->db = store_connect(path, STORE_WRITER_BUSY_MS)) == NULL)
 		goto fail;
-	}
-	sqlite3_busy_timeout(s->db, 5000);
 	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL") == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON") == -1 ||
@@ -193,6 +248,9 @@ store_open(const char *path)
 		log_warnx("%s: %s: cannot use this database", __func__, path);
 		goto fail;
 	}
+	sqlite3_busy_timeout(s->db, STORE_LOOP_BUSY_MS);
+	if (store_writer_start(s, path) == -1)
+		goto fail;
 	return s;
 fail:
 	store_close(s);
@@ -206,6 +264,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	store_writer_stop(s);
 	sqlite3_finalize(s->ins_node);
 	sqlite3_finalize(s->ins_accel);
 	for (i = 0; i < s->nq; i++)
@@ -334,7 +393,7 @@ store_load_fleet(struct store *s, struct fleet *f)
 	rc = 0;
 	goto fail;
 rollback:
-	(void)store_exec(s, "ROLLBACK");
+	store_rollback(s);
 fail:
 	sqlite3_finalize(pod);
 	sqlite3_finalize(node);
@@ -363,7 +422,7 @@ store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
 			rc = 0;
 	}
 	if (rc == -1)
-		(void)store_exec(s, "ROLLBACK");
+		store_rollback(s);
 	sqlite3_finalize(au);
 	return rc;
 }

@@ -27,7 +27,13 @@ struct store;
  * error, including a database written by a newer schema. Caller closes with
  * store_close(). */
 struct store *store_open(const char *path);
+/* Writes the samples still queued, then closes (store_flush_wait() first
+ * to write the fleet's changes too). */
 void store_close(struct store *s);
+/* Why the last failed call failed, when the database itself is at fault
+ * (locked by another process, disk full, not writable): a sentence for a
+ * 503 reply; NULL when the failure was anything else. */
+const char *store_unavailable(const struct store *s);
 /* The schema version of the open database. */
 int store_schema_version(struct store *s);
 /* Writes the configured pods and nodes, then loads into the fleet what the
@@ -51,12 +57,22 @@ int store_put_drain_detail(struct store *s, const struct node *n,
 /* Queues one sample of node n for the next flush. */
 void store_queue_sample(
     struct store *s, const struct node *n, const struct report_sample *smp);
-/* Writes queued samples, changed inventories and liveness in one
- * transaction. 0 or -1 (logged; the queue is kept for the next try). */
+/* Hands queued samples, changed inventories and liveness to the writer
+ * thread, unless it is still writing the last batch; never waits for the
+ * database. What a batch could not write is kept for the next one (up to
+ * the queue's bound; beyond, the oldest samples are dropped and counted).
+ * 0, or -1 when the last batch failed (logged once per episode). */
 int store_flush(struct store *s, struct fleet *f);
-/* Drops sample partitions older than `days` before now_ms. Returns how many
- * tables were dropped, or -1. */
+/* store_flush(), then waits until the writer has written it. 0 or -1. */
+int store_flush_wait(struct store *s, struct fleet *f);
+/* Drops sample partitions older than `days` before now_ms, through the
+ * writer, and waits for it. Returns how many days were dropped, or -1. */
 int store_expire(struct store *s, int64_t now_ms, int days);
+/* The same, with the next batch, without waiting (the loop's way);
+ * store_expired() then says how many days it dropped. */
+void store_expire_later(struct store *s, int64_t now_ms, int days);
+/* Days the last batch dropped (once), 0 if none or not yet, -1 failed. */
+int store_expired(struct store *s);
 /* Inserts new job j (its id is 0) and sets j->id. 0 or -1 (logged). */
 int store_insert_job(struct store *s, struct job *j);
 /* Writes the dirty jobs among v[0..n-1] and their dirty ranks in one

@@ -22,15 +22,31 @@ struct queued {
 	double *accels; /* naccels × ACCEL_COLS */
 };
 
+struct fleet;
+struct store_writer;
+
 struct store {
 	sqlite3 *db;
+	int err; /* SQLite's code of the last failure, 0 after a success */
 	struct queued *q;
 	int nq;
 	int dropped; /* samples dropped since the last warning */
 	int day;     /* partition the cached statements write to */
 	sqlite3_stmt *ins_node, *ins_accel;
+	struct store_writer *w; /* the sample writer; NULL in its own handle */
 };
 
+/* Opens the database at path on a connection of its own, waiting at most
+ * busy_ms for another's lock. NULL logged. */
+sqlite3 *store_connect(const char *path, int busy_ms);
+/* Ends the open transaction, if SQLite has not already rolled it back (as
+ * it does after a full disk). */
+void store_rollback(struct store *s);
+/* Starts the thread that writes samples on a connection of its own
+ * (store_samples.c). 0 or -1 logged. */
+int store_writer_start(struct store *s, const char *path);
+/* Writes the samples queued, waits for it, and stops the thread. */
+void store_writer_stop(struct store *s);
 /* sqlite3_exec() of sql; -1 logged. */
 int store_exec(struct store *s, const char *sql);
 /* A prepared statement (caller finalizes), or NULL logged. */

@@ -150,7 +150,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	rc = 0;
 	goto fail;
 rollback:
-	(void)store_exec(s, "ROLLBACK");
+	store_rollback(s);
 fail:
 	sqlite3_finalize(job);
 	sqlite3_finalize(rank);

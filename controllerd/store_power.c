@@ -193,14 +193,14 @@ store_put_alarms(struct store *s, struct alarms *a)
 		sqlite3_bind_int(st, 11, al->count);
 		sqlite3_bind_text(st, 12, al->nodes, -1, SQLITE_STATIC);
 		if (store_step_done(s, st, "put alarm") == -1) {
-			(void)store_exec(s, "ROLLBACK");
+			store_rollback(s);
 			goto fail;
 		}
 		if (al->id == 0)
 			al->id = sqlite3_last_insert_rowid(s->db);
 	}
 	if (store_exec(s, "COMMIT") == -1) {
-		(void)store_exec(s, "ROLLBACK");
+		store_rollback(s);
 		goto fail;
 	}
 	for (i = 0; i < a->n; i++)

@@ -5,8 +5,18 @@
  * which is instant, where a DELETE of a day of rows would rewrite the file.
  * Table names cannot be bound parameters, so they are the one piece of SQL
  * built with snprintf(), and only ever from an integer date.
+ *
+ * Samples, inventories and liveness are written by a thread with its own
+ * connection, so that a database locked by another process or a slow disk
+ * never holds the event loop. Each tick the loop hands the thread what
+ * queued since the last batch, unless the thread is still writing; the
+ * thread commits in chunks of STORE_CHUNK samples, so that the loop's own
+ * writes (jobs, drains, audit) get the lock between them. A batch that
+ * fails stays with the thread and goes out with the next one; the loop
+ * logs the first failure of an episode and the recovery, not every tick.
  */
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +30,49 @@
 #include "store.h"
 #include "store_int.h"
 #include "timeutil.h"
+
+#define STORE_CHUNK 256 /* samples in one of the writer's transactions */
+
+/* A node's liveness, copied for the writer. */
+struct seen_rec {
+	int idx; /* in the fleet */
+	int64_t id, last_seen_ms;
+	char boot_id[64], agent_version[64];
+};
+
+/* A node's inventory, copied for the writer. */
+struct inv_rec {
+	int idx; /* in the fleet */
+	int64_t id;
+	int naccels;
+	struct accel *accels;
+};
+
+/*
+ * The writer thread and what passes between it and the loop, all under mu.
+ * The loop hands a batch over only while busy is 0; the thread sets busy
+ * back to 0 with the result when the batch is written or has failed.
+ */
+struct store_writer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store ws; /* the thread's connection and statements */
+	int busy, stop;
+	struct queued *q; /* samples to write; kept when a batch fails */
+	int nq, qcap;
+	struct seen_rec *seen;
+	int nseen;
+	struct inv_rec *inv;
+	int ninv;
+	/* the result of the last batch */
+	int failed;     /* 1: nothing of it was written */
+	char msg[256];  /* why */
+	int failing;    /* batches failed in a row (the loop's count) */
+	long lost;      /* samples dropped while failing */
+	int expire_day; /* drop partitions before this day; 0: none */
+	int expired;    /* partitions the last batch dropped, or -1 */
+};
 
 void
 store_queue_sample(
@@ -180,8 +233,8 @@ write_sample(struct store *s, const struct queued *q)
 }
 
 static int
-write_inventory(
-    struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins, const struct node *n)
+write_inventory(struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins,
+    const struct inv_rec *n)
 {
 	int i;
 
@@ -206,17 +259,15 @@ write_inventory(
 	return 0;
 }
 
-int
-store_flush(struct store *s, struct fleet *f)
+/* The inventories and liveness of a batch, in one transaction. */
+static int
+write_nodes(struct store *s, const struct store_writer *w)
 {
 	sqlite3_stmt *seen = NULL, *del = NULL, *ins = NULL;
 	int i, rc = -1;
 
-	if (s->dropped > 0) {
-		log_warnx(
-		    "store: sample queue full, dropped %d samples", s->dropped);
-		s->dropped = 0;
-	}
+	if (w->nseen == 0 && w->ninv == 0)
+		return 0;
 	seen =
 	    store_prepare(s, "UPDATE nodes SET last_seen_ms = ?, boot_id = ?,"
 	                     " agent_version = ?, first_seen_ms ="
@@ -230,16 +281,12 @@ store_flush(struct store *s, struct fleet *f)
 	if (seen == NULL || del == NULL || ins == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	for (i = 0; i < s->nq; i++)
-		if (write_sample(s, &s->q[i]) == -1)
+	for (i = 0; i < w->ninv; i++)
+		if (write_inventory(s, del, ins, &w->inv[i]) == -1)
 			goto rollback;
-	for (i = 0; i < f->nnodes; i++) {
-		struct node *n = &f->nodes[i];
+	for (i = 0; i < w->nseen; i++) {
+		const struct seen_rec *n = &w->seen[i];
 
-		if (n->inventory_dirty && write_inventory(s, del, ins, n) == -1)
-			goto rollback;
-		if (!n->seen_dirty)
-			continue;
 		sqlite3_bind_int64(seen, 1, n->last_seen_ms);
 		sqlite3_bind_text(seen, 2, n->boot_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(seen, 3, n->agent_version, -1, SQLITE_STATIC);
@@ -250,15 +297,10 @@ store_flush(struct store *s, struct fleet *f)
 	}
 	if (store_exec(s, "COMMIT") == -1)
 		goto rollback;
-	for (i = 0; i < f->nnodes; i++)
-		f->nodes[i].inventory_dirty = f->nodes[i].seen_dirty = 0;
-	for (i = 0; i < s->nq; i++)
-		free(s->q[i].accels);
-	s->nq = 0;
 	rc = 0;
 	goto fail;
 rollback:
-	(void)store_exec(s, "ROLLBACK");
+	store_rollback(s);
 fail:
 	sqlite3_finalize(seen);
 	sqlite3_finalize(del);
@@ -266,11 +308,13 @@ fail:
 	return rc;
 }
 
-int
-store_expire(struct store *s, int64_t now_ms, int days)
+/* Drops the partitions of days before cutoff (YYYYMMDD) on s, the
+ * writer's connection. How many, or -1. */
+static int
+expire_on(struct store *s, int cutoff)
 {
 	sqlite3_stmt *st, *del;
-	int cutoff = day_of(now_ms - (int64_t)days * 86400000), dropped = 0;
+	int dropped = 0;
 	int list[64], n = 0, i;
 	char sql[256];
 
@@ -304,6 +348,347 @@ store_expire(struct store *s, int64_t now_ms, int days)
 	}
 	sqlite3_finalize(del);
 	return dropped;
+}
+
+/* Writes w's batch on its connection: the nodes, then the samples in
+ * chunks. Samples written are removed from the batch, so that a failure
+ * half-way keeps only the rest. 0 or -1 with w->msg. */
+static int
+write_batch(struct store_writer *w)
+{
+	struct store *s = &w->ws;
+	int i, done = 0, end;
+
+	if (write_nodes(s, w) == -1)
+		goto fail;
+	while (done < w->nq) {
+		end = done + STORE_CHUNK < w->nq ? done + STORE_CHUNK : w->nq;
+		if (store_exec(s, "BEGIN IMMEDIATE") == -1)
+			goto fail;
+		for (i = done; i < end; i++)
+			if (write_sample(s, &w->q[i]) == -1) {
+				store_rollback(s);
+				goto fail;
+			}
+		if (store_exec(s, "COMMIT") == -1) {
+			store_rollback(s);
+			goto fail;
+		}
+		for (i = done; i < end; i++)
+			free(w->q[i].accels);
+		done = end;
+	}
+	w->nq = 0;
+	if (w->expire_day > 0) {
+		w->expired = expire_on(s, w->expire_day);
+		w->expire_day = 0;
+	}
+	return 0;
+fail:
+	snprintf(w->msg, sizeof(w->msg), "%s", sqlite3_errmsg(s->db));
+	for (i = 0; i < done; i++)
+		free(w->q[i].accels);
+	memmove(w->q, w->q + done, (w->nq - done) * sizeof(*w->q));
+	w->nq -= done;
+	return -1;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store_writer *w = arg;
+	int failed;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		/* the loop touches nothing of the batch while busy */
+		pthread_mutex_unlock(&w->mu);
+		failed = write_batch(w) == -1;
+		pthread_mutex_lock(&w->mu);
+		w->failed = failed;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+store_writer_start(struct store *s, const char *path)
+{
+	struct store_writer *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		log_warn("%s: calloc", __func__);
+		return -1;
+	}
+	if ((w->ws.db = store_connect(path, 5000)) == NULL) {
+		free(w);
+		return -1;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+		log_warnx("%s: cannot start the sample writer", __func__);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		sqlite3_close(w->ws.db);
+		free(w);
+		return -1;
+	}
+	s->w = w;
+	return 0;
+}
+
+/* Frees the node records of the last batch. */
+static void
+free_nodes(struct store_writer *w)
+{
+	int i;
+
+	for (i = 0; i < w->ninv; i++)
+		free(w->inv[i].accels);
+	free(w->inv);
+	free(w->seen);
+	w->inv = NULL;
+	w->seen = NULL;
+	w->ninv = w->nseen = 0;
+}
+
+/* The loop, with the writer idle: takes in the result of the last batch.
+ * A failed batch's nodes are marked to go again. */
+static int
+take_result(struct store *s, struct fleet *f)
+{
+	struct store_writer *w = s->w;
+	int i;
+
+	if (!w->failed) {
+		if (w->failing > 0)
+			log_info("store: samples are written again after %d "
+			         "failed tries (%ld samples dropped meanwhile)",
+			    w->failing, w->lost);
+		w->failing = 0;
+		w->lost = 0;
+		free_nodes(w);
+		return 0;
+	}
+	if (w->failing++ == 0)
+		log_warnx("store: cannot write samples: %s; keeping up to %d "
+		          "in memory and trying every second",
+		    w->msg, STORE_QUEUE_MAX);
+	for (i = 0; f != NULL && i < w->ninv; i++)
+		if (w->inv[i].idx < f->nnodes)
+			f->nodes[w->inv[i].idx].inventory_dirty = 1;
+	for (i = 0; f != NULL && i < w->nseen; i++)
+		if (w->seen[i].idx < f->nnodes)
+			f->nodes[w->seen[i].idx].seen_dirty = 1;
+	free_nodes(w);
+	w->failed = 0;
+	return -1;
+}
+
+/* The loop, with the writer idle: moves the queued samples and f's changed
+ * nodes into the writer's batch. Returns whether there is anything to
+ * write. */
+static int
+fill_batch(struct store *s, struct fleet *f)
+{
+	struct store_writer *w = s->w;
+	struct queued *q;
+	int i, drop, from_old, from_new;
+
+	/* past the bound the oldest go: what failed before, then the new */
+	drop = w->nq + s->nq - STORE_QUEUE_MAX;
+	from_old = drop <= 0 ? 0 : drop < w->nq ? drop : w->nq;
+	from_new = drop <= 0 ? 0 : drop - from_old;
+	for (i = 0; i < from_old; i++)
+		free(w->q[i].accels);
+	memmove(w->q, w->q + from_old, (w->nq - from_old) * sizeof(*q));
+	w->nq -= from_old;
+	for (i = 0; i < from_new; i++)
+		free(s->q[i].accels);
+	if (w->nq + s->nq - from_new > w->qcap) {
+		q = realloc(w->q, (w->nq + s->nq - from_new) * sizeof(*q));
+		if (q == NULL) { /* the new samples are lost */
+			for (i = from_new; i < s->nq; i++)
+				free(s->q[i].accels);
+			from_new = s->nq;
+		} else {
+			w->q = q;
+			w->qcap = w->nq + s->nq - from_new;
+		}
+	}
+	w->lost += from_old + from_new;
+	memcpy(w->q + w->nq, s->q + from_new, (s->nq - from_new) * sizeof(*q));
+	w->nq += s->nq - from_new;
+	s->nq = 0;
+	for (i = 0; f != NULL && i < f->nnodes; i++) {
+		struct node *n = &f->nodes[i];
+
+		if (n->inventory_dirty) {
+			struct inv_rec *r =
+			    realloc(w->inv, (w->ninv + 1) * sizeof(*r));
+
+			if (r == NULL)
+				continue;
+			w->inv = r;
+			r = &w->inv[w->ninv];
+			r->idx = i;
+			r->id = n->id;
+			r->naccels = n->naccels;
+			r->accels = NULL;
+			if (n->naccels > 0 &&
+			    (r->accels = malloc(
+			         n->naccels * sizeof(*r->accels))) == NULL)
+				continue;
+			if (n->naccels > 0)
+				memcpy(r->accels, n->accels,
+				    n->naccels * sizeof(*r->accels));
+			w->ninv++;
+			n->inventory_dirty = 0;
+		}
+		if (n->seen_dirty) {
+			struct seen_rec *r =
+			    realloc(w->seen, (w->nseen + 1) * sizeof(*r));
+
+			if (r == NULL)
+				continue;
+			w->seen = r;
+			r = &w->seen[w->nseen++];
+			r->idx = i;
+			r->id = n->id;
+			r->last_seen_ms = n->last_seen_ms;
+			snprintf(
+			    r->boot_id, sizeof(r->boot_id), "%s", n->boot_id);
+			snprintf(r->agent_version, sizeof(r->agent_version),
+			    "%s", n->agent_version);
+			n->seen_dirty = 0;
+		}
+	}
+	return w->nq > 0 || w->ninv > 0 || w->nseen > 0 || w->expire_day > 0;
+}
+
+int
+store_flush(struct store *s, struct fleet *f)
+{
+	struct store_writer *w = s->w;
+	int rc = 0;
+
+	if (s->dropped > 0) {
+		log_warnx(
+		    "store: sample queue full, dropped %d samples", s->dropped);
+		s->dropped = 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	if (w->busy) { /* still writing: the queue waits for the next tick */
+		pthread_mutex_unlock(&w->mu);
+		return 0;
+	}
+	rc = take_result(s, f);
+	if (fill_batch(s, f)) {
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int
+store_flush_wait(struct store *s, struct fleet *f)
+{
+	struct store_writer *w = s->w;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	(void)take_result(s, f);
+	if (fill_batch(s, f)) {
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+	}
+	rc = take_result(s, f);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+void
+store_expire_later(struct store *s, int64_t now_ms, int days)
+{
+	struct store_writer *w = s->w;
+
+	pthread_mutex_lock(&w->mu);
+	if (!w->busy) /* else the next tick asks again */
+		w->expire_day = day_of(now_ms - (int64_t)days * 86400000);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+store_expire(struct store *s, int64_t now_ms, int days)
+{
+	struct store_writer *w = s->w;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->expire_day = day_of(now_ms - (int64_t)days * 86400000);
+	w->expired = -1;
+	pthread_mutex_unlock(&w->mu);
+	if (store_flush_wait(s, NULL) == -1)
+		return -1;
+	return w->expired;
+}
+
+int
+store_expired(struct store *s)
+{
+	struct store_writer *w = s->w;
+	int n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->busy ? 0 : w->expired;
+	if (!w->busy)
+		w->expired = 0;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void
+store_writer_stop(struct store *s)
+{
+	struct store_writer *w = s->w;
+	int i;
+
+	if (w == NULL)
+		return;
+	(void)store_flush_wait(s, NULL);
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	if (w->nq > 0)
+		log_warnx("store: %d samples could not be written before "
+		          "closing",
+		    w->nq);
+	for (i = 0; i < w->nq; i++)
+		free(w->q[i].accels);
+	free(w->q);
+	free_nodes(w);
+	sqlite3_finalize(w->ws.ins_node);
+	sqlite3_finalize(w->ws.ins_accel);
+	sqlite3_close(w->ws.db);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	s->w = NULL;
 }
 
 /* ---- telemetry history ---- */

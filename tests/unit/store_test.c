@@ -603,7 +603,7 @@ t_telemetry(void)
 	queue_sample(s, n, T0_MS, 5000);
 	queue_sample(s, n, T0_MS + 1000, 7000);
 	CHECK(store_queued(s) == 4);
-	REQUIRE(store_flush(s, f) == 0);
+	REQUIRE(store_flush_wait(s, f) == 0);
 	CHECK(store_queued(s) == 0);
 
 	/* One 60 s bucket a day: the mean of each. */
@@ -631,7 +631,7 @@ t_telemetry(void)
 	/* Today's partition dropped too, then written again. */
 	CHECK(store_expire(s, T0_MS + 2 * DAY_MS, 1) == 1);
 	queue_sample(s, n, T0_MS + 2000, 9000);
-	REQUIRE(store_flush(s, f) == 0);
+	REQUIRE(store_flush_wait(s, f) == 0);
 	REQUIRE((a = store_telemetry(
 	             s, n->id, T0_MS, T0_MS + DAY_MS, 60, 100)) != NULL);
 	CHECK(json_array_size(a) == 1 &&
