@@ -475,6 +475,26 @@ def http(method, url, body=None, raw=None, timeout=10):
         return status, text
 
 
+def http_headers(method, url, body=None, timeout=10):
+    """Returns (status, headers, text) of one request with a JSON body."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def health_answers(ctl, timeout=2):
+    """Whether the controller answers /health within timeout seconds (a
+    loop held by a blocking call does not)."""
+    return http_headers("GET", ctl.url + "/api/v1/health",
+                        timeout=timeout)[0] == 200
+
+
 def raw_exchange(url, data, timeout=10):
     """Sends raw bytes on one connection to the server at url
     ("http://HOST:PORT") and returns, decoded, all it sends back until it

@@ -7,29 +7,16 @@ once, without misleading lines."""
 
 import sqlite3
 import time
-import urllib.request
 
-from podtest import Controller, Fleetsim, TempDir, podctl, run, wait_for
+from podtest import (Controller, Fleetsim, TempDir, health_answers,
+                     http_headers, podctl, run, wait_for)
 
 tmp = TempDir("store-faults")
 
 
-def health_answers(ctl):
-    """/health within two seconds (the old loop stalled five per write)."""
-    with urllib.request.urlopen(ctl.url + "/api/v1/health", timeout=2) as r:
-        return r.status == 200
-
-
 def drain(ctl, node):
-    req = urllib.request.Request(
-        ctl.url + "/api/v1/nodes/%s/drain" % node,
-        data=b'{"reason":"store test"}', method="POST")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+    return http_headers("POST", ctl.url + "/api/v1/nodes/%s/drain" % node,
+                        {"reason": "store test"}, timeout=5)
 
 
 def nodes_up(ctl):
