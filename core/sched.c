@@ -36,6 +36,7 @@
 #include "schedview.h"
 
 #define SCHED_CONS_DEPTH 256 /* CONSERVATIVE: future reservations per pass */
+#define SCHED_MEMO       64  /* admission refusals remembered per pass */
 #define SCHED_FOREVER    INT64_MAX
 #define SCHED_LIMIT_MS   (1000LL * 3600 * 24 * 365 * 100) /* limits capped */
 #define SCHED_MS_PER_H   3600000.0
@@ -67,6 +68,14 @@ struct held {
 	int pod;
 	double w;
 	int power; /* counts against the power budget (not power_exempt) */
+};
+
+/* A shape of job admission refused since the pass last changed. */
+struct refused {
+	struct sched_request req;
+	double w;   /* predicted draw per accelerator, W */
+	int exempt; /* power_exempt */
+	enum sched_reason why;
 };
 
 /* Sort key of a pending job. */
@@ -106,6 +115,16 @@ struct pass {
 	double min_tdp_w; /* least rated draw of any node, W */
 	double best_power, best_heat; /* largest pod rooms, W */
 	double sum_power, sum_heat;   /* pod rooms above zero, summed, W */
+	/*
+	 * Refusals since the views, rooms or reservations last changed: a job
+	 * of the same shape would be placed on the same nodes and refused for
+	 * the same reason, so it is told without placing it. Once the pods'
+	 * power is spent, this saves placing thousands of jobs only to refuse
+	 * each.
+	 */
+	struct refused memo[SCHED_MEMO];
+	int nmemo;
+	int64_t resv_ms; /* EASY: the one reservation's start; 0 before */
 };
 
 static int64_t
@@ -482,6 +501,7 @@ admit_hold(struct pass *ps, int i, const struct sched_slot *slots, int n,
 	struct held *h;
 	int k;
 
+	ps->nmemo = 0; /* the reservation changed what is clear */
 	if (ps->in->power == NULL)
 		return 0;
 	job_draw(ps, &ps->in->pending[i], slots, n, 1);
@@ -518,10 +538,62 @@ start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
 	d->reason = SCHED_R_NONE;
 	d->start_ms = 0;
 	ps->res->nstarted++;
+	ps->nmemo = 0;
 	sv_take_slots(&ps->now, slots, n);
 	sv_take_slots(&ps->clear, slots, n);
 	return add_release(ps, ps->in->now_ms + limit_ms(&p->req), d->slots, n,
 	    p->req.exclusive != 0);
+}
+
+/*
+ * Whether p would meet the refusal m: the same request and draw; the same
+ * time limit under CONSERVATIVE (its reservations start at many times),
+ * under EASY only the same side of the one reservation's start (which
+ * decides where it is placed and whether the reservation's draw counts).
+ */
+static int
+same_shape(const struct pass *ps, const struct refused *m,
+    const struct sched_pending *p)
+{
+	const struct sched_request *a = &m->req, *b = &p->req;
+	int64_t room = ps->resv_ms - ps->in->now_ms;
+
+	if (a->nnodes != b->nnodes ||
+	    a->accels_per_node != b->accels_per_node ||
+	    a->exclusive != b->exclusive || a->within != b->within ||
+	    m->w != p->power_per_accel_w || m->exempt != p->power_exempt)
+		return 0;
+	if (ps->in->policy == SCHED_CONSERVATIVE)
+		return a->time_limit_ms == b->time_limit_ms;
+	return ps->resv_ms == 0 ||
+	       (limit_ms(a) <= room) == (limit_ms(b) <= room);
+}
+
+/* The reason a job of p's shape was refused since the pass last changed,
+ * or SCHED_R_NONE. */
+static enum sched_reason
+memo_find(const struct pass *ps, const struct sched_pending *p)
+{
+	int k;
+
+	for (k = 0; k < ps->nmemo; k++)
+		if (same_shape(ps, &ps->memo[k], p))
+			return ps->memo[k].why;
+	return SCHED_R_NONE;
+}
+
+static void
+memo_add(struct pass *ps, const struct sched_pending *p, enum sched_reason why)
+{
+	struct refused *m;
+
+	if (ps->nmemo == SCHED_MEMO)
+		return;
+	m = &ps->memo[ps->nmemo++];
+	m->req = p->req;
+	m->w = p->power_per_accel_w;
+	m->exempt = p->power_exempt;
+	m->why = why;
 }
 
 /*
@@ -540,6 +612,7 @@ try_start(struct pass *ps, int i, const struct sched_slot *slots, int n)
 		if (why != SCHED_R_NONE) {
 			draw_clear(ps);
 			ps->res->d[i].reason = why;
+			memo_add(ps, p, why);
 			return 0;
 		}
 		admit_spend(ps);
@@ -648,7 +721,9 @@ pass_queue(struct pass *ps)
 			continue;
 		}
 		if (sv_fits(&ps->now, r) &&
-		    (why = admit_bound(ps, i)) != SCHED_R_NONE) {
+		    ((why = admit_bound(ps, i)) != SCHED_R_NONE ||
+		        (why = memo_find(ps, &in->pending[i])) !=
+		            SCHED_R_NONE)) {
 			d->reason = why;
 			continue;
 		}
@@ -670,6 +745,7 @@ pass_queue(struct pass *ps)
 			if (in->policy == SCHED_FCFS)
 				continue;
 			have_resv = 1;
+			ps->resv_ms = resv_ms;
 			sv_copy(&ps->clear, &ps->now);
 			sv_take_slots(&ps->clear, ps->buf, r->nnodes);
 			if (admit_hold(ps, i, ps->buf, r->nnodes, resv_ms) ==
@@ -1036,7 +1112,9 @@ pass_conservative(struct pass *ps)
 			continue;
 		}
 		if (sv_fits(&ps->clear, r) &&
-		    (why = admit_bound(ps, i)) != SCHED_R_NONE) {
+		    ((why = admit_bound(ps, i)) != SCHED_R_NONE ||
+		        (why = memo_find(ps, &in->pending[i])) !=
+		            SCHED_R_NONE)) {
 			d->reason = why;
 			continue;
 		}

@@ -687,46 +687,54 @@ static const struct adm_case {
 	} job[3];
 	int njobs;
 	enum sched_reason want[3];
+	double power1_w; /* pod 1's power room; 0: power_w */
 } adm_cases[] = {
     {"within the room it starts", ADM_POD, SCHED_EASY, 3200, INF, INF, 0,
-        {{2, 1000, 0, 0}}, 1, {SCHED_R_NONE}},
+        {{2, 1000, 0, 0}}, 1, {SCHED_R_NONE}, 0},
     {"over the room: PowerBudget, a smaller job takes the nodes", ADM_POD,
         SCHED_EASY, 3199, INF, INF, 0, {{2, 1000, 0, 0}, {1, 1000, 0, 0}}, 2,
-        {SCHED_R_POWER, SCHED_R_NONE}},
+        {SCHED_R_POWER, SCHED_R_NONE}, 0},
     {"FCFS too: a refused job does not block", ADM_POD, SCHED_FCFS, 3199, INF,
         INF, 0, {{2, 1000, 0, 0}, {1, 1000, 0, 0}}, 2,
-        {SCHED_R_POWER, SCHED_R_NONE}},
+        {SCHED_R_POWER, SCHED_R_NONE}, 0},
     {"the room is spent down the queue", ADM_POD, SCHED_EASY, 5000, INF, INF, 0,
-        {{2, 1000, 0, 0}, {2, 1000, 0, 0}}, 2, {SCHED_R_NONE, SCHED_R_POWER}},
+        {{2, 1000, 0, 0}, {2, 1000, 0, 0}}, 2, {SCHED_R_NONE, SCHED_R_POWER},
+        0},
     {"heat room: CoolingCapacity", ADM_POD, SCHED_EASY, INF, 1000, INF, 0,
-        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}},
+        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}, 0},
     {"exempt: the power budget does not hold it back", ADM_POD, SCHED_EASY, 0,
-        INF, INF, 0, {{1, 1000, 1, 0}}, 1, {SCHED_R_NONE}},
+        INF, INF, 0, {{1, 1000, 1, 0}}, 1, {SCHED_R_NONE}, 0},
     {"exempt: cooling still does", ADM_POD, SCHED_EASY, 0, 1000, INF, 0,
-        {{1, 1000, 1, 0}}, 1, {SCHED_R_COOLING}},
+        {{1, 1000, 1, 0}}, 1, {SCHED_R_COOLING}, 0},
     {"the fabric's heat room", ADM_PODS, SCHED_EASY, INF, INF, 1599, 0,
-        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}},
+        {{1, 1000, 0, 0}}, 1, {SCHED_R_COOLING}, 0},
     {"what the accelerators draw now counts", ADM_POD, SCHED_EASY, 200, INF,
-        INF, 450, {{1, 1000, 0, 0}}, 1, {SCHED_R_NONE}},
+        INF, 450, {{1, 1000, 0, 0}}, 1, {SCHED_R_NONE}, 0},
     {"a declared draw below today's adds nothing", ADM_POD, SCHED_EASY, -50,
-        INF, INF, 450, {{1, 1000, 0, 400}}, 1, {SCHED_R_NONE}},
+        INF, INF, 450, {{1, 1000, 0, 400}}, 1, {SCHED_R_NONE}, 0},
     {"the prediction, not the rating", ADM_POD, SCHED_EASY, 1000, INF, INF, 0,
-        {{1, 1000, 0, 300}}, 1, {SCHED_R_NONE}},
+        {{1, 1000, 0, 300}}, 1, {SCHED_R_NONE}, 0},
     {"EASY: a backfill past the reservation leaves its power", ADM_RESV,
         SCHED_EASY, 10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
-        {SCHED_R_RESOURCES, SCHED_R_POWER}},
+        {SCHED_R_RESOURCES, SCHED_R_POWER}, 0},
     {"EASY: a backfill ending before the reservation may use it", ADM_RESV,
         SCHED_EASY, 10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 50, 0, 0}}, 2,
-        {SCHED_R_RESOURCES, SCHED_R_NONE}},
+        {SCHED_R_RESOURCES, SCHED_R_NONE}, 0},
     {"EASY: the reservation's heat held too", ADM_RESV, SCHED_EASY, INF, 10000,
         INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
-        {SCHED_R_RESOURCES, SCHED_R_COOLING}},
+        {SCHED_R_RESOURCES, SCHED_R_COOLING}, 0},
     {"CONSERVATIVE: reservations hold power", ADM_RESV, SCHED_CONSERVATIVE,
         10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 1000, 0, 0}}, 2,
-        {SCHED_R_RESOURCES, SCHED_R_POWER}},
+        {SCHED_R_RESOURCES, SCHED_R_POWER}, 0},
     {"CONSERVATIVE: a short backfill may use it", ADM_RESV, SCHED_CONSERVATIVE,
         10000, INF, INF, 0, {{6, 1000, 0, 0}, {2, 50, 0, 0}}, 2,
-        {SCHED_R_RESOURCES, SCHED_R_NONE}},
+        {SCHED_R_RESOURCES, SCHED_R_NONE}, 0},
+    /* the first job is refused in pod 0; the second, of a smaller draw,
+     * fills pod 0's nodes, so the third, of the first's shape, goes to pod
+     * 1: a refusal is not remembered past a start */
+    {"a refused shape is placed anew after a start", ADM_PODS, SCHED_EASY, 1000,
+        INF, INF, 0, {{4, 1000, 0, 0}, {4, 1000, 0, 150}, {4, 1000, 0, 0}}, 3,
+        {SCHED_R_POWER, SCHED_R_NONE, SCHED_R_NONE}, 100000},
 };
 
 static int
@@ -751,7 +759,8 @@ run_adm_case(const struct adm_case *c)
 		f.nodes[i].accel_w = c->now_w > 0 ? &now[4 * i] : NULL;
 	}
 	for (i = 0; i < np; i++) {
-		power[i] = c->power_w;
+		power[i] =
+		    i == 1 && c->power1_w != 0 ? c->power1_w : c->power_w;
 		heat[i] = c->heat_w;
 	}
 	pw.pod_power_w = power;
