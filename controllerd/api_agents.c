@@ -72,12 +72,12 @@ check_holder(struct api_req *r, struct node *n, const char *boot)
 	if (silent_s < 0)
 		silent_s = 0;
 	if (holder_refused(&n->intruder, boot, n->last_seen_ms, now))
-		log_warnx("node %s: reports from boot id %s refused: the node "
-		          "is held by boot id %s, which reported %lld s ago "
-		          "(a second agent or another host with this name; a "
-		          "restarted agent takes over once the old one is "
-		          "silent for %d s)",
-		    n->name, boot, n->boot_id, (long long)silent_s,
+		log_warnx("node %s: reports from boot id %s (at %s) refused: "
+		          "the node is held by boot id %s, which reported "
+		          "%lld s ago (a second agent or another host with "
+		          "this name; a restarted agent takes over once the "
+		          "old one is silent for %d s)",
+		    n->name, boot, r->who, n->boot_id, (long long)silent_s,
 		    st->conf->heartbeat_timeout_s);
 	api_reply_error(r->req, 409, "conflict",
 	    "%s is held by another agent (boot id %s, last report %lld s "

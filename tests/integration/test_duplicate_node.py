@@ -72,8 +72,8 @@ def duplicate_alarms(name, state="all"):
 
 
 def refused_lines(name, boot_id):
-    return ctl.log_lines(r"node %s: reports from boot id %s refused"
-                         % (name, boot_id))
+    return ctl.log_lines(r"node %s: reports from boot id %s "
+                         r"\(at 127\.0\.0\.1\) refused" % (name, boot_id))
 
 
 def check_conflict(status, body, name, held, asking):
