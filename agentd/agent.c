@@ -141,7 +141,8 @@ static void on_job_accel(void *arg, int index, int busy, double membound);
 const char *
 agent_link_name(enum agent_link l)
 {
-	static const char *const names[] = {"unknown", "up", "down", "refused"};
+	static const char *const names[] = {
+	    "unknown", "up", "down", "refused", "held"};
 
 	if ((unsigned)l >= sizeof(names) / sizeof(names[0]))
 		return "?";
@@ -424,6 +425,13 @@ set_link(struct agent *a, enum agent_link to, const char *why)
 		          "every %d s",
 		    a->name, a->server, why, BACKOFF_MAX_MS / 1000);
 		break;
+	case AGENT_LINK_HELD:
+		log_warnx("%s: controller refuses %s: %s; retrying with "
+		          "backoff up to %d s (the controller accepts it "
+		          "once the other has been silent for its heartbeat "
+		          "timeout)",
+		    a->name, a->name, why, BACKOFF_MAX_MS / 1000);
+		break;
 	default:
 		break;
 	}
@@ -438,8 +446,10 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 	agent_send(a);
 }
 
-/* A failed report: back off (at the longest delay when `slow`) and say so
- * if the link state changed. */
+/* A failed report: back off (at the longest delay when refused, as for
+ * an unknown node; a node held by another agent retries with the usual
+ * backoff, to take it over soon after the other's heartbeat expires) and
+ * say so if the link state changed. */
 static void
 agent_fail(struct agent *a, enum agent_link to, const char *why)
 {
@@ -574,6 +584,22 @@ agent_reject(struct agent *a, long status, const char *why)
 	}
 }
 
+/* The controller's words on a 409, "conflict: NODE is held by another
+ * agent (...)", less what the agent's line says already. */
+static const char *
+held_why(const struct agent *a, const char *why)
+{
+	static const char code[] = "conflict: ";
+	const char *p = why;
+	size_t len = strlen(a->name);
+
+	if (strncmp(p, code, sizeof(code) - 1) == 0)
+		p += sizeof(code) - 1;
+	if (strncmp(p, a->name, len) == 0 && strncmp(p + len, " is ", 4) == 0)
+		return p + len + 4;
+	return why;
+}
+
 static void
 on_reply(struct net_req *req, const struct net_result *res, void *arg)
 {
@@ -616,6 +642,8 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 
 		snprintf(msg, sizeof(msg), "HTTP %ld %s", res->status, why);
 		agent_fail(a, AGENT_LINK_DOWN, msg);
+	} else if (res->status == 409) {
+		agent_fail(a, AGENT_LINK_HELD, held_why(a, why));
 	} else {
 		char msg[300];
 

@@ -44,6 +44,7 @@ enum agent_link {
 	AGENT_LINK_UP,          /* the last report was answered */
 	AGENT_LINK_DOWN,        /* unreachable, timed out or 5xx: backing off */
 	AGENT_LINK_REFUSED,     /* 404 or another refusal: retrying slowly */
+	AGENT_LINK_HELD,        /* 409: the node is held by another agent */
 };
 
 struct agent;

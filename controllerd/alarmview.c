@@ -69,6 +69,8 @@ alarmview_evaluate(struct alarmview *v, struct alarms *a, const struct fleet *f,
 		an->inlet_c = n->inlet_c;
 		an->naccels = n->naccels;
 		an->accels = next;
+		an->boot_id = n->boot_id;
+		an->intruder = n->intruder.last_ms != 0 ? &n->intruder : NULL;
 		for (k = 0; k < n->naccels; k++, next++) {
 			next->temp_c = n->accels[k].temp_c;
 			next->temp_crit_c = n->accels[k].temp_crit_c;
@@ -91,6 +93,7 @@ alarmview_evaluate(struct alarmview *v, struct alarms *a, const struct fleet *f,
 	view.pods = v->pods;
 	view.npods = f->npods;
 	view.compact = hostlist_compact;
+	view.duplicate_window_ms = HOLDER_EPISODE_MS;
 	if ((rc = alarms_evaluate(a, &view)) == -1)
 		log_warnx("%s: out of memory", __func__);
 	return rc;

@@ -3,6 +3,10 @@
  * and guard), answered with its desired state, and the long poll an agent
  * holds to hear of a new desired state at once (docs/agent-protocol.md).
  * Routed by the table in api.c.
+ *
+ * One agent holds a node's name (core/holder.h): reports and long polls
+ * from another boot id while the holder still reports are refused with
+ * 409, logged once per episode, and fed to the duplicate_node alarm.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,48 @@ note_unknown(struct ctl_state *st, const char *name)
 	st->unknown[st->nunknown] = strdup(name);
 	if (st->unknown[st->nunknown] != NULL)
 		st->nunknown++;
+}
+
+/* 1 when boot is 1 to 16 hex digits, as the wire codec wants it. */
+static int
+valid_boot_id(const char *boot)
+{
+	size_t len = strlen(boot);
+
+	return len >= 1 && len <= 16 &&
+	       strspn(boot, "0123456789abcdefABCDEF") == len;
+}
+
+/*
+ * Judges a report or long poll for n from boot id `boot`: 0 when it may
+ * go on (its holder's, or a take-over), else -1, having answered 409 and
+ * noted the refusal (one log line per episode, the alarm's input).
+ */
+static int
+check_holder(struct api_req *r, struct node *n, const char *boot)
+{
+	struct ctl_state *st = r->st;
+	int64_t mono = time_mono_ms(), now = time_wall_ms(), silent_s;
+
+	if (fleet_judge_boot(st->fleet, n, boot, mono,
+	        (int64_t)st->conf->heartbeat_timeout_s * 1000) != HOLDER_REFUSE)
+		return 0;
+	silent_s = fleet_node_silent_ms(st->fleet, n, mono) / 1000;
+	if (silent_s < 0)
+		silent_s = 0;
+	if (holder_refused(&n->intruder, boot, n->last_seen_ms, now))
+		log_warnx("node %s: reports from boot id %s (at %s) refused: "
+		          "the node is held by boot id %s, which reported "
+		          "%lld s ago (a second agent or another host with "
+		          "this name; a restarted agent takes over once the "
+		          "old one is silent for %d s)",
+		    n->name, boot, r->who, n->boot_id, (long long)silent_s,
+		    st->conf->heartbeat_timeout_s);
+	api_reply_error(r->req, 409, "conflict",
+	    "%s is held by another agent (boot id %s, last report %lld s "
+	    "ago); this agent's boot id is %s",
+	    n->name, n->boot_id, (long long)silent_s, boot);
+	return -1;
 }
 
 static void
@@ -114,6 +160,10 @@ api_report(struct api_req *r)
 		return;
 	}
 	json_decref(body);
+	if (check_holder(r, n, rep.boot_id) == -1) {
+		wire_report_free(&rep);
+		return;
+	}
 	/* A pod returning at once logs a few lines and a count per tick. */
 	if (fleet_apply_report(r->st->fleet, n, &rep, time_wall_ms(),
 	        time_mono_ms(), queue_sample, r->st) &&
@@ -185,11 +235,12 @@ parked_check(evutil_socket_t fd, short ev, void *arg)
 void
 api_desired(struct api_req *r)
 {
-	static const char *const allowed[] = {"version", "wait", NULL};
+	static const char *const allowed[] = {
+	    "version", "wait", "boot_id", NULL};
 	struct node *n = fleet_node(r->st->fleet, r->args[0]);
 	struct timeval tick = {0, 100000};
 	struct evkeyvalq q;
-	const char *v, *w;
+	const char *v, *w, *b;
 	long long version = -1, wait_s = 0;
 	struct parked *p = NULL;
 	char *end;
@@ -203,6 +254,7 @@ api_desired(struct api_req *r)
 	}
 	v = evhttp_find_header(&q, "version");
 	w = evhttp_find_header(&q, "wait");
+	b = evhttp_find_header(&q, "boot_id");
 	if (v != NULL && ((version = strtoll(v, &end, 10)) < 0 || *end)) {
 		api_reply_error(r->req, 400, "bad_request",
 		    "version must be a non-negative integer");
@@ -214,6 +266,13 @@ api_desired(struct api_req *r)
 		    "wait must be 0 to %d seconds", API_MAX_WAIT_S);
 		goto done;
 	}
+	if (b != NULL && !valid_boot_id(b)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "boot_id must be 1 to 16 hex digits");
+		goto done;
+	}
+	if (b != NULL && check_holder(r, n, b) == -1)
+		goto done;
 	if (version != n->desired_version && v != NULL)
 		wait_s = 0;
 	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||

@@ -328,6 +328,7 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 		n->accels[i].energy_delta_j = 0;
 	if (strcmp(n->boot_id, r->boot_id) != 0) {
 		snprintf(n->boot_id, sizeof(n->boot_id), "%s", r->boot_id);
+		holder_took(&n->intruder, r->boot_id);
 		n->ack_seq = 0;
 		n->seen_dirty = 1;
 		/* counters restart with the agent */
@@ -359,6 +360,17 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 	n->last_seen_watch_ms = mono_ms - f->lag_total_ms;
 	n->seen_dirty = 1;
 	return came_up;
+}
+
+enum holder_verdict
+fleet_judge_boot(const struct fleet *f, const struct node *n, const char *boot,
+    int64_t mono_ms, int64_t timeout_ms)
+{
+	int64_t silent = n->last_seen_mono_ms == 0
+	                     ? -1
+	                     : fleet_node_silent_ms(f, n, mono_ms);
+
+	return holder_judge(n->boot_id, silent, timeout_ms, boot);
 }
 
 int64_t

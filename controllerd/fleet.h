@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "holder.h"
 #include "names.h"
 
 struct report;
@@ -65,9 +66,10 @@ struct node {
 	int64_t last_seen_watch_ms; /* the fleet's watched clock, then */
 
 	/* agent session */
-	char boot_id[17];
-	int64_t ack_seq; /* highest sample seq held for boot_id */
+	char boot_id[17]; /* the agent holding the node's name */
+	int64_t ack_seq;  /* highest sample seq held for boot_id */
 	char agent_version[32];
+	struct holder_intruder intruder; /* reports refused from another */
 
 	/* latest telemetry; NaN when unknown */
 	int naccels;
@@ -166,6 +168,13 @@ int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     int64_t now_ms, int64_t mono_ms,
     void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),
     void *arg);
+/* Whether a report for n from boot id `boot`, at monotonic mono_ms with
+ * the heartbeat timeout timeout_ms, is its holder's, takes it over (the
+ * holder silent past the timeout, or not heard since start) or is refused
+ * (core/holder.h). */
+enum holder_verdict fleet_judge_boot(const struct fleet *f,
+    const struct node *n, const char *boot, int64_t mono_ms,
+    int64_t timeout_ms);
 /* Marks nodes silent for more than timeout_ms down; stores the names of
  * the nodes that just went down through cb. Returns how many. Called
  * every FLEET_TICK_MS: a call later than two ticks after the previous one

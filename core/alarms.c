@@ -60,6 +60,7 @@ static enum cond r_heat(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_supply(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_curtail(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_bms(const struct alarm_inputs *, int, char *, size_t);
+static enum cond r_duplicate(const struct alarm_inputs *, int, char *, size_t);
 static void w_lowflow(const struct alarm_inputs *, char *, size_t);
 static void w_down(const struct alarm_inputs *, char *, size_t);
 
@@ -96,6 +97,8 @@ static const struct rule {
     {ALARM_CURTAIL_MISSED, "curtail_missed", "major", S_FABRIC, 0, 0, r_curtail,
         NULL},
     {ALARM_BMS_WATCHDOG, "bms_watchdog", "major", S_FABRIC, 0, 0, r_bms, NULL},
+    {ALARM_DUPLICATE_NODE, "duplicate_node", "major", S_NODES, 0, 0,
+        r_duplicate, NULL},
 };
 
 static const char *const state_names[] = {"open", "acked", "cleared"};
@@ -272,6 +275,30 @@ r_bms(const struct alarm_inputs *in, int i, char *msg, size_t len)
 		    "curtailment was removed and the safe cap, if any, "
 		    "applied");
 	return in->bms_expired ? C_RAISE : C_CLEAR;
+}
+
+/* Two agents report as one node: the one holding it, and another whose
+ * reports are refused (core/holder.h) while the holder reports too. A
+ * restarted agent, refused until its old self's heartbeat expired, is not
+ * one. Clears once refused reports stopped for the window; a controller
+ * up for less than that, having refused nothing, cannot tell yet. */
+static enum cond
+r_duplicate(const struct alarm_inputs *in, int i, char *msg, size_t len)
+{
+	const struct alarm_node *n = &in->nodes[i];
+	const struct holder_intruder *x = n->intruder;
+	int64_t window = in->duplicate_window_ms > 0 ? in->duplicate_window_ms
+	                                             : HOLDER_EPISODE_MS;
+
+	if (msg != NULL && x != NULL)
+		snprintf(msg, len,
+		    "two agents report as %s: boot id %s holds it, the "
+		    "reports of boot id %s are refused (another host or a "
+		    "second agent with this node's name)",
+		    n->name, n->boot_id != NULL ? n->boot_id : "?", x->boot_id);
+	if (x == NULL || x->last_ms == 0)
+		return in->uptime_ms < window ? C_UNKNOWN : C_CLEAR;
+	return holder_duplicate(x, in->now_ms, window) ? C_RAISE : C_CLEAR;
 }
 
 const char *

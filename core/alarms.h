@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "holder.h"
+
 #define ALARM_OBJECT_MAX  64   /* a pod or node name with its NUL, "fabric" */
 #define ALARM_MESSAGE_MAX 1024 /* a message with its NUL */
 #define ALARM_NODES_MAX   768  /* a pod's node list, compacted, with NUL */
@@ -31,6 +33,7 @@ enum alarm_kind {
 	ALARM_SUPPLY_HIGH,
 	ALARM_CURTAIL_MISSED,
 	ALARM_BMS_WATCHDOG,
+	ALARM_DUPLICATE_NODE,
 	ALARM_NKINDS
 };
 
@@ -87,6 +90,10 @@ struct alarm_node {
 	double inlet_c;       /* coolant supply, °C; NaN unknown */
 	int naccels;
 	const struct alarm_accel *accels; /* naccels, borrowed */
+	const char *boot_id; /* the agent holding it; borrowed, "" none */
+	/* reports refused from another boot id (core/holder.h); borrowed,
+	 * NULL none */
+	const struct holder_intruder *intruder;
 };
 
 /* One pod as the rules see it; its nodes are nodes[first..first+nnodes). */
@@ -127,7 +134,10 @@ struct alarm_inputs {
 	double overtemp_margin_c;  /* clears at once this far under critical */
 	double lowflow_margin_lpm; /* clears at once this far over min_flow */
 	double supply_margin_c;    /* clears at once this far under max */
-	alarm_compact_fn compact;  /* NULL: names joined by commas */
+	/* duplicate_node clears this long after the last refused report;
+	 * 0: HOLDER_EPISODE_MS */
+	int64_t duplicate_window_ms;
+	alarm_compact_fn compact; /* NULL: names joined by commas */
 };
 
 /* Per (kind, node or pod): the alarm of that object, and how long its

@@ -240,6 +240,7 @@ const POD_MESSAGES = {
     "alarm_kind.supply_high": "Coolant supply too warm",
     "alarm_kind.curtail_missed": "Curtailment not met",
     "alarm_kind.bms_watchdog": "BMS watchdog expired",
+    "alarm_kind.duplicate_node": "Two agents with one node name",
 
     "power.title": "Power",
     "power.it_power": "IT power",
@@ -504,6 +505,7 @@ const POD_MESSAGES = {
     "alarm_kind.supply_high": "冷却液供液温度过高",
     "alarm_kind.curtail_missed": "未达到削减目标",
     "alarm_kind.bms_watchdog": "BMS 看门狗超时",
+    "alarm_kind.duplicate_node": "两个代理使用同一节点名",
 
     "power.title": "电力",
     "power.it_power": "IT 功率",

@@ -4,7 +4,8 @@ for pod01-n007) on loopback; the test submits, runs and cancels jobs,
 drains and resumes a node, acknowledges the leak alarm, sets a cap, a
 curtailment and policies, asks every GET route of controllerd/api.c's
 route table, and provokes the error replies (400, 404, 405, 409, 413,
-431). Each reply is recorded as it came (status, headers, text) and
+431; a second agent's report for a node among them). Each reply is
+recorded as it came (status, headers, text) and
 tests/contract/check-replies.js (Node 18 or newer) checks every one
 against the response the document gives for its path, method and status
 (the schema with $ref resolved and `nullable` honoured, a member it does
@@ -272,6 +273,11 @@ def test_telemetry_audit_agents():
          {"boot_id": "ab", "samples": []}, expect=404)
     call("POST", "/agents/pod01-n001/report", raw=b'{"boot_id": 7}',
          expect=400)
+    # a second agent for a node whose own agent reports: refused
+    call("POST", "/agents/pod01-n001/report",
+         {"boot_id": "ab", "samples": []}, expect=409)
+    call("GET", "/agents/pod01-n001/desired?boot_id=ab", expect=409)
+    call("GET", "/agents/pod01-n001/desired?boot_id=xyz", expect=400)
 
 
 def test_refused_requests():

@@ -5,7 +5,8 @@
  * pod's lost agents as one alarm listing them that nodes join and leave,
  * conditions the controller cannot judge (nodes not reporting yet after a
  * restart) that neither clear nor reopen an acknowledged alarm, a leak at
- * once and its repeat counted, cleared alarms trimmed out of the index;
+ * once and its repeat counted, cleared alarms trimmed out of the index,
+ * two agents reporting as one node (and a restarted agent, which is not);
  * and through the shell, acknowledgements and a pod alarm's nodes kept
  * across a restart of the store.
  */
@@ -420,6 +421,83 @@ fail:
 	return -1;
 }
 
+/* Two agents with one node's name: raised once both were seen reporting,
+ * one alarm while the refused one retries, cleared a window after its
+ * last refused report. A restarted agent refused until its old self's
+ * heartbeat expired raises nothing. */
+static int
+case_duplicate_node(void)
+{
+	struct rig r;
+	struct holder_intruder dup, restart;
+	struct alarm *al;
+	int t;
+
+	rig_init(&r);
+	memset(&dup, 0, sizeof(dup));
+	memset(&restart, 0, sizeof(restart));
+	r.nodes[3].boot_id = "aaaa";
+	r.nodes[3].intruder = &dup;
+	r.nodes[9].boot_id = "cccc";
+	r.nodes[9].intruder = &restart;
+	r.in.duplicate_window_ms = 60000;
+	/* pod01-n004's second agent is refused; its holder reports on */
+	holder_refused(&dup, "bbbb", T0_MS, T0_MS + 1000);
+	/* pod01-n010's agent restarted: its old self is silent */
+	holder_refused(&restart, "dddd", T0_MS, T0_MS + 1000);
+	REQUIRE(eval_at(&r, 1) == 0, "raised on one refusal");
+	holder_refused(&dup, "bbbb", T0_MS + 1500, T0_MS + 2000);
+	holder_refused(&restart, "dddd", T0_MS, T0_MS + 2000);
+	REQUIRE(eval_at(&r, 2) == 1);
+	REQUIRE((al = live_one(&r.a, ALARM_DUPLICATE_NODE)) != NULL);
+	CHECK(strcmp(al->object, "pod01-n004") == 0, "on %s", al->object);
+	CHECK(strcmp(alarm_kind_name(al->kind), "duplicate_node") == 0 &&
+	      strcmp(alarm_severity(al->kind), "major") == 0);
+	CHECK(strstr(al->message, "boot id aaaa holds it") != NULL &&
+	          strstr(al->message, "boot id bbbb are refused") != NULL,
+	    "message '%s'", al->message);
+	CHECK(alarms_node_in(&r.a, ALARM_DUPLICATE_NODE, 3) &&
+	      !alarms_node_in(&r.a, ALARM_DUPLICATE_NODE, 9));
+	/* it retries every 30 s for a while: still the one alarm */
+	for (t = 3; t <= 92; t++) {
+		if (t % 30 == 2)
+			holder_refused(&dup, "bbbb", T0_MS + (t - 1) * 1000LL,
+			    T0_MS + t * 1000LL);
+		REQUIRE(eval_at(&r, t) == 0, "raised again at %d s", t);
+	}
+	CHECK(al->state == ALARM_OPEN && al->count == 1 && r.a.n == 1,
+	    "%s, count %d, %d alarms", alarm_state_name(al->state), al->count,
+	    r.a.n);
+	/* its last refusal at 92 s: cleared once a window has passed */
+	REQUIRE(eval_at(&r, 152) == 0);
+	CHECK(al->state == ALARM_OPEN);
+	REQUIRE(eval_at(&r, 152.5) == 0);
+	CHECK(al->state == ALARM_CLEARED && al->event == ALARM_EV_CLEARED);
+	alarms_clear(&r.a);
+
+	/* a restarted controller has refused nothing yet: an acknowledged
+	 * alarm stays until a window has passed without refusals */
+	rig_init(&r);
+	REQUIRE((al = calloc(1, sizeof(*al))) != NULL);
+	al->id = 4;
+	al->kind = ALARM_DUPLICATE_NODE;
+	snprintf(al->object, sizeof(al->object), "pod01-n004");
+	al->state = ALARM_ACKED;
+	al->count = 1;
+	REQUIRE(alarms_add(&r.a, al) == 0);
+	r.in.uptime_ms = 1000;
+	REQUIRE(eval_at(&r, 0) == 0);
+	CHECK(al->state == ALARM_ACKED);
+	r.in.uptime_ms = 60000;
+	REQUIRE(eval_at(&r, 59) == 0);
+	CHECK(al->state == ALARM_CLEARED);
+	alarms_clear(&r.a);
+	return 0;
+fail:
+	alarms_clear(&r.a);
+	return -1;
+}
+
 /* ---- through the store: a restart keeps acks and a pod's nodes ---- */
 
 static char tmpdir[256];
@@ -497,6 +575,7 @@ static const struct {
     {"what cannot be judged keeps acks", case_unknown_keeps_acks},
     {"a pod alarm read back with its nodes", case_loaded_pod_alarm},
     {"trimmed alarms leave the index", case_trim},
+    {"two agents with one node's name", case_duplicate_node},
     {"a restart keeps acks and nodes", case_store_restart},
 };
 

@@ -265,7 +265,7 @@ on_link(struct agent *a, enum agent_link from, enum agent_link to,
 			c->back++;
 	} else if (to == AGENT_LINK_DOWN)
 		c->lost++;
-	else if (to == AGENT_LINK_REFUSED)
+	else if (to == AGENT_LINK_REFUSED || to == AGENT_LINK_HELD)
 		c->refused++;
 	if (why != NULL && *why != '\0')
 		snprintf(c->why, sizeof(c->why), "%s", why);
