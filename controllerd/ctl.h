@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "jobs.h"
+#include "metrics.h"
 
 struct config;
 struct fleet;
@@ -40,7 +41,8 @@ struct ctl_state {
 	struct envelope *env;  /* power, policies, alarms */
 	struct parked *parked; /* long polls of desired state (api.c) */
 	int nparked;
-	struct bms *bms; /* the BMS Modbus server; NULL when off */
+	struct bms *bms;             /* the BMS Modbus server; NULL when off */
+	struct metrics_view metrics; /* what /metrics reads (main.c) */
 };
 
 #endif
