@@ -137,7 +137,6 @@ reload(evutil_socket_t sig, short ev, void *arg)
 {
 	struct config *c;
 	char err[512];
-	int p;
 
 	if ((c = config_load(conf_path, err, sizeof(err))) == NULL) {
 		log_warnx(
@@ -151,10 +150,7 @@ reload(evutil_socket_t sig, short ev, void *arg)
 		config_free(c);
 		return;
 	}
-	for (p = 0; p < c->npods; p++)
-		ctl.fleet->pods[p].conf = c->pods[p];
-	ctl.fleet->coolant_density_kg_l = c->coolant_density_kg_l;
-	ctl.fleet->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+	fleet_configure(ctl.fleet, c);
 	config_free(ctl.conf);
 	ctl.conf = c;
 	httpcap_configure(ctl.httpcap, c);
