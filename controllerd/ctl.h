@@ -1,6 +1,10 @@
 /*
  * The controller daemon's one global state, shared by its event-loop
- * callbacks (main.c) and the REST handlers (api.c).
+ * callbacks (main.c), the REST handlers (api*.c) and the modules that
+ * coordinate the whole controller (queue.c, envelope.c, nodehealth.c).
+ * Narrower shells get only the handles they use, wired by main.c: the BMS
+ * server (struct bms_handles), /metrics (struct metrics_view) and the
+ * dashboard's files (the web directory); see docs/architecture.md.
  */
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
