@@ -407,11 +407,11 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (refused(st, req))
 		return;
 	if (strcmp(path, "/metrics") == 0) {
-		api_serve_metrics(st, req);
+		api_serve_metrics(&st->metrics, req);
 		return;
 	}
 	if (strncmp(path, "/api/", 5) != 0) {
-		api_serve_file(st, req, path);
+		api_serve_file(st->web_dir, req, path);
 		return;
 	}
 	memset(&r, 0, sizeof(r));

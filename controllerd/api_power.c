@@ -84,14 +84,14 @@ api_power_set(struct api_req *r)
 		    "power: curtail_pct must be 0 to 100");
 		goto done;
 	}
-	if (cap != NULL && envelope_set_cap(r->st,
+	if (cap != NULL && envelope_set_cap(r->st->env,
 	                       json_is_null(cap) ? 0 : json_number_value(cap),
 	                       r->who, "rest", err, sizeof(err)) == -1) {
 		api_reply_store_error(r, "%s", err);
 		goto done;
 	}
 	if (curtail != NULL &&
-	    envelope_set_curtail(r->st, json_number_value(curtail), r->who,
+	    envelope_set_curtail(r->st->env, json_number_value(curtail), r->who,
 	        "rest", err, sizeof(err)) == -1) {
 		api_reply_store_error(r, "%s", err);
 		goto done;
@@ -258,7 +258,7 @@ api_alarm_ack(struct api_req *r)
 		    r->req, 404, "not_found", "no alarm '%s'", r->args[0]);
 		return;
 	}
-	if ((n = envelope_ack_alarms(r->st, al, r->who)) == 0) {
+	if ((n = envelope_ack_alarms(r->st->env, al, r->who)) == 0) {
 		api_reply_error(r->req, 409, "conflict",
 		    "alarm %lld is %s, not open", id,
 		    alarm_state_name(al->state));

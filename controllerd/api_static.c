@@ -13,7 +13,6 @@
 #include <event2/buffer.h>
 
 #include "apireq.h"
-#include "ctl.h"
 #include "metrics.h"
 
 /* ---- the dashboard's files ---- */
@@ -33,7 +32,7 @@ static const struct {
 
 void
 api_serve_file(
-    struct ctl_state *st, struct evhttp_request *req, const char *path)
+    const char *web_dir, struct evhttp_request *req, const char *path)
 {
 	char file[8192];
 	const char *type = "application/octet-stream", *dot;
@@ -50,12 +49,12 @@ api_serve_file(
 		    req, 405, "method_not_allowed", "%s takes GET, HEAD", path);
 		return;
 	}
-	if (st->web_dir[0] == '\0' || strstr(path, "..") != NULL ||
+	if (web_dir[0] == '\0' || strstr(path, "..") != NULL ||
 	    strchr(path, '%') != NULL) {
 		api_reply_error(req, 404, "not_found", "no file '%s'", path);
 		return;
 	}
-	snprintf(file, sizeof(file), "%s%s%s", st->web_dir, path,
+	snprintf(file, sizeof(file), "%s%s%s", web_dir, path,
 	    path[strlen(path) - 1] == '/' ? "index.html" : "");
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
@@ -86,7 +85,7 @@ api_serve_file(
 /* ---- Prometheus ---- */
 
 void
-api_serve_metrics(struct ctl_state *st, struct evhttp_request *req)
+api_serve_metrics(const struct metrics_view *v, struct evhttp_request *req)
 {
 	struct evbuffer *buf;
 
@@ -101,7 +100,7 @@ api_serve_metrics(struct ctl_state *st, struct evhttp_request *req)
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	metrics_write(st, buf);
+	metrics_write(v, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, NULL, buf);

@@ -22,6 +22,7 @@
 
 struct ctl_state;
 struct config;
+struct metrics_view;
 struct job;
 
 struct api_req {
@@ -78,10 +79,12 @@ void api_desired(struct api_req *r);
 /* Drops every held long poll unanswered (at shutdown). */
 void api_agents_stop(struct ctl_state *st);
 
-/* The dashboard's files and /metrics (api_static.c). */
+/* The dashboard's files under web_dir ("" for none), and /metrics from
+ * its read-only view (api_static.c). */
 void api_serve_file(
-    struct ctl_state *st, struct evhttp_request *req, const char *path);
-void api_serve_metrics(struct ctl_state *st, struct evhttp_request *req);
+    const char *web_dir, struct evhttp_request *req, const char *path);
+void api_serve_metrics(
+    const struct metrics_view *v, struct evhttp_request *req);
 
 /* Jobs (api_jobs.c). */
 void api_jobs(struct api_req *r);

@@ -51,7 +51,6 @@
 #include "bms.h"
 #include "bmsmap.h"
 #include "config.h"
-#include "ctl.h"
 #include "envelope.h"
 #include "fleet.h"
 #include "log.h"
@@ -94,7 +93,7 @@ struct bms_conn {
 };
 
 struct bms {
-	struct ctl_state *st;
+	struct bms_handles h; /* borrowed; env and store from bms_start() */
 	int lfd;
 	struct event *lev;
 	int accept_paused;    /* out of descriptors: retried next tick */
@@ -210,9 +209,8 @@ stale_bits(const struct fleet_summary *s)
 static void
 gather_pods(struct bms *b)
 {
-	struct ctl_state *st = b->st;
-	struct envelope *e = st->env;
-	struct fleet *f = st->fleet;
+	const struct envelope *e = b->h.env;
+	const struct fleet *f = b->h.fleet;
 	int p;
 
 	for (p = 0; p < f->npods; p++) {
@@ -248,7 +246,7 @@ gather_pods(struct bms *b)
 static void
 gather_alarms(struct bms *b, struct bms_values *v)
 {
-	const struct alarms *a = &b->st->env->alarms;
+	const struct alarms *a = &b->h.env->alarms;
 	size_t k;
 	int i;
 
@@ -275,14 +273,13 @@ gather_alarms(struct bms *b, struct bms_values *v)
 static void
 gather_holding(struct bms *b, struct bms_values *v, int64_t now)
 {
-	struct ctl_state *st = b->st;
-	struct envelope *e = st->env;
+	const struct envelope *e = b->h.env;
 	int r, pod, s;
 
 	if (!(b->written & 1u << HR_RAMP))
-		b->raw[HR_RAMP] = (uint16_t)st->conf->modbus_ramp_s;
+		b->raw[HR_RAMP] = (uint16_t)b->h.conf->modbus_ramp_s;
 	if (!(b->written & 1u << HR_WATCHDOG))
-		b->raw[HR_WATCHDOG] = (uint16_t)st->conf->modbus_watchdog_s;
+		b->raw[HR_WATCHDOG] = (uint16_t)b->h.conf->modbus_watchdog_s;
 	for (r = 0; r < BMS_WRITABLE; r++) {
 		const struct bms_point *p =
 		    bms_point_at(BMS_HOLDING_REG, r, 0, &pod);
@@ -312,9 +309,8 @@ gather_holding(struct bms *b, struct bms_values *v, int64_t now)
 static void
 refresh(struct bms *b)
 {
-	struct ctl_state *st = b->st;
-	struct envelope *e = st->env;
-	struct fleet *f = st->fleet;
+	const struct envelope *e = b->h.env;
+	const struct fleet *f = b->h.fleet;
 	struct bms_values *v = &b->v;
 	struct fleet_summary fs;
 	int64_t now = time_mono_ms();
@@ -367,8 +363,8 @@ refresh(struct bms *b)
 	    (e->curtail_pct > 0 && isnan(fs.power_w) ? BMS_STALE_CURTAIL : 0) |
 	    (isnan(e->facility_supply_c) ? BMS_STALE_SUPPLY : 0) |
 	    (isnan(e->facility_cooling_w) ? BMS_STALE_COOLING : 0);
-	if (now - st->start_mono_ms <
-	    (int64_t)st->conf->heartbeat_timeout_s * 1000) {
+	if (now - b->h.start_mono_ms <
+	    (int64_t)b->h.conf->heartbeat_timeout_s * 1000) {
 		v->stale = (int)v->stale | BMS_STALE_STARTING;
 		v->state = BMS_STATE_STARTING;
 	} else if (v->state != BMS_STATE_CRITICAL && b->expired)
@@ -405,7 +401,7 @@ remember(struct bms *b, int reg, uint16_t raw, const char *who)
 	if ((b->written & 1u << reg) && b->raw[reg] == raw)
 		return 0;
 	snprintf(key, sizeof(key), "bms_hr%d", reg);
-	if (store_put_setting(b->st->store, key, raw, who) == -1)
+	if (store_put_setting(b->h.store, key, raw, who) == -1)
 		return -1;
 	log_info("bms: %s set holding %d (%s) to %u, was %u", who, reg, p->name,
 	    raw, b->raw[reg]);
@@ -418,12 +414,11 @@ remember(struct bms *b, int reg, uint16_t raw, const char *who)
 static int
 curtail(struct bms *b, double pct, const char *who)
 {
-	struct envelope *e = b->st->env;
 	char err[128];
 
-	if (e->curtail_pct == pct)
+	if (b->h.env->curtail_pct == pct)
 		return 0;
-	if (envelope_set_curtail(b->st, pct, who, "bms", err, sizeof(err)) ==
+	if (envelope_set_curtail(b->h.env, pct, who, "bms", err, sizeof(err)) ==
 	    -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
@@ -435,15 +430,14 @@ curtail(struct bms *b, double pct, const char *who)
 static int
 set_cap(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 {
-	struct envelope *e = b->st->env;
 	char err[128];
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
-	if (e->facility_cap_w == raw * 1000.0)
+	if (b->h.env->facility_cap_w == raw * 1000.0)
 		return 0;
-	if (envelope_set_cap(
-	        b->st, raw * 1000.0, c->who, "bms", err, sizeof(err)) == -1) {
+	if (envelope_set_cap(b->h.env, raw * 1000.0, c->who, "bms", err,
+	        sizeof(err)) == -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
 	}
@@ -461,7 +455,7 @@ set_curtail(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 static int
 set_dr_mode(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 {
-	struct envelope *e = b->st->env;
+	const struct envelope *e = b->h.env;
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
@@ -495,7 +489,7 @@ set_heartbeat(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 		         "expired; BMS settings must be written again",
 		    c->who);
 		b->expired = 0;
-		envelope_set_bms_expired(b->st, 0);
+		envelope_set_bms_expired(b->h.env, 0);
 	}
 	return 0;
 }
@@ -508,7 +502,7 @@ set_watchdog(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 	b->hb_ms = time_mono_ms(); /* a new time counts from now */
 	if (raw == 0) {
 		b->expired = 0;
-		envelope_set_bms_expired(b->st, 0);
+		envelope_set_bms_expired(b->h.env, 0);
 	}
 	return 0;
 }
@@ -521,7 +515,8 @@ set_supply(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
-	envelope_set_facility_supply(b->st, bms_decode(p->type, p->scale, raw));
+	envelope_set_facility_supply(
+	    b->h.env, bms_decode(p->type, p->scale, raw));
 	return 0;
 }
 
@@ -534,7 +529,7 @@ set_cooling(struct bms *b, struct bms_conn *c, int reg, uint16_t raw)
 	if (remember(b, reg, raw, c->who) == -1)
 		return -1;
 	envelope_set_facility_cooling(
-	    b->st, bms_decode(p->type, p->scale, raw) * 1000);
+	    b->h.env, bms_decode(p->type, p->scale, raw) * 1000);
 	return 0;
 }
 
@@ -545,7 +540,7 @@ set_ack(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 
 	if (!on)
 		return 0;
-	if ((n = envelope_ack_alarms(b->st, NULL, c->who)) == -1)
+	if ((n = envelope_ack_alarms(b->h.env, NULL, c->who)) == -1)
 		return -1;
 	if (n > 0)
 		log_info("bms: %d alarms acknowledged by %s", n, c->who);
@@ -558,7 +553,7 @@ set_reset(struct bms *b, struct bms_conn *c, int reg, uint16_t on)
 	if (!on || !b->expired)
 		return 0;
 	b->expired = b->armed = 0;
-	envelope_set_bms_expired(b->st, 0);
+	envelope_set_bms_expired(b->h.env, 0);
 	log_info("bms: watchdog reset by %s; it re-arms at the next "
 	         "heartbeat",
 	    c->who);
@@ -573,7 +568,7 @@ apply_writes(struct bms *b, struct bms_conn *c, const struct mbtcp_request *rq)
 
 	for (i = 0; i < rq->count; i++) {
 		p = bms_point_at((enum bms_table)rq->table, rq->addr + i,
-		    b->st->fleet->npods, &pod);
+		    b->h.fleet->npods, &pod);
 		if (setters[p->set](b, c, rq->addr + i, mbtcp_value(rq, i)) ==
 		    -1)
 			return MBTCP_SERVER_FAILURE;
@@ -585,13 +580,12 @@ apply_writes(struct bms *b, struct bms_conn *c, const struct mbtcp_request *rq)
 static void
 expire(struct bms *b)
 {
-	struct ctl_state *st = b->st;
-	struct envelope *e = st->env;
-	double safe_w = st->conf->modbus_safe_cap_w;
+	const struct envelope *e = b->h.env;
+	double safe_w = b->h.conf->modbus_safe_cap_w;
 	char err[128];
 
 	b->expired = 1;
-	envelope_set_bms_expired(st, 1);
+	envelope_set_bms_expired(b->h.env, 1);
 	log_warnx("bms: no heartbeat for %u s: removing the BMS curtailment%s",
 	    b->raw[HR_WATCHDOG], safe_w > 0 ? ", applying the safe cap" : "");
 	(void)remember(b, HR_CURTAIL, 0, "bms watchdog");
@@ -600,8 +594,8 @@ expire(struct bms *b)
 		(void)curtail(b, 0, "bms watchdog");
 	if (safe_w > 0 &&
 	    (e->facility_cap_w <= 0 || e->facility_cap_w > safe_w) &&
-	    envelope_set_cap(
-	        st, safe_w, "bms watchdog", "bms", err, sizeof(err)) == -1)
+	    envelope_set_cap(b->h.env, safe_w, "bms watchdog", "bms", err,
+	        sizeof(err)) == -1)
 		log_warnx("%s: %s", __func__, err);
 }
 
@@ -730,7 +724,7 @@ addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 static int
 make_room(struct bms *b, const struct sockaddr_storage *peer, int bms)
 {
-	const struct config *conf = b->st->conf;
+	const struct config *conf = b->h.conf;
 	struct mbtcp_caps caps = {conf->modbus_max_conns,
 	    conf->modbus_max_per_peer,
 	    conf->modbus_allow.n > 0 ? conf->modbus_reserved : 0};
@@ -770,7 +764,7 @@ make_room(struct bms *b, const struct sockaddr_storage *peer, int bms)
 static void
 admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 {
-	const struct config *conf = b->st->conf;
+	const struct config *conf = b->h.conf;
 	struct bms_conn *c;
 	char addr[INET6_ADDRSTRLEN];
 	int bms = config_netlist_match(
@@ -793,8 +787,8 @@ admit(struct bms *b, int fd, const struct sockaddr_storage *peer)
 	addr_text(peer, addr, sizeof(addr));
 	snprintf(c->who, sizeof(c->who), "bms %s", addr);
 	c->may_write = bms;
-	if ((c->ev = event_new(b->st->base, fd, EV_READ | EV_PERSIST, conn_read,
-	         c)) == NULL ||
+	if ((c->ev = event_new(
+	         b->h.base, fd, EV_READ | EV_PERSIST, conn_read, c)) == NULL ||
 	    event_add(c->ev, NULL) == -1) {
 		log_warnx("%s: cannot watch %s", __func__, c->who);
 		if (c->ev)
@@ -889,7 +883,7 @@ fail:
 static void
 load(struct bms *b)
 {
-	struct envelope *e = b->st->env;
+	struct envelope *e = b->h.env;
 	const struct bms_point *p;
 	char key[32];
 	double v;
@@ -901,40 +895,44 @@ load(struct bms *b)
 	for (r = 0; r < BMS_WRITABLE; r++) {
 		snprintf(key, sizeof(key), "bms_hr%d", r);
 		if (r != HR_HEARTBEAT &&
-		    store_get_setting(b->st->store, key, &v) == 1 && v >= 0 &&
+		    store_get_setting(b->h.store, key, &v) == 1 && v >= 0 &&
 		    v <= 0xFFFF) {
 			b->raw[r] = (uint16_t)v;
 			b->written |= 1u << r;
 		}
 	}
 	p = bms_point_at(BMS_HOLDING_REG, HR_SUPPLY, 0, &pod);
-	e->facility_supply_c = bms_decode(p->type, p->scale, b->raw[HR_SUPPLY]);
+	envelope_set_facility_supply(
+	    e, bms_decode(p->type, p->scale, b->raw[HR_SUPPLY]));
 	p = bms_point_at(BMS_HOLDING_REG, HR_COOLING, 0, &pod);
-	e->facility_cooling_w =
-	    bms_decode(p->type, p->scale, b->raw[HR_COOLING]) * 1000;
+	envelope_set_facility_cooling(
+	    e, bms_decode(p->type, p->scale, b->raw[HR_COOLING]) * 1000);
 	if (e->curtail_pct > 0 && e->curtail_pct == b->raw[HR_CURTAIL])
 		b->curtail_applied = e->curtail_pct;
 }
 
 int
-bms_listen(struct ctl_state *st)
+bms_listen(const struct bms_handles *h, struct bms **out)
 {
 	struct bms *b;
-	int np = st->fleet->npods;
+	int np = h->fleet->npods;
 
-	if (st->conf->modbus_listen[0] == '\0')
+	*out = NULL;
+	if (h->conf->modbus_listen[0] == '\0')
 		return 0;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
-	st->bms = b;
-	b->st = st;
+	*out = b;
+	b->h = *h;
+	b->h.env = NULL;
+	b->h.store = NULL;
 	b->lfd = -1;
 	TAILQ_INIT(&b->conns);
 	b->pods = calloc(np, sizeof(*b->pods));
 	b->input = calloc(bms_table_size(BMS_INPUT, np), sizeof(*b->input));
-	b->maxheld = st->conf->modbus_max_conns;
+	b->maxheld = h->conf->modbus_max_conns;
 	b->held = calloc(b->maxheld, sizeof(*b->held));
 	b->held_conn = calloc(b->maxheld, sizeof(*b->held_conn));
 	if (b->pods == NULL || b->input == NULL || b->held == NULL ||
@@ -954,17 +952,17 @@ bms_listen(struct ctl_state *st)
 	b->map.holding = b->holding;
 	b->map.limits = b->limits;
 	b->map.nlimits = bms_limits(b->limits, BMS_NLIMITS);
-	return listen_on(b, st->conf->modbus_listen);
+	return listen_on(b, h->conf->modbus_listen);
 }
 
 int
-bms_start(struct ctl_state *st)
+bms_start(struct bms *b, struct envelope *env, struct store *store)
 {
-	struct bms *b = st->bms;
-
 	if (b == NULL)
 		return 0;
-	if ((b->lev = event_new(st->base, b->lfd, EV_READ | EV_PERSIST,
+	b->h.env = env;
+	b->h.store = store;
+	if ((b->lev = event_new(b->h.base, b->lfd, EV_READ | EV_PERSIST,
 	         on_accept, b)) == NULL ||
 	    event_add(b->lev, NULL) == -1) {
 		log_warnx("%s: cannot watch the listener", __func__);
@@ -976,17 +974,26 @@ bms_start(struct ctl_state *st)
 }
 
 void
-bms_tick(struct ctl_state *st)
+bms_configure(struct bms *b, const struct config *conf)
 {
-	struct bms *b = st->bms;
-	struct envelope *e = st->env;
+	if (b != NULL)
+		b->h.conf = conf;
+}
+
+void
+bms_tick(struct bms *b)
+{
+	const struct config *conf;
+	const struct envelope *e;
 	struct bms_conn *c, *next;
 	struct fleet_summary fs;
 	int64_t now = time_mono_ms();
-	int idle_ms = st->conf->modbus_idle_timeout_s * 1000;
+	int missed = 0;
 
 	if (b == NULL)
 		return;
+	conf = b->h.conf;
+	e = b->h.env;
 	b->ticks++;
 	if (b->accept_paused && event_add(b->lev, NULL) == 0)
 		b->accept_paused = 0;
@@ -994,18 +1001,17 @@ bms_tick(struct ctl_state *st)
 	    now - b->hb_ms > b->raw[HR_WATCHDOG] * 1000LL)
 		expire(b);
 	/* the curtailment deadline */
-	e->curtail_missed = 0;
 	if (e->curtail_pct > 0 && e->curtail_base_w > 0 &&
 	    now - e->curtail_since_ms > b->raw[HR_RAMP] * 1000LL) {
-		fleet_summarize(st->fleet, -1, &fs);
-		e->curtail_missed = !isnan(fs.power_w) &&
-		                    fs.power_w > CURTAIL_SLACK *
-		                                     e->curtail_base_w *
-		                                     (1 - e->curtail_pct / 100);
+		fleet_summarize(b->h.fleet, -1, &fs);
+		missed = !isnan(fs.power_w) &&
+		         fs.power_w > CURTAIL_SLACK * e->curtail_base_w *
+		                          (1 - e->curtail_pct / 100);
 	}
+	envelope_set_curtail_missed(b->h.env, missed);
 	for (c = TAILQ_FIRST(&b->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (now - c->last_ms > idle_ms ||
+		if (now - c->last_ms > conf->modbus_idle_timeout_s * 1000 ||
 		    (c->have > 0 && now - c->frame_ms > FRAME_TIMEOUT_MS))
 			conn_close(c);
 	}
@@ -1014,10 +1020,9 @@ bms_tick(struct ctl_state *st)
 		log_warnx("bms: refused %ld connections, closed %ld for BMS "
 		          "addresses (at most %d, %d per address, %d reserved "
 		          "for allow_write)",
-		    b->refused, b->evicted, st->conf->modbus_max_conns,
-		    st->conf->modbus_max_per_peer,
-		    st->conf->modbus_allow.n > 0 ? st->conf->modbus_reserved
-		                                 : 0);
+		    b->refused, b->evicted, conf->modbus_max_conns,
+		    conf->modbus_max_per_peer,
+		    conf->modbus_allow.n > 0 ? conf->modbus_reserved : 0);
 		b->refused = b->evicted = 0;
 		b->refused_log_ms = now;
 	}
@@ -1025,10 +1030,8 @@ bms_tick(struct ctl_state *st)
 }
 
 void
-bms_stop(struct ctl_state *st)
+bms_stop(struct bms *b)
 {
-	struct bms *b = st->bms;
-
 	if (b == NULL)
 		return;
 	while (!TAILQ_EMPTY(&b->conns))
@@ -1042,5 +1045,4 @@ bms_stop(struct ctl_state *st)
 	free(b->input);
 	free(b->pods);
 	free(b);
-	st->bms = NULL;
 }

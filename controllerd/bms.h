@@ -12,19 +12,48 @@
 #ifndef CTL_BMS_H
 #define CTL_BMS_H
 
-struct ctl_state;
+#include <stdint.h>
+
+struct bms;
+struct config;
+struct envelope;
+struct event_base;
+struct fleet;
+struct store;
+
+/*
+ * What the server borrows from the controller (main.c owns every one):
+ * the loop its sockets wait on; the running config (its [modbus] section);
+ * the fleet, which it only reads; the envelope, whose fields it reads and
+ * which it changes only through envelope.h's functions (as REST does);
+ * the store, for what the BMS wrote (kept as audited settings); and when
+ * the controller started.
+ */
+struct bms_handles {
+	struct event_base *base;
+	const struct config *conf; /* bms_configure() on a reload */
+	const struct fleet *fleet;
+	struct envelope *env; /* from bms_start() */
+	struct store *store;  /* from bms_start() */
+	int64_t start_mono_ms;
+};
 
 /* Binds `[modbus] listen` when set (logs the address bound, port 0 picks
  * one), before the store is opened, so that a taken port fails start-up
- * early. Needs st->fleet. 0, or -1 (logged). */
-int bms_listen(struct ctl_state *st);
-/* Loads what the BMS wrote before a restart and starts accepting; after
- * bms_listen() and envelope_init(). 0, or -1 (logged). */
-int bms_start(struct ctl_state *st);
+ * early; uses h's base, conf, fleet and start_mono_ms (h->env and h->store
+ * need not be set yet). *out is the server, NULL when [modbus] is off; set
+ * even on failure, for bms_stop(). 0, or -1 (logged). */
+int bms_listen(const struct bms_handles *h, struct bms **out);
+/* Loads what the BMS wrote before a restart (from store) and starts
+ * accepting; after envelope_init(). Nothing when b is NULL. 0, or -1
+ * (logged). */
+int bms_start(struct bms *b, struct envelope *env, struct store *store);
+/* A reloaded config replaces the one the server reads. */
+void bms_configure(struct bms *b, const struct config *conf);
 /* Once a second: heartbeat, watchdog, curtailment deadline, idle
- * connections, register refresh. */
-void bms_tick(struct ctl_state *st);
-/* Closes every connection and the listener. */
-void bms_stop(struct ctl_state *st);
+ * connections, register refresh. Nothing when b is NULL. */
+void bms_tick(struct bms *b);
+/* Closes every connection and the listener, and frees b (may be NULL). */
+void bms_stop(struct bms *b);
 
 #endif

@@ -1,6 +1,10 @@
 /*
  * The controller daemon's one global state, shared by its event-loop
- * callbacks (main.c) and the REST handlers (api.c).
+ * callbacks (main.c), the REST handlers (api*.c) and the modules that
+ * coordinate the whole controller (queue.c, envelope.c, nodehealth.c).
+ * Narrower shells get only the handles they use, wired by main.c: the BMS
+ * server (struct bms_handles), /metrics (struct metrics_view) and the
+ * dashboard's files (the web directory); see docs/architecture.md.
  */
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
@@ -8,6 +12,7 @@
 #include <stdint.h>
 
 #include "jobs.h"
+#include "metrics.h"
 
 struct config;
 struct fleet;
@@ -40,7 +45,8 @@ struct ctl_state {
 	struct envelope *env;  /* power, policies, alarms */
 	struct parked *parked; /* long polls of desired state (api.c) */
 	int nparked;
-	struct bms *bms; /* the BMS Modbus server; NULL when off */
+	struct bms *bms;             /* the BMS Modbus server; NULL when off */
+	struct metrics_view metrics; /* what /metrics reads (main.c) */
 };
 
 #endif

@@ -105,6 +105,7 @@ envelope_init(struct ctl_state *st)
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -1;
 	st->env = e;
+	e->st = st;
 	e->pods = calloc(np, sizeof(*e->pods));
 	e->nodes = calloc(nn, sizeof(*e->nodes));
 	e->node_cap_w = calloc(nn, sizeof(double));
@@ -615,10 +616,10 @@ envelope_power_json(struct ctl_state *st)
 }
 
 int
-envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
+envelope_set_cap(struct envelope *e, double cap_w, const char *who,
     const char *source, char *err, size_t errlen)
 {
-	struct envelope *e = st->env;
+	struct ctl_state *st = e->st;
 
 	if (store_put_setting(st->store, "facility_cap_w", cap_w, who) == -1) {
 		snprintf(err, errlen, "could not store the cap");
@@ -637,27 +638,34 @@ envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
 }
 
 void
-envelope_set_facility_supply(struct ctl_state *st, double supply_c)
+envelope_set_facility_supply(struct envelope *e, double supply_c)
 {
-	st->env->facility_supply_c = supply_c;
+	e->facility_supply_c = supply_c;
 }
 
 void
-envelope_set_facility_cooling(struct ctl_state *st, double cooling_w)
+envelope_set_facility_cooling(struct envelope *e, double cooling_w)
 {
-	st->env->facility_cooling_w = cooling_w;
+	e->facility_cooling_w = cooling_w;
 }
 
 void
-envelope_set_bms_expired(struct ctl_state *st, int expired)
+envelope_set_bms_expired(struct envelope *e, int expired)
 {
-	st->env->bms_expired = expired;
+	e->bms_expired = expired;
+}
+
+void
+envelope_set_curtail_missed(struct envelope *e, int missed)
+{
+	e->curtail_missed = missed;
 }
 
 int
-envelope_ack_alarms(struct ctl_state *st, struct alarm *only, const char *who)
+envelope_ack_alarms(struct envelope *e, struct alarm *only, const char *who)
 {
-	struct alarms *a = &st->env->alarms;
+	struct ctl_state *st = e->st;
+	struct alarms *a = &e->alarms;
 	struct alarm **acked;
 	int64_t now = time_wall_ms();
 	int i, n = 0;
@@ -688,10 +696,10 @@ envelope_ack_alarms(struct ctl_state *st, struct alarm *only, const char *who)
 }
 
 int
-envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
+envelope_set_curtail(struct envelope *e, double pct, const char *who,
     const char *source, char *err, size_t errlen)
 {
-	struct envelope *e = st->env;
+	struct ctl_state *st = e->st;
 	struct fleet_summary fs;
 	double base = e->curtail_base_w;
 

@@ -5,6 +5,11 @@
  * node's cap, the energy counters and the alarms; stores every operator
  * change before it is acknowledged; and hands each node its power settings
  * in the desired state.
+ *
+ * Other modules read its fields (through a const pointer where they can)
+ * and change them only through the functions below. The ones a narrow
+ * shell calls (the BMS server, bms.c) take the envelope handle itself;
+ * the rest take the controller's state.
  */
 #ifndef CTL_ENVELOPE_H
 #define CTL_ENVELOPE_H
@@ -50,6 +55,7 @@ struct envelope {
 	                              unknown: bounds the fabric's heat */
 	int curtail_missed;        /* curtailment not met within ramp time */
 	int bms_expired;           /* the BMS heartbeat watchdog expired */
+	struct ctl_state *st;      /* the controller it serves (envelope.c's) */
 };
 
 /* Loads settings, policies, alarms and energy counters. 0 or -1. */
@@ -67,25 +73,29 @@ void envelope_desired(
 /* GET /power. New reference. */
 json_t *envelope_power_json(struct ctl_state *st);
 /* Sets the facility cap (W, 0 for none), stored and audited. 0 or -1. */
-int envelope_set_cap(struct ctl_state *st, double cap_w, const char *who,
+int envelope_set_cap(struct envelope *e, double cap_w, const char *who,
     const char *source, char *err, size_t errlen);
 /* Sets the curtailment (0–100 %), stored and audited. 0 or -1. */
-int envelope_set_curtail(struct ctl_state *st, double pct, const char *who,
+int envelope_set_curtail(struct envelope *e, double pct, const char *who,
     const char *source, char *err, size_t errlen);
 /* What the building says (its BMS, over Modbus): the facility water
  * supply temperature (°C; NaN unknown) and the cooling the facility has
  * left (W; NaN unknown), both weighed by the next tick's rules. */
-void envelope_set_facility_supply(struct ctl_state *st, double supply_c);
-void envelope_set_facility_cooling(struct ctl_state *st, double cooling_w);
+void envelope_set_facility_supply(struct envelope *e, double supply_c);
+void envelope_set_facility_cooling(struct envelope *e, double cooling_w);
 /* Whether the BMS heartbeat watchdog has expired (shown by GET /power and
  * the Modbus map; what expiry undoes is done through the setters above). */
-void envelope_set_bms_expired(struct ctl_state *st, int expired);
+void envelope_set_bms_expired(struct envelope *e, int expired);
+/* Whether the curtailment in force was missed: the fabric still draws
+ * over its target once the ramp time has passed (the BMS server judges
+ * it; shown in the Modbus map). */
+void envelope_set_curtail_missed(struct envelope *e, int missed);
 /* Acknowledges for `who` the open alarm `only`, or every open alarm when
  * only is NULL, and stores them. Returns how many were acknowledged (0:
  * none was open), or -1 when they could not be stored (logged; they stay
  * open). */
 int envelope_ack_alarms(
-    struct ctl_state *st, struct alarm *only, const char *who);
+    struct envelope *e, struct alarm *only, const char *who);
 /* GET /policy for scope and target (NULL target: the whole table). */
 json_t *envelope_policy_json(
     struct ctl_state *st, int scope, const char *target);

@@ -89,6 +89,17 @@ fail:
 }
 
 void
+fleet_configure(struct fleet *f, const struct config *c)
+{
+	int p;
+
+	for (p = 0; p < f->npods && p < c->npods; p++)
+		f->pods[p].conf = c->pods[p];
+	f->coolant_density_kg_l = c->coolant_density_kg_l;
+	f->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+}
+
+void
 fleet_free(struct fleet *f)
 {
 	int i;

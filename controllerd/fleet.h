@@ -142,6 +142,10 @@ struct fleet {
  * Returns NULL on allocation failure. Caller frees with fleet_free(). */
 struct fleet *fleet_new(const struct config *c);
 void fleet_free(struct fleet *f);
+/* Takes a reloaded config's pod settings (budgets, cooling, ...) and
+ * coolant constants; c declares the same pods, nodes and groups as the
+ * config f was built from (the caller checked). */
+void fleet_configure(struct fleet *f, const struct config *c);
 /* The node called `name`, or NULL. */
 struct node *fleet_node(struct fleet *f, const char *name);
 /* The index of pod `name`, or -1. */

@@ -103,7 +103,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	(void)httpcap_sweep(ctl.httpcap);
 	queue_tick(&ctl);
 	envelope_tick(&ctl);
-	bms_tick(&ctl);
+	bms_tick(ctl.bms);
 	if ((dropped = store_expired(ctl.store)) > 0)
 		log_info("dropped %d days of samples older than %d days",
 		    dropped, ctl.conf->retention_days);
@@ -137,7 +137,6 @@ reload(evutil_socket_t sig, short ev, void *arg)
 {
 	struct config *c;
 	char err[512];
-	int p;
 
 	if ((c = config_load(conf_path, err, sizeof(err))) == NULL) {
 		log_warnx(
@@ -151,13 +150,11 @@ reload(evutil_socket_t sig, short ev, void *arg)
 		config_free(c);
 		return;
 	}
-	for (p = 0; p < c->npods; p++)
-		ctl.fleet->pods[p].conf = c->pods[p];
-	ctl.fleet->coolant_density_kg_l = c->coolant_density_kg_l;
-	ctl.fleet->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+	fleet_configure(ctl.fleet, c);
 	config_free(ctl.conf);
 	ctl.conf = c;
 	httpcap_configure(ctl.httpcap, c);
+	bms_configure(ctl.bms, c);
 	(void)store_load_fleet(ctl.store, ctl.fleet);
 	log_info("configuration reloaded");
 }
@@ -200,6 +197,7 @@ main(int argc, char *argv[])
 	struct event *ev_tick = NULL, *ev_int = NULL, *ev_term = NULL;
 	struct event *ev_hup = NULL;
 	struct timeval one_s = {1, 0};
+	struct bms_handles bms_h;
 	char err[512];
 	int ch, check = 0, debug = 0, i, rc = 1;
 
@@ -263,15 +261,21 @@ main(int argc, char *argv[])
 	}
 	/* Every listener first: a taken port must not leave a database
 	 * behind. Nothing is served before the loop runs. */
-	if (api_start(&ctl) == -1 || bms_listen(&ctl) == -1)
+	bms_h = (struct bms_handles){.base = ctl.base,
+	    .conf = ctl.conf,
+	    .fleet = ctl.fleet,
+	    .start_mono_ms = ctl.start_mono_ms};
+	if (api_start(&ctl) == -1 || bms_listen(&bms_h, &ctl.bms) == -1)
 		goto fail;
 	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
 		goto fail;
 	if (store_load_fleet(ctl.store, ctl.fleet) == -1)
 		goto fail;
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
-	    bms_start(&ctl) == -1)
+	    bms_start(ctl.bms, ctl.env, ctl.store) == -1)
 		goto fail;
+	ctl.metrics = (struct metrics_view){
+	    ctl.fleet, &ctl.jobs, ctl.env, ctl.store, ctl.start_mono_ms};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
 	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
@@ -298,7 +302,8 @@ fail:
 		event_free(ev_term);
 	if (ev_hup)
 		event_free(ev_hup);
-	bms_stop(&ctl);
+	bms_stop(ctl.bms);
+	ctl.bms = NULL;
 	api_stop(&ctl);
 	envelope_free(&ctl);
 	queue_free(&ctl);

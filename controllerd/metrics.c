@@ -24,7 +24,6 @@
 
 #include "alarms.h"
 #include "config.h"
-#include "ctl.h"
 #include "envelope.h"
 #include "fleet.h"
 #include "jobs.h"
@@ -249,78 +248,79 @@ n_leak(const struct node *n)
 
 /* A per-pod family: the value of each pod's summary through get(). */
 static void
-per_pod(struct ctl_state *st, struct evbuffer *out, const char *name,
-    double (*get)(struct ctl_state *, int, const struct fleet_summary *))
+per_pod(const struct metrics_view *v, struct evbuffer *out, const char *name,
+    double (*get)(
+        const struct metrics_view *, int, const struct fleet_summary *))
 {
 	struct fleet_summary s;
 	int p;
 
 	header(out, name);
-	for (p = 0; p < st->fleet->npods; p++) {
-		fleet_summarize(st->fleet, p, &s);
-		sample(out, name, "pod", st->fleet->pods[p].conf.name, NULL,
-		    NULL, get(st, p, &s));
+	for (p = 0; p < v->fleet->npods; p++) {
+		fleet_summarize(v->fleet, p, &s);
+		sample(out, name, "pod", v->fleet->pods[p].conf.name, NULL,
+		    NULL, get(v, p, &s));
 	}
 }
 
 static double
-g_accels(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_accels(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->accels_up;
 }
 
 static double
-g_power(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_power(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->power_w;
 }
 
 static double
-g_budget(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_budget(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->budget_w;
 }
 
 static double
-g_alloc(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_alloc(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
-	return st->env->pod_alloc_w[p] > 0 ? st->env->pod_alloc_w[p] : NAN;
+	return v->env->pod_alloc_w[p] > 0 ? v->env->pod_alloc_w[p] : NAN;
 }
 
 static double
-g_heat(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_heat(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->heat_w;
 }
 
 static double
-g_capacity(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_capacity(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->cooling_capacity_w;
 }
 
 static double
-g_supply(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_supply(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->supply_c;
 }
 
 static double
-g_return(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_return(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->return_c;
 }
 
 static double
-g_flow(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_flow(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return s->flow_lpm;
 }
 
 static double
-g_energy(struct ctl_state *st, int p, const struct fleet_summary *s)
+g_energy(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
-	return st->env->pod_energy_j[p];
+	return v->env->pod_energy_j[p];
 }
 
 /* 1 when job state k is one of active_states. */
@@ -338,13 +338,13 @@ active(int k)
 /* Jobs: waiting and running from memory, which holds every one of them;
  * ended ones from the database. */
 static void
-write_jobs(struct ctl_state *st, struct evbuffer *out)
+write_jobs(const struct metrics_view *v, struct evbuffer *out)
 {
 	int64_t stored[JOB_NSTATES];
 	int i, k, count[JOB_NSTATES] = {0};
 
-	for (i = 0; i < st->jobs.n; i++)
-		count[st->jobs.v[i]->state]++;
+	for (i = 0; i < v->jobs->n; i++)
+		count[v->jobs->v[i]->state]++;
 	header(out, "pod_jobs");
 	for (k = 0; k < (int)(sizeof(active_states) / sizeof(active_states[0]));
 	     k++)
@@ -354,7 +354,7 @@ write_jobs(struct ctl_state *st, struct evbuffer *out)
 	header(out, "pod_jobs_ended_total");
 	/* a failed read leaves the counters out rather than at 0, which
 	 * Prometheus would take for a reset */
-	if (store_count_jobs(st->store, stored, JOB_NSTATES) == -1)
+	if (store_count_jobs(v->store, stored, JOB_NSTATES) == -1)
 		return;
 	for (k = 0; k < JOB_NSTATES; k++)
 		if (!active(k))
@@ -364,9 +364,9 @@ write_jobs(struct ctl_state *st, struct evbuffer *out)
 
 /* Alarms not cleared, by kind and severity: every kind, 0 when none. */
 static void
-write_alarms(struct ctl_state *st, struct evbuffer *out)
+write_alarms(const struct metrics_view *v, struct evbuffer *out)
 {
-	const struct alarms *a = &st->env->alarms;
+	const struct alarms *a = &v->env->alarms;
 	int i, k, count[ALARM_NKINDS] = {0};
 
 	for (i = 0; i < a->n; i++)
@@ -434,15 +434,15 @@ write_accels(const struct fleet *f, struct evbuffer *out)
 }
 
 void
-metrics_write(struct ctl_state *st, struct evbuffer *out)
+metrics_write(const struct metrics_view *v, struct evbuffer *out)
 {
-	const struct fleet *f = st->fleet;
+	const struct fleet *f = v->fleet;
 	struct fleet_summary s;
 	int p, k;
 
 	header(out, "pod_controller_up_seconds");
 	sample(out, "pod_controller_up_seconds", NULL, NULL, NULL, NULL,
-	    (time_mono_ms() - st->start_mono_ms) / 1000.0);
+	    (time_mono_ms() - v->start_mono_ms) / 1000.0);
 	header(out, "pod_nodes");
 	for (p = 0; p < f->npods; p++) {
 		fleet_summarize(f, p, &s);
@@ -450,25 +450,25 @@ metrics_write(struct ctl_state *st, struct evbuffer *out)
 			sample(out, "pod_nodes", "pod", f->pods[p].conf.name,
 			    "state", fleet_state_name(k), s.by_state[k]);
 	}
-	per_pod(st, out, "pod_accelerators_up", g_accels);
-	per_pod(st, out, "pod_power_watts", g_power);
-	per_pod(st, out, "pod_power_budget_watts", g_budget);
-	per_pod(st, out, "pod_power_allocated_watts", g_alloc);
-	per_pod(st, out, "pod_heat_watts", g_heat);
-	per_pod(st, out, "pod_cooling_capacity_watts", g_capacity);
-	per_pod(st, out, "pod_coolant_supply_celsius", g_supply);
-	per_pod(st, out, "pod_coolant_return_celsius", g_return);
-	per_pod(st, out, "pod_coolant_flow_litres_per_minute", g_flow);
-	per_pod(st, out, "pod_energy_joules_total", g_energy);
+	per_pod(v, out, "pod_accelerators_up", g_accels);
+	per_pod(v, out, "pod_power_watts", g_power);
+	per_pod(v, out, "pod_power_budget_watts", g_budget);
+	per_pod(v, out, "pod_power_allocated_watts", g_alloc);
+	per_pod(v, out, "pod_heat_watts", g_heat);
+	per_pod(v, out, "pod_cooling_capacity_watts", g_capacity);
+	per_pod(v, out, "pod_coolant_supply_celsius", g_supply);
+	per_pod(v, out, "pod_coolant_return_celsius", g_return);
+	per_pod(v, out, "pod_coolant_flow_litres_per_minute", g_flow);
+	per_pod(v, out, "pod_energy_joules_total", g_energy);
 	header(out, "pod_facility_cap_watts");
-	if (st->env->facility_cap_w > 0)
+	if (v->env->facility_cap_w > 0)
 		sample(out, "pod_facility_cap_watts", NULL, NULL, NULL, NULL,
-		    st->env->facility_cap_w);
+		    v->env->facility_cap_w);
 	header(out, "pod_curtailment_ratio");
 	sample(out, "pod_curtailment_ratio", NULL, NULL, NULL, NULL,
-	    st->env->curtail_pct / 100);
-	write_jobs(st, out);
-	write_alarms(st, out);
+	    v->env->curtail_pct / 100);
+	write_jobs(v, out);
+	write_alarms(v, out);
 	write_nodes(f, out);
 	write_accels(f, out);
 }

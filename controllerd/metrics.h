@@ -7,10 +7,25 @@
 #ifndef CTL_METRICS_H
 #define CTL_METRICS_H
 
-struct ctl_state;
-struct evbuffer;
+#include <stdint.h>
 
-/* Appends every metric to out. */
-void metrics_write(struct ctl_state *st, struct evbuffer *out);
+struct envelope;
+struct evbuffer;
+struct fleet;
+struct jobs;
+struct store;
+
+/* What /metrics reads, and only reads: the controller fills it once its
+ * modules are up (main.c). */
+struct metrics_view {
+	const struct fleet *fleet;
+	const struct jobs *jobs;    /* pending, running, recently ended */
+	const struct envelope *env; /* allocations, energy, limits, alarms */
+	struct store *store;        /* ended jobs are counted from it */
+	int64_t start_mono_ms;      /* the controller's start */
+};
+
+/* Appends every metric of v to out. */
+void metrics_write(const struct metrics_view *v, struct evbuffer *out);
 
 #endif

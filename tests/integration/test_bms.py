@@ -10,8 +10,9 @@ holds a job back (CoolingCapacity), a client trickling bytes does not
 delay another, 16 clients polling at once all get answers, malformed frames
 get an exception or a close, connection caps hold with slots reserved for
 the BMS's addresses (neither a flood of readers nor the BMS's own surplus
-connections lock it out, and its heartbeat keeps the watchdog quiet), and
-the controller stays up throughout."""
+connections lock it out, and its heartbeat keeps the watchdog quiet), a
+reloaded [modbus] section takes effect, and the controller stays up
+throughout."""
 
 import json
 import re
@@ -562,6 +563,23 @@ def test_readers_do_not_lock_the_bms_out():
     wait_for("the caps to free", lambda: ir(client(), 1) == [1])
 
 
+def test_reload_reaches_the_server():
+    """A reloaded [modbus] section is the one the server reads: a shorter
+    idle timeout closes an idle connection."""
+    idle = raw_socket()
+    assert served(idle)
+    with open(ctl.conf) as f:
+        text = f.read()
+    assert "idle_timeout_s = 30\n" in text, text
+    with open(ctl.conf, "w") as f:
+        f.write(text.replace("idle_timeout_s = 30\n", "idle_timeout_s = 2\n"))
+    seen = len(ctl.log_lines(r"configuration reloaded"))
+    ctl.proc.send_signal(1)  # SIGHUP
+    ctl.wait_log(r"configuration reloaded", count=seen + 1)
+    wait_for("the idle connection closed", lambda: closed(idle), timeout=10)
+    idle.close()
+
+
 def test_controller_stays_up():
     assert ctl.alive(), ctl.log()
     status, body = ctl.api("GET", "/health")
@@ -579,7 +597,8 @@ try:
          test_slow_client_does_not_stall_another, test_16_clients_at_once,
          test_malformed_frames, test_connection_caps,
          test_bms_address_not_locked_out,
-         test_readers_do_not_lock_the_bms_out, test_controller_stays_up])
+         test_readers_do_not_lock_the_bms_out,
+         test_reload_reaches_the_server, test_controller_stays_up])
 finally:
     for d in (fleet, ctl):
         d.stop()

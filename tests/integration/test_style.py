@@ -10,7 +10,11 @@ machine over every tracked C file. Fails with file:line for
   values go in as bound parameters. The one exception is a name SQL cannot
   bind, such as store.c's per-day table names: allowed when every conversion
   in the format is an integer one and a comment right above the call (or in
-  it) says the value is an integer.
+  it) says the value is an integer;
+- a narrow shell (the BMS server, /metrics, the dashboard's files) that
+  reaches for the controller's whole state: it includes ctl.h or names
+  struct ctl_state, where it should get only the handles it uses
+  (docs/architecture.md, "Who may call whom").
 
 Comments and string literals are not looked at for calls, so a comment may
 name a banned function."""
@@ -212,6 +216,35 @@ def test_no_sql_by_formatting():
         "\n  ".join(bad)
 
 
+# ---- narrow shells -------------------------------------------------------
+
+# Shell modules that get only the handles they use.
+NARROW = ["controllerd/bms.c", "controllerd/bms.h", "controllerd/metrics.c",
+          "controllerd/metrics.h", "controllerd/api_static.c"]
+INCLUDE = re.compile(r"^[ \t]*#[ \t]*include", re.M)
+
+
+def whole_state(text):
+    """(line, what) of each reach for the controller's whole state: an
+    include of ctl.h, or struct ctl_state named outside comments."""
+    code, _, _ = lex(text)
+    found = [(line_of(code, m.start()), "includes ctl.h")
+             for m in INCLUDE.finditer(code)
+             if re.match(r'[ \t]*["<]ctl\.h[">]', text[m.end():])]
+    found += [(line_of(code, m.start()), "names struct ctl_state")
+              for m in re.finditer(r"\bctl_state\b", code)]
+    return sorted(found)
+
+
+def test_narrow_shells():
+    bad = []
+    for path in NARROW:
+        bad += ["%s:%d: %s" % (path, line, what)
+                for line, what in whole_state(read(path))]
+    assert not bad, ("a narrow shell reaches for the whole controller state;"
+                     " give it the handles it uses:\n  " + "\n  ".join(bad))
+
+
 # ---- the checks on small texts --------------------------------------------
 
 def test_the_rules_find_what_they_must():
@@ -250,6 +283,17 @@ def test_the_rules_find_what_they_must():
         (13, "SQL formatted with a non-integer value; bind it as a"
              " parameter")], formatted_sql(sql)
 
+    shell = ("/* not struct ctl_state, nor #include \"ctl.h\" */\n"
+             '#include "ctl_other.h"\n'
+             '#include "ctl.h"\n'                      # 3
+             "  # include <ctl.h>\n"                   # 4
+             'puts("ctl_state");\n'
+             "void f(struct ctl_state *st);\n")        # 6
+    assert whole_state(shell) == [(3, "includes ctl.h"),
+                                  (4, "includes ctl.h"),
+                                  (6, "names struct ctl_state")], \
+        whole_state(shell)
+
     good = "int\nmain(void)\n{\n\treturn 0;\n}\n"
     assert format_findings([], stdin=good, assume="x.c") == []
     bad = "int main(void) {\n  return 0;\n}\n"
@@ -258,4 +302,4 @@ def test_the_rules_find_what_they_must():
 
 
 run([test_clang_format, test_banned_calls, test_no_sql_by_formatting,
-     test_the_rules_find_what_they_must])
+     test_narrow_shells, test_the_rules_find_what_they_must])
