@@ -86,6 +86,14 @@ def test_run_checks():
             assert key == chaos.key(*runs), (what, key)
 
 
+def test_requeue_gaps():
+    runs = [r(7, 1, "pod01-n001", 1000, 5000), r(7, 2, "pod01-n002", 5500,
+                                                   9000),
+            r(7, 3, "pod01-n001", 8000, None, alive=True),
+            r(8, 1, "pod01-n003", 1000, 2000)]
+    assert chaos.requeue_gaps(runs, now=10000) == [-1.0, 0.5]
+
+
 def test_live_checks():
     a1 = r(7, 1, "pod01-n001", 1000, None, alive=True)
     a2 = r(7, 2, "pod01-n002", 4000, None, alive=True)
@@ -183,6 +191,6 @@ def test_a_duplicate_is_found():
     assert summary(out, "violations") >= 1, out
 
 
-run([test_run_checks, test_live_checks, test_attempt_checks,
+run([test_run_checks, test_requeue_gaps, test_live_checks, test_attempt_checks,
      test_the_plan_has_every_fault, test_short_run,
      test_a_duplicate_is_found])
