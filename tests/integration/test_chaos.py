@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 
-from podtest import SOURCE, run
+from podtest import SOURCE, TempDir, run
 
 TOOL = os.path.join(SOURCE, "tools", "chaos")
 AGENTS, SEED, ROUNDS = 4, 9, 3
@@ -84,6 +84,27 @@ def test_run_checks():
         for key, text in found:
             assert word in text, (what, text)
             assert key == chaos.key(*runs), (what, key)
+
+
+def test_bad_records_are_reported():
+    """A record the watcher cannot read is a violation, not the end of the
+    watcher (whose thread would die unseen)."""
+    tmp = TempDir("chaos-records")
+    try:
+        path = tmp.file("records",
+                        "start 6 1 0 pod01-n001 6054 1000 11.0 term\n"
+                        "end 6 1 0 pod01-n001 6054  exit\n"
+                        "end 6 1 0 pod01-n001 6054 3000 term\n"
+                        "start 7 1 0 pod01-n002\n")
+        w = chaos.Watcher(path, {})
+        w.read_records()
+        assert [t for _, t in w.violations] == [
+            "bad record 'end 6 1 0 pod01-n001 6054  exit'",
+            "bad record 'start 7 1 0 pod01-n002'"], w.violations
+        assert [(x.job, x.start, x.end_rec, x.end_how) for x in w.runs] == \
+            [(6, 1000, 3000, "term")], w.runs
+    finally:
+        tmp.cleanup()
 
 
 def test_requeue_gaps():
@@ -191,6 +212,6 @@ def test_a_duplicate_is_found():
     assert summary(out, "violations") >= 1, out
 
 
-run([test_run_checks, test_requeue_gaps, test_live_checks, test_attempt_checks,
-     test_the_plan_has_every_fault, test_short_run,
-     test_a_duplicate_is_found])
+run([test_run_checks, test_bad_records_are_reported, test_requeue_gaps,
+     test_live_checks, test_attempt_checks, test_the_plan_has_every_fault,
+     test_short_run, test_a_duplicate_is_found])
