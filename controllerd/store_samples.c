@@ -508,7 +508,8 @@ fill_batch(struct store *s, struct fleet *f)
 	from_new = drop <= 0 ? 0 : drop - from_old;
 	for (i = 0; i < from_old; i++)
 		free(w->q[i].accels);
-	memmove(w->q, w->q + from_old, (w->nq - from_old) * sizeof(*q));
+	if (from_old > 0) /* w->q is NULL until the first batch */
+		memmove(w->q, w->q + from_old, (w->nq - from_old) * sizeof(*q));
 	w->nq -= from_old;
 	for (i = 0; i < from_new; i++)
 		free(s->q[i].accels);
@@ -524,7 +525,9 @@ fill_batch(struct store *s, struct fleet *f)
 		}
 	}
 	w->lost += from_old + from_new;
-	memcpy(w->q + w->nq, s->q + from_new, (s->nq - from_new) * sizeof(*q));
+	if (s->nq > from_new)
+		memcpy(w->q + w->nq, s->q + from_new,
+		    (s->nq - from_new) * sizeof(*q));
 	w->nq += s->nq - from_new;
 	s->nq = 0;
 	for (i = 0; f != NULL && i < f->nnodes; i++) {
