@@ -286,6 +286,83 @@ class Agent(Daemon):
         return metrics_url(self)
 
 
+class Proxy:
+    """A TCP proxy on 127.0.0.1:0 to `upstream` (host, port), its address in
+    `url`: a network between an agent and its controller. cut() closes every
+    connection and refuses new ones until restore(); a connection that ends
+    is closed on both sides."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.cutting = False
+        self.lock = threading.Lock()
+        self.socks = []
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            if self.cutting:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            pair = [c, u, 2]  # the sockets, and pumps still running
+            with self.lock:
+                self.socks += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b, pair),
+                                 daemon=True).start()
+
+    def _pump(self, src, dst, pair):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data or self.cutting:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        with self.lock:  # the last pump of a connection closes it
+            pair[2] -= 1
+            if pair[2] > 0:
+                return
+            for s in pair[:2]:
+                if s in self.socks:
+                    self.socks.remove(s)
+        for s in pair[:2]:
+            s.close()
+
+    def cut(self):
+        self.cutting = True
+        with self.lock:
+            socks, self.socks = self.socks, []
+        for s in socks:  # wakes the pumps, which close them
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def restore(self):
+        self.cutting = False
+
 
 class FakeController:
     """The controller's side of docs/agent-protocol.md, for tests of a real

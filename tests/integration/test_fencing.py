@@ -19,82 +19,13 @@ The jobs ignore SIGTERM, so each stop needs the SIGKILL after the grace.
 
 import os
 import signal
-import socket
-import threading
 import time
 
-from podtest import (Agent, Controller, GaveUp, TempDir, http, podctl, run,
-                     wait_for)
+from podtest import (Agent, Controller, GaveUp, Proxy, TempDir, http, podctl,
+                     run, wait_for)
 
 FENCE_S, GRACE_S, MARGIN_S = 3, 2, 1
 REQUEUE_S = FENCE_S + GRACE_S + MARGIN_S
-
-
-class Proxy:
-    """A TCP proxy on 127.0.0.1:0 to `upstream` (host, port). cut() closes
-    every connection and refuses new ones until restore()."""
-
-    def __init__(self, upstream):
-        self.upstream = upstream
-        self.cutting = False
-        self.lock = threading.Lock()
-        self.socks = []
-        self.lsock = socket.socket()
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(64)
-        self.port = self.lsock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            if self.cutting:
-                c.close()
-                continue
-            try:
-                u = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                c.close()
-                continue
-            with self.lock:
-                self.socks += [c, u]
-            for a, b in ((c, u), (u, c)):
-                threading.Thread(target=self._pump, args=(a, b),
-                                 daemon=True).start()
-
-    def _pump(self, src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data or self.cutting:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cut(self):
-        self.cutting = True
-        with self.lock:
-            socks, self.socks = self.socks, []
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            except OSError:
-                pass
-
-    def restore(self):
-        self.cutting = False
 
 
 def fabric(tmp, name, nodes):
