@@ -8,6 +8,7 @@
  * it out, so a reader sees what the agent did not know.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1115,6 +1116,48 @@ wire_desired_power_json(const struct desired_power *p)
 fail:
 	json_decref(o);
 	return NULL;
+}
+
+/* FNV-1a over n bytes, from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n-- > 0)
+		h = (h ^ *c++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A double into the hash: every NaN alike (they all print null), and 0
+ * and -0 alike (they print the same number). */
+static uint64_t
+fnv_double(uint64_t h, double v)
+{
+	static const char null_mark[] = "null";
+
+	if (isnan(v))
+		return fnv(h, null_mark, sizeof(null_mark));
+	if (v == 0)
+		v = 0;
+	return fnv(h, &v, sizeof(v));
+}
+
+uint64_t
+wire_desired_power_hash(const struct desired_power *p)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int i;
+
+	h = fnv(h, p->policy, strnlen(p->policy, sizeof(p->policy)) + 1);
+	for (i = 0; i < p->nparams; i++) {
+		h = fnv(h, p->params[i].name,
+		    strnlen(p->params[i].name, sizeof(p->params[i].name)) + 1);
+		h = fnv_double(h, p->params[i].value);
+	}
+	h = fnv_double(h, p->cap_w);
+	h = fnv_double(h, p->fallback_cap_w);
+	return fnv_double(h, p->fallback_after_s);
 }
 
 int

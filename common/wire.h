@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <pod/wire.h>
 
@@ -59,6 +60,10 @@ int wire_desired_power_decode(
     json_t *obj, struct desired_power *out, char *err, size_t errlen);
 /* desired.power's JSON (caps NaN as null). New reference or NULL. */
 json_t *wire_desired_power_json(const struct desired_power *p);
+/* A hash of what wire_desired_power_json() would print: equal settings
+ * hash alike, so that a change of settings can be seen without printing
+ * them (the controller compares it for every node every second). */
+uint64_t wire_desired_power_hash(const struct desired_power *p);
 /* Decodes a desired state. Returns -1 with why in err only when the whole
  * is unusable (not an object, no version, a bad fence_timeout_s); a bad
  * "jobs" or "power" is kept in jobs_error / power_error, a bad job entry

@@ -111,7 +111,7 @@ envelope_init(struct ctl_state *st)
 	e->node_cap_w = calloc(nn, sizeof(double));
 	e->pod_alloc_w = calloc(np, sizeof(double));
 	e->pod_energy_j = calloc(np, sizeof(double));
-	e->power_hash = calloc(nn, sizeof(unsigned));
+	e->power_hash = calloc(nn, sizeof(*e->power_hash));
 	if (e->pods == NULL || e->nodes == NULL || e->node_cap_w == NULL ||
 	    e->pod_alloc_w == NULL || e->pod_energy_j == NULL ||
 	    e->power_hash == NULL)
@@ -411,23 +411,14 @@ announce(struct ctl_state *st)
 	for (i = 0; i < st->fleet->nnodes; i++) {
 		struct node *n = &st->fleet->nodes[i];
 		struct desired_power dp;
-		unsigned h = 5381;
-		const char *c;
-		json_t *o;
-		char *text;
+		uint64_t h;
 
 		desired_power(st, n, top[i], &dp);
-		o = wire_desired_power_json(&dp);
-		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-
-		for (c = text ? text : ""; *c; c++)
-			h = h * 33 + (unsigned char)*c;
+		h = wire_desired_power_hash(&dp);
 		if (h != e->power_hash[i]) {
 			e->power_hash[i] = h;
 			n->desired_version = ++st->version;
 		}
-		free(text);
-		json_decref(o);
 	}
 	free(top);
 }

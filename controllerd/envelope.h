@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "alarms.h"
 #include "alarmview.h"
@@ -44,7 +45,7 @@ struct envelope {
 	double *pod_alloc_w;  /* npods: what each pod may draw now */
 	double fabric_limit_w;
 	double *pod_energy_j; /* npods, since the database began */
-	unsigned *power_hash; /* nnodes: of the power settings last sent */
+	uint64_t *power_hash; /* nnodes: of the power settings last sent */
 	struct alarms alarms;
 	struct alarmview alarmview; /* the rules' view, kept between ticks */
 	int64_t last_alloc_ms, last_energy_store_ms;

@@ -533,10 +533,102 @@ desired_bad_got(const char *json, const char *where, char *err, size_t len)
 	return got != NULL ? err : NULL;
 }
 
+/* Changes to a node's power settings, each of which the hash must see
+ * (same 0) or not see (same 1): what the controller compares each second
+ * to give the node a new desired version. */
+static void
+tweak_none(struct desired_power *p)
+{
+	(void)p;
+}
+static void
+tweak_cap(struct desired_power *p)
+{
+	p->cap_w += 0.001;
+}
+static void
+tweak_cap_null(struct desired_power *p)
+{
+	p->cap_w = NAN;
+}
+static void
+tweak_policy(struct desired_power *p)
+{
+	snprintf(p->policy, sizeof(p->policy), "%s", "energy");
+}
+static void
+tweak_param(struct desired_power *p)
+{
+	p->params[0].value = 0.9;
+}
+static void
+tweak_fallback(struct desired_power *p)
+{
+	p->fallback_after_s = 31;
+}
+static void
+tweak_other_nan(struct desired_power *p)
+{
+	p->fallback_cap_w = -NAN;
+}
+static void
+tweak_minus_zero(struct desired_power *p)
+{
+	p->params[1].value = -0.0;
+}
+
+static const struct {
+	const char *what;
+	void (*tweak)(struct desired_power *);
+	int same;
+} hash_cases[] = {
+    {"unchanged", tweak_none, 1},
+    {"cap by a milliwatt", tweak_cap, 0},
+    {"cap to none", tweak_cap_null, 0},
+    {"another policy", tweak_policy, 0},
+    {"a parameter", tweak_param, 0},
+    {"the fallback time", tweak_fallback, 0},
+    {"another NaN prints null alike", tweak_other_nan, 1},
+    {"-0 prints as 0", tweak_minus_zero, 1},
+};
+
+static void
+hash_cases_run(int *pass, int *fail)
+{
+	struct desired_power base, p;
+	size_t i;
+
+	memset(&base, 0, sizeof(base));
+	snprintf(base.policy, sizeof(base.policy), "%s", "power_cap");
+	base.nparams = 2;
+	snprintf(
+	    base.params[0].name, sizeof(base.params[0].name), "%s", "gain");
+	base.params[0].value = 0.5;
+	snprintf(
+	    base.params[1].name, sizeof(base.params[1].name), "%s", "bias");
+	base.params[1].value = 0;
+	base.cap_w = 4200.5;
+	base.fallback_cap_w = NAN;
+	base.fallback_after_s = 30;
+	for (i = 0; i < N(hash_cases); i++) {
+		p = base;
+		hash_cases[i].tweak(&p);
+		if ((wire_desired_power_hash(&p) ==
+		        wire_desired_power_hash(&base)) == hash_cases[i].same) {
+			(*pass)++;
+		} else {
+			(*fail)++;
+			printf("FAIL power hash: %s\n", hash_cases[i].what);
+		}
+	}
+}
+
 static void
 desired_cases(int *pass, int *fail)
 {
 	size_t i;
+
+	hash_cases_run(pass, fail);
 
 	for (i = 0; i < N(replies_round); i++) {
 		if (reply_round(replies_round[i])) {
