@@ -33,6 +33,7 @@
 #include "timeutil.h"
 
 #define MAX_SEGMENTS 8 /* path segments under /api/v1 */
+#define API_LISTEN_BACKLOG 4096 /* connections waiting to be accepted */
 
 typedef void (*handler_fn)(struct api_req *r);
 
@@ -506,6 +507,12 @@ api_start(struct ctl_state *st)
 		return -1;
 	}
 	httpcap_listen(st->httpcap, evhttp_bound_socket_get_listener(bs));
+	/* libevent listens with a backlog of 128; a fabric's agents reconnect
+	 * at once after a stall, and past the backlog their SYNs are dropped
+	 * until their connect times out. Linux takes a new backlog from a
+	 * second listen() (the kernel caps it at net.core.somaxconn). */
+	if (listen(evhttp_bound_socket_get_fd(bs), API_LISTEN_BACKLOG) == -1)
+		log_warn("%s: listen backlog %d", __func__, API_LISTEN_BACKLOG);
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 	        &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
