@@ -32,7 +32,7 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define MAX_SEGMENTS 8 /* path segments under /api/v1 */
+#define MAX_SEGMENTS       8    /* path segments under /api/v1 */
 #define API_LISTEN_BACKLOG 4096 /* connections waiting to be accepted */
 
 typedef void (*handler_fn)(struct api_req *r);
