@@ -25,6 +25,7 @@
 #include "jobdir.h"
 #include "log.h"
 #include "shepherd.h"
+#include "timeutil.h"
 
 /* What the job's child sends its shepherd. */
 struct shepherd_msg {
@@ -176,24 +177,6 @@ setup_fds(const struct shepherd_paths *p)
 	return 0;
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The lease file's monotonic ms; 0 when it cannot be read (no fencing:
  * an agent that never wrote one has not been confirmed either, but then
  * it never started a job from a desired state). Async-signal-safe. */
@@ -232,7 +215,7 @@ wait_fenced(const struct shepherd_paths *p, pid_t child, int session, int *st)
 			continue;
 		if (w != 0)
 			return w;
-		now = mono_ms();
+		now = time_mono_ms();
 		if (session && term_ms == 0 &&
 		    (until = lease_ms(p->lease)) > 0 && now > until) {
 			put_file(
@@ -321,7 +304,7 @@ shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 			end.signal = WTERMSIG(st);
 	}
 done:
-	end.ended_ms = wall_ms();
+	end.ended_ms = time_wall_ms();
 	if ((len = job_end_format(&end, text, sizeof(text))) > 0)
 		put_file(p->status_tmp, p->status, p->dir, text, len, 1);
 	_exit(0);
