@@ -261,8 +261,9 @@ class Controller(Daemon):
 
 
 class Fleetsim(Daemon):
-    def __init__(self, tmp, server, pods=1, nodes=128, args=()):
-        super().__init__("fleetsim", [binary("pod-fleetsim"), "--server",
+    def __init__(self, tmp, server, pods=1, nodes=128, args=(),
+                 name="fleetsim"):
+        super().__init__(name, [binary("pod-fleetsim"), "--server",
                                       server, "--pods", str(pods),
                                       "--nodes-per-pod", str(nodes)]
                          + list(args), tmp)
