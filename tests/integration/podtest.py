@@ -259,6 +259,14 @@ class Controller(Daemon):
     def api(self, method, path, body=None, raw=None):
         return http(method, self.url + "/api/v1" + path, body, raw)
 
+    def nodes_up(self):
+        return self.api("GET", "/status")[1]["nodes"]["up"]
+
+    def drain(self, node, reason="test"):
+        """POST /nodes/NODE/drain: (status, headers, text)."""
+        return http_headers("POST", self.url + "/api/v1/nodes/%s/drain"
+                            % node, {"reason": reason}, timeout=5)
+
 
 class Fleetsim(Daemon):
     def __init__(self, tmp, server, pods=1, nodes=128, args=(),

@@ -9,18 +9,9 @@ import os
 import subprocess
 
 from podtest import (Controller, Fleetsim, TempDir, health_answers,
-                     http_headers, run, wait_for)
+                     run, wait_for)
 
 tmp = TempDir("disk-full")
-
-
-def drain(ctl, node):
-    return http_headers("POST", ctl.url + "/api/v1/nodes/%s/drain" % node,
-                        {"reason": "store test"}, timeout=5)
-
-
-def nodes_up(ctl):
-    return ctl.api("GET", "/status")[1]["nodes"]["up"]
 
 
 def mount_tmpfs(path, size):
@@ -63,20 +54,20 @@ def test_a_full_disk_is_said_plainly():
         ctl.start()
         fleet = Fleetsim(tmp, ctl.url, nodes=128).start()
         try:
-            wait_for("128 nodes up", lambda: nodes_up(ctl) == 128)
+            wait_for("128 nodes up", lambda: ctl.nodes_up() == 128)
             filler = fill(mnt)
             ctl.wait_log("cannot write samples")
-            status, headers, body = drain(ctl, "pod01-n001")
+            status, headers, body = ctl.drain("pod01-n001")
             assert status == 503, (status, body)
             assert "disk is full" in body, body
             assert headers["Retry-After"] == "1", headers
             assert health_answers(ctl)
-            assert nodes_up(ctl) == 128
+            assert ctl.nodes_up() == 128
             assert "cannot rollback" not in ctl.log(), ctl.log()
             assert "database or disk is full" in ctl.log(), ctl.log()
             os.unlink(filler)
             ctl.wait_log("samples are written again")
-            status, _, body = drain(ctl, "pod01-n001")
+            status, _, body = ctl.drain("pod01-n001")
             assert status == 200, (status, body)
             assert "cannot rollback" not in ctl.log(), ctl.log()
         finally:

@@ -9,18 +9,9 @@ import sqlite3
 import time
 
 from podtest import (Controller, Fleetsim, TempDir, health_answers,
-                     http_headers, podctl, run, wait_for)
+                     podctl, run, wait_for)
 
 tmp = TempDir("store-faults")
-
-
-def drain(ctl, node):
-    return http_headers("POST", ctl.url + "/api/v1/nodes/%s/drain" % node,
-                        {"reason": "store test"}, timeout=5)
-
-
-def nodes_up(ctl):
-    return ctl.api("GET", "/status")[1]["nodes"]["up"]
 
 
 def down_alarms(ctl):
@@ -33,7 +24,7 @@ def test_a_locked_database_does_not_stall_the_loop():
                      extra="store_interval_s = 1\n").start()
     fleet = Fleetsim(tmp, ctl.url, nodes=128).start()
     try:
-        wait_for("128 nodes up", lambda: nodes_up(ctl) == 128)
+        wait_for("128 nodes up", lambda: ctl.nodes_up() == 128)
         lock = sqlite3.connect(ctl.db, timeout=0, isolation_level=None)
         lock.execute("BEGIN EXCLUSIVE")
         locked_ms = int(time.time() * 1000)
@@ -43,7 +34,7 @@ def test_a_locked_database_does_not_stall_the_loop():
             assert health_answers(ctl) and ctl.alive(), ctl.log()
             return "cannot write samples" in ctl.log()
         wait_for("the sample writer to give up", writer_gave_up)
-        status, headers, body = drain(ctl, "pod01-n001")
+        status, headers, body = ctl.drain("pod01-n001")
         assert status == 503, (status, body)
         assert headers["Retry-After"] == "1", headers
         assert "locked by another process" in body, body
@@ -51,7 +42,7 @@ def test_a_locked_database_does_not_stall_the_loop():
         rc, out, err = podctl(ctl.url, "node", "drain", "pod01-n002",
                               "--reason", "x")
         assert rc != 0 and "locked by another process" in err, (rc, err)
-        assert nodes_up(ctl) == 128, "nodes declared down while locked"
+        assert ctl.nodes_up() == 128, "nodes declared down while locked"
         assert down_alarms(ctl) == [], down_alarms(ctl)
         assert ctl.api("GET", "/nodes/pod01-n001")[1]["state"] != \
             "drained"
@@ -59,7 +50,7 @@ def test_a_locked_database_does_not_stall_the_loop():
         lock.execute("ROLLBACK")
         lock.close()
         ctl.wait_log("samples are written again")
-        status, _, body = drain(ctl, "pod01-n001")
+        status, _, body = ctl.drain("pod01-n001")
         assert status == 200, (status, body)
         # what arrived while the file was locked was kept and written
         pts = ctl.api("GET", "/telemetry?node=pod01-n003&step=1&from=%d"
