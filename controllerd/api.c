@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -24,6 +25,7 @@
 
 #include "api.h"
 #include "apireq.h"
+#include "auth.h"
 #include "ctl.h"
 #include "fleet.h"
 #include "httpcap.h"
@@ -39,37 +41,48 @@ typedef void (*handler_fn)(struct api_req *r);
 
 /*
  * Routes. Columns: HTTP method; path under /api/v1 with "*" for a captured
- * name; handler; whether an agent (rather than an operator) calls it.
+ * name; handler; who may call it (enum auth_rule, auth.h: public, read,
+ * user, operator, admin, or node for the node's own agent). The rule is
+ * checked before the handler runs; a handler checks only what depends on
+ * the object (a user cancels only its own jobs).
  */
 static const struct route {
 	enum evhttp_cmd_type method;
 	const char *path;
 	handler_fn fn;
-	int agent;
+	enum auth_rule rule;
 } routes[] = {
-    {EVHTTP_REQ_GET, "/health", api_health, 0},
-    {EVHTTP_REQ_GET, "/status", api_status, 0},
-    {EVHTTP_REQ_GET, "/pods", api_pods, 0},
-    {EVHTTP_REQ_GET, "/pods/*", api_pod, 0},
-    {EVHTTP_REQ_GET, "/nodes", api_nodes, 0},
-    {EVHTTP_REQ_GET, "/nodes/*", api_node, 0},
-    {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, 0},
-    {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, 0},
-    {EVHTTP_REQ_GET, "/jobs", api_jobs, 0},
-    {EVHTTP_REQ_POST, "/jobs", api_submit, 0},
-    {EVHTTP_REQ_GET, "/jobs/*", api_job, 0},
-    {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, 0},
-    {EVHTTP_REQ_GET, "/telemetry", api_telemetry, 0},
-    {EVHTTP_REQ_GET, "/power", api_power, 0},
-    {EVHTTP_REQ_PUT, "/power", api_power_set, 0},
-    {EVHTTP_REQ_GET, "/policy", api_policy, 0},
-    {EVHTTP_REQ_PUT, "/policy", api_policy_set, 0},
-    {EVHTTP_REQ_GET, "/alarms", api_alarms, 0},
-    {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, 0},
-    {EVHTTP_REQ_GET, "/audit", api_audit, 0},
-    {EVHTTP_REQ_POST, "/agents/*/report", api_report, 1},
-    {EVHTTP_REQ_GET, "/agents/*/desired", api_desired, 1},
+    {EVHTTP_REQ_GET, "/health", api_health, RULE_PUBLIC},
+    {EVHTTP_REQ_GET, "/whoami", api_whoami, RULE_READ},
+    {EVHTTP_REQ_GET, "/status", api_status, RULE_READ},
+    {EVHTTP_REQ_GET, "/pods", api_pods, RULE_READ},
+    {EVHTTP_REQ_GET, "/pods/*", api_pod, RULE_READ},
+    {EVHTTP_REQ_GET, "/nodes", api_nodes, RULE_READ},
+    {EVHTTP_REQ_GET, "/nodes/*", api_node, RULE_READ},
+    {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, RULE_OPERATOR},
+    {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ},
+    {EVHTTP_REQ_POST, "/jobs", api_submit, RULE_USER},
+    {EVHTTP_REQ_GET, "/jobs/*", api_job, RULE_READ},
+    {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, RULE_USER},
+    {EVHTTP_REQ_GET, "/telemetry", api_telemetry, RULE_READ},
+    {EVHTTP_REQ_GET, "/power", api_power, RULE_READ},
+    {EVHTTP_REQ_PUT, "/power", api_power_set, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/policy", api_policy, RULE_READ},
+    {EVHTTP_REQ_PUT, "/policy", api_policy_set, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/alarms", api_alarms, RULE_READ},
+    {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/audit", api_audit, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/tokens", api_tokens, RULE_ADMIN},
+    {EVHTTP_REQ_POST, "/tokens", api_token_create, RULE_ADMIN},
+    {EVHTTP_REQ_DELETE, "/tokens/*", api_token_revoke, RULE_ADMIN},
+    {EVHTTP_REQ_POST, "/agents/*/report", api_report, RULE_NODE},
+    {EVHTTP_REQ_GET, "/agents/*/desired", api_desired, RULE_NODE},
 };
+
+/* /metrics, beside /api/v1: a route of its own for the rule check. */
+static const struct route metrics_route = {
+    EVHTTP_REQ_GET, "/metrics", NULL, RULE_READ};
 
 /* ---- replies ---- */
 
@@ -224,26 +237,157 @@ api_parse_time(const char *s)
 	return ms;
 }
 
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "other";
+	}
+}
+
 /* ---- authentication hook ---- */
 
+/* The bearer token of the request, or NULL when it sends none. */
+static const char *
+bearer(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+
+	if (h == NULL)
+		return NULL;
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return ""; /* another scheme: no token we know */
+	for (h += 7; *h == ' '; h++)
+		continue;
+	return h;
+}
+
+/* The path the request asked for, for messages. */
+static const char *
+request_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	return path ? path : "?";
+}
+
+/* Replies 401 with the challenge RFC 6750 asks for. */
+static void
+unauthorized(struct evhttp_request *req, const char *msg)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "WWW-Authenticate", "Bearer realm=\"pod\"");
+	api_reply_error(req, 401, "unauthorized", "%s", msg);
+}
+
+/* Records a token's use, writing it to the store at most once a minute
+ * (a failed write is tried again at the next use). */
+static void
+touch(struct ctl_state *st, struct auth_token *t, int64_t now)
+{
+	t->last_used_ms = now;
+	if (now - t->stored_used_ms < AUTH_TOUCH_MS)
+		return;
+	if (store_touch_token(st->store, t->id, now) == 0)
+		t->stored_used_ms = now;
+}
+
 /*
- * Every request passes here before its handler. Fills r->who with the
- * principal recorded in the audit log; returns 0 to go on, or -1 after
- * replying. Tokens arrive with a later issue; until then every peer is
- * allowed and known by its address.
+ * Every request passes here before its handler: the caller's token, if
+ * any, gives r->user and r->role, and the route's rule decides. Fills
+ * r->who (the user, else the peer's address) for the audit and the logs.
+ * Returns 0 to go on, or -1 after replying 401 or 403. The agents' routes
+ * go on to their handlers, which check the node's credential.
  */
 static int
 authorize(struct api_req *r, const struct route *rt)
 {
+	struct ctl_state *st = r->st;
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
-	const char *addr = NULL;
+	const char *addr = NULL, *tok, *why;
+	unsigned char hash[AUTH_HASH_LEN];
+	struct auth_token *t;
 	ev_uint16_t port = 0;
+	int64_t now = time_wall_ms();
+	char msg[256];
+	int verdict;
 
 	if (c != NULL)
 		evhttp_connection_get_peer(c, (char **)&addr, &port);
 	snprintf(r->who, sizeof(r->who), "%s", addr ? addr : "unknown");
-	(void)rt;
+	r->role = AUTH_ANONYMOUS;
+	if (rt->rule == RULE_PUBLIC || rt->rule == RULE_NODE)
+		return 0;
+	if ((tok = bearer(r->req)) != NULL) {
+		if (auth_token_hash(tok, hash) == -1 ||
+		    (t = auth_find(&st->auth, hash)) == NULL) {
+			unauthorized(r->req,
+			    "the token is not one this controller made");
+			return -1;
+		}
+		if ((why = auth_unusable(t, now)) != NULL) {
+			snprintf(msg, sizeof(msg), "token %lld was %s",
+			    (long long)t->id, why);
+			unauthorized(r->req, msg);
+			return -1;
+		}
+		touch(st, t, now);
+		snprintf(r->user, sizeof(r->user), "%s", t->user);
+		snprintf(r->who, sizeof(r->who), "%s", t->user);
+		r->role = t->role;
+		r->token_id = t->id;
+	}
+	verdict = auth_decide(rt->rule, r->role, st->conf->anonymous_read);
+	if (verdict == 401) {
+		snprintf(msg, sizeof(msg),
+		    "%s %s needs a token: send the header "
+		    "'Authorization: Bearer TOKEN' (podctl: --token-file, "
+		    "POD_TOKEN or ~/.config/pod/token)",
+		    method_name(rt->method), request_path(r->req));
+		unauthorized(r->req, msg);
+		return -1;
+	}
+	if (verdict == 403) {
+		api_reply_error(r->req, 403, "forbidden",
+		    "%s %s needs the %s role; %s is %s",
+		    method_name(rt->method), request_path(r->req),
+		    auth_rule_name(rt->rule), r->user, auth_role_name(r->role));
+		return -1;
+	}
 	return 0;
+}
+
+void
+api_print_routes(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		fprintf(out, "%s /api/v1%s %s\n", method_name(routes[i].method),
+		    routes[i].path, auth_rule_name(routes[i].rule));
+	fprintf(out, "%s %s %s\n", method_name(metrics_route.method),
+	    metrics_route.path, auth_rule_name(metrics_route.rule));
 }
 
 int
@@ -302,33 +446,6 @@ match(const char *pattern, char **seg, int nseg, const char **args)
 	return i == nseg;
 }
 
-static const char *
-method_name(enum evhttp_cmd_type m)
-{
-	switch (m) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	default:
-		return "other";
-	}
-}
-
 /* Answers the stand-in httpcap.c made for a request over a limit; 1 when
  * it was one. The connection closes after the reply. */
 static int
@@ -372,7 +489,7 @@ over_rate(struct api_req *r, const struct route *rt)
 	int64_t wait_ms;
 	char secs[32];
 
-	if (rt->agent || c == NULL ||
+	if (rt->rule == RULE_NODE || c == NULL ||
 	    (rt->method != EVHTTP_REQ_POST && rt->method != EVHTTP_REQ_PUT &&
 	        rt->method != EVHTTP_REQ_DELETE))
 		return 0;
@@ -408,7 +525,13 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (refused(st, req))
 		return;
 	if (strcmp(path, "/metrics") == 0) {
-		api_serve_metrics(&st->metrics, req);
+		memset(&r, 0, sizeof(r));
+		r.req = req;
+		r.st = st;
+		/* a wrong method gets its 405 whoever asks */
+		if (method != metrics_route.method ||
+		    authorize(&r, &metrics_route) == 0)
+			api_serve_metrics(&st->metrics, req);
 		return;
 	}
 	if (strncmp(path, "/api/", 5) != 0) {

@@ -11,11 +11,15 @@
 #define TELEMETRY_MAX_POINTS 10000 /* points in one telemetry reply */
 #define API_MAX_WAIT_S       60    /* longest long poll, s */
 
+#include <stdio.h>
+
 struct ctl_state;
 
 /* Binds the REST server to st->conf->listen on st->base and logs the
  * address actually bound (port 0 picks a free one). 0 or -1 (logged). */
 int api_start(struct ctl_state *st);
 void api_stop(struct ctl_state *st);
+/* Prints every route as "METHOD PATH RULE", one a line (--routes). */
+void api_print_routes(FILE *out);
 
 #endif

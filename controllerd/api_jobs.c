@@ -14,6 +14,7 @@
 #include "alarms.h"
 #include "api.h"
 #include "apireq.h"
+#include "auth.h"
 #include "config.h"
 #include "ctl.h"
 #include "envelope.h"
@@ -344,7 +345,12 @@ api_cancel(struct api_req *r)
 
 	if (j == NULL)
 		return;
-	if (loaded != NULL || job_ended(j)) {
+	if (r->role < AUTH_OPERATOR && strcmp(j->submitted_by, r->user) != 0) {
+		api_reply_error(r->req, 403, "forbidden",
+		    "job %lld is %s's: only its owner or an operator may "
+		    "cancel it",
+		    (long long)j->id, j->submitted_by);
+	} else if (loaded != NULL || job_ended(j)) {
 		api_reply_error(r->req, 409, "conflict",
 		    "job %lld already ended (%s)", (long long)j->id,
 		    job_state_name(j->state));

@@ -4,7 +4,7 @@
  * (api_nodes.c: health, status, pods, nodes; api_agents.c: reports and
  * long polls; api_static.c: the dashboard's files and /metrics;
  * api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
- * api_audit.c: the audit log).
+ * api_audit.c: the audit log; api_auth.c: who is asking, and tokens).
  * api.c owns the route table that names them all.
  */
 #ifndef CTL_APIREQ_H
@@ -29,7 +29,11 @@ struct api_req {
 	struct evhttp_request *req;
 	struct ctl_state *st;
 	const char *args[MAX_ARGS]; /* names captured by "*" */
-	char who[64];               /* the principal, for audit */
+	char who[64];               /* the principal, for audit and logs:
+	                             * the user, else the peer's address */
+	char user[64];              /* the token's user, "" when anonymous */
+	int role;                   /* enum auth_role of the caller */
+	int64_t token_id;           /* the token used, 0 for none */
 	char segbuf[1024];          /* storage for the path segments */
 };
 
@@ -107,5 +111,11 @@ void api_telemetry(struct api_req *r);
 
 /* The audit log (api_audit.c). */
 void api_audit(struct api_req *r);
+
+/* Who is asking, and the tokens (api_auth.c). */
+void api_whoami(struct api_req *r);
+void api_tokens(struct api_req *r);
+void api_token_create(struct api_req *r);
+void api_token_revoke(struct api_req *r);
 
 #endif

@@ -145,6 +145,8 @@ static const struct keyword {
     {"health", "overtemp_requeue", V_ENUM, 0, 0, T_CONTROLLER,
         offsetof(struct config, health.rule[HEALTH_OVERTEMP].requeue), 0,
         bool_names},
+    {"auth", "anonymous_read", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, anonymous_read), 0, bool_names},
     {"modbus", "listen", V_ADDR, 0, 0, T_CONTROLLER,
         offsetof(struct config, modbus_listen),
         sizeof(((struct config *)0)->modbus_listen), NULL},
@@ -473,6 +475,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    strcmp(e->section, "alarms") != 0 &&
 			    strcmp(e->section, "health") != 0 &&
 			    strcmp(e->section, "modbus") != 0 &&
+			    strcmp(e->section, "auth") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -669,6 +672,8 @@ config_dump(const struct config *c, FILE *out)
 		fprintf(out, "%s_drain_after_s = %d\n%s_requeue = %s\n",
 		    health_cond_name(p), c->health.rule[p].drain_after_s,
 		    health_cond_name(p), bool_names[c->health.rule[p].requeue]);
+	fprintf(out, "[auth]\nanonymous_read = %s\n",
+	    bool_names[c->anonymous_read]);
 	/* an empty listen or allow_write is left out: both mean "none" */
 	fprintf(out, "[modbus]\n");
 	if (c->modbus_listen[0] != '\0')

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "jobs.h"
 #include "metrics.h"
 
@@ -47,6 +48,7 @@ struct ctl_state {
 	int nparked;
 	struct bms *bms;             /* the BMS Modbus server; NULL when off */
 	struct metrics_view metrics; /* what /metrics reads (main.c) */
+	struct auth auth;            /* the REST API's tokens (auth.h) */
 };
 
 #endif

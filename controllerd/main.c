@@ -4,6 +4,7 @@
  * A one-second tick marks silent nodes down and flushes queued samples to
  * SQLite in one transaction; an hourly one drops expired sample partitions.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -15,8 +16,10 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "api.h"
+#include "auth.h"
 #include "bms.h"
 #include "config.h"
 #include "ctl.h"
@@ -30,6 +33,7 @@
 
 static struct ctl_state ctl;
 static const char *conf_path;
+static const char *init_admin; /* --init-admin FILE */
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -37,6 +41,8 @@ static const struct option long_opts[] = {
     {"check", no_argument, NULL, 'n'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    {"init-admin", required_argument, NULL, 'A'},
+    {"routes", no_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
 
@@ -44,8 +50,9 @@ static const struct option long_opts[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pod-controllerd [-dn] [-c file]\n"
-	           "       pod-controllerd --help | --version\n");
+	fprintf(f,
+	    "usage: pod-controllerd [-dn] [-c file] [--init-admin file]\n"
+	    "       pod-controllerd --routes | --help | --version\n");
 }
 
 /* The dashboard directory: the config's, else the installed one next to
@@ -159,6 +166,61 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	log_info("configuration reloaded");
 }
 
+/*
+ * --init-admin: the first admin token, for user root, written to path
+ * (mode 0600) when path does not exist yet; an existing file is left as it
+ * is, so that the option may stay in a service's command line. The file is
+ * written before the token is stored: a token no file holds would be lost.
+ * 0 or -1 (logged).
+ */
+static int
+make_admin(const char *path)
+{
+	struct auth_token t;
+	char token[AUTH_TOKEN_LEN + 1];
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	if (access(path, F_OK) == 0) {
+		log_info("--init-admin: %s exists; no token made", path);
+		return 0;
+	}
+	memset(&t, 0, sizeof(t));
+	snprintf(t.user, sizeof(t.user), "root");
+	snprintf(t.comment, sizeof(t.comment), "made by --init-admin");
+	t.role = AUTH_ADMIN;
+	t.created_ms = time_wall_ms();
+	if (auth_token_make(token, t.hash) == -1)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	        -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		log_warn("--init-admin: cannot create %s", path);
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	if (fprintf(f, "%s\n", token) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) == -1) {
+		log_warn("--init-admin: cannot write %s", path);
+		goto unlink;
+	}
+	if (store_put_token(ctl.store, &t, "--init-admin") == -1 ||
+	    auth_add(&ctl.auth, &t) == -1)
+		goto unlink;
+	log_info("--init-admin: admin token %lld for root written to %s",
+	    (long long)t.id, path);
+	rc = 0;
+	goto fail;
+unlink:
+	(void)unlink(path);
+fail:
+	if (f != NULL)
+		fclose(f);
+	OPENSSL_cleanse(token, sizeof(token));
+	return rc;
+}
+
 /* Raises the soft limit on open files to the hard one: every connection
  * and long poll holds a descriptor. */
 static void
@@ -220,6 +282,12 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("pod-controllerd %s\n", POD_VERSION);
 			return 0;
+		case 'A':
+			init_admin = optarg;
+			break;
+		case 'R':
+			api_print_routes(stdout);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -269,7 +337,9 @@ main(int argc, char *argv[])
 		goto fail;
 	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
 		goto fail;
-	if (store_load_fleet(ctl.store, ctl.fleet) == -1)
+	if (store_load_fleet(ctl.store, ctl.fleet) == -1 ||
+	    store_load_tokens(ctl.store, &ctl.auth) == -1 ||
+	    (init_admin != NULL && make_admin(init_admin) == -1))
 		goto fail;
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
 	    bms_start(ctl.bms, ctl.env, ctl.store) == -1)
@@ -312,6 +382,7 @@ fail:
 	store_close(ctl.store);
 	fleet_free(ctl.fleet);
 	config_free(ctl.conf);
+	auth_clear(&ctl.auth);
 	for (i = 0; i < ctl.nunknown; i++)
 		free(ctl.unknown[i]);
 	return rc;

@@ -406,12 +406,23 @@ int
 store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
     const char *who, const char *action, const char *object, const char *detail)
 {
+	if (store_step_done(s, st, what) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit_audit(s, who, action, object, detail);
+}
+
+int
+store_commit_audit(struct store *s, const char *who, const char *action,
+    const char *object, const char *detail)
+{
 	sqlite3_stmt *au =
 	    store_prepare(s, "INSERT INTO audit (t_ms, who, action,"
 	                     " object, detail) VALUES (?, ?, ?, ?, ?)");
 	int rc = -1;
 
-	if (au != NULL && store_step_done(s, st, what) == 0) {
+	if (au != NULL) {
 		sqlite3_bind_int64(au, 1, time_wall_ms());
 		sqlite3_bind_text(au, 2, who, -1, SQLITE_STATIC);
 		sqlite3_bind_text(au, 3, action, -1, SQLITE_STATIC);

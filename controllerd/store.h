@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 struct alarms;
+struct auth;
+struct auth_token;
 struct fleet;
 struct job;
 struct jobs;
@@ -54,6 +56,16 @@ int store_put_drain(
  * rather than the drain reason: "forced over a coolant leak". */
 int store_put_drain_detail(struct store *s, const struct node *n,
     const char *who, const char *action, const char *detail);
+/* Loads every stored token into a (auth.h). 0 or -1 (logged). */
+int store_load_tokens(struct store *s, struct auth *a);
+/* Stores new token t (its hash, never the token), audited as made by who,
+ * and sets t->id. 0 or -1 (logged). */
+int store_put_token(struct store *s, struct auth_token *t, const char *who);
+/* Marks token id revoked at when_ms, audited. 0 or -1 (logged). */
+int store_revoke_token(
+    struct store *s, int64_t id, int64_t when_ms, const char *who);
+/* Records token id's last use (not audited). 0 or -1 (logged). */
+int store_touch_token(struct store *s, int64_t id, int64_t used_ms);
 /* Queues one sample of node n for the next flush. */
 void store_queue_sample(
     struct store *s, const struct node *n, const struct report_sample *smp);

@@ -67,5 +67,8 @@ void store_column_text(sqlite3_stmt *st, int i, char *out, size_t size);
 int store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
     const char *who, const char *action, const char *object,
     const char *detail);
+/* As store_commit_audited(), for a transaction whose writes are done. */
+int store_commit_audit(struct store *s, const char *who, const char *action,
+    const char *object, const char *detail);
 
 #endif

@@ -23,7 +23,7 @@ const PODCTL = process.env.POD_PODCTL;
 const SHOTS = process.env.POD_SHOTS || path.join(os.tmpdir(), "pod-dashboard-shots");
 const WEB = process.env.POD_WEB_DIR || path.join(__dirname, "..", "..", "web");
 const CHROMIUM = process.env.POD_CHROMIUM || "/usr/bin/chromium";
-const TOKEN = "browser-test-token";
+const TOKEN = process.env.POD_TOKEN; // the controller's admin token
 const WAIT_MS = 20000;
 
 if (!BASE || !PODCTL) {

@@ -115,8 +115,11 @@ def log_time(line):
 
 
 def metrics(url):
-    """Scrapes a Prometheus text page: {'name{labels}': value}."""
-    with urllib.request.urlopen(url, timeout=10) as r:
+    """Scrapes a Prometheus text page: {'name{labels}': value}; with the
+    admin token when url is a controller's."""
+    req = urllib.request.Request(url)
+    _authorize(req, url, None)
+    with urllib.request.urlopen(req, timeout=10) as r:
         text = r.read().decode()
     out = {}
     for line in text.splitlines():
@@ -226,9 +229,11 @@ class Controller(Daemon):
                              "fence_timeout_s = %d\nfence_margin_s = %d\n%s"
                              % (port, self.db, heartbeat_s, fence_s,
                                 fence_margin_s, extra))
-        super().__init__(name, [binary("pod-controllerd"), "-c", self.conf],
-                         tmp)
+        self.token_file = os.path.join(tmp.path, name + ".admin-token")
+        super().__init__(name, [binary("pod-controllerd"), "-c", self.conf,
+                                "--init-admin", self.token_file], tmp)
         self.url = None
+        self.admin_token = None
 
     def start(self):
         # count earlier starts' lines before this one can write its own
@@ -243,6 +248,10 @@ class Controller(Daemon):
                                self.log())
             return found[seen] if len(found) > seen else None
         self.url = wait_for("the controller to listen", bound)
+        # the token file is written before the loop serves a request
+        self.admin_token = wait_for(
+            "the admin token", lambda: _read_token(self.token_file))
+        _tokens[self.url] = self.admin_token
         return self
 
     def restart(self):
@@ -256,8 +265,19 @@ class Controller(Daemon):
                            "listen = 127.0.0.1:%d" % port, text))
         return self.start()
 
-    def api(self, method, path, body=None, raw=None):
-        return http(method, self.url + "/api/v1" + path, body, raw)
+    def api(self, method, path, body=None, raw=None, token=None):
+        return http(method, self.url + "/api/v1" + path, body, raw,
+                    token=token)
+
+    def token(self, user, role, expires_s=None):
+        """A new token for user with role, made by the admin over REST."""
+        body = {"user": user, "role": role}
+        if expires_s is not None:
+            body["expires_s"] = expires_s
+        code, reply = self.api("POST", "/tokens", body)
+        if code != 201:
+            raise AssertionError("POST /tokens: %s %s" % (code, reply))
+        return reply["token"]
 
     def nodes_up(self):
         return self.api("GET", "/status")[1]["nodes"]["up"]
@@ -543,11 +563,48 @@ def metrics_url(daemon):
     return found[-1] if found else None
 
 
-def http(method, url, body=None, raw=None, timeout=10):
-    """Returns (status, parsed JSON or text)."""
+# The admin token of each controller started, by its URL: http() and
+# podctl() send it to that controller unless told otherwise.
+_tokens = {}
+
+
+def _read_token(path):
+    try:
+        with open(path) as f:
+            return f.read().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def token_for(url):
+    """The admin token of the controller whose URL starts url, or None."""
+    for base, tok in _tokens.items():
+        if url == base or url.startswith(base + "/"):
+            return tok
+    return None
+
+
+def auth_header(url):
+    """The header that carries the admin token of the controller at url,
+    as "Authorization: Bearer TOKEN" (for curl -H and raw requests)."""
+    return "Authorization: Bearer %s" % token_for(url)
+
+
+def _authorize(req, url, token):
+    """Adds the bearer header: token, else the admin token of the
+    controller at url; token="" sends none."""
+    tok = token_for(url) if token is None else token
+    if tok:
+        req.add_header("Authorization", "Bearer " + tok)
+
+
+def http(method, url, body=None, raw=None, timeout=10, token=None):
+    """Returns (status, parsed JSON or text). Sends the admin token of the
+    controller at url unless token is given ("" for none)."""
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(url, data=data, method=method)
+    _authorize(req, url, token)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -561,10 +618,12 @@ def http(method, url, body=None, raw=None, timeout=10):
         return status, text
 
 
-def http_headers(method, url, body=None, timeout=10):
-    """Returns (status, headers, text) of one request with a JSON body."""
+def http_headers(method, url, body=None, timeout=10, token=None):
+    """Returns (status, headers, text) of one request with a JSON body;
+    the token as http() sends it."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
+    _authorize(req, url, token)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -600,9 +659,18 @@ def raw_exchange(url, data, timeout=10):
 
 
 def podctl(server, *args, env=None):
-    """Runs podctl; returns (exit code, stdout, stderr)."""
+    """Runs podctl; returns (exit code, stdout, stderr). POD_TOKEN is the
+    admin token of the controller at server unless env gives one."""
     e = dict(os.environ)
     e.pop("POD_SERVER", None)
+    e.pop("POD_TOKEN", None)
+    # the server podctl will talk to: the argument, --server, POD_SERVER
+    named = [args[i + 1] for i in range(len(args) - 1)
+             if args[i] == "--server"]
+    target = server or (named[-1] if named else None) \
+        or (env or {}).get("POD_SERVER")
+    if target and token_for(target):
+        e["POD_TOKEN"] = token_for(target)
     e.update(env or {})
     argv = [binary("podctl")] + (["--server", server] if server else []) \
         + list(args)

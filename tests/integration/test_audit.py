@@ -1,5 +1,6 @@
 """The audit log as operators read it: GET /api/v1/audit with its filters
-and `podctl audit`; a write that changes nothing leaves no line."""
+and `podctl audit`; each line names the user whose token made the change;
+a write that changes nothing leaves no line."""
 
 import datetime
 import json
@@ -10,8 +11,9 @@ tmp = TempDir("audit")
 ctl = Controller(tmp).start()
 
 
-def ok(*args):
-    rc, out, err = podctl(ctl.url, *args)
+def ok(*args, token=None):
+    rc, out, err = podctl(ctl.url, *args,
+                          env={"POD_TOKEN": token} if token else None)
     assert rc == 0, (args, rc, out, err)
     return out
 
@@ -23,15 +25,20 @@ def lines(query=""):
 
 
 def test_changes_are_recorded_in_order():
-    ok("node", "drain", "pod01-n007", "--reason", "swap cold plate")
+    ok("node", "drain", "pod01-n007", "--reason", "swap cold plate",
+       token=ctl.token("olga", "operator"))
     ok("power", "cap", "300")
     ok("policy", "set", "energy", "slowdown_pct=5")
-    got = [(a["action"], a["object"]) for a in lines()]
+    made = lines()[:2]  # podtest's first admin, then olga's token
+    assert [(a["action"], a["actor"]) for a in made] == [
+        ("token create", "--init-admin"), ("token create", "root")], made
+    got = [(a["action"], a["object"]) for a in lines()[2:]]
     assert got[0] == ("drain", "pod01-n007"), got
     assert ("set", "facility_cap_w") in got, got
     assert got[-1][0] == "policy", got
-    first = lines()[0]
-    assert first["actor"] == "127.0.0.1", first
+    assert {a["actor"] for a in lines()[3:]} == {"root"}, lines()
+    first = lines()[2]
+    assert first["actor"] == "olga", first
     assert first["detail"] == "swap cold plate", first
     assert set(first) == {"id", "time", "actor", "action", "object",
                           "detail"}, first

@@ -7,7 +7,8 @@ import os
 import socket
 import subprocess
 
-from podtest import Controller, TempDir, binary, raw_exchange, run
+from podtest import (Controller, TempDir, auth_header, binary, raw_exchange,
+                     run)
 
 tmp = TempDir("badinput")
 ctl = Controller(tmp).start()
@@ -61,8 +62,8 @@ def test_oversized_body_is_413():
 
 def curl(*args):
     """curl's reply as (status, headers text, body JSON); curl must run."""
-    p = subprocess.run(["curl", "-s", "-i"] + list(args), capture_output=True,
-                       timeout=30)
+    p = subprocess.run(["curl", "-s", "-i", "-H", auth_header(ctl.url)]
+                       + list(args), capture_output=True, timeout=30)
     assert p.returncode == 0, (args, p.returncode, p.stderr)
     head, _, body = p.stdout.decode().replace(
         "HTTP/1.1 100 Continue\r\n\r\n", "").partition("\r\n\r\n")
@@ -99,7 +100,7 @@ def test_pipelined_requests_around_a_refused_one():
         ctl.url,
         b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
         b"POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-        b"\r\n{}"
+        + auth_header(ctl.url).encode() + b"\r\n\r\n{}"
         b"POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\n"
         b"Content-Length: 99999999999\r\n\r\nabc")
     statuses = [line.split()[1] for line in reply.splitlines()

@@ -42,7 +42,8 @@ def main():
         # a sample of every node stored each second, so that the node
         # view's last hour has points soon
         ctl = Controller(tmp, heartbeat_s=5,
-                         extra="store_interval_s = 1\n").start()
+                         extra="store_interval_s = 1\n"
+                         "[auth]\nanonymous_read = true\n").start()
         fleet = Fleetsim(tmp, ctl.url, args=[
             "--load", "0.5", "--fault", "pod01-n005:leak@5"]).start()
         wait_for("128 nodes up", lambda: ctl.api("GET", "/status")[1][
@@ -56,7 +57,7 @@ def main():
             for a in ctl.api("GET", "/alarms")[1]["alarms"]), timeout=30)
         env = dict(os.environ, POD_URL=ctl.url, POD_PODCTL=binary("podctl"),
                    POD_SHOTS=SHOTS, POD_WEB_DIR=os.path.join(SOURCE, "web"),
-                   POD_CHROMIUM=CHROMIUM)
+                   POD_CHROMIUM=CHROMIUM, POD_TOKEN=ctl.admin_token)
         p = subprocess.run(["node", os.path.join(BROWSER_DIR,
                                                  "dashboard.test.js")],
                            env=env, timeout=240)

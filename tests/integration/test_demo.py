@@ -63,6 +63,13 @@ def test_demo_runs_on_the_ports_from_the_environment():
     with socket.create_connection(("127.0.0.1", MBPORT), timeout=5):
         pass  # the BMS port is where it was asked for
     assert os.path.exists(os.path.join(tmp.path, "state", "controller.db"))
+    # the admin token the demo made, as its banner says to use it
+    with open(os.path.join(tmp.path, "state", "admin.token")) as f:
+        token = f.read().strip()
+    assert "state/admin.token" in output(), output()
+    code, who = http("GET", url + "/api/v1/whoami", token=token)
+    assert code == 200 and who["role"] == "admin", (code, who)
+    assert http("GET", url + "/api/v1/pods", token="")[0] == 401
 
 
 def test_a_dead_controller_is_announced():

@@ -1,17 +1,33 @@
 """The documentation stays in step with the code: every route in the
 controller's route table is in docs/openapi.yaml with its method, and the
-OpenAPI file lists no route the controller lacks; every controller config
+OpenAPI file lists no route the controller lacks; each operation's x-rule
+is the rule the route table declares; every controller config
 key is in docs/configuration.md."""
 
 import os
 import re
+import subprocess
 
-from podtest import SOURCE, run
+from podtest import SOURCE, binary, run
 
 
 def read(*path):
     with open(os.path.join(SOURCE, *path)) as f:
         return f.read()
+
+
+def code_rules():
+    """{(method, path): rule} from the route table, as the controller
+    itself prints it (pod-controllerd --routes)."""
+    out = subprocess.run([binary("pod-controllerd"), "--routes"],
+                         capture_output=True, text=True, check=True).stdout
+    rules = {}
+    for line in out.splitlines():
+        method, path, rule = line.split()
+        if path.startswith("/api/v1/"):
+            rules[(method.lower(),
+                   "/" + path[8:].strip("/").replace("*", "{name}"))] = rule
+    return rules
 
 
 def code_routes():
@@ -21,19 +37,36 @@ def code_routes():
                 r'\{EVHTTP_REQ_(\w+), "(/[^"]*)",\s*(?:h|api)_\w+', table)}
 
 
-def openapi_routes():
-    routes, path = set(), None
+def openapi_operations():
+    """{(method, path): its x-rule or None}."""
+    ops, path, op = {}, None, None
     for line in read("docs", "openapi.yaml").splitlines():
         m = re.match(r"^  (/\S*):\s*$", line)
         if m:
-            path = re.sub(r"\{\w+\}", "{name}", m.group(1))
+            path, op = re.sub(r"\{\w+\}", "{name}", m.group(1)), None
             continue
         m = re.match(r"^    (get|post|put|delete|patch):\s*$", line)
         if m and path:
-            routes.add((m.group(1), path))
+            op = (m.group(1), path)
+            ops[op] = None
+            continue
+        m = re.match(r"^      x-rule:\s*(\w+)\s*$", line)
+        if m and op:
+            ops[op] = m.group(1)
         elif re.match(r"^\S", line):
-            path = None
-    return routes
+            path = op = None
+    return ops
+
+
+def openapi_routes():
+    return set(openapi_operations())
+
+
+def test_openapi_rules_match_route_table():
+    code, doc = code_rules(), openapi_operations()
+    wrong = {k: (code.get(k), doc.get(k)) for k in code
+             if code.get(k) != doc.get(k)}
+    assert code and not wrong, ("rule in code, in docs: %s" % wrong)
 
 
 def test_openapi_matches_route_table():
@@ -51,4 +84,5 @@ def test_config_keys_documented():
     assert keys and not missing, missing
 
 
-run([test_openapi_matches_route_table, test_config_keys_documented])
+run([test_openapi_matches_route_table, test_openapi_rules_match_route_table,
+     test_config_keys_documented])

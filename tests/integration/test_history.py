@@ -15,7 +15,8 @@ import signal
 import subprocess
 import urllib.parse
 
-from podtest import Agent, Controller, TempDir, podctl, run, wait_for
+from podtest import (Agent, Controller, TempDir, auth_header, podctl, run,
+                     wait_for)
 
 NODES = ["pod01-n%03d" % i for i in range(1, 5)]
 LEAKY = NODES[3]  # its loop starts leaking LEAK_AT_S after its agent starts
@@ -68,7 +69,7 @@ def pid_alive(path):
 
 def curl_json(path):
     p = subprocess.run(["curl", "-sS", "--fail-with-body",
-                        ctl.url + "/api/v1" + path],
+                        "-H", auth_header(ctl.url), ctl.url + "/api/v1" + path],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     return json.loads(p.stdout)

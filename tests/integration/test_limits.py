@@ -11,7 +11,7 @@ import socket
 import urllib.error
 import urllib.request
 
-from podtest import Controller, TempDir, http, run, wait_for
+from podtest import Controller, TempDir, auth_header, http, run, wait_for
 
 tmp = TempDir("limits")
 
@@ -139,6 +139,7 @@ def test_writes_over_the_rate_get_429():
     status, body, retry = 0, None, None
     url = ctl.url + "/api/v1/nodes/nosuch/drain"
     req = urllib.request.Request(url, data=b"{}", method="POST")
+    req.add_header(*auth_header(url).split(": ", 1))
     try:
         urllib.request.urlopen(req, timeout=10)
     except urllib.error.HTTPError as e:

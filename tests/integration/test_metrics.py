@@ -11,8 +11,8 @@ import re
 import subprocess
 import urllib.request
 
-from podtest import (SOURCE, Controller, Fleetsim, TempDir, podctl, run,
-                     wait_for)
+from podtest import (SOURCE, Controller, Fleetsim, TempDir, auth_header,
+                     podctl, run, wait_for)
 
 # pod01-g02; the checks before the leak's do not depend on when it comes
 LEAKY = "pod01-n008"
@@ -30,7 +30,9 @@ LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def scrape_text():
-    with urllib.request.urlopen(ctl.url + "/metrics", timeout=10) as r:
+    req = urllib.request.Request(ctl.url + "/metrics")
+    req.add_header(*auth_header(ctl.url).split(": ", 1))
+    with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200, r.status
         assert r.headers["Content-Type"].startswith("text/plain"), r.headers
         return r.read().decode()

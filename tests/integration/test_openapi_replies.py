@@ -44,13 +44,17 @@ def address():
     return host, int(port)
 
 
-def call(method, path, body=None, raw=None, expect=200):
-    """One request to /api/v1 + path; records the reply and checks its
-    status. Returns (status, parsed JSON or None)."""
+def call(method, path, body=None, raw=None, expect=200, token=None):
+    """One request to /api/v1 + path, with the admin token unless token is
+    given ("" for none); records the reply and checks its status. Returns
+    (status, parsed JSON or None)."""
     conn = http.client.HTTPConnection(*address(), timeout=10)
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     hdrs = {"Content-Type": "application/json"} if data is not None else {}
+    token = ctl.admin_token if token is None else token
+    if token:
+        hdrs["Authorization"] = "Bearer " + token
     try:
         conn.request(method, "/api/v1" + path, body=data, headers=hdrs)
         r = conn.getresponse()
@@ -280,6 +284,21 @@ def test_telemetry_audit_agents():
     call("GET", "/agents/pod01-n001/desired?boot_id=xyz", expect=400)
 
 
+def test_tokens_and_who():
+    call("GET", "/whoami")
+    _, made = call("POST", "/tokens", {"user": "alice", "role": "viewer",
+                                       "expires_s": 3600,
+                                       "comment": "contract"}, expect=201)
+    call("GET", "/tokens")
+    call("GET", "/whoami", token=made["token"])
+    call("PUT", "/power", {"cap_kw": 100}, token=made["token"], expect=403)
+    call("GET", "/pods", token="", expect=401)
+    call("GET", "/pods", token="pod_" + "0" * 64, expect=401)
+    call("DELETE", "/tokens/%d" % made["id"])
+    call("GET", "/pods", token=made["token"], expect=401)
+    call("DELETE", "/tokens/999999", expect=404)
+
+
 def test_refused_requests():
     call("GET", "/no/such/route", expect=404)
     call("GET", "/nodes/pod01-n001/fans", expect=404)
@@ -406,7 +425,7 @@ def test_route_table_and_document_must_agree():
 try:
     run([test_tools_and_fleet, test_jobs, test_nodes_and_drain, test_alarms,
          test_power_and_policy, test_telemetry_audit_agents,
-         test_refused_requests, test_wrong_methods_beside_the_api_say_allow,
+         test_tokens_and_who, test_refused_requests, test_wrong_methods_beside_the_api_say_allow,
          test_every_reply_matches_the_contract,
          test_a_broken_reply_is_named,
          test_route_table_and_document_must_agree])

@@ -15,3 +15,4 @@ target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)
 # The job queue on a minimal controller state: a temporary store, the
 # envelope, and an event base run without blocking.
 pod_unit_test(queue_test queue_test.c LIBS podctl_core)
+pod_unit_test(auth_test auth_test.c LIBS podctl_core)
