@@ -7,6 +7,7 @@
  * them, and writes a value that was not read as null rather than leaving
  * it out, so a reader sees what the agent did not know.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -774,6 +775,61 @@ dj_str(json_t *o, const char *key, size_t max, int nonempty, char **out,
 	return 0;
 }
 
+/*
+ * An optional text member: absent or null is "", else a string of at most
+ * max - 1 bytes with no NUL and no control character (a path or a name
+ * that ends up in a file name, an environment variable and a log line).
+ * For the user name, `name` also asks for the portable user name
+ * characters (letters, digits, . _ -, not first -; a final $ allowed).
+ */
+static int
+dj_text(json_t *o, const char *key, size_t max, int name, char **out,
+    char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+	const unsigned char *p;
+	size_t len;
+
+	if (v == NULL || json_is_null(v)) {
+		if ((*out = strdup("")) == NULL)
+			goto nomem;
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "'%s' must be a string", key);
+		return -1;
+	}
+	len = json_string_length(v);
+	if (len >= max || strlen(json_string_value(v)) != len) {
+		snprintf(err, errlen,
+		    "'%s' must be a string of at most %zu bytes without NUL",
+		    key, max - 1);
+		return -1;
+	}
+	for (p = (const unsigned char *)json_string_value(v); *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen,
+			    "'%s' contains a control character", key);
+			return -1;
+		}
+		if (name && !(isalnum(*p) || *p == '.' || *p == '_' ||
+		                (*p == '-' && p != (const unsigned char *)
+		                                       json_string_value(v)) ||
+		                (*p == '$' && p[1] == '\0'))) {
+			snprintf(err, errlen,
+			    "'%s' is not a user name (letters, digits, . _ -)",
+			    key);
+			return -1;
+		}
+	}
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
 static int
 dj_command(json_t *entry, struct desired_job *s, char *err, size_t errlen)
 {
@@ -926,6 +982,15 @@ wire_desired_job_decode(json_t *entry, struct desired_job *out)
 		goto fail;
 	}
 	out->cancel = json_is_true(c);
+	if (dj_text(entry, "user", DESIRED_USER_MAX, 1, &out->user, err,
+	        errlen) == -1 ||
+	    dj_text(entry, "chdir", DESIRED_PATH_MAX, 0, &out->workdir, err,
+	        errlen) == -1 ||
+	    dj_text(entry, "output", DESIRED_PATH_MAX, 0, &out->output, err,
+	        errlen) == -1 ||
+	    dj_text(entry, "error", DESIRED_PATH_MAX, 0, &out->errout, err,
+	        errlen) == -1)
+		goto fail;
 	return 0;
 fail:
 	/* Keep the key and the reason: the agent names the attempt in its
@@ -954,6 +1019,10 @@ wire_desired_job_clear(struct desired_job *s)
 	free(s->argv);
 	free(s->name);
 	free(s->nodelist);
+	free(s->user);
+	free(s->workdir);
+	free(s->output);
+	free(s->errout);
 	memset(s, 0, sizeof(*s));
 	memcpy(s->error, error, sizeof(error));
 }
@@ -988,6 +1057,13 @@ wire_desired_job_json(const struct desired_job *s)
 	json_object_set_new(o, "time_limit_s", json_integer(s->time_limit_s));
 	json_object_set_new(o, "kill_grace_s", json_integer(s->kill_grace_s));
 	json_object_set_new(o, "cancel", json_boolean(s->cancel));
+	json_object_set_new(o, "user", json_string(s->user ? s->user : ""));
+	json_object_set_new(
+	    o, "chdir", json_string(s->workdir ? s->workdir : ""));
+	json_object_set_new(
+	    o, "output", json_string(s->output ? s->output : ""));
+	json_object_set_new(
+	    o, "error", json_string(s->errout ? s->errout : ""));
 	return o;
 fail:
 	json_decref(o);

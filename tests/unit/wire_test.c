@@ -347,7 +347,8 @@ static const char *const replies_round[] = {
     "[\"sh\", \"-c\", \"python train.py\"], \"nnodes\": 4, \"node_rank\": 2, "
     "\"nodelist\": \"pod01-n[001-004]\", \"accelerators\": [0, 1, 2, 3, 4, "
     "5, 6, 7], \"time_limit_s\": 7200, \"kill_grace_s\": 10, \"cancel\": "
-    "false}], \"power\": {\"policy\": \"energy\", \"params\": "
+    "false, \"user\": \"alice\", \"chdir\": \"/scratch/alice\", \"output\": "
+    "\"train-%j-%N.out\", \"error\": \"/tmp/%u/train.err\"}], \"power\": {\"policy\": \"energy\", \"params\": "
     "{\"slowdown_pct\": 5.0}, \"cap_w\": 5200.5, \"fallback_cap_w\": 3000.0, "
     "\"fallback_after_s\": 30}}}",
     "{\"ack_seq\": 0, \"desired\": {\"version\": 3, \"jobs\": [], \"power\": "
@@ -358,7 +359,8 @@ static const char *const replies_round[] = {
     "{\"version\": 5, \"jobs\": [{\"id\": 5, \"attempt\": 1, \"name\": \"\", "
     "\"command\": [\"true\"], \"nnodes\": 1, \"node_rank\": 0, \"nodelist\": "
     "\"n1\", \"accelerators\": [], \"time_limit_s\": 0, \"kill_grace_s\": 0, "
-    "\"cancel\": true}]}}",
+    "\"cancel\": true, \"user\": \"bob\", \"chdir\": \"\", \"output\": \"\", "
+    "\"error\": \"\"}]}}",
 };
 
 /* Desired states with one bad member: `where` says which part refuses it
@@ -395,6 +397,35 @@ static const struct {
      "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
      "\"nodelist\": \"n\", \"accelerators\": [], \"cancel\": 1}]}",
         "job0", "'cancel' must be true or false"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"user\": 7}]}",
+        "job0", "'user' must be a string"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"user\": \"-rf\"}]}",
+        "job0", "'user' is not a user name (letters, digits, . _ -)"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"user\": \"a b\"}]}",
+        "job0", "'user' is not a user name (letters, digits, . _ -)"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"user\": "
+     "\"a123456789012345678901234567890123456789012345678901234567890123\"}]}",
+        "job0", "'user' must be a string of at most 63 bytes without NUL"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"chdir\": \"/tmp/a\\tb\"}]}",
+        "job0", "'chdir' contains a control character"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"output\": \"out\\n%j\"}]}",
+        "job0", "'output' contains a control character"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"error\": [\"e\"]}]}",
+        "job0", "'error' must be a string"},
     {"{\"version\": 1, \"power\": 5}", "power", "'power' must be an object"},
     {"{\"version\": 1, \"power\": {\"policy\": 3}}", "power",
         "'policy' must be a string of at most 31 characters"},
@@ -464,7 +495,11 @@ desired_typed_round(void)
 	    .naccel = 2,
 	    .time_limit_s = 60,
 	    .kill_grace_s = 4,
-	    .cancel = 0};
+	    .cancel = 0,
+	    .user = "carol",
+	    .workdir = "work",
+	    .output = "%j.out",
+	    .errout = ""};
 	struct desired d = {.version = 77,
 	    .njobs = 1,
 	    .jobs = &job,
@@ -497,6 +532,10 @@ desired_typed_round(void)
 	     strcmp(got.jobs[0].nodelist, "a[1-2]") == 0 &&
 	     got.jobs[0].naccel == 2 && got.jobs[0].accel[1] == 5 &&
 	     got.jobs[0].time_limit_s == 60 && got.jobs[0].kill_grace_s == 4 &&
+	     strcmp(got.jobs[0].user, "carol") == 0 &&
+	     strcmp(got.jobs[0].workdir, "work") == 0 &&
+	     strcmp(got.jobs[0].output, "%j.out") == 0 &&
+	     strcmp(got.jobs[0].errout, "") == 0 &&
 	     got.has_power && got.power_error[0] == '\0' &&
 	     strcmp(got.power.policy, "thermal") == 0 &&
 	     got.power.nparams == 1 && got.power.params[0].value == 75 &&
