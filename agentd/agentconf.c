@@ -223,6 +223,23 @@ agentconf_set_server(
 	return 0;
 }
 
+/* A [jobs] key: allow_root only, once. 0, or -1 with why in err. */
+static int
+jobs_key(struct agent_conf *ac, const struct conf_entry *e, const char **seen,
+    char *err, size_t errlen)
+{
+	if (strcmp(e->key, "allow_root") != 0) {
+		conf_error(err, errlen, e, "unknown key in [jobs]");
+		return -1;
+	}
+	if (*seen != NULL) {
+		conf_error(err, errlen, e, "given twice (first at %s)", *seen);
+		return -1;
+	}
+	*seen = e->where;
+	return conf_bool(e, &ac->jobs_allow_root, err, errlen);
+}
+
 /* Where a plugin section's keys go. */
 static int
 plugin_key(const struct conf_entry *e, char *plugin, size_t size,
@@ -253,7 +270,7 @@ agentconf_parse(
     const struct conf *c, struct agent_conf *ac, char *err, size_t errlen)
 {
 	const struct conf_entry *e, *first_power = NULL, *first_cooling = NULL;
-	const char *seen[NKEYWORDS] = {NULL};
+	const char *seen[NKEYWORDS] = {NULL}, *seen_jobs = NULL;
 	size_t i, k;
 
 	for (i = 0; i < c->n; i++) {
@@ -280,6 +297,11 @@ agentconf_parse(
 			if (plugin_key(e, ac->cooling_plugin,
 			        sizeof(ac->cooling_plugin), &ac->cooling_kv,
 			        err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(e->section, "jobs") == 0) {
+			if (jobs_key(ac, e, &seen_jobs, err, errlen) == -1)
 				return -1;
 			continue;
 		}

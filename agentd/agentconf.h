@@ -65,6 +65,7 @@ struct agent_conf {
 	double guard_clear_s;              /* guard: leak clearing time, s */
 	int fence_timeout_s; /* jobs unconfirmed this long are stopped, s */
 	char metrics_listen[128]; /* "ADDR:PORT" of /metrics; "" off */
+	int jobs_allow_root;      /* [jobs] allow_root: jobs may run as uid 0 */
 };
 
 #define AGENT_DEFAULT_METRICS "0.0.0.0:9471"

@@ -35,8 +35,8 @@ static const char *const cause_names[] = {
     NULL, "exit", "cancelled", "timeout", "launch_error", "fenced"};
 
 /* Status-file names of the launch steps, indexed by enum job_step. */
-static const char *const step_names[] = {
-    "none", "fork", "setsid", "chdir", "output", "exec"};
+static const char *const step_names[] = {"none", "fork", "setsid", "chdir",
+    "output", "exec", "user", "workdir", "stdout", "stderr"};
 
 int
 job_spec_check(
@@ -180,20 +180,6 @@ job_membound(const struct desired_job *s)
 	return JOB_MEMBOUND_COMPUTE;
 }
 
-/* 1 when `var` ("NAME=value") sets one of the protocol's variables. */
-static int
-is_pod_var(const char *var)
-{
-	size_t i, n;
-
-	for (i = 0; i < NPOD_VARS; i++) {
-		n = strlen(pod_vars[i]);
-		if (strncmp(var, pod_vars[i], n) == 0 && var[n] == '=')
-			return 1;
-	}
-	return 0;
-}
-
 /* "NAME=value" in a fresh allocation. */
 static char *
 env_var(const char *name, const char *value)
@@ -206,30 +192,36 @@ env_var(const char *name, const char *value)
 	return p;
 }
 
+/* The variables of a job's account, in the order they are added. */
+#define NUSER_VARS 6 /* PATH HOME USER LOGNAME SHELL LANG */
+
 char **
-job_env_build(const struct desired_job *s, char *const *base)
+job_env_build(
+    const struct desired_job *s, const struct job_user *u, const char *lang)
 {
 	char num[4][24], accels[JOB_MAX_ACCELS * 4 + 1];
 	const char *values[NPOD_VARS];
+	const struct {
+		const char *name;
+		const char *value; /* NULL: left out */
+	} account[NUSER_VARS] = {
+	    {"PATH", JOB_SAFE_PATH},
+	    {"HOME", u->home},
+	    {"USER", u->name},
+	    {"LOGNAME", u->name},
+	    {"SHELL", u->shell[0] ? u->shell : "/bin/sh"},
+	    {"LANG", lang},
+	};
 	char **env;
-	size_t nbase = 0, n = 0, i, off = 0;
+	size_t n = 0, i, off = 0;
 
-	while (base != NULL && base[nbase] != NULL)
-		nbase++;
-	if (nbase > JOB_ENV_MAX) {
-		log_warnx("%s: job %lld.%d: %zu environment variables, at most "
-		          "%d",
-		    __func__, (long long)s->id, s->attempt, nbase, JOB_ENV_MAX);
-		return NULL;
-	}
-	if ((env = calloc(nbase + NPOD_VARS + 1, sizeof(*env))) == NULL)
+	if ((env = calloc(NUSER_VARS + NPOD_VARS + 1, sizeof(*env))) == NULL)
 		goto fail;
-	for (i = 0; i < nbase; i++) {
-		if (is_pod_var(base[i]))
-			continue;
-		if ((env[n++] = strdup(base[i])) == NULL)
+	for (i = 0; i < NUSER_VARS; i++)
+		if (account[i].value != NULL &&
+		    (env[n++] = env_var(account[i].name, account[i].value)) ==
+		        NULL)
 			goto fail;
-	}
 	snprintf(num[0], sizeof(num[0]), "%lld", (long long)s->id);
 	snprintf(num[1], sizeof(num[1]), "%d", s->attempt);
 	snprintf(num[2], sizeof(num[2]), "%d", s->nnodes);
@@ -253,6 +245,51 @@ fail:
 	log_warnx("%s: out of memory", __func__);
 	job_env_free(env);
 	return NULL;
+}
+
+int
+job_pattern_expand(const char *pat, int64_t id, const char *user,
+    const char *node, char *out, size_t size)
+{
+	char num[24], one[2] = "";
+	const char *add;
+	size_t len = 0, n;
+
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	for (; *pat != '\0'; pat++) {
+		add = NULL;
+		if (pat[0] == '%') {
+			switch (pat[1]) {
+			case 'j':
+				add = num;
+				break;
+			case 'u':
+				add = user;
+				break;
+			case 'N':
+				add = node;
+				break;
+			case '%':
+				add = "%";
+				break;
+			}
+		}
+		if (add != NULL) {
+			pat++;
+		} else {
+			one[0] = pat[0];
+			add = one;
+		}
+		n = strlen(add);
+		if (len + n >= size)
+			return -1;
+		memcpy(out + len, add, n);
+		len += n;
+	}
+	if (size == 0)
+		return -1;
+	out[len] = '\0';
+	return 0;
 }
 
 void
@@ -482,9 +519,17 @@ job_end_explain(struct job_end *e, const char *argv0)
 {
 	const char *why;
 
-	if (e->message[0] != '\0' || e->err_step == JOB_STEP_NONE)
+	if (e->err_step == JOB_STEP_NONE)
 		return;
 	why = strerror(e->err_errno);
+	if (e->message[0] != '\0') {
+		if (e->err_step >= JOB_STEP_USER && e->err_errno != 0 &&
+		    strstr(e->message, why) == NULL)
+			snprintf(e->message + strlen(e->message),
+			    sizeof(e->message) - strlen(e->message), ": %s",
+			    why);
+		return;
+	}
 	switch (e->err_step) {
 	case JOB_STEP_EXEC:
 		snprintf(e->message, sizeof(e->message),
@@ -497,6 +542,20 @@ job_end_explain(struct job_end *e, const char *argv0)
 	case JOB_STEP_OUTPUT:
 		snprintf(e->message, sizeof(e->message),
 		    "cannot open /dev/null or output.log: %s", why);
+		break;
+	case JOB_STEP_USER:
+		snprintf(e->message, sizeof(e->message),
+		    "cannot become the job's user: %s", why);
+		break;
+	case JOB_STEP_WORKDIR:
+		snprintf(e->message, sizeof(e->message),
+		    "cannot enter the job's working directory: %s", why);
+		break;
+	case JOB_STEP_STDOUT:
+	case JOB_STEP_STDERR:
+		snprintf(e->message, sizeof(e->message),
+		    "cannot open the job's %s file: %s",
+		    e->err_step == JOB_STEP_STDOUT ? "output" : "error", why);
 		break;
 	default:
 		snprintf(e->message, sizeof(e->message), "cannot %s: %s",

@@ -40,6 +40,10 @@
 #define JOB_STATUS_MAX       1024 /* bytes of a status file */
 #define JOB_MEMBOUND_COMPUTE 0.1  /* a job's load: compute-bound, 0–1 */
 #define JOB_MEMBOUND_MEMORY  0.7  /* a job's load: memory-bound, 0–1 */
+#define JOB_USER_MAX         DESIRED_USER_MAX
+#define JOB_PATH_MAX         DESIRED_PATH_MAX
+#define JOB_MAX_GROUPS       1024 /* supplementary groups of a job's user */
+#define JOB_SAFE_PATH        "/usr/local/bin:/usr/bin:/bin" /* a job's PATH */
 
 /* Why an attempt ended; the names are the protocol's. */
 enum job_cause {
@@ -54,11 +58,16 @@ enum job_cause {
 /* The step of a launch that failed, as a shepherd records it. */
 enum job_step {
 	JOB_STEP_NONE = 0,
-	JOB_STEP_FORK,   /* the shepherd could not fork the job */
-	JOB_STEP_SETSID, /* the job could not get its own session */
-	JOB_STEP_CHDIR,  /* into the job's directory */
-	JOB_STEP_OUTPUT, /* /dev/null or output.log */
-	JOB_STEP_EXEC,   /* the command itself */
+	JOB_STEP_FORK,    /* the shepherd could not fork the job */
+	JOB_STEP_SETSID,  /* the job could not get its own session */
+	JOB_STEP_CHDIR,   /* into the job's directory */
+	JOB_STEP_OUTPUT,  /* /dev/null or output.log */
+	JOB_STEP_EXEC,    /* the command itself */
+	JOB_STEP_USER,    /* setgroups, setgid or setuid to the job's user */
+	JOB_STEP_WORKDIR, /* the job's working directory, as its user */
+	JOB_STEP_STDOUT,  /* the job's `output` file, as its user */
+	JOB_STEP_STDERR,  /* the job's `error` file, as its user */
+	JOB_NSTEPS
 };
 
 enum job_state {
@@ -68,6 +77,18 @@ enum job_state {
 
 /* What the controller wants run, one entry of desired.jobs, is the wire
  * record struct desired_job (pod/wire.h), decoded by common/wire.c. */
+
+/* The account a job runs as, from the node's user database (looked up by
+ * the agent before it forks: NSS is not for a forked child). */
+struct job_user {
+	char name[JOB_USER_MAX];
+	uid_t uid;
+	gid_t gid;                    /* primary group */
+	gid_t groups[JOB_MAX_GROUPS]; /* supplementary, primary included */
+	int ngroups;                  /* entries in groups */
+	char home[JOB_PATH_MAX];      /* pw_dir */
+	char shell[JOB_PATH_MAX];     /* pw_shell; "" is /bin/sh */
+};
 
 /* How an attempt ended. */
 struct job_end {
@@ -128,14 +149,23 @@ double job_sim_duration_s(const struct desired_job *s);
  * else JOB_MEMBOUND_COMPUTE. */
 double job_membound(const struct desired_job *s);
 
-/* The environment a job runs with: `base` (borrowed, NULL-terminated;
- * NULL: none) without any POD_* variable the protocol defines, then those
- * for this spec. Returns a NULL-terminated array, or NULL (logged) when out
- * of memory or `base` holds more than JOB_ENV_MAX entries. Caller frees with
- * job_env_free(). */
-char **job_env_build(const struct desired_job *s, char *const *base);
+/* The environment a job runs with, built clean so that nothing of the
+ * agent's (root's) environment reaches a user's job: PATH (JOB_SAFE_PATH),
+ * HOME, USER, LOGNAME and SHELL from u, LANG when `lang` is not NULL (the
+ * agent's own), then the protocol's POD_* variables for this spec.
+ * Returns a NULL-terminated array, or NULL (logged) when out of memory.
+ * Caller frees with job_env_free(). */
+char **job_env_build(
+    const struct desired_job *s, const struct job_user *u, const char *lang);
 /* Frees an array from job_env_build(); NULL is fine. */
 void job_env_free(char **env);
+
+/* Expands an `output` or `error` pattern into out: %j the job id, %u the
+ * user, %N the node name, %% a percent sign; any other % sequence is kept
+ * as it is, as sbatch keeps what it does not know. Returns 0, or -1 when
+ * the result does not fit in size bytes. */
+int job_pattern_expand(const char *pat, int64_t id, const char *user,
+    const char *node, char *out, size_t size);
 
 /* "exit", "cancelled", …; NULL for JOB_CAUSE_NONE. Static. */
 const char *job_cause_name(enum job_cause c);
@@ -150,7 +180,9 @@ size_t job_end_format(const struct job_end *e, char *buf, size_t size);
 int job_end_parse(const char *text, size_t len, struct job_end *out, char *err,
     size_t errlen);
 /* Fills e->message, when empty, from err_step and err_errno, naming argv0
- * for an exec failure (borrowed; may be NULL). */
+ * for an exec failure (borrowed; may be NULL). For the steps done as the
+ * job's user the shepherd wrote what it was doing (the agent prepared the
+ * text): the errno's explanation is added to it, once. */
 void job_end_explain(struct job_end *e, const char *argv0);
 
 /* The pid file a shepherd writes: "SHEPHERD JOB\n". Formatting is

@@ -612,7 +612,8 @@ jobtable_new(struct event_base *base, const struct agent_conf *conf, int naccel,
 	if (conf->job_runner == AGENT_JOBS_SIMULATED)
 		rc = runner_sim_new(&js->run, base, poke, js);
 	else
-		rc = runner_proc_new(&js->run, base, conf->state_dir, poke, js);
+		rc = runner_proc_new(&js->run, base, conf->state_dir,
+		    conf->name, conf->jobs_allow_root, poke, js);
 	if (rc == -1)
 		goto fail;
 	jobs_adopt(js);

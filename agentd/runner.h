@@ -81,11 +81,13 @@ struct runner {
 	int simulated; /* 1: no processes */
 };
 
-/* Real processes, recorded in state_dir/jobs (created if missing).
- * Watches SIGCHLD on base. Returns 0, or -1 (logged, one line saying why
- * state_dir is unusable). */
+/* Real processes, recorded in state_dir/jobs (created if missing), each
+ * run as its entry's user; `node` names this node in %N and in reasons,
+ * allow_root lets jobs run as uid 0. Watches SIGCHLD on base. Returns 0,
+ * or -1 (logged, one line saying why state_dir is unusable). */
 int runner_proc_new(struct runner *r, struct event_base *base,
-    const char *state_dir, runner_poke_cb poke, void *arg);
+    const char *state_dir, const char *node, int allow_root,
+    runner_poke_cb poke, void *arg);
 /* Simulated jobs: see job_sim_duration_s(). 0, or -1 (logged). */
 int runner_sim_new(
     struct runner *r, struct event_base *base, runner_poke_cb poke, void *arg);

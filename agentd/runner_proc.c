@@ -15,10 +15,20 @@
  * The reaping is waitpid(-1): pod-agentd has no children but shepherds,
  * and after a SIGHUP reload the shepherds the previous runner forked are
  * still this process's children, known to nobody but their files.
+ *
+ * A job runs as its user (the entry's `user`), looked up here in the node's
+ * user database before the fork, since NSS (files, LDAP, sssd) is no thing
+ * for a forked child to call. Everything that can be refused before a
+ * process exists is refused here, with the reason the controller shows:
+ * an unknown user, root without [jobs] allow_root, another user's job when
+ * the agent is not root. The paths the job's child opens are expanded
+ * here too; it opens them itself, as the job's user.
  */
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,6 +42,7 @@
 #include "jobdir.h"
 #include "jsonx.h"
 #include "log.h"
+#include "names.h"
 #include "runner.h"
 #include "shepherd.h"
 #include "timeutil.h"
@@ -40,13 +51,13 @@
 #define PROC_RETRY_MS 20    /* looking again for the job's pid */
 #define PROC_START_MS 10000 /* a record without pids: a start cut short */
 
-extern char **environ;
-
 struct proc {
 	struct event_base *base; /* borrowed */
 	struct jobdir *jd;
 	char lease[PATH_MAX];     /* state_dir/lease */
 	char lease_tmp[PATH_MAX]; /* state_dir/lease.tmp */
+	char node[NAME_MAX_LEN];  /* for %N and the reasons */
+	int allow_root;           /* [jobs] allow_root */
 	struct event *sigchld;
 	runner_poke_cb poke;
 	void *arg;
@@ -218,6 +229,116 @@ proc_claim(void *ctx, struct job *j)
 	return rc;
 }
 
+/*
+ * The job's user from the node's user database, with its groups, as this
+ * agent may run it. 0, or -1 with the reason in err.
+ */
+static int
+user_lookup(struct proc *p, const char *name, struct job_user *u, char *err,
+    size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int n = JOB_MAX_GROUPS, rc;
+
+	if (name == NULL || name[0] == '\0') {
+		snprintf(err, errlen, "the job names no user to run as");
+		return -1;
+	}
+	if ((rc = getpwnam_r(name, &pw, buf, sizeof(buf), &res)) != 0) {
+		snprintf(err, errlen, "cannot look up user '%s' on %s: %s",
+		    name, p->node, strerror(rc));
+		return -1;
+	}
+	if (res == NULL) {
+		snprintf(
+		    err, errlen, "user '%s' is not known on %s", name, p->node);
+		return -1;
+	}
+	if (pw.pw_uid == 0 && !p->allow_root) {
+		snprintf(err, errlen,
+		    "jobs may not run as root on %s ([jobs] allow_root is "
+		    "false)",
+		    p->node);
+		return -1;
+	}
+	if (geteuid() != 0 && geteuid() != pw.pw_uid) {
+		snprintf(err, errlen,
+		    "pod-agentd on %s is not root (uid %ld): it runs jobs "
+		    "only as its own user, not as '%s'",
+		    p->node, (long)geteuid(), name);
+		return -1;
+	}
+	if (strlen(pw.pw_dir) >= sizeof(u->home) ||
+	    strlen(pw.pw_shell) >= sizeof(u->shell)) {
+		snprintf(err, errlen,
+		    "user '%s' on %s: home or shell path too long", name,
+		    p->node);
+		return -1;
+	}
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir);
+	snprintf(u->shell, sizeof(u->shell), "%s", pw.pw_shell);
+	if (getgrouplist(name, pw.pw_gid, u->groups, &n) == -1) {
+		snprintf(err, errlen,
+		    "user '%s' on %s is in more than %d groups", name, p->node,
+		    JOB_MAX_GROUPS);
+		return -1;
+	}
+	u->ngroups = n;
+	return 0;
+}
+
+/* Where a job starts and writes, in the paths struct the shepherd borrows. */
+struct job_paths {
+	char workdir[PATH_MAX];
+	char out[PATH_MAX]; /* "": output.log */
+	char err[PATH_MAX]; /* "": with stdout */
+	char msg[JOB_NSTEPS][JOB_MESSAGE_MAX];
+};
+
+/*
+ * The working directory (the entry's chdir, relative to the user's home;
+ * default the home) and the output files (relative to the working
+ * directory, so they are opened after the chdir). 0, or -1 with why.
+ */
+static int
+job_paths_make(struct proc *p, const struct desired_job *s,
+    const struct job_user *u, struct job_paths *jp, char *err, size_t errlen)
+{
+	const char *wd = s->workdir ? s->workdir : "";
+
+	memset(jp, 0, sizeof(*jp));
+	if (wd[0] == '\0')
+		wd = u->home;
+	if ((wd[0] == '/' ? snprintf(jp->workdir, sizeof(jp->workdir), "%s", wd)
+	                  : snprintf(jp->workdir, sizeof(jp->workdir), "%s/%s",
+	                        u->home, wd)) >= (int)sizeof(jp->workdir) ||
+	    (s->output && s->output[0] &&
+	        job_pattern_expand(s->output, s->id, u->name, p->node, jp->out,
+	            sizeof(jp->out)) == -1) ||
+	    (s->errout && s->errout[0] &&
+	        job_pattern_expand(s->errout, s->id, u->name, p->node, jp->err,
+	            sizeof(jp->err)) == -1)) {
+		snprintf(err, errlen, "the job's paths are too long");
+		return -1;
+	}
+	snprintf(jp->msg[JOB_STEP_USER], JOB_MESSAGE_MAX,
+	    "cannot become user '%s' (uid %ld) on %s", u->name, (long)u->uid,
+	    p->node);
+	/* Paths cut to fit beside the errno's text in a message. */
+	snprintf(jp->msg[JOB_STEP_WORKDIR], JOB_MESSAGE_MAX,
+	    "user '%s' cannot enter the working directory '%.120s'", u->name,
+	    jp->workdir);
+	snprintf(jp->msg[JOB_STEP_STDOUT], JOB_MESSAGE_MAX,
+	    "user '%s' cannot open the output file '%.120s'", u->name, jp->out);
+	snprintf(jp->msg[JOB_STEP_STDERR], JOB_MESSAGE_MAX,
+	    "user '%s' cannot open the error file '%.120s'", u->name, jp->err);
+	return 0;
+}
+
 static int
 proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 {
@@ -225,34 +346,67 @@ proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 	struct shepherd_args args;
 	struct timeval tv = {0, PROC_RETRY_MS * 1000};
 	struct proc_job *pj;
-	char **env;
+	struct job_user *u = NULL;
+	struct job_paths *jp = NULL;
+	char **env = NULL, path[PATH_MAX];
 	pid_t pid;
+	int i;
 
-	if ((pj = proc_job(p, j)) == NULL) {
+	if ((pj = proc_job(p, j)) == NULL ||
+	    (u = calloc(1, sizeof(*u))) == NULL ||
+	    (jp = calloc(1, sizeof(*jp))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto fail;
 	}
-	if ((env = job_env_build(&j->spec, environ)) == NULL) {
+	if (user_lookup(p, j->spec.user, u, err, errlen) == -1 ||
+	    job_paths_make(p, &j->spec, u, jp, err, errlen) == -1)
+		goto fail;
+	if ((env = job_env_build(&j->spec, u, getenv("LANG"))) == NULL) {
 		snprintf(err, errlen, "cannot build the environment");
-		return -1;
+		goto fail;
 	}
+	memset(&args, 0, sizeof(args));
 	args.dir = pj->dir;
 	args.argv = j->spec.argv;
 	args.envp = env;
 	args.lease = p->lease;
 	args.kill_grace_s = (int)j->spec.kill_grace_s;
+	args.setids = geteuid() == 0;
+	args.uid = u->uid;
+	args.gid = u->gid;
+	args.groups = u->groups;
+	args.ngroups = u->ngroups;
+	args.workdir = jp->workdir;
+	args.out = jp->out[0] ? jp->out : NULL;
+	args.err = jp->err[0] ? jp->err : NULL;
+	for (i = JOB_STEP_USER; i < JOB_NSTEPS; i++)
+		args.fail_msg[i] = jp->msg[i];
 	pid = shepherd_spawn(&args);
 	job_env_free(env);
+	env = NULL;
 	if (pid == -1) {
 		snprintf(
 		    err, errlen, "cannot fork a shepherd: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	pj->shepherd = pid;
 	pj->forked = 1;
+	/* The log the controller shows: the job's own file when it has one. */
+	if (args.out != NULL && j->log == NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%s%s%s",
+	        jp->out[0] == '/' ? "" : jp->workdir,
+	        jp->out[0] == '/' ? "" : "/", jp->out) < sizeof(path))
+		j->log = strdup(path);
 	set_log(pj, j, 0);
 	evtimer_add(pj->retry, &tv);
+	free(jp);
+	free(u);
 	return 0;
+fail:
+	job_env_free(env);
+	free(jp);
+	free(u);
+	return -1;
 }
 
 static void
@@ -530,7 +684,8 @@ static const struct runner_ops proc_ops = {
 
 int
 runner_proc_new(struct runner *r, struct event_base *base,
-    const char *state_dir, runner_poke_cb poke, void *arg)
+    const char *state_dir, const char *node, int allow_root,
+    runner_poke_cb poke, void *arg)
 {
 	struct proc *p;
 
@@ -539,6 +694,8 @@ runner_proc_new(struct runner *r, struct event_base *base,
 		return -1;
 	}
 	p->base = base;
+	snprintf(p->node, sizeof(p->node), "%s", node);
+	p->allow_root = allow_root;
 	p->poke = poke;
 	p->arg = arg;
 	if ((p->jd = jobdir_open(state_dir)) == NULL)

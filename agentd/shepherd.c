@@ -10,8 +10,10 @@
  * E". End of file without the second record means the exec happened.
  */
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -134,11 +136,46 @@ child_fail(int fd, enum job_step step, int errnum)
 	_exit(127);
 }
 
+/* Becomes the job's user: groups, then gid, then uid (after setuid the
+ * others are no longer ours to change), each checked, and then checked
+ * again from the other side: a uid that could be taken back would be no
+ * drop at all. 0, or -1 with errno. */
+static int
+drop_ids(const struct shepherd_args *a)
+{
+	if (setgroups((size_t)a->ngroups, a->groups) == -1 ||
+	    setgid(a->gid) == -1 || setuid(a->uid) == -1)
+		return -1;
+	if (getuid() != a->uid || geteuid() != a->uid || getgid() != a->gid ||
+	    getegid() != a->gid || (a->uid != 0 && setuid(0) != -1)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens `path` for appending as the job's user and puts it on each of the
+ * descriptors `to` (up to two; -1 ends). 0, or -1 with errno. */
+static int
+open_output(const char *path, int to1, int to2)
+{
+	int fd;
+
+	if ((fd = open(
+	         path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)) == -1)
+		return -1;
+	if (dup2(fd, to1) == -1 || (to2 != -1 && dup2(fd, to2) == -1))
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* The job's side of the second fork. */
 static _Noreturn void
 child_main(
     const struct shepherd_args *a, const struct shepherd_paths *p, int fd)
 {
+	extern char **environ;
 	struct shepherd_msg m = {SHEPHERD_MSG_SESSION, 0, 0};
 
 	signals_all(SIG_DFL);
@@ -146,11 +183,36 @@ child_main(
 	if (setsid() == -1)
 		child_fail(fd, JOB_STEP_SETSID, errno);
 	write_full(fd, &m, sizeof(m));
-	if (chdir(p->dir) == -1)
-		child_fail(fd, JOB_STEP_CHDIR, errno);
-	execvpe(a->argv[0], a->argv, a->envp);
+	if (a->setids && drop_ids(a) == -1)
+		child_fail(fd, JOB_STEP_USER, errno);
+	if (chdir(a->workdir) == -1)
+		child_fail(fd, JOB_STEP_WORKDIR, errno);
+	/* Whatever the agent was started with, a job starts with the usual
+	 * umask: its files readable by all, writable by its user. */
+	umask(022);
+	if (a->out != NULL &&
+	    open_output(a->out, 1, a->err == NULL ? 2 : -1) == -1)
+		child_fail(fd, JOB_STEP_STDOUT, errno);
+	if (a->err != NULL && open_output(a->err, 2, -1) == -1)
+		child_fail(fd, JOB_STEP_STDERR, errno);
+	/* execvp searches the job's PATH, not the agent's. */
+	environ = (char **)a->envp;
+	execvp(a->argv[0], a->argv);
 	child_fail(fd, JOB_STEP_EXEC, errno);
 	_exit(127);
+}
+
+/* Copies a prepared failure text into the end's message.
+ * Async-signal-safe. */
+static void
+set_message(struct job_end *end, const char *msg)
+{
+	size_t i;
+
+	for (i = 0;
+	     msg != NULL && msg[i] != '\0' && i < sizeof(end->message) - 1; i++)
+		end->message[i] = msg[i];
+	end->message[i] = '\0';
 }
 
 /* stdin from /dev/null, stdout and stderr to output.log, nothing else
@@ -290,6 +352,8 @@ shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 			end.cause = JOB_CAUSE_LAUNCH_ERROR;
 			end.err_step = (enum job_step)m.step;
 			end.err_errno = m.errnum;
+			if (m.step > JOB_STEP_NONE && m.step < JOB_NSTEPS)
+				set_message(&end, a->fail_msg[m.step]);
 		}
 	}
 	close(fds[0]);

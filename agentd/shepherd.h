@@ -4,8 +4,12 @@
  * binary to install or to find), which at once leaves the agent's session,
  * ignores the signals that stop an agent (HUP, INT, QUIT, TERM), closes the
  * agent's descriptors, and forks the job: the job gets a session and process
- * group of its own, the job's directory as working directory, /dev/null as
- * stdin and output.log (appended) as stdout and stderr. Then the shepherd
+ * group of its own, then its user's groups, gid and uid (in that order:
+ * once the uid is dropped the rest can no longer be changed), the job's
+ * working directory, /dev/null as stdin and output.log (appended) as stdout
+ * and stderr unless the job names its own files, which the job's child
+ * opens as the job's user, after the chdir (relative names are relative to
+ * the working directory, and the user's permissions apply). Then the shepherd
  * records both pids, waits, kills whatever the job left behind in its
  * process group, writes how the job ended to the status file (jobdir.h) and
  * exits. While it waits it fences the job (docs/fencing.md): once the
@@ -26,6 +30,8 @@
 
 #include <sys/types.h>
 
+#include "job.h"
+
 /* What a shepherd runs; everything borrowed for the call (the shepherd has
  * its own copy after the fork). */
 struct shepherd_args {
@@ -34,6 +40,17 @@ struct shepherd_args {
 	char *const *envp; /* the job's environment, NULL-terminated */
 	const char *lease; /* the agent's lease file; NULL: no fencing */
 	int kill_grace_s;  /* SIGTERM to SIGKILL when fencing, s */
+	int setids;        /* 1: setgroups, setgid, setuid before the exec */
+	uid_t uid;         /* the job's user, when setids */
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups, when setids */
+	int ngroups;
+	const char *workdir; /* the job's working directory */
+	const char *out;     /* stdout file (appended); NULL: output.log */
+	const char *err;     /* stderr file (appended); NULL: with stdout */
+	/* What the status file says when a step fails (errno's text is
+	 * added by job_end_explain()); NULL: job_end_explain()'s own. */
+	const char *fail_msg[JOB_NSTEPS];
 };
 
 /* Starts a shepherd for the job. Returns its pid, or -1 (logged) when it

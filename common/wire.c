@@ -783,8 +783,8 @@ dj_str(json_t *o, const char *key, size_t max, int nonempty, char **out,
  * characters (letters, digits, . _ -, not first -; a final $ allowed).
  */
 static int
-dj_text(json_t *o, const char *key, size_t max, int name, char **out,
-    char *err, size_t errlen)
+dj_text(json_t *o, const char *key, size_t max, int name, char **out, char *err,
+    size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
 	const unsigned char *p;
@@ -812,10 +812,11 @@ dj_text(json_t *o, const char *key, size_t max, int name, char **out,
 			    "'%s' contains a control character", key);
 			return -1;
 		}
-		if (name && !(isalnum(*p) || *p == '.' || *p == '_' ||
-		                (*p == '-' && p != (const unsigned char *)
-		                                       json_string_value(v)) ||
-		                (*p == '$' && p[1] == '\0'))) {
+		if (name &&
+		    !(isalnum(*p) || *p == '.' || *p == '_' ||
+		        (*p == '-' &&
+		            p != (const unsigned char *)json_string_value(v)) ||
+		        (*p == '$' && p[1] == '\0'))) {
 			snprintf(err, errlen,
 			    "'%s' is not a user name (letters, digits, . _ -)",
 			    key);

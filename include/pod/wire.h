@@ -131,12 +131,12 @@ struct desired_job {
 	int64_t time_limit_s;         /* s after the start; 0: none */
 	int64_t kill_grace_s;         /* s between SIGTERM and SIGKILL */
 	int cancel;                   /* 1: stop it, or never start it */
-	char *user;     /* owned; the Unix user it runs as; "": unsaid */
-	char *workdir;  /* owned; "chdir": working directory; "": home */
-	char *output;   /* owned; stdout pattern; "": the agent's log */
-	char *errout;   /* owned; "error": stderr pattern; "": with stdout */
-	int key_ok;                   /* id and attempt were read */
-	char error[256];              /* "": valid; else why it was refused */
+	char *user;      /* owned; the Unix user it runs as; "": unsaid */
+	char *workdir;   /* owned; "chdir": working directory; "": home */
+	char *output;    /* owned; stdout pattern; "": the agent's log */
+	char *errout;    /* owned; "error": stderr pattern; "": with stdout */
+	int key_ok;      /* id and attempt were read */
+	char error[256]; /* "": valid; else why it was refused */
 };
 
 /* desired.power: the node's DVFS policy and caps. */

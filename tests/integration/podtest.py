@@ -306,6 +306,7 @@ class Agent(Daemon):
         conf = tmp.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
                         "interval_ms = 500\nmetrics_listen = 127.0.0.1:0\n"
+                        "[jobs]\nallow_root = true\n"
                         "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
                         % (server, name, state, extra))

@@ -8,6 +8,7 @@ limits, launch errors, and that jobs load their accelerators; and the same
 protocol on pod-fleetsim's simulated jobs."""
 
 import os
+import pwd
 import re
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from podtest import (Daemon, FakeController, TempDir, binary, run, wait_file,
                      wait_for)
 
 NODE = "pod01-n001"
+USER = pwd.getpwuid(os.getuid()).pw_name  # jobs run as the test's user
 
 
 def entry(id, command, accels=(0, 1), attempt=1, time_limit_s=0,
@@ -25,7 +27,7 @@ def entry(id, command, accels=(0, 1), attempt=1, time_limit_s=0,
             "command": list(command), "nnodes": nnodes,
             "node_rank": node_rank, "nodelist": nodelist,
             "accelerators": list(accels), "time_limit_s": time_limit_s,
-            "kill_grace_s": kill_grace_s, "cancel": cancel}
+            "kill_grace_s": kill_grace_s, "cancel": cancel, "user": USER}
 
 
 def running(j):
@@ -48,6 +50,7 @@ class JobAgent(Daemon):
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
                         "interval_ms = %d\n[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n"
+                        "[jobs]\nallow_root = true\n"
                         % (CTL.url, NODE, self.state, interval_ms))
         super().__init__(name, [binary("pod-agentd"), "-c", conf], TMP)
 
@@ -124,8 +127,10 @@ def test_env_output_and_exit_code(a):
     assert j["pid"] > 0 and j["started_ms"] <= j["ended_ms"], j
     log = os.path.join(os.path.realpath(a.jobdir(1)), "output.log")
     assert j["log"] == log, (j["log"], log)
+    # No chdir in the entry: the job starts in its user's home.
     assert lines(log) == ["1 1 pod01-n[001-002] 2,5 job1 1 2",
-                          os.path.realpath(a.jobdir(1))], lines(log)
+                          os.path.realpath(pwd.getpwnam(USER).pw_dir)], \
+        lines(log)
 
 
 @with_agent

@@ -11,6 +11,7 @@ nodes, where a memory-bound job gets a lower clock under `energy`."""
 
 import math
 import os
+import pwd
 import re
 import signal
 import time
@@ -27,7 +28,8 @@ def busy_job(id, accels=ALL, command=("sleep", "600")):
     return {"id": id, "attempt": 1, "name": "load%d" % id,
             "command": list(command), "nnodes": 1, "node_rank": 0,
             "nodelist": NODE, "accelerators": list(accels),
-            "time_limit_s": 0, "kill_grace_s": 1, "cancel": False}
+            "time_limit_s": 0, "kill_grace_s": 1, "cancel": False,
+            "user": pwd.getpwuid(os.getuid()).pw_name}
 
 
 CTL = FakeController()
@@ -39,6 +41,7 @@ class PowerAgent(Daemon):
         conf = TMP.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
                         "interval_ms = %d\nmetrics_listen = 127.0.0.1:0\n"
+                        "[jobs]\nallow_root = true\n"
                         "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
                         % (CTL.url, NODE, TMP.file(name + "-state"),

@@ -307,17 +307,28 @@ env_count(char **env, const char *var, int prefix)
 	return n;
 }
 
+/* A job's environment is built clean: its account, LANG when the agent
+ * has one, the protocol's variables, and nothing else. */
 static int
 t_env(void)
 {
-	static char *base[] = {"PATH=/usr/bin", "POD_JOB_ID=999",
-	    "POD_JOB_IDX=kept", "POD_NODELIST=old", "HOME=/root", NULL};
 	static char *argv[] = {"true", NULL};
+	static const char *const want[] = {"PATH=" JOB_SAFE_PATH,
+	    "HOME=/home/alice", "USER=alice", "LOGNAME=alice",
+	    "SHELL=/bin/bash", "LANG=C.UTF-8", "POD_JOB_ID=17",
+	    "POD_JOB_ATTEMPT=2", "POD_JOB_NAME=train", "POD_NNODES=4",
+	    "POD_NODE_RANK=3", "POD_NODELIST=pod01-n[001-004]",
+	    "POD_ACCELERATORS=0,1,7", NULL};
+	struct job_user u;
 	struct desired_job s;
 	char **env = NULL;
-	int rc = -1;
+	int rc = -1, i;
 
 	memset(&s, 0, sizeof(s));
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "alice");
+	snprintf(u.home, sizeof(u.home), "/home/alice");
+	snprintf(u.shell, sizeof(u.shell), "/bin/bash");
 	s.id = 17;
 	s.attempt = 2;
 	s.name = "train";
@@ -330,31 +341,67 @@ t_env(void)
 	s.accel[1] = 1;
 	s.accel[2] = 7;
 	s.naccel = 3;
-	if ((env = job_env_build(&s, base)) == NULL)
+	if ((env = job_env_build(&s, &u, "C.UTF-8")) == NULL)
 		return -1;
-	REQUIRE(env_count(env, "PATH=/usr/bin", 0) == 1);
-	REQUIRE(env_count(env, "HOME=/root", 0) == 1);
-	REQUIRE(env_count(env, "POD_JOB_IDX=kept", 0) == 1);
-	REQUIRE(env_count(env, "POD_JOB_ID=", 1) == 1);
-	REQUIRE(env_count(env, "POD_JOB_ID=17", 0) == 1);
-	REQUIRE(env_count(env, "POD_JOB_ATTEMPT=2", 0) == 1);
-	REQUIRE(env_count(env, "POD_JOB_NAME=train", 0) == 1);
-	REQUIRE(env_count(env, "POD_NNODES=4", 0) == 1);
-	REQUIRE(env_count(env, "POD_NODE_RANK=3", 0) == 1);
-	REQUIRE(env_count(env, "POD_NODELIST=", 1) == 1);
-	REQUIRE(env_count(env, "POD_NODELIST=pod01-n[001-004]", 0) == 1);
-	REQUIRE(env_count(env, "POD_ACCELERATORS=0,1,7", 0) == 1);
+	for (i = 0; want[i] != NULL; i++) {
+		REQUIRE(env[i] != NULL);
+		REQUIRE(strcmp(env[i], want[i]) == 0);
+	}
+	REQUIRE(env[i] == NULL);
 	job_env_free(env);
-	/* No accelerators: the variable is there, empty. */
+	/* No LANG, no shell (/bin/sh), no accelerators (there, empty). */
 	s.naccel = 0;
-	if ((env = job_env_build(&s, NULL)) == NULL)
+	u.shell[0] = '\0';
+	if ((env = job_env_build(&s, &u, NULL)) == NULL)
 		return -1;
+	REQUIRE(env_count(env, "LANG=", 1) == 0);
+	REQUIRE(env_count(env, "SHELL=/bin/sh", 0) == 1);
 	REQUIRE(env_count(env, "POD_ACCELERATORS=", 0) == 1);
-	REQUIRE(env[7] == NULL);
+	REQUIRE(env[12] == NULL);
 	rc = 0;
 fail:
 	job_env_free(env);
 	return rc;
+}
+
+/* Output patterns: the pattern, the buffer size, the result (NULL: it
+ * does not fit). Job 42, user bob, node pod01-n003. */
+static const struct {
+	const char *pat;
+	size_t size;
+	const char *want;
+} patterns[] = {
+    {"slurm-%j.out", 64, "slurm-42.out"},
+    {"/scratch/%u/%N-%j.log", 64, "/scratch/bob/pod01-n003-42.log"},
+    {"100%%-%j", 64, "100%-42"},
+    {"%%j", 64, "%j"},
+    {"%x%", 64, "%x%"},
+    {"plain", 64, "plain"},
+    {"", 64, ""},
+    {"%j%j%j", 7, "424242"},
+    {"%j%j%j", 6, NULL},
+    {"%N", 10, NULL},
+    {"a", 1, NULL},
+};
+
+static int
+t_patterns(void)
+{
+	char out[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NELEM(patterns); i++) {
+		rc = job_pattern_expand(patterns[i].pat, 42, "bob",
+		    "pod01-n003", out, patterns[i].size);
+		if (rc != (patterns[i].want ? 0 : -1) ||
+		    (rc == 0 && strcmp(out, patterns[i].want) != 0)) {
+			fprintf(stderr, "pattern %zu: '%s' gave %d '%s'\n", i,
+			    patterns[i].pat, rc, rc == 0 ? out : "");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Status files: text, 0 or -1, and what it says. */
@@ -377,6 +424,15 @@ static const struct {
         "cannot enter the job's directory: Permission denied"},
     {"cause launch_error\nended_ms 5\nmessage bad entry\n", 0,
         JOB_CAUSE_LAUNCH_ERROR, -1, 0, "bad entry"},
+    {"cause launch_error\nerror workdir 2\nended_ms 5\nmessage user 'bob' "
+     "cannot enter the working directory '/x'\n",
+        0, JOB_CAUSE_LAUNCH_ERROR, -1, 0,
+        "user 'bob' cannot enter the working directory '/x': No such file or "
+        "directory"},
+    {"cause launch_error\nerror user 1\nended_ms 5\n", 0,
+        JOB_CAUSE_LAUNCH_ERROR, -1, 0,
+        "cannot become the job's user: "
+        "Operation not permitted"},
     {"cause exit\nexit_code 0\nended_ms 5\nfuture_key 1 2 3\n", 0,
         JOB_CAUSE_EXIT, 0, 0, ""},
     {"cause exit\nexit_code 3\n", -1, 0, 0, 0, NULL},
@@ -844,6 +900,7 @@ static const struct {
     {"desired entry caps", t_entry_caps},
     {"simulated durations", t_sim_duration},
     {"job environment", t_env},
+    {"output patterns", t_patterns},
     {"status files", t_status},
     {"pid files", t_pids},
     {"state_dir records: exactly once, tombstones", t_jobdir_once},

@@ -348,7 +348,8 @@ static const char *const replies_round[] = {
     "\"nodelist\": \"pod01-n[001-004]\", \"accelerators\": [0, 1, 2, 3, 4, "
     "5, 6, 7], \"time_limit_s\": 7200, \"kill_grace_s\": 10, \"cancel\": "
     "false, \"user\": \"alice\", \"chdir\": \"/scratch/alice\", \"output\": "
-    "\"train-%j-%N.out\", \"error\": \"/tmp/%u/train.err\"}], \"power\": {\"policy\": \"energy\", \"params\": "
+    "\"train-%j-%N.out\", \"error\": \"/tmp/%u/train.err\"}], \"power\": "
+    "{\"policy\": \"energy\", \"params\": "
     "{\"slowdown_pct\": 5.0}, \"cap_w\": 5200.5, \"fallback_cap_w\": 3000.0, "
     "\"fallback_after_s\": 30}}}",
     "{\"ack_seq\": 0, \"desired\": {\"version\": 3, \"jobs\": [], \"power\": "
@@ -535,8 +536,8 @@ desired_typed_round(void)
 	     strcmp(got.jobs[0].user, "carol") == 0 &&
 	     strcmp(got.jobs[0].workdir, "work") == 0 &&
 	     strcmp(got.jobs[0].output, "%j.out") == 0 &&
-	     strcmp(got.jobs[0].errout, "") == 0 &&
-	     got.has_power && got.power_error[0] == '\0' &&
+	     strcmp(got.jobs[0].errout, "") == 0 && got.has_power &&
+	     got.power_error[0] == '\0' &&
 	     strcmp(got.power.policy, "thermal") == 0 &&
 	     got.power.nparams == 1 && got.power.params[0].value == 75 &&
 	     isnan(got.power.cap_w) && got.power.fallback_cap_w == 2500 &&
