@@ -42,7 +42,7 @@ static const struct table_col job_cols[] = {
     {"TIME", 2, TABLE_RIGHT, 0, FMT_FIELD_STR("_time")},
     {"SUBMITTED", 6, TABLE_RIGHT, 0, FMT_FIELD_AGE("submit_time")},
     {"NODELIST", 4, TABLE_LEFT, 16, FMT_FIELD_STR("_nodelist")},
-    {"USER", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_STR("submitted_by")},
+    {"USER", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_STR("user")},
     {"PRIORITY", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("priority", 1, 0)},
     {"TIME_LIMIT_S", TABLE_WIDE, TABLE_RIGHT, 0,
         FMT_FIELD_NUM("time_limit_s", 1, 0)},

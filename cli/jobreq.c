@@ -27,6 +27,20 @@ const struct args_opt jobreq_opts[JOBREQ_NOPTS] = {
     {"no-requeue", 0, 0},      /* fail rather than requeue on node loss */
     {"power-per-accel", 0, 1}, /* expected draw per accelerator, W */
     {"allow-capped", 0, 0},    /* may start under a power cap */
+    {"chdir", 'D', 1},         /* working directory; default home */
+    {"output", 'o', 1},        /* stdout file pattern: %j %u %N %% */
+    {"error", 'e', 1},         /* stderr file pattern; default stdout */
+};
+
+/* The options that are paths on the nodes, sent as they are: the agent
+ * expands the patterns, and the controller checks them. */
+static const struct {
+	const char *opt;    /* in jobreq_opts */
+	const char *member; /* of POST /api/v1/jobs */
+} path_opts[] = {
+    {"chdir", "chdir"},
+    {"output", "output"},
+    {"error", "error"},
 };
 
 static const char *const job_states[] = {
@@ -353,6 +367,7 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 	           *policy = args_get(a, "policy"), *watts;
 	json_t *body = NULL, *cmd, *jname;
 	int64_t secs, v;
+	size_t i;
 	int ok = 1, nodes, accels;
 
 	if ((cmd = command_array(a, err, errlen)) == NULL)
@@ -433,6 +448,18 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 		set(body, "requeue", json_false(), &ok);
 	if (args_get(a, "allow-capped") != NULL)
 		set(body, "allow_capped", json_true(), &ok);
+	for (i = 0; i < sizeof(path_opts) / sizeof(path_opts[0]); i++) {
+		const char *p = args_get(a, path_opts[i].opt);
+
+		if (p == NULL)
+			continue;
+		if (*p == '\0') {
+			snprintf(
+			    err, errlen, "--%s needs a path", path_opts[i].opt);
+			goto fail;
+		}
+		set(body, path_opts[i].member, json_string(p), &ok);
+	}
 	if ((watts = args_get(a, "power-per-accel")) != NULL) {
 		if (parse_int(watts, 10000, &v) == -1 || v < 1) {
 			snprintf(err, errlen,
@@ -471,6 +498,9 @@ static const struct {
     {"requeue", "--no-requeue"},
     {"power_per_accel_w", "--power-per-accel"},
     {"allow_capped", "--allow-capped"},
+    {"chdir", "--chdir"},
+    {"output", "--output"},
+    {"error", "--error"},
 };
 
 #define NMEMBERS (sizeof(member_flags) / sizeof(member_flags[0]))

@@ -552,7 +552,8 @@ run_cmd(struct podctl *pc, struct globals *gl, int argc, char **argv)
 	const struct cmd *c;
 	struct args a;
 	char err[256], name[64], line[512];
-	size_t nopts;
+	const char *out;
+	size_t nopts, i;
 	int used, rc;
 
 	if ((c = find_cmd(argc, argv, &used)) == NULL)
@@ -579,7 +580,13 @@ run_cmd(struct podctl *pc, struct globals *gl, int argc, char **argv)
 	if (args_parse(argc - used, argv + used, opts, nopts, 0, &a, err,
 	        sizeof(err)) == -1)
 		return podctl_usage_error("%s: %s", name, err);
+	/* A command's own option of a global name (submit --output, the
+	 * job's stdout) shadows the global one, given before the command. */
+	out = gl->output;
 	take_globals(&a, gl);
+	for (i = 0; i < c->nopts; i++)
+		if (strcmp(c->opts[i].name, "output") == 0)
+			gl->output = out;
 	if (gl->version) {
 		printf("podctl %s\n", POD_VERSION);
 		return PODCTL_OK;

@@ -3,11 +3,16 @@
  * queue normalizes and stores it), list, show and cancel. Routed by the
  * table in api.c.
  */
+#include <sys/types.h>
+
 #include <math.h>
+#include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/http.h>
 
@@ -33,7 +38,18 @@
 /* Members a submission may have; anything else is refused. */
 static const char *const submit_members[] = {"name", "command", "nodes",
     "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
-    "policy", "requeue", "power_per_accel_w", "allow_capped", NULL};
+    "policy", "requeue", "power_per_accel_w", "allow_capped", "chdir", "output",
+    "error", NULL};
+
+/* The path members of a submission and where they go in struct job. */
+static const struct {
+	const char *key;
+	size_t off; /* of a JOB_PATH_MAX buffer in struct job */
+} path_members[] = {
+    {"chdir", offsetof(struct job, workdir)},
+    {"output", offsetof(struct job, output)},
+    {"error", offsetof(struct job, errout)},
+};
 
 /* Reads an optional integer member in [min, max] into *out: 1 read, 0
  * absent, -1 bad (err says why). */
@@ -186,6 +202,73 @@ api_job_parse(const struct config *conf, json_t *body, struct job *j, char *err,
 		return -1;
 	}
 	snprintf(j->name, sizeof(j->name), "%s", s);
+	for (i = 0; i < sizeof(path_members) / sizeof(path_members[0]); i++) {
+		char *buf = (char *)j + path_members[i].off;
+
+		s = NULL;
+		if (jsonx_string(body, path_members[i].key, &s, err, errlen) ==
+		    -1)
+			return -1;
+		if (s != NULL &&
+		    (strlen(s) >= JOB_PATH_MAX ||
+		        strlen(s) != json_string_length(json_object_get(
+		                         body, path_members[i].key)) ||
+		        !api_printable(s))) {
+			snprintf(err, errlen,
+			    "'%s' must be a path of at most %d printable "
+			    "characters",
+			    path_members[i].key, JOB_PATH_MAX - 1);
+			return -1;
+		}
+		snprintf(buf, JOB_PATH_MAX, "%s", s ? s : "");
+	}
+	return 0;
+}
+
+/* 1 when `s` can be a Unix user name as the agents take it (letters,
+ * digits, . _ -, not first -; a final $), 0 if not. */
+static int
+user_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= JOB_USER_MAX || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		        s[i] == '_' || s[i] == '-' ||
+		        (s[i] == '$' && i == n - 1)))
+			return 0;
+	return 1;
+}
+
+/*
+ * The user a job submitted by r runs as: the token's user. A request
+ * without one (no auth layer in front) runs as the controller's own user,
+ * as every job ran as root before jobs had users. 0, or -1 with why.
+ */
+static int
+submit_user(
+    const struct api_req *r, char *out, size_t size, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (r->user[0] != '\0') {
+		snprintf(out, size, "%s", r->user);
+	} else if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
+	           res != NULL) {
+		snprintf(out, size, "%s", pw.pw_name);
+	} else {
+		snprintf(err, errlen, "the request names no user to run as");
+		return -1;
+	}
+	if (!user_name_ok(out)) {
+		snprintf(err, errlen, "user '%s' is not a Unix user name", out);
+		return -1;
+	}
 	return 0;
 }
 
@@ -204,7 +287,8 @@ api_submit(struct api_req *r)
 		goto done;
 	}
 	snprintf(j->submitted_by, sizeof(j->submitted_by), "%s", r->who);
-	if (api_job_parse(r->st->conf, body, j, err, sizeof(err)) == -1) {
+	if (submit_user(r, j->user, sizeof(j->user), err, sizeof(err)) == -1 ||
+	    api_job_parse(r->st->conf, body, j, err, sizeof(err)) == -1) {
 		api_reply_error(r->req, 400, "bad_request", "job: %s", err);
 		job_free(j);
 		goto done;

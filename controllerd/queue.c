@@ -386,13 +386,19 @@ queue_desired_fill(
 			dj->attempt = r->attempt;
 			dj->key_ok = 1;
 			dj->name = strdup(j->name);
+			dj->user = strdup(j->user);
+			dj->workdir = strdup(j->workdir);
+			dj->output = strdup(j->output);
+			dj->errout = strdup(j->errout);
 			dj->nodelist = strdup(nodelist(
 			    st, j, r->attempt, CAUSE_NONE, list, sizeof(list)));
 			cmd = json_loads(j->command, 0, NULL);
 			dj->argv =
 			    calloc(json_array_size(cmd) + 1, sizeof(*dj->argv));
 			if (dj->name == NULL || dj->nodelist == NULL ||
-			    dj->argv == NULL) {
+			    dj->argv == NULL || dj->user == NULL ||
+			    dj->workdir == NULL || dj->output == NULL ||
+			    dj->errout == NULL) {
 				json_decref(cmd);
 				goto fail;
 			}
@@ -811,6 +817,10 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 	json_object_set_new(
 	    o, "cancel_requested", json_boolean(j->cancel_requested));
 	json_object_set_new(o, "submitted_by", json_string(j->submitted_by));
+	json_object_set_new(o, "user", json_string(j->user));
+	json_object_set_new(o, "chdir", json_string(j->workdir));
+	json_object_set_new(o, "output", json_string(j->output));
+	json_object_set_new(o, "error", json_string(j->errout));
 	json_object_set_new(
 	    o, "policy", j->policy[0] ? json_string(j->policy) : json_null());
 	jsonx_set_real(o, "power_per_accel_w", j->power_per_accel_w, 1);

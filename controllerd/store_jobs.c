@@ -23,7 +23,8 @@
 	"id, name, command, nnodes, accels_per_node, accels_total, exclusive," \
 	" within, time_limit_s, priority, policy, requeue, state, reason,"     \
 	" attempt, submit_ms, start_ms, end_ms, exit_code, energy_j,"          \
-	" submitted_by, cancel_requested, power_per_accel_w, allow_capped"
+	" submitted_by, cancel_requested, power_per_accel_w, allow_capped,"    \
+	" user, chdir, output, error"
 
 /* Binds every column but id, in JOB_COLUMNS order, from parameter 2. */
 static void
@@ -55,6 +56,10 @@ bind_job(sqlite3_stmt *st, const struct job *j)
 	sqlite3_bind_int(st, 22, j->cancel_requested);
 	store_bind_real(st, 23, j->power_per_accel_w);
 	sqlite3_bind_int(st, 24, j->allow_capped);
+	sqlite3_bind_text(st, 25, j->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 26, j->workdir, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 27, j->output, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 28, j->errout, -1, SQLITE_STATIC);
 }
 
 int
@@ -66,7 +71,7 @@ store_insert_job(struct store *s, struct job *j)
 	st = store_prepare(s,
 	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	/* parameter 1, the id, stays NULL: SQLite chooses it */
@@ -117,7 +122,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	job = store_prepare(s,
 	    "REPLACE INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?, ?)");
 	rank = store_prepare(s,
 	    "REPLACE INTO job_ranks (job_id, attempt, rank,"
 	    " node_id, accel_mask, state, cause, exit_code, signal,"
@@ -216,6 +221,10 @@ read_job(sqlite3_stmt *st)
 	j->cancel_requested = sqlite3_column_int(st, 21);
 	j->power_per_accel_w = store_column_real(st, 22);
 	j->allow_capped = sqlite3_column_int(st, 23);
+	store_column_text(st, 24, j->user, sizeof(j->user));
+	store_column_text(st, 25, j->workdir, sizeof(j->workdir));
+	store_column_text(st, 26, j->output, sizeof(j->output));
+	store_column_text(st, 27, j->errout, sizeof(j->errout));
 	if (j->command == NULL) {
 		job_free(j);
 		return NULL;

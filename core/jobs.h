@@ -45,6 +45,8 @@ enum rank_cause {
 
 #define JOB_NAME_MAX    128
 #define JOB_COMMAND_MAX 8192 /* bytes of the command's JSON text */
+#define JOB_USER_MAX    64   /* the Unix user name, with its NUL */
+#define JOB_PATH_MAX    1024 /* chdir, output and error, with the NUL */
 
 struct job_rank {
 	int attempt;
@@ -85,6 +87,10 @@ struct job {
 	int exit_code;
 	double energy_j; /* NaN until measured */
 	char submitted_by[64];
+	char user[JOB_USER_MAX];    /* the Unix user it runs as */
+	char workdir[JOB_PATH_MAX]; /* "chdir"; "": the user's home */
+	char output[JOB_PATH_MAX];  /* stdout pattern; "": the agent's log */
+	char errout[JOB_PATH_MAX];  /* "error": stderr pattern; "": stdout */
 	int cancel_requested;
 	double power_per_accel_w; /* declared draw per accelerator, W; NaN */
 	int allow_capped;         /* may start under a DVFS cap */

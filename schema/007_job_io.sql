@@ -1,0 +1,8 @@
+-- Jobs run as a Unix user (the submitting token's user), in a working
+-- directory ('' : the user's home), with stdout and stderr patterns ('':
+-- the agent's output.log; error '' : with stdout). Jobs stored before
+-- have no user: a node refuses to run them, saying so.
+ALTER TABLE jobs ADD COLUMN user TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN chdir TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN output TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN error TEXT NOT NULL DEFAULT '';
