@@ -145,7 +145,8 @@ static const struct cmd cmds[] = {
         "[-J|--name NAME] (-N|--nodes N | -G|--accelerators A) "
         "[--accels-per-node K] [-t|--time TIME] [--priority P] "
         "[--within group|pod|fabric] [--policy POLICY] [--no-requeue] "
-        "[--power-per-accel W] [--allow-capped] -- COMMAND [ARG...]",
+        "[--power-per-accel W] [--allow-capped] [-D|--chdir DIR] "
+        "[-o|--output PATTERN] [-e|--error PATTERN] -- COMMAND [ARG...]",
         0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
         "queue a job; prints its id"},
     {"jobs", NULL,
