@@ -428,6 +428,11 @@ static const struct {
                                            "outside"},
     {"[agent]\nguard_clear_s = soon\n", "test.conf:2: guard_clear_s: "
                                         "'soon' is not a number"},
+    {"[jobs]\nallow_root = maybe\n", "test.conf:2: allow_root:"},
+    {"[jobs]\nallow_root = true\nallow_root = false\n",
+        "test.conf:3: allow_root: given twice (first at test.conf:2)"},
+    {"[jobs]\nallow_users = all\n",
+        "test.conf:2: allow_users: unknown key in [jobs]"},
 };
 
 static int
@@ -475,7 +480,9 @@ t_conf_ok(void)
 	                           "accels = 4\n"
 	                           "fault = hot@30\n"
 	                           "[cooling]\n"
-	                           "plugin = sim\n";
+	                           "plugin = sim\n"
+	                           "[jobs]\n"
+	                           "allow_root = yes\n";
 	struct agent_conf ac;
 	struct conf *c;
 	char err[512];
@@ -486,7 +493,8 @@ t_conf_ok(void)
 	      ac.buffer_samples == AGENT_DEFAULT_BUFFER &&
 	      strcmp(ac.server, AGENT_DEFAULT_SERVER) == 0 &&
 	      strcmp(ac.state_dir, AGENT_DEFAULT_STATE_DIR) == 0 &&
-	      ac.guard_min_flow_lpm == 2 && ac.guard_clear_s == 10);
+	      ac.guard_min_flow_lpm == 2 && ac.guard_clear_s == 10 &&
+	      ac.jobs_allow_root == 0);
 	if ((c = conf_parse(text, "agent.conf", err, sizeof(err))) == NULL)
 		goto fail;
 	if (agentconf_parse(c, &ac, err, sizeof(err)) == -1) {
@@ -494,8 +502,9 @@ t_conf_ok(void)
 		goto fail;
 	}
 	if (strcmp(ac.server, "https://ctl.example:8470") != 0 ||
-	    strcmp(ac.name, "pod01-n007") != 0 || ac.interval_ms != 500 ||
-	    ac.buffer_samples != 7200 || !ac.seed_set || ac.seed != 42 ||
+	    ac.jobs_allow_root != 1 || strcmp(ac.name, "pod01-n007") != 0 ||
+	    ac.interval_ms != 500 || ac.buffer_samples != 7200 ||
+	    !ac.seed_set || ac.seed != 42 ||
 	    strcmp(ac.power_plugin, "sim") != 0 ||
 	    strcmp(ac.cooling_plugin, "sim") != 0 || ac.power_kv.n != 2 ||
 	    ac.cooling_kv.n != 0 ||

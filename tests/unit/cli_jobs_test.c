@@ -203,6 +203,13 @@ static const struct {
         "\"policy\":\"energy-saver\",\"priority\":-5,\"requeue\":false,"
         "\"time_limit_s\":5400,\"within\":\"group\"}",
         NULL},
+    {"paths",
+        {"-N", "1", "-t", "1m", "-D", "/scratch/x", "--output", "%u-%j.out",
+            "-e", "%j.err", "--", "a", NULL},
+        "{\"chdir\":\"/scratch/x\",\"command\":[\"a\"],\"error\":"
+        "\"%j.err\",\"name\":\"a\",\"nodes\":1,\"output\":\"%u-%j.out\","
+        "\"time_limit_s\":60}",
+        NULL},
     {"name from path",
         {"--nodes", "1", "--time", "90s", "--", "/opt/apps/bin/lammps", "-in",
             "in.lj", NULL},
