@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-from podtest import (Daemon, FakeController, TempDir, binary, run, wait_for)
+from podtest import (Agent, Controller, Daemon, FakeController, TempDir,
+                     binary, podctl, run, wait_for)
 
 NODE = "pod01-n001"
 MARKER = "POD_TEST_AGENT_ONLY"
@@ -212,6 +213,48 @@ def test_root_needs_allow_root(a):
     assert j["cause"] == "exit" and j["exit_code"] == 0, j
 
 
+def test_through_the_controller():
+    """podctl submit to a real controller and agent: the job's user, chdir
+    and output patterns reach the node, and its files are the user's.
+    Without tokens the job runs as the controller's own user."""
+    ctl = Controller(TMP, name="ctl", extra="[fabric]\nnodes_per_pod = 2\n"
+                     "groups_per_pod = 1\n").start()
+    agent = Agent(TMP, ctl.url, NODE).start()
+    me = pwd.getpwuid(os.geteuid())
+    try:
+        wait_for("the node idle", lambda: ctl.api(
+            "GET", "/nodes/%s" % NODE)[1].get("state") == "idle",
+            timeout=20)
+        rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
+                              "--chdir", SHARED, "--output",
+                              "ctl-%u-%j-%N.out", "-e", "ctl-%j.err", "--",
+                              "sh", "-c", "id -un; pwd; echo e >&2")
+        assert rc == 0, (rc, out, err)
+        jid = int(out.strip())
+        j = wait_for("job %d completed" % jid, lambda: (
+            lambda b: b if b["state"] in ("completed", "failed") else None)(
+                ctl.api("GET", "/jobs/%d" % jid)[1]), timeout=30)
+        assert j["state"] == "completed", j
+        assert (j["user"], j["chdir"], j["output"], j["error"]) == \
+            (me.pw_name, SHARED, "ctl-%u-%j-%N.out", "ctl-%j.err"), j
+        path = os.path.join(SHARED, "ctl-%s-%d-%s.out"
+                            % (me.pw_name, jid, NODE))
+        assert j["log"] == path, j
+        with open(path) as f:
+            assert f.read() == "%s\n%s\n" % (me.pw_name, SHARED)
+        st = os.stat(os.path.join(SHARED, "ctl-%d.err" % jid))
+        assert st.st_uid == me.pw_uid, st
+        rc, out, err = podctl(ctl.url, "job", "show", str(jid))
+        assert rc == 0 and me.pw_name in out, (rc, out, err)
+        # A path with a control character is refused at submission.
+        rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
+                              "--output", "a\tb", "--", "true")
+        assert rc != 0 and "--output must be a path" in err, (rc, out, err)
+    finally:
+        agent.stop()
+        ctl.stop()
+
+
 def main():
     global SHARED
     if os.geteuid() != 0 or shutil.which("useradd") is None:
@@ -233,7 +276,8 @@ def main():
         run([test_jobs_run_with_their_users_ids,
              test_output_files_belong_to_the_user_and_env_is_clean,
              test_refusals_say_why,
-             test_root_needs_allow_root])
+             test_root_needs_allow_root,
+             test_through_the_controller])
     finally:
         for cmd in reversed(made):
             subprocess.run(cmd, stderr=subprocess.DEVNULL)
