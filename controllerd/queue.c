@@ -771,6 +771,7 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 {
 	json_t *o = json_object(), *nodes = json_array(), *ranks, *cmd;
 	const struct job_rank *rank0 = NULL;
+	const char *said = NULL; /* a rank's explanation of the end */
 	int i, b;
 
 	for (i = 0; i < j->nranks; i++) {
@@ -782,12 +783,17 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 		    nodes, json_string(st->fleet->nodes[r->node].name));
 		if (r->rank == 0)
 			rank0 = r;
+		if (said == NULL && r->message[0] != '\0' &&
+		    r->cause == CAUSE_LAUNCH_ERROR)
+			said = r->message;
 	}
 	json_object_set_new(o, "id", json_integer(j->id));
 	json_object_set_new(o, "name", json_string(j->name));
 	json_object_set_new(o, "state", json_string(job_state_name(j->state)));
+	/* Why it waits; or, once ended, why a rank could not start. */
 	json_object_set_new(o, "reason",
 	    j->state == JOB_PENDING && j->reason ? json_string(j->reason)
+	    : job_ended(j) && said               ? json_string(said)
 	                                         : json_null());
 	json_object_set_new(o, "nodes", nodes);
 	json_object_set_new(o, "nnodes", json_integer(j->nnodes));
@@ -853,6 +859,8 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 		    r->signal ? json_integer(r->signal) : json_null());
 		json_object_set_new(
 		    jr, "log", r->log[0] ? json_string(r->log) : json_null());
+		json_object_set_new(jr, "message",
+		    r->message[0] ? json_string(r->message) : json_null());
 		json_array_append_new(ranks, jr);
 	}
 	json_object_set_new(o, "ranks", ranks);

@@ -110,6 +110,7 @@ put_rank(struct store *s, sqlite3_stmt *st, const struct job *j,
 	store_bind_opt_int64(st, 11, r->ended_ms);
 	if (r->log[0] != '\0')
 		sqlite3_bind_text(st, 12, r->log, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, r->message, -1, SQLITE_STATIC);
 	return store_step_done(s, st, "put rank");
 }
 
@@ -126,8 +127,8 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	rank = store_prepare(s,
 	    "REPLACE INTO job_ranks (job_id, attempt, rank,"
 	    " node_id, accel_mask, state, cause, exit_code, signal,"
-	    " started_ms, ended_ms, log) VALUES (?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?)");
+	    " started_ms, ended_ms, log, message) VALUES (?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (job == NULL || rank == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
@@ -274,6 +275,7 @@ read_ranks(struct store *s, sqlite3_stmt *st, struct job *j, const int *map,
 		r->started_ms = sqlite3_column_int64(st, 8);
 		r->ended_ms = sqlite3_column_int64(st, 9);
 		store_column_text(st, 10, r->log, sizeof(r->log));
+		store_column_text(st, 11, r->message, sizeof(r->message));
 	}
 	sqlite3_reset(st);
 	return 0;
@@ -293,7 +295,7 @@ store_load_jobs(
 	ranks = store_prepare(s,
 	    "SELECT attempt, rank, node_id, accel_mask, state,"
 	    " cause, exit_code, signal, started_ms,"
-	    " ended_ms, log FROM job_ranks WHERE job_id = ?1 AND"
+	    " ended_ms, log, message FROM job_ranks WHERE job_id = ?1 AND"
 	    " (attempt = ?2 OR state != 'ended') ORDER BY"
 	    " attempt, rank");
 	st = store_prepare(s,
@@ -335,7 +337,7 @@ store_get_job(struct store *s, int64_t id, const struct fleet *f)
 	ranks = store_prepare(s,
 	    "SELECT attempt, rank, node_id, accel_mask, state,"
 	    " cause, exit_code, signal, started_ms,"
-	    " ended_ms, log FROM job_ranks WHERE job_id = ?1 AND"
+	    " ended_ms, log, message FROM job_ranks WHERE job_id = ?1 AND"
 	    " attempt = ?2 ORDER BY rank");
 	st = store_prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?");
 	if (st == NULL || ranks == NULL)

@@ -265,6 +265,7 @@ job_rank_report(struct job *j, int node, const struct report_job *rj)
 	r->exit_code = rj->exit_code;
 	r->signal = rj->signal;
 	r->ended_ms = rj->ended_ms;
+	memcpy(r->message, rj->message, sizeof(r->message));
 	r->dirty = 1;
 	return 1;
 }

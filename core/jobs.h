@@ -60,8 +60,9 @@ struct job_rank {
 	int signal;         /* 0: none */
 	int64_t started_ms; /* wall clock at the agent; 0 unknown */
 	int64_t ended_ms;
-	char log[1024]; /* path on the node */
-	int dirty;      /* changed since stored */
+	char log[1024];    /* path on the node */
+	char message[256]; /* the agent's explanation (a launch_error's); "" */
+	int dirty;         /* changed since stored */
 };
 
 struct job {

@@ -6,3 +6,6 @@ ALTER TABLE jobs ADD COLUMN user TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN chdir TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN output TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN error TEXT NOT NULL DEFAULT '';
+-- Why a rank ended as it did, in the agent's words ('' : nothing said),
+-- e.g. "user 'bob' is not known on pod01-n003": the job's reason.
+ALTER TABLE job_ranks ADD COLUMN message TEXT NOT NULL DEFAULT '';

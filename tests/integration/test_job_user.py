@@ -246,6 +246,19 @@ def test_through_the_controller():
         assert st.st_uid == me.pw_uid, st
         rc, out, err = podctl(ctl.url, "job", "show", str(jid))
         assert rc == 0 and me.pw_name in out, (rc, out, err)
+        # A rank that cannot start: the agent's reason is the job's.
+        bad = "/nonexistent-%d" % os.getpid()
+        rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
+                              "--chdir", bad, "--", "true")
+        assert rc == 0, (rc, out, err)
+        jid = int(out.strip())
+        j = wait_for("job %d failed" % jid, lambda: (
+            lambda b: b if b["state"] == "failed" else None)(
+                ctl.api("GET", "/jobs/%d" % jid)[1]), timeout=30)
+        want = ("user '%s' cannot enter the working directory '%s': "
+                "No such file or directory" % (me.pw_name, bad))
+        assert j["reason"] == want, j
+        assert j["ranks"][0]["message"] == want, j
         # A path with a control character is refused at submission.
         rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
                               "--output", "a\tb", "--", "true")
