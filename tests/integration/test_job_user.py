@@ -49,7 +49,8 @@ class UserAgent(Daemon):
         self.state = os.path.join(TMP.path, name + "-state")
         conf = TMP.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
-                        "interval_ms = 200\n[power]\nplugin = sim\n"
+                        "interval_ms = 200\nmetrics_listen = none\n"
+                        "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
                         % (CTL.url, NODE, self.state,
                            "[jobs]\nallow_root = true\n" if allow_root
@@ -213,6 +214,43 @@ def test_root_needs_allow_root(a):
     assert j["cause"] == "exit" and j["exit_code"] == 0, j
 
 
+def test_agent_not_root():
+    """An agent that is not root runs its own user's jobs, and refuses
+    another user's saying why."""
+    pw = pwd.getpwnam(USER_A)
+    home = os.path.join(TOP, "agent-as-a")
+    os.mkdir(home)
+    os.chown(home, pw.pw_uid, pw.pw_gid)
+    conf = os.path.join(home, "agent.conf")
+    with open(conf, "w") as f:
+        f.write("[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
+                "interval_ms = 200\nmetrics_listen = none\n"
+                "[power]\nplugin = sim\n[cooling]\nplugin = sim\n"
+                % (CTL.url, NODE, os.path.join(home, "state")))
+    CTL.set_jobs([])
+    a = Daemon("agent-as-a", ["setpriv", "--reuid", str(pw.pw_uid),
+                              "--regid", str(pw.pw_gid), "--init-groups",
+                              binary("pod-agentd"), "-c", conf], TMP)
+    a.start()
+    try:
+        CTL.set_jobs([entry(13, ["id", "-u"], USER_A, chdir=SHARED,
+                            output="as-a-%j.out"),
+                      entry(14, ["true"], USER_B, chdir=SHARED)])
+        j = CTL.wait_job(13, ended, "ended")
+        assert j["cause"] == "exit" and j["exit_code"] == 0, (j, a.log())
+        path = os.path.join(SHARED, "as-a-13.out")
+        assert os.stat(path).st_uid == pw.pw_uid
+        with open(path) as f:
+            assert f.read() == "%d\n" % pw.pw_uid
+        m = launch_error(14)
+        assert m == ("pod-agentd on %s is not root (uid %d): it runs jobs "
+                     "only as its own user, not as '%s'"
+                     % (NODE, pw.pw_uid, USER_B)), m
+    finally:
+        CTL.set_jobs([])
+        a.stop()
+
+
 def test_through_the_controller():
     """podctl submit to a real controller and agent: the job's user, chdir
     and output patterns reach the node, and its files are the user's.
@@ -269,11 +307,11 @@ def test_through_the_controller():
 
 
 def main():
-    global SHARED
+    global SHARED, TOP
     if os.geteuid() != 0 or shutil.which("useradd") is None:
         print("skip: needs root and useradd")
         sys.exit(77)
-    top = tempfile.mkdtemp(prefix="podtest-users-")
+    top = TOP = tempfile.mkdtemp(prefix="podtest-users-")
     made = []
     try:
         os.chmod(top, 0o755)
@@ -290,6 +328,7 @@ def main():
              test_output_files_belong_to_the_user_and_env_is_clean,
              test_refusals_say_why,
              test_root_needs_allow_root,
+             test_agent_not_root,
              test_through_the_controller])
     finally:
         for cmd in reversed(made):
