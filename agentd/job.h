@@ -33,7 +33,6 @@
 #define JOB_TIME_LIMIT_MAX_S DESIRED_TIME_LIMIT_MAX_S
 #define JOB_KILL_GRACE_MAX_S DESIRED_KILL_GRACE_MAX_S
 #define JOB_KILL_GRACE_DEF_S DESIRED_KILL_GRACE_DEF_S
-#define JOB_ENV_MAX          4096 /* variables a job inherits */
 #define JOB_MESSAGE_MAX      256  /* a launch error's explanation */
 #define JOB_SIM_DEFAULT_S    30.0 /* a simulated command that is no sleep */
 #define JOB_SIM_MAX_S        (366.0 * 24 * 3600)
