@@ -27,10 +27,10 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

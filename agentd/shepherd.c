@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,8 +154,9 @@ drop_ids(const struct shepherd_args *a)
 	return 0;
 }
 
-/* Opens `path` for appending as the job's user and puts it on each of the
- * descriptors `to` (up to two; -1 ends). 0, or -1 with errno. */
+/* Opens `path` for appending, as whoever this process is by now, and puts
+ * it on descriptor to1, and on to2 unless that is -1. 0, or -1 with
+ * errno. */
 static int
 open_output(const char *path, int to1, int to2)
 {
@@ -172,8 +173,7 @@ open_output(const char *path, int to1, int to2)
 
 /* The job's side of the second fork. */
 static _Noreturn void
-child_main(
-    const struct shepherd_args *a, const struct shepherd_paths *p, int fd)
+child_main(const struct shepherd_args *a, int fd)
 {
 	extern char **environ;
 	struct shepherd_msg m = {SHEPHERD_MSG_SESSION, 0, 0};
@@ -334,7 +334,7 @@ shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 	}
 	if (child == 0) {
 		close(fds[0]);
-		child_main(a, p, fds[1]);
+		child_main(a, fds[1]);
 	}
 	close(fds[1]);
 	for (;;) {
