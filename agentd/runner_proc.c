@@ -159,6 +159,8 @@ set_log(struct proc_job *pj, struct job *j, int must_exist)
 	j->log = strdup(path);
 }
 
+static void adopt_own_log(struct proc *p, struct job *j);
+
 static int
 proc_adopt(void *ctx, struct job *j)
 {
@@ -202,6 +204,7 @@ proc_adopt(void *ctx, struct job *j)
 			j->stop_cause = JOB_CAUSE_NONE;
 		free(text);
 	}
+	adopt_own_log(p, j);
 	set_log(pj, j, 1);
 	return 0;
 }
@@ -339,6 +342,42 @@ job_paths_make(struct proc *p, const struct desired_job *s,
 	return 0;
 }
 
+/* Sets j->log to the job's own stdout file, absolute, when it has one:
+ * the log the controller shows. */
+static void
+set_own_log(struct job *j, const struct job_paths *jp)
+{
+	char path[PATH_MAX];
+
+	if (j->log != NULL || jp->out[0] == '\0')
+		return;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s",
+	        jp->out[0] == '/' ? "" : jp->workdir,
+	        jp->out[0] == '/' ? "" : "/", jp->out) < sizeof(path))
+		j->log = strdup(path);
+}
+
+/* For an attempt adopted from an earlier agent: its own stdout file, as
+ * proc_start() named it, if its user can still be looked up. */
+static void
+adopt_own_log(struct proc *p, struct job *j)
+{
+	struct job_user *u;
+	struct job_paths *jp;
+	char err[JOB_MESSAGE_MAX];
+
+	if (j->spec.output == NULL || j->spec.output[0] == '\0')
+		return;
+	u = calloc(1, sizeof(*u));
+	jp = calloc(1, sizeof(*jp));
+	if (u != NULL && jp != NULL &&
+	    user_lookup(p, j->spec.user, u, err, sizeof(err)) == 0 &&
+	    job_paths_make(p, &j->spec, u, jp, err, sizeof(err)) == 0)
+		set_own_log(j, jp);
+	free(jp);
+	free(u);
+}
+
 static int
 proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 {
@@ -348,7 +387,7 @@ proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 	struct proc_job *pj;
 	struct job_user *u = NULL;
 	struct job_paths *jp = NULL;
-	char **env = NULL, path[PATH_MAX];
+	char **env = NULL;
 	pid_t pid;
 	int i;
 
@@ -391,12 +430,7 @@ proc_start(void *ctx, struct job *j, char *err, size_t errlen)
 	}
 	pj->shepherd = pid;
 	pj->forked = 1;
-	/* The log the controller shows: the job's own file when it has one. */
-	if (args.out != NULL && j->log == NULL &&
-	    (size_t)snprintf(path, sizeof(path), "%s%s%s",
-	        jp->out[0] == '/' ? "" : jp->workdir,
-	        jp->out[0] == '/' ? "" : "/", jp->out) < sizeof(path))
-		j->log = strdup(path);
+	set_own_log(j, jp);
 	set_log(pj, j, 0);
 	evtimer_add(pj->retry, &tv);
 	free(jp);

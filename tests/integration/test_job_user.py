@@ -167,6 +167,25 @@ def test_output_files_belong_to_the_user_and_env_is_clean(a):
         assert f.read().strip() == pwd.getpwnam(USER_A).pw_dir
 
 
+@with_agent()
+def test_restarted_agent_names_the_same_log(a):
+    CTL.set_jobs([entry(15, ["sleep", "60"], USER_B, chdir=SHARED,
+                        output="%u-%j.log")])
+    j = CTL.wait_job(15, running, "running")
+    PIDS.add(j["pid"])
+    want = os.path.join(SHARED, "%s-15.log" % USER_B)
+    assert j["log"] == want, j
+    a.stop()
+    CTL.clear()
+    b = UserAgent(a.name).start()
+    try:
+        j = CTL.wait_job(15, running, "running again")
+        assert j["log"] == want, j
+    finally:
+        CTL.set_jobs([])
+        b.stop()
+
+
 def launch_error(id):
     j = CTL.wait_job(id, ended, "ended")
     assert j["cause"] == "launch_error", j
@@ -327,6 +346,7 @@ def main():
         run([test_jobs_run_with_their_users_ids,
              test_output_files_belong_to_the_user_and_env_is_clean,
              test_refusals_say_why,
+             test_restarted_agent_names_the_same_log,
              test_root_needs_allow_root,
              test_agent_not_root,
              test_through_the_controller])
