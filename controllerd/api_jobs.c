@@ -3,16 +3,12 @@
  * queue normalizes and stores it), list, show and cancel. Routed by the
  * table in api.c.
  */
-#include <sys/types.h>
-
 #include <math.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/http.h>
 
@@ -245,26 +241,18 @@ user_name_ok(const char *s)
 }
 
 /*
- * The user a job submitted by r runs as: the token's user. A request
- * without one (no auth layer in front) runs as the controller's own user,
- * as every job ran as root before jobs had users. 0, or -1 with why.
+ * The user a job submitted by r runs as: the token's user (the route
+ * admits only requests with one). 0, or -1 with why.
  */
 static int
 submit_user(
     const struct api_req *r, char *out, size_t size, char *err, size_t errlen)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (r->user[0] != '\0') {
-		snprintf(out, size, "%s", r->user);
-	} else if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
-	           res != NULL) {
-		snprintf(out, size, "%s", pw.pw_name);
-	} else {
+	if (r->user[0] == '\0') {
 		snprintf(err, errlen, "the request names no user to run as");
 		return -1;
 	}
+	snprintf(out, size, "%s", r->user);
 	if (!user_name_ok(out)) {
 		snprintf(err, errlen, "user '%s' is not a Unix user name", out);
 		return -1;

@@ -271,9 +271,10 @@ def test_agent_not_root():
 
 
 def test_through_the_controller():
-    """podctl submit to a real controller and agent: the job's user, chdir
-    and output patterns reach the node, and its files are the user's.
-    Without tokens the job runs as the controller's own user."""
+    """podctl submit to a real controller and agent: the job runs as the
+    token's user (root for podtest's admin token, then two users with
+    their own tokens), its chdir and output patterns reach the node, and
+    its files are the user's."""
     ctl = Controller(TMP, name="ctl", extra="[fabric]\nnodes_per_pod = 2\n"
                      "groups_per_pod = 1\n").start()
     agent = Agent(TMP, ctl.url, NODE).start()
@@ -303,6 +304,28 @@ def test_through_the_controller():
         assert st.st_uid == me.pw_uid, st
         rc, out, err = podctl(ctl.url, "job", "show", str(jid))
         assert rc == 0 and me.pw_name in out, (rc, out, err)
+        # Two users, each with a token of their own.
+        for user in (USER_A, USER_B):
+            pw = pwd.getpwnam(user)
+            tok = ctl.token(user, "viewer")
+            rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
+                                  "--chdir", SHARED, "-o", "tok-%u-%j.out",
+                                  "--", "sh", "-c", "id -u; id -G",
+                                  env={"POD_TOKEN": tok})
+            assert rc == 0, (rc, out, err)
+            jid = int(out.strip())
+            j = wait_for("job %d completed" % jid, lambda: (
+                lambda b: b if b["state"] in ("completed", "failed")
+                else None)(ctl.api("GET", "/jobs/%d" % jid)[1]), timeout=30)
+            assert j["state"] == "completed" and j["user"] == user, j
+            path = os.path.join(SHARED, "tok-%s-%d.out" % (user, jid))
+            st = os.stat(path)
+            assert (st.st_uid, st.st_gid) == (pw.pw_uid, pw.pw_gid), st
+            with open(path) as f:
+                uid, gids = f.read().splitlines()
+            assert int(uid) == pw.pw_uid, (uid, user)
+            assert sorted(map(int, gids.split())) == \
+                sorted(os.getgrouplist(user, pw.pw_gid)), (gids, user)
         # A rank that cannot start: the agent's reason is the job's.
         bad = "/nonexistent-%d" % os.getpid()
         rc, out, err = podctl(ctl.url, "submit", "-N", "1", "-t", "1m",
