@@ -694,7 +694,10 @@ new_bev(struct httpcap *h, struct event_base *base)
 		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if ((ssl = SSL_new(h->tls)) == NULL)
 		return NULL;
-	/* libevent 2.1 sets the socket when evhttp gives it one */
+	/* libevent 2.1 sets the socket when evhttp gives it one. On failure
+	 * the SSL is left alone: libevent 2.1.12 frees it or not depending on
+	 * which of its allocations failed, and a leak when out of memory is
+	 * better than a double free. */
 	return bufferevent_openssl_socket_new(
 	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
