@@ -220,6 +220,20 @@ def test_config_checks_the_files():
     assert rc != 0 and "readable or writable by others" in out, out
 
 
+def test_clients_check_the_ca_file():
+    conf = TMP.file("nocafile.conf", "[agent]\nname = pod01-n099\n"
+                    "state_dir = %s\nca_file = %s\n[power]\nplugin = sim\n"
+                    % (TMP.path, TMP.file("none.pem")))
+    r = subprocess.run([binary("pod-agentd"), "-n", "-c", conf],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "nocafile.conf:4: ca_file: cannot read" \
+        in r.stderr, (r.returncode, r.stderr)
+    r = subprocess.run([binary("pod-fleetsim"), "--server", ctl.url,
+                        "--ca-file", TMP.file("none.pem")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "--ca-file" in r.stderr, r.stderr
+
+
 def test_fleet_over_tls():
     fleet = Fleetsim(TMP, ctl.url, nodes=NODES,
                      args=["--ca-file", CA[0], "--interval-ms", "500"])
@@ -267,6 +281,6 @@ def test_certificate_rotates_on_sighup():
 
 run([test_https_with_the_ca, test_plain_http_and_unverified_clients_fail,
      test_limits_hold_over_tls, test_config_checks_the_files,
-     test_fleet_over_tls, test_agent_over_tls,
+     test_clients_check_the_ca_file, test_fleet_over_tls, test_agent_over_tls,
      test_agent_with_the_wrong_ca_never_connects,
      test_certificate_rotates_on_sighup])
