@@ -139,6 +139,12 @@ def test_https_with_the_ca():
     assert r.returncode == 0, (r.returncode, r.stderr)
     assert json.loads(r.stdout)["status"] == "ok", r.stdout
     assert get("/status")["nodes"]["total"] > 0
+    if auth():  # tokens are checked over TLS as over plain HTTP
+        r = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w",
+                            "%{http_code}", "--cacert", CA[0],
+                            ctl.url + "/api/v1/status"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.stdout == "401", (r.stdout, r.stderr)
 
 
 def test_plain_http_and_unverified_clients_fail():
