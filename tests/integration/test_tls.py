@@ -288,7 +288,8 @@ def test_certificate_rotates_on_sighup():
 try:
     run([test_https_with_the_ca, test_plain_http_and_unverified_clients_fail,
          test_limits_hold_over_tls, test_config_checks_the_files,
-         test_clients_check_the_ca_file, test_fleet_over_tls, test_agent_over_tls,
+         test_clients_check_the_ca_file, test_fleet_over_tls,
+         test_agent_over_tls,
          test_agent_with_the_wrong_ca_never_connects,
          test_certificate_rotates_on_sighup])
 finally:
