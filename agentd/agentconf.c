@@ -3,10 +3,12 @@
  * table; a key given twice is refused rather than silently overridden, so a
  * file that says two things about one setting is caught at start.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agentconf.h"
 #include "ring.h"
@@ -150,6 +152,21 @@ set_metrics(
 	return 0;
 }
 
+/* PEM CA certificates an https server must chain to; readable now. */
+static int
+set_ca_file(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	if (conf_str(e, ac->ca_file, sizeof(ac->ca_file), err, errlen) == -1)
+		return -1;
+	if (access(ac->ca_file, R_OK) == -1) {
+		conf_error(err, errlen, e, "cannot read %s: %s", ac->ca_file,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The [agent] keywords: the key, and the function that converts its value
  * into struct agent_conf. */
 static const struct keyword agent_keywords[] = {
@@ -164,6 +181,7 @@ static const struct keyword agent_keywords[] = {
     {"guard_clear_s", set_clear},
     {"fence_timeout_s", set_fence},
     {"metrics_listen", set_metrics},
+    {"ca_file", set_ca_file},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
 

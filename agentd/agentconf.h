@@ -64,11 +64,15 @@ struct agent_conf {
 	double guard_min_flow_lpm;         /* guard: flow threshold, L/min */
 	double guard_clear_s;              /* guard: leak clearing time, s */
 	int fence_timeout_s; /* jobs unconfirmed this long are stopped, s */
-	char metrics_listen[128]; /* "ADDR:PORT" of /metrics; "" off */
-	int jobs_allow_root;      /* [jobs] allow_root: jobs may run as uid 0 */
+	char metrics_listen[128];     /* "ADDR:PORT" of /metrics; "" off */
+	char ca_file[AGENT_PATH_MAX]; /* CAs an https server is verified
+	                               * with; "": the system's */
+	int jobs_allow_root; /* [jobs] allow_root: jobs may run as uid 0 */
 };
 
-#define AGENT_DEFAULT_METRICS "0.0.0.0:9471"
+/* Loopback: a node's metrics are for a scraper on the node or a proxy
+ * there; another address is a choice made in the config. */
+#define AGENT_DEFAULT_METRICS "127.0.0.1:9471"
 
 /* Sets the defaults (empty name, no plugins). Release with agentconf_free(). */
 void agentconf_init(struct agent_conf *ac);

@@ -137,8 +137,9 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 	    (run->cooling = plugin_load(dir, "cooling", ac->cooling_plugin)) ==
 	        NULL)
 		goto fail;
-	if ((run->agent = agent_new(st->net, ac, run->power, run->cooling)) ==
-	    NULL)
+	if (net_set_ca_file(st->net, ac->ca_file) == -1 ||
+	    (run->agent = agent_new(st->net, ac, run->power, run->cooling)) ==
+	        NULL)
 		goto fail;
 	conf_free(c);
 	return 0;

@@ -31,6 +31,7 @@ struct net {
 	struct event *timer; /* curl's timeout */
 	int running;         /* transfers curl is working on */
 	LIST_HEAD(, net_sock) socks;
+	char *ca_file; /* CURLOPT_CAINFO of new requests; NULL: system's */
 };
 
 struct net_req {
@@ -221,6 +222,7 @@ net_free(struct net *n)
 		event_free(n->timer);
 	if (--curl_users == 0)
 		curl_global_cleanup();
+	free(n->ca_file);
 	free(n);
 }
 
@@ -258,6 +260,20 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+int
+net_set_ca_file(struct net *n, const char *path)
+{
+	char *p = NULL;
+
+	if (path != NULL && path[0] != '\0' && (p = strdup(path)) == NULL) {
+		log_warn("%s: strdup", __func__);
+		return -1;
+	}
+	free(n->ca_file);
+	n->ca_file = p;
+	return 0;
+}
+
 struct net_req *
 net_req_new(struct net *n, const char *user_agent)
 {
@@ -293,6 +309,14 @@ net_req_new(struct net *n, const char *user_agent)
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (n->ca_file != NULL &&
+	    curl_easy_setopt(r->easy, CURLOPT_CAINFO, n->ca_file) != CURLE_OK) {
+		log_warnx(
+		    "%s: cannot use the CA file %s", __func__, n->ca_file);
+		goto fail;
+	}
 	return r;
 fail:
 	net_req_free(r);

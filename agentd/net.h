@@ -36,6 +36,11 @@ typedef void (*net_done_cb)(
  * object is freed. */
 struct net *net_new(struct event_base *base);
 void net_free(struct net *n);
+/* The PEM CA certificates that https servers are verified with, for
+ * requests created from now on (path copied); NULL or "" for the system's.
+ * Verification of an https server is never turned off. 0, or -1 (logged)
+ * when out of memory. */
+int net_set_ca_file(struct net *n, const char *path);
 /* The event base the client runs on; borrowed. */
 struct event_base *net_base(const struct net *n);
 

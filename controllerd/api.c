@@ -619,6 +619,12 @@ api_start(struct ctl_state *st)
 		return -1;
 	}
 	httpcap_configure(st->httpcap, st->conf);
+	if (httpcap_tls(st->httpcap, st->conf) == -1) {
+		log_warnx("cannot serve TLS ([controller] tls_cert, tls_key)");
+		evhttp_free(st->http);
+		st->http = NULL;
+		return -1;
+	}
 	evhttp_set_bevcb(st->http, httpcap_bev, st->httpcap);
 	evhttp_set_gencb(st->http, api_dispatch, st);
 	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
@@ -652,7 +658,8 @@ api_start(struct ctl_state *st)
 			port = ntohs(sin6->sin6_port);
 		}
 	}
-	log_info("REST API listening on http://%s%s%s:%d/api/v1",
+	log_info("REST API listening on %s://%s%s%s:%d/api/v1",
+	    httpcap_is_tls(st->httpcap) ? "https" : "http",
 	    strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "",
 	    port);
 	return 0;

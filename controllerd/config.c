@@ -5,14 +5,17 @@
  * so they are resolved in two passes: fabric keys first, then pod sections.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "config.h"
@@ -68,6 +71,12 @@ static const struct keyword {
         sizeof(((struct config *)0)->database), NULL},
     {"controller", "web_dir", V_STR, 0, 0, T_CONTROLLER,
         offsetof(struct config, web_dir), sizeof(((struct config *)0)->web_dir),
+        NULL},
+    {"controller", "tls_cert", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, tls_cert),
+        sizeof(((struct config *)0)->tls_cert), NULL},
+    {"controller", "tls_key", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, tls_key), sizeof(((struct config *)0)->tls_key),
         NULL},
     {"controller", "heartbeat_timeout_s", V_INT, 2, 3600, T_CONTROLLER,
         offsetof(struct config, heartbeat_timeout_s), 0, NULL},
@@ -400,6 +409,49 @@ check_pod(
 	return 0;
 }
 
+/*
+ * [controller] tls_cert and tls_key: both or neither, both files readable
+ * now, and the key readable by its owner and group only (a key others can
+ * read is refused, not warned about: it may already have leaked, and a
+ * warning in a log is easy to miss). Their contents are checked when the
+ * server loads them (tls.c). cert_where and key_where are "file:line" of
+ * the keys, or the file's name when a key is absent.
+ */
+static int
+check_tls(const struct config *c, const char *cert_where, const char *key_where,
+    char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		snprintf(err, errlen,
+		    "%s: [controller] tls_cert and tls_key go together: set "
+		    "both, or neither for plain HTTP",
+		    c->tls_cert[0] != '\0' ? cert_where : key_where);
+		return -1;
+	}
+	if (c->tls_cert[0] == '\0')
+		return 0;
+	if (access(c->tls_cert, R_OK) == -1) {
+		snprintf(err, errlen, "%s: tls_cert: cannot read %s: %s",
+		    cert_where, c->tls_cert, strerror(errno));
+		return -1;
+	}
+	if (access(c->tls_key, R_OK) == -1 || stat(c->tls_key, &sb) == -1) {
+		snprintf(err, errlen, "%s: tls_key: cannot read %s: %s",
+		    key_where, c->tls_key, strerror(errno));
+		return -1;
+	}
+	if (sb.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen,
+		    "%s: tls_key: %s is readable or writable by others (mode "
+		    "%04o); chmod o-rwx it",
+		    key_where, c->tls_key, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 static struct config *
 config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 {
@@ -413,6 +465,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	};
 	const struct keyword *k;
 	char fabric_where[512], limit_where[512], slots_where[512];
+	char cert_where[512], key_where[512];
 	const char **where = NULL; /* per pod: its last nodes or groups line */
 	size_t i;
 	int p, default_set = 0, reserved_set = 0;
@@ -420,6 +473,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	snprintf(fabric_where, sizeof(fabric_where), "%s", name);
 	snprintf(limit_where, sizeof(limit_where), "%s", name);
 	snprintf(slots_where, sizeof(slots_where), "%s", name);
+	snprintf(cert_where, sizeof(cert_where), "%s", name);
+	snprintf(key_where, sizeof(key_where), "%s", name);
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -506,12 +561,19 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			snprintf(
 			    limit_where, sizeof(limit_where), "%s", e->where);
 		}
+		if (strcmp(k->key, "tls_cert") == 0)
+			snprintf(
+			    cert_where, sizeof(cert_where), "%s", e->where);
+		if (strcmp(k->key, "tls_key") == 0)
+			snprintf(key_where, sizeof(key_where), "%s", e->where);
 		if (strcmp(k->key, "reserved_connections") == 0) {
 			reserved_set = 1;
 			snprintf(
 			    slots_where, sizeof(slots_where), "%s", e->where);
 		}
 	}
+	if (check_tls(c, cert_where, key_where, err, errlen) == -1)
+		goto fail;
 	/* Others must have a slot left: a max_connections at or below the
 	 * built-in reserve lowers it; below one given in the file, it is a
 	 * mistake. */
@@ -637,6 +699,10 @@ config_dump(const struct config *c, FILE *out)
 	dump_str(out, "database", c->database);
 	if (c->web_dir[0] != '\0')
 		dump_str(out, "web_dir", c->web_dir);
+	if (c->tls_cert[0] != '\0') {
+		dump_str(out, "tls_cert", c->tls_cert);
+		dump_str(out, "tls_key", c->tls_key);
+	}
 	fprintf(out,
 	    "heartbeat_timeout_s = %d\nfence_timeout_s = %d\n"
 	    "fence_margin_s = %d\nstore_interval_s = %d\n"

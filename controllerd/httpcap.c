@@ -30,6 +30,17 @@
  * peer at its cap sweeps its own connections at once, and the server at
  * its total all of them, at most ten times a second.
  *
+ * With [controller] tls_cert and tls_key set, every connection's
+ * bufferevent is an OpenSSL one, accepting, made with a fresh SSL from the
+ * shared context (tls.c), and the input watched above is the decrypted
+ * stream, so the caps and deadlines work alike. Three things differ: a
+ * connection over a cap is cut without the 503 (nothing can be written
+ * before the handshake), as is one whose handshake is not done by the head
+ * deadline; and the input buffer of an OpenSSL bufferevent is never frozen.
+ * Should no TLS bufferevent be made (out of memory), the plain one returned
+ * instead has its input frozen at the front, so that evhttp never reads a
+ * request from it and plain HTTP is never served.
+ *
  * When accept() fails, for want of file descriptors mostly, libevent's
  * listener would report it on every turn of the loop, since the pending
  * connection keeps the socket readable. So the listener is disabled and
@@ -51,7 +62,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/ssl.h>
 
 #include "api.h"
 #include "config.h"
@@ -59,6 +73,7 @@
 #include "log.h"
 #include "peertab.h"
 #include "timeutil.h"
+#include "tls.h"
 
 #define HTTPCAP_PEERS        16384 /* peers remembered (core/peertab.h) */
 #define HTTPCAP_PAUSE_MIN_MS 50    /* first pause of accepting, ms */
@@ -96,6 +111,7 @@ struct cap {
 	int chunked; /* it has a Transfer-Encoding */
 	size_t left; /* bytes of the current body still to pass */
 	int busy;    /* our own edits of the buffer are under way */
+	int tls;     /* an OpenSSL bufferevent */
 	LIST_ENTRY(cap) link;
 };
 
@@ -127,6 +143,7 @@ struct httpcap {
 	long refused;            /* connections over a cap, since logged */
 	long timed_out;          /* connections past a deadline, since logged */
 	long limited;            /* writes refused, since logged */
+	SSL_CTX *tls;            /* new connections' context; NULL plain */
 };
 
 /* Keeps the first `keep` bytes of `in` and drops the rest. */
@@ -424,6 +441,10 @@ turn_away(struct cap *c, const char *what, int max)
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
 	c->h->refused++;
+	if (c->tls) {
+		cut(c);
+		return;
+	}
 	blen = snprintf(body, sizeof(body),
 	    "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
 	    "\"over the %d connections of %s; try again later\"}}",
@@ -503,12 +524,16 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	c->h->timed_out++;
 	/* evhttp reads the first request's head until it is whole, so a
 	 * stand-in can end it; later ones may overlap a reply */
-	if (dl == DL_HEAD && c->heads == 0 && c->state == CAP_HEAD) {
+	if (dl == DL_HEAD && c->heads == 0 && c->state == CAP_HEAD &&
+	    (!c->tls ||
+	        SSL_is_init_finished(bufferevent_openssl_get_ssl(c->bev)))) {
 		/* a socket bufferevent takes input only while it reads */
 		c->busy = 1;
-		evbuffer_unfreeze(in, 0);
+		if (!c->tls)
+			evbuffer_unfreeze(in, 0);
 		refuse(c, in, "408");
-		evbuffer_freeze(in, 0);
+		if (!c->tls)
+			evbuffer_freeze(in, 0);
 		c->busy = 0;
 		bufferevent_trigger(
 		    c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
@@ -619,6 +644,64 @@ httpcap_listen(struct httpcap *h, struct evconnlistener *lev)
 	evconnlistener_set_error_cb(lev, on_accept_error);
 }
 
+int
+httpcap_tls(struct httpcap *h, const struct config *c)
+{
+	char what[512];
+
+	if (c->tls_cert[0] == '\0')
+		return 0;
+	if (h->tls == NULL) {
+		if ((h->tls = tls_ctx_new(c->tls_cert, c->tls_key)) == NULL)
+			return -1;
+	} else if (tls_ctx_reload(&h->tls, c->tls_cert, c->tls_key) == -1) {
+		tls_describe(h->tls, what, sizeof(what));
+		log_warnx("TLS: keeping the running certificate (%s)", what);
+		return -1;
+	}
+	tls_describe(h->tls, what, sizeof(what));
+	log_info("TLS certificate %s: %s", c->tls_cert, what);
+	return 0;
+}
+
+int
+httpcap_is_tls(const struct httpcap *h)
+{
+	return h != NULL && h->tls != NULL;
+}
+
+/* A connection the TLS bufferevent could not be made for: a plain one that
+ * evhttp can read no request from (see the top of the file), or NULL. */
+static struct bufferevent *
+refused_plain(struct event_base *base)
+{
+	struct bufferevent *bev;
+
+	log_warnx("REST: out of memory for a TLS connection; refusing it");
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) !=
+	    NULL)
+		evbuffer_freeze(bufferevent_get_input(bev), 1);
+	return bev;
+}
+
+/* The bufferevent of a new connection: TLS when h has a context. */
+static struct bufferevent *
+new_bev(struct httpcap *h, struct event_base *base)
+{
+	SSL *ssl;
+
+	if (h->tls == NULL)
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((ssl = SSL_new(h->tls)) == NULL)
+		return NULL;
+	/* libevent 2.1 sets the socket when evhttp gives it one. On failure
+	 * the SSL is left alone: libevent 2.1.12 frees it or not depending on
+	 * which of its allocations failed, and a leak when out of memory is
+	 * better than a double free. */
+	return bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
 struct bufferevent *
 httpcap_bev(struct event_base *base, void *arg)
 {
@@ -626,9 +709,10 @@ httpcap_bev(struct event_base *base, void *arg)
 	struct cap *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return NULL;
+		return h->tls != NULL ? refused_plain(base) : NULL;
 	c->h = h;
-	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = h->tls != NULL;
+	c->bev = new_bev(h, base);
 	c->ev = evtimer_new(base, on_timer, c);
 	if (c->bev == NULL || c->ev == NULL ||
 	    evbuffer_add_cb(bufferevent_get_input(c->bev), on_input, c) ==
@@ -639,7 +723,7 @@ httpcap_bev(struct event_base *base, void *arg)
 		if (c->ev != NULL)
 			event_free(c->ev);
 		free(c);
-		return NULL;
+		return h->tls != NULL ? refused_plain(base) : NULL;
 	}
 	bufferevent_incref(c->bev);
 	LIST_INSERT_HEAD(&h->caps, c, link);
@@ -706,5 +790,6 @@ httpcap_free(struct httpcap *h)
 	if (listening == h)
 		listening = NULL;
 	peertab_free(&h->peers);
+	SSL_CTX_free(h->tls);
 	free(h);
 }

@@ -3,7 +3,8 @@
  * the limit gets the API's JSON error instead of libevent's HTML page),
  * absolute deadlines for a request's head and body, caps on connections in
  * total and per peer, a write rate per peer, and accepting paused with
- * backoff when the process is out of file descriptors.
+ * backoff when the process is out of file descriptors; and TLS, when
+ * configured, under all of it.
  */
 #ifndef POD_HTTPCAP_H
 #define POD_HTTPCAP_H
@@ -34,14 +35,24 @@ void httpcap_free(struct httpcap *h);
  * limit less a reserve. Call at start and on reload; c is copied from. */
 void httpcap_configure(struct httpcap *h, const struct config *c);
 
+/* Loads ([controller] tls_cert and tls_key in c), or on reload re-reads,
+ * the certificate and key new connections are served with; nothing when
+ * c has none. 0, or -1 with the reason logged: at start the server must
+ * not run, on reload the running certificate is kept. Whether TLS is on
+ * cannot change after start. */
+int httpcap_tls(struct httpcap *h, const struct config *c);
+/* Whether connections are served over TLS. */
+int httpcap_is_tls(const struct httpcap *h);
+
 /* Watches lev, evhttp's listener: when accepting fails (out of file
  * descriptors), accepting pauses and is retried with backoff, with one log
  * line when it starts and one when it ends. */
 void httpcap_listen(struct httpcap *h, struct evconnlistener *lev);
 
 /* For evhttp_set_bevcb(), arg the httpcap: a bufferevent for one incoming
- * connection, its input watched. NULL on failure (evhttp then makes a
- * plain one). */
+ * connection (an accepting OpenSSL one under TLS), its input watched.
+ * NULL on failure (evhttp then makes a plain one; under TLS, one that
+ * never yields a request). */
 struct bufferevent *httpcap_bev(struct event_base *base, void *arg);
 
 /* Lets go of the connections evhttp has closed (their sockets close now)

@@ -128,7 +128,8 @@ same_topology(const struct config *a, const struct config *b)
 
 	if (a->npods != b->npods || strcmp(a->listen, b->listen) != 0 ||
 	    strcmp(a->modbus_listen, b->modbus_listen) != 0 ||
-	    strcmp(a->database, b->database) != 0)
+	    strcmp(a->database, b->database) != 0 ||
+	    (a->tls_cert[0] == '\0') != (b->tls_cert[0] == '\0'))
 		return 0;
 	for (p = 0; p < a->npods; p++)
 		if (a->pods[p].nodes != b->pods[p].nodes ||
@@ -138,7 +139,8 @@ same_topology(const struct config *a, const struct config *b)
 }
 
 /* SIGHUP: a new config replaces the old one only if it is valid; settings
- * that would reshape the fabric or move the server need a restart. */
+ * that would reshape the fabric or move the server need a restart. The TLS
+ * certificate and key are read again, so they rotate without a restart. */
 static void
 reload(evutil_socket_t sig, short ev, void *arg)
 {
@@ -152,8 +154,8 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	}
 	if (!same_topology(c, ctl.conf)) {
 		log_warnx("reload refused: pods, nodes, groups, listen, "
-		          "[modbus] listen or database changed; restart to "
-		          "apply");
+		          "[modbus] listen, database or TLS on/off changed; "
+		          "restart to apply");
 		config_free(c);
 		return;
 	}
@@ -161,6 +163,9 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	config_free(ctl.conf);
 	ctl.conf = c;
 	httpcap_configure(ctl.httpcap, c);
+	/* the certificate is re-read even when its paths are the same, so
+	 * that renewed files take effect; a bad one keeps the running one */
+	(void)httpcap_tls(ctl.httpcap, c);
 	bms_configure(ctl.bms, c);
 	(void)store_load_fleet(ctl.store, ctl.fleet);
 	log_info("configuration reloaded");

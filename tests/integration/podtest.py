@@ -244,7 +244,7 @@ class Controller(Daemon):
         def bound():
             if not self.alive():
                 raise GaveUp("pod-controllerd exited:\n" + self.log())
-            found = re.findall(r"REST API listening on (http://\S+)/api/v1",
+            found = re.findall(r"REST API listening on (https?://\S+)/api/v1",
                                self.log())
             return found[seen] if len(found) > seen else None
         self.url = wait_for("the controller to listen", bound)

@@ -29,6 +29,8 @@ def test_install_tree():
                  "share/man/man8/pod-controllerd.8", "share/man/man1/podctl.1",
                  "share/man/man5/pod-controllerd.conf.5",
                  "lib/systemd/system/pod-agentd.service",
+                 "lib/systemd/system/pod-controllerd.service",
+                 "lib/sysusers.d/pod.conf", "lib/tmpfiles.d/pod.conf",
                  "share/doc/pod/examples/controller.conf"):
         assert os.path.exists(os.path.join(prefix, path)), path
 

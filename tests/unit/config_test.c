@@ -93,6 +93,23 @@ static const struct {
         "t.conf:2: listen: '127.0.0.1' is not ADDRESS:PORT"},
     {"[controller]\ndatabase =\n", NULL,
         "t.conf:2: database: needs a value of 1 to 4095 characters"},
+    {"[controller]\ntls_cert = /nonexistent/c.pem\n", NULL,
+        "t.conf:2: [controller] tls_cert and tls_key go together: set both, "
+        "or neither for plain HTTP"},
+    {"[controller]\nlisten = 127.0.0.1:1\ntls_key = /nonexistent/k.pem\n", NULL,
+        "t.conf:3: [controller] tls_cert and tls_key go together: set both, "
+        "or neither for plain HTTP"},
+    {"[controller]\ntls_cert = /nonexistent/c.pem\n"
+     "tls_key = /nonexistent/k.pem\n",
+        NULL,
+        "t.conf:2: tls_cert: cannot read /nonexistent/c.pem: No such file or "
+        "directory"},
+    {"[controller]\ntls_cert = /dev/null\ntls_key = /nonexistent/k.pem\n", NULL,
+        "t.conf:3: tls_key: cannot read /nonexistent/k.pem: No such file or "
+        "directory"},
+    {"[controller]\ntls_cert = /dev/null\ntls_key = /dev/null\n", NULL,
+        "t.conf:3: tls_key: /dev/null is readable or writable by others "
+        "(mode 0666); chmod o-rwx it"},
     /* an argument on a section without keys goes unnoticed */
     {"[controller x]\n", "heartbeat_timeout_s = 10", NULL},
     {"[controller x]\nlisten = 127.0.0.1:1\n", NULL,

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -63,6 +64,7 @@ struct fleet_changes {
 
 struct fleetsim_state {
 	const char *server;
+	const char *ca_file; /* --ca-file: CAs of an https server; NULL */
 	int pods;
 	int nodes_per_pod;
 	int accels;
@@ -99,6 +101,7 @@ usage(int status)
 	    "\t[--accels-per-node k] [--interval-ms t] [--buffer-samples n]\n"
 	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
 	    "[--skip node]...\n"
+	    "\t[--ca-file file]\n"
 	    "       pod-fleetsim --help | --version\n");
 	exit(status);
 }
@@ -401,6 +404,7 @@ main(int argc, char *argv[])
 		OPT_LOAD,
 		OPT_FAULT,
 		OPT_SKIP,
+		OPT_CA_FILE,
 	};
 	static const struct option longopts[] = {
 	    {"server", required_argument, NULL, OPT_SERVER},
@@ -413,6 +417,7 @@ main(int argc, char *argv[])
 	    {"load", required_argument, NULL, OPT_LOAD},
 	    {"fault", required_argument, NULL, OPT_FAULT},
 	    {"skip", required_argument, NULL, OPT_SKIP},
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -475,6 +480,11 @@ main(int argc, char *argv[])
 				fatalx("more than %d --skip", FLEET_MAX_ARGS);
 			st->skips[st->nskips++] = optarg;
 			break;
+		case OPT_CA_FILE:
+			if (access(optarg, R_OK) == -1)
+				fatal("--ca-file %s", optarg);
+			st->ca_file = optarg;
+			break;
 		case 'h':
 			usage(0);
 		case 'V':
@@ -495,6 +505,7 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	if ((st->net = net_new(st->base)) == NULL ||
+	    net_set_ca_file(st->net, st->ca_file) == -1 ||
 	    (st->summary = evtimer_new(st->base, on_summary, st)) == NULL)
 		goto fail;
 	if ((st->power = plugin_load(NULL, "power", "sim")) == NULL ||
