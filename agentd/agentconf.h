@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "names.h"
+#include "nodecred.h"
 
 #define AGENT_URL_MAX             512  /* longest server URL, with its NUL */
 #define AGENT_PATH_MAX            1024 /* longest directory name, with its NUL */
@@ -65,6 +66,10 @@ struct agent_conf {
 	double guard_clear_s;              /* guard: leak clearing time, s */
 	int fence_timeout_s; /* jobs unconfirmed this long are stopped, s */
 	char metrics_listen[128]; /* "ADDR:PORT" of /metrics; "" off */
+	/* the node's credential, read from credential_file when the
+	 * configuration is (docs/security.md); "" none */
+	char credential_file[AGENT_PATH_MAX];
+	char credential[NODECRED_BUF];
 };
 
 #define AGENT_DEFAULT_METRICS "0.0.0.0:9471"

@@ -31,6 +31,7 @@
 #include "httpcap.h"
 #include "jsonx.h"
 #include "log.h"
+#include "nodeauth.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -59,6 +60,7 @@ static const struct route {
     {EVHTTP_REQ_GET, "/pods/*", api_pod, RULE_READ},
     {EVHTTP_REQ_GET, "/nodes", api_nodes, RULE_READ},
     {EVHTTP_REQ_GET, "/nodes/*", api_node, RULE_READ},
+    {EVHTTP_REQ_GET, "/nodes/*/credential", api_node_credential, RULE_ADMIN},
     {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, RULE_OPERATOR},
     {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, RULE_OPERATOR},
     {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ},

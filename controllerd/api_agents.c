@@ -7,6 +7,8 @@
  * One agent holds a node's name (core/holder.h): reports and long polls
  * from another boot id while the holder still reports are refused with
  * 409, logged once per episode, and fed to the duplicate_node alarm.
+ * Before that, a request must carry the node's credential (nodeauth.c),
+ * else it is refused with 401 or 403 and fed to the node_auth alarm.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "fence.h"
 #include "fleet.h"
 #include "log.h"
+#include "nodeauth.h"
 #include "queue.h"
 #include "store.h"
 #include "timeutil.h"
@@ -151,6 +154,8 @@ api_report(struct api_req *r)
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		return;
 	}
+	if (nodeauth_check(r, n->name) == -1)
+		return;
 	if ((body = api_read_body(r->req)) == NULL)
 		return;
 	if (wire_report_decode(body, &rep, err, sizeof(err)) == -1) {
@@ -252,6 +257,8 @@ api_desired(struct api_req *r)
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		goto done;
 	}
+	if (nodeauth_check(r, n->name) == -1)
+		goto done;
 	v = evhttp_find_header(&q, "version");
 	w = evhttp_find_header(&q, "wait");
 	b = evhttp_find_header(&q, "boot_id");

@@ -32,6 +32,7 @@
 
 #include "agent.h"
 #include "agentconf.h"
+#include "nodecred.h"
 #include "log.h"
 #include "names.h"
 #include "plugin.h"
@@ -70,6 +71,8 @@ struct fleetsim_state {
 	long buffer_samples;
 	uint64_t seed;
 	double load;
+	int has_secret; /* --node-secret-file given */
+	unsigned char secret[NODECRED_SECRET_LEN]; /* from it */
 	const char *faults[FLEET_MAX_ARGS];
 	int nfaults;
 	const char *skips[FLEET_MAX_ARGS];
@@ -99,8 +102,22 @@ usage(int status)
 	    "\t[--accels-per-node k] [--interval-ms t] [--buffer-samples n]\n"
 	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
 	    "[--skip node]...\n"
+	    "\t[--node-secret-file path]\n"
 	    "       pod-fleetsim --help | --version\n");
 	exit(status);
+}
+
+/* --node-secret-file: the site secret, from which each simulated node
+ * derives its own credential as the controller does (docs/security.md). */
+static void
+read_secret(struct fleetsim_state *st, const char *path)
+{
+	char hex[NODECRED_BUF], err[1024];
+
+	if (nodecred_read_file(path, 0, hex, err, sizeof(err)) == -1 ||
+	    nodecred_parse_secret(hex, st->secret) == -1)
+		fatalx("--node-secret-file: %s", err);
+	st->has_secret = 1;
 }
 
 static uint64_t
@@ -305,6 +322,11 @@ start_agents(struct fleetsim_state *st)
 		s = splitmix64(st->seed * 0x100000001b3ULL + (uint64_t)i);
 		memcpy(ac.name, n->name, sizeof(ac.name));
 		ac.seed = s;
+		if (st->has_secret &&
+		    nodecred_derive(st->secret, n->name, ac.credential) == -1) {
+			log_warnx("%s: cannot derive its credential", n->name);
+			goto fail;
+		}
 		if (agentconf_kv_copy(&ac.power_kv, &n->power_kv) == -1 ||
 		    agentconf_kv_add(&ac.power_kv, "accels", accels,
 		        "--accels-per-node") == -1 ||
@@ -401,6 +423,7 @@ main(int argc, char *argv[])
 		OPT_LOAD,
 		OPT_FAULT,
 		OPT_SKIP,
+		OPT_SECRET,
 	};
 	static const struct option longopts[] = {
 	    {"server", required_argument, NULL, OPT_SERVER},
@@ -413,6 +436,7 @@ main(int argc, char *argv[])
 	    {"load", required_argument, NULL, OPT_LOAD},
 	    {"fault", required_argument, NULL, OPT_FAULT},
 	    {"skip", required_argument, NULL, OPT_SKIP},
+	    {"node-secret-file", required_argument, NULL, OPT_SECRET},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -474,6 +498,9 @@ main(int argc, char *argv[])
 			if (st->nskips == FLEET_MAX_ARGS)
 				fatalx("more than %d --skip", FLEET_MAX_ARGS);
 			st->skips[st->nskips++] = optarg;
+			break;
+		case OPT_SECRET:
+			read_secret(st, optarg);
 			break;
 		case 'h':
 			usage(0);
