@@ -31,6 +31,7 @@
 #include "httpcap.h"
 #include "jsonx.h"
 #include "log.h"
+#include "names.h"
 #include "nodeauth.h"
 #include "store.h"
 #include "timeutil.h"
@@ -419,10 +420,20 @@ api_parse_list(const char *list, int (*lookup)(void *, const char *), void *ctx,
 int
 api_printable(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	char why[128];
+
+	return names_text_check(s, why, sizeof(why)) == 0;
+}
+
+int
+api_text_check(const char *field, const char *s, char *why, size_t len)
+{
+	char what[128];
+
+	if (names_text_check(s, what, sizeof(what)) == 0)
+		return 0;
+	snprintf(why, len, "%s: %s", field, what);
+	return -1;
 }
 
 /* ---- dispatch ---- */
