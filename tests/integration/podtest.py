@@ -225,11 +225,15 @@ class Controller(Daemon):
                  fence_s=5, fence_margin_s=1):
         self.tmp = tmp
         self.db = tmp.file(name + ".db")
+        # the site secret every daemon of the test shares, wherever the
+        # test moves the database (docs/security.md)
         self.conf = tmp.file(name + ".conf",
+                             "[auth]\nnode_secret_file = %s\n"
                              "[controller]\nlisten = 127.0.0.1:%d\n"
                              "database = %s\nheartbeat_timeout_s = %d\n"
                              "fence_timeout_s = %d\nfence_margin_s = %d\n%s"
-                             % (port, self.db, heartbeat_s, fence_s,
+                             % (os.path.join(tmp.path, "node.secret"), port,
+                                self.db, heartbeat_s, fence_s,
                                 fence_margin_s, extra))
         self.token_file = os.path.join(tmp.path, name + ".admin-token")
         super().__init__(name, [binary("pod-controllerd"), "-c", self.conf,

@@ -166,7 +166,7 @@ def test_agent_with_a_wrong_credential_never_comes_up():
     name = "pod01-n003"
     bad = Agent(tmp, ctl.url, name,
                 credential=node_credential(tmp, "pod01-n004")).start()
-    line = bad.wait_log(r"403", timeout=20)
+    line = bad.wait_log(r"refuses reports: HTTP 403", timeout=20)
     assert "credential" in line, line
     assert node(name)["state"] == "down" and not node(name)["boot_id"], \
         node(name)
