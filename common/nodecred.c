@@ -122,7 +122,7 @@ nodecred_read_file(const char *path, int strict, char out_hex[NODECRED_BUF],
 		goto fail;
 	}
 	buf[n] = '\0';
-	if (trim_hex(buf, out_hex) == -1) {
+	if ((size_t)n == sizeof(buf) - 1 || trim_hex(buf, out_hex) == -1) {
 		snprintf(err, errlen, "%s: does not hold %d hexadecimal digits",
 		    path, NODECRED_HEX_LEN);
 		goto fail;

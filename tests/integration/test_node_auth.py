@@ -194,6 +194,14 @@ def test_controller_refuses_a_loose_secret():
     log = c.log()
     assert "node_secret_file" in log and "0644" in log, log
     c.stop()
+    # nor one that does not hold 64 hex digits
+    os.chmod(secret, 0o600)
+    with open(secret, "w") as f:
+        f.write("not a secret\n")
+    Daemon.start(c)
+    assert c.proc.wait(20) != 0, c.log()
+    assert "does not hold 64 hexadecimal digits" in c.log(), c.log()
+    c.stop()
 
 
 if __name__ == "__main__":

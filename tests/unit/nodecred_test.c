@@ -57,6 +57,12 @@ static const struct {
     {KEY1 "\n", 0640, 0, 1, NULL},
     {KEY1 "\n", 0604, 0, 0, "mode 0604"},
     {"not hex\n", 0600, 0, 0, "64 hexadecimal digits"},
+    {KEY1 "                                                                "
+          "                                                                "
+          "                                                                "
+          "                                                                "
+          "trailing",
+        0600, 0, 0, "64 hexadecimal digits"},
 };
 
 static void
