@@ -11,7 +11,7 @@ import os
 import re
 import time
 
-from podtest import (Agent, Controller, Daemon, TempDir, node_api,
+from podtest import (Agent, Controller, Daemon, TempDir, metrics, node_api,
                      node_credential, podctl, run, wait_for)
 
 NODES = ["pod01-n001", "pod01-n002"]
@@ -127,8 +127,10 @@ def test_forged_completion_and_leak_are_refused():
     n = node(name)
     assert n["state"] not in ("draining", "drained"), n
     assert n["agent_version"] != "forged", n
-    # one log line for the episode, however many refusals
+    # one log line for the episode, however many refusals; each counted
     assert len(refused_lines(name)) == 1, refused_lines(name)
+    got = metrics(ctl.url + "/metrics")["pod_node_auth_refused_total"]
+    assert got == 7, got
 
 
 def test_job_still_runs_after_the_agent_reports_again():
