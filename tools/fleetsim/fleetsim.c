@@ -514,6 +514,9 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(1);
 	log_init("pod-fleetsim", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!st->has_secret)
+		log_warnx("no --node-secret-file: the nodes send no "
+		          "credential, and a controller refuses their reports");
 	signal(SIGPIPE, SIG_IGN);
 	build_fleet(st);
 
