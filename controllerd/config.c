@@ -680,8 +680,6 @@ config_dump(const struct config *c, FILE *out)
 	    c->http_exempt.n > 0 ? " " : "", c->http_exempt.text,
 	    c->header_timeout_s, c->body_timeout_s, c->write_rate_per_s,
 	    c->write_burst);
-	fprintf(out, "[auth]\n");
-	dump_str(out, "node_secret_file", c->node_secret_file);
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nkill_grace_s = %d\n"
@@ -705,6 +703,7 @@ config_dump(const struct config *c, FILE *out)
 		    health_cond_name(p), bool_names[c->health.rule[p].requeue]);
 	fprintf(out, "[auth]\nanonymous_read = %s\n",
 	    bool_names[c->anonymous_read]);
+	dump_str(out, "node_secret_file", c->node_secret_file);
 	/* an empty listen or allow_write is left out: both mean "none" */
 	fprintf(out, "[modbus]\n");
 	if (c->modbus_listen[0] != '\0')
