@@ -1,4 +1,4 @@
-"""Names, reasons and job names refuse control and bidirectional-override
+"""Names, reasons, job names and token comments refuse control and bidirectional-override
 characters: a drain reason or a job name holding U+202E (which makes
 "evil\u202etxt.exe" read as "evilexe.txt"), an isolate, a C1 control or
 invalid UTF-8 is refused with a 400 that names the field and the
@@ -47,6 +47,19 @@ def test_job_name():
             assert body["error"]["message"] == "job: name: " + why, body
 
 
+def test_token_comment():
+    for text, why in CASES:
+        status, body = ctl.api("POST", "/tokens", {"user": "alice",
+                                                   "role": "viewer",
+                                                   "comment": text})
+        if why is None:
+            assert status == 201, (text, status, body)
+        else:
+            assert status == 400, (text, status, body)
+            assert body["error"]["message"] == "token: comment: " + why, \
+                body
+
+
 def test_invalid_utf8():
     raw = b'{"reason": "bad \xff byte"}'
     status, body = ctl.api("POST", "/nodes/pod01-n002/drain", raw=raw)
@@ -54,4 +67,5 @@ def test_invalid_utf8():
 
 
 if __name__ == "__main__":
-    run([test_drain_reason, test_job_name, test_invalid_utf8])
+    run([test_drain_reason, test_job_name, test_token_comment,
+         test_invalid_utf8])
