@@ -1,5 +1,6 @@
-"""Names, reasons, job names and token comments refuse control and bidirectional-override
-characters: a drain reason or a job name holding U+202E (which makes
+"""Names, reasons, job names and token comments refuse control and
+bidirectional-override characters: a drain reason, a job name or a token
+comment holding U+202E (which makes
 "evil\u202etxt.exe" read as "evilexe.txt"), an isolate, a C1 control or
 invalid UTF-8 is refused with a 400 that names the field and the
 character; other Unicode text (accents, CJK, emoji) is kept as sent."""
