@@ -342,7 +342,8 @@ agent_new(struct net *net, const struct agent_conf *conf,
 		goto fail;
 	if ((a->ring = ring_new(conf->buffer_samples, a->naccel)) == NULL)
 		goto fail;
-	if ((a->req = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL)
+	if ((a->req = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL ||
+	    net_req_set_bearer(a->req, conf->credential) == -1)
 		goto fail;
 	if ((a->tick = event_new(base, -1, EV_PERSIST, on_tick, a)) == NULL ||
 	    (a->retry = evtimer_new(base, on_retry, a)) == NULL ||

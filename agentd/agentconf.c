@@ -167,6 +167,26 @@ set_ca_file(
 	return 0;
 }
 
+/* A file holding the node's credential, read now: a file others may read
+ * or without one is an error, so that an agent never starts reporting
+ * without proof of its name. */
+static int
+set_credential(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	char why[AGENT_PATH_MAX + 128];
+
+	if (conf_str(e, ac->credential_file, sizeof(ac->credential_file), err,
+	        errlen) == -1)
+		return -1;
+	if (nodecred_read_file(ac->credential_file, 0, ac->credential, why,
+	        sizeof(why)) == -1) {
+		conf_error(err, errlen, e, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The [agent] keywords: the key, and the function that converts its value
  * into struct agent_conf. */
 static const struct keyword agent_keywords[] = {
@@ -182,6 +202,7 @@ static const struct keyword agent_keywords[] = {
     {"fence_timeout_s", set_fence},
     {"metrics_listen", set_metrics},
     {"ca_file", set_ca_file},
+    {"credential_file", set_credential},
 };
 #define NKEYWORDS (sizeof(agent_keywords) / sizeof(agent_keywords[0]))
 

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "names.h"
+#include "nodecred.h"
 
 #define AGENT_URL_MAX             512  /* longest server URL, with its NUL */
 #define AGENT_PATH_MAX            1024 /* longest directory name, with its NUL */
@@ -68,6 +69,10 @@ struct agent_conf {
 	char ca_file[AGENT_PATH_MAX]; /* CAs an https server is verified
 	                               * with; "": the system's */
 	int jobs_allow_root; /* [jobs] allow_root: jobs may run as uid 0 */
+	/* the node's credential, read from credential_file when the
+	 * configuration is (docs/security.md); "" none */
+	char credential_file[AGENT_PATH_MAX];
+	char credential[NODECRED_BUF];
 };
 
 /* Loopback: a node's metrics are for a scraper on the node or a proxy

@@ -122,6 +122,11 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 		log_warnx("%s: no [power] plugin configured", st->conf_path);
 		goto fail;
 	}
+	if (ac->credential[0] == '\0')
+		log_warnx("%s: no [agent] credential_file: the controller "
+		          "refuses the reports of a node without its "
+		          "credential (docs/security.md)",
+		    st->conf_path);
 	if (st->check) {
 		/* No job is adopted and no directory made by a check: the
 		 * simulation runner has none, and state_dir is only looked

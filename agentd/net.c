@@ -339,6 +339,28 @@ net_req_free(struct net_req *r)
 }
 
 int
+net_req_set_bearer(struct net_req *r, const char *cred)
+{
+	struct curl_slist *h;
+	char line[128];
+
+	if (cred[0] == '\0')
+		return 0;
+	if ((size_t)snprintf(line, sizeof(line), "Authorization: Bearer %s",
+	        cred) >= sizeof(line)) {
+		log_warnx("%s: credential too long", __func__);
+		return -1;
+	}
+	if ((h = curl_slist_append(r->headers, line)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		return -1;
+	}
+	r->headers = h;
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	return 0;
+}
+
+int
 net_req_post(struct net_req *r, const char *url, char *body, size_t len,
     long timeout_ms, net_done_cb cb, void *arg)
 {

@@ -54,6 +54,9 @@ void net_req_free(struct net_req *r);
  * or -1 (logged; body freed) if it could not start or one is in flight. */
 int net_req_post(struct net_req *r, const char *url, char *body, size_t len,
     long timeout_ms, net_done_cb cb, void *arg);
+/* Sends `Authorization: Bearer cred` with every later request (cred ""
+ * sends none). 0, or -1 (logged) out of memory. */
+int net_req_set_bearer(struct net_req *r, const char *cred);
 /* 1 while a request is in flight. */
 int net_req_busy(const struct net_req *r);
 

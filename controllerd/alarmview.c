@@ -71,6 +71,8 @@ alarmview_evaluate(struct alarmview *v, struct alarms *a, const struct fleet *f,
 		an->accels = next;
 		an->boot_id = n->boot_id;
 		an->intruder = n->intruder.last_ms != 0 ? &n->intruder : NULL;
+		an->auth_refused_ms = n->auth_refused_ms;
+		an->auth_from = n->auth_from;
 		for (k = 0; k < n->naccels; k++, next++) {
 			next->temp_c = n->accels[k].temp_c;
 			next->temp_crit_c = n->accels[k].temp_crit_c;

@@ -31,6 +31,8 @@
 #include "httpcap.h"
 #include "jsonx.h"
 #include "log.h"
+#include "names.h"
+#include "nodeauth.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -59,6 +61,7 @@ static const struct route {
     {EVHTTP_REQ_GET, "/pods/*", api_pod, RULE_READ},
     {EVHTTP_REQ_GET, "/nodes", api_nodes, RULE_READ},
     {EVHTTP_REQ_GET, "/nodes/*", api_node, RULE_READ},
+    {EVHTTP_REQ_GET, "/nodes/*/credential", api_node_credential, RULE_ADMIN},
     {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, RULE_OPERATOR},
     {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, RULE_OPERATOR},
     {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ},
@@ -317,8 +320,8 @@ touch(struct ctl_state *st, struct auth_token *t, int64_t now)
  * Every request passes here before its handler: the caller's token, if
  * any, gives r->user and r->role, and the route's rule decides. Fills
  * r->who (the user, else the peer's address) for the audit and the logs.
- * Returns 0 to go on, or -1 after replying 401 or 403. The agents' routes
- * go on to their handlers, which check the node's credential.
+ * The agents' routes take the node's credential instead (nodeauth.h).
+ * Returns 0 to go on, or -1 after replying 401 or 403.
  */
 static int
 authorize(struct api_req *r, const struct route *rt)
@@ -337,8 +340,10 @@ authorize(struct api_req *r, const struct route *rt)
 		evhttp_connection_get_peer(c, (char **)&addr, &port);
 	snprintf(r->who, sizeof(r->who), "%s", addr ? addr : "unknown");
 	r->role = AUTH_ANONYMOUS;
-	if (rt->rule == RULE_PUBLIC || rt->rule == RULE_NODE)
+	if (rt->rule == RULE_PUBLIC)
 		return 0;
+	if (rt->rule == RULE_NODE) /* the node named by the path's "*" */
+		return nodeauth_check(r, r->args[0]);
 	if ((tok = bearer(r->req)) != NULL) {
 		if (auth_token_hash(tok, hash) == -1 ||
 		    (t = auth_find(&st->auth, hash)) == NULL) {
@@ -417,10 +422,20 @@ api_parse_list(const char *list, int (*lookup)(void *, const char *), void *ctx,
 int
 api_printable(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	char why[128];
+
+	return names_text_check(s, why, sizeof(why)) == 0;
+}
+
+int
+api_text_check(const char *field, const char *s, char *why, size_t len)
+{
+	char what[128];
+
+	if (names_text_check(s, what, sizeof(what)) == 0)
+		return 0;
+	snprintf(why, len, "%s: %s", field, what);
+	return -1;
 }
 
 /* ---- dispatch ---- */

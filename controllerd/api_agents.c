@@ -7,6 +7,8 @@
  * One agent holds a node's name (core/holder.h): reports and long polls
  * from another boot id while the holder still reports are refused with
  * 409, logged once per episode, and fed to the duplicate_node alarm.
+ * Before that, a request must carry the node's credential (nodeauth.c),
+ * else it is refused with 401 or 403 and fed to the node_auth alarm.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "fence.h"
 #include "fleet.h"
 #include "log.h"
+#include "nodeauth.h"
 #include "queue.h"
 #include "store.h"
 #include "timeutil.h"

@@ -68,6 +68,7 @@ token_parse(struct api_req *r, json_t *body, struct auth_token *t)
 	       *exp = json_object_get(body, "expires_s"),
 	       *comment = json_object_get(body, "comment");
 	const char *key;
+	char why[160];
 	json_t *v;
 
 	json_object_foreach(body, key, v)
@@ -106,12 +107,17 @@ token_parse(struct api_req *r, json_t *body, struct auth_token *t)
 	}
 	if (comment != NULL && !json_is_null(comment) &&
 	    (!json_is_string(comment) ||
-	        strlen(json_string_value(comment)) >= sizeof(t->comment) ||
-	        !api_printable(json_string_value(comment)))) {
+	        strlen(json_string_value(comment)) >= sizeof(t->comment))) {
 		api_reply_error(r->req, 400, "bad_request",
 		    "token: comment must be text of at most %zu bytes without "
 		    "control characters",
 		    sizeof(t->comment) - 1);
+		return -1;
+	}
+	if (json_is_string(comment) &&
+	    api_text_check("comment", json_string_value(comment), why,
+	        sizeof(why)) == -1) {
+		api_reply_error(r->req, 400, "bad_request", "token: %s", why);
 		return -1;
 	}
 	snprintf(t->user, sizeof(t->user), "%s", json_string_value(user));

@@ -191,12 +191,14 @@ api_job_parse(const struct config *conf, json_t *body, struct job *j, char *err,
 		s = strrchr(json_string_value(json_array_get(cmd, 0)), '/');
 		s = s ? s + 1 : json_string_value(json_array_get(cmd, 0));
 	}
-	if (*s == '\0' || strlen(s) >= sizeof(j->name) || !api_printable(s)) {
+	if (*s == '\0' || strlen(s) >= sizeof(j->name)) {
 		snprintf(err, errlen,
 		    "'name' must be 1 to %zu printable characters",
 		    sizeof(j->name) - 1);
 		return -1;
 	}
+	if (api_text_check("name", s, err, errlen) == -1)
+		return -1;
 	snprintf(j->name, sizeof(j->name), "%s", s);
 	for (i = 0; i < sizeof(path_members) / sizeof(path_members[0]); i++) {
 		char *buf = (char *)j + path_members[i].off;

@@ -353,11 +353,15 @@ api_drain(struct api_req *r)
 	if (!json_is_object(body) ||
 	    jsonx_string(body, "reason", &reason, err, sizeof(err)) != 1 ||
 	    reason[strspn(reason, " \t")] == '\0' ||
-	    strlen(reason) >= sizeof(n->reason) || !api_printable(reason)) {
+	    strlen(reason) >= sizeof(n->reason)) {
 		api_reply_error(r->req, 400, "bad_request",
 		    "drain needs {\"reason\": TEXT}, 1 to %zu printable "
 		    "characters",
 		    sizeof(n->reason) - 1);
+		goto done;
+	}
+	if (api_text_check("reason", reason, err, sizeof(err)) == -1) {
+		api_reply_error(r->req, 400, "bad_request", "%s", err);
 		goto done;
 	}
 	if (n->drained && strcmp(n->reason, reason) == 0) {

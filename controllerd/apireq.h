@@ -54,8 +54,13 @@ json_t *api_read_body(struct evhttp_request *req);
  * ended). -1 after a 400 reply; the caller clears q either way. */
 int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
     const char *const *allowed);
-/* 1 when s has no control characters. */
+/* 1 when s is text a person may have typed: valid UTF-8 without control
+ * or bidirectional-override characters (common/names.h). */
 int api_printable(const char *s);
+/* 0 when s is such text, else -1 with "FIELD: U+202E (right-to-left
+ * override) is not allowed" (or "FIELD: invalid UTF-8 at byte N") in why,
+ * for the 400 reply. */
+int api_text_check(const char *field, const char *s, char *why, size_t len);
 /* A time from a query: milliseconds since the epoch, or an RFC 3339 time
  * (fractions of a second and offsets allowed). -1 when neither. */
 int64_t api_parse_time(const char *s);

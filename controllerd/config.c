@@ -102,6 +102,9 @@ static const struct keyword {
         offsetof(struct config, write_rate_per_s), 0, NULL},
     {"controller", "write_burst", V_INT, 1, 1000000, T_CONTROLLER,
         offsetof(struct config, write_burst), 0, NULL},
+    {"auth", "node_secret_file", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, node_secret_file),
+        sizeof(((struct config *)0)->node_secret_file), NULL},
     {"scheduler", "policy", V_ENUM, 0, 0, T_CONTROLLER,
         offsetof(struct config, sched_policy), 0, policy_names},
     {"scheduler", "age_weight_per_h", V_DOUBLE, 0, 1e6, T_CONTROLLER,
@@ -452,6 +455,29 @@ check_tls(const struct config *c, const char *cert_where, const char *key_where,
 	return 0;
 }
 
+/* [auth] node_secret_file unset: node.secret beside the database, so that
+ * the secret lives and is backed up with the state it protects. 0, or -1
+ * with why in err. */
+static int
+default_secret_file(struct config *c, char *err, size_t errlen)
+{
+	const char *slash = strrchr(c->database, '/');
+	int dirlen = slash == NULL ? 1 : (int)(slash - c->database);
+	const char *dir = slash == NULL ? "." : c->database;
+
+	if (slash == c->database)
+		dirlen = 0; /* "/x.db": the root */
+	if ((size_t)snprintf(c->node_secret_file, sizeof(c->node_secret_file),
+	        "%.*s/node.secret", dirlen,
+	        dir) >= sizeof(c->node_secret_file)) {
+		snprintf(err, errlen,
+		    "[auth] node_secret_file: the database's folder is too "
+		    "long a path; set node_secret_file");
+		return -1;
+	}
+	return 0;
+}
+
 static struct config *
 config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 {
@@ -616,6 +642,9 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		goto fail;
 	}
 
+	if (c->node_secret_file[0] == '\0' &&
+	    default_secret_file(c, err, errlen) == -1)
+		goto fail;
 	/* Pass 2: [pod NAME] overrides. */
 	for (i = 0; i < cf->n; i++) {
 		const struct conf_entry *e = &cf->v[i];
@@ -740,6 +769,7 @@ config_dump(const struct config *c, FILE *out)
 		    health_cond_name(p), bool_names[c->health.rule[p].requeue]);
 	fprintf(out, "[auth]\nanonymous_read = %s\n",
 	    bool_names[c->anonymous_read]);
+	dump_str(out, "node_secret_file", c->node_secret_file);
 	/* an empty listen or allow_write is left out: both mean "none" */
 	fprintf(out, "[modbus]\n");
 	if (c->modbus_listen[0] != '\0')

@@ -42,11 +42,14 @@ struct pod_config {
 };
 
 struct config {
-	char listen[128];        /* "ADDR:PORT" of the REST server */
-	char database[4096];     /* SQLite file */
-	char web_dir[4096];      /* dashboard files; "" for none */
-	char tls_cert[4096];     /* PEM certificate chain; "" plain HTTP */
-	char tls_key[4096];      /* PEM private key; set with tls_cert */
+	char listen[128];    /* "ADDR:PORT" of the REST server */
+	char database[4096]; /* SQLite file */
+	char web_dir[4096];  /* dashboard files; "" for none */
+	char tls_cert[4096]; /* PEM certificate chain; "" plain HTTP */
+	char tls_key[4096];  /* PEM private key; set with tls_cert */
+	/* [auth] the site secret nodes' credentials derive from; default:
+	 * node.secret in the database's folder (controllerd/nodeauth.c) */
+	char node_secret_file[4096];
 	int heartbeat_timeout_s; /* a node silent this long is down */
 	int fence_timeout_s;     /* agents stop unconfirmed jobs after, s */
 	int fence_margin_s;      /* more silence before a requeue, s */

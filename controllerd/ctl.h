@@ -25,6 +25,7 @@ struct httpcap;
 struct envelope;
 struct parked;
 struct bms;
+struct nodeauth;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
 
@@ -49,6 +50,7 @@ struct ctl_state {
 	struct bms *bms;             /* the BMS Modbus server; NULL when off */
 	struct metrics_view metrics; /* what /metrics reads (main.c) */
 	struct auth auth;            /* the REST API's tokens (auth.h) */
+	struct nodeauth *nodeauth;   /* the site secret (nodeauth.c) */
 };
 
 #endif

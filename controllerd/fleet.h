@@ -14,6 +14,7 @@
 #include "health.h"
 #include "holder.h"
 #include "names.h"
+#include "nodecred.h"
 
 struct report;
 struct report_sample;
@@ -70,6 +71,13 @@ struct node {
 	int64_t ack_seq;  /* highest sample seq held for boot_id */
 	char agent_version[32];
 	struct holder_intruder intruder; /* reports refused from another */
+	/* its credential (nodeauth.c): derived once, and the reports
+	 * refused for a missing or wrong one */
+	char credential[NODECRED_BUF]; /* "" not derived yet */
+	int64_t auth_refused_ms;       /* wall clock of the last; 0 none */
+	int64_t auth_since_ms;         /* wall clock: its episode's first */
+	int64_t auth_refusals;         /* refused in the episode */
+	char auth_from[64];            /* the address of the last */
 
 	/* latest telemetry; NaN when unknown */
 	int naccels;

@@ -27,6 +27,7 @@
 #include "httpcap.h"
 #include "envelope.h"
 #include "log.h"
+#include "nodeauth.h"
 #include "queue.h"
 #include "store.h"
 #include "timeutil.h"
@@ -346,11 +347,13 @@ main(int argc, char *argv[])
 	    store_load_tokens(ctl.store, &ctl.auth) == -1 ||
 	    (init_admin != NULL && make_admin(init_admin) == -1))
 		goto fail;
+	if ((ctl.nodeauth = nodeauth_open(ctl.conf)) == NULL)
+		goto fail;
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
 	    bms_start(ctl.bms, ctl.env, ctl.store) == -1)
 		goto fail;
-	ctl.metrics = (struct metrics_view){
-	    ctl.fleet, &ctl.jobs, ctl.env, ctl.store, ctl.start_mono_ms};
+	ctl.metrics = (struct metrics_view){ctl.fleet, &ctl.jobs, ctl.env,
+	    ctl.store, ctl.start_mono_ms, &ctl.nodeauth->refused};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
 	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
@@ -385,6 +388,7 @@ fail:
 	if (ctl.base)
 		event_base_free(ctl.base);
 	store_close(ctl.store);
+	nodeauth_free(ctl.nodeauth);
 	fleet_free(ctl.fleet);
 	config_free(ctl.conf);
 	auth_clear(&ctl.auth);

@@ -39,6 +39,9 @@ static const struct family {
 } families[] = {
     {"pod_controller_up_seconds", "gauge",
         "Seconds since the controller started."},
+    {"pod_node_auth_refused_total", "counter",
+        "Agents' requests refused for a missing or wrong node credential "
+        "since the controller started."},
     {"pod_nodes", "gauge", "Nodes by pod and state."},
     {"pod_accelerators_up", "gauge", "Accelerators reporting, by pod."},
     {"pod_power_watts", "gauge", "IT power drawn by a pod's reporting nodes."},
@@ -443,6 +446,9 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	header(out, "pod_controller_up_seconds");
 	sample(out, "pod_controller_up_seconds", NULL, NULL, NULL, NULL,
 	    (time_mono_ms() - v->start_mono_ms) / 1000.0);
+	header(out, "pod_node_auth_refused_total");
+	sample(out, "pod_node_auth_refused_total", NULL, NULL, NULL, NULL,
+	    v->node_auth_refused != NULL ? (double)*v->node_auth_refused : 0);
 	header(out, "pod_nodes");
 	for (p = 0; p < f->npods; p++) {
 		fleet_summarize(f, p, &s);

@@ -23,6 +23,9 @@ struct metrics_view {
 	const struct envelope *env; /* allocations, energy, limits, alarms */
 	struct store *store;        /* ended jobs are counted from it */
 	int64_t start_mono_ms;      /* the controller's start */
+	/* agents' requests refused for their node credential (nodeauth.c);
+	 * NULL none */
+	const int64_t *node_auth_refused;
 };
 
 /* Appends every metric of v to out. */

@@ -61,6 +61,7 @@ static enum cond r_supply(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_curtail(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_bms(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_duplicate(const struct alarm_inputs *, int, char *, size_t);
+static enum cond r_node_auth(const struct alarm_inputs *, int, char *, size_t);
 static void w_lowflow(const struct alarm_inputs *, char *, size_t);
 static void w_down(const struct alarm_inputs *, char *, size_t);
 
@@ -99,6 +100,7 @@ static const struct rule {
     {ALARM_BMS_WATCHDOG, "bms_watchdog", "major", S_FABRIC, 0, 0, r_bms, NULL},
     {ALARM_DUPLICATE_NODE, "duplicate_node", "major", S_NODES, 0, 0,
         r_duplicate, NULL},
+    {ALARM_NODE_AUTH, "node_auth", "major", S_NODES, 0, 0, r_node_auth, NULL},
 };
 
 static const char *const state_names[] = {"open", "acked", "cleared"};
@@ -299,6 +301,29 @@ r_duplicate(const struct alarm_inputs *in, int i, char *msg, size_t len)
 	if (x == NULL || x->last_ms == 0)
 		return in->uptime_ms < window ? C_UNKNOWN : C_CLEAR;
 	return holder_duplicate(x, in->now_ms, window) ? C_RAISE : C_CLEAR;
+}
+
+/* Reports for a node came without its credential (docs/security.md): a
+ * misconfigured agent, or someone forging a node's telemetry. Raised by
+ * the first refused report, cleared once refusals stopped for the window;
+ * a controller up for less than that, having refused nothing, cannot tell
+ * yet. */
+static enum cond
+r_node_auth(const struct alarm_inputs *in, int i, char *msg, size_t len)
+{
+	const struct alarm_node *n = &in->nodes[i];
+	int64_t window = in->duplicate_window_ms > 0 ? in->duplicate_window_ms
+	                                             : HOLDER_EPISODE_MS;
+
+	if (msg != NULL)
+		snprintf(msg, len,
+		    "reports for %s refused: wrong credential from %s", n->name,
+		    n->auth_from != NULL && n->auth_from[0] != '\0'
+		        ? n->auth_from
+		        : "an unknown address");
+	if (n->auth_refused_ms == 0)
+		return in->uptime_ms < window ? C_UNKNOWN : C_CLEAR;
+	return in->now_ms - n->auth_refused_ms < window ? C_RAISE : C_CLEAR;
 }
 
 const char *

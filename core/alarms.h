@@ -34,6 +34,7 @@ enum alarm_kind {
 	ALARM_CURTAIL_MISSED,
 	ALARM_BMS_WATCHDOG,
 	ALARM_DUPLICATE_NODE,
+	ALARM_NODE_AUTH,
 	ALARM_NKINDS
 };
 
@@ -94,6 +95,11 @@ struct alarm_node {
 	/* reports refused from another boot id (core/holder.h); borrowed,
 	 * NULL none */
 	const struct holder_intruder *intruder;
+	/* reports for it refused for a missing or wrong credential
+	 * (controllerd/nodeauth.c): wall clock of the last, 0 none, and the
+	 * address it came from (borrowed, "" unknown) */
+	int64_t auth_refused_ms;
+	const char *auth_from;
 };
 
 /* One pod as the rules see it; its nodes are nodes[first..first+nnodes). */
@@ -134,8 +140,8 @@ struct alarm_inputs {
 	double overtemp_margin_c;  /* clears at once this far under critical */
 	double lowflow_margin_lpm; /* clears at once this far over min_flow */
 	double supply_margin_c;    /* clears at once this far under max */
-	/* duplicate_node clears this long after the last refused report;
-	 * 0: HOLDER_EPISODE_MS */
+	/* duplicate_node and node_auth clear this long after the last
+	 * refused report; 0: HOLDER_EPISODE_MS */
 	int64_t duplicate_window_ms;
 	alarm_compact_fn compact; /* NULL: names joined by commas */
 };

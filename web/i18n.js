@@ -241,6 +241,7 @@ const POD_MESSAGES = {
     "alarm_kind.curtail_missed": "Curtailment not met",
     "alarm_kind.bms_watchdog": "BMS watchdog expired",
     "alarm_kind.duplicate_node": "Two agents with one node name",
+    "alarm_kind.node_auth": "Reports with a wrong node credential",
 
     "power.title": "Power",
     "power.it_power": "IT power",
@@ -506,6 +507,7 @@ const POD_MESSAGES = {
     "alarm_kind.curtail_missed": "未达到削减目标",
     "alarm_kind.bms_watchdog": "BMS 看门狗超时",
     "alarm_kind.duplicate_node": "两个代理使用同一节点名",
+    "alarm_kind.node_auth": "节点凭据错误的报告",
 
     "power.title": "电力",
     "power.it_power": "IT 功率",

@@ -6,6 +6,8 @@ fake controller for the agent's tests, and the clients operators use
 import atexit
 import calendar
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -223,11 +225,15 @@ class Controller(Daemon):
                  fence_s=5, fence_margin_s=1):
         self.tmp = tmp
         self.db = tmp.file(name + ".db")
+        # the site secret every daemon of the test shares, wherever the
+        # test moves the database (docs/security.md)
         self.conf = tmp.file(name + ".conf",
+                             "[auth]\nnode_secret_file = %s\n"
                              "[controller]\nlisten = 127.0.0.1:%d\n"
                              "database = %s\nheartbeat_timeout_s = %d\n"
                              "fence_timeout_s = %d\nfence_margin_s = %d\n%s"
-                             % (port, self.db, heartbeat_s, fence_s,
+                             % (os.path.join(tmp.path, "node.secret"), port,
+                                self.db, heartbeat_s, fence_s,
                                 fence_margin_s, extra))
         self.token_file = os.path.join(tmp.path, name + ".admin-token")
         super().__init__(name, [binary("pod-controllerd"), "-c", self.conf,
@@ -288,28 +294,93 @@ class Controller(Daemon):
                             % node, {"reason": reason}, timeout=5)
 
 
+def node_secret(tmp):
+    """The site secret every daemon of a test shares (docs/security.md):
+    TMP/node.secret, made here (64 hex digits, mode 0600) when missing, so
+    that agents started before their controller have their credential; the
+    controller, whose database is in TMP, reads the same file."""
+    path = os.path.join(tmp.path, "node.secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+    return path
+
+
+def node_credential(tmp, name):
+    """The credential of node `name` under the test's site secret:
+    hex(HMAC-SHA256(secret bytes, name)), as the controller derives it."""
+    with open(node_secret(tmp)) as f:
+        key = bytes.fromhex(f.read().strip())
+    return hmac.new(key, name.encode(), hashlib.sha256).hexdigest()
+
+
+def node_api(ctl, method, path, node, body=None, raw=None, cred=None,
+             url=None, timeout=10):
+    """An agent's request (report, desired) for `node` to controller ctl,
+    with node's credential (cred: another one; "" none). url: another
+    server's address in front of ctl (a proxy). Returns (status, parsed
+    JSON or text)."""
+    if cred is None:
+        cred = node_credential(ctl.tmp, node)
+    data = raw if raw is not None else (
+        json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request((url or ctl.url) + "/api/v1" + path,
+                                 data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if cred:
+        req.add_header("Authorization", "Bearer " + cred)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
 class Fleetsim(Daemon):
+    """pod-fleetsim, its nodes' credentials derived from the test's site
+    secret."""
+
     def __init__(self, tmp, server, pods=1, nodes=128, args=(),
                  name="fleetsim"):
         super().__init__(name, [binary("pod-fleetsim"), "--server",
                                       server, "--pods", str(pods),
-                                      "--nodes-per-pod", str(nodes)]
+                                      "--nodes-per-pod", str(nodes),
+                                      "--node-secret-file", node_secret(tmp)]
                          + list(args), tmp)
 
 
 class Agent(Daemon):
-    """A real pod-agentd for one node, on the sim plugins."""
+    """A real pod-agentd for one node, on the sim plugins, with its
+    credential (derived from the site secret of `site`, by default tmp's;
+    `credential`: another text) in NAME.cred, mode 0600."""
 
-    def __init__(self, tmp, server, name, extra=""):
+    def __init__(self, tmp, server, name, extra="", credential=None,
+                 site=None):
         state = os.path.join(tmp.path, name + "-state")
         os.makedirs(state, exist_ok=True)
+        self.credential_file = os.path.join(tmp.path, name + ".cred")
+        fd = os.open(self.credential_file,
+                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write((node_credential(site or tmp, name) if credential is None
+                     else credential) + "\n")
         conf = tmp.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
                         "interval_ms = 500\nmetrics_listen = 127.0.0.1:0\n"
+                        "credential_file = %s\n"
                         "[jobs]\nallow_root = true\n"
                         "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
-                        % (server, name, state, extra))
+                        % (server, name, state, self.credential_file, extra))
         super().__init__(name, [binary("pod-agentd"), "-c", conf], tmp)
 
     def metrics_url(self):

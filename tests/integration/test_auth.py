@@ -56,7 +56,14 @@ def walk(c, tokens, anonymous_read):
     bad = []
     for method, path, rule in routes():
         if rule == "node":
-            continue  # the node's credential: test_node_auth
+            # no token, or any token that is not the node's credential (the
+            # node's own: test_node_auth)
+            for who, tok in [("anonymous", "")] + list(tokens.items()) + \
+                    [("wrong token", wrong)]:
+                got = call(c, method, path, tok)
+                if got != (401 if who == "anonymous" else 403):
+                    bad.append((method, path, rule, who, got))
+            continue
         for who, tok in [("anonymous", "")] + list(tokens.items()):
             got = call(c, method, path, tok)
             want = expected(rule, who, anonymous_read)

@@ -7,15 +7,15 @@ import os
 import socket
 import subprocess
 
-from podtest import (Controller, TempDir, auth_header, binary, raw_exchange,
-                     run)
+from podtest import (Controller, TempDir, auth_header, binary, node_api,
+                     raw_exchange, run)
 
 tmp = TempDir("badinput")
 ctl = Controller(tmp).start()
 
 
 def report(name, raw):
-    return ctl.api("POST", "/agents/%s/report" % name, raw=raw)
+    return node_api(ctl, "POST", "/agents/%s/report" % name, name, raw=raw)
 
 
 def test_drain_before_everything():

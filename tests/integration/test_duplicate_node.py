@@ -21,7 +21,7 @@ import re
 import signal
 import time
 
-from podtest import Agent, Controller, TempDir, http, run, wait_for
+from podtest import Agent, Controller, TempDir, node_api, run, wait_for
 
 HEARTBEAT_S = 3
 tmp = TempDir("duplicate-node")
@@ -54,8 +54,8 @@ class Sender:
                              "power_w": self.power_w,
                              "loop": {"supply_c": 30.0, "return_c": 35.0,
                                       "flow_lpm": 9.0, "leak": False}}]}
-        return http("POST", "%s/api/v1/agents/%s/report"
-                    % (ctl.url, self.node), body)
+        return node_api(ctl, "POST", "/agents/%s/report" % self.node,
+                        self.node, body)
 
 
 def node(name):
@@ -117,14 +117,14 @@ def test_second_boot_id_refused():
     check_conflict(status, body, name, first.boot_id, second.boot_id)
     # the long poll, from the other boot id: the same; from the holder's
     # or without one, served
-    status, body = ctl.api("GET", "/agents/%s/desired?boot_id=%s"
-                           % (name, second.boot_id))
+    status, body = node_api(ctl, "GET", "/agents/%s/desired?boot_id=%s"
+                            % (name, second.boot_id), name)
     check_conflict(status, body, name, first.boot_id, second.boot_id)
-    status, body = ctl.api("GET", "/agents/%s/desired?boot_id=%s"
-                           % (name, first.boot_id))
+    status, body = node_api(ctl, "GET", "/agents/%s/desired?boot_id=%s"
+                            % (name, first.boot_id), name)
     assert status == 200 and "version" in body, (status, body)
-    status, body = ctl.api("GET", "/agents/%s/desired?boot_id=not-hex"
-                           % name)
+    status, body = node_api(ctl, "GET", "/agents/%s/desired?boot_id=not-hex"
+                            % name, name)
     assert status == 400 and "boot_id" in body["error"]["message"], body
 
     # both go on: the first accepted, the second refused, until the alarm
@@ -176,11 +176,11 @@ def test_second_boot_id_refused():
 def test_two_real_agents():
     start_controller()
     name = "pod01-n005"
-    first = Agent(TempDir("duplicate-node-a"), ctl.url, name).start()
+    first = Agent(TempDir("duplicate-node-a"), ctl.url, name, site=tmp).start()
     held = wait_for("%s up" % name,
                     lambda: node(name)["state"] != "down" and
                     node(name)["boot_id"], timeout=30)
-    second = Agent(TempDir("duplicate-node-b"), ctl.url, name).start()
+    second = Agent(TempDir("duplicate-node-b"), ctl.url, name, site=tmp).start()
     line = second.wait_log(r"controller refuses %s: held by another agent"
                            % name)
     m = re.search(r"held by another agent \(boot id %s, last report \d+ s "

@@ -21,8 +21,8 @@ import os
 import signal
 import time
 
-from podtest import (Agent, Controller, GaveUp, Proxy, TempDir, http, podctl,
-                     run, wait_for)
+from podtest import (Agent, Controller, GaveUp, Proxy, TempDir, http,
+                     node_api, podctl, run, wait_for)
 
 FENCE_S, GRACE_S, MARGIN_S = 3, 2, 1
 REQUEUE_S = FENCE_S + GRACE_S + MARGIN_S
@@ -182,10 +182,11 @@ def test_network_split():
     # The split heals: a late report of attempt 1 running is answered
     # "kill it", by (job id, attempt).
     proxy.restore()
-    status, reply = http("POST", proxy.url + "/api/v1/agents/%s/report"
-                         % split, {"boot_id": boot_id, "samples": [],
-                                   "jobs": [{"id": jid, "attempt": 1,
-                                             "state": "running"}]})
+    status, reply = node_api(ctl, "POST", "/agents/%s/report" % split, split,
+                             {"boot_id": boot_id, "samples": [],
+                              "jobs": [{"id": jid, "attempt": 1,
+                                        "state": "running"}]},
+                             url=proxy.url)
     assert status == 200, (status, reply)
     assert reply.get("kill") == [{"id": jid, "attempt": 1}], reply
     assert all(e["id"] != jid for e in reply["desired"]["jobs"]), reply

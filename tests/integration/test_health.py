@@ -20,7 +20,8 @@ import re
 import threading
 import time
 
-from podtest import (Agent, Controller, TempDir, podctl, run, wait_for)
+from podtest import (Agent, Controller, TempDir, node_api, podctl, run,
+                     wait_for)
 
 FAKES = ["pod01-n001", "pod01-n002", "pod01-n003", "pod01-n004"]
 REAL = "pod01-n005"
@@ -71,7 +72,8 @@ class Fakes(threading.Thread):
                       "fallback": False, "guard": g},
             "jobs": jobs,
         }
-        status, reply = ctl.api("POST", "/agents/%s/report" % name, body)
+        status, reply = node_api(ctl, "POST", "/agents/%s/report" % name,
+                                 name, body)
         if status != 200:
             return
         want = {(j["id"], j["attempt"]): j

@@ -11,7 +11,8 @@ import socket
 import urllib.error
 import urllib.request
 
-from podtest import Controller, TempDir, auth_header, http, run, wait_for
+from podtest import (Controller, TempDir, auth_header, http, node_api, run,
+                     wait_for)
 
 tmp = TempDir("limits")
 
@@ -152,8 +153,8 @@ def test_writes_over_the_rate_get_429():
     # reads and the agents' reports are not writes of the operator
     assert health(ctl.url) == 200
     for _ in range(10):  # a fleet behind one address reports at once
-        status, _ = ctl.api("POST", "/agents/nosuch/report",
-                            {"boot_id": "x", "samples": []})
+        status, _ = node_api(ctl, "POST", "/agents/nosuch/report",
+                             "nosuch", {"boot_id": "x", "samples": []})
         assert status == 404, status
     # the bucket refills: a write goes through again
     wait_for("the bucket to refill",

@@ -25,8 +25,8 @@ import re
 import shutil
 import subprocess
 
-from podtest import SOURCE, Controller, Fleetsim, TempDir, npm_ci, \
-    raw_exchange, run, wait_for
+from podtest import SOURCE, Controller, Fleetsim, TempDir, node_credential, \
+    npm_ci, raw_exchange, run, wait_for
 
 CONTRACT_DIR = os.path.join(SOURCE, "tests", "contract")
 DOC = os.path.join(SOURCE, "docs", "openapi.yaml")
@@ -46,13 +46,17 @@ def address():
 
 def call(method, path, body=None, raw=None, expect=200, token=None):
     """One request to /api/v1 + path, with the admin token unless token is
-    given ("" for none); records the reply and checks its status. Returns
-    (status, parsed JSON or None)."""
+    given ("" for none), or for an agent's request its node's credential;
+    records the reply and checks its status. Returns (status, parsed JSON
+    or None)."""
     conn = http.client.HTTPConnection(*address(), timeout=10)
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     hdrs = {"Content-Type": "application/json"} if data is not None else {}
-    token = ctl.admin_token if token is None else token
+    agent = re.match(r"/agents/([^/?]+)/", path)
+    if token is None:
+        token = (node_credential(tmp, agent.group(1)) if agent
+                 else ctl.admin_token)
     if token:
         hdrs["Authorization"] = "Bearer " + token
     try:
@@ -282,6 +286,14 @@ def test_telemetry_audit_agents():
          {"boot_id": "ab", "samples": []}, expect=409)
     call("GET", "/agents/pod01-n001/desired?boot_id=ab", expect=409)
     call("GET", "/agents/pod01-n001/desired?boot_id=xyz", expect=400)
+    # without its node's credential, or with another node's: refused
+    call("POST", "/agents/pod01-n001/report",
+         {"boot_id": "ab", "samples": []}, expect=401, token="")
+    call("GET", "/agents/pod01-n001/desired", expect=403,
+         token=node_credential(tmp, "pod01-n002"))
+    status, body = call("GET", "/nodes/pod01-n001/credential")
+    assert body["credential"] == node_credential(tmp, "pod01-n001"), body
+    call("GET", "/nodes/pod09-n001/credential", expect=404)
 
 
 def test_tokens_and_who():

@@ -566,6 +566,48 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
+/* Reports for a node refused for a wrong credential: one alarm naming the
+ * address, raised by the first refusal and cleared a window after the
+ * last; another node stays clear. */
+static int
+case_node_auth(void)
+{
+	struct rig r;
+	struct alarm *al;
+	int t;
+
+	rig_init(&r);
+	r.in.duplicate_window_ms = 60000;
+	r.nodes[2].auth_refused_ms = T0_MS + 500;
+	r.nodes[2].auth_from = "10.0.0.66";
+	REQUIRE(eval_at(&r, 1) == 1, "not raised at once");
+	REQUIRE((al = live_one(&r.a, ALARM_NODE_AUTH)) != NULL);
+	CHECK(strcmp(al->object, "pod01-n003") == 0, "on %s", al->object);
+	CHECK(strcmp(alarm_kind_name(al->kind), "node_auth") == 0 &&
+	      strcmp(alarm_severity(al->kind), "major") == 0);
+	CHECK(strcmp(al->message, "reports for pod01-n003 refused: wrong "
+	                          "credential from 10.0.0.66") == 0,
+	    "message '%s'", al->message);
+	CHECK(alarms_node_in(&r.a, ALARM_NODE_AUTH, 2) &&
+	      !alarms_node_in(&r.a, ALARM_NODE_AUTH, 3));
+	/* refused every 10 s for a minute: the one alarm */
+	for (t = 2; t <= 60; t++) {
+		if (t % 10 == 0)
+			r.nodes[2].auth_refused_ms = T0_MS + t * 1000LL;
+		REQUIRE(eval_at(&r, t) == 0, "raised again at %d s", t);
+	}
+	CHECK(al->state == ALARM_OPEN && al->count == 1 && r.a.n == 1);
+	REQUIRE(eval_at(&r, 119.5) == 0);
+	CHECK(al->state == ALARM_OPEN);
+	REQUIRE(eval_at(&r, 120.5) == 0);
+	CHECK(al->state == ALARM_CLEARED);
+	alarms_clear(&r.a);
+	return 0;
+fail:
+	alarms_clear(&r.a);
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -576,6 +618,7 @@ static const struct {
     {"a pod alarm read back with its nodes", case_loaded_pod_alarm},
     {"trimmed alarms leave the index", case_trim},
     {"two agents with one node's name", case_duplicate_node},
+    {"reports with a wrong node credential", case_node_auth},
     {"a restart keeps acks and nodes", case_store_restart},
 };
 

@@ -1,2 +1,4 @@
 # The shared library.
 pod_unit_test(hostlist_test hostlist_test.c LIBS podcommon)
+pod_unit_test(names_test names_test.c LIBS podcommon)
+pod_unit_test(nodecred_test nodecred_test.c LIBS podcommon)

@@ -33,6 +33,7 @@
 
 #include "agent.h"
 #include "agentconf.h"
+#include "nodecred.h"
 #include "log.h"
 #include "names.h"
 #include "plugin.h"
@@ -72,6 +73,8 @@ struct fleetsim_state {
 	long buffer_samples;
 	uint64_t seed;
 	double load;
+	int has_secret; /* --node-secret-file given */
+	unsigned char secret[NODECRED_SECRET_LEN]; /* from it */
 	const char *faults[FLEET_MAX_ARGS];
 	int nfaults;
 	const char *skips[FLEET_MAX_ARGS];
@@ -102,8 +105,22 @@ usage(int status)
 	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
 	    "[--skip node]...\n"
 	    "\t[--ca-file file]\n"
+	    "\t[--node-secret-file path]\n"
 	    "       pod-fleetsim --help | --version\n");
 	exit(status);
+}
+
+/* --node-secret-file: the site secret, from which each simulated node
+ * derives its own credential as the controller does (docs/security.md). */
+static void
+read_secret(struct fleetsim_state *st, const char *path)
+{
+	char hex[NODECRED_BUF], err[1024];
+
+	if (nodecred_read_file(path, 0, hex, err, sizeof(err)) == -1 ||
+	    nodecred_parse_secret(hex, st->secret) == -1)
+		fatalx("--node-secret-file: %s", err);
+	st->has_secret = 1;
 }
 
 static uint64_t
@@ -308,6 +325,11 @@ start_agents(struct fleetsim_state *st)
 		s = splitmix64(st->seed * 0x100000001b3ULL + (uint64_t)i);
 		memcpy(ac.name, n->name, sizeof(ac.name));
 		ac.seed = s;
+		if (st->has_secret &&
+		    nodecred_derive(st->secret, n->name, ac.credential) == -1) {
+			log_warnx("%s: cannot derive its credential", n->name);
+			goto fail;
+		}
 		if (agentconf_kv_copy(&ac.power_kv, &n->power_kv) == -1 ||
 		    agentconf_kv_add(&ac.power_kv, "accels", accels,
 		        "--accels-per-node") == -1 ||
@@ -405,6 +427,7 @@ main(int argc, char *argv[])
 		OPT_FAULT,
 		OPT_SKIP,
 		OPT_CA_FILE,
+		OPT_SECRET,
 	};
 	static const struct option longopts[] = {
 	    {"server", required_argument, NULL, OPT_SERVER},
@@ -418,6 +441,7 @@ main(int argc, char *argv[])
 	    {"fault", required_argument, NULL, OPT_FAULT},
 	    {"skip", required_argument, NULL, OPT_SKIP},
 	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"node-secret-file", required_argument, NULL, OPT_SECRET},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -485,6 +509,9 @@ main(int argc, char *argv[])
 				fatal("--ca-file %s", optarg);
 			st->ca_file = optarg;
 			break;
+		case OPT_SECRET:
+			read_secret(st, optarg);
+			break;
 		case 'h':
 			usage(0);
 		case 'V':
@@ -497,6 +524,9 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(1);
 	log_init("pod-fleetsim", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!st->has_secret)
+		log_warnx("no --node-secret-file: the nodes send no "
+		          "credential, and a controller refuses their reports");
 	signal(SIGPIPE, SIG_IGN);
 	build_fleet(st);
 
