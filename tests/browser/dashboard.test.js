@@ -506,8 +506,8 @@ async function test_switch_to_chinese() {
     ["node", "#/nodes/pod01-n001", ".accels tbody tr"],
     ["jobs", "#/jobs", `tr[data-job="${jobPending}"]`],
     ["alarms", "#/alarms", "tr[data-alarm]"],
-    ["power", "#/power", 'tr[data-key="pod01"]'],
     ["tokens", "#/tokens", "tr[data-token]"],
+    ["power", "#/power", 'tr[data-key="pod01"]'],
   ]) {
     await go(hash);
     await page.waitForSelector(ready, { timeout: WAIT_MS });
