@@ -41,6 +41,8 @@ const Pod = (function () {
     // for a controller without /whoami, else { user, role } (user null
     // for anonymous reads; role "none" when even reads need a token)
     who: undefined,
+    dismissed: false, // the sign-in form was cancelled: a 401 does not
+    // open it again until the Sign in button is pressed or a token fails
   };
 
   // Roles by what they may do; "user" in data-needs is any valid token.
@@ -260,6 +262,11 @@ const Pod = (function () {
   function askToken(why) {
     const f = document.getElementById("signin");
     const wasHidden = f.hidden;
+    if (why) {
+      state.dismissed = false;
+    } else if (state.dismissed) {
+      return;
+    }
     if (why || wasHidden) {
       setText(document.getElementById("signin-error"), why || "");
     }
@@ -764,7 +771,8 @@ const Pod = (function () {
       } catch (e) {
         if (gen === state.generation) {
           // a 401 has opened the sign-in form, which says why
-          banner(e.status === 401 ? "" : e.status === 403 ?
+          banner(e.status === 401 ? (state.dismissed ? t("auth.needed") : "") :
+            e.status === 403 ?
             t("error.forbidden", { error: e.message }) : e.status === 0 ? t("error.unreachable", { error: e.message }) +
             (state.lastOk ? " " + t("error.stale", { time: fmt.time(state.lastOk) }) : "")
             : t("error.api", { error: e.message }));
@@ -782,8 +790,12 @@ const Pod = (function () {
     document.getElementById("signin").addEventListener("submit", signIn);
     document.getElementById("signin-cancel").addEventListener("click", () => {
       document.getElementById("signin").hidden = true;
+      state.dismissed = true;
     });
-    document.getElementById("sign-in").addEventListener("click", () => askToken(""));
+    document.getElementById("sign-in").addEventListener("click", () => {
+      state.dismissed = false;
+      askToken("");
+    });
     document.getElementById("sign-out").addEventListener("click", signOut);
     const sel = document.getElementById("lang");
     sel.addEventListener("change", () => setLang(sel.value));
