@@ -413,6 +413,12 @@ async function test_roles_hide_controls() {
       await row.locator("button.ack").isHidden(), "no Acknowledge button for a viewer");
     assert(await v.locator('#nav a[data-route="tokens"]').isHidden(), "no Tokens tab");
     await v.screenshot({ path: path.join(SHOTS, "alarms-viewer.png"), fullPage: true });
+    await v.goto(BASE + "/#/nodes/pod01-n020");
+    await v.waitForSelector('.view-node h1 .state[data-state="idle"], ' +
+      '.view-node h1 .state[data-state="allocated"], .view-node h1 .state[data-state="mixed"]',
+    { timeout: WAIT_MS });
+    assert(await v.locator(".node-controls").count() === 1 &&
+      await v.locator(".node-controls").isHidden(), "no drain form for a viewer");
   } finally {
     await v.close();
   }
@@ -438,6 +444,23 @@ async function test_roles_hide_controls() {
     const a = (await api("/alarms?state=all")).alarms.find((x) => String(x.id) === id);
     assert(a.state === "acked" && a.acked_at, "controller has it acked");
     await o.screenshot({ path: path.join(SHOTS, "alarms-acked.png"), fullPage: true });
+
+    // an operator drains a node from its page, and resumes it
+    await o.goto(BASE + "/#/nodes/pod01-n020");
+    const form = o.locator(".node-controls");
+    await form.locator("button.drain").waitFor({ state: "visible", timeout: WAIT_MS });
+    assert(await form.locator("button.resume").isHidden(), "no Resume on a node in service");
+    await o.fill("#drain-reason", "browser drain");
+    await form.locator("button.drain").click();
+    await form.locator("button.resume").waitFor({ state: "visible", timeout: WAIT_MS });
+    const n = await api("/nodes/pod01-n020");
+    assert(["drained", "draining"].includes(n.state) && n.reason === "browser drain",
+      "drained: " + JSON.stringify([n.state, n.reason, n.drained_by]));
+    await o.screenshot({ path: path.join(SHOTS, "node-drained-operator.png"), fullPage: true });
+    await form.locator("button.resume").click();
+    await form.locator("button.drain").waitFor({ state: "visible", timeout: WAIT_MS });
+    const back = await api("/nodes/pod01-n020");
+    assert(!["drained", "draining"].includes(back.state), "resumed: " + back.state);
   } finally {
     await o.close();
   }
