@@ -102,10 +102,12 @@
       const ctlMsg = h("p", { class: "note", role: "status" });
       const reasonIn = h("input", { type: "text", id: "drain-reason", size: "28",
         autocomplete: "off" });
-      const drainPart = h("span", { class: "drain-part" },
+      // neither until the node's state is known
+      const drainPart = h("span", { class: "drain-part", hidden: true },
         h("label", {}, t("node.drain_reason"), " ", reasonIn), " ",
         h("button", { type: "submit", class: "drain", text: t("node.drain") }));
-      const resumeBtn = h("button", { type: "button", class: "resume", text: t("node.resume") });
+      const resumeBtn = h("button", { type: "button", class: "resume", text: t("node.resume"),
+        hidden: true });
       const controls = h("form", { class: "toolbar node-controls", "data-needs": "operator" },
         drainPart, resumeBtn);
 
