@@ -4,7 +4,8 @@ get podctl's "not signed in" line, a viewer that drains gets its
 "forbidden" line; podctl refuses a token file others may read and takes one
 only its owner may; and the token sources take precedence in their
 documented order (--token, --token-file, POD_TOKEN, POD_TOKEN_FILE, the
-per-user file).
+per-user file); and over TLS podctl verifies the controller against
+--cacert or POD_CACERT, and refuses one it cannot verify.
 
 podctl runs here with an environment of the test's own making (a HOME of
 its own, no POD_* variables), so that nothing but what a case gives it can
@@ -13,6 +14,7 @@ supply a token."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 from podtest import Controller, TempDir, binary, check_sanitizer, run
@@ -27,12 +29,14 @@ HOME = os.path.join(tmp.path, "home")
 os.makedirs(HOME)
 
 
-def podctl(*args, env=None):
-    """Runs podctl against ctl with only env's variables besides PATH and
-    a HOME of its own; returns (exit code, stdout, stderr)."""
+def podctl(*args, env=None, server=None):
+    """Runs podctl against ctl (or server) with only env's variables
+    besides PATH and a HOME of its own; returns (exit code, stdout,
+    stderr)."""
     e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": HOME}
     e.update(env or {})
-    p = subprocess.run([binary("podctl"), "--server", ctl.url] + list(args),
+    p = subprocess.run([binary("podctl"), "--server", server or ctl.url]
+                       + list(args),
                        capture_output=True, text=True, env=e, timeout=30)
     check_sanitizer("podctl " + " ".join(args), p.stderr)
     return p.returncode, p.stdout, p.stderr
@@ -228,11 +232,63 @@ def test_cacert_checked():
     assert rc == 2 and "none.pem" in err, (rc, err)
 
 
+def openssl(*args):
+    r = subprocess.run(("openssl",) + args, capture_output=True, text=True)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+
+
+def make_ca(name):
+    """A CA certificate and key made with openssl: (cert, key) paths."""
+    cert, key = tmp.file(name + ".pem"), tmp.file(name + ".key")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+            cert, "-days", "2", "-subj", "/CN=" + name,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return cert, key
+
+
+def test_over_tls():
+    if shutil.which("openssl") is None:
+        print("skip test_over_tls: no openssl command")
+        return
+    ca, other = make_ca("ca"), make_ca("other-ca")
+    cert, key, csr = (tmp.file("server.pem"), tmp.file("server.key"),
+                      tmp.file("server.csr"))
+    ext = tmp.file("server.ext", "subjectAltName=IP:127.0.0.1\n"
+                   "extendedKeyUsage=serverAuth\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=pod")
+    os.chmod(key, 0o600)
+    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
+            "-set_serial", "0x1001", "-days", "2", "-extfile", ext,
+            "-out", cert)
+    tls = Controller(tmp, name="tls", extra="tls_cert = %s\ntls_key = %s\n"
+                     % (cert, key)).start()
+    try:
+        assert tls.url.startswith("https://"), tls.url
+        admin = token_file("tls-admin.token", tls.admin_token)
+        args = ("--token-file", admin, "whoami")
+        rc, out, err = podctl("--cacert", ca[0], *args, server=tls.url)
+        assert rc == 0 and "root" in out, (rc, out, err)
+        rc, out, err = podctl(*args, server=tls.url,
+                              env={"POD_CACERT": ca[0]})
+        assert rc == 0 and "root" in out, (rc, out, err)
+        # the system's CAs, or another CA, do not vouch for it
+        for more in ((), ("--cacert", other[0])):
+            rc, out, err = podctl(*more, *args, server=tls.url)
+            assert rc == 3 and out == "" and "not trusted" in err and \
+                "--cacert" in err and err.count("\n") == 1, (more, rc, err)
+    finally:
+        tls.stop()
+
+
 try:
     run([test_token_create_list_revoke, test_token_create_json,
          test_token_create_checks_arguments, test_no_token,
          test_viewer_forbidden, test_token_file_modes,
-         test_default_token_file, test_precedence, test_cacert_checked])
+         test_default_token_file, test_precedence, test_cacert_checked,
+         test_over_tls])
 finally:
     ctl.stop()
     tmp.cleanup()
