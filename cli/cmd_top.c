@@ -139,6 +139,14 @@ frame_fetch(struct podctl *pc, struct top_frame *fr)
 		res = rest_call(pc->rest, "GET", top_reqs[i].path, NULL, &reply,
 		    fr->err, sizeof(fr->err));
 		j = reply.json;
+		if (res == REST_API_ERROR &&
+		    (reply.http_status == 401 || reply.http_status == 403)) {
+			char msg[sizeof(fr->err)];
+
+			snprintf(msg, sizeof(msg), "%s", fr->err);
+			podctl_refusal(pc, reply.http_status, msg, fr->err,
+			    sizeof(fr->err));
+		}
 		if (res == REST_OK && !shaped(j, top_reqs[i].array)) {
 			res = REST_API_ERROR;
 			snprintf(fr->err, sizeof(fr->err),

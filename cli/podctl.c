@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cred.h"
 #include "jobreq.h"
 #include "log.h"
 #include "podctl.h"
@@ -52,11 +53,13 @@ static int cmd_help(struct podctl *, const struct args *);
 /* Accepted before the command words and among the command's own options;
  * where both give one, the later wins. */
 static const struct args_opt global_opts[] = {
-    {"server", 0, 1},   /* URL of the controller */
-    {"token", 0, 1},    /* bearer token */
-    {"output", 'o', 1}, /* table, wide or json */
-    {"help", 'h', 0},   /* usage on stdout */
-    {"version", 0, 0},  /* version on stdout */
+    {"server", 0, 1},     /* URL of the controller */
+    {"token", 0, 1},      /* bearer token */
+    {"token-file", 0, 1}, /* a file holding the bearer token */
+    {"cacert", 0, 1},     /* CA certificates to verify an https server */
+    {"output", 'o', 1},   /* table, wide or json */
+    {"help", 'h', 0},     /* usage on stdout */
+    {"version", 0, 0},    /* version on stdout */
 };
 
 #define NGLOBAL (sizeof(global_opts) / sizeof(global_opts[0]))
@@ -106,6 +109,13 @@ static const struct args_opt audit_opts[] = {
     {"actor", 0, 1},  /* who made the change */
     {"action", 0, 1}, /* drain, resume, set, policy, … */
     {"limit", 0, 1},  /* newest lines shown, 100 by default */
+};
+
+static const struct args_opt token_create_opts[] = {
+    {"user", 0, 1},    /* whom the token names */
+    {"role", 0, 1},    /* viewer, operator or admin */
+    {"expires", 0, 1}, /* a duration: 30d, 12h, 3600s */
+    {"comment", 0, 1}, /* free text kept with the token */
 };
 
 static const struct args_opt top_opts[] = {
@@ -175,6 +185,17 @@ static const struct cmd cmds[] = {
         0, 0, OPTS(audit_opts), cmd_audit, "who changed what, and when"},
     {"top", NULL, "[--interval SECONDS] [--once]", 0, 0, OPTS(top_opts),
         cmd_top, "a live view of the fleet, refreshed"},
+    {"whoami", NULL, "", 0, 0, NOOPTS, cmd_whoami,
+        "the user and role of the token podctl sends"},
+    {"token", "create",
+        "--user NAME --role viewer|operator|admin [--expires DURATION] "
+        "[--comment TEXT]",
+        0, 0, OPTS(token_create_opts), cmd_token_create,
+        "issue a token; prints it (admin)"},
+    {"token", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(list_opts), cmd_token_list, "list the tokens (admin)"},
+    {"token", "revoke", "ID", 1, 1, NOOPTS, cmd_token_revoke,
+        "revoke a token at once (admin)"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},
 };
 
@@ -244,7 +265,10 @@ podctl_call_explained(struct podctl *pc, const char *method, const char *path,
 		rc = PODCTL_EUNREACHABLE;
 		goto fail;
 	case REST_API_ERROR:
-		if (explain != NULL) {
+		if (reply.http_status == 401 || reply.http_status == 403) {
+			podctl_error("%s", podctl_refusal(pc, reply.http_status,
+			                       err, text, sizeof(text)));
+		} else if (explain != NULL) {
 			explain(err, text, sizeof(text));
 			podctl_error("%s", text);
 		} else
@@ -262,6 +286,26 @@ podctl_call_explained(struct podctl *pc, const char *method, const char *path,
 fail:
 	rest_reply_free(&reply);
 	return rc;
+}
+
+const char *
+podctl_refusal(
+    struct podctl *pc, long status, const char *msg, char *buf, size_t size)
+{
+	if (status == 401 && pc->token_from[0] == '\0')
+		snprintf(buf, size,
+		    "not signed in: the server wants a token (--token-file, "
+		    "POD_TOKEN or ~/.config/pod/token)");
+	else if (status == 401)
+		snprintf(buf, size,
+		    "not signed in: the server refused the token from %s "
+		    "(%s); it may be revoked or expired",
+		    pc->token_from, msg);
+	else if (status == 403)
+		snprintf(buf, size, "forbidden: %s", msg);
+	else
+		snprintf(buf, size, "%s", msg);
+	return buf;
 }
 
 static void
@@ -393,8 +437,10 @@ usage(FILE *f)
 	size_t i;
 	int col;
 
-	fprintf(f, "usage: podctl [--server URL] [--token TOKEN] "
-	           "[-o table|wide|json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: podctl [--server URL] [--token TOKEN | --token-file "
+	           "PATH]\n"
+	           "              [--cacert PATH] [-o table|wide|json] COMMAND "
+	           "[ARGS]\n"
 	           "       podctl --help | --version\n\n"
 	           "The global options may also follow the command.\n\n"
 	           "commands:\n");
@@ -413,7 +459,9 @@ usage(FILE *f)
 		fprintf(f, "%s\n", cmds[i].help);
 	}
 	fprintf(f, "\nenvironment: POD_SERVER (default " DEFAULT_SERVER
-	           "), POD_TOKEN\n"
+	           "), POD_TOKEN, POD_TOKEN_FILE,\n"
+	           "  POD_CACERT; token file by default "
+	           "$XDG_CONFIG_HOME/pod/token or ~/.config/pod/token\n"
 	           "exit status: 0 done, 1 refused by the server, 2 usage, "
 	           "3 server unreachable\n");
 }
@@ -487,7 +535,7 @@ wants_help(int argc, char **argv)
 
 /* The global options as given: before the command, then among its own. */
 struct globals {
-	const char *server, *token, *output;
+	const char *server, *token, *token_file, *cacert, *output;
 	int help, version;
 };
 
@@ -501,6 +549,10 @@ take_globals(const struct args *a, struct globals *gl)
 		gl->server = v;
 	if ((v = args_get(a, "token")) != NULL)
 		gl->token = v;
+	if ((v = args_get(a, "token-file")) != NULL)
+		gl->token_file = v;
+	if ((v = args_get(a, "cacert")) != NULL)
+		gl->cacert = v;
 	if ((v = args_get(a, "output")) != NULL)
 		gl->output = v;
 	if (args_get(a, "help") != NULL)
@@ -512,24 +564,79 @@ take_globals(const struct args *a, struct globals *gl)
 static int term_columns(void);
 static int token_valid(const char *s);
 
+/*
+ * Finds the token, the first of: --token, --token-file, POD_TOKEN,
+ * POD_TOKEN_FILE, the per-user file (only when it exists). Writes it into
+ * tok ("" for none) and where it came from into pc->token_from. Returns
+ * PODCTL_OK, or PODCTL_EUSAGE after saying why a file was refused.
+ */
+static int
+find_token(
+    struct podctl *pc, const struct globals *gl, char *tok, size_t toksize)
+{
+	const char *v, *file = NULL;
+	char path[CRED_PATH_MAX], err[CRED_PATH_MAX + 256];
+	int optional = 0, rc;
+
+	tok[0] = '\0';
+	pc->token_from[0] = '\0';
+	if ((v = gl->token) != NULL ||
+	    (gl->token_file == NULL && (v = getenv("POD_TOKEN")) != NULL &&
+	        *v != '\0')) {
+		if (*v == '\0' || !token_valid(v) || strlen(v) >= toksize)
+			return podctl_usage_error("the token must be printable "
+			                          "ASCII without spaces");
+		snprintf(tok, toksize, "%s", v);
+		snprintf(pc->token_from, sizeof(pc->token_from), "%s",
+		    gl->token != NULL ? "--token" : "POD_TOKEN");
+		return PODCTL_OK;
+	}
+	if (gl->token_file != NULL)
+		file = gl->token_file;
+	else if ((v = getenv("POD_TOKEN_FILE")) != NULL && *v != '\0')
+		file = v;
+	else if (cred_default_path(path, sizeof(path)) == 0) {
+		file = path;
+		optional = 1;
+	} else
+		return PODCTL_OK;
+	if (*file == '\0')
+		return podctl_usage_error("--token-file needs a path");
+	rc = cred_read_file(file, optional, tok, toksize, err, sizeof(err));
+	if (rc == 1)
+		return PODCTL_OK;
+	if (rc == -1) {
+		podctl_error("%s", err);
+		return PODCTL_EUSAGE;
+	}
+	snprintf(pc->token_from, sizeof(pc->token_from), "%s", file);
+	return PODCTL_OK;
+}
+
 /* Sets up pc from the global options and the environment. Returns
  * PODCTL_OK, or an exit status after saying why. */
 static int
 setup(struct podctl *pc, const struct globals *gl)
 {
-	const char *server = gl->server, *token = gl->token;
+	const char *server = gl->server, *cacert = gl->cacert;
+	char token[CRED_FILE_MAX + 1];
+	int rc;
 
 	if (server == NULL &&
 	    ((server = getenv("POD_SERVER")) == NULL || *server == '\0'))
 		server = DEFAULT_SERVER;
 	if (*server == '\0')
 		return podctl_usage_error("--server needs a URL");
-	if (token == NULL && (token = getenv("POD_TOKEN")) != NULL &&
-	    *token == '\0')
-		token = NULL;
-	if (token != NULL && (*token == '\0' || !token_valid(token)))
-		return podctl_usage_error("the token must be printable ASCII "
-		                          "without spaces");
+	if (cacert == NULL && (cacert = getenv("POD_CACERT")) != NULL &&
+	    *cacert == '\0')
+		cacert = NULL;
+	if (cacert != NULL && *cacert == '\0')
+		return podctl_usage_error("--cacert needs a path");
+	if (cacert != NULL && access(cacert, R_OK) == -1) {
+		podctl_error(
+		    "cannot read the CA file %s: %s", cacert, strerror(errno));
+		return PODCTL_EUSAGE;
+	}
 	if (gl->output == NULL || strcmp(gl->output, "table") == 0)
 		pc->output = OUTPUT_TABLE;
 	else if (strcmp(gl->output, "wide") == 0)
@@ -539,9 +646,13 @@ setup(struct podctl *pc, const struct globals *gl)
 	else
 		return podctl_usage_error(
 		    "unknown output '%s' (table, wide or json)", gl->output);
+	if ((rc = find_token(pc, gl, token, sizeof(token))) != PODCTL_OK)
+		return rc;
 	pc->columns = term_columns();
 	pc->now_ms = time_wall_ms();
-	if ((pc->rest = rest_new(server, token)) == NULL)
+	pc->rest = rest_new(server, token[0] != '\0' ? token : NULL, cacert);
+	explicit_bzero(token, sizeof(token));
+	if (pc->rest == NULL)
 		return PODCTL_EAPI;
 	return PODCTL_OK;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "args.h"
+#include "cred.h"
 
 /* Exit statuses: a contract with scripts, documented in podctl(1). */
 enum podctl_exit {
@@ -38,6 +39,9 @@ struct podctl {
 	int noheader;       /* --noheader: tables without their titles */
 	const char *format; /* --format: the columns of a listing, or NULL;
 	                     * borrowed from argv */
+	char token_from[CRED_PATH_MAX]; /* where the token came from:
+	                                 * "--token", "POD_TOKEN" or a file's
+	                                 * path; "" when none is sent */
 };
 
 /*
@@ -58,6 +62,15 @@ int podctl_call(struct podctl *pc, const char *method, const char *path,
 int podctl_call_explained(struct podctl *pc, const char *method,
     const char *path, json_t *body, json_t **out,
     void (*explain)(const char *msg, char *buf, size_t size));
+
+/*
+ * The line for a refusal of HTTP `status` whose message from the server is
+ * msg: for 401 "not signed in: ..." saying where a token goes or which one
+ * was refused, for 403 "forbidden: msg", else msg. Writes it into buf and
+ * returns buf.
+ */
+const char *podctl_refusal(
+    struct podctl *pc, long status, const char *msg, char *buf, size_t size);
 
 /* Prints "podctl: <message>" on stderr. */
 void podctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -116,7 +129,11 @@ int cmd_power_cap(struct podctl *pc, const struct args *a);
 int cmd_power_curtail(struct podctl *pc, const struct args *a);
 int cmd_alarms(struct podctl *pc, const struct args *a); /* cmd_alarm.c */
 int cmd_alarm_ack(struct podctl *pc, const struct args *a);
-int cmd_audit(struct podctl *pc, const struct args *a); /* cmd_audit.c */
-int cmd_top(struct podctl *pc, const struct args *a);   /* cmd_top.c */
+int cmd_audit(struct podctl *pc, const struct args *a);  /* cmd_audit.c */
+int cmd_top(struct podctl *pc, const struct args *a);    /* cmd_top.c */
+int cmd_whoami(struct podctl *pc, const struct args *a); /* cmd_token.c */
+int cmd_token_create(struct podctl *pc, const struct args *a);
+int cmd_token_list(struct podctl *pc, const struct args *a);
+int cmd_token_revoke(struct podctl *pc, const struct args *a);
 
 #endif

@@ -71,7 +71,7 @@ add_header(struct curl_slist *list, const char *h)
 }
 
 struct rest *
-rest_new(const char *base_url, const char *token)
+rest_new(const char *base_url, const char *token, const char *cacert)
 {
 	struct rest *r;
 	char *auth = NULL;
@@ -126,16 +126,29 @@ rest_new(const char *base_url, const char *token)
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "podctl/" POD_VERSION);
 	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
+	/* Libcurl's defaults, said out loud: an https server is always
+	 * verified, against cacert or else the system's CA store. */
+	curl_easy_setopt(r->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(r->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cacert != NULL &&
+	    curl_easy_setopt(r->curl, CURLOPT_CAINFO, cacert) != CURLE_OK) {
+		log_warnx("%s: cannot use CA file %s", __func__, cacert);
+		goto fail;
+	}
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	if (auth != NULL)
+		explicit_bzero(auth, strlen(auth));
 	free(auth);
 	return r;
 
 fail:
+	if (auth != NULL)
+		explicit_bzero(auth, strlen(auth));
 	free(auth);
 	rest_free(r);
 	return NULL;
@@ -177,6 +190,12 @@ transport_error(struct rest *r, CURLcode rc, char *err, size_t errlen)
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "cannot reach %s: no answer within %d s",
 		    r->base, REST_TOTAL_TIMEOUT_MS / 1000);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(err, errlen,
+		    "cannot reach %s: the server's certificate is not trusted "
+		    "(%s); give its CA with --cacert or POD_CACERT",
+		    r->base,
+		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc));
 	else if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
 		snprintf(err, errlen, "cannot reach %s: %s", r->base,
 		    strerror((int)oserr));

@@ -33,10 +33,13 @@ struct rest;
 /*
  * A client for the server at base_url ("http://127.0.0.1:8470"; a trailing
  * "/" is ignored) sending "Authorization: Bearer <token>" when token is not
- * NULL. Returns NULL (logged) on failure. Caller frees with rest_free().
+ * NULL (copied). An https server is always verified: against the CA
+ * certificates in the PEM file cacert when not NULL, else the system's.
+ * Returns NULL (logged) on failure. Caller frees with rest_free().
  * curl_global_init() must have been called.
  */
-struct rest *rest_new(const char *base_url, const char *token);
+struct rest *rest_new(
+    const char *base_url, const char *token, const char *cacert);
 void rest_free(struct rest *r);
 
 /* The base URL as used, without a trailing "/". Borrowed from r. */

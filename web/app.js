@@ -10,6 +10,14 @@
 // updates. Every label comes from POD_MESSAGES (i18n.js) through Pod.t();
 // changing the language re-mounts the view, so views may call t() while
 // building and need no per-label bookkeeping.
+//
+// Signing in: every request carries the token, when there is one, as
+// "Authorization: Bearer TOKEN". The token is kept in sessionStorage, so it
+// lasts as long as the tab and is not left on disk for the next person at
+// the browser. Any 401 opens the sign-in form (a token that was refused is
+// dropped); GET /whoami says who the token is, and <body> gets the classes
+// can-user, can-operator and can-admin that the role allows, which
+// style.css uses to hide every control marked data-needs="ROLE".
 "use strict";
 
 const Pod = (function () {
@@ -28,7 +36,17 @@ const Pod = (function () {
     lastStatus: null,
     unacked: 0, // open alarms nobody has acknowledged
     lastOk: null, // Date of the last complete refresh
+    token: "", // the bearer token, mirrored in sessionStorage
+    // who the controller says we are: undefined until it answered, null
+    // for a controller without /whoami, else { user, role } (user null
+    // for anonymous reads; role "none" when even reads need a token)
+    who: undefined,
+    dismissed: false, // the sign-in form was cancelled: a 401 does not
+    // open it again until the Sign in button is pressed or a token fails
   };
+
+  // Roles by what they may do; "user" in data-needs is any valid token.
+  const RANK = { none: 0, anonymous: 0, viewer: 1, operator: 2, admin: 3 };
 
   // ---- settings kept in localStorage (private browsing may refuse) ----
 
@@ -46,6 +64,29 @@ const Pod = (function () {
       window.localStorage.setItem("pod." + key, value);
     } catch (e) {
       // the choice then lasts until the page is closed
+    }
+  }
+
+  // ---- the token, kept for this tab only ----
+
+  function setToken(tok) {
+    state.token = tok || "";
+    try {
+      if (state.token) {
+        window.sessionStorage.setItem("pod.token", state.token);
+      } else {
+        window.sessionStorage.removeItem("pod.token");
+      }
+    } catch (e) {
+      // kept in memory until the page is closed
+    }
+  }
+
+  function loadToken() {
+    try {
+      return window.sessionStorage.getItem("pod.token") || "";
+    } catch (e) {
+      return "";
     }
   }
 
@@ -128,11 +169,9 @@ const Pod = (function () {
     if (opts.body !== undefined) {
       headers["Content-Type"] = "application/json";
     }
-    if (opts.method && opts.method !== "GET") {
-      const token = load("token", "");
-      if (token) {
-        headers.Authorization = "Bearer " + token;
-      }
+    const sent = state.token;
+    if (sent) {
+      headers.Authorization = "Bearer " + sent;
     }
     let r;
     try {
@@ -154,12 +193,110 @@ const Pod = (function () {
     } catch (e) {
       body = null;
     }
+    if (r.status === 401) {
+      // a token that was refused (wrong, expired, revoked) is dropped;
+      // without one, the controller wants one
+      if (sent && state.token === sent) {
+        setToken("");
+        askToken(t("auth.refused"));
+        checkWho();
+      } else {
+        askToken("");
+      }
+    }
     if (!r.ok) {
       const err = body && body.error ? body.error : {};
       throw new ApiError(r.status, err.code || "http_" + r.status,
         err.message || r.statusText);
     }
     return body;
+  }
+
+  // ---- who is signed in ----
+
+  // Asks GET /whoami who the token is and shows it; hides what the role
+  // may not use.
+  async function checkWho() {
+    try {
+      const w = await api("/whoami");
+      state.who = { user: w.user || null, role: w.role || "anonymous" };
+    } catch (e) {
+      if (e.status === 404) {
+        state.who = null; // a controller that has no sign-in
+      } else if (e.status === 401) {
+        state.who = { user: null, role: "none" };
+      }
+    }
+    showWho();
+  }
+
+  // 1 when the signed-in role may do what data-needs="need" marks.
+  function can(need) {
+    if (state.who === undefined) {
+      return false;
+    }
+    if (state.who === null) {
+      return need !== "admin"; // no roles: the controller lets all in
+    }
+    const rank = RANK[state.who.role] || 0;
+    return need === "user" ? rank >= 1 : rank >= (RANK[need] || 99);
+  }
+
+  function showWho() {
+    const b = document.body.classList;
+    for (const need of ["user", "operator", "admin"]) {
+      b.toggle("can-" + need, can(need));
+    }
+    const w = state.who;
+    const el = document.getElementById("whoami");
+    setText(el, w && w.user ? t("auth.signed_in", { user: w.user,
+      role: tOr("role." + w.role, w.role) }) :
+      w && w.role === "anonymous" ? t("auth.anonymous") : "");
+    el.dataset.user = w && w.user ? w.user : "";
+    el.dataset.role = w ? w.role : "";
+    document.getElementById("sign-in").hidden = w === null || !!(w && w.user);
+    document.getElementById("sign-out").hidden = !state.token;
+  }
+
+  // Opens the sign-in form; why (when not empty) says what went wrong.
+  function askToken(why) {
+    const f = document.getElementById("signin");
+    const wasHidden = f.hidden;
+    if (why) {
+      state.dismissed = false;
+    } else if (state.dismissed) {
+      return;
+    }
+    if (why || wasHidden) {
+      setText(document.getElementById("signin-error"), why || "");
+    }
+    f.hidden = false;
+    if (wasHidden) {
+      document.getElementById("token").focus();
+    }
+  }
+
+  async function signIn(ev) {
+    ev.preventDefault();
+    const input = document.getElementById("token");
+    const tok = input.value.trim();
+    input.value = "";
+    if (!tok) {
+      setText(document.getElementById("signin-error"), t("auth.empty"));
+      return;
+    }
+    setToken(tok);
+    await checkWho();
+    if (state.token === tok) { // not refused
+      document.getElementById("signin").hidden = true;
+      poll();
+    }
+  }
+
+  async function signOut() {
+    setToken("");
+    await checkWho();
+    poll();
   }
 
   // ---- formatting: every number leaves with its unit ----
@@ -527,6 +664,7 @@ const Pod = (function () {
     ["jobs", "jobs"],
     ["alarms", "alarms"],
     ["power", "power"],
+    ["tokens", "tokens"],
   ];
 
   function parseHash() {
@@ -608,6 +746,7 @@ const Pod = (function () {
     badgeEl.setAttribute("aria-label", t("nav.alarms_open", { n }));
     setText(document.getElementById("updated"), state.lastOk ?
       t("app.updated", { time: fmt.time(state.lastOk) }) : "");
+    showWho();
   }
 
   // One refresh of the header and the mounted view; schedules the next.
@@ -631,7 +770,10 @@ const Pod = (function () {
         }
       } catch (e) {
         if (gen === state.generation) {
-          banner(e.status === 0 ? t("error.unreachable", { error: e.message }) +
+          // a 401 has opened the sign-in form, which says why
+          banner(e.status === 401 ? (state.dismissed ? t("auth.needed") : "") :
+            e.status === 403 ?
+            t("error.forbidden", { error: e.message }) : e.status === 0 ? t("error.unreachable", { error: e.message }) +
             (state.lastOk ? " " + t("error.stale", { time: fmt.time(state.lastOk) }) : "")
             : t("error.api", { error: e.message }));
         }
@@ -644,10 +786,17 @@ const Pod = (function () {
   }
 
   function start() {
-    const tok = document.getElementById("token");
-    tok.value = load("token", "");
-    tok.addEventListener("change", () => save("token", tok.value.trim()));
-    tok.addEventListener("input", () => save("token", tok.value.trim()));
+    state.token = loadToken();
+    document.getElementById("signin").addEventListener("submit", signIn);
+    document.getElementById("signin-cancel").addEventListener("click", () => {
+      document.getElementById("signin").hidden = true;
+      state.dismissed = true;
+    });
+    document.getElementById("sign-in").addEventListener("click", () => {
+      state.dismissed = false;
+      askToken("");
+    });
+    document.getElementById("sign-out").addEventListener("click", signOut);
     const sel = document.getElementById("lang");
     sel.addEventListener("change", () => setLang(sel.value));
     window.addEventListener("hashchange", onHashChange);
@@ -660,6 +809,8 @@ const Pod = (function () {
     document.documentElement.lang = HTML_LANG[state.lang];
     sel.value = state.lang;
     translateStatic(document);
+    showWho();
+    checkWho();
     onHashChange();
   }
 
@@ -667,12 +818,15 @@ const Pod = (function () {
 
   return {
     t, tOr, api, fmt, h, setText, keyed, table, bar, kpi, link, nodeLink,
-    badge, setBadge, nodeRange, podOf, view, load, save, isNum,
+    badge, setBadge, nodeRange, podOf, view, load, save, isNum, can,
     get lang() {
       return state.lang;
     },
     get generation() {
       return state.generation;
+    },
+    get who() {
+      return state.who;
     },
     refreshNow: poll,
   };

@@ -4,14 +4,15 @@
 # and --token already typed. Column names come from podctl itself, which
 # lists them when refusing an unknown one, without asking the server.
 
-# The --server and --token options typed so far, for a podctl run.
+# The --server, --token, --token-file and --cacert options typed so far,
+# for a podctl run.
 _podctl_conn()
 {
 	local i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--server|--token) _podctl_opts+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;;
-		--server=*|--token=*) _podctl_opts+=("${COMP_WORDS[i]}") ;;
+		--server|--token|--token-file|--cacert) _podctl_opts+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;;
+		--server=*|--token=*|--token-file=*|--cacert=*) _podctl_opts+=("${COMP_WORDS[i]}") ;;
 		esac
 	done
 }
@@ -50,6 +51,15 @@ _podctl_alarms()
 	    awk '$2 == "open" { print $1 }'
 }
 
+# Ids of the tokens not revoked, those an admin revokes.
+_podctl_tokens()
+{
+	local -a _podctl_opts=()
+	_podctl_conn
+	podctl "${_podctl_opts[@]}" token list --noheader --format id,revoked 2>/dev/null |
+	    awk '$2 == "no" { print $1 }'
+}
+
 # The parameters each policy takes, as "policy set" checks them.
 _podctl_params()
 {
@@ -81,14 +91,14 @@ _podctl()
 				fi
 				return
 			fi ;;
-		-o|--output|--server|--token|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format) ((i++)) ;;
+		-o|--output|--server|--token|--token-file|--cacert|--user|--role|--expires|--comment|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
 	done
 
 	# The options every command takes, after its own.
-	local global="--server --token -o --output --help --version"
+	local global="--server --token --token-file --cacert -o --output --help --version"
 	# Lists ("drained,do"): complete the last item, keep the others.
 	local head="" last=$cur
 	if [[ $cur == *,* ]]; then
@@ -98,12 +108,17 @@ _podctl()
 
 	case $prev in
 	-o|--output) COMPREPLY=($(compgen -W "table wide json" -- "$cur")); return ;;
-	--server|--token|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|--priority|--power-per-accel)
+	--token-file|--cacert)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--role) COMPREPLY=($(compgen -W "viewer operator admin" -- "$cur")); return ;;
+	--expires) COMPREPLY=($(compgen -W "12h 7d 30d 90d" -- "$cur")); return ;;
+	--server|--token|--user|--comment|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|--priority|--power-per-accel)
 		COMPREPLY=(); return ;;
 	-O|--format)
 		# the columns of the listing, from podctl's refusal of "?"
-		local cols
-		cols=$(podctl "${words[0]}" --format '?' 2>&1 >/dev/null |
+		local cols cmd=("${words[0]}")
+		[[ ${words[0]} == token ]] && cmd=(token list)
+		cols=$(podctl "${cmd[@]}" --format '?' 2>&1 >/dev/null |
 		    sed -n 's/.*(columns: \(.*\)).*/\1/p' | tr -d ,)
 		compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -P "$head" -W "$cols" -- "$last")); return ;;
@@ -133,9 +148,9 @@ _podctl()
 	case "${words[*]}" in
 	"")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--server --token -o --output --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "$global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm audit top help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm audit top whoami token help" -- "$cur"))
 		fi ;;
 	pods)
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
@@ -190,6 +205,14 @@ _podctl()
 		COMPREPLY=($(compgen -W "--since --until --actor --action --limit $global" -- "$cur")) ;;
 	top)
 		COMPREPLY=($(compgen -W "--interval --once" -- "$cur")) ;;
+	token)
+		COMPREPLY=($(compgen -W "create list revoke" -- "$cur")) ;;
+	"token create")
+		COMPREPLY=($(compgen -W "--user --role --expires --comment $global" -- "$cur")) ;;
+	"token list")
+		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
+	"token revoke")
+		COMPREPLY=($(compgen -W "$(_podctl_tokens)" -- "$cur")) ;;
 	*)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$global" -- "$cur"))

@@ -5,7 +5,10 @@
 // Environment: POD_URL (the controller, http://127.0.0.1:PORT), POD_PODCTL
 // (the podctl binary), POD_SHOTS (directory for screenshots), POD_WEB_DIR
 // (the web/ sources, for the message-table checks), POD_CHROMIUM (default
-// /usr/bin/chromium). The fleet is one pod of 128 nodes with a leak on
+// /usr/bin/chromium), and the tokens POD_ADMIN_TOKEN (user root),
+// POD_OPERATOR_TOKEN (user otto) and POD_VIEWER_TOKEN (user vera). The main
+// page signs in as the admin; the role checks use pages of their own, each
+// with its own sessionStorage. The fleet is one pod of 128 nodes with a leak on
 // pod01-n005; the controller stores a sample of every node each second, and
 // has some of pod01-n001 before this starts. Prints the Node and Chromium
 // versions it runs with, one line per check and "N passed, M failed".
@@ -23,23 +26,29 @@ const PODCTL = process.env.POD_PODCTL;
 const SHOTS = process.env.POD_SHOTS || path.join(os.tmpdir(), "pod-dashboard-shots");
 const WEB = process.env.POD_WEB_DIR || path.join(__dirname, "..", "..", "web");
 const CHROMIUM = process.env.POD_CHROMIUM || "/usr/bin/chromium";
-const TOKEN = process.env.POD_TOKEN; // the controller's admin token
+const ADMIN = process.env.POD_ADMIN_TOKEN;
+const OPERATOR = process.env.POD_OPERATOR_TOKEN;
+const VIEWER = process.env.POD_VIEWER_TOKEN;
+const WRONG = "pod_" + "0".repeat(64);
 const WAIT_MS = 20000;
 
-if (!BASE || !PODCTL) {
-  console.error("dashboard.test.js: set POD_URL and POD_PODCTL");
+if (!BASE || !PODCTL || !ADMIN || !OPERATOR || !VIEWER) {
+  console.error("dashboard.test.js: set POD_URL, POD_PODCTL and the " +
+    "POD_{ADMIN,OPERATOR,VIEWER}_TOKEN");
   process.exit(2);
 }
 fs.mkdirSync(SHOTS, { recursive: true });
 
 function podctl(...args) {
   return execFileSync(PODCTL, ["--server", BASE, ...args],
-    { encoding: "utf8", timeout: 30000 }).trim();
+    { encoding: "utf8", timeout: 30000,
+      env: Object.assign({}, process.env, { POD_TOKEN: ADMIN }) }).trim();
 }
 
-async function api(p) {
-  const r = await fetch(BASE + "/api/v1" + p);
-  return r.json();
+async function api(p, token) {
+  const r = await fetch(BASE + "/api/v1" + p,
+    { headers: { Authorization: "Bearer " + (token === undefined ? ADMIN : token) } });
+  return token === undefined ? r.json() : r;
 }
 
 function assert(cond, what) {
@@ -66,7 +75,9 @@ let jobRunning = null;
 function watch(p) {
   p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
   p.on("console", (m) => {
-    if (m.type() === "error") {
+    // Chromium logs every 401 as a failed load; they are how the page
+    // learns it must sign in
+    if (m.type() === "error" && !/status of 401/.test(m.text())) {
       errors.push("console: " + m.text() + " (" + (m.location().url || "") + ")");
     }
   });
@@ -94,7 +105,67 @@ async function rawKeys() {
   });
 }
 
+// Opens the sign-in form, whether the controller asked for a token (no
+// anonymous reads) or lets reads through (then the Sign in button does).
+async function openSignIn(p) {
+  await p.waitForFunction(() => !document.getElementById("signin").hidden ||
+    document.getElementById("whoami").dataset.role === "anonymous" ||
+    document.getElementById("whoami").dataset.user !== "", null, { timeout: WAIT_MS });
+  if (await p.locator("#signin").isHidden()) {
+    await p.click("#sign-in");
+  }
+  await p.locator("#token").waitFor({ state: "visible", timeout: WAIT_MS });
+}
+
+// Signs page p in with token and waits until the header names user.
+async function signIn(p, token, user) {
+  await openSignIn(p);
+  await p.fill("#token", token);
+  await p.click('#signin button[type="submit"]');
+  await p.waitForFunction((u) => document.getElementById("whoami").dataset.user === u,
+    user, { timeout: WAIT_MS });
+  await p.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
+}
+
+// A fresh page (its own sessionStorage) signed in as user with token.
+async function pageAs(token, user, hash) {
+  const p = await page.context().newPage();
+  watch(p);
+  await p.goto(BASE + "/" + hash);
+  await signIn(p, token, user);
+  return p;
+}
+
 // ---- the checks, in order ----
+
+// A wrong token gets the form back with why; the admin's signs in and the
+// header says who, with its role; the token is in sessionStorage only.
+async function test_sign_in() {
+  await page.goto(BASE + "/#/");
+  await openSignIn(page);
+  assert(await page.getAttribute("#token", "type") === "password", "a password field");
+  await page.fill("#token", WRONG);
+  await page.click('#signin button[type="submit"]');
+  await page.waitForFunction((s) => document.getElementById("signin-error").textContent === s,
+    M.en["auth.refused"], { timeout: WAIT_MS });
+  assert(await page.locator("#signin").isVisible(), "the form stays after a wrong token");
+  assert(await page.evaluate(() => sessionStorage.getItem("pod.token")) === null,
+    "a refused token is not kept");
+  await shot("sign-in-refused");
+  await signIn(page, ADMIN, "root");
+  assert(await page.locator("#signin").isHidden(), "the form is gone");
+  const who = await page.locator("#whoami").innerText();
+  assert(who === M.en["auth.signed_in"].replace("{user}", "root")
+    .replace("{role}", M.en["role.admin"]), "header says who: " + who);
+  assert(await page.locator("#sign-out").isVisible(), "a Sign out button");
+  assert(await page.evaluate(() => sessionStorage.getItem("pod.token")) === ADMIN,
+    "the token is in sessionStorage");
+  assert(await page.evaluate(() => localStorage.getItem("pod.token")) === null,
+    "and not in localStorage");
+  assert(await page.locator('#nav a[data-route="tokens"]').isVisible(),
+    "an admin has the Tokens tab");
+}
+
 
 async function test_message_tables() {
   const en = Object.keys(M.en).sort(), zh = Object.keys(M.zh).sort();
@@ -322,35 +393,103 @@ async function test_node_shows_recent_attempts() {
   await shot("node-attempts");
 }
 
-async function test_alarm_acknowledged_with_token() {
+// A viewer sees the alarms but no Acknowledge button (hidden, not greyed)
+// and no Tokens tab; an operator has the buttons, and the ack carries the
+// operator's token.
+async function test_roles_hide_controls() {
   await go("#/alarms");
-  const row = page.locator('tr[data-state="open"]', { hasText: "pod01-n005" }).first();
-  await row.waitFor({ timeout: WAIT_MS });
-  const id = await row.getAttribute("data-alarm");
+  const open = page.locator('tr[data-state="open"]', { hasText: "pod01-n005" }).first();
+  await open.waitFor({ timeout: WAIT_MS });
+  const id = await open.getAttribute("data-alarm");
   await shot("alarms");
-  // without a token the page asks for one and sends nothing
-  await page.fill("#token", "");
-  let sent = null;
-  page.on("request", (r) => {
-    if (r.method() === "POST" && r.url().includes("/alarms/" + id + "/ack")) {
-      sent = r.headers().authorization || "";
-    }
-  });
-  await row.locator("button.ack").click();
-  await page.getByText(M.en["alarms.need_token"]).waitFor({ timeout: WAIT_MS });
-  assert(sent === null, "nothing sent without a token");
-  await page.fill("#token", TOKEN);
-  await row.locator("button.ack").click();
-  await page.waitForFunction((i) => {
-    const r = document.querySelector(`tr[data-alarm="${i}"]`);
-    return r && r.dataset.state === "acked";
-  }, id, { timeout: WAIT_MS });
-  assert(sent === "Bearer " + TOKEN, "ack carried the token: " + sent);
-  const a = (await api("/alarms?state=all")).alarms.find((x) => String(x.id) === id);
-  assert(a.state === "acked" && a.acked_at, "controller has it acked");
-  assert(await page.evaluate(() => localStorage.getItem("pod.token")) === TOKEN,
-    "the token is kept");
-  await shot("alarms-acked");
+
+  const v = await pageAs(VIEWER, "vera", "#/alarms");
+  try {
+    const row = v.locator(`tr[data-alarm="${id}"]`);
+    await row.waitFor({ timeout: WAIT_MS });
+    assert(await v.locator("#whoami").innerText() === M.en["auth.signed_in"]
+      .replace("{user}", "vera").replace("{role}", M.en["role.viewer"]), "viewer named");
+    assert(await row.locator("button.ack").count() === 1 &&
+      await row.locator("button.ack").isHidden(), "no Acknowledge button for a viewer");
+    assert(await v.locator('#nav a[data-route="tokens"]').isHidden(), "no Tokens tab");
+    await v.screenshot({ path: path.join(SHOTS, "alarms-viewer.png"), fullPage: true });
+    await v.goto(BASE + "/#/nodes/pod01-n020");
+    await v.waitForSelector('.view-node h1 .state[data-state="idle"], ' +
+      '.view-node h1 .state[data-state="allocated"], .view-node h1 .state[data-state="mixed"]',
+    { timeout: WAIT_MS });
+    assert(await v.locator(".node-controls").count() === 1 &&
+      await v.locator(".node-controls").isHidden(), "no drain form for a viewer");
+  } finally {
+    await v.close();
+  }
+
+  const o = await pageAs(OPERATOR, "otto", "#/alarms");
+  try {
+    const row = o.locator(`tr[data-alarm="${id}"]`);
+    await row.waitFor({ timeout: WAIT_MS });
+    assert(await row.locator("button.ack").isVisible(), "an operator has the button");
+    assert(await o.locator('#nav a[data-route="tokens"]').isHidden(), "but no Tokens tab");
+    let sent = null;
+    o.on("request", (r) => {
+      if (r.method() === "POST" && r.url().includes("/alarms/" + id + "/ack")) {
+        sent = r.headers().authorization || "";
+      }
+    });
+    await row.locator("button.ack").click();
+    await o.waitForFunction((i) => {
+      const r = document.querySelector(`tr[data-alarm="${i}"]`);
+      return r && r.dataset.state === "acked";
+    }, id, { timeout: WAIT_MS });
+    assert(sent === "Bearer " + OPERATOR, "ack carried the operator's token: " + sent);
+    const a = (await api("/alarms?state=all")).alarms.find((x) => String(x.id) === id);
+    assert(a.state === "acked" && a.acked_at, "controller has it acked");
+    await o.screenshot({ path: path.join(SHOTS, "alarms-acked.png"), fullPage: true });
+
+    // an operator drains a node from its page, and resumes it
+    await o.goto(BASE + "/#/nodes/pod01-n020");
+    const form = o.locator(".node-controls");
+    await form.locator("button.drain").waitFor({ state: "visible", timeout: WAIT_MS });
+    assert(await form.locator("button.resume").isHidden(), "no Resume on a node in service");
+    await o.fill("#drain-reason", "browser drain");
+    await form.locator("button.drain").click();
+    await form.locator("button.resume").waitFor({ state: "visible", timeout: WAIT_MS });
+    const n = await api("/nodes/pod01-n020");
+    assert(["drained", "draining"].includes(n.state) && n.reason === "browser drain",
+      "drained: " + JSON.stringify([n.state, n.reason, n.drained_by]));
+    await o.screenshot({ path: path.join(SHOTS, "node-drained-operator.png"), fullPage: true });
+    await form.locator("button.resume").click();
+    await form.locator("button.drain").waitFor({ state: "visible", timeout: WAIT_MS });
+    const back = await api("/nodes/pod01-n020");
+    assert(!["drained", "draining"].includes(back.state), "resumed: " + back.state);
+  } finally {
+    await o.close();
+  }
+}
+
+// The admin creates a token, sees it once, and revokes it; the controller
+// then refuses it.
+async function test_tokens_view() {
+  await go("#/tokens");
+  await page.fill("#new-user", "carol");
+  await page.selectOption("#new-role", "viewer");
+  await page.fill("#new-comment", "browser test");
+  await page.click('.token-form button[type="submit"]');
+  const code = page.locator("#new-token");
+  await code.waitFor({ timeout: WAIT_MS });
+  const tok = await code.innerText();
+  assert(/^pod_[0-9a-f]{64}$/.test(tok), "the new token is shown: " + tok);
+  const who = await api("/whoami", tok);
+  assert(who.status === 200 && (await who.json()).user === "carol", "and it works");
+  const row = page.locator("tr[data-token]", { hasText: "carol" }).first();
+  await row.waitFor({ timeout: WAIT_MS });
+  await shot("tokens");
+  await row.locator("button.revoke").click();
+  await page.waitForFunction(() => {
+    const r = Array.from(document.querySelectorAll("tr[data-token]"))
+      .find((tr) => tr.innerText.includes("carol"));
+    return r && r.dataset.revoked === "1";
+  }, null, { timeout: WAIT_MS });
+  assert((await api("/whoami", tok)).status === 401, "a revoked token is refused");
 }
 
 async function test_power_view_marks_source() {
@@ -390,6 +529,7 @@ async function test_switch_to_chinese() {
     ["node", "#/nodes/pod01-n001", ".accels tbody tr"],
     ["jobs", "#/jobs", `tr[data-job="${jobPending}"]`],
     ["alarms", "#/alarms", "tr[data-alarm]"],
+    ["tokens", "#/tokens", "tr[data-token]"],
     ["power", "#/power", 'tr[data-key="pod01"]'],
   ]) {
     await go(hash);
@@ -416,9 +556,22 @@ async function test_browser_language_chooses() {
   const p = await ctx.newPage();
   watch(p);
   await p.goto(BASE + "/#/");
-  await p.waitForSelector("#updated:not(:empty)", { timeout: WAIT_MS });
+  await signIn(p, VIEWER, "vera");
   assert(await p.locator("#lang").inputValue() === "zh", "zh-CN browser gets Chinese");
+  assert(await p.locator("#sign-out").innerText() === M.zh["auth.sign_out"],
+    "the header's sign-in part in Chinese too");
   await ctx.close();
+}
+
+// Signing out drops the token: the page is anonymous or asks again.
+async function test_sign_out() {
+  await go("#/");
+  await page.click("#sign-out");
+  await page.waitForFunction(() => !document.getElementById("signin").hidden ||
+    document.getElementById("whoami").dataset.role === "anonymous", null, { timeout: WAIT_MS });
+  assert(await page.evaluate(() => sessionStorage.getItem("pod.token")) === null,
+    "the token is gone");
+  assert(await page.locator('#nav a[data-route="tokens"]').isHidden(), "no Tokens tab");
 }
 
 async function test_no_javascript_errors() {
@@ -427,6 +580,7 @@ async function test_no_javascript_errors() {
 
 const TESTS = [
   test_message_tables,
+  test_sign_in,
   test_fabric_view,
   test_pod_view_shows_128_tiles,
   test_heatmap_modes_and_keyboard,
@@ -435,10 +589,12 @@ const TESTS = [
   test_node_trend_charts,
   test_submitted_job_appears_in_queue,
   test_node_shows_recent_attempts,
-  test_alarm_acknowledged_with_token,
+  test_roles_hide_controls,
   test_power_view_marks_source,
+  test_tokens_view,
   test_switch_to_chinese,
   test_browser_language_chooses,
+  test_sign_out,
   test_no_javascript_errors,
 ];
 

@@ -4,7 +4,9 @@ leak on pod01-n005) on loopback, and tests/browser/dashboard.test.js driving
 Debian's Chromium through playwright-core with the first node on PATH (Node
 18, as Debian 12 has, or newer; tools/browser-node18 runs it with Node 18).
 Installs the npm packages (npm ci) when they are missing; never downloads a
-browser. Screenshots of every view go to $POD_BUILD_DIR/tests/out/dashboard/."""
+browser. Screenshots of every view go to $POD_BUILD_DIR/tests/out/dashboard/.
+The page signs in with tokens podtest makes: the controller's bootstrap
+admin (root), an operator (otto) and a viewer (vera)."""
 
 import os
 import shutil
@@ -57,7 +59,10 @@ def main():
             for a in ctl.api("GET", "/alarms")[1]["alarms"]), timeout=30)
         env = dict(os.environ, POD_URL=ctl.url, POD_PODCTL=binary("podctl"),
                    POD_SHOTS=SHOTS, POD_WEB_DIR=os.path.join(SOURCE, "web"),
-                   POD_CHROMIUM=CHROMIUM, POD_TOKEN=ctl.admin_token)
+                   POD_CHROMIUM=CHROMIUM,
+                   POD_ADMIN_TOKEN=ctl.admin_token,
+                   POD_OPERATOR_TOKEN=ctl.token("otto", "operator"),
+                   POD_VIEWER_TOKEN=ctl.token("vera", "viewer"))
         p = subprocess.run(["node", os.path.join(BROWSER_DIR,
                                                  "dashboard.test.js")],
                            env=env, timeout=240)

@@ -1,8 +1,8 @@
 // The alarms view (#/alarms): open and acknowledged alarms, newest first
 // (or every alarm, cleared ones too), each acknowledged with one button.
-// Acknowledging is an operator's act: the request carries the operator
-// token from the header's field as "Authorization: Bearer TOKEN", and
-// without a token the button asks for one instead of sending.
+// Acknowledging is an operator's act: the button is marked
+// data-needs="operator", so it is hidden from anyone signed in with a
+// lesser role (app.js), and the controller checks the role again.
 "use strict";
 
 (function () {
@@ -15,13 +15,6 @@
       const msg = h("p", { class: "note", role: "status" });
 
       async function ack(a, button) {
-        const token = Pod.load("token", "");
-        if (!token) {
-          Pod.setText(msg, t("alarms.need_token"));
-          msg.className = "note error";
-          document.getElementById("token").focus();
-          return;
-        }
         button.disabled = true;
         try {
           await Pod.api("/alarms/" + encodeURIComponent(a.id) + "/ack",
@@ -29,7 +22,8 @@
           Pod.setText(msg, t("alarms.acked", { id: a.id }));
           msg.className = "note ok";
         } catch (e) {
-          Pod.setText(msg, t("alarms.ack_failed", { id: a.id, error: e.message }));
+          Pod.setText(msg, e.status === 403 ? t("error.forbidden", { error: e.message }) :
+            t("alarms.ack_failed", { id: a.id, error: e.message }));
           msg.className = "note error";
         }
         await Pod.refreshNow();
@@ -70,6 +64,7 @@
         { head: "alarm.action", render(td, a, isNew) {
           if (isNew) {
             const b = h("button", { type: "button", class: "ack", text: t("alarm.ack"),
+              "data-needs": "operator",
               "aria-label": t("alarm.ack_label", { id: a.id, object: a.object }) });
             b.addEventListener("click", () => ack(td._alarm, b));
             td.appendChild(b);
@@ -95,7 +90,7 @@
 
       root.appendChild(h("section", { class: "view view-alarms" },
         h("h1", { text: t("alarms.title") }),
-        h("p", { class: "sub", text: t("alarms.token_hint") }),
+        h("p", { class: "sub", text: t("alarms.ack_hint") }),
         h("div", { class: "toolbar" }, h("label", {}, toggle, " ", t("alarms.show_all"))),
         msg,
         list.el));

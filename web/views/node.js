@@ -8,6 +8,10 @@
 // once a minute rather than on every refresh (an hour of 30 s steps changes
 // little in 5 s). Without samples yet the page says "no history yet"
 // instead of drawing charts.
+//
+// Operators drain the node (with a reason) or resume it from here; the
+// form is marked data-needs="operator", so it is hidden from other roles,
+// and the controller checks the role again.
 "use strict";
 
 (function () {
@@ -94,6 +98,46 @@
       ], (a) => a.job_id + "." + a.attempt, { empty: "node.no_attempts",
         cls: "attempts" });
 
+      // drain and resume: one shown at a time, as the node's state allows
+      const ctlMsg = h("p", { class: "note", role: "status" });
+      const reasonIn = h("input", { type: "text", id: "drain-reason", size: "28",
+        autocomplete: "off" });
+      // neither until the node's state is known
+      const drainPart = h("span", { class: "drain-part", hidden: true },
+        h("label", {}, t("node.drain_reason"), " ", reasonIn), " ",
+        h("button", { type: "submit", class: "drain", text: t("node.drain") }));
+      const resumeBtn = h("button", { type: "button", class: "resume", text: t("node.resume"),
+        hidden: true });
+      const controls = h("form", { class: "toolbar node-controls", "data-needs": "operator" },
+        drainPart, resumeBtn);
+
+      async function act(what, body) {
+        try {
+          const r = await Pod.api("/nodes/" + encodeURIComponent(name) + "/" + what,
+            { method: "POST", body });
+          Pod.setText(ctlMsg, t("node." + what + "_done", { node: name,
+            state: Pod.tOr("node_state." + r.state, r.state || "") }));
+          ctlMsg.className = "note ok";
+          reasonIn.value = "";
+        } catch (e) {
+          Pod.setText(ctlMsg, e.status === 403 ? t("error.forbidden", { error: e.message }) :
+            t("node.action_failed", { error: e.message }));
+          ctlMsg.className = "note error";
+        }
+        await Pod.refreshNow();
+      }
+      controls.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        if (!reasonIn.value.trim()) {
+          Pod.setText(ctlMsg, t("node.drain_needs_reason"));
+          ctlMsg.className = "note error";
+          reasonIn.focus();
+          return;
+        }
+        act("drain", { reason: reasonIn.value.trim() });
+      });
+      resumeBtn.addEventListener("click", () => act("resume", {}));
+
       const trends = h("div", { class: "trends" });
       const trendNote = h("p", { class: "empty", text: t("node.trend_loading") });
 
@@ -102,7 +146,7 @@
           Pod.link("#/", t("nav.fabric")), " › ", podLink, " › ", h("span", { text: name })),
         h("h1", {}, t("node.title", { node: name }), " ", stateBadge),
         h("p", { class: "sub" }, groupText),
-        reason, notFound,
+        reason, notFound, controls, ctlMsg,
         h("div", { class: "kpis" }, Object.values(k).map((x) => x.el)),
         h("h2", { text: t("node.accelerators") }),
         accels.el,
@@ -211,6 +255,9 @@
             (n.agent_version ? " · " + t("node.agent", { v: n.agent_version }) : ""));
           Pod.setBadge(stateBadge, "node_state", n.state);
           stateBadge.dataset.state = n.state;
+          const out = n.state === "drained" || n.state === "draining";
+          drainPart.hidden = out;
+          resumeBtn.hidden = !out;
           reason.hidden = !n.reason;
           Pod.setText(reason, n.reason ? (n.drained_by ?
             t("node.reason_by", { reason: n.reason, who: n.drained_by,
