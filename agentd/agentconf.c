@@ -167,20 +167,14 @@ set_ca_file(
 	return 0;
 }
 
-/* A file holding the node's credential, read now: a file others may read
- * or without one is an error, so that an agent never starts reporting
- * without proof of its name. */
+/* [agent] credential_file (see agentconf_set_credential()). */
 static int
 set_credential(
     struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
 	char why[AGENT_PATH_MAX + 128];
 
-	if (conf_str(e, ac->credential_file, sizeof(ac->credential_file), err,
-	        errlen) == -1)
-		return -1;
-	if (nodecred_read_file(ac->credential_file, 0, ac->credential, why,
-	        sizeof(why)) == -1) {
+	if (agentconf_set_credential(ac, e->value, why, sizeof(why)) == -1) {
 		conf_error(err, errlen, e, "%s", why);
 		return -1;
 	}
@@ -227,6 +221,22 @@ agentconf_free(struct agent_conf *ac)
 {
 	agentconf_kv_clear(&ac->power_kv);
 	agentconf_kv_clear(&ac->cooling_kv);
+}
+
+/* A file holding the node's credential, read now: a file others may read
+ * or without one is an error, so that an agent never starts reporting
+ * without proof of its name. */
+int
+agentconf_set_credential(
+    struct agent_conf *ac, const char *path, char *err, size_t errlen)
+{
+	if (strlen(path) >= sizeof(ac->credential_file)) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	memcpy(ac->credential_file, path, strlen(path) + 1);
+	return nodecred_read_file(
+	    ac->credential_file, 0, ac->credential, err, errlen);
 }
 
 int

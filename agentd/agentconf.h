@@ -87,6 +87,10 @@ void agentconf_free(struct agent_conf *ac);
  * freed). */
 int agentconf_parse(
     const struct conf *c, struct agent_conf *ac, char *err, size_t errlen);
+/* Reads the node's credential from the file at path (mode 0600 or
+ * stricter, 64 hex digits) into ac. 0, or -1 with why in err. */
+int agentconf_set_credential(
+    struct agent_conf *ac, const char *path, char *err, size_t errlen);
 /* Sets ac->server from an http:// or https:// URL, dropping a final '/'.
  * Returns 0, or -1 with why in err. */
 int agentconf_set_server(

@@ -40,6 +40,7 @@ struct agentd_state {
 	const char *conf_path;
 	const char *server; /* --server, or NULL */
 	const char *name;   /* --name, or NULL */
+	const char *cred;   /* --credential-file, or NULL */
 	int check;          /* -n: check, start nothing, make nothing */
 	struct event_base *base;
 	struct net *net;
@@ -55,6 +56,7 @@ usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: pod-agentd [-dn] -c file [--server url] [--name node]\n"
+	    "                  [--credential-file file]\n"
 	    "       pod-agentd --help | --version\n");
 	exit(status);
 }
@@ -102,6 +104,11 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 			goto fail;
 		}
 		memcpy(ac->name, st->name, strlen(st->name) + 1);
+	}
+	if (st->cred != NULL &&
+	    agentconf_set_credential(ac, st->cred, err, sizeof(err)) == -1) {
+		log_warnx("--credential-file: %s", err);
+		goto fail;
 	}
 	if (ac->name[0] == '\0') {
 		if (gethostname(host, sizeof(host)) == -1) {
@@ -212,6 +219,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"server", required_argument, NULL, 'S'},
 	    {"name", required_argument, NULL, 'N'},
+	    {"credential-file", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -236,6 +244,9 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			st->name = optarg;
+			break;
+		case 'C':
+			st->cred = optarg;
 			break;
 		case 'h':
 			usage(0);

@@ -287,6 +287,31 @@ cmd_node_show(struct podctl *pc, const struct args *a)
 	return rc;
 }
 
+/* node credential NODE: the credential to install on the node
+ * (docs/security.md); only it on stdout, so that it can go to a file. */
+int
+cmd_node_credential(struct podctl *pc, const struct args *a)
+{
+	json_t *reply = NULL, *cred;
+	char path[PATH_MAX_LEN];
+	int rc;
+
+	if ((rc = node_path(pc, path, sizeof(path), a->pos[0],
+	         "/credential")) != PODCTL_OK)
+		return rc;
+	rc = podctl_call(pc, "GET", path, NULL, &reply);
+	if (rc != PODCTL_OK || reply == NULL)
+		goto fail;
+	cred = json_object_get(reply, "credential");
+	if (!json_is_string(cred))
+		rc = podctl_bad_reply("no 'credential'");
+	else
+		printf("%s\n", json_string_value(cred));
+fail:
+	json_decref(reply);
+	return rc;
+}
+
 /*
  * Prints "pod01-n003 draining: reason" from a node detail reply, with what
  * a drain replaced: " (replaced reason 'old' set by alice at TIME)", or

@@ -151,6 +151,8 @@ static const struct cmd cmds[] = {
         cmd_node_drain, "stop placing jobs on nodes"},
     {"node", "resume", "NODES [--force]", 1, 1, OPTS(resume_opts),
         cmd_node_resume, "return drained nodes to service"},
+    {"node", "credential", "NODE", 1, 1, NOOPTS, cmd_node_credential,
+        "the credential to install on a node (admin)"},
     {"submit", NULL,
         "[-J|--name NAME] (-N|--nodes N | -G|--accelerators A) "
         "[--accels-per-node K] [-t|--time TIME] [--priority P] "

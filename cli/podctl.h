@@ -118,6 +118,7 @@ int cmd_nodes(struct podctl *pc, const struct args *a); /* cmd_node.c */
 int cmd_node_show(struct podctl *pc, const struct args *a);
 int cmd_node_drain(struct podctl *pc, const struct args *a);
 int cmd_node_resume(struct podctl *pc, const struct args *a);
+int cmd_node_credential(struct podctl *pc, const struct args *a);
 int cmd_submit(struct podctl *pc, const struct args *a); /* cmd_job.c */
 int cmd_jobs(struct podctl *pc, const struct args *a);
 int cmd_job_show(struct podctl *pc, const struct args *a);

@@ -176,6 +176,31 @@ def test_agent_with_a_wrong_credential_never_comes_up():
     bad.stop()
 
 
+def test_provisioned_with_podctl():
+    """An admin prints the credential with podctl into a file; the agent
+    takes it with --credential-file over its config's wrong one."""
+    name = "pod01-n003"
+    rc, out, err = podctl(ctl.url, "node", "credential", name)
+    assert rc == 0 and out == node_credential(tmp, name) + "\n", (rc, err)
+    viewer = ctl.token("val", "viewer")
+    rc, _, err = podctl(ctl.url, "node", "credential", name,
+                        env={"POD_TOKEN": viewer})
+    assert rc != 0 and "forbidden" in err, (rc, err)
+    path = os.path.join(tmp.path, "provisioned.cred")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(out)
+    agent = Agent(tmp, ctl.url, name,
+                  credential=node_credential(tmp, "pod01-n004"))
+    agent.argv += ["--credential-file", path]
+    agent.start()
+    try:
+        wait_for("%s up" % name, lambda: node(name)["state"] != "down",
+                 timeout=20)
+    finally:
+        agent.stop()
+
+
 def test_agent_refuses_a_loose_credential_file():
     name = "pod01-n004"
     bad = Agent(tmp, ctl.url, name)
@@ -213,5 +238,6 @@ if __name__ == "__main__":
          test_right_credential_is_accepted,
          test_credential_route,
          test_agent_with_a_wrong_credential_never_comes_up,
+         test_provisioned_with_podctl,
          test_agent_refuses_a_loose_credential_file,
          test_controller_refuses_a_loose_secret])
