@@ -730,6 +730,42 @@ def raw_exchange(url, data, timeout=10):
     return out.decode()
 
 
+
+def openssl(*args):
+    """Runs the openssl command; fails the test when it fails."""
+    r = subprocess.run(("openssl",) + args, capture_output=True, text=True)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+
+
+def make_ca(tmp, name):
+    """A CA key and self-signed certificate in tmp: (cert path, key
+    path)."""
+    cert, key = tmp.file(name + ".pem"), tmp.file(name + ".key")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+            cert, "-days", "2", "-subj", "/CN=" + name,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return cert, key
+
+
+def make_server_cert(tmp, ca, serial, cert, key):
+    """A server key (mode 0600) and a certificate for 127.0.0.1 (IP SAN)
+    signed by ca, written to temporary names then renamed over cert and
+    key, as a renewal would be."""
+    csr, ext = tmp.file("server.csr"), tmp.file(
+        "server.ext", "subjectAltName=IP:127.0.0.1\n"
+        "extendedKeyUsage=serverAuth\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", key + ".new", "-out", csr,
+            "-subj", "/CN=pod-controller")
+    os.chmod(key + ".new", 0o600)
+    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
+            "-set_serial", serial, "-days", "2", "-extfile", ext,
+            "-out", cert + ".new")
+    os.rename(key + ".new", key)
+    os.rename(cert + ".new", cert)
+
 def podctl(server, *args, env=None):
     """Runs podctl; returns (exit code, stdout, stderr). POD_TOKEN is the
     admin token of the controller at server unless env gives one."""

@@ -17,7 +17,8 @@ import re
 import shutil
 import subprocess
 
-from podtest import Controller, TempDir, binary, check_sanitizer, run
+from podtest import (Controller, TempDir, binary, check_sanitizer, make_ca,
+                     make_server_cert, run)
 
 TOKEN = re.compile(r"^pod_[0-9a-f]{64}$")
 NOT_SIGNED_IN = ("podctl: not signed in: the server wants a token "
@@ -232,37 +233,13 @@ def test_cacert_checked():
     assert rc == 2 and "none.pem" in err, (rc, err)
 
 
-def openssl(*args):
-    r = subprocess.run(("openssl",) + args, capture_output=True, text=True)
-    assert r.returncode == 0, (args, r.stdout, r.stderr)
-
-
-def make_ca(name):
-    """A CA certificate and key made with openssl: (cert, key) paths."""
-    cert, key = tmp.file(name + ".pem"), tmp.file(name + ".key")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
-            cert, "-days", "2", "-subj", "/CN=" + name,
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    return cert, key
-
-
 def test_over_tls():
     if shutil.which("openssl") is None:
         print("skip test_over_tls: no openssl command")
         return
-    ca, other = make_ca("ca"), make_ca("other-ca")
-    cert, key, csr = (tmp.file("server.pem"), tmp.file("server.key"),
-                      tmp.file("server.csr"))
-    ext = tmp.file("server.ext", "subjectAltName=IP:127.0.0.1\n"
-                   "extendedKeyUsage=serverAuth\n")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=pod")
-    os.chmod(key, 0o600)
-    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
-            "-set_serial", "0x1001", "-days", "2", "-extfile", ext,
-            "-out", cert)
+    ca, other = make_ca(tmp, "ca"), make_ca(tmp, "other-ca")
+    cert, key = tmp.file("server.pem"), tmp.file("server.key")
+    make_server_cert(tmp, ca, "0x1001", cert, key)
     tls = Controller(tmp, name="tls", extra="tls_cert = %s\ntls_key = %s\n"
                      % (cert, key)).start()
     try:

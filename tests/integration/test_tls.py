@@ -15,8 +15,8 @@ import sys
 import urllib.error
 import urllib.request
 
-from podtest import (Agent, Controller, Fleetsim, TempDir, binary, run,
-                     wait_for)
+from podtest import (Agent, Controller, Fleetsim, TempDir, binary, make_ca,
+                     make_server_cert, run, wait_for)
 
 if shutil.which("openssl") is None or shutil.which("curl") is None:
     print("SKIP: needs the openssl and curl commands")
@@ -24,46 +24,10 @@ if shutil.which("openssl") is None or shutil.which("curl") is None:
 
 TMP = TempDir("tls")
 NODES = 4
-
-
-def openssl(*args):
-    r = subprocess.run(("openssl",) + args, capture_output=True, text=True)
-    assert r.returncode == 0, (args, r.stdout, r.stderr)
-
-
-def make_ca(name):
-    """A CA key and self-signed certificate: (cert path, key path)."""
-    cert, key = TMP.file(name + ".pem"), TMP.file(name + ".key")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
-            cert, "-days", "2", "-subj", "/CN=" + name,
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    return cert, key
-
-
-def make_server(ca, serial, cert, key):
-    """A server key and a certificate for 127.0.0.1 (IP SAN) signed by
-    ca, written to temporary names then renamed over cert and key, as a
-    renewal would be."""
-    csr, ext = TMP.file("server.csr"), TMP.file(
-        "server.ext", "subjectAltName=IP:127.0.0.1\n"
-        "extendedKeyUsage=serverAuth\n")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", key + ".new", "-out", csr,
-            "-subj", "/CN=pod-controller")
-    os.chmod(key + ".new", 0o600)
-    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
-            "-set_serial", serial, "-days", "2", "-extfile", ext,
-            "-out", cert + ".new")
-    os.rename(key + ".new", key)
-    os.rename(cert + ".new", cert)
-
-
-CA = make_ca("ca")
-OTHER_CA = make_ca("other-ca")
+CA = make_ca(TMP, "ca")
+OTHER_CA = make_ca(TMP, "other-ca")
 CERT, KEY = TMP.file("server.pem"), TMP.file("server.key")
-make_server(CA, "0x1001", CERT, KEY)
+make_server_cert(TMP, CA, "0x1001", CERT, KEY)
 TLS_CONF = "tls_cert = %s\ntls_key = %s\n" % (CERT, KEY)
 # loopback not exempt, so that httpcap's caps apply to this test's peers
 PER_PEER = 24
@@ -73,10 +37,8 @@ HOSTPORT = ctl.url.split("://", 1)[1]
 
 
 def auth():
-    """The Authorization header of the controller's admin, once podtest
-    provides one (issue 12's authentication), else none."""
-    token = getattr(ctl, "admin_token", None)
-    return {"Authorization": "Bearer " + token} if token else {}
+    """The Authorization header of the controller's admin."""
+    return {"Authorization": "Bearer " + ctl.admin_token}
 
 
 def get(path):
@@ -268,7 +230,7 @@ def test_agent_with_the_wrong_ca_never_connects():
 
 def test_certificate_rotates_on_sighup():
     assert peer_serial() == "1001", peer_serial()
-    make_server(CA, "0x2002", CERT, KEY)
+    make_server_cert(TMP, CA, "0x2002", CERT, KEY)
     ctl.proc.send_signal(1)  # SIGHUP
     ctl.wait_log(r"TLS certificate \S+: .*serial 2002")
     assert peer_serial() == "2002", peer_serial()
