@@ -31,6 +31,7 @@
 #include "queue.h"
 #include "store.h"
 #include "timeutil.h"
+#include "tls.h"
 
 static struct ctl_state ctl;
 static const char *conf_path;
@@ -312,6 +313,18 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
+		/* the certificate and key as the server would load them:
+		 * parsed, and the key matching the certificate */
+		if (ctl.conf->tls_cert[0] != '\0') {
+			SSL_CTX *tls =
+			    tls_ctx_new(ctl.conf->tls_cert, ctl.conf->tls_key);
+
+			if (tls == NULL) {
+				config_free(ctl.conf);
+				return 1;
+			}
+			SSL_CTX_free(tls);
+		}
 		if (debug)
 			config_dump(ctl.conf, stdout);
 		fprintf(stderr,

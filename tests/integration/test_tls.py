@@ -186,6 +186,12 @@ def test_config_checks_the_files():
     os.chmod(loose, 0o644)
     rc, out = check("tls_cert = %s\ntls_key = %s\n" % (CERT, loose))
     assert rc != 0 and "readable or writable by others" in out, out
+    # a key that is not the certificate's, and a file that is no PEM
+    rc, out = check("tls_cert = %s\ntls_key = %s\n" % (CERT, CA[1]))
+    assert rc != 0 and CA[1] in out, out
+    junk = TMP.file("junk.pem", "not a certificate\n")
+    rc, out = check("tls_cert = %s\ntls_key = %s\n" % (junk, KEY))
+    assert rc != 0 and junk in out, out
 
 
 def test_clients_check_the_ca_file():
