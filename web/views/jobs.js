@@ -46,7 +46,7 @@
         { head: "job.submitted", text: (j) => fmt.datetime(j.submit_time) },
         { head: "job.waiting", cls: "num", text: (j) => fmt.duration(fmt.since(j.submit_time)) },
         { head: "job.time_limit", cls: "num", text: (j) => fmt.duration(j.time_limit_s) },
-        { head: "job.by", text: (j) => j.submitted_by || "–" },
+        { head: "job.by", text: (j) => j.user || j.submitted_by || "–" },
       ], (j) => j.id, { empty: "jobs.queue_empty", row: rowAttrs, cls: "queue" });
 
       const running = Pod.table([
