@@ -347,11 +347,13 @@ authorize(struct api_req *r, const struct route *rt)
 	if ((tok = bearer(r->req)) != NULL) {
 		if (auth_token_hash(tok, hash) == -1 ||
 		    (t = auth_find(&st->auth, hash)) == NULL) {
+			st->auth.refused[0]++;
 			unauthorized(r->req,
 			    "the token is not one this controller made");
 			return -1;
 		}
 		if ((why = auth_unusable(t, now)) != NULL) {
+			st->auth.refused[0]++;
 			snprintf(msg, sizeof(msg), "token %lld was %s",
 			    (long long)t->id, why);
 			unauthorized(r->req, msg);
@@ -364,6 +366,8 @@ authorize(struct api_req *r, const struct route *rt)
 		r->token_id = t->id;
 	}
 	verdict = auth_decide(rt->rule, r->role, st->conf->anonymous_read);
+	if (verdict != 0)
+		st->auth.refused[verdict == 403]++;
 	if (verdict == 401) {
 		snprintf(msg, sizeof(msg),
 		    "%s %s needs a token: send the header "

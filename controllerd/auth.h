@@ -57,6 +57,7 @@ struct auth_token {
 struct auth {
 	struct auth_token *tokens;
 	int n, cap;
+	int64_t refused[2]; /* REST requests answered 401, 403 */
 };
 
 /* "viewer", "operator", "admin" ("anonymous" for AUTH_ANONYMOUS). */

@@ -39,6 +39,10 @@ static const struct family {
 } families[] = {
     {"pod_controller_up_seconds", "gauge",
         "Seconds since the controller started."},
+    {"pod_api_auth_refused_total", "counter",
+        "REST requests refused for their token since the controller "
+        "started: 401 (none, unknown, expired or revoked), 403 (a role "
+        "too low)."},
     {"pod_node_auth_refused_total", "counter",
         "Agents' requests refused for a missing or wrong node credential "
         "since the controller started."},
@@ -446,6 +450,11 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	header(out, "pod_controller_up_seconds");
 	sample(out, "pod_controller_up_seconds", NULL, NULL, NULL, NULL,
 	    (time_mono_ms() - v->start_mono_ms) / 1000.0);
+	header(out, "pod_api_auth_refused_total");
+	sample(out, "pod_api_auth_refused_total", "code", "401", NULL, NULL,
+	    v->api_refused != NULL ? (double)v->api_refused[0] : 0);
+	sample(out, "pod_api_auth_refused_total", "code", "403", NULL, NULL,
+	    v->api_refused != NULL ? (double)v->api_refused[1] : 0);
 	header(out, "pod_node_auth_refused_total");
 	sample(out, "pod_node_auth_refused_total", NULL, NULL, NULL, NULL,
 	    v->node_auth_refused != NULL ? (double)*v->node_auth_refused : 0);

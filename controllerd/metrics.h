@@ -26,6 +26,8 @@ struct metrics_view {
 	/* agents' requests refused for their node credential (nodeauth.c);
 	 * NULL none */
 	const int64_t *node_auth_refused;
+	/* REST requests refused for their token: 401, 403; NULL none */
+	const int64_t *api_refused;
 };
 
 /* Appends every metric of v to out. */

@@ -8,8 +8,8 @@ import sqlite3
 import stat
 import subprocess
 
-from podtest import (Controller, TempDir, binary, http, http_headers, run,
-                     wait_for)
+from podtest import (Controller, TempDir, binary, http, http_headers, metrics,
+                     run, wait_for)
 
 tmp = TempDir("auth")
 ctl = Controller(tmp).start()
@@ -97,7 +97,15 @@ def test_anonymous_reads_when_allowed():
         c.stop()
 
 
+def refused():
+    """/metrics' counts of REST requests refused: (401s, 403s)."""
+    m = metrics(ctl.url + "/metrics")
+    return (m['pod_api_auth_refused_total{code="401"}'],
+            m['pod_api_auth_refused_total{code="403"}'])
+
+
 def test_401_and_403_say_why():
+    before = refused()
     code, headers, text = http_headers("GET", ctl.url + "/api/v1/pods",
                                        token="")
     assert code == 401 and headers["WWW-Authenticate"].startswith("Bearer")
@@ -108,6 +116,7 @@ def test_401_and_403_say_why():
     assert code == 403 and body["error"]["code"] == "forbidden", body
     msg = body["error"]["message"]
     assert "operator" in msg and "vera is viewer" in msg, msg
+    assert refused() == (before[0] + 1, before[1] + 1), (before, refused())
 
 
 def test_whoami_and_token_lifecycle():
