@@ -216,9 +216,12 @@ set_message(struct job_end *end, const char *msg)
 }
 
 /* stdin from /dev/null, stdout and stderr to output.log, nothing else
- * open. 0, or -1 with errno. */
+ * open. output.log is the job's output when it names no file of its own:
+ * its user's alone (mode 0600, given to the user when the job runs as
+ * another), as a file the job made itself would be. 0, or -1 with
+ * errno. */
 static int
-setup_fds(const struct shepherd_paths *p)
+setup_fds(const struct shepherd_args *a, const struct shepherd_paths *p)
 {
 	int fd;
 
@@ -226,7 +229,9 @@ setup_fds(const struct shepherd_paths *p)
 		return -1;
 	if (fd != 0 && (dup2(fd, 0) == -1 || close(fd) == -1))
 		return -1;
-	if ((fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1)
+	if ((fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) == -1)
+		return -1;
+	if (a->setids && a->out == NULL && fchown(fd, a->uid, a->gid) == -1)
 		return -1;
 	if (dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
 		return -1;
@@ -318,7 +323,7 @@ shepherd_main(const struct shepherd_args *a, const struct shepherd_paths *p)
 	end.cause = JOB_CAUSE_EXIT;
 	if (chdir(p->dir) == -1)
 		end.err_step = JOB_STEP_CHDIR;
-	else if (setup_fds(p) == -1)
+	else if (setup_fds(a, p) == -1)
 		end.err_step = JOB_STEP_OUTPUT;
 	if (end.err_step != JOB_STEP_NONE) {
 		end.cause = JOB_CAUSE_LAUNCH_ERROR;

@@ -16,6 +16,7 @@ import pwd
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -165,6 +166,23 @@ def test_output_files_belong_to_the_user_and_env_is_clean(a):
     # No chdir: the user's home.
     with open(os.path.join(SHARED, "pwd-5-100%.out")) as f:
         assert f.read().strip() == pwd.getpwnam(USER_A).pw_dir
+
+
+@with_agent()
+def test_default_output_is_the_users_alone(a):
+    """Without --output the job writes the agent's output.log, which is
+    its user's, mode 0600: another user cannot read it."""
+    CTL.set_jobs([entry(60, ["echo", "private"], USER_A, chdir=SHARED)])
+    j = CTL.wait_job(60, ended, "ended")
+    assert j["cause"] == "exit" and j["exit_code"] == 0, j
+    log = CTL.job(60)["log"]
+    assert log and log.endswith("output.log"), j
+    st = os.stat(log)
+    pw = pwd.getpwnam(USER_A)
+    assert (st.st_uid, st.st_gid) == (pw.pw_uid, pw.pw_gid), st
+    assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
+    with open(log) as f:
+        assert "private" in f.read()
 
 
 @with_agent()
@@ -369,6 +387,7 @@ def main():
         run([test_jobs_run_with_their_users_ids,
              test_output_files_belong_to_the_user_and_env_is_clean,
              test_refusals_say_why,
+             test_default_output_is_the_users_alone,
              test_restarted_agent_names_the_same_log,
              test_root_needs_allow_root,
              test_agent_not_root,

@@ -63,7 +63,8 @@ def test_controller_runs_as_pod_hardened():
 def test_agent_keeps_only_its_capabilities():
     s = settings(unit("pod-agentd.service"))
     caps = set(s["CapabilityBoundingSet"][0].split())
-    assert caps == {"CAP_SETUID", "CAP_SETGID", "CAP_KILL"}, caps
+    assert caps == {"CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"}, \
+        caps
     assert "User" not in s, s  # root: it starts jobs as their users
 
 
