@@ -269,20 +269,17 @@ method_name(enum evhttp_cmd_type m)
 
 /* ---- authentication hook ---- */
 
-/* The bearer token of the request, or NULL when it sends none. */
-static const char *
-bearer(struct evhttp_request *req)
+const char *
+api_bearer(struct evhttp_request *req)
 {
 	const char *h = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
 
-	if (h == NULL)
-		return NULL;
-	if (strncasecmp(h, "Bearer ", 7) != 0)
-		return ""; /* another scheme: no token we know */
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL; /* none, or a scheme we do not take */
 	for (h += 7; *h == ' '; h++)
 		continue;
-	return h;
+	return *h != '\0' ? h : NULL;
 }
 
 /* The path the request asked for, for messages. */
@@ -344,7 +341,7 @@ authorize(struct api_req *r, const struct route *rt)
 		return 0;
 	if (rt->rule == RULE_NODE) /* the node named by the path's "*" */
 		return nodeauth_check(r, r->args[0]);
-	if ((tok = bearer(r->req)) != NULL) {
+	if ((tok = api_bearer(r->req)) != NULL) {
 		if (auth_token_hash(tok, hash) == -1 ||
 		    (t = auth_find(&st->auth, hash)) == NULL) {
 			st->auth.refused[0]++;

@@ -54,6 +54,10 @@ json_t *api_read_body(struct evhttp_request *req);
  * ended). -1 after a 400 reply; the caller clears q either way. */
 int api_read_query(struct evhttp_request *req, struct evkeyvalq *q,
     const char *const *allowed);
+/* The request's bearer token or credential (borrowed from its headers),
+ * or NULL when it sends none: no Authorization header, another scheme, or
+ * an empty one. */
+const char *api_bearer(struct evhttp_request *req);
 /* 1 when s is text a person may have typed: valid UTF-8 without control
  * or bidirectional-override characters (common/names.h). */
 int api_printable(const char *s);

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <event2/http.h>
@@ -139,20 +138,6 @@ credential_of(struct nodeauth *na, struct node *n, const char *name,
 	return 0;
 }
 
-/* The bearer credential of r, or NULL when it has none. Borrowed. */
-static const char *
-bearer(struct api_req *r)
-{
-	const char *h = evhttp_find_header(
-	    evhttp_request_get_input_headers(r->req), "Authorization");
-
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return NULL;
-	for (h += 7; *h == ' '; h++)
-		;
-	return *h != '\0' ? h : NULL;
-}
-
 /* Notes a refused request for n from addr: the alarm's input, and one log
  * line when it opens an episode. */
 static void
@@ -188,7 +173,7 @@ nodeauth_check(struct api_req *r, const char *node)
 	struct nodeauth *na = r->st->nodeauth;
 	struct node *n = fleet_node(r->st->fleet, node);
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
-	const char *cred = bearer(r), *addr = NULL;
+	const char *cred = api_bearer(r->req), *addr = NULL;
 	char want[NODECRED_BUF];
 	ev_uint16_t port = 0;
 
