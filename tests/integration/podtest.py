@@ -219,7 +219,9 @@ class Daemon:
 class Controller(Daemon):
     """pod-controllerd with its own database and a kernel-picked port; a
     short fence timeout and margin (docs/fencing.md) so that a lost node's
-    jobs are requeued within seconds."""
+    jobs are requeued within seconds. Its first admin token (--init-admin)
+    is admin_token, which http() and podctl() send it; token() makes
+    others."""
 
     def __init__(self, tmp, extra="", heartbeat_s=3, port=0, name="controller",
                  fence_s=5, fence_margin_s=1):
