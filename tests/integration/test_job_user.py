@@ -264,10 +264,19 @@ def test_agent_not_root():
                 "interval_ms = 200\nmetrics_listen = none\n"
                 "[power]\nplugin = sim\n[cooling]\nplugin = sim\n"
                 % (CTL.url, NODE, os.path.join(home, "state")))
+    # the agent and its plugins where user A can reach them: the build
+    # tree may be under a home A may not enter (/root on a fresh machine)
+    bindir, plugdir = os.path.join(home, "bin"), os.path.join(home, "lib")
+    os.mkdir(bindir)
+    os.mkdir(plugdir)
+    agent = shutil.copy(binary("pod-agentd"), bindir)
+    for so in ("power-sim.so", "cooling-sim.so"):
+        shutil.copy(os.path.join(os.environ["POD_PLUGIN_DIR"], so), plugdir)
     CTL.set_jobs([])
     a = Daemon("agent-as-a", ["setpriv", "--reuid", str(pw.pw_uid),
                               "--regid", str(pw.pw_gid), "--init-groups",
-                              binary("pod-agentd"), "-c", conf], TMP)
+                              agent, "-c", conf], TMP,
+               env={"POD_PLUGIN_DIR": plugdir})
     a.start()
     try:
         CTL.set_jobs([entry(13, ["id", "-u"], USER_A, chdir=SHARED,
