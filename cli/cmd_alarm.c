@@ -9,11 +9,8 @@
 #include <stdio.h>
 
 #include "fmt.h"
-#include "jobreq.h"
 #include "podctl.h"
 #include "table.h"
-
-#define PATH_MAX_LEN 128 /* longest request path built here */
 
 /*
  * Columns of "alarms". Per column: title; priority (0 always shown, larger
@@ -66,19 +63,6 @@ cmd_alarms(struct podctl *pc, const struct args *a)
 int
 cmd_alarm_ack(struct podctl *pc, const struct args *a)
 {
-	json_t *reply = NULL;
-	char path[PATH_MAX_LEN];
-	int64_t id;
-	int rc;
-
-	if (jobreq_parse_count(a->pos[0], INT64_MAX, &id) == -1)
-		return podctl_usage_error(
-		    "invalid alarm id '%s' (a positive whole number)",
-		    a->pos[0]);
-	snprintf(path, sizeof(path), "/api/v1/alarms/%lld/ack", (long long)id);
-	rc = podctl_call(pc, "POST", path, NULL, &reply);
-	if (rc == PODCTL_OK && reply != NULL)
-		printf("alarm %lld acknowledged\n", (long long)id);
-	json_decref(reply);
-	return rc;
+	return podctl_call_on_id(pc, "alarm", a->pos[0], "POST",
+	    "/api/v1/alarms/", "/ack", "acknowledged");
 }

@@ -14,12 +14,10 @@
 
 #include "cred.h"
 #include "fmt.h"
-#include "jobreq.h"
 #include "podctl.h"
 #include "table.h"
 
-#define PATH_MAX_LEN 128 /* longest request path built here */
-#define NAME_MAX_LEN 64  /* longest user name sent */
+#define NAME_MAX_LEN 64 /* longest user name sent */
 
 /* The roles, lowest first, as the server names them. */
 static const char *const roles[] = {"viewer", "operator", "admin"};
@@ -267,19 +265,6 @@ fail:
 int
 cmd_token_revoke(struct podctl *pc, const struct args *a)
 {
-	json_t *reply = NULL;
-	char path[PATH_MAX_LEN];
-	int64_t id;
-	int rc;
-
-	if (jobreq_parse_count(a->pos[0], INT64_MAX, &id) == -1)
-		return podctl_usage_error(
-		    "invalid token id '%s' (a positive whole number)",
-		    a->pos[0]);
-	snprintf(path, sizeof(path), "/api/v1/tokens/%lld", (long long)id);
-	rc = podctl_call(pc, "DELETE", path, NULL, &reply);
-	if (rc == PODCTL_OK && reply != NULL)
-		printf("token %lld revoked\n", (long long)id);
-	json_decref(reply);
-	return rc;
+	return podctl_call_on_id(
+	    pc, "token", a->pos[0], "DELETE", "/api/v1/tokens/", "", "revoked");
 }

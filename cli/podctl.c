@@ -241,6 +241,28 @@ podctl_bad_reply(const char *what)
 }
 
 int
+podctl_call_on_id(struct podctl *pc, const char *what, const char *id_arg,
+    const char *method, const char *prefix, const char *suffix,
+    const char *done)
+{
+	json_t *reply = NULL;
+	char path[256]; /* the prefix and suffix are short constants */
+	int64_t id;
+	int rc;
+
+	if (jobreq_parse_count(id_arg, INT64_MAX, &id) == -1)
+		return podctl_usage_error(
+		    "invalid %s id '%s' (a positive whole number)", what,
+		    id_arg);
+	snprintf(path, sizeof(path), "%s%lld%s", prefix, (long long)id, suffix);
+	rc = podctl_call(pc, method, path, NULL, &reply);
+	if (rc == PODCTL_OK && reply != NULL)
+		printf("%s %lld %s\n", what, (long long)id, done);
+	json_decref(reply);
+	return rc;
+}
+
+int
 podctl_call(struct podctl *pc, const char *method, const char *path,
     json_t *body, json_t **out)
 {

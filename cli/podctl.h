@@ -79,6 +79,12 @@ int podctl_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 /* Reports a reply that lacks what the command needs; returns PODCTL_EAPI. */
 int podctl_bad_reply(const char *what);
+/* METHOD PREFIX ID SUFFIX for an id given on the command line (what:
+ * "alarm", "token"), then "WHAT ID DONE" on success ("alarm 3
+ * acknowledged"). A PODCTL_* code; a bad id is a usage error. */
+int podctl_call_on_id(struct podctl *pc, const char *what, const char *id_arg,
+    const char *method, const char *prefix, const char *suffix,
+    const char *done);
 
 /* Prints "Label:   value" with values aligned, for detail views. */
 void podctl_line(const char *label, const char *fmt, ...)
