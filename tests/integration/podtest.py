@@ -328,23 +328,8 @@ def node_api(ctl, method, path, node, body=None, raw=None, cred=None,
     JSON or text)."""
     if cred is None:
         cred = node_credential(ctl.tmp, node)
-    data = raw if raw is not None else (
-        json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request((url or ctl.url) + "/api/v1" + path,
-                                 data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if cred:
-        req.add_header("Authorization", "Bearer " + cred)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, text = r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read().decode()
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
+    return http(method, (url or ctl.url) + "/api/v1" + path, body, raw,
+                timeout=timeout, token=cred)
 
 
 class Fleetsim(Daemon):
