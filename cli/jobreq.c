@@ -30,10 +30,17 @@ const struct args_opt jobreq_opts[JOBREQ_NOPTS] = {
     {"chdir", 'D', 1},         /* working directory; default home */
     {"output", 'o', 1},        /* stdout file pattern: %j %u %N %% */
     {"error", 'e', 1},         /* stderr file pattern; default stdout */
+    {"account", 'A', 1},       /* who pays; default the user's default */
+    {"qos", 'q', 1},           /* quality of service */
+    {"partition", 'p', 1},     /* partition */
+    {"reservation", 0, 1},     /* run inside this reservation */
+    {"dependency", 'd', 1},    /* afterok:ID[:ID…], afterany, afternotok,
+                                  singleton */
+    {"array", 'a', 1},         /* job array: "0-999%50", "1,3,5-7" */
 };
 
-/* The options that are paths on the nodes, sent as they are: the agent
- * expands the patterns, and the controller checks them. */
+/* The options sent as they are: paths on the nodes (the agent expands
+ * their patterns) and names the controller knows; it checks them all. */
 static const struct {
 	const char *opt;    /* in jobreq_opts */
 	const char *member; /* of POST /api/v1/jobs */
@@ -41,6 +48,12 @@ static const struct {
     {"chdir", "chdir"},
     {"output", "output"},
     {"error", "error"},
+    {"account", "account"},
+    {"qos", "qos"},
+    {"partition", "partition"},
+    {"reservation", "reservation"},
+    {"dependency", "dependency"},
+    {"array", "array"},
 };
 
 static const char *const job_states[] = {
@@ -454,8 +467,8 @@ jobreq_body(const struct args *a, char *err, size_t errlen)
 		if (p == NULL)
 			continue;
 		if (*p == '\0') {
-			snprintf(
-			    err, errlen, "--%s needs a path", path_opts[i].opt);
+			snprintf(err, errlen, "--%s needs a value",
+			    path_opts[i].opt);
 			goto fail;
 		}
 		set(body, path_opts[i].member, json_string(p), &ok);
@@ -501,6 +514,12 @@ static const struct {
     {"chdir", "--chdir"},
     {"output", "--output"},
     {"error", "--error"},
+    {"account", "--account"},
+    {"qos", "--qos"},
+    {"partition", "--partition"},
+    {"reservation", "--reservation"},
+    {"dependency", "--dependency"},
+    {"array", "--array"},
 };
 
 #define NMEMBERS (sizeof(member_flags) / sizeof(member_flags[0]))

@@ -17,7 +17,7 @@
 #define JOBREQ_MAX_TIME_S (366 * 86400LL) /* longest --time, as the server */
 #define JOBREQ_MAX_COUNT  1000000         /* most nodes or accelerators asked */
 #define JOBREQ_NAME_MAX   127 /* longest job name, bytes, as the server */
-#define JOBREQ_NOPTS      14  /* options of submit */
+#define JOBREQ_NOPTS      20  /* options of submit */
 
 /* The options of "submit", as podctl's command table and the tests use
  * them: name (-J), nodes (-N), accelerators (-G), accels-per-node, time

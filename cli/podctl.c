@@ -118,6 +118,12 @@ static const struct args_opt token_create_opts[] = {
     {"comment", 0, 1}, /* free text kept with the token */
 };
 
+static const struct args_opt prio_opts[] = {
+    {"user", 'u', 1}, /* one user's pending jobs */
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
+};
+
 static const struct args_opt top_opts[] = {
     {"interval", 0, 1}, /* seconds between frames */
     {"once", 0, 0},     /* one frame, then exit */
@@ -158,7 +164,9 @@ static const struct cmd cmds[] = {
         "[--accels-per-node K] [-t|--time TIME] [--priority P] "
         "[--within group|pod|fabric] [--policy POLICY] [--no-requeue] "
         "[--power-per-accel W] [--allow-capped] [-D|--chdir DIR] "
-        "[-o|--output PATTERN] [-e|--error PATTERN] -- COMMAND [ARG...]",
+        "[-o|--output PATTERN] [-e|--error PATTERN] [-A|--account NAME] "
+        "[-q|--qos NAME] [-p|--partition NAME] [--reservation NAME] "
+        "[-d|--dependency DEPS] [-a|--array SPEC] -- COMMAND [ARG...]",
         0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
         "queue a job; prints its id"},
     {"jobs", NULL,
@@ -167,6 +175,9 @@ static const struct cmd cmds[] = {
     {"job", "show", "ID", 1, 1, NOOPTS, cmd_job_show, "one job and its ranks"},
     {"cancel", NULL, "ID", 1, 1, NOOPTS, cmd_cancel,
         "cancel a queued or running job"},
+    {"prio", NULL, "[JOB] [-u|--user USER] [--noheader] [-O|--format COLUMNS]",
+        0, 1, OPTS(prio_opts), cmd_prio,
+        "the priority factors of pending jobs (as sprio)"},
     {"policy", "get", "[--pod POD | --node NODE]", 0, 0, OPTS(target_opts),
         cmd_policy_get, "the power policies, or one target's"},
     {"policy", "set", "[--pod POD | --node NODE] POLICY [KEY=VALUE...]", 1,

@@ -139,6 +139,7 @@ int cmd_alarm_ack(struct podctl *pc, const struct args *a);
 int cmd_audit(struct podctl *pc, const struct args *a);  /* cmd_audit.c */
 int cmd_top(struct podctl *pc, const struct args *a);    /* cmd_top.c */
 int cmd_whoami(struct podctl *pc, const struct args *a); /* cmd_token.c */
+int cmd_prio(struct podctl *pc, const struct args *a);   /* cmd_prio.c */
 int cmd_token_create(struct podctl *pc, const struct args *a);
 int cmd_token_list(struct podctl *pc, const struct args *a);
 int cmd_token_revoke(struct podctl *pc, const struct args *a);

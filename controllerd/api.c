@@ -67,6 +67,8 @@ static const struct route {
     {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ},
     {EVHTTP_REQ_POST, "/jobs", api_submit, RULE_USER},
     {EVHTTP_REQ_GET, "/jobs/*", api_job, RULE_READ},
+    {EVHTTP_REQ_GET, "/jobs/*/priority", api_job_priority, RULE_READ},
+    {EVHTTP_REQ_GET, "/priority", api_priority, RULE_READ},
     {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, RULE_USER},
     {EVHTTP_REQ_GET, "/telemetry", api_telemetry, RULE_READ},
     {EVHTTP_REQ_GET, "/power", api_power, RULE_READ},

@@ -35,7 +35,25 @@
 static const char *const submit_members[] = {"name", "command", "nodes",
     "accelerators", "accels_per_node", "time_limit_s", "priority", "within",
     "policy", "requeue", "power_per_accel_w", "allow_capped", "chdir", "output",
-    "error", NULL};
+    "error", "account", "qos", "partition", "reservation", "dependency",
+    "array", NULL};
+
+/* The text members of a submission that name things or say what a job
+ * waits for, and where they go in struct job; their meaning is checked
+ * where the submission is admitted (queue_submit()). */
+static const struct {
+	const char *key;
+	size_t off;  /* in struct job */
+	size_t size; /* of that buffer */
+} text_members[] = {
+    {"account", offsetof(struct job, account), JOB_TAG_MAX},
+    {"qos", offsetof(struct job, qos), JOB_TAG_MAX},
+    {"partition", offsetof(struct job, partition), JOB_TAG_MAX},
+    {"reservation", offsetof(struct job, reservation), JOB_TAG_MAX},
+    {"dependency", offsetof(struct job, dependency), JOB_DEP_MAX},
+    {"array", offsetof(struct job, array_spec),
+        sizeof(((struct job *)0)->array_spec)},
+};
 
 /* The path members of a submission and where they go in struct job. */
 static const struct {
@@ -219,6 +237,25 @@ api_job_parse(const struct config *conf, json_t *body, struct job *j, char *err,
 			return -1;
 		}
 		snprintf(buf, JOB_PATH_MAX, "%s", s ? s : "");
+	}
+	for (i = 0; i < sizeof(text_members) / sizeof(text_members[0]); i++) {
+		char *buf = (char *)j + text_members[i].off;
+
+		s = NULL;
+		if (jsonx_string(body, text_members[i].key, &s, err, errlen) ==
+		    -1)
+			return -1;
+		if (s != NULL &&
+		    (*s == '\0' || strlen(s) >= text_members[i].size ||
+		        strlen(s) != json_string_length(json_object_get(
+		                         body, text_members[i].key)) ||
+		        !api_printable(s))) {
+			snprintf(err, errlen,
+			    "'%s' must be 1 to %zu printable characters",
+			    text_members[i].key, text_members[i].size - 1);
+			return -1;
+		}
+		snprintf(buf, text_members[i].size, "%s", s ? s : "");
 	}
 	return 0;
 }

@@ -108,6 +108,8 @@ void api_submit(struct api_req *r);
 int api_job_parse(const struct config *conf, json_t *body, struct job *j,
     char *err, size_t errlen);
 void api_cancel(struct api_req *r);
+void api_priority(struct api_req *r);
+void api_job_priority(struct api_req *r);
 
 /* Power, policies, alarms, telemetry (api_power.c). */
 void api_power(struct api_req *r);

@@ -45,6 +45,7 @@ enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM, V_NETLIST };
 static const char *const policy_names[] = {
     "fcfs", "easy", "conservative", NULL};
 static const char *const bool_names[] = {"false", "true", NULL};
+static const char *const favor_names[] = {"large", "small", NULL};
 
 /*
  * Keyword table. Columns: section, key, value type, lower and upper bound
@@ -119,6 +120,18 @@ static const struct keyword {
         offsetof(struct config, max_time_limit_s), 0, NULL},
     {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, jobs_kept), 0, NULL},
+    {"priority", "weight_fairshare", V_DOUBLE, 0, 1e9, T_CONTROLLER,
+        offsetof(struct config, w_fairshare), 0, NULL},
+    {"priority", "weight_jobsize", V_DOUBLE, 0, 1e9, T_CONTROLLER,
+        offsetof(struct config, w_jobsize), 0, NULL},
+    {"priority", "jobsize_favor", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, jobsize_favor_small), 0, favor_names},
+    {"priority", "weight_qos", V_DOUBLE, 0, 1e9, T_CONTROLLER,
+        offsetof(struct config, w_qos), 0, NULL},
+    {"priority", "weight_operator", V_DOUBLE, 0, 1e6, T_CONTROLLER,
+        offsetof(struct config, w_operator), 0, NULL},
+    {"priority", "half_life_h", V_DOUBLE, 0, 87600, T_CONTROLLER,
+        offsetof(struct config, half_life_h), 0, NULL},
     {"power", "facility_cap_kw", V_DOUBLE, 0, 1e7, T_CONTROLLER,
         offsetof(struct config, facility_cap_w), 0, NULL},
     {"power", "fallback_node_cap_kw", V_DOUBLE, 0, 1e3, T_CONTROLLER,
@@ -524,6 +537,9 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->npods = 1;
 	c->sched_policy = 1; /* easy */
 	c->age_weight_per_h = 60;
+	c->w_operator = 1;
+	c->jobsize_favor_small = 1;
+	c->half_life_h = 168;
 	c->age_cap_h = 168;
 	c->kill_grace_s = 10;
 	c->default_time_limit_s = 3600;
@@ -754,6 +770,12 @@ config_dump(const struct config *c, FILE *out)
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
 	    c->kill_grace_s, c->default_time_limit_s, c->max_time_limit_s,
 	    c->jobs_kept);
+	fprintf(out,
+	    "[priority]\nweight_fairshare = %g\nweight_jobsize = %g\n"
+	    "jobsize_favor = %s\nweight_qos = %g\nweight_operator = %g\n"
+	    "half_life_h = %g\n",
+	    c->w_fairshare, c->w_jobsize, favor_names[c->jobsize_favor_small],
+	    c->w_qos, c->w_operator, c->half_life_h);
 	fprintf(out,
 	    "[power]\nfacility_cap_kw = %g\nfallback_node_cap_kw = %g\n"
 	    "[alarms]\nmin_flow_lpm = %g\nmax_supply_c = %g\ndwell_s = %d\n"

@@ -75,6 +75,10 @@ struct config {
 	                              * must give one */
 	int max_time_limit_s;        /* the longest a job may ask, s */
 	int jobs_kept;               /* ended jobs kept in memory for listing */
+	/* [priority]: multifactor weights (core/prio.h), points */
+	double w_fairshare, w_jobsize, w_qos, w_operator;
+	int jobsize_favor_small;     /* 1 small-first, 0 large-first */
+	double half_life_h;          /* fair-share usage decay */
 	double facility_cap_w;       /* W; 0 none (REST and BMS override) */
 	double fallback_cap_w;       /* per node without the controller, W */
 	double min_flow_lpm;         /* low-flow alarm threshold, L/min */

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "jobs.h"
 #include "metrics.h"
+#include "org.h"
 
 struct config;
 struct fleet;
@@ -26,6 +27,7 @@ struct envelope;
 struct parked;
 struct bms;
 struct nodeauth;
+struct tenancy;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
 
@@ -51,6 +53,8 @@ struct ctl_state {
 	struct metrics_view metrics; /* what /metrics reads (main.c) */
 	struct auth auth;            /* the REST API's tokens (auth.h) */
 	struct nodeauth *nodeauth;   /* the site secret (nodeauth.c) */
+	struct org org;              /* accounts, QOS, partitions (org.c) */
+	struct tenancy *ten;         /* fair-share usage (tenancy.c) */
 };
 
 #endif

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "nodeauth.h"
 #include "queue.h"
+#include "tenancy.h"
 #include "store.h"
 #include "timeutil.h"
 #include "tls.h"
@@ -362,6 +363,8 @@ main(int argc, char *argv[])
 		goto fail;
 	if ((ctl.nodeauth = nodeauth_open(ctl.conf)) == NULL)
 		goto fail;
+	if (org_load(&ctl) == -1 || tenancy_init(&ctl) == -1)
+		goto fail;
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
 	    bms_start(ctl.bms, ctl.env, ctl.store) == -1)
 		goto fail;
@@ -399,6 +402,8 @@ fail:
 	api_stop(&ctl);
 	envelope_free(&ctl);
 	queue_free(&ctl);
+	tenancy_free(&ctl);
+	org_free(&ctl.org);
 	if (ctl.base)
 		event_base_free(ctl.base);
 	store_close(ctl.store);

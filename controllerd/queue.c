@@ -26,6 +26,7 @@
 #include <pod/wire.h>
 #include "sched.h"
 #include "store.h"
+#include "tenancy.h"
 #include "timeutil.h"
 #include "wire.h"
 
@@ -173,6 +174,32 @@ max_node_accels(const struct fleet *f)
 	return m;
 }
 
+/* Keeps in nodes only the members of j's partition, in order; returns
+ * how many. */
+static int
+in_partition(
+    struct ctl_state *st, const struct job *j, struct sched_node *nodes)
+{
+	const struct org_partition *p =
+	    org_partition_find(&st->org, j->partition);
+	int i, n = 0;
+
+	for (i = 0; i < st->fleet->nnodes; i++)
+		if (p == NULL || p->nodes[i])
+			nodes[n++] = nodes[i];
+	return n;
+}
+
+/* "in partition 'gpu': " before err. */
+static void
+prefix_partition(const struct job *j, char *err, size_t errlen)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, errlen, "in partition '%s': %s", j->partition, why);
+}
+
 int
 queue_submit(
     struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status)
@@ -211,6 +238,8 @@ queue_submit(
 		}
 		j->nnodes = j->accels_total / j->accels_per_node;
 	}
+	if (tenancy_admit(st, j, err, errlen, status) == -1)
+		return -1;
 	if (j->time_limit_s == 0)
 		j->time_limit_s = st->conf->default_time_limit_s;
 	req.nnodes = j->nnodes;
@@ -223,11 +252,15 @@ queue_submit(
 		*status = 500;
 		return -1;
 	}
-	never = sched_check(nodes, st->fleet->nnodes, st->fleet->npods,
+	never = sched_check(nodes, in_partition(st, j, nodes), st->fleet->npods,
 	    st->fleet->ngroups, &req, err, errlen);
 	free(nodes);
-	if (never != SCHED_R_NONE)
+	if (never != SCHED_R_NONE) {
+		if (strcmp(j->partition, st->org.partitions[0].name) != 0 ||
+		    st->org.npartitions > 1)
+			prefix_partition(j, err, errlen);
 		return -1;
+	}
 	j->state = JOB_PENDING;
 	j->submit_ms = time_wall_ms();
 	if (store_insert_job(st->store, j) == -1) {
@@ -311,8 +344,12 @@ commit(struct ctl_state *st, struct job **v, int n)
 	for (i = 0; i < n; i++) {
 		enum job_state before = v[i]->state;
 
-		if (job_settle(v[i], time_wall_ms()) && v[i]->state != before)
+		if (job_settle(v[i], time_wall_ms()) && v[i]->state != before) {
 			log_end(st, v[i]);
+			if (before == JOB_RUNNING)
+				tenancy_used(
+				    st, v[i], v[i]->start_ms, time_wall_ms());
+		}
 	}
 	(void)persist(st, v, n);
 	for (i = 0; i < n; i++)
@@ -610,8 +647,10 @@ queue_pass(struct ctl_state *st)
 	int64_t now = time_wall_ms();
 	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
 	struct envelope_admission adm;
+	struct tenancy_plan plan;
 
 	memset(&adm, 0, sizeof(adm));
+	memset(&plan, 0, sizeof(plan));
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
@@ -673,6 +712,19 @@ queue_pass(struct ctl_state *st)
 			p->power_exempt = j->allow_capped;
 		}
 	}
+	/* the site's rules: priority, node sets, quotas; held jobs wait
+	 * outside the pass with their reason */
+	if (tenancy_plan(st, pjobs, pending, npend, now, &plan) == -1)
+		goto fail;
+	for (i = k = 0; i < npend; i++) {
+		if (plan.held[i] != NULL) {
+			pjobs[i]->reason = plan.held[i];
+			continue;
+		}
+		pending[k] = pending[i];
+		pjobs[k++] = pjobs[i];
+	}
+	npend = k;
 	memset(&in, 0, sizeof(in));
 	in.now_ms = now;
 	in.policy = st->conf->sched_policy;
@@ -686,6 +738,10 @@ queue_pass(struct ctl_state *st)
 	in.nrunning = nrun;
 	in.pending = pending;
 	in.npending = npend;
+	in.sets = (const unsigned char *const *)plan.sets;
+	in.nsets = plan.nsets;
+	in.quotas = plan.quotas;
+	in.nquotas = plan.nquotas;
 	if (st->env != NULL) {
 		if (envelope_admission(st, nodes, &adm) == -1)
 			goto fail;
@@ -702,7 +758,8 @@ queue_pass(struct ctl_state *st)
 		const struct sched_decision *d = &res.d[i];
 		struct job *j = pjobs[i];
 
-		j->reason = d->reason != SCHED_R_NONE
+		j->reason = d->reason == SCHED_R_LIMIT ? d->limit
+		            : d->reason != SCHED_R_NONE
 		                ? sched_reason_name(d->reason)
 		                : NULL;
 		if (d->reason != SCHED_R_NONE)
@@ -747,6 +804,7 @@ fail:
 	free(pjobs);
 	free(started);
 	envelope_admission_free(&adm);
+	tenancy_plan_free(&plan);
 }
 
 struct job *
@@ -831,6 +889,18 @@ queue_job_json(struct ctl_state *st, const struct job *j, int detail)
 	    o, "policy", j->policy[0] ? json_string(j->policy) : json_null());
 	jsonx_set_real(o, "power_per_accel_w", j->power_per_accel_w, 1);
 	json_object_set_new(o, "allow_capped", json_boolean(j->allow_capped));
+	json_object_set_new(o, "account", json_string(j->account));
+	json_object_set_new(o, "qos", json_string(j->qos));
+	json_object_set_new(o, "partition", json_string(j->partition));
+	json_object_set_new(o, "reservation",
+	    j->reservation[0] ? json_string(j->reservation) : json_null());
+	json_object_set_new(o, "dependency",
+	    j->dependency[0] ? json_string(j->dependency) : json_null());
+	json_object_set_new(o, "array_job_id",
+	    j->array_job_id ? json_integer(j->array_job_id) : json_null());
+	json_object_set_new(o, "array_task_id",
+	    j->array_task_id >= 0 ? json_integer(j->array_task_id)
+	                          : json_null());
 	if (!detail)
 		return o;
 	ranks = json_array();

@@ -98,6 +98,13 @@ int store_load_jobs(
 /* Loads one job by id, ranks included, or NULL (not found or error).
  * Caller frees with job_free(). */
 struct job *store_get_job(struct store *s, int64_t id, const struct fleet *f);
+/* Calls cb for every job whose last attempt ended after since_ms, with its
+ * user, account, accelerators and the attempt's start and end (for fair
+ * share). 0 or -1. */
+int store_job_usage(struct store *s, int64_t since_ms,
+    void (*cb)(void *arg, const char *user, const char *account, int accels,
+        int64_t start_ms, int64_t end_ms),
+    void *arg);
 /* Every attempt of job `job_id`, oldest first, summed up from its stored
  * ranks: a JSON array of {"attempt", "nodes" (names by rank), "start",
  * "end", "ended_by", "exit_code", "reason"} as docs/openapi.yaml has them.

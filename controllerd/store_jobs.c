@@ -24,7 +24,8 @@
 	" within, time_limit_s, priority, policy, requeue, state, reason,"     \
 	" attempt, submit_ms, start_ms, end_ms, exit_code, energy_j,"          \
 	" submitted_by, cancel_requested, power_per_accel_w, allow_capped,"    \
-	" user, chdir, output, error"
+	" user, chdir, output, error, account, qos, partition, reservation,"   \
+	" dependency, array_job_id, array_task_id, array_max"
 
 /* Binds every column but id, in JOB_COLUMNS order, from parameter 2. */
 static void
@@ -60,6 +61,14 @@ bind_job(sqlite3_stmt *st, const struct job *j)
 	sqlite3_bind_text(st, 26, j->workdir, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 27, j->output, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 28, j->errout, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 29, j->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 30, j->qos, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 31, j->partition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 32, j->reservation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 33, j->dependency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 34, j->array_job_id);
+	sqlite3_bind_int(st, 35, j->array_task_id);
+	sqlite3_bind_int(st, 36, j->array_max);
 }
 
 int
@@ -71,7 +80,7 @@ store_insert_job(struct store *s, struct job *j)
 	st = store_prepare(s,
 	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	/* parameter 1, the id, stays NULL: SQLite chooses it */
@@ -123,7 +132,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	job = store_prepare(s,
 	    "REPLACE INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	rank = store_prepare(s,
 	    "REPLACE INTO job_ranks (job_id, attempt, rank,"
 	    " node_id, accel_mask, state, cause, exit_code, signal,"
@@ -226,6 +235,14 @@ read_job(sqlite3_stmt *st)
 	store_column_text(st, 25, j->workdir, sizeof(j->workdir));
 	store_column_text(st, 26, j->output, sizeof(j->output));
 	store_column_text(st, 27, j->errout, sizeof(j->errout));
+	store_column_text(st, 28, j->account, sizeof(j->account));
+	store_column_text(st, 29, j->qos, sizeof(j->qos));
+	store_column_text(st, 30, j->partition, sizeof(j->partition));
+	store_column_text(st, 31, j->reservation, sizeof(j->reservation));
+	store_column_text(st, 32, j->dependency, sizeof(j->dependency));
+	j->array_job_id = sqlite3_column_int64(st, 33);
+	j->array_task_id = sqlite3_column_int(st, 34);
+	j->array_max = sqlite3_column_int(st, 35);
 	if (j->command == NULL) {
 		job_free(j);
 		return NULL;
@@ -649,5 +666,36 @@ store_count_jobs(struct store *s, int64_t *count, int n)
 		return -1;
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_job_usage(struct store *s, int64_t since_ms,
+    void (*cb)(void *arg, const char *user, const char *account, int accels,
+        int64_t start_ms, int64_t end_ms),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare(s,
+	    "SELECT user, account, accels_total, start_ms, end_ms FROM jobs"
+	    " WHERE end_ms > ? AND start_ms > 0");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *u = sqlite3_column_text(st, 0);
+		const unsigned char *a = sqlite3_column_text(st, 1);
+
+		cb(arg, u ? (const char *)u : "", a ? (const char *)a : "",
+		    sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
+		    sqlite3_column_int64(st, 4));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("%s: %s", __func__, sqlite3_errmsg(s->db));
+		return -1;
+	}
 	return 0;
 }

@@ -55,6 +55,7 @@ job_new(void)
 	j->requeue = 1;
 	j->energy_j = NAN;
 	j->power_per_accel_w = NAN;
+	j->array_task_id = -1;
 	return j;
 }
 

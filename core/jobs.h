@@ -47,6 +47,8 @@ enum rank_cause {
 #define JOB_COMMAND_MAX 8192 /* bytes of the command's JSON text */
 #define JOB_USER_MAX    64   /* the Unix user name, with its NUL */
 #define JOB_PATH_MAX    1024 /* chdir, output and error, with the NUL */
+#define JOB_TAG_MAX     64   /* account, QOS, partition, reservation names */
+#define JOB_DEP_MAX     512  /* the dependency text, with its NUL */
 
 struct job_rank {
 	int attempt;
@@ -93,6 +95,16 @@ struct job {
 	char output[JOB_PATH_MAX];  /* stdout pattern; "": the agent's log */
 	char errout[JOB_PATH_MAX];  /* "error": stderr pattern; "": stdout */
 	int cancel_requested;
+	char account[JOB_TAG_MAX];     /* who pays; "": the user's default */
+	char qos[JOB_TAG_MAX];         /* "": the default QOS */
+	char partition[JOB_TAG_MAX];   /* "": the default partition */
+	char reservation[JOB_TAG_MAX]; /* runs inside it; "": none */
+	char dependency[JOB_DEP_MAX];  /* "afterok:12:13,singleton"; "" */
+	char array_spec[128]; /* the submission's "array" ("0-999%50"); not
+	                         stored: the tasks are */
+	int64_t array_job_id; /* the array's id (its first task's); 0: none */
+	int array_task_id;    /* POD_ARRAY_TASK_ID; -1: not an array task */
+	int array_max;        /* tasks of the array running at once; 0: any */
 	double power_per_accel_w; /* declared draw per accelerator, W; NaN */
 	int allow_capped;         /* may start under a DVFS cap */
 	enum rank_cause ending;   /* the attempt is being stopped for this */

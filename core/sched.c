@@ -20,6 +20,12 @@
  * earliest start by sweeping, unit by unit, the start times at which
  * enough nodes stay free for its whole time limit.
  *
+ * Node sets (a partition, less nodes reserved over a job's run) get their
+ * own "now" and "clear" views, built on first use by closing the nodes
+ * outside the set, and kept in step with every start; a set's view never
+ * takes back a node outside it. Quotas (QOS limits, array task limits)
+ * are counted down as jobs start; a job they hold holds nothing.
+ *
  * Admission (when the input carries headroom) runs where a job would start:
  * the draw it adds on each pod must fit the pod's power and heat room, less
  * what reservations starting before its end will draw; a job that does not
@@ -70,9 +76,16 @@ struct held {
 	int power; /* counts against the power budget (not power_exempt) */
 };
 
+/* A node set's views, built on first use (see view_of()). */
+struct setview {
+	struct sv_view now, clear;
+	int has_now, has_clear;
+};
+
 /* A shape of job admission refused since the pass last changed. */
 struct refused {
 	struct sched_request req;
+	int set;
 	double w;   /* predicted draw per accelerator, W */
 	int exempt; /* power_exempt */
 	enum sched_reason why;
@@ -124,7 +137,9 @@ struct pass {
 	 */
 	struct refused memo[SCHED_MEMO];
 	int nmemo;
-	int64_t resv_ms; /* EASY: the one reservation's start; 0 before */
+	int64_t resv_ms;      /* EASY: the one reservation's start; 0 before */
+	struct setview *sets; /* in->nsets entries */
+	int64_t *qjobs, *qaccels; /* per quota: room left */
 };
 
 static int64_t
@@ -157,6 +172,7 @@ static const char *const reason_names[SCHED_R_NREASONS] = {
     [SCHED_R_NEVER] = "Never",
     [SCHED_R_POWER] = "PowerBudget",
     [SCHED_R_COOLING] = "CoolingCapacity",
+    [SCHED_R_LIMIT] = "Limit",
 };
 
 /* Slurm's word for r; "Unknown" out of range. Static storage. */
@@ -523,6 +539,125 @@ admit_hold(struct pass *ps, int i, const struct sched_slot *slots, int n,
 	return 0;
 }
 
+/* Node sets and quotas --------------------------------------------------- */
+
+/* 1 if a job of set may run on node nd. */
+static int
+set_allows(const struct pass *ps, int set, int nd)
+{
+	return set <= 0 || set > ps->in->nsets || ps->in->sets[set - 1][nd];
+}
+
+/*
+ * The view a job of `set` places in: "now" or "clear" (clear), or that
+ * set's own, built from it on first use by closing every node outside the
+ * set. NULL on allocation failure.
+ */
+static struct sv_view *
+view_of(struct pass *ps, int set, int clear)
+{
+	struct sv_view *base = clear ? &ps->clear : &ps->now, *v;
+	struct setview *sv;
+	int *has, nd;
+
+	if (set <= 0 || set > ps->in->nsets || ps->sets == NULL)
+		return base;
+	sv = &ps->sets[set - 1];
+	v = clear ? &sv->clear : &sv->now;
+	has = clear ? &sv->has_clear : &sv->has_now;
+	if (*has)
+		return v;
+	if (v->t == NULL && sv_alloc(v, &ps->t) == -1)
+		return NULL;
+	sv_copy(v, base);
+	v->allow = ps->in->sets[set - 1];
+	for (nd = 0; nd < ps->t.nnodes; nd++)
+		if (!v->allow[nd])
+			v->mask[nd] = 0;
+	sv_rebuild(v);
+	*has = 1;
+	return v;
+}
+
+/* Takes slots out of "clear" and, when now is set, "now", in every set's
+ * views built so far too. */
+static void
+take_slots(struct pass *ps, const struct sched_slot *slots, int n, int now)
+{
+	int k;
+
+	if (now)
+		sv_take_slots(&ps->now, slots, n);
+	sv_take_slots(&ps->clear, slots, n);
+	for (k = 0; ps->sets != NULL && k < ps->in->nsets; k++) {
+		if (now && ps->sets[k].has_now)
+			sv_take_slots(&ps->sets[k].now, slots, n);
+		if (ps->sets[k].has_clear)
+			sv_take_slots(&ps->sets[k].clear, slots, n);
+	}
+}
+
+/* "clear" was rebuilt: the sets' clear views follow on their next use. */
+static void
+clear_changed(struct pass *ps)
+{
+	int k;
+
+	for (k = 0; ps->sets != NULL && k < ps->in->nsets; k++)
+		ps->sets[k].has_clear = 0;
+}
+
+/* The quota that holds p back, or NULL when all have room. */
+static const char *
+quota_hold(const struct pass *ps, const struct sched_pending *p)
+{
+	int k, q;
+	int64_t a = (int64_t)p->req.nnodes * p->req.accels_per_node;
+
+	for (k = 0; k < p->nquotas && k < SCHED_MAX_QUOTAS; k++) {
+		q = p->quota[k];
+		if (q < 0 || q >= ps->in->nquotas || ps->qjobs == NULL)
+			continue;
+		if (ps->qjobs[q] < 1)
+			return ps->in->quotas[q].jobs_reason;
+		if (ps->qaccels[q] < a)
+			return ps->in->quotas[q].accels_reason;
+	}
+	return NULL;
+}
+
+/* Spends the room p takes in each of its quotas. */
+static void
+quota_spend(struct pass *ps, const struct sched_pending *p)
+{
+	int k, q;
+	int64_t a = (int64_t)p->req.nnodes * p->req.accels_per_node;
+
+	for (k = 0; k < p->nquotas && k < SCHED_MAX_QUOTAS; k++) {
+		q = p->quota[k];
+		if (q < 0 || q >= ps->in->nquotas || ps->qjobs == NULL)
+			continue;
+		if (ps->qjobs[q] != INT64_MAX)
+			ps->qjobs[q]--;
+		if (ps->qaccels[q] != INT64_MAX)
+			ps->qaccels[q] -= a;
+	}
+}
+
+/* Holds pending[i] if one of its quotas has no room: 1 held (the
+ * decision names the quota), 0 not. */
+static int
+held_by_quota(struct pass *ps, int i)
+{
+	const char *why = quota_hold(ps, &ps->in->pending[i]);
+
+	if (why == NULL)
+		return 0;
+	ps->res->d[i].reason = SCHED_R_LIMIT;
+	ps->res->d[i].limit = why;
+	return 1;
+}
+
 /* Starts pending[i] on slots: the decision, the views, the profile. */
 static int
 start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
@@ -539,8 +674,8 @@ start_job(struct pass *ps, int i, const struct sched_slot *slots, int n)
 	d->start_ms = 0;
 	ps->res->nstarted++;
 	ps->nmemo = 0;
-	sv_take_slots(&ps->now, slots, n);
-	sv_take_slots(&ps->clear, slots, n);
+	take_slots(ps, slots, n, 1);
+	quota_spend(ps, p);
 	return add_release(ps, ps->in->now_ms + limit_ms(&p->req), d->slots, n,
 	    p->req.exclusive != 0);
 }
@@ -558,7 +693,7 @@ same_shape(const struct pass *ps, const struct refused *m,
 	const struct sched_request *a = &m->req, *b = &p->req;
 	int64_t room = ps->resv_ms - ps->in->now_ms;
 
-	if (a->nnodes != b->nnodes ||
+	if (a->nnodes != b->nnodes || m->set != p->set ||
 	    a->accels_per_node != b->accels_per_node ||
 	    a->exclusive != b->exclusive || a->within != b->within ||
 	    m->w != p->power_per_accel_w || m->exempt != p->power_exempt)
@@ -591,6 +726,7 @@ memo_add(struct pass *ps, const struct sched_pending *p, enum sched_reason why)
 		return;
 	m = &ps->memo[ps->nmemo++];
 	m->req = p->req;
+	m->set = p->set;
 	m->w = p->power_per_accel_w;
 	m->exempt = p->power_exempt;
 	m->why = why;
@@ -653,13 +789,14 @@ touched_fits(struct pass *ps, const struct sched_request *r, int nt)
 
 /*
  * The reservation of a job that does not fit now: replays the release
- * profile on a copy of "now" until it fits, and places it there. Returns
- * the start time, with the slots in out, SCHED_FOREVER when it would not
- * fit even after every known release, or -2 on allocation failure.
+ * profile on a copy of `from` ("now", or its node set's) until it fits,
+ * and places it there. Returns the start time, with the slots in out,
+ * SCHED_FOREVER when it would not fit even after every known release, or
+ * -2 on allocation failure.
  */
 static int64_t
-earliest_fit(
-    struct pass *ps, const struct sched_request *r, struct sched_slot *out)
+earliest_fit(struct pass *ps, const struct sv_view *from,
+    const struct sched_request *r, struct sched_slot *out)
 {
 	struct sv_view *v = &ps->scratch;
 	const struct release *rl;
@@ -667,7 +804,7 @@ earliest_fit(
 	int64_t t_ms = SCHED_FOREVER;
 	int i = 0, j, nt, fits, g;
 
-	sv_copy(v, &ps->now);
+	sv_copy(v, from);
 	if (sort_releases(ps) == -1)
 		return -2;
 	while (i < ps->nrel) {
@@ -704,13 +841,15 @@ pass_queue(struct pass *ps)
 	const struct sched_input *in = ps->in;
 	const struct sched_request *r;
 	struct sched_decision *d;
+	struct sv_view *now, *clear;
 	int64_t resv_ms = 0;
-	int k, i, n, have_resv = 0, blocked = 0;
+	int k, i, n, set, have_resv = 0, blocked = 0;
 	enum sched_reason why;
 
 	for (k = 0; k < in->npending; k++) {
 		i = ps->order[k];
 		r = &in->pending[i].req;
+		set = in->pending[i].set;
 		d = &ps->res->d[i];
 		if ((why = intrinsic(ps, r)) != SCHED_R_NONE) {
 			d->reason = why;
@@ -720,7 +859,11 @@ pass_queue(struct pass *ps)
 			d->reason = SCHED_R_PRIORITY;
 			continue;
 		}
-		if (sv_fits(&ps->now, r) &&
+		if (held_by_quota(ps, i))
+			continue;
+		if ((now = view_of(ps, set, 0)) == NULL)
+			return -1;
+		if (sv_fits(now, r) &&
 		    ((why = admit_bound(ps, i)) != SCHED_R_NONE ||
 		        (why = memo_find(ps, &in->pending[i])) !=
 		            SCHED_R_NONE)) {
@@ -728,14 +871,14 @@ pass_queue(struct pass *ps)
 			continue;
 		}
 		if (!have_resv) {
-			n = sv_place(&ps->now, r, ps->buf);
+			n = sv_place(now, r, ps->buf);
 			if (n == r->nnodes) {
 				if (try_start(ps, i, ps->buf, n) == -1)
 					return -1;
 				continue;
 			}
 			d->reason = SCHED_R_RESOURCES;
-			if ((resv_ms = earliest_fit(ps, r, ps->buf)) == -2)
+			if ((resv_ms = earliest_fit(ps, now, r, ps->buf)) == -2)
 				return -1;
 			if (in->policy == SCHED_FCFS)
 				blocked = 1;
@@ -748,19 +891,22 @@ pass_queue(struct pass *ps)
 			ps->resv_ms = resv_ms;
 			sv_copy(&ps->clear, &ps->now);
 			sv_take_slots(&ps->clear, ps->buf, r->nnodes);
+			clear_changed(ps);
 			if (admit_hold(ps, i, ps->buf, r->nnodes, resv_ms) ==
 			    -1)
 				return -1;
 			continue;
 		}
-		if (!sv_fits(&ps->now, r)) {
+		if (!sv_fits(now, r)) {
 			d->reason = SCHED_R_RESOURCES;
 			continue;
 		}
 		if (limit_ms(r) <= resv_ms - in->now_ms)
-			n = sv_place(&ps->now, r, ps->buf);
+			n = sv_place(now, r, ps->buf);
+		else if ((clear = view_of(ps, set, 1)) == NULL)
+			return -1;
 		else
-			n = sv_place(&ps->clear, r, ps->buf);
+			n = sv_place(clear, r, ps->buf);
 		if (n != r->nnodes) {
 			d->reason = SCHED_R_RESERVATION;
 			continue;
@@ -994,7 +1140,7 @@ sweep(const struct pass *ps, int n)
  * pod or the fabric, after its `within`), or SCHED_FOREVER; -2 on
  * allocation failure. Units too small even when all free are skipped. */
 static int64_t
-cons_earliest(struct pass *ps, const struct sched_request *r)
+cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 {
 	const struct sv_topo *t = &ps->t;
 	int64_t best = SCHED_FOREVER, tu;
@@ -1018,8 +1164,9 @@ cons_earliest(struct pass *ps, const struct sched_request *r)
 		for (i = glo; i < ghi; i++) {
 			g = r->within == SCHED_WITHIN_POD ? t->pgroups[i] : i;
 			for (nd = t->goff[g]; nd < t->goff[g + 1]; nd++)
-				if (node_windows(ps, t->gnodes[nd], r, best) ==
-				    -1)
+				if (set_allows(ps, set, t->gnodes[nd]) &&
+				    node_windows(ps, t->gnodes[nd], r, best) ==
+				        -1)
 					return -2;
 		}
 		if (sort_keys(ps) == -1)
@@ -1030,14 +1177,17 @@ cons_earliest(struct pass *ps, const struct sched_request *r)
 	return best;
 }
 
-/* The scratch view: what is free over all of [s_ms, e_ms). */
+/* The scratch view: what is free over all of [s_ms, e_ms) on the nodes
+ * of set. */
 static void
-window_view(struct pass *ps, int64_t s_ms, int64_t e_ms)
+window_view(struct pass *ps, int64_t s_ms, int64_t e_ms, int set)
 {
 	int nd;
 
 	for (nd = 0; nd < ps->t.nnodes; nd++)
-		ps->scratch.mask[nd] = window_mask(ps, nd, s_ms, e_ms);
+		ps->scratch.mask[nd] = set_allows(ps, set, nd)
+		                           ? window_mask(ps, nd, s_ms, e_ms)
+		                           : 0;
 	sv_rebuild(&ps->scratch);
 }
 
@@ -1097,8 +1247,9 @@ pass_conservative(struct pass *ps)
 	const struct sched_input *in = ps->in;
 	const struct sched_request *r;
 	struct sched_decision *d;
+	struct sv_view *clear, *now;
 	int64_t t_ms;
-	int k, i, n;
+	int k, i, n, set;
 	enum sched_reason why;
 
 	if (cons_init(ps) == -1)
@@ -1106,33 +1257,39 @@ pass_conservative(struct pass *ps)
 	for (k = 0; k < in->npending; k++) {
 		i = ps->order[k];
 		r = &in->pending[i].req;
+		set = in->pending[i].set;
 		d = &ps->res->d[i];
 		if ((why = intrinsic(ps, r)) != SCHED_R_NONE) {
 			d->reason = why;
 			continue;
 		}
-		if (sv_fits(&ps->clear, r) &&
+		if (held_by_quota(ps, i))
+			continue;
+		if ((clear = view_of(ps, set, 1)) == NULL ||
+		    (now = view_of(ps, set, 0)) == NULL)
+			return -1;
+		if (sv_fits(clear, r) &&
 		    ((why = admit_bound(ps, i)) != SCHED_R_NONE ||
 		        (why = memo_find(ps, &in->pending[i])) !=
 		            SCHED_R_NONE)) {
 			d->reason = why;
 			continue;
 		}
-		n = sv_place(&ps->clear, r, ps->buf);
+		n = sv_place(clear, r, ps->buf);
 		if (n == r->nnodes) {
 			t_ms = in->now_ms;
 		} else if (ps->nresv >= SCHED_CONS_DEPTH) {
-			d->reason = sv_fits(&ps->now, r) ? SCHED_R_RESERVATION
-			                                 : SCHED_R_RESOURCES;
+			d->reason = sv_fits(now, r) ? SCHED_R_RESERVATION
+			                            : SCHED_R_RESOURCES;
 			continue;
 		} else {
-			if ((t_ms = cons_earliest(ps, r)) == -2)
+			if ((t_ms = cons_earliest(ps, r, set)) == -2)
 				return -1;
 			if (t_ms == SCHED_FOREVER) {
 				d->reason = SCHED_R_RESOURCES;
 				continue;
 			}
-			window_view(ps, t_ms, t_ms + limit_ms(r));
+			window_view(ps, t_ms, t_ms + limit_ms(r), set);
 			n = sv_place(&ps->scratch, r, ps->buf);
 			if (n !=
 			    r->nnodes) { /* cannot happen: the sweep found it */
@@ -1153,9 +1310,9 @@ pass_conservative(struct pass *ps)
 		    admit_hold(ps, i, ps->buf, n, t_ms) == -1)
 			return -1;
 		ps->nresv++;
-		sv_take_slots(&ps->clear, ps->buf, n);
-		d->reason = sv_fits(&ps->now, r) ? SCHED_R_RESERVATION
-		                                 : SCHED_R_RESOURCES;
+		take_slots(ps, ps->buf, n, 0);
+		d->reason =
+		    sv_fits(now, r) ? SCHED_R_RESERVATION : SCHED_R_RESOURCES;
 		d->start_ms = t_ms;
 	}
 	return 0;
@@ -1190,6 +1347,13 @@ pass_free(struct pass *ps)
 	free(ps->buf);
 	free(ps->touched);
 	free(ps->touchlist);
+	for (i = 0; ps->sets != NULL && i < ps->in->nsets; i++) {
+		sv_free(&ps->sets[i].now);
+		sv_free(&ps->sets[i].clear);
+	}
+	free(ps->sets);
+	free(ps->qjobs);
+	free(ps->qaccels);
 }
 
 /* The rooms admission spends, copied from the input. */
@@ -1227,6 +1391,29 @@ pass_init_power(struct pass *ps)
 			if ((n->free_mask >> k & 1) && now > ps->max_now_w)
 				ps->max_now_w = now;
 		}
+	}
+	return 0;
+}
+
+/* Room for the node sets' views and the quotas' counts. */
+static int
+pass_init_limits(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	int q;
+
+	if (in->nsets > 0 && in->sets != NULL &&
+	    (ps->sets = calloc(in->nsets, sizeof(*ps->sets))) == NULL)
+		return -1;
+	if (in->nquotas <= 0 || in->quotas == NULL)
+		return 0;
+	ps->qjobs = malloc(in->nquotas * sizeof(*ps->qjobs));
+	ps->qaccels = malloc(in->nquotas * sizeof(*ps->qaccels));
+	if (ps->qjobs == NULL || ps->qaccels == NULL)
+		return -1;
+	for (q = 0; q < in->nquotas; q++) {
+		ps->qjobs[q] = in->quotas[q].jobs;
+		ps->qaccels[q] = in->quotas[q].accels;
 	}
 	return 0;
 }
@@ -1290,7 +1477,7 @@ sched_pass(const struct sched_input *in, struct sched_result *res)
 	    sv_alloc(&ps.scratch, &ps.t) == -1)
 		goto fail;
 	if (pass_order(&ps) == -1 || pass_init_views(&ps) == -1 ||
-	    pass_init_power(&ps) == -1)
+	    pass_init_power(&ps) == -1 || pass_init_limits(&ps) == -1)
 		goto fail;
 	sv_copy(&ps.clear, &ps.now);
 	if (in->policy == SCHED_CONSERVATIVE) {

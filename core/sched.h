@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #define SCHED_MAX_ACCELS 64 /* accelerators per node: one uint64_t mask */
+#define SCHED_MAX_QUOTAS 4  /* quotas one job draws on */
 
 enum sched_within {
 	SCHED_WITHIN_GROUP,  /* all nodes under one leaf switch */
@@ -52,6 +53,8 @@ enum sched_reason {
 	SCHED_R_POWER,       /* its draw would exceed a pod's power budget */
 	SCHED_R_COOLING,     /* its heat would exceed a pod's or the
 	                        facility's cooling */
+	SCHED_R_LIMIT,       /* a quota ran out this pass: the decision's
+	                        `limit` names it (QOSMaxJobsPerUserLimit, …) */
 	SCHED_R_NREASONS
 };
 
@@ -100,6 +103,24 @@ struct sched_pending {
 	                             accelerators, W; 0: the node's tdp_w */
 	int power_exempt; /* may run capped: the power budget does not hold it
 	                     back (cooling still does) */
+	int set;     /* 0: any node; k > 0: only the nodes in in->sets[k - 1] (a
+	                partition, less nodes reserved over its run) */
+	int nquotas; /* quotas it draws on (≤ SCHED_MAX_QUOTAS) */
+	int quota[SCHED_MAX_QUOTAS]; /* indices into in->quotas */
+};
+
+/*
+ * A limit counted as the pass starts jobs: a QOS's jobs or accelerators
+ * per user or per account, an array's running tasks. A job starts only if
+ * every quota it draws on has room for one more job and its accelerators;
+ * the pass spends the room as it starts jobs. A job held by a quota holds
+ * nothing: the jobs behind it go on.
+ */
+struct sched_quota {
+	int64_t jobs;   /* jobs it may still start; INT64_MAX: no limit */
+	int64_t accels; /* accelerators it may still start */
+	const char *jobs_reason;   /* borrowed: "QOSMaxJobsPerUserLimit" */
+	const char *accels_reason; /* borrowed: "QOSMaxGRESPerUser" */
 };
 
 /*
@@ -130,12 +151,19 @@ struct sched_input {
 	const struct sched_pending *pending;
 	int npending;
 	const struct sched_power *power; /* NULL: no admission */
+	/* Node sets: sets[k] has nnodes bytes, non-zero where a job of set
+	 * k + 1 may run. Borrowed. */
+	const unsigned char *const *sets;
+	int nsets;
+	const struct sched_quota *quotas; /* borrowed; the pass copies them */
+	int nquotas;
 };
 
 /* The decision for pending[i]: start it on `slots`, or a reason. */
 struct sched_decision {
 	enum sched_reason reason;
-	int64_t start_ms; /* reservation start for the top job(s), or 0 */
+	int64_t start_ms;  /* reservation start for the top job(s), or 0 */
+	const char *limit; /* SCHED_R_LIMIT: the quota's reason, borrowed */
 	int nslots;
 	struct sched_slot *slots; /* owned by the sched_result */
 };

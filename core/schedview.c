@@ -297,6 +297,7 @@ sv_copy(struct sv_view *dst, const struct sv_view *src)
 	memcpy(dst->fc, src->fc, sizeof(dst->fc));
 	dst->version = src->version;
 	dst->grown = src->grown;
+	dst->allow = src->allow;
 }
 
 /* Sets a node's open accelerators and updates its group, pod and fabric. */
@@ -344,7 +345,7 @@ sv_take(struct sv_view *v, int nd, uint64_t m)
 void
 sv_give(struct sv_view *v, int nd, uint64_t m)
 {
-	if (v->t->open[nd])
+	if (v->t->open[nd] && (v->allow == NULL || v->allow[nd]))
 		view_set(v, nd, (v->mask[nd] | m) & v->t->full[nd]);
 }
 

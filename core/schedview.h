@@ -61,6 +61,8 @@ struct sv_view {
 	int64_t version;   /* bumped by every change */
 	int64_t grown;     /* version of the last change that freed something */
 	struct sv_fitcache fc[2][2][SV_NA]; /* [exclusive][in group][accels] */
+	const unsigned char *allow; /* per node: 0 takes nothing back (a node
+	                               set's view); NULL: every open node */
 };
 
 static inline int
@@ -91,13 +93,14 @@ int sv_alloc(struct sv_view *v, struct sv_topo *t);
 void sv_free(struct sv_view *v);
 /* Recomputes the summaries after the caller wrote v->mask directly. */
 void sv_rebuild(struct sv_view *v);
-/* Makes dst, allocated on the same topology, equal to src. */
+/* Makes dst, allocated on the same topology, equal to src (its allow
+ * too). */
 void sv_copy(struct sv_view *dst, const struct sv_view *src);
 /* Takes accelerators m of node nd out of the view. */
 void sv_take(struct sv_view *v, int nd, uint64_t m);
 /* Takes every slot of an allocation out of the view. */
 void sv_take_slots(struct sv_view *v, const struct sched_slot *s, int n);
-/* Gives accelerators m of node nd back, if the node is open. */
+/* Gives accelerators m of node nd back, if the node is open (and allowed). */
 void sv_give(struct sv_view *v, int nd, uint64_t m);
 /* Eligible nodes for (excl, a) at level lv. */
 int sv_elig(const struct sv_view *v, int lv, int excl, int a);

@@ -170,6 +170,10 @@ def test_jobs():
         job(jid)
     call("GET", "/jobs")
     call("GET", "/jobs?state=pending,running")
+    call("GET", "/jobs/%d/priority" % pending)
+    call("GET", "/priority")
+    call("GET", "/priority?user=nobody")
+    call("GET", "/jobs/999999/priority", expect=404)
     call("GET", "/nodes/" + job(done)["nodes"][0])  # with its attempt
     call("GET", "/nodes/" + job(running)["nodes"][0])
     effective = call("GET", "/policy?node=" + job(running)["nodes"][0])[1][

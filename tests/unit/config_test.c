@@ -25,7 +25,7 @@ static const char *const cases[] = {
     "unknown_key", /* refused with file:line */
     "unknown_section", "bad_number", "out_of_range", "bad_listen",
     "no_such_pod", "too_many_groups", "no_equals", "key_outside_section",
-    "pod_without_name", "bad_policy", "scheduler",
+    "pod_without_name", "bad_policy", "scheduler", "priority", "bad_favor",
     "time_limits",         /* no default time limit, a maximum */
     "time_limit_lowered",  /* a maximum below the default lowers it */
     "time_limit_over_max", /* a default over the maximum: refused */

@@ -27,6 +27,7 @@
 #include "queue.h"
 #include "pod/wire.h"
 #include "store.h"
+#include "tenancy.h"
 #include "timeutil.h"
 
 static const char conf_text[] = "[controller]\n"
@@ -54,7 +55,8 @@ ctl_open(struct ctl_state *st)
 	    (st->fleet = fleet_new(st->conf)) == NULL ||
 	    (st->store = store_open(db)) == NULL ||
 	    store_load_fleet(st->store, st->fleet) == -1 ||
-	    envelope_init(st) == -1)
+	    envelope_init(st) == -1 || org_load(st) == -1 ||
+	    tenancy_init(st) == -1)
 		return -1;
 	for (i = 0; i < st->fleet->nnodes; i++)
 		st->fleet->nodes[i].up = 1;
@@ -66,6 +68,8 @@ static void
 ctl_close(struct ctl_state *st)
 {
 	queue_free(st);
+	tenancy_free(st);
+	org_free(&st->org);
 	if (st->env != NULL)
 		envelope_free(st);
 	store_close(st->store);

@@ -4,6 +4,7 @@
  * blocking, EASY backfill and its reservation, CONSERVATIVE, the reasons,
  * admission (power and heat room, spent down the queue, held by
  * reservations),
+ * node sets (partitions, reservations) and quotas (QOS and array limits),
  * sched_check()'s messages, and a seeded property test that EASY never
  * delays the top job and that no accelerator is ever given twice.
  */
@@ -977,6 +978,125 @@ test_property(void)
 	    "  property: %d states, %d with a reservation\n", iter, protected);
 }
 
+/* Reason code and, for SCHED_R_LIMIT, its text. */
+static int
+limited(const struct sched_decision *d, const char *why)
+{
+	return d->reason == SCHED_R_LIMIT && d->limit != NULL &&
+	       strcmp(d->limit, why) == 0;
+}
+
+/*
+ * Node sets: 2 pods x 2 groups x 2 nodes of 4 accelerators; set 1 is pod
+ * 0. A job of the set runs only there, waits for it (its reservation from
+ * the set's own releases, not an earlier release outside it) while jobs
+ * outside the set use pod 1, and a backfilled job keeps off its
+ * reservation.
+ */
+static void
+test_sets(void)
+{
+	static const enum sched_policy pols[] = {
+	    SCHED_FCFS, SCHED_EASY, SCHED_CONSERVATIVE};
+	static const unsigned char pod0[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+	const unsigned char *sets[1] = {pod0};
+	struct sched_result res;
+	struct sched_input in;
+	struct fab f;
+	int p, i, bad;
+
+	for (p = 0; p < 3; p++) {
+		/* all free: the set's job lands in pod 0 although pod 1
+		 * comes first in a tie */
+		fab_init(&f, 2, 2, 2, 4);
+		fab_job(&f, 1, 10, 0, 2, 4, 1, P, HOUR);
+		f.pend[0].set = 1;
+		in = fab_input(&f, 0, pols[p]);
+		in.sets = sets;
+		in.nsets = 1;
+		CHECK(sched_pass(&in, &res) == 0);
+		CHECK(res.d[0].reason == SCHED_R_NONE);
+		for (bad = 0, i = 0; i < res.d[0].nslots; i++)
+			bad += res.d[0].slots[i].node >= 4;
+		CHECK(bad == 0);
+		sched_result_free(&res);
+
+		/* pod 0 busy until 5 h, pod 1 until 1 h: the set's job is
+		 * reserved at 5 h; a job outside the set starts on pod 1
+		 * once it frees, and here now on nothing */
+		fab_init(&f, 2, 2, 2, 4);
+		fab_run(&f, 5 * HOUR, 1, 4, (const int[]){0, 1, 2, 3, -1});
+		fab_run(&f, 1 * HOUR, 1, 4, (const int[]){4, 5, -1});
+		fab_job(&f, 1, 10, 0, 2, 4, 1, P, HOUR);
+		f.pend[0].set = 1;
+		fab_job(&f, 2, 5, 0, 2, 4, 1, P, 10 * HOUR);
+		in = fab_input(&f, 0, pols[p]);
+		in.sets = sets;
+		in.nsets = 1;
+		CHECK(sched_pass(&in, &res) == 0);
+		CHECK(res.d[0].reason == SCHED_R_RESOURCES);
+		if (pols[p] != SCHED_FCFS) {
+			CHECK(res.d[0].start_ms == 5 * HOUR);
+			/* pod 1's free nodes 6, 7 are not the set's: the
+			 * job outside it backfills there */
+			CHECK(res.d[1].reason == SCHED_R_NONE &&
+			      took_nodes(&res.d[1], (const int[]){6, 7, -1}));
+		}
+		sched_result_free(&res);
+	}
+}
+
+/*
+ * Quotas: four one-node jobs under a quota of two jobs, two under one of
+ * 8 accelerators; the quota's reason for those held, and a job with no
+ * quota behind them still starts.
+ */
+static void
+test_quotas(void)
+{
+	static const enum sched_policy pols[] = {
+	    SCHED_FCFS, SCHED_EASY, SCHED_CONSERVATIVE};
+	struct sched_quota q[2] = {
+	    {2, INT64_MAX, "QOSMaxJobsPerUserLimit", "QOSMaxGRESPerUser"},
+	    {INT64_MAX, 8, "QOSMaxJobsPerAccountLimit", "QOSMaxGRESPerAccount"},
+	};
+	struct sched_result res;
+	struct sched_input in;
+	struct fab f;
+	int p, i, started;
+
+	for (p = 0; p < 3; p++) {
+		fab_init(&f, 1, 2, 4, 4);
+		for (i = 0; i < 4; i++) {
+			fab_job(&f, i + 1, 100 - i, 0, 1, 4, 1, P, HOUR);
+			f.pend[i].nquotas = 1;
+			f.pend[i].quota[0] = 0;
+		}
+		for (i = 4; i < 7; i++) {
+			fab_job(&f, i + 1, 50 - i, 0, 1, 4, 1, P, HOUR);
+			f.pend[i].nquotas = 1;
+			f.pend[i].quota[0] = 1;
+		}
+		fab_job(&f, 8, 1, 0, 1, 4, 1, P, HOUR);
+		in = fab_input(&f, 0, pols[p]);
+		in.quotas = q;
+		in.nquotas = 2;
+		CHECK(sched_pass(&in, &res) == 0);
+		for (started = 0, i = 0; i < 4; i++)
+			started += res.d[i].reason == SCHED_R_NONE;
+		CHECK(started == 2);
+		CHECK(limited(&res.d[2], "QOSMaxJobsPerUserLimit"));
+		CHECK(limited(&res.d[3], "QOSMaxJobsPerUserLimit"));
+		CHECK(res.d[4].reason == SCHED_R_NONE);
+		CHECK(res.d[5].reason == SCHED_R_NONE);
+		CHECK(limited(&res.d[6], "QOSMaxGRESPerAccount"));
+		CHECK(res.d[7].reason == SCHED_R_NONE);
+		/* the input's quotas are not spent */
+		CHECK(q[0].jobs == 2 && q[1].accels == 8);
+		sched_result_free(&res);
+	}
+}
+
 int
 main(void)
 {
@@ -988,6 +1108,8 @@ main(void)
 	test_nodes_down();
 	test_check();
 	test_admission();
+	test_sets();
+	test_quotas();
 	test_property();
 	return check_summary("sched_test");
 }

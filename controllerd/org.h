@@ -1,0 +1,122 @@
+/*
+ * The site's organisation, in memory: the account tree with its shares,
+ * the users and the accounts they may charge, the QOS and partitions (from
+ * the config), and the reservations (from the store). The store is the
+ * truth; this is what the submit path and every scheduling pass read
+ * without touching SQLite. Changes go through the store first, then here.
+ */
+#ifndef CTL_ORG_H
+#define CTL_ORG_H
+
+#include <stdint.h>
+
+#include "jobs.h"
+
+struct ctl_state;
+struct fs_node;
+
+#define ORG_NAME_MAX    JOB_TAG_MAX
+#define ORG_MAX_PREEMPT 8 /* QOS one QOS may preempt */
+
+struct org_account {
+	int64_t id;
+	char name[ORG_NAME_MAX];
+	int parent;    /* index into org.accounts; -1 for the root ("root") */
+	double shares; /* among its siblings */
+	char description[128];
+};
+
+/* A user's membership of one account (Slurm's association). */
+struct org_assoc {
+	char user[ORG_NAME_MAX];
+	int account;   /* index into org.accounts */
+	double shares; /* among the account's users and sub-accounts */
+};
+
+struct org_user {
+	char name[ORG_NAME_MAX];
+	int default_account; /* index into org.accounts */
+};
+
+struct org_qos {
+	char name[ORG_NAME_MAX];
+	int64_t priority;             /* larger goes first */
+	int64_t max_wall_s;           /* 0: none */
+	int max_jobs_per_user;        /* running at once; 0: none */
+	int max_accels_per_user;      /* 0: none */
+	int max_jobs_per_account;     /* 0: none */
+	int max_accels_per_account;   /* 0: none */
+	int preempt[ORG_MAX_PREEMPT]; /* indices of QOS it may requeue */
+	int npreempt;
+};
+
+struct org_partition {
+	char name[ORG_NAME_MAX];
+	unsigned char *nodes; /* per fleet node: 1 member */
+	int nmembers;
+	int64_t default_time_s; /* 0: the scheduler's default */
+	int64_t max_time_s;     /* 0: the scheduler's maximum */
+	int *accounts;          /* indices allowed; NULL: every account */
+	int naccounts;
+};
+
+struct org_resv {
+	int64_t id;
+	char name[ORG_NAME_MAX];
+	int64_t start_ms, end_ms;
+	int maint;            /* maintenance: nobody runs there */
+	int account;          /* the account it is for; -1: none */
+	unsigned char *nodes; /* per fleet node: 1 reserved */
+	int announced;        /* its notice was raised */
+};
+
+struct org {
+	struct org_account *accounts; /* the root first, parents first */
+	int naccounts;
+	struct org_user *users;
+	int nusers;
+	struct org_assoc *assocs;
+	int nassocs;
+	struct org_qos *qos; /* from the config; at least "normal" */
+	int nqos;
+	int default_qos;
+	struct org_partition *partitions; /* from the config; at least one */
+	int npartitions;
+	int default_partition;
+	struct org_resv *resvs;
+	int nresvs;
+};
+
+/* Loads the organisation from the config and the store into st->org.
+ * 0, or -1 (logged). */
+int org_load(struct ctl_state *st);
+void org_free(struct org *o);
+
+/*
+ * Admission of a submission (queue_submit()): fills j's empty account, QOS
+ * and partition with the defaults (the user's default account, the
+ * default QOS and partition) and the time limit with the partition's
+ * default; refuses, with *status 400 and err naming it, an unknown account,
+ * QOS, partition or reservation, an account the user may not charge, a
+ * partition the account may not use, and what can never run (a time limit
+ * over the QOS's or partition's maximum, more accelerators than the QOS
+ * allows a user or account). 0 or -1.
+ */
+int org_admit(
+    struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status);
+
+const struct org_qos *org_qos_find(const struct org *o, const char *name);
+const struct org_partition *org_partition_find(
+    const struct org *o, const char *name);
+int org_account_find(const struct org *o, const char *name); /* -1 */
+
+/*
+ * The fair-share tree: accounts then associations, parents first, as
+ * fs_compute() takes it (parent and shares filled, usage 0). *v is
+ * malloc'ed (caller frees), *n its length. 0 or -1.
+ */
+int org_fs_tree(const struct org *o, struct fs_node **v, int *n);
+/* The node of (user, account) in org_fs_tree()'s order, -1 if none. */
+int org_fs_leaf(const struct org *o, const char *user, const char *account);
+
+#endif
