@@ -643,9 +643,9 @@ queue_pass(struct ctl_state *st)
 	struct sched_running *running = NULL;
 	struct sched_pending *pending = NULL;
 	struct sched_slot *slots = NULL;
-	struct job **pjobs = NULL, **started = NULL;
+	struct job **pjobs = NULL, **started = NULL, **rjobs = NULL;
 	int64_t now = time_wall_ms();
-	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0;
+	int i, k, nrun = 0, npend = 0, nslots = 0, nstarted = 0, npre;
 	struct envelope_admission adm;
 	struct tenancy_plan plan;
 
@@ -669,8 +669,10 @@ queue_pass(struct ctl_state *st)
 	pending = calloc(npend, sizeof(*pending));
 	pjobs = calloc(npend, sizeof(*pjobs));
 	started = calloc(npend, sizeof(*started));
+	rjobs = calloc(nrun + 1, sizeof(*rjobs));
 	if (nodes == NULL || running == NULL || slots == NULL ||
-	    pending == NULL || pjobs == NULL || started == NULL) {
+	    pending == NULL || pjobs == NULL || started == NULL ||
+	    rjobs == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
@@ -679,8 +681,9 @@ queue_pass(struct ctl_state *st)
 		struct job *j = st->jobs.v[i];
 
 		if (live_ranks(j) > 0) {
-			struct sched_running *r = &running[nrun++];
+			struct sched_running *r = &running[nrun];
 
+			rjobs[nrun++] = j;
 			r->slots = &slots[nslots];
 			r->exclusive = j->exclusive;
 			r->end_ms = j->state == JOB_RUNNING &&
@@ -771,8 +774,14 @@ queue_pass(struct ctl_state *st)
 		}
 		started[nstarted++] = j;
 	}
+	/* a job of a QOS that preempts others, still waiting: ask the
+	 * fewest of theirs to stop (requeued); it starts once they have.
+	 * Only on a pass that started nothing, whose input is still true. */
+	npre = nstarted > 0 ? 0
+	                    : tenancy_preempt(
+	                          st, &in, rjobs, pjobs, &res, started, npend);
 	sched_result_free(&res);
-	if (persist(st, started, nstarted) == -1) {
+	if (persist(st, started, nstarted + npre) == -1) {
 		/* Nobody was told; undo the starts and try again later. */
 		for (i = 0; i < nstarted; i++) {
 			struct job *j = started[i];
@@ -783,8 +792,12 @@ queue_pass(struct ctl_state *st)
 			j->start_ms = 0;
 			j->dirty = 0;
 		}
+		for (i = 0; i < npre; i++)
+			started[i]->ending = CAUSE_NONE;
 		goto fail;
 	}
+	for (i = nstarted; i < nstarted + npre; i++)
+		bump_nodes(st, started[i]);
 	for (i = 0; i < nstarted; i++) {
 		char list[512];
 
@@ -803,6 +816,7 @@ fail:
 	free(pending);
 	free(pjobs);
 	free(started);
+	free(rjobs);
 	envelope_admission_free(&adm);
 	tenancy_plan_free(&plan);
 }

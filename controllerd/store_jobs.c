@@ -486,6 +486,8 @@ sum_reason(const struct attempt_sum *a, char *buf, size_t size)
 	else if (c == CAUSE_LEAK)
 		snprintf(buf, size, "coolant leak on %s",
 		    sum_nodes(a, c, list, sizeof(list)));
+	else if (c == CAUSE_PREEMPTED)
+		snprintf(buf, size, "preempted by a job of a higher QOS");
 	else if (c == CAUSE_LAUNCH_ERROR)
 		snprintf(buf, size, "could not launch on %s",
 		    sum_nodes(a, c, list, sizeof(list)));

@@ -27,6 +27,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "org.h"
+#include "preempt.h"
 #include "store.h"
 #include "tenancy.h"
 #include "timeutil.h"
@@ -642,4 +643,98 @@ tenancy_plan_free(struct tenancy_plan *pl)
 		free(pk);
 	}
 	memset(pl, 0, sizeof(*pl));
+}
+
+/* Preemption ------------------------------------------------------------- */
+
+#define TEN_MAX_VICTIMS 256 /* candidates one preemption weighs */
+
+/* Candidates in the order to stop them. */
+struct cand {
+	int run;          /* index into in->running */
+	int64_t qos_prio; /* its QOS's priority: lowest goes first */
+	int64_t start_ms; /* then the latest started */
+};
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->qos_prio != y->qos_prio)
+		return x->qos_prio < y->qos_prio ? -1 : 1;
+	if (x->start_ms != y->start_ms)
+		return x->start_ms > y->start_ms ? -1 : 1;
+	return x->run - y->run;
+}
+
+/* 1 if QOS q (of preemptor) may preempt QOS index v. */
+static int
+preempts(const struct org_qos *q, int v)
+{
+	int k;
+
+	for (k = 0; k < q->npreempt; k++)
+		if (q->preempt[k] == v)
+			return 1;
+	return 0;
+}
+
+int
+tenancy_preempt(struct ctl_state *st, const struct sched_input *in,
+    struct job **rjobs, struct job **pjobs, const struct sched_result *res,
+    struct job **v, int max)
+{
+	const struct org *o = &st->org;
+	const struct org_qos *q, *vq;
+	struct cand c[TEN_MAX_VICTIMS];
+	int order[TEN_MAX_VICTIMS];
+	int i, top = -1, nc = 0, k;
+	double best = 0, pr;
+
+	for (i = 0; i < in->nrunning; i++)
+		if (rjobs[i]->ending == CAUSE_PREEMPTED)
+			return 0; /* one at a time: let it land first */
+	for (i = 0; i < in->npending; i++) {
+		if (res->d[i].reason != SCHED_R_RESOURCES &&
+		    res->d[i].reason != SCHED_R_RESERVATION)
+			continue;
+		pr = sched_priority(in, &in->pending[i]);
+		if (top < 0 || pr > best) {
+			top = i;
+			best = pr;
+		}
+	}
+	if (top < 0 || (q = org_qos_find(o, pjobs[top]->qos)) == NULL ||
+	    q->npreempt == 0)
+		return 0;
+	for (i = 0; i < in->nrunning && nc < TEN_MAX_VICTIMS; i++) {
+		const struct job *j = rjobs[i];
+
+		if (j->state != JOB_RUNNING || j->ending != CAUSE_NONE ||
+		    j->cancel_requested || !j->requeue ||
+		    (vq = org_qos_find(o, j->qos)) == NULL ||
+		    !preempts(q, (int)(vq - o->qos)))
+			continue;
+		c[nc].run = i;
+		c[nc].qos_prio = vq->priority;
+		c[nc].start_ms = j->start_ms;
+		nc++;
+	}
+	if (nc == 0)
+		return 0;
+	qsort(c, nc, sizeof(c[0]), cand_cmp);
+	for (i = 0; i < nc; i++)
+		order[i] = c[i].run;
+	k = preempt_choose(in, &in->pending[top], order, nc);
+	if (k <= 0 || k > max)
+		return 0;
+	for (i = 0; i < k; i++) {
+		v[i] = rjobs[order[i]];
+		(void)job_preempt(v[i]);
+		log_info("job %lld (QOS %s) preempted for job %lld (QOS %s)",
+		    (long long)v[i]->id, v[i]->qos, (long long)pjobs[top]->id,
+		    pjobs[top]->qos);
+	}
+	return k;
 }

@@ -58,6 +58,18 @@ int tenancy_plan(struct ctl_state *st, struct job **pjobs,
     struct tenancy_plan *plan);
 void tenancy_plan_free(struct tenancy_plan *plan);
 
+/*
+ * After a pass (in, res; rjobs[i] runs in->running[i], pjobs[i] is
+ * in->pending[i]): when the highest pending job waiting for resources has
+ * a QOS that preempts others and no preemption is under way, asks the
+ * fewest running jobs of those QOS to stop (lowest QOS first, then the
+ * latest started) so that it can start, with job_preempt(). The victims go
+ * into v (room for max); returns how many, 0 for none.
+ */
+int tenancy_preempt(struct ctl_state *st, const struct sched_input *in,
+    struct job **rjobs, struct job **pjobs, const struct sched_result *res,
+    struct job **v, int max);
+
 /* The priority factors of the n jobs v at now_ms (as `podctl prio` shows
  * them) into f[i], and their associations' fair-share factors into fs[i].
  * 0, or -1 on allocation failure. */

@@ -35,6 +35,7 @@ static const char *const cause_names[CAUSE_NCAUSES] = {
     [CAUSE_LAUNCH_ERROR] = "launch_error",
     [CAUSE_NODE_FAIL] = "node_fail",
     [CAUSE_LEAK] = "leak",
+    [CAUSE_PREEMPTED] = "preempted",
 };
 
 static const char *const within_names[] = {
@@ -318,6 +319,17 @@ job_cancel(struct job *j, int64_t now_ms)
 	return 0;
 }
 
+int
+job_preempt(struct job *j)
+{
+	if (j->state != JOB_RUNNING || j->ending != CAUSE_NONE ||
+	    j->cancel_requested || !j->requeue)
+		return -1;
+	j->ending = CAUSE_PREEMPTED;
+	j->dirty = 1;
+	return 0;
+}
+
 enum rank_cause
 job_rank_failure(const struct job_rank *r)
 {
@@ -338,6 +350,7 @@ job_cause_weight(enum rank_cause c)
 	    [CAUSE_TIMEOUT] = 4,
 	    [CAUSE_NODE_FAIL] = 5,
 	    [CAUSE_LEAK] = 5,
+	    [CAUSE_PREEMPTED] = 6,
 	};
 
 	return (c >= 0 && c < CAUSE_NCAUSES) ? weight[c] : 0;
@@ -398,6 +411,18 @@ job_settle(struct job *j, int64_t now_ms)
 	} else if (first_bad == NULL) {
 		j->has_exit = 1;
 		j->exit_code = 0;
+	}
+	if (worst == CAUSE_PREEMPTED && !j->cancel_requested) {
+		/* its ranks say why they ended, for the attempt's record */
+		for (i = 0; i < j->nranks; i++)
+			if (j->ranks[i].attempt == j->attempt) {
+				j->ranks[i].cause = CAUSE_PREEMPTED;
+				j->ranks[i].dirty = 1;
+			}
+		j->state = JOB_PENDING;
+		j->reason = NULL;
+		j->has_exit = 0;
+		return 1;
 	}
 	lost = worst == CAUSE_NODE_FAIL || worst == CAUSE_LEAK;
 	if (lost && j->requeue && !j->cancel_requested) {

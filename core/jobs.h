@@ -40,6 +40,7 @@ enum rank_cause {
 	CAUSE_LAUNCH_ERROR,
 	CAUSE_NODE_FAIL,
 	CAUSE_LEAK, /* stopped by the controller: coolant leak on its node */
+	CAUSE_PREEMPTED, /* stopped for a job of a higher QOS; requeued */
 	CAUSE_NCAUSES
 };
 
@@ -163,6 +164,10 @@ int job_cause_weight(enum rank_cause c);
 /* Cancels j: a pending job ends now, a running one is asked to stop.
  * Returns 0, or -1 if j has already ended. */
 int job_cancel(struct job *j, int64_t now_ms);
+/* Asks running job j to stop for another job: once its ranks have ended
+ * it goes back to the queue (its ranks' cause preempted). 0, or -1 if j
+ * is not running, is already stopping, or may not be requeued. */
+int job_preempt(struct job *j);
 /* Settles j after changes: a running attempt whose ranks all ended gets its
  * final state (or goes back to pending, on node failure with requeue); one
  * whose rank failed has the others stopped. Returns 1 if j changed. */

@@ -1,7 +1,7 @@
 /*
  * The job lifecycle of jobs.c: how ranks' reports settle a job's fate,
  * failure stopping the other ranks, node failure, leak and requeue, cancel,
- * timeout, and stale reports.
+ * preemption, timeout, and stale reports.
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,6 +163,39 @@ test_cancel(void)
 	job_free(j);
 }
 
+/* Preempted: the ranks are told to stop, and once they have the job is
+ * pending again with its ranks' cause preempted; a job that may not be
+ * requeued is not preempted; a cancel during it wins. */
+static void
+test_preempt(void)
+{
+	struct job *j = started(1);
+	struct report_job rj;
+
+	CHECK(job_preempt(j) == 0 && j->ending == CAUSE_PREEMPTED);
+	CHECK(job_preempt(j) == -1);
+	CHECK(job_rank_cancel(j, &j->ranks[0]));
+	rj = said(1, 0, "cancelled", 0, 0, 15);
+	job_rank_report(j, 3, &rj);
+	CHECK(job_settle(j, 9000) == 0 && j->state == JOB_RUNNING);
+	job_rank_report(j, 4, &rj);
+	CHECK(job_settle(j, 9500) == 1 && j->state == JOB_PENDING);
+	CHECK(j->ranks[0].cause == CAUSE_PREEMPTED &&
+	      strcmp(job_cause_name(j->ranks[1].cause), "preempted") == 0);
+	job_free(j);
+	j = started(0);
+	CHECK(job_preempt(j) == -1 && j->ending == CAUSE_NONE);
+	job_free(j);
+	j = started(1);
+	CHECK(job_preempt(j) == 0 && job_cancel(j, 6000) == 0);
+	rj = said(1, 0, "cancelled", 0, 0, 15);
+	job_rank_report(j, 3, &rj);
+	job_rank_report(j, 4, &rj);
+	job_settle(j, 9500);
+	CHECK(j->state == JOB_CANCELLED);
+	job_free(j);
+}
+
 static void
 test_timeout_and_launch_error(void)
 {
@@ -204,6 +237,7 @@ main(void)
 	test_node_fail_without_requeue();
 	test_leak_requeues();
 	test_cancel();
+	test_preempt();
 	test_timeout_and_launch_error();
 	test_names();
 	return check_summary("jobs_test");

@@ -5,6 +5,7 @@
  * admission (power and heat room, spent down the queue, held by
  * reservations),
  * node sets (partitions, reservations) and quotas (QOS and array limits),
+ * preemption's choice of the fewest jobs to stop,
  * sched_check()'s messages, and a seeded property test that EASY never
  * delays the top job and that no accelerator is ever given twice.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "preempt.h"
 #include "sched.h"
 
 #define MAXN  64 /* nodes in a test fabric */
@@ -1097,6 +1099,49 @@ test_quotas(void)
 	}
 }
 
+/*
+ * Preemption on 1 pod of 2 groups of 2 nodes: r0 holds nodes 0-1, r1 node
+ * 2, r2 node 3; a job wants 2 nodes in one group. Stopping r2 then r1
+ * frees group 1 (two stops); r0 first frees group 0 (one); five nodes
+ * never fit; a fabric with room needs none.
+ */
+static void
+test_preempt(void)
+{
+	static const struct {
+		const char *name;
+		int nnodes;
+		int order[3];
+		int want;
+	} cases[] = {
+	    {"lowest first needs two", 2, {2, 1, 0}, 2},
+	    {"the big one first", 2, {0, 2, 1}, 1},
+	    {"never enough", 5, {2, 1, 0}, -1},
+	};
+	struct sched_input in;
+	struct fab f;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		fab_init(&f, 1, 2, 2, 4);
+		fab_run(&f, 9 * HOUR, 1, 4, (const int[]){0, 1, -1});
+		fab_run(&f, 9 * HOUR, 1, 4, (const int[]){2, -1});
+		fab_run(&f, 9 * HOUR, 1, 4, (const int[]){3, -1});
+		fab_job(&f, 1, 10, 0, cases[i].nnodes, 4, 1, G, HOUR);
+		if (cases[i].nnodes > 4)
+			f.pend[0].req.within = F;
+		in = fab_input(&f, 0, SCHED_EASY);
+		CHECK(preempt_choose(&in, &f.pend[0], cases[i].order, 3) ==
+		          cases[i].want,
+		    "%s", cases[i].name);
+	}
+	fab_init(&f, 1, 2, 2, 4);
+	fab_run(&f, 9 * HOUR, 1, 4, (const int[]){0, -1});
+	fab_job(&f, 1, 10, 0, 2, 4, 1, G, HOUR);
+	in = fab_input(&f, 0, SCHED_EASY);
+	CHECK(preempt_choose(&in, &f.pend[0], (const int[]){0}, 1) == 0);
+}
+
 int
 main(void)
 {
@@ -1110,6 +1155,7 @@ main(void)
 	test_admission();
 	test_sets();
 	test_quotas();
+	test_preempt();
 	test_property();
 	return check_summary("sched_test");
 }
