@@ -18,14 +18,14 @@ static const struct table_col prio_cols[] = {
     {"JOBID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
     {"USER", 0, TABLE_LEFT, 0, FMT_FIELD_STR("user")},
     {"ACCOUNT", 0, TABLE_LEFT, 0, FMT_FIELD_STR("account")},
-    {"QOS", 2, TABLE_LEFT, 0, FMT_FIELD_STR("qos")},
+    {"QOS", 1, TABLE_LEFT, 0, FMT_FIELD_STR("qos")},
     {"PRIORITY", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("priority", 1, 0)},
     {"AGE", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_age", 1, 0)},
     {"FAIRSHARE", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_fairshare", 1, 0)},
     {"JOBSIZE", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_jobsize", 1, 0)},
     {"QOSPRIO", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_qos", 1, 0)},
     {"OPERATOR", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_operator", 1, 0)},
-    {"FS", 1, TABLE_RIGHT, 0, FMT_FIELD_NUM("fairshare_factor", 1, 3)},
+    {"FS", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("fairshare_factor", 1, 3)},
 };
 
 /* Copies row's "factors" members into it as factor_NAME. */

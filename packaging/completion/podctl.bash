@@ -150,7 +150,7 @@ _podctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel policy power alarms alarm audit top whoami token help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel prio policy power alarms alarm audit top whoami token help" -- "$cur"))
 		fi ;;
 	pods)
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
@@ -169,7 +169,9 @@ _podctl()
 	"node drain "*)
 		COMPREPLY=($(compgen -W "--reason" -- "$cur")) ;;
 	submit)
-		COMPREPLY=($(compgen -W "-J --name -N --nodes -G --accelerators --accels-per-node -t --time --priority --within --policy --no-requeue --power-per-accel --allow-capped -- $global" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "-J --name -N --nodes -G --accelerators --accels-per-node -t --time --priority --within --policy --no-requeue --power-per-accel --allow-capped -D --chdir -o --output -e --error -A --account -q --qos -p --partition --reservation -d --dependency -a --array -- $global" -- "$cur")) ;;
+	prio)
+		COMPREPLY=($(compgen -W "-u --user --noheader --format -O $global" -- "$cur")) ;;
 	jobs)
 		COMPREPLY=($(compgen -W "--state --noheader --format -O $global" -- "$cur")) ;;
 	job)
