@@ -47,6 +47,8 @@
         { head: "job.waiting", cls: "num", text: (j) => fmt.duration(fmt.since(j.submit_time)) },
         { head: "job.time_limit", cls: "num", text: (j) => fmt.duration(j.time_limit_s) },
         { head: "job.by", text: (j) => j.user || j.submitted_by || "–" },
+        { head: "job.account", text: (j) => j.account || "–" },
+        { head: "job.qos", text: (j) => j.qos || "–" },
       ], (j) => j.id, { empty: "jobs.queue_empty", row: rowAttrs, cls: "queue" });
 
       const running = Pod.table([
@@ -61,6 +63,8 @@
         { head: "job.elapsed", cls: "num", text: (j) => fmt.duration(elapsed(j)) + " / " +
           fmt.duration(j.time_limit_s) },
         { head: "job.energy", cls: "num", text: (j) => fmt.energy(j.energy_j) },
+        { head: "job.account", text: (j) => j.account || "–" },
+        { head: "job.qos", text: (j) => j.qos || "–" },
         { head: "job.policy", text: (j) => j.policy || "–" },
         { head: "job.attempt", cls: "num", text: (j) => fmt.num(j.attempt) +
           (j.cancel_requested ? " · " + t("job.cancel_requested") : "") },
