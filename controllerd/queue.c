@@ -613,7 +613,8 @@ queue_stop_node(struct ctl_state *st, struct node *n, enum rank_cause cause,
 		if (!(cause == CAUSE_LEAK ? job_node_leak(j, idx, now)
 		                          : job_node_down(j, idx, now)))
 			continue;
-		job_settle(j, now);
+		if (job_settle(j, now) && j->state != JOB_RUNNING)
+			tenancy_used(st, j, j->start_ms, now);
 		changed[count++] = j;
 		log_warnx(
 		    "job %lld attempt %d stopped on %s, which reports %s; "
