@@ -151,6 +151,8 @@ sv_topo_build(struct sv_topo *t, const struct sched_input *in)
 			continue;
 		t->full[i] = full_mask(n->naccels);
 		t->open[i] = n->usable != 0;
+		if (n->naccels + 1 > t->na)
+			t->na = n->naccels + 1;
 		if (t->gpod[n->group] < 0)
 			t->gpod[n->group] = n->pod;
 	}
@@ -192,18 +194,18 @@ sv_free(struct sv_view *v)
 	v->facc = NULL;
 }
 
-/* The row of counts for (excl, a): one per level. */
+/* The row of counts for (excl, a), a < na: one per level. */
 static int *
 row(const struct sv_view *v, int excl, int a)
 {
-	return v->cnt + ((size_t)excl * SV_NA + a) * v->nlv;
+	return v->cnt + ((size_t)excl * v->t->na + a) * v->nlv;
 }
 
-/* Eligible nodes for (excl, a) at level lv. */
+/* Eligible nodes for (excl, a) at level lv: none past the largest node. */
 int
 sv_elig(const struct sv_view *v, int lv, int excl, int a)
 {
-	return row(v, excl, a)[lv];
+	return a < v->t->na ? row(v, excl, a)[lv] : 0;
 }
 
 /* An empty view of t, which must outlive it. 0, or -1 on allocation
@@ -215,7 +217,7 @@ sv_alloc(struct sv_view *v, struct sv_topo *t)
 	v->t = t;
 	v->nlv = sv_lv_fabric(t) + 1;
 	v->mask = calloc(t->nnodes + 1, sizeof(*v->mask));
-	v->cnt = calloc((size_t)2 * SV_NA * v->nlv, sizeof(*v->cnt));
+	v->cnt = calloc((size_t)2 * t->na * v->nlv + 1, sizeof(*v->cnt));
 	v->facc = calloc(v->nlv, sizeof(*v->facc));
 	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL) {
 		sv_free(v);
@@ -246,7 +248,7 @@ sv_rebuild(struct sv_view *v)
 	int i, g, a, e, f, nd, up, nlv = v->nlv;
 	int *r, *r1;
 
-	memset(v->cnt, 0, (size_t)2 * SV_NA * nlv * sizeof(*v->cnt));
+	memset(v->cnt, 0, (size_t)2 * t->na * nlv * sizeof(*v->cnt));
 	memset(v->facc, 0, nlv * sizeof(*v->facc));
 	for (g = 0; g < t->ngroups; g++) {
 		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
@@ -261,7 +263,7 @@ sv_rebuild(struct sv_view *v)
 		}
 	}
 	for (e = 0; e < 2; e++)
-		for (a = 0; a < SV_NA; a++) {
+		for (a = 0; a < t->na; a++) {
 			r = row(v, e, a);
 			for (g = 0; g < t->ngroups; g++)
 				if (t->gpod[g] >= 0)
@@ -275,7 +277,7 @@ sv_rebuild(struct sv_view *v)
 	for (i = 0; i < t->npods; i++)
 		v->facc[sv_lv_fabric(t)] += v->facc[sv_lv_pod(t, i)];
 	for (e = 0; e < 2; e++)
-		for (a = SV_NA - 2; a >= 0; a--) {
+		for (a = t->na - 2; a >= 0; a--) {
 			r = row(v, e, a);
 			r1 = row(v, e, a + 1);
 			for (up = 0; up < nlv; up++)
@@ -292,7 +294,7 @@ sv_copy(struct sv_view *dst, const struct sv_view *src)
 
 	memcpy(dst->mask, src->mask, t->nnodes * sizeof(*dst->mask));
 	memcpy(dst->cnt, src->cnt,
-	    (size_t)2 * SV_NA * src->nlv * sizeof(*dst->cnt));
+	    (size_t)2 * t->na * src->nlv * sizeof(*dst->cnt));
 	memcpy(dst->facc, src->facc, src->nlv * sizeof(*dst->facc));
 	memcpy(dst->fc, src->fc, sizeof(dst->fc));
 	dst->version = src->version;

@@ -27,6 +27,8 @@
 struct sv_topo {
 	const struct sched_node *nodes; /* borrowed from the input */
 	int nnodes, ngroups, npods;
+	int na;              /* rows of counts: the largest node's
+	                        accelerators + 1 (≤ SV_NA) */
 	uint64_t *full;      /* per node: its accelerators */
 	unsigned char *open; /* per node: in the fabric and usable */
 	int *goff, *gnodes;
@@ -47,15 +49,18 @@ struct sv_fitcache {
  * A state of the fabric: what is open to new work on every node, and its
  * summaries per level: the groups, then the pods, then the fabric
  * (sv_lv_pod(), sv_lv_fabric()). cnt holds one row of nlv counts per
- * (exclusive, a): for shared work the open nodes with at least a free
- * accelerators, for exclusive work the wholly free nodes with at least a
- * accelerators. A row is contiguous, so scanning every group for one
- * request shape stays in a few cache lines.
+ * (exclusive, a), a below the topology's na: for shared work the open
+ * nodes with at least a free accelerators, for exclusive work the wholly
+ * free nodes with at least a accelerators. A row is contiguous, so
+ * scanning every group for one request shape stays in a few cache lines;
+ * and only as many rows as the largest node needs (9 for nodes of 8, not
+ * 65), so that a pass's views stay small enough to copy and to come from
+ * the heap rather than fresh pages.
  */
 struct sv_view {
 	struct sv_topo *t; /* borrowed */
 	uint64_t *mask;    /* per node: accelerators open to new work */
-	int *cnt;          /* [exclusive][a][level] eligible nodes */
+	int *cnt;          /* [exclusive][a < na][level] eligible nodes */
 	int64_t *facc;     /* per level: free accelerators on open nodes */
 	int nlv;           /* levels */
 	int64_t version;   /* bumped by every change */
