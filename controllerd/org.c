@@ -152,6 +152,8 @@ org_free(struct org *o)
 	free(o->users);
 	free(o->assocs);
 	free(o->qos);
+	free(o->pod_notice);
+	free(o->notice_text);
 	memset(o, 0, sizeof(*o));
 }
 

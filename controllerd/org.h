@@ -93,7 +93,13 @@ struct org {
 	int nresvs;
 	int enforce; /* [accounts] enforce: associations required */
 	int root;    /* index of the account "root" (0) */
+	/* per pod: its maintenance notice for the alarm rules, NULL none
+	 * (resv.c); pod_notice[p] points into notice_text */
+	const char **pod_notice;
+	char *notice_text; /* npods × ORG_NOTICE_MAX */
 };
+
+#define ORG_NOTICE_MAX 512 /* a pod's maintenance notice, with its NUL */
 
 /* Loads the organisation from the config and the store into st->org.
  * 0, or -1 (logged). */
