@@ -779,6 +779,7 @@ org_user_put(struct ctl_state *st, int modify, const char *name,
 {
 	struct org *o = &st->org;
 	const struct org_user *u = org_user_find(o, name);
+	int ui = u != NULL ? (int)(u - o->users) : -1;
 	struct org_assoc *assocs = NULL;
 	struct org_user *users;
 	int64_t *ids = NULL;
@@ -902,7 +903,7 @@ org_user_put(struct ctl_state *st, int modify, const char *name,
 		memset(users, 0, sizeof(*users));
 		snprintf(users->name, sizeof(users->name), "%s", name);
 	} else
-		users = &o->users[u - o->users];
+		users = &o->users[ui];
 	users->default_account = dflt;
 	log_info("user %s %s by %s (%s)", name, modify ? "modified" : "added",
 	    who, detail);
