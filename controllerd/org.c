@@ -766,7 +766,9 @@ org_account_modify(struct ctl_state *st, const char *name, const char *parent,
 	        "account modify", detail) == -1)
 		return store_failed(st, "the account", err, errlen, status);
 	o->accounts[i] = a;
-	if (parent != NULL && reorder(o) == -1)
+	/* a move may reorder the accounts: the partitions' indices too */
+	if (parent != NULL &&
+	    (reorder(o) == -1 || resolve_accounts(o, st->conf) == -1))
 		return refuse(status, 500, err, errlen, "out of memory");
 	log_info("account %s modified by %s (%s)", name, who, detail);
 	return 0;

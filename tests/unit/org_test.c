@@ -207,11 +207,19 @@ fail:
 	return -1;
 }
 
+/* After a move: gpu still lets ai in, and what is under it, not physics. */
+static const struct admit_case after_move[] = {
+    {"bob", "", "", "gpu", "", 60, 8, "ai", "normal", "gpu", 60, NULL},
+    {"alice", "physics", "", "gpu", "", 60, 8, NULL, NULL, NULL, 0,
+        "(AccountNotAllowed)"},
+};
+
 /* The tree: parents first after a move, a move under oneself refused,
  * and the same organisation read back from the store. */
 static int
 case_tree(struct ctl_state *st)
 {
+	const struct org_partition *gpu;
 	struct ctl_state again;
 	char err[512];
 	int status, a;
@@ -222,17 +230,24 @@ case_tree(struct ctl_state *st)
 	CHECK(org_account_add(st, "qcd", "chem", 1, "", "t", err, sizeof(err),
 	          &status) == 0,
 	    "%s", err);
-	/* chem under ai: ai was made before chem's new parent order */
-	CHECK(org_account_modify(st, "chem", "ai", -1, NULL, "t", err,
+	/* ai under qcd, made after it: the accounts reorder */
+	CHECK(org_account_modify(st, "ai", "qcd", -1, NULL, "t", err,
 	          sizeof(err), &status) == 0,
 	    "%s", err);
+	/* the move reordered the accounts: partitions follow */
+	REQUIRE(check_admit(st, &after_move[0]) == 0);
+	REQUIRE(check_admit(st, &after_move[1]) == 0);
+	gpu = org_partition_find(&st->org, "gpu");
+	CHECK(gpu != NULL && gpu->naccounts == 1 &&
+	          strcmp(st->org.accounts[gpu->accounts[0]].name, "ai") == 0,
+	    "gpu's account is no longer ai");
 	for (a = 1; a < st->org.naccounts; a++)
 		CHECK(st->org.accounts[a].parent >= 0 &&
 		          st->org.accounts[a].parent < a,
 		    "%s comes before its parent", st->org.accounts[a].name);
-	CHECK(org_account_modify(st, "physics", "qcd", -1, NULL, "t", err,
+	CHECK(org_account_modify(st, "chem", "ai", -1, NULL, "t", err,
 	          sizeof(err), &status) == -1 &&
-	          status == 400 && strstr(err, "'qcd' is under 'physics'"),
+	          status == 400 && strstr(err, "'ai' is under 'chem'"),
 	    "a cycle: %d %s", status, err);
 	CHECK(org_account_add(st, "chem", "", 1, "", "t", err, sizeof(err),
 	          &status) == -1 &&
@@ -245,11 +260,11 @@ case_tree(struct ctl_state *st)
 	          again.org.nresvs == st->org.nresvs,
 	    "the store gives %d accounts, %d users, %d resvs",
 	    again.org.naccounts, again.org.nusers, again.org.nresvs);
-	a = org_account_find(&again.org, "chem");
+	a = org_account_find(&again.org, "ai");
 	CHECK(a > 0 &&
 	          strcmp(again.org.accounts[again.org.accounts[a].parent].name,
-	              "ai") == 0,
-	    "chem is not under ai after a reload");
+	              "qcd") == 0,
+	    "ai is not under qcd after a reload");
 	CHECK(strcmp(again.org
 	                 .accounts[org_user_find(&again.org, "alice")
 	                               ->default_account]
