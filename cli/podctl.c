@@ -124,6 +124,27 @@ static const struct args_opt prio_opts[] = {
     {"format", 'O', 1},
 };
 
+static const struct args_opt account_opts[] = {
+    {"parent", 0, 1},      /* the account it is under; root by default */
+    {"shares", 0, 1},      /* among its siblings; 1 by default */
+    {"description", 0, 1}, /* free text */
+};
+
+static const struct args_opt user_opts[] = {
+    {"account", 'A', 1},       /* accounts it may charge, comma-separated */
+    {"default-account", 0, 1}, /* the one its jobs charge by default */
+};
+
+static const struct args_opt resv_opts[] = {
+    {"start", 0, 1},     /* a time; now by default */
+    {"duration", 0, 1},  /* 4h, 90m, 2d */
+    {"end", 0, 1},       /* a time, instead of --duration */
+    {"pods", 0, 1},      /* pods, comma-separated */
+    {"nodes", 0, 1},     /* a host list: pod01-n[001-004] */
+    {"maint", 0, 0},     /* a maintenance window: the nodes drain */
+    {"account", 'A', 1}, /* the account it is for */
+};
+
 static const struct args_opt top_opts[] = {
     {"interval", 0, 1}, /* seconds between frames */
     {"once", 0, 0},     /* one frame, then exit */
@@ -207,6 +228,45 @@ static const struct cmd cmds[] = {
         "issue a token; prints it (admin)"},
     {"token", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
         OPTS(list_opts), cmd_token_list, "list the tokens (admin)"},
+    {"account", "add",
+        "NAME [--parent ACCOUNT] [--shares N] [--description TEXT]", 1, 1,
+        OPTS(account_opts), cmd_account_add, "add an account (admin)"},
+    {"account", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(list_opts), cmd_account_list, "list the account tree"},
+    {"account", "show", "NAME", 1, 1, NOOPTS, cmd_account_show,
+        "one account, its users and sub-accounts"},
+    {"account", "modify",
+        "NAME [--parent ACCOUNT] [--shares N] [--description TEXT]", 1, 1,
+        OPTS(account_opts), cmd_account_modify,
+        "move an account or change its shares (admin)"},
+    {"user", "add",
+        "NAME -A|--account ACCOUNT[,ACCOUNT...] [--default-account ACCOUNT]", 1,
+        1, OPTS(user_opts), cmd_user_add, "let a user charge accounts (admin)"},
+    {"user", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(list_opts), cmd_user_list, "list the users and their accounts"},
+    {"user", "show", "NAME", 1, 1, NOOPTS, cmd_user_show,
+        "one user and its accounts"},
+    {"user", "modify",
+        "NAME [-A|--account ACCOUNT[,ACCOUNT...]] [--default-account "
+        "ACCOUNT]",
+        1, 1, OPTS(user_opts), cmd_user_modify,
+        "change a user's accounts or default (admin)"},
+    {"qos", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0, OPTS(list_opts),
+        cmd_qos_list, "list the QOS and their limits"},
+    {"partition", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(list_opts), cmd_partition_list,
+        "list the partitions and their nodes"},
+    {"reservation", "add",
+        "NAME [--start TIME] (--duration DURATION | --end TIME) "
+        "(--pods POD[,POD...] | --nodes HOSTLIST) (--maint | -A|--account "
+        "ACCOUNT)",
+        1, 1, OPTS(resv_opts), cmd_reservation_add,
+        "reserve nodes for a time (operator)"},
+    {"reservation", "list", "[--noheader] [-O|--format COLUMNS]", 0, 0,
+        OPTS(list_opts), cmd_reservation_list,
+        "list the reservations and maintenance windows"},
+    {"reservation", "delete", "NAME", 1, 1, NOOPTS, cmd_reservation_delete,
+        "delete a reservation; its nodes come back (operator)"},
     {"token", "revoke", "ID", 1, 1, NOOPTS, cmd_token_revoke,
         "revoke a token at once (admin)"},
     {"help", NULL, "", 0, 0, NOOPTS, cmd_help, "show this help"},

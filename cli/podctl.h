@@ -143,5 +143,18 @@ int cmd_prio(struct podctl *pc, const struct args *a);   /* cmd_prio.c */
 int cmd_token_create(struct podctl *pc, const struct args *a);
 int cmd_token_list(struct podctl *pc, const struct args *a);
 int cmd_token_revoke(struct podctl *pc, const struct args *a);
+int cmd_account_add(struct podctl *pc, const struct args *a); /* cmd_org.c */
+int cmd_account_list(struct podctl *pc, const struct args *a);
+int cmd_account_show(struct podctl *pc, const struct args *a);
+int cmd_account_modify(struct podctl *pc, const struct args *a);
+int cmd_user_add(struct podctl *pc, const struct args *a);
+int cmd_user_list(struct podctl *pc, const struct args *a);
+int cmd_user_show(struct podctl *pc, const struct args *a);
+int cmd_user_modify(struct podctl *pc, const struct args *a);
+int cmd_qos_list(struct podctl *pc, const struct args *a);
+int cmd_partition_list(struct podctl *pc, const struct args *a);
+int cmd_reservation_add(struct podctl *pc, const struct args *a);
+int cmd_reservation_list(struct podctl *pc, const struct args *a);
+int cmd_reservation_delete(struct podctl *pc, const struct args *a);
 
 #endif

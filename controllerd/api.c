@@ -81,6 +81,20 @@ static const struct route {
     {EVHTTP_REQ_GET, "/tokens", api_tokens, RULE_ADMIN},
     {EVHTTP_REQ_POST, "/tokens", api_token_create, RULE_ADMIN},
     {EVHTTP_REQ_DELETE, "/tokens/*", api_token_revoke, RULE_ADMIN},
+    {EVHTTP_REQ_GET, "/accounts", api_accounts, RULE_READ},
+    {EVHTTP_REQ_POST, "/accounts", api_account_add, RULE_ADMIN},
+    {EVHTTP_REQ_GET, "/accounts/*", api_account, RULE_READ},
+    {EVHTTP_REQ_PATCH, "/accounts/*", api_account_modify, RULE_ADMIN},
+    {EVHTTP_REQ_GET, "/users", api_users, RULE_READ},
+    {EVHTTP_REQ_POST, "/users", api_user_add, RULE_ADMIN},
+    {EVHTTP_REQ_GET, "/users/*", api_user, RULE_READ},
+    {EVHTTP_REQ_PATCH, "/users/*", api_user_modify, RULE_ADMIN},
+    {EVHTTP_REQ_GET, "/qos", api_qos, RULE_READ},
+    {EVHTTP_REQ_GET, "/partitions", api_partitions, RULE_READ},
+    {EVHTTP_REQ_GET, "/reservations", api_reservations, RULE_READ},
+    {EVHTTP_REQ_POST, "/reservations", api_reservation_add, RULE_OPERATOR},
+    {EVHTTP_REQ_DELETE, "/reservations/*", api_reservation_delete,
+        RULE_OPERATOR},
     {EVHTTP_REQ_POST, "/agents/*/report", api_report, RULE_NODE},
     {EVHTTP_REQ_GET, "/agents/*/desired", api_desired, RULE_NODE},
 };
@@ -496,7 +510,7 @@ refused(struct ctl_state *st, struct evhttp_request *req)
 }
 
 /*
- * A write (POST, PUT, DELETE) over its peer's rate gets 429 with the
+ * A write (POST, PUT, PATCH, DELETE) over its peer's rate gets 429 with the
  * seconds to wait in Retry-After; 1 then. The agents' routes are left
  * alone: a fleet behind one address reports every second.
  */
@@ -509,7 +523,8 @@ over_rate(struct api_req *r, const struct route *rt)
 
 	if (rt->rule == RULE_NODE || c == NULL ||
 	    (rt->method != EVHTTP_REQ_POST && rt->method != EVHTTP_REQ_PUT &&
-	        rt->method != EVHTTP_REQ_DELETE))
+	        rt->method != EVHTTP_REQ_DELETE &&
+	        rt->method != EVHTTP_REQ_PATCH))
 		return 0;
 	wait_ms =
 	    httpcap_write_wait(r->st->httpcap, evhttp_connection_get_addr(c));

@@ -4,7 +4,8 @@
  * (api_nodes.c: health, status, pods, nodes; api_agents.c: reports and
  * long polls; api_static.c: the dashboard's files and /metrics;
  * api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
- * api_audit.c: the audit log; api_auth.c: who is asking, and tokens).
+ * api_audit.c: the audit log; api_auth.c: who is asking, and tokens;
+ * api_org.c: accounts, users, QOS, partitions, reservations).
  * api.c owns the route table that names them all.
  */
 #ifndef CTL_APIREQ_H
@@ -128,5 +129,20 @@ void api_whoami(struct api_req *r);
 void api_tokens(struct api_req *r);
 void api_token_create(struct api_req *r);
 void api_token_revoke(struct api_req *r);
+
+/* Accounts, users, QOS, partitions and reservations (api_org.c). */
+void api_accounts(struct api_req *r);
+void api_account(struct api_req *r);
+void api_account_add(struct api_req *r);
+void api_account_modify(struct api_req *r);
+void api_users(struct api_req *r);
+void api_user(struct api_req *r);
+void api_user_add(struct api_req *r);
+void api_user_modify(struct api_req *r);
+void api_qos(struct api_req *r);
+void api_partitions(struct api_req *r);
+void api_reservations(struct api_req *r);
+void api_reservation_add(struct api_req *r);
+void api_reservation_delete(struct api_req *r);
 
 #endif

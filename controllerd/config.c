@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "hostlist.h"
 
 static const char default_text[] =
     "# Embedded default: one pod of 128 nodes x 8 accelerators.\n"
@@ -38,7 +39,7 @@ static const char default_text[] =
     "allow_write = 127.0.0.1\n";
 
 /* Where a value goes: the controller struct, or the fabric defaults. */
-enum target { T_CONTROLLER, T_FABRIC, T_POD };
+enum target { T_CONTROLLER, T_FABRIC, T_POD, T_QOS, T_PARTITION };
 enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM, V_NETLIST };
 
 /* Values of enum keys, in the order of their C enums. */
@@ -132,6 +133,45 @@ static const struct keyword {
         offsetof(struct config, w_operator), 0, NULL},
     {"priority", "half_life_h", V_DOUBLE, 0, 87600, T_CONTROLLER,
         offsetof(struct config, half_life_h), 0, NULL},
+    {"scheduler", "default_qos", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, default_qos),
+        sizeof(((struct config *)0)->default_qos), NULL},
+    {"scheduler", "maint_notice_h", V_INT, 0, 8760, T_CONTROLLER,
+        offsetof(struct config, maint_notice_h), 0, NULL},
+    {"accounts", "enforce", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, accounts_enforce), 0, bool_names},
+    {"qos", "priority", V_INT, 0, 1000000000, T_QOS,
+        offsetof(struct qos_config, priority), 0, NULL},
+    {"qos", "max_wall_s", V_INT, 0, 366 * 86400, T_QOS,
+        offsetof(struct qos_config, max_wall_s), 0, NULL},
+    {"qos", "max_jobs_per_user", V_INT, 0, 10000000, T_QOS,
+        offsetof(struct qos_config, max_jobs_per_user), 0, NULL},
+    {"qos", "max_accels_per_user", V_INT, 0, 100000000, T_QOS,
+        offsetof(struct qos_config, max_accels_per_user), 0, NULL},
+    {"qos", "max_jobs_per_account", V_INT, 0, 10000000, T_QOS,
+        offsetof(struct qos_config, max_jobs_per_account), 0, NULL},
+    {"qos", "max_accels_per_account", V_INT, 0, 100000000, T_QOS,
+        offsetof(struct qos_config, max_accels_per_account), 0, NULL},
+    {"qos", "preempt", V_STR, 0, 0, T_QOS, offsetof(struct qos_config, preempt),
+        sizeof(((struct qos_config *)0)->preempt), NULL},
+    {"partition", "pods", V_STR, 0, 0, T_PARTITION,
+        offsetof(struct partition_config, pods),
+        sizeof(((struct partition_config *)0)->pods), NULL},
+    {"partition", "groups", V_STR, 0, 0, T_PARTITION,
+        offsetof(struct partition_config, groups),
+        sizeof(((struct partition_config *)0)->groups), NULL},
+    {"partition", "nodes", V_STR, 0, 0, T_PARTITION,
+        offsetof(struct partition_config, nodes),
+        sizeof(((struct partition_config *)0)->nodes), NULL},
+    {"partition", "default", V_ENUM, 0, 0, T_PARTITION,
+        offsetof(struct partition_config, is_default), 0, bool_names},
+    {"partition", "default_time_s", V_INT, 0, 366 * 86400, T_PARTITION,
+        offsetof(struct partition_config, default_time_s), 0, NULL},
+    {"partition", "max_time_s", V_INT, 0, 366 * 86400, T_PARTITION,
+        offsetof(struct partition_config, max_time_s), 0, NULL},
+    {"partition", "accounts", V_STR, 0, 0, T_PARTITION,
+        offsetof(struct partition_config, accounts),
+        sizeof(((struct partition_config *)0)->accounts), NULL},
     {"power", "facility_cap_kw", V_DOUBLE, 0, 1e7, T_CONTROLLER,
         offsetof(struct config, facility_cap_w), 0, NULL},
     {"power", "fallback_node_cap_kw", V_DOUBLE, 0, 1e3, T_CONTROLLER,
@@ -425,6 +465,298 @@ check_pod(
 	return 0;
 }
 
+/* The entry of [SECTION arg] key's last line, or NULL. */
+static const char *
+where_of(const struct conf *cf, const char *section, const char *arg,
+    const char *key)
+{
+	const char *w = NULL;
+	size_t i;
+
+	for (i = 0; i < cf->n; i++)
+		if (strcmp(cf->v[i].section, section) == 0 &&
+		    strcmp(cf->v[i].arg, arg) == 0 &&
+		    (key == NULL || strcmp(cf->v[i].key, key) == 0))
+			w = cf->v[i].where;
+	return w;
+}
+
+/* The next comma-separated item of *p into buf, blanks trimmed; 0 at the
+ * end of the list, -1 for an item too long or empty. */
+static int
+next_item(const char **p, char *buf, size_t size)
+{
+	const char *s = *p, *end;
+	size_t len;
+
+	s += strspn(s, " \t");
+	if (*s == '\0')
+		return 0;
+	end = s + strcspn(s, ",");
+	len = (size_t)(end - s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	*p = *end == ',' ? end + 1 : end;
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 1;
+}
+
+/*
+ * A line of [qos NAME] or [partition NAME]: the section is made at its
+ * first line (in the file's order), then the value set. 0, or -1 with
+ * "file:line: why".
+ */
+static int
+org_entry(
+    struct config *c, const struct conf_entry *e, char *err, size_t errlen)
+{
+	int isqos = strcmp(e->section, "qos") == 0, i, *n;
+	size_t size =
+	    isqos ? sizeof(struct qos_config) : sizeof(struct partition_config);
+	int max = isqos ? CONFIG_MAX_QOS : CONFIG_MAX_PARTITIONS;
+	void **v = isqos ? (void **)&c->qos : (void **)&c->partitions;
+	char *base = NULL;
+
+	n = isqos ? &c->nqos : &c->npartitions;
+	if (e->arg[0] == '\0' || !names_valid(e->arg) ||
+	    strlen(e->arg) >= CONFIG_TAG_MAX) {
+		snprintf(err, errlen,
+		    "%s: [%s] needs a name of 1 to 63 characters A-Z a-z 0-9 - "
+		    "_ "
+		    ". as in [%s %s]",
+		    e->where, e->section, e->section,
+		    isqos ? "normal" : "batch");
+		return -1;
+	}
+	if (*v == NULL && (*v = calloc(max, size)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", e->where);
+		return -1;
+	}
+	for (i = 0; i < *n; i++)
+		if (strcmp((char *)*v + i * size, e->arg) == 0)
+			base = (char *)*v + i * size;
+	if (base == NULL) {
+		if (*n == max) {
+			snprintf(err, errlen, "%s: more than %d [%s] sections",
+			    e->where, max, e->section);
+			return -1;
+		}
+		base = (char *)*v + (*n)++ * size;
+		/* the name is the struct's first member in both */
+		snprintf(base, CONFIG_TAG_MAX, "%s", e->arg);
+	}
+	return set_value(find_keyword(e), e, base, err, errlen);
+}
+
+/* The pod named `name`, or NULL. */
+static const struct pod_config *
+pod_named(const struct config *c, const char *name)
+{
+	int p;
+
+	for (p = 0; p < c->npods; p++)
+		if (strcmp(c->pods[p].name, name) == 0)
+			return &c->pods[p];
+	return NULL;
+}
+
+/* Whether name is a group (fleet.c names them "POD-gNN") or, with
+ * node set, a node ("POD-nNNN") of the fabric. */
+static int
+in_fabric(const struct config *c, const char *name, int node)
+{
+	char pod[NAME_MAX_LEN], want[NAME_MAX_LEN];
+	const struct pod_config *pc;
+	const char *dash = strrchr(name, '-');
+	char *end;
+	long i;
+
+	if (dash == NULL || (size_t)(dash - name) >= sizeof(pod) ||
+	    dash[1] != (node ? 'n' : 'g'))
+		return 0;
+	snprintf(pod, sizeof(pod), "%.*s", (int)(dash - name), name);
+	if ((pc = pod_named(c, pod)) == NULL)
+		return 0;
+	i = strtol(dash + 2, &end, 10);
+	if (*end != '\0' || i < 1 || i > (node ? pc->nodes : pc->groups))
+		return 0;
+	if (node)
+		names_node(want, sizeof(want), pod, (int)i, pc->nodes);
+	else
+		snprintf(want, sizeof(want), "%.40s-g%0*ld", pod,
+		    pc->groups >= 100 ? 3 : 2, i);
+	return strcmp(want, name) == 0;
+}
+
+/* Checks a partition's pods, groups and nodes against the fabric. */
+static int
+check_partition(const struct config *c, const struct conf *cf,
+    const struct partition_config *pt, char *err, size_t errlen)
+{
+	struct hostlist hl = {0};
+	char item[HOSTLIST_NAME_MAX + 1], why[256];
+	const char *p, *w;
+	int total = 0, i, r;
+
+	for (i = 0; i < c->npods; i++)
+		total += c->pods[i].nodes;
+	w = where_of(cf, "partition", pt->name, "pods");
+	for (p = pt->pods; (r = next_item(&p, item, sizeof(item))) != 0;)
+		if (r == -1 || pod_named(c, item) == NULL) {
+			snprintf(err, errlen,
+			    "%s: [partition %s] pods: no pod "
+			    "'%s' in the fabric",
+			    w, pt->name, r == -1 ? "" : item);
+			return -1;
+		}
+	w = where_of(cf, "partition", pt->name, "groups");
+	for (p = pt->groups; (r = next_item(&p, item, sizeof(item))) != 0;)
+		if (r == -1 || !in_fabric(c, item, 0)) {
+			snprintf(err, errlen,
+			    "%s: [partition %s] groups: no group '%s' in the "
+			    "fabric",
+			    w, pt->name, r == -1 ? "" : item);
+			return -1;
+		}
+	w = where_of(cf, "partition", pt->name, "nodes");
+	if (pt->nodes[0] != '\0') {
+		if (hostlist_expand(pt->nodes, total, &hl, why, sizeof(why)) ==
+		    -1) {
+			snprintf(err, errlen, "%s: [partition %s] nodes: %s", w,
+			    pt->name, why);
+			return -1;
+		}
+		for (i = 0; i < hl.n; i++)
+			if (!in_fabric(c, hl.names[i], 1)) {
+				snprintf(err, errlen,
+				    "%s: [partition %s] nodes: no node '%s' "
+				    "in the fabric",
+				    w, pt->name, hl.names[i]);
+				hostlist_free(&hl);
+				return -1;
+			}
+		hostlist_free(&hl);
+	}
+	w = where_of(cf, "partition", pt->name, "accounts");
+	for (p = pt->accounts; (r = next_item(&p, item, sizeof(item))) != 0;)
+		if (r == -1 || !names_valid(item) ||
+		    strlen(item) >= CONFIG_TAG_MAX) {
+			snprintf(err, errlen,
+			    "%s: [partition %s] accounts: '%s' is not an "
+			    "account name",
+			    w, pt->name, r == -1 ? "" : item);
+			return -1;
+		}
+	if (pt->default_time_s > 0 && pt->max_time_s > 0 &&
+	    pt->default_time_s > pt->max_time_s) {
+		snprintf(err, errlen,
+		    "%s: [partition %s] default_time_s (%d) is longer than "
+		    "max_time_s (%d)",
+		    where_of(cf, "partition", pt->name, "default_time_s"),
+		    pt->name, pt->default_time_s, pt->max_time_s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The QOS named `name`, or -1. */
+static int
+qos_index(const struct config *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nqos; i++)
+		if (strcmp(c->qos[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Once every section is in: the built-in QOS "normal" and partition
+ * "all" when the file gives none, the default QOS and partition, and the
+ * cross-references (preempted QOS, node lists against the fabric).
+ * qos_where is where [scheduler] default_qos was set ("" not set).
+ */
+static int
+org_check(struct config *c, const struct conf *cf, const char *qos_where,
+    char *err, size_t errlen)
+{
+	char item[CONFIG_TAG_MAX + 1];
+	const char *p, *w, *dflt = NULL;
+	int i, r, k, npre;
+
+	if (c->nqos == 0) {
+		if ((c->qos = calloc(1, sizeof(*c->qos))) == NULL)
+			goto nomem;
+		snprintf(c->qos[0].name, sizeof(c->qos[0].name), "normal");
+		c->nqos = 1;
+	}
+	if (c->npartitions == 0) {
+		if ((c->partitions = calloc(1, sizeof(*c->partitions))) == NULL)
+			goto nomem;
+		snprintf(c->partitions[0].name, sizeof(c->partitions[0].name),
+		    "all");
+		c->partitions[0].is_default = 1;
+		c->npartitions = 1;
+	}
+	if (c->default_qos[0] == '\0')
+		snprintf(c->default_qos, sizeof(c->default_qos), "%s",
+		    qos_index(c, "normal") >= 0 ? "normal" : c->qos[0].name);
+	else if (qos_index(c, c->default_qos) < 0) {
+		snprintf(err, errlen,
+		    "%s: default_qos: no [qos %s] in the file", qos_where,
+		    c->default_qos);
+		return -1;
+	}
+	for (i = 0; i < c->nqos; i++) {
+		w = where_of(cf, "qos", c->qos[i].name, "preempt");
+		for (npre = 0, p = c->qos[i].preempt;
+		     (r = next_item(&p, item, sizeof(item))) != 0; npre++) {
+			k = r == -1 ? -1 : qos_index(c, item);
+			if (k < 0 || k == i || npre == 8) {
+				snprintf(err, errlen,
+				    "%s: [qos %s] preempt: %s", w,
+				    c->qos[i].name,
+				    k == i  ? "a QOS cannot preempt itself"
+				    : k < 0 ? "no such QOS"
+				            : "at most 8 QOS");
+				if (k < 0 && r == 1) {
+					size_t l = strlen(err);
+
+					snprintf(
+					    err + l, errlen - l, " '%s'", item);
+				}
+				return -1;
+			}
+		}
+	}
+	for (i = 0; i < c->npartitions; i++) {
+		if (check_partition(c, cf, &c->partitions[i], err, errlen))
+			return -1;
+		if (!c->partitions[i].is_default)
+			continue;
+		if (dflt != NULL) {
+			snprintf(err, errlen,
+			    "%s: [partition %s] default: partition %s is the "
+			    "default already",
+			    where_of(cf, "partition", c->partitions[i].name,
+			        "default"),
+			    c->partitions[i].name, dflt);
+			return -1;
+		}
+		dflt = c->partitions[i].name;
+	}
+	if (dflt == NULL)
+		c->partitions[0].is_default = 1;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
 /*
  * [controller] tls_cert and tls_key: both or neither, both files readable
  * now, and the key readable by its owner and group only (a key others can
@@ -504,7 +836,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	};
 	const struct keyword *k;
 	char fabric_where[512], limit_where[512], slots_where[512];
-	char cert_where[512], key_where[512];
+	char cert_where[512], key_where[512], qos_where[512];
 	const char **where = NULL; /* per pod: its last nodes or groups line */
 	size_t i;
 	int p, default_set = 0, reserved_set = 0;
@@ -514,6 +846,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	snprintf(slots_where, sizeof(slots_where), "%s", name);
 	snprintf(cert_where, sizeof(cert_where), "%s", name);
 	snprintf(key_where, sizeof(key_where), "%s", name);
+	qos_where[0] = '\0';
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -559,6 +892,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->modbus_idle_timeout_s = 60;
 	c->modbus_watchdog_s = 60;
 	c->modbus_ramp_s = 30;
+	c->maint_notice_h = 24;
 
 	/* Pass 1: everything but [pod NAME]. */
 	for (i = 0; i < cf->n; i++) {
@@ -573,6 +907,9 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    strcmp(e->section, "health") != 0 &&
 			    strcmp(e->section, "modbus") != 0 &&
 			    strcmp(e->section, "auth") != 0 &&
+			    strcmp(e->section, "accounts") != 0 &&
+			    strcmp(e->section, "qos") != 0 &&
+			    strcmp(e->section, "partition") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -583,7 +920,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 				    e->key, e->section);
 			goto fail;
 		}
-		if (k->target == T_POD)
+		if (k->target == T_POD || k->target == T_QOS ||
+		    k->target == T_PARTITION)
 			continue;
 		if (e->arg[0] != '\0') {
 			snprintf(err, errlen, "%s: [%s] takes no argument",
@@ -608,6 +946,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    cert_where, sizeof(cert_where), "%s", e->where);
 		if (strcmp(k->key, "tls_key") == 0)
 			snprintf(key_where, sizeof(key_where), "%s", e->where);
+		if (strcmp(k->key, "default_qos") == 0)
+			snprintf(qos_where, sizeof(qos_where), "%s", e->where);
 		if (strcmp(k->key, "reserved_connections") == 0) {
 			reserved_set = 1;
 			snprintf(
@@ -666,6 +1006,12 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		const struct conf_entry *e = &cf->v[i];
 		struct pod_config *pc = NULL;
 
+		if (strcmp(e->section, "qos") == 0 ||
+		    strcmp(e->section, "partition") == 0) {
+			if (org_entry(c, e, err, errlen) == -1)
+				goto fail;
+			continue;
+		}
 		if (strcmp(e->section, "pod") != 0)
 			continue;
 		if (e->arg[0] == '\0') {
@@ -696,6 +1042,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		if (check_pod(&c->pods[p], where[p] ? where[p] : fabric_where,
 		        err, errlen) == -1)
 			goto fail;
+	if (org_check(c, cf, qos_where, err, errlen) == -1)
+		goto fail;
 	free(where);
 	return c;
 fail:
@@ -735,6 +1083,47 @@ dump_str(FILE *out, const char *key, const char *v)
 	fprintf(out, "%s = %s%s%s\n", key, q, v, q);
 }
 
+/* The organisation's sections: [accounts], every [qos NAME] and
+ * [partition NAME], built-in ones included. */
+static void
+dump_org(const struct config *c, FILE *out)
+{
+	const struct qos_config *q;
+	const struct partition_config *pt;
+	int i;
+
+	fprintf(
+	    out, "[accounts]\nenforce = %s\n", bool_names[c->accounts_enforce]);
+	for (i = 0; i < c->nqos; i++) {
+		q = &c->qos[i];
+		fprintf(out,
+		    "[qos %s]\npriority = %d\nmax_wall_s = %d\n"
+		    "max_jobs_per_user = %d\nmax_accels_per_user = %d\n"
+		    "max_jobs_per_account = %d\nmax_accels_per_account = %d\n",
+		    q->name, q->priority, q->max_wall_s, q->max_jobs_per_user,
+		    q->max_accels_per_user, q->max_jobs_per_account,
+		    q->max_accels_per_account);
+		if (q->preempt[0] != '\0')
+			dump_str(out, "preempt", q->preempt);
+	}
+	for (i = 0; i < c->npartitions; i++) {
+		pt = &c->partitions[i];
+		fprintf(out, "[partition %s]\n", pt->name);
+		if (pt->pods[0] != '\0')
+			dump_str(out, "pods", pt->pods);
+		if (pt->groups[0] != '\0')
+			dump_str(out, "groups", pt->groups);
+		if (pt->nodes[0] != '\0')
+			dump_str(out, "nodes", pt->nodes);
+		fprintf(out,
+		    "default = %s\ndefault_time_s = %d\nmax_time_s = %d\n",
+		    bool_names[pt->is_default], pt->default_time_s,
+		    pt->max_time_s);
+		if (pt->accounts[0] != '\0')
+			dump_str(out, "accounts", pt->accounts);
+	}
+}
+
 void
 config_dump(const struct config *c, FILE *out)
 {
@@ -766,10 +1155,10 @@ config_dump(const struct config *c, FILE *out)
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nkill_grace_s = %d\n"
 	    "default_time_limit_s = %d\nmax_time_limit_s = %d\n"
-	    "jobs_kept = %d\n",
+	    "jobs_kept = %d\ndefault_qos = %s\nmaint_notice_h = %d\n",
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
 	    c->kill_grace_s, c->default_time_limit_s, c->max_time_limit_s,
-	    c->jobs_kept);
+	    c->jobs_kept, c->default_qos, c->maint_notice_h);
 	fprintf(out,
 	    "[priority]\nweight_fairshare = %g\nweight_jobsize = %g\n"
 	    "jobsize_favor = %s\nweight_qos = %g\nweight_operator = %g\n"
@@ -818,6 +1207,7 @@ config_dump(const struct config *c, FILE *out)
 		    c->pods[p].accels_per_node,
 		    c->pods[p].power_budget_w / 1000,
 		    c->pods[p].cooling_capacity_w / 1000);
+	dump_org(c, out);
 }
 
 void
@@ -826,5 +1216,7 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->pods);
+	free(c->qos);
+	free(c->partitions);
 	free(c);
 }

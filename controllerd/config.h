@@ -16,7 +16,11 @@ struct sockaddr;
 #define CONFIG_MAX_PODS          999
 #define CONFIG_MAX_NODES_PER_POD 4096
 #define CONFIG_MAX_ACCELS        64
-#define CONFIG_MAX_NETS          32 /* entries of an address list */
+#define CONFIG_MAX_NETS          32   /* entries of an address list */
+#define CONFIG_MAX_QOS           64   /* [qos NAME] sections */
+#define CONFIG_MAX_PARTITIONS    64   /* [partition NAME] sections */
+#define CONFIG_TAG_MAX           64   /* a QOS or partition name, NUL */
+#define CONFIG_LIST_MAX          4096 /* a list value, with its NUL */
 
 /* One entry of an address list: an address and a prefix length. */
 struct config_net {
@@ -39,6 +43,32 @@ struct pod_config {
 	int accels_per_node;       /* expected accelerators per node */
 	double power_budget_w;     /* W */
 	double cooling_capacity_w; /* heat the CDU loop can carry, W */
+};
+
+/* [qos NAME]: a quality of service (controllerd/org.c reads it). */
+struct qos_config {
+	char name[CONFIG_TAG_MAX];
+	int priority;                  /* larger goes first */
+	int max_wall_s;                /* longest time limit, s; 0: none */
+	int max_jobs_per_user;         /* running at once; 0: none */
+	int max_accels_per_user;       /* 0: none */
+	int max_jobs_per_account;      /* 0: none */
+	int max_accels_per_account;    /* 0: none */
+	char preempt[CONFIG_LIST_MAX]; /* "low,scavenger": QOS it requeues */
+};
+
+/* [partition NAME]: a named set of nodes with its limits. The node
+ * lists are checked against the fabric here and resolved per node by
+ * controllerd/org.c; all three empty means every node. */
+struct partition_config {
+	char name[CONFIG_TAG_MAX];
+	char pods[CONFIG_LIST_MAX];     /* "pod01,pod02" */
+	char groups[CONFIG_LIST_MAX];   /* "pod01-g01,pod01-g02" */
+	char nodes[CONFIG_LIST_MAX];    /* a host list: "pod01-n[001-016]" */
+	int is_default;                 /* the partition of jobs naming none */
+	int default_time_s;             /* time limit of jobs giving none; 0 */
+	int max_time_s;                 /* longest time limit, s; 0: none */
+	char accounts[CONFIG_LIST_MAX]; /* allowed; "": every account */
 };
 
 struct config {
@@ -101,6 +131,15 @@ struct config {
 	double modbus_safe_cap_w; /* cap on watchdog expiry, W; 0 */
 	struct pod_config *pods;
 	int npods;
+	/* the site's organisation (controllerd/org.c) */
+	struct qos_config *qos; /* at least one: "normal" by default */
+	int nqos;
+	char default_qos[CONFIG_TAG_MAX];    /* [scheduler] default_qos */
+	struct partition_config *partitions; /* at least one: "all" */
+	int npartitions;
+	int maint_notice_h;   /* [scheduler] maintenance announced ahead, h */
+	int accounts_enforce; /* [accounts] enforce: a user needs an
+	                       * association to submit */
 };
 
 /* Parses `path`, or the embedded default when path is NULL, into a new

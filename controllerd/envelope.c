@@ -486,6 +486,7 @@ envelope_tick(struct ctl_state *st)
 	in.overtemp_margin_c = st->conf->overtemp_margin_c;
 	in.lowflow_margin_lpm = st->conf->lowflow_margin_lpm;
 	in.supply_margin_c = st->conf->supply_margin_c;
+	in.pod_notice = st->org.pod_notice; /* resv.c */
 	for (i = 0; limits != NULL && i < st->fleet->npods; i++)
 		limits[i] =
 		    fmin(e->pod_alloc_w[i] > 0 ? e->pod_alloc_w[i] : INFINITY,

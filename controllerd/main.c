@@ -28,7 +28,9 @@
 #include "envelope.h"
 #include "log.h"
 #include "nodeauth.h"
+#include "org.h"
 #include "queue.h"
+#include "resv.h"
 #include "tenancy.h"
 #include "store.h"
 #include "timeutil.h"
@@ -111,6 +113,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	ctl.up_logged = 0;
 	(void)store_flush(ctl.store, ctl.fleet);
 	(void)httpcap_sweep(ctl.httpcap);
+	resv_tick(&ctl);
 	queue_tick(&ctl);
 	envelope_tick(&ctl);
 	bms_tick(ctl.bms);
@@ -171,6 +174,7 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	(void)httpcap_tls(ctl.httpcap, c);
 	bms_configure(ctl.bms, c);
 	(void)store_load_fleet(ctl.store, ctl.fleet);
+	(void)org_configure(&ctl);
 	log_info("configuration reloaded");
 }
 

@@ -8,6 +8,7 @@
 #ifndef CTL_ORG_H
 #define CTL_ORG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jobs.h"
@@ -68,6 +69,11 @@ struct org_resv {
 	int account;          /* the account it is for; -1: none */
 	unsigned char *nodes; /* per fleet node: 1 reserved */
 	int announced;        /* its notice was raised */
+	char *nodes_text;     /* the host list as given; owned */
+	int nnodes;           /* nodes reserved */
+	char created_by[64];
+	int64_t created_ms;
+	int active; /* resv.c drained its nodes for it */
 };
 
 struct org {
@@ -85,12 +91,23 @@ struct org {
 	int default_partition;
 	struct org_resv *resvs;
 	int nresvs;
+	int enforce; /* [accounts] enforce: associations required */
+	int root;    /* index of the account "root" (0) */
+	/* per pod: its maintenance notice for the alarm rules, NULL none
+	 * (resv.c); pod_notice[p] points into notice_text */
+	const char **pod_notice;
+	char *notice_text; /* npods × ORG_NOTICE_MAX */
 };
+
+#define ORG_NOTICE_MAX 512 /* a pod's maintenance notice, with its NUL */
 
 /* Loads the organisation from the config and the store into st->org.
  * 0, or -1 (logged). */
 int org_load(struct ctl_state *st);
 void org_free(struct org *o);
+/* Takes a reloaded config's QOS and partitions (SIGHUP). 0, or -1 with the
+ * running ones kept (logged). */
+int org_configure(struct ctl_state *st);
 
 /*
  * Admission of a submission (queue_submit()): fills j's empty account, QOS
@@ -109,6 +126,42 @@ const struct org_qos *org_qos_find(const struct org *o, const char *name);
 const struct org_partition *org_partition_find(
     const struct org *o, const char *name);
 int org_account_find(const struct org *o, const char *name); /* -1 */
+
+const struct org_user *org_user_find(const struct org *o, const char *name);
+const struct org_resv *org_resv_find(const struct org *o, const char *name);
+/* Whether user may charge account (index): an association, or, without
+ * [accounts] enforce, "root" for a user who has none. */
+int org_may_charge(const struct org *o, const char *user, int account);
+
+/*
+ * Changes, each stored and audited (as `who`) before memory changes.
+ * Each returns 0, or -1 with err and *status (400 bad input, 404 unknown,
+ * 409 a name taken, 5xx the store: err then says so).
+ */
+/* Adds account `name` under `parent` ("" for root) with shares. */
+int org_account_add(struct ctl_state *st, const char *name, const char *parent,
+    double shares, const char *description, const char *who, char *err,
+    size_t errlen, int *status);
+/* Changes an account: parent (NULL keep; a move may not make a cycle),
+ * shares (< 0 keep), description (NULL keep). */
+int org_account_modify(struct ctl_state *st, const char *name,
+    const char *parent, double shares, const char *description, const char *who,
+    char *err, size_t errlen, int *status);
+/* Adds user `name`, or with `modify` replaces an existing one's
+ * associations (accounts[0..n-1], each with shares 1; NULL with modify:
+ * kept) and default account ("" or NULL: the first of accounts, kept on
+ * modify). */
+int org_user_put(struct ctl_state *st, int modify, const char *name,
+    const char *const *accounts, int n, const char *default_account,
+    const char *who, char *err, size_t errlen, int *status);
+/* Adds reservation r (its name, times, maint, account set; nodes_text the
+ * host list, borrowed). */
+int org_resv_add(struct ctl_state *st, const struct org_resv *r,
+    const char *nodes_text, const char *who, char *err, size_t errlen,
+    int *status);
+/* Deletes reservation `name` (its drains are undone by the next tick). */
+int org_resv_delete(struct ctl_state *st, const char *name, const char *who,
+    char *err, size_t errlen, int *status);
 
 /*
  * The fair-share tree: accounts then associations, parents first, as

@@ -69,7 +69,7 @@ void
 store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		store_rollback(s);
+		(void)store_exec(s, "ROLLBACK");
 }
 
 const char *

@@ -18,6 +18,8 @@ struct fleet;
 struct job;
 struct jobs;
 struct node;
+struct org;
+struct org_resv;
 struct report_sample;
 
 #define STORE_QUEUE_MAX 200000 /* queued samples; beyond, new ones drop */
@@ -157,6 +159,32 @@ json_t *store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
     int64_t to_ms, int step_s, int max_points);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
+
+/* The organisation (store_org.c). Loads the accounts (by id, parent as an
+ * index, -1 for the root), users (default account as an index), their
+ * associations and the reservations (account as an index, -1 none; the
+ * host list in nodes_text, owned) into o, whose arrays it allocates
+ * (org_free() releases them). 0 or -1 (logged). */
+int store_load_org(struct store *s, struct org *o);
+/* Stores account `name`: a new one when *id is 0 (then set), else an
+ * update by name. parent_id 0 only for the root. Audited as `action` by
+ * who, with detail. 0 or -1 (logged). */
+int store_put_account(struct store *s, int64_t *id, const char *name,
+    int64_t parent_id, double shares, const char *description, const char *who,
+    const char *action, const char *detail);
+/* Stores user `name` with its default account (a row id) and replaces
+ * its associations with accounts[0..n-1] (row ids) and their shares, in
+ * one audited transaction. 0 or -1 (logged). */
+int store_put_user(struct store *s, const char *name, int64_t default_id,
+    const int64_t *accounts, const double *shares, int n, const char *who,
+    const char *action, const char *detail);
+/* Stores new reservation r (account: its name, "" none) and sets r->id,
+ * audited as "reservation add" with detail. 0 or -1 (logged). */
+int store_put_resv(struct store *s, struct org_resv *r, const char *account,
+    const char *who, const char *detail);
+/* Deletes reservation `id`, audited. 0 or -1 (logged). */
+int store_delete_resv(
+    struct store *s, int64_t id, const char *name, const char *who);
 
 /* Counts the stored jobs by state: count[k] for job_state k, k < n, zero
  * for a state no job has. Read from the database, not from memory, so that

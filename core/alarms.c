@@ -62,6 +62,7 @@ static enum cond r_curtail(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_bms(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_duplicate(const struct alarm_inputs *, int, char *, size_t);
 static enum cond r_node_auth(const struct alarm_inputs *, int, char *, size_t);
+static enum cond r_maint(const struct alarm_inputs *, int, char *, size_t);
 static void w_lowflow(const struct alarm_inputs *, char *, size_t);
 static void w_down(const struct alarm_inputs *, char *, size_t);
 
@@ -101,6 +102,7 @@ static const struct rule {
     {ALARM_DUPLICATE_NODE, "duplicate_node", "major", S_NODES, 0, 0,
         r_duplicate, NULL},
     {ALARM_NODE_AUTH, "node_auth", "major", S_NODES, 0, 0, r_node_auth, NULL},
+    {ALARM_MAINTENANCE, "maintenance", "info", S_PODS, 0, 0, r_maint, NULL},
 };
 
 static const char *const state_names[] = {"open", "acked", "cleared"};
@@ -324,6 +326,21 @@ r_node_auth(const struct alarm_inputs *in, int i, char *msg, size_t len)
 	if (n->auth_refused_ms == 0)
 		return in->uptime_ms < window ? C_UNKNOWN : C_CLEAR;
 	return in->now_ms - n->auth_refused_ms < window ? C_RAISE : C_CLEAR;
+}
+
+/* A maintenance window on the pod's nodes is near or under way (the
+ * shell words the notice: which, when, which nodes): raised when it is
+ * announced, cleared when it ends. */
+static enum cond
+r_maint(const struct alarm_inputs *in, int p, char *msg, size_t len)
+{
+	const char *notice = in->pod_notice ? in->pod_notice[p] : NULL;
+
+	if (notice == NULL)
+		return C_CLEAR;
+	if (msg != NULL)
+		snprintf(msg, len, "%s", notice);
+	return C_RAISE;
 }
 
 const char *

@@ -35,6 +35,7 @@ enum alarm_kind {
 	ALARM_BMS_WATCHDOG,
 	ALARM_DUPLICATE_NODE,
 	ALARM_NODE_AUTH,
+	ALARM_MAINTENANCE,
 	ALARM_NKINDS
 };
 
@@ -144,6 +145,9 @@ struct alarm_inputs {
 	 * refused report; 0: HOLDER_EPISODE_MS */
 	int64_t duplicate_window_ms;
 	alarm_compact_fn compact; /* NULL: names joined by commas */
+	/* per pod: the notice of a maintenance window coming or under way
+	 * on its nodes (borrowed), NULL none; NULL: no pod has one */
+	const char *const *pod_notice;
 };
 
 /* Per (kind, node or pod): the alarm of that object, and how long its

@@ -91,7 +91,7 @@ _podctl()
 				fi
 				return
 			fi ;;
-		-o|--output|--server|--token|--token-file|--cacert|--user|--role|--expires|--comment|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format) ((i++)) ;;
+		-o|--output|--server|--token|--token-file|--cacert|--user|--role|--expires|--comment|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format|--parent|--shares|--description|-A|--account|--default-account|--start|--duration|--end|--pods) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
@@ -112,18 +112,23 @@ _podctl()
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--role) COMPREPLY=($(compgen -W "viewer operator admin" -- "$cur")); return ;;
 	--expires) COMPREPLY=($(compgen -W "12h 7d 30d 90d" -- "$cur")); return ;;
-	--server|--token|--user|--comment|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|--priority|--power-per-accel)
+	--server|--token|--user|--comment|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|--priority|--power-per-accel|--shares|--description|--start|--end|--pods)
 		COMPREPLY=(); return ;;
 	-O|--format)
 		# the columns of the listing, from podctl's refusal of "?"
 		local cols cmd=("${words[0]}")
-		[[ ${words[0]} == token ]] && cmd=(token list)
+		case ${words[0]} in
+		token|account|user|qos|partition|reservation) cmd=("${words[0]}" list) ;;
+		esac
 		cols=$(podctl "${cmd[@]}" --format '?' 2>&1 >/dev/null |
 		    sed -n 's/.*(columns: \(.*\)).*/\1/p' | tr -d ,)
 		compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -P "$head" -W "$cols" -- "$last")); return ;;
 	--policy) COMPREPLY=($(compgen -W "performance powersave thermal energy" -- "$cur")); return ;;
 	--interval) COMPREPLY=($(compgen -W "1 2 5 10" -- "$cur")); return ;;
+	--duration) COMPREPLY=($(compgen -W "1h 4h 8h 1d" -- "$cur")); return ;;
+	--parent|-A|--account|--default-account)
+		COMPREPLY=($(compgen -W "$(podctl "${_podctl_opts[@]}" account list --noheader --format name 2>/dev/null)" -- "$cur")); return ;;
 	--node) COMPREPLY=($(compgen -W "$(_podctl_names node)" -- "$cur")); return ;;
 	-t|--time) COMPREPLY=($(compgen -W "30 2:00:00 12:00:00 1-00:00:00 15m 2h" -- "$cur")); return ;;
 	--within) COMPREPLY=($(compgen -W "group pod fabric" -- "$cur")); return ;;
@@ -150,7 +155,7 @@ _podctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel prio policy power alarms alarm audit top whoami token help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel prio policy power alarms alarm audit top whoami token account user qos partition reservation help" -- "$cur"))
 		fi ;;
 	pods)
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
@@ -215,6 +220,24 @@ _podctl()
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
 	"token revoke")
 		COMPREPLY=($(compgen -W "$(_podctl_tokens)" -- "$cur")) ;;
+	account|user)
+		COMPREPLY=($(compgen -W "add list show modify" -- "$cur")) ;;
+	"account add"*|"account modify"*)
+		COMPREPLY=($(compgen -W "--parent --shares --description $global" -- "$cur")) ;;
+	"user add"*|"user modify"*)
+		COMPREPLY=($(compgen -W "-A --account --default-account $global" -- "$cur")) ;;
+	"account show"|"user show")
+		COMPREPLY=($(compgen -W "$(podctl "${_podctl_opts[@]}" "${words[0]}" list --noheader --format name 2>/dev/null)" -- "$cur")) ;;
+	qos|partition)
+		COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
+	reservation)
+		COMPREPLY=($(compgen -W "add list delete" -- "$cur")) ;;
+	"reservation add"*)
+		COMPREPLY=($(compgen -W "--start --duration --end --pods --nodes --maint -A --account $global" -- "$cur")) ;;
+	"reservation delete")
+		COMPREPLY=($(compgen -W "$(podctl "${_podctl_opts[@]}" reservation list --noheader --format name 2>/dev/null)" -- "$cur")) ;;
+	"account list"|"user list"|"qos list"|"partition list"|"reservation list")
+		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
 	*)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$global" -- "$cur"))

@@ -315,6 +315,42 @@ def test_tokens_and_who():
     call("DELETE", "/tokens/999999", expect=404)
 
 
+def test_organisation():
+    """Accounts, users, QOS, partitions and reservations (test_org has the
+    behaviour; here, the shape of every reply)."""
+    call("GET", "/accounts")
+    call("POST", "/accounts", {"name": "physics", "shares": 2,
+                               "description": "contract"}, expect=201)
+    call("POST", "/accounts", {"name": "physics"}, expect=409)
+    call("POST", "/accounts", {"name": "x", "parent": "nope"}, expect=400)
+    call("GET", "/accounts/physics")
+    call("GET", "/accounts/nope", expect=404)
+    call("PATCH", "/accounts/physics", {"shares": 3})
+    call("PATCH", "/accounts/nope", {"shares": 3}, expect=404)
+    call("POST", "/users", {"name": "alice", "accounts": ["physics"]},
+         expect=201)
+    call("POST", "/users", {"name": "bob", "accounts": ["nope"]},
+         expect=400)
+    call("GET", "/users")
+    call("GET", "/users/alice")
+    call("GET", "/users/nope", expect=404)
+    call("PATCH", "/users/alice", {"default_account": "physics"})
+    call("GET", "/qos")
+    call("GET", "/partitions")
+    call("POST", "/reservations", {"name": "m1", "duration_s": 3600,
+                                   "start": "2099-01-01T00:00:00Z",
+                                   "pods": ["pod01"], "maint": True},
+         expect=201)
+    call("POST", "/reservations", {"name": "m2", "duration_s": 3600,
+                                   "nodes": "pod01-n001",
+                                   "account": "physics",
+                                   "start": "2099-01-01T00:30:00Z"},
+         expect=409)
+    call("GET", "/reservations")
+    call("DELETE", "/reservations/m1")
+    call("DELETE", "/reservations/m1", expect=404)
+
+
 def test_refused_requests():
     call("GET", "/no/such/route", expect=404)
     call("GET", "/nodes/pod01-n001/fans", expect=404)
@@ -441,7 +477,7 @@ def test_route_table_and_document_must_agree():
 try:
     run([test_tools_and_fleet, test_jobs, test_nodes_and_drain, test_alarms,
          test_power_and_policy, test_telemetry_audit_agents,
-         test_tokens_and_who, test_refused_requests, test_wrong_methods_beside_the_api_say_allow,
+         test_tokens_and_who, test_organisation, test_refused_requests, test_wrong_methods_beside_the_api_say_allow,
          test_every_reply_matches_the_contract,
          test_a_broken_reply_is_named,
          test_route_table_and_document_must_agree])

@@ -608,10 +608,40 @@ fail:
 	return -1;
 }
 
+/* A maintenance window announced on pod02: one info alarm of the pod with
+ * the shell's notice, none on pod01, cleared when the notice goes. */
+static int
+case_maintenance(void)
+{
+	const char *notice[NPODS] = {NULL, "maintenance m1 from A to B"};
+	struct rig r;
+	struct alarm *al;
+
+	rig_init(&r);
+	REQUIRE(eval_at(&r, 1) == 0, "raised without a notice");
+	r.in.pod_notice = notice;
+	REQUIRE(eval_at(&r, 2) == 1, "not raised at once");
+	REQUIRE((al = live_one(&r.a, ALARM_MAINTENANCE)) != NULL);
+	CHECK(strcmp(al->object, "pod02") == 0, "on %s", al->object);
+	CHECK(strcmp(alarm_kind_name(al->kind), "maintenance") == 0 &&
+	      strcmp(alarm_severity(al->kind), "info") == 0);
+	CHECK(strcmp(al->message, notice[1]) == 0, "message '%s'", al->message);
+	REQUIRE(eval_at(&r, 3) == 0, "raised again");
+	notice[1] = NULL;
+	REQUIRE(eval_at(&r, 4) == 0);
+	CHECK(al->state == ALARM_CLEARED, "not cleared with its notice");
+	alarms_clear(&r.a);
+	return 0;
+fail:
+	alarms_clear(&r.a);
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } cases[] = {
+    {"a maintenance window announced", case_maintenance},
     {"a node cycling around its critical temperature", case_cycling_overtemp},
     {"a pod's agents lost: one alarm", case_pod_agents_lost},
     {"what cannot be judged keeps acks", case_unknown_keeps_acks},

@@ -33,6 +33,8 @@ static const char *const cases[] = {
     "bad_health",          /* a requeue that is not true or false */
     "quoted_edges",        /* values the dump must quote to keep */
     "pod_nodes_first",     /* fewer nodes, then fewer groups */
+    "org",                 /* [qos NAME], [partition NAME], [accounts] */
+    "org_bad_node",        /* a partition's node outside the fabric */
 };
 
 /*
@@ -127,6 +129,47 @@ static const struct {
     {"[modbus]\nallow_write = 10.0.0.0/33\n", NULL,
         "t.conf:2: allow_write: '/33' is not a prefix length for 10.0.0.0"},
     {"[agent]\nserver = x\n", NULL, "t.conf:2: unknown section [agent]"},
+    /* the organisation: QOS, partitions (built-in ones without) */
+    {"", "[qos normal]\npriority = 0\n", NULL},
+    {"", "[partition all]\ndefault = true\n", NULL},
+    {"", "default_qos = normal\nmaint_notice_h = 24\n", NULL},
+    {"[qos high]\npriority = 5\n", "default_qos = high\n", NULL},
+    {"[partition a]\npods = pod01\n[partition b]\n"
+     "max_time_s = 60\n",
+        "[partition a]\npods = pod01\ndefault = true\n", NULL},
+    {"[qos]\npriority = 1\n", NULL,
+        "t.conf:2: [qos] needs a name of 1 to 63 characters A-Z a-z 0-9 - _ "
+        ". as in [qos normal]"},
+    {"[qos a]\nmax_wall_s = -1\n", NULL,
+        "t.conf:2: max_wall_s: -1 is outside 0..31622400"},
+    {"[qos a]\nflavour = x\n", NULL,
+        "t.conf:2: unknown key 'flavour' in [qos]"},
+    {"[scheduler]\ndefault_qos = gold\n[qos normal]\npriority = 1\n", NULL,
+        "t.conf:2: default_qos: no [qos gold] in the file"},
+    {"[qos a]\n\npreempt = b\n", NULL,
+        "t.conf:3: [qos a] preempt: no such QOS 'b'"},
+    {"[qos a]\npreempt = a\n", NULL,
+        "t.conf:2: [qos a] preempt: a QOS cannot preempt itself"},
+    {"[partition a]\npods = pod02\n", NULL,
+        "t.conf:2: [partition a] pods: no pod 'pod02' in the fabric"},
+    {"[partition a]\ngroups = pod01-g9\n", NULL,
+        "t.conf:2: [partition a] groups: no group 'pod01-g9' in the "
+        "fabric"},
+    {"[partition a]\nnodes = pod01-n[1-2\n", NULL,
+        "t.conf:2: [partition a] nodes: host list 'pod01-n[1-2': '[' "
+        "without ']'"},
+    {"[partition a]\naccounts = a b\n", NULL,
+        "t.conf:2: [partition a] accounts: 'a b' is not an account name"},
+    {"[partition a]\ndefault = yes\n", NULL,
+        "t.conf:2: default: 'yes' is not one of false, true"},
+    {"[partition a]\ndefault = true\n[partition b]\ndefault = true\n", NULL,
+        "t.conf:4: [partition b] default: partition a is the default "
+        "already"},
+    {"[partition a]\ndefault_time_s = 70\nmax_time_s = 60\n", NULL,
+        "t.conf:2: [partition a] default_time_s (70) is longer than "
+        "max_time_s (60)"},
+    {"[accounts]\nenforce = 1\n", NULL,
+        "t.conf:2: enforce: '1' is not one of false, true"},
     /* groups need not divide the nodes evenly */
     {"[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 3\n", "groups = 3", NULL},
 };

@@ -16,3 +16,7 @@ target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)
 # envelope, and an event base run without blocking.
 pod_unit_test(queue_test queue_test.c LIBS podctl_core)
 pod_unit_test(auth_test auth_test.c LIBS podctl_core)
+# The organisation (org.c, store_org.c, resv.c) on a temporary store: the
+# admission of submissions, the account tree, partitions' and reservations'
+# nodes, a maintenance window's drain and resume.
+pod_unit_test(org_test org_test.c LIBS podctl_core)
