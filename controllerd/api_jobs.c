@@ -150,15 +150,9 @@ api_job_parse(const struct config *conf, json_t *body, struct job *j, char *err,
 	j->nnodes = (int)nodes;
 	j->accels_total = (int)accels;
 	j->accels_per_node = (int)per;
-	if (rt == 0 && conf->default_time_limit_s == 0) {
-		snprintf(err, errlen,
-		    "'time_limit_s' is required: this controller has no "
-		    "default time limit ([scheduler] default_time_limit_s)");
-		return -1;
-	}
-	if (rt == 0)
-		limit = conf->default_time_limit_s;
-	if (limit > conf->max_time_limit_s) {
+	/* no limit given: 0, for the partition's default or the
+	 * scheduler's at admission (queue_submit()) */
+	if (rt == 1 && limit > conf->max_time_limit_s) {
 		snprintf(err, errlen,
 		    "'time_limit_s' is %lld s; this controller allows at most "
 		    "%d s ([scheduler] max_time_limit_s)",

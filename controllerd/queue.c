@@ -242,6 +242,14 @@ queue_submit(
 		return -1;
 	if (j->time_limit_s == 0)
 		j->time_limit_s = st->conf->default_time_limit_s;
+	if (j->time_limit_s == 0) {
+		snprintf(err, errlen,
+		    "'time_limit_s' is required: this controller has no "
+		    "default time limit ([scheduler] default_time_limit_s) "
+		    "and partition '%s' none of its own",
+		    j->partition);
+		return -1;
+	}
 	req.nnodes = j->nnodes;
 	req.accels_per_node = j->accels_per_node;
 	req.exclusive = j->exclusive;
