@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "acct.h"
 #include "api.h"
 #include "auth.h"
 #include "bms.h"
@@ -115,6 +116,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	(void)httpcap_sweep(ctl.httpcap);
 	resv_tick(&ctl);
 	queue_tick(&ctl);
+	acct_tick(&ctl);
 	envelope_tick(&ctl);
 	bms_tick(ctl.bms);
 	if ((dropped = store_expired(ctl.store)) > 0)
