@@ -1177,8 +1177,8 @@ config_dump(const struct config *c, FILE *out)
 	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000, c->min_flow_lpm,
 	    c->max_supply_c, c->alarm_dwell_s, c->alarm_clear_hold_s,
 	    c->overtemp_margin_c, c->lowflow_margin_lpm, c->supply_margin_c);
-	fprintf(out, "[accounting]\nretention_days = %d\n",
-	    c->acct_retention_days);
+	fprintf(
+	    out, "[accounting]\nretention_days = %d\n", c->acct_retention_days);
 	fprintf(out, "[health]\n");
 	for (p = 0; p < HEALTH_NCONDS; p++)
 		fprintf(out, "%s_drain_after_s = %d\n%s_requeue = %s\n",
