@@ -24,6 +24,7 @@
 
 #define MS_PER_HOUR     3600000.0
 #define PRUNE_PERIOD_MS (3600 * 1000)
+#define FLUSH_PERIOD_MS (60 * 1000) /* running attempts' records */
 #define DAY_MS          ((int64_t)86400 * 1000)
 
 double
@@ -234,7 +235,11 @@ acct_resume(struct ctl_state *st)
 			return -1;
 		if (rc == 0)
 			continue;
-		if (!isnan(row.energy_j))
+		/* never measured when last stored: all of it is this
+		 * attempt's, from zero */
+		if (isnan(j->energy_j) && !isnan(row.energy_j))
+			j->energy_j = row.energy_j;
+		else if (!isnan(row.energy_j))
 			j->attempt_energy0_j -= row.energy_j;
 		j->peak_power_w = row.peak_power_w;
 	}
@@ -244,10 +249,15 @@ acct_resume(struct ctl_state *st)
 void
 acct_tick(struct ctl_state *st)
 {
-	static int64_t last_ms;
+	static int64_t last_ms, flushed_ms;
 	int64_t now = time_wall_ms();
 	int n;
 
+	if (now - flushed_ms >= FLUSH_PERIOD_MS) {
+		flushed_ms = now;
+		(void)store_acct_put_running(
+		    st->store, st->jobs.v, st->jobs.n, st->fleet);
+	}
 	if (last_ms != 0 && now - last_ms < PRUNE_PERIOD_MS)
 		return;
 	last_ms = now;

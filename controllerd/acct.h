@@ -93,8 +93,9 @@ void acct_sample(struct ctl_state *st, int idx);
  * restart neither zeroes nor doubles them. 0 or -1 (logged).
  */
 int acct_resume(struct ctl_state *st);
-/* Once an hour (called every tick): prunes the records that ended more
- * than [accounting] retention_days ago. */
+/* Called every tick: once a minute writes the running attempts' records
+ * as they stand; once an hour prunes the records that ended more than
+ * [accounting] retention_days ago. */
 void acct_tick(struct ctl_state *st);
 
 #endif

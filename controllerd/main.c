@@ -393,6 +393,9 @@ main(int argc, char *argv[])
 	    store_schema_version(ctl.store));
 	event_base_dispatch(ctl.base);
 	(void)store_flush_wait(ctl.store, ctl.fleet);
+	/* the running attempts' energy and peak, for the next start */
+	(void)store_acct_put_running(
+	    ctl.store, ctl.jobs.v, ctl.jobs.n, ctl.fleet);
 	rc = 0;
 fail:
 	if (ev_tick)

@@ -196,6 +196,11 @@ int store_acct_get(
  * returning -1 stops the walk. 0, or -1 (on error, logged, or from cb). */
 int store_acct_each(struct store *s, const struct acct_filter *f,
     int (*cb)(const struct acct_row *r, void *arg), void *arg);
+/* Writes the records of the running jobs among v[0..n-1] as they stand
+ * (energy, peak, accelerator-hours so far), in one transaction, so that a
+ * restart loses little of them. 0 or -1 (logged). */
+int store_acct_put_running(
+    struct store *s, struct job *const *v, int n, const struct fleet *f);
 /* Deletes the records of attempts that ended before before_ms. Returns
  * how many, or -1 (logged). */
 int store_acct_prune(struct store *s, int64_t before_ms);

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "acct.h"
+#include "jobs.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
@@ -75,6 +76,32 @@ store_acct_put(struct store *s, sqlite3_stmt *st, const struct job *j,
 	if (r.reason[0] != '\0')
 		sqlite3_bind_text(st, 19, r.reason, -1, SQLITE_TRANSIENT);
 	return store_step_done(s, st, "put accounting record");
+}
+
+int
+store_acct_put_running(
+    struct store *s, struct job *const *v, int n, const struct fleet *f)
+{
+	sqlite3_stmt *st = store_acct_prepare(s);
+	int i;
+
+	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (v[i]->state == JOB_RUNNING &&
+		    store_acct_put(s, st, v[i], f) == -1) {
+			store_rollback(s);
+			goto fail;
+		}
+	if (store_exec(s, "COMMIT") == -1) {
+		store_rollback(s);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
 }
 
 /* Reads the row at st's current step (ACCT_COLUMNS) into r. */

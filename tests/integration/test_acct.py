@@ -302,11 +302,32 @@ def test_restart_keeps_records():
     assert usage("--by", "account")["total"]["attempts"] == len(before)
 
 
+def test_restart_keeps_a_running_attempts_energy():
+    jid = submit("root", "-J", "across", "-N", "1", "-t", "5m", "--",
+                 "sh", "-c", "sleep 120", out)
+    wait_state(jid, "running")
+    r = wait_for("energy and peak measured", lambda: [
+        r for r in acct_rest("?job=%d" % jid)
+        if (r["energy_j"] or 0) > 0 and r["peak_power_w"]])[0]
+    ctl.restart()
+    after = acct_rest("?job=%d" % jid)[0]
+    assert after["state"] == "running", after
+    # neither zeroed nor counted twice: it goes on from where it was
+    assert r["energy_j"] <= after["energy_j"], (r, after)
+    assert after["peak_power_w"] >= r["peak_power_w"], (r, after)
+    ok("cancel", str(jid))
+    wait_state(jid, "cancelled", timeout=20)
+    final = acct_rest("?job=%d" % jid)[0]
+    assert final["energy_j"] >= after["energy_j"], (after, final)
+    assert final["energy_j"] < 3 * after["energy_j"] + 50000, (after, final)
+
+
 try:
     run([test_setup, test_completed_and_running_have_records,
          test_failed_and_cancelled, test_requeued_after_node_loss,
          test_filters, test_json_is_rest_and_csv_parses,
-         test_usage_sums_the_rows, test_restart_keeps_records])
+         test_usage_sums_the_rows, test_restart_keeps_records,
+         test_restart_keeps_a_running_attempts_energy])
 finally:
     for a in agents.values():
         a.stop()
