@@ -46,16 +46,20 @@ acct_share(int64_t start_ms, int64_t end_ms, int64_t from_ms, int64_t to_ms)
 	return (double)(hi - lo) / (double)(end_ms - start_ms);
 }
 
-/* The tags a job is accounted under. Until the job carries its account,
- * QOS and partition, the defaults every site has. */
+/* The tags a job is accounted under: those admission resolved at submit;
+ * a job stored before accounts existed has none, and is the default
+ * account's, QOS's and partition's. */
 static void
 tags(const struct job *j, struct acct_row *out)
 {
 	snprintf(out->user, sizeof(out->user), "%s",
 	    j->user[0] != '\0' ? j->user : j->submitted_by);
-	snprintf(out->account, sizeof(out->account), "root");
-	snprintf(out->qos, sizeof(out->qos), "normal");
-	snprintf(out->partition, sizeof(out->partition), "all");
+	snprintf(out->account, sizeof(out->account), "%s",
+	    j->account[0] != '\0' ? j->account : "root");
+	snprintf(out->qos, sizeof(out->qos), "%s",
+	    j->qos[0] != '\0' ? j->qos : "normal");
+	snprintf(out->partition, sizeof(out->partition), "%s",
+	    j->partition[0] != '\0' ? j->partition : "all");
 }
 
 /* The host list of the nodes of j's ranks of `attempt`, those whose end

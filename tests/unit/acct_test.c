@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <ftw.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "fleet.h"
 #include "jobs.h"
 #include "log.h"
+#include "schema.h"
 #include "store.h"
 
 #define H_MS 3600000LL
@@ -267,10 +269,87 @@ fail:
 	return 0;
 }
 
+/* Jobs of a database from before accounting, as rows of its jobs table:
+ * the migration gives each its last attempt's record. */
+static const char old_jobs[] =
+    "INSERT INTO pods (name, nodes_total, groups_total, accels_per_node,"
+    " power_budget_w, cooling_capacity_w) VALUES ('pod01', 2, 1, 8, 1e4,"
+    " 1e4);"
+    "INSERT INTO nodes (id, name, pod, grp) VALUES (1, 'pod01-n001',"
+    " 'pod01', 'g01'), (2, 'pod01-n002', 'pod01', 'g01');"
+    "INSERT INTO jobs (id, name, command, nnodes, accels_per_node,"
+    " accels_total, exclusive, within, time_limit_s, priority, requeue,"
+    " state, attempt, submit_ms, start_ms, end_ms, exit_code, energy_j,"
+    " submitted_by, user, account) VALUES"
+    " (1, 'done', '[]', 2, 8, 16, 1, 'pod', 60, 0, 1, 'completed', 1,"
+    " 1000, 2000, 3602000, 0, 5000, 'alice', 'alice', 'physics'),"
+    " (2, 'queued', '[]', 1, 8, 8, 1, 'pod', 60, 0, 1, 'cancelled', 0,"
+    " 1000, NULL, 1500, NULL, NULL, 'bob', '', ''),"
+    " (3, 'runs', '[]', 1, 8, 8, 1, 'pod', 60, 0, 1, 'running', 2,"
+    " 1000, 9000, NULL, NULL, 700, 'bob', 'bob', ''),"
+    " (4, 'waits', '[]', 1, 8, 8, 1, 'pod', 60, 0, 1, 'pending', 0,"
+    " 1000, NULL, NULL, NULL, NULL, 'bob', 'bob', '');"
+    "INSERT INTO job_ranks (job_id, attempt, rank, node_id, accel_mask,"
+    " state) VALUES (1, 1, 0, 1, 255, 'ended'), (1, 1, 1, 2, 255, 'ended'),"
+    " (3, 1, 0, 1, 255, 'ended'), (3, 2, 0, 2, 255, 'running');";
+
+static int
+test_migration(void)
+{
+	char path[512], sql[64], *err = NULL;
+	sqlite3 *db = NULL;
+	struct store *s = NULL;
+	struct acct_row r;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/acct-migrate.db", tmpdir);
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0; i < schema_nmigrations && schema_migrations[i].version < 10;
+	     i++) {
+		REQUIRE(sqlite3_exec(db, schema_migrations[i].sql, NULL, NULL,
+		            NULL) == SQLITE_OK,
+		    "%s", schema_migrations[i].file);
+		/* the version is an integer */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    schema_migrations[i].version);
+		REQUIRE(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	}
+	i = sqlite3_exec(db, old_jobs, NULL, NULL, &err);
+	REQUIRE(i == SQLITE_OK, "%d %s", i, err);
+	sqlite3_close(db);
+	db = NULL;
+	REQUIRE((s = store_open(path)) != NULL);
+	REQUIRE(store_acct_get(s, 1, 1, &r) == 1);
+	CHECK(strcmp(r.state, "completed") == 0 && r.has_exit &&
+	      r.exit_code == 0);
+	CHECK(strcmp(r.nodes, "pod01-n001,pod01-n002") == 0 ||
+	          strcmp(r.nodes, "pod01-n002,pod01-n001") == 0,
+	    "%s", r.nodes);
+	CHECK(
+	    strcmp(r.account, "physics") == 0 && strcmp(r.user, "alice") == 0);
+	CHECK(fabs(r.accel_hours - 16) < 1e-9 && r.energy_j == 5000);
+	REQUIRE(store_acct_get(s, 2, 0, &r) == 1);
+	CHECK(strcmp(r.state, "cancelled") == 0 && r.start_ms == 0 &&
+	      r.end_ms == 1500);
+	CHECK(strcmp(r.user, "bob") == 0 && strcmp(r.account, "root") == 0);
+	REQUIRE(store_acct_get(s, 3, 2, &r) == 1);
+	CHECK(strcmp(r.state, "running") == 0 && r.end_ms == 0);
+	CHECK(isnan(r.energy_j) && strcmp(r.nodes, "pod01-n002") == 0);
+	CHECK(store_acct_get(s, 3, 1, &r) == 0);
+	CHECK(store_acct_get(s, 4, 0, &r) == 0);
+fail:
+	sqlite3_free(err);
+	if (db != NULL)
+		sqlite3_close(db);
+	store_close(s);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } cases[] = {
+    {"migration", test_migration},
     {"share", test_share},
     {"row_from_job", test_row_from_job},
     {"store", test_store},
