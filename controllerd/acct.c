@@ -193,6 +193,8 @@ acct_sample(struct ctl_state *st, int idx)
 	int i, k, here, known;
 	double sum, w;
 
+	if (st->fleet->nodes[idx].running_jobs == 0)
+		return;
 	for (i = 0; i < st->jobs.n; i++) {
 		struct job *j = st->jobs.v[i];
 
