@@ -89,6 +89,19 @@ attempt_nodes(const struct job *j, const struct fleet *f, int attempt, int lost,
 	free(names);
 }
 
+/* 1 when j's current attempt was stopped for another job. */
+static int
+preempted(const struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->nranks; i++)
+		if (j->ranks[i].attempt == j->attempt &&
+		    j->ranks[i].cause == CAUSE_PREEMPTED)
+			return 1;
+	return 0;
+}
+
 /* Why the attempt ended as it did, in words; "" when its state says all. */
 static void
 end_reason(const struct job *j, const struct fleet *f, struct acct_row *out)
@@ -146,15 +159,20 @@ acct_row_from_job(const struct job *j, const struct fleet *f, int64_t now_ms,
 		snprintf(out->state, sizeof(out->state), "running");
 		end = now_ms;
 	} else {
-		/* a requeued attempt ended as a lost node ends a job */
+		/* a requeued attempt ended as a lost node ends a job, or was
+		 * preempted (Slurm's PREEMPTED) */
 		snprintf(out->state, sizeof(out->state), "%s",
-		    job_state_name(
-		        j->state == JOB_PENDING ? JOB_NODE_FAIL : j->state));
+		    j->state != JOB_PENDING ? job_state_name(j->state)
+		    : preempted(j)          ? ACCT_PREEMPTED
+		                            : job_state_name(JOB_NODE_FAIL));
 		out->end_ms = j->end_ms > 0 ? j->end_ms : now_ms;
 		end = out->end_ms;
 		out->has_exit = j->has_exit && j->state != JOB_PENDING;
 		out->exit_code = j->exit_code;
 		end_reason(j, f, out);
+		if (out->reason[0] == '\0' && preempted(j))
+			snprintf(out->reason, sizeof(out->reason),
+			    "preempted; requeued");
 	}
 	if (end > j->start_ms)
 		out->accel_hours =

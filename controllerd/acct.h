@@ -23,6 +23,7 @@ struct job;
 #define ACCT_NODES_MAX  1024 /* host list text, with NUL */
 #define ACCT_REASON_MAX 256
 #define ACCT_LIST_MAX   64 /* items of one filter list (jobs, users, …) */
+#define ACCT_PREEMPTED  "preempted" /* the state of an attempt preempted */
 
 /* One attempt's record, as stored (schema/010_acct.sql). */
 struct acct_row {
@@ -39,7 +40,8 @@ struct acct_row {
 	int64_t submit_ms;  /* wall clock, ms since the epoch */
 	int64_t start_ms;   /* 0 when it never started */
 	int64_t end_ms;     /* 0 while it runs */
-	char state[16];     /* a job state name; "running" until it ends */
+	char state[16];     /* a job state name; "running" until it ends;
+	                     * ACCT_PREEMPTED for one stopped for another */
 	int has_exit;       /* exit_code is known */
 	int exit_code;      /* the job's exit status */
 	double energy_j;    /* the attempt's accelerators, J; NaN unknown */

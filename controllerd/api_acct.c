@@ -106,13 +106,14 @@ split(const char *s, char *buf, size_t size, const char **v, int max)
 	}
 }
 
-/* A state accounting knows: a job's, less pending, and running. */
+/* A state accounting knows: a job's (running too) less pending, and
+ * preempted. */
 static int
 known_state(const char *s)
 {
 	int k = job_state_parse(s);
 
-	return k >= 0 && k != JOB_PENDING;
+	return (k >= 0 && k != JOB_PENDING) || strcmp(s, ACCT_PREEMPTED) == 0;
 }
 
 /* The query's time window into *from and *to (0: open); -1 after a 400. */
@@ -199,7 +200,8 @@ api_acct(struct api_req *r)
 		if (f.nstates < 0 || i < f.nstates) {
 			api_reply_error(r->req, 400, "bad_request",
 			    "acct: state '%s' is not one of running, "
-			    "completed, failed, cancelled, timeout, node_fail",
+			    "completed, failed, cancelled, timeout, node_fail, "
+			    "preempted",
 			    f.nstates < 0 ? v : f.states[i]);
 			goto done;
 		}

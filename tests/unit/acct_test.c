@@ -75,14 +75,15 @@ default_fleet(struct config **c)
 
 static const struct sched_slot two_nodes[] = {{2, 0xff}, {3, 0xff}};
 
-/* Node `node` of j's two is lost; the other rank stops, as its agent
- * would report once told. */
+/* Node `node` of j's two is lost (-1: none); the other ranks stop, as
+ * their agents would report once told. */
 static void
 lose_node(struct job *j, int node, int64_t now_ms)
 {
 	int i;
 
-	job_node_down(j, node, now_ms);
+	if (node >= 0)
+		job_node_down(j, node, now_ms);
 	for (i = 0; i < j->nranks; i++)
 		if (j->ranks[i].state != RANK_ENDED) {
 			j->ranks[i].state = RANK_ENDED;
@@ -163,6 +164,15 @@ test_row_from_job(void)
 	REQUIRE(acct_row_from_job(j, f, T0 + 3 * H_MS, &r) == 1);
 	CHECK(r.attempt == 2 && r.energy_j == 0, "%g", r.energy_j);
 	CHECK(isnan(r.peak_power_w));
+
+	/* preempted for another job: its own state, requeued */
+	REQUIRE(job_preempt(j) == 0);
+	lose_node(j, -1, T0 + 4 * H_MS);
+	REQUIRE(j->state == JOB_PENDING);
+	REQUIRE(acct_row_from_job(j, f, T0 + 4 * H_MS, &r) == 1);
+	CHECK(r.attempt == 2 && strcmp(r.state, ACCT_PREEMPTED) == 0, "%s",
+	    r.state);
+	CHECK(strcmp(r.reason, "preempted; requeued") == 0, "%s", r.reason);
 	job_free(j);
 	j = NULL;
 fail:
