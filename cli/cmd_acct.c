@@ -225,9 +225,12 @@ cmd_usage(struct podctl *pc, const struct args *a)
 		json_decref(reply);
 		return podctl_bad_reply("no 'usage' array or 'total'");
 	}
-	if (pc->output != OUTPUT_CSV)
+	if (pc->output != OUTPUT_CSV &&
+	    json_is_string(json_object_get(reply, "start")))
 		printf("Usage from %s to %s\n", fmt_str(reply, "start"),
 		    fmt_str(reply, "end"));
+	else if (pc->output != OUTPUT_CSV)
+		printf("Usage up to %s\n", fmt_str(reply, "end"));
 	rc = print_rows(pc, f, nf, rows);
 	if (rc == PODCTL_OK && pc->output != OUTPUT_CSV)
 		printf("Total: %.4f accelerator-hours, %.4f kWh, %lld "
