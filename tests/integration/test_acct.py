@@ -94,6 +94,7 @@ def test_setup():
                                 "--account", account)
             assert rc == 0, err
             ACCOUNTS[user] = account
+    print("accounts by user: %s" % ACCOUNTS, flush=True)
 
 
 def test_completed_and_running_have_records():
