@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acctfmt.h"
 #include "args.h"
 #include "cred.h"
 #include "jobreq.h"
@@ -57,7 +58,7 @@ static const struct args_opt global_opts[] = {
     {"token", 0, 1},      /* bearer token */
     {"token-file", 0, 1}, /* a file holding the bearer token */
     {"cacert", 0, 1},     /* CA certificates to verify an https server */
-    {"output", 'o', 1},   /* table, wide or json */
+    {"output", 'o', 1},   /* table, wide, json or csv */
     {"help", 'h', 0},     /* usage on stdout */
     {"version", 0, 0},    /* version on stdout */
 };
@@ -109,6 +110,25 @@ static const struct args_opt audit_opts[] = {
     {"actor", 0, 1},  /* who made the change */
     {"action", 0, 1}, /* drain, resume, set, policy, … */
     {"limit", 0, 1},  /* newest lines shown, 100 by default */
+};
+
+static const struct args_opt acct_opts[] = {
+    {"user", 'u', 1},      /* users, comma-separated */
+    {"account", 'A', 1},   /* accounts, comma-separated */
+    {"state", 's', 1},     /* states, comma-separated */
+    {"starttime", 'S', 1}, /* attempts running at or after this time */
+    {"endtime", 'E', 1},   /* attempts running before this time */
+    {"jobs", 'j', 1},      /* job ids, comma-separated */
+    {"noheader", 0, 0},
+    {"format", 'O', 1}, /* fields, sacct's names: JobID,State,… */
+};
+
+static const struct args_opt usage_opts[] = {
+    {"starttime", 'S', 1}, /* the period's start */
+    {"endtime", 'E', 1},   /* its end, now by default */
+    {"by", 0, 1},          /* account or user */
+    {"noheader", 0, 0},
+    {"format", 'O', 1},
 };
 
 static const struct args_opt token_create_opts[] = {
@@ -217,6 +237,18 @@ static const struct cmd cmds[] = {
         "[--since TIME] [--until TIME] [--actor WHO] [--action ACTION] "
         "[--limit N]",
         0, 0, OPTS(audit_opts), cmd_audit, "who changed what, and when"},
+    {"acct", NULL,
+        "[-u|--user USER[,USER...]] [-A|--account ACCOUNT[,ACCOUNT...]] "
+        "[-s|--state STATE[,STATE...]] [-S|--starttime TIME] "
+        "[-E|--endtime TIME] [-j|--jobs ID[,ID...]] [--noheader] "
+        "[-O|--format FIELDS]",
+        0, 0, OPTS(acct_opts), cmd_acct,
+        "accounting: every attempt of the jobs, as sacct"},
+    {"usage", NULL,
+        "[-S|--starttime TIME] [-E|--endtime TIME] [--by account|user] "
+        "[--noheader] [-O|--format FIELDS]",
+        0, 0, OPTS(usage_opts), cmd_usage,
+        "accelerator-hours and kWh per account or user, as sreport"},
     {"top", NULL, "[--interval SECONDS] [--once]", 0, 0, OPTS(top_opts),
         cmd_top, "a live view of the fleet, refreshed"},
     {"whoami", NULL, "", 0, 0, NOOPTS, cmd_whoami,
@@ -452,6 +484,23 @@ podctl_check_columns(struct podctl *pc, const struct table_col *cols, int ncols)
 	return PODCTL_OK;
 }
 
+/* Prints t's titles (unless noheader) and rows as CSV. */
+static void
+print_csv(FILE *f, const struct table *t, int noheader)
+{
+	int r, i;
+
+	for (i = 0; !noheader && i < t->ncols; i++) {
+		acctfmt_csv(f, t->cols[i].title);
+		fputc(i + 1 < t->ncols ? ',' : '\n', f);
+	}
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++) {
+			acctfmt_csv(f, t->cells[r * t->ncols + i]);
+			fputc(i + 1 < t->ncols ? ',' : '\n', f);
+		}
+}
+
 int
 podctl_fprint_table(struct podctl *pc, FILE *f, const struct table_col *cols,
     int ncols, json_t *rows)
@@ -478,7 +527,11 @@ podctl_fprint_table(struct podctl *pc, FILE *f, const struct table_col *cols,
 		if (table_add_row(t, row, pc->now_ms) == -1)
 			goto fail;
 	}
-	table_print(f, t, fit ? pc->columns : TABLE_NO_FIT, pc->noheader);
+	if (pc->output == OUTPUT_CSV)
+		print_csv(f, t, pc->noheader);
+	else
+		table_print(
+		    f, t, fit ? pc->columns : TABLE_NO_FIT, pc->noheader);
 	rc = PODCTL_OK;
 
 fail:
@@ -532,13 +585,14 @@ usage(FILE *f)
 	size_t i;
 	int col;
 
-	fprintf(f, "usage: podctl [--server URL] [--token TOKEN | --token-file "
-	           "PATH]\n"
-	           "              [--cacert PATH] [-o table|wide|json] COMMAND "
-	           "[ARGS]\n"
-	           "       podctl --help | --version\n\n"
-	           "The global options may also follow the command.\n\n"
-	           "commands:\n");
+	fprintf(f,
+	    "usage: podctl [--server URL] [--token TOKEN | --token-file "
+	    "PATH]\n"
+	    "              [--cacert PATH] [-o table|wide|json|csv] COMMAND "
+	    "[ARGS]\n"
+	    "       podctl --help | --version\n\n"
+	    "The global options may also follow the command.\n\n"
+	    "commands:\n");
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(words, sizeof(words), "%s%s%s%s%s", cmds[i].noun,
 		    cmds[i].verb != NULL ? " " : "",
@@ -738,9 +792,12 @@ setup(struct podctl *pc, const struct globals *gl)
 		pc->output = OUTPUT_WIDE;
 	else if (strcmp(gl->output, "json") == 0)
 		pc->output = OUTPUT_JSON;
+	else if (strcmp(gl->output, "csv") == 0)
+		pc->output = OUTPUT_CSV;
 	else
 		return podctl_usage_error(
-		    "unknown output '%s' (table, wide or json)", gl->output);
+		    "unknown output '%s' (table, wide, json or csv)",
+		    gl->output);
 	if ((rc = find_token(pc, gl, token, sizeof(token))) != PODCTL_OK)
 		return rc;
 	pc->columns = term_columns();

@@ -26,7 +26,8 @@ enum podctl_exit {
 enum podctl_output {
 	OUTPUT_TABLE, /* text fitted to the terminal */
 	OUTPUT_WIDE,  /* text with every column, nothing cut */
-	OUTPUT_JSON   /* the server's reply as it came */
+	OUTPUT_JSON,  /* the server's reply as it came */
+	OUTPUT_CSV    /* listings as comma-separated values, a header first */
 };
 
 struct rest;
@@ -136,8 +137,10 @@ int cmd_power_cap(struct podctl *pc, const struct args *a);
 int cmd_power_curtail(struct podctl *pc, const struct args *a);
 int cmd_alarms(struct podctl *pc, const struct args *a); /* cmd_alarm.c */
 int cmd_alarm_ack(struct podctl *pc, const struct args *a);
-int cmd_audit(struct podctl *pc, const struct args *a);  /* cmd_audit.c */
-int cmd_top(struct podctl *pc, const struct args *a);    /* cmd_top.c */
+int cmd_audit(struct podctl *pc, const struct args *a); /* cmd_audit.c */
+int cmd_top(struct podctl *pc, const struct args *a);   /* cmd_top.c */
+int cmd_acct(struct podctl *pc, const struct args *a);  /* cmd_acct.c */
+int cmd_usage(struct podctl *pc, const struct args *a);
 int cmd_whoami(struct podctl *pc, const struct args *a); /* cmd_token.c */
 int cmd_prio(struct podctl *pc, const struct args *a);   /* cmd_prio.c */
 int cmd_token_create(struct podctl *pc, const struct args *a);

@@ -78,6 +78,8 @@ static const struct route {
     {EVHTTP_REQ_GET, "/alarms", api_alarms, RULE_READ},
     {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, RULE_OPERATOR},
     {EVHTTP_REQ_GET, "/audit", api_audit, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/acct", api_acct, RULE_READ},
+    {EVHTTP_REQ_GET, "/usage", api_usage, RULE_READ},
     {EVHTTP_REQ_GET, "/tokens", api_tokens, RULE_ADMIN},
     {EVHTTP_REQ_POST, "/tokens", api_token_create, RULE_ADMIN},
     {EVHTTP_REQ_DELETE, "/tokens/*", api_token_revoke, RULE_ADMIN},

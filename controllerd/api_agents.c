@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "acct.h"
 #include "api.h"
 #include "apireq.h"
 #include "ctl.h"
@@ -175,6 +176,7 @@ api_report(struct api_req *r)
 		    n->agent_version[0] ? n->agent_version : "?", n->boot_id);
 	queue_report(r->st, n, &rep);
 	envelope_report(r->st, n, &rep);
+	acct_sample(r->st, (int)(n - r->st->fleet->nodes));
 	reply_desired(r->req, r->st, n, &rep);
 	wire_report_free(&rep);
 }

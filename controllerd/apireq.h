@@ -4,8 +4,9 @@
  * (api_nodes.c: health, status, pods, nodes; api_agents.c: reports and
  * long polls; api_static.c: the dashboard's files and /metrics;
  * api_jobs.c: jobs; api_power.c: power, policies, alarms, telemetry;
- * api_audit.c: the audit log; api_auth.c: who is asking, and tokens;
- * api_org.c: accounts, users, QOS, partitions, reservations).
+ * api_audit.c: the audit log; api_acct.c: accounting; api_auth.c: who
+ * is asking, and tokens; api_org.c: accounts, users, QOS, partitions,
+ * reservations).
  * api.c owns the route table that names them all.
  */
 #ifndef CTL_APIREQ_H
@@ -123,6 +124,11 @@ void api_telemetry(struct api_req *r);
 
 /* The audit log (api_audit.c). */
 void api_audit(struct api_req *r);
+
+/* Accounting: the attempts' records and usage per account or user
+ * (api_acct.c). */
+void api_acct(struct api_req *r);
+void api_usage(struct api_req *r);
 
 /* Who is asking, and the tokens (api_auth.c). */
 void api_whoami(struct api_req *r);

@@ -104,6 +104,8 @@ static const struct keyword {
         offsetof(struct config, write_rate_per_s), 0, NULL},
     {"controller", "write_burst", V_INT, 1, 1000000, T_CONTROLLER,
         offsetof(struct config, write_burst), 0, NULL},
+    {"accounting", "retention_days", V_INT, 1, 36500, T_CONTROLLER,
+        offsetof(struct config, acct_retention_days), 0, NULL},
     {"auth", "node_secret_file", V_STR, 0, 0, T_CONTROLLER,
         offsetof(struct config, node_secret_file),
         sizeof(((struct config *)0)->node_secret_file), NULL},
@@ -859,6 +861,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->fence_margin_s = 10;
 	c->store_interval_s = 10;
 	c->retention_days = 7;
+	c->acct_retention_days = 400;
 	c->http_max_per_peer = 256;
 	(void)parse_netlist("127.0.0.1, ::1", &c->http_exempt, NULL, 0);
 	c->header_timeout_s = 10;
@@ -910,6 +913,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 			    strcmp(e->section, "accounts") != 0 &&
 			    strcmp(e->section, "qos") != 0 &&
 			    strcmp(e->section, "partition") != 0 &&
+			    strcmp(e->section, "accounting") != 0 &&
 			    strcmp(e->section, "pod") != 0)
 				snprintf(err, errlen,
 				    "%s: unknown section [%s]", e->where,
@@ -1173,6 +1177,8 @@ config_dump(const struct config *c, FILE *out)
 	    c->facility_cap_w / 1000, c->fallback_cap_w / 1000, c->min_flow_lpm,
 	    c->max_supply_c, c->alarm_dwell_s, c->alarm_clear_hold_s,
 	    c->overtemp_margin_c, c->lowflow_margin_lpm, c->supply_margin_c);
+	fprintf(
+	    out, "[accounting]\nretention_days = %d\n", c->acct_retention_days);
 	fprintf(out, "[health]\n");
 	for (p = 0; p < HEALTH_NCONDS; p++)
 		fprintf(out, "%s_drain_after_s = %d\n%s_requeue = %s\n",

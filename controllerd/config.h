@@ -85,6 +85,7 @@ struct config {
 	int fence_margin_s;      /* more silence before a requeue, s */
 	int store_interval_s;    /* seconds between stored samples per node */
 	int retention_days;      /* days of stored samples kept */
+	int acct_retention_days; /* days accounting records are kept */
 	/* REST connections and requests (httpcap.c) */
 	int http_max_conns;    /* connections in total; 0: from the fd limit */
 	int http_max_per_peer; /* connections from one address (IPv6: /64) */

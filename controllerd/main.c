@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "acct.h"
 #include "api.h"
 #include "auth.h"
 #include "bms.h"
@@ -115,6 +116,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	(void)httpcap_sweep(ctl.httpcap);
 	resv_tick(&ctl);
 	queue_tick(&ctl);
+	acct_tick(&ctl);
 	envelope_tick(&ctl);
 	bms_tick(ctl.bms);
 	if ((dropped = store_expired(ctl.store)) > 0)
@@ -391,6 +393,9 @@ main(int argc, char *argv[])
 	    store_schema_version(ctl.store));
 	event_base_dispatch(ctl.base);
 	(void)store_flush_wait(ctl.store, ctl.fleet);
+	/* the running attempts' energy and peak, for the next start */
+	(void)store_acct_put_running(
+	    ctl.store, ctl.jobs.v, ctl.jobs.n, ctl.fleet);
 	rc = 0;
 fail:
 	if (ev_tick)

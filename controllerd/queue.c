@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "acct.h"
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
@@ -141,6 +142,8 @@ queue_init(struct ctl_state *st)
 	if ((st->pass_ev = event_new(st->base, -1, 0, pass_cb, st)) == NULL)
 		return -1;
 	recount(st);
+	if (acct_resume(st) == -1)
+		return -1;
 	log_info("queue: %d jobs loaded", st->jobs.n);
 	return 0;
 }

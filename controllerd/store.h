@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+struct acct_filter;
+struct acct_row;
 struct alarms;
 struct auth;
 struct auth_token;
@@ -185,6 +187,23 @@ int store_put_resv(struct store *s, struct org_resv *r, const char *account,
 /* Deletes reservation `id`, audited. 0 or -1 (logged). */
 int store_delete_resv(
     struct store *s, int64_t id, const char *name, const char *who);
+/* The accounting record of attempt `attempt` of job `job_id` into out.
+ * 1 found, 0 not, -1 error (logged). */
+int store_acct_get(
+    struct store *s, int64_t job_id, int attempt, struct acct_row *out);
+/* Calls cb with every accounting record that f selects (acct.h), ordered
+ * by job id and attempt; the row is valid during the call only. A cb
+ * returning -1 stops the walk. 0, or -1 (on error, logged, or from cb). */
+int store_acct_each(struct store *s, const struct acct_filter *f,
+    int (*cb)(const struct acct_row *r, void *arg), void *arg);
+/* Writes the records of the running jobs among v[0..n-1] as they stand
+ * (energy, peak, accelerator-hours so far), in one transaction, so that a
+ * restart loses little of them. 0 or -1 (logged). */
+int store_acct_put_running(
+    struct store *s, struct job *const *v, int n, const struct fleet *f);
+/* Deletes the records of attempts that ended before before_ms. Returns
+ * how many, or -1 (logged). */
+int store_acct_prune(struct store *s, int64_t before_ms);
 
 /* Counts the stored jobs by state: count[k] for job_state k, k < n, zero
  * for a state no job has. Read from the database, not from memory, so that

@@ -23,6 +23,7 @@ struct queued {
 };
 
 struct fleet;
+struct job;
 struct store_writer;
 
 struct store {
@@ -70,5 +71,13 @@ int store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
 /* As store_commit_audited(), for a transaction whose writes are done. */
 int store_commit_audit(struct store *s, const char *who, const char *action,
     const char *object, const char *detail);
+/* The statement store_acct_put() runs, for store_put_jobs() to prepare
+ * with its own (store_acct.c). Caller finalizes; NULL logged. */
+sqlite3_stmt *store_acct_prepare(struct store *s);
+/* Inside store_put_jobs()' transaction: writes the accounting record of
+ * job j's current attempt, if it has one to record (acct_row_from_job()),
+ * unless that record has already ended. 0 or -1 (logged). */
+int store_acct_put(struct store *s, sqlite3_stmt *st, const struct job *j,
+    const struct fleet *f);
 
 #endif

@@ -126,7 +126,7 @@ put_rank(struct store *s, sqlite3_stmt *st, const struct job *j,
 int
 store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 {
-	sqlite3_stmt *job = NULL, *rank = NULL;
+	sqlite3_stmt *job = NULL, *rank = NULL, *acct = NULL;
 	int i, k, rc = -1;
 
 	job = store_prepare(s,
@@ -138,7 +138,8 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	    " node_id, accel_mask, state, cause, exit_code, signal,"
 	    " started_ms, ended_ms, log, message) VALUES (?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (job == NULL || rank == NULL ||
+	acct = store_acct_prepare(s);
+	if (job == NULL || rank == NULL || acct == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -147,7 +148,8 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 		if (j->dirty) {
 			sqlite3_bind_int64(job, 1, j->id);
 			bind_job(job, j);
-			if (store_step_done(s, job, "put job") == -1)
+			if (store_step_done(s, job, "put job") == -1 ||
+			    store_acct_put(s, acct, j, f) == -1)
 				goto rollback;
 		}
 		for (k = 0; k < j->nranks; k++)
@@ -169,6 +171,7 @@ rollback:
 fail:
 	sqlite3_finalize(job);
 	sqlite3_finalize(rank);
+	sqlite3_finalize(acct);
 	return rc;
 }
 

@@ -55,6 +55,7 @@ job_new(void)
 	j->within = SCHED_WITHIN_POD;
 	j->requeue = 1;
 	j->energy_j = NAN;
+	j->peak_power_w = NAN;
 	j->power_per_accel_w = NAN;
 	j->array_task_id = -1;
 	return j;
@@ -223,6 +224,9 @@ job_start(
 	j->state = JOB_RUNNING;
 	j->reason = NULL;
 	j->start_ms = now_ms;
+	/* what accounting tells of this attempt starts from here */
+	j->attempt_energy0_j = isnan(j->energy_j) ? 0 : j->energy_j;
+	j->peak_power_w = NAN;
 	j->end_ms = 0;
 	j->has_exit = 0;
 	j->ending = CAUSE_NONE;

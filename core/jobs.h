@@ -89,7 +89,9 @@ struct job {
 	int64_t end_ms;
 	int has_exit;
 	int exit_code;
-	double energy_j; /* NaN until measured */
+	double energy_j;          /* NaN until measured */
+	double attempt_energy0_j; /* energy_j as the current attempt began, J */
+	double peak_power_w; /* the current attempt's highest draw, W; NaN */
 	char submitted_by[64];
 	char user[JOB_USER_MAX];    /* the Unix user it runs as */
 	char workdir[JOB_PATH_MAX]; /* "chdir"; "": the user's home */

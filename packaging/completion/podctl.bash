@@ -91,7 +91,7 @@ _podctl()
 				fi
 				return
 			fi ;;
-		-o|--output|--server|--token|--token-file|--cacert|--user|--role|--expires|--comment|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format|--parent|--shares|--description|-A|--account|--default-account|--start|--duration|--end|--pods) ((i++)) ;;
+		-o|--output|--server|--token|--token-file|--cacert|--user|--role|--expires|--comment|--pod|--node|--state|--reason|-J|--name|-N|--nodes|-G|--accelerators|--accels-per-node|-t|--time|--priority|--within|--policy|--power-per-accel|--interval|-O|--format|--parent|--shares|--description|-A|--account|--default-account|--start|--duration|--end|--pods|-u|-s|-S|--starttime|-E|--endtime|-j|--jobs|--by) ((i++)) ;;
 		-*) ;;
 		*) words+=("$w") ;;
 		esac
@@ -107,7 +107,7 @@ _podctl()
 	fi
 
 	case $prev in
-	-o|--output) COMPREPLY=($(compgen -W "table wide json" -- "$cur")); return ;;
+	-o|--output) COMPREPLY=($(compgen -W "table wide json csv" -- "$cur")); return ;;
 	--token-file|--cacert)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--role) COMPREPLY=($(compgen -W "viewer operator admin" -- "$cur")); return ;;
@@ -155,7 +155,7 @@ _podctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel prio policy power alarms alarm audit top whoami token account user qos partition reservation help" -- "$cur"))
+			COMPREPLY=($(compgen -W "status pods nodes node submit jobs job cancel prio policy power alarms alarm audit acct usage top whoami token account user qos partition reservation help" -- "$cur"))
 		fi ;;
 	pods)
 		COMPREPLY=($(compgen -W "--noheader --format -O $global" -- "$cur")) ;;
@@ -210,6 +210,10 @@ _podctl()
 		COMPREPLY=($(compgen -W "$(_podctl_alarms)" -- "$cur")) ;;
 	audit)
 		COMPREPLY=($(compgen -W "--since --until --actor --action --limit $global" -- "$cur")) ;;
+	acct)
+		COMPREPLY=($(compgen -W "-u --user -A --account -s --state -S --starttime -E --endtime -j --jobs --noheader --format -O $global" -- "$cur")) ;;
+	usage)
+		COMPREPLY=($(compgen -W "-S --starttime -E --endtime --by --noheader --format -O $global" -- "$cur")) ;;
 	top)
 		COMPREPLY=($(compgen -W "--interval --once" -- "$cur")) ;;
 	token)
