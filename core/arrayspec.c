@@ -126,7 +126,7 @@ arrayspec_parse(const char *text, int max_tasks, struct arrayspec *out,
 			    "array '%s': more than %d tasks, the most one "
 			    "array may have",
 			    text, max_tasks);
-			return -1;
+			return -2;
 		}
 		if (text[p.at] != ',')
 			break;

@@ -31,7 +31,8 @@ struct arrayspec {
  * before they start, a step or limit of 0, ids above ARRAYSPEC_ID_MAX, and
  * more than max_tasks ids as written (a repeated id counts each time).
  * Returns 0 (free *out with arrayspec_free()), or -1 with a message in err
- * such as "array '0-9x': unexpected 'x' at 4" (*out then holds nothing).
+ * such as "array '0-9x': unexpected 'x' at 4", or -2 when the text is
+ * good but has more than max_tasks ids (*out then holds nothing).
  */
 int arrayspec_parse(const char *text, int max_tasks, struct arrayspec *out,
     char *err, size_t errlen);
