@@ -28,7 +28,7 @@ ctl = Controller(tmp, heartbeat_s=6, extra="[scheduler]\nkill_grace_s = 1\n"
                  "jobs_kept = 5000\n"
                  "[fabric]\nnodes_per_pod = 2\ngroups_per_pod = 1\n"
                  "accels_per_node = 32\n").start()
-agents = {n: Agent(tmp, ctl.url, n, extra="accels = 32\n").start()
+agents = {n: Agent(tmp, ctl.url, n, extra="[power]\naccels = 32\n").start()
           for n in NODES}
 state = {}
 
