@@ -53,6 +53,7 @@ lookup(void *arg, int64_t id, int task, struct depend_counts *c)
 {
 	struct env_arg *a = arg;
 	struct jobs *t = &a->st->jobs;
+	struct depend_counts stored;
 	int i, active = 0, array = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -67,12 +68,17 @@ lookup(void *arg, int64_t id, int task, struct depend_counts *c)
 	}
 	if (c->total > 0 && (!array || active > 0))
 		return 0;
-	if (store_dep_counts(a->st->store, id, task, c) == -1) {
+	memset(&stored, 0, sizeof(stored));
+	if (store_dep_counts(a->st->store, id, task, &stored) == -1) {
 		/* Not known now is not "never": ask again next pass. */
 		c->total = 1;
 		c->started = c->ok = c->notok = 0;
 		return 0;
 	}
+	/* Memory is fresher for what it holds; the store counts more only
+	 * when ended tasks have left memory, and those it has stored. */
+	if (stored.total > c->total)
+		*c = stored;
 	return c->total > 0 ? 0 : -1;
 }
 

@@ -109,6 +109,8 @@ store_insert_jobs(struct store *s, struct job **v, int n)
 	if (st == NULL || up == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		if (array && i > 0)
+			v[i]->array_job_id = v[0]->id;
 		/* parameter 1, the id, stays NULL: SQLite chooses it */
 		bind_job(st, v[i]);
 		if (store_step_done(s, st, "insert job") == -1)
@@ -120,9 +122,8 @@ store_insert_jobs(struct store *s, struct job **v, int n)
 			sqlite3_bind_int64(up, 2, v[0]->id);
 			if (store_step_done(s, up, "set array id") == -1)
 				goto rollback;
+			v[0]->array_job_id = v[0]->id;
 		}
-		if (array)
-			v[i]->array_job_id = v[0]->id;
 	}
 	if (store_exec(s, "COMMIT") == -1)
 		goto rollback;
