@@ -578,6 +578,10 @@ print_job(struct podctl *pc, json_t *job)
 		goto fail;
 
 	podctl_line("Job", "%s", fmt_num(b1, sizeof(b1), job, "id", 1, 0));
+	/* an array task: "123_7" as the listings show it */
+	if (json_is_integer(json_object_get(job, "array_job_id")))
+		podctl_line(
+		    "Array task", "%s", job_display_id(b1, sizeof(b1), job));
 	podctl_line("Name", "%s", fmt_str(job, "name"));
 	/* Once the job has ended, the request is history. */
 	podctl_line("State", "%s%s", state,
@@ -585,6 +589,8 @@ print_job(struct podctl *pc, json_t *job)
 	        ? ", cancel requested"
 	        : "");
 	podctl_line("Reason", "%s", fmt_str(job, "reason"));
+	if (json_is_string(json_object_get(job, "dependency")))
+		podctl_line("Dependency", "%s", fmt_str(job, "dependency"));
 	podctl_line(
 	    "Attempt", "%s", fmt_num(b1, sizeof(b1), job, "attempt", 1, 0));
 	podctl_line(

@@ -108,11 +108,13 @@ def test_listings_collapse_pending_tasks():
 def test_at_most_limit_running_and_all_done():
     aid = state["array"]
     most = 0
+    reasons = set()
     deadline = time.monotonic() + 240
     while True:
         live = [j for j in jobs("?state=pending,running")
                 if j["array_job_id"] == aid]
         running = sum(j["state"] == "running" for j in live)
+        reasons |= {j["reason"] for j in live if j["state"] == "pending"}
         most = max(most, running)
         assert running <= LIMIT, running
         if not live:
@@ -123,6 +125,9 @@ def test_at_most_limit_running_and_all_done():
                 if j["state"] == "pending"]))
         time.sleep(0.2)
     assert most == LIMIT, "at most %d ran at once, never %d" % (most, LIMIT)
+    # 64 accelerators: only the array's limit holds tasks back
+    assert "JobArrayTaskLimit" in reasons and "Resources" not in reasons, \
+        reasons
     states = [j["state"] for j in jobs("?expand=1") if j["array_job_id"] == aid]
     assert len(states) == TASKS and set(states) == {"completed"}, \
         set(states)
@@ -159,6 +164,8 @@ def test_cancel_array_and_one_task():
                      if j["array_job_id"] == aid}
     wait_for("two tasks running", lambda: sum(
         j["state"] == "running" for j in tasks().values()) == 2)
+    text = ok("job", "show", "%d_5" % aid)
+    assert "%d_5" % aid in text, text
     out_text = ok("cancel", "%d_5" % aid)
     assert "%d_5" % aid in out_text, out_text
     wait_for("task 5 cancelled", lambda: tasks()[5]["state"] == "cancelled")
@@ -177,6 +184,8 @@ def test_afterok_waits_then_starts():
     wait_for("Dependency", lambda: job(second)["reason"] == "Dependency")
     assert job(first)["state"] in ("pending", "running")
     assert job(second)["dependency"] == "afterok:%d" % first
+    text = ok("job", "show", str(second))
+    assert "Dependency" in text and "afterok:%d" % first in text, text
     wait_state(first, "completed")
     j = wait_state(second, "completed", timeout=30)
     assert j["start_time"] >= job(first)["end_time"], j
