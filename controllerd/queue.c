@@ -340,8 +340,10 @@ queue_cancel_jobs(
 	free(saved);
 	for (i = 0; i < n; i++) {
 		bump_nodes(st, v[i]);
-		log_info("job %lld: cancel (%s)", (long long)v[i]->id,
-		    job_state_name(v[i]->state));
+		/* an array's tasks: one line for them all (arrays.c) */
+		if (n == 1)
+			log_info("job %lld: cancel (%s)", (long long)v[i]->id,
+			    job_state_name(v[i]->state));
 	}
 	return 0;
 }
