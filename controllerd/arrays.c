@@ -1,6 +1,6 @@
 /*
  * Job arrays (see arrays.h). A task is a whole job row: copying the
- * checked first task N-1 times costs memory (about 12 KB a task, mostly
+ * checked first task N-1 times costs memory (about 4.5 KB a task, mostly
  * path buffers) but keeps every other module array-blind; the limit
  * ([scheduler] max_array_size) bounds it. The tasks go to the store in one
  * transaction (store_insert_jobs()), so an array is queued whole or not at
