@@ -29,6 +29,8 @@ static const char *const pod_vars[] = {
     "POD_ACCELERATORS",
 };
 #define NPOD_VARS (sizeof(pod_vars) / sizeof(pod_vars[0]))
+/* POD_ARRAY_JOB_ID and POD_ARRAY_TASK_ID, for an array task only. */
+#define NARRAY_VARS 2
 
 /* Cause names, indexed by enum job_cause. */
 static const char *const cause_names[] = {
@@ -215,7 +217,8 @@ job_env_build(
 	char **env;
 	size_t n = 0, i, off = 0;
 
-	if ((env = calloc(NUSER_VARS + NPOD_VARS + 1, sizeof(*env))) == NULL)
+	if ((env = calloc(NUSER_VARS + NPOD_VARS + NARRAY_VARS + 1,
+	         sizeof(*env))) == NULL)
 		goto fail;
 	for (i = 0; i < NUSER_VARS; i++)
 		if (account[i].value != NULL &&
@@ -240,6 +243,14 @@ job_env_build(
 	for (i = 0; i < NPOD_VARS; i++)
 		if ((env[n++] = env_var(pod_vars[i], values[i])) == NULL)
 			goto fail;
+	if (s->array_job_id > 0) {
+		snprintf(
+		    num[0], sizeof(num[0]), "%lld", (long long)s->array_job_id);
+		snprintf(num[1], sizeof(num[1]), "%d", s->array_task_id);
+		if ((env[n++] = env_var("POD_ARRAY_JOB_ID", num[0])) == NULL ||
+		    (env[n++] = env_var("POD_ARRAY_TASK_ID", num[1])) == NULL)
+			goto fail;
+	}
 	return env;
 fail:
 	log_warnx("%s: out of memory", __func__);
@@ -248,20 +259,30 @@ fail:
 }
 
 int
-job_pattern_expand(const char *pat, int64_t id, const char *user,
-    const char *node, char *out, size_t size)
+job_pattern_expand(const char *pat, const struct desired_job *s,
+    const char *user, const char *node, char *out, size_t size)
 {
-	char num[24], one[2] = "";
+	char num[24], array[24], task[24], one[2] = "";
 	const char *add;
 	size_t len = 0, n;
 
-	snprintf(num, sizeof(num), "%lld", (long long)id);
+	snprintf(num, sizeof(num), "%lld", (long long)s->id);
+	snprintf(array, sizeof(array), "%lld",
+	    (long long)(s->array_job_id > 0 ? s->array_job_id : s->id));
+	snprintf(task, sizeof(task), "%d",
+	    s->array_job_id > 0 ? s->array_task_id : 0);
 	for (; *pat != '\0'; pat++) {
 		add = NULL;
 		if (pat[0] == '%') {
 			switch (pat[1]) {
 			case 'j':
 				add = num;
+				break;
+			case 'A':
+				add = array;
+				break;
+			case 'a':
+				add = task;
 				break;
 			case 'u':
 				add = user;

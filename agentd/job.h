@@ -151,7 +151,8 @@ double job_membound(const struct desired_job *s);
 /* The environment a job runs with, built clean so that nothing of the
  * agent's (root's) environment reaches a user's job: PATH (JOB_SAFE_PATH),
  * HOME, USER, LOGNAME and SHELL from u, LANG when `lang` is not NULL (the
- * agent's own), then the protocol's POD_* variables for this spec.
+ * agent's own), then the protocol's POD_* variables for this spec, with
+ * POD_ARRAY_JOB_ID and POD_ARRAY_TASK_ID last for an array task.
  * Returns a NULL-terminated array, or NULL (logged) when out of memory.
  * Caller frees with job_env_free(). */
 char **job_env_build(
@@ -159,12 +160,14 @@ char **job_env_build(
 /* Frees an array from job_env_build(); NULL is fine. */
 void job_env_free(char **env);
 
-/* Expands an `output` or `error` pattern into out: %j the job id, %u the
- * user, %N the node name, %% a percent sign; any other % sequence is kept
- * as it is, as sbatch keeps what it does not know. Returns 0, or -1 when
- * the result does not fit in size bytes. */
-int job_pattern_expand(const char *pat, int64_t id, const char *user,
-    const char *node, char *out, size_t size);
+/* Expands an `output` or `error` pattern of job s into out: %j the job
+ * id, %A the array's job id and %a the task id (for a job that is no array
+ * task, its own id and 0), %u the user, %N the node name, %% a percent
+ * sign; any other % sequence is kept as it is, as sbatch keeps what it
+ * does not know. Returns 0, or -1 when the result does not fit in size
+ * bytes. */
+int job_pattern_expand(const char *pat, const struct desired_job *s,
+    const char *user, const char *node, char *out, size_t size);
 
 /* "exit", "cancelled", …; NULL for JOB_CAUSE_NONE. Static. */
 const char *job_cause_name(enum job_cause c);

@@ -320,10 +320,10 @@ job_paths_make(struct proc *p, const struct desired_job *s,
 	                  : snprintf(jp->workdir, sizeof(jp->workdir), "%s/%s",
 	                        u->home, wd)) >= (int)sizeof(jp->workdir) ||
 	    (s->output && s->output[0] &&
-	        job_pattern_expand(s->output, s->id, u->name, p->node, jp->out,
+	        job_pattern_expand(s->output, s, u->name, p->node, jp->out,
 	            sizeof(jp->out)) == -1) ||
 	    (s->errout && s->errout[0] &&
-	        job_pattern_expand(s->errout, s->id, u->name, p->node, jp->err,
+	        job_pattern_expand(s->errout, s, u->name, p->node, jp->err,
 	            sizeof(jp->err)) == -1)) {
 		snprintf(err, errlen, "the job's paths are too long");
 		return -1;

@@ -28,12 +28,14 @@
  * Columns of "jobs". Per column: title; priority (0 always shown, larger
  * dropped sooner when the terminal is narrow); alignment; how far free text
  * may be cut (0 never); then the field shown: kind, member, second member
- * of a ratio, scale, decimal places. "_time" and "_nodelist" come from
- * job_derive(). SUBMITTED is an age, and the first to go. TABLE_WIDE
- * columns are shown with -o wide or when named by --format.
+ * of a ratio, scale, decimal places. "_id", "_time" and "_nodelist" come
+ * from job_derive(): "_id" is the id, or for an array task "123_7" (array
+ * job id, task id) and for an array's pending tasks "123_[5-999%50]". SUBMITTED
+ * is an age, and the first to go. TABLE_WIDE columns are shown with -o wide or
+ * when named by --format.
  */
 static const struct table_col job_cols[] = {
-    {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
+    {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_STR("_id")},
     {"NAME", 1, TABLE_LEFT, 10, FMT_FIELD_STR("name")},
     {"STATE", 0, TABLE_LEFT, 0, FMT_FIELD_STR("state")},
     {"REASON", 3, TABLE_LEFT, 12, FMT_FIELD_STR("reason")},
@@ -77,14 +79,28 @@ static const struct table_col attempt_cols[] = {
     {"ENDED BY", 0, TABLE_LEFT, 20, FMT_FIELD_STR("_how")},
 };
 
-/* Checks a job id from the command line; returns PODCTL_OK or reports. */
+/*
+ * Checks a job reference from the command line: an id ("123"), or task T
+ * of array A ("A_T", *task T; else -1). Returns PODCTL_OK or reports.
+ */
 static int
-job_id(const char *s, int64_t *id)
+job_ref(const char *s, int64_t *id, int64_t *task)
 {
-	if (jobreq_parse_count(s, INT64_MAX, id) == -1)
-		return podctl_usage_error(
-		    "invalid job id '%s' (a positive whole number)", s);
-	return PODCTL_OK;
+	const char *us = strchr(s, '_');
+	char head[32];
+
+	*task = -1;
+	if (us != NULL && (size_t)(us - s) < sizeof(head)) {
+		snprintf(head, sizeof(head), "%.*s", (int)(us - s), s);
+		if (jobreq_parse_count(head, INT64_MAX, id) == 0 &&
+		    (strcmp(us + 1, "0") == 0 ||
+		        jobreq_parse_count(us + 1, 999999999, task) == 0))
+			return PODCTL_OK;
+	} else if (us == NULL && jobreq_parse_count(s, INT64_MAX, id) == 0)
+		return PODCTL_OK;
+	return podctl_usage_error("invalid job id '%s' (a positive whole "
+	                          "number, or ARRAY_TASK as 123_7)",
+	    s);
 }
 
 /* ms since the epoch of the time in obj[key]; -1 when unknown. */
@@ -163,17 +179,45 @@ derive(json_t *obj, const char *key, const char *text)
 	return 0;
 }
 
-/* Adds "_time" and "_nodelist" to a job. Returns 0 or -1 (logged). */
+/* The ID of a job: "123", an array task's "123_7", or an array's pending
+ * tasks "123_[5-999%50]". Returns buf. */
+static const char *
+job_display_id(char *buf, size_t size, json_t *job)
+{
+	json_t *id = json_object_get(job, "id"),
+	       *array = json_object_get(job, "array_job_id"),
+	       *task = json_object_get(job, "array_task_id"),
+	       *pending = json_object_get(job, "array");
+
+	if (json_is_integer(array) && json_is_string(pending))
+		snprintf(buf, size, "%lld_[%s]",
+		    (long long)json_integer_value(array),
+		    json_string_value(pending));
+	else if (json_is_integer(array) && json_is_integer(task))
+		snprintf(buf, size, "%lld_%lld",
+		    (long long)json_integer_value(array),
+		    (long long)json_integer_value(task));
+	else if (json_is_integer(id))
+		snprintf(buf, size, "%lld", (long long)json_integer_value(id));
+	else
+		snprintf(buf, size, "%s", FMT_UNKNOWN);
+	return buf;
+}
+
+/* Adds "_id", "_time" and "_nodelist" to a job. Returns 0 or -1
+ * (logged). */
 static int
 job_derive(json_t *job, int64_t now_ms)
 {
-	char buf[64], *list;
+	char buf[64], ident[192], *list;
 	int rc;
 
 	if ((list = fmt_nodelist(json_object_get(job, "nodes"))) == NULL)
 		return -1;
 	rc = 0;
-	if (derive(job, "_time", job_time(buf, sizeof(buf), job, now_ms)) ==
+	if (derive(job, "_id", job_display_id(ident, sizeof(ident), job)) ==
+	        -1 ||
+	    derive(job, "_time", job_time(buf, sizeof(buf), job, now_ms)) ==
 	        -1 ||
 	    derive(job, "_nodelist", list) == -1)
 		rc = -1;
@@ -306,8 +350,11 @@ cmd_jobs(struct podctl *pc, const struct args *a)
 	if ((rc = podctl_check_columns(pc, job_cols, NJOB_COLS)) != PODCTL_OK)
 		return rc;
 	/* Valid states are letters and commas: nothing to encode. */
-	n = snprintf(path, sizeof(path), "/api/v1/jobs%s%s",
-	    state != NULL ? "?state=" : "", state != NULL ? state : "");
+	n = snprintf(path, sizeof(path), "/api/v1/jobs%s%s%s",
+	    state != NULL ? "?state=" : "", state != NULL ? state : "",
+	    args_get(a, "array") == NULL ? ""
+	    : state != NULL              ? "&expand=1"
+	                                 : "?expand=1");
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return podctl_usage_error("--state: too long a list");
 	rc = podctl_call(pc, "GET", path, NULL, &reply);
@@ -531,6 +578,10 @@ print_job(struct podctl *pc, json_t *job)
 		goto fail;
 
 	podctl_line("Job", "%s", fmt_num(b1, sizeof(b1), job, "id", 1, 0));
+	/* an array task: "123_7" as the listings show it */
+	if (json_is_integer(json_object_get(job, "array_job_id")))
+		podctl_line(
+		    "Array task", "%s", job_display_id(b1, sizeof(b1), job));
 	podctl_line("Name", "%s", fmt_str(job, "name"));
 	/* Once the job has ended, the request is history. */
 	podctl_line("State", "%s%s", state,
@@ -538,6 +589,8 @@ print_job(struct podctl *pc, json_t *job)
 	        ? ", cancel requested"
 	        : "");
 	podctl_line("Reason", "%s", fmt_str(job, "reason"));
+	if (json_is_string(json_object_get(job, "dependency")))
+		podctl_line("Dependency", "%s", fmt_str(job, "dependency"));
 	podctl_line(
 	    "Attempt", "%s", fmt_num(b1, sizeof(b1), job, "attempt", 1, 0));
 	podctl_line(
@@ -609,24 +662,31 @@ fail:
 	return rc;
 }
 
-/* Writes "/api/v1/jobs/<id>" into buf. */
+/* Writes "/api/v1/jobs/<id>" (or ".../<id>_<task>") into buf, and the
+ * reference as typed, for messages, into ref. */
 static void
-job_path(char *buf, size_t size, int64_t id)
+job_path(
+    char *buf, size_t size, char *ref, size_t refsize, int64_t id, int64_t task)
 {
-	snprintf(buf, size, "/api/v1/jobs/%lld", (long long)id);
+	if (task >= 0)
+		snprintf(
+		    ref, refsize, "%lld_%lld", (long long)id, (long long)task);
+	else
+		snprintf(ref, refsize, "%lld", (long long)id);
+	snprintf(buf, size, "/api/v1/jobs/%s", ref);
 }
 
 int
 cmd_job_show(struct podctl *pc, const struct args *a)
 {
 	json_t *job = NULL;
-	char path[PATH_MAX_LEN];
-	int64_t id;
+	char path[PATH_MAX_LEN], ref[48];
+	int64_t id, task;
 	int rc;
 
-	if ((rc = job_id(a->pos[0], &id)) != PODCTL_OK)
+	if ((rc = job_ref(a->pos[0], &id, &task)) != PODCTL_OK)
 		return rc;
-	job_path(path, sizeof(path), id);
+	job_path(path, sizeof(path), ref, sizeof(ref), id, task);
 	rc = podctl_call(pc, "GET", path, NULL, &job);
 	if (rc != PODCTL_OK || job == NULL)
 		return rc;
@@ -641,20 +701,26 @@ cmd_job_show(struct podctl *pc, const struct args *a)
 int
 cmd_cancel(struct podctl *pc, const struct args *a)
 {
-	json_t *job = NULL;
+	json_t *job = NULL, *n;
 	const char *state;
-	char path[PATH_MAX_LEN];
-	int64_t id;
+	char path[PATH_MAX_LEN], ref[48];
+	int64_t id, task;
 	int rc;
 
-	if ((rc = job_id(a->pos[0], &id)) != PODCTL_OK)
+	if ((rc = job_ref(a->pos[0], &id, &task)) != PODCTL_OK)
 		return rc;
-	job_path(path, sizeof(path), id);
+	job_path(path, sizeof(path), ref, sizeof(ref), id, task);
 	rc = podctl_call(pc, "DELETE", path, NULL, &job);
 	if (rc != PODCTL_OK || job == NULL)
 		return rc;
 	if (!json_is_object(job)) {
 		rc = podctl_bad_reply("not an object");
+		goto fail;
+	}
+	/* An array job id cancels the whole array. */
+	if (json_is_integer(n = json_object_get(job, "tasks_cancelled"))) {
+		printf("array %s: cancel of %lld tasks\n", ref,
+		    (long long)json_integer_value(n));
 		goto fail;
 	}
 	/* A pending job is gone at once; a running one ends when its
@@ -663,11 +729,11 @@ cmd_cancel(struct podctl *pc, const struct args *a)
 	if (strcmp(state, FMT_UNKNOWN) == 0)
 		rc = podctl_bad_reply("no job 'state'");
 	else if (strcmp(state, "cancelled") == 0)
-		printf("job %lld cancelled\n", (long long)id);
+		printf("job %s cancelled\n", ref);
 	else if (strcmp(state, "running") == 0 || strcmp(state, "pending") == 0)
-		printf("job %lld: cancel requested\n", (long long)id);
+		printf("job %s: cancel requested\n", ref);
 	else
-		printf("job %lld %s\n", (long long)id, state);
+		printf("job %s %s\n", ref, state);
 
 fail:
 	json_decref(job);

@@ -88,7 +88,8 @@ static const struct args_opt resume_opts[] = {
 };
 
 static const struct args_opt jobs_opts[] = {
-    {"state", 0, 1}, /* states, comma-separated */
+    {"state", 0, 1},   /* states, comma-separated */
+    {"array", 'r', 0}, /* one row per array task (squeue -r) */
     {"noheader", 0, 0},
     {"format", 'O', 1},
 };
@@ -211,11 +212,12 @@ static const struct cmd cmds[] = {
         0, ARGS_MAX_POS, OPTS(jobreq_opts), cmd_submit,
         "queue a job; prints its id"},
     {"jobs", NULL,
-        "[--state STATE[,STATE...]] [--noheader] [-O|--format COLUMNS]", 0, 0,
-        OPTS(jobs_opts), cmd_jobs, "list the jobs, queued first"},
+        "[--state STATE[,STATE...]] [-r|--array] [--noheader] "
+        "[-O|--format COLUMNS]",
+        0, 0, OPTS(jobs_opts), cmd_jobs, "list the jobs, queued first"},
     {"job", "show", "ID", 1, 1, NOOPTS, cmd_job_show, "one job and its ranks"},
     {"cancel", NULL, "ID", 1, 1, NOOPTS, cmd_cancel,
-        "cancel a queued or running job"},
+        "cancel a queued or running job, or an array (ID or ID_TASK)"},
     {"prio", NULL, "[JOB] [-u|--user USER] [--noheader] [-O|--format COLUMNS]",
         0, 1, OPTS(prio_opts), cmd_prio,
         "the priority factors of pending jobs (as sprio)"},

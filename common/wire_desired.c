@@ -286,6 +286,20 @@ wire_desired_job_decode(json_t *entry, struct desired_job *out)
 	    dj_text(entry, "error", DESIRED_PATH_MAX, 0, &out->errout, err,
 	        errlen) == -1)
 		goto fail;
+	/* An array task carries both ids; other jobs neither. */
+	if (dj_int(entry, "array_job_id", 0, INT64_MAX, 0, 0, &v, err,
+	        errlen) == -1)
+		goto fail;
+	out->array_job_id = v;
+	if (dj_int(entry, "array_task_id", -1, DESIRED_ARRAY_TASK_MAX, 0, -1,
+	        &v, err, errlen) == -1)
+		goto fail;
+	out->array_task_id = (int)v;
+	if ((out->array_job_id > 0) != (out->array_task_id >= 0)) {
+		snprintf(err, errlen,
+		    "'array_job_id' and 'array_task_id' go together");
+		goto fail;
+	}
 	return 0;
 fail:
 	/* Keep the key and the reason: the agent names the attempt in its
@@ -359,6 +373,12 @@ wire_desired_job_json(const struct desired_job *s)
 	    o, "output", json_string(s->output ? s->output : ""));
 	json_object_set_new(
 	    o, "error", json_string(s->errout ? s->errout : ""));
+	if (s->array_job_id > 0) {
+		json_object_set_new(
+		    o, "array_job_id", json_integer(s->array_job_id));
+		json_object_set_new(
+		    o, "array_task_id", json_integer(s->array_task_id));
+	}
 	return o;
 fail:
 	json_decref(o);

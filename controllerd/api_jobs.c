@@ -14,6 +14,7 @@
 
 #include "alarms.h"
 #include "api.h"
+#include "arrays.h"
 #include "apireq.h"
 #include "auth.h"
 #include "config.h"
@@ -297,7 +298,7 @@ void
 api_submit(struct api_req *r)
 {
 	struct job *j;
-	json_t *body;
+	json_t *body, *reply;
 	char err[512];
 	int status;
 
@@ -314,7 +315,12 @@ api_submit(struct api_req *r)
 		job_free(j);
 		goto done;
 	}
-	if (queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
+	/* an array: one job per task (arrays.c) */
+	reply = NULL;
+	if (j->array_spec[0] != '\0'
+	        ? (reply = arrays_submit(
+	               r->st, j, err, sizeof(err), &status)) == NULL
+	        : queue_submit(r->st, j, err, sizeof(err), &status) == -1) {
 		if (status == 500)
 			api_reply_store_error(r, "job: %s", err);
 		else
@@ -324,8 +330,9 @@ api_submit(struct api_req *r)
 		job_free(j);
 		goto done;
 	}
-	api_reply_json(
-	    r->req, 201, json_pack("{s:I}", "id", (json_int_t)j->id));
+	api_reply_json(r->req, 201,
+	    reply != NULL ? reply
+	                  : json_pack("{s:I}", "id", (json_int_t)j->id));
 done:
 	json_decref(body);
 }
@@ -355,16 +362,16 @@ lookup_job_state(void *ctx, const char *name)
 	return job_state_parse(name);
 }
 
-/* GET /jobs?state=: a comma-separated list of states, any of which
- * matches. */
+/* GET /jobs?state=&expand=: a comma-separated list of states, any of
+ * which matches; expand=1 lists an array's pending tasks one by one. */
 void
 api_jobs(struct api_req *r)
 {
-	static const char *const allowed[] = {"state", NULL};
+	static const char *const allowed[] = {"state", "expand", NULL};
 	struct jobs *t = &r->st->jobs;
 	unsigned char states[JOB_NSTATES] = {0};
 	struct evkeyvalq q;
-	const char *state;
+	const char *state, *expand;
 	struct job **v = NULL;
 	char bad[128];
 	json_t *a;
@@ -372,6 +379,13 @@ api_jobs(struct api_req *r)
 
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
+	expand = evhttp_find_header(&q, "expand");
+	if (expand != NULL && strcmp(expand, "0") != 0 &&
+	    strcmp(expand, "1") != 0) {
+		api_reply_error(
+		    r->req, 400, "bad_request", "'expand' must be 0 or 1");
+		goto done;
+	}
 	state = evhttp_find_header(&q, "state");
 	if (state != NULL && *state) {
 		if (api_parse_list(state, lookup_job_state, NULL, states,
@@ -393,27 +407,35 @@ api_jobs(struct api_req *r)
 		if (!s || states[t->v[i]->state])
 			v[n++] = t->v[i];
 	qsort(v, n, sizeof(*v), job_order);
-	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, queue_job_json(r->st, v[i], 0));
+	/* an array's pending tasks as one entry, unless expanded */
+	if ((a = arrays_list_json(r->st, v, n,
+	         expand != NULL && strcmp(expand, "1") == 0)) == NULL) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
 	api_reply_json(r->req, 200, json_pack("{s:o}", "jobs", a));
 done:
 	free(v);
 	evhttp_clear_headers(&q);
 }
 
-/* The job named in the path, or NULL after a 404; *loaded is set when it
- * came from the store (the caller frees it). */
+/* The job named in the path ("123", or task 7 of array 123 as "123_7"),
+ * or NULL after a 404; *loaded is set when it came from the store (the
+ * caller frees it); *task is the task the path names, else -1. */
 static struct job *
-find_job(struct api_req *r, struct job **loaded)
+find_job(struct api_req *r, struct job **loaded, int *task)
 {
-	char *end;
-	long long id = strtoll(r->args[0], &end, 10);
 	struct job *j = NULL;
+	int64_t id;
 
 	*loaded = NULL;
-	if (*end == '\0' && id > 0)
-		j = queue_job(r->st, id, loaded);
+	if (arrays_parse_ref(r->args[0], &id, task) == 0) {
+		if (*task < 0)
+			j = queue_job(r->st, id, loaded);
+		else if ((j = arrays_task(r->st, id, *task)) == NULL &&
+		         (id = store_find_task(r->st->store, id, *task)) > 0)
+			j = queue_job(r->st, id, loaded);
+	}
 	if (j == NULL)
 		api_reply_error(
 		    r->req, 404, "not_found", "no job '%s'", r->args[0]);
@@ -425,8 +447,11 @@ find_job(struct api_req *r, struct job **loaded)
 void
 api_job(struct api_req *r)
 {
-	struct job *loaded, *j = find_job(r, &loaded);
+	struct job *loaded, *j;
 	json_t *o, *attempts;
+	int task;
+
+	j = find_job(r, &loaded, &task);
 
 	if (j == NULL)
 		return;
@@ -445,16 +470,33 @@ api_job(struct api_req *r)
 void
 api_cancel(struct api_req *r)
 {
-	struct job *loaded, *j = find_job(r, &loaded);
+	struct job *loaded, *j;
 	char err[256];
+	int task, status, n;
 
-	if (j == NULL)
+	if ((j = find_job(r, &loaded, &task)) == NULL)
 		return;
 	if (r->role < AUTH_OPERATOR && strcmp(j->submitted_by, r->user) != 0) {
 		api_reply_error(r->req, 403, "forbidden",
 		    "job %lld is %s's: only its owner or an operator may "
 		    "cancel it",
 		    (long long)j->id, j->submitted_by);
+	} else if (task < 0 && j->array_job_id == j->id) {
+		/* an array's job id: every task (tasks share their owner) */
+		if (arrays_cancel(
+		        r->st, j->id, &n, err, sizeof(err), &status) == -1) {
+			if (status == 409)
+				api_reply_error(
+				    r->req, 409, "conflict", "%s", err);
+			else
+				api_reply_store_error(r, "%s", err);
+		} else {
+			log_info("array %lld: %d tasks cancelled by %s",
+			    (long long)j->id, n, r->who);
+			api_reply_json(r->req, 200,
+			    json_pack("{s:I,s:i}", "array_job_id",
+			        (json_int_t)j->id, "tasks_cancelled", n));
+		}
 	} else if (loaded != NULL || job_ended(j)) {
 		api_reply_error(r->req, 409, "conflict",
 		    "job %lld already ended (%s)", (long long)j->id,

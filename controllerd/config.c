@@ -123,6 +123,8 @@ static const struct keyword {
         offsetof(struct config, max_time_limit_s), 0, NULL},
     {"scheduler", "jobs_kept", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, jobs_kept), 0, NULL},
+    {"scheduler", "max_array_size", V_INT, 1, 1000000, T_CONTROLLER,
+        offsetof(struct config, max_array_size), 0, NULL},
     {"priority", "weight_fairshare", V_DOUBLE, 0, 1e9, T_CONTROLLER,
         offsetof(struct config, w_fairshare), 0, NULL},
     {"priority", "weight_jobsize", V_DOUBLE, 0, 1e9, T_CONTROLLER,
@@ -881,6 +883,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->default_time_limit_s = 3600;
 	c->max_time_limit_s = 366 * 86400;
 	c->jobs_kept = 1000;
+	c->max_array_size = 10001;
 	c->min_flow_lpm = 2;
 	c->max_supply_c = 45;
 	c->alarm_dwell_s = 5;
@@ -1159,10 +1162,11 @@ config_dump(const struct config *c, FILE *out)
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nkill_grace_s = %d\n"
 	    "default_time_limit_s = %d\nmax_time_limit_s = %d\n"
-	    "jobs_kept = %d\ndefault_qos = %s\nmaint_notice_h = %d\n",
+	    "jobs_kept = %d\ndefault_qos = %s\nmaint_notice_h = %d\n"
+	    "max_array_size = %d\n",
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
 	    c->kill_grace_s, c->default_time_limit_s, c->max_time_limit_s,
-	    c->jobs_kept, c->default_qos, c->maint_notice_h);
+	    c->jobs_kept, c->default_qos, c->maint_notice_h, c->max_array_size);
 	fprintf(out,
 	    "[priority]\nweight_fairshare = %g\nweight_jobsize = %g\n"
 	    "jobsize_favor = %s\nweight_qos = %g\nweight_operator = %g\n"

@@ -106,6 +106,7 @@ struct config {
 	                              * must give one */
 	int max_time_limit_s;        /* the longest a job may ask, s */
 	int jobs_kept;               /* ended jobs kept in memory for listing */
+	int max_array_size;          /* most tasks in one job array */
 	/* [priority]: multifactor weights (core/prio.h), points */
 	double w_fairshare, w_jobsize, w_qos, w_operator;
 	int jobsize_favor_small;     /* 1 small-first, 0 large-first */

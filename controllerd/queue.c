@@ -204,7 +204,7 @@ prefix_partition(const struct job *j, char *err, size_t errlen)
 }
 
 int
-queue_submit(
+queue_admit(
     struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status)
 {
 	struct sched_request req;
@@ -272,45 +272,97 @@ queue_submit(
 			prefix_partition(j, err, errlen);
 		return -1;
 	}
-	j->state = JOB_PENDING;
-	j->submit_ms = time_wall_ms();
-	if (store_insert_job(st->store, j) == -1) {
+	return 0;
+}
+
+int
+queue_enqueue(struct ctl_state *st, struct job **v, int n, char *err,
+    size_t errlen, int *status)
+{
+	int64_t now = time_wall_ms();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		v[i]->state = JOB_PENDING;
+		v[i]->submit_ms = now;
+	}
+	if ((v[0]->array_task_id < 0 && n == 1
+	            ? store_insert_job(st->store, v[0])
+	            : store_insert_jobs(st->store, v, n)) == -1) {
 		snprintf(err, errlen, "could not store the job");
 		*status = 500;
 		return -1;
 	}
-	if (jobs_add(&st->jobs, j) == -1) {
-		/* stored but not in memory: a restart picks it up */
-		log_warnx("queue: job %lld stored but out of memory",
-		    (long long)j->id);
-		return 0;
+	for (i = 0; i < n; i++) {
+		if (jobs_add(&st->jobs, v[i]) == -1) {
+			/* stored but not in memory: a restart picks it up */
+			log_warnx("queue: job %lld stored but out of memory",
+			    (long long)v[i]->id);
+			continue;
+		}
+		if (n == 1)
+			log_info("job %lld '%s' submitted by %s: %d nodes x "
+			         "%d accelerators%s",
+			    (long long)v[i]->id, v[i]->name, v[i]->submitted_by,
+			    v[i]->nnodes, v[i]->accels_per_node,
+			    v[i]->exclusive ? " (whole nodes)" : "");
 	}
-	log_info("job %lld '%s' submitted by %s: %d nodes x %d accelerators%s",
-	    (long long)j->id, j->name, j->submitted_by, j->nnodes,
-	    j->accels_per_node, j->exclusive ? " (whole nodes)" : "");
 	queue_kick(st);
+	return 0;
+}
+
+int
+queue_submit(
+    struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status)
+{
+	if (queue_admit(st, j, err, errlen, status) == -1)
+		return -1;
+	return queue_enqueue(st, &j, 1, err, errlen, status);
+}
+
+int
+queue_cancel_jobs(
+    struct ctl_state *st, struct job **v, int n, char *err, size_t errlen)
+{
+	struct job *saved;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (job_ended(v[i])) {
+			snprintf(err, errlen, "job %lld already ended (%s)",
+			    (long long)v[i]->id, job_state_name(v[i]->state));
+			return -1;
+		}
+	if ((saved = malloc((size_t)n * sizeof(*saved))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		saved[i] = *v[i];
+		(void)job_cancel(v[i], time_wall_ms());
+	}
+	if (persist(st, v, n) == -1) {
+		for (i = 0; i < n; i++)
+			*v[i] = saved[i];
+		free(saved);
+		snprintf(err, errlen, "could not store the cancel");
+		return -1;
+	}
+	free(saved);
+	for (i = 0; i < n; i++) {
+		bump_nodes(st, v[i]);
+		/* an array's tasks: one line for them all (arrays.c) */
+		if (n == 1)
+			log_info("job %lld: cancel (%s)", (long long)v[i]->id,
+			    job_state_name(v[i]->state));
+	}
 	return 0;
 }
 
 int
 queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen)
 {
-	struct job saved = *j;
-
-	if (job_cancel(j, time_wall_ms()) == -1) {
-		snprintf(err, errlen, "job %lld already ended (%s)",
-		    (long long)j->id, job_state_name(j->state));
-		return -1;
-	}
-	if (persist(st, &j, 1) == -1) {
-		*j = saved;
-		snprintf(err, errlen, "could not store the cancel");
-		return -1;
-	}
-	bump_nodes(st, j);
-	log_info("job %lld: cancel (%s)", (long long)j->id,
-	    job_state_name(j->state));
-	return 0;
+	return queue_cancel_jobs(st, &j, 1, err, errlen);
 }
 
 /* The compact list of the nodes of j's ranks of `attempt`; only those that
@@ -470,6 +522,8 @@ queue_desired_fill(
 			dj->time_limit_s = j->time_limit_s;
 			dj->kill_grace_s = st->conf->kill_grace_s;
 			dj->cancel = job_rank_cancel(j, r);
+			dj->array_job_id = j->array_job_id;
+			dj->array_task_id = j->array_task_id;
 		}
 	}
 	d->has_power = 1;

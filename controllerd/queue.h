@@ -27,9 +27,23 @@ void queue_free(struct ctl_state *st);
  * still the caller's); *status is the HTTP status for the refusal. */
 int queue_submit(
     struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status);
+/* queue_submit() in two steps, for arrays (arrays.c): queue_admit()
+ * checks and normalizes j as queue_submit() does, storing nothing
+ * (0, or -1 with err and *status); queue_enqueue() stores v[0..n-1] in
+ * one transaction and queues them, an array's tasks (array_task_id >= 0)
+ * getting v[0]'s id as their array_job_id (0, the jobs then owned by the queue,
+ * or -1 with err and *status 500, the jobs still the caller's). */
+int queue_admit(
+    struct ctl_state *st, struct job *j, char *err, size_t errlen, int *status);
+int queue_enqueue(struct ctl_state *st, struct job **v, int n, char *err,
+    size_t errlen, int *status);
 /* Cancels job j. Returns 0, or -1 if it already ended or could not be
  * stored (err says which). */
 int queue_cancel(struct ctl_state *st, struct job *j, char *err, size_t errlen);
+/* Cancels jobs v[0..n-1], stored in one transaction: 0, or -1 (one has
+ * ended, or the store failed; err says which; nothing changed). */
+int queue_cancel_jobs(
+    struct ctl_state *st, struct job **v, int n, char *err, size_t errlen);
 /* Applies the job states in an accepted report from node n, storing
  * changes. */
 void queue_report(struct ctl_state *st, struct node *n, const struct report *r);

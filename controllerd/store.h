@@ -17,6 +17,7 @@ struct alarms;
 struct auth;
 struct auth_token;
 struct fleet;
+struct depend_counts;
 struct job;
 struct jobs;
 struct node;
@@ -91,6 +92,18 @@ void store_expire_later(struct store *s, int64_t now_ms, int days);
 int store_expired(struct store *s);
 /* Inserts new job j (its id is 0) and sets j->id. 0 or -1 (logged). */
 int store_insert_job(struct store *s, struct job *j);
+/* Inserts new jobs v[0..n-1] in one transaction and sets their ids; when
+ * they are the tasks of an array (array_task_id >= 0), each gets v[0]'s
+ * id as its array_job_id. 0, or -1 (logged; nothing stored, ids 0). */
+int store_insert_jobs(struct store *s, struct job **v, int n);
+/* The id of task `task` of array `array`, 0 when there is none, -1 on
+ * error (logged). */
+int64_t store_find_task(struct store *s, int64_t array, int task);
+/* Counts the stored jobs a dependency names: job `id` and the tasks of
+ * array `id` (task -1), or task `task` of array `id`, into *c (total,
+ * started, ended ok, ended otherwise). 0, or -1 (logged). */
+int store_dep_counts(
+    struct store *s, int64_t id, int task, struct depend_counts *c);
 /* Writes the dirty jobs among v[0..n-1] and their dirty ranks in one
  * transaction, then clears the dirty flags. 0 or -1 (logged; flags kept). */
 int store_put_jobs(

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "depend.h"
 #include "fleet.h"
 #include "hostlist.h"
 #include "jobs.h"
@@ -89,6 +90,115 @@ store_insert_job(struct store *s, struct job *j)
 		j->id = sqlite3_last_insert_rowid(s->db);
 		j->dirty = 0;
 		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_insert_jobs(struct store *s, struct job **v, int n)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+	int i, array = n > 0 && v[0]->array_task_id >= 0, rc = -1;
+
+	st = store_prepare(s,
+	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	up = store_prepare(s, "UPDATE jobs SET array_job_id = ? WHERE id = ?");
+	if (st == NULL || up == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (array && i > 0)
+			v[i]->array_job_id = v[0]->id;
+		/* parameter 1, the id, stays NULL: SQLite chooses it */
+		bind_job(st, v[i]);
+		if (store_step_done(s, st, "insert job") == -1)
+			goto rollback;
+		v[i]->id = sqlite3_last_insert_rowid(s->db);
+		if (i == 0 && array) {
+			/* the array's id is its first task's, known now */
+			sqlite3_bind_int64(up, 1, v[0]->id);
+			sqlite3_bind_int64(up, 2, v[0]->id);
+			if (store_step_done(s, up, "set array id") == -1)
+				goto rollback;
+			v[0]->array_job_id = v[0]->id;
+		}
+	}
+	if (store_exec(s, "COMMIT") == -1)
+		goto rollback;
+	for (i = 0; i < n; i++)
+		v[i]->dirty = 0;
+	rc = 0;
+	goto fail;
+rollback:
+	store_rollback(s);
+	for (i = 0; i < n; i++) {
+		v[i]->id = 0;
+		if (array)
+			v[i]->array_job_id = 0;
+	}
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	return rc;
+}
+
+int64_t
+store_find_task(struct store *s, int64_t array, int task)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	int rc;
+
+	st = store_prepare(s, "SELECT id FROM jobs WHERE array_job_id = ?"
+	                      " AND array_task_id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, array);
+	sqlite3_bind_int(st, 2, task);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		id = 0;
+	else
+		log_warnx("%s: array %lld: %s", __func__, (long long)array,
+		    sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+store_dep_counts(struct store *s, int64_t id, int task, struct depend_counts *c)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+/* started: an attempt began, or it ended without one (after:) */
+#define DEP_COUNTS                                                             \
+	"SELECT count(*), coalesce(sum(attempt > 0 OR state NOT IN"            \
+	" ('pending', 'running')), 0), coalesce(sum(state = 'completed'),"     \
+	" 0), coalesce(sum(state NOT IN ('pending', 'running',"                \
+	" 'completed')), 0) FROM jobs WHERE "
+
+	/* two statements, so that each uses its index */
+	st = store_prepare(s,
+	    task < 0 ? DEP_COUNTS "id = ?1 OR array_job_id = ?1"
+	             : DEP_COUNTS "array_job_id = ?1 AND array_task_id = ?2");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (task >= 0)
+		sqlite3_bind_int(st, 2, task);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->total = sqlite3_column_int(st, 0);
+		c->started = sqlite3_column_int(st, 1);
+		c->ok = sqlite3_column_int(st, 2);
+		c->notok = sqlite3_column_int(st, 3);
+		rc = 0;
+	} else {
+		log_warnx("%s: job %lld: %s", __func__, (long long)id,
+		    sqlite3_errmsg(s->db));
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -106,10 +106,11 @@ struct report {
 #define DESIRED_KILL_GRACE_DEF_S 10 /* when the entry does not say */
 #define DESIRED_POLICY_PARAMS    4  /* parameters of one policy */
 #define DESIRED_FALLBACK_MAX_S   86400.0
-#define DESIRED_FENCE_MAX_S      86400 /* fence_timeout_s at most */
-#define REPLY_MAX_KILLS          256   /* entries in a reply's "kill" */
-#define DESIRED_USER_MAX         64    /* user name, with its NUL */
-#define DESIRED_PATH_MAX         1024  /* chdir, output, error; with NUL */
+#define DESIRED_FENCE_MAX_S      86400     /* fence_timeout_s at most */
+#define REPLY_MAX_KILLS          256       /* entries in a reply's "kill" */
+#define DESIRED_USER_MAX         64        /* user name, with its NUL */
+#define DESIRED_PATH_MAX         1024      /* chdir, output, error; with NUL */
+#define DESIRED_ARRAY_TASK_MAX   999999999 /* largest array task id */
 
 /*
  * One entry of desired.jobs: a job attempt this node should run (or stop,
@@ -131,12 +132,14 @@ struct desired_job {
 	int64_t time_limit_s;         /* s after the start; 0: none */
 	int64_t kill_grace_s;         /* s between SIGTERM and SIGKILL */
 	int cancel;                   /* 1: stop it, or never start it */
-	char *user;      /* owned; the Unix user it runs as; "": unsaid */
-	char *workdir;   /* owned; "chdir": working directory; "": home */
-	char *output;    /* owned; stdout pattern; "": the agent's log */
-	char *errout;    /* owned; "error": stderr pattern; "": with stdout */
-	int key_ok;      /* id and attempt were read */
-	char error[256]; /* "": valid; else why it was refused */
+	char *user;    /* owned; the Unix user it runs as; "": unsaid */
+	char *workdir; /* owned; "chdir": working directory; "": home */
+	char *output;  /* owned; stdout pattern; "": the agent's log */
+	char *errout;  /* owned; "error": stderr pattern; "": with stdout */
+	int64_t array_job_id; /* its array's job id; 0: not an array task */
+	int array_task_id;    /* its task id in the array; -1: none */
+	int key_ok;           /* id and attempt were read */
+	char error[256];      /* "": valid; else why it was refused */
 };
 
 /* desired.power: the node's DVFS policy and caps. */

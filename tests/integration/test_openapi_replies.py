@@ -179,6 +179,27 @@ def test_jobs():
     effective = call("GET", "/policy?node=" + job(running)["nodes"][0])[1][
         "effective"]
     assert effective["source"] == "job %d" % running, effective
+    # an array, waiting as `pending` does: its pending tasks as one entry,
+    # or one each; a task by ARRAY_TASK; one task, then the rest, cancelled
+    array = call("POST", "/jobs", {"name": "sweep", "command": ["true"],
+                                   "nodes": 8, "time_limit_s": 60,
+                                   "array": "0-3%2"}, expect=201)[1]
+    aid = array["array_job_id"]
+    assert array["tasks"] == 4 and array["id"] == aid, array
+    call("POST", "/jobs", {"command": ["true"], "nodes": 1,
+                           "array": "0-20000"}, expect=400)
+    call("POST", "/jobs", {"command": ["true"], "nodes": 1,
+                           "dependency": "afterok:999999"}, expect=400)
+    listed = call("GET", "/jobs?state=pending")[1]["jobs"]
+    assert [j["array"] for j in listed if j["array_job_id"] == aid] == [
+        "0-3%2"], listed
+    call("GET", "/jobs?expand=1")
+    call("GET", "/jobs?expand=2", expect=400)
+    call("GET", "/jobs/%d_1" % aid)
+    call("GET", "/jobs/%d_9" % aid, expect=404)
+    call("DELETE", "/jobs/%d_1" % aid)
+    call("DELETE", "/jobs/%d" % aid)
+    call("DELETE", "/jobs/%d" % aid, expect=409)
     # cancels: a pending job at once, a running one asked to stop
     call("DELETE", "/jobs/%d" % pending)
     call("DELETE", "/jobs/%d" % running)

@@ -358,6 +358,15 @@ t_env(void)
 	REQUIRE(env_count(env, "SHELL=/bin/sh", 0) == 1);
 	REQUIRE(env_count(env, "POD_ACCELERATORS=", 0) == 1);
 	REQUIRE(env[12] == NULL);
+	job_env_free(env);
+	/* An array task: its two ids last. */
+	s.array_job_id = 15;
+	s.array_task_id = 2;
+	if ((env = job_env_build(&s, &u, NULL)) == NULL)
+		return -1;
+	REQUIRE(env[12] != NULL && strcmp(env[12], "POD_ARRAY_JOB_ID=15") == 0);
+	REQUIRE(env[13] != NULL && strcmp(env[13], "POD_ARRAY_TASK_ID=2") == 0);
+	REQUIRE(env[14] == NULL);
 	rc = 0;
 fail:
 	job_env_free(env);
@@ -365,34 +374,45 @@ fail:
 }
 
 /* Output patterns: the pattern, the buffer size, the result (NULL: it
- * does not fit). Job 42, user bob, node pod01-n003. */
+ * does not fit). Job 42, user bob, node pod01-n003; task `task` of array
+ * `array` when that is not 0. */
 static const struct {
 	const char *pat;
 	size_t size;
 	const char *want;
+	int array, task;
 } patterns[] = {
-    {"slurm-%j.out", 64, "slurm-42.out"},
-    {"/scratch/%u/%N-%j.log", 64, "/scratch/bob/pod01-n003-42.log"},
-    {"100%%-%j", 64, "100%-42"},
-    {"%%j", 64, "%j"},
-    {"%x%", 64, "%x%"},
-    {"plain", 64, "plain"},
-    {"", 64, ""},
-    {"%j%j%j", 7, "424242"},
-    {"%j%j%j", 6, NULL},
-    {"%N", 10, NULL},
-    {"a", 1, NULL},
+    {"slurm-%j.out", 64, "slurm-42.out", 0, 0},
+    {"/scratch/%u/%N-%j.log", 64, "/scratch/bob/pod01-n003-42.log", 0, 0},
+    {"100%%-%j", 64, "100%-42", 0, 0},
+    {"%%j", 64, "%j", 0, 0},
+    {"%x%", 64, "%x%", 0, 0},
+    {"plain", 64, "plain", 0, 0},
+    {"", 64, "", 0, 0},
+    {"%j%j%j", 7, "424242", 0, 0},
+    {"%j%j%j", 6, NULL, 0, 0},
+    {"%N", 10, NULL, 0, 0},
+    {"a", 1, NULL, 0, 0},
+    {"out-%A_%a.txt", 64, "out-40_7.txt", 40, 7},
+    {"%j-%a", 64, "42-0", 40, 0},
+    {"%A.%a.%j", 64, "42.0.42", 0, 0}, /* not an array task */
+    {"%%a%a", 64, "%a3", 40, 3},
 };
 
 static int
 t_patterns(void)
 {
+	struct desired_job s;
 	char out[64];
 	size_t i;
 	int rc;
 
 	for (i = 0; i < NELEM(patterns); i++) {
-		rc = job_pattern_expand(patterns[i].pat, 42, "bob",
+		memset(&s, 0, sizeof(s));
+		s.id = 42;
+		s.array_job_id = patterns[i].array;
+		s.array_task_id = patterns[i].array ? patterns[i].task : -1;
+		rc = job_pattern_expand(patterns[i].pat, &s, "bob",
 		    "pod01-n003", out, patterns[i].size);
 		if (rc != (patterns[i].want ? 0 : -1) ||
 		    (rc == 0 && strcmp(out, patterns[i].want) != 0)) {

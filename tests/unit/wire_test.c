@@ -362,6 +362,13 @@ static const char *const replies_round[] = {
     "\"n1\", \"accelerators\": [], \"time_limit_s\": 0, \"kill_grace_s\": 0, "
     "\"cancel\": true, \"user\": \"bob\", \"chdir\": \"\", \"output\": \"\", "
     "\"error\": \"\"}]}}",
+    /* an array task: its array's job id and its task id */
+    "{\"ack_seq\": 2, \"desired\": {\"version\": 6, \"jobs\": [{\"id\": 47, "
+    "\"attempt\": 1, \"name\": \"sweep\", \"command\": [\"true\"], \"nnodes\": "
+    "1, \"node_rank\": 0, \"nodelist\": \"n1\", \"accelerators\": [0], "
+    "\"time_limit_s\": 60, \"kill_grace_s\": 10, \"cancel\": false, "
+    "\"user\": \"bob\", \"chdir\": \"\", \"output\": \"o-%A_%a\", \"error\": "
+    "\"\", \"array_job_id\": 40, \"array_task_id\": 7}]}}",
 };
 
 /* Desired states with one bad member: `where` says which part refuses it
@@ -427,6 +434,15 @@ static const struct {
      "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
      "\"nodelist\": \"n\", \"accelerators\": [], \"error\": [\"e\"]}]}",
         "job0", "'error' must be a string"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"array_job_id\": 1}]}",
+        "job0", "'array_job_id' and 'array_task_id' go together"},
+    {"{\"version\": 1, \"jobs\": [{\"id\": 1, \"attempt\": 1, \"name\": "
+     "\"x\", \"command\": [\"a\"], \"nnodes\": 1, \"node_rank\": 0, "
+     "\"nodelist\": \"n\", \"accelerators\": [], \"array_job_id\": 1, "
+     "\"array_task_id\": -2}]}",
+        "job0", "'array_task_id' must be an integer in -1..999999999"},
     {"{\"version\": 1, \"power\": 5}", "power", "'power' must be an object"},
     {"{\"version\": 1, \"power\": {\"policy\": 3}}", "power",
         "'policy' must be a string of at most 31 characters"},
@@ -500,7 +516,9 @@ desired_typed_round(void)
 	    .user = "carol",
 	    .workdir = "work",
 	    .output = "%j.out",
-	    .errout = ""};
+	    .errout = "",
+	    .array_job_id = 40,
+	    .array_task_id = 7};
 	struct desired d = {.version = 77,
 	    .njobs = 1,
 	    .jobs = &job,
@@ -536,8 +554,9 @@ desired_typed_round(void)
 	     strcmp(got.jobs[0].user, "carol") == 0 &&
 	     strcmp(got.jobs[0].workdir, "work") == 0 &&
 	     strcmp(got.jobs[0].output, "%j.out") == 0 &&
-	     strcmp(got.jobs[0].errout, "") == 0 && got.has_power &&
-	     got.power_error[0] == '\0' &&
+	     strcmp(got.jobs[0].errout, "") == 0 &&
+	     got.jobs[0].array_job_id == 40 && got.jobs[0].array_task_id == 7 &&
+	     got.has_power && got.power_error[0] == '\0' &&
 	     strcmp(got.power.policy, "thermal") == 0 &&
 	     got.power.nparams == 1 && got.power.params[0].value == 75 &&
 	     isnan(got.power.cap_w) && got.power.fallback_cap_w == 2500 &&
