@@ -14,7 +14,6 @@ one on a missing job is refused, singleton waits for its elder.
 import json
 import os
 import subprocess
-import time
 
 from podtest import Agent, Controller, TempDir, podctl, run, wait_for
 
@@ -107,23 +106,22 @@ def test_listings_collapse_pending_tasks():
 
 def test_at_most_limit_running_and_all_done():
     aid = state["array"]
-    most = 0
-    reasons = set()
-    deadline = time.monotonic() + 240
-    while True:
+    seen = {"most": 0, "reasons": set()}
+
+    def sample():
+        """One look at the array: the most tasks seen running at once
+        (checked against the limit below); done when none is left."""
         live = [j for j in jobs("?state=pending,running")
                 if j["array_job_id"] == aid]
         running = sum(j["state"] == "running" for j in live)
-        reasons |= {j["reason"] for j in live if j["state"] == "pending"}
-        most = max(most, running)
-        assert running <= LIMIT, running
-        if not live:
-            break
-        assert time.monotonic() < deadline, (
-            "array not done: %d running, %s" % (running, [
-                (j.get("array"), j["reason"]) for j in live
-                if j["state"] == "pending"]))
-        time.sleep(0.2)
+        seen["reasons"] |= {j["reason"] for j in live
+                            if j["state"] == "pending"}
+        seen["most"] = max(seen["most"], running)
+        return not live
+
+    wait_for("every task of the array ended", sample, timeout=240,
+             interval=0.2)
+    most, reasons = seen["most"], seen["reasons"]
     assert most == LIMIT, "at most %d ran at once, never %d" % (most, LIMIT)
     # 64 accelerators: only the array's limit holds tasks back
     assert "JobArrayTaskLimit" in reasons and "Resources" not in reasons, \
