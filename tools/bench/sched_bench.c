@@ -63,12 +63,13 @@ static const struct bench_qos {
 };
 #define BENCH_NQOS ((int)(sizeof(bench_qos) / sizeof(bench_qos[0])))
 
-/* --tenancy: the multifactor weights, as a shared site might set them. */
+/* --tenancy: the multifactor weights of the recommended shared-site
+ * configuration (packaging/examples/controller-shared-site.conf). */
 static const struct prio_weights bench_weights = {
     .age_per_h = 100,
     .age_cap_h = 720,
     .fairshare = 10000,
-    .jobsize = 20000,
+    .jobsize = 40000,
     .qos = 10000,
     .operator_ = 1,
     .favor_small = 1,
