@@ -56,6 +56,10 @@ static const struct load_case {
         ":2: unknown key 'max_gpus' in [qos]"},
     {"default_qos missing", "[scheduler]\ndefault_qos = gold\n",
         ":2: default_qos: no [qos gold]"},
+    {"no normal QOS: the first is the default",
+        "[qos high]\npriority = 1\n[qos low]\npriority = 0\n", NULL},
+    {"QOS limit out of the controller's range",
+        "[qos high]\nmax_jobs_per_user = 20000000\n", ":2: max_jobs_per_user"},
     {"two default partitions",
         "[partition a]\ndefault = true\n[partition b]\ndefault = true\n",
         ": more than one default partition"},
@@ -139,6 +143,20 @@ values(void)
 	      !simconf_part_allows(&sc.part[1], "g") &&
 	      !simconf_part_allows(&sc.part[1], "g12") &&
 	      simconf_part_allows(&sc.part[0], "anyone"));
+
+	/* without default_qos and without "normal", the first QOS */
+	REQUIRE(write_tmp(path, sizeof(path),
+	            "[qos high]\npriority = 1\n[qos low]\npriority = 0\n"
+	            "[qos normal]\npriority = 0\n") == 0);
+	REQUIRE(simconf_load(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	unlink(path);
+	CHECK(sc.default_qos == 2, "%d", sc.default_qos);
+	REQUIRE(
+	    write_tmp(path, sizeof(path),
+	        "[qos high]\npriority = 1\n[qos low]\npriority = 0\n") == 0);
+	REQUIRE(simconf_load(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	unlink(path);
+	CHECK(sc.default_qos == 0, "%d", sc.default_qos);
 	return 0;
 fail:
 	return -1;

@@ -64,13 +64,13 @@ static const struct sc_key {
         offsetof(struct simconf_qos, priority), 0, NULL},
     {"qos", "max_wall_s", SC_INT, 0, 366 * 86400, SC_QOS,
         offsetof(struct simconf_qos, max_wall_s), 0, NULL},
-    {"qos", "max_jobs_per_user", SC_INT, 0, 1e9, SC_QOS,
+    {"qos", "max_jobs_per_user", SC_INT, 0, 1e7, SC_QOS,
         offsetof(struct simconf_qos, max_jobs_per_user), 0, NULL},
-    {"qos", "max_accels_per_user", SC_INT, 0, 1e9, SC_QOS,
+    {"qos", "max_accels_per_user", SC_INT, 0, 1e8, SC_QOS,
         offsetof(struct simconf_qos, max_accels_per_user), 0, NULL},
-    {"qos", "max_jobs_per_account", SC_INT, 0, 1e9, SC_QOS,
+    {"qos", "max_jobs_per_account", SC_INT, 0, 1e7, SC_QOS,
         offsetof(struct simconf_qos, max_jobs_per_account), 0, NULL},
-    {"qos", "max_accels_per_account", SC_INT, 0, 1e9, SC_QOS,
+    {"qos", "max_accels_per_account", SC_INT, 0, 1e8, SC_QOS,
         offsetof(struct simconf_qos, max_accels_per_account), 0, NULL},
     /* preemption is the controller's: a replay does not requeue */
     {"qos", "preempt", SC_STR, 0, 0, SC_QOS, 0, 0, NULL},
@@ -240,7 +240,7 @@ simconf_load(struct simconf *c, const char *path, char *err, size_t errlen)
 	const struct conf_entry *e;
 	const struct sc_key *k;
 	struct conf *cf;
-	char default_qos[SIMCONF_NAME_MAX] = "normal";
+	char default_qos[SIMCONF_NAME_MAX] = "";
 	const char *default_where = NULL;
 	void *base;
 	size_t i;
@@ -284,6 +284,12 @@ simconf_load(struct simconf *c, const char *path, char *err, size_t errlen)
 		c->nqos = 1;
 		snprintf(c->qos[0].name, sizeof(c->qos[0].name), "normal");
 	}
+	/* unset: "normal" if there is one, else the first, as the
+	 * controller chooses */
+	if (default_qos[0] == '\0')
+		snprintf(default_qos, sizeof(default_qos), "%s",
+		    simconf_qos_find(c, "normal") >= 0 ? "normal"
+		                                       : c->qos[0].name);
 	if ((c->default_qos = simconf_qos_find(c, default_qos)) < 0) {
 		snprintf(err, errlen, "%s: default_qos: no [qos %s]",
 		    default_where != NULL ? default_where : path, default_qos);

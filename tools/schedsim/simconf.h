@@ -63,7 +63,8 @@ struct simconf {
 
 /*
  * Reads path into *c: the controller's defaults, overridden by the file.
- * Without a [qos] section there is one QOS, "normal", with no limits.
+ * Without a [qos] section there is one QOS, "normal", with no limits; the
+ * default QOS is [scheduler] default_qos, else "normal", else the first.
  * 0, or -1 with "file:line: why" in err.
  */
 int simconf_load(struct simconf *c, const char *path, char *err, size_t errlen);
