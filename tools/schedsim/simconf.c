@@ -72,8 +72,8 @@ static const struct sc_key {
         offsetof(struct simconf_qos, max_jobs_per_account), 0, NULL},
     {"qos", "max_accels_per_account", SC_INT, 0, 1e8, SC_QOS,
         offsetof(struct simconf_qos, max_accels_per_account), 0, NULL},
-    /* preemption is the controller's: a replay does not requeue */
-    {"qos", "preempt", SC_STR, 0, 0, SC_QOS, 0, 0, NULL},
+    {"qos", "preempt", SC_STR, 0, 0, SC_QOS,
+        offsetof(struct simconf_qos, preempt), SIMCONF_LIST_MAX, NULL},
     {"partition", "pods", SC_STR, 0, 0, SC_PART,
         offsetof(struct simconf_part, pods), SIMCONF_LIST_MAX, NULL},
     {"partition", "groups", SC_STR, 0, 0, SC_PART,
@@ -153,8 +153,6 @@ set_value(const struct sc_key *k, const struct conf_entry *e, void *base,
 		conf_error(err, errlen, e, "unknown value '%s'", e->value);
 		return -1;
 	case SC_STR:
-		if (k->size == 0)
-			return 0; /* read, not used */
 		return conf_str(e, p, k->size, err, errlen);
 	}
 	return -1;
@@ -212,6 +210,8 @@ named_entry(
 	i = (*n)++;
 	if (qos) {
 		name = c->qos[i].name;
+		snprintf(
+		    c->qos[i].where, sizeof(c->qos[i].where), "%s", e->where);
 	} else {
 		name = c->part[i].name;
 		snprintf(
@@ -219,6 +219,39 @@ named_entry(
 	}
 	snprintf(name, SIMCONF_NAME_MAX, "%s", e->arg);
 	return qos ? (void *)&c->qos[i] : (void *)&c->part[i];
+}
+
+/* Each QOS's preempt list names other QOS, at most 8, as the controller
+ * requires. 0, or -1 with the reason in err. */
+static int
+check_preempt(const struct simconf *c, char *err, size_t errlen)
+{
+	const char *p, *end;
+	char item[SIMCONF_NAME_MAX];
+	int i, k, n;
+
+	for (i = 0; i < c->nqos; i++) {
+		for (n = 0, p = c->qos[i].preempt; *p != '\0'; p = end) {
+			while (*p == ' ' || *p == ',')
+				p++;
+			end = p + strcspn(p, ", ");
+			if (end == p)
+				break;
+			snprintf(item, sizeof(item), "%.*s", (int)(end - p), p);
+			k = simconf_qos_find(c, item);
+			if (k < 0 || k == i || ++n > 8) {
+				snprintf(err, errlen,
+				    "%s: [qos %s] preempt: %s '%s'",
+				    c->qos[i].where, c->qos[i].name,
+				    k == i  ? "a QOS cannot preempt itself"
+				    : k < 0 ? "no such QOS"
+				            : "at most 8 QOS",
+				    item);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* The controller's defaults (controllerd/config.c, core/prio.h). */
@@ -290,6 +323,8 @@ simconf_load(struct simconf *c, const char *path, char *err, size_t errlen)
 		snprintf(default_qos, sizeof(default_qos), "%s",
 		    simconf_qos_find(c, "normal") >= 0 ? "normal"
 		                                       : c->qos[0].name);
+	if (check_preempt(c, err, errlen) == -1)
+		goto fail;
 	if ((c->default_qos = simconf_qos_find(c, default_qos)) < 0) {
 		snprintf(err, errlen, "%s: default_qos: no [qos %s]",
 		    default_where != NULL ? default_where : path, default_qos);

@@ -34,6 +34,9 @@ struct simconf_qos {
 	int64_t max_accels_per_user;
 	int64_t max_jobs_per_account;
 	int64_t max_accels_per_account;
+	char preempt[SIMCONF_LIST_MAX]; /* checked, not used: a replay does
+	                                   not requeue */
+	char where[128]; /* "file:line" of its section, for messages */
 };
 
 struct simconf_part {
