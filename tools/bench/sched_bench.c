@@ -12,6 +12,16 @@
  * pass's starts running, the jobs whose limits ran out gone.
  * It prints a Markdown fragment that tools/bench/run puts in
  * docs/benchmarks.md.
+ *
+ * With --tenancy the pass gets what a shared site's controller gives it
+ * (controllerd/tenancy.c): users in accounts, each pending job's
+ * multifactor priority with fair share (core/prio.c, the tree recomputed
+ * from every user's decayed usage and the running jobs'), QOS limits per
+ * user and per account as quotas, and a maintenance reservation of the
+ * last pod a few hours ahead as a node set for the jobs that would still
+ * run then. The work to build those inputs ("tenancy") is timed as well as
+ * the pass, and with it. Its random draws come from their own stream, so
+ * the fabric, running set and queue are the same as without it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,15 +31,57 @@
 #include <string.h>
 #include <time.h>
 
+#include "prio.h"
 #include "sched.h"
 
-#define BENCH_MAX_PASSES 100000
-#define BENCH_MAX_NODES  200000
-#define BENCH_MAX_JOBS   1000000
-#define BENCH_DOWN_SHARE 0.005 /* nodes down or drained */
-#define MIN_MS           60000LL
-#define HOUR_MS          3600000LL
-#define BENCH_LATER_MS   (30 * MIN_MS) /* the second state: this much later */
+#define BENCH_MAX_PASSES  100000
+#define BENCH_MAX_NODES   200000
+#define BENCH_MAX_JOBS    1000000
+#define BENCH_DOWN_SHARE  0.005 /* nodes down or drained */
+#define MIN_MS            60000LL
+#define HOUR_MS           3600000LL
+#define BENCH_LATER_MS    (30 * MIN_MS) /* the second state: this much later */
+#define BENCH_USERS       400           /* --tenancy: users ... */
+#define BENCH_ACCOUNTS    40            /* ... in this many accounts */
+#define BENCH_MAINT_MS    (4 * HOUR_MS) /* maintenance starts this far on */
+#define BENCH_HALF_LIFE_H 168.0
+
+/*
+ * --tenancy: the QOS. Columns: priority, then limits (0: none): running
+ * jobs and accelerators per user, per account. Jobs pick one at random
+ * with the weights in the last column (percent).
+ */
+static const struct bench_qos {
+	const char *name;
+	int64_t prio;
+	int64_t user_jobs, user_accels, acct_jobs, acct_accels;
+	int share_pct;
+} bench_qos[] = {
+    {"short", 100, 0, 0, 0, 0, 30},
+    {"normal", 50, 100, 0, 0, 4096, 60},
+    {"long", 0, 10, 1024, 40, 0, 10},
+};
+#define BENCH_NQOS ((int)(sizeof(bench_qos) / sizeof(bench_qos[0])))
+
+/* --tenancy: the multifactor weights of the recommended shared-site
+ * configuration (packaging/examples/controller-shared-site.conf). */
+static const struct prio_weights bench_weights = {
+    .age_per_h = 100,
+    .age_cap_h = 720,
+    .fairshare = 10000,
+    .jobsize = 40000,
+    .qos = 10000,
+    .operator_ = 1,
+    .favor_small = 1,
+    .half_life_h = BENCH_HALF_LIFE_H,
+};
+
+/* --tenancy: who a job is, for a running or a pending one. */
+struct ten_job {
+	int user, qos;
+	int64_t start_ms; /* running: when it started */
+	int accels;       /* running: accelerators it holds */
+};
 
 static const char *const policy_names[] = {
     [SCHED_FCFS] = "fcfs",
@@ -83,6 +135,7 @@ struct bench_state {
 	int check;    /* --check: the first pass must start something */
 	double power; /* --power: each pod's room as a share of its
 	                 accelerators' rated draw above idle; 0: no admission */
+	int tenancy;  /* --tenancy */
 
 	uint64_t rng;
 	struct sched_node *nodes;
@@ -93,6 +146,20 @@ struct bench_state {
 	struct sched_pending *pend;
 	long busy_accels, total_accels;
 	int ndown; /* nodes not usable */
+
+	/* --tenancy */
+	uint64_t trng;                /* its own random stream */
+	struct ten_job *trun, *tpend; /* parallel to run and pend */
+	double *done;                 /* per user: decayed usage at done_ms */
+	int64_t done_ms;
+	double *acct_shares;
+	struct fs_node *fs; /* root, accounts, users */
+	int64_t *qu_jobs, *qu_accels, *qa_jobs, *qa_accels; /* running */
+	int *qu_slot, *qa_slot; /* quota index this pass, or -1 */
+	struct sched_quota *quotas;
+	unsigned char *maint_set; /* every node but the last pod's */
+	const unsigned char *sets[1];
+	int64_t maint_start_ms;
 };
 
 static _Noreturn void
@@ -104,7 +171,7 @@ usage(void)
 	    "\t[--groups-per-pod g] [--pending n] [--busy share] "
 	    "[--passes n] [--seed s]\n"
 	    "\t[--policy fcfs|easy|conservative] [--mix default|small] "
-	    "[--check] [--power share]\n");
+	    "[--check] [--power share]\n\t[--tenancy]\n");
 	exit(1);
 }
 
@@ -132,6 +199,17 @@ static uint64_t
 rnd(struct bench_state *b)
 {
 	uint64_t x = (b->rng += 0x9e3779b97f4a7c15ULL);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* The --tenancy stream: the same generator on its own state. */
+static uint64_t
+trnd(struct bench_state *b)
+{
+	uint64_t x = (b->trng += 0x9e3779b97f4a7c15ULL);
 
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -297,6 +375,209 @@ build_state(struct bench_state *b, int64_t now_ms)
 	}
 }
 
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		die("out of memory", "");
+	return p;
+}
+
+static int
+ten_accels(const struct sched_running *rj)
+{
+	int i, n = 0;
+
+	for (i = 0; i < rj->nslots; i++)
+		n += __builtin_popcountll(rj->slots[i].mask);
+	return n;
+}
+
+static int
+ten_qos(struct bench_state *b)
+{
+	long x = (long)(trnd(b) % 100);
+	int q;
+
+	for (q = 0; q < BENCH_NQOS - 1; q++) {
+		if (x < bench_qos[q].share_pct)
+			return q;
+		x -= bench_qos[q].share_pct;
+	}
+	return q;
+}
+
+/* A user, the busiest ones most often (the square of a uniform draw). */
+static int
+ten_user(struct bench_state *b)
+{
+	double u = (trnd(b) >> 11) * 0x1.0p-53;
+
+	return (int)(u * u * BENCH_USERS);
+}
+
+/*
+ * --tenancy: who runs and who waits, each user's past usage (up to a
+ * week of a few nodes, decayed), the accounts' shares, and the
+ * maintenance window's node set: every node but the last pod's.
+ */
+static void
+ten_setup(struct bench_state *b, int64_t now_ms)
+{
+	size_t nq = (size_t)BENCH_NQOS;
+	int i;
+
+	b->trng = b->seed ^ 0x5eed7e4a4c7ULL;
+	b->trun = xcalloc((size_t)b->nnodes * b->accels, sizeof(*b->trun));
+	b->tpend = xcalloc(b->npending, sizeof(*b->tpend));
+	b->done = xcalloc(BENCH_USERS, sizeof(double));
+	b->acct_shares = xcalloc(BENCH_ACCOUNTS, sizeof(double));
+	b->fs = xcalloc(1 + BENCH_ACCOUNTS + BENCH_USERS, sizeof(*b->fs));
+	b->qu_jobs = xcalloc(nq * BENCH_USERS, sizeof(int64_t));
+	b->qu_accels = xcalloc(nq * BENCH_USERS, sizeof(int64_t));
+	b->qa_jobs = xcalloc(nq * BENCH_ACCOUNTS, sizeof(int64_t));
+	b->qa_accels = xcalloc(nq * BENCH_ACCOUNTS, sizeof(int64_t));
+	b->qu_slot = xcalloc(nq * BENCH_USERS, sizeof(int));
+	b->qa_slot = xcalloc(nq * BENCH_ACCOUNTS, sizeof(int));
+	b->quotas =
+	    xcalloc(nq * (BENCH_USERS + BENCH_ACCOUNTS), sizeof(*b->quotas));
+	b->maint_set = xcalloc(b->nnodes, 1);
+	for (i = 0; i < b->nnodes; i++)
+		b->maint_set[i] = b->nodes[i].pod != b->pods - 1;
+	b->sets[0] = b->maint_set;
+	b->maint_start_ms = now_ms + BENCH_MAINT_MS;
+	b->done_ms = now_ms;
+	for (i = 0; i < BENCH_USERS; i++)
+		b->done[i] = fs_usage(8 * (int)(1 + trnd(b) % 32),
+		                 now_ms - 7 * 24 * HOUR_MS, now_ms, now_ms,
+		                 BENCH_HALF_LIFE_H) *
+		             (double)(trnd(b) % 100) / 100.0;
+	for (i = 0; i < BENCH_ACCOUNTS; i++)
+		b->acct_shares[i] = (double)(1 + trnd(b) % 4);
+	for (i = 0; i < b->nrun; i++) {
+		b->trun[i].user = ten_user(b);
+		b->trun[i].qos = ten_qos(b);
+		b->trun[i].accels = ten_accels(&b->run[i]);
+		b->trun[i].start_ms =
+		    now_ms - (int64_t)(trnd(b) % (uint64_t)(2 * HOUR_MS));
+	}
+	for (i = 0; i < b->npending; i++) {
+		b->tpend[i].user = ten_user(b);
+		b->tpend[i].qos = ten_qos(b);
+	}
+}
+
+static int
+ten_quota(struct bench_state *b, int *nq, int64_t max_jobs, int64_t jobs,
+    int64_t max_accels, int64_t accels, int per_user)
+{
+	struct sched_quota *q = &b->quotas[*nq];
+
+	q->jobs = max_jobs > 0 ? max_jobs - jobs : INT64_MAX;
+	q->accels = max_accels > 0 ? max_accels - accels : INT64_MAX;
+	q->jobs_reason =
+	    per_user ? "QOSMaxJobsPerUserLimit" : "QOSMaxJobsPerAccountLimit";
+	q->accels_reason =
+	    per_user ? "QOSMaxGRESPerUser" : "QOSMaxGRESPerAccount";
+	return (*nq)++;
+}
+
+/*
+ * --tenancy: what the controller computes before each pass, as
+ * controllerd/tenancy.c does: the fair-share tree from every user's
+ * decayed usage and the running jobs', each pending job's priority
+ * (prio_static()), node set and quotas, with the quotas' room less what
+ * the running jobs hold.
+ */
+static void
+ten_fill(struct bench_state *b, struct sched_input *in)
+{
+	const struct bench_qos *q;
+	struct sched_pending *p;
+	struct prio_job pj;
+	size_t nu = (size_t)BENCH_NQOS * BENCH_USERS;
+	size_t na = (size_t)BENCH_NQOS * BENCH_ACCOUNTS;
+	int64_t now = in->now_ms;
+	int i, u, a, nq = 0, total = b->nnodes * b->accels;
+	size_t ku, ka;
+
+	b->fs[0].parent = -1;
+	b->fs[0].shares = 1;
+	b->fs[0].usage = 0;
+	for (a = 0; a < BENCH_ACCOUNTS; a++) {
+		b->fs[1 + a].parent = 0;
+		b->fs[1 + a].shares = b->acct_shares[a];
+		b->fs[1 + a].usage = 0;
+	}
+	for (u = 0; u < BENCH_USERS; u++) {
+		b->fs[1 + BENCH_ACCOUNTS + u].parent = 1 + u % BENCH_ACCOUNTS;
+		b->fs[1 + BENCH_ACCOUNTS + u].shares = 1;
+		b->fs[1 + BENCH_ACCOUNTS + u].usage =
+		    fs_decay(b->done[u], now - b->done_ms, BENCH_HALF_LIFE_H);
+	}
+	memset(b->qu_jobs, 0, nu * sizeof(int64_t));
+	memset(b->qu_accels, 0, nu * sizeof(int64_t));
+	memset(b->qa_jobs, 0, na * sizeof(int64_t));
+	memset(b->qa_accels, 0, na * sizeof(int64_t));
+	for (i = 0; i < b->nrun; i++) {
+		u = b->trun[i].user;
+		b->fs[1 + BENCH_ACCOUNTS + u].usage +=
+		    fs_usage(b->trun[i].accels, b->trun[i].start_ms, now, now,
+		        BENCH_HALF_LIFE_H);
+		ku = (size_t)b->trun[i].qos * BENCH_USERS + u;
+		ka = (size_t)b->trun[i].qos * BENCH_ACCOUNTS +
+		     u % BENCH_ACCOUNTS;
+		b->qu_jobs[ku]++;
+		b->qu_accels[ku] += b->trun[i].accels;
+		b->qa_jobs[ka]++;
+		b->qa_accels[ka] += b->trun[i].accels;
+	}
+	if (fs_compute(b->fs, 1 + BENCH_ACCOUNTS + BENCH_USERS) == -1)
+		die("fs_compute failed", "");
+	memset(b->qu_slot, 0xff, nu * sizeof(int));
+	memset(b->qa_slot, 0xff, na * sizeof(int));
+	for (i = 0; i < in->npending; i++) {
+		p = &b->pend[i];
+		u = b->tpend[i].user;
+		q = &bench_qos[b->tpend[i].qos];
+		memset(&pj, 0, sizeof(pj));
+		pj.submit_ms = p->submit_ms;
+		pj.accels = p->req.nnodes * (p->req.accels_per_node > 0
+		                                    ? p->req.accels_per_node
+		                                    : b->accels);
+		pj.fairshare = b->fs[1 + BENCH_ACCOUNTS + u].factor;
+		pj.qos = (double)q->prio / (double)bench_qos[0].prio;
+		p->prio = prio_static(&bench_weights, total, &pj);
+		p->set = now + p->req.time_limit_ms > b->maint_start_ms;
+		p->nquotas = 0;
+		ku = (size_t)b->tpend[i].qos * BENCH_USERS + u;
+		ka = (size_t)b->tpend[i].qos * BENCH_ACCOUNTS +
+		     u % BENCH_ACCOUNTS;
+		if (q->user_jobs > 0 || q->user_accels > 0) {
+			if (b->qu_slot[ku] < 0)
+				b->qu_slot[ku] = ten_quota(b, &nq, q->user_jobs,
+				    b->qu_jobs[ku], q->user_accels,
+				    b->qu_accels[ku], 1);
+			p->quota[p->nquotas++] = b->qu_slot[ku];
+		}
+		if (q->acct_jobs > 0 || q->acct_accels > 0) {
+			if (b->qa_slot[ka] < 0)
+				b->qa_slot[ka] = ten_quota(b, &nq, q->acct_jobs,
+				    b->qa_jobs[ka], q->acct_accels,
+				    b->qa_accels[ka], 0);
+			p->quota[p->nquotas++] = b->qa_slot[ka];
+		}
+	}
+	in->quotas = b->quotas;
+	in->nquotas = nq;
+	in->sets = b->sets;
+	in->nsets = 1;
+	in->age_weight_per_h = bench_weights.age_per_h;
+	in->age_cap_h = bench_weights.age_cap_h;
+}
+
 static int
 dbl_cmp(const void *pa, const void *pb)
 {
@@ -329,7 +610,8 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		O_POLICY,
 		O_MIX,
 		O_CHECK,
-		O_POWER
+		O_POWER,
+		O_TENANCY
 	};
 	static const struct option opts[] = {
 	    {"pods", required_argument, NULL, O_PODS},
@@ -344,6 +626,7 @@ parse_args(struct bench_state *b, int argc, char **argv)
 	    {"mix", required_argument, NULL, O_MIX},
 	    {"check", no_argument, NULL, O_CHECK},
 	    {"power", required_argument, NULL, O_POWER},
+	    {"tenancy", no_argument, NULL, O_TENANCY},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -409,6 +692,9 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		case O_CHECK:
 			b->check = 1;
 			break;
+		case O_TENANCY:
+			b->tenancy = 1;
+			break;
 		case O_POWER:
 			b->power = strtod(optarg, &end);
 			if (*end != '\0' || !(b->power > 0 && b->power <= 1))
@@ -463,32 +749,59 @@ count_decisions(const struct sched_input *in, const struct sched_result *res,
 }
 
 /* Runs passes on the current state: times into pass_ms (sorted), the
- * decisions of the last one into dc. */
+ * decisions of the last one into dc. With --tenancy, the inputs are built
+ * before each pass, that time into fill_ms and the sum into sum_ms; and
+ * in turn with each, the same pass without node sets and quotas into
+ * plain_ms, so that both see the machine alike. */
 static void
-time_passes(struct bench_state *b, const struct sched_input *in,
-    double *pass_ms, struct decisions *dc)
+time_passes(struct bench_state *b, struct sched_input *in, double *pass_ms,
+    double *fill_ms, double *sum_ms, double *plain_ms, struct decisions *dc)
 {
 	struct sched_result res;
-	struct timespec t0, t1;
+	struct sched_input plain;
+	struct timespec t0, t1, t2;
 	int i;
 
 	for (i = 0; i < b->passes; i++) {
+		if (b->tenancy) {
+			ten_fill(b, in);
+			plain = *in;
+			plain.sets = NULL;
+			plain.nsets = 0;
+			plain.quotas = NULL;
+			plain.nquotas = 0;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (sched_pass(&plain, &res) == -1)
+				die("sched_pass failed", "");
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			sched_result_free(&res);
+			plain_ms[i] = elapsed_ms(&t0, &t1);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (b->tenancy)
+			ten_fill(b, in);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (sched_pass(in, &res) == -1)
 			die("sched_pass failed", "");
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
 		if (i == b->passes - 1)
 			count_decisions(in, &res, dc);
 		sched_result_free(&res);
-		pass_ms[i] = elapsed_ms(&t0, &t1);
+		pass_ms[i] = elapsed_ms(&t1, &t2);
+		fill_ms[i] = elapsed_ms(&t0, &t1);
+		sum_ms[i] = elapsed_ms(&t0, &t2);
 	}
 	qsort(pass_ms, b->passes, sizeof(double), dbl_cmp);
+	qsort(fill_ms, b->passes, sizeof(double), dbl_cmp);
+	qsort(sum_ms, b->passes, sizeof(double), dbl_cmp);
+	qsort(plain_ms, b->passes, sizeof(double), dbl_cmp);
 }
 
 /*
  * Dies unless a start is one the state allowed: as many distinct usable
  * nodes as asked, only accelerators free before it, whole nodes for an
- * exclusive job and accels_per_node of each for a shared one. Timings of
+ * exclusive job and accels_per_node of each for a shared one, only nodes
+ * of its node set. Timings of
  * a pass that breaks these mean nothing, and ctest runs the benchmark for
  * this check.
  */
@@ -518,6 +831,28 @@ check_start(const struct bench_state *b, const struct sched_pending *p,
 		        ? m != full
 		        : __builtin_popcountll(m) != p->req.accels_per_node)
 			die("a start with the wrong accelerators, job", id);
+		if (p->set > 0 && !b->sets[p->set - 1][nd])
+			die("a start outside the job's node set, job", id);
+	}
+}
+
+/* --tenancy: spends a start in the room of its quotas (left: a copy of
+ * every quota's room); dies when one goes below zero. */
+static void
+check_quotas(const struct sched_pending *p, struct sched_quota *left)
+{
+	int64_t a = (int64_t)p->req.nnodes * p->req.accels_per_node;
+	char id[32];
+	int k;
+
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
+	for (k = 0; k < p->nquotas; k++) {
+		if (left[p->quota[k]].jobs != INT64_MAX &&
+		    --left[p->quota[k]].jobs < 0)
+			die("a start over its quota of jobs, job", id);
+		if (left[p->quota[k]].accels != INT64_MAX &&
+		    (left[p->quota[k]].accels -= a) < 0)
+			die("a start over its quota of accelerators, job", id);
 	}
 }
 
@@ -529,16 +864,28 @@ apply_pass(struct bench_state *b, struct sched_input *in)
 {
 	struct sched_result res;
 	struct sched_running *rj;
+	struct sched_quota *left = NULL;
 	int i, j, n = 0;
 
+	if (b->tenancy) {
+		left = xcalloc(in->nquotas, sizeof(*left));
+		memcpy(left, in->quotas, in->nquotas * sizeof(*left));
+	}
 	if (sched_pass(in, &res) == -1)
 		die("sched_pass failed", "");
 	for (i = 0; i < res.npending; i++) {
 		if (res.d[i].reason != SCHED_R_NONE) {
+			if (b->tenancy)
+				b->tpend[n] = b->tpend[i];
 			b->pend[n++] = b->pend[i];
 			continue;
 		}
 		check_start(b, &b->pend[i], &res.d[i]);
+		if (b->tenancy) {
+			check_quotas(&b->pend[i], left);
+			b->trun[b->nrun] = b->tpend[i];
+			b->trun[b->nrun].start_ms = in->now_ms;
+		}
 		rj = &b->run[b->nrun++];
 		rj->end_ms = in->now_ms + b->pend[i].req.time_limit_ms;
 		rj->nslots = res.d[i].nslots;
@@ -553,6 +900,9 @@ apply_pass(struct bench_state *b, struct sched_input *in)
 		}
 	}
 	sched_result_free(&res);
+	free(left);
+	for (i = 0; b->tenancy && i < b->nrun; i++)
+		b->trun[i].accels = ten_accels(&b->run[i]);
 	in->nrunning = b->nrun;
 	in->npending = n;
 }
@@ -566,12 +916,23 @@ advance(struct bench_state *b, struct sched_input *in, int64_t later_ms)
 	int i, j, n = 0;
 
 	in->now_ms += later_ms;
+	for (i = 0; b->tenancy && i < BENCH_USERS; i++)
+		b->done[i] = fs_decay(
+		    b->done[i], in->now_ms - b->done_ms, BENCH_HALF_LIFE_H);
+	b->done_ms = in->now_ms;
 	for (i = 0; i < b->nrun; i++) {
 		rj = &b->run[i];
 		if (rj->end_ms > in->now_ms) {
+			if (b->tenancy)
+				b->trun[n] = b->trun[i];
 			b->run[n++] = *rj;
 			continue;
 		}
+		/* its usage joins its user's, at the new now */
+		if (b->tenancy)
+			b->done[b->trun[i].user] +=
+			    fs_usage(b->trun[i].accels, b->trun[i].start_ms,
+			        rj->end_ms, in->now_ms, BENCH_HALF_LIFE_H);
 		for (j = 0; j < rj->nslots; j++) {
 			b->nodes[rj->slots[j].node].free_mask |=
 			    rj->slots[j].mask;
@@ -647,30 +1008,72 @@ bench_power(struct bench_state *b, struct sched_power *pw, double **room)
 	return pw;
 }
 
+/* One row of the table: a sorted sample's median and p99, and the median
+ * over the scan's. */
+static void
+row(const struct bench_state *b, const char *what, const double *v,
+    double med_scan)
+{
+	double med = percentile(v, b->passes, 50);
+
+	printf("| %s | %.3f | %.3f | %.0f |\n", what, med,
+	    percentile(v, b->passes, 99), med_scan > 0 ? med / med_scan : 0);
+}
+
+/* The rows of one state ("fresh" or "later"). */
+static void
+rows(const struct bench_state *b, const char *state, double *const *ms,
+    double med_scan)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "`sched_pass()`, %s, %s",
+	    policy_names[b->policy], state);
+	row(b, what, ms[0], med_scan);
+	if (!b->tenancy)
+		return;
+	snprintf(what, sizeof(what),
+	    "`sched_pass()` without the node set and quotas, %s", state);
+	row(b, what, ms[3], med_scan);
+	snprintf(what, sizeof(what),
+	    "`sched_pass()` with them, over without, %s", state);
+	printf("| %s | | | %.2f |\n", what,
+	    percentile(ms[0], b->passes, 50) /
+	        percentile(ms[3], b->passes, 50));
+	snprintf(what, sizeof(what),
+	    "priority, fair share, quotas and node set of every pending job, "
+	    "%s",
+	    state);
+	row(b, what, ms[1], med_scan);
+	snprintf(what, sizeof(what),
+	    "**the two, one pass of a shared site, %s**", state);
+	row(b, what, ms[2], med_scan);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct bench_state b;
 	struct sched_input in;
-	double *fresh_ms, *later_ms, *scan_ms, med_scan;
+	double *ms[8], *scan_ms, med_scan;
 	struct decisions fresh_d, later_d;
 	struct sched_power pw;
 	double *room = NULL;
 	int64_t now_ms = 1000 * HOUR_MS;
 	long nfree;
 	double busy_pct;
-	int nrun, nstarted;
+	int nrun, nstarted, i;
 
 	memset(&b, 0, sizeof(b));
 	parse_args(&b, argc, argv);
 	b.rng = b.seed;
 	build_fabric(&b);
 	build_state(&b, now_ms);
-	fresh_ms = calloc(b.passes, sizeof(double));
-	later_ms = calloc(b.passes, sizeof(double));
-	scan_ms = calloc(b.passes, sizeof(double));
-	if (fresh_ms == NULL || later_ms == NULL || scan_ms == NULL)
-		die("out of memory", "");
+	if (b.tenancy)
+		ten_setup(&b, now_ms);
+	for (i = 0; i < 8; i++)
+		ms[i] = xcalloc(b.passes, sizeof(double));
+	scan_ms = xcalloc(b.passes, sizeof(double));
 
 	memset(&in, 0, sizeof(in));
 	in.now_ms = now_ms;
@@ -691,14 +1094,14 @@ main(int argc, char **argv)
 	nfree = time_scans(&b, scan_ms);
 	busy_pct = 100.0 * b.busy_accels / b.total_accels;
 	nrun = b.nrun;
-	time_passes(&b, &in, fresh_ms, &fresh_d);
+	time_passes(&b, &in, ms[0], ms[1], ms[2], ms[3], &fresh_d);
 	apply_pass(&b, &in);
 	nstarted = b.nrun - nrun;
 	/* every start was checked in apply_pass(); none is no check */
 	if (b.check && nstarted == 0)
 		die("--check: the first pass started", "nothing");
 	advance(&b, &in, BENCH_LATER_MS);
-	time_passes(&b, &in, later_ms, &later_d);
+	time_passes(&b, &in, ms[4], ms[5], ms[6], ms[7], &later_d);
 	med_scan = percentile(scan_ms, b.passes, 50);
 
 	printf("Parameters: %d pods x %d nodes x %d accelerators (%d nodes, "
@@ -713,28 +1116,46 @@ main(int argc, char **argv)
 	    busy_pct, nfree, policy_names[b.policy], b.passes,
 	    (unsigned long long)b.seed, (int)(BENCH_LATER_MS / MIN_MS),
 	    nstarted, b.nrun, 100.0 * b.busy_accels / b.total_accels);
+	if (b.tenancy)
+		printf("Tenancy: %d users in %d accounts (shares 1 to 4), %d "
+		       "QOS (per-user and per-account limits on two), "
+		       "weights fair share %g, job size %g (small first), QOS "
+		       "%g, age %g an hour; a maintenance window on pod %d "
+		       "from %d hours on, so that the jobs that would run "
+		       "into it get a node set without that pod.\n\n",
+		    BENCH_USERS, BENCH_ACCOUNTS, BENCH_NQOS,
+		    bench_weights.fairshare, bench_weights.jobsize,
+		    bench_weights.qos, bench_weights.age_per_h, b.pods,
+		    (int)(BENCH_MAINT_MS / HOUR_MS));
 	printf("| measurement | median (ms) | p99 (ms) | median / scan |\n");
 	printf("|---|---:|---:|---:|\n");
-	printf("| `sched_pass()`, %s, fresh | %.3f | %.3f | %.0f |\n",
-	    policy_names[b.policy], percentile(fresh_ms, b.passes, 50),
-	    percentile(fresh_ms, b.passes, 99),
-	    med_scan > 0 ? percentile(fresh_ms, b.passes, 50) / med_scan : 0);
-	printf("| `sched_pass()`, %s, later | %.3f | %.3f | %.0f |\n",
-	    policy_names[b.policy], percentile(later_ms, b.passes, 50),
-	    percentile(later_ms, b.passes, 99),
-	    med_scan > 0 ? percentile(later_ms, b.passes, 50) / med_scan : 0);
+	rows(&b, "fresh", ms, med_scan);
+	rows(&b, "later", ms + 4, med_scan);
 	printf("| baseline: one scan of all %d nodes | %.4f | %.4f | 1 |\n\n",
 	    b.nnodes, med_scan, percentile(scan_ms, b.passes, 99));
 	print_decisions("Decisions of a fresh pass", &fresh_d);
 	printf("\n");
 	print_decisions("Decisions of a later pass", &later_d);
-	free(fresh_ms);
-	free(later_ms);
+	for (i = 0; i < 8; i++)
+		free(ms[i]);
 	free(scan_ms);
 	free(room);
 	free(b.nodes);
 	free(b.run);
 	free(b.slots);
 	free(b.pend);
+	free(b.trun);
+	free(b.tpend);
+	free(b.done);
+	free(b.acct_shares);
+	free(b.fs);
+	free(b.qu_jobs);
+	free(b.qu_accels);
+	free(b.qa_jobs);
+	free(b.qa_accels);
+	free(b.qu_slot);
+	free(b.qa_slot);
+	free(b.quotas);
+	free(b.maint_set);
 	return 0;
 }

@@ -17,6 +17,15 @@
  * and each running job adds its draw (the trace's optional 19th field, W
  * per processor, else the rated draw) over that, and a job whose draw does
  * not fit waits with PowerBudget or CoolingCapacity.
+ *
+ * With --config, the queue is ordered as the controller orders it: the
+ * trace's users and groups become users and accounts (a fair-share tree
+ * under one root), its queue and partition numbers become QOS and
+ * partitions, and every pass gives each pending job its multifactor
+ * priority (core/prio.c, with fair-share usage decayed in virtual time),
+ * its partition's node set and its QOS's quotas, as controllerd/tenancy.c
+ * does. What can never run under a QOS's or partition's limits is refused
+ * at submission, as the controller refuses it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prio.h"
 #include "sched.h"
+#include "simconf.h"
 #include "swf.h"
 
 #define SIM_MAX_PODS          1000
@@ -35,6 +46,8 @@
 #define SIM_MAX_NODES         200000   /* nodes in one simulated fabric */
 #define SIM_MAX_JOBS          10000000 /* trace jobs held in memory */
 #define SIM_BSLD_MIN_S        10.0     /* bounded slowdown threshold */
+#define SIM_MAX_MAP           256      /* entries of --qos-map and kin */
+#define SIM_QUOTAS_PER_JOB    2        /* a QOS's per user, per account */
 
 enum sim_map { MAP_ACCELS, MAP_NODES, MAP_N };
 enum sim_output { OUT_TEXT, OUT_JSON, OUT_N };
@@ -74,6 +87,33 @@ struct sim_job {
 	long seq;       /* position in the trace: ties in submit time */
 	double accel_w; /* predicted draw per accelerator, W */
 	int power_held; /* waited at least once on power or cooling */
+	int limit_held; /* waited at least once on a QOS limit */
+	long swf_user, swf_group, swf_queue, swf_part; /* as in the trace */
+	int user, account, assoc; /* indices into the state's tables */
+	int qos, part;            /* indices into the config's */
+	int accels;      /* asked: nodes x accelerators (as quotas count) */
+	int refuse;      /* refused at submit by a QOS or partition limit */
+	int accels_used; /* allocated, for fair-share usage */
+};
+
+/* One entry of --qos-map, --partition-map or --shares. */
+struct sim_map_entry {
+	char key[SIMCONF_NAME_MAX]; /* "3" (a trace number) or "g3" */
+	char val[SIMCONF_NAME_MAX];
+};
+
+/* Per user or account: what its jobs got. */
+struct sim_stat {
+	long jobs;
+	double wait_s, bsld, max_wait_s, accel_s;
+};
+
+/* A (user, account) pair: a leaf of the fair-share tree. */
+struct sim_assoc {
+	int user, account;
+	double done; /* decayed usage of its ended jobs at done_ms */
+	int64_t done_ms;
+	double factor; /* its fair-share factor, this pass */
 };
 
 struct schedsim_state {
@@ -109,6 +149,33 @@ struct schedsim_state {
 	double accel_s, wait_sum_s, wait_max_s, bsld_sum;
 	double peak_pod_w;
 	long power_held;
+
+	/* --config and what it brings */
+	const char *config_path;
+	int policy_set; /* --policy given: it wins over the config's */
+	int by_user, by_account;
+	struct simconf conf;
+	struct sim_map_entry qos_map[SIM_MAX_MAP], part_map[SIM_MAX_MAP],
+	    shares[SIM_MAX_MAP];
+	int nqos_map, npart_map, nshares;
+	long *user_ids, *account_ids; /* the trace's, sorted */
+	int nusers, naccounts;
+	struct sim_assoc *assocs;
+	int nassocs;
+	struct fs_node *fs; /* root, accounts, assocs */
+	double *acct_shares;
+	double max_qos_prio;
+	unsigned char **sets; /* per partition not spanning the fabric */
+	int nsets;
+	int *part_set;     /* per partition: its set (1-based), 0 all */
+	int *part_members; /* per partition: nodes in it */
+	int64_t *qu_jobs, *qu_accels; /* running, per QOS x user */
+	int64_t *qa_jobs, *qa_accels; /* running, per QOS x account */
+	int *qu_slot, *qa_slot;       /* quota index this pass, or -1 */
+	struct sched_quota *quotas;
+	long limit_held, large_jobs;
+	double large_wait_sum_s, large_wait_max_s;
+	struct sim_stat *ustat, *astat;
 };
 
 /* Prints the usage, as the man page's synopsis, and exits: on stdout
@@ -125,6 +192,9 @@ usage(int status)
 	    "[--within auto|group|pod|fabric] [-o text|json]\n"
 	    "\t[--pod-budget-w w] [--pod-cooling-w w] [--accel-tdp-w w] "
 	    "[--accel-idle-w w]\n"
+	    "\t[--config file] [--qos-map n=qos,...] "
+	    "[--partition-map n=partition,...]\n"
+	    "\t[--shares account=shares,...] [--by-user] [--by-account]\n"
 	    "       pod-schedsim --help | --version\n");
 	exit(status);
 }
@@ -169,6 +239,38 @@ lookup(const char *opt, const char *s, const char *const *names, int n)
 	die("%s: unknown value '%s'", opt, s);
 }
 
+/*
+ * Parses "k=v,k=v" (--qos-map 1=high,2=normal) into out, at most
+ * SIM_MAX_MAP entries; with numeric, every key must be an integer.
+ */
+static int
+parse_map(
+    const char *opt, const char *s, struct sim_map_entry *out, int numeric)
+{
+	const char *p = s, *eq, *end;
+	int n = 0;
+
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (n == SIM_MAX_MAP || eq == NULL || eq == p ||
+		    eq + 1 == end || eq - p >= SIMCONF_NAME_MAX ||
+		    end - eq > SIMCONF_NAME_MAX)
+			die("%s: '%s' is not key=value,...", opt, s);
+		snprintf(
+		    out[n].key, sizeof(out[n].key), "%.*s", (int)(eq - p), p);
+		snprintf(out[n].val, sizeof(out[n].val), "%.*s",
+		    (int)(end - eq - 1), eq + 1);
+		if (numeric)
+			arg_long(opt, out[n].key, -1, INT32_MAX);
+		n++;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
 static void
 parse_args(struct schedsim_state *st, int argc, char **argv)
 {
@@ -186,6 +288,12 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 		O_COOLING,
 		O_TDP,
 		O_IDLE,
+		O_CONFIG,
+		O_QOSMAP,
+		O_PARTMAP,
+		O_SHARES,
+		O_BYUSER,
+		O_BYACCOUNT,
 		O_VERSION
 	};
 	static const struct option opts[] = {
@@ -202,6 +310,12 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	    {"pod-cooling-w", required_argument, NULL, O_COOLING},
 	    {"accel-tdp-w", required_argument, NULL, O_TDP},
 	    {"accel-idle-w", required_argument, NULL, O_IDLE},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"qos-map", required_argument, NULL, O_QOSMAP},
+	    {"partition-map", required_argument, NULL, O_PARTMAP},
+	    {"shares", required_argument, NULL, O_SHARES},
+	    {"by-user", no_argument, NULL, O_BYUSER},
+	    {"by-account", no_argument, NULL, O_BYACCOUNT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -242,6 +356,28 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 		case O_POLICY:
 			st->policy = lookup("--policy", optarg, policy_names,
 			    sizeof(policy_names) / sizeof(policy_names[0]));
+			st->policy_set = 1;
+			break;
+		case O_CONFIG:
+			st->config_path = optarg;
+			break;
+		case O_QOSMAP:
+			st->nqos_map =
+			    parse_map("--qos-map", optarg, st->qos_map, 1);
+			break;
+		case O_PARTMAP:
+			st->npart_map = parse_map(
+			    "--partition-map", optarg, st->part_map, 1);
+			break;
+		case O_SHARES:
+			st->nshares =
+			    parse_map("--shares", optarg, st->shares, 0);
+			break;
+		case O_BYUSER:
+			st->by_user = 1;
+			break;
+		case O_BYACCOUNT:
+			st->by_account = 1;
 			break;
 		case O_JOBS:
 			st->max_jobs =
@@ -294,6 +430,9 @@ parse_args(struct schedsim_state *st, int argc, char **argv)
 	if (st->idle_w > st->tdp_w)
 		die("--accel-idle-w: %.0f W idle above %.0f W rated",
 		    st->idle_w, st->tdp_w);
+	if (st->config_path == NULL &&
+	    (st->nqos_map > 0 || st->npart_map > 0 || st->nshares > 0))
+		die("--qos-map, --partition-map and --shares need --config");
 }
 
 static int
@@ -392,9 +531,15 @@ map_job(const struct schedsim_state *st, const struct swf_job *j,
 	out->start_ms = -1;
 	out->accel_w = j->f[SWF_POWER] > 0 ? j->f[SWF_POWER] : st->tdp_w;
 	out->req.time_limit_ms = out->limit_ms;
+	out->swf_user = (long)j->f[SWF_USER];
+	out->swf_group = (long)j->f[SWF_GROUP];
+	out->swf_queue = (long)j->f[SWF_QUEUE];
+	out->swf_part = (long)j->f[SWF_PARTITION];
 	if (st->map == MAP_NODES) {
+		/* every node has st->accels: asking them all rules none out,
+		 * and quotas count them */
 		out->req.nnodes = (int)n;
-		out->req.accels_per_node = 0;
+		out->req.accels_per_node = st->accels;
 		out->req.exclusive = 1;
 	} else if (n >= st->accels) {
 		out->req.nnodes = (int)((n + st->accels - 1) / st->accels);
@@ -405,6 +550,7 @@ map_job(const struct schedsim_state *st, const struct swf_job *j,
 		out->req.accels_per_node = (int)n;
 		out->req.exclusive = 0;
 	}
+	out->accels = out->req.nnodes * out->req.accels_per_node;
 	if (st->within != WITHIN_AUTO)
 		out->req.within = st->within;
 	else if (out->req.nnodes <= st->nodes_per_pod)
@@ -463,6 +609,269 @@ read_trace(struct schedsim_state *st)
 	qsort(st->jobs, st->njobs, sizeof(*st->jobs), job_cmp);
 }
 
+static int
+long_cmp(const void *pa, const void *pb)
+{
+	long a = *(const long *)pa, b = *(const long *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The distinct values of a job field, sorted: *out (caller frees). */
+static int
+distinct(const struct schedsim_state *st, size_t off, long **out)
+{
+	long *v = malloc((st->njobs + 1) * sizeof(long));
+	long i, n = 0;
+
+	if (v == NULL)
+		die("out of memory");
+	for (i = 0; i < st->njobs; i++)
+		v[i] =
+		    *(const long *)(const void *)((const char *)&st->jobs[i] +
+		                                  off);
+	qsort(v, st->njobs, sizeof(long), long_cmp);
+	for (i = 0; i < st->njobs; i++)
+		if (n == 0 || v[n - 1] != v[i])
+			v[n++] = v[i];
+	*out = v;
+	return (int)n;
+}
+
+static int
+index_of(const long *v, int n, long id)
+{
+	const long *hit = bsearch(&id, v, n, sizeof(long), long_cmp);
+
+	return (int)(hit - v);
+}
+
+static int
+assoc_cmp(const void *pa, const void *pb)
+{
+	const struct sim_assoc *a = pa, *b = pb;
+
+	if (a->account != b->account)
+		return a->account - b->account;
+	return a->user - b->user;
+}
+
+/* "u12", "g3": the names a trace's user and group numbers go by. */
+static const char *
+user_name(const struct schedsim_state *st, int u, char *buf, size_t size)
+{
+	snprintf(buf, size, "u%ld", st->user_ids[u]);
+	return buf;
+}
+
+static const char *
+account_name(const struct schedsim_state *st, int a, char *buf, size_t size)
+{
+	snprintf(buf, size, "g%ld", st->account_ids[a]);
+	return buf;
+}
+
+/* The value of key in a map, or NULL. */
+static const char *
+map_find(const struct sim_map_entry *m, int n, const char *key)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].key, key) == 0)
+			return m[i].val;
+	return NULL;
+}
+
+/* Users, accounts and their pairs, from the trace: every job gets its
+ * indices. */
+static void
+build_org(struct schedsim_state *st)
+{
+	struct sim_assoc key, *hit;
+	long i;
+	int k, n = 0;
+
+	st->nusers =
+	    distinct(st, offsetof(struct sim_job, swf_user), &st->user_ids);
+	st->naccounts =
+	    distinct(st, offsetof(struct sim_job, swf_group), &st->account_ids);
+	st->assocs = calloc(st->njobs + 1, sizeof(*st->assocs));
+	st->ustat = calloc(st->nusers + 1, sizeof(*st->ustat));
+	st->astat = calloc(st->naccounts + 1, sizeof(*st->astat));
+	if (st->assocs == NULL || st->ustat == NULL || st->astat == NULL)
+		die("out of memory");
+	for (i = 0; i < st->njobs; i++) {
+		st->jobs[i].user =
+		    index_of(st->user_ids, st->nusers, st->jobs[i].swf_user);
+		st->jobs[i].account = index_of(
+		    st->account_ids, st->naccounts, st->jobs[i].swf_group);
+		st->assocs[i].user = st->jobs[i].user;
+		st->assocs[i].account = st->jobs[i].account;
+	}
+	qsort(st->assocs, st->njobs, sizeof(*st->assocs), assoc_cmp);
+	for (k = 0; k < st->njobs; k++)
+		if (n == 0 || assoc_cmp(&st->assocs[n - 1], &st->assocs[k]))
+			st->assocs[n++] = st->assocs[k];
+	st->nassocs = n;
+	for (i = 0; i < st->njobs; i++) {
+		key.user = st->jobs[i].user;
+		key.account = st->jobs[i].account;
+		hit = bsearch(&key, st->assocs, n, sizeof(key), assoc_cmp);
+		st->jobs[i].assoc = (int)(hit - st->assocs);
+	}
+}
+
+/* The QOS or partition a trace number maps to: its index, or the
+ * default. */
+static int
+mapped(const struct schedsim_state *st, const struct sim_map_entry *m, int n,
+    long number, int qos)
+{
+	char key[32];
+	const char *name;
+
+	snprintf(key, sizeof(key), "%ld", number);
+	if ((name = map_find(m, n, key)) == NULL)
+		return qos ? st->conf.default_qos : st->conf.default_part;
+	return qos ? simconf_qos_find(&st->conf, name)
+	           : simconf_part_find(&st->conf, name);
+}
+
+/*
+ * What the controller refuses at submit (org_admit()): a time limit over
+ * the QOS's or the partition's maximum, a partition the account may not
+ * use, more accelerators than the QOS lets a user or an account run, more
+ * nodes than the partition has. 1 to refuse.
+ */
+static int
+refused_by_limits(const struct schedsim_state *st, const struct sim_job *j)
+{
+	const struct simconf_qos *q = &st->conf.qos[j->qos];
+	const struct simconf_part *p;
+	char name[64];
+
+	if (q->max_wall_s > 0 && j->limit_ms > q->max_wall_s * 1000)
+		return 1;
+	if ((q->max_accels_per_user > 0 &&
+	        j->accels > q->max_accels_per_user) ||
+	    (q->max_accels_per_account > 0 &&
+	        j->accels > q->max_accels_per_account))
+		return 1;
+	if (j->part < 0)
+		return 0;
+	p = &st->conf.part[j->part];
+	if (p->max_time_s > 0 && j->limit_ms > p->max_time_s * 1000)
+		return 1;
+	if (!simconf_part_allows(
+	        p, account_name(st, j->account, name, sizeof(name))))
+		return 1;
+	return j->req.nnodes > st->part_members[j->part];
+}
+
+/* Partitions as node sets: one set for each that does not span the
+ * fabric. */
+static void
+build_sets(struct schedsim_state *st)
+{
+	unsigned char *member;
+	char err[512];
+	int p, n;
+
+	st->sets = calloc(st->conf.npart + 1, sizeof(*st->sets));
+	st->part_set = calloc(st->conf.npart + 1, sizeof(int));
+	st->part_members = calloc(st->conf.npart + 1, sizeof(int));
+	if (st->sets == NULL || st->part_set == NULL ||
+	    st->part_members == NULL)
+		die("out of memory");
+	for (p = 0; p < st->conf.npart; p++) {
+		if ((member = calloc(st->nnodes, 1)) == NULL)
+			die("out of memory");
+		n = simconf_partition_nodes(&st->conf.part[p], st->pods,
+		    st->nodes_per_pod, st->groups_per_pod, member, err,
+		    sizeof(err));
+		if (n == -1)
+			die("%s: [partition %s]: %s", st->conf.part[p].where,
+			    st->conf.part[p].name, err);
+		st->part_members[p] = n;
+		if (n == st->nnodes) {
+			free(member);
+			continue;
+		}
+		st->sets[st->nsets++] = member;
+		st->part_set[p] = st->nsets;
+	}
+}
+
+/* --config: reads it, and gives every job its QOS and partition. */
+static void
+apply_config(struct schedsim_state *st)
+{
+	char err[1024], name[64];
+	long i;
+	int k, a;
+
+	if (simconf_load(&st->conf, st->config_path, err, sizeof(err)) == -1)
+		die("%s", err);
+	if (!st->policy_set)
+		st->policy = st->conf.policy;
+	for (k = 0; k < st->nqos_map; k++)
+		if (simconf_qos_find(&st->conf, st->qos_map[k].val) < 0)
+			die("--qos-map: no [qos %s] in %s", st->qos_map[k].val,
+			    st->config_path);
+	for (k = 0; k < st->npart_map; k++)
+		if (simconf_part_find(&st->conf, st->part_map[k].val) < 0)
+			die("--partition-map: no [partition %s] in %s",
+			    st->part_map[k].val, st->config_path);
+	for (k = 0; k < st->conf.nqos; k++)
+		if (st->conf.qos[k].priority > st->max_qos_prio)
+			st->max_qos_prio = (double)st->conf.qos[k].priority;
+	build_sets(st);
+	st->acct_shares = calloc(st->naccounts + 1, sizeof(double));
+	if (st->acct_shares == NULL)
+		die("out of memory");
+	for (a = 0; a < st->naccounts; a++)
+		st->acct_shares[a] = 1;
+	for (k = 0; k < st->nshares; k++) {
+		for (a = 0; a < st->naccounts; a++)
+			if (strcmp(account_name(st, a, name, sizeof(name)),
+			        st->shares[k].key) == 0)
+				break;
+		if (a == st->naccounts)
+			die("--shares: no account %s in the trace (accounts "
+			    "are g and the trace's group number)",
+			    st->shares[k].key);
+		st->acct_shares[a] = strtod(st->shares[k].val, NULL);
+		if (!(st->acct_shares[a] > 0))
+			die("--shares: %s=%s is not a positive number",
+			    st->shares[k].key, st->shares[k].val);
+	}
+	for (i = 0; i < st->njobs; i++) {
+		st->jobs[i].qos = mapped(
+		    st, st->qos_map, st->nqos_map, st->jobs[i].swf_queue, 1);
+		st->jobs[i].part = st->conf.npart == 0
+		                       ? -1
+		                       : mapped(st, st->part_map, st->npart_map,
+		                             st->jobs[i].swf_part, 0);
+		st->jobs[i].refuse = refused_by_limits(st, &st->jobs[i]);
+	}
+	st->fs = calloc(1 + st->naccounts + st->nassocs, sizeof(*st->fs));
+	st->qu_jobs = calloc((size_t)st->conf.nqos * st->nusers, 8);
+	st->qu_accels = calloc((size_t)st->conf.nqos * st->nusers, 8);
+	st->qa_jobs = calloc((size_t)st->conf.nqos * st->naccounts, 8);
+	st->qa_accels = calloc((size_t)st->conf.nqos * st->naccounts, 8);
+	st->qu_slot = malloc((size_t)st->conf.nqos * st->nusers * sizeof(int));
+	st->qa_slot =
+	    malloc((size_t)st->conf.nqos * st->naccounts * sizeof(int));
+	st->quotas =
+	    calloc((size_t)st->conf.nqos * (st->nusers + st->naccounts) + 1,
+	        sizeof(*st->quotas));
+	if (st->fs == NULL || st->qu_jobs == NULL || st->qu_accels == NULL ||
+	    st->qa_jobs == NULL || st->qa_accels == NULL ||
+	    st->qu_slot == NULL || st->qa_slot == NULL || st->quotas == NULL)
+		die("out of memory");
+}
+
 /* The heap of running jobs by actual end. */
 static int64_t
 end_of(const struct schedsim_state *st, int j)
@@ -508,11 +917,39 @@ heap_pop(struct schedsim_state *st)
 	return top;
 }
 
+/* Counts a job in (sign 1) or out of (-1) its QOS's running jobs and
+ * accelerators, per user and per account. */
+static void
+count_running(struct schedsim_state *st, const struct sim_job *job, int sign)
+{
+	size_t u, a;
+
+	if (st->config_path == NULL)
+		return;
+	u = (size_t)job->qos * st->nusers + job->user;
+	a = (size_t)job->qos * st->naccounts + job->account;
+	st->qu_jobs[u] += sign;
+	st->qu_accels[u] += sign * job->accels;
+	st->qa_jobs[a] += sign;
+	st->qa_accels[a] += sign * job->accels;
+}
+
 static void
 finish(struct schedsim_state *st, int j)
 {
 	struct sim_job *job = &st->jobs[j];
+	struct sim_assoc *as = &st->assocs[job->assoc];
+	double hl = st->conf.w.half_life_h;
+	int64_t end_ms = end_of(st, j);
 	int i, last;
+
+	if (st->config_path != NULL) {
+		as->done = fs_decay(as->done, end_ms - as->done_ms, hl) +
+		           fs_usage(job->accels_used, job->start_ms, end_ms,
+		               end_ms, hl);
+		as->done_ms = end_ms;
+		count_running(st, job, -1);
+	}
 
 	for (i = 0; i < job->nslots; i++)
 		st->nodes[job->slots[i].node].free_mask |= job->slots[i].mask;
@@ -532,6 +969,8 @@ start(struct schedsim_state *st, int j, const struct sched_decision *d,
 {
 	struct sim_job *job = &st->jobs[j];
 	double wait_s, run_s = job->run_ms / 1000.0, bsld;
+	struct sim_stat *us = &st->ustat[job->user];
+	struct sim_stat *as = &st->astat[job->account];
 	int i, accels = 0;
 
 	if ((job->slots = malloc(d->nslots * sizeof(*job->slots))) == NULL)
@@ -556,7 +995,123 @@ start(struct schedsim_state *st, int j, const struct sched_decision *d,
 	st->wait_sum_s += wait_s;
 	if (wait_s > st->wait_max_s)
 		st->wait_max_s = wait_s;
-	st->bsld_sum += bsld < 1 ? 1 : bsld;
+	bsld = bsld < 1 ? 1 : bsld;
+	st->bsld_sum += bsld;
+	job->accels_used = accels;
+	count_running(st, job, 1);
+	us->jobs++;
+	us->wait_s += wait_s;
+	us->bsld += bsld;
+	us->accel_s += accels * run_s;
+	if (wait_s > us->max_wait_s)
+		us->max_wait_s = wait_s;
+	as->jobs++;
+	as->wait_s += wait_s;
+	as->bsld += bsld;
+	as->accel_s += accels * run_s;
+	if (wait_s > as->max_wait_s)
+		as->max_wait_s = wait_s;
+	if (2 * (long)job->accels > (long)st->nnodes * st->accels) {
+		st->large_jobs++;
+		st->large_wait_sum_s += wait_s;
+		if (wait_s > st->large_wait_max_s)
+			st->large_wait_max_s = wait_s;
+	}
+}
+
+/*
+ * Each association's fair-share factor at now_ms: its ended jobs' usage
+ * decayed to now, plus its running jobs' so far, through the tree (root,
+ * accounts under it with their shares, associations under their account
+ * with equal shares).
+ */
+static void
+fair_share(struct schedsim_state *st, int64_t now_ms)
+{
+	struct fs_node *v = st->fs;
+	const struct sim_job *job;
+	double hl = st->conf.w.half_life_h;
+	int i, a, na = st->naccounts;
+
+	v[0].parent = -1;
+	v[0].shares = 1;
+	v[0].usage = 0;
+	for (a = 0; a < na; a++) {
+		v[1 + a].parent = 0;
+		v[1 + a].shares = st->acct_shares[a];
+		v[1 + a].usage = 0;
+	}
+	for (i = 0; i < st->nassocs; i++) {
+		v[1 + na + i].parent = 1 + st->assocs[i].account;
+		v[1 + na + i].shares = 1;
+		v[1 + na + i].usage = fs_decay(
+		    st->assocs[i].done, now_ms - st->assocs[i].done_ms, hl);
+	}
+	for (i = 0; i < st->nrunning; i++) {
+		job = &st->jobs[st->running[i]];
+		v[1 + na + job->assoc].usage += fs_usage(
+		    job->accels_used, job->start_ms, now_ms, now_ms, hl);
+	}
+	if (fs_compute(v, 1 + na + st->nassocs) == -1)
+		die("fs_compute: the tree is out of order");
+	for (i = 0; i < st->nassocs; i++)
+		st->assocs[i].factor = v[1 + na + i].factor;
+}
+
+/* A quota of `limit` jobs or accelerators less what runs; its index. */
+static int
+add_quota(struct schedsim_state *st, int *nq, int64_t max_jobs, int64_t jobs,
+    int64_t max_accels, int64_t accels, int per_user)
+{
+	struct sched_quota *q = &st->quotas[*nq];
+
+	q->jobs = max_jobs > 0 ? max_jobs - jobs : INT64_MAX;
+	q->accels = max_accels > 0 ? max_accels - accels : INT64_MAX;
+	q->jobs_reason =
+	    per_user ? "QOSMaxJobsPerUserLimit" : "QOSMaxJobsPerAccountLimit";
+	q->accels_reason =
+	    per_user ? "QOSMaxGRESPerUser" : "QOSMaxGRESPerAccount";
+	return (*nq)++;
+}
+
+/*
+ * What the controller's tenancy fills in for a pending job: its priority
+ * (every factor but age: the pass adds age), its partition's node set,
+ * and its QOS's quotas (one per user, one per account, shared by every
+ * job that draws on it this pass).
+ */
+static void
+tenancy(struct schedsim_state *st, const struct sim_job *job,
+    struct sched_pending *p, int *nq)
+{
+	const struct simconf_qos *q = &st->conf.qos[job->qos];
+	struct prio_job pj;
+	size_t u, a;
+
+	memset(&pj, 0, sizeof(pj));
+	pj.submit_ms = job->submit_ms;
+	pj.accels = job->accels;
+	pj.fairshare = st->assocs[job->assoc].factor;
+	pj.qos = st->max_qos_prio > 0 ? q->priority / st->max_qos_prio : 0;
+	p->prio = prio_static(&st->conf.w, st->nnodes * st->accels, &pj);
+	p->set = job->part >= 0 ? st->part_set[job->part] : 0;
+	p->nquotas = 0;
+	u = (size_t)job->qos * st->nusers + job->user;
+	a = (size_t)job->qos * st->naccounts + job->account;
+	if (q->max_jobs_per_user > 0 || q->max_accels_per_user > 0) {
+		if (st->qu_slot[u] < 0)
+			st->qu_slot[u] = add_quota(st, nq, q->max_jobs_per_user,
+			    st->qu_jobs[u], q->max_accels_per_user,
+			    st->qu_accels[u], 1);
+		p->quota[p->nquotas++] = st->qu_slot[u];
+	}
+	if (q->max_jobs_per_account > 0 || q->max_accels_per_account > 0) {
+		if (st->qa_slot[a] < 0)
+			st->qa_slot[a] = add_quota(st, nq,
+			    q->max_jobs_per_account, st->qa_jobs[a],
+			    q->max_accels_per_account, st->qa_accels[a], 0);
+		p->quota[p->nquotas++] = st->qa_slot[a];
+	}
 }
 
 /* One scheduling pass at now_ms; starts what it starts. */
@@ -567,7 +1122,7 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 	struct sched_result res;
 	struct sched_power pw;
 	struct sim_job *job;
-	int i, k = 0;
+	int i, k = 0, nq = 0;
 
 	for (i = 0; i < st->nrunning; i++) {
 		job = &st->jobs[st->running[i]];
@@ -580,11 +1135,30 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 		job = &st->jobs[st->pending[i]];
 		st->pin[i].id = job->id;
 		st->pin[i].prio = 0;
+		st->pin[i].set = 0;
+		st->pin[i].nquotas = 0;
 		st->pin[i].submit_ms = job->submit_ms;
 		st->pin[i].req = job->req;
 		st->pin[i].power_per_accel_w = job->accel_w;
 	}
 	memset(&in, 0, sizeof(in));
+	if (st->config_path != NULL) {
+		if (st->conf.w.fairshare > 0)
+			fair_share(st, now_ms);
+		memset(st->qu_slot, 0xff,
+		    (size_t)st->conf.nqos * st->nusers * sizeof(int));
+		memset(st->qa_slot, 0xff,
+		    (size_t)st->conf.nqos * st->naccounts * sizeof(int));
+		for (i = 0; i < st->npending; i++)
+			tenancy(
+			    st, &st->jobs[st->pending[i]], &st->pin[i], &nq);
+		in.age_weight_per_h = st->conf.age_weight_per_h;
+		in.age_cap_h = st->conf.age_cap_h;
+		in.sets = (const unsigned char *const *)st->sets;
+		in.nsets = st->nsets;
+		in.quotas = st->quotas;
+		in.nquotas = nq;
+	}
 	in.now_ms = now_ms;
 	in.policy = st->policy;
 	in.nodes = st->nodes;
@@ -617,6 +1191,10 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 		if (res.d[i].reason == SCHED_R_NONE) {
 			start(st, st->pending[i], &res.d[i], now_ms);
 			continue;
+		}
+		if (res.d[i].reason == SCHED_R_LIMIT && !job->limit_held) {
+			job->limit_held = 1;
+			st->limit_held++;
 		}
 		if ((res.d[i].reason == SCHED_R_POWER ||
 		        res.d[i].reason == SCHED_R_COOLING) &&
@@ -660,7 +1238,8 @@ simulate(struct schedsim_state *st)
 		}
 		for (; next < st->njobs && st->jobs[next].submit_ms == now_ms;
 		     next++) {
-			if (sched_check(st->nodes, st->nnodes, st->pods,
+			if (st->jobs[next].refuse ||
+			    sched_check(st->nodes, st->nnodes, st->pods,
 			        st->ngroups, &st->jobs[next].req, why,
 			        sizeof(why)) != SCHED_R_NONE) {
 				st->refused++;
@@ -710,6 +1289,48 @@ figure(char *buf, size_t size, double v, int count)
 	return buf;
 }
 
+/*
+ * --by-user, --by-account: one row per user or account with its jobs,
+ * mean and worst wait, mean bounded slowdown and accelerator-hours. As a
+ * JSON array under key, or a table after the figures.
+ */
+static void
+report_table(const struct schedsim_state *st, const char *key, const char *what,
+    const struct sim_stat *v, int n)
+{
+	char name[64], b1[64], b2[64], b3[64], b4[64];
+	int i, acct = what[0] == 'a';
+	double k;
+
+	if (st->output == OUT_JSON)
+		printf(",\"%s\":[", key);
+	else
+		printf("\n%-10s %8s %12s %12s %12s %12s\n", what, "jobs",
+		    "mean_wait_s", "max_wait_s", "mean_bsld", "accel_h");
+	for (i = 0; i < n; i++) {
+		k = v[i].jobs > 0 ? (double)v[i].jobs : 1;
+		if (acct)
+			account_name(st, i, name, sizeof(name));
+		else
+			user_name(st, i, name, sizeof(name));
+		figure(b1, sizeof(b1), v[i].wait_s / k, 0);
+		figure(b2, sizeof(b2), v[i].max_wait_s, 0);
+		figure(b3, sizeof(b3), v[i].jobs > 0 ? v[i].bsld / k : 0, 0);
+		figure(b4, sizeof(b4), v[i].accel_s / 3600.0, 0);
+		if (st->output == OUT_JSON)
+			printf("%s{\"%s\":\"%s\",\"jobs\":%ld,"
+			       "\"mean_wait_s\":%s,\"max_wait_s\":%s,"
+			       "\"mean_bounded_slowdown\":%s,\"accel_h\":%s}",
+			    i ? "," : "", what, name, v[i].jobs, b1, b2, b3,
+			    b4);
+		else
+			printf("%-10s %8ld %12s %12s %12s %12s\n", name,
+			    v[i].jobs, b1, b2, b3, b4);
+	}
+	if (st->output == OUT_JSON)
+		printf("]");
+}
+
 static void
 report(const struct schedsim_state *st)
 {
@@ -730,6 +1351,14 @@ report(const struct schedsim_state *st)
 	    {"max_wait_s", st->wait_max_s, 0},
 	    {"power_held", (double)st->power_held, 1},
 	    {"peak_pod_power_w", st->peak_pod_w, 0},
+	    {"limit_held", (double)st->limit_held, 1},
+	    {"large_jobs", (double)st->large_jobs, 1},
+	    {"large_mean_wait_s",
+	        st->large_jobs > 0 ? st->large_wait_sum_s / st->large_jobs : 0,
+	        0},
+	    {"large_max_wait_s", st->large_wait_max_s, 0},
+	    {"users", (double)st->nusers, 1},
+	    {"accounts", (double)st->naccounts, 1},
 	};
 	size_t i, nm = sizeof(m) / sizeof(m[0]);
 	char buf[64];
@@ -745,6 +1374,11 @@ report(const struct schedsim_state *st)
 		else
 			printf("%-22s %s\n", m[i].name, buf);
 	}
+	if (st->by_user)
+		report_table(st, "by_user", "user", st->ustat, st->nusers);
+	if (st->by_account)
+		report_table(
+		    st, "by_account", "account", st->astat, st->naccounts);
 	if (st->output == OUT_JSON)
 		printf("}\n");
 }
@@ -759,6 +1393,9 @@ main(int argc, char **argv)
 	parse_args(&st, argc, argv);
 	build_fabric(&st);
 	read_trace(&st);
+	build_org(&st);
+	if (st.config_path != NULL)
+		apply_config(&st);
 	simulate(&st);
 	report(&st);
 	for (i = 0; i < st.njobs; i++)
@@ -773,5 +1410,24 @@ main(int argc, char **argv)
 	free(st.pod_draw_w);
 	free(st.power_room);
 	free(st.heat_room);
+	for (i = 0; i < st.nsets; i++)
+		free(st.sets[i]);
+	free(st.sets);
+	free(st.part_set);
+	free(st.part_members);
+	free(st.user_ids);
+	free(st.account_ids);
+	free(st.assocs);
+	free(st.ustat);
+	free(st.astat);
+	free(st.fs);
+	free(st.acct_shares);
+	free(st.qu_jobs);
+	free(st.qu_accels);
+	free(st.qa_jobs);
+	free(st.qa_accels);
+	free(st.qu_slot);
+	free(st.qa_slot);
+	free(st.quotas);
 	return 0;
 }
