@@ -26,6 +26,7 @@ static const struct table_col prio_cols[] = {
     {"QOSPRIO", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_qos", 1, 0)},
     {"OPERATOR", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("factor_operator", 1, 0)},
     {"FS", TABLE_WIDE, TABLE_RIGHT, 0, FMT_FIELD_NUM("fairshare_factor", 1, 3)},
+    {"STARVED", TABLE_WIDE, TABLE_LEFT, 0, FMT_FIELD_BOOL("starved")},
 };
 
 /* Copies row's "factors" members into it as factor_NAME. */

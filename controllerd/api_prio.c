@@ -21,7 +21,8 @@
 #include "timeutil.h"
 
 static json_t *
-prio_json(const struct job *j, const struct prio_factors *f, double fs)
+prio_json(const struct config *c, const struct job *j,
+    const struct prio_factors *f, double fs, int64_t now_ms)
 {
 	json_t *o = json_object(), *fo = json_object();
 
@@ -39,6 +40,11 @@ prio_json(const struct job *j, const struct prio_factors *f, double fs)
 	jsonx_set_real(fo, "operator", f->operator_, 1);
 	json_object_set_new(o, "factors", fo);
 	jsonx_set_real(o, "fairshare_factor", fs, 4);
+	/* waited past starve_after_h: ahead of every job that has not */
+	json_object_set_new(o, "starved",
+	    json_boolean(
+	        j->state == JOB_PENDING && c->starve_after_h > 0 &&
+	        now_ms - j->submit_ms >= (int64_t)c->starve_after_h * 3600000));
 	return o;
 }
 
@@ -48,7 +54,11 @@ by_total(const void *a, const void *b)
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	double p = json_number_value(json_object_get(x, "priority"));
 	double q = json_number_value(json_object_get(y, "priority"));
+	int sx = json_is_true(json_object_get(x, "starved"));
+	int sy = json_is_true(json_object_get(y, "starved"));
 
+	if (sx != sy)
+		return sx ? -1 : 1;
 	if (p != q)
 		return p > q ? -1 : 1;
 	return json_integer_value(json_object_get(x, "id")) <
@@ -68,13 +78,15 @@ reply_factors(struct api_req *r, struct job *const *v, int n, int one)
 	const struct config *c = r->st->conf;
 	int i, rc = -1;
 
+	int64_t now = time_wall_ms();
+
 	if (f == NULL || fs == NULL || rows == NULL ||
-	    tenancy_factors(r->st, v, n, time_wall_ms(), f, fs) == -1) {
+	    tenancy_factors(r->st, v, n, now, f, fs) == -1) {
 		api_reply_error(r->req, 500, "internal", "out of memory");
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		rows[i] = prio_json(v[i], &f[i], fs[i]);
+		rows[i] = prio_json(c, v[i], &f[i], fs[i], now);
 	if (one) {
 		api_reply_json(r->req, 200, rows[0]);
 		rc = 0;
@@ -85,10 +97,10 @@ reply_factors(struct api_req *r, struct job *const *v, int n, int one)
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, rows[i]);
 	api_reply_json(r->req, 200,
-	    json_pack("{s:o,s:{s:f,s:i,s:f,s:f,s:s,s:f,s:f,s:f}}", "jobs", a,
-	        "weights", "age_per_h", c->age_weight_per_h, "age_cap_h",
-	        c->age_cap_h, "fairshare", c->w_fairshare, "jobsize",
-	        c->w_jobsize, "jobsize_favor",
+	    json_pack("{s:o,s:{s:f,s:i,s:i,s:f,s:f,s:s,s:f,s:f,s:f}}", "jobs",
+	        a, "weights", "age_per_h", c->age_weight_per_h, "age_cap_h",
+	        c->age_cap_h, "starve_after_h", c->starve_after_h, "fairshare",
+	        c->w_fairshare, "jobsize", c->w_jobsize, "jobsize_favor",
 	        c->jobsize_favor_small ? "small" : "large", "qos", c->w_qos,
 	        "operator", c->w_operator, "half_life_h", c->half_life_h));
 	rc = 0;

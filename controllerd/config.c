@@ -115,6 +115,8 @@ static const struct keyword {
         offsetof(struct config, age_weight_per_h), 0, NULL},
     {"scheduler", "age_cap_h", V_INT, 0, 87600, T_CONTROLLER,
         offsetof(struct config, age_cap_h), 0, NULL},
+    {"scheduler", "starve_after_h", V_INT, 0, 87600, T_CONTROLLER,
+        offsetof(struct config, starve_after_h), 0, NULL},
     {"scheduler", "kill_grace_s", V_INT, 1, 3600, T_CONTROLLER,
         offsetof(struct config, kill_grace_s), 0, NULL},
     {"scheduler", "default_time_limit_s", V_INT, 0, 366 * 86400, T_CONTROLLER,
@@ -1160,13 +1162,14 @@ config_dump(const struct config *c, FILE *out)
 	    c->write_burst);
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
-	    "age_cap_h = %d\nkill_grace_s = %d\n"
+	    "age_cap_h = %d\nstarve_after_h = %d\nkill_grace_s = %d\n"
 	    "default_time_limit_s = %d\nmax_time_limit_s = %d\n"
 	    "jobs_kept = %d\ndefault_qos = %s\nmaint_notice_h = %d\n"
 	    "max_array_size = %d\n",
 	    policy_names[c->sched_policy], c->age_weight_per_h, c->age_cap_h,
-	    c->kill_grace_s, c->default_time_limit_s, c->max_time_limit_s,
-	    c->jobs_kept, c->default_qos, c->maint_notice_h, c->max_array_size);
+	    c->starve_after_h, c->kill_grace_s, c->default_time_limit_s,
+	    c->max_time_limit_s, c->jobs_kept, c->default_qos,
+	    c->maint_notice_h, c->max_array_size);
 	fprintf(out,
 	    "[priority]\nweight_fairshare = %g\nweight_jobsize = %g\n"
 	    "jobsize_favor = %s\nweight_qos = %g\nweight_operator = %g\n"

@@ -101,12 +101,13 @@ struct config {
 	int sched_policy;            /* enum sched_policy */
 	double age_weight_per_h;     /* priority points per hour waited */
 	int age_cap_h;               /* waiting counted up to this, h */
-	int kill_grace_s;            /* SIGTERM to SIGKILL, s */
-	int default_time_limit_s;    /* when a job gives none, s; 0: a job
-	                              * must give one */
-	int max_time_limit_s;        /* the longest a job may ask, s */
-	int jobs_kept;               /* ended jobs kept in memory for listing */
-	int max_array_size;          /* most tasks in one job array */
+	int starve_after_h; /* waited this long: ahead of all (0: never), h */
+	int kill_grace_s;   /* SIGTERM to SIGKILL, s */
+	int default_time_limit_s; /* when a job gives none, s; 0: a job
+	                           * must give one */
+	int max_time_limit_s;     /* the longest a job may ask, s */
+	int jobs_kept;            /* ended jobs kept in memory for listing */
+	int max_array_size;       /* most tasks in one job array */
 	/* [priority]: multifactor weights (core/prio.h), points */
 	double w_fairshare, w_jobsize, w_qos, w_operator;
 	int jobsize_favor_small;     /* 1 small-first, 0 large-first */

@@ -799,6 +799,7 @@ queue_pass(struct ctl_state *st)
 	in.policy = st->conf->sched_policy;
 	in.age_weight_per_h = st->conf->age_weight_per_h;
 	in.age_cap_h = st->conf->age_cap_h;
+	in.starve_after_h = st->conf->starve_after_h;
 	in.nodes = nodes;
 	in.nnodes = st->fleet->nnodes;
 	in.npods = st->fleet->npods;

@@ -1418,6 +1418,39 @@ pass_init_limits(struct pass *ps)
 	return 0;
 }
 
+/*
+ * The starvation guard: the job that has waited longest, once it has
+ * waited starve_after_h, goes to the head of the queue, so that it starts
+ * or gets EASY's reservation; every other job keeps its place, starving or
+ * not, so backfilling still takes them in priority order. One job at a
+ * time: that bounds every job's wait (it becomes the longest waiting in
+ * turn) without turning a busy queue into FCFS.
+ */
+static void
+starving_first(struct pass *ps)
+{
+	const struct sched_input *in = ps->in;
+	int64_t lim = in->starve_after_h * 3600000, oldest = 0;
+	int k, at = -1, i;
+
+	if (in->starve_after_h <= 0)
+		return;
+	for (k = 0; k < in->npending; k++) {
+		const struct sched_pending *p = &in->pending[ps->order[k]];
+
+		if (in->now_ms - p->submit_ms >= lim &&
+		    (at < 0 || p->submit_ms < oldest)) {
+			at = k;
+			oldest = p->submit_ms;
+		}
+	}
+	if (at <= 0)
+		return;
+	i = ps->order[at];
+	memmove(&ps->order[1], &ps->order[0], at * sizeof(*ps->order));
+	ps->order[0] = i;
+}
+
 static int
 pass_order(struct pass *ps)
 {
@@ -1438,6 +1471,7 @@ pass_order(struct pass *ps)
 	for (i = 0; i < in->npending; i++)
 		ps->order[i] = keys[i].idx;
 	free(keys);
+	starving_first(ps);
 	return 0;
 }
 

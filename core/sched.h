@@ -143,6 +143,9 @@ struct sched_input {
 	enum sched_policy policy;
 	double age_weight_per_h; /* priority points per hour of waiting */
 	int64_t age_cap_h;       /* waiting counted up to this many hours */
+	int64_t starve_after_h;  /* the longest waiting job, once it has
+	                            waited this long, goes first (and gets
+	                            EASY's reservation); 0: never */
 	const struct sched_node *nodes;
 	int nnodes;
 	int npods, ngroups;

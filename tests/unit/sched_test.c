@@ -1142,6 +1142,43 @@ test_preempt(void)
 	CHECK(preempt_choose(&in, &f.pend[0], (const int[]){0}, 1) == 0);
 }
 
+/* Starvation guard: past starve_after_h the longest waiting job goes
+ * first whatever its priority and takes the pass's one start; another
+ * job past it keeps its place. */
+static void
+test_starve(void)
+{
+	struct sched_result res;
+	struct sched_input in;
+	struct fab f;
+
+	fab_init(&f, 1, 1, 2, 4);
+	fab_job(&f, 1, 1000000, 60 * HOUR, 2, 4, 1, P, HOUR);
+	fab_job(&f, 2, 0, 10 * HOUR, 2, 4, 1, P, HOUR);
+	fab_job(&f, 3, 0, 0, 2, 4, 1, P, HOUR);
+	in = fab_input(&f, 60 * HOUR, SCHED_FCFS);
+	CHECK(
+	    sched_priority(&in, &f.pend[0]) > sched_priority(&in, &f.pend[2]));
+	CHECK(sched_pass(&in, &res) == 0 && res.d[0].reason == SCHED_R_NONE);
+	sched_result_free(&res);
+	in.starve_after_h = 48;
+	CHECK(sched_pass(&in, &res) == 0);
+	CHECK(res.d[2].reason == SCHED_R_NONE);
+	CHECK(res.d[0].reason == SCHED_R_RESOURCES);
+	CHECK(res.d[1].reason == SCHED_R_PRIORITY);
+	sched_result_free(&res);
+	/* under EASY the guard's job gets the reservation: the fabric is
+	 * busy for an hour, and the priority job does not jump it */
+	fab_run(&f, 61 * HOUR, 1, 4, (const int[]){0, -1});
+	in = fab_input(&f, 60 * HOUR, SCHED_EASY);
+	in.starve_after_h = 48;
+	CHECK(sched_pass(&in, &res) == 0);
+	CHECK(res.d[2].reason == SCHED_R_RESOURCES &&
+	      res.d[2].start_ms == 61 * HOUR);
+	CHECK(res.d[0].reason != SCHED_R_NONE && res.d[0].start_ms == 0);
+	sched_result_free(&res);
+}
+
 int
 main(void)
 {
@@ -1156,6 +1193,7 @@ main(void)
 	test_sets();
 	test_quotas();
 	test_preempt();
+	test_starve();
 	test_property();
 	return check_summary("sched_test");
 }

@@ -1154,6 +1154,7 @@ schedule(struct schedsim_state *st, int64_t now_ms)
 			    st, &st->jobs[st->pending[i]], &st->pin[i], &nq);
 		in.age_weight_per_h = st->conf.age_weight_per_h;
 		in.age_cap_h = st->conf.age_cap_h;
+		in.starve_after_h = st->conf.starve_after_h;
 		in.sets = (const unsigned char *const *)st->sets;
 		in.nsets = st->nsets;
 		in.quotas = st->quotas;

@@ -48,6 +48,8 @@ static const struct sc_key {
         offsetof(struct simconf, age_weight_per_h), 0, NULL},
     {"scheduler", "age_cap_h", SC_INT, 0, 87600, SC_TOP,
         offsetof(struct simconf, age_cap_h), 0, NULL},
+    {"scheduler", "starve_after_h", SC_INT, 0, 87600, SC_TOP,
+        offsetof(struct simconf, starve_after_h), 0, NULL},
     {"priority", "weight_fairshare", SC_DOUBLE, 0, 1e9, SC_TOP,
         offsetof(struct simconf, w.fairshare), 0, NULL},
     {"priority", "weight_jobsize", SC_DOUBLE, 0, 1e9, SC_TOP,

@@ -55,7 +55,8 @@ struct simconf {
 	int policy; /* enum sched_policy */
 	double age_weight_per_h;
 	int64_t age_cap_h;
-	struct prio_weights w; /* age_per_h and age_cap_h as above */
+	int64_t starve_after_h; /* [scheduler] starve_after_h */
+	struct prio_weights w;  /* age_per_h and age_cap_h as above */
 	struct simconf_qos qos[SIMCONF_MAX_QOS];
 	int nqos;
 	int default_qos; /* index into qos */
