@@ -32,7 +32,8 @@
 #include "tenancy.h"
 #include "timeutil.h"
 
-#define TEN_KEY_MAX 256 /* bytes of a set's or quota's key */
+#define TEN_KEY_MAX 512 /* bytes of a set's or quota's key */
+#define TEN_MAX_OFF 32  /* reservations one job's run may have to avoid */
 
 /* Usage of one association from ended attempts, decayed to ref_ms. */
 struct usage_ent {
@@ -356,23 +357,27 @@ tenancy_factors(struct ctl_state *st, struct job *const *v, int n,
 
 /* The plan --------------------------------------------------------------- */
 
-/* The index of the set keyed so, made from the partition and the
- * reservations when new; 0 for "every node". -1 on allocation failure. */
+/* The index of the set of partition part less the noff reservations off
+ * (indices into org.resvs), inside reservation `inside` (-1: none), made
+ * when new; 0 for "every node". -1 on allocation failure. */
 static int
 plan_set(struct ctl_state *st, struct tenancy_plan *pl,
-    const struct org_partition *part, uint64_t keep_off, int inside)
+    const struct org_partition *part, const int *off, int noff, int inside)
 {
 	struct plankeys *pk = pl->keys;
 	const struct org *o = &st->org;
 	char key[TEN_KEY_MAX];
 	unsigned char *m, **grown;
 	int k, r, nn = st->fleet->nnodes, c;
+	size_t len;
 
-	if ((part == NULL || part->nmembers >= nn) && keep_off == 0 &&
-	    inside < 0)
+	if ((part == NULL || part->nmembers >= nn) && noff == 0 && inside < 0)
 		return 0;
-	snprintf(key, sizeof(key), "%s\x1f%llx\x1f%d", part ? part->name : "",
-	    (unsigned long long)keep_off, inside);
+	len = (size_t)snprintf(
+	    key, sizeof(key), "%s\x1f%d", part ? part->name : "", inside);
+	for (r = 0; r < noff && len < sizeof(key); r++)
+		len += (size_t)snprintf(
+		    key + len, sizeof(key) - len, ",%d", off[r]);
 	if ((k = km_get(&pk->sets, key)) >= 0)
 		return k;
 	if ((m = malloc(nn + 1)) == NULL)
@@ -381,8 +386,8 @@ plan_set(struct ctl_state *st, struct tenancy_plan *pl,
 		m[k] = part == NULL || part->nodes[k];
 		if (inside >= 0)
 			m[k] &= o->resvs[inside].nodes[k] != 0;
-		for (r = 0; r < o->nresvs && r < 64; r++)
-			if (keep_off >> r & 1 && o->resvs[r].nodes[k])
+		for (r = 0; r < noff; r++)
+			if (o->resvs[off[r]].nodes[k])
 				m[k] = 0;
 	}
 	if (pl->nsets == pk->setcap) {
@@ -401,11 +406,10 @@ fail:
 	return -1;
 }
 
-/* The index of the quota keyed so, with room `jobs` and `accels` when
- * new. -1 on allocation failure. */
+/* The index of the quota keyed so, q when new. -1 on allocation
+ * failure. */
 static int
-plan_quota(struct tenancy_plan *pl, const char *key, int64_t jobs,
-    int64_t accels, const char *jobs_reason, const char *accels_reason)
+plan_quota(struct tenancy_plan *pl, const char *key, struct sched_quota q)
 {
 	struct plankeys *pk = pl->keys;
 	struct sched_quota *grown;
@@ -421,25 +425,19 @@ plan_quota(struct tenancy_plan *pl, const char *key, int64_t jobs,
 		pk->quotacap = c;
 	}
 	k = pl->nquotas++;
-	pl->quotas[k].jobs = jobs;
-	pl->quotas[k].accels = accels;
-	pl->quotas[k].jobs_reason = jobs_reason;
-	pl->quotas[k].accels_reason = accels_reason;
+	pl->quotas[k] = q;
 	return km_put(&pk->quotas, key, k) == -1 ? -1 : k;
 }
 
-/* One QOS limit: who it counts (u: user, a: account) and its reasons. */
+/* One QOS limit: who it counts (u: user, a: account) and where. */
 static const struct qos_limit {
 	char who;
 	size_t jobs_off, accels_off; /* int fields of struct org_qos */
-	const char *jobs_reason, *accels_reason;
 } qos_limits[] = {
     {'u', offsetof(struct org_qos, max_jobs_per_user),
-        offsetof(struct org_qos, max_accels_per_user), "QOSMaxJobsPerUserLimit",
-        "QOSMaxGRESPerUser"},
+        offsetof(struct org_qos, max_accels_per_user)},
     {'a', offsetof(struct org_qos, max_jobs_per_account),
-        offsetof(struct org_qos, max_accels_per_account),
-        "QOSMaxJobsPerAccountLimit", "QOSMaxGRESPerAccount"},
+        offsetof(struct org_qos, max_accels_per_account)},
 };
 
 #define NLIMITS (sizeof(qos_limits) / sizeof(qos_limits[0]))
@@ -476,17 +474,18 @@ plan_quotas(struct tenancy_plan *pl, const struct org *o, const struct job *j,
 		if (mj <= 0 && ma <= 0)
 			continue;
 		quota_key(key, sizeof(key), q, qos_limits[l].who, j);
-		if ((k = plan_quota(pl, key, mj > 0 ? mj : INT64_MAX,
-		         ma > 0 ? ma : INT64_MAX, qos_limits[l].jobs_reason,
-		         qos_limits[l].accels_reason)) == -1)
+		if ((k = plan_quota(pl, key,
+		         sched_qos_quota(
+		             mj, 0, ma, 0, qos_limits[l].who == 'u'))) == -1)
 			return -1;
 		p->quota[p->nquotas++] = k;
 	}
 	if (j->array_job_id != 0 && j->array_max > 0) {
 		snprintf(
 		    key, sizeof(key), "A\x1f%lld", (long long)j->array_job_id);
-		if ((k = plan_quota(pl, key, j->array_max, INT64_MAX,
-		         "JobArrayTaskLimit", "JobArrayTaskLimit")) == -1)
+		if ((k = plan_quota(pl, key,
+		         (struct sched_quota){j->array_max, INT64_MAX,
+		             "JobArrayTaskLimit", "JobArrayTaskLimit"})) == -1)
 			return -1;
 		p->quota[p->nquotas++] = k;
 	}
@@ -531,7 +530,9 @@ plan_spend_running(struct ctl_state *st, struct tenancy_plan *pl)
  * Where job j may run if it started at now_ms: its partition, less every
  * reservation its run would overlap that is not its own (maintenance, or
  * another account's), or inside the reservation it names. Sets *held
- * when it names one that has not begun. The set's index, or -1.
+ * when it names one that has not begun, or when its run would cross more
+ * reservations than a set is made of (it waits rather than risk one).
+ * The set's index, or -1.
  */
 static int
 plan_where(struct ctl_state *st, struct tenancy_plan *pl, const struct job *j,
@@ -540,10 +541,10 @@ plan_where(struct ctl_state *st, struct tenancy_plan *pl, const struct job *j,
 	const struct org *o = &st->org;
 	const struct org_partition *part = org_partition_find(o, j->partition);
 	int64_t end = now_ms + j->time_limit_s * 1000;
-	uint64_t keep_off = 0;
-	int r, inside = -1, acct = org_account_find(o, j->account);
+	int off[TEN_MAX_OFF];
+	int r, noff = 0, inside = -1, acct = org_account_find(o, j->account);
 
-	for (r = 0; r < o->nresvs && r < 64; r++) {
+	for (r = 0; r < o->nresvs; r++) {
 		const struct org_resv *rv = &o->resvs[r];
 
 		if (j->reservation[0] != '\0' &&
@@ -555,12 +556,17 @@ plan_where(struct ctl_state *st, struct tenancy_plan *pl, const struct job *j,
 		}
 		if (rv->end_ms <= now_ms || rv->start_ms >= end)
 			continue;
-		if (rv->maint || rv->account != acct)
-			keep_off |= (uint64_t)1 << r;
+		if (!rv->maint && rv->account == acct)
+			continue;
+		if (noff == TEN_MAX_OFF) {
+			*held = "Reservation";
+			break;
+		}
+		off[noff++] = r;
 	}
 	if (j->reservation[0] != '\0' && inside < 0)
 		*held = "ReqNodeNotAvail";
-	return plan_set(st, pl, part, keep_off, inside);
+	return plan_set(st, pl, part, off, noff, inside);
 }
 
 /* The fair-share factor of (user, account) this pass, from the tree. */

@@ -644,6 +644,22 @@ quota_spend(struct pass *ps, const struct sched_pending *p)
 	}
 }
 
+/* A QOS limit as a quota; see sched.h. */
+struct sched_quota
+sched_qos_quota(int64_t max_jobs, int64_t jobs, int64_t max_accels,
+    int64_t accels, int per_user)
+{
+	struct sched_quota q;
+
+	q.jobs = max_jobs > 0 ? max_jobs - jobs : INT64_MAX;
+	q.accels = max_accels > 0 ? max_accels - accels : INT64_MAX;
+	q.jobs_reason =
+	    per_user ? "QOSMaxJobsPerUserLimit" : "QOSMaxJobsPerAccountLimit";
+	q.accels_reason =
+	    per_user ? "QOSMaxGRESPerUser" : "QOSMaxGRESPerAccount";
+	return q;
+}
+
 /* Holds pending[i] if one of its quotas has no room: 1 held (the
  * decision names the quota), 0 not. */
 static int

@@ -186,6 +186,11 @@ double sched_priority(
 enum sched_reason sched_check(const struct sched_node *nodes, int nnodes,
     int npods, int ngroups, const struct sched_request *req, char *why,
     size_t whylen);
+/* A QOS limit as a quota: max_jobs and max_accels (0: no limit) less what
+ * running jobs hold (jobs, accels), with Slurm's reasons for a limit per
+ * user (per_user) or per account. */
+struct sched_quota sched_qos_quota(int64_t max_jobs, int64_t jobs,
+    int64_t max_accels, int64_t accels, int per_user);
 /* One scheduling pass. Fills res (caller frees with sched_result_free()).
  * 0, or -1 on allocation failure. */
 int sched_pass(const struct sched_input *in, struct sched_result *res);

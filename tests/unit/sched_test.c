@@ -1058,9 +1058,10 @@ test_quotas(void)
 {
 	static const enum sched_policy pols[] = {
 	    SCHED_FCFS, SCHED_EASY, SCHED_CONSERVATIVE};
+	/* two jobs per user; 12 accelerators per account, 4 already held */
 	struct sched_quota q[2] = {
-	    {2, INT64_MAX, "QOSMaxJobsPerUserLimit", "QOSMaxGRESPerUser"},
-	    {INT64_MAX, 8, "QOSMaxJobsPerAccountLimit", "QOSMaxGRESPerAccount"},
+	    sched_qos_quota(2, 0, 0, 0, 1),
+	    sched_qos_quota(0, 0, 12, 4, 0),
 	};
 	struct sched_result res;
 	struct sched_input in;
@@ -1095,6 +1096,7 @@ test_quotas(void)
 		CHECK(res.d[7].reason == SCHED_R_NONE);
 		/* the input's quotas are not spent */
 		CHECK(q[0].jobs == 2 && q[1].accels == 8);
+		CHECK(q[0].accels == INT64_MAX && q[1].jobs == INT64_MAX);
 		sched_result_free(&res);
 	}
 }

@@ -473,14 +473,8 @@ static int
 ten_quota(struct bench_state *b, int *nq, int64_t max_jobs, int64_t jobs,
     int64_t max_accels, int64_t accels, int per_user)
 {
-	struct sched_quota *q = &b->quotas[*nq];
-
-	q->jobs = max_jobs > 0 ? max_jobs - jobs : INT64_MAX;
-	q->accels = max_accels > 0 ? max_accels - accels : INT64_MAX;
-	q->jobs_reason =
-	    per_user ? "QOSMaxJobsPerUserLimit" : "QOSMaxJobsPerAccountLimit";
-	q->accels_reason =
-	    per_user ? "QOSMaxGRESPerUser" : "QOSMaxGRESPerAccount";
+	b->quotas[*nq] =
+	    sched_qos_quota(max_jobs, jobs, max_accels, accels, per_user);
 	return (*nq)++;
 }
 

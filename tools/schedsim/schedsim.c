@@ -1063,14 +1063,8 @@ static int
 add_quota(struct schedsim_state *st, int *nq, int64_t max_jobs, int64_t jobs,
     int64_t max_accels, int64_t accels, int per_user)
 {
-	struct sched_quota *q = &st->quotas[*nq];
-
-	q->jobs = max_jobs > 0 ? max_jobs - jobs : INT64_MAX;
-	q->accels = max_accels > 0 ? max_accels - accels : INT64_MAX;
-	q->jobs_reason =
-	    per_user ? "QOSMaxJobsPerUserLimit" : "QOSMaxJobsPerAccountLimit";
-	q->accels_reason =
-	    per_user ? "QOSMaxGRESPerUser" : "QOSMaxGRESPerAccount";
+	st->quotas[*nq] =
+	    sched_qos_quota(max_jobs, jobs, max_accels, accels, per_user);
 	return (*nq)++;
 }
 
