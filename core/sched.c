@@ -43,6 +43,7 @@
 
 #define SCHED_CONS_DEPTH 256 /* CONSERVATIVE: future reservations per pass */
 #define SCHED_MEMO       64  /* admission refusals remembered per pass */
+#define SCHED_EASY_RESV  16  /* EASY: reservations per pass, one a set */
 #define SCHED_FOREVER    INT64_MAX
 #define SCHED_LIMIT_MS   (1000LL * 3600 * 24 * 365 * 100) /* limits capped */
 #define SCHED_MS_PER_H   3600000.0
@@ -850,16 +851,56 @@ earliest_fit(struct pass *ps, const struct sv_view *from,
 	return SCHED_FOREVER;
 }
 
-/* FCFS and EASY: one walk down the queue in priority order. */
+/* 1 if a job of set has a reservation in this pass. */
+static int
+set_reserved(const int *sets, int n, int set)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (sets[k] == set)
+			return 1;
+	return 0;
+}
+
+/*
+ * Backfill: where r (of set) may start now without delaying a
+ * reservation: anywhere if it ends before the first one starts, else
+ * only off reserved accelerators. Returns r->nnodes with the slots in
+ * ps->buf, 0 if it does not fit, -1 on allocation failure.
+ */
+static int
+backfill_place(struct pass *ps, int set, const struct sched_request *r,
+    struct sv_view *now, int64_t resv_ms)
+{
+	struct sv_view *clear;
+
+	if (!sv_fits(now, r))
+		return 0;
+	if (limit_ms(r) <= resv_ms - ps->in->now_ms)
+		return sv_place(now, r, ps->buf) == r->nnodes ? r->nnodes : 0;
+	if ((clear = view_of(ps, set, 1)) == NULL)
+		return -1;
+	return sv_place(clear, r, ps->buf) == r->nnodes ? r->nnodes : 0;
+}
+
+/*
+ * FCFS and EASY: one walk down the queue in priority order. Under EASY
+ * the first job that cannot start gets a reservation, and so does the
+ * first of every other node set (a partition's top job is not starved by
+ * another partition's backfill), up to SCHED_EASY_RESV; the jobs after
+ * them start only where they delay none.
+ */
 static int
 pass_queue(struct pass *ps)
 {
 	const struct sched_input *in = ps->in;
 	const struct sched_request *r;
 	struct sched_decision *d;
-	struct sv_view *now, *clear;
-	int64_t resv_ms = 0;
-	int k, i, n, set, have_resv = 0, blocked = 0;
+	struct sv_view *now, *from;
+	int64_t resv_ms = 0, t_ms;
+	int rsets[SCHED_EASY_RESV];
+	int k, i, n, set, nr = 0, blocked = 0;
 	enum sched_reason why;
 
 	for (k = 0; k < in->npending; k++) {
@@ -886,48 +927,47 @@ pass_queue(struct pass *ps)
 			d->reason = why;
 			continue;
 		}
-		if (!have_resv) {
-			n = sv_place(now, r, ps->buf);
-			if (n == r->nnodes) {
-				if (try_start(ps, i, ps->buf, n) == -1)
-					return -1;
-				continue;
-			}
-			d->reason = SCHED_R_RESOURCES;
-			if ((resv_ms = earliest_fit(ps, now, r, ps->buf)) == -2)
-				return -1;
-			if (in->policy == SCHED_FCFS)
-				blocked = 1;
-			if (resv_ms == SCHED_FOREVER)
-				continue;
-			d->start_ms = resv_ms;
-			if (in->policy == SCHED_FCFS)
-				continue;
-			have_resv = 1;
-			ps->resv_ms = resv_ms;
-			sv_copy(&ps->clear, &ps->now);
-			sv_take_slots(&ps->clear, ps->buf, r->nnodes);
-			clear_changed(ps);
-			if (admit_hold(ps, i, ps->buf, r->nnodes, resv_ms) ==
-			    -1)
-				return -1;
-			continue;
-		}
-		if (!sv_fits(now, r)) {
-			d->reason = SCHED_R_RESOURCES;
-			continue;
-		}
-		if (limit_ms(r) <= resv_ms - in->now_ms)
-			n = sv_place(now, r, ps->buf);
-		else if ((clear = view_of(ps, set, 1)) == NULL)
+		if (nr == 0)
+			n = sv_place(now, r, ps->buf) == r->nnodes ? r->nnodes
+			                                           : 0;
+		else if ((n = backfill_place(ps, set, r, now, resv_ms)) == -1)
 			return -1;
-		else
-			n = sv_place(clear, r, ps->buf);
-		if (n != r->nnodes) {
-			d->reason = SCHED_R_RESERVATION;
+		if (n == r->nnodes) {
+			if (try_start(ps, i, ps->buf, n) == -1)
+				return -1;
 			continue;
 		}
-		if (try_start(ps, i, ps->buf, n) == -1)
+		if (nr > 0 &&
+		    (set_reserved(rsets, nr, set) || nr == SCHED_EASY_RESV)) {
+			d->reason = sv_fits(now, r) ? SCHED_R_RESERVATION
+			                            : SCHED_R_RESOURCES;
+			continue;
+		}
+		/* the first blocked job of its set: its reservation, from
+		 * what the reservations before it leave */
+		d->reason = SCHED_R_RESOURCES;
+		from = nr == 0 ? now : view_of(ps, set, 1);
+		if (from == NULL ||
+		    (t_ms = earliest_fit(ps, from, r, ps->buf)) == -2)
+			return -1;
+		if (in->policy == SCHED_FCFS)
+			blocked = 1;
+		if (t_ms == SCHED_FOREVER)
+			continue;
+		d->start_ms = t_ms;
+		if (in->policy == SCHED_FCFS)
+			continue;
+		if (nr == 0) {
+			sv_copy(&ps->clear, &ps->now);
+			clear_changed(ps);
+		}
+		if (nr == 0 || t_ms < resv_ms)
+			resv_ms = t_ms;
+		ps->resv_ms = resv_ms;
+		ps->nmemo = 0;
+		rsets[nr++] = set;
+		take_slots(ps, ps->buf, r->nnodes, 0);
+		if (admit_hold(ps, i, ps->buf, r->nnodes, t_ms) == -1)
 			return -1;
 	}
 	return 0;

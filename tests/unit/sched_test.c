@@ -1181,6 +1181,49 @@ test_starve(void)
 	sched_result_free(&res);
 }
 
+/*
+ * EASY with two partitions (sets: pod 0, pod 1): the top job of each gets
+ * a reservation, so a long job of pod 1's partition cannot take the nodes
+ * its own top job waits for, while a short one that ends first can.
+ */
+static void
+test_sets_reserve_each(void)
+{
+	static const unsigned char pod0[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+	static const unsigned char pod1[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+	const unsigned char *sets[2] = {pod0, pod1};
+	struct sched_result res;
+	struct sched_input in;
+	struct fab f;
+
+	fab_init(&f, 2, 2, 2, 4);
+	fab_run(&f, 5 * HOUR, 1, 4, (const int[]){0, 1, 2, 3, -1});
+	fab_run(&f, 3 * HOUR, 1, 4, (const int[]){4, 5, -1});
+	fab_job(&f, 1, 40, 0, 4, 4, 1, P, HOUR); /* pod 0's top job */
+	f.pend[0].set = 1;
+	fab_job(&f, 2, 30, 0, 4, 4, 1, P, HOUR); /* pod 1's top job */
+	f.pend[1].set = 2;
+	fab_job(&f, 3, 20, 0, 2, 4, 1, P, 10 * HOUR); /* long, pod 1 */
+	f.pend[2].set = 2;
+	fab_job(&f, 4, 10, 0, 2, 4, 1, P, HOUR); /* short, pod 1 */
+	f.pend[3].set = 2;
+	in = fab_input(&f, 0, SCHED_EASY);
+	in.sets = sets;
+	in.nsets = 2;
+	REQUIRE(sched_pass(&in, &res) == 0);
+	CHECK(res.d[0].reason == SCHED_R_RESOURCES &&
+	      res.d[0].start_ms == 5 * HOUR);
+	CHECK(res.d[1].reason == SCHED_R_RESOURCES &&
+	      res.d[1].start_ms == 3 * HOUR);
+	CHECK(res.d[2].reason == SCHED_R_RESERVATION, "%s",
+	    sched_reason_name(res.d[2].reason));
+	CHECK(res.d[3].reason == SCHED_R_NONE &&
+	      took_nodes(&res.d[3], (const int[]){6, 7, -1}));
+	sched_result_free(&res);
+fail:
+	return;
+}
+
 int
 main(void)
 {
@@ -1193,6 +1236,7 @@ main(void)
 	test_check();
 	test_admission();
 	test_sets();
+	test_sets_reserve_each();
 	test_quotas();
 	test_preempt();
 	test_starve();
