@@ -135,6 +135,10 @@ def test_partition_keeps_its_jobs_on_its_pods():
     assert third["reason"] == "Resources", third
     assert len(ctl.api("GET", "/nodes?pod=pod01&state=idle")[1]["nodes"]) \
         == 4
+    rows = [l.split() for l in ok("jobs", "--noheader", "-O",
+                                  "id,account,qos,partition").splitlines()]
+    assert sorted(r for r in rows if int(r[0]) in ids) == sorted(
+        [str(i), "root", "low", "second"] for i in ids), rows
     cancel_all()
 
 
