@@ -14,7 +14,7 @@ pod_unit_test(envelope_test envelope_test.c LIBS podctl_core)
 target_link_options(envelope_test PRIVATE -Wl,--wrap=calloc)
 # The job queue on a minimal controller state: a temporary store, the
 # envelope, and an event base run without blocking.
-pod_unit_test(queue_test queue_test.c LIBS podctl_core)
+pod_unit_test(queue_test queue_test.c ctlrig.c LIBS podctl_core)
 pod_unit_test(auth_test auth_test.c LIBS podctl_core)
 # The organisation (org.c, store_org.c, resv.c) on a temporary store: the
 # admission of submissions, the account tree, partitions' and reservations'

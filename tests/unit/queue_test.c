@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "check.h"
+#include "ctlrig.h"
 #include "config.h"
 #include "ctl.h"
 #include "envelope.h"
@@ -43,40 +44,13 @@ static char db[64], conf_path[64];
 static int
 ctl_open(struct ctl_state *st)
 {
-	char err[256];
-	int i;
-
-	memset(st, 0, sizeof(*st));
-	if ((st->conf = config_load(conf_path, err, sizeof(err))) == NULL) {
-		printf("config: %s\n", err);
-		return -1;
-	}
-	if ((st->base = event_base_new()) == NULL ||
-	    (st->fleet = fleet_new(st->conf)) == NULL ||
-	    (st->store = store_open(db)) == NULL ||
-	    store_load_fleet(st->store, st->fleet) == -1 ||
-	    envelope_init(st) == -1 || org_load(st) == -1 ||
-	    tenancy_init(st) == -1)
-		return -1;
-	for (i = 0; i < st->fleet->nnodes; i++)
-		st->fleet->nodes[i].up = 1;
-	st->start_mono_ms = time_mono_ms();
-	return queue_init(st);
+	return ctlrig_open(st, conf_path, db);
 }
 
 static void
 ctl_close(struct ctl_state *st)
 {
-	queue_free(st);
-	tenancy_free(st);
-	org_free(&st->org);
-	if (st->env != NULL)
-		envelope_free(st);
-	store_close(st->store);
-	fleet_free(st->fleet);
-	if (st->base != NULL)
-		event_base_free(st->base);
-	config_free(st->conf);
+	ctlrig_close(st);
 }
 
 /* Runs what is pending on the loop (a kicked pass), without waiting. */
