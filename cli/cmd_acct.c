@@ -9,14 +9,12 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "acctfmt.h"
 #include "fmt.h"
 #include "jobreq.h"
 #include "podctl.h"
-#include "rest.h"
 #include "table.h"
 #include "timeutil.h"
 
@@ -61,27 +59,6 @@ bad:
 	    opt, v);
 }
 
-/* Appends "&key=value" (escaped) to path. 0, or an enum podctl_exit. */
-static int
-add_query(struct podctl *pc, char *path, size_t size, const char *key,
-    const char *value)
-{
-	size_t len = strlen(path);
-	char *esc;
-	int n;
-
-	if ((esc = rest_escape(pc->rest, value)) == NULL)
-		return PODCTL_EAPI;
-	n = snprintf(path + len, size - len, "%s%s=%s",
-	    strchr(path, '?') ? "&" : "?", key, esc);
-	free(esc);
-	if (n < 0 || (size_t)n >= size - len) {
-		podctl_error("request path too long");
-		return PODCTL_EAPI;
-	}
-	return PODCTL_OK;
-}
-
 /* Builds the path from the options in query (NULL ended pairs of option
  * and query key; a key starting with '@' takes a time). */
 static int
@@ -113,7 +90,8 @@ build_path(struct podctl *pc, const struct args *a, const char *const *query,
 			lower[i] = '\0';
 			v = lower;
 		}
-		if ((rc = add_query(pc, path, size, key, v)) != PODCTL_OK)
+		if ((rc = podctl_add_query(pc, path, size, key, v)) !=
+		    PODCTL_OK)
 			return rc;
 	}
 	return PODCTL_OK;

@@ -6,13 +6,11 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
 #include "jobreq.h"
 #include "podctl.h"
-#include "rest.h"
 #include "table.h"
 #include "timeutil.h"
 
@@ -36,9 +34,6 @@ add_query(struct podctl *pc, char *path, size_t size, const char *key,
 {
 	char ms[32], err[128];
 	int64_t secs;
-	size_t len = strlen(path);
-	char *esc;
-	int n;
 
 	if (value == NULL)
 		return PODCTL_OK;
@@ -53,16 +48,7 @@ add_query(struct podctl *pc, char *path, size_t size, const char *key,
 		    (long long)(time_wall_ms() - secs * 1000));
 		value = ms;
 	}
-	if ((esc = rest_escape(pc->rest, value)) == NULL)
-		return PODCTL_EAPI;
-	n = snprintf(path + len, size - len, "%s%s=%s",
-	    strchr(path, '?') ? "&" : "?", key, esc);
-	free(esc);
-	if (n < 0 || (size_t)n >= size - len) {
-		podctl_error("request path too long");
-		return PODCTL_EAPI;
-	}
-	return PODCTL_OK;
+	return podctl_add_query(pc, path, size, key, value);
 }
 
 int

@@ -5,12 +5,10 @@
  * reply; the table flattens them into columns.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
 #include "podctl.h"
-#include "rest.h"
 #include "table.h"
 
 /* Columns of "prio": the weighted factors, each in priority points. */
@@ -50,22 +48,18 @@ cmd_prio(struct podctl *pc, const struct args *a)
 	char path[256] = "/api/v1/priority";
 	const char *user = args_get(a, "user");
 	json_t *reply = NULL, *rows, *one = NULL;
-	char *esc;
 	size_t i;
 	int rc;
 
-	if (a->npos == 1)
-		snprintf(
-		    path, sizeof(path), "/api/v1/jobs/%s/priority", a->pos[0]);
-	else if (user != NULL) {
-		if ((esc = rest_escape(pc->rest, user)) == NULL)
-			return PODCTL_EAPI;
-		snprintf(path, sizeof(path), "/api/v1/priority?user=%s", esc);
-		free(esc);
-	}
 	if (a->npos == 1 &&
 	    strspn(a->pos[0], "0123456789") != strlen(a->pos[0]))
 		return podctl_usage_error("'%s' is not a job id", a->pos[0]);
+	if (a->npos == 1)
+		snprintf(
+		    path, sizeof(path), "/api/v1/jobs/%s/priority", a->pos[0]);
+	else if (user != NULL && (rc = podctl_add_query(pc, path, sizeof(path),
+	                              "user", user)) != PODCTL_OK)
+		return rc;
 	rc = podctl_call(pc, "GET", path, NULL, &reply);
 	if (rc != PODCTL_OK || reply == NULL)
 		return rc;

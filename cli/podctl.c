@@ -346,6 +346,26 @@ podctl_bad_reply(const char *what)
 }
 
 int
+podctl_add_query(struct podctl *pc, char *path, size_t size, const char *key,
+    const char *value)
+{
+	size_t len = strlen(path);
+	char *esc;
+	int n;
+
+	if ((esc = rest_escape(pc->rest, value)) == NULL)
+		return PODCTL_EAPI;
+	n = snprintf(path + len, size - len, "%s%s=%s",
+	    strchr(path, '?') ? "&" : "?", key, esc);
+	free(esc);
+	if (n < 0 || (size_t)n >= size - len) {
+		podctl_error("request path too long");
+		return PODCTL_EAPI;
+	}
+	return PODCTL_OK;
+}
+
+int
 podctl_call_on_id(struct podctl *pc, const char *what, const char *id_arg,
     const char *method, const char *prefix, const char *suffix,
     const char *done)

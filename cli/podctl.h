@@ -87,6 +87,11 @@ int podctl_call_on_id(struct podctl *pc, const char *what, const char *id_arg,
     const char *method, const char *prefix, const char *suffix,
     const char *done);
 
+/* Appends "?key=value" or "&key=value", the value escaped, to path (size
+ * bytes). A PODCTL_* code: PODCTL_EAPI when it does not fit. */
+int podctl_add_query(struct podctl *pc, char *path, size_t size,
+    const char *key, const char *value);
+
 /* Prints "Label:   value" with values aligned, for detail views. */
 void podctl_line(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
