@@ -460,35 +460,17 @@ static const struct {
 int
 main(void)
 {
-	FILE *f;
 	size_t i;
 
 	log_init("jobarrays_test", LOG_LVL_ERROR);
-	if (!CHECK(mkdtemp(tmpdir) != NULL, "mkdtemp"))
+	if (!CHECK(ctlrig_files(
+	               tmpdir, conf_text, conf_path, sizeof(conf_path)) == 0))
 		return check_summary("jobarrays_test");
-	snprintf(conf_path, sizeof(conf_path), "%s/t.conf", tmpdir);
-	if (CHECK((f = fopen(conf_path, "w")) != NULL, "%s", conf_path)) {
-		fputs(conf_text, f);
-		fclose(f);
-	}
 	for (i = 0; i < NELEM(cases); i++) {
 		/* each case on a database of its own */
-		snprintf(db, sizeof(db), "%s/a%zu.db", tmpdir, i);
+		ctlrig_db(db, sizeof(db), tmpdir, "a", i);
 		RUN_CASE(cases[i].name, cases[i].fn());
 	}
-	if (getenv("POD_KEEP_TMP") == NULL) {
-		char path[96];
-		const char *suffix[] = {"", "-wal", "-shm"};
-		size_t k;
-
-		for (i = 0; i < NELEM(cases); i++)
-			for (k = 0; k < NELEM(suffix); k++) {
-				snprintf(path, sizeof(path), "%s/a%zu.db%s",
-				    tmpdir, i, suffix[k]);
-				unlink(path);
-			}
-		unlink(conf_path);
-		rmdir(tmpdir);
-	}
+	ctlrig_clean(tmpdir, "a", NELEM(cases));
 	return check_summary("jobarrays_test");
 }

@@ -367,35 +367,17 @@ static const struct {
 int
 main(void)
 {
-	FILE *f;
 	size_t i;
 
 	log_init("queue_test", LOG_LVL_ERROR);
-	if (!CHECK(mkdtemp(tmpdir) != NULL, "mkdtemp"))
+	if (!CHECK(ctlrig_files(
+	               tmpdir, conf_text, conf_path, sizeof(conf_path)) == 0))
 		return check_summary("queue_test");
-	snprintf(conf_path, sizeof(conf_path), "%s/t.conf", tmpdir);
-	if (CHECK((f = fopen(conf_path, "w")) != NULL, "%s", conf_path)) {
-		fputs(conf_text, f);
-		fclose(f);
-	}
 	for (i = 0; i < NELEM(cases); i++) {
 		/* each case on a database of its own */
-		snprintf(db, sizeof(db), "%s/q%zu.db", tmpdir, i);
+		ctlrig_db(db, sizeof(db), tmpdir, "q", i);
 		RUN_CASE(cases[i].name, cases[i].fn());
 	}
-	if (getenv("POD_KEEP_TMP") == NULL) {
-		char path[96];
-		const char *suffix[] = {"", "-wal", "-shm"};
-		size_t k;
-
-		for (i = 0; i < NELEM(cases); i++)
-			for (k = 0; k < NELEM(suffix); k++) {
-				snprintf(path, sizeof(path), "%s/q%zu.db%s",
-				    tmpdir, i, suffix[k]);
-				unlink(path);
-			}
-		unlink(conf_path);
-		rmdir(tmpdir);
-	}
+	ctlrig_clean(tmpdir, "q", NELEM(cases));
 	return check_summary("queue_test");
 }
