@@ -25,9 +25,10 @@
  * it was measured in `t_ms`, and the host judges staleness.
  *
  * Versioning: the major number changes when a struct or function below
- * changes shape; the minor number when fields or ops are appended at the end
- * of a struct. A host reads appended fields only from plugins whose minor
- * number says they exist.
+ * changes shape; the minor number when fields, ops or enum values are
+ * appended. A host reads appended fields only from plugins whose minor
+ * number says they exist, and passes over a domain it does not know.
+ * 1.1 added POD_DOMAIN_MEM.
  */
 #ifndef POD_PLUGIN_H
 #define POD_PLUGIN_H
@@ -35,7 +36,7 @@
 #include <stdint.h>
 
 #define POD_PLUGIN_ABI_MAJOR         1
-#define POD_PLUGIN_ABI_MINOR         0
+#define POD_PLUGIN_ABI_MINOR         1
 #define POD_PLUGIN_ABI               ((POD_PLUGIN_ABI_MAJOR << 16) | POD_PLUGIN_ABI_MINOR)
 #define POD_PLUGIN_ABI_MAJOR_OF(abi) ((uint32_t)(abi) >> 16)
 #define POD_PLUGIN_ABI_MINOR_OF(abi) ((uint32_t)(abi)&0xffffu)
@@ -49,6 +50,7 @@ enum pod_domain {
 	POD_DOMAIN_CPU = 2,   /* one CPU package */
 	POD_DOMAIN_NODE = 3,  /* the whole node or chassis */
 	POD_DOMAIN_LOOP = 4,  /* the node's coolant loop (cooling plugins) */
+	POD_DOMAIN_MEM = 5,   /* memory of one CPU package (RAPL DRAM); 1.1 */
 };
 
 /* What a device reports: capability bits in pod_device.caps and validity

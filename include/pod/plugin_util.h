@@ -1,7 +1,9 @@
 /*
  * Small helpers every plugin needs, so that none copies them: strict number
  * parsing for config values, a millisecond clock, a seeded random number
- * source and retry delays with jitter. Header-only (static inline), so a
+ * source, retry delays with jitter, and a memory of the trouble last said,
+ * so that a device that keeps failing is reported once, not once per
+ * sample. Header-only (static inline), so a
  * plugin built outside the tree needs nothing but this file and
  * <pod/plugin.h>; the agent uses the same retry delays.
  */
@@ -12,6 +14,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Parses the whole of v as a finite decimal number. 0 with *out set, or -1
@@ -91,6 +94,48 @@ pod_backoff_ms(
 	if (u >= 1)
 		u = 0.999999;
 	return (int64_t)((double)d * (1 - jitter + 2 * jitter * u));
+}
+
+/*
+ * What a plugin last said about one thing going wrong (a device, an
+ * endpoint, a command), so that it says why once: pod_said_new() is 1 only
+ * when the text differs from the one last said, pod_said_clear() is 1 only
+ * when there was trouble to clear. Keep numbers that change on every try
+ * out of the text, or it will be said every time.
+ */
+struct pod_said {
+	char why[192]; /* the trouble last said; "" none */
+};
+
+/* Records why; 1 when it is new (log it), 0 when it was said already. */
+static inline int
+pod_said_new(struct pod_said *s, const char *why)
+{
+	size_t n = strlen(why);
+
+	if (n >= sizeof(s->why))
+		n = sizeof(s->why) - 1;
+	if (s->why[0] != '\0' && strncmp(s->why, why, n) == 0 &&
+	    s->why[n] == '\0')
+		return 0;
+	memcpy(s->why, why, n);
+	s->why[n] = '\0';
+	if (n == 0) {
+		/* an empty reason still counts as trouble */
+		s->why[0] = '?';
+		s->why[1] = '\0';
+	}
+	return 1;
+}
+
+/* Forgets the trouble; 1 when there was some (log that it is over). */
+static inline int
+pod_said_clear(struct pod_said *s)
+{
+	int had = s->why[0] != '\0';
+
+	s->why[0] = '\0';
+	return had;
 }
 
 #endif
