@@ -22,6 +22,15 @@
  * then the caps that changed go to the plugin's control(). None of it
  * waits for the controller, whose silence only brings the fallback cap.
  *
+ * A node may have several power plugins ([power] and [power NAME]: RAPL
+ * for the CPUs, NVML for the GPUs, Redfish for the BMC). Their devices are
+ * referred to as (plugin, device) pairs: the accelerators of all of them,
+ * by plugin then index; the node's power from the first node device, else
+ * the sum of every device's. A reading that is missing, or measured longer
+ * than stale_ms ago, is unknown: its values leave the sample (reported
+ * absent, never as new), the agent says so once per device, and once when
+ * readings come back; the other devices go on as before.
+ *
  * Link state (unknown, up, down, refused) changes are what gets logged, not
  * every failure: an agent that loses its controller for an hour says so
  * twice. Sampling never waits for the network.
@@ -52,18 +61,32 @@
 #define AGENT_REJECT_LOG_MS 60000 /* at most one 400/413 line a minute */
 #define AGENT_JOB_UTIL      0.95  /* a job's accelerators: busy */
 #define AGENT_CTL_RETRY     60    /* samples before a refused cap again */
+#define AGENT_MAX_POWER     (1 + AGENT_MAX_EXTRA_POWER)
+
+/* Readings a device's capabilities promise, as POD_F_* bits. */
+#define AGENT_F_ALL ((1u << 24) - 1)
 
 /* One plugin instance on this node. */
 struct agent_plugin {
 	struct agent *agent;
 	const struct plugin *pl;                /* borrowed; NULL: none */
+	char section[NAME_MAX_LEN + 16];        /* "power", "power cpu" */
 	void *ctx;                              /* from init() */
 	int inited;                             /* 1: fini() owed */
 	struct pod_host host;                   /* valid until fini() */
 	struct agent_kvlist kv;                 /* host.conf's storage */
 	struct pod_device dev[POD_MAX_DEVICES]; /* as enumerated */
 	int ndev;
-	struct pod_sample samp[POD_MAX_DEVICES]; /* last read */
+	struct pod_sample samp[POD_MAX_DEVICES]; /* last read, fresh only */
+	struct pod_load load[POD_MAX_DEVICES];   /* asked of each device */
+	int64_t stale_since_ms[POD_MAX_DEVICES]; /* monotonic; 0: fresh */
+	int stale_said[POD_MAX_DEVICES];         /* 1: "stale" was said */
+};
+
+/* A device of the power plugins: plugin p's device d. */
+struct agent_devref {
+	int p;
+	int d;
 };
 
 struct agent {
@@ -73,13 +96,15 @@ struct agent {
 	char url[AGENT_URL_MAX + NAME_MAX_LEN + 32]; /* the report URL */
 	char boot_id[17]; /* 16 hex digits, new per agent */
 	int64_t interval_ms;
-	struct agent_plugin power;
+	struct agent_plugin power[AGENT_MAX_POWER]; /* [power] first */
+	int npower;
 	struct agent_plugin cooling;
-	int accel_dev[RING_MAX_ACCELS]; /* power device of accelerator i */
+	struct agent_devref accel_dev[RING_MAX_ACCELS]; /* accelerator i's */
 	int naccel;
-	int node_dev; /* power device of the node; -1 */
-	int loop_dev; /* cooling device of the loop; -1 */
-	struct pod_load load[POD_MAX_DEVICES];    /* per power device */
+	struct agent_devref node_dev; /* the node's; p = -1: none */
+	int loop_dev;                 /* cooling device of the loop; -1 */
+	int64_t stale_ms;             /* readings older are unknown, ms */
+	int devices_stale;            /* devices without a fresh reading */
 	struct pod_load bg_load[RING_MAX_ACCELS]; /* asked without a job */
 	int job_refs[RING_MAX_ACCELS]; /* jobs running on accelerator i */
 	double job_membound[RING_MAX_ACCELS];    /* their membound, summed */
@@ -213,13 +238,14 @@ host_log(
 /* Creates the plugin instance and enumerates its devices. 0 or -1. */
 static int
 plugin_start(struct agent *a, struct agent_plugin *ap, const struct plugin *pl,
-    const struct agent_kvlist *kv, uint64_t seed)
+    const char *section, const struct agent_kvlist *kv, uint64_t seed)
 {
 	const struct pod_plugin *d;
 	int n;
 
 	ap->agent = a;
 	ap->pl = pl;
+	snprintf(ap->section, sizeof(ap->section), "%s", section);
 	if (pl == NULL)
 		return 0;
 	d = pl->desc;
@@ -234,8 +260,8 @@ plugin_start(struct agent *a, struct agent_plugin *ap, const struct plugin *pl,
 	ap->host.log = host_log;
 	ap->host.opaque = ap;
 	if (d->init(&ap->host, &ap->ctx) == -1) {
-		log_warnx("%s: %s: %s plugin %s refused to start", __func__,
-		    a->name, d->kind, d->name);
+		log_warnx("%s: %s: %s plugin %s of [%s] refused to start",
+		    __func__, a->name, d->kind, d->name, section);
 		return -1;
 	}
 	ap->inited = 1;
@@ -258,33 +284,65 @@ plugin_stop(struct agent_plugin *ap)
 	agentconf_kv_clear(&ap->kv);
 }
 
-/* Finds the accelerators (in index order), the node and the loop, and
- * builds the inventory. 0 or -1. */
+/* The device r refers to; borrowed. */
+static const struct pod_device *
+power_dev(const struct agent *a, struct agent_devref r)
+{
+	return &a->power[r.p].dev[r.d];
+}
+
+/* Its last fresh reading; borrowed. */
+static const struct pod_sample *
+power_samp(const struct agent *a, struct agent_devref r)
+{
+	return &a->power[r.p].samp[r.d];
+}
+
+/* Finds the accelerators (by plugin, then index), the node and the loop,
+ * and builds the inventory, whose power_plugin names every power plugin
+ * ("nvml,rapl"). 0 or -1. */
 static int
 map_devices(struct agent *a)
 {
 	struct pod_device accels[RING_MAX_ACCELS];
-	const struct pod_device *dev = a->power.dev;
-	int i, j, k;
+	const struct pod_device *dev;
+	char names[64];
+	size_t used = 0;
+	int i, j, k, p, first;
 
-	a->node_dev = a->loop_dev = -1;
-	for (i = 0; i < a->power.ndev; i++) {
-		if (dev[i].domain == POD_DOMAIN_NODE && a->node_dev < 0)
-			a->node_dev = i;
-		if (dev[i].domain != POD_DOMAIN_ACCEL)
+	a->node_dev.p = -1;
+	a->loop_dev = -1;
+	names[0] = '\0';
+	for (p = 0; p < a->npower; p++) {
+		if (a->power[p].pl == NULL)
 			continue;
-		if (a->naccel == RING_MAX_ACCELS) {
-			log_warnx("%s: %s: more than %d accelerators", __func__,
-			    a->name, RING_MAX_ACCELS);
-			return -1;
+		used += snprintf(names + used, sizeof(names) - used, "%s%s",
+		    used ? "," : "", a->power[p].pl->desc->name);
+		if (used >= sizeof(names))
+			used = sizeof(names) - 1;
+		dev = a->power[p].dev;
+		first = a->naccel;
+		for (i = 0; i < a->power[p].ndev; i++) {
+			if (dev[i].domain == POD_DOMAIN_NODE &&
+			    a->node_dev.p < 0)
+				a->node_dev = (struct agent_devref){p, i};
+			if (dev[i].domain != POD_DOMAIN_ACCEL)
+				continue;
+			if (a->naccel == RING_MAX_ACCELS) {
+				log_warnx("%s: %s: more than %d accelerators",
+				    __func__, a->name, RING_MAX_ACCELS);
+				return -1;
+			}
+			/* Insertion by index within the plugin: enumeration
+			 * order is the plugin's. */
+			for (j = a->naccel;
+			     j > first &&
+			     dev[a->accel_dev[j - 1].d].index > dev[i].index;
+			     j--)
+				a->accel_dev[j] = a->accel_dev[j - 1];
+			a->accel_dev[j] = (struct agent_devref){p, i};
+			a->naccel++;
 		}
-		/* Insertion by index: enumeration order is the plugin's. */
-		for (j = a->naccel;
-		     j > 0 && dev[a->accel_dev[j - 1]].index > dev[i].index;
-		     j--)
-			a->accel_dev[j] = a->accel_dev[j - 1];
-		a->accel_dev[j] = i;
-		a->naccel++;
 	}
 	for (i = 0; i < a->cooling.ndev; i++)
 		if (a->cooling.dev[i].domain == POD_DOMAIN_LOOP) {
@@ -292,23 +350,23 @@ map_devices(struct agent *a)
 			break;
 		}
 	for (k = 0; k < a->naccel; k++)
-		accels[k] = dev[a->accel_dev[k]];
+		accels[k] = *power_dev(a, a->accel_dev[k]);
 	power_init(
 	    &a->pw, accels, a->naccel, a->guard_min_flow_lpm, a->guard_clear_s);
-	a->inventory =
-	    report_inventory(a->power.pl ? a->power.pl->desc->name : NULL,
-	        a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
-	        a->naccel);
+	a->inventory = report_inventory(used ? names : NULL,
+	    a->cooling.pl ? a->cooling.pl->desc->name : NULL, accels,
+	    a->naccel);
 	return a->inventory ? 0 : -1;
 }
 
 struct agent *
 agent_new(struct net *net, const struct agent_conf *conf,
-    const struct plugin *power, const struct plugin *cooling)
+    const struct plugin *const *power, const struct plugin *cooling)
 {
 	struct event_base *base = net_base(net);
 	struct jobs_hooks hooks = {on_job_news, on_job_accel, NULL};
 	struct agent *a;
+	char section[NAME_MAX_LEN + 16];
 	uint64_t seed;
 	int i;
 
@@ -331,13 +389,25 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	a->power_said_version = -1;
 	a->guard_min_flow_lpm = conf->guard_min_flow_lpm;
 	a->guard_clear_s = conf->guard_clear_s;
+	a->stale_ms =
+	    conf->stale_ms > 0 ? conf->stale_ms : AGENT_DEFAULT_STALE_MS;
 	for (i = 0; i < RING_MAX_ACCELS; i++)
 		a->applied_mhz[i] = a->ctl_failed_mhz[i] = NAN;
 	make_boot_id(a);
 	seed = conf->seed_set ? conf->seed : agentconf_name_seed(conf->name);
-	if (plugin_start(a, &a->power, power, &conf->power_kv, seed) == -1 ||
-	    plugin_start(a, &a->cooling, cooling, &conf->cooling_kv, seed) ==
-	        -1 ||
+	a->npower = 1 + conf->nextra_power;
+	if (plugin_start(a, &a->power[0], power[0], "power", &conf->power_kv,
+	        seed) == -1)
+		goto fail;
+	for (i = 0; i < conf->nextra_power; i++) {
+		snprintf(section, sizeof(section), "power %s",
+		    conf->extra_power[i].label);
+		if (plugin_start(a, &a->power[1 + i], power[1 + i], section,
+		        &conf->extra_power[i].kv, seed) == -1)
+			goto fail;
+	}
+	if (plugin_start(a, &a->cooling, cooling, "cooling", &conf->cooling_kv,
+	        seed) == -1 ||
 	    map_devices(a) == -1)
 		goto fail;
 	if ((a->ring = ring_new(conf->buffer_samples, a->naccel)) == NULL)
@@ -371,6 +441,8 @@ fail:
 void
 agent_free(struct agent *a)
 {
+	int i;
+
 	if (a == NULL)
 		return;
 	jobtable_free(a->jobs);
@@ -382,7 +454,8 @@ agent_free(struct agent *a)
 		event_free(a->retry);
 	net_req_free(a->req);
 	plugin_stop(&a->cooling);
-	plugin_stop(&a->power);
+	for (i = 0; i < a->npower; i++)
+		plugin_stop(&a->power[i]);
 	ring_free(a->ring);
 	json_decref(a->inventory);
 	free(a);
@@ -691,12 +764,62 @@ agent_send(struct agent *a)
 		agent_fail(a, AGENT_LINK_DOWN, "cannot start a request");
 }
 
-/* Reads every device of a plugin; 0, or -1 when the plugin read nothing. */
+/*
+ * Keeps of ap's samples only fresh readings: one measured more than
+ * stale_ms ago (by its t_ms; 0 means now) loses its valid bits. A device
+ * whose capabilities promise readings and that has none for two intervals
+ * is said stale once, and fresh again once; a->devices_stale counts them.
+ */
+static void
+plugin_judge(struct agent *a, struct agent_plugin *ap, int64_t now_ms)
+{
+	const struct pod_plugin *d = ap->pl->desc;
+	struct pod_sample *sp;
+	int64_t wall = time_wall_ms(), since;
+	int i;
+
+	for (i = 0; i < ap->ndev; i++) {
+		sp = &ap->samp[i];
+		if (sp->valid != 0 && sp->t_ms > 0 &&
+		    wall - sp->t_ms > a->stale_ms)
+			sp->valid = 0;
+		if ((ap->dev[i].caps & AGENT_F_ALL) == 0)
+			continue;
+		if (sp->valid != 0) {
+			if (ap->stale_said[i])
+				log_info("%s: %s/%s: %s: readings again after "
+				         "%.0f s",
+				    a->name, d->kind, d->name, ap->dev[i].name,
+				    (now_ms - ap->stale_since_ms[i]) / 1000.0);
+			if (ap->stale_since_ms[i] != 0)
+				a->devices_stale--;
+			ap->stale_since_ms[i] = 0;
+			ap->stale_said[i] = 0;
+			continue;
+		}
+		if (ap->stale_since_ms[i] == 0) {
+			ap->stale_since_ms[i] = now_ms;
+			a->devices_stale++;
+		}
+		since = now_ms - ap->stale_since_ms[i];
+		if (!ap->stale_said[i] && since >= 2 * a->interval_ms) {
+			log_warnx("%s: %s/%s: %s: no fresh reading for %.1f s: "
+			          "its values are reported unknown",
+			    a->name, d->kind, d->name, ap->dev[i].name,
+			    since / 1000.0);
+			ap->stale_said[i] = 1;
+		}
+	}
+}
+
+/* Reads every device of a plugin and keeps the fresh readings; 0, or -1
+ * when the plugin read nothing. */
 static int
 plugin_read(struct agent *a, struct agent_plugin *ap, const struct pod_env *env,
     int64_t now_ms)
 {
 	const struct pod_plugin_ops *ops;
+	int rc;
 
 	if (ap->pl == NULL || ap->ndev == 0)
 		return -1;
@@ -704,7 +827,10 @@ plugin_read(struct agent *a, struct agent_plugin *ap, const struct pod_env *env,
 	if (ops->environ != NULL)
 		ops->environ(ap->ctx, env);
 	memset(ap->samp, 0, ap->ndev * sizeof(ap->samp[0]));
-	return ops->read(ap->ctx, now_ms, ap->samp, ap->ndev);
+	if ((rc = ops->read(ap->ctx, now_ms, ap->samp, ap->ndev)) != 0)
+		memset(ap->samp, 0, ap->ndev * sizeof(ap->samp[0]));
+	plugin_judge(a, ap, now_ms);
+	return rc == 0 ? 0 : -1;
 }
 
 static void
@@ -737,10 +863,10 @@ take_power(struct agent *a, struct sample *s)
 	const struct pod_sample *p;
 	struct sample_accel *sa;
 	double sum = 0;
-	int i, any = 0;
+	int i, k, any = 0;
 
 	for (i = 0; i < a->naccel; i++) {
-		p = &a->power.samp[a->accel_dev[i]];
+		p = power_samp(a, a->accel_dev[i]);
 		sa = &s->accels[i];
 		sa->valid =
 		    p->valid & (POD_F_POWER | POD_F_ENERGY | POD_F_TEMP |
@@ -752,16 +878,17 @@ take_power(struct agent *a, struct sample *s)
 		sa->util_pct = p->util_pct;
 		sa->mem_used_mib = p->mem_used_mib;
 	}
-	if (a->node_dev >= 0) {
-		p = &a->power.samp[a->node_dev];
+	if (a->node_dev.p >= 0) {
+		p = power_samp(a, a->node_dev);
 		s->power_w = (p->valid & POD_F_POWER) ? p->power_w : NAN;
 		return;
 	}
-	for (i = 0; i < a->power.ndev; i++)
-		if (a->power.samp[i].valid & POD_F_POWER) {
-			sum += a->power.samp[i].power_w;
-			any = 1;
-		}
+	for (k = 0; k < a->npower; k++)
+		for (i = 0; i < a->power[k].ndev; i++)
+			if (a->power[k].samp[i].valid & POD_F_POWER) {
+				sum += a->power[k].samp[i].power_w;
+				any = 1;
+			}
 	s->power_w = any ? sum : NAN;
 }
 
@@ -786,17 +913,18 @@ static void
 agent_apply_caps(struct agent *a)
 {
 	const struct pod_plugin_ops *ops;
+	struct agent_plugin *ap;
 	struct pod_control c;
 	double want;
 	int i, dev;
 
-	if (!a->power.inited || (ops = a->power.pl->desc->ops)->control == NULL)
-		return;
 	for (i = 0; i < a->naccel; i++) {
 		want = a->pw.caps_mhz[i];
-		dev = a->accel_dev[i];
-		if (!isfinite(want) ||
-		    !(a->power.dev[dev].caps & POD_CTL_CLOCK))
+		ap = &a->power[a->accel_dev[i].p];
+		dev = a->accel_dev[i].d;
+		if (!ap->inited || (ops = ap->pl->desc->ops)->control == NULL)
+			continue;
+		if (!isfinite(want) || !(ap->dev[dev].caps & POD_CTL_CLOCK))
 			continue;
 		if (fabs(want - a->applied_mhz[i]) < 0.5)
 			continue;
@@ -806,7 +934,7 @@ agent_apply_caps(struct agent *a)
 		memset(&c, 0, sizeof(c));
 		c.set = POD_CTL_CLOCK;
 		c.clock_max_mhz = want;
-		if (ops->control(a->power.ctx, dev, &c) == 0) {
+		if (ops->control(ap->ctx, dev, &c) == 0) {
 			a->applied_mhz[i] = want;
 			a->ctl_failed_mhz[i] = NAN;
 		} else {
@@ -877,9 +1005,11 @@ agent_sample(struct agent *a)
 	struct pod_env env;
 	struct sample *s;
 	const struct sample_loop *l;
+	struct agent_plugin *ap;
+	struct pod_load *load;
 	double dt_s, silent_s, membound[RING_MAX_ACCELS];
 	int64_t now = time_mono_ms(), t0_us = mono_us();
-	int ok, i, all;
+	int ok, i, k, all;
 
 	s = ring_push(a->ring);
 	s->seq = ++a->seq;
@@ -909,17 +1039,21 @@ agent_sample(struct agent *a)
 		env.coolant_c = (l->supply_c + l->return_c) / 2;
 	env.heat_w = NAN;
 	for (i = 0; i < a->naccel; i++) {
+		ap = &a->power[a->accel_dev[i].p];
+		load = &ap->load[a->accel_dev[i].d];
 		if (a->job_refs[i] > 0) {
 			job_load.membound = a->job_membound[i] / a->job_refs[i];
-			a->load[a->accel_dev[i]] = job_load;
+			*load = job_load;
 		} else
-			a->load[a->accel_dev[i]] = a->bg_load[i];
-		membound[i] = a->load[a->accel_dev[i]].membound;
+			*load = a->bg_load[i];
+		membound[i] = load->membound;
 	}
-	env.load = a->load;
-	env.nload = a->power.ndev;
-	if (plugin_read(a, &a->power, &env, now) == 0)
-		take_power(a, s);
+	for (k = 0; k < a->npower; k++) {
+		env.load = a->power[k].load;
+		env.nload = a->power[k].ndev;
+		(void)plugin_read(a, &a->power[k], &env, now);
+	}
+	take_power(a, s);
 	if (!isnan(s->power_w))
 		a->last_power_w = s->power_w;
 	if (a->trip_seq == s->seq) {
@@ -1062,6 +1196,7 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->guard_trip_seq = a->trip_seq;
 	out->guard_trip_us = a->trip_us;
 	out->guard_trip_clock_mhz = a->trip_clock_mhz;
+	out->devices_stale = a->devices_stale;
 }
 
 int
@@ -1078,7 +1213,7 @@ agent_last_sample(const struct agent *a, int i, struct pod_sample *out)
 		return 0;
 	}
 	if (i >= 0 && i < a->naccel) {
-		*out = a->power.samp[a->accel_dev[i]];
+		*out = *power_samp(a, a->accel_dev[i]);
 		return 0;
 	}
 	return -1;

@@ -19,7 +19,7 @@
  *
  *	base = event_base_new();
  *	net = net_new(base);
- *	a = agent_new(net, &conf, power, cooling);
+ *	a = agent_new(net, &conf, &power, cooling);
  *	agent_start(a, stagger_ms);
  *	event_base_dispatch(base);
  *	agent_free(a); net_free(net); event_base_free(base);
@@ -78,19 +78,22 @@ struct agent_stats {
 	int64_t guard_trip_us;   /* from that sample's first read to the last
 	                            control(), us */
 	double guard_trip_clock_mhz; /* highest clock that sample reports */
+	int devices_stale; /* plugin devices without a fresh reading */
 };
 
 /* Creates an agent for conf->name (which must be set and valid) on `net`.
- * `power` and `cooling` are loaded plugins (either may be NULL), borrowed:
- * they must outlive the agent. Each is init()'ed here with its section's
- * keys and a seed (conf->seed, else agentconf_name_seed(name)). Jobs run as
+ * `power` holds 1 + conf->nextra_power loaded plugins, for [power] and
+ * each [power NAME] in order (power[0] may be NULL: none); `cooling` is
+ * one or NULL. All are borrowed: they must outlive the agent. Each is
+ * init()'ed here with its section's keys and a seed (conf->seed, else
+ * agentconf_name_seed(name)). Jobs run as
  * conf->job_runner says: processes recorded in conf->state_dir (made if
  * missing; jobs an earlier agent left there are adopted), or simulated.
  * The agent copies what it needs from conf. Returns NULL (logged) on any
  * failure, including a plugin refusing its keys or an unusable state_dir.
  * Caller frees with agent_free(). */
 struct agent *agent_new(struct net *net, const struct agent_conf *conf,
-    const struct plugin *power, const struct plugin *cooling);
+    const struct plugin *const *power, const struct plugin *cooling);
 /* Stops the agent (a report in flight is abandoned) and frees it, its
  * plugin instances and its buffer. Running jobs are left running: their
  * shepherds own them, and the next agent adopts them. */

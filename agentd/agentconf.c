@@ -126,6 +126,19 @@ set_fence(
 	return 0;
 }
 
+static int
+set_stale(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	long v;
+
+	if (conf_int(e, AGENT_MIN_INTERVAL_MS, AGENT_MAX_STALE_MS, &v, err,
+	        errlen) == -1)
+		return -1;
+	ac->stale_ms = v;
+	return 0;
+}
+
 /* "ADDR:PORT", or "none" to serve no metrics. */
 static int
 set_metrics(
@@ -194,6 +207,7 @@ static const struct keyword agent_keywords[] = {
     {"guard_min_flow_lpm", set_min_flow},
     {"guard_clear_s", set_clear},
     {"fence_timeout_s", set_fence},
+    {"stale_after_ms", set_stale},
     {"metrics_listen", set_metrics},
     {"ca_file", set_ca_file},
     {"credential_file", set_credential},
@@ -212,6 +226,7 @@ agentconf_init(struct agent_conf *ac)
 	ac->guard_min_flow_lpm = AGENT_DEFAULT_MIN_FLOW;
 	ac->guard_clear_s = AGENT_DEFAULT_CLEAR_S;
 	ac->fence_timeout_s = AGENT_DEFAULT_FENCE_S;
+	ac->stale_ms = AGENT_DEFAULT_STALE_MS;
 	snprintf(ac->metrics_listen, sizeof(ac->metrics_listen), "%s",
 	    AGENT_DEFAULT_METRICS);
 }
@@ -219,8 +234,13 @@ agentconf_init(struct agent_conf *ac)
 void
 agentconf_free(struct agent_conf *ac)
 {
+	int i;
+
 	agentconf_kv_clear(&ac->power_kv);
 	agentconf_kv_clear(&ac->cooling_kv);
+	for (i = 0; i < ac->nextra_power; i++)
+		agentconf_kv_clear(&ac->extra_power[i].kv);
+	ac->nextra_power = 0;
 }
 
 /* A file holding the node's credential, read now: a file others may read
@@ -314,16 +334,54 @@ plugin_key(const struct conf_entry *e, char *plugin, size_t size,
 	return 0;
 }
 
+/* The [power NAME] section e belongs to, made on its first key. NULL with
+ * why in err: a bad NAME, too many sections. */
+static struct agent_extra_power *
+extra_power(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	struct agent_extra_power *x;
+	int i;
+
+	for (i = 0; i < ac->nextra_power; i++)
+		if (strcmp(ac->extra_power[i].label, e->arg) == 0)
+			return &ac->extra_power[i];
+	if (!names_valid(e->arg)) {
+		snprintf(err, errlen, "%s: [power %s]: '%s' is not a name",
+		    e->where, e->arg, e->arg);
+		return NULL;
+	}
+	if (ac->nextra_power == AGENT_MAX_EXTRA_POWER) {
+		snprintf(err, errlen,
+		    "%s: [power %s]: more than %d [power NAME] sections",
+		    e->where, e->arg, AGENT_MAX_EXTRA_POWER);
+		return NULL;
+	}
+	x = &ac->extra_power[ac->nextra_power++];
+	snprintf(x->label, sizeof(x->label), "%s", e->arg);
+	snprintf(x->where, sizeof(x->where), "%s", e->where);
+	return x;
+}
+
 int
 agentconf_parse(
     const struct conf *c, struct agent_conf *ac, char *err, size_t errlen)
 {
 	const struct conf_entry *e, *first_power = NULL, *first_cooling = NULL;
 	const char *seen[NKEYWORDS] = {NULL}, *seen_jobs = NULL;
+	struct agent_extra_power *x;
 	size_t i, k;
+	int j;
 
 	for (i = 0; i < c->n; i++) {
 		e = &c->v[i];
+		if (strcmp(e->section, "power") == 0 && e->arg[0] != '\0') {
+			if ((x = extra_power(ac, e, err, errlen)) == NULL ||
+			    plugin_key(e, x->plugin, sizeof(x->plugin), &x->kv,
+			        err, errlen) == -1)
+				return -1;
+			continue;
+		}
 		if (e->arg[0] != '\0') {
 			snprintf(err, errlen,
 			    "%s: [%s %s]: [%s] takes no "
@@ -378,6 +436,20 @@ agentconf_parse(
 	if (first_power != NULL && ac->power_plugin[0] == '\0') {
 		snprintf(err, errlen, "%s: [power] needs 'plugin = NAME'",
 		    first_power->where);
+		return -1;
+	}
+	for (j = 0; j < ac->nextra_power; j++)
+		if (ac->extra_power[j].plugin[0] == '\0') {
+			snprintf(err, errlen,
+			    "%s: [power %s] needs 'plugin = NAME'",
+			    ac->extra_power[j].where, ac->extra_power[j].label);
+			return -1;
+		}
+	if (ac->nextra_power > 0 && ac->power_plugin[0] == '\0') {
+		snprintf(err, errlen,
+		    "%s: [power %s] comes beside a [power] section, "
+		    "which is missing",
+		    ac->extra_power[0].where, ac->extra_power[0].label);
 		return -1;
 	}
 	if (first_cooling != NULL && ac->cooling_plugin[0] == '\0') {

@@ -4,7 +4,10 @@
  * struct that the agent core copies what it needs from. A plugin section's
  * `plugin` key names the plugin; every other key in it belongs to the
  * plugin, which validates it in its init(), so here they are only carried
- * along with their file:line.
+ * along with their file:line. A real node often needs more than one power
+ * plugin (RAPL for its CPUs, NVML for its GPUs, Redfish for its BMC), so
+ * besides [power] there may be [power NAME] sections, each one more
+ * plugin instance.
  */
 #ifndef AGENT_AGENTCONF_H
 #define AGENT_AGENTCONF_H
@@ -33,6 +36,9 @@
 #define AGENT_MAX_CLEAR_S         86400.0
 #define AGENT_DEFAULT_FENCE_S     30 /* jobs unconfirmed this long stop */
 #define AGENT_MAX_FENCE_S         86400
+#define AGENT_MAX_EXTRA_POWER     3     /* [power NAME] beside [power] */
+#define AGENT_DEFAULT_STALE_MS    10000 /* a reading older is not used */
+#define AGENT_MAX_STALE_MS        3600000
 
 /* How the agent runs jobs (runner.h); chosen by the program, not by a key:
  * pod-agentd runs processes recorded in state_dir, pod-fleetsim simulates
@@ -48,6 +54,14 @@ struct agent_kvlist {
 	int n;
 };
 
+/* A [power NAME] section: one more power plugin on the node. */
+struct agent_extra_power {
+	char label[NAME_MAX_LEN];  /* NAME */
+	char plugin[NAME_MAX_LEN]; /* its `plugin` */
+	struct agent_kvlist kv;    /* its keys but `plugin` */
+	char where[64];            /* file:line of its first key */
+};
+
 struct agent_conf {
 	char server[AGENT_URL_MAX];        /* "http://host:port", no final / */
 	char name[NAME_MAX_LEN];           /* node name; "" until known */
@@ -61,9 +75,12 @@ struct agent_conf {
 	char cooling_plugin[NAME_MAX_LEN]; /* "": none */
 	struct agent_kvlist power_kv;      /* [power] keys but `plugin` */
 	struct agent_kvlist cooling_kv;    /* [cooling] keys but `plugin` */
-	enum agent_job_runner job_runner;  /* default: processes */
-	double guard_min_flow_lpm;         /* guard: flow threshold, L/min */
-	double guard_clear_s;              /* guard: leak clearing time, s */
+	struct agent_extra_power extra_power[AGENT_MAX_EXTRA_POWER];
+	int nextra_power;
+	int64_t stale_ms; /* a reading measured longer ago is unknown, ms */
+	enum agent_job_runner job_runner; /* default: processes */
+	double guard_min_flow_lpm;        /* guard: flow threshold, L/min */
+	double guard_clear_s;             /* guard: leak clearing time, s */
 	int fence_timeout_s; /* jobs unconfirmed this long are stopped, s */
 	char metrics_listen[128];     /* "ADDR:PORT" of /metrics; "" off */
 	char ca_file[AGENT_PATH_MAX]; /* CAs an https server is verified

@@ -143,6 +143,11 @@ agentmetrics_write(const struct agent *a, struct evbuffer *out)
 	    node, st.guard_lowflow);
 	put(out, "pod_agent_guard{node=\"%s\",condition=\"overtemp\"} %d\n",
 	    node, st.guard_overtemp > 0);
+	family(out, "pod_agent_devices_stale", "gauge",
+	    "Plugin devices without a fresh reading; their values are "
+	    "reported unknown.");
+	put(out, "pod_agent_devices_stale{node=\"%s\"} %d\n", node,
+	    st.devices_stale);
 	if (st.node_cap_w > 0) {
 		family(out, "pod_agent_node_cap_watts", "gauge",
 		    "The node's power cap in force.");

@@ -26,12 +26,13 @@
 #include "log.h"
 #include "names.h"
 #include "plugin.h"
+#include "probe.h"
 
 /* What one configuration brings up. */
 struct agentd_run {
 	struct agent_conf conf;
-	struct plugin *power;   /* NULL: none */
-	struct plugin *cooling; /* NULL: none */
+	struct plugin *power[1 + AGENT_MAX_EXTRA_POWER]; /* [power] first */
+	struct plugin *cooling;                          /* NULL: none */
 	struct agent *agent;
 	struct evhttp *metrics; /* /metrics server; NULL: none */
 };
@@ -42,6 +43,7 @@ struct agentd_state {
 	const char *name;   /* --name, or NULL */
 	const char *cred;   /* --credential-file, or NULL */
 	int check;          /* -n: check, start nothing, make nothing */
+	int probe;          /* --probe: 1 table, 2 JSON */
 	struct event_base *base;
 	struct net *net;
 	struct agentd_run run;
@@ -57,6 +59,7 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: pod-agentd [-dn] -c file [--server url] [--name node]\n"
 	    "                  [--credential-file file]\n"
+	    "       pod-agentd --probe[=json] -c file [--name node]\n"
 	    "       pod-agentd --help | --version\n");
 	exit(status);
 }
@@ -64,25 +67,29 @@ usage(int status)
 static void
 run_close(struct agentd_run *run)
 {
+	int i;
+
 	if (run->metrics != NULL)
 		evhttp_free(run->metrics);
 	agent_free(run->agent);
 	plugin_unload(run->cooling);
-	plugin_unload(run->power);
+	for (i = 0; i < 1 + AGENT_MAX_EXTRA_POWER; i++)
+		plugin_unload(run->power[i]);
 	agentconf_free(&run->conf);
 	memset(run, 0, sizeof(*run));
 }
 
-/* Reads the configuration, applies the command line over it, loads the
- * plugins and creates the agent. Returns 0, or -1 (logged) with nothing
- * left to free. */
+/* Reads the configuration into run->conf, applies the command line over
+ * it and loads the plugins it names. Returns 0, or -1 (logged); the caller
+ * frees with run_close() either way. */
 static int
-run_open(struct agentd_state *st, struct agentd_run *run)
+run_load(struct agentd_state *st, struct agentd_run *run)
 {
 	struct agent_conf *ac = &run->conf;
 	struct conf *c = NULL;
 	const char *dir;
 	char err[1024], host[256];
+	int i;
 
 	memset(run, 0, sizeof(*run));
 	agentconf_init(ac);
@@ -129,7 +136,7 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 		log_warnx("%s: no [power] plugin configured", st->conf_path);
 		goto fail;
 	}
-	if (ac->credential[0] == '\0')
+	if (ac->credential[0] == '\0' && !st->probe)
 		log_warnx("%s: no [agent] credential_file: the controller "
 		          "refuses the reports of a node without its "
 		          "credential (docs/security.md)",
@@ -142,23 +149,63 @@ run_open(struct agentd_state *st, struct agentd_run *run)
 			goto fail;
 		ac->job_runner = AGENT_JOBS_SIMULATED;
 	}
+	/* A plugin that does not load fails the start; a probe lists it as
+	 * such and probes the others. */
 	dir = ac->plugin_dir[0] != '\0' ? ac->plugin_dir : NULL;
-	if ((run->power = plugin_load(dir, "power", ac->power_plugin)) == NULL)
+	if ((run->power[0] = plugin_load(dir, "power", ac->power_plugin)) ==
+	        NULL &&
+	    !st->probe)
 		goto fail;
+	for (i = 0; i < ac->nextra_power; i++)
+		if ((run->power[1 + i] = plugin_load(
+		         dir, "power", ac->extra_power[i].plugin)) == NULL &&
+		    !st->probe)
+			goto fail;
 	if (ac->cooling_plugin[0] != '\0' &&
 	    (run->cooling = plugin_load(dir, "cooling", ac->cooling_plugin)) ==
-	        NULL)
-		goto fail;
-	if (net_set_ca_file(st->net, ac->ca_file) == -1 ||
-	    (run->agent = agent_new(st->net, ac, run->power, run->cooling)) ==
-	        NULL)
+	        NULL &&
+	    !st->probe)
 		goto fail;
 	conf_free(c);
 	return 0;
 fail:
 	conf_free(c);
+	return -1;
+}
+
+/* run_load(), then creates the agent. Returns 0, or -1 (logged) with
+ * nothing left to free. */
+static int
+run_open(struct agentd_state *st, struct agentd_run *run)
+{
+	struct agent_conf *ac = &run->conf;
+
+	if (run_load(st, run) == -1)
+		goto fail;
+	if (net_set_ca_file(st->net, ac->ca_file) == -1 ||
+	    (run->agent = agent_new(st->net, ac,
+	         (const struct plugin *const *)run->power, run->cooling)) ==
+	        NULL)
+		goto fail;
+	return 0;
+fail:
 	run_close(run);
 	return -1;
+}
+
+/* --probe: loads what it can of the configuration's plugins and lists
+ * what they find (probe.h). Returns the exit status. */
+static int
+run_probe(struct agentd_state *st)
+{
+	struct agentd_run *run = &st->run;
+	int rc = 1;
+
+	if (run_load(st, run) == 0)
+		rc = probe_run(&run->conf, run->power, run->cooling,
+		    st->probe == 2, stdout);
+	run_close(run);
+	return rc;
 }
 
 /* The first tick's offset in the interval, from the node name, so that
@@ -220,6 +267,7 @@ main(int argc, char *argv[])
 	    {"server", required_argument, NULL, 'S'},
 	    {"name", required_argument, NULL, 'N'},
 	    {"credential-file", required_argument, NULL, 'C'},
+	    {"probe", optional_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -248,6 +296,11 @@ main(int argc, char *argv[])
 		case 'C':
 			st->cred = optarg;
 			break;
+		case 'P':
+			if (optarg != NULL && strcmp(optarg, "json") != 0)
+				usage(1);
+			st->probe = optarg != NULL ? 2 : 1;
+			break;
 		case 'h':
 			usage(0);
 		case 'V':
@@ -261,6 +314,8 @@ main(int argc, char *argv[])
 		usage(1);
 	log_init("pod-agentd", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	if (st->probe)
+		return run_probe(st);
 
 	if ((st->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");

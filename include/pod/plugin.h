@@ -102,7 +102,8 @@ struct pod_device {
  * set in `valid`. */
 struct pod_sample {
 	uint32_t valid;      /* POD_F_* bits */
-	int64_t t_ms;        /* when measured, ms since the Unix epoch */
+	int64_t t_ms;        /* when measured, ms since the Unix epoch (not
+	                        the monotonic now_ms); 0: now */
 	double power_w;      /* electrical power, W */
 	double energy_j;     /* energy counter since plugin start, J */
 	double temp_c;       /* hottest sensor, °C */

@@ -433,6 +433,16 @@ static const struct {
         "test.conf:3: allow_root: given twice (first at test.conf:2)"},
     {"[jobs]\nallow_users = all\n",
         "test.conf:2: allow_users: unknown key in [jobs]"},
+    {"[power]\nplugin = sim\n[power cpu]\nroot = /x\n",
+        "test.conf:4: [power cpu] needs 'plugin = NAME'"},
+    {"[power cpu]\nplugin = rapl\n", "test.conf:2: [power cpu] comes "
+                                     "beside a [power] section"},
+    {"[power]\nplugin = sim\n[power a]\nplugin = rapl\n[power b]\n"
+     "plugin = nvml\n[power c]\nplugin = redfish\n[power d]\n"
+     "plugin = command\n",
+        "test.conf:10: [power d]: more than 3 [power NAME] sections"},
+    {"[agent]\nstale_after_ms = 10\n", "test.conf:2: stale_after_ms: 10 "
+                                       "is outside"},
 };
 
 static int
@@ -482,7 +492,12 @@ t_conf_ok(void)
 	                           "[cooling]\n"
 	                           "plugin = sim\n"
 	                           "[jobs]\n"
-	                           "allow_root = yes\n";
+	                           "allow_root = yes\n"
+	                           "[power cpu]\n"
+	                           "plugin = rapl\n"
+	                           "root = /tmp/rapl\n"
+	                           "[power bmc]\n"
+	                           "plugin = redfish\n";
 	struct agent_conf ac;
 	struct conf *c;
 	char err[512];
@@ -512,6 +527,16 @@ t_conf_ok(void)
 	    strcmp(ac.power_kv.v[1].value, "hot@30") != 0 ||
 	    strcmp(ac.power_kv.v[1].where, "agent.conf:12") != 0 ||
 	    ac.guard_min_flow_lpm != 1.5 || ac.guard_clear_s != 30)
+		goto fail;
+	/* [power NAME] sections, in the file's order, each its own keys. */
+	if (ac.nextra_power != 2 ||
+	    strcmp(ac.extra_power[0].label, "cpu") != 0 ||
+	    strcmp(ac.extra_power[0].plugin, "rapl") != 0 ||
+	    ac.extra_power[0].kv.n != 1 ||
+	    strcmp(ac.extra_power[0].kv.v[0].where, "agent.conf:19") != 0 ||
+	    strcmp(ac.extra_power[1].plugin, "redfish") != 0 ||
+	    ac.extra_power[1].kv.n != 0 ||
+	    ac.stale_ms != AGENT_DEFAULT_STALE_MS)
 		goto fail;
 	/* The seed from a name is stable from run to run and build to
 	 * build (64-bit FNV-1a of the name), and tells names apart. */

@@ -381,7 +381,7 @@ leak_run(const struct plugin *power, const struct plugin *cooling, int run,
 	snprintf(ac.name, sizeof(ac.name), "pod01-n%03d", run % 1000 + 1);
 	ac.interval_ms = LEAK_MS;
 	ac.job_runner = AGENT_JOBS_SIMULATED;
-	if ((lr.a = agent_new(net, &ac, power, cooling)) == NULL ||
+	if ((lr.a = agent_new(net, &ac, &power, cooling)) == NULL ||
 	    (lr.poll = event_new(lr.base, -1, EV_PERSIST, on_poll, &lr)) ==
 	        NULL ||
 	    event_add(lr.poll, &tv) == -1 || agent_start(lr.a, 0) == -1)

@@ -337,8 +337,9 @@ start_agents(struct fleetsim_state *st)
 			log_warnx("%s: out of memory", n->name);
 			goto fail;
 		}
-		if ((n->agent = agent_new(
-		         st->net, &ac, st->power, st->cooling)) == NULL)
+		if ((n->agent = agent_new(st->net, &ac,
+		         (const struct plugin *const *)&st->power,
+		         st->cooling)) == NULL)
 			goto fail;
 		load.util = st->load + FLEET_LOAD_SPREAD *
 		                           (2 * unit_random(s ^ 0x10ad) - 1);

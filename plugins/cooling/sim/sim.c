@@ -320,7 +320,7 @@ csim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	memset(out, 0, n * sizeof(*out));
 	out->valid = POD_F_SUPPLY | POD_F_RETURN | POD_F_FLOW | POD_F_PRESSURE |
 	             POD_F_PUMP | POD_F_LEAK;
-	out->t_ms = now_ms;
+	out->t_ms = pod_clock_ms(CLOCK_REALTIME);
 	out->supply_c = supply_c + CSIM_TEMP_NOISE_C * csim_noise(&s->rng);
 	out->return_c =
 	    supply_c + s->rise_k + CSIM_TEMP_NOISE_C * csim_noise(&s->rng);

@@ -483,6 +483,7 @@ psim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	struct psim_accel *a;
 	struct pod_sample smp, *o;
 	double dt_s, alpha, f, p, sum_w = 0, util_sum = 0, node_w;
+	int64_t wall_ms = pod_clock_ms(CLOCK_REALTIME);
 	int i;
 
 	if (!s->started) {
@@ -512,7 +513,7 @@ psim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 		memset(o, 0, sizeof(*o));
 		o->valid = POD_F_POWER | POD_F_ENERGY | POD_F_TEMP |
 		           POD_F_CLOCK | POD_F_UTIL | POD_F_MEM;
-		o->t_ms = now_ms;
+		o->t_ms = wall_ms;
 		o->power_w = p;
 		o->energy_j = a->energy_j;
 		o->temp_c = a->temp_c + PSIM_TEMP_NOISE_C * psim_noise(&s->rng);
@@ -536,7 +537,7 @@ psim_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	s->node_energy_j += node_w * dt_s;
 	o = s->conf.accels < n ? &out[s->conf.accels] : &smp;
 	memset(o, 0, sizeof(*o));
-	o->t_ms = now_ms;
+	o->t_ms = wall_ms;
 	o->valid = POD_F_POWER | POD_F_ENERGY;
 	o->power_w = node_w;
 	o->energy_j = s->node_energy_j;
