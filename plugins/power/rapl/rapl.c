@@ -80,7 +80,9 @@ struct rapl_conf {
 struct rapl_zone {
 	char dir[PATH_MAX]; /* the zone's folder */
 	enum rapl_kind kind;
+	char name[32];     /* the device's, e.g. "cpu0", "dram1-die1" */
 	int pkg;           /* package number, K of package-K */
+	int die;           /* D of package-K-die-D; -1 none */
 	uint64_t range_uj; /* energy_uj wraps here; 0 unknown */
 	int limit_ok;      /* 1: the long-term limit is writable */
 	int cidx;          /* the long-term constraint's number */
@@ -97,11 +99,13 @@ struct rapl_zone {
 	struct pod_said read_said;  /* why energy_uj is not read */
 	struct pod_said count_said; /* a counter that went back */
 	struct pod_said ctl_said;   /* a limit that was clamped */
+	int read_logged;            /* 1: read_said was logged */
 };
 
 struct rapl {
 	const struct pod_host *host; /* borrowed, valid until fini */
 	struct rapl_conf conf;
+	int perm_said; /* 1: "root only" was said, for any zone */
 	int nzone;
 	struct rapl_zone zone[POD_MAX_DEVICES];
 };
@@ -342,7 +346,7 @@ rapl_zone_add(struct rapl *r, const char *dir, int depth)
 {
 	struct rapl_zone *z;
 	char text[RAPL_TEXT_MAX], *end;
-	long pkg;
+	long pkg, die = -1;
 	size_t k;
 
 	if (rapl_read_text(dir, "name", text, sizeof(text)) == -1)
@@ -366,9 +370,13 @@ rapl_zone_add(struct rapl *r, const char *dir, int depth)
 	if (k == RAPL_PACKAGE) {
 		errno = 0;
 		pkg = strtol(text + strlen("package-"), &end, 10);
-		if (*end != '\0' || errno != 0 || pkg < 0 || pkg > 9999)
+		if (strncmp(end, "-die-", 5) == 0 && errno == 0)
+			die = strtol(end + 5, &end, 10);
+		if (*end != '\0' || errno != 0 || pkg < 0 || pkg > 9999 ||
+		    die < -1 || die > 9999)
 			return;
 		z->pkg = (int)pkg;
+		z->die = (int)die;
 	}
 	if (rapl_read_u64(dir, "max_energy_range_uj", &z->range_uj) == -1)
 		z->range_uj = 0;
@@ -383,7 +391,9 @@ rapl_zone_cmp(const void *a, const void *b)
 
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
-	return (x->pkg > y->pkg) - (x->pkg < y->pkg);
+	if (x->pkg != y->pkg)
+		return x->pkg < y->pkg ? -1 : 1;
+	return (x->die > y->die) - (x->die < y->die);
 }
 
 /* Finds every zone under the root: packages, then their subzones. 0, or -1
@@ -393,6 +403,7 @@ rapl_scan(struct rapl *r)
 {
 	char dir[PATH_MAX], sub[PATH_MAX];
 	struct dirent *e, *se;
+	struct rapl_zone *z;
 	DIR *d, *sd;
 	int first, i;
 
@@ -415,13 +426,24 @@ rapl_scan(struct rapl *r)
 			        se->d_name) < sizeof(sub)) {
 				i = r->nzone;
 				rapl_zone_add(r, sub, 2);
-				if (r->nzone > i)
+				if (r->nzone > i) {
 					r->zone[i].pkg = r->zone[first].pkg;
+					r->zone[i].die = r->zone[first].die;
+				}
 			}
 		closedir(sd);
 	}
 	closedir(d);
 	qsort(r->zone, (size_t)r->nzone, sizeof(r->zone[0]), rapl_zone_cmp);
+	for (i = 0; i < r->nzone; i++) {
+		z = &r->zone[i];
+		if (z->die >= 0)
+			snprintf(z->name, sizeof(z->name), "%s%d-die%d",
+			    rapl_kinds[z->kind].dev, z->pkg, z->die);
+		else
+			snprintf(z->name, sizeof(z->name), "%s%d",
+			    rapl_kinds[z->kind].dev, z->pkg);
+	}
 	return 0;
 }
 
@@ -498,12 +520,13 @@ rapl_devices(void *ctx, struct pod_device *out, int max)
 	for (i = 0; i < r->nzone; i++) {
 		z = &r->zone[i];
 		d = &out[i];
-		snprintf(d->name, sizeof(d->name), "%s%d",
-		    rapl_kinds[z->kind].dev, z->pkg);
+		snprintf(d->name, sizeof(d->name), "%s", z->name);
 		snprintf(d->model, sizeof(d->model), "%s",
 		    rapl_kinds[z->kind].model);
 		d->domain = rapl_kinds[z->kind].domain;
-		d->index = z->pkg;
+		d->index = i > 0 && z->kind == r->zone[i - 1].kind
+		               ? out[i - 1].index + 1
+		               : 0;
 		d->caps = POD_F_POWER | POD_F_ENERGY;
 		d->tdp_w = z->tdp_w;
 		if (z->limit_ok) {
@@ -515,14 +538,18 @@ rapl_devices(void *ctx, struct pod_device *out, int max)
 	return r->nzone;
 }
 
-/* Why energy_uj cannot be read, said once per device until it reads
- * again. */
+/*
+ * Why energy_uj cannot be read, said once per device until it reads again;
+ * that it is root's only is said once for all devices, as it is true of
+ * them all.
+ */
 static void
 rapl_read_trouble(struct rapl *r, struct rapl_zone *z, int err)
 {
 	char why[sizeof(z->read_said.why)];
+	int perm = err == EACCES || err == EPERM;
 
-	if (err == EACCES || err == EPERM)
+	if (perm)
 		snprintf(why, sizeof(why),
 		    "%s: readable by root only; run pod-agentd as root",
 		    strerror(err));
@@ -530,9 +557,14 @@ rapl_read_trouble(struct rapl *r, struct rapl_zone *z, int err)
 		snprintf(why, sizeof(why), "not a number");
 	else
 		snprintf(why, sizeof(why), "%s", strerror(err));
-	if (pod_said_new(&z->read_said, why))
-		RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s/energy_uj: %s",
-		    z->dir, why);
+	if (!pod_said_new(&z->read_said, why))
+		return;
+	z->read_logged = 0;
+	if (perm && r->perm_said)
+		return;
+	r->perm_said |= perm;
+	z->read_logged = 1;
+	RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s/energy_uj: %s", z->dir, why);
 }
 
 /*
@@ -572,7 +604,7 @@ rapl_read_zone(struct rapl *r, struct rapl_zone *z, int64_t now_ms,
 		rapl_read_trouble(r, z, errno);
 		return -1;
 	}
-	if (pod_said_clear(&z->read_said))
+	if (pod_said_clear(&z->read_said) && z->read_logged)
 		RAPL_LOG(r, POD_LOG_INFO,
 		    "power/rapl: %s/energy_uj: reads again", z->dir);
 	if (!z->have_prev) {
@@ -684,8 +716,7 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 	z = &r->zone[dev];
 	if ((c->set & ~(uint32_t)POD_CTL_POWER_LIMIT) != 0 || !z->limit_ok) {
 		RAPL_LOG(r, POD_LOG_ERROR,
-		    "power/rapl: %s%d: takes only a power limit%s",
-		    rapl_kinds[z->kind].dev, z->pkg,
+		    "power/rapl: %s: takes only a power limit%s", z->name,
 		    z->limit_ok ? "" : ", and its limit is read-only here");
 		return -1;
 	}
@@ -694,9 +725,9 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 	w = c->power_limit_w;
 	if (!isfinite(w) || w <= 0) {
 		RAPL_LOG(r, POD_LOG_ERROR,
-		    "power/rapl: %s%d: power limit %g W refused: want "
+		    "power/rapl: %s: power limit %g W refused: want "
 		    "%g..%g W",
-		    rapl_kinds[z->kind].dev, z->pkg, w, z->min_w, z->max_w);
+		    z->name, w, z->min_w, z->max_w);
 		return -1;
 	}
 	if (w > z->max_w)
@@ -706,8 +737,8 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 		    "limit below the lowest offered, %g W: set to that",
 		    z->min_w);
 		if (pod_said_new(&z->ctl_said, why))
-			RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s%d: %s",
-			    rapl_kinds[z->kind].dev, z->pkg, why);
+			RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s: %s", z->name,
+			    why);
 		w = z->min_w;
 	} else {
 		(void)pod_said_clear(&z->ctl_said);
