@@ -220,19 +220,20 @@ static int
 nvml_load(const struct pod_host *host, const char *library, const char *where,
     void **dl, struct nvml_api *api)
 {
-	const char *pre = where != NULL ? where : "power/nvml";
-	const char *sep = where != NULL ? ": library" : "";
+	/* "file:line: library: " when the key named it */
+	const char *pre = where != NULL ? where : "";
+	const char *sep = where != NULL ? ": library: " : "";
 	void *p;
 	size_t i;
 
 	if ((*dl = dlopen(library, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		if (strchr(library, '/') != NULL && access(library, F_OK) == 0)
 			host->log(host, POD_LOG_ERROR,
-			    "%s%s: %s cannot be loaded: %s", pre, sep, library,
+			    "%s%s%s cannot be loaded: %s", pre, sep, library,
 			    dlerror());
 		else
 			host->log(host, POD_LOG_ERROR,
-			    "%s%s: %s not found: is the NVIDIA driver "
+			    "%s%s%s not found: is the NVIDIA driver "
 			    "installed? (%s)",
 			    pre, sep, library, dlerror());
 		return -1;
@@ -242,7 +243,7 @@ nvml_load(const struct pod_host *host, const char *library, const char *where,
 		p = dlsym(*dl, nvml_syms[i].name);
 		if (p == NULL && !nvml_syms[i].optional) {
 			host->log(host, POD_LOG_ERROR,
-			    "%s%s: %s has no %s: the NVIDIA driver is too old",
+			    "%s%s%s has no %s: the NVIDIA driver is too old",
 			    pre, sep, library, nvml_syms[i].name);
 			dlclose(*dl);
 			*dl = NULL;
@@ -373,8 +374,8 @@ nvml_find(struct nvml **sp)
 	unsigned int n = 0, i;
 
 	if ((rc = s->api.init()) != NVML_SUCCESS) {
-		NVML_LOG(s, POD_LOG_WARN,
-		    "power/nvml: nvmlInit_v2: %s%s: no GPUs", nvml_err(s, rc),
+		NVML_LOG(s, POD_LOG_WARN, "nvmlInit_v2: %s%s: no GPUs",
+		    nvml_err(s, rc),
 		    rc == NVML_ERROR_DRIVER_NOT_LOADED
 		        ? " (is the nvidia kernel module loaded?)"
 		        : "");
@@ -382,18 +383,16 @@ nvml_find(struct nvml **sp)
 	}
 	s->inited = 1;
 	if ((rc = s->api.count(&n)) != NVML_SUCCESS) {
-		NVML_LOG(s, POD_LOG_WARN,
-		    "power/nvml: nvmlDeviceGetCount_v2: %s: no GPUs",
+		NVML_LOG(s, POD_LOG_WARN, "nvmlDeviceGetCount_v2: %s: no GPUs",
 		    nvml_err(s, rc));
 		return 0;
 	}
 	if (n == 0) {
-		NVML_LOG(s, POD_LOG_WARN, "power/nvml: NVML sees no GPU");
+		NVML_LOG(s, POD_LOG_WARN, "NVML sees no GPU");
 		return 0;
 	}
 	if (n > POD_MAX_DEVICES) {
-		NVML_LOG(s, POD_LOG_WARN,
-		    "power/nvml: %u GPUs, serving the first %d", n,
+		NVML_LOG(s, POD_LOG_WARN, "%u GPUs, serving the first %d", n,
 		    POD_MAX_DEVICES);
 		n = POD_MAX_DEVICES;
 	}
@@ -407,7 +406,7 @@ nvml_find(struct nvml **sp)
 	for (i = 0; i < n; i++) {
 		if ((rc = s->api.handle(i, &h)) != NVML_SUCCESS) {
 			NVML_LOG(s, POD_LOG_WARN,
-			    "power/nvml: accel%u: "
+			    "accel%u: "
 			    "nvmlDeviceGetHandleByIndex_v2: %s: left out",
 			    i, nvml_err(s, rc));
 			continue;
@@ -508,8 +507,8 @@ nvml_said(struct nvml *s, struct nvml_gpu *g, const struct nvml_try *t)
 
 	if (t->call == NULL) {
 		if (pod_said_clear(&g->said))
-			NVML_LOG(s, POD_LOG_INFO, "power/nvml: %s: reads again",
-			    g->dev.name);
+			NVML_LOG(
+			    s, POD_LOG_INFO, "%s: reads again", g->dev.name);
 		return;
 	}
 	if (t->lost)
@@ -521,8 +520,7 @@ nvml_said(struct nvml *s, struct nvml_gpu *g, const struct nvml_try *t)
 		snprintf(
 		    why, sizeof(why), "%s: %s", t->call, nvml_err(s, t->rc));
 	if (pod_said_new(&g->said, why))
-		NVML_LOG(
-		    s, POD_LOG_WARN, "power/nvml: %s: %s", g->dev.name, why);
+		NVML_LOG(s, POD_LOG_WARN, "%s: %s", g->dev.name, why);
 }
 
 /* Energy since the first read, J: the driver's counter, or power times
@@ -633,8 +631,7 @@ nvml_ctl_failed(
 	    nvml_err(s, rc), rc == NVML_ERROR_NO_PERMISSION ? ": " : "",
 	    rc == NVML_ERROR_NO_PERMISSION ? nvml_ctls[which].needs : "");
 	if (pod_said_new(&g->ctl_said[which], why))
-		NVML_LOG(
-		    s, POD_LOG_ERROR, "power/nvml: %s: %s", g->dev.name, why);
+		NVML_LOG(s, POD_LOG_ERROR, "%s: %s", g->dev.name, why);
 	return -1;
 }
 
@@ -703,7 +700,7 @@ nvml_control(void *ctx, int dev, const struct pod_control *c)
 	int rc = 0;
 
 	if (dev < 0 || dev >= s->ngpu) {
-		NVML_LOG(s, POD_LOG_ERROR, "power/nvml: no device %d", dev);
+		NVML_LOG(s, POD_LOG_ERROR, "no device %d", dev);
 		return -1;
 	}
 	g = &s->gpu[dev];
@@ -713,7 +710,7 @@ nvml_control(void *ctx, int dev, const struct pod_control *c)
 	    ((c->set & POD_CTL_POWER_LIMIT) &&
 	        !(isfinite(c->power_limit_w) && c->power_limit_w > 0))) {
 		NVML_LOG(s, POD_LOG_ERROR,
-		    "power/nvml: %s: control refused (set %#x, clock %g MHz, "
+		    "%s: control refused (set %#x, clock %g MHz, "
 		    "limit %g W): it takes %s",
 		    g->dev.name, c->set, c->clock_max_mhz, c->power_limit_w,
 		    nvml_takes[(g->dev.caps & known) >> 24]);

@@ -359,8 +359,8 @@ rapl_zone_add(struct rapl *r, const char *dir, int depth)
 	if (k == NELEM(rapl_kinds) || !(r->conf.kinds & (1u << k)))
 		return;
 	if (r->nzone == POD_MAX_DEVICES) {
-		RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s: more than %d zones",
-		    dir, POD_MAX_DEVICES);
+		RAPL_LOG(r, POD_LOG_WARN, "%s: more than %d zones", dir,
+		    POD_MAX_DEVICES);
 		return;
 	}
 	z = &r->zone[r->nzone];
@@ -480,14 +480,14 @@ rapl_init(const struct pod_host *host, void **ctx)
 	r->conf.kinds |= 1u << RAPL_PACKAGE; /* subzones live in packages */
 	if (rapl_scan(r) == -1) {
 		RAPL_LOG(r, POD_LOG_WARN,
-		    "power/rapl: %s: %s: no RAPL here (no powercap, or not "
-		    "Linux): no devices",
+		    "%s: %s: no RAPL here (a virtual machine, or a kernel "
+		    "without powercap): no devices",
 		    r->conf.root, strerror(errno));
 	} else {
 		rapl_drop_unasked(r, asked);
 		if (r->nzone == 0)
 			RAPL_LOG(r, POD_LOG_WARN,
-			    "power/rapl: %s: no intel-rapl zones of the kinds "
+			    "%s: no intel-rapl zones of the kinds "
 			    "asked (is the intel_rapl_common driver loaded?): "
 			    "no devices",
 			    r->conf.root);
@@ -564,7 +564,7 @@ rapl_read_trouble(struct rapl *r, struct rapl_zone *z, int err)
 		return;
 	r->perm_said |= perm;
 	z->read_logged = 1;
-	RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s/energy_uj: %s", z->dir, why);
+	RAPL_LOG(r, POD_LOG_WARN, "%s/energy_uj: %s", z->dir, why);
 }
 
 /*
@@ -605,8 +605,7 @@ rapl_read_zone(struct rapl *r, struct rapl_zone *z, int64_t now_ms,
 		return -1;
 	}
 	if (pod_said_clear(&z->read_said) && z->read_logged)
-		RAPL_LOG(r, POD_LOG_INFO,
-		    "power/rapl: %s/energy_uj: reads again", z->dir);
+		RAPL_LOG(r, POD_LOG_INFO, "%s/energy_uj: reads again", z->dir);
 	if (!z->have_prev) {
 		z->have_prev = 1;
 	} else if (now_ms <= z->prev_ms) {
@@ -617,7 +616,7 @@ rapl_read_zone(struct rapl *r, struct rapl_zone *z, int64_t now_ms,
 		if (pod_said_new(&z->count_said,
 		        "energy counter went back (not a wrap): counting "
 		        "again from its new value"))
-			RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s: %s", z->dir,
+			RAPL_LOG(r, POD_LOG_WARN, "%s: %s", z->dir,
 			    z->count_said.why);
 		z->power_ok = 0;
 	} else {
@@ -666,14 +665,13 @@ rapl_write_limit(struct rapl *r, struct rapl_zone *z, double limit_w)
 	if ((size_t)snprintf(path, sizeof(path),
 	        "%s/constraint_%d_power_limit_uw", z->dir,
 	        z->cidx) >= sizeof(path)) {
-		RAPL_LOG(
-		    r, POD_LOG_ERROR, "power/rapl: %s: path too long", z->dir);
+		RAPL_LOG(r, POD_LOG_ERROR, "%s: path too long", z->dir);
 		return -1;
 	}
 	len = snprintf(text, sizeof(text), "%llu\n",
 	    (unsigned long long)llround(limit_w * 1e6));
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) == -1) {
-		RAPL_LOG(r, POD_LOG_ERROR, "power/rapl: open %s: %s%s", path,
+		RAPL_LOG(r, POD_LOG_ERROR, "open %s: %s%s", path,
 		    strerror(errno),
 		    errno == EACCES || errno == EPERM
 		        ? ": setting RAPL limits needs root"
@@ -682,14 +680,14 @@ rapl_write_limit(struct rapl *r, struct rapl_zone *z, double limit_w)
 	}
 	w = write(fd, text, (size_t)len);
 	if (w != len) {
-		RAPL_LOG(r, POD_LOG_ERROR, "power/rapl: write %s: %s", path,
+		RAPL_LOG(r, POD_LOG_ERROR, "write %s: %s", path,
 		    w < 0 ? strerror(errno) : "short write");
 		close(fd);
 		return -1;
 	}
 	if (close(fd) == -1) {
-		RAPL_LOG(r, POD_LOG_ERROR, "power/rapl: write %s: %s", path,
-		    strerror(errno));
+		RAPL_LOG(
+		    r, POD_LOG_ERROR, "write %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -710,13 +708,13 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 	double w;
 
 	if (dev < 0 || dev >= r->nzone) {
-		RAPL_LOG(r, POD_LOG_ERROR, "power/rapl: no device %d", dev);
+		RAPL_LOG(r, POD_LOG_ERROR, "no device %d", dev);
 		return -1;
 	}
 	z = &r->zone[dev];
 	if ((c->set & ~(uint32_t)POD_CTL_POWER_LIMIT) != 0 || !z->limit_ok) {
-		RAPL_LOG(r, POD_LOG_ERROR,
-		    "power/rapl: %s: takes only a power limit%s", z->name,
+		RAPL_LOG(r, POD_LOG_ERROR, "%s: takes only a power limit%s",
+		    z->name,
 		    z->limit_ok ? "" : ", and its limit is read-only here");
 		return -1;
 	}
@@ -725,7 +723,7 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 	w = c->power_limit_w;
 	if (!isfinite(w) || w <= 0) {
 		RAPL_LOG(r, POD_LOG_ERROR,
-		    "power/rapl: %s: power limit %g W refused: want "
+		    "%s: power limit %g W refused: want "
 		    "%g..%g W",
 		    z->name, w, z->min_w, z->max_w);
 		return -1;
@@ -737,8 +735,7 @@ rapl_control(void *ctx, int dev, const struct pod_control *c)
 		    "limit below the lowest offered, %g W: set to that",
 		    z->min_w);
 		if (pod_said_new(&z->ctl_said, why))
-			RAPL_LOG(r, POD_LOG_WARN, "power/rapl: %s: %s", z->name,
-			    why);
+			RAPL_LOG(r, POD_LOG_WARN, "%s: %s", z->name, why);
 		w = z->min_w;
 	} else {
 		(void)pod_said_clear(&z->ctl_said);
