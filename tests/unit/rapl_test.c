@@ -407,6 +407,25 @@ case_limits(void)
 	REQUIRE(get("intel-rapl:0/intel-rapl:0:1/constraint_0_power_limit_uw",
 	            buf, sizeof(buf)) == 0);
 	CHECK(strcmp(buf, "0\n") == 0, "read-only file now '%s'", buf);
+	/* a limit the kernel refuses (here: a folder in its place): said
+	 * once however often it is tried, and that it works again */
+	REQUIRE(snprintf(buf, sizeof(buf),
+	            "%s/intel-rapl:1/"
+	            "constraint_0_power_limit_uw",
+	            tmp) < (int)sizeof(buf));
+	REQUIRE(unlink(buf) == 0 && mkdir(buf, 0755) == 0);
+	c.power_limit_w = 100;
+	CHECK(ops->control(r.ctx, 1, &c) == -1);
+	CHECK(ops->control(r.ctx, 1, &c) == -1);
+	CHECK(plugrig_logged(&r, "cpu1: ") == 1 &&
+	          plugrig_logged(&r, "open constraint_0_power_limit_uw: "
+	                             "Is a directory") == 1,
+	    "said %d times", plugrig_logged(&r, "cpu1: "));
+	REQUIRE(rmdir(buf) == 0);
+	REQUIRE(
+	    put("intel-rapl:1/constraint_0_power_limit_uw", 0644, "1") == 0);
+	CHECK(ops->control(r.ctx, 1, &c) == 0);
+	CHECK(plugrig_logged(&r, "cpu1: limit set again") == 1);
 	c.set = POD_CTL_CLOCK;
 	c.clock_max_mhz = 2000;
 	CHECK(ops->control(r.ctx, 0, &c) == -1);

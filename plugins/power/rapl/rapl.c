@@ -99,6 +99,7 @@ struct rapl_zone {
 	struct pod_said read_said;  /* why energy_uj is not read */
 	struct pod_said count_said; /* a counter that went back */
 	struct pod_said ctl_said;   /* a limit that was clamped */
+	struct pod_said write_said; /* why the limit was not written */
 	int read_logged;            /* 1: read_said was logged */
 };
 
@@ -654,7 +655,30 @@ rapl_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	return 0;
 }
 
-/* Writes the long-term limit of zone z, W. 0, or -1 (logged). */
+/*
+ * Says once why writing zone z's limit failed (errno err, in step `op`);
+ * -1 for the caller. EACCES from root is the kernel refusing a limit the
+ * BIOS locked ("locked by BIOS, monitoring only" in dmesg).
+ */
+static int
+rapl_write_failed(struct rapl *r, struct rapl_zone *z, const char *op, int err)
+{
+	char why[sizeof(z->write_said.why)];
+	const char *hint = "";
+
+	if (err == EACCES || err == EPERM)
+		hint = geteuid() == 0
+		           ? ": the limit is locked (by the BIOS, or "
+		             "kernel lockdown)"
+		           : ": setting RAPL limits needs root";
+	snprintf(why, sizeof(why), "%s constraint_%d_power_limit_uw: %s%s", op,
+	    z->cidx, err != 0 ? strerror(err) : "short write", hint);
+	if (pod_said_new(&z->write_said, why))
+		RAPL_LOG(r, POD_LOG_ERROR, "%s: %s/%s", z->name, z->dir, why);
+	return -1;
+}
+
+/* Writes the long-term limit of zone z, W. 0, or -1 (logged once). */
 static int
 rapl_write_limit(struct rapl *r, struct rapl_zone *z, double limit_w)
 {
@@ -664,32 +688,22 @@ rapl_write_limit(struct rapl *r, struct rapl_zone *z, double limit_w)
 
 	if ((size_t)snprintf(path, sizeof(path),
 	        "%s/constraint_%d_power_limit_uw", z->dir,
-	        z->cidx) >= sizeof(path)) {
-		RAPL_LOG(r, POD_LOG_ERROR, "%s: path too long", z->dir);
-		return -1;
-	}
+	        z->cidx) >= sizeof(path))
+		return rapl_write_failed(r, z, "open", ENAMETOOLONG);
 	len = snprintf(text, sizeof(text), "%llu\n",
 	    (unsigned long long)llround(limit_w * 1e6));
-	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) == -1) {
-		RAPL_LOG(r, POD_LOG_ERROR, "open %s: %s%s", path,
-		    strerror(errno),
-		    errno == EACCES || errno == EPERM
-		        ? ": setting RAPL limits needs root"
-		        : "");
-		return -1;
-	}
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) == -1)
+		return rapl_write_failed(r, z, "open", errno);
 	w = write(fd, text, (size_t)len);
 	if (w != len) {
-		RAPL_LOG(r, POD_LOG_ERROR, "write %s: %s", path,
-		    w < 0 ? strerror(errno) : "short write");
+		rapl_write_failed(r, z, "write", w < 0 ? errno : 0);
 		close(fd);
 		return -1;
 	}
-	if (close(fd) == -1) {
-		RAPL_LOG(
-		    r, POD_LOG_ERROR, "write %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (close(fd) == -1)
+		return rapl_write_failed(r, z, "write", errno);
+	if (pod_said_clear(&z->write_said))
+		RAPL_LOG(r, POD_LOG_INFO, "%s: limit set again", z->name);
 	return 0;
 }
 
