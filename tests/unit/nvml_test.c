@@ -257,9 +257,12 @@ case_denied(void)
 
 	REQUIRE(fresh("gpus 2\ndeny 1\n") == 0);
 	REQUIRE(open_rig(&r) == 0);
+	/* said once for all GPUs, as it is true of all of them */
 	for (i = 0; i < 5; i++) {
 		CHECK(r.pl->desc->ops->control(r.ctx, 0, &c) == -1);
 		CHECK(r.pl->desc->ops->control(r.ctx, 0, &p) == -1);
+		CHECK(r.pl->desc->ops->control(r.ctx, 1, &c) == -1);
+		CHECK(r.pl->desc->ops->control(r.ctx, 1, &p) == -1);
 	}
 	CHECK(plugrig_logged(&r,
 	          "accel0: nvmlDeviceSetApplicationsClocks: Insufficient "

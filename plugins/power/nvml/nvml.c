@@ -172,6 +172,7 @@ struct nvml {
 	char library[PATH_MAX];
 	void *dl;   /* dlopen()'s */
 	int inited; /* 1: nvmlInit_v2 worked; shut down at fini */
+	int perm_said[NVML_CTL_N]; /* 1: its privilege was said, any GPU */
 	struct nvml_api api;
 	int ngpu;
 	struct nvml_gpu gpu[]; /* ngpu of them */
@@ -620,18 +621,25 @@ nvml_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 	return 0;
 }
 
-/* Says once why setting `which` on g failed; -1 for the caller. */
+/*
+ * Says once why setting `which` on g failed; -1 for the caller. A missing
+ * privilege is true of every GPU, so it is said once for all of them.
+ */
 static int
 nvml_ctl_failed(
     struct nvml *s, struct nvml_gpu *g, enum nvml_ctl which, nvmlReturn_t rc)
 {
 	char why[sizeof(g->said.why)];
+	int perm = rc == NVML_ERROR_NO_PERMISSION;
 
 	snprintf(why, sizeof(why), "%s: %s%s%s", nvml_ctls[which].call,
-	    nvml_err(s, rc), rc == NVML_ERROR_NO_PERMISSION ? ": " : "",
-	    rc == NVML_ERROR_NO_PERMISSION ? nvml_ctls[which].needs : "");
-	if (pod_said_new(&g->ctl_said[which], why))
-		NVML_LOG(s, POD_LOG_ERROR, "%s: %s", g->dev.name, why);
+	    nvml_err(s, rc), perm ? ": " : "",
+	    perm ? nvml_ctls[which].needs : "");
+	if (!pod_said_new(&g->ctl_said[which], why) ||
+	    (perm && s->perm_said[which]))
+		return -1;
+	s->perm_said[which] |= perm;
+	NVML_LOG(s, POD_LOG_ERROR, "%s: %s", g->dev.name, why);
 	return -1;
 }
 
@@ -656,6 +664,7 @@ nvml_set_clock(struct nvml *s, struct nvml_gpu *g, double cap_mhz)
 	if (rc != NVML_SUCCESS)
 		return nvml_ctl_failed(s, g, NVML_CTL_CLOCK, rc);
 	(void)pod_said_clear(&g->ctl_said[NVML_CTL_CLOCK]);
+	s->perm_said[NVML_CTL_CLOCK] = 0;
 	return 0;
 }
 
@@ -674,6 +683,7 @@ nvml_set_limit(struct nvml *s, struct nvml_gpu *g, double limit_w)
 	if (rc != NVML_SUCCESS)
 		return nvml_ctl_failed(s, g, NVML_CTL_LIMIT, rc);
 	(void)pod_said_clear(&g->ctl_said[NVML_CTL_LIMIT]);
+	s->perm_said[NVML_CTL_LIMIT] = 0;
 	return 0;
 }
 
