@@ -613,12 +613,8 @@ nvml_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 		if (out[i].valid != 0)
 			good++;
 	}
-	if (s->ngpu > 0 && good == 0) {
-		NVML_LOG(
-		    s, POD_LOG_DEBUG, "%s: no GPU could be read", __func__);
-		return -1;
-	}
-	return 0;
+	/* each GPU's trouble was said, once */
+	return s->ngpu > 0 && good == 0 ? -1 : 0;
 }
 
 /*

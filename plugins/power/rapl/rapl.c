@@ -647,12 +647,8 @@ rapl_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 		if (rapl_read_zone(r, &r->zone[i], now_ms, wall_ms, &out[i]) ==
 		    0)
 			good++;
-	if (r->nzone > 0 && good == 0) {
-		RAPL_LOG(
-		    r, POD_LOG_DEBUG, "%s: no zone could be read", __func__);
-		return -1;
-	}
-	return 0;
+	/* each zone's trouble was said, once */
+	return r->nzone > 0 && good == 0 ? -1 : 0;
 }
 
 /*
