@@ -2,11 +2,16 @@
 dashboard"): Prometheus' promtool accepts the alert rules, the dcgm-name
 recording rules and the example configuration, and their unit tests pass
 (each alert fires on its trouble, none on a healthy fabric); the Grafana
-dashboard is valid JSON of the shape Grafana 9/10 import; and every metric
-the rules and the dashboard use exists on a live controller's /metrics or
-a live agent's (the one their job label names), so that renaming a metric
-without them fails here. The agent's exposition passes promtool's lint
-too (the controller's is checked by test_metrics)."""
+dashboard is valid JSON of the shape Grafana 9/10 import, its queries
+valid PromQL; and every metric the rules and the dashboard use exists on a
+live controller's /metrics or a live agent's (the one their job label
+names), so that renaming a metric without them fails here. Then a real
+Prometheus server, configured from the example prometheus.yml, scrapes
+them: every dashboard query returns data, no alert is pending on the
+healthy fabric (a node configured but never seen is not down), and a
+leak and an expired BMS watchdog fire their alerts. The agent's exposition
+passes promtool's lint too (the controller's is checked by
+test_metrics)."""
 
 import json
 import os
@@ -15,8 +20,11 @@ import shutil
 import subprocess
 import sys
 
-from podtest import (SOURCE, Agent, Controller, TempDir, auth_header, podctl,
-                     run, wait_for)
+import urllib.parse
+import urllib.request
+
+from podtest import (SOURCE, Agent, Controller, Daemon, TempDir, auth_header,
+                     free_port, podctl, run, wait_for)
 
 try:
     import yaml
@@ -40,11 +48,14 @@ ALERTS = ["PodCoolantLeak", "PodCoolantFlowLow", "PodNodeDown",
           "PodControllerDown"]
 
 NODE = "pod01-n001"
+NEVER = "pod01-n002"  # configured, never reports
+LEAKY = "pod01-n003"  # its agent starts in the Prometheus test, and leaks
 tmp = TempDir("monitoring")
-# two nodes: one real agent, one never seen (its node series exist all the
-# same); a facility cap, so that pod_facility_cap_watts is there; a BMS
-# server, whose watchdog the test lets expire
-ctl = Controller(tmp, extra="[fabric]\nnodes_per_pod = 2\n"
+# three nodes: one real agent, one never seen (its node series exist all
+# the same), one that leaks later; a facility cap, so that
+# pod_facility_cap_watts is there; a BMS server, whose watchdog the test
+# lets expire
+ctl = Controller(tmp, extra="[fabric]\nnodes_per_pod = 3\n"
                  "groups_per_pod = 1\n[power]\nfacility_cap_kw = 5000\n"
                  "[modbus]\nlisten = 127.0.0.1:0\nallow_write = 127.0.0.1\n"
                  ).start()
@@ -204,6 +215,12 @@ def test_promtool_checks_the_example_config():
     assert sorted(jobs) == sorted(JOBS), jobs
 
 
+def grafana_vars(expr):
+    """expr with the dashboard's variables as Grafana sends them (all
+    pods)."""
+    return expr.replace("$pod", ".+")
+
+
 def test_dashboard_shape():
     d = dashboard()
     assert 36 <= d["schemaVersion"] <= 39, d["schemaVersion"]
@@ -232,6 +249,15 @@ def test_dashboard_shape():
         assert p["targets"], p["title"]
         for t in p["targets"]:
             assert t["datasource"] == ds and t["expr"], (p["title"], t)
+    # every query is PromQL promtool parses, once $pod is a regex
+    exprs = [t["expr"] for p in panels(d) for t in p.get("targets", [])]
+    check = os.path.join(tmp.path, "dashboard-queries.yml")
+    with open(check, "w") as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": [
+            {"record": "dashboard_query_%d" % i,
+             "expr": grafana_vars(e)} for i, e in enumerate(exprs)]}]}, f)
+    rc, out = promtool("check", "rules", check)
+    assert rc == 0, out
     titles = " | ".join(p["title"] for p in panels(d)).lower()
     for want in ["fabric power vs budget", "heat", "coolant supply",
                  "coolant flow", "nodes up, down, drained", "jobs by state",
@@ -291,7 +317,7 @@ def test_new_families_follow_the_controller():
                      r'[^}]*\} (\S+)$' % NODE, t, re.M)
     assert seen and float(seen.group(1)) > 1.6e9, seen
     assert not re.search(r'^pod_node_last_seen_timestamp_seconds\{node='
-                         r'"pod01-n002"', t, re.M), "never seen, yet a time"
+                         r'"%s"' % NEVER, t, re.M), "never seen, yet a time"
     assert re.search(r'^pod_bms_watchdog_expired 0$', t, re.M)
     assert re.search(r'^pod_curtailment_missed 0$', t, re.M)
     assert re.search(r'^pod_coolant_flow_min_litres_per_minute 2$', t, re.M)
@@ -315,6 +341,7 @@ def test_new_families_follow_the_controller():
 
 def mb_write(ref, value):
     """Writes one holding register as the BMS would (mbpoll, 0-based)."""
+    assert shutil.which("mbpoll"), "mbpoll: scripts/install-deps --test"
     p = subprocess.run(["mbpoll", "-m", "tcp", "-p", str(MODBUS_PORT), "-a",
                         "1", "-0", "-1", "-o", "2", "-t", "4", "-r", str(ref),
                         "127.0.0.1", str(value)], capture_output=True,
@@ -328,16 +355,119 @@ def watchdog_expired():
     return float(m.group(1))
 
 
-def test_bms_watchdog_metric_follows_the_heartbeat():
-    assert shutil.which("mbpoll"), "mbpoll: scripts/install-deps --test"
-    assert watchdog_expired() == 0
-    mb_write(5, 2)  # watchdog_s
-    mb_write(4, 1)  # a heartbeat arms it
-    wait_for("the watchdog to expire", lambda: watchdog_expired() == 1,
-             timeout=15)
-    mb_write(4, 2)  # the heartbeat is back
-    wait_for("the watchdog to clear", lambda: watchdog_expired() == 0)
-    mb_write(5, 0)
+class Prometheus(Daemon):
+    """A Prometheus server on the example prometheus.yml, its jobs pointed
+    at this test's controller and agent, scraping and evaluating every
+    second."""
+
+    def __init__(self):
+        conf = os.path.join(tmp.path, "prometheus")
+        os.makedirs(conf, exist_ok=True)
+        for name in RULES:
+            shutil.copy(os.path.join(PROM, name), conf)
+        with open(os.path.join(PROM, "prometheus.yml")) as f:
+            text = f.read()
+        text = text.replace("/etc/prometheus/", conf + "/")
+        text = text.replace('"controller:8470"',
+                            '"%s"' % ctl.url.split("//", 1)[1])
+        text = re.sub(r"(scrape_interval|evaluation_interval): \d+s",
+                      r"\1: 1s", text)
+        text = re.sub(r"scrape_timeout: \d+s", "scrape_timeout: 1s", text)
+        # alerts go nowhere: no Alertmanager of someone else's gets them
+        text = text.replace('"localhost:9093"',
+                            '"127.0.0.1:%d"' % free_port())
+        with open(os.path.join(conf, "prometheus.yml"), "w") as f:
+            f.write(text)
+        with open(os.path.join(conf, "pod-viewer.token"), "w") as f:
+            f.write(ctl.token("prometheus", "viewer") + "\n")
+        agent_at = agent.metrics_url().split("//", 1)[1].split("/", 1)[0]
+        with open(os.path.join(conf, "pod-agents.yml"), "w") as f:
+            f.write('- targets: ["%s"]\n' % agent_at)
+        self.url = "http://127.0.0.1:%d" % free_port()
+        super().__init__("prometheus", [
+            "prometheus", "--config.file=" + os.path.join(
+                conf, "prometheus.yml"),
+            "--storage.tsdb.path=" + os.path.join(conf, "data"),
+            "--web.listen-address=" + self.url.split("//", 1)[1]], tmp)
+
+    def api(self, path, **query):
+        url = self.url + "/api/v1/" + path
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            reply = json.load(r)
+        assert reply["status"] == "success", reply
+        return reply["data"]
+
+    def query(self, expr):
+        return self.api("query", query=expr)["result"]
+
+    def alerts(self, name=None):
+        return [a for a in self.api("alerts")["alerts"]
+                if name in (None, a["labels"]["alertname"])]
+
+
+def test_prometheus_evaluates_them_live():
+    assert shutil.which("prometheus"), "prometheus: install-deps --test"
+    prom = Prometheus().start()
+    try:
+        wait_for("Prometheus ready", lambda: prom.alive() and prom.api(
+            "status/runtimeinfo"), timeout=60)
+        wait_for("both jobs up", lambda: sorted(
+            (r["metric"]["job"], r["value"][1]) for r in prom.query("up"))
+            == [("pod-agent", "1"), ("pod-controller", "1")], timeout=30)
+        rules = [r for g in prom.api("rules")["groups"] for r in g["rules"]]
+        assert len(rules) == 12, [r["name"] for r in rules]
+        assert all(r["health"] == "ok" for r in rules), rules
+        # every dashboard query returns data (ended jobs per hour need two
+        # scrapes, hence the wait)
+        d = dashboard()
+        exprs = [(p["title"], t["expr"]) for p in panels(d)
+                 for t in p.get("targets", [])]
+
+        def empty():
+            return [(title, e) for title, e in exprs
+                    if not prom.query(grafana_vars(e))]
+        wait_for("data for every dashboard query", lambda: not empty(),
+                 timeout=30)
+        # the dcgm-named series are recorded from the agent's
+        wait_for("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", lambda: len(
+            prom.query("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
+                       '{Hostname="%s"}' % NODE)) == 8)
+        # healthy: not even pending, the node never seen included
+        assert prom.query("pod_node_up{node=\"%s\"} == 0" % NEVER)
+        assert prom.alerts() == [], prom.alerts()
+        # a leak pages at once, once, with the controller's labels
+        leaky = Agent(tmp, ctl.url, LEAKY, extra="fault = leak@1\n").start()
+        try:
+            got = wait_for("PodCoolantLeak firing", lambda: [
+                a for a in prom.alerts("PodCoolantLeak")
+                if a["state"] == "firing"], timeout=60)
+            assert len(got) == 1, got
+            assert got[0]["labels"]["node"] == LEAKY, got
+            assert got[0]["labels"]["pod"] == "pod01", got
+            assert got[0]["labels"]["severity"] == "critical", got
+            assert LEAKY in got[0]["annotations"]["description"], got
+        finally:
+            leaky.stop()
+        # the BMS stops heart-beating: its alert fires, and ends with the
+        # next heartbeat
+        assert watchdog_expired() == 0
+        mb_write(5, 2)  # watchdog_s
+        mb_write(4, 1)  # a heartbeat arms it
+        wait_for("the watchdog to expire", lambda: watchdog_expired() == 1,
+                 timeout=15)
+        got = wait_for("PodBMSWatchdogExpired firing", lambda: [
+            a for a in prom.alerts("PodBMSWatchdogExpired")
+            if a["state"] == "firing"], timeout=30)
+        assert got[0]["labels"]["severity"] == "warning", got
+        mb_write(4, 2)  # the heartbeat is back
+        wait_for("the watchdog to clear", lambda: watchdog_expired() == 0)
+        wait_for("PodBMSWatchdogExpired over", lambda: not prom.alerts(
+            "PodBMSWatchdogExpired"), timeout=30)
+        mb_write(5, 0)
+    finally:
+        prom.stop()
 
 
 try:
@@ -346,8 +476,8 @@ try:
          test_promtool_checks_the_example_config, test_dashboard_shape,
          test_selectors_parse, test_every_metric_used_exists,
          test_agent_exposition_lints_clean,
-         test_new_families_follow_the_controller,
-         test_bms_watchdog_metric_follows_the_heartbeat])
+         test_prometheus_evaluates_them_live,
+         test_new_families_follow_the_controller])
 finally:
     agent.stop()
     ctl.stop()
