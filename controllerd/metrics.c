@@ -536,8 +536,9 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	sample(out, "pod_bms_watchdog_expired", NULL, NULL, NULL, NULL,
 	    v->env->bms_expired != 0);
 	header(out, "pod_coolant_flow_min_litres_per_minute");
-	sample(out, "pod_coolant_flow_min_litres_per_minute", NULL, NULL, NULL,
-	    NULL, (*v->conf)->min_flow_lpm);
+	if (v->conf != NULL && *v->conf != NULL)
+		sample(out, "pod_coolant_flow_min_litres_per_minute", NULL,
+		    NULL, NULL, NULL, (*v->conf)->min_flow_lpm);
 	write_jobs(v, out);
 	write_alarms(v, out);
 	write_nodes(f, out);
