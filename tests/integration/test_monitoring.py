@@ -23,7 +23,7 @@ import sys
 import urllib.parse
 import urllib.request
 
-from podtest import (SOURCE, Agent, Controller, Daemon, TempDir, auth_header,
+from podtest import (BUILD, SOURCE, Agent, Controller, Daemon, TempDir, auth_header,
                      free_port, podctl, run, wait_for)
 
 try:
@@ -219,6 +219,25 @@ def grafana_vars(expr):
     """expr with the dashboard's variables as Grafana sends them (all
     pods)."""
     return expr.replace("$pod", ".+")
+
+
+def test_installed_where_the_docs_say():
+    prefix = os.path.join(tmp.path, "prefix")
+    p = subprocess.run(["cmake", "--install", BUILD, "--prefix", prefix],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    share = os.path.join(prefix, "share", "pod")
+    for name in RULES + RULE_TESTS + ["prometheus.yml"]:
+        assert os.path.exists(os.path.join(share, "prometheus", name)), name
+    assert os.path.exists(os.path.join(share, "grafana",
+                                       "pod-dashboard.json"))
+    rc, out = promtool("test", "rules", *RULE_TESTS,
+                       cwd=os.path.join(share, "prometheus"))
+    assert rc == 0, out
+    with open(os.path.join(SOURCE, "docs", "metrics.md")) as f:
+        doc = f.read()
+    for where in ("share/pod/prometheus", "share/pod/grafana"):
+        assert where in doc, where
 
 
 def test_dashboard_shape():
@@ -473,7 +492,8 @@ def test_prometheus_evaluates_them_live():
 try:
     run([test_promtool_checks_the_rules,
          test_every_alert_has_a_firing_and_a_quiet_case,
-         test_promtool_checks_the_example_config, test_dashboard_shape,
+         test_promtool_checks_the_example_config,
+         test_installed_where_the_docs_say, test_dashboard_shape,
          test_selectors_parse, test_every_metric_used_exists,
          test_agent_exposition_lints_clean,
          test_prometheus_evaluates_them_live,
