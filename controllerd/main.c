@@ -374,9 +374,9 @@ main(int argc, char *argv[])
 	if (queue_init(&ctl) == -1 || envelope_init(&ctl) == -1 ||
 	    bms_start(ctl.bms, ctl.env, ctl.store) == -1)
 		goto fail;
-	ctl.metrics =
-	    (struct metrics_view){ctl.fleet, &ctl.jobs, ctl.env, ctl.store,
-	        ctl.start_mono_ms, &ctl.nodeauth->refused, ctl.auth.refused};
+	ctl.metrics = (struct metrics_view){ctl.fleet, &ctl.jobs, ctl.env,
+	    ctl.store, ctl.start_mono_ms, &ctl.nodeauth->refused,
+	    ctl.auth.refused, &ctl.conf};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
 	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);

@@ -14,6 +14,12 @@
  * a change of value rather than a series that ends and one that begins.
  * Ended jobs are counters read from the database, never from memory,
  * which forgets old jobs: a counter must not go down, restarts included.
+ *
+ * The alert rules in packaging/prometheus/ judge what the controller
+ * judges, so the inputs of its own alarms are here too: the limit a pod is
+ * held to, the low-flow threshold, whether a node was drained (a drained
+ * node that stops reporting is not "down" to an operator), when it last
+ * reported, and the BMS watchdog's and the curtailment's verdicts.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -52,6 +58,9 @@ static const struct family {
     {"pod_power_budget_watts", "gauge", "A pod's configured power budget."},
     {"pod_power_allocated_watts", "gauge",
         "What a pod may draw now under the facility limits."},
+    {"pod_power_limit_watts", "gauge",
+        "The limit a pod is held to now: the lower of its budget and its "
+        "allocation."},
     {"pod_heat_watts", "gauge", "Heat carried by a pod's coolant."},
     {"pod_cooling_capacity_watts", "gauge",
         "Heat a pod's coolant loop can remove."},
@@ -66,6 +75,14 @@ static const struct family {
     {"pod_facility_cap_watts", "gauge",
         "The facility power cap, when one is set."},
     {"pod_curtailment_ratio", "gauge", "Share of the draw being shed, 0 to 1."},
+    {"pod_curtailment_missed", "gauge",
+        "1 when the fabric missed its curtailment target after the ramp "
+        "time."},
+    {"pod_bms_watchdog_expired", "gauge",
+        "1 when the BMS stopped writing its heartbeat and the controller "
+        "fell back to safe defaults."},
+    {"pod_coolant_flow_min_litres_per_minute", "gauge",
+        "The node coolant flow under which the lowflow alarm is raised."},
     {"pod_jobs", "gauge", "Jobs waiting or running, by state."},
     {"pod_jobs_ended_total", "counter",
         "Jobs that ended, by how they ended, as the database counts them."},
@@ -74,6 +91,12 @@ static const struct family {
     {"pod_node_up", "gauge", "1 when the node's agent reports."},
     {"pod_node_state", "gauge",
         "1 for the state a node is in, 0 for the others."},
+    {"pod_node_drained", "gauge",
+        "1 when a drain of the node was asked for, whether or not it "
+        "reports."},
+    {"pod_node_last_seen_timestamp_seconds", "gauge",
+        "Wall-clock time of the node's last report, seconds since the "
+        "epoch."},
     {"pod_node_power_watts", "gauge", "A node's electrical power."},
     {"pod_node_coolant_inlet_celsius", "gauge", "Coolant entering a node."},
     {"pod_node_coolant_outlet_celsius", "gauge", "Coolant leaving a node."},
@@ -224,6 +247,18 @@ n_up(const struct node *n)
 }
 
 static double
+n_drained(const struct node *n)
+{
+	return n->drained != 0;
+}
+
+static double
+n_last_seen(const struct node *n)
+{
+	return n->last_seen_ms > 0 ? n->last_seen_ms / 1000.0 : NAN;
+}
+
+static double
 n_power(const struct node *n)
 {
 	return n->power_w;
@@ -292,6 +327,15 @@ static double
 g_alloc(const struct metrics_view *v, int p, const struct fleet_summary *s)
 {
 	return v->env->pod_alloc_w[p] > 0 ? v->env->pod_alloc_w[p] : NAN;
+}
+
+/* As the power_over_cap alarm judges it (envelope_tick()). */
+static double
+g_limit(const struct metrics_view *v, int p, const struct fleet_summary *s)
+{
+	double alloc_w = v->env->pod_alloc_w[p];
+
+	return fmin(alloc_w > 0 ? alloc_w : INFINITY, s->budget_w);
 }
 
 static double
@@ -403,6 +447,8 @@ write_nodes(const struct fleet *f, struct evbuffer *out)
 			put(out, "pod_node_state{%s,state=\"%s\"} %d\n", l,
 			    fleet_state_name(k), k == (int)now);
 	}
+	per_node(f, out, "pod_node_drained", n_drained);
+	per_node(f, out, "pod_node_last_seen_timestamp_seconds", n_last_seen);
 	per_node(f, out, "pod_node_power_watts", n_power);
 	per_node(f, out, "pod_node_coolant_inlet_celsius", n_inlet);
 	per_node(f, out, "pod_node_coolant_outlet_celsius", n_outlet);
@@ -469,6 +515,7 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	per_pod(v, out, "pod_power_watts", g_power);
 	per_pod(v, out, "pod_power_budget_watts", g_budget);
 	per_pod(v, out, "pod_power_allocated_watts", g_alloc);
+	per_pod(v, out, "pod_power_limit_watts", g_limit);
 	per_pod(v, out, "pod_heat_watts", g_heat);
 	per_pod(v, out, "pod_cooling_capacity_watts", g_capacity);
 	per_pod(v, out, "pod_coolant_supply_celsius", g_supply);
@@ -482,6 +529,16 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	header(out, "pod_curtailment_ratio");
 	sample(out, "pod_curtailment_ratio", NULL, NULL, NULL, NULL,
 	    v->env->curtail_pct / 100);
+	header(out, "pod_curtailment_missed");
+	sample(out, "pod_curtailment_missed", NULL, NULL, NULL, NULL,
+	    v->env->curtail_missed != 0);
+	header(out, "pod_bms_watchdog_expired");
+	sample(out, "pod_bms_watchdog_expired", NULL, NULL, NULL, NULL,
+	    v->env->bms_expired != 0);
+	header(out, "pod_coolant_flow_min_litres_per_minute");
+	if (v->conf != NULL && *v->conf != NULL)
+		sample(out, "pod_coolant_flow_min_litres_per_minute", NULL,
+		    NULL, NULL, NULL, (*v->conf)->min_flow_lpm);
 	write_jobs(v, out);
 	write_alarms(v, out);
 	write_nodes(f, out);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+struct config;
 struct envelope;
 struct evbuffer;
 struct fleet;
@@ -28,6 +29,9 @@ struct metrics_view {
 	const int64_t *node_auth_refused;
 	/* REST requests refused for their token: 401, 403; NULL none */
 	const int64_t *api_refused;
+	/* the running config, through the controller's pointer, which a
+	 * reload swaps: (*conf)->min_flow_lpm is the threshold in force */
+	struct config *const *conf;
 };
 
 /* Appends every metric of v to out. */
