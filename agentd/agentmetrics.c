@@ -59,6 +59,8 @@ static const struct accel_family {
         POD_F_CLOCK},
     {"pod_accelerator_utilization_ratio", "gauge",
         "An accelerator's busy share, 0 to 1.", POD_F_UTIL},
+    {"pod_accelerator_memory_used_bytes", "gauge",
+        "An accelerator's memory in use.", POD_F_MEM},
 };
 
 static double
@@ -75,6 +77,8 @@ value(const struct pod_sample *s, uint32_t bit)
 		return s->clock_mhz * 1e6;
 	case POD_F_UTIL:
 		return s->util_pct / 100;
+	case POD_F_MEM:
+		return s->mem_used_mib * 1048576.0;
 	case POD_F_SUPPLY:
 		return s->supply_c;
 	case POD_F_RETURN:
