@@ -20,6 +20,11 @@ def sh(*argv, **kw):
 def test_install_tree():
     p = sh("cmake", "--install", BUILD, "--prefix", prefix)
     assert p.returncode == 0, p.stdout + p.stderr
+    # nothing outside the prefix: the packages' /etc/pod configs are theirs
+    for line in p.stdout.splitlines():
+        if line.startswith(("-- Installing: ", "-- Up-to-date: ")):
+            path = line.split(": ", 1)[1]
+            assert path.startswith(prefix + "/"), line
     for path in ("include/pod/plugin.h", "include/pod/plugin_util.h",
                  "sbin/pod-controllerd", "sbin/pod-agentd", "bin/podctl",
                  "bin/pod-fleetsim", "bin/pod-schedsim",

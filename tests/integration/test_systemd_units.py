@@ -1,8 +1,10 @@
 """The packaged systemd files (packaging/systemd) are valid and say what
-docs/security.md promises: `systemd-analyze verify` on both units (their
-binaries pointed at the build), the controller's own user and hardening,
-the agent's capabilities, and the sysusers.d and tmpfiles.d snippets
-applied to a scratch root (the latter only as root: it sets owners)."""
+docs/security.md promises: the units the build generates name the
+binaries of the install prefix; `systemd-analyze verify` on both (as
+generated for the build tree's binaries); the controller's own user and
+hardening, the agent's capabilities, and the sysusers.d and tmpfiles.d
+snippets applied to a scratch root (the latter only as root: it sets
+owners)."""
 
 import os
 import re
@@ -10,19 +12,31 @@ import shutil
 import subprocess
 import sys
 
-from podtest import BIN, SOURCE, TempDir, run
+from podtest import BIN, BUILD, SOURCE, TempDir, run
 
 if shutil.which("systemd-analyze") is None:
     print("SKIP: no systemd-analyze")
     sys.exit(77)
 
 UNITS = os.path.join(SOURCE, "packaging", "systemd")
+# as installed (the prefix's sbindir), and as run from the build tree
+GENERATED = os.path.join(BUILD, "packaging", "systemd")
+GENERATED_BUILD = os.path.join(BUILD, "packaging", "systemd-build")
+NAMES = ("pod-controllerd.service", "pod-agentd.service")
 tmp = TempDir("units")
 
 
-def unit(name):
-    with open(os.path.join(UNITS, name)) as f:
+def unit(name, folder=GENERATED):
+    with open(os.path.join(folder, name)) as f:
         return f.read()
+
+
+def install_prefix():
+    with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+        for line in f:
+            if line.startswith("CMAKE_INSTALL_PREFIX:"):
+                return line.split("=", 1)[1].strip()
+    raise AssertionError("no CMAKE_INSTALL_PREFIX in the build's cache")
 
 
 def settings(text):
@@ -35,11 +49,25 @@ def settings(text):
     return out
 
 
+def test_units_name_the_prefix():
+    """Every Exec line runs the binary from the prefix's sbin, and the
+    build tree's copy differs from the installed one by that folder only."""
+    sbin = os.path.join(install_prefix(), "sbin")
+    for name in NAMES:
+        text = unit(name)
+        assert re.search(r"@\w+@", text) is None, text  # all configured
+        s = settings(text)
+        execs = s.get("ExecStartPre", []) + s.get("ExecStart", [])
+        assert len(execs) == 2, execs
+        for command in execs:
+            binary = command.split()[0]
+            assert binary == os.path.join(sbin, name.split(".")[0]), \
+                (name, binary)
+        assert unit(name, GENERATED_BUILD).replace(BIN, sbin) == text, name
+
+
 def test_units_verify():
-    paths = []
-    for name in ("pod-controllerd.service", "pod-agentd.service"):
-        text = unit(name).replace("/usr/local/sbin", BIN)
-        paths.append(tmp.file(name, text))
+    paths = [os.path.join(GENERATED_BUILD, name) for name in NAMES]
     p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + paths,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "pod-" not in p.stderr, p.stderr
@@ -99,7 +127,8 @@ def test_sysusers_and_tmpfiles():
 
 
 try:
-    run([test_units_verify, test_controller_runs_as_pod_hardened,
+    run([test_units_name_the_prefix, test_units_verify,
+         test_controller_runs_as_pod_hardened,
          test_agent_keeps_only_its_capabilities, test_sysusers_and_tmpfiles])
 finally:
     tmp.cleanup()
