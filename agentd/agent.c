@@ -1219,6 +1219,22 @@ agent_last_sample(const struct agent *a, int i, struct pod_sample *out)
 	return -1;
 }
 
+int
+agent_power_device(const struct agent *a, int k, const struct pod_device **dev,
+    const struct pod_sample **s, const char **plugin)
+{
+	int p;
+
+	for (p = 0; p < a->npower && k >= a->power[p].ndev; p++)
+		k -= a->power[p].ndev;
+	if (k < 0 || p == a->npower)
+		return -1;
+	*dev = &a->power[p].dev[k];
+	*s = &a->power[p].samp[k];
+	*plugin = a->power[p].pl->desc->name;
+	return 0;
+}
+
 const char *
 agent_name(const struct agent *a)
 {

@@ -115,6 +115,13 @@ int agent_naccels(const struct agent *a);
 /* The last sample of accelerator i, or of the node's loop (i = -1), into
  * out. 0, or -1 when there is none. */
 int agent_last_sample(const struct agent *a, int i, struct pod_sample *out);
+/* The power plugins' device k (0, 1, … across [power] and each
+ * [power NAME] in order): its description, its last fresh reading (valid
+ * 0 when it has none) and the plugin's name, all borrowed until the next
+ * sample. 0, or -1 past the last device. */
+int agent_power_device(const struct agent *a, int k,
+    const struct pod_device **dev, const struct pod_sample **s,
+    const char **plugin);
 /* The node name; borrowed. */
 const char *agent_name(const struct agent *a);
 /* "up", "down", …; static. */

@@ -103,6 +103,49 @@ static const struct accel_family loop_families[] = {
         POD_F_LEAK},
 };
 
+/* The power plugins' devices other than accelerators (CPU packages, their
+ * memory, the node as its BMC reads it), by name, domain and plugin. */
+static void
+agentmetrics_devices(const struct agent *a, struct evbuffer *out)
+{
+	static const char *const domains[] = {
+	    "?", "accel", "cpu", "node", "loop", "mem"};
+	static const struct accel_family devfam[] = {
+	    {"pod_device_power_watts", "gauge",
+	        "A CPU package's, its memory's or the node's power, as a power "
+	        "plugin reads it.",
+	        POD_F_POWER},
+	    {"pod_device_energy_joules_total", "counter",
+	        "The same device's energy since the agent started.",
+	        POD_F_ENERGY},
+	    {"pod_device_temperature_celsius", "gauge",
+	        "The same device's hottest sensor.", POD_F_TEMP},
+	};
+	const struct pod_device *dev;
+	const struct pod_sample *s;
+	const char *plugin;
+	size_t f;
+	int k;
+
+	for (f = 0; f < sizeof(devfam) / sizeof(devfam[0]); f++) {
+		family(out, devfam[f].name, devfam[f].type, devfam[f].help);
+		for (k = 0; agent_power_device(a, k, &dev, &s, &plugin) == 0;
+		     k++) {
+			if (dev->domain == POD_DOMAIN_ACCEL ||
+			    (unsigned)dev->domain >=
+			        sizeof(domains) / sizeof(domains[0]) ||
+			    !(s->valid & devfam[f].bit))
+				continue;
+			put(out,
+			    "%s{node=\"%s\",device=\"%s\",domain=\"%s\","
+			    "plugin=\"%s\"} %.10g\n",
+			    devfam[f].name, agent_name(a), dev->name,
+			    domains[dev->domain], plugin,
+			    value(s, devfam[f].bit));
+		}
+	}
+}
+
 void
 agentmetrics_write(const struct agent *a, struct evbuffer *out)
 {
@@ -164,6 +207,7 @@ agentmetrics_write(const struct agent *a, struct evbuffer *out)
 		put(out, "pod_node_power_watts{node=\"%s\"} %.10g\n", node,
 		    st.power_w);
 	}
+	agentmetrics_devices(a, out);
 	for (f = 0; f < sizeof(accel_families) / sizeof(accel_families[0]);
 	     f++) {
 		const struct accel_family *af = &accel_families[f];
