@@ -22,9 +22,14 @@ struct cmdproc_argv {
 	int argc;
 };
 
-/* One running child. */
+/* One running tool. */
 struct cmdproc {
-	pid_t pid;                     /* 0: none */
+	pid_t keeper;                  /* our child, waiting for the tool; 0 */
+	pid_t pid;                     /* the tool, the keeper's child; 0 */
+	int rep_fd;                    /* the keeper's messages; -1 */
+	int exec_errno;                /* the tool could not start: why */
+	int waited;                    /* 1: wstatus holds the tool's end */
+	int wstatus;                   /* as waitpid() says it */
 	int out_fd;                    /* its stdout, non-blocking; -1 */
 	int err_fd;                    /* its stderr, non-blocking; -1 */
 	char errline[CMDPROC_ERR_MAX]; /* first non-blank stderr line */
@@ -34,12 +39,13 @@ struct cmdproc {
 
 /* How a child ended (cmdproc_end). */
 struct cmdproc_status {
-	int exited;   /* 1: exit status in code */
-	int code;     /* exit status, or the signal that ended it */
-	int timedout; /* 1: ended by us at its deadline */
+	int exited;     /* 1: exit status in code */
+	int code;       /* exit status, or the signal that ended it */
+	int timedout;   /* 1: ended by us at its deadline */
+	int exec_errno; /* not 0: it could not start (execve's errno) */
 };
 
-/* Children that outlived SIGKILL (a tool stuck in the kernel), tried
+/* Keepers whose tool outlived SIGKILL (stuck in the kernel), tried
  * again by cmdproc_reap_lost(). */
 struct cmdproc_lost {
 	pid_t pid[CMDPROC_REAP_MAX];
@@ -56,10 +62,11 @@ int cmdproc_split(
 /*
  * Starts argv[0] (a path, or a name looked up in the PATH of envp) with
  * envp, stdin from /dev/null, stdout and stderr to pipes, in a process
- * group of its own. Every descriptor is close-on-exec. The child sends no
- * SIGCHLD, so the host's waitpid(-1) cannot reap it: only
- * cmdproc_end() does. 0, or -1 with why in err (the exec failure
- * included: "No such file or directory").
+ * group of its own, under a keeper process (see cmdproc.c) that the
+ * host's waitpid(-1) cannot reap: only cmdproc_end() does. Every
+ * descriptor is close-on-exec. 0, or -1 with why in err (not found, no
+ * pipe or process). An execve() that fails shows at cmdproc_end(), in
+ * the status's exec_errno.
  */
 int cmdproc_start(struct cmdproc *p, char *const argv[], char *const envp[],
     char *err, size_t errlen);
@@ -69,9 +76,10 @@ int cmdproc_start(struct cmdproc *p, char *const argv[], char *const envp[],
 int cmdproc_drain_err(struct cmdproc *p);
 
 /*
- * Ends p: when `kill_it`, SIGTERM to its group, then SIGKILL after
- * grace_ms; then reaps it, waiting at most grace_ms more, and closes its
- * descriptors. A child that still will not go is put on lost. *st (may be
+ * Ends p: when `kill_it`, SIGTERM to the tool's group at once, else a wait
+ * of grace_ms for it to end by itself; SIGKILL to the group when it has
+ * not ended after grace_ms; then the keeper is reaped (a keeper whose tool
+ * will not die is put on lost) and the descriptors closed. *st (may be
  * NULL) says how it ended. 0, or -1 when the status is unknown.
  */
 int cmdproc_end(struct cmdproc *p, int kill_it, int grace_ms,

@@ -699,6 +699,11 @@ cmd_exec(struct cmd *c, char *const argv[], struct cmd_run *r)
 	if (r->toobig)
 		r->st.timedout = 0;
 	snprintf(r->errline, sizeof(r->errline), "%s", p.errline);
+	if (r->st.exec_errno != 0) {
+		snprintf(r->err, sizeof(r->err), "cannot run %s: %s", argv[0],
+		    strerror(r->st.exec_errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -1026,7 +1031,10 @@ cmd_stream_stop(struct cmd *c, int kill_it, const char *why)
 	int64_t delay;
 
 	cmdproc_end(&c->child, kill_it, CMD_GRACE_MS, &c->lost, &st);
-	if (why == NULL) {
+	if (why == NULL && st.exec_errno != 0) {
+		worker_trouble(c->w, &c->said_run, "%s: cannot run %s: %s",
+		    c->name, c->conf.argv.argv[0], strerror(st.exec_errno));
+	} else if (why == NULL) {
 		cmdproc_status_text(&st, text, sizeof(text));
 		worker_trouble(c->w, &c->said_run, "%s: %s%s%s", c->name, text,
 		    c->child.errline[0] ? ": " : "", c->child.errline);
