@@ -52,6 +52,7 @@
 #define CMD_CTL_OUT_MAX    4096  /* a set command's stdout, read and dropped */
 #define CMD_PATH_MAX       512   /* PATH for the children, NUL included */
 #define CMD_RESTART_MAX_MS 30000 /* longest wait to restart a stream */
+#define CMD_CTL_RETRY_MS   10000 /* a failed set is tried again after */
 #define CMD_PATH_DEFAULT                                                       \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -94,7 +95,8 @@ struct cmd_energy {
 /* A control waiting for the thread: the newest per device and kind. */
 struct cmd_pending {
 	int set[CMD_NCTL];
-	double value[CMD_NCTL]; /* MHz, W */
+	double value[CMD_NCTL];  /* MHz, W */
+	int64_t at_ms[CMD_NCTL]; /* not before, monotonic; 0 at once */
 };
 
 struct cmd {
@@ -952,8 +954,8 @@ cmd_expand(const char *word, int index, double value, char *out, size_t len)
 	return 0;
 }
 
-/* Runs one control command for slot i. */
-static void
+/* Runs one control command for slot i; 0 done (or stopping), -1 failed. */
+static int
 cmd_control_run(struct cmd *c, int i, int ctl, double value)
 {
 	struct cmdproc_argv a;
@@ -965,14 +967,14 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 	int k;
 
 	if (cmdproc_split(c->conf.set[ctl], &a, err, sizeof(err)) == -1)
-		return; /* checked at init */
+		return 0; /* checked at init */
 	for (k = 0; k < a.argc; k++) {
 		if (cmd_expand(a.argv[k], c->tool_index[i], value, words[k],
 		        sizeof(words[k])) == -1) {
 			worker_trouble(c->w, &c->said_ctl[i][ctl],
 			    "accel%d: %s: word %d too long", c->tool_index[i],
 			    cmd_ctls[ctl].key, k + 1);
-			return;
+			return 0;
 		}
 		argv[k] = words[k];
 	}
@@ -984,10 +986,10 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 		worker_trouble(c->w, &c->said_ctl[i][ctl],
 		    "accel%d: %s %.0f %s: %s", c->tool_index[i],
 		    cmd_ctls[ctl].key, value, unit, r.err);
-		return;
+		return -1;
 	}
 	if (r.stopped)
-		return;
+		return 0;
 	cmd_run_why(c, &r, why, sizeof(why));
 	if (r.toobig)
 		why[0] = '\0'; /* its chatter is not our business */
@@ -995,29 +997,50 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 		worker_trouble(c->w, &c->said_ctl[i][ctl],
 		    "accel%d: %s %.0f %s failed: %s", c->tool_index[i],
 		    cmd_ctls[ctl].key, value, unit, why);
-		return;
+		return -1;
 	}
 	worker_fine(c->w, &c->said_ctl[i][ctl], "accel%d: %s works again",
 	    c->tool_index[i], cmd_ctls[ctl].key);
 	worker_log(c->w, POD_LOG_DEBUG, "accel%d: %s %.0f %s applied",
 	    c->tool_index[i], cmd_ctls[ctl].what, value, unit);
+	return 0;
 }
 
-/* Runs the controls queued since the last call. */
+/* Runs the controls queued since the last call whose time has come. A
+ * set that failed is tried again after CMD_CTL_RETRY_MS, unless a newer
+ * value came: control() returned 0, so the host will not. */
 static void
 cmd_controls(struct cmd *c)
 {
 	struct cmd_pending p[POD_MAX_DEVICES];
+	int64_t now = pod_clock_ms(CLOCK_MONOTONIC);
 	int i, k;
 
+	memset(p, 0, sizeof(p));
 	worker_lock(c->w);
-	memcpy(p, c->pend, (size_t)c->ndev * sizeof(p[0]));
-	memset(c->pend, 0, sizeof(c->pend));
+	for (i = 0; i < c->ndev; i++)
+		for (k = 0; k < CMD_NCTL; k++)
+			if (c->pend[i].set[k] && c->pend[i].at_ms[k] <= now) {
+				p[i].set[k] = 1;
+				p[i].value[k] = c->pend[i].value[k];
+				c->pend[i].set[k] = 0;
+			}
 	worker_unlock(c->w);
 	for (i = 0; i < c->ndev && !cmd_stopping(c); i++)
-		for (k = 0; k < CMD_NCTL; k++)
-			if (p[i].set[k])
-				cmd_control_run(c, i, k, p[i].value[k]);
+		for (k = 0; k < CMD_NCTL; k++) {
+			if (!p[i].set[k] ||
+			    cmd_control_run(c, i, k, p[i].value[k]) == 0)
+				continue;
+			worker_lock(c->w);
+			if (!c->pend[i].set[k]) {
+				c->pend[i].set[k] = 1;
+				c->pend[i].value[k] = p[i].value[k];
+				c->pend[i].at_ms[k] =
+				    pod_clock_ms(CLOCK_MONOTONIC) +
+				    CMD_CTL_RETRY_MS;
+			}
+			worker_unlock(c->w);
+		}
 	cmdproc_reap_lost(&c->lost);
 }
 
@@ -1468,6 +1491,7 @@ cmd_control(void *ctx, int dev, const struct pod_control *ctl)
 	for (k = 0; k < CMD_NCTL; k++)
 		if (ctl->set & cmd_ctls[k].flag) {
 			c->pend[dev].set[k] = 1;
+			c->pend[dev].at_ms[k] = 0;
 			c->pend[dev].value[k] = v[k] < lo[k]   ? lo[k]
 			                        : v[k] > hi[k] ? hi[k]
 			                                       : v[k];
