@@ -825,6 +825,46 @@ fail:
 	return 0;
 }
 
+/* A JSON stream: one document per line; a slow oneshot tool (longer
+ * than period_ms, shorter than timeout_ms) is no trouble. */
+static int
+case_stream_json_and_slow(void)
+{
+	const char *kv[32];
+	static const double want[] = {250.5, 300.0};
+	static const char *const extra[] = {"mode=stream", "accels=2", NULL};
+	struct plugrig r;
+	struct pod_sample s[POD_MAX_DEVICES];
+	char cmd[600];
+	int i;
+
+	reset_state();
+	snprintf(cmd, sizeof(cmd),
+	    "command=/usr/bin/python3 %s --state %s --format json "
+	    "--interval-ms 100 stream",
+	    FAKE_SMI, state);
+	keys(kv, cmd, json_keys, NELEM(json_keys), extra);
+	REQUIRE(plugrig_open(&r, "power", "command", "n1", kv) == 0);
+	REQUIRE(wait_read(&r, s, has_power, want, 5000, NULL), "values");
+	CHECK(s[0].temp_c == 45 && (s[0].valid & POD_F_ENERGY));
+	plugrig_close(&r);
+
+	put("mode", "slow");
+	put("slow_s", "0.4");
+	keys(kv, cmd_json, json_keys, NELEM(json_keys), NULL);
+	REQUIRE(plugrig_open(&r, "power", "command", "n1", kv) == 0);
+	for (i = 0; i < 4; i++) {
+		REQUIRE(wait_read(&r, s, has_power, want, 5000, NULL), "slow");
+		usleep(300 * 1000);
+	}
+	CHECK(r.nlog == 1, "only the start said: %d lines", r.nlog);
+fail:
+	if (check_failed != check_case_failed)
+		plugrig_dump(&r);
+	plugrig_close(&r);
+	return 0;
+}
+
 /* Keys refused, each with the line that says why. */
 static const struct {
 	const char *kv[8];
@@ -907,6 +947,7 @@ static const struct {
     {"missing_tool", case_missing_tool},
     {"controls", case_controls},
     {"stream", case_stream},
+    {"stream_json_and_slow", case_stream_json_and_slow},
     {"bad_keys", case_bad_keys},
 };
 
