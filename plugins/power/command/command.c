@@ -3,16 +3,16 @@
  * library (npu-smi, hl-smi, xpu-smi, nvidia-smi --query-gpu). The plugin
  * runs a configured command every period_ms (mode oneshot) or keeps one
  * running that prints a record per period (mode stream), maps its JSON or
- * CSV output to accelerators and metrics through the config (cmdmap.c), and
- * applies clock caps and power limits through configured commands with
- * placeholders.
+ * CSV output to accelerators and metrics through the config (keys:
+ * cmdconf.c; mapping: cmdmap.c), and applies clock caps and power limits
+ * through configured commands with placeholders.
  *
  * Shape: a tool can hang in its driver for seconds, and the agent's loop
  * must never wait on it, so every child runs on the plugin's I/O thread
  * (plugins/common/worker.h): read() copies the last values under the
  * worker's lock and clears those older than stale_ms; control() only queues
  * the newest request per device, which the thread runs between samples.
- * Children are started without a shell (cmdproc.c: words split on blanks,
+ * Tools are started without a shell (cmdproc.c: words split on blanks,
  * double quotes), with a clean environment (PATH, LC_ALL=C), every
  * descriptor close-on-exec, output capped, and a deadline after which the
  * child's process group gets SIGTERM then SIGKILL and is reaped.
@@ -42,6 +42,7 @@
 #include <pod/plugin.h>
 #include <pod/plugin_util.h>
 
+#include "cmdconf.h"
 #include "cmdmap.h"
 #include "cmdproc.h"
 #include "worker.h"
@@ -50,31 +51,8 @@
 #define CMD_GRACE_MS       500   /* SIGTERM to SIGKILL, and SIGKILL to reaped */
 #define CMD_IDLE_STEP_MS   20    /* between looks at the control queue */
 #define CMD_CTL_OUT_MAX    4096  /* a set command's stdout, read and dropped */
-#define CMD_PATH_MAX       512   /* PATH for the children, NUL included */
 #define CMD_RESTART_MAX_MS 30000 /* longest wait to restart a stream */
 #define CMD_CTL_RETRY_MS   10000 /* a failed set is tried again after */
-#define CMD_PATH_DEFAULT                                                       \
-	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-enum cmd_ctl { CMD_CTL_CLOCK, CMD_CTL_POWER, CMD_NCTL };
-
-struct cmd_conf {
-	char command[CMDPROC_LINE_MAX];       /* as written */
-	struct cmdproc_argv argv;             /* split */
-	int stream;                           /* 1: mode stream */
-	struct cmdmap map;                    /* output to records */
-	int period_ms;                        /* between runs, ms */
-	int timeout_ms;                       /* a run's deadline, ms */
-	int stale_ms;                         /* values older are absent, ms */
-	long max_output;                      /* bytes of one output */
-	int accels;                           /* 0: enumerate in init */
-	char model[64];                       /* pod_device.model */
-	char set[CMD_NCTL][CMDPROC_LINE_MAX]; /* set_clock, set_power_limit */
-	double clock_min_mhz, clock_max_mhz;  /* NAN unset */
-	double power_min_w, power_max_w;      /* NAN unset */
-	double tdp_w;                         /* NAN unset */
-	char path[CMD_PATH_MAX];              /* PATH for the children */
-};
 
 /* One device's values as published, under the worker's lock. */
 struct cmd_dev {
@@ -94,15 +72,15 @@ struct cmd_energy {
 
 /* A control waiting for the thread: the newest per device and kind. */
 struct cmd_pending {
-	int set[CMD_NCTL];
-	double value[CMD_NCTL];  /* MHz, W */
-	int64_t at_ms[CMD_NCTL]; /* not before, monotonic; 0 at once */
+	int set[CMDCONF_NCTL];
+	double value[CMDCONF_NCTL];  /* MHz, W */
+	int64_t at_ms[CMDCONF_NCTL]; /* not before, monotonic; 0 at once */
 };
 
 struct cmd {
 	const struct pod_host *host; /* borrowed until fini */
-	struct cmd_conf conf;
-	char envbuf[3][CMD_PATH_MAX + 8];
+	struct cmdconf conf;
+	char envbuf[3][CMDCONF_PATH_MAX + 8];
 	char *envp[4];
 	int ndev;
 	int tool_index[POD_MAX_DEVICES]; /* the tool's number of each device */
@@ -117,7 +95,7 @@ struct cmd {
 	struct pod_said said_run;                  /* the command */
 	struct pod_said said_dev[POD_MAX_DEVICES]; /* one device */
 	struct pod_said said_extra;                /* records unplaced */
-	struct pod_said said_ctl[POD_MAX_DEVICES][CMD_NCTL];
+	struct pod_said said_ctl[POD_MAX_DEVICES][CMDCONF_NCTL];
 	struct cmdproc_lost lost;
 	/* mode stream */
 	struct cmdproc child;    /* pid 0: not running */
@@ -134,476 +112,6 @@ struct cmd {
 };
 
 #define CMD_LOG(c, lvl, ...) (c)->host->log((c)->host, (lvl), __VA_ARGS__)
-
-/* Controls: key: its command; what: said in messages; flag: POD_CTL_*. */
-static const struct cmd_ctl_info {
-	const char *key;
-	const char *what;
-	uint32_t flag;
-} cmd_ctls[CMD_NCTL] = {
-    [CMD_CTL_CLOCK] = {"set_clock", "clock cap", POD_CTL_CLOCK},
-    [CMD_CTL_POWER] = {"set_power_limit", "power limit", POD_CTL_POWER_LIMIT},
-};
-
-/* The placeholders of control commands: name in braces; ctl: the control
- * that may use it (-1: both). */
-static const struct cmd_placeholder {
-	const char *name;
-	int ctl;
-} cmd_placeholders[] = {
-    {"{index}", -1},
-    {"{mhz}", CMD_CTL_CLOCK},
-    {"{watts}", CMD_CTL_POWER},
-    {"{milliwatts}", CMD_CTL_POWER},
-};
-
-/*
- * The plain configuration keys (field., column. and scale. are by
- * metric, below). name: the key; type: how its value parses; min, max:
- * the range of numbers; off: where it goes in struct cmd_conf.
- */
-enum cmd_ktype {
-	CMD_K_COMMAND,
-	CMD_K_MODE,
-	CMD_K_FORMAT,
-	CMD_K_INT,
-	CMD_K_LONG,
-	CMD_K_REAL,
-	CMD_K_YESNO,
-	CMD_K_STR,
-	CMD_K_SET,
-};
-static const struct cmd_key {
-	const char *name;
-	enum cmd_ktype type;
-	double min, max;
-	size_t off;
-	size_t size;
-} cmd_keys[] = {
-    {"command", CMD_K_COMMAND, 0, 0, 0, 0},
-    {"mode", CMD_K_MODE, 0, 0, 0, 0},
-    {"format", CMD_K_FORMAT, 0, 0, 0, 0},
-    {"period_ms", CMD_K_INT, 100, 3600000, offsetof(struct cmd_conf, period_ms),
-        0},
-    {"timeout_ms", CMD_K_INT, 50, 600000, offsetof(struct cmd_conf, timeout_ms),
-        0},
-    {"stale_ms", CMD_K_INT, 200, 86400000, offsetof(struct cmd_conf, stale_ms),
-        0},
-    {"max_output_bytes", CMD_K_LONG, 256, 16777216,
-        offsetof(struct cmd_conf, max_output), 0},
-    {"accels", CMD_K_INT, 1, POD_MAX_DEVICES, offsetof(struct cmd_conf, accels),
-        0},
-    {"model", CMD_K_STR, 0, 0, offsetof(struct cmd_conf, model),
-        sizeof(((struct cmd_conf *)0)->model)},
-    {"path", CMD_K_STR, 0, 0, offsetof(struct cmd_conf, path), CMD_PATH_MAX},
-    {"json_devices", CMD_K_STR, 0, 0,
-        offsetof(struct cmd_conf, map) + offsetof(struct cmdmap, devices),
-        CMDMAP_NAME_MAX},
-    {"csv_header", CMD_K_YESNO, 0, 0,
-        offsetof(struct cmd_conf, map) + offsetof(struct cmdmap, header), 0},
-    {"set_clock", CMD_K_SET, CMD_CTL_CLOCK, 0, 0, 0},
-    {"set_power_limit", CMD_K_SET, CMD_CTL_POWER, 0, 0, 0},
-    {"clock_min_mhz", CMD_K_REAL, 1, 100000,
-        offsetof(struct cmd_conf, clock_min_mhz), 0},
-    {"clock_max_mhz", CMD_K_REAL, 1, 100000,
-        offsetof(struct cmd_conf, clock_max_mhz), 0},
-    {"power_min_w", CMD_K_REAL, 1, 100000,
-        offsetof(struct cmd_conf, power_min_w), 0},
-    {"power_max_w", CMD_K_REAL, 1, 100000,
-        offsetof(struct cmd_conf, power_max_w), 0},
-    {"tdp_w", CMD_K_REAL, 1, 100000, offsetof(struct cmd_conf, tdp_w), 0},
-};
-
-/* The keys by metric: field.M (JSON), column.M (CSV), scale.M. */
-enum cmd_mkey { CMD_M_FIELD, CMD_M_COLUMN, CMD_M_SCALE, CMD_NMKEY };
-static const char *const cmd_mkeys[CMD_NMKEY] = {
-    [CMD_M_FIELD] = "field.",
-    [CMD_M_COLUMN] = "column.",
-    [CMD_M_SCALE] = "scale.",
-};
-
-static const struct pod_kv *
-cmd_conf_find(const struct pod_host *host, const char *key)
-{
-	int i;
-
-	for (i = host->nconf - 1; i >= 0; i--)
-		if (strcmp(host->conf[i].key, key) == 0)
-			return &host->conf[i];
-	return NULL;
-}
-
-/* "file:line: " of key, or "" when the key was not given. */
-static const char *
-cmd_where(const struct pod_host *host, const char *key, char *buf, size_t len)
-{
-	const struct pod_kv *kv = cmd_conf_find(host, key);
-
-	if (kv == NULL || kv->where == NULL) {
-		buf[0] = '\0';
-		return buf;
-	}
-	snprintf(buf, len, "%s: ", kv->where);
-	return buf;
-}
-
-/* A control command: splits, and checks every {placeholder}. */
-static int
-cmd_check_set(int ctl, const char *v, char *err, size_t errlen)
-{
-	struct cmdproc_argv a;
-	const char *p, *q;
-	size_t i, n;
-	int value = 0, known;
-
-	if (cmdproc_split(v, &a, err, errlen) == -1)
-		return -1;
-	for (p = v; (p = strchr(p, '{')) != NULL; p = q + 1) {
-		if ((q = strchr(p, '}')) == NULL) {
-			snprintf(err, errlen, "a '{' is not closed");
-			return -1;
-		}
-		n = (size_t)(q - p + 1);
-		known = 0;
-		for (i = 0; i < NELEM(cmd_placeholders); i++)
-			if (strlen(cmd_placeholders[i].name) == n &&
-			    strncmp(p, cmd_placeholders[i].name, n) == 0 &&
-			    (cmd_placeholders[i].ctl == -1 ||
-			        cmd_placeholders[i].ctl == ctl)) {
-				known = 1;
-				value |= cmd_placeholders[i].ctl == ctl;
-			}
-		if (!known) {
-			snprintf(err, errlen,
-			    "%.*s: unknown placeholder (want {index}, %s)",
-			    (int)n, p,
-			    ctl == CMD_CTL_CLOCK ? "{mhz}"
-			                         : "{watts} or {milliwatts}");
-			return -1;
-		}
-	}
-	if (!value) {
-		snprintf(err, errlen, "no %s in the command",
-		    ctl == CMD_CTL_CLOCK ? "{mhz}" : "{watts} or {milliwatts}");
-		return -1;
-	}
-	return 0;
-}
-
-/* field.M, column.M, scale.M; 1 when kv is one of them, 0 when not,
- * -1 on a bad one (logged). */
-static int
-cmd_conf_mkey(const struct pod_host *host, const struct pod_kv *kv,
-    struct cmd_conf *cf, uint32_t *seen)
-{
-	size_t n;
-	long col;
-	int j, m;
-
-	for (j = 0; j < CMD_NMKEY; j++) {
-		n = strlen(cmd_mkeys[j]);
-		if (strncmp(kv->key, cmd_mkeys[j], n) == 0)
-			break;
-	}
-	if (j == CMD_NMKEY)
-		return 0;
-	if ((m = cmdmap_metric(kv->key + n)) < 0 ||
-	    (j == CMD_M_SCALE && m == CMDMAP_INDEX)) {
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: unknown metric (want %spower_w, energy_j, "
-		    "temp_c, clock_mhz, util_pct, mem_used_mib%s)",
-		    kv->where, kv->key, cmd_mkeys[j],
-		    j == CMD_M_SCALE ? "" : " or index");
-		return -1;
-	}
-	if (*seen & (1u << (j * CMDMAP_NMETRIC + m))) {
-		host->log(host, POD_LOG_ERROR, "%s: %s: given twice", kv->where,
-		    kv->key);
-		return -1;
-	}
-	*seen |= 1u << (j * CMDMAP_NMETRIC + m);
-	switch (j) {
-	case CMD_M_FIELD:
-		if (kv->value[0] != '\0' &&
-		    strlen(kv->value) < sizeof(cf->map.name[m])) {
-			snprintf(cf->map.name[m], sizeof(cf->map.name[m]), "%s",
-			    kv->value);
-			return 1;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: want a field name (at most %d characters)",
-		    kv->where, kv->key, CMDMAP_NAME_MAX - 1);
-		return -1;
-	case CMD_M_COLUMN:
-		if (pod_parse_long(kv->value, 1, CMDMAP_COLS_MAX, &col) == 0) {
-			cf->map.column[m] = (int)col;
-			return 1;
-		}
-		if (kv->value[0] != '\0' &&
-		    (kv->value[0] < '0' || kv->value[0] > '9') &&
-		    strlen(kv->value) < sizeof(cf->map.name[m])) {
-			snprintf(cf->map.name[m], sizeof(cf->map.name[m]), "%s",
-			    kv->value);
-			return 1;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: '%s': want a column 1..%d or a header name",
-		    kv->where, kv->key, kv->value, CMDMAP_COLS_MAX);
-		return -1;
-	default:
-		if (pod_parse_real(kv->value, &cf->map.scale[m]) == 0 &&
-		    cf->map.scale[m] != 0)
-			return 1;
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: '%s': want a number other than 0", kv->where,
-		    kv->key, kv->value);
-		return -1;
-	}
-}
-
-/* One plain key into *cf. */
-static int
-cmd_conf_key(const struct pod_host *host, const struct pod_kv *kv,
-    struct cmd_conf *cf, uint32_t *seen, uint32_t *mseen)
-{
-	const struct cmd_key *k = NULL;
-	char err[128];
-	double d;
-	long l;
-	size_t j;
-	int r;
-
-	if ((r = cmd_conf_mkey(host, kv, cf, mseen)) != 0)
-		return r == 1 ? 0 : -1;
-	for (j = 0; j < NELEM(cmd_keys); j++)
-		if (strcmp(kv->key, cmd_keys[j].name) == 0)
-			k = &cmd_keys[j];
-	if (k == NULL) {
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: unknown key (want command, mode, format, "
-		    "period_ms, timeout_ms, stale_ms, max_output_bytes, "
-		    "accels, model, path, json_devices, csv_header, "
-		    "field.M, column.M, scale.M, set_clock, "
-		    "set_power_limit, clock_min_mhz, clock_max_mhz, "
-		    "power_min_w, power_max_w, tdp_w)",
-		    kv->where, kv->key);
-		return -1;
-	}
-	if (*seen & (1u << (k - cmd_keys))) {
-		host->log(host, POD_LOG_ERROR, "%s: %s: given twice", kv->where,
-		    kv->key);
-		return -1;
-	}
-	*seen |= 1u << (k - cmd_keys);
-	switch (k->type) {
-	case CMD_K_COMMAND:
-		if (cmdproc_split(kv->value, &cf->argv, err, sizeof(err)) ==
-		    0) {
-			snprintf(
-			    cf->command, sizeof(cf->command), "%s", kv->value);
-			return 0;
-		}
-		host->log(
-		    host, POD_LOG_ERROR, "%s: command: %s", kv->where, err);
-		return -1;
-	case CMD_K_MODE:
-		if (strcmp(kv->value, "oneshot") == 0 ||
-		    strcmp(kv->value, "stream") == 0) {
-			cf->stream = kv->value[0] == 's';
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: mode: '%s': want oneshot or stream", kv->where,
-		    kv->value);
-		return -1;
-	case CMD_K_FORMAT:
-		if (strcmp(kv->value, "json") == 0 ||
-		    strcmp(kv->value, "csv") == 0) {
-			cf->map.format =
-			    kv->value[0] == 'j' ? CMDMAP_JSON : CMDMAP_CSV;
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: format: '%s': want json or csv", kv->where, kv->value);
-		return -1;
-	case CMD_K_INT:
-	case CMD_K_LONG:
-		if (pod_parse_long(kv->value, (long)k->min, (long)k->max, &l) ==
-		    0) {
-			if (k->type == CMD_K_INT)
-				*(int *)((char *)cf + k->off) = (int)l;
-			else
-				*(long *)((char *)cf + k->off) = l;
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: '%s': want an integer %.0f..%.0f", kv->where,
-		    kv->key, kv->value, k->min, k->max);
-		return -1;
-	case CMD_K_REAL:
-		if (pod_parse_real(kv->value, &d) == 0 && d >= k->min &&
-		    d <= k->max) {
-			*(double *)((char *)cf + k->off) = d;
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: '%s': want a number %g..%g", kv->where, kv->key,
-		    kv->value, k->min, k->max);
-		return -1;
-	case CMD_K_YESNO:
-		if (strcmp(kv->value, "yes") == 0 ||
-		    strcmp(kv->value, "no") == 0) {
-			*(int *)((char *)cf + k->off) = kv->value[0] == 'y';
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR, "%s: %s: '%s': want yes or no",
-		    kv->where, kv->key, kv->value);
-		return -1;
-	case CMD_K_STR:
-		if (kv->value[0] != '\0' && strlen(kv->value) < k->size) {
-			snprintf((char *)cf + k->off, k->size, "%s", kv->value);
-			return 0;
-		}
-		host->log(host, POD_LOG_ERROR,
-		    "%s: %s: want a value of 1..%zu characters", kv->where,
-		    kv->key, k->size - 1);
-		return -1;
-	case CMD_K_SET:
-		if (cmd_check_set((int)k->min, kv->value, err, sizeof(err)) ==
-		    0) {
-			snprintf(cf->set[(int)k->min], sizeof(cf->set[0]), "%s",
-			    kv->value);
-			return 0;
-		}
-		host->log(
-		    host, POD_LOG_ERROR, "%s: %s: %s", kv->where, kv->key, err);
-		return -1;
-	}
-	return -1;
-}
-
-/* The limits of one control, both given and in order, when its command
- * is set. */
-static int
-cmd_conf_limits(const struct pod_host *host, const struct cmd_conf *cf, int ctl,
-    const char *kmin, const char *kmax, double min, double max)
-{
-	char w[96];
-
-	if (cf->set[ctl][0] == '\0')
-		return 0;
-	if (isnan(min) || isnan(max)) {
-		host->log(host, POD_LOG_ERROR, "%s%s needs %s and %s",
-		    cmd_where(host, cmd_ctls[ctl].key, w, sizeof(w)),
-		    cmd_ctls[ctl].key, kmin, kmax);
-		return -1;
-	}
-	if (min >= max) {
-		host->log(host, POD_LOG_ERROR,
-		    "%s%s (%g) must be below %s (%g)",
-		    cmd_where(host, kmin, w, sizeof(w)), kmin, min, kmax, max);
-		return -1;
-	}
-	return 0;
-}
-
-/* The keys into *cf, defaults first, then what goes together. */
-static int
-cmd_conf_parse(const struct pod_host *host, struct cmd_conf *cf)
-{
-	uint32_t seen = 0, mseen = 0;
-	char w[96];
-	int i, m, csv;
-
-	memset(cf, 0, sizeof(*cf));
-	cmdmap_init(&cf->map);
-	cf->period_ms = 1000;
-	cf->timeout_ms = 5000;
-	cf->stale_ms = 10000;
-	cf->max_output = 262144;
-	cf->clock_min_mhz = cf->clock_max_mhz = NAN;
-	cf->power_min_w = cf->power_max_w = cf->tdp_w = NAN;
-	snprintf(cf->model, sizeof(cf->model), "command");
-	snprintf(cf->path, sizeof(cf->path), "%s", CMD_PATH_DEFAULT);
-	for (i = 0; i < host->nconf; i++)
-		if (cmd_conf_key(host, &host->conf[i], cf, &seen, &mseen) == -1)
-			return -1;
-	if (cf->argv.argc == 0) {
-		host->log(host, POD_LOG_ERROR,
-		    "[power] plugin command needs command = TOOL ARGS...");
-		return -1;
-	}
-	csv = cf->map.format == CMDMAP_CSV;
-	for (m = 0; m < CMDMAP_NMETRIC; m++) {
-		if (csv &&
-		    (mseen & (1u << (CMD_M_FIELD * CMDMAP_NMETRIC + m)))) {
-			snprintf(
-			    w, sizeof(w), "field.%s", cmdmap_metrics[m].name);
-			host->log(host, POD_LOG_ERROR,
-			    "%s: %s: for format = json (want column.%s)",
-			    cmd_conf_find(host, w)->where, w,
-			    cmdmap_metrics[m].name);
-			return -1;
-		}
-		if (!csv &&
-		    (mseen & (1u << (CMD_M_COLUMN * CMDMAP_NMETRIC + m)))) {
-			snprintf(
-			    w, sizeof(w), "column.%s", cmdmap_metrics[m].name);
-			host->log(host, POD_LOG_ERROR,
-			    "%s: %s: for format = csv (want field.%s)",
-			    cmd_conf_find(host, w)->where, w,
-			    cmdmap_metrics[m].name);
-			return -1;
-		}
-		if (csv && !cf->map.header && cf->map.name[m][0] != '\0') {
-			snprintf(
-			    w, sizeof(w), "column.%s", cmdmap_metrics[m].name);
-			host->log(host, POD_LOG_ERROR,
-			    "%s: %s: a header name needs csv_header = yes",
-			    cmd_conf_find(host, w)->where, w);
-			return -1;
-		}
-	}
-	if (!cmdmap_has_metric(&cf->map)) {
-		host->log(host, POD_LOG_ERROR,
-		    "%s[power] plugin command maps no metric: want %s.power_w "
-		    "and the like",
-		    cmd_where(host, "command", w, sizeof(w)),
-		    csv ? "column" : "field");
-		return -1;
-	}
-	if (cf->stale_ms <= cf->period_ms) {
-		host->log(host, POD_LOG_ERROR,
-		    "%sstale_ms (%d) must exceed period_ms (%d)",
-		    cmd_where(host,
-		        cmd_conf_find(host, "stale_ms") ? "stale_ms"
-		                                        : "period_ms",
-		        w, sizeof(w)),
-		    cf->stale_ms, cf->period_ms);
-		return -1;
-	}
-	if (cf->stream && cf->accels == 0) {
-		host->log(host, POD_LOG_ERROR,
-		    "%smode = stream needs accels = N",
-		    cmd_where(host, "mode", w, sizeof(w)));
-		return -1;
-	}
-	if (cf->stream && csv && cf->accels > 1 &&
-	    cf->map.name[CMDMAP_INDEX][0] == '\0' &&
-	    cf->map.column[CMDMAP_INDEX] == 0) {
-		host->log(host, POD_LOG_ERROR,
-		    "%smode = stream with CSV needs column.index: each line "
-		    "is one device",
-		    cmd_where(host, "mode", w, sizeof(w)));
-		return -1;
-	}
-	if (cmd_conf_limits(host, cf, CMD_CTL_CLOCK, "clock_min_mhz",
-	        "clock_max_mhz", cf->clock_min_mhz, cf->clock_max_mhz) == -1 ||
-	    cmd_conf_limits(host, cf, CMD_CTL_POWER, "power_min_w",
-	        "power_max_w", cf->power_min_w, cf->power_max_w) == -1)
-		return -1;
-	return 0;
-}
 
 /* ---- running children, on the thread (or in init) ---- */
 
@@ -963,7 +471,7 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 	    sink[CMD_CTL_OUT_MAX + 1];
 	char *argv[CMDPROC_ARGS_MAX + 1];
 	struct cmd_run r;
-	const char *unit = ctl == CMD_CTL_CLOCK ? "MHz" : "W";
+	const char *unit = ctl == CMDCONF_CLOCK ? "MHz" : "W";
 	int k;
 
 	if (cmdproc_split(c->conf.set[ctl], &a, err, sizeof(err)) == -1)
@@ -973,7 +481,7 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 		        sizeof(words[k])) == -1) {
 			worker_trouble(c->w, &c->said_ctl[i][ctl],
 			    "accel%d: %s: word %d too long", c->tool_index[i],
-			    cmd_ctls[ctl].key, k + 1);
+			    cmdconf_ctls[ctl].key, k + 1);
 			return 0;
 		}
 		argv[k] = words[k];
@@ -985,7 +493,7 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 	if (cmd_exec(c, argv, &r) == -1) {
 		worker_trouble(c->w, &c->said_ctl[i][ctl],
 		    "accel%d: %s %.0f %s: %s", c->tool_index[i],
-		    cmd_ctls[ctl].key, value, unit, r.err);
+		    cmdconf_ctls[ctl].key, value, unit, r.err);
 		return -1;
 	}
 	if (r.stopped)
@@ -996,13 +504,13 @@ cmd_control_run(struct cmd *c, int i, int ctl, double value)
 	if (why[0] != '\0') {
 		worker_trouble(c->w, &c->said_ctl[i][ctl],
 		    "accel%d: %s %.0f %s failed: %s", c->tool_index[i],
-		    cmd_ctls[ctl].key, value, unit, why);
+		    cmdconf_ctls[ctl].key, value, unit, why);
 		return -1;
 	}
 	worker_fine(c->w, &c->said_ctl[i][ctl], "accel%d: %s works again",
-	    c->tool_index[i], cmd_ctls[ctl].key);
+	    c->tool_index[i], cmdconf_ctls[ctl].key);
 	worker_log(c->w, POD_LOG_DEBUG, "accel%d: %s %.0f %s applied",
-	    c->tool_index[i], cmd_ctls[ctl].what, value, unit);
+	    c->tool_index[i], cmdconf_ctls[ctl].what, value, unit);
 	return 0;
 }
 
@@ -1019,7 +527,7 @@ cmd_controls(struct cmd *c)
 	memset(p, 0, sizeof(p));
 	worker_lock(c->w);
 	for (i = 0; i < c->ndev; i++)
-		for (k = 0; k < CMD_NCTL; k++)
+		for (k = 0; k < CMDCONF_NCTL; k++)
 			if (c->pend[i].set[k] && c->pend[i].at_ms[k] <= now) {
 				p[i].set[k] = 1;
 				p[i].value[k] = c->pend[i].value[k];
@@ -1027,7 +535,7 @@ cmd_controls(struct cmd *c)
 			}
 	worker_unlock(c->w);
 	for (i = 0; i < c->ndev && !cmd_stopping(c); i++)
-		for (k = 0; k < CMD_NCTL; k++) {
+		for (k = 0; k < CMDCONF_NCTL; k++) {
 			if (!p[i].set[k] ||
 			    cmd_control_run(c, i, k, p[i].value[k]) == 0)
 				continue;
@@ -1261,7 +769,7 @@ cmd_enumerate(struct cmd *c)
 		CMD_LOG(c, POD_LOG_ERROR,
 		    "%s%s: finding the devices: %s (accels = N starts "
 		    "without the tool)",
-		    cmd_where(c->host, "command", w, sizeof(w)), c->name,
+		    cmdconf_where(c->host, "command", w, sizeof(w)), c->name,
 		    n == 0 ? "printed no device" : why);
 		return -1;
 	}
@@ -1287,7 +795,7 @@ cmd_enumerate(struct cmd *c)
 		CMD_LOG(c, POD_LOG_ERROR,
 		    "%s%s: finding the devices: no record has a device "
 		    "number",
-		    cmd_where(c->host, "command", w, sizeof(w)), c->name);
+		    cmdconf_where(c->host, "command", w, sizeof(w)), c->name);
 		return -1;
 	}
 	if (more > 0)
@@ -1329,7 +837,7 @@ cmd_init(const struct pod_host *host, void **ctx)
 		return -1;
 	}
 	c->host = host;
-	if (cmd_conf_parse(host, &c->conf) == -1)
+	if (cmdconf_parse(host, &c->conf) == -1)
 		goto fail;
 	if ((c->out = malloc((size_t)c->conf.max_output + 1)) == NULL) {
 		host->log(host, POD_LOG_ERROR, "%s: malloc: %s", __func__,
@@ -1361,8 +869,8 @@ cmd_init(const struct pod_host *host, void **ctx)
 	    c->name, c->ndev, c->conf.stream ? "stream" : "oneshot",
 	    c->conf.map.format == CMDMAP_JSON ? "JSON" : "CSV",
 	    c->conf.period_ms, c->conf.timeout_ms, c->conf.stale_ms,
-	    c->conf.set[CMD_CTL_CLOCK][0] ? ", sets clocks" : "",
-	    c->conf.set[CMD_CTL_POWER][0] ? ", sets power limits" : "");
+	    c->conf.set[CMDCONF_CLOCK][0] ? ", sets clocks" : "",
+	    c->conf.set[CMDCONF_POWER][0] ? ", sets power limits" : "");
 	*ctx = c;
 	return 0;
 fail:
@@ -1380,7 +888,7 @@ static int
 cmd_devices(void *ctx, struct pod_device *out, int max)
 {
 	struct cmd *c = ctx;
-	const struct cmd_conf *cf = &c->conf;
+	const struct cmdconf *cf = &c->conf;
 	uint32_t caps = POD_F_ENERGY;
 	int i, m;
 
@@ -1395,9 +903,9 @@ cmd_devices(void *ctx, struct pod_device *out, int max)
 	if (!(caps & POD_F_POWER) && cf->map.name[CMDMAP_ENERGY][0] == '\0' &&
 	    cf->map.column[CMDMAP_ENERGY] == 0)
 		caps &= ~POD_F_ENERGY;
-	for (i = 0; i < CMD_NCTL; i++)
+	for (i = 0; i < CMDCONF_NCTL; i++)
 		if (cf->set[i][0] != '\0')
-			caps |= cmd_ctls[i].flag;
+			caps |= cmdconf_ctls[i].flag;
 	for (i = 0; i < c->ndev; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		snprintf(out[i].name, sizeof(out[i].name), "accel%d",
@@ -1461,35 +969,35 @@ static int
 cmd_control(void *ctx, int dev, const struct pod_control *ctl)
 {
 	struct cmd *c = ctx;
-	const struct cmd_conf *cf = &c->conf;
-	double v[CMD_NCTL] = {ctl->clock_max_mhz, ctl->power_limit_w};
-	double lo[CMD_NCTL] = {cf->clock_min_mhz, cf->power_min_w};
-	double hi[CMD_NCTL] = {cf->clock_max_mhz, cf->power_max_w};
+	const struct cmdconf *cf = &c->conf;
+	double v[CMDCONF_NCTL] = {ctl->clock_max_mhz, ctl->power_limit_w};
+	double lo[CMDCONF_NCTL] = {cf->clock_min_mhz, cf->power_min_w};
+	double hi[CMDCONF_NCTL] = {cf->clock_max_mhz, cf->power_max_w};
 	int k;
 
 	if (dev < 0 || dev >= c->ndev) {
 		CMD_LOG(c, POD_LOG_ERROR, "%s: no device %d", __func__, dev);
 		return -1;
 	}
-	for (k = 0; k < CMD_NCTL; k++) {
-		if (!(ctl->set & cmd_ctls[k].flag))
+	for (k = 0; k < CMDCONF_NCTL; k++) {
+		if (!(ctl->set & cmdconf_ctls[k].flag))
 			continue;
 		if (cf->set[k][0] == '\0') {
 			CMD_LOG(c, POD_LOG_ERROR,
 			    "accel%d: no %s: %s is not configured",
-			    c->tool_index[dev], cmd_ctls[k].what,
-			    cmd_ctls[k].key);
+			    c->tool_index[dev], cmdconf_ctls[k].what,
+			    cmdconf_ctls[k].key);
 			return -1;
 		}
 		if (!isfinite(v[k])) {
 			CMD_LOG(c, POD_LOG_ERROR, "accel%d: %s: not a number",
-			    c->tool_index[dev], cmd_ctls[k].what);
+			    c->tool_index[dev], cmdconf_ctls[k].what);
 			return -1;
 		}
 	}
 	worker_lock(c->w);
-	for (k = 0; k < CMD_NCTL; k++)
-		if (ctl->set & cmd_ctls[k].flag) {
+	for (k = 0; k < CMDCONF_NCTL; k++)
+		if (ctl->set & cmdconf_ctls[k].flag) {
 			c->pend[dev].set[k] = 1;
 			c->pend[dev].at_ms[k] = 0;
 			c->pend[dev].value[k] = v[k] < lo[k]   ? lo[k]
