@@ -579,6 +579,15 @@ redfish_error(const struct redfish *r)
 	return r->err;
 }
 
+void
+redfish_say(struct redfish *r, struct worker *w, struct pod_said *said)
+{
+	const char *cause = strstr(r->err, ": ");
+
+	if (pod_said_new(said, cause != NULL ? cause + 2 : r->err))
+		worker_log(w, POD_LOG_WARN, "%s", r->err);
+}
+
 int
 redfish_logins(const struct redfish *r)
 {

@@ -86,6 +86,10 @@ int redfish_patch(struct redfish *r, const char *path, json_t *body);
 /* The last error, as "METHOD PATH: what"; borrowed, valid until the next
  * call. */
 const char *redfish_error(const struct redfish *r);
+/* Says the last error as a warning through w when its cause (what follows
+ * "METHOD PATH: ") differs from the one `said` holds: a service that
+ * hangs is one line, whichever request of a poll it hung on. */
+void redfish_say(struct redfish *r, struct worker *w, struct pod_said *said);
 /* Logins done so far (the first and every renewal). */
 int redfish_logins(const struct redfish *r);
 

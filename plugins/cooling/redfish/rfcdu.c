@@ -94,7 +94,8 @@ static const struct rfcdu_state {
 struct rfcdu {
 	const struct pod_host *host; /* borrowed */
 	struct rfcdu_conf conf;
-	struct worker *w;
+	struct worker *w;     /* the host's handle */
+	struct worker *tw;    /* the same, for the thread (set by it) */
 	struct redfish *rf;   /* the thread's */
 	struct pod_said said; /* the thread's */
 	char model[64];       /* the thread's: the CDU's Model */
@@ -225,7 +226,7 @@ rfcdu_pick(struct rfcdu *c, const char *coll_path, const char *id, char *out,
 	int rc = -1;
 
 	if (redfish_get(c->rf, coll_path, &coll) == -1) {
-		worker_trouble(c->w, &c->said, "%s", redfish_error(c->rf));
+		redfish_say(c->rf, c->tw, &c->said);
 		return -1;
 	}
 	n = redfish_nmembers(coll);
@@ -241,7 +242,7 @@ rfcdu_pick(struct rfcdu *c, const char *coll_path, const char *id, char *out,
 		}
 	}
 	if (rc == -1)
-		worker_trouble(c->w, &c->said, "GET %s: no %s%s%s", coll_path,
+		worker_trouble(c->tw, &c->said, "GET %s: no %s%s%s", coll_path,
 		    what, id[0] ? " " : "", id);
 	json_decref(coll);
 	return rc;
@@ -280,7 +281,7 @@ rfcdu_pumps(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
 	return 0;
 fail:
 	json_decref(coll);
-	worker_trouble(c->w, &c->said, "%s", redfish_error(c->rf));
+	redfish_say(c->rf, c->tw, &c->said);
 	return -1;
 }
 
@@ -342,7 +343,7 @@ rfcdu_leak(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
 fail:
 	json_decref(coll);
 	json_decref(ld);
-	worker_trouble(c->w, &c->said, "%s", redfish_error(c->rf));
+	redfish_say(c->rf, c->tw, &c->said);
 	return -1;
 }
 
@@ -393,7 +394,7 @@ rfcdu_measure(struct rfcdu *c, struct rfcdu_reading *rd)
 	rc = 0;
 	goto out;
 fail:
-	worker_trouble(c->w, &c->said, "%s", redfish_error(c->rf));
+	redfish_say(c->rf, c->tw, &c->said);
 out:
 	json_decref(cc);
 	json_decref(unit);
@@ -408,6 +409,7 @@ rfcdu_poll(struct worker *w, void *arg)
 	struct rfcdu_reading rd;
 	int ok = 0;
 
+	c->tw = w;
 	if (c->rf == NULL && (c->rf = redfish_new(&c->conf.rf, w)) == NULL) {
 		worker_trouble(w, &c->said, "%s: out of memory", __func__);
 		goto done;

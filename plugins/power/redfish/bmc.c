@@ -80,7 +80,8 @@ struct bmc_layout {
 struct bmc {
 	const struct pod_host *host; /* borrowed */
 	struct bmc_conf conf;
-	struct worker *w;
+	struct worker *w;   /* the host's handle */
+	struct worker *tw;  /* the same, for the thread (set by it) */
 	struct redfish *rf; /* the thread's */
 	char chassis[REDFISH_PATH_MAX];
 	struct bmc_layout lay; /* the thread's */
@@ -205,7 +206,7 @@ bmc_discover(struct bmc *b)
 			goto fail;
 		if ((p = redfish_member(coll, 0)) == NULL) {
 			worker_trouble(
-			    b->w, &b->said, "GET %s: no chassis", BMC_CHASSIS);
+			    b->tw, &b->said, "GET %s: no chassis", BMC_CHASSIS);
 			goto out;
 		}
 		bmc_copy_path(b->chassis, p);
@@ -255,7 +256,7 @@ bmc_discover(struct bmc *b)
 	rc = 0;
 	goto out;
 fail:
-	worker_trouble(b->w, &b->said, "%s", redfish_error(b->rf));
+	redfish_say(b->rf, b->tw, &b->said);
 out:
 	json_decref(coll);
 	json_decref(ch);
@@ -326,7 +327,7 @@ bmc_measure(struct bmc *b, struct bmc_reading *rd)
 	rc = 0;
 	goto out;
 fail:
-	worker_trouble(b->w, &b->said, "%s", redfish_error(b->rf));
+	redfish_say(b->rf, b->tw, &b->said);
 out:
 	json_decref(env);
 	json_decref(pw);
@@ -343,11 +344,11 @@ bmc_apply(struct bmc *b)
 	double w;
 	int pending;
 
-	worker_lock(b->w);
+	worker_lock(b->tw);
 	pending = b->want_pending;
 	w = b->want_w;
 	b->want_pending = 0;
-	worker_unlock(b->w);
+	worker_unlock(b->tw);
 	if (!pending || !b->lay.known)
 		return;
 	if (b->lay.limit == BMC_LIMIT_ENV) {
@@ -362,13 +363,12 @@ bmc_apply(struct bmc *b)
 	if (body == NULL)
 		return;
 	if (redfish_patch(b->rf, path, body) == -1) {
-		worker_trouble(b->w, &b->said_ctl, "power limit %.0f W: %s", w,
-		    redfish_error(b->rf));
+		redfish_say(b->rf, b->tw, &b->said_ctl);
 		/* tried again with the next control() */
 	} else {
-		worker_fine(b->w, &b->said_ctl,
+		worker_fine(b->tw, &b->said_ctl,
 		    "power limit: %s accepts it again", b->conf.rf.url);
-		worker_log(b->w, POD_LOG_INFO, "power limit set to %.0f W", w);
+		worker_log(b->tw, POD_LOG_INFO, "power limit set to %.0f W", w);
 	}
 	json_decref(body);
 }
@@ -381,6 +381,7 @@ bmc_poll(struct worker *w, void *arg)
 	struct bmc_reading rd;
 	int ok = 0;
 
+	b->tw = w;
 	if (b->rf == NULL && (b->rf = redfish_new(&b->conf.rf, w)) == NULL) {
 		worker_trouble(w, &b->said, "%s: out of memory", __func__);
 		goto done;
@@ -388,22 +389,19 @@ bmc_poll(struct worker *w, void *arg)
 	if (!b->lay.known && bmc_discover(b) == -1)
 		goto done;
 	bmc_apply(b);
-	if (bmc_measure(b, &rd) == -1) {
-		b->lay.known = 0; /* learn the chassis again: the BMC may have
-		                     been replaced or updated */
+	if (bmc_measure(b, &rd) == -1)
 		goto done;
-	}
 	ok = 1;
 	worker_fine(
-	    b->w, &b->said, "BMC at %s answering again", b->conf.rf.url);
+	    b->tw, &b->said, "BMC at %s answering again", b->conf.rf.url);
 done:
-	worker_lock(b->w);
+	worker_lock(b->tw);
 	if (ok) {
 		b->pub = rd;
 		b->pub_lay = b->lay;
 	}
 	b->polls++;
-	worker_unlock(b->w);
+	worker_unlock(b->tw);
 }
 
 /* The node device from what the first poll learnt (or did not). */
