@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,8 +30,10 @@
 #define NELEM(a)            (sizeof(a) / sizeof((a)[0]))
 #define REDFISH_TOKEN_MAX   512 /* an X-Auth-Token, NUL included */
 #define REDFISH_SESSIONS    "/redfish/v1/SessionService/Sessions"
-#define REDFISH_TIMEOUT_MIN 50
-#define REDFISH_TIMEOUT_MAX 60000
+#define REDFISH_TIMEOUT_MIN 50     /* ms */
+#define REDFISH_TIMEOUT_MAX 60000  /* ms */
+#define REDFISH_RELOGIN_MIN 1000   /* first wait after a refused login, ms */
+#define REDFISH_RELOGIN_MAX 300000 /* longest, ms */
 
 struct redfish_buf {
 	char *p;
@@ -44,6 +47,9 @@ struct redfish {
 	CURL *curl;
 	int closing; /* 1: in redfish_free(), no abort on stopping */
 	int logins;
+	unsigned refusals;              /* logins refused in a row */
+	int64_t next_login_ms;          /* monotonic: no login before this */
+	char refused[REDFISH_ERR_MAX];  /* why the last login was refused */
 	char token[REDFISH_TOKEN_MAX];  /* "" no session */
 	char session[REDFISH_PATH_MAX]; /* the session's Location */
 	char err[REDFISH_ERR_MAX];
@@ -436,7 +442,13 @@ redfish_request(struct redfish *r, const char *method, const char *path,
 	return -1;
 }
 
-/* Opens a session. 0, or -1 with r->err set. */
+/*
+ * Opens a session. 0, or -1 with r->err set. A login the BMC refused (a
+ * wrong password, a locked account) is not tried again at every poll, which
+ * would lock the account for good on many BMCs: the next try waits,
+ * doubling from REDFISH_RELOGIN_MIN to REDFISH_RELOGIN_MAX, and until then
+ * the refusal stands.
+ */
 static int
 redfish_login(struct redfish *r)
 {
@@ -446,6 +458,11 @@ redfish_login(struct redfish *r)
 	int rc;
 
 	r->token[0] = r->session[0] = '\0';
+	if (r->refusals > 0 &&
+	    pod_clock_ms(CLOCK_MONOTONIC) < r->next_login_ms) {
+		memcpy(r->err, r->refused, sizeof(r->err));
+		return -1;
+	}
 	cred = json_pack(
 	    "{s:s, s:s}", "UserName", r->cf.user, "Password", r->cf.password);
 	text = cred ? json_dumps(cred, JSON_COMPACT) : NULL;
@@ -463,6 +480,13 @@ redfish_login(struct redfish *r)
 	if (status < 200 || status > 299) {
 		snprintf(r->err, sizeof(r->err), "POST %s: HTTP %ld",
 		    REDFISH_SESSIONS, status);
+		if (status == 401 || status == 403) {
+			memcpy(r->refused, r->err, sizeof(r->refused));
+			r->next_login_ms =
+			    pod_clock_ms(CLOCK_MONOTONIC) +
+			    pod_backoff_ms(r->refusals++, REDFISH_RELOGIN_MIN,
+			        REDFISH_RELOGIN_MAX, 0, 0.5);
+		}
 		return -1;
 	}
 	if (r->hdr_token[0] == '\0') {
@@ -474,6 +498,7 @@ redfish_login(struct redfish *r)
 	snprintf(r->session, sizeof(r->session), "%s",
 	    redfish_path_of(r->hdr_location));
 	r->logins++;
+	r->refusals = 0;
 	return 0;
 }
 

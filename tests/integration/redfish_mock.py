@@ -22,7 +22,8 @@ on stdin, one per line, and answers each with one line:
     expire        forget every session token                 -> ok
     set PATH POINTER JSON   set a value in a served resource -> ok
     get PATH POINTER        a value, as JSON                 -> the value
-    stats         {"logins": n, "deletes": n, "patches": n, "gets": n}
+    stats         {"logins": n, "refused": n, "deletes": n, "patches": n,
+                   "gets": n}  (refused: logins with a wrong password)
 """
 
 import argparse
@@ -47,7 +48,8 @@ class State:
         self.next_session = 1
         self.fault = None
         self.cleared = threading.Condition(self.lock)
-        self.stats = {"logins": 0, "deletes": 0, "patches": 0, "gets": 0}
+        self.stats = {"logins": 0, "refused": 0, "deletes": 0, "patches": 0,
+                      "gets": 0}
         for d, _, files in os.walk(root):
             if "index.json" in files:
                 path = "/" + os.path.relpath(d, root).replace(os.sep, "/")
@@ -162,6 +164,8 @@ def make_handler(st):
                 return self.reply(400, {"error": {"message": "bad JSON"}})
             if cred.get("UserName") != st.user or \
                     cred.get("Password") != st.password:
+                with st.lock:
+                    st.stats["refused"] += 1
                 return self.reply(401, {"error": {"message": "refused"}})
             token = secrets.token_hex(16)
             with st.lock:

@@ -458,6 +458,29 @@ def test_cdu_side_and_connector():
     cdu.stop()
 
 
+def test_wrong_password_backs_off():
+    """A refused login is said once and not tried at every poll: many BMCs
+    lock an account after a few failures."""
+    wrong = TMP.file("wrong.password", "not it\n")
+    os.chmod(wrong, 0o600)
+    bmc = Mock("bmc")
+    r = Rig("power", keys(bmc, password_file=wrong))
+    try:
+        assert r.started == "init ok", (r.started, r.cmd("log"))
+        start = time.monotonic()
+        wait_for("the refusal said", lambda: r.logged(r"Sessions: HTTP 401"))
+        time.sleep(max(0, 2.5 - (time.monotonic() - start)))
+        polls = 2.5 * 1000 / POLL_MS
+        refused = bmc.stats()["refused"]
+        # 1 s, then 2 s between tries: 3 at most in 2.5 s, not ~12.
+        assert 1 <= refused <= 3 < polls, (refused, polls)
+        assert len(r.logged(r"HTTP 401")) == 1, r.cmd("log")
+        assert r.cmd("read")["valid"] == 0
+    finally:
+        r.close()
+        bmc.stop()
+
+
 def test_bad_keys_refused():
     loose = TMP.file("loose.password", "x\n")
     os.chmod(loose, 0o644)
@@ -497,6 +520,7 @@ if __name__ == "__main__":
              test_hang_goes_stale_and_says_once, test_junk_and_500_said_once,
              test_session_renewed, test_untrusted_certificate_refused,
              test_power_limit_patched, test_legacy_power_and_thermal,
-             test_cdu_side_and_connector, test_bad_keys_refused])
+             test_cdu_side_and_connector, test_wrong_password_backs_off,
+             test_bad_keys_refused])
     finally:
         TMP.cleanup()
