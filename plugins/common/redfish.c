@@ -609,6 +609,8 @@ redfish_say(struct redfish *r, struct worker *w, struct pod_said *said)
 {
 	const char *cause = strstr(r->err, ": ");
 
+	if (r->w != NULL && worker_stopping(r->w))
+		return; /* cut short by fini(): no trouble of the service */
 	if (pod_said_new(said, cause != NULL ? cause + 2 : r->err))
 		worker_log(w, POD_LOG_WARN, "%s", r->err);
 }

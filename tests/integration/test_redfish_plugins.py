@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from podtest import (BUILD, Daemon, FakeController, TempDir, binary,
+from podtest import (BUILD, SOURCE, Daemon, FakeController, TempDir, binary,
                      make_ca, make_server_cert, run, wait_for)
 
 NODE = "pod01-n001"
@@ -481,6 +481,40 @@ def test_wrong_password_backs_off():
         bmc.stop()
 
 
+def test_example_config_accepted():
+    """packaging/examples/agent-redfish.conf, its paths and addresses
+    pointed at this test's, passes pod-agentd -n (which runs the plugins'
+    init() and devices())."""
+    bmc, cdu = Mock("bmc"), Mock("cdu")
+    cred = TMP.file("node.credential", "00" * 32 + "\n")
+    os.chmod(cred, 0o600)
+    with open(os.path.join(SOURCE, "packaging", "examples",
+                           "agent-redfish.conf")) as f:
+        text = f.read()
+    for old, new in (("https://bmc-n001.mgmt.example", bmc.url),
+                     ("https://cdu-row3.mgmt.example", cdu.url),
+                     ("/etc/pod/bmc-ca.pem", CA[0]),
+                     ("/etc/pod/ca.pem", CA[0]),
+                     ("/etc/pod/node.credential", cred),
+                     ("/etc/pod/bmc.password", PASSWORD_FILE),
+                     ("/etc/pod/cdu.password", PASSWORD_FILE),
+                     ("/var/lib/pod-agent", TMP.path)):
+        assert old in text, old
+        text = text.replace(old, new)
+    conf = TMP.file("agent-redfish.conf", text)
+    try:
+        p = subprocess.run([binary("pod-agentd"), "-n", "-c", conf],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (p.returncode, p.stderr)
+        assert "BMC at %s" % bmc.url in p.stderr, p.stderr
+        assert "CDU at %s" % cdu.url in p.stderr, p.stderr
+        # fini() cutting a request short is no trouble of the service
+        assert not re.search(r"warning: .*/redfish: ", p.stderr), p.stderr
+    finally:
+        bmc.stop()
+        cdu.stop()
+
+
 def test_bad_keys_refused():
     loose = TMP.file("loose.password", "x\n")
     os.chmod(loose, 0o644)
@@ -521,6 +555,6 @@ if __name__ == "__main__":
              test_session_renewed, test_untrusted_certificate_refused,
              test_power_limit_patched, test_legacy_power_and_thermal,
              test_cdu_side_and_connector, test_wrong_password_backs_off,
-             test_bad_keys_refused])
+             test_example_config_accepted, test_bad_keys_refused])
     finally:
         TMP.cleanup()
