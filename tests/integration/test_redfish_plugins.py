@@ -498,7 +498,8 @@ def test_example_config_accepted():
                      ("/etc/pod/node.credential", cred),
                      ("/etc/pod/bmc.password", PASSWORD_FILE),
                      ("/etc/pod/cdu.password", PASSWORD_FILE),
-                     ("/var/lib/pod-agent", TMP.path)):
+                     ("/var/lib/pod-agent", TMP.path),
+                     ("user = pod-agent", "user = " + USER)):
         assert old in text, old
         text = text.replace(old, new)
     conf = TMP.file("agent-redfish.conf", text)
