@@ -105,7 +105,11 @@ def make_handler(st):
             self.wfile.write(out)
 
         def faulted(self, method):
-            """Plays the fault in force; True when it answered."""
+            """Reads the request's body (a reply must not leave it on a
+            kept-alive connection) and plays the fault in force; True when
+            it answered."""
+            n = int(self.headers.get("Content-Length") or 0)
+            self.data = self.rfile.read(n) if n > 0 else b""
             with st.lock:
                 fault = st.fault
                 if fault == "hang":
@@ -133,8 +137,7 @@ def make_handler(st):
                 return self.headers.get("X-Auth-Token") in st.tokens
 
         def body(self):
-            n = int(self.headers.get("Content-Length") or 0)
-            return json.loads(self.rfile.read(n) or b"{}")
+            return json.loads(self.data or b"{}")
 
         def path_only(self):
             return self.path.split("?")[0].rstrip("/") or "/"

@@ -394,6 +394,12 @@ def test_power_limit_patched():
         wait_for("the limit on the BMC", lambda: bmc.get(
             CHASSIS_ENV, "/PowerLimitWatts/SetPoint") == 9000)
         wait_for("said", lambda: r.logged(r"power limit set to 9000 W"))
+        # A PATCH on an expired session: one new login, then the PATCH.
+        bmc.do("expire")
+        r.cmd("control 9500")
+        wait_for("the limit after a new login", lambda: bmc.get(
+            CHASSIS_ENV, "/PowerLimitWatts/SetPoint") == 9500)
+        assert bmc.stats()["logins"] == 2, bmc.stats()
         # Beyond the allowed range: clamped to it.
         r.cmd("control 20000")
         wait_for("clamped to AllowableMax", lambda: bmc.get(
@@ -412,7 +418,7 @@ def test_power_limit_patched():
         # fini ends the session.
         assert r.cmd("fini") == {"rc": 0}
         st = bmc.stats()
-        assert st["logins"] == 1 and st["deletes"] == 1, st
+        assert st["logins"] == 2 and st["deletes"] == 1, st
         assert not r.logged(PASSWORD), "the password in the log"
     finally:
         r.close()
