@@ -8,3 +8,6 @@ target_link_libraries(redfish_rig PRIVATE podcommon m)
 set_target_properties(redfish_rig PROPERTIES RUNTIME_OUTPUT_DIRECTORY
   ${CMAKE_BINARY_DIR}/tests)
 add_dependencies(redfish_rig plugin-power-redfish plugin-cooling-redfish)
+# redfish_test: the Redfish client's keys, JSON helpers and error texts
+# (plugins/common/redfish.c), without a service.
+pod_unit_test(redfish_test redfish_test.c LIBS pod-plugin-redfish)
