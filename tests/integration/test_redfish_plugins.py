@@ -378,6 +378,7 @@ def test_power_limit_patched():
         assert r.started == "init ok", (r.started, r.cmd("log"))
         d = r.cmd("dev")
         assert d["name"] == "node" and d["domain"] == 3, d
+        assert d["model"] == "Contoso X8 Node", d
         assert d["caps"] & (1 << 25), d  # POD_CTL_POWER_LIMIT
         assert (d["power_min_w"], d["power_max_w"], d["tdp_w"]) == \
             (4000, 11000, 12000), d
@@ -432,6 +433,7 @@ def test_legacy_power_and_thermal():
         assert r.started == "init ok", (r.started, r.cmd("log"))
         d = r.cmd("dev")
         assert d["caps"] & (1 << 25), d
+        assert d["caps"] & 7 == 5, d  # power and temperature, no energy
         assert (d["power_min_w"], d["power_max_w"]) == (0, 900), d
         s = wait_for("a reading", lambda: (lambda s: s if s["valid"] else
                                            None)(r.cmd("read")))
@@ -455,8 +457,12 @@ def test_cdu_side_and_connector():
         r = Rig("cooling", keys(cdu, **more))
         try:
             assert r.started == "init ok", (r.started, r.cmd("log"))
-            s = wait_for("a reading", lambda: (
-                lambda s: s if s["valid"] else None)(r.cmd("read")))
+            d = r.cmd("dev")
+            assert (d["name"], d["model"], d["domain"]) == \
+                ("loop", "Contoso CDU-250", 4), d
+            # init() waited for the first poll: the first read has values
+            s = r.cmd("read")
+            assert s["valid"] == 0x1fc0, s
             for k, v in want.items():
                 assert s[k] == v, (more, s)
         finally:

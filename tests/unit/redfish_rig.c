@@ -76,11 +76,12 @@ rig_dev(const struct plugrig *r)
 		printf("{}\n");
 		return;
 	}
-	printf("{\"name\": \"%s\", \"domain\": %d, \"caps\": %u, "
+	printf("{\"name\": \"%s\", \"model\": \"%s\", \"domain\": %d, "
+	       "\"caps\": %u, "
 	       "\"power_min_w\": %.17g, \"power_max_w\": %.17g, "
 	       "\"tdp_w\": %.17g}\n",
-	    d->name, (int)d->domain, d->caps, d->power_min_w, d->power_max_w,
-	    d->tdp_w);
+	    d->name, d->model, (int)d->domain, d->caps, d->power_min_w,
+	    d->power_max_w, d->tdp_w);
 }
 
 int

@@ -36,12 +36,13 @@
 #include "redfish.h"
 #include "worker.h"
 
-#define NELEM(a)        (sizeof(a) / sizeof((a)[0]))
-#define RFCDU_ID_MAX    128
-#define RFCDU_CDUS      "/redfish/v1/ThermalEquipment/CDUs"
-#define RFCDU_MODEL     "Redfish CDU"
-#define RFCDU_PUMPS_MAX 16 /* pumps read per poll */
-#define RFCDU_LEAKS_MAX 32 /* leak detectors read per poll */
+#define NELEM(a)         (sizeof(a) / sizeof((a)[0]))
+#define RFCDU_ID_MAX     128
+#define RFCDU_CDUS       "/redfish/v1/ThermalEquipment/CDUs"
+#define RFCDU_MODEL      "Redfish CDU"
+#define RFCDU_PUMPS_MAX  16 /* pumps read per poll */
+#define RFCDU_LEAKS_MAX  32 /* leak detectors read per poll */
+#define RFCDU_START_WAIT 50 /* ms between looks at the first poll */
 
 struct rfcdu_conf {
 	struct redfish_conf rf;
@@ -441,6 +442,28 @@ rfcdu_free(struct rfcdu *c)
 	curl_global_cleanup();
 }
 
+/* Waits for the first poll, a few requests' worth at most, so that the
+ * device has the CDU's model and the first sample its readings. A CDU that
+ * does not answer in time is not a configuration error. */
+static void
+rfcdu_first_poll(struct rfcdu *c)
+{
+	int64_t until_ms =
+	    pod_clock_ms(CLOCK_MONOTONIC) + 3 * c->conf.rf.timeout_ms;
+	int polls;
+
+	do {
+		worker_lock(c->w);
+		polls = c->polls;
+		worker_unlock(c->w);
+		if (polls > 0)
+			break;
+		nanosleep(
+		    &(struct timespec){0, RFCDU_START_WAIT * 1000000L}, NULL);
+	} while (pod_clock_ms(CLOCK_MONOTONIC) < until_ms);
+	worker_flush(c->w, c->host);
+}
+
 static int
 rfcdu_init(const struct pod_host *host, void **ctx)
 {
@@ -463,6 +486,7 @@ rfcdu_init(const struct pod_host *host, void **ctx)
 		    __func__, strerror(errno));
 		goto fail;
 	}
+	rfcdu_first_poll(c);
 	host->log(host, POD_LOG_INFO,
 	    "CDU at %s (%s, %s side), poll %d ms, stale after %d ms",
 	    c->conf.rf.url, c->conf.cdu[0] ? c->conf.cdu : "first CDU",

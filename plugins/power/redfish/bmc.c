@@ -415,7 +415,11 @@ bmc_device(struct bmc *b, const struct bmc_layout *lay)
 	snprintf(d->model, sizeof(d->model), "%s",
 	    lay->known ? lay->model : BMC_MODEL);
 	d->domain = POD_DOMAIN_NODE;
-	d->caps = POD_F_POWER | POD_F_ENERGY | POD_F_TEMP;
+	/* Energy comes only from EnvironmentMetrics: a legacy BMC never
+	 * reports it. Unknown at start: what it may report. */
+	d->caps = POD_F_POWER | POD_F_TEMP;
+	if (!lay->known || lay->env[0] != '\0')
+		d->caps |= POD_F_ENERGY;
 	d->tdp_w = lay->capacity_w;
 	if (lay->known && lay->limit != BMC_LIMIT_NONE) {
 		d->caps |= POD_CTL_POWER_LIMIT;
