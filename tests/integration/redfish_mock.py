@@ -17,6 +17,7 @@ on stdin, one per line, and answers each with one line:
     hang          accept requests and never answer them (until ok)
     junk          answer every request 200 with a body that is not JSON
     500           answer every request HTTP 500
+    big           answer every request 200 with 2 MiB of JSON
     refuse        answer PATCH 400 (GETs as usual)
     ok            no fault                                   -> ok
     expire        forget every session token                 -> ok
@@ -119,6 +120,9 @@ def make_handler(st):
                     return True
             if fault == "junk":
                 self.reply(200, b"<html>BMC busy</html>")
+                return True
+            if fault == "big":
+                self.reply(200, b'{"Pad": "' + b"x" * (2 << 20) + b'"}')
                 return True
             if fault == "500":
                 self.reply(500, {"error": {"code": "Base.1.0.GeneralError",
@@ -223,6 +227,9 @@ class TLSServer(ThreadingHTTPServer):
         super().__init__(addr, handler)
         self.ctx = ctx
 
+    def handle_error(self, request, client_address):
+        pass  # a client that went away (a timeout, a reply too large)
+
     def finish_request(self, request, client_address):
         request.settimeout(10)
         try:
@@ -247,7 +254,7 @@ def commands(st):
         cmd = words[0]
         try:
             with st.lock:
-                if cmd in ("hang", "junk", "500", "refuse", "ok"):
+                if cmd in ("hang", "junk", "500", "big", "refuse", "ok"):
                     st.fault = None if cmd == "ok" else cmd
                     st.cleared.notify_all()
                     out = "ok"

@@ -280,17 +280,20 @@ def test_hang_goes_stale_and_says_once(a, bmc, cdu):
 
 
 @with_agent("bmc", None)
-def test_junk_and_500_said_once(a, bmc, cdu):
+def test_junk_500_and_big_said_once(a, bmc, cdu):
     wait_sample("values", lambda s: s and s.get("power_w") == BMC_POWER_W)
     bmc.do("junk")
     a.wait_log(r"reply is not JSON")
     wait_sample("power absent", lambda s: s and s.get("power_w") is None)
     bmc.do("500")
     a.wait_log(r"HTTP 500")
+    bmc.do("big")
+    a.wait_log(r"reply too large")
     n = CTL.last_sample()["seq"]
     wait_for("ten more samples", lambda: CTL.last_sample()["seq"] > n + 10)
     assert a.count(r"reply is not JSON") == 1, a.log()
     assert a.count(r"HTTP 500") == 1, a.log()
+    assert a.count(r"reply too large") == 1, a.log()
     bmc.do("ok")
     wait_sample("power back", lambda s: s and s.get("power_w") ==
                 BMC_POWER_W)
@@ -309,6 +312,31 @@ def test_session_renewed(a, bmc, cdu):
     assert bmc.stats()["logins"] == 2, bmc.stats()
     a.wait_log(r"session refused \(HTTP 401\); logged in again")
     assert a.count(r"HTTP 401") == 1, a.log()
+
+
+def test_stops_promptly_while_hung():
+    """SIGTERM while every request hangs on a long timeout: fini() cuts
+    the request short instead of waiting it out; only the session's DELETE
+    may take its own timeout_ms."""
+    CTL.clear()
+    bmc = Mock("bmc")
+    a = RfAgent("stophung", keys(bmc, timeout_ms="5000",
+                                 stale_ms="20000")).start()
+    try:
+        wait_sample("values", lambda s: s and s.get("power_w") ==
+                    BMC_POWER_W)
+        bmc.do("hang")
+        time.sleep(3 * POLL_MS / 1000.0)  # a request is waiting now
+        t0 = time.monotonic()
+        rc = a.stop()
+        took = time.monotonic() - t0
+        assert rc == 0, (rc, a.log())
+        # ~1 s for the abort, 5 s for the DELETE; a wait on the GET
+        # would add its 5 s on top
+        assert took < 8.5, (took, a.log())
+        assert "timed out" not in a.log(), a.log()
+    finally:
+        bmc.stop()
 
 
 def test_untrusted_certificate_refused():
@@ -564,8 +592,9 @@ def test_bad_keys_refused():
 if __name__ == "__main__":
     try:
         run([test_values_as_served, test_leak_reaches_the_guard,
-             test_hang_goes_stale_and_says_once, test_junk_and_500_said_once,
-             test_session_renewed, test_untrusted_certificate_refused,
+             test_hang_goes_stale_and_says_once, test_junk_500_and_big_said_once,
+             test_session_renewed, test_stops_promptly_while_hung,
+             test_untrusted_certificate_refused,
              test_power_limit_patched, test_legacy_power_and_thermal,
              test_cdu_side_and_connector, test_wrong_password_backs_off,
              test_example_config_accepted, test_bad_keys_refused])
