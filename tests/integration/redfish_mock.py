@@ -24,7 +24,10 @@ on stdin, one per line, and answers each with one line:
     set PATH POINTER JSON   set a value in a served resource -> ok
     get PATH POINTER        a value, as JSON                 -> the value
     stats         {"logins": n, "refused": n, "deletes": n, "patches": n,
-                   "gets": n}  (refused: logins with a wrong password)
+                   "patches_refused": n, "gets": n, "hung": n,
+                   "refused_at": [s, ...]}: refused counts logins with a
+                   wrong password, refused_at says when (monotonic s);
+                   hung counts requests held by `hang` now
 """
 
 import argparse
@@ -34,6 +37,7 @@ import secrets
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SESSIONS = "/redfish/v1/SessionService/Sessions"
@@ -50,7 +54,8 @@ class State:
         self.fault = None
         self.cleared = threading.Condition(self.lock)
         self.stats = {"logins": 0, "refused": 0, "deletes": 0, "patches": 0,
-                      "gets": 0}
+                      "patches_refused": 0, "gets": 0, "hung": 0}
+        self.refused_at = []  # monotonic s of each refused login
         for d, _, files in os.walk(root):
             if "index.json" in files:
                 path = "/" + os.path.relpath(d, root).replace(os.sep, "/")
@@ -114,8 +119,10 @@ def make_handler(st):
             with st.lock:
                 fault = st.fault
                 if fault == "hang":
+                    st.stats["hung"] += 1
                     while st.fault == "hang":
                         st.cleared.wait(0.5)
+                    st.stats["hung"] -= 1
                     self.close_connection = True
                     return True
             if fault == "junk":
@@ -129,6 +136,8 @@ def make_handler(st):
                                            "message": "internal"}})
                 return True
             if fault == "refuse" and method == "PATCH":
+                with st.lock:
+                    st.stats["patches_refused"] += 1
                 self.reply(400, {"error": {"code": "Base.1.0.PropertyValue"
                                            "NotInList", "message": "no"}})
                 return True
@@ -173,6 +182,7 @@ def make_handler(st):
                     cred.get("Password") != st.password:
                 with st.lock:
                     st.stats["refused"] += 1
+                    st.refused_at.append(time.monotonic())
                 return self.reply(401, {"error": {"message": "refused"}})
             token = secrets.token_hex(16)
             with st.lock:
@@ -269,7 +279,8 @@ def commands(st):
                     parent, key = pointer(st.tree[words[1]], words[2])
                     out = json.dumps(parent[key])
                 elif cmd == "stats":
-                    out = json.dumps(st.stats)
+                    out = json.dumps(dict(st.stats,
+                                          refused_at=st.refused_at))
                 else:
                     out = "error unknown command"
         except (KeyError, IndexError, ValueError) as e:

@@ -230,9 +230,10 @@ def test_leak_reaches_the_guard(a, bmc, cdu):
     # "Warning" is wet too; "OK" everywhere is dry again.
     cdu.do("set %s /LeakDetectorGroups/0/Detectors/1/DetectorState "
            "\"Warning\"" % LEAK)
-    time.sleep(3 * POLL_MS / 1000.0)
-    assert loop_has(CTL.last_sample(), dict(LOOP, leak=True)), \
-        CTL.last_sample()
+    n = CTL.last_sample()["seq"]
+    wait_for("five more samples", lambda: CTL.last_sample()["seq"] > n + 5)
+    assert all(loop_has(x, dict(LOOP, leak=True)) for x in CTL.samples()
+               if x["seq"] > n), "a Warning read as dry"
     cdu.do("set %s /LeakDetectorGroups/0/Detectors/1/DetectorState "
            "\"OK\"" % LEAK)
     wait_sample("dry again", lambda s: loop_has(s, LOOP))
@@ -271,7 +272,8 @@ def test_hang_goes_stale_and_says_once(a, bmc, cdu):
                 BMC_POWER_W and loop_has(s, LOOP))
     a.wait_log(r"BMC at \S+ answering again")
     a.wait_log(r"CDU at \S+ answering again")
-    time.sleep(5 * POLL_MS / 1000.0)  # more good polls: no more lines
+    n = CTL.last_sample()["seq"]  # more good polls: no more lines
+    wait_for("ten more samples", lambda: CTL.last_sample()["seq"] > n + 10)
     for pat in (r"answering again", r"readings from the BMC again",
                 r"readings from the CDU again"):
         assert a.count(pat) == (2 if pat == r"answering again" else 1), \
@@ -326,7 +328,7 @@ def test_stops_promptly_while_hung():
         wait_sample("values", lambda s: s and s.get("power_w") ==
                     BMC_POWER_W)
         bmc.do("hang")
-        time.sleep(3 * POLL_MS / 1000.0)  # a request is waiting now
+        wait_for("a request held", lambda: bmc.stats()["hung"] > 0)
         t0 = time.monotonic()
         rc = a.stop()
         took = time.monotonic() - t0
@@ -435,9 +437,10 @@ def test_power_limit_patched():
             CHASSIS_ENV, "/PowerLimitWatts/SetPoint") == 11000)
         # A BMC that refuses: said once, however many tries.
         bmc.do("refuse")
-        for w in (8000, 8000, 8000):
-            r.cmd("control %d" % w)
-            time.sleep(3 * POLL_MS / 1000.0)
+        for i in range(3):
+            r.cmd("control 8000")
+            wait_for("PATCH %d refused" % (i + 1), lambda: bmc.stats()[
+                "patches_refused"] == i + 1)
         wait_for("the refusal said", lambda: r.logged(r"HTTP 400"))
         assert len(r.logged(r"HTTP 400")) == 1, r.cmd("log")
         bmc.do("ok")
@@ -507,13 +510,12 @@ def test_wrong_password_backs_off():
     r = Rig("power", keys(bmc, password_file=wrong))
     try:
         assert r.started == "init ok", (r.started, r.cmd("log"))
-        start = time.monotonic()
         wait_for("the refusal said", lambda: r.logged(r"Sessions: HTTP 401"))
-        time.sleep(max(0, 2.5 - (time.monotonic() - start)))
-        polls = 2.5 * 1000 / POLL_MS
-        refused = bmc.stats()["refused"]
-        # 1 s, then 2 s between tries: 3 at most in 2.5 s, not ~12.
-        assert 1 <= refused <= 3 < polls, (refused, polls)
+        at = wait_for("three tries", lambda: (lambda t: len(t) >= 3 and t)(
+            bmc.stats()["refused_at"]), timeout=10)
+        # 1 s, then 2 s between tries, not a poll's 0.2 s.
+        gaps = [b - a for a, b in zip(at, at[1:])]
+        assert gaps[0] > 0.9 and gaps[1] > 1.9, gaps
         assert len(r.logged(r"HTTP 401")) == 1, r.cmd("log")
         assert r.cmd("read")["valid"] == 0
     finally:
