@@ -53,6 +53,7 @@ struct redfish {
 	char token[REDFISH_TOKEN_MAX];  /* "" no session */
 	char session[REDFISH_PATH_MAX]; /* the session's Location */
 	char err[REDFISH_ERR_MAX];
+	long status; /* of the last request; 0 none came */
 	/* Of the request in progress. */
 	struct redfish_buf body;
 	char hdr_token[REDFISH_TOKEN_MAX];
@@ -382,6 +383,7 @@ redfish_request(struct redfish *r, const char *method, const char *path,
 		r->body.p[0] = '\0';
 	r->hdr_token[0] = r->hdr_location[0] = '\0';
 	*status = 0;
+	r->status = 0;
 	snprintf(url, sizeof(url), "%s%s", r->cf.url, path);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (hdrs != NULL && (h = curl_slist_append(hdrs, "OData-Version: 4.0")))
@@ -430,6 +432,7 @@ redfish_request(struct redfish *r, const char *method, const char *path,
 	curl_slist_free_all(hdrs);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, status);
+		r->status = *status;
 		return 0;
 	}
 	if (rc == CURLE_WRITE_ERROR && r->body.toobig)
@@ -613,6 +616,12 @@ redfish_say(struct redfish *r, struct worker *w, struct pod_said *said)
 		return; /* cut short by fini(): no trouble of the service */
 	if (pod_said_new(said, cause != NULL ? cause + 2 : r->err))
 		worker_log(w, POD_LOG_WARN, "%s", r->err);
+}
+
+long
+redfish_status(const struct redfish *r)
+{
+	return r->status;
 }
 
 int

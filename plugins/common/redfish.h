@@ -90,6 +90,9 @@ const char *redfish_error(const struct redfish *r);
  * "METHOD PATH: ") differs from the one `said` holds: a service that
  * hangs is one line, whichever request of a poll it hung on. */
 void redfish_say(struct redfish *r, struct worker *w, struct pod_said *said);
+/* The HTTP status of the last request, 0 when it got none (a timeout, a
+ * refused connection). */
+long redfish_status(const struct redfish *r);
 /* Logins done so far (the first and every renewal). */
 int redfish_logins(const struct redfish *r);
 

@@ -189,8 +189,8 @@ def with_agent(power, cooling):
 
 @with_agent("bmc", "cdu")
 def test_values_as_served(a, bmc, cdu):
-    s = wait_sample("the BMC's power and the CDU's loop", lambda s: s and
-                    s.get("power_w") == BMC_POWER_W and loop_has(s, LOOP))
+    wait_sample("the BMC's power and the CDU's loop", lambda s: s and
+                s.get("power_w") == BMC_POWER_W and loop_has(s, LOOP))
     inv = CTL.last()["inventory"]
     assert inv["power_plugin"] == "redfish", inv
     assert inv["cooling_plugin"] == "redfish", inv
@@ -447,6 +447,15 @@ def test_power_limit_patched():
         r.cmd("control 8000")
         wait_for("the limit after the refusal", lambda: bmc.get(
             CHASSIS_ENV, "/PowerLimitWatts/SetPoint") == 8000)
+        # No answer, or a 5xx: tried again at the next poll by itself.
+        bmc.do("500")
+        r.cmd("control 7000")
+        wait_for("the PATCH failed", lambda: r.logged(
+            r"PATCH \S+: HTTP 500"))
+        bmc.do("ok")
+        wait_for("the limit once the BMC is back", lambda: bmc.get(
+            CHASSIS_ENV, "/PowerLimitWatts/SetPoint") == 7000)
+        assert bmc.stats()["patches_refused"] == 3, bmc.stats()
         # fini ends the session.
         assert r.cmd("fini") == {"rc": 0}
         st = bmc.stats()

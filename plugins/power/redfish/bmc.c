@@ -335,36 +335,51 @@ out:
 	return rc;
 }
 
-/* PATCHes the limit control() asked for, if any; says a refusal once. */
+/*
+ * PATCHes the limit control() asked for, if any; says a refusal once. A
+ * limit that got no answer, or a 5xx, is tried again at the next poll
+ * (unless control() asked for another since); one the BMC refused (4xx)
+ * only at the next control(), since asking again would be refused again.
+ */
 static void
 bmc_apply(struct bmc *b)
 {
 	json_t *body = NULL;
 	const char *path;
+	long status;
 	double w;
 	int pending;
 
+	if (b->lay.limit == BMC_LIMIT_NONE)
+		return;
 	worker_lock(b->tw);
 	pending = b->want_pending;
 	w = b->want_w;
 	b->want_pending = 0;
 	worker_unlock(b->tw);
-	if (!pending || !b->lay.known)
+	if (!pending)
 		return;
 	if (b->lay.limit == BMC_LIMIT_ENV) {
 		path = b->lay.env;
 		body = json_pack("{s:{s:f}}", "PowerLimitWatts", "SetPoint", w);
-	} else if (b->lay.limit == BMC_LIMIT_LEGACY) {
+	} else {
 		path = b->lay.power;
 		body = json_pack("{s:[{s:{s:f}}]}", "PowerControl",
 		    "PowerLimit", "LimitInWatts", w);
-	} else
-		return;
+	}
 	if (body == NULL)
 		return;
 	if (redfish_patch(b->rf, path, body) == -1) {
 		redfish_say(b->rf, b->tw, &b->said_ctl);
-		/* tried again with the next control() */
+		status = redfish_status(b->rf);
+		if (status == 0 || status >= 500) {
+			worker_lock(b->tw);
+			if (!b->want_pending) {
+				b->want_pending = 1;
+				b->want_w = w;
+			}
+			worker_unlock(b->tw);
+		}
 	} else {
 		worker_fine(b->tw, &b->said_ctl,
 		    "power limit: %s accepts it again", b->conf.rf.url);
