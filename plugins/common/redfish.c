@@ -445,6 +445,22 @@ redfish_request(struct redfish *r, const char *method, const char *path,
 	return -1;
 }
 
+/* The session's @odata.id from the login's reply, for a BMC that sends no
+ * Location header. */
+static void
+redfish_session_from_body(struct redfish *r)
+{
+	json_t *j;
+	const char *id;
+
+	if (r->body.n == 0 ||
+	    (j = json_loadb(r->body.p, r->body.n, 0, NULL)) == NULL)
+		return;
+	if ((id = json_string_value(json_object_get(j, "@odata.id"))) != NULL)
+		snprintf(r->session, sizeof(r->session), "%s", id);
+	json_decref(j);
+}
+
 /*
  * Opens a session. 0, or -1 with r->err set. A login the BMC refused (a
  * wrong password, a locked account) is not tried again at every poll, which
@@ -500,6 +516,8 @@ redfish_login(struct redfish *r)
 	memcpy(r->token, r->hdr_token, sizeof(r->token));
 	snprintf(r->session, sizeof(r->session), "%s",
 	    redfish_path_of(r->hdr_location));
+	if (r->session[0] == '\0')
+		redfish_session_from_body(r);
 	r->logins++;
 	r->refusals = 0;
 	return 0;

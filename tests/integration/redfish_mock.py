@@ -21,6 +21,7 @@ on stdin, one per line, and answers each with one line:
     refuse        answer PATCH 400 (GETs as usual)
     ok            no fault                                   -> ok
     expire        forget every session token                 -> ok
+    nolocation    answer logins without a Location header    -> ok
     set PATH POINTER JSON   set a value in a served resource -> ok
     get PATH POINTER        a value, as JSON                 -> the value
     stats         {"logins": n, "refused": n, "deletes": n, "patches": n,
@@ -52,6 +53,7 @@ class State:
         self.tokens = {}  # token -> session path
         self.next_session = 1
         self.fault = None
+        self.location = True  # send Location with a login's answer
         self.cleared = threading.Condition(self.lock)
         self.stats = {"logins": 0, "refused": 0, "deletes": 0, "patches": 0,
                       "patches_refused": 0, "gets": 0, "hung": 0}
@@ -190,8 +192,11 @@ def make_handler(st):
                 st.next_session += 1
                 st.tokens[token] = loc
                 st.stats["logins"] += 1
+            headers = [("X-Auth-Token", token)]
+            if st.location:
+                headers.append(("Location", loc))
             self.reply(201, {"@odata.id": loc, "UserName": st.user},
-                       [("X-Auth-Token", token), ("Location", loc)])
+                       headers)
 
         def do_DELETE(self):
             if self.faulted("DELETE"):
@@ -267,6 +272,9 @@ def commands(st):
                 if cmd in ("hang", "junk", "500", "big", "refuse", "ok"):
                     st.fault = None if cmd == "ok" else cmd
                     st.cleared.notify_all()
+                    out = "ok"
+                elif cmd == "nolocation":
+                    st.location = False
                     out = "ok"
                 elif cmd == "expire":
                     st.tokens.clear()

@@ -467,7 +467,10 @@ def test_power_limit_patched():
 
 
 def test_legacy_power_and_thermal():
+    """A legacy BMC (Power, Thermal), which also answers its login without
+    a Location: the session is deleted by its @odata.id."""
     bmc = Mock("legacy")
+    bmc.do("nolocation")
     r = Rig("power", keys(bmc))
     try:
         assert r.started == "init ok", (r.started, r.cmd("log"))
@@ -483,6 +486,9 @@ def test_legacy_power_and_thermal():
         wait_for("LimitInWatts set", lambda: bmc.get(
             "/redfish/v1/Chassis/1/Power",
             "/PowerControl/0/PowerLimit/LimitInWatts") == 750)
+        assert r.cmd("fini") == {"rc": 0}
+        st = bmc.stats()
+        assert st["logins"] == 1 and st["deletes"] == 1, st
     finally:
         r.close()
         bmc.stop()
