@@ -104,6 +104,10 @@ struct agent {
 	struct agent_devref node_dev; /* the node's; p = -1: none */
 	int loop_dev;                 /* cooling device of the loop; -1 */
 	int64_t stale_ms;             /* readings older are unknown, ms */
+	int node_limit;               /* 1: node cap to node_dev's limit */
+	double limit_applied_w;       /* node_dev's limit set; NaN unknown */
+	double limit_failed_w;        /* last refused; NaN */
+	uint64_t limit_retry_seq;     /* not again before */
 	int devices_stale;            /* devices without a fresh reading */
 	struct pod_load bg_load[RING_MAX_ACCELS]; /* asked without a job */
 	int job_refs[RING_MAX_ACCELS]; /* jobs running on accelerator i */
@@ -391,6 +395,8 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	a->guard_clear_s = conf->guard_clear_s;
 	a->stale_ms =
 	    conf->stale_ms > 0 ? conf->stale_ms : AGENT_DEFAULT_STALE_MS;
+	a->node_limit = conf->node_power_limit;
+	a->limit_applied_w = a->limit_failed_w = NAN;
 	for (i = 0; i < RING_MAX_ACCELS; i++)
 		a->applied_mhz[i] = a->ctl_failed_mhz[i] = NAN;
 	make_boot_id(a);
@@ -945,6 +951,52 @@ agent_apply_caps(struct agent *a)
 	}
 }
 
+/*
+ * With [agent] node_power_limit, the node cap in force (the allocator's
+ * or the fallback) goes to the node device's power limit too, when it has
+ * one: a BMC then holds the node under the cap in hardware, even if the
+ * agent stops. No cap lifts the limit to the device's highest. Sent on
+ * change only; a refusal (the plugin says why) is tried again
+ * AGENT_CTL_RETRY samples later.
+ */
+static void
+agent_apply_node_limit(struct agent *a)
+{
+	const struct pod_plugin_ops *ops;
+	const struct pod_device *dv;
+	struct agent_plugin *ap;
+	struct pod_control c;
+	double want;
+
+	if (!a->node_limit || a->node_dev.p < 0)
+		return;
+	ap = &a->power[a->node_dev.p];
+	dv = &ap->dev[a->node_dev.d];
+	if (!ap->inited || (ops = ap->pl->desc->ops)->control == NULL ||
+	    !(dv->caps & POD_CTL_POWER_LIMIT))
+		return;
+	want = isfinite(a->pw.node_cap_w) ? a->pw.node_cap_w : dv->power_max_w;
+	if (want > dv->power_max_w)
+		want = dv->power_max_w;
+	if (want < dv->power_min_w)
+		want = dv->power_min_w;
+	if (fabs(want - a->limit_applied_w) < 0.5)
+		return;
+	if (want == a->limit_failed_w && a->seq < a->limit_retry_seq)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.set = POD_CTL_POWER_LIMIT;
+	c.power_limit_w = want;
+	if (ops->control(ap->ctx, a->node_dev.d, &c) == 0) {
+		a->limit_applied_w = want;
+		a->limit_failed_w = NAN;
+	} else {
+		a->limit_applied_w = NAN;
+		a->limit_failed_w = want;
+		a->limit_retry_seq = a->seq + AGENT_CTL_RETRY;
+	}
+}
+
 /* Logs what the guard and the fallback changed since they were last
  * logged: entering as a warning, clearing as information, once each. */
 static void
@@ -1069,6 +1121,7 @@ agent_sample(struct agent *a)
 		agent_say_power(a, s);
 		agent_apply_caps(a);
 	}
+	agent_apply_node_limit(a);
 }
 
 static void

@@ -139,6 +139,13 @@ set_stale(
 	return 0;
 }
 
+static int
+set_node_limit(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	return conf_bool(e, &ac->node_power_limit, err, errlen);
+}
+
 /* "ADDR:PORT", or "none" to serve no metrics. */
 static int
 set_metrics(
@@ -208,6 +215,7 @@ static const struct keyword agent_keywords[] = {
     {"guard_clear_s", set_clear},
     {"fence_timeout_s", set_fence},
     {"stale_after_ms", set_stale},
+    {"node_power_limit", set_node_limit},
     {"metrics_listen", set_metrics},
     {"ca_file", set_ca_file},
     {"credential_file", set_credential},

@@ -77,7 +77,9 @@ struct agent_conf {
 	struct agent_kvlist cooling_kv;    /* [cooling] keys but `plugin` */
 	struct agent_extra_power extra_power[AGENT_MAX_EXTRA_POWER];
 	int nextra_power;
-	int64_t stale_ms; /* a reading measured longer ago is unknown, ms */
+	int64_t stale_ms;     /* a reading measured longer ago is unknown, ms */
+	int node_power_limit; /* 1: the node cap also goes to the node
+	                       * device's power limit (a BMC's) */
 	enum agent_job_runner job_runner; /* default: processes */
 	double guard_min_flow_lpm;        /* guard: flow threshold, L/min */
 	double guard_clear_s;             /* guard: leak clearing time, s */

@@ -466,6 +466,52 @@ def test_power_limit_patched():
         bmc.stop()
 
 
+def test_node_cap_reaches_the_bmc():
+    """[agent] node_power_limit: the node cap the controller sends goes to
+    the BMC's power limit as well as to the accelerators' clocks; no cap
+    lifts it to the BMC's highest. The BMC is [power], so its node device
+    is the node's; the accelerators come from [power accel]."""
+    CTL.clear()
+    bmc = Mock("bmc")
+    state = os.path.join(TMP.path, "nodecap-state")
+    os.makedirs(state, exist_ok=True)
+    conf = TMP.file("nodecap.conf", (
+        "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
+        "interval_ms = %d\nnode_power_limit = true\n"
+        "[power]\nplugin = redfish\n%s"
+        "[power accel]\nplugin = sim\naccels = 2\n")
+        % (CTL.url, NODE, state, INTERVAL_MS,
+           "".join("%s = %s\n" % kv for kv in keys(bmc))))
+    a = Daemon("nodecap", [binary("pod-agentd"), "-c", conf], TMP).start()
+    try:
+        def limit():
+            return bmc.get(CHASSIS_ENV, "/PowerLimitWatts/SetPoint")
+        wait_for("no cap: the limit lifted to AllowableMax",
+                 lambda: limit() == 11000)
+        wait_sample("the node's power from the BMC",
+                    lambda s: s is not None and s.get("power_w") ==
+                    BMC_POWER_W)
+        CTL.set(power={"policy": "performance", "cap_w": 6000})
+        wait_for("the cap on the BMC", lambda: limit() == 6000)
+        # Under the BMC's lowest: its lowest.
+        CTL.set(power={"policy": "performance", "cap_w": 1000})
+        wait_for("clamped to AllowableMin", lambda: limit() == 4000)
+        CTL.set(power={"policy": "performance", "cap_w": None})
+        wait_for("the cap gone: lifted again", lambda: limit() == 11000)
+        patches = bmc.stats()["patches"]
+        seq = CTL.last_sample()["seq"]
+        wait_for("10 more samples",
+                 lambda: CTL.last_sample()["seq"] >= seq + 10)
+        assert bmc.stats()["patches"] == patches, \
+            "the same limit sent again: %r" % bmc.stats()
+    except BaseException:
+        print(a.log()[-4000:])
+        raise
+    finally:
+        a.stop()
+        bmc.stop()
+
+
 def test_legacy_power_and_thermal():
     """A legacy BMC (Power, Thermal), which also answers its login without
     a Location: the session is deleted by its @odata.id."""
@@ -612,7 +658,8 @@ if __name__ == "__main__":
              test_hang_goes_stale_and_says_once, test_junk_500_and_big_said_once,
              test_session_renewed, test_stops_promptly_while_hung,
              test_untrusted_certificate_refused,
-             test_power_limit_patched, test_legacy_power_and_thermal,
+             test_power_limit_patched, test_node_cap_reaches_the_bmc,
+             test_legacy_power_and_thermal,
              test_cdu_side_and_connector, test_wrong_password_backs_off,
              test_example_config_accepted, test_bad_keys_refused])
     finally:

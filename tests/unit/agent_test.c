@@ -441,6 +441,8 @@ static const struct {
      "plugin = nvml\n[power c]\nplugin = redfish\n[power d]\n"
      "plugin = command\n",
         "test.conf:10: [power d]: more than 3 [power NAME] sections"},
+    {"[agent]\nnode_power_limit = maybe\n", "test.conf:2: "
+                                            "node_power_limit:"},
     {"[agent]\nstale_after_ms = 10\n", "test.conf:2: stale_after_ms: 10 "
                                        "is outside"},
 };
@@ -536,7 +538,7 @@ t_conf_ok(void)
 	    strcmp(ac.extra_power[0].kv.v[0].where, "agent.conf:19") != 0 ||
 	    strcmp(ac.extra_power[1].plugin, "redfish") != 0 ||
 	    ac.extra_power[1].kv.n != 0 ||
-	    ac.stale_ms != AGENT_DEFAULT_STALE_MS)
+	    ac.stale_ms != AGENT_DEFAULT_STALE_MS || ac.node_power_limit != 0)
 		goto fail;
 	/* The seed from a name is stable from run to run and build to
 	 * build (64-bit FNV-1a of the name), and tells names apart. */
