@@ -12,14 +12,17 @@ What it prints comes from files in DIR that the test writes:
 - devices.json: a list of devices, each {"index", "power_w", "temp_c",
   "clock_mhz", "util_pct", "mem_used_mib", "energy_mj"}; a null value is
   printed as the tool's "N/A".
-- mode: normal (default), hang (prints nothing and sleeps, with a child of
-  its own in its process group, whose pid goes to DIR/hung.pids), garbage,
+- mode: normal (default), hang (prints nothing and blocks until killed,
+  with a child of its own in its process group; both pids go to
+  DIR/hung.pids), garbage,
   exit3 (an error on stderr, status 3), slow (sleeps DIR/slow_s seconds
   first), partial (the output cut short: JSON in its middle, CSV's last
   line after its second column), big (a megabyte of output).
 - set_mode: normal, or fail (set-* say "permission denied", status 4).
 Every set-* appends "clock INDEX MHZ" or "power INDEX WATTS" to DIR/sets.log,
-and every run appends its pid to DIR/runs.log.
+every run appends "COMMAND PID" (e.g. "query 4242") to DIR/runs.log as it
+starts, and a stream appends a line to DIR/records.log after each record it
+prints: a test counts the tool's runs and records, and waits on them.
 
 JSON looks like a vendor's: {"data": {"gpus": [{"index": 0, "power_draw":
 250.5, "temperature.gpu": 45, "clocks": {"sm": "1410 MHz"}, "util": "45 %",
@@ -31,6 +34,7 @@ lines "0, 250.50 W, 45, 1410 MHz, 45 %, 1024 MiB, 123456".
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -89,9 +93,23 @@ def render(state, fmt):
 
 
 def hang(state):
+    """A tool stuck in its driver: blocks until a signal ends it (no
+    timer: only the plugin's kill ends this)."""
     child = subprocess.Popen(["sleep", "3600"])
     append(state, "hung.pids", "%d %d" % (os.getpid(), child.pid))
-    time.sleep(3600)
+    while True:
+        signal.pause()
+
+
+def slow_start(state):
+    """A tool slow to answer (mode slow): its own timing, not a test
+    waiting."""
+    time.sleep(float(read(state, "slow_s", "2")))
+
+
+def between_records(interval_ms):
+    """A stream's period: the tool's own timing, not a test waiting."""
+    time.sleep(interval_ms / 1000.0)
 
 
 def query(state, fmt):
@@ -108,7 +126,7 @@ def query(state, fmt):
         sys.stdout.write("x" * (1 << 20))
         return
     if mode == "slow":
-        time.sleep(float(read(state, "slow_s", "2")))
+        slow_start(state)
     text = render(state, fmt)
     if mode == "partial":
         # JSON cut in the middle; CSV with its last line cut after its
@@ -143,7 +161,8 @@ def stream(state, fmt, interval_ms):
                                          else lines[1:]))
                 header_done = True
         sys.stdout.flush()
-        time.sleep(interval_ms / 1000.0)
+        append(state, "records.log", mode)
+        between_records(interval_ms)
 
 
 def main():
@@ -160,8 +179,8 @@ def main():
     if state is None or not args:
         sys.stderr.write("usage: fake_smi.py --state DIR COMMAND\n")
         return 2
-    append(state, "runs.log", str(os.getpid()))
     cmd = args[0]
+    append(state, "runs.log", "%s %d" % (cmd, os.getpid()))
     if cmd == "query":
         query(state, fmt)
     elif cmd == "stream":

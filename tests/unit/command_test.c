@@ -11,12 +11,20 @@
  * garbage or too much, is missing; controls reaching the tool's set
  * commands; the stream mode; every bad key refused with its where; and no
  * child or descriptor left behind.
+ *
+ * No fixed waits: a test waits on the tool (inotify on its folder, where
+ * it notes each run and record) and on its processes (pidfds), each wait
+ * bounded by a deadline.
  */
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +298,78 @@ lines_with(const char *name, const char *needle)
 	return n;
 }
 
+/* ---- waiting on the fake tool ----
+ *
+ * What read() returns changes when the tool does something: a run starts
+ * (it appends "COMMAND PID" to runs.log as it starts, and the plugin's run
+ * before it is then done with: one child at a time), a stream prints a
+ * record (records.log), a set is applied (sets.log); values also age out,
+ * while the tool keeps being run. So a wait blocks until the tool writes
+ * in its folder (inotify), looks at its condition again, and gives up at
+ * its deadline. A script watched with watch_exec() counts the times it
+ * was opened to be run, for a tool that never gets to write anything. */
+static int watch_fd = -1;
+static int watch_exec_wd = -1; /* the script watch_exec() watches, or -1 */
+static int exec_tries;         /* times that script was opened */
+
+static int
+watch_init(void)
+{
+	if ((watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	return inotify_add_watch(watch_fd, state,
+	           IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) == -1
+	           ? -1
+	           : 0;
+}
+
+/* Counts the times path is opened (execve() opens a script it runs), in
+ * exec_tries; NULL stops. The opens alternate with closes in the queue,
+ * so that none is merged with the one before. */
+static int
+watch_exec(const char *path)
+{
+	if (watch_exec_wd != -1)
+		inotify_rm_watch(watch_fd, watch_exec_wd);
+	watch_exec_wd = -1;
+	exec_tries = 0;
+	if (path != NULL && (watch_exec_wd = inotify_add_watch(watch_fd, path,
+	                         IN_OPEN | IN_CLOSE_NOWRITE)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Blocks until the tool writes in its folder, or the watched script is
+ * opened, or until end_ms (monotonic). 1 woken by one, 0 at end_ms. */
+static int
+tool_acts(int64_t end_ms)
+{
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *e;
+	struct pollfd p = {.fd = watch_fd, .events = POLLIN};
+	int64_t left = end_ms - pod_clock_ms(CLOCK_MONOTONIC);
+	ssize_t n;
+	char *q;
+
+	if (left <= 0 || poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left) != 1)
+		return 0;
+	while ((n = read(watch_fd, buf, sizeof(buf))) > 0)
+		for (q = buf; q < buf + n; q += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)q;
+			if (e->wd == watch_exec_wd && (e->mask & IN_OPEN))
+				exec_tries++;
+		}
+	return 1;
+}
+
+/* Runs of the tool as `what` ("query", "set-clock", "stream") so far. */
+static int
+tool_runs(const char *what)
+{
+	return lines_with("runs.log", what);
+}
+
 static const char two_devs[] =
     "[{\"index\": 0, \"power_w\": 250.5, \"temp_c\": 45, \"clock_mhz\": 1410,"
     " \"util_pct\": 40, \"mem_used_mib\": 1024, \"energy_mj\": 5000000},"
@@ -365,14 +445,14 @@ keys(const char **out, const char *command, const char *const *base,
 typedef int (*pred_fn)(
     const struct plugrig *r, const struct pod_sample *s, const void *arg);
 
-/* Reads every 20 ms until pred holds, for up to timeout_ms; 1 when it
- * did. The longest read() seen goes to *slowest_ms when given. */
+/* Reads, and again each time the tool does something (tool_acts), until
+ * pred holds, for up to timeout_ms; 1 when it did. The longest read()
+ * seen goes to *slowest_ms when given. */
 static int
 wait_read(struct plugrig *r, struct pod_sample *s, pred_fn pred,
     const void *arg, int timeout_ms, int64_t *slowest_ms)
 {
 	int64_t end = pod_clock_ms(CLOCK_MONOTONIC) + timeout_ms, t0, dt;
-	struct timespec step = {0, 20 * 1000000L};
 
 	for (;;) {
 		t0 = pod_clock_ms(CLOCK_MONOTONIC);
@@ -382,9 +462,9 @@ wait_read(struct plugrig *r, struct pod_sample *s, pred_fn pred,
 			*slowest_ms = dt;
 		if (pred(r, s, arg))
 			return 1;
-		if (pod_clock_ms(CLOCK_MONOTONIC) > end)
+		if (pod_clock_ms(CLOCK_MONOTONIC) >= end)
 			return 0;
-		nanosleep(&step, NULL);
+		tool_acts(end);
 	}
 }
 
@@ -425,6 +505,31 @@ logged(const struct plugrig *r, const struct pod_sample *s, const void *a)
 {
 	(void)s;
 	return plugrig_logged(r, a) > 0;
+}
+
+struct runs {
+	const char *what; /* as tool_runs() */
+	int n;
+};
+
+/* The tool has been run as a->what at least a->n times. */
+static int
+ran(const struct plugrig *r, const struct pod_sample *s, const void *a)
+{
+	const struct runs *w = a;
+
+	(void)r;
+	(void)s;
+	return tool_runs(w->what) >= w->n;
+}
+
+/* The watched script has been tried at least *a times. */
+static int
+tried(const struct plugrig *r, const struct pod_sample *s, const void *a)
+{
+	(void)r;
+	(void)s;
+	return exec_tries >= *(const int *)a;
 }
 
 /* Children of this process that are zombies, or any still alive when
@@ -498,6 +603,33 @@ hung_gone(void)
 	}
 	fclose(f);
 	return left == 0;
+}
+
+/* Waits until each pid in hung.pids has ended (its pidfd is readable once
+ * it has, a zombie included), or until end_ms; then hung_gone(). Its own
+ * pidfds closed. */
+static int
+wait_hung_gone(int64_t end_ms)
+{
+	char path[512];
+	struct pollfd p = {.events = POLLIN};
+	int64_t left;
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/hung.pids", state);
+	if ((f = fopen(path, "r")) == NULL)
+		return hung_gone();
+	while (fscanf(f, "%d", &pid) == 1) {
+		if ((p.fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+			continue; /* gone already */
+		left = end_ms - pod_clock_ms(CLOCK_MONOTONIC);
+		if (left > 0)
+			poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		close(p.fd);
+	}
+	fclose(f);
+	return hung_gone();
 }
 
 static int
@@ -602,6 +734,7 @@ trouble(const char *mode, const char *said, int stale)
 	struct plugrig r;
 	struct pod_sample s[POD_MAX_DEVICES];
 	int64_t slowest = 0, t0;
+	int n;
 
 	reset_state();
 	keys(kv, cmd_json, json_keys, NELEM(json_keys) - 1, extra);
@@ -618,11 +751,12 @@ trouble(const char *mode, const char *said, int stale)
 		CHECK(pod_clock_ms(CLOCK_MONOTONIC) - t0 >= 1500 - 400,
 		    "%s: invalid before stale_ms", mode);
 	}
-	/* a few more runs fail the same way: still said once */
-	{
-		struct timespec ts = {1, 200 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
+	/* a few more runs fail the same way: still said once (the third
+	 * starting, the two before it are done with) */
+	n = tool_runs("query");
+	REQUIRE(wait_read(
+	            &r, s, ran, &(struct runs){"query", n + 3}, 5000, &slowest),
+	    "%s: more runs", mode);
 	plugrig_read(&r, 0, s);
 	CHECK(plugrig_logged(&r, said) == 1, "%s: said %d times", mode,
 	    plugrig_logged(&r, said));
@@ -647,15 +781,11 @@ static int
 case_hang(void)
 {
 	int fds = open_fds();
-	int64_t end;
-	struct timespec step = {0, 50 * 1000000L};
 
 	trouble("hang", "fake_smi.py: timed out after 400 ms: killed", 1);
 	/* the tool's own child went with its process group */
-	end = pod_clock_ms(CLOCK_MONOTONIC) + 3000;
-	while (!hung_gone() && pod_clock_ms(CLOCK_MONOTONIC) < end)
-		nanosleep(&step, NULL);
-	CHECK(hung_gone(), "the hung tool's group is still there");
+	CHECK(wait_hung_gone(pod_clock_ms(CLOCK_MONOTONIC) + 3000),
+	    "the hung tool's group is still there");
 	CHECK(lines_with("hung.pids", " ") > 0, "the tool never hung");
 	CHECK(open_fds() == fds, "descriptors: %d then %d", fds, open_fds());
 	return 0;
@@ -680,24 +810,41 @@ case_big(void)
 	return trouble("big", "printed more than max_output_bytes (65536)", 1);
 }
 
+/* A tool that cannot be run: vendor-smi, a script whose #! line names
+ * /no/such/vendor-smi, so that execve() fails with ENOENT as for any
+ * missing tool, and each try shows as the kernel opening the script. */
 static int
 case_missing_tool(void)
 {
-	static const char *const kv[] = {"command=/no/such/vendor-smi -q",
-	    "field.power_w=p", "accels=1", "period_ms=100", "stale_ms=500",
-	    NULL};
+	char script[300], command[320], said[400];
+	const char *kv[] = {command, "field.power_w=p", "accels=1",
+	    "period_ms=100", "stale_ms=500", NULL};
 	static const char *const kv2[] = {
 	    "command=no-such-vendor-smi -q", "field.power_w=p", NULL};
 	struct plugrig r;
 	struct pod_sample s[POD_MAX_DEVICES];
-	struct timespec ts = {0, 500 * 1000000L};
+	FILE *f;
+	int n;
 
+	snprintf(script, sizeof(script), "%s/vendor-smi", state);
+	snprintf(command, sizeof(command), "command=%s -q", script);
+	snprintf(said, sizeof(said), "cannot run %s: No such file or directory",
+	    script);
+	if ((f = fopen(script, "w")) != NULL) {
+		fputs("#!/no/such/vendor-smi\n", f);
+		fclose(f);
+	}
+	if (!CHECK(f != NULL && chmod(script, 0755) == 0 &&
+	               watch_exec(script) == 0,
+	        "%s", script))
+		return 0;
 	/* accels given: the agent starts, the trouble is said once */
 	REQUIRE(plugrig_open(&r, "power", "command", "n1", kv) == 0);
-	REQUIRE(wait_read(&r, s, logged,
-	    "cannot run /no/such/vendor-smi: No such file or directory", 3000,
-	    NULL));
-	nanosleep(&ts, NULL);
+	REQUIRE(wait_read(&r, s, logged, said, 3000, NULL));
+	/* a few more tries fail the same way: still said once */
+	n = exec_tries + 3;
+	REQUIRE(
+	    wait_read(&r, s, tried, &n, 3000, NULL), "tries: %d", exec_tries);
 	plugrig_read(&r, 0, s);
 	CHECK(plugrig_logged(&r, "cannot run") == 1);
 	CHECK(s[0].valid == 0);
@@ -710,6 +857,7 @@ case_missing_tool(void)
 fail:
 	plugrig_dump(&r);
 	plugrig_close(&r);
+	watch_exec(NULL);
 	return 0;
 }
 
@@ -731,7 +879,7 @@ case_controls(void)
 	struct pod_sample s[POD_MAX_DEVICES];
 	struct pod_control c = {0};
 	int64_t t0, dt;
-	struct timespec ts = {1, 0};
+	int n;
 
 	reset_state();
 	keys(kv, cmd_json, json_keys, NELEM(json_keys), extra);
@@ -759,8 +907,13 @@ case_controls(void)
 	    "accel1: set_clock 1000 MHz failed: exited with status 4: set: "
 	    "permission denied",
 	    5000, NULL));
+	n = tool_runs("set-clock");
 	CHECK(r.pl->desc->ops->control(r.ctx, 1, &c) == 0);
-	nanosleep(&ts, NULL);
+	/* tried again, and done with: a query started after it */
+	CHECK(wait_read(
+	    &r, s, ran, &(struct runs){"set-clock", n + 1}, 5000, NULL));
+	CHECK(wait_read(&r, s, ran,
+	    &(struct runs){"query", tool_runs("query") + 1}, 5000, NULL));
 	plugrig_read(&r, 0, s);
 	CHECK(plugrig_logged(&r, "set_clock 1000 MHz failed") == 1);
 	put("set_mode", "normal");
@@ -836,7 +989,7 @@ case_stream_json_and_slow(void)
 	struct plugrig r;
 	struct pod_sample s[POD_MAX_DEVICES];
 	char cmd[600];
-	int i;
+	int i, n;
 
 	reset_state();
 	snprintf(cmd, sizeof(cmd),
@@ -853,10 +1006,17 @@ case_stream_json_and_slow(void)
 	put("slow_s", "0.4");
 	keys(kv, cmd_json, json_keys, NELEM(json_keys), NULL);
 	REQUIRE(plugrig_open(&r, "power", "command", "n1", kv) == 0);
-	for (i = 0; i < 4; i++) {
-		REQUIRE(wait_read(&r, s, has_power, want, 5000, NULL), "slow");
-		usleep(300 * 1000);
+	REQUIRE(wait_read(&r, s, has_power, want, 5000, NULL), "slow");
+	/* more slow runs, each done with when the next starts: values
+	 * throughout, nothing said */
+	n = tool_runs("query");
+	for (i = 1; i <= 4; i++) {
+		REQUIRE(wait_read(&r, s, ran, &(struct runs){"query", n + i},
+		            5000, NULL),
+		    "slow run %d", i);
+		CHECK(has_power(&r, s, want), "slow run %d", i);
 	}
+	plugrig_read(&r, 0, s);
 	CHECK(r.nlog == 1, "only the start said: %d lines", r.nlog);
 fail:
 	if (check_failed != check_case_failed)
@@ -963,6 +1123,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(state, sizeof(state), "%s", tmpl);
+	if (watch_init() == -1) {
+		perror("inotify");
+		return 1;
+	}
 	make_commands();
 	for (i = 0; i < NELEM(cases); i++)
 		if (argc < 2 || strcmp(argv[1], cases[i].name) == 0)
