@@ -3,7 +3,8 @@
  * (plugins/common/redfish.c) where no service is needed: the connection
  * keys (url forms, password file, tls_verify, timeout_ms) and their
  * checks together, the @odata.id and number helpers, the Location header
- * to the session's path, and the error text
+ * to the session's path, cooling/redfish's pump mean (rfmap.c), and the
+ * error text
  * of a request that cannot connect. Requests against a service are in
  * tests/integration/test_redfish_plugins.py.
  */
@@ -18,6 +19,7 @@
 
 #include "check.h"
 #include "redfish.h"
+#include "rfmap.h"
 
 struct logbuf {
 	char line[16][256];
@@ -296,6 +298,38 @@ test_location(void)
 	return 0;
 }
 
+/* Pumps whose speeds add up past a double's range are no reading, not an
+ * infinite one (found by fuzz_redfish: corpus redfish/pump-overflow). */
+static int
+test_pump_overflow(void)
+{
+	struct rfcdu_reading rd;
+	struct rfmap_tally t;
+	json_t *pump;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&t, 0, sizeof(t));
+	pump = json_loads(
+	    "{\"PumpSpeedPercent\": {\"Reading\": 1.5e308}}", 0, NULL);
+	REQUIRE(pump != NULL);
+	rfmap_pump(pump, &t);
+	rfmap_pump(pump, &t);
+	rfmap_done(&t, &rd);
+	CHECK(t.pumps == 2 && !(rd.valid & POD_F_PUMP), "valid %#x %g",
+	    rd.valid, rd.pump_pct);
+	json_decref(pump);
+	pump = json_loads("{\"PumpSpeedPercent\": {\"Reading\": 60}}", 0, NULL);
+	REQUIRE(pump != NULL);
+	memset(&t, 0, sizeof(t));
+	rfmap_pump(pump, &t);
+	rfmap_done(&t, &rd);
+	CHECK((rd.valid & POD_F_PUMP) && rd.pump_pct == 60);
+	json_decref(pump);
+	return 0;
+fail:
+	return -1;
+}
+
 /* A request that cannot connect: a short, stable text, no reply. */
 static int
 test_cannot_connect(void)
@@ -328,6 +362,7 @@ static const struct {
     {"check", test_check},
     {"json_helpers", test_json_helpers},
     {"location", test_location},
+    {"pump_overflow", test_pump_overflow},
     {"cannot_connect", test_cannot_connect},
 };
 

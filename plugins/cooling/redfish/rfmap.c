@@ -4,6 +4,7 @@
  * answers can be fuzzed without a CDU. The leak is the reading the agent's
  * guard acts on, so the tally keeps "unknown" apart from "dry".
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,7 +129,8 @@ rfmap_leak_groups(json_t *ld, struct rfmap_tally *t)
 void
 rfmap_done(const struct rfmap_tally *t, struct rfcdu_reading *rd)
 {
-	if (t->pumps > 0) {
+	/* Speeds past a double's range add up to infinity: no reading. */
+	if (t->pumps > 0 && isfinite(t->pump_sum / t->pumps)) {
 		rd->pump_pct = t->pump_sum / t->pumps;
 		rd->valid |= POD_F_PUMP;
 	}

@@ -56,8 +56,9 @@ void rfmap_pump(json_t *pump, struct rfmap_tally *t);
 void rfmap_leak_groups(json_t *ld, struct rfmap_tally *t);
 /* One leak detector's DetectorState into the tally. */
 void rfmap_detector(json_t *det, struct rfmap_tally *t);
-/* The tally into *rd: the pumps' mean speed when one had a reading; the
- * leak when a detector says wet or every one seen says OK. */
+/* The tally into *rd: the pumps' mean speed when one had a reading (and
+ * it is finite); the leak when a detector says wet or every one seen says
+ * OK. */
 void rfmap_done(const struct rfmap_tally *t, struct rfcdu_reading *rd);
 
 #endif
