@@ -302,8 +302,8 @@ redfish_on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Copies the value of header line `line` into out when it is `name`. */
-static void
+/* Contract in redfish.h, as redfish_path_of()'s. */
+void
 redfish_header_value(
     const char *line, size_t len, const char *name, char *out, size_t outlen)
 {
@@ -349,16 +349,17 @@ redfish_on_progress(
 	return !r->closing && r->w != NULL && worker_stopping(r->w);
 }
 
-/* The path part of a Location that may be an absolute URL. */
-static const char *
+const char *
 redfish_path_of(const char *loc)
 {
-	const char *p;
+	const char *p = loc;
 
-	if (strncmp(loc, "https://", 8) != 0 && strncmp(loc, "http://", 7) != 0)
-		return loc;
-	p = strchr(strstr(loc, "//") + 2, '/');
-	return p != NULL ? p : "/";
+	/* Only an absolute path is one: the request URL is the base URL and
+	 * the path, so "Sessions/7", or the "/" of a bare "https://bmc",
+	 * would name another resource (DELETE / at the end). */
+	if (strncmp(loc, "https://", 8) == 0 || strncmp(loc, "http://", 7) == 0)
+		p = strchr(strstr(loc, "//") + 2, '/');
+	return p != NULL && p[0] == '/' && p[1] != '\0' ? p : "";
 }
 
 /*

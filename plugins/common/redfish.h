@@ -107,4 +107,16 @@ size_t redfish_nmembers(json_t *coll);
 int redfish_number(
     json_t *o, const char *member, const char *field, double *out);
 
+/* What the client takes from a reply's headers, public for the fuzz target
+ * (tests/fuzz/fuzz_redfish.c). redfish_header_value: when header line
+ * line[len] (not NUL-terminated, as libcurl hands it over, "\r\n" and
+ * all) is `name` (any case), its value without the blanks around it into
+ * out, unless it does not fit; else out is left alone.
+ * redfish_path_of: the path part of a Location that may be an absolute URL,
+ * or "" when it has none past "/" (a relative reference, a bare host): the
+ * session is then found in the login's reply. Borrowed from loc. */
+void redfish_header_value(
+    const char *line, size_t len, const char *name, char *out, size_t outlen);
+const char *redfish_path_of(const char *loc);
+
 #endif

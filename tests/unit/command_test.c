@@ -1090,6 +1090,33 @@ case_bad_keys(void)
 	return 0;
 }
 
+/* A value its scale takes out of a double's range is garbage, not an
+ * infinite reading (found by fuzz_cmdmap: corpus cmdmap/scale-overflow). */
+static int
+case_scale_overflow(void)
+{
+	static const char out[] = "mem [GiB], power [W]\n1e308, 1e308 W\n";
+	struct cmdmap m;
+	struct cmdmap_rec rec[2];
+	char err[128];
+	int n, more;
+
+	cmdmap_init(&m);
+	m.format = CMDMAP_CSV;
+	snprintf(m.name[CMDMAP_MEM], CMDMAP_NAME_MAX, "mem");
+	snprintf(m.name[CMDMAP_POWER], CMDMAP_NAME_MAX, "power");
+	m.scale[CMDMAP_MEM] = 1024;
+	n = cmdmap_parse(&m, out, strlen(out), rec, 2, &more, err, sizeof(err));
+	REQUIRE(n == 1, "n %d: %s", n, err);
+	CHECK(rec[0].valid == POD_F_POWER, "valid %#x", rec[0].valid);
+	CHECK(rec[0].v[CMDMAP_POWER] == 1e308);
+	CHECK(strcmp(rec[0].bad, "mem_used_mib: '1e308' is out of range") == 0,
+	    "%s", rec[0].bad);
+	return 0;
+fail:
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -1097,6 +1124,7 @@ static const struct {
     {"values", case_values},
     {"json", case_json},
     {"csv", case_csv},
+    {"scale_overflow", case_scale_overflow},
     {"split", case_split},
     {"json_values", case_json_values},
     {"csv_missing_device", case_csv_missing_device},

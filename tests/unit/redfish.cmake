@@ -10,4 +10,9 @@ set_target_properties(redfish_rig PROPERTIES RUNTIME_OUTPUT_DIRECTORY
 add_dependencies(redfish_rig plugin-power-redfish plugin-cooling-redfish)
 # redfish_test: the Redfish client's keys, JSON helpers and error texts
 # (plugins/common/redfish.c), without a service.
-pod_unit_test(redfish_test redfish_test.c LIBS pod-plugin-redfish)
+# With cooling/redfish's mapping of replies (rfmap.c), for the cases that
+# fuzz_redfish found.
+set(RF_CDU_DIR ${PROJECT_SOURCE_DIR}/plugins/cooling/redfish)
+pod_unit_test(redfish_test redfish_test.c ${RF_CDU_DIR}/rfmap.c
+  LIBS pod-plugin-redfish)
+target_include_directories(redfish_test PRIVATE ${RF_CDU_DIR})

@@ -2,7 +2,9 @@
  * redfish_test: the Redfish client of the Redfish plugins
  * (plugins/common/redfish.c) where no service is needed: the connection
  * keys (url forms, password file, tls_verify, timeout_ms) and their
- * checks together, the @odata.id and number helpers, and the error text
+ * checks together, the @odata.id and number helpers, the Location header
+ * to the session's path, cooling/redfish's pump mean (rfmap.c), and the
+ * error text
  * of a request that cannot connect. Requests against a service are in
  * tests/integration/test_redfish_plugins.py.
  */
@@ -17,6 +19,7 @@
 
 #include "check.h"
 #include "redfish.h"
+#include "rfmap.h"
 
 struct logbuf {
 	char line[16][256];
@@ -247,6 +250,86 @@ fail:
 	return -1;
 }
 
+/*
+ * A login reply's Location, as libcurl hands its header line over, to the
+ * path the session's DELETE goes to: "" is none (the session is then
+ * taken from the reply's body). line: the header line; path: expected.
+ */
+static const struct {
+	const char *line;
+	const char *path;
+} location_cases[] = {
+    {"Location: /redfish/v1/SessionService/Sessions/7\r\n",
+        "/redfish/v1/SessionService/Sessions/7"},
+    {"location:\t https://10.0.0.5:443/redfish/v1/Sessions/a  \r\n",
+        "/redfish/v1/Sessions/a"},
+    /* Found by fuzz_redfish (corpus redfish/location-bare-host): the
+     * bare host's "/" would have had the session DELETE /. */
+    {"Location: https://applicat\r\n", ""},
+    {"Location: https://bmc/\r\n", ""},
+    {"Location: Sessions/7\r\n", ""},
+    {"Location:\r\n", ""},
+    {"X-Location: /a\r\n", ""},
+};
+
+/* Header values and the session's path from a Location. */
+static int
+test_location(void)
+{
+	char loc[REDFISH_PATH_MAX], tok[8];
+	size_t i;
+
+	for (i = 0; i < NELEM(location_cases); i++) {
+		loc[0] = '\0';
+		redfish_header_value(location_cases[i].line,
+		    strlen(location_cases[i].line), "Location", loc,
+		    sizeof(loc));
+		CHECK(strcmp(redfish_path_of(loc), location_cases[i].path) == 0,
+		    "%s: '%s'", location_cases[i].line, redfish_path_of(loc));
+	}
+	/* A token that does not fit is not taken, rather than cut. */
+	snprintf(tok, sizeof(tok), "old");
+	redfish_header_value("X-Auth-Token: 0123456789\r\n", 26, "X-Auth-Token",
+	    tok, sizeof(tok));
+	CHECK(strcmp(tok, "old") == 0, "'%s'", tok);
+	redfish_header_value(
+	    "x-auth-token: abc\r\n", 19, "X-Auth-Token", tok, sizeof(tok));
+	CHECK(strcmp(tok, "abc") == 0, "'%s'", tok);
+	return 0;
+}
+
+/* Pumps whose speeds add up past a double's range are no reading, not an
+ * infinite one (found by fuzz_redfish: corpus redfish/pump-overflow). */
+static int
+test_pump_overflow(void)
+{
+	struct rfcdu_reading rd;
+	struct rfmap_tally t;
+	json_t *pump;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&t, 0, sizeof(t));
+	pump = json_loads(
+	    "{\"PumpSpeedPercent\": {\"Reading\": 1.5e308}}", 0, NULL);
+	REQUIRE(pump != NULL);
+	rfmap_pump(pump, &t);
+	rfmap_pump(pump, &t);
+	rfmap_done(&t, &rd);
+	CHECK(t.pumps == 2 && !(rd.valid & POD_F_PUMP), "valid %#x %g",
+	    rd.valid, rd.pump_pct);
+	json_decref(pump);
+	pump = json_loads("{\"PumpSpeedPercent\": {\"Reading\": 60}}", 0, NULL);
+	REQUIRE(pump != NULL);
+	memset(&t, 0, sizeof(t));
+	rfmap_pump(pump, &t);
+	rfmap_done(&t, &rd);
+	CHECK((rd.valid & POD_F_PUMP) && rd.pump_pct == 60);
+	json_decref(pump);
+	return 0;
+fail:
+	return -1;
+}
+
 /* A request that cannot connect: a short, stable text, no reply. */
 static int
 test_cannot_connect(void)
@@ -278,6 +361,8 @@ static const struct {
     {"password_file", test_password_file},
     {"check", test_check},
     {"json_helpers", test_json_helpers},
+    {"location", test_location},
+    {"pump_overflow", test_pump_overflow},
     {"cannot_connect", test_cannot_connect},
 };
 

@@ -34,6 +34,7 @@
 #include <pod/plugin_util.h>
 
 #include "redfish.h"
+#include "rfmap.h"
 #include "worker.h"
 
 #define NELEM(a)         (sizeof(a) / sizeof((a)[0]))
@@ -51,45 +52,6 @@ struct rfcdu_conf {
 	int primary;                  /* 1: the primary side feeds the node */
 	int poll_ms;                  /* between polls, ms */
 	int stale_ms;                 /* readings older are unknown, ms */
-};
-
-/* One poll's readings; published under the worker's lock. */
-struct rfcdu_reading {
-	uint32_t valid; /* POD_F_* of the loop */
-	double supply_c, return_c, flow_lpm, pressure_kpa, pump_pct;
-	double capacity_w; /* W */
-	int leak;
-	int64_t mono_ms; /* when read, monotonic ms; 0 never */
-	int64_t wall_ms;
-};
-
-/*
- * The connector's sensors. name: the CoolantConnector property (a sensor
- * excerpt with a Reading); flag: the sample's bit; off: the field.
- */
-static const struct rfcdu_sensor {
-	const char *name;
-	uint32_t flag;
-	size_t off;
-} rfcdu_sensors[] = {
-    {"SupplyTemperatureCelsius", POD_F_SUPPLY,
-        offsetof(struct rfcdu_reading, supply_c)},
-    {"ReturnTemperatureCelsius", POD_F_RETURN,
-        offsetof(struct rfcdu_reading, return_c)},
-    {"FlowLitersPerMinute", POD_F_FLOW,
-        offsetof(struct rfcdu_reading, flow_lpm)},
-    {"DeltaPressurekPa", POD_F_PRESSURE,
-        offsetof(struct rfcdu_reading, pressure_kpa)},
-};
-
-/* What a DetectorState means. state: the Health value; wet: 1 a leak. */
-static const struct rfcdu_state {
-	const char *state;
-	int wet;
-} rfcdu_states[] = {
-    {"OK", 0},
-    {"Warning", 1},
-    {"Critical", 1},
 };
 
 struct rfcdu {
@@ -222,42 +184,30 @@ rfcdu_pick(struct rfcdu *c, const char *coll_path, const char *id, char *out,
     const char *what)
 {
 	json_t *coll = NULL;
-	const char *p, *slash;
-	size_t i, n;
+	const char *p;
 	int rc = -1;
 
 	if (redfish_get(c->rf, coll_path, &coll) == -1) {
 		redfish_say(c->rf, c->tw, &c->said);
 		return -1;
 	}
-	n = redfish_nmembers(coll);
-	for (i = 0; i < n; i++) {
-		if ((p = redfish_member(coll, i)) == NULL)
-			continue;
-		slash = strrchr(p, '/');
-		if (id[0] == '\0' ||
-		    (slash != NULL && strcmp(slash + 1, id) == 0)) {
-			snprintf(out, REDFISH_PATH_MAX, "%s", p);
-			rc = 0;
-			break;
-		}
-	}
-	if (rc == -1)
+	if ((p = rfmap_member(coll, id)) != NULL) {
+		snprintf(out, REDFISH_PATH_MAX, "%s", p);
+		rc = 0;
+	} else
 		worker_trouble(c->tw, &c->said, "GET %s: no %s%s%s", coll_path,
 		    what, id[0] ? " " : "", id);
 	json_decref(coll);
 	return rc;
 }
 
-/* The mean PumpSpeedPercent of the CDU's pumps. 0, or -1 (said). */
+/* The CDU's pumps' PumpSpeedPercent into t. 0, or -1 (said). */
 static int
-rfcdu_pumps(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
+rfcdu_pumps(struct rfcdu *c, const char *path, struct rfmap_tally *t)
 {
 	json_t *coll = NULL, *pump;
 	const char *p;
-	double v, sum = 0;
 	size_t i, n;
-	int count = 0;
 
 	if (redfish_get(c->rf, path, &coll) == -1)
 		goto fail;
@@ -267,18 +217,10 @@ rfcdu_pumps(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
 			continue;
 		if (redfish_get(c->rf, p, &pump) == -1)
 			goto fail;
-		if (redfish_number(pump, "PumpSpeedPercent", "Reading", &v) ==
-		    0) {
-			sum += v;
-			count++;
-		}
+		rfmap_pump(pump, t);
 		json_decref(pump);
 	}
 	json_decref(coll);
-	if (count > 0) {
-		rd->pump_pct = sum / count;
-		rd->valid |= POD_F_PUMP;
-	}
 	return 0;
 fail:
 	json_decref(coll);
@@ -286,42 +228,18 @@ fail:
 	return -1;
 }
 
-/* Adds one DetectorState to the tally: *wet, *unknown. */
-static void
-rfcdu_detector(json_t *det, int *wet, int *unknown, int *seen)
-{
-	const char *s =
-	    json_string_value(json_object_get(det, "DetectorState"));
-	size_t i;
-
-	(*seen)++;
-	for (i = 0; s != NULL && i < NELEM(rfcdu_states); i++)
-		if (strcmp(s, rfcdu_states[i].state) == 0) {
-			*wet |= rfcdu_states[i].wet;
-			return;
-		}
-	*unknown = 1;
-}
-
-/* The leak from LeakDetection at path. 0, or -1 (said). */
+/* The leak detectors of LeakDetection at path into t. 0, or -1 (said). */
 static int
-rfcdu_leak(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
+rfcdu_leak(struct rfcdu *c, const char *path, struct rfmap_tally *t)
 {
-	json_t *ld = NULL, *coll = NULL, *det, *grp;
+	json_t *ld = NULL, *coll = NULL, *det;
 	const char *p;
-	size_t i, j, n;
-	int wet = 0, unknown = 0, seen = 0;
+	size_t i, n;
 
 	if (redfish_get(c->rf, path, &ld) == -1)
 		goto fail;
-	json_array_foreach(json_object_get(ld, "LeakDetectorGroups"), i, grp)
-	{
-		json_array_foreach(json_object_get(grp, "Detectors"), j, det)
-		{
-			rfcdu_detector(det, &wet, &unknown, &seen);
-		}
-	}
-	if (seen == 0 && (p = redfish_link(ld, "LeakDetectors")) != NULL) {
+	rfmap_leak_groups(ld, t);
+	if (t->seen == 0 && (p = redfish_link(ld, "LeakDetectors")) != NULL) {
 		if (redfish_get(c->rf, p, &coll) == -1)
 			goto fail;
 		n = redfish_nmembers(coll);
@@ -330,13 +248,9 @@ rfcdu_leak(struct rfcdu *c, const char *path, struct rfcdu_reading *rd)
 				continue;
 			if (redfish_get(c->rf, p, &det) == -1)
 				goto fail;
-			rfcdu_detector(det, &wet, &unknown, &seen);
+			rfmap_detector(det, t);
 			json_decref(det);
 		}
-	}
-	if (seen > 0 && (wet || !unknown)) {
-		rd->valid |= POD_F_LEAK;
-		rd->leak = wet;
 	}
 	json_decref(coll);
 	json_decref(ld);
@@ -354,22 +268,19 @@ rfcdu_measure(struct rfcdu *c, struct rfcdu_reading *rd)
 {
 	char cdu[REDFISH_PATH_MAX], conn[REDFISH_PATH_MAX];
 	json_t *unit = NULL, *cc = NULL;
+	struct rfmap_tally t;
 	const char *side, *p;
-	size_t i;
 	int rc = -1;
 
 	memset(rd, 0, sizeof(*rd));
+	memset(&t, 0, sizeof(t));
 	if (c->conf.cdu[0] != '\0')
 		snprintf(cdu, sizeof(cdu), "%s/%s", RFCDU_CDUS, c->conf.cdu);
 	else if (rfcdu_pick(c, RFCDU_CDUS, "", cdu, "CDU") == -1)
 		return -1;
 	if (redfish_get(c->rf, cdu, &unit) == -1)
 		goto fail;
-	if ((p = json_string_value(json_object_get(unit, "Model"))) != NULL)
-		snprintf(c->model, sizeof(c->model), "%s", p);
-	if (redfish_number(
-	        unit, "CoolingCapacityWatts", NULL, &rd->capacity_w) == 0)
-		rd->valid |= POD_F_CAPACITY;
+	rfmap_unit(unit, rd, c->model, sizeof(c->model));
 	side = c->conf.primary ? "PrimaryCoolantConnectors"
 	                       : "SecondaryCoolantConnectors";
 	if ((p = redfish_link(unit, side)) != NULL) {
@@ -378,18 +289,15 @@ rfcdu_measure(struct rfcdu *c, struct rfcdu_reading *rd)
 			goto out;
 		if (redfish_get(c->rf, conn, &cc) == -1)
 			goto fail;
-		for (i = 0; i < NELEM(rfcdu_sensors); i++)
-			if (redfish_number(cc, rfcdu_sensors[i].name, "Reading",
-			        (double *)((char *)rd +
-			                   rfcdu_sensors[i].off)) == 0)
-				rd->valid |= rfcdu_sensors[i].flag;
+		rfmap_connector(cc, rd);
 	}
 	if ((p = redfish_link(unit, "Pumps")) != NULL &&
-	    rfcdu_pumps(c, p, rd) == -1)
+	    rfcdu_pumps(c, p, &t) == -1)
 		goto out;
 	if ((p = redfish_link(unit, "LeakDetection")) != NULL &&
-	    rfcdu_leak(c, p, rd) == -1)
+	    rfcdu_leak(c, p, &t) == -1)
 		goto out;
+	rfmap_done(&t, rd);
 	rd->mono_ms = pod_clock_ms(CLOCK_MONOTONIC);
 	rd->wall_ms = pod_clock_ms(CLOCK_REALTIME);
 	rc = 0;

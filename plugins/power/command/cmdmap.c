@@ -156,11 +156,16 @@ cmdmap_value(const char *s, size_t len, double *out)
 	return 1;
 }
 
-/* Stores one value of metric k into rec; why names what was garbage. */
+/* Stores one value of metric k into rec; why names what was garbage. A
+ * value its scale takes past a double's range (1e308 MiB at a scale of
+ * 1024) is garbage too, never an infinite reading. */
 static void
 cmdmap_take(const struct cmdmap *m, int k, int rc, double d,
     struct cmdmap_rec *rec, const char *shown, size_t shownlen)
 {
+	const char *why = "is not a number";
+	double v = d * m->scale[k];
+
 	if (rc == 0)
 		return;
 	if (rc == 1 && k == CMDMAP_INDEX) {
@@ -169,16 +174,18 @@ cmdmap_take(const struct cmdmap *m, int k, int rc, double d,
 			return;
 		}
 		rc = -1;
+	} else if (rc == 1 && !isfinite(v)) {
+		why = "is out of range";
+		rc = -1;
 	}
 	if (rc == -1) {
 		if (rec->bad[0] == '\0')
-			snprintf(rec->bad, sizeof(rec->bad),
-			    "%s: '%.*s' is not a number",
+			snprintf(rec->bad, sizeof(rec->bad), "%s: '%.*s' %s",
 			    cmdmap_metrics[k].name,
-			    (int)(shownlen > 40 ? 40 : shownlen), shown);
+			    (int)(shownlen > 40 ? 40 : shownlen), shown, why);
 		return;
 	}
-	rec->v[k] = d * m->scale[k];
+	rec->v[k] = v;
 	rec->valid |= cmdmap_metrics[k].flag;
 }
 

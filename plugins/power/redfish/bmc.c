@@ -35,13 +35,13 @@
 #include <pod/plugin.h>
 #include <pod/plugin_util.h>
 
+#include "bmcmap.h"
 #include "redfish.h"
 #include "worker.h"
 
 #define NELEM(a)       (sizeof(a) / sizeof((a)[0]))
 #define BMC_ID_MAX     128
 #define BMC_CHASSIS    "/redfish/v1/Chassis"
-#define BMC_MODEL      "Redfish BMC"
 #define BMC_START_WAIT 50 /* ms between looks at the first poll */
 #define BMC_J_PER_KWH  3.6e6
 
@@ -50,31 +50,6 @@ struct bmc_conf {
 	char chassis[BMC_ID_MAX]; /* "": the first chassis */
 	int poll_ms;              /* between polls, ms */
 	int stale_ms;             /* readings older than this are unknown */
-};
-
-/* Where the power limit is set. */
-enum bmc_limit { BMC_LIMIT_NONE, BMC_LIMIT_ENV, BMC_LIMIT_LEGACY };
-
-/* What one poll read; published under the worker's lock. */
-struct bmc_reading {
-	uint32_t valid;    /* POD_F_POWER, _ENERGY, _TEMP */
-	double power_w;    /* W */
-	double energy_kwh; /* the BMC's counter, kWh */
-	double temp_c;     /* hottest, °C */
-	int64_t mono_ms;   /* when read, monotonic ms; 0 never */
-	int64_t wall_ms;   /* same, ms since the epoch */
-};
-
-/* What the chassis offers, learnt on the thread. */
-struct bmc_layout {
-	char env[REDFISH_PATH_MAX];     /* EnvironmentMetrics; "" none */
-	char power[REDFISH_PATH_MAX];   /* legacy Power; "" none */
-	char thermal[REDFISH_PATH_MAX]; /* legacy Thermal; "" none */
-	char model[64];
-	double capacity_w;    /* PowerSubsystem CapacityWatts; 0 unknown */
-	enum bmc_limit limit; /* where the limit is set */
-	double limit_min_w, limit_max_w;
-	int known; /* 1: the paths above are from this chassis */
 };
 
 struct bmc {
@@ -192,9 +167,7 @@ bmc_discover(struct bmc *b)
 {
 	struct bmc_layout *lay = &b->lay;
 	json_t *coll = NULL, *ch = NULL, *ps = NULL, *env = NULL, *pw = NULL;
-	json_t *pc;
 	const char *p;
-	double min, max;
 	int rc = -1;
 
 	memset(lay, 0, sizeof(*lay));
@@ -213,44 +186,21 @@ bmc_discover(struct bmc *b)
 	}
 	if (redfish_get(b->rf, b->chassis, &ch) == -1)
 		goto fail;
-	bmc_copy_path(lay->env, redfish_link(ch, "EnvironmentMetrics"));
-	bmc_copy_path(lay->power, redfish_link(ch, "Power"));
-	bmc_copy_path(lay->thermal, redfish_link(ch, "Thermal"));
-	snprintf(lay->model, sizeof(lay->model), "%s",
-	    json_string_value(json_object_get(ch, "Model"))
-	        ? json_string_value(json_object_get(ch, "Model"))
-	        : BMC_MODEL);
+	bmcmap_chassis(ch, lay);
 	if ((p = redfish_link(ch, "PowerSubsystem")) != NULL) {
 		if (redfish_get(b->rf, p, &ps) == -1)
 			goto fail;
-		(void)redfish_number(
-		    ps, "CapacityWatts", NULL, &lay->capacity_w);
+		bmcmap_capacity(ps, lay);
 	}
 	if (lay->env[0] != '\0') {
 		if (redfish_get(b->rf, lay->env, &env) == -1)
 			goto fail;
-		if (redfish_number(
-		        env, "PowerLimitWatts", "AllowableMin", &min) == 0 &&
-		    redfish_number(
-		        env, "PowerLimitWatts", "AllowableMax", &max) == 0 &&
-		    min <= max) {
-			lay->limit = BMC_LIMIT_ENV;
-			lay->limit_min_w = min;
-			lay->limit_max_w = max;
-		}
+		bmcmap_env_limit(env, lay);
 	}
 	if (lay->limit == BMC_LIMIT_NONE && lay->power[0] != '\0') {
 		if (redfish_get(b->rf, lay->power, &pw) == -1)
 			goto fail;
-		/* Legacy PowerControl has no floor: 0 W up to the capacity. */
-		pc = json_array_get(json_object_get(pw, "PowerControl"), 0);
-		if (json_object_get(pc, "PowerLimit") != NULL &&
-		    redfish_number(pc, "PowerCapacityWatts", NULL, &max) == 0 &&
-		    max > 0) {
-			lay->limit = BMC_LIMIT_LEGACY;
-			lay->limit_min_w = 0;
-			lay->limit_max_w = max;
-		}
+		bmcmap_legacy_limit(pw, lay);
 	}
 	lay->known = 1;
 	rc = 0;
@@ -266,61 +216,29 @@ out:
 	return rc;
 }
 
-/* The highest valid reading of a legacy Thermal's Temperatures[]. */
-static int
-bmc_hottest(json_t *th, double *out)
-{
-	json_t *t;
-	size_t i;
-	double v;
-	int any = 0;
-
-	json_array_foreach(json_object_get(th, "Temperatures"), i, t)
-	{
-		if (redfish_number(t, "ReadingCelsius", NULL, &v) == 0 &&
-		    (!any || v > *out)) {
-			*out = v;
-			any = 1;
-		}
-	}
-	return any ? 0 : -1;
-}
-
 /* Reads the chassis into *rd. 0, or -1 with the error said. */
 static int
 bmc_measure(struct bmc *b, struct bmc_reading *rd)
 {
 	const struct bmc_layout *lay = &b->lay;
-	json_t *env = NULL, *pw = NULL, *th = NULL, *pc;
+	json_t *env = NULL, *pw = NULL, *th = NULL;
 	int rc = -1;
 
 	memset(rd, 0, sizeof(*rd));
 	if (lay->env[0] != '\0') {
 		if (redfish_get(b->rf, lay->env, &env) == -1)
 			goto fail;
-		if (redfish_number(
-		        env, "PowerWatts", "Reading", &rd->power_w) == 0)
-			rd->valid |= POD_F_POWER;
-		if (redfish_number(
-		        env, "EnergykWh", "Reading", &rd->energy_kwh) == 0)
-			rd->valid |= POD_F_ENERGY;
-		if (redfish_number(
-		        env, "TemperatureCelsius", "Reading", &rd->temp_c) == 0)
-			rd->valid |= POD_F_TEMP;
+		bmcmap_env(env, rd);
 	}
 	if (!(rd->valid & POD_F_POWER) && lay->power[0] != '\0') {
 		if (redfish_get(b->rf, lay->power, &pw) == -1)
 			goto fail;
-		pc = json_array_get(json_object_get(pw, "PowerControl"), 0);
-		if (redfish_number(
-		        pc, "PowerConsumedWatts", NULL, &rd->power_w) == 0)
-			rd->valid |= POD_F_POWER;
+		bmcmap_power(pw, rd);
 	}
 	if (!(rd->valid & POD_F_TEMP) && lay->thermal[0] != '\0') {
 		if (redfish_get(b->rf, lay->thermal, &th) == -1)
 			goto fail;
-		if (bmc_hottest(th, &rd->temp_c) == 0)
-			rd->valid |= POD_F_TEMP;
+		bmcmap_thermal(th, rd);
 	}
 	rd->mono_ms = pod_clock_ms(CLOCK_MONOTONIC);
 	rd->wall_ms = pod_clock_ms(CLOCK_REALTIME);
