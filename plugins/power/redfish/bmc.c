@@ -491,6 +491,11 @@ bmc_read(void *ctx, int64_t now_ms, struct pod_sample *out, int n)
 		out->temp_c = rd.temp_c;
 		if (rd.valid & POD_F_ENERGY)
 			out->energy_j = bmc_energy_j(b, rd.energy_kwh);
+		/* a counter near a double's range would overflow in J */
+		if (!isfinite(out->energy_j)) {
+			out->energy_j = 0;
+			out->valid &= ~POD_F_ENERGY;
+		}
 	}
 	if (b->fresh == 1 && out->valid == 0)
 		b->host->log(b->host, POD_LOG_WARN,
