@@ -401,7 +401,9 @@ podctl_call_explained(struct podctl *pc, const char *method, const char *path,
 {
 	struct rest_reply reply;
 	enum rest_result res;
-	char err[1024], text[1024];
+	/* text has room for err and where the token came from: a refusal
+	 * says both */
+	char err[1024], text[1024 + CRED_PATH_MAX + 128];
 	int rc = PODCTL_OK;
 
 	*out = NULL;
