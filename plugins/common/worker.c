@@ -28,8 +28,9 @@ struct worker {
 	pthread_t thread;
 	pthread_mutex_t mu; /* the plugin's readings, stop, the queue */
 	pthread_mutex_t qmu;
-	pthread_cond_t cv; /* signalled by worker_free() */
+	pthread_cond_t cv; /* signalled by worker_free() and after a poll */
 	int stop;          /* under qmu */
+	int polls;         /* under qmu: polls returned */
 	struct worker_line q[WORKER_LOGQ_MAX];
 	int nq;       /* under qmu */
 	int qdropped; /* under qmu: lines that did not fit */
@@ -66,6 +67,22 @@ worker_sleep(struct worker *w, int ms)
 }
 
 int
+worker_wait_first(struct worker *w, int timeout_ms)
+{
+	struct timespec ts;
+	int done;
+
+	worker_deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+	pthread_mutex_lock(&w->qmu);
+	while (w->polls == 0 && !w->stop &&
+	       pthread_cond_timedwait(&w->cv, &w->qmu, &ts) != ETIMEDOUT)
+		;
+	done = w->polls > 0;
+	pthread_mutex_unlock(&w->qmu);
+	return done;
+}
+
+int
 worker_stopping(struct worker *w)
 {
 	int stop;
@@ -85,6 +102,10 @@ worker_main(void *arg)
 	while (!worker_stopping(w)) {
 		start = pod_clock_ms(CLOCK_MONOTONIC);
 		w->fn(w, w->arg);
+		pthread_mutex_lock(&w->qmu);
+		w->polls++;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->qmu);
 		left = w->period_ms - (pod_clock_ms(CLOCK_MONOTONIC) - start);
 		if (worker_sleep(w, left > 0 ? (int)left : 0))
 			break;

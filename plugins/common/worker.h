@@ -48,6 +48,10 @@ void worker_free(struct worker *w, const struct pod_host *host);
 /* Takes and releases the lock under which the plugin publishes readings. */
 void worker_lock(struct worker *w);
 void worker_unlock(struct worker *w);
+/* On the host's thread: waits until the first poll has returned, at most
+ * timeout_ms; 1 when it has, 0 otherwise. For an init() that needs the
+ * device's answer to describe it (a model, what it can be told). */
+int worker_wait_first(struct worker *w, int timeout_ms);
 /* From the thread: 1 when worker_free() is waiting for it. */
 int worker_stopping(struct worker *w);
 /* From the thread: waits up to ms, or less when stopping; 1 if stopping. */

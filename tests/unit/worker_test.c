@@ -189,6 +189,37 @@ case_said(void)
 	return 0;
 }
 
+/* A first poll that never returns by itself (it waits to be stopped). */
+static void
+stuck_poll(struct worker *w, void *arg)
+{
+	(void)worker_sleep(w, 3600 * 1000);
+}
+
+/* worker_wait_first(): 1 once the first poll returned, 0 when it did not
+ * within the time given, and worker_free() still stops the stuck one. */
+static int
+case_wait_first(void)
+{
+	struct worker *w;
+	int polls = 0;
+
+	w = worker_new(3600 * 1000, count_poll, &polls);
+	REQUIRE(w != NULL);
+	CHECK(worker_wait_first(w, 10000) == 1);
+	worker_lock(w);
+	CHECK(polls == 1, "polls: %d", polls);
+	worker_unlock(w);
+	worker_free(w, NULL);
+	w = worker_new(1000, stuck_poll, NULL);
+	REQUIRE(w != NULL);
+	CHECK(worker_wait_first(w, 50) == 0);
+	worker_free(w, NULL);
+	return 0;
+fail:
+	return -1;
+}
+
 /* The harness the hardware plugins' tests share: the sim plugin with one
  * key of its own, then a key it does not know, refused naming its origin. */
 static int
@@ -223,6 +254,7 @@ static const struct workercase {
     {"says_once", case_says_once},
     {"queue_bounded", case_queue_bounded},
     {"free_wakes", case_free_wakes},
+    {"wait_first", case_wait_first},
     {"plugrig", case_plugrig},
 };
 

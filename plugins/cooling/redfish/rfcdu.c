@@ -37,13 +37,12 @@
 #include "rfmap.h"
 #include "worker.h"
 
-#define NELEM(a)         (sizeof(a) / sizeof((a)[0]))
-#define RFCDU_ID_MAX     128
-#define RFCDU_CDUS       "/redfish/v1/ThermalEquipment/CDUs"
-#define RFCDU_MODEL      "Redfish CDU"
-#define RFCDU_PUMPS_MAX  16 /* pumps read per poll */
-#define RFCDU_LEAKS_MAX  32 /* leak detectors read per poll */
-#define RFCDU_START_WAIT 50 /* ms between looks at the first poll */
+#define NELEM(a)        (sizeof(a) / sizeof((a)[0]))
+#define RFCDU_ID_MAX    128
+#define RFCDU_CDUS      "/redfish/v1/ThermalEquipment/CDUs"
+#define RFCDU_MODEL     "Redfish CDU"
+#define RFCDU_PUMPS_MAX 16 /* pumps read per poll */
+#define RFCDU_LEAKS_MAX 32 /* leak detectors read per poll */
 
 struct rfcdu_conf {
 	struct redfish_conf rf;
@@ -66,7 +65,6 @@ struct rfcdu {
 	/* Under worker_lock. */
 	struct rfcdu_reading pub;
 	char pub_model[64];
-	int polls;
 
 	/* The host thread's. */
 	int fresh; /* 1 last read had values, 0 not, -1 none yet */
@@ -334,7 +332,6 @@ done:
 		c->pub = rd;
 		memcpy(c->pub_model, c->model, sizeof(c->pub_model));
 	}
-	c->polls++;
 	worker_unlock(w);
 }
 
@@ -356,19 +353,7 @@ rfcdu_free(struct rfcdu *c)
 static void
 rfcdu_first_poll(struct rfcdu *c)
 {
-	int64_t until_ms =
-	    pod_clock_ms(CLOCK_MONOTONIC) + 3 * c->conf.rf.timeout_ms;
-	int polls;
-
-	do {
-		worker_lock(c->w);
-		polls = c->polls;
-		worker_unlock(c->w);
-		if (polls > 0)
-			break;
-		nanosleep(
-		    &(struct timespec){0, RFCDU_START_WAIT * 1000000L}, NULL);
-	} while (pod_clock_ms(CLOCK_MONOTONIC) < until_ms);
+	(void)worker_wait_first(c->w, 3 * c->conf.rf.timeout_ms);
 	worker_flush(c->w, c->host);
 }
 

@@ -39,11 +39,10 @@
 #include "redfish.h"
 #include "worker.h"
 
-#define NELEM(a)       (sizeof(a) / sizeof((a)[0]))
-#define BMC_ID_MAX     128
-#define BMC_CHASSIS    "/redfish/v1/Chassis"
-#define BMC_START_WAIT 50 /* ms between looks at the first poll */
-#define BMC_J_PER_KWH  3.6e6
+#define NELEM(a)      (sizeof(a) / sizeof((a)[0]))
+#define BMC_ID_MAX    128
+#define BMC_CHASSIS   "/redfish/v1/Chassis"
+#define BMC_J_PER_KWH 3.6e6
 
 struct bmc_conf {
 	struct redfish_conf rf;
@@ -66,7 +65,6 @@ struct bmc {
 	/* Under worker_lock. */
 	struct bmc_reading pub;
 	struct bmc_layout pub_lay;
-	int polls;        /* polls finished, either way */
 	int want_pending; /* 1: want_w is to be PATCHed */
 	double want_w;    /* W */
 
@@ -333,7 +331,6 @@ done:
 		b->pub = rd;
 		b->pub_lay = b->lay;
 	}
-	b->polls++;
 	worker_unlock(b->tw);
 }
 
@@ -377,8 +374,6 @@ static int
 bmc_init(const struct pod_host *host, void **ctx)
 {
 	struct bmc *b;
-	int64_t until_ms;
-	int polls;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		host->log(host, POD_LOG_ERROR, "%s: calloc: %s", __func__,
@@ -398,16 +393,7 @@ bmc_init(const struct pod_host *host, void **ctx)
 	/* What the node can be told comes from the BMC: wait for the first
 	 * poll, a few requests' worth at most. A BMC that does not answer
 	 * in time is not a configuration error. */
-	until_ms = pod_clock_ms(CLOCK_MONOTONIC) + 3 * b->conf.rf.timeout_ms;
-	do {
-		worker_lock(b->w);
-		polls = b->polls;
-		worker_unlock(b->w);
-		if (polls > 0)
-			break;
-		nanosleep(
-		    &(struct timespec){0, BMC_START_WAIT * 1000000L}, NULL);
-	} while (pod_clock_ms(CLOCK_MONOTONIC) < until_ms);
+	(void)worker_wait_first(b->w, 3 * b->conf.rf.timeout_ms);
 	worker_flush(b->w, host);
 	worker_lock(b->w);
 	bmc_device(b, &b->pub_lay);
