@@ -205,8 +205,10 @@ def test_fallback_when_controller_gone(a):
     answered = CTL.answered_wall
     line = a.wait_log(r"fallback cap 3000 W in force")
     # not before fallback_after_s of silence; the log's clock shows whole
-    # milliseconds, so the answer's time is cut the same way
-    assert log_time(line) - math.floor(answered * 1000) / 1000 >= 2.0, \
+    # milliseconds, so the answer's time is cut the same way, and the
+    # agent counts the silence in whole milliseconds of its monotonic
+    # clock, which can make it up to 1 ms short on the wall clock
+    assert log_time(line) - math.floor(answered * 1000) / 1000 >= 1.998, \
         (line, answered)
     # held while nobody answers: the agent's own metrics show it
     cap_key = 'pod_agent_node_cap_watts{node="%s"}' % NODE
