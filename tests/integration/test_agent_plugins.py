@@ -15,9 +15,8 @@ devices with what they report and control, as a table and as JSON, exiting
 import json
 import os
 import subprocess
-import threading
-import time
 
+from fakehw import Burner, put, rapl_tree
 from podtest import (BUILD, Daemon, FakeController, TempDir, binary, metrics,
                      metrics_url, run, wait_for)
 
@@ -28,44 +27,6 @@ STANDIN = os.path.join(BUILD, "tests", "nvml-standin", "libnvidia-ml.so.1")
 
 CTL = FakeController(NODE)
 TMP = TempDir("agentplugins")
-
-
-def put(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def rapl_tree(root):
-    """package-0 with its DRAM; the package burns a steady 80 W."""
-    pkg = os.path.join(root, "intel-rapl:0")
-    dram = os.path.join(pkg, "intel-rapl:0:0")
-    for d, name in ((pkg, "package-0"), (dram, "dram")):
-        os.makedirs(d)
-        put(os.path.join(d, "name"), name)
-        put(os.path.join(d, "energy_uj"), "0")
-        put(os.path.join(d, "max_energy_range_uj"), "262143328850")
-    return pkg, dram
-
-
-class Burner:
-    """Advances a zone's energy counter at a steady rate until stopped."""
-
-    def __init__(self, path, watts):
-        self.path, self.watts = path, watts
-        self.stop_ev = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        start = time.monotonic()
-        while not self.stop_ev.wait(0.02):
-            tmp = self.path + ".new"
-            put(tmp, str(int((time.monotonic() - start) * self.watts * 1e6)))
-            os.replace(tmp, self.path)
-
-    def stop(self):
-        self.stop_ev.set()
-        self.thread.join()
 
 
 def agent_conf(name, root, extra=""):
