@@ -24,6 +24,7 @@
 #include "names.h"
 #include "policy.h"
 #include "queue.h"
+#include "rollup.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -273,25 +274,52 @@ api_alarm_ack(struct api_req *r)
 
 /* ---- telemetry history ---- */
 
+/* Parses an integer query parameter into *v within lo..hi; absent leaves
+ * *v. 0, or -1 having answered 400 naming it. */
+static int
+telemetry_int(struct api_req *r, struct evkeyvalq *q, const char *key, long lo,
+    long hi, long *v)
+{
+	const char *s = evhttp_find_header(q, key);
+	char *end;
+	long x;
+
+	if (s == NULL)
+		return 0;
+	x = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || x < lo || x > hi) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "telemetry: %s='%s' must be an integer from %ld to %ld",
+		    key, s, lo, hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
 void
 api_telemetry(struct api_req *r)
 {
 	static const char *const allowed[] = {
-	    "node", "from", "to", "step", NULL};
+	    "node", "from", "to", "step", "resolution", "accel", NULL};
 	struct evkeyvalq q;
-	const char *name, *from_s, *to_s, *step_s;
-	int64_t now = time_wall_ms(), from, to;
-	long step = 60;
+	const char *name, *from_s, *to_s, *res_s;
+	const struct config *c = r->st->conf;
+	int64_t now = time_wall_ms();
+	long step = 0, accel = -1;
+	struct rollup_query rq = {.now_ms = now, .res = -1};
+	struct rollup_plan plan;
+	struct store_history_q h;
 	struct node *n;
 	json_t *points;
-	char *end;
+	char err[160];
 
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	name = evhttp_find_header(&q, "node");
 	from_s = evhttp_find_header(&q, "from");
 	to_s = evhttp_find_header(&q, "to");
-	step_s = evhttp_find_header(&q, "step");
+	res_s = evhttp_find_header(&q, "resolution");
 	if (name == NULL || (n = fleet_node(r->st->fleet, name)) == NULL) {
 		api_reply_error(r->req, name ? 404 : 400,
 		    name ? "not_found" : "bad_request",
@@ -299,40 +327,60 @@ api_telemetry(struct api_req *r)
 		    name ? name : "");
 		goto done;
 	}
-	from = from_s ? api_parse_time(from_s) : now - 3600 * 1000;
-	to = to_s ? api_parse_time(to_s) : now;
-	if (step_s != NULL)
-		step = strtol(step_s, &end, 10);
-	if (from < 0 || to < 0) {
+	rq.from_ms = from_s ? api_parse_time(from_s) : now - 3600 * 1000;
+	rq.to_ms = to_s ? api_parse_time(to_s) : now;
+	if (rq.from_ms < 0 || rq.to_ms < 0) {
 		api_reply_error(r->req, 400, "bad_request",
 		    "telemetry: %s='%s' is not a time: give ms since the epoch "
 		    "or RFC 3339 (2024-05-01T12:00:00Z, "
 		    "2024-05-01T12:00:00.250Z, "
 		    "2024-05-01T14:00:00+02:00)",
-		    from < 0 ? "from" : "to", from < 0 ? from_s : to_s);
+		    rq.from_ms < 0 ? "from" : "to",
+		    rq.from_ms < 0 ? from_s : to_s);
 		goto done;
 	}
-	if (from > to || (step_s && *end) || step < 1 || step > 86400) {
+	if (rq.from_ms > rq.to_ms) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "telemetry: from must not be after to; step is 1 to 86400 "
-		    "s");
+		    "telemetry: from must not be after to");
 		goto done;
 	}
-	if (to - from > 31LL * 86400 * 1000) {
+	if (telemetry_int(r, &q, "step", 1, 86400, &step) == -1 ||
+	    telemetry_int(r, &q, "accel", 0,
+	        n->naccels > 0 ? n->naccels - 1 : 63, &accel) == -1)
+		goto done;
+	if (res_s != NULL && (rq.res = rollup_res_parse(res_s)) < 0) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "telemetry: at most 31 days at once");
+		    "telemetry: resolution='%s' must be raw, 1m or 1h", res_s);
 		goto done;
 	}
-	if ((points = store_telemetry(r->st->store, n->id, from, to, (int)step,
-	         TELEMETRY_MAX_POINTS)) == NULL) {
+	rq.step_s = (int)step;
+	rq.raw_every_s = c->store_interval_s;
+	rq.retention_days[ROLLUP_RAW] = c->retention_days;
+	rq.retention_days[ROLLUP_1M] = c->retention_1m_days;
+	rq.retention_days[ROLLUP_1H] = c->retention_1h_days;
+	if (rollup_choose(&rq, &plan, err, sizeof(err)) == -1) {
+		api_reply_error(
+		    r->req, 400, "bad_request", "telemetry: %s", err);
+		goto done;
+	}
+	h = (struct store_history_q){.node_id = n->id,
+	    .accel = (int)accel,
+	    .res = plan.res,
+	    .from_ms = rq.from_ms,
+	    .to_ms = rq.to_ms,
+	    .step_s = plan.step_s,
+	    .max_points = TELEMETRY_MAX_POINTS};
+	if ((points = store_history(r->st->store, &h)) == NULL) {
 		api_reply_error(
 		    r->req, 500, "internal", "could not read samples");
 		goto done;
 	}
 	api_reply_json(r->req, 200,
-	    json_pack("{s:s,s:o,s:o,s:i,s:i,s:o}", "node", n->name, "from",
-	        jsonx_time(from), "to", jsonx_time(to), "step_s", (int)step,
-	        "stored_every_s", r->st->conf->store_interval_s, "points",
+	    json_pack("{s:s,s:o,s:o,s:s,s:i,s:i,s:o,s:o}", "node", n->name,
+	        "from", jsonx_time(rq.from_ms), "to", jsonx_time(rq.to_ms),
+	        "resolution", rollup_res_name(plan.res), "step_s", plan.step_s,
+	        "stored_every_s", plan.stored_every_s, "accel",
+	        accel >= 0 ? json_integer(accel) : json_null(), "points",
 	        points));
 done:
 	evhttp_clear_headers(&q);

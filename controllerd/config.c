@@ -90,6 +90,10 @@ static const struct keyword {
         offsetof(struct config, store_interval_s), 0, NULL},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
         offsetof(struct config, retention_days), 0, NULL},
+    {"controller", "retention_1m_days", V_INT, 1, 3650, T_CONTROLLER,
+        offsetof(struct config, retention_1m_days), 0, NULL},
+    {"controller", "retention_1h_days", V_INT, 1, 36500, T_CONTROLLER,
+        offsetof(struct config, retention_1h_days), 0, NULL},
     {"controller", "max_connections", V_INT, 0, 1000000, T_CONTROLLER,
         offsetof(struct config, http_max_conns), 0, NULL},
     {"controller", "max_per_peer", V_INT, 1, 1000000, T_CONTROLLER,
@@ -865,6 +869,8 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->fence_margin_s = 10;
 	c->store_interval_s = 10;
 	c->retention_days = 7;
+	c->retention_1m_days = 30;
+	c->retention_1h_days = 400;
 	c->acct_retention_days = 400;
 	c->http_max_per_peer = 256;
 	(void)parse_netlist("127.0.0.1, ::1", &c->http_exempt, NULL, 0);
@@ -1149,9 +1155,11 @@ config_dump(const struct config *c, FILE *out)
 	fprintf(out,
 	    "heartbeat_timeout_s = %d\nfence_timeout_s = %d\n"
 	    "fence_margin_s = %d\nstore_interval_s = %d\n"
-	    "retention_days = %d\n",
+	    "retention_days = %d\nretention_1m_days = %d\n"
+	    "retention_1h_days = %d\n",
 	    c->heartbeat_timeout_s, c->fence_timeout_s, c->fence_margin_s,
-	    c->store_interval_s, c->retention_days);
+	    c->store_interval_s, c->retention_days, c->retention_1m_days,
+	    c->retention_1h_days);
 	fprintf(out,
 	    "max_connections = %d\nmax_per_peer = %d\nlimit_exempt =%s%s\n"
 	    "header_timeout_s = %d\nbody_timeout_s = %d\n"

@@ -85,6 +85,8 @@ struct config {
 	int fence_margin_s;      /* more silence before a requeue, s */
 	int store_interval_s;    /* seconds between stored samples per node */
 	int retention_days;      /* days of stored samples kept */
+	int retention_1m_days;   /* days of minute rollups kept */
+	int retention_1h_days;   /* days of hour rollups kept */
 	int acct_retention_days; /* days accounting records are kept */
 	/* REST connections and requests (httpcap.c) */
 	int http_max_conns;    /* connections in total; 0: from the fd limit */

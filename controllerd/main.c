@@ -122,8 +122,11 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	if ((dropped = store_expired(ctl.store)) > 0)
 		log_info("dropped %d days of samples older than %d days",
 		    dropped, ctl.conf->retention_days);
-	if (now - last_expire_ms > 3600 * 1000) {
+	/* at the first tick too, whatever the monotonic clock's origin */
+	if (last_expire_ms == 0 || now - last_expire_ms > 3600 * 1000) {
 		last_expire_ms = now;
+		store_set_rollup_retention(ctl.store,
+		    ctl.conf->retention_1m_days, ctl.conf->retention_1h_days);
 		store_expire_later(
 		    ctl.store, time_wall_ms(), ctl.conf->retention_days);
 	}

@@ -172,6 +172,30 @@ int store_load_pod_energy(
  * entries, oldest first. New reference, or NULL on error (logged). */
 json_t *store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
     int64_t to_ms, int step_s, int max_points);
+/* A history request to store_history(). */
+struct store_history_q {
+	int64_t node_id;        /* the node's row id */
+	int accel;              /* an accelerator's index, -1 the node */
+	int res;                /* enum rollup_res (rollup.h) */
+	int64_t from_ms, to_ms; /* inclusive */
+	int step_s;             /* bucket, s */
+	int max_points;
+};
+/* The stored history of a node or one of its accelerators at resolution
+ * h->res (raw samples, or minute or hour rollups), in buckets of step_s: a
+ * JSON array of at most max_points {"t", "samples", and the mean, _min and
+ * _max of each quantity} (docs/openapi.yaml, /telemetry), oldest first. A
+ * rollup bucket weights each period by its samples. New reference, or NULL
+ * on error (logged). */
+json_t *store_history(struct store *s, const struct store_history_q *h);
+/* Sets how long minute and hour rollups are kept, days, for the writer's
+ * next expiry (store_expire() and store_expire_later() drop them with the
+ * raw samples); 30 and 400 until set. */
+void store_set_rollup_retention(struct store *s, int days_1m, int days_1h);
+/* Test hook: has the writer compute the rollups of every pending period
+ * closed by now_ms (rather than by the wall clock), and waits. The
+ * number of periods computed, or -1. */
+int store_rollup_pass(struct store *s, int64_t now_ms);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
 

@@ -24,6 +24,7 @@ struct queued {
 
 struct fleet;
 struct job;
+struct store_rollups;
 struct store_writer;
 
 struct store {
@@ -35,6 +36,7 @@ struct store {
 	int day;     /* partition the cached statements write to */
 	sqlite3_stmt *ins_node, *ins_accel;
 	struct store_writer *w; /* the sample writer; NULL in its own handle */
+	struct store_rollups *ru; /* the writer's rollup statements */
 };
 
 /* Opens the database at path on a connection of its own, waiting at most
@@ -79,5 +81,19 @@ sqlite3_stmt *store_acct_prepare(struct store *s);
  * unless that record has already ended. 0 or -1 (logged). */
 int store_acct_put(struct store *s, sqlite3_stmt *st, const struct job *j,
     const struct fleet *f);
+
+/* Rollups (store_rollup.c), on the writer's connection. Inside the
+ * caller's transaction: marks the minute of node_id holding t_ms as
+ * pending. 0 or -1 (logged). */
+int store_rollup_mark(struct store *s, int64_t node_id, int64_t t_ms);
+/* Computes the pending periods closed by now_ms (a bounded number per
+ * call, in transactions of their own). How many, or -1 (logged). */
+int store_rollup_close(struct store *s, int64_t now_ms);
+/* Drops minute partitions older than days_1m and hour partitions older
+ * than days_1h before now_ms. How many, or -1 (logged). */
+int store_rollup_expire(
+    struct store *s, int64_t now_ms, int days_1m, int days_1h);
+/* Frees s's rollup statements. */
+void store_rollup_free(struct store *s);
 
 #endif

@@ -27,11 +27,13 @@
 #include "jsonx.h"
 #include "log.h"
 #include <pod/wire.h>
+#include "rollup.h"
 #include "store.h"
 #include "store_int.h"
 #include "timeutil.h"
 
-#define STORE_CHUNK 256 /* samples in one of the writer's transactions */
+#define STORE_CHUNK     256   /* samples in one of the writer's transactions */
+#define ROLLUP_EVERY_MS 10000 /* an idle writer's rollup passes, ms */
 
 /* A node's liveness, copied for the writer. */
 struct seen_rec {
@@ -72,6 +74,14 @@ struct store_writer {
 	long lost;      /* samples dropped while failing */
 	int expire_day; /* drop partitions before this day; 0: none */
 	int expired;    /* partitions the last batch dropped, or -1 */
+	/* rollups (store_rollup.c) */
+	int64_t expire_now_ms;  /* the time expire_day was computed from */
+	int days_1m, days_1h;   /* retention of minute and hour rollups */
+	int64_t next_rollup_ms; /* wall clock of the next pass when idle */
+	int64_t rollup_now_ms;  /* a test's clock for the next pass; 0 none */
+	int rolled;             /* periods the last pass computed, or -1 */
+	int later_day;          /* an expiry asked while busy; 0 none */
+	int64_t later_now_ms;
 };
 
 void
@@ -229,7 +239,7 @@ write_sample(struct store *s, const struct queued *q)
 		    -1)
 			return -1;
 	}
-	return 0;
+	return store_rollup_mark(s, q->node_id, q->t_ms);
 }
 
 static int
@@ -350,6 +360,19 @@ expire_on(struct store *s, int cutoff)
 	return dropped;
 }
 
+/* The writer: computes the rollups of the periods closed by now (a
+ * test's clock when set); a failure leaves them pending for the next
+ * pass. */
+static void
+rollup_pass(struct store_writer *w)
+{
+	int64_t now = w->rollup_now_ms > 0 ? w->rollup_now_ms : time_wall_ms();
+
+	w->rolled = store_rollup_close(&w->ws, now);
+	w->rollup_now_ms = 0;
+	w->next_rollup_ms = time_wall_ms() + ROLLUP_EVERY_MS;
+}
+
 /* Writes w's batch on its connection: the nodes, then the samples in
  * chunks. Samples written are removed from the batch, so that a failure
  * half-way keeps only the rest. 0 or -1 with w->msg. */
@@ -379,8 +402,11 @@ write_batch(struct store_writer *w)
 		done = end;
 	}
 	w->nq = 0;
+	rollup_pass(w);
 	if (w->expire_day > 0) {
 		w->expired = expire_on(s, w->expire_day);
+		(void)store_rollup_expire(
+		    s, w->expire_now_ms, w->days_1m, w->days_1h);
 		w->expire_day = 0;
 	}
 	return 0;
@@ -431,6 +457,8 @@ store_writer_start(struct store *s, const char *path)
 		free(w);
 		return -1;
 	}
+	w->days_1m = 30;
+	w->days_1h = 400;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
@@ -531,6 +559,11 @@ fill_batch(struct store *s, struct fleet *f)
 		    (s->nq - from_new) * sizeof(*q));
 	w->nq += s->nq - from_new;
 	s->nq = 0;
+	if (w->later_day > 0) {
+		w->expire_day = w->later_day;
+		w->expire_now_ms = w->later_now_ms;
+		w->later_day = 0;
+	}
 	for (i = 0; f != NULL && i < f->nnodes; i++) {
 		struct node *n = &f->nodes[i];
 
@@ -574,7 +607,8 @@ fill_batch(struct store *s, struct fleet *f)
 			n->seen_dirty = 0;
 		}
 	}
-	return w->nq > 0 || w->ninv > 0 || w->nseen > 0 || w->expire_day > 0;
+	return w->nq > 0 || w->ninv > 0 || w->nseen > 0 || w->expire_day > 0 ||
+	       w->rollup_now_ms > 0 || time_wall_ms() >= w->next_rollup_ms;
 }
 
 int
@@ -629,8 +663,9 @@ store_expire_later(struct store *s, int64_t now_ms, int days)
 	struct store_writer *w = s->w;
 
 	pthread_mutex_lock(&w->mu);
-	if (!w->busy) /* else the next tick asks again */
-		w->expire_day = day_of(now_ms - (int64_t)days * 86400000);
+	/* while the writer is busy, the request waits for the next batch */
+	w->later_day = day_of(now_ms - (int64_t)days * 86400000);
+	w->later_now_ms = now_ms;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -643,6 +678,7 @@ store_expire(struct store *s, int64_t now_ms, int days)
 	while (w->busy)
 		pthread_cond_wait(&w->cv, &w->mu);
 	w->expire_day = day_of(now_ms - (int64_t)days * 86400000);
+	w->expire_now_ms = now_ms;
 	w->expired = -1;
 	pthread_mutex_unlock(&w->mu);
 	if (store_flush_wait(s, NULL) == -1)
@@ -688,6 +724,7 @@ store_writer_stop(struct store *s)
 	free_nodes(w);
 	sqlite3_finalize(w->ws.ins_node);
 	sqlite3_finalize(w->ws.ins_accel);
+	store_rollup_free(&w->ws);
 	sqlite3_close(w->ws.db);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
@@ -695,68 +732,48 @@ store_writer_stop(struct store *s)
 	s->w = NULL;
 }
 
-/* ---- telemetry history ---- */
-
-static void
-set_avg(json_t *o, const char *key, sqlite3_stmt *st, int col, int decimals)
+void
+store_set_rollup_retention(struct store *s, int days_1m, int days_1h)
 {
-	double v = store_column_real(st, col), scale = pow(10, decimals);
+	struct store_writer *w = s->w;
 
-	json_object_set_new(o, key,
-	    isnan(v) ? json_null() : json_real(round(v * scale) / scale));
+	pthread_mutex_lock(&w->mu);
+	w->days_1m = days_1m;
+	w->days_1h = days_1h;
+	pthread_mutex_unlock(&w->mu);
 }
+
+int
+store_rollup_pass(struct store *s, int64_t now_ms)
+{
+	struct store_writer *w = s->w;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->rollup_now_ms = now_ms > 0 ? now_ms : 1;
+	w->rolled = -1;
+	pthread_mutex_unlock(&w->mu);
+	if (store_flush_wait(s, NULL) == -1)
+		return -1;
+	return w->rolled;
+}
+
+/* ---- telemetry history ---- */
 
 json_t *
 store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
     int64_t to_ms, int step_s, int max_points)
 {
-	sqlite3_stmt *days = NULL, *st = NULL;
-	json_t *points = json_array();
-	int64_t step_ms = (int64_t)step_s * 1000;
-	char sql[512];
-	int n = 0;
+	struct store_history_q h = {
+	    .node_id = node_id,
+	    .accel = -1,
+	    .res = ROLLUP_RAW,
+	    .from_ms = from_ms,
+	    .to_ms = to_ms,
+	    .step_s = step_s,
+	    .max_points = max_points,
+	};
 
-	days = store_prepare(s,
-	    "SELECT day FROM sample_partitions WHERE day BETWEEN"
-	    " ? AND ? ORDER BY day");
-	if (days == NULL || points == NULL)
-		goto fail;
-	sqlite3_bind_int(days, 1, day_of(from_ms));
-	sqlite3_bind_int(days, 2, day_of(to_ms));
-	while (sqlite3_step(days) == SQLITE_ROW && n < max_points) {
-		/* the table name is built from an integer date only */
-		snprintf(sql, sizeof(sql),
-		    "SELECT t_ms / ?1 AS b, avg(power_w), max(hottest_c),"
-		    " avg(inlet_c), avg(outlet_c), avg(flow_lpm) FROM"
-		    " samples_%08d WHERE node_id = ?2 AND t_ms BETWEEN ?3 AND"
-		    " ?4 GROUP BY b ORDER BY b",
-		    sqlite3_column_int(days, 0));
-		if ((st = store_prepare(s, sql)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, step_ms);
-		sqlite3_bind_int64(st, 2, node_id);
-		sqlite3_bind_int64(st, 3, from_ms);
-		sqlite3_bind_int64(st, 4, to_ms);
-		while (sqlite3_step(st) == SQLITE_ROW && n++ < max_points) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "t",
-			    jsonx_time(sqlite3_column_int64(st, 0) * step_ms));
-			set_avg(o, "power_w", st, 1, 1);
-			set_avg(o, "hottest_c", st, 2, 1);
-			set_avg(o, "inlet_c", st, 3, 2);
-			set_avg(o, "outlet_c", st, 4, 2);
-			set_avg(o, "flow_lpm", st, 5, 2);
-			json_array_append_new(points, o);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	sqlite3_finalize(days);
-	return points;
-fail:
-	sqlite3_finalize(days);
-	sqlite3_finalize(st);
-	json_decref(points);
-	return NULL;
+	return store_history(s, &h);
 }
