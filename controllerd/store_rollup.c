@@ -194,7 +194,7 @@ static int
 use_part(
     struct store *s, struct part_stmts *p, enum rollup_res res, int64_t t_ms)
 {
-	const char *suffix = res == ROLLUP_1M ? "1m" : "1h";
+	int step_s = res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S;
 	int day = rollup_partition(t_ms, res), src = rollup_day(t_ms);
 	char sql[2048], name[64];
 	sqlite3_stmt *st;
@@ -202,18 +202,19 @@ use_part(
 	if (p->day == day && p->src_day == src && p->put_node != NULL)
 		return 0;
 	free_part(p);
-	/* table names are built from the integer day and static lists only */
+	/* table names are built from the integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "CREATE TABLE IF NOT EXISTS node_rollup_%s_%08d (node_id INTEGER"
+	    "CREATE TABLE IF NOT EXISTS node_rollup_%d_%08d (node_id INTEGER"
 	    " NOT NULL, t_ms INTEGER NOT NULL, n INTEGER NOT NULL",
-	    suffix, day);
+	    step_s, day);
 	rollup_cols(sql, sizeof(sql), node_q, NODE_Q, 1);
+	/* integer step and day only */
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 	    ", PRIMARY KEY (node_id, t_ms)) WITHOUT ROWID;"
-	    "CREATE TABLE IF NOT EXISTS accel_rollup_%s_%08d (node_id INTEGER"
+	    "CREATE TABLE IF NOT EXISTS accel_rollup_%d_%08d (node_id INTEGER"
 	    " NOT NULL, idx INTEGER NOT NULL, t_ms INTEGER NOT NULL, n INTEGER"
 	    " NOT NULL",
-	    suffix, day);
+	    step_s, day);
 	rollup_cols(sql, sizeof(sql), accel_q, ACCEL_Q, 1);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 	    ", PRIMARY KEY (node_id, t_ms, idx)) WITHOUT ROWID");
@@ -223,7 +224,7 @@ use_part(
 	                           " (step_s, day, created_ms) VALUES (?, ?,"
 	                           " strftime('%s','now') * 1000)")) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S);
+	sqlite3_bind_int(st, 1, step_s);
 	sqlite3_bind_int(st, 2, day);
 	if (store_step_done(s, st, "add rollup partition") == -1) {
 		sqlite3_finalize(st);
@@ -231,9 +232,10 @@ use_part(
 	}
 	sqlite3_finalize(st);
 
+	/* integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "INSERT OR REPLACE INTO node_rollup_%s_%08d (node_id, t_ms, n",
-	    suffix, day);
+	    "INSERT OR REPLACE INTO node_rollup_%d_%08d (node_id, t_ms, n",
+	    step_s, day);
 	rollup_cols(sql, sizeof(sql), node_q, NODE_Q, 0);
 	snprintf(
 	    sql + strlen(sql), sizeof(sql) - strlen(sql), ") VALUES (?, ?, ?");
@@ -241,10 +243,11 @@ use_part(
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
 	if ((p->put_node = store_prepare(s, sql)) == NULL)
 		goto fail;
+	/* integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "INSERT OR REPLACE INTO accel_rollup_%s_%08d (node_id, idx, t_ms,"
+	    "INSERT OR REPLACE INTO accel_rollup_%d_%08d (node_id, idx, t_ms,"
 	    " n",
-	    suffix, day);
+	    step_s, day);
 	rollup_cols(sql, sizeof(sql), accel_q, ACCEL_Q, 0);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 	    ") VALUES (?, ?, ?, ?");
@@ -254,10 +257,13 @@ use_part(
 		goto fail;
 
 	/* the source: raw samples of the day, or the day's minute rows */
-	snprintf(name, sizeof(name),
-	    res == ROLLUP_1M ? "samples_%08d" : "node_rollup_1m_%08d", src);
+	if (res == ROLLUP_1M)
+		snprintf(name, sizeof(name), "samples_%08d", src);
+	else
+		snprintf(name, sizeof(name), "node_rollup_60_%08d", src);
 	if (table_exists(s, name)) {
 		if (res == ROLLUP_1M)
+			/* the integer day only */
 			snprintf(sql, sizeof(sql),
 			    "SELECT 1, power_w, NULL, NULL, inlet_c, NULL,"
 			    " NULL, outlet_c, NULL, NULL, flow_lpm, NULL, NULL,"
@@ -268,13 +274,14 @@ use_part(
 			snprintf(sql, sizeof(sql), "SELECT n");
 			rollup_cols(sql, sizeof(sql), node_q, NODE_Q, 0);
 			snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-			    " FROM node_rollup_1m_%08d WHERE node_id = ? AND"
+			    " FROM node_rollup_60_%08d WHERE node_id = ? AND"
 			    " t_ms >= ? AND t_ms < ?",
 			    src);
 		}
 		if ((p->src_node = store_prepare(s, sql)) == NULL)
 			goto fail;
 		if (res == ROLLUP_1M)
+			/* the integer day only */
 			snprintf(sql, sizeof(sql),
 			    "SELECT idx, 1, power_w, NULL, NULL, temp_c, NULL,"
 			    " NULL, clock_mhz, NULL, NULL, util_pct, NULL, NULL"
@@ -285,7 +292,7 @@ use_part(
 			snprintf(sql, sizeof(sql), "SELECT idx, n");
 			rollup_cols(sql, sizeof(sql), accel_q, ACCEL_Q, 0);
 			snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-			    " FROM accel_rollup_1m_%08d WHERE node_id = ? AND"
+			    " FROM accel_rollup_60_%08d WHERE node_id = ? AND"
 			    " t_ms >= ? AND t_ms < ?",
 			    src);
 		}
@@ -510,7 +517,6 @@ store_rollup_close(struct store *s, int64_t now_ms)
 static int
 expire_res(struct store *s, int step_s, int cutoff)
 {
-	const char *suffix = step_s == ROLLUP_1M_S ? "1m" : "1h";
 	sqlite3_stmt *st, *del;
 	int list[64], n = 0, i, dropped = 0;
 	char sql[256];
@@ -528,11 +534,11 @@ expire_res(struct store *s, int step_s, int cutoff)
 	                            " step_s = ? AND day = ?")) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		/* table names are built from the integer day only */
+		/* table names are built from the integer step and day only */
 		snprintf(sql, sizeof(sql),
-		    "DROP TABLE IF EXISTS node_rollup_%s_%08d;"
-		    "DROP TABLE IF EXISTS accel_rollup_%s_%08d",
-		    suffix, list[i], suffix, list[i]);
+		    "DROP TABLE IF EXISTS node_rollup_%d_%08d;"
+		    "DROP TABLE IF EXISTS accel_rollup_%d_%08d",
+		    step_s, list[i], step_s, list[i]);
 		sqlite3_bind_int(del, 1, step_s);
 		sqlite3_bind_int(del, 2, list[i]);
 		if (store_exec(s, sql) == -1 ||
@@ -626,6 +632,7 @@ history_sql(char *sql, size_t size, enum rollup_res res, int accel, int day)
 {
 	const struct hist_col *cols = accel ? accel_cols : node_cols;
 	int ncols = accel ? NCOLS(accel_cols) : NCOLS(node_cols), i;
+	int step_s = res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S;
 	size_t len;
 
 	snprintf(sql, size, "SELECT t_ms / ?1 AS b, %s",
@@ -651,12 +658,18 @@ history_sql(char *sql, size_t size, enum rollup_res res, int accel, int day)
 			    cols[i].agg == AGG_MIN ? "min" : "max");
 	}
 	len = strlen(sql);
-	if (res == ROLLUP_RAW)
-		snprintf(sql + len, size - len, " FROM %s_%08d",
-		    accel ? "accel_samples" : "samples", day);
+	/* table names are built from the integer step and day only */
+	if (res == ROLLUP_RAW && accel)
+		snprintf(
+		    sql + len, size - len, " FROM accel_samples_%08d", day);
+	else if (res == ROLLUP_RAW)
+		snprintf(sql + len, size - len, " FROM samples_%08d", day);
+	else if (accel)
+		snprintf(sql + len, size - len, " FROM accel_rollup_%d_%08d",
+		    step_s, day);
 	else
-		snprintf(sql + len, size - len, " FROM %s_rollup_%s_%08d",
-		    accel ? "accel" : "node", rollup_res_name(res), day);
+		snprintf(sql + len, size - len, " FROM node_rollup_%d_%08d",
+		    step_s, day);
 	len = strlen(sql);
 	snprintf(sql + len, size - len,
 	    " WHERE node_id = ?2 AND t_ms BETWEEN ?3 AND ?4%s GROUP BY b"

@@ -2,8 +2,8 @@
 -- maximum of the stored samples over each minute and each hour, so that a
 -- fabric keeps months of history in a fraction of the raw samples' size.
 -- Rows live in time-partitioned tables created by the controller, like the
--- raw samples: node_rollup_1m_YYYYMMDD and accel_rollup_1m_YYYYMMDD per
--- day, node_rollup_1h_YYYYMM01 and accel_rollup_1h_YYYYMM01 per month,
+-- raw samples: node_rollup_60_YYYYMMDD and accel_rollup_60_YYYYMMDD per
+-- day, node_rollup_3600_YYYYMM01 and accel_rollup_3600_YYYYMM01 per month,
 -- listed here so that retention drops whole tables.
 CREATE TABLE rollup_partitions (
 	step_s INTEGER NOT NULL,   -- 60 or 3600
@@ -23,5 +23,5 @@ CREATE TABLE rollup_pending (
 	step_s INTEGER NOT NULL,   -- 60 or 3600
 	node_id INTEGER NOT NULL,
 	t_ms INTEGER NOT NULL,     -- the period's start, ms since the epoch
-	PRIMARY KEY (step_s, node_id, t_ms)
+	PRIMARY KEY (step_s, t_ms, node_id) -- closed ones first by range
 ) WITHOUT ROWID;

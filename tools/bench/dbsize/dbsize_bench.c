@@ -56,10 +56,10 @@ static const struct {
 } groups[NGROUPS] = {
     [G_RAW_NODE] = {"raw, node", "samples_"},
     [G_RAW_ACCEL] = {"raw, accelerators", "accel_samples_"},
-    [G_1M_NODE] = {"1 min, node", "node_rollup_1m_"},
-    [G_1M_ACCEL] = {"1 min, accelerators", "accel_rollup_1m_"},
-    [G_1H_NODE] = {"1 h, node", "node_rollup_1h_"},
-    [G_1H_ACCEL] = {"1 h, accelerators", "accel_rollup_1h_"},
+    [G_1M_NODE] = {"1 min, node", "node_rollup_60_"},
+    [G_1M_ACCEL] = {"1 min, accelerators", "accel_rollup_60_"},
+    [G_1H_NODE] = {"1 h, node", "node_rollup_3600_"},
+    [G_1H_ACCEL] = {"1 h, accelerators", "accel_rollup_3600_"},
 };
 
 /* What one round measured. */
@@ -132,27 +132,31 @@ queue(struct store *s, const struct node *n, int64_t t_ms, unsigned *rnd)
 	store_queue_sample(s, n, &smp);
 }
 
-/* Adds up dbstat's bytes and the rows of each group's tables. */
+/* Adds up dbstat's bytes and the rows of each group's tables: a table's
+ * rows are the cells of its leaf pages, or of all its pages when it is
+ * WITHOUT ROWID (a b-tree whose interior cells are rows too). */
 static int
 measure(const char *path, struct round *r)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	char sql[256];
 	int g, rc = -1;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(db,
-	        "SELECT m.tbl_name, sum(d.pgsize) FROM dbstat d JOIN"
-	        " sqlite_master m ON m.name = d.name GROUP BY m.tbl_name",
+	        "SELECT m.tbl_name, sum(d.pgsize), sum(CASE WHEN d.name ="
+	        " m.tbl_name AND (d.pagetype = 'leaf' OR t.sql LIKE"
+	        " '%WITHOUT ROWID%') THEN d.ncell ELSE 0 END) FROM dbstat d"
+	        " JOIN sqlite_master m ON m.name = d.name JOIN sqlite_master"
+	        " t ON t.name = m.tbl_name AND t.type = 'table' GROUP BY"
+	        " m.tbl_name",
 	        -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "dbstat: %s\n", sqlite3_errmsg(db));
 		goto fail;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
-		sqlite3_stmt *cnt;
 
 		for (g = NGROUPS - 1; g >= 0; g--)
 			if (strncmp(name, groups[g].prefix,
@@ -161,12 +165,7 @@ measure(const char *path, struct round *r)
 		if (g < 0)
 			continue;
 		r->bytes[g] += sqlite3_column_double(st, 1);
-		/* the name is one the store made from a date */
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", name);
-		if (sqlite3_prepare_v2(db, sql, -1, &cnt, NULL) == SQLITE_OK &&
-		    sqlite3_step(cnt) == SQLITE_ROW)
-			r->rows[g] += sqlite3_column_double(cnt, 0);
-		sqlite3_finalize(cnt);
+		r->rows[g] += sqlite3_column_double(st, 2);
 	}
 	rc = 0;
 fail:
