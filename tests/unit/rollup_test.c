@@ -6,7 +6,8 @@
  * SQLite file in virtual time: a minute computed only once closed, an hour
  * from its minutes, the marks of a period surviving a restart, a late
  * sample recomputing its minute and hour without counting any sample
- * twice, and retention dropping the partitions of each resolution. The
+ * twice, retention dropping the partitions of each resolution, and a
+ * database of schema 10 with samples upgraded in place. The
  * samples are dated in 2100 so that the writer's own passes, which go by
  * the wall clock, never close a period before the test does.
  */
@@ -14,6 +15,7 @@
 
 #include <ftw.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "pod/wire.h"
 #include "rollup.h"
+#include "schema.h"
 #include "store.h"
 
 #define T0_MS  4102444800000LL /* 2100-01-01T00:00:00Z */
@@ -348,6 +351,71 @@ fail:
 	return rc;
 }
 
+/* A database as a controller of schema 10 left it, with a day of raw
+ * samples (of node id 1, the first the fleet's load inserts): it opens,
+ * migrates to the newest schema, keeps its samples and rolls up the new
+ * ones. */
+static int
+t_upgrade(void)
+{
+	struct config *c = NULL;
+	struct fleet *f = NULL;
+	struct store *s = NULL;
+	sqlite3 *db = NULL;
+	json_t *a = NULL;
+	char path[512], err[256];
+	int i, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/upgrade.db", tmpdir);
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0;
+	     i < schema_nmigrations && schema_migrations[i].version <= 10; i++)
+		REQUIRE(sqlite3_exec(db, schema_migrations[i].sql, NULL, NULL,
+		            NULL) == SQLITE_OK,
+		    "%s", schema_migrations[i].file);
+	REQUIRE(sqlite3_exec(db,
+	            "PRAGMA user_version = 10;"
+	            "CREATE TABLE samples_21000101 (node_id INTEGER NOT NULL,"
+	            " t_ms INTEGER NOT NULL, power_w REAL, inlet_c REAL,"
+	            " outlet_c REAL, flow_lpm REAL, hottest_c REAL);"
+	            "INSERT INTO samples_21000101 VALUES (1, 4102444800000,"
+	            " 4000, 30, 40, 9, 70);"
+	            "INSERT INTO sample_partitions VALUES (21000101, 0);",
+	            NULL, NULL, NULL) == SQLITE_OK,
+	    "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	db = NULL;
+
+	REQUIRE((c = config_load(NULL, err, sizeof(err))) != NULL, "%s", err);
+	REQUIRE((f = fleet_new(c)) != NULL);
+	REQUIRE((s = store_open(path)) != NULL);
+	CHECK(store_schema_version(s) ==
+	      schema_migrations[schema_nmigrations - 1].version);
+	REQUIRE(store_load_fleet(s, f) == 0);
+	REQUIRE(f->nodes[0].id == 1, "node id %lld", (long long)f->nodes[0].id);
+	REQUIRE((a = history(s, &f->nodes[0], -1, ROLLUP_RAW, 60)) != NULL);
+	CHECK(json_array_size(a) == 1 && num(a, 0, "power_w") == 4000,
+	    "%zu points", json_array_size(a));
+	json_decref(a);
+	a = NULL;
+	sample(s, &f->nodes[0], T0_MS + 10000, 2000);
+	REQUIRE(store_flush_wait(s, f) == 0);
+	CHECK(store_rollup_pass(s, T0_MS + 2 * MIN_MS) == 1);
+	REQUIRE((a = history(s, &f->nodes[0], -1, ROLLUP_1M, 60)) != NULL);
+	/* the old sample is in its minute too: a minute is what is stored */
+	CHECK(json_array_size(a) == 1 && num(a, 0, "power_w") == 3000 &&
+	          num(a, 0, "samples") == 2,
+	    "%zu points, %g W", json_array_size(a), num(a, 0, "power_w"));
+	rc = 0;
+fail:
+	json_decref(a);
+	sqlite3_close(db);
+	store_close(s);
+	fleet_free(f);
+	config_free(c);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -356,6 +424,7 @@ static const struct {
     {"periods and partitions", t_periods},
     {"resolution and step of a request", t_choose},
     {"store: minutes, hours, restart, late sample, retention", t_store},
+    {"a schema 10 database upgraded", t_upgrade},
 };
 
 static int
