@@ -33,7 +33,8 @@
 #include "store_int.h"
 
 #define ROLLUP_GRACE_MS   20000 /* a period closes this long after its end */
-#define ROLLUP_CHUNK      128   /* periods in one transaction */
+#define ROLLUP_CHUNK      64    /* minutes in one transaction */
+#define ROLLUP_CHUNK_1H   16    /* hours (60 minutes each) in one */
 #define ROLLUP_PASS_MAX   2048  /* periods of one resolution in one pass */
 #define ROLLUP_MAX_ACCELS 64    /* as a report allows */
 #define NODE_Q            5     /* quantities of a node row */
@@ -426,13 +427,15 @@ put_period(struct store *s, struct part_stmts *p, int64_t node_id, int64_t t_ms,
 
 /*
  * Computes up to `max` closed pending periods of resolution res, in
- * transactions of ROLLUP_CHUNK. How many, or -1.
+ * transactions short enough that the loop's own writes, which wait
+ * at most 100 ms for the lock, get it between them. How many, or -1.
  */
 static int
 close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
     int64_t now_ms, int max)
 {
 	int step_s = res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S;
+	int chunk = res == ROLLUP_1M ? ROLLUP_CHUNK : ROLLUP_CHUNK_1H;
 	struct part_stmts *p = &r->p[res == ROLLUP_1M ? 0 : 1];
 	struct period_sum *ps = NULL;
 	struct {
@@ -448,9 +451,8 @@ close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
 		sqlite3_bind_int(r->due, 1, step_s);
 		sqlite3_bind_int64(r->due, 2,
 		    now_ms - (int64_t)step_s * 1000 - ROLLUP_GRACE_MS);
-		sqlite3_bind_int(r->due, 3, ROLLUP_CHUNK);
-		for (n = 0;
-		     n < ROLLUP_CHUNK && sqlite3_step(r->due) == SQLITE_ROW;
+		sqlite3_bind_int(r->due, 3, chunk);
+		for (n = 0; n < chunk && sqlite3_step(r->due) == SQLITE_ROW;
 		     n++) {
 			due[n].node_id = sqlite3_column_int64(r->due, 0);
 			due[n].t_ms = sqlite3_column_int64(r->due, 1);
