@@ -87,8 +87,13 @@ int store_acct_put(struct store *s, sqlite3_stmt *st, const struct job *j,
  * pending. 0 or -1 (logged). */
 int store_rollup_mark(struct store *s, int64_t node_id, int64_t t_ms);
 /* Computes the pending periods closed by now_ms (a bounded number per
- * call, in transactions of their own). How many, or -1 (logged). */
-int store_rollup_close(struct store *s, int64_t now_ms);
+ * call, in transactions of their own). A minute of a day before that of
+ * raw_from_ms (0: any), or an hour of a day before that of m1_from_ms,
+ * has lost its source to retention (a sample far in the past re-created
+ * the day's table): its mark is cleared and its rows kept as they are.
+ * How many pending periods were handled, or -1 (logged). */
+int store_rollup_close(
+    struct store *s, int64_t now_ms, int64_t raw_from_ms, int64_t m1_from_ms);
 /* Drops minute partitions older than days_1m and hour partitions older
  * than days_1h before now_ms. How many, or -1 (logged). */
 int store_rollup_expire(

@@ -432,7 +432,7 @@ put_period(struct store *s, struct part_stmts *p, int64_t node_id, int64_t t_ms,
  */
 static int
 close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
-    int64_t now_ms, int max)
+    int64_t now_ms, int from_day, int max)
 {
 	int step_s = res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S;
 	int chunk = res == ROLLUP_1M ? ROLLUP_CHUNK : ROLLUP_CHUNK_1H;
@@ -463,11 +463,14 @@ close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
 		if (store_exec(s, "BEGIN IMMEDIATE") == -1)
 			goto fail;
 		for (i = 0; i < n; i++) {
-			if (use_part(s, p, res, due[i].t_ms) == -1 ||
-			    sum_period(s, p, due[i].node_id, due[i].t_ms,
-			        step_s, ps) == -1 ||
-			    put_period(s, p, due[i].node_id, due[i].t_ms, ps) ==
-			        -1)
+			int keep = rollup_day(due[i].t_ms) < from_day;
+
+			ps->n = 0;
+			if (!keep && (use_part(s, p, res, due[i].t_ms) == -1 ||
+			                 sum_period(s, p, due[i].node_id,
+			                     due[i].t_ms, step_s, ps) == -1 ||
+			                 put_period(s, p, due[i].node_id,
+			                     due[i].t_ms, ps) == -1))
 				goto rollback;
 			sqlite3_bind_int(r->unmark, 1, step_s);
 			sqlite3_bind_int64(r->unmark, 2, due[i].node_id);
@@ -499,7 +502,8 @@ fail:
 }
 
 int
-store_rollup_close(struct store *s, int64_t now_ms)
+store_rollup_close(
+    struct store *s, int64_t now_ms, int64_t raw_from_ms, int64_t m1_from_ms)
 {
 	struct store_rollups *r = rollups(s);
 	int m, h;
@@ -507,9 +511,12 @@ store_rollup_close(struct store *s, int64_t now_ms)
 	if (r == NULL)
 		return -1;
 	/* minutes first, so that an hour closing now has all its minutes */
-	if ((m = close_res(s, r, ROLLUP_1M, now_ms, ROLLUP_PASS_MAX)) == -1)
+	if ((m = close_res(s, r, ROLLUP_1M, now_ms,
+	         raw_from_ms > 0 ? rollup_day(raw_from_ms) : 0,
+	         ROLLUP_PASS_MAX)) == -1)
 		return -1;
-	if ((h = close_res(s, r, ROLLUP_1H, now_ms, ROLLUP_PASS_MAX)) == -1)
+	if ((h = close_res(s, r, ROLLUP_1H, now_ms, rollup_day(m1_from_ms),
+	         ROLLUP_PASS_MAX)) == -1)
 		return -1;
 	return m + h;
 }

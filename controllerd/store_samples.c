@@ -80,6 +80,7 @@ struct store_writer {
 	int64_t next_rollup_ms; /* wall clock of the next pass when idle */
 	int64_t rollup_now_ms;  /* a test's clock for the next pass; 0 none */
 	int rolled;             /* periods the last pass computed, or -1 */
+	int raw_days;           /* raw retention last asked; 0 not yet */
 	int later_day;          /* an expiry asked while busy; 0 none */
 	int64_t later_now_ms;
 };
@@ -366,9 +367,13 @@ expire_on(struct store *s, int cutoff)
 static void
 rollup_pass(struct store_writer *w)
 {
-	int64_t now = w->rollup_now_ms > 0 ? w->rollup_now_ms : time_wall_ms();
+	int64_t wall = time_wall_ms();
+	int64_t now = w->rollup_now_ms > 0 ? w->rollup_now_ms : wall;
 
-	w->rolled = store_rollup_close(&w->ws, now);
+	/* a period whose source retention has dropped is not recomputed */
+	w->rolled = store_rollup_close(&w->ws, now,
+	    w->raw_days > 0 ? wall - (int64_t)w->raw_days * 86400000 : 0,
+	    wall - (int64_t)w->days_1m * 86400000);
 	w->rollup_now_ms = 0;
 	w->next_rollup_ms = time_wall_ms() + ROLLUP_EVERY_MS;
 }
@@ -666,6 +671,7 @@ store_expire_later(struct store *s, int64_t now_ms, int days)
 	/* while the writer is busy, the request waits for the next batch */
 	w->later_day = day_of(now_ms - (int64_t)days * 86400000);
 	w->later_now_ms = now_ms;
+	w->raw_days = days;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -679,6 +685,7 @@ store_expire(struct store *s, int64_t now_ms, int days)
 		pthread_cond_wait(&w->cv, &w->mu);
 	w->expire_day = day_of(now_ms - (int64_t)days * 86400000);
 	w->expire_now_ms = now_ms;
+	w->raw_days = days;
 	w->expired = -1;
 	pthread_mutex_unlock(&w->mu);
 	if (store_flush_wait(s, NULL) == -1)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -351,6 +352,67 @@ fail:
 	return rc;
 }
 
+/* A minute rolled up, its raw day dropped by retention, then a sample of
+ * it arriving late (the raw day's table made again, with that sample
+ * only): the minute keeps its rows rather than being recomputed from the
+ * one sample. Dated ten days before the wall clock, which the writer's
+ * retention goes by. */
+static int
+t_late_after_expiry(void)
+{
+	struct config *c = NULL;
+	struct fleet *f = NULL;
+	struct store *s = NULL;
+	json_t *a = NULL;
+	char path[512], err[256];
+	int64_t now = (int64_t)time(NULL) * 1000;
+	int64_t t1 = now - now % 3600000 - 10 * DAY_MS;
+	struct store_history_q h = {
+	    .accel = -1,
+	    .res = ROLLUP_1M,
+	    .from_ms = t1,
+	    .to_ms = t1 + 3600000,
+	    .step_s = 60,
+	    .max_points = 10,
+	};
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/late/ctl.db", tmpdir);
+	REQUIRE((c = config_load(NULL, err, sizeof(err))) != NULL, "%s", err);
+	REQUIRE((f = fleet_new(c)) != NULL);
+	REQUIRE((s = store_open(path)) != NULL);
+	REQUIRE(store_load_fleet(s, f) == 0);
+	h.node_id = f->nodes[0].id;
+	sample(s, &f->nodes[0], t1, 100);
+	sample(s, &f->nodes[0], t1 + 10000, 200);
+	sample(s, &f->nodes[0], t1 + 20000, 600);
+	REQUIRE(store_flush_wait(s, f) == 0);
+	/* (the writer's own pass, by the wall clock, may be first) */
+	CHECK(store_rollup_pass(s, t1 + 2 * MIN_MS) >= 0);
+	REQUIRE((a = store_history(s, &h)) != NULL);
+	CHECK(json_array_size(a) == 1 && num(a, 0, "samples") == 3,
+	    "%zu points", json_array_size(a));
+	json_decref(a);
+	a = NULL;
+	/* raw kept 2 days: the day goes, the minutes stay (30) */
+	CHECK(store_expire(s, now, 2) == 1);
+	sample(s, &f->nodes[0], t1 + 30000, 1200);
+	REQUIRE(store_flush_wait(s, f) == 0);
+	CHECK(store_rollup_pass(s, t1 + 2 * 3600000) >= 0);
+	REQUIRE((a = store_history(s, &h)) != NULL);
+	CHECK(json_array_size(a) == 1 && num(a, 0, "power_w") == 300 &&
+	          num(a, 0, "samples") == 3,
+	    "%zu points, %g W, %g samples", json_array_size(a),
+	    num(a, 0, "power_w"), num(a, 0, "samples"));
+	rc = 0;
+fail:
+	json_decref(a);
+	store_close(s);
+	fleet_free(f);
+	config_free(c);
+	return rc;
+}
+
 /* A database as a controller of schema 10 left it, with a day of raw
  * samples (of node id 1, the first the fleet's load inserts): it opens,
  * migrates to the newest schema, keeps its samples and rolls up the new
@@ -424,6 +486,7 @@ static const struct {
     {"periods and partitions", t_periods},
     {"resolution and step of a request", t_choose},
     {"store: minutes, hours, restart, late sample, retention", t_store},
+    {"a late sample after its raw day expired", t_late_after_expiry},
     {"a schema 10 database upgraded", t_upgrade},
 };
 
