@@ -14,6 +14,9 @@
  * writes (jobs, drains, audit) get the lock between them. A batch that
  * fails stays with the thread and goes out with the next one; the loop
  * logs the first failure of an episode and the recovery, not every tick.
+ * Each stored sample marks its minute for the rollups, in its own
+ * transaction; after a batch (or every ROLLUP_EVERY_MS when idle) the
+ * thread computes the periods that have closed (store_rollup.c).
  */
 #include <math.h>
 #include <pthread.h>
