@@ -8,7 +8,8 @@ by its samples; it picks raw for an hour's range, minutes for days, hours
 beyond, says which and with what step, and refuses bad parameters with a
 400 naming them. Retention drops each resolution's old partitions on its
 own: after a restart (expiry runs at the first tick), samples ten days old
-are gone from raw and minutes but still in the hours.
+are gone from raw and minutes but still in the hours, and the restart
+counted no period twice.
 """
 
 import time
@@ -150,9 +151,13 @@ def test_retention():
     assert hour(OLD_MS, resolution="1m")["points"] == []
     [p] = hour(OLD_MS, resolution="1h")["points"]
     assert (p["power_w"], p["samples"]) == (800, 2), p
-    # the recent hour keeps every resolution
+    # the recent hour keeps every resolution, none counted twice by the
+    # restart
     assert len(hour(H_MS, resolution="raw", step=60)["points"]) == 2
-    assert len(hour(H_MS, resolution="1m")["points"]) == 2
+    assert [p["samples"] for p in hour(H_MS, resolution="1m")[
+        "points"]] == [3, 1]
+    [p] = hour(H_MS, resolution="1h")["points"]
+    assert (p["power_w"], p["samples"]) == (3500, 4), p
 
 
 try:
