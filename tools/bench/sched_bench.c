@@ -717,18 +717,40 @@ elapsed_ms(const struct timespec *a, const struct timespec *z)
 struct decisions {
 	int reasons[SCHED_R_NREASONS];
 	int backfilled;
+	uint64_t digest; /* FNV-1a of every decision: reason, start, slots */
 };
+
+static uint64_t
+fnv(uint64_t h, int64_t x)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		h ^= (uint64_t)(x >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
 
 static void
 count_decisions(const struct sched_input *in, const struct sched_result *res,
     struct decisions *dc)
 {
 	double top = 0;
-	int k, have = 0;
+	int k, j, have = 0;
 
 	memset(dc, 0, sizeof(*dc));
+	dc->digest = 0xcbf29ce484222325ULL;
 	for (k = 0; k < res->npending; k++) {
 		dc->reasons[res->d[k].reason]++;
+		dc->digest = fnv(dc->digest, res->d[k].reason);
+		dc->digest = fnv(dc->digest, res->d[k].start_ms);
+		dc->digest = fnv(dc->digest, res->d[k].nslots);
+		for (j = 0; j < res->d[k].nslots; j++) {
+			dc->digest = fnv(dc->digest, res->d[k].slots[j].node);
+			dc->digest = fnv(dc->digest,
+			    (int64_t)res->d[k].slots[j].mask);
+		}
 		if (res->d[k].reason == SCHED_R_RESOURCES &&
 		    res->d[k].start_ms != 0 &&
 		    (!have || sched_priority(in, &in->pending[k]) > top)) {
@@ -972,8 +994,9 @@ print_decisions(const char *what, const struct decisions *dc)
 		printf("%s %s %d", k ? "," : "",
 		    k == SCHED_R_NONE ? "started" : sched_reason_name(k),
 		    dc->reasons[k]);
-	printf(" (%d of the started backfilled below the reserved job).\n",
-	    dc->backfilled);
+	printf(" (%d of the started backfilled below the reserved job; "
+	       "digest of every decision %016llx).\n",
+	    dc->backfilled, (unsigned long long)dc->digest);
 }
 
 /*
