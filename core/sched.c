@@ -542,13 +542,6 @@ admit_hold(struct pass *ps, int i, const struct sched_slot *slots, int n,
 
 /* Node sets and quotas --------------------------------------------------- */
 
-/* 1 if a job of set may run on node nd. */
-static int
-set_allows(const struct pass *ps, int set, int nd)
-{
-	return set <= 0 || set > ps->in->nsets || ps->in->sets[set - 1][nd];
-}
-
 /*
  * The view a job of `set` places in: "now" or "clear" (clear), or that
  * set's own, built from it on first use by closing every node outside the
@@ -1054,31 +1047,46 @@ window_mask(struct pass *ps, int nd, int64_t s_ms, int64_t e_ms)
 	uint64_t m = ~0ULL;
 	int lo = 0, hi = p->n - 1, mid;
 
-	if (p->n == 0)
-		return 0;
-	while (lo < hi) {
-		mid = (lo + hi + 1) / 2;
-		if (p->t[mid] <= s_ms)
-			lo = mid;
-		else
-			hi = mid - 1;
+	if (p->n <= 1) /* not open (0), or the same for ever */
+		return p->n == 0 ? 0 : p->f[0];
+	if (p->t[hi] <= s_ms) /* the window starts in the last step */
+		return p->f[hi];
+	if (p->n <= 8) { /* most nodes: a handful of steps, walked */
+		while (lo < hi && p->t[lo + 1] <= s_ms)
+			lo++;
+	} else {
+		while (lo < hi) {
+			mid = (lo + hi + 1) / 2;
+			if (p->t[mid] <= s_ms)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
 	}
-	for (; lo < p->n && p->t[lo] < e_ms; lo++)
-		m &= p->f[lo];
+	for (; m != 0 && lo < p->n && p->t[lo] < e_ms; lo++)
+		m &= p->f[lo]; /* most nodes are busy in a reservation's window */
 	return m;
 }
 
+/* Room for n more sweep keys. 0, or -1 on allocation failure. */
 static int
-add_key(struct pass *ps, int64_t t_ms, int open)
+key_room(struct pass *ps, int n)
 {
-	uint64_t *n;
+	uint64_t *k;
 
-	if ((n = grow(ps->keys, ps->nkeys + 1, &ps->keycap, sizeof(*n))) ==
+	if ((k = grow(ps->keys, ps->nkeys + n, &ps->keycap, sizeof(*k))) ==
 	    NULL)
 		return -1;
-	ps->keys = n;
-	n[ps->nkeys++] = (uint64_t)(t_ms - ps->in->now_ms) << 1 | (open != 0);
+	ps->keys = k;
 	return 0;
+}
+
+/* Adds a sweep key; key_room() made room for it. */
+static inline void
+add_key(struct pass *ps, int64_t t_ms, int open)
+{
+	ps->keys[ps->nkeys++] =
+	    (uint64_t)(t_ms - ps->in->now_ms) << 1 | (open != 0);
 }
 
 /* Sorts the sweep keys: insertion sort for a few, else an LSD radix sort
@@ -1129,10 +1137,54 @@ sort_keys(struct pass *ps)
 	return 0;
 }
 
-static int
+/* Whether free accelerators m of a node whose accelerators are full
+ * suffice for a job needing a on it (the whole node when excl; the
+ * caller checked that the node has a at all). */
+static inline int
 suffices(uint64_t m, uint64_t full, int excl, int a)
 {
-	return excl ? m == full && sv_popc(full) >= a : sv_popc(m) >= a;
+	return excl ? m == full : sv_popc(m) >= a;
+}
+
+/* What a request asks of each node, worked out once per search. */
+struct need {
+	int excl, a;
+	int64_t lim_ms;
+};
+
+/*
+ * node_windows() for an exclusive job, in one walk: each run of wholly
+ * free steps [A, B) (B the first step not wholly free) gives the starts
+ * [A, B - lim + 1), a run to the end every start from A. The same starts
+ * as the general walk's, which gives them step by step: the sweep counts
+ * the same nodes open at every time.
+ */
+static int
+excl_windows(struct pass *ps, const struct nprof *p, uint64_t full,
+    int64_t lim, int64_t before)
+{
+	int k = 0, m;
+	int64_t hi;
+
+	while (k < p->n && p->t[k] < before) {
+		if (p->f[k] != full) {
+			k++;
+			continue;
+		}
+		for (m = k + 1; m < p->n && p->f[m] == full; m++)
+			;
+		if (m == p->n) {
+			add_key(ps, p->t[k], 1);
+			break;
+		}
+		hi = p->t[m] - lim + 1;
+		if (p->t[k] < hi) {
+			add_key(ps, p->t[k], 1);
+			add_key(ps, hi, 0);
+		}
+		k = m + 1;
+	}
+	return 0;
 }
 
 /*
@@ -1144,13 +1196,25 @@ suffices(uint64_t m, uint64_t full, int excl, int a)
  */
 static int
 node_windows(
-    struct pass *ps, int nd, const struct sched_request *r, int64_t before)
+    struct pass *ps, int nd, const struct need *nr, int64_t before)
 {
 	const struct nprof *p = prof_of(ps, nd);
-	int64_t lim = limit_ms(r), lo, hi;
+	int64_t lim = nr->lim_ms, lo, hi;
 	uint64_t full = ps->t.full[nd], acc;
-	int k, m, excl = r->exclusive != 0, a = sv_req_accels(r);
+	int k, m, excl = nr->excl, a = nr->a;
 
+	/* not open, too small for ever, or nothing before `before` */
+	if (p->n == 0 || ps->t.nodes[nd].naccels < a || p->t[0] >= before)
+		return 0;
+	if (ps->nkeys + 2 * p->n > ps->keycap && key_room(ps, 2 * p->n) == -1)
+		return -1;
+	if (excl)
+		return excl_windows(ps, p, full, lim, before);
+	if (p->n == 1) { /* nothing changes: free for ever, or never */
+		if (suffices(p->f[0], full, excl, a))
+			add_key(ps, p->t[0], 1);
+		return 0;
+	}
 	for (k = 0; k < p->n && p->t[k] < before; k++) {
 		if (!suffices(p->f[k], full, excl, a))
 			continue;
@@ -1167,9 +1231,9 @@ node_windows(
 		}
 		if (lo >= hi)
 			continue;
-		if (add_key(ps, lo, 1) == -1 ||
-		    (hi != SCHED_FOREVER && add_key(ps, hi, 0) == -1))
-			return -1;
+		add_key(ps, lo, 1);
+		if (hi != SCHED_FOREVER)
+			add_key(ps, hi, 0);
 	}
 	return 0;
 }
@@ -1202,6 +1266,10 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 	int64_t best = SCHED_FOREVER, tu;
 	int u, nu, lv, g, glo, ghi, i, nd, excl = r->exclusive != 0;
 	int a = sv_req_accels(r);
+	const unsigned char *allow = set > 0 && set <= ps->in->nsets
+	                                 ? ps->in->sets[set - 1]
+	                                 : NULL;
+	struct need nr = {excl, a, limit_ms(r)};
 
 	nu = r->within == SCHED_WITHIN_GROUP ? t->ngroups
 	     : r->within == SCHED_WITHIN_POD ? t->npods
@@ -1220,8 +1288,8 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 		for (i = glo; i < ghi; i++) {
 			g = r->within == SCHED_WITHIN_POD ? t->pgroups[i] : i;
 			for (nd = t->goff[g]; nd < t->goff[g + 1]; nd++)
-				if (set_allows(ps, set, t->gnodes[nd]) &&
-				    node_windows(ps, t->gnodes[nd], r, best) ==
+				if ((allow == NULL || allow[t->gnodes[nd]]) &&
+				    node_windows(ps, t->gnodes[nd], &nr, best) ==
 				        -1)
 					return -2;
 		}
@@ -1238,10 +1306,13 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 static void
 window_view(struct pass *ps, int64_t s_ms, int64_t e_ms, int set)
 {
+	const unsigned char *allow = set > 0 && set <= ps->in->nsets
+	                                 ? ps->in->sets[set - 1]
+	                                 : NULL;
 	int nd;
 
 	for (nd = 0; nd < ps->t.nnodes; nd++)
-		ps->scratch.mask[nd] = set_allows(ps, set, nd)
+		ps->scratch.mask[nd] = allow == NULL || allow[nd]
 		                           ? window_mask(ps, nd, s_ms, e_ms)
 		                           : 0;
 	sv_rebuild(&ps->scratch);

@@ -23,6 +23,13 @@
 
 #include "schedview.h"
 
+/* Bits set in each byte, for sv_popc(). */
+#define SV_B2(n) n, n + 1, n + 1, n + 2
+#define SV_B4(n) SV_B2(n), SV_B2(n + 1), SV_B2(n + 1), SV_B2(n + 2)
+#define SV_B6(n) SV_B4(n), SV_B4(n + 1), SV_B4(n + 1), SV_B4(n + 2)
+const unsigned char sv_popc8[256] = {
+    SV_B6(0), SV_B6(1), SV_B6(1), SV_B6(2)};
+
 static uint64_t
 full_mask(int naccels)
 {
@@ -245,39 +252,44 @@ void
 sv_rebuild(struct sv_view *v)
 {
 	struct sv_topo *t = v->t;
-	int i, g, a, e, f, nd, up, nlv = v->nlv;
-	int *r, *r1;
+	int i, g, a, e, f, nd, up, nlv = v->nlv, na = t->na, lv[3], k;
+	int h0[SV_NA], h1[SV_NA];
+	int *c0 = v->cnt, *c1 = v->cnt + (size_t)na * nlv, *r, *r1;
+	uint64_t m;
 
-	memset(v->cnt, 0, (size_t)2 * t->na * nlv * sizeof(*v->cnt));
+	memset(v->cnt, 0, (size_t)2 * na * nlv * sizeof(*v->cnt));
 	memset(v->facc, 0, nlv * sizeof(*v->facc));
+	lv[2] = sv_lv_fabric(t);
 	for (g = 0; g < t->ngroups; g++) {
+		if (t->goff[g] == t->goff[g + 1] || t->gpod[g] < 0)
+			continue; /* no node: nothing to count */
+		memset(h0, 0, na * sizeof(*h0));
+		memset(h1, 0, na * sizeof(*h1));
+		f = 0;
 		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
 			nd = t->gnodes[i];
-			if (v->mask[nd] == 0)
+			if ((m = v->mask[nd]) == 0)
 				continue;
-			f = sv_popc(v->mask[nd]);
-			row(v, 0, f)[g]++;
-			v->facc[g] += f;
-			if (v->mask[nd] == t->full[nd])
-				row(v, 1, f)[g]++;
+			a = sv_popc(m);
+			h0[a]++;
+			f += a;
+			if (m == t->full[nd])
+				h1[a]++;
+		}
+		/* the group's exact counts, added to its pod and the fabric */
+		lv[0] = g;
+		lv[1] = sv_lv_pod(t, t->gpod[g]);
+		for (k = 0; k < 3; k++)
+			v->facc[lv[k]] += f;
+		for (a = 1; a < na; a++) {
+			for (k = 0; h0[a] != 0 && k < 3; k++)
+				c0[(size_t)a * nlv + lv[k]] += h0[a];
+			for (k = 0; h1[a] != 0 && k < 3; k++)
+				c1[(size_t)a * nlv + lv[k]] += h1[a];
 		}
 	}
-	for (e = 0; e < 2; e++)
-		for (a = 0; a < t->na; a++) {
-			r = row(v, e, a);
-			for (g = 0; g < t->ngroups; g++)
-				if (t->gpod[g] >= 0)
-					r[sv_lv_pod(t, t->gpod[g])] += r[g];
-			for (i = 0; i < t->npods; i++)
-				r[sv_lv_fabric(t)] += r[sv_lv_pod(t, i)];
-		}
-	for (g = 0; g < t->ngroups; g++)
-		if (t->gpod[g] >= 0)
-			v->facc[sv_lv_pod(t, t->gpod[g])] += v->facc[g];
-	for (i = 0; i < t->npods; i++)
-		v->facc[sv_lv_fabric(t)] += v->facc[sv_lv_pod(t, i)];
-	for (e = 0; e < 2; e++)
-		for (a = t->na - 2; a >= 0; a--) {
+	for (e = 0; e < 2; e++) /* cumulative: at least a */
+		for (a = na - 2; a >= 0; a--) {
 			r = row(v, e, a);
 			r1 = row(v, e, a + 1);
 			for (up = 0; up < nlv; up++)
