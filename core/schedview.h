@@ -117,6 +117,9 @@ void sv_rebuild(struct sv_view *v);
 /* Makes dst, allocated on the same topology, equal to src (its allow
  * too). */
 void sv_copy(struct sv_view *dst, const struct sv_view *src);
+/* Sets node nd's open accelerators to m (within the node's), keeping the
+ * summaries: O(accelerators), where sv_rebuild() is O(nodes). */
+void sv_set(struct sv_view *v, int nd, uint64_t m);
 /* Takes accelerators m of node nd out of the view. */
 void sv_take(struct sv_view *v, int nd, uint64_t m);
 /* Takes every slot of an allocation out of the view. */
