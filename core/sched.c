@@ -230,18 +230,47 @@ grow(void *arr, int need, int *cap, size_t size)
 	return p;
 }
 
-static int
-prio_cmp(const void *pa, const void *pb)
+/* Whether a goes before b: higher priority, then earlier submit, then
+ * lower id. */
+static inline int
+prio_before(const struct prio_key *a, const struct prio_key *b)
 {
-	const struct prio_key *a = pa, *b = pb;
-
 	if (a->prio != b->prio)
-		return a->prio > b->prio ? -1 : 1;
+		return a->prio > b->prio;
 	if (a->submit_ms != b->submit_ms)
-		return a->submit_ms < b->submit_ms ? -1 : 1;
-	if (a->id != b->id)
-		return a->id < b->id ? -1 : 1;
-	return 0;
+		return a->submit_ms < b->submit_ms;
+	return a->id < b->id;
+}
+
+/*
+ * Orders n keys, highest priority first: a bottom-up merge sort, stable
+ * as glibc's qsort() (a merge sort too) was, so that the order is the
+ * same; with the comparison inline it costs a third of qsort()'s calls
+ * through a pointer, which were a third of an EASY pass. Returns the
+ * array that holds the result: keys or tmp, both n long.
+ */
+static struct prio_key *
+sort_prio(struct prio_key *keys, struct prio_key *tmp, int n)
+{
+	struct prio_key *src = keys, *dst = tmp, *sw;
+	int w, lo, mid, hi, i, j, k;
+
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			mid = lo + w < n ? lo + w : n;
+			hi = lo + 2 * w < n ? lo + 2 * w : n;
+			for (i = lo, j = mid, k = lo; k < hi; k++)
+				if (i < mid &&
+				    (j >= hi || !prio_before(&src[j], &src[i])))
+					dst[k] = src[i++];
+				else
+					dst[k] = src[j++];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	return src;
 }
 
 #define RADIX_BITS 11
@@ -1791,22 +1820,27 @@ static int
 pass_order(struct pass *ps)
 {
 	const struct sched_input *in = ps->in;
-	struct prio_key *keys;
+	struct prio_key *keys, *tmp, *sorted;
 	int i;
 
 	keys = malloc((in->npending + 1) * sizeof(*keys));
-	if (keys == NULL)
+	tmp = malloc((in->npending + 1) * sizeof(*tmp));
+	if (keys == NULL || tmp == NULL) {
+		free(keys);
+		free(tmp);
 		return -1;
+	}
 	for (i = 0; i < in->npending; i++) {
 		keys[i].prio = sched_priority(in, &in->pending[i]);
 		keys[i].submit_ms = in->pending[i].submit_ms;
 		keys[i].id = in->pending[i].id;
 		keys[i].idx = i;
 	}
-	qsort(keys, in->npending, sizeof(*keys), prio_cmp);
+	sorted = sort_prio(keys, tmp, in->npending);
 	for (i = 0; i < in->npending; i++)
-		ps->order[i] = keys[i].idx;
+		ps->order[i] = sorted[i].idx;
 	free(keys);
+	free(tmp);
 	starving_first(ps);
 	return 0;
 }
