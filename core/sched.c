@@ -18,7 +18,10 @@
  * fits. CONSERVATIVE gives every job a reservation; it keeps each node's
  * free accelerators over time as a step function and finds a job's
  * earliest start by sweeping, unit by unit, the start times at which
- * enough nodes stay free for its whole time limit.
+ * enough nodes stay free for its whole time limit, skipping every unit
+ * whose lower bound (the first instant enough of its nodes are free at
+ * once, kept per unit until one of its nodes changes) is no earlier than
+ * the best start found.
  *
  * Node sets (a partition, less nodes reserved over a job's run) get their
  * own "now" and "clear" views, built on first use by closing the nodes

@@ -7,7 +7,13 @@
  * few nodes down, and a queue of pending jobs of the same mix with
  * priorities, ages and time limits spread the way a busy cluster's are.
  * The same input is passed to sched_pass() again and again, so every pass
- * does the same work; the table gives the median and the 99th percentile.
+ * does the same work; after an untimed warm-up pass (the first pays for
+ * cold caches and fresh pages), the table gives the wall time's median,
+ * 99th percentile and spread, and the pass's own CPU time, since on a
+ * shared machine the wall time is mostly waiting for a core (the run's
+ * preemptions and load are printed too). A digest of every decision shows
+ * that a faster scheduler decides the same. --sibling runs a busy process
+ * beside the passes.
  * A second state is what the next pass sees half an hour on: the first
  * pass's starts running, the jobs whose limits ran out gone.
  * It prints a Markdown fragment that tools/bench/run puts in
