@@ -23,6 +23,12 @@
 
 #include "schedview.h"
 
+/* Bits set in each byte, for sv_popc(). */
+#define SV_B2(n) n, n + 1, n + 1, n + 2
+#define SV_B4(n) SV_B2(n), SV_B2(n + 1), SV_B2(n + 1), SV_B2(n + 2)
+#define SV_B6(n) SV_B4(n), SV_B4(n + 1), SV_B4(n + 1), SV_B4(n + 2)
+const unsigned char sv_popc8[256] = {SV_B6(0), SV_B6(1), SV_B6(1), SV_B6(2)};
+
 static uint64_t
 full_mask(int naccels)
 {
@@ -245,39 +251,44 @@ void
 sv_rebuild(struct sv_view *v)
 {
 	struct sv_topo *t = v->t;
-	int i, g, a, e, f, nd, up, nlv = v->nlv;
-	int *r, *r1;
+	int i, g, a, e, f, nd, up, nlv = v->nlv, na = t->na, lv[3], k;
+	int h0[SV_NA], h1[SV_NA];
+	int *c0 = v->cnt, *c1 = v->cnt + (size_t)na * nlv, *r, *r1;
+	uint64_t m;
 
-	memset(v->cnt, 0, (size_t)2 * t->na * nlv * sizeof(*v->cnt));
+	memset(v->cnt, 0, (size_t)2 * na * nlv * sizeof(*v->cnt));
 	memset(v->facc, 0, nlv * sizeof(*v->facc));
+	lv[2] = sv_lv_fabric(t);
 	for (g = 0; g < t->ngroups; g++) {
+		if (t->goff[g] == t->goff[g + 1] || t->gpod[g] < 0)
+			continue; /* no node: nothing to count */
+		memset(h0, 0, na * sizeof(*h0));
+		memset(h1, 0, na * sizeof(*h1));
+		f = 0;
 		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
 			nd = t->gnodes[i];
-			if (v->mask[nd] == 0)
+			if ((m = v->mask[nd]) == 0)
 				continue;
-			f = sv_popc(v->mask[nd]);
-			row(v, 0, f)[g]++;
-			v->facc[g] += f;
-			if (v->mask[nd] == t->full[nd])
-				row(v, 1, f)[g]++;
+			a = sv_popc(m);
+			h0[a]++;
+			f += a;
+			if (m == t->full[nd])
+				h1[a]++;
+		}
+		/* the group's exact counts, added to its pod and the fabric */
+		lv[0] = g;
+		lv[1] = sv_lv_pod(t, t->gpod[g]);
+		for (k = 0; k < 3; k++)
+			v->facc[lv[k]] += f;
+		for (a = 1; a < na; a++) {
+			for (k = 0; h0[a] != 0 && k < 3; k++)
+				c0[(size_t)a * nlv + lv[k]] += h0[a];
+			for (k = 0; h1[a] != 0 && k < 3; k++)
+				c1[(size_t)a * nlv + lv[k]] += h1[a];
 		}
 	}
-	for (e = 0; e < 2; e++)
-		for (a = 0; a < t->na; a++) {
-			r = row(v, e, a);
-			for (g = 0; g < t->ngroups; g++)
-				if (t->gpod[g] >= 0)
-					r[sv_lv_pod(t, t->gpod[g])] += r[g];
-			for (i = 0; i < t->npods; i++)
-				r[sv_lv_fabric(t)] += r[sv_lv_pod(t, i)];
-		}
-	for (g = 0; g < t->ngroups; g++)
-		if (t->gpod[g] >= 0)
-			v->facc[sv_lv_pod(t, t->gpod[g])] += v->facc[g];
-	for (i = 0; i < t->npods; i++)
-		v->facc[sv_lv_fabric(t)] += v->facc[sv_lv_pod(t, i)];
-	for (e = 0; e < 2; e++)
-		for (a = t->na - 2; a >= 0; a--) {
+	for (e = 0; e < 2; e++) /* cumulative: at least a */
+		for (a = na - 2; a >= 0; a--) {
 			r = row(v, e, a);
 			r1 = row(v, e, a + 1);
 			for (up = 0; up < nlv; up++)
@@ -302,14 +313,18 @@ sv_copy(struct sv_view *dst, const struct sv_view *src)
 	dst->allow = src->allow;
 }
 
-/* Sets a node's open accelerators and updates its group, pod and fabric. */
+/* Sets a node's open accelerators and updates its group, pod and fabric.
+ * Everything it reads is loaded once into locals: the counts are ints,
+ * and through them the compiler would reload every field at each store. */
 static void
 view_set(struct sv_view *v, int nd, uint64_t m)
 {
-	struct sv_topo *t = v->t;
+	const struct sv_topo *t = v->t;
 	uint64_t old = v->mask[nd], full = t->full[nd];
 	int lvs[3], k, a, f0 = sv_popc(old), f1 = sv_popc(m), g, d, lo, hi;
-	int w0 = old != 0 && old == full, w1 = m != 0 && m == full;
+	int w0 = old != 0 && old == full, w1 = m != 0 && m == full, nl, pf;
+	int nlv = v->nlv, *c0 = v->cnt, *c1 = v->cnt + (size_t)t->na * nlv;
+	int64_t *facc = v->facc;
 
 	if (old == m || full == 0)
 		return;
@@ -317,23 +332,35 @@ view_set(struct sv_view *v, int nd, uint64_t m)
 	lvs[0] = g;
 	lvs[1] = t->gpod[g] >= 0 ? sv_lv_pod(t, t->gpod[g]) : -1;
 	lvs[2] = sv_lv_fabric(t);
+	nl = lvs[1] >= 0 ? 3 : 1;
+	if (nl == 1)
+		lvs[1] = lvs[2], nl = 2;
 	d = f1 > f0 ? 1 : -1;
 	lo = (f1 > f0 ? f0 : f1) + 1;
 	hi = f1 > f0 ? f1 : f0;
-	for (k = 0; k < 3; k++) {
-		if (lvs[k] < 0)
-			continue;
+	pf = sv_popc(full);
+	for (k = 0; k < nl; k++) {
+		int *r0 = c0 + lvs[k], *r1 = c1 + lvs[k];
+
 		for (a = lo; a <= hi; a++)
-			row(v, 0, a)[lvs[k]] += d;
-		v->facc[lvs[k]] += f1 - f0;
+			r0[(size_t)a * nlv] += d;
+		facc[lvs[k]] += f1 - f0;
 		if (w0 != w1)
-			for (a = 0; a <= sv_popc(full); a++)
-				row(v, 1, a)[lvs[k]] += w1 ? 1 : -1;
+			for (a = 0; a <= pf; a++)
+				r1[(size_t)a * nlv] += w1 ? 1 : -1;
 	}
 	v->mask[nd] = m;
 	v->version++;
 	if ((m & ~old) != 0)
 		v->grown = v->version;
+}
+
+/* Sets node nd's open accelerators to m (within the node's), keeping the
+ * summaries. */
+void
+sv_set(struct sv_view *v, int nd, uint64_t m)
+{
+	view_set(v, nd, m & v->t->full[nd]);
 }
 
 /* Takes accelerators m of node nd out of the view. */

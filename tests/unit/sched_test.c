@@ -18,6 +18,7 @@
 #include "check.h"
 #include "preempt.h"
 #include "sched.h"
+#include "schedview.h"
 
 #define MAXN  64 /* nodes in a test fabric */
 #define MAXR  96 /* running jobs */
@@ -563,6 +564,82 @@ test_conservative(void)
 	fab_job(&f, 5, 0, 0, 1, 8, 1, G, 1100);
 	check_wants("CONSERVATIVE", &f, SCHED_CONSERVATIVE, cons);
 	check_wants("EASY beside CONSERVATIVE", &f, SCHED_EASY, easy);
+}
+
+/*
+ * CONSERVATIVE's unit skip: the group whose lower bound (the first
+ * instant enough of its nodes are free at once) is earliest is not always
+ * where the job starts. One pod of three groups of 2: A (nodes 0-1) busy
+ * until 100, B (2-3) until 300, C (4-5) until 250. J1 (4 nodes in the
+ * pod, for 1000) gets A and C at 250. J2 (2 nodes in a group, for 500):
+ * A is free at 100 (its bound) but only until 250; its start is 300 in
+ * B, searched because B's bound (300) is earlier than A's start (1250).
+ */
+static void
+test_conservative_bound(void)
+{
+	static const struct want cons[] = {
+	    {SCHED_R_RESOURCES, 250, -1},
+	    {SCHED_R_RESOURCES, 300, -1},
+	};
+	struct fab f;
+
+	fab_init(&f, 1, 3, 2, 8);
+	fab_run(&f, 100, 1, 8, (const int[]){0, 1, -1});
+	fab_run(&f, 300, 1, 8, (const int[]){2, 3, -1});
+	fab_run(&f, 250, 1, 8, (const int[]){4, 5, -1});
+	fab_job(&f, 1, 2, 0, 4, 8, 1, P, 1000);
+	fab_job(&f, 2, 1, 0, 2, 8, 1, G, 500);
+	check_wants(
+	    "CONSERVATIVE past the lowest bound", &f, SCHED_CONSERVATIVE, cons);
+}
+
+/*
+ * The views' bit count and sv_set(): a view changed node by node keeps
+ * the same summaries as one rebuilt from its masks.
+ */
+static void
+test_view_set(void)
+{
+	struct sched_input in;
+	struct sv_topo t;
+	struct sv_view a, b;
+	struct fab f;
+	uint64_t s = 7, m;
+	int i, nd, same = 1, popc_ok = 1;
+
+	for (i = 0; i < 10000; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		m = s >> (s & 63);
+		if (sv_popc(m) != __builtin_popcountll(m))
+			popc_ok = 0;
+	}
+	CHECK(popc_ok);
+	fab_init(&f, 2, 2, 4, 8);
+	f.nodes[5].usable = 0;
+	in = fab_input(&f, 0, SCHED_CONSERVATIVE);
+	CHECK(sv_topo_build(&t, &in) == 0);
+	CHECK(sv_alloc(&a, &t) == 0 && sv_alloc(&b, &t) == 0);
+	for (i = 0; i < 2000; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		nd = (int)(s >> 33) % f.nnodes;
+		m = (s >> 8) & 0xff;
+		if (i % 3 == 0)
+			m = 0xff;
+		sv_set(&a, nd, m);
+		memcpy(b.mask, a.mask, f.nnodes * sizeof(*b.mask));
+		sv_rebuild(&b);
+		/* row (shared, 0) is never asked (a job needs at least one
+		 * accelerator) and sv_set() leaves it */
+		if (memcmp(a.cnt + a.nlv, b.cnt + b.nlv,
+		        ((size_t)2 * t.na - 1) * a.nlv * sizeof(int)) != 0 ||
+		    memcmp(a.facc, b.facc, a.nlv * sizeof(*a.facc)) != 0)
+			same = 0;
+	}
+	CHECK(same);
+	sv_free(&a);
+	sv_free(&b);
+	sv_topo_free(&t);
 }
 
 /*
@@ -1232,6 +1309,8 @@ main(void)
 	test_fcfs_easy();
 	test_reservation_time();
 	test_conservative();
+	test_conservative_bound();
+	test_view_set();
 	test_nodes_down();
 	test_check();
 	test_admission();

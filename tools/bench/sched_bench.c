@@ -7,7 +7,13 @@
  * few nodes down, and a queue of pending jobs of the same mix with
  * priorities, ages and time limits spread the way a busy cluster's are.
  * The same input is passed to sched_pass() again and again, so every pass
- * does the same work; the table gives the median and the 99th percentile.
+ * does the same work; after an untimed warm-up pass (the first pays for
+ * cold caches and fresh pages), the table gives the wall time's median,
+ * 99th percentile and spread, and the pass's own CPU time, since on a
+ * shared machine the wall time is mostly waiting for a core (the run's
+ * preemptions and load are printed too). A digest of every decision shows
+ * that a faster scheduler decides the same. --sibling runs a busy process
+ * beside the passes.
  * A second state is what the next pass sees half an hour on: the first
  * pass's starts running, the jobs whose limits ran out gone.
  * It prints a Markdown fragment that tools/bench/run puts in
@@ -26,10 +32,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "prio.h"
 #include "sched.h"
@@ -45,6 +55,7 @@
 #define BENCH_ACCOUNTS    40            /* ... in this many accounts */
 #define BENCH_MAINT_MS    (4 * HOUR_MS) /* maintenance starts this far on */
 #define BENCH_HALF_LIFE_H 168.0
+#define BENCH_SIBLING_MIB 64 /* --sibling: memory the busy process streams */
 
 /*
  * --tenancy: the QOS. Columns: priority, then limits (0: none): running
@@ -132,10 +143,14 @@ struct bench_state {
 	uint64_t seed;
 	enum sched_policy policy;
 	const struct mix *mix;
-	int check;    /* --check: the first pass must start something */
-	double power; /* --power: each pod's room as a share of its
-	                 accelerators' rated draw above idle; 0: no admission */
-	int tenancy;  /* --tenancy */
+	int check;          /* --check: the first pass must start something */
+	double power;       /* --power: each pod's room as a share of its
+	                       accelerators' rated draw above idle; 0: no admission */
+	int tenancy;        /* --tenancy */
+	int warmup;         /* --warmup: untimed passes before each state's */
+	int sibling;        /* --sibling: a busy process beside the passes */
+	double first_ms[2]; /* the first (cold) pass of each state, wall */
+	long nivcsw;        /* the timed passes' involuntary switches */
 
 	uint64_t rng;
 	struct sched_node *nodes;
@@ -171,7 +186,8 @@ usage(void)
 	    "\t[--groups-per-pod g] [--pending n] [--busy share] "
 	    "[--passes n] [--seed s]\n"
 	    "\t[--policy fcfs|easy|conservative] [--mix default|small] "
-	    "[--check] [--power share]\n\t[--tenancy]\n");
+	    "[--check] [--power share]\n\t[--tenancy] [--warmup n] "
+	    "[--sibling]\n");
 	exit(1);
 }
 
@@ -605,7 +621,9 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		O_MIX,
 		O_CHECK,
 		O_POWER,
-		O_TENANCY
+		O_TENANCY,
+		O_WARMUP,
+		O_SIBLING
 	};
 	static const struct option opts[] = {
 	    {"pods", required_argument, NULL, O_PODS},
@@ -621,6 +639,8 @@ parse_args(struct bench_state *b, int argc, char **argv)
 	    {"check", no_argument, NULL, O_CHECK},
 	    {"power", required_argument, NULL, O_POWER},
 	    {"tenancy", no_argument, NULL, O_TENANCY},
+	    {"warmup", required_argument, NULL, O_WARMUP},
+	    {"sibling", no_argument, NULL, O_SIBLING},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -634,6 +654,7 @@ parse_args(struct bench_state *b, int argc, char **argv)
 	b->npending = 10000;
 	b->busy = 0.8;
 	b->passes = 50;
+	b->warmup = 1;
 	b->seed = 1;
 	b->policy = SCHED_EASY;
 	b->mix = &mixes[0];
@@ -689,6 +710,12 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		case O_TENANCY:
 			b->tenancy = 1;
 			break;
+		case O_WARMUP:
+			b->warmup = arg_long(optarg, 0, BENCH_MAX_PASSES);
+			break;
+		case O_SIBLING:
+			b->sibling = 1;
+			break;
 		case O_POWER:
 			b->power = strtod(optarg, &end);
 			if (*end != '\0' || !(b->power > 0 && b->power <= 1))
@@ -706,6 +733,30 @@ parse_args(struct bench_state *b, int argc, char **argv)
 		die("more groups than nodes in a pod:", "--groups-per-pod");
 }
 
+/*
+ * --sibling: a child that streams over BENCH_SIBLING_MIB, reading and
+ * writing, until it is killed: another process's work on the other core
+ * (or on this one), and the last-level cache it keeps evicting, as the
+ * controller's ingest does beside its scheduler. Returns its pid.
+ */
+static pid_t
+start_sibling(void)
+{
+	size_t n = (size_t)BENCH_SIBLING_MIB << 20, i;
+	unsigned char *buf;
+	pid_t pid = fork();
+
+	if (pid == -1)
+		die("fork failed", strerror(errno));
+	if (pid > 0)
+		return pid;
+	if ((buf = calloc(n, 1)) == NULL)
+		_exit(1);
+	for (;;)
+		for (i = 0; i < n; i += 64)
+			buf[i] = (unsigned char)(buf[i] * 31 + i);
+}
+
 static double
 elapsed_ms(const struct timespec *a, const struct timespec *z)
 {
@@ -717,18 +768,40 @@ elapsed_ms(const struct timespec *a, const struct timespec *z)
 struct decisions {
 	int reasons[SCHED_R_NREASONS];
 	int backfilled;
+	uint64_t digest; /* FNV-1a of every decision: reason, start, slots */
 };
+
+static uint64_t
+fnv(uint64_t h, int64_t x)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		h ^= (uint64_t)(x >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
 
 static void
 count_decisions(const struct sched_input *in, const struct sched_result *res,
     struct decisions *dc)
 {
 	double top = 0;
-	int k, have = 0;
+	int k, j, have = 0;
 
 	memset(dc, 0, sizeof(*dc));
+	dc->digest = 0xcbf29ce484222325ULL;
 	for (k = 0; k < res->npending; k++) {
 		dc->reasons[res->d[k].reason]++;
+		dc->digest = fnv(dc->digest, res->d[k].reason);
+		dc->digest = fnv(dc->digest, res->d[k].start_ms);
+		dc->digest = fnv(dc->digest, res->d[k].nslots);
+		for (j = 0; j < res->d[k].nslots; j++) {
+			dc->digest = fnv(dc->digest, res->d[k].slots[j].node);
+			dc->digest =
+			    fnv(dc->digest, (int64_t)res->d[k].slots[j].mask);
+		}
 		if (res->d[k].reason == SCHED_R_RESOURCES &&
 		    res->d[k].start_ms != 0 &&
 		    (!have || sched_priority(in, &in->pending[k]) > top)) {
@@ -742,20 +815,62 @@ count_decisions(const struct sched_input *in, const struct sched_result *res,
 			dc->backfilled++;
 }
 
-/* Runs passes on the current state: times into pass_ms (sorted), the
+/* The calling thread's CPU time, ms: what the pass itself used, whoever
+ * else had the core meanwhile. */
+static double
+cpu_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static long
+nivcsw_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) == -1)
+		return 0;
+	return ru.ru_nivcsw;
+}
+
+/*
+ * Runs b->warmup untimed passes (the first one's wall time into
+ * b->first_ms[st]: a process's first pass pays for cold caches and fresh
+ * pages), then the timed passes on the current state: wall times into
+ * pass_ms and the thread's CPU times into cpu_ms (both sorted), the
  * decisions of the last one into dc. With --tenancy, the inputs are built
  * before each pass, that time into fill_ms and the sum into sum_ms; and
  * in turn with each, the same pass without node sets and quotas into
- * plain_ms, so that both see the machine alike. */
+ * plain_ms, so that both see the machine alike.
+ */
 static void
-time_passes(struct bench_state *b, struct sched_input *in, double *pass_ms,
-    double *fill_ms, double *sum_ms, double *plain_ms, struct decisions *dc)
+time_passes(struct bench_state *b, struct sched_input *in, int st,
+    double *pass_ms, double *cpu_ms, double *fill_ms, double *sum_ms,
+    double *plain_ms, struct decisions *dc)
 {
 	struct sched_result res;
 	struct sched_input plain;
 	struct timespec t0, t1, t2;
+	double c0;
+	long sw;
 	int i;
 
+	b->first_ms[st] = 0;
+	for (i = 0; i < b->warmup; i++) {
+		if (b->tenancy)
+			ten_fill(b, in);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (sched_pass(in, &res) == -1)
+			die("sched_pass failed", "");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		sched_result_free(&res);
+		if (i == 0)
+			b->first_ms[st] = elapsed_ms(&t0, &t1);
+	}
+	sw = nivcsw_now();
 	for (i = 0; i < b->passes; i++) {
 		if (b->tenancy) {
 			ten_fill(b, in);
@@ -774,10 +889,12 @@ time_passes(struct bench_state *b, struct sched_input *in, double *pass_ms,
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (b->tenancy)
 			ten_fill(b, in);
+		c0 = cpu_now_ms();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (sched_pass(in, &res) == -1)
 			die("sched_pass failed", "");
 		clock_gettime(CLOCK_MONOTONIC, &t2);
+		cpu_ms[i] = cpu_now_ms() - c0;
 		if (i == b->passes - 1)
 			count_decisions(in, &res, dc);
 		sched_result_free(&res);
@@ -785,7 +902,9 @@ time_passes(struct bench_state *b, struct sched_input *in, double *pass_ms,
 		fill_ms[i] = elapsed_ms(&t0, &t1);
 		sum_ms[i] = elapsed_ms(&t0, &t2);
 	}
+	b->nivcsw += nivcsw_now() - sw;
 	qsort(pass_ms, b->passes, sizeof(double), dbl_cmp);
+	qsort(cpu_ms, b->passes, sizeof(double), dbl_cmp);
 	qsort(fill_ms, b->passes, sizeof(double), dbl_cmp);
 	qsort(sum_ms, b->passes, sizeof(double), dbl_cmp);
 	qsort(plain_ms, b->passes, sizeof(double), dbl_cmp);
@@ -972,8 +1091,9 @@ print_decisions(const char *what, const struct decisions *dc)
 		printf("%s %s %d", k ? "," : "",
 		    k == SCHED_R_NONE ? "started" : sched_reason_name(k),
 		    dc->reasons[k]);
-	printf(" (%d of the started backfilled below the reserved job).\n",
-	    dc->backfilled);
+	printf(" (%d of the started backfilled below the reserved job; "
+	       "digest of every decision %016llx).\n",
+	    dc->backfilled, (unsigned long long)dc->digest);
 }
 
 /*
@@ -1006,12 +1126,18 @@ bench_power(struct bench_state *b, struct sched_power *pw, double **room)
  * over the scan's. */
 static void
 row(const struct bench_state *b, const char *what, const double *v,
-    double med_scan)
+    const double *cpu, double med_scan)
 {
 	double med = percentile(v, b->passes, 50);
+	char c[48] = "";
 
-	printf("| %s | %.3f | %.3f | %.0f |\n", what, med,
-	    percentile(v, b->passes, 99), med_scan > 0 ? med / med_scan : 0);
+	if (cpu != NULL)
+		snprintf(c, sizeof(c), "%.3f / %.3f",
+		    percentile(cpu, b->passes, 50),
+		    percentile(cpu, b->passes, 99));
+	printf("| %s | %.3f | %.3f | %.3f–%.3f | %s | %.0f |\n", what, med,
+	    percentile(v, b->passes, 99), v[0], v[b->passes - 1], c,
+	    med_scan > 0 ? med / med_scan : 0);
 }
 
 /* The rows of one state ("fresh" or "later"). */
@@ -1023,25 +1149,25 @@ rows(const struct bench_state *b, const char *state, double *const *ms,
 
 	snprintf(what, sizeof(what), "`sched_pass()`, %s, %s",
 	    policy_names[b->policy], state);
-	row(b, what, ms[0], med_scan);
+	row(b, what, ms[0], ms[4], med_scan);
 	if (!b->tenancy)
 		return;
 	snprintf(what, sizeof(what),
 	    "`sched_pass()` without the node set and quotas, %s", state);
-	row(b, what, ms[3], med_scan);
+	row(b, what, ms[3], NULL, med_scan);
 	snprintf(what, sizeof(what),
 	    "`sched_pass()` with them, over without, %s", state);
-	printf("| %s | | | %.2f |\n", what,
+	printf("| %s | | | | | %.2f |\n", what,
 	    percentile(ms[0], b->passes, 50) /
 	        percentile(ms[3], b->passes, 50));
 	snprintf(what, sizeof(what),
 	    "priority, fair share, quotas and node set of every pending job, "
 	    "%s",
 	    state);
-	row(b, what, ms[1], med_scan);
+	row(b, what, ms[1], NULL, med_scan);
 	snprintf(what, sizeof(what),
 	    "**the two, one pass of a shared site, %s**", state);
-	row(b, what, ms[2], med_scan);
+	row(b, what, ms[2], NULL, med_scan);
 }
 
 int
@@ -1049,7 +1175,9 @@ main(int argc, char **argv)
 {
 	struct bench_state b;
 	struct sched_input in;
-	double *ms[8], *scan_ms, med_scan;
+	double *ms[10], *scan_ms, med_scan, load1 = -1;
+	pid_t sib = -1;
+	FILE *la;
 	struct decisions fresh_d, later_d;
 	struct sched_power pw;
 	double *room = NULL;
@@ -1065,7 +1193,7 @@ main(int argc, char **argv)
 	build_state(&b, now_ms);
 	if (b.tenancy)
 		ten_setup(&b, now_ms);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 10; i++)
 		ms[i] = xcalloc(b.passes, sizeof(double));
 	scan_ms = xcalloc(b.passes, sizeof(double));
 
@@ -1088,14 +1216,25 @@ main(int argc, char **argv)
 	nfree = time_scans(&b, scan_ms);
 	busy_pct = 100.0 * b.busy_accels / b.total_accels;
 	nrun = b.nrun;
-	time_passes(&b, &in, ms[0], ms[1], ms[2], ms[3], &fresh_d);
+	if ((la = fopen("/proc/loadavg", "r")) != NULL) {
+		if (fscanf(la, "%lf", &load1) != 1)
+			load1 = -1;
+		fclose(la);
+	}
+	if (b.sibling)
+		sib = start_sibling();
+	time_passes(&b, &in, 0, ms[0], ms[4], ms[1], ms[2], ms[3], &fresh_d);
 	apply_pass(&b, &in);
 	nstarted = b.nrun - nrun;
 	/* every start was checked in apply_pass(); none is no check */
 	if (b.check && nstarted == 0)
 		die("--check: the first pass started", "nothing");
 	advance(&b, &in, BENCH_LATER_MS);
-	time_passes(&b, &in, ms[4], ms[5], ms[6], ms[7], &later_d);
+	time_passes(&b, &in, 1, ms[5], ms[9], ms[6], ms[7], ms[8], &later_d);
+	if (sib > 0) {
+		kill(sib, SIGKILL);
+		waitpid(sib, NULL, 0);
+	}
 	med_scan = percentile(scan_ms, b.passes, 50);
 
 	printf("Parameters: %d pods x %d nodes x %d accelerators (%d nodes, "
@@ -1121,16 +1260,33 @@ main(int argc, char **argv)
 		    bench_weights.fairshare, bench_weights.jobsize,
 		    bench_weights.qos, bench_weights.age_per_h, b.pods,
 		    (int)(BENCH_MAINT_MS / HOUR_MS));
-	printf("| measurement | median (ms) | p99 (ms) | median / scan |\n");
-	printf("|---|---:|---:|---:|\n");
+	if (b.sibling)
+		printf("Beside the passes: a busy sibling, a second process "
+		       "that streams over %d MiB for as long as they run "
+		       "(the other core's work, and the cache it evicts).\n\n",
+		    BENCH_SIBLING_MIB);
+	printf("| measurement | median (ms) | p99 (ms) | min–max (ms) | CPU "
+	       "median / p99 (ms) | median / scan |\n");
+	printf("|---|---:|---:|---:|---:|---:|\n");
 	rows(&b, "fresh", ms, med_scan);
-	rows(&b, "later", ms + 4, med_scan);
-	printf("| baseline: one scan of all %d nodes | %.4f | %.4f | 1 |\n\n",
-	    b.nnodes, med_scan, percentile(scan_ms, b.passes, 99));
+	rows(&b, "later", ms + 5, med_scan);
+	printf("| baseline: one scan of all %d nodes | %.4f | %.4f | "
+	       "%.4f–%.4f | | 1 |\n\n",
+	    b.nnodes, med_scan, percentile(scan_ms, b.passes, 99), scan_ms[0],
+	    scan_ms[b.passes - 1]);
+	printf("Wall time per pass; CPU is the thread's own time in the pass "
+	       "(what it cost whoever else held the core). Not in the sample: "
+	       "%d untimed pass%s before each state's, the first of which, "
+	       "cold (fresh pages, caches), took %.3f ms fresh and %.3f ms "
+	       "later. The timed passes were preempted %ld times "
+	       "(involuntary context switches); load average %.2f at the "
+	       "start.\n\n",
+	    b.warmup, b.warmup == 1 ? "" : "es", b.first_ms[0], b.first_ms[1],
+	    b.nivcsw, load1);
 	print_decisions("Decisions of a fresh pass", &fresh_d);
 	printf("\n");
 	print_decisions("Decisions of a later pass", &later_d);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 10; i++)
 		free(ms[i]);
 	free(scan_ms);
 	free(room);
