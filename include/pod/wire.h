@@ -16,9 +16,9 @@
 
 #include <stdint.h>
 
-#define REPORT_MAX_SAMPLES 600
+#define REPORT_MAX_SAMPLES          600
 #define WIRE_MAX_REPORT_INTERVAL_MS 600000 /* longest interval asked */
-#define REPORT_MAX_ACCELS  64
+#define REPORT_MAX_ACCELS           64
 
 /* One accelerator in one sample; NaN when not read. */
 struct report_accel {
