@@ -614,6 +614,7 @@ agent_apply_power(struct agent *a, const struct desired *d)
 static void
 agent_apply_reply(struct agent *a, struct reply *rep)
 {
+	int64_t fence_ms;
 	int i;
 
 	if ((uint64_t)rep->ack_seq > a->seq)
@@ -626,6 +627,9 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 	 * the controller heard of it no earlier (docs/fencing.md). */
 	if (rep->has_desired && rep->desired.fence_timeout_s > 0)
 		a->fence_said_s = rep->desired.fence_timeout_s;
+	fence_ms =
+	    (int64_t)(a->fence_said_s > 0 ? a->fence_said_s : a->fence_own_s) *
+	    1000;
 	a->confirmed_ms = a->sent_ms;
 	a->lease_ms =
 	    fence_lease_until(a->sent_ms, a->fence_own_s, a->fence_said_s);
@@ -640,13 +644,10 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 		        : "%s: controller no longer asks for fewer reports "
 		          "(%lld ms)",
 		    a->name, (long long)rep->report_interval_ms);
-	a->report_ask_ms = rep->report_interval_ms;
 	/* whatever is asked, jobs are confirmed thrice per fence timeout */
-	if (a->report_ask_ms >
-	    (a->fence_said_s > 0 ? a->fence_said_s : a->fence_own_s) * 1000 / 3)
-		a->report_ask_ms =
-		    (a->fence_said_s > 0 ? a->fence_said_s : a->fence_own_s) *
-		    1000 / 3;
+	a->report_ask_ms = rep->report_interval_ms;
+	if (a->report_ask_ms > fence_ms / 3)
+		a->report_ask_ms = fence_ms / 3;
 	if ((uint64_t)rep->ack_seq > a->ack_seq)
 		a->ack_seq = (uint64_t)rep->ack_seq;
 	/* The ends this report carried are the controller's now: only
@@ -732,10 +733,11 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		free(rep);
 		/* job news, or a backlog to catch up on when nothing slows
 		 * the agent down: the next report at once */
-		if (a->report_owed ||
-		    (a->report_ask_ms <= a->interval_ms &&
-		        ring_len(a->ring) >= REPORT_BATCH_MAX))
+		if (a->report_owed)
 			on_job_news(a);
+		else if (a->report_ask_ms <= a->interval_ms &&
+		         ring_len(a->ring) >= REPORT_BATCH_MAX)
+			event_active(a->soon, EV_TIMEOUT, 0);
 		return;
 	}
 	report_error_text(res->body, res->body_len, why, sizeof(why));
