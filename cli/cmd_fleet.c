@@ -129,13 +129,12 @@ print_controller(FILE *f, json_t *st)
 	    fmt_num(b1, sizeof(b1), c, "store_queue_samples", 1, 0),
 	    fmt_num(b2, sizeof(b2), c, "store_queue_max", 1, 0));
 	if (json_integer_value(json_object_get(c, "report_interval_ms")) > 0)
-		podctl_fline(f, "  Report interval",
-		    "%s ms asked of agents%s%s",
+		podctl_fline(f, "  Interval", "reports every %s ms asked%s%s",
 		    fmt_num(b1, sizeof(b1), c, "report_interval_ms", 1, 0),
 		    json_is_string(why) ? ": behind, " : "",
 		    json_is_string(why) ? json_string_value(why) : "");
 	else
-		podctl_fline(f, "  Report interval", "agents' own");
+		podctl_fline(f, "  Interval", "agents report at their own");
 }
 
 int

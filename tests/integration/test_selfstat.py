@@ -194,7 +194,7 @@ def test_status_and_podctl():
     assert "Controller (last 60 s)" in out, out
     assert re.search(r"Samples:\s+\S+/s; lost %d," % c["samples_lost"],
                      out), out
-    assert re.search(r"Report interval:\s+agents' own", out), out
+    assert re.search(r"Interval:\s+agents report at their own", out), out
 
 
 def test_backpressure():
@@ -215,6 +215,10 @@ def test_backpressure():
             lambda st: st if st["report_interval_ms"] == 8000 else None)(
                 c.api("GET", "/status")[1]["controller"]), timeout=90)
         assert asked["behind"].startswith("loop lag"), asked
+        rc, out, err = podctl(c.url, "status")
+        assert rc == 0 and re.search(
+            r"Interval:\s+reports every 8000 ms asked: behind, loop lag",
+            out), (rc, out, err)
         wait_for("the agent to obey", lambda: metrics(url).get(
             'pod_agent_report_interval_seconds{node="pod01-n001"}') == 8)
         text = scrape_text(c)
