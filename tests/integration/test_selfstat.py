@@ -17,8 +17,10 @@ import subprocess
 import sys
 import urllib.request
 
-from podtest import (Agent, Controller, TempDir, auth_header, node_api,
-                     podctl, run, wait_for, metrics)
+import pwd
+
+from podtest import (Agent, Controller, FakeController, TempDir, auth_header,
+                     metrics, node_api, podctl, run, wait_for)
 
 tmp = TempDir("selfstat")
 # a store queue of one sample: the second of a report is dropped (and a
@@ -267,12 +269,46 @@ def test_backpressure():
         t.cleanup()
 
 
+def test_job_news_goes_at_once_under_an_ask():
+    """An agent asked for a report every 6 s (by a stand-in controller)
+    holds its samples, 12 a report at 2 a second; a job it starts goes to
+    the controller at once, in a report of the few samples since the
+    last."""
+    t = TempDir("selfstat-news")
+    node = "pod01-n009"
+    fake = FakeController(node)
+    fake.ask_ms = 6000
+    agent = Agent(t, fake.url, node).start()
+    try:
+        url = wait_for("the agent's metrics", agent.metrics_url)
+        wait_for("the agent to obey", lambda: metrics(url).get(
+            'pod_agent_report_interval_seconds{node="%s"}' % node) == 6)
+        n0 = fake.count()
+        wait_for("two reports under the ask", lambda: fake.count() >= n0 + 2,
+                 timeout=30)
+        held = [len(r["samples"]) for r in fake.since(n0)]
+        assert min(held) >= 8, held
+        fake.set_jobs([{"id": 7, "attempt": 1, "name": "news",
+                        "command": ["true"], "nnodes": 1, "node_rank": 0,
+                        "nodelist": node, "accelerators": [0],
+                        "time_limit_s": 0, "kill_grace_s": 2,
+                        "cancel": False,
+                        "user": pwd.getpwuid(os.getuid()).pw_name}])
+        first = wait_for("a report of job 7", lambda: fake.first_report(
+            7, lambda j: True), timeout=30)
+        assert len(first["samples"]) <= 4, len(first["samples"])
+    finally:
+        agent.stop()
+        fake.stop()
+        t.cleanup()
+
+
 try:
     run([test_samples_by_seq, test_dropped_when_the_store_queue_is_full,
          test_refused_reports,
          test_http_by_route_and_code, test_modbus_by_function_and_result,
          test_promtool_and_histograms, test_status_and_podctl,
-         test_backpressure])
+         test_backpressure, test_job_news_goes_at_once_under_an_ask])
 finally:
     ctl.stop()
     tmp.cleanup()
