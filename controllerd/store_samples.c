@@ -31,6 +31,7 @@
 #include "log.h"
 #include <pod/wire.h>
 #include "rollup.h"
+#include "selfstat.h"
 #include "store.h"
 #include "store_int.h"
 #include "timeutil.h"
@@ -86,6 +87,13 @@ struct store_writer {
 	int raw_days;           /* raw retention last asked; 0 not yet */
 	int later_day;          /* an expiry asked while busy; 0 none */
 	int64_t later_now_ms;
+	/* counting (selfstat.h): the loop's fields, but for stored and
+	 * batch_s, which the thread sets while busy */
+	struct selfstat *self; /* NULL: not counted */
+	int queue_max;         /* the cap of the queue, samples */
+	int handed;            /* samples in the batch being written */
+	long stored;           /* samples committed, not yet counted */
+	double batch_s;        /* the last batch's time, s; -1 counted */
 };
 
 void
@@ -96,7 +104,7 @@ store_queue_sample(
 	double hottest = NAN;
 	int i;
 
-	if (s->nq >= STORE_QUEUE_MAX) {
+	if (s->nq >= (s->w != NULL ? s->w->queue_max : STORE_QUEUE_MAX)) {
 		s->dropped++;
 		return;
 	}
@@ -143,6 +151,15 @@ int
 store_queued(const struct store *s)
 {
 	return s->nq;
+}
+
+void
+store_configure_queue(struct store *s, int queue_max, struct selfstat *self)
+{
+	s->w->queue_max = queue_max > 0 ? queue_max : STORE_QUEUE_MAX;
+	s->w->self = self;
+	if (self != NULL)
+		self->store_queue_max = s->w->queue_max;
 }
 
 static int
@@ -405,6 +422,7 @@ write_batch(struct store_writer *w)
 			store_rollback(s);
 			goto fail;
 		}
+		w->stored += end - done;
 		for (i = done; i < end; i++)
 			free(w->q[i].accels);
 		done = end;
@@ -432,6 +450,7 @@ static void *
 writer_main(void *arg)
 {
 	struct store_writer *w = arg;
+	double t0;
 	int failed;
 
 	pthread_mutex_lock(&w->mu);
@@ -442,7 +461,9 @@ writer_main(void *arg)
 			break;
 		/* the loop touches nothing of the batch while busy */
 		pthread_mutex_unlock(&w->mu);
+		t0 = selfstat_clock_s();
 		failed = write_batch(w) == -1;
+		w->batch_s = selfstat_clock_s() - t0;
 		pthread_mutex_lock(&w->mu);
 		w->failed = failed;
 		w->busy = 0;
@@ -477,6 +498,8 @@ store_writer_start(struct store *s, const char *path)
 		free(w);
 		return -1;
 	}
+	w->queue_max = STORE_QUEUE_MAX;
+	w->batch_s = -1;
 	s->w = w;
 	return 0;
 }
@@ -502,8 +525,18 @@ static int
 take_result(struct store *s, struct fleet *f)
 {
 	struct store_writer *w = s->w;
+	int64_t now = time_mono_ms();
 	int i;
 
+	if (w->self != NULL) {
+		selfstat_count(
+		    &w->self->samples_stored, now, (uint64_t)w->stored);
+		if (w->batch_s >= 0)
+			selfstat_wobserve(
+			    &w->self->store_batch_s, now, w->batch_s);
+	}
+	w->stored = 0;
+	w->batch_s = -1;
 	if (!w->failed) {
 		if (w->failing > 0)
 			log_info("store: samples are written again after %d "
@@ -540,7 +573,7 @@ fill_batch(struct store *s, struct fleet *f)
 	int i, drop, from_old, from_new;
 
 	/* past the bound the oldest go: what failed before, then the new */
-	drop = w->nq + s->nq - STORE_QUEUE_MAX;
+	drop = w->nq + s->nq - w->queue_max;
 	from_old = drop <= 0 ? 0 : drop < w->nq ? drop : w->nq;
 	from_new = drop <= 0 ? 0 : drop - from_old;
 	for (i = 0; i < from_old; i++)
@@ -562,6 +595,9 @@ fill_batch(struct store *s, struct fleet *f)
 		}
 	}
 	w->lost += from_old + from_new;
+	if (w->self != NULL)
+		selfstat_count(&w->self->samples_dropped, time_mono_ms(),
+		    (uint64_t)(from_old + from_new));
 	if (s->nq > from_new)
 		memcpy(w->q + w->nq, s->q + from_new,
 		    (s->nq - from_new) * sizeof(*q));
@@ -628,18 +664,27 @@ store_flush(struct store *s, struct fleet *f)
 	if (s->dropped > 0) {
 		log_warnx(
 		    "store: sample queue full, dropped %d samples", s->dropped);
+		if (w->self != NULL)
+			selfstat_count(&w->self->samples_dropped,
+			    time_mono_ms(), (uint64_t)s->dropped);
 		s->dropped = 0;
 	}
 	pthread_mutex_lock(&w->mu);
 	if (w->busy) { /* still writing: the queue waits for the next tick */
 		pthread_mutex_unlock(&w->mu);
+		if (w->self != NULL)
+			w->self->store_queue = s->nq + w->handed;
 		return 0;
 	}
 	rc = take_result(s, f);
+	w->handed = 0;
 	if (fill_batch(s, f)) {
 		w->busy = 1;
+		w->handed = w->nq;
 		pthread_cond_broadcast(&w->cv);
 	}
+	if (w->self != NULL)
+		w->self->store_queue = s->nq + w->nq;
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }

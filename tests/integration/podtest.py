@@ -460,7 +460,9 @@ class FakeController:
     (jobs, power), and keeps every report with the monotonic time it came.
     node: the one name it answers, 404 for others (None: any name).
     set_down(True) makes it answer 503 to everything, as a dead controller
-    behind a proxy; answered_wall is the wall time of the last 200."""
+    behind a proxy; answered_wall is the wall time of the last 200;
+    ask_ms, when set, goes in every reply as report_interval_ms
+    (back-pressure)."""
 
     def __init__(self, node=None):
         self.node = node
@@ -472,6 +474,7 @@ class FakeController:
         self.reports = []  # (monotonic s, report)
         self.answered_wall = None  # wall time of the last 200, s
         self.acks = {}  # boot_id -> highest seq
+        self.ask_ms = 0  # report_interval_ms to send; 0: none
         ctl = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -500,6 +503,8 @@ class FakeController:
                     if ctl.power is not None:
                         desired["power"] = ctl.power
                     reply = {"ack_seq": ack, "desired": desired}
+                    if ctl.ask_ms:
+                        reply["report_interval_ms"] = ctl.ask_ms
                     ctl.answered_wall = time.time()
                 out = json.dumps(reply).encode()
                 self.send_response(200)
