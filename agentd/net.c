@@ -50,8 +50,18 @@ struct net_req {
 	char *user_agent;
 	char *bearer; /* "Bearer …", or NULL */
 	struct evhttp_connection *conn;
-	char conn_key[300];          /* scheme://host:port of conn */
-	int conn_dead;               /* conn closed or failed: make anew */
+	char conn_key[300];       /* scheme://host:port of conn */
+	int conn_dead;            /* conn closed or failed: make anew */
+	int conn_reused;          /* conn served a request before */
+	int retried;              /* this request was sent again */
+	int timed_out;            /* the total time limit passed */
+	enum evhttp_cmd_type cmd; /* of the request in flight */
+	int tls;
+	int port;
+	char host[256];
+	char hostport[300]; /* the Host header */
+	char target[2048];  /* path and query */
+	size_t body_len;
 	struct evhttp_request *http; /* in flight, libevent's; NULL: none */
 	struct event *timer;         /* the request's total time limit */
 	struct event *deliver;       /* runs the caller's callback */
@@ -174,6 +184,8 @@ on_close(struct evhttp_connection *conn, void *arg)
 	r->conn_dead = 1;
 }
 
+static void issue(struct net_req *r);
+
 /* Runs the caller's callback from the loop, with what the request
  * gathered. */
 static void
@@ -186,6 +198,14 @@ on_deliver(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!r->busy)
 		return;
+	if (r->status == 0 && r->conn_reused && !r->retried && !r->timed_out) {
+		/* A kept connection the server had closed as we sent: once
+		 * more on a new one, as a browser or curl would. */
+		r->retried = 1;
+		conn_drop(r);
+		issue(r);
+		return;
+	}
 	r->busy = 0;
 	evtimer_del(r->timer);
 	free(r->body);
@@ -320,6 +340,7 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	snprintf(
 	    r->err, sizeof(r->err), "timed out after %ld ms", r->timeout_ms);
 	r->status = 0;
+	r->timed_out = 1;
 	r->conn_dead = 1;
 	event_active(r->deliver, EV_TIMEOUT, 1);
 }
@@ -403,8 +424,11 @@ conn_for(struct net_req *r, int tls, const char *host, int port)
 
 	snprintf(
 	    key, sizeof(key), "%s://%s:%d", tls ? "https" : "http", host, port);
-	if (r->conn != NULL && !r->conn_dead && strcmp(key, r->conn_key) == 0)
+	if (r->conn != NULL && !r->conn_dead && strcmp(key, r->conn_key) == 0) {
+		r->conn_reused = 1;
 		return r->conn;
+	}
+	r->conn_reused = 0;
 	conn_drop(r);
 	if (!is_address(host) && n->dns == NULL &&
 	    (n->dns = evdns_base_new(
@@ -451,16 +475,58 @@ tls_fail:
 	return NULL;
 }
 
+/* Sends the request r holds on a kept or new connection. On failure the
+ * callback is scheduled with the reason. */
+static void
+issue(struct net_req *r)
+{
+	struct evhttp_connection *conn;
+	struct evkeyvalq *h;
+
+	r->err[0] = '\0';
+	r->status = 0;
+	r->reply_len = 0;
+	if ((conn = conn_for(r, r->tls, r->host, r->port)) == NULL ||
+	    (r->http = evhttp_request_new(on_done, r)) == NULL) {
+		if (r->err[0] == '\0')
+			snprintf(r->err, sizeof(r->err), "out of memory");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+		return;
+	}
+	evhttp_request_set_error_cb(r->http, on_error);
+	h = evhttp_request_get_output_headers(r->http);
+	if (evhttp_add_header(h, "Host", r->hostport) == -1 ||
+	    evhttp_add_header(h, "User-Agent", r->user_agent) == -1 ||
+	    (r->bearer != NULL &&
+	        evhttp_add_header(h, "Authorization", r->bearer) == -1) ||
+	    (r->cmd == EVHTTP_REQ_POST &&
+	        (evhttp_add_header(h, "Content-Type", "application/json") ==
+	                -1 ||
+	            evbuffer_add(evhttp_request_get_output_buffer(r->http),
+	                r->body, r->body_len) == -1))) {
+		evhttp_request_free(r->http);
+		r->http = NULL;
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+		return;
+	}
+	/* libevent's own idle limit (50 s by default) past ours, so that a
+	 * long poll is cut by our timer only */
+	evhttp_connection_set_timeout(conn, (int)(r->timeout_ms / 1000) + 5);
+	if (evhttp_make_request(conn, r->http, r->cmd, r->target) == -1) {
+		r->http = NULL;
+		snprintf(r->err, sizeof(r->err), "cannot send the request");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+	}
+}
+
 /* Starts a request: POST with body (owned from here) or GET (body NULL). */
 static int
 start(struct net_req *r, enum evhttp_cmd_type cmd, const char *url, char *body,
     size_t len, long timeout_ms, net_done_cb cb, void *arg)
 {
 	struct evhttp_uri *uri = NULL;
-	struct evhttp_connection *conn;
-	struct evkeyvalq *h;
 	const char *scheme, *host, *path, *query;
-	char target[2048], hostport[300];
 	struct timeval tv;
 	int tls, port;
 
@@ -469,10 +535,10 @@ start(struct net_req *r, enum evhttp_cmd_type cmd, const char *url, char *body,
 		    "%s: %s: a request is already in flight", __func__, url);
 		goto fail;
 	}
-	r->err[0] = '\0';
 	if ((uri = evhttp_uri_parse(url)) == NULL ||
 	    (scheme = evhttp_uri_get_scheme(uri)) == NULL ||
-	    (host = evhttp_uri_get_host(uri)) == NULL) {
+	    (host = evhttp_uri_get_host(uri)) == NULL ||
+	    strlen(host) >= sizeof(r->host)) {
 		log_warnx("%s: %s: not a URL", __func__, url);
 		goto fail;
 	}
@@ -484,67 +550,36 @@ start(struct net_req *r, enum evhttp_cmd_type cmd, const char *url, char *body,
 		log_warnx("%s: %s: neither http nor https", __func__, url);
 		goto fail;
 	}
-	port = evhttp_uri_get_port(uri);
-	if (port <= 0)
+	if ((port = evhttp_uri_get_port(uri)) <= 0)
 		port = tls ? 443 : 80;
 	path = evhttp_uri_get_path(uri);
 	query = evhttp_uri_get_query(uri);
-	if ((size_t)snprintf(target, sizeof(target), "%s%s%s",
+	if ((size_t)snprintf(r->target, sizeof(r->target), "%s%s%s",
 	        path && path[0] ? path : "/", query ? "?" : "",
-	        query ? query : "") >= sizeof(target)) {
+	        query ? query : "") >= sizeof(r->target)) {
 		log_warnx("%s: %s: URL too long", __func__, url);
 		goto fail;
 	}
-	snprintf(hostport, sizeof(hostport),
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	snprintf(r->hostport, sizeof(r->hostport),
 	    strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+	evhttp_uri_free(uri);
+	r->tls = tls;
+	r->port = port;
+	r->cmd = cmd;
 	free(r->body);
 	r->body = body;
-	body = NULL;
-	r->reply_len = 0;
-	r->status = 0;
+	r->body_len = len;
 	r->cb = cb;
 	r->arg = arg;
 	r->timeout_ms = timeout_ms;
+	r->retried = 0;
+	r->timed_out = 0;
 	r->busy = 1;
-	if ((conn = conn_for(r, tls, host, port)) == NULL ||
-	    (r->http = evhttp_request_new(on_done, r)) == NULL) {
-		if (r->err[0] == '\0')
-			snprintf(r->err, sizeof(r->err), "out of memory");
-		event_active(r->deliver, EV_TIMEOUT, 1);
-		evhttp_uri_free(uri);
-		return 0; /* the callback says why */
-	}
-	evhttp_request_set_error_cb(r->http, on_error);
-	h = evhttp_request_get_output_headers(r->http);
-	if (evhttp_add_header(h, "Host", hostport) == -1 ||
-	    evhttp_add_header(h, "User-Agent", r->user_agent) == -1 ||
-	    (r->bearer != NULL &&
-	        evhttp_add_header(h, "Authorization", r->bearer) == -1) ||
-	    (r->body != NULL &&
-	        (evhttp_add_header(h, "Content-Type", "application/json") ==
-	                -1 ||
-	            evbuffer_add(evhttp_request_get_output_buffer(r->http),
-	                r->body, len) == -1))) {
-		evhttp_request_free(r->http);
-		r->http = NULL;
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		event_active(r->deliver, EV_TIMEOUT, 1);
-		evhttp_uri_free(uri);
-		return 0;
-	}
-	/* libevent's own idle limit (50 s by default) past ours, so that a
-	 * long poll is cut by our timer only */
-	evhttp_connection_set_timeout(conn, (int)(timeout_ms / 1000) + 5);
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(r->timer, &tv);
-	if (evhttp_make_request(conn, r->http, cmd, target) == -1) {
-		/* libevent freed the request */
-		r->http = NULL;
-		snprintf(r->err, sizeof(r->err), "cannot send the request");
-		event_active(r->deliver, EV_TIMEOUT, 1);
-	}
-	evhttp_uri_free(uri);
+	issue(r);
 	return 0;
 fail:
 	if (uri != NULL)
