@@ -1,183 +1,80 @@
 /*
- * HTTP client on libevent: see net.h. This is curl's multi-socket pattern
- * (its hiperfifo example): curl tells us, through the socket callback,
- * which sockets to watch for what, and through the timer callback when it
- * next wants to be woken; libevent watches; every wake-up is handed back
- * with curl_multi_socket_action(), after which finished transfers are
- * collected and their callbacks run. Watched sockets are also kept in a
- * list so that whatever curl still holds at the end is freed.
+ * HTTP client on libevent: see net.h. Each request object keeps one
+ * keep-alive evhttp connection to the server of its last URL; an https
+ * connection is a bufferevent over OpenSSL (libevent_openssl) that
+ * verifies the server's chain and its name or address. This used to be
+ * libcurl: linking it loaded some thirty shared libraries (GnuTLS through
+ * librtmp and libldap, Kerberos, libssh2, nghttp2 ...) that the agent
+ * never used, about 7 MiB of its 11.7 MiB RSS (docs/operations.md, "Agent
+ * footprint"); libevent's client does the one thing needed, HTTP/1.1 POST
+ * and GET of JSON.
+ *
+ * Callbacks reach the caller through a zero-delay event, never from inside
+ * libevent's own request callback, so the caller may free or reuse the
+ * request (and so its connection) from its callback. A connection that
+ * failed, timed out or was closed is dropped and made anew for the next
+ * request: an OpenSSL bufferevent cannot be reconnected.
  */
-#include <sys/queue.h>
+#include <arpa/inet.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 #include "net.h"
 
-struct net_sock {
-	LIST_ENTRY(net_sock) entry;
-	struct net *net;
-	curl_socket_t fd;
-	struct event *ev; /* NULL until curl asks for a direction */
-};
+#define NET_ERR_MAX 256 /* bytes of an error message */
 
 struct net {
 	struct event_base *base; /* borrowed */
-	CURLM *multi;
-	struct event *timer; /* curl's timeout */
-	int running;         /* transfers curl is working on */
-	LIST_HEAD(, net_sock) socks;
-	char *ca_file; /* CURLOPT_CAINFO of new requests; NULL: system's */
+	struct evdns_base *dns;  /* made for the first host name; NULL: none */
+	SSL_CTX *tls;            /* made for the first https URL */
+	char *ca_file;           /* PEM CAs of https; NULL: the system's */
 };
 
 struct net_req {
 	struct net *net;
-	CURL *easy;
-	struct curl_slist *headers;
-	char *body;        /* the request body in flight, owned */
-	char *reply;       /* reply buffer, grows to NET_REPLY_MAX */
-	size_t reply_len;  /* bytes in reply */
-	size_t reply_size; /* bytes allocated */
-	int toobig;        /* the reply passed NET_REPLY_MAX */
-	int busy;          /* 1: added to the multi handle */
+	char *user_agent;
+	char *bearer; /* "Bearer …", or NULL */
+	struct evhttp_connection *conn;
+	char conn_key[300];       /* scheme://host:port of conn */
+	int conn_dead;            /* conn closed or failed: make anew */
+	int conn_reused;          /* conn served a request before */
+	int retried;              /* this request was sent again */
+	int timed_out;            /* the total time limit passed */
+	enum evhttp_cmd_type cmd; /* of the request in flight */
+	int tls;
+	int port;
+	char host[256];
+	char hostport[300]; /* the Host header */
+	char target[2048];  /* path and query */
+	size_t body_len;
+	struct evhttp_request *http; /* in flight, libevent's; NULL: none */
+	struct event *timer;         /* the request's total time limit */
+	struct event *deliver;       /* runs the caller's callback */
+	int busy;                    /* 1: started, callback not yet run */
+	long timeout_ms;
+	char *body; /* the request body in flight, owned */
+	char *reply;
+	size_t reply_len;
+	int status; /* HTTP status; 0: failed, see err */
+	char err[NET_ERR_MAX];
 	net_done_cb cb;
 	void *arg;
-	char errbuf[CURL_ERROR_SIZE]; /* curl's message for this transfer */
 };
-
-static int curl_users; /* net objects alive: curl_global_* bracket them */
-
-static void
-collect_done(struct net *n)
-{
-	struct net_result res;
-	struct net_req *r;
-	CURLMsg *msg;
-	CURLcode rc;
-	char *p;
-	int left;
-
-	while ((msg = curl_multi_info_read(n->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		rc = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
-		r = (struct net_req *)p;
-		curl_multi_remove_handle(n->multi, r->easy);
-		r->busy = 0;
-		free(r->body);
-		r->body = NULL;
-		memset(&res, 0, sizeof(res));
-		if (rc == CURLE_OK) {
-			res.ok = 1;
-			curl_easy_getinfo(
-			    r->easy, CURLINFO_RESPONSE_CODE, &res.status);
-			res.body = r->reply ? r->reply : "";
-			res.body_len = r->reply_len;
-		} else if (r->toobig)
-			res.error = "reply larger than the cap";
-		else
-			res.error =
-			    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
-		/* Last: the callback may reuse or free r. */
-		r->cb(r, &res, r->arg);
-	}
-}
-
-static void
-on_socket(evutil_socket_t fd, short what, void *arg)
-{
-	struct net *n = arg;
-	int action = 0;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(n->multi, fd, action, &n->running);
-	collect_done(n);
-	/* The timer is left to curl (set_timer() with -1): a callback may
-	 * just have started the next request, whose first timeout curl set
-	 * after `running` was counted. */
-}
-
-static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct net *n = arg;
-
-	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &n->running);
-	collect_done(n);
-}
-
-/* CURLMOPT_TIMERFUNCTION: only arms our timer; curl must not be re-entered
- * from here. */
-static int
-set_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct net *n = arg;
-	struct timeval tv;
-
-	if (timeout_ms < 0) {
-		evtimer_del(n->timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(n->timer, &tv) == 0 ? 0 : -1;
-}
-
-static void
-sock_free(struct net_sock *s)
-{
-	LIST_REMOVE(s, entry);
-	if (s->ev != NULL)
-		event_free(s->ev);
-	free(s);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch `fd` as curl asks. */
-static int
-set_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-	struct net *n = arg;
-	struct net_sock *s = sockp;
-	short kind = EV_PERSIST;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			curl_multi_assign(n->multi, fd, NULL);
-			sock_free(s);
-		}
-		return 0;
-	}
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL) {
-			log_warn("%s: calloc", __func__);
-			return -1;
-		}
-		s->net = n;
-		s->fd = fd;
-		LIST_INSERT_HEAD(&n->socks, s, entry);
-		curl_multi_assign(n->multi, fd, s);
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s->ev != NULL)
-		event_free(s->ev);
-	if ((s->ev = event_new(n->base, fd, kind, on_socket, n)) == NULL ||
-	    event_add(s->ev, NULL) == -1) {
-		log_warnx("%s: cannot watch socket %d", __func__, (int)fd);
-		return -1;
-	}
-	return 0;
-}
 
 struct net *
 net_new(struct event_base *base)
@@ -188,25 +85,8 @@ net_new(struct event_base *base)
 		log_warn("%s: calloc", __func__);
 		return NULL;
 	}
-	LIST_INIT(&n->socks);
 	n->base = base;
-	if (curl_users++ == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		log_warnx("%s: curl_global_init failed", __func__);
-		goto fail;
-	}
-	if ((n->multi = curl_multi_init()) == NULL ||
-	    (n->timer = evtimer_new(base, on_timeout, n)) == NULL) {
-		log_warnx("%s: cannot create the curl multi handle", __func__);
-		goto fail;
-	}
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, set_socket);
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, set_timer);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
 	return n;
-fail:
-	net_free(n);
-	return NULL;
 }
 
 void
@@ -214,14 +94,9 @@ net_free(struct net *n)
 {
 	if (n == NULL)
 		return;
-	if (n->multi != NULL)
-		curl_multi_cleanup(n->multi);
-	while (!LIST_EMPTY(&n->socks))
-		sock_free(LIST_FIRST(&n->socks));
-	if (n->timer != NULL)
-		event_free(n->timer);
-	if (--curl_users == 0)
-		curl_global_cleanup();
+	if (n->dns != NULL)
+		evdns_base_free(n->dns, 0);
+	SSL_CTX_free(n->tls);
 	free(n->ca_file);
 	free(n);
 }
@@ -230,34 +105,6 @@ struct event_base *
 net_base(const struct net *n)
 {
 	return n->base;
-}
-
-static size_t
-on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct net_req *r = arg;
-	size_t len = size * nmemb, want;
-	char *p;
-
-	if (r->reply_len + len > NET_REPLY_MAX) {
-		r->toobig = 1;
-		return 0;
-	}
-	if (r->reply_len + len + 1 > r->reply_size) {
-		want = r->reply_size ? r->reply_size : 4096;
-		while (want < r->reply_len + len + 1)
-			want *= 2;
-		if (want > NET_REPLY_MAX + 1)
-			want = NET_REPLY_MAX + 1;
-		if ((p = realloc(r->reply, want)) == NULL)
-			return 0;
-		r->reply = p;
-		r->reply_size = want;
-	}
-	memcpy(r->reply + r->reply_len, data, len);
-	r->reply_len += len;
-	r->reply[r->reply_len] = '\0';
-	return len;
 }
 
 int
@@ -271,50 +118,247 @@ net_set_ca_file(struct net *n, const char *path)
 	}
 	free(n->ca_file);
 	n->ca_file = p;
+	/* connections made from now on use the new CAs; live ones hold
+	 * their own reference to the old context */
+	SSL_CTX_free(n->tls);
+	n->tls = NULL;
 	return 0;
+}
+
+/* The TLS client context, made on first use: peer verification on, the
+ * CA file or the system's CAs. NULL (err says why) on failure. */
+static SSL_CTX *
+tls_ctx(struct net *n, char *err, size_t errlen)
+{
+	SSL_CTX *c;
+
+	if (n->tls != NULL)
+		return n->tls;
+	if ((c = SSL_CTX_new(TLS_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot make a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+	if (n->ca_file != NULL
+	        ? SSL_CTX_load_verify_locations(c, n->ca_file, NULL) != 1
+	        : SSL_CTX_set_default_verify_paths(c) != 1) {
+		snprintf(err, errlen, "cannot load the CA certificates %s",
+		    n->ca_file ? n->ca_file : "of the system");
+		SSL_CTX_free(c);
+		return NULL;
+	}
+	n->tls = c;
+	return c;
+}
+
+/* 1 when host is an IPv4 or IPv6 literal. */
+static int
+is_address(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static void
+conn_drop(struct net_req *r)
+{
+	if (r->conn != NULL) {
+		/* no callback of ours may run for it any more */
+		evhttp_connection_set_closecb(r->conn, NULL, NULL);
+		evhttp_connection_free(r->conn);
+	}
+	r->conn = NULL;
+	r->conn_dead = 0;
+	r->conn_key[0] = '\0';
+}
+
+static void
+on_close(struct evhttp_connection *conn, void *arg)
+{
+	struct net_req *r = arg;
+
+	(void)conn;
+	r->conn_dead = 1;
+}
+
+static void issue(struct net_req *r);
+
+/* Runs the caller's callback from the loop, with what the request
+ * gathered. */
+static void
+on_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_req *r = arg;
+	struct net_result res;
+
+	(void)fd;
+	(void)what;
+	if (!r->busy)
+		return;
+	if (r->status == 0 && r->conn_reused && !r->retried && !r->timed_out) {
+		/* A kept connection the server had closed as we sent: once
+		 * more on a new one, as a browser or curl would. */
+		r->retried = 1;
+		conn_drop(r);
+		issue(r);
+		return;
+	}
+	r->busy = 0;
+	evtimer_del(r->timer);
+	free(r->body);
+	r->body = NULL;
+	memset(&res, 0, sizeof(res));
+	if (r->status > 0) {
+		res.ok = 1;
+		res.status = r->status;
+		res.body = r->reply ? r->reply : "";
+		res.body_len = r->reply_len;
+	} else {
+		res.error = r->err[0] ? r->err : "request failed";
+		r->conn_dead = 1;
+	}
+	/* Last: the callback may reuse or free r. */
+	r->cb(r, &res, r->arg);
+}
+
+static void
+finish(struct net_req *r)
+{
+	r->http = NULL;
+	event_active(r->deliver, EV_TIMEOUT, 1);
+}
+
+/* Words for a failure of the connection: the certificate check's verdict
+ * or OpenSSL's first reason when TLS failed, else the socket's error. */
+static void
+conn_error(struct net_req *r, const char *what)
+{
+	struct bufferevent *bev = NULL;
+	unsigned long e, first = 0;
+	long verify = X509_V_OK;
+	char tls[160];
+	SSL *ssl;
+	int saved = EVUTIL_SOCKET_ERROR();
+
+	if (r->conn != NULL &&
+	    (bev = evhttp_connection_get_bufferevent(r->conn)) != NULL) {
+		while ((e = bufferevent_get_openssl_error(bev)) != 0)
+			if (first == 0 && ERR_GET_LIB(e) != 0)
+				first = e;
+		if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
+			verify = SSL_get_verify_result(ssl);
+	}
+	if (verify != X509_V_OK)
+		snprintf(r->err, sizeof(r->err),
+		    "%s: TLS: certificate verify failed: %s", what,
+		    X509_verify_cert_error_string(verify));
+	else if (first != 0) {
+		ERR_error_string_n(first, tls, sizeof(tls));
+		snprintf(r->err, sizeof(r->err), "%s: TLS: %s", what, tls);
+	} else if (saved != 0 && saved != ENOTCONN)
+		/* ENOTCONN is libevent's own shutdown() of the failed socket,
+		 * not why it failed */
+		snprintf(r->err, sizeof(r->err), "%s: %s", what,
+		    evutil_socket_error_to_string(saved));
+	else
+		snprintf(r->err, sizeof(r->err), "%s", what);
+}
+
+static void
+on_error(enum evhttp_request_error error, void *arg)
+{
+	struct net_req *r = arg;
+	static const struct {
+		enum evhttp_request_error error;
+		const char *words;
+	} table[] = {
+	    {EVREQ_HTTP_TIMEOUT, "timed out"},
+	    {EVREQ_HTTP_EOF, "connection failed or closed"},
+	    {EVREQ_HTTP_INVALID_HEADER, "bad reply header"},
+	    {EVREQ_HTTP_BUFFER_ERROR, "connection failed"},
+	    {EVREQ_HTTP_REQUEST_CANCEL, "cancelled"},
+	    {EVREQ_HTTP_DATA_TOO_LONG, "reply larger than the cap"},
+	};
+	size_t i;
+
+	if (r->http == NULL || r->err[0] != '\0')
+		return;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].error == error) {
+			conn_error(r, table[i].words);
+			return;
+		}
+	conn_error(r, "request failed");
+}
+
+static void
+on_done(struct evhttp_request *http, void *arg)
+{
+	struct net_req *r = arg;
+	struct evbuffer *in;
+	size_t len;
+	char *p;
+
+	if (r->http == NULL)
+		return; /* cancelled: the timer has said so */
+	if (http == NULL || evhttp_request_get_response_code(http) == 0) {
+		if (r->err[0] == '\0')
+			conn_error(r, "connection failed");
+		finish(r);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(http);
+	len = evbuffer_get_length(in);
+	if ((p = realloc(r->reply, len + 1)) == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		finish(r);
+		return;
+	}
+	r->reply = p;
+	evbuffer_remove(in, r->reply, len);
+	r->reply[len] = '\0';
+	r->reply_len = len;
+	r->status = evhttp_request_get_response_code(http);
+	finish(r);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_req *r = arg;
+	struct evhttp_request *http = r->http;
+
+	(void)fd;
+	(void)what;
+	if (http == NULL)
+		return;
+	r->http = NULL; /* its callbacks, if any still run, do nothing */
+	evhttp_cancel_request(http);
+	snprintf(
+	    r->err, sizeof(r->err), "timed out after %ld ms", r->timeout_ms);
+	r->status = 0;
+	r->timed_out = 1;
+	r->conn_dead = 1;
+	event_active(r->deliver, EV_TIMEOUT, 1);
 }
 
 struct net_req *
 net_req_new(struct net *n, const char *user_agent)
 {
 	struct net_req *r;
-	struct curl_slist *h;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->user_agent = strdup(user_agent)) == NULL) {
 		log_warn("%s: calloc", __func__);
-		return NULL;
+		goto fail;
 	}
 	r->net = n;
-	if ((r->easy = curl_easy_init()) == NULL) {
-		log_warnx("%s: curl_easy_init failed", __func__);
-		goto fail;
-	}
-	/* No Expect: 100-continue round trip before a large report. */
-	if ((h = curl_slist_append(NULL, "Content-Type: application/json")) ==
-	    NULL) {
-		log_warnx("%s: out of memory", __func__);
-		goto fail;
-	}
-	r->headers = h;
-	if ((h = curl_slist_append(r->headers, "Expect:")) == NULL) {
-		log_warnx("%s: out of memory", __func__);
-		goto fail;
-	}
-	r->headers = h;
-	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *)r);
-	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
-	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, user_agent);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (n->ca_file != NULL &&
-	    curl_easy_setopt(r->easy, CURLOPT_CAINFO, n->ca_file) != CURLE_OK) {
-		log_warnx(
-		    "%s: cannot use the CA file %s", __func__, n->ca_file);
+	if ((r->timer = evtimer_new(n->base, on_timeout, r)) == NULL ||
+	    (r->deliver = event_new(n->base, -1, 0, on_deliver, r)) == NULL) {
+		log_warnx("%s: cannot make its events", __func__);
 		goto fail;
 	}
 	return r;
@@ -328,11 +372,19 @@ net_req_free(struct net_req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->busy)
-		curl_multi_remove_handle(r->net->multi, r->easy);
-	if (r->easy != NULL)
-		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->headers);
+	if (r->http != NULL) {
+		struct evhttp_request *http = r->http;
+
+		r->http = NULL;
+		evhttp_cancel_request(http);
+	}
+	conn_drop(r);
+	if (r->timer != NULL)
+		event_free(r->timer);
+	if (r->deliver != NULL)
+		event_free(r->deliver);
+	free(r->user_agent);
+	free(r->bearer);
 	free(r->body);
 	free(r->reply);
 	free(r);
@@ -341,55 +393,213 @@ net_req_free(struct net_req *r)
 int
 net_req_set_bearer(struct net_req *r, const char *cred)
 {
-	struct curl_slist *h;
-	char line[128];
+	char *b;
 
 	if (cred[0] == '\0')
 		return 0;
-	if ((size_t)snprintf(line, sizeof(line), "Authorization: Bearer %s",
-	        cred) >= sizeof(line)) {
+	if (strlen(cred) > 100) {
 		log_warnx("%s: credential too long", __func__);
 		return -1;
 	}
-	if ((h = curl_slist_append(r->headers, line)) == NULL) {
-		log_warnx("%s: out of memory", __func__);
+	if ((b = malloc(strlen(cred) + 8)) == NULL) {
+		log_warn("%s: malloc", __func__);
 		return -1;
 	}
-	r->headers = h;
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	snprintf(b, strlen(cred) + 8, "Bearer %s", cred);
+	free(r->bearer);
+	r->bearer = b;
 	return 0;
+}
+
+/* A connection to the URL's server: the one kept when it is the same
+ * server and still good, else a new one. NULL (err says why). */
+static struct evhttp_connection *
+conn_for(struct net_req *r, int tls, const char *host, int port)
+{
+	struct net *n = r->net;
+	struct bufferevent *bev = NULL;
+	SSL_CTX *ctx;
+	SSL *ssl = NULL;
+	char key[sizeof(r->conn_key)];
+
+	snprintf(
+	    key, sizeof(key), "%s://%s:%d", tls ? "https" : "http", host, port);
+	if (r->conn != NULL && !r->conn_dead && strcmp(key, r->conn_key) == 0) {
+		r->conn_reused = 1;
+		return r->conn;
+	}
+	r->conn_reused = 0;
+	conn_drop(r);
+	if (!is_address(host) && n->dns == NULL &&
+	    (n->dns = evdns_base_new(
+	         n->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	                      EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+		snprintf(r->err, sizeof(r->err), "cannot start a resolver");
+		return NULL;
+	}
+	if (tls) {
+		if ((ctx = tls_ctx(n, r->err, sizeof(r->err))) == NULL)
+			return NULL;
+		if ((ssl = SSL_new(ctx)) == NULL)
+			goto tls_fail;
+		if (is_address(host)
+		        ? X509_VERIFY_PARAM_set1_ip_asc(
+		              SSL_get0_param(ssl), host) != 1
+		        : (SSL_set_tlsext_host_name(ssl, host) != 1 ||
+		              SSL_set1_host(ssl, host) != 1))
+			goto tls_fail;
+		if ((bev = bufferevent_openssl_socket_new(n->base, -1, ssl,
+		         BUFFEREVENT_SSL_CONNECTING,
+		         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) ==
+		    NULL)
+			goto tls_fail;
+		ssl = NULL; /* the bufferevent owns it */
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	}
+	if ((r->conn = evhttp_connection_base_bufferevent_new(n->base,
+	         is_address(host) ? NULL : n->dns, bev, host,
+	         (unsigned short)port)) == NULL) {
+		snprintf(r->err, sizeof(r->err), "cannot make a connection");
+		if (bev != NULL)
+			bufferevent_free(bev);
+		return NULL;
+	}
+	evhttp_connection_set_retries(r->conn, 0);
+	evhttp_connection_set_max_body_size(r->conn, NET_REPLY_MAX);
+	evhttp_connection_set_closecb(r->conn, on_close, r);
+	snprintf(r->conn_key, sizeof(r->conn_key), "%s", key);
+	return r->conn;
+tls_fail:
+	SSL_free(ssl);
+	snprintf(r->err, sizeof(r->err), "cannot set up TLS for %s", host);
+	return NULL;
+}
+
+/* Sends the request r holds on a kept or new connection. On failure the
+ * callback is scheduled with the reason. */
+static void
+issue(struct net_req *r)
+{
+	struct evhttp_connection *conn;
+	struct evkeyvalq *h;
+
+	r->err[0] = '\0';
+	r->status = 0;
+	r->reply_len = 0;
+	if ((conn = conn_for(r, r->tls, r->host, r->port)) == NULL ||
+	    (r->http = evhttp_request_new(on_done, r)) == NULL) {
+		if (r->err[0] == '\0')
+			snprintf(r->err, sizeof(r->err), "out of memory");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+		return;
+	}
+	evhttp_request_set_error_cb(r->http, on_error);
+	h = evhttp_request_get_output_headers(r->http);
+	if (evhttp_add_header(h, "Host", r->hostport) == -1 ||
+	    evhttp_add_header(h, "User-Agent", r->user_agent) == -1 ||
+	    (r->bearer != NULL &&
+	        evhttp_add_header(h, "Authorization", r->bearer) == -1) ||
+	    (r->cmd == EVHTTP_REQ_POST &&
+	        (evhttp_add_header(h, "Content-Type", "application/json") ==
+	                -1 ||
+	            evbuffer_add(evhttp_request_get_output_buffer(r->http),
+	                r->body, r->body_len) == -1))) {
+		evhttp_request_free(r->http);
+		r->http = NULL;
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+		return;
+	}
+	/* libevent's own idle limit (50 s by default) past ours, so that a
+	 * long poll is cut by our timer only */
+	evhttp_connection_set_timeout(conn, (int)(r->timeout_ms / 1000) + 5);
+	if (evhttp_make_request(conn, r->http, r->cmd, r->target) == -1) {
+		r->http = NULL;
+		snprintf(r->err, sizeof(r->err), "cannot send the request");
+		event_active(r->deliver, EV_TIMEOUT, 1);
+	}
+}
+
+/* Starts a request: POST with body (owned from here) or GET (body NULL). */
+static int
+start(struct net_req *r, enum evhttp_cmd_type cmd, const char *url, char *body,
+    size_t len, long timeout_ms, net_done_cb cb, void *arg)
+{
+	struct evhttp_uri *uri = NULL;
+	const char *scheme, *host, *path, *query;
+	struct timeval tv;
+	int tls, port;
+
+	if (r->busy) {
+		log_warnx(
+		    "%s: %s: a request is already in flight", __func__, url);
+		goto fail;
+	}
+	if ((uri = evhttp_uri_parse(url)) == NULL ||
+	    (scheme = evhttp_uri_get_scheme(uri)) == NULL ||
+	    (host = evhttp_uri_get_host(uri)) == NULL ||
+	    strlen(host) >= sizeof(r->host)) {
+		log_warnx("%s: %s: not a URL", __func__, url);
+		goto fail;
+	}
+	if (strcmp(scheme, "http") == 0)
+		tls = 0;
+	else if (strcmp(scheme, "https") == 0)
+		tls = 1;
+	else {
+		log_warnx("%s: %s: neither http nor https", __func__, url);
+		goto fail;
+	}
+	if ((port = evhttp_uri_get_port(uri)) <= 0)
+		port = tls ? 443 : 80;
+	path = evhttp_uri_get_path(uri);
+	query = evhttp_uri_get_query(uri);
+	if ((size_t)snprintf(r->target, sizeof(r->target), "%s%s%s",
+	        path && path[0] ? path : "/", query ? "?" : "",
+	        query ? query : "") >= sizeof(r->target)) {
+		log_warnx("%s: %s: URL too long", __func__, url);
+		goto fail;
+	}
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	snprintf(r->hostport, sizeof(r->hostport),
+	    strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+	evhttp_uri_free(uri);
+	r->tls = tls;
+	r->port = port;
+	r->cmd = cmd;
+	free(r->body);
+	r->body = body;
+	r->body_len = len;
+	r->cb = cb;
+	r->arg = arg;
+	r->timeout_ms = timeout_ms;
+	r->retried = 0;
+	r->timed_out = 0;
+	r->busy = 1;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(r->timer, &tv);
+	issue(r);
+	return 0;
+fail:
+	if (uri != NULL)
+		evhttp_uri_free(uri);
+	free(body);
+	return -1;
 }
 
 int
 net_req_post(struct net_req *r, const char *url, char *body, size_t len,
     long timeout_ms, net_done_cb cb, void *arg)
 {
-	CURLMcode mc;
+	return start(r, EVHTTP_REQ_POST, url, body, len, timeout_ms, cb, arg);
+}
 
-	if (r->busy) {
-		log_warnx(
-		    "%s: %s: a request is already in flight", __func__, url);
-		free(body);
-		return -1;
-	}
-	r->body = body;
-	r->reply_len = 0;
-	r->toobig = 0;
-	r->errbuf[0] = '\0';
-	r->cb = cb;
-	r->arg = arg;
-	curl_easy_setopt(r->easy, CURLOPT_URL, url);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	if ((mc = curl_multi_add_handle(r->net->multi, r->easy)) != CURLM_OK) {
-		log_warnx("%s: %s: %s", __func__, url, curl_multi_strerror(mc));
-		free(r->body);
-		r->body = NULL;
-		return -1;
-	}
-	r->busy = 1;
-	return 0;
+int
+net_req_get(struct net_req *r, const char *url, long timeout_ms, net_done_cb cb,
+    void *arg)
+{
+	return start(r, EVHTTP_REQ_GET, url, NULL, 0, timeout_ms, cb, arg);
 }
 
 int

@@ -1,9 +1,9 @@
 /*
- * HTTP requests on the agent's event loop: one libcurl multi handle driven
- * by libevent (curl's "multi-socket" pattern), shared by every agent in the
- * process, so that pod-fleetsim's hundreds of agents cost one loop, one
- * connection cache and no threads. A request never blocks: its completion
- * arrives as a callback from the loop.
+ * HTTP requests on the agent's event loop: libevent's HTTP client (TLS
+ * through libevent_openssl), shared by every agent in the process, so that
+ * pod-fleetsim's hundreds of agents cost one loop and no threads, each
+ * request object one keep-alive connection. A request never blocks: its
+ * completion arrives as a callback from the loop.
  */
 #ifndef AGENT_NET_H
 #define AGENT_NET_H
@@ -21,7 +21,7 @@ struct net_req;
 struct net_result {
 	int ok;            /* 1: an HTTP reply arrived (any status) */
 	long status;       /* HTTP status when ok */
-	const char *error; /* why not ok: curl's words */
+	const char *error; /* why not ok, in words */
 	const char *body;  /* reply body when ok, NUL-terminated */
 	size_t body_len;   /* bytes in body */
 };
@@ -54,6 +54,12 @@ void net_req_free(struct net_req *r);
  * or -1 (logged; body freed) if it could not start or one is in flight. */
 int net_req_post(struct net_req *r, const char *url, char *body, size_t len,
     long timeout_ms, net_done_cb cb, void *arg);
+/* Starts a GET of `url` with a total time limit (a long poll's is its
+ * wait and a margin). The request object may have POSTed before: it GETs
+ * from now on only if this is called again. Returns 0, or -1 (logged) if
+ * it could not start or one is in flight. */
+int net_req_get(struct net_req *r, const char *url, long timeout_ms,
+    net_done_cb cb, void *arg);
 /* Sends `Authorization: Bearer cred` with every later request (cred ""
  * sends none). 0, or -1 (logged) out of memory. */
 int net_req_set_bearer(struct net_req *r, const char *cred);
