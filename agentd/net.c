@@ -393,6 +393,33 @@ net_req_post(struct net_req *r, const char *url, char *body, size_t len,
 }
 
 int
+net_req_get(struct net_req *r, const char *url, long timeout_ms, net_done_cb cb,
+    void *arg)
+{
+	CURLMcode mc;
+
+	if (r->busy) {
+		log_warnx(
+		    "%s: %s: a request is already in flight", __func__, url);
+		return -1;
+	}
+	r->reply_len = 0;
+	r->toobig = 0;
+	r->errbuf[0] = '\0';
+	r->cb = cb;
+	r->arg = arg;
+	curl_easy_setopt(r->easy, CURLOPT_URL, url);
+	curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if ((mc = curl_multi_add_handle(r->net->multi, r->easy)) != CURLM_OK) {
+		log_warnx("%s: %s: %s", __func__, url, curl_multi_strerror(mc));
+		return -1;
+	}
+	r->busy = 1;
+	return 0;
+}
+
+int
 net_req_busy(const struct net_req *r)
 {
 	return r->busy;

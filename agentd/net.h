@@ -54,6 +54,12 @@ void net_req_free(struct net_req *r);
  * or -1 (logged; body freed) if it could not start or one is in flight. */
 int net_req_post(struct net_req *r, const char *url, char *body, size_t len,
     long timeout_ms, net_done_cb cb, void *arg);
+/* Starts a GET of `url` with a total time limit (a long poll's is its
+ * wait and a margin). The request object may have POSTed before: it GETs
+ * from now on only if this is called again. Returns 0, or -1 (logged) if
+ * it could not start or one is in flight. */
+int net_req_get(struct net_req *r, const char *url, long timeout_ms,
+    net_done_cb cb, void *arg);
 /* Sends `Authorization: Bearer cred` with every later request (cred ""
  * sends none). 0, or -1 (logged) out of memory. */
 int net_req_set_bearer(struct net_req *r, const char *cred);
