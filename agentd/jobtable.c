@@ -395,6 +395,11 @@ jobtable_apply(struct jobtable *js, struct desired *d)
 			    js->node, (long long)version, d->jobs_error);
 		return;
 	}
+	if (d->njobs > 0 && (go = calloc(d->njobs, sizeof(*go))) == NULL) {
+		log_warn("%s: %s: desired state %lld: jobs left as they are",
+		    __func__, js->node, (long long)version);
+		return;
+	}
 	TAILQ_FOREACH(j, &js->list, entry)
 	{
 		j->listed = 0;
@@ -418,11 +423,6 @@ jobtable_apply(struct jobtable *js, struct desired *d)
 		if (js->njobs >= JOBS_MAX) {
 			full++;
 			continue;
-		}
-		if (go == NULL &&
-		    (go = calloc(d->njobs, sizeof(*go))) == NULL) {
-			log_warn("%s: %s: calloc", __func__, js->node);
-			break;
 		}
 		if ((j = job_claim(js, e)) != NULL)
 			go[ngo++] = j;
