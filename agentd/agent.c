@@ -9,6 +9,15 @@
  *		state (policies) is added in one place; jobs go to jobtable.h
  *	soon	a job started or ended: report now, samples or not, so an
  *		end reaches the controller in a round trip, not a tick
+ *	poll	a second request beside the reports ([agent] desired_poll):
+ *		GET .../desired?version=V&wait=S, held by the controller
+ *		until the node's desired state moves past V, so that a job
+ *		starts when it is decided, not at the next report. Its
+ *		answer goes through the same agent_take_desired() as a
+ *		report's; a desired state older than the one taken is
+ *		dropped (two connections may answer out of order), and one
+ *		is taken only while reports are answered and the lease
+ *		holds: a long poll confirms nothing (docs/fencing.md).
  *
  * A controller that falls behind asks for reports less often
  * (report_interval_ms in the reply, docs/agent-protocol.md): the agent
@@ -58,6 +67,7 @@
 #include "backoff.h"
 #include "fence.h"
 #include "jobtable.h"
+#include "jsonx.h"
 #include "log.h"
 #include "power.h"
 #include "report.h"
@@ -69,6 +79,9 @@
 #define AGENT_JOB_UTIL      0.95  /* a job's accelerators: busy */
 #define AGENT_CTL_RETRY     60    /* samples before a refused cap again */
 #define AGENT_MAX_POWER     (1 + AGENT_MAX_EXTRA_POWER)
+#define AGENT_POLL_WAIT_S   30    /* a long poll's wait, s */
+#define AGENT_POLL_SLACK_MS 10000 /* its time limit beyond the wait */
+#define AGENT_POLL_QUICK_MS 1000  /* answered sooner, unchanged: pause */
 
 /* Readings a device's capabilities promise, as POD_F_* bits. */
 #define AGENT_F_ALL ((1u << 24) - 1)
@@ -151,11 +164,17 @@ struct agent {
 	uint64_t batch_last;
 	struct event *tick;
 	struct event *retry;
-	struct event *soon; /* a report with job news, from the loop */
-	int report_owed;    /* 1: job news not yet in a report sent */
-	int first_tick;     /* 1: the tick timer still has first_ms */
-	int backing_off;    /* 1: retry timer armed */
-	unsigned failures;  /* consecutive, for the backoff */
+	struct event *soon;       /* a report with job news, from the loop */
+	struct net_req *poll;     /* the long poll; NULL: not held */
+	struct event *poll_pause; /* before the next poll, after a quick one */
+	int64_t poll_sent_ms;     /* monotonic, the poll in flight */
+	int64_t poll_version;     /* the version it asked past */
+	uint64_t polls_ok;        /* answered 200 */
+	uint64_t polls_failed;    /* anything else */
+	int report_owed;          /* 1: job news not yet in a report sent */
+	int first_tick;           /* 1: the tick timer still has first_ms */
+	int backing_off;          /* 1: retry timer armed */
+	unsigned failures;        /* consecutive, for the backoff */
 	enum agent_link link;
 	int64_t link_since_ms; /* monotonic, when link last changed */
 	uint64_t rejected;     /* batches refused since the last line */
@@ -174,6 +193,8 @@ static void on_retry(evutil_socket_t fd, short what, void *arg);
 static void on_soon(evutil_socket_t fd, short what, void *arg);
 static void on_job_news(void *arg);
 static void on_job_accel(void *arg, int index, int busy, double membound);
+static void on_poll_pause(evutil_socket_t fd, short what, void *arg);
+static void agent_poll(struct agent *a);
 
 const char *
 agent_link_name(enum agent_link l)
@@ -429,6 +450,13 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	if ((a->req = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL ||
 	    net_req_set_bearer(a->req, conf->credential) == -1)
 		goto fail;
+	/* A simulated fleet's thousands of agents share one process and
+	 * its descriptors: they hear desired state in report replies. */
+	if (conf->desired_poll && !a->simulated &&
+	    ((a->poll = net_req_new(net, "pod-agentd/" POD_VERSION)) == NULL ||
+	        net_req_set_bearer(a->poll, conf->credential) == -1 ||
+	        (a->poll_pause = evtimer_new(base, on_poll_pause, a)) == NULL))
+		goto fail;
 	if ((a->tick = event_new(base, -1, EV_PERSIST, on_tick, a)) == NULL ||
 	    (a->retry = evtimer_new(base, on_retry, a)) == NULL ||
 	    (a->soon = evtimer_new(base, on_soon, a)) == NULL) {
@@ -466,6 +494,9 @@ agent_free(struct agent *a)
 		event_free(a->tick);
 	if (a->retry != NULL)
 		event_free(a->retry);
+	if (a->poll_pause != NULL)
+		event_free(a->poll_pause);
+	net_req_free(a->poll);
 	net_req_free(a->req);
 	plugin_stop(&a->cooling);
 	for (i = 0; i < a->npower; i++)
@@ -608,6 +639,30 @@ agent_apply_power(struct agent *a, const struct desired *d)
 }
 
 /*
+ * Converges to desired state d, from a report's reply or the long poll,
+ * unless it is older than the one taken last: the two requests ride two
+ * connections, whose answers may arrive out of order, and an older list
+ * would stop an attempt the newer one started. Versions only grow
+ * (docs/agent-protocol.md).
+ */
+static void
+agent_take_desired(struct agent *a, struct desired *d)
+{
+	if (d->version < a->desired_version) {
+		log_debug("%s: desired state %lld ignored: %lld taken already",
+		    a->name, (long long)d->version,
+		    (long long)a->desired_version);
+		return;
+	}
+	if (d->version != a->desired_version)
+		log_debug("%s: desired state version %lld", a->name,
+		    (long long)d->version);
+	a->desired_version = d->version;
+	jobtable_apply(a->jobs, d);
+	agent_apply_power(a, d);
+}
+
+/*
  * Takes in what the controller answered to an accepted report. Everything
  * the reply can carry is applied here and only here.
  */
@@ -653,14 +708,8 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 	/* The ends this report carried are the controller's now: only
 	 * those may be forgotten when desired no longer lists them. */
 	jobtable_report_done(a->jobs, 1);
-	if (rep->has_desired) {
-		if (rep->desired.version != a->desired_version)
-			log_debug("%s: desired state version %lld", a->name,
-			    (long long)rep->desired.version);
-		a->desired_version = rep->desired.version;
-		jobtable_apply(a->jobs, &rep->desired);
-		agent_apply_power(a, &rep->desired);
-	}
+	if (rep->has_desired)
+		agent_take_desired(a, &rep->desired);
 }
 
 /* 400 or 413: the batch would never be accepted; drop it, say so now and
@@ -738,6 +787,7 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		else if (a->report_ask_ms <= a->interval_ms &&
 		         ring_len(a->ring) >= REPORT_BATCH_MAX)
 			event_active(a->soon, EV_TIMEOUT, 0);
+		agent_poll(a);
 		return;
 	}
 	report_error_text(res->body, res->body_len, why, sizeof(why));
@@ -759,6 +809,91 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		snprintf(msg, sizeof(msg), "HTTP %ld %s", res->status, why);
 		agent_fail(a, AGENT_LINK_REFUSED, msg);
 	}
+}
+
+/*
+ * The long poll's answer: a desired state past the version asked, or the
+ * same one when the wait ran out. It is taken only while the reports are
+ * answered and the jobs' lease holds (a controller that cannot hear this
+ * agent's reports must not have it start anything). The next poll goes at
+ * once, unless this one came back quickly with nothing new (a controller
+ * that answers at once, or refuses): then after an interval. A failure
+ * waits for the next answered report, which starts it again.
+ */
+static void
+on_poll(struct net_req *req, const struct net_result *res, void *arg)
+{
+	struct agent *a = arg;
+	struct desired *d = NULL;
+	json_t *root = NULL;
+	int64_t now = time_mono_ms(), took = 0;
+	struct timeval tv;
+	char why[256];
+
+	if (!res->ok || res->status != 200) {
+		a->polls_failed++;
+		if (res->ok)
+			report_error_text(
+			    res->body, res->body_len, why, sizeof(why));
+		log_debug("%s: long poll failed: %s", a->name,
+		    res->ok ? why : res->error);
+		return;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (root = jsonx_parse(res->body, res->body_len, why, sizeof(why))) ==
+	        NULL ||
+	    wire_desired_decode(root, d, why, sizeof(why)) == -1) {
+		a->polls_failed++;
+		log_debug("%s: long poll: %s", a->name,
+		    d == NULL ? "out of memory" : why);
+		json_decref(root);
+		free(d);
+		return;
+	}
+	json_decref(root);
+	a->polls_ok++;
+	if (a->link == AGENT_LINK_UP && !fence_agent_due(now, a->lease_ms) &&
+	    d->version != a->poll_version) {
+		agent_take_desired(a, d);
+		took = 1;
+	}
+	wire_desired_free(d);
+	free(d);
+	if (took || now - a->poll_sent_ms >= AGENT_POLL_QUICK_MS) {
+		agent_poll(a);
+		return;
+	}
+	tv.tv_sec = a->interval_ms / 1000;
+	tv.tv_usec = (a->interval_ms % 1000) * 1000;
+	evtimer_add(a->poll_pause, &tv);
+}
+
+static void
+on_poll_pause(evutil_socket_t fd, short what, void *arg)
+{
+	agent_poll(arg);
+}
+
+/* Holds the long poll, when configured, idle, and the reports are
+ * answered: asks past the version taken last. */
+static void
+agent_poll(struct agent *a)
+{
+	char url[AGENT_URL_MAX + NAME_MAX_LEN + 128];
+
+	if (a->poll == NULL || net_req_busy(a->poll) ||
+	    evtimer_pending(a->poll_pause, NULL) || a->link != AGENT_LINK_UP)
+		return;
+	snprintf(url, sizeof(url),
+	    "%s/api/v1/agents/%s/desired?version=%lld&wait=%d&boot_id=%s",
+	    a->server, a->name, (long long)a->desired_version,
+	    AGENT_POLL_WAIT_S, a->boot_id);
+	a->poll_version = a->desired_version;
+	a->poll_sent_ms = time_mono_ms();
+	if (net_req_get(a->poll, url,
+	        AGENT_POLL_WAIT_S * 1000L + AGENT_POLL_SLACK_MS, on_poll,
+	        a) == -1)
+		a->polls_failed++;
 }
 
 static void

@@ -146,6 +146,16 @@ set_node_limit(
 	return conf_bool(e, &ac->node_power_limit, err, errlen);
 }
 
+/* desired_poll: true (the default) holds a long poll of the desired state
+ * beside the reports, so that a job starts when the controller decides it,
+ * not at the next report; false waits for the reports' replies. */
+static int
+set_desired_poll(
+    struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
+{
+	return conf_bool(e, &ac->desired_poll, err, errlen);
+}
+
 /* "ADDR:PORT", or "none" to serve no metrics. */
 static int
 set_metrics(
@@ -216,6 +226,7 @@ static const struct keyword agent_keywords[] = {
     {"fence_timeout_s", set_fence},
     {"stale_after_ms", set_stale},
     {"node_power_limit", set_node_limit},
+    {"desired_poll", set_desired_poll},
     {"metrics_listen", set_metrics},
     {"ca_file", set_ca_file},
     {"credential_file", set_credential},
@@ -235,6 +246,7 @@ agentconf_init(struct agent_conf *ac)
 	ac->guard_clear_s = AGENT_DEFAULT_CLEAR_S;
 	ac->fence_timeout_s = AGENT_DEFAULT_FENCE_S;
 	ac->stale_ms = AGENT_DEFAULT_STALE_MS;
+	ac->desired_poll = 1;
 	snprintf(ac->metrics_listen, sizeof(ac->metrics_listen), "%s",
 	    AGENT_DEFAULT_METRICS);
 }

@@ -80,6 +80,8 @@ struct agent_conf {
 	int64_t stale_ms;     /* a reading measured longer ago is unknown, ms */
 	int node_power_limit; /* 1: the node cap also goes to the node
 	                       * device's power limit (a BMC's) */
+	int desired_poll;     /* 1: hold a long poll of the desired state beside
+	                       * the reports (default) */
 	enum agent_job_runner job_runner; /* default: processes */
 	double guard_min_flow_lpm;        /* guard: flow threshold, L/min */
 	double guard_clear_s;             /* guard: leak clearing time, s */

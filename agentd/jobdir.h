@@ -61,6 +61,15 @@ int jobdir_path(const struct jobdir *jd, int64_t id, int attempt,
  * (logged) on an error; the directory, if made, then stays as a record. */
 int jobdir_claim(
     struct jobdir *jd, int64_t id, int attempt, const char *record, size_t len);
+/* jobdir_claim() but not yet durable: nothing may start before
+ * jobdir_sync_claims() has returned 0 for it. */
+int jobdir_claim_lazy(
+    struct jobdir *jd, int64_t id, int attempt, const char *record, size_t len);
+/* Makes the n claims (id[i], attempt[i]) of jobdir_claim_lazy() durable:
+ * their job files, their directories, then the jobs directory. 0, or -1
+ * (logged): then none may start. */
+int jobdir_sync_claims(
+    struct jobdir *jd, const int64_t *id, const int *attempt, int n);
 /* Replaces `file` of an attempt with len bytes of text, atomically and
  * durably. 0, or -1 (logged). */
 int jobdir_write(struct jobdir *jd, int64_t id, int attempt, const char *file,
@@ -70,7 +79,8 @@ int jobdir_write(struct jobdir *jd, int64_t id, int attempt, const char *file,
  * in *len, 0 when there is no such file, -1 (logged) on an error. */
 int jobdir_read(const struct jobdir *jd, int64_t id, int attempt,
     const char *file, char **out, size_t *len);
-/* Turns an attempt's directory into a tombstone. 0, or -1 (logged). */
+/* Turns an attempt's directory into a tombstone, without fsync (the
+ * directory is the durable record). 0, or -1 (logged). */
 int jobdir_forget(struct jobdir *jd, int64_t id, int attempt, int64_t now_ms);
 /* Calls cb for every attempt with a directory and no tombstone, and removes
  * the tombstones older than JOBDIR_KEEP_MS at now_ms (wall clock). 0, or -1

@@ -295,9 +295,11 @@ job_refused(
 }
 
 /* A desired attempt the agent has not seen yet; a valid entry's strings
- * move into the job (e is left without them). */
-static void
-job_launch(struct jobtable *js, struct desired_job *e)
+ * move into the job (e is left without them). Returns the job when it is
+ * claimed and to be started by job_start() once the claims are durable,
+ * else NULL (a record exists, or it ended at once: refused, cancelled). */
+static struct job *
+job_claim(struct jobtable *js, struct desired_job *e)
 {
 	struct job *j;
 	char err[JOB_MESSAGE_MAX];
@@ -305,7 +307,7 @@ job_launch(struct jobtable *js, struct desired_job *e)
 	int attempt = e->attempt, cancel = e->cancel, valid, rc;
 
 	if ((j = job_alloc(js, id, attempt)) == NULL)
-		return;
+		return NULL;
 	j->started_ms = time_wall_ms();
 	snprintf(err, sizeof(err), "%s", e->error);
 	valid = e->error[0] == '\0' &&
@@ -322,24 +324,41 @@ job_launch(struct jobtable *js, struct desired_job *e)
 		log_debug("%s: job %lld.%d has a record; not started again",
 		    js->node, (long long)id, attempt);
 		job_free(js, j);
-		return;
+		return NULL;
 	}
 	j->listed = 1;
 	job_insert(js, j);
 	if (rc == -1) {
 		job_refused(js, j, JOB_CAUSE_LAUNCH_ERROR,
 		    "cannot record the attempt in state_dir", 0);
-		return;
+		return NULL;
 	}
 	if (cancel) {
 		/* Cancelled before it reached us: end it without a process,
 		 * so the controller hears of it. */
 		job_refused(js, j, JOB_CAUSE_CANCELLED,
 		    "cancelled before it started", 1);
-		return;
+		return NULL;
 	}
 	if (!valid) {
 		job_refused(js, j, JOB_CAUSE_LAUNCH_ERROR, err, 1);
+		return NULL;
+	}
+	return j;
+}
+
+/* Starts a job job_claim() returned, its claim durable (synced 1) or not
+ * (0: it is refused, never started). */
+static void
+job_start(struct jobtable *js, struct job *j, int synced)
+{
+	char err[JOB_MESSAGE_MAX];
+	int64_t id = j->spec.id;
+	int attempt = j->spec.attempt;
+
+	if (!synced) {
+		job_refused(js, j, JOB_CAUSE_LAUNCH_ERROR,
+		    "cannot record the attempt in state_dir", 0);
 		return;
 	}
 	if (js->run.ops->start(js->run.ctx, j, err, sizeof(err)) == -1) {
@@ -352,12 +371,18 @@ job_launch(struct jobtable *js, struct desired_job *e)
 	news(js);
 }
 
+/*
+ * Converges to d in three steps: every new attempt is claimed first, the
+ * claims are made durable in one commit (a node given eight jobs syncs
+ * once, not eight times), then the claimed attempts start. Nothing starts
+ * before its claim is durable.
+ */
 void
 jobtable_apply(struct jobtable *js, struct desired *d)
 {
-	struct job *j, *tmp;
+	struct job *j, *tmp, **go = NULL;
 	int64_t version = d->version;
-	int i, say, full = 0;
+	int i, say, full = 0, ngo = 0, synced;
 
 	if (d->njobs < 0 && d->jobs_error[0] == '\0')
 		return;
@@ -368,6 +393,11 @@ jobtable_apply(struct jobtable *js, struct desired *d)
 			log_warnx("%s: desired state %lld: %s; jobs left as "
 			          "they are",
 			    js->node, (long long)version, d->jobs_error);
+		return;
+	}
+	if (d->njobs > 0 && (go = calloc(d->njobs, sizeof(*go))) == NULL) {
+		log_warn("%s: %s: desired state %lld: jobs left as they are",
+		    __func__, js->node, (long long)version);
 		return;
 	}
 	TAILQ_FOREACH(j, &js->list, entry)
@@ -394,8 +424,14 @@ jobtable_apply(struct jobtable *js, struct desired *d)
 			full++;
 			continue;
 		}
-		job_launch(js, e);
+		if ((j = job_claim(js, e)) != NULL)
+			go[ngo++] = j;
 	}
+	synced = ngo == 0 || js->run.ops->commit == NULL ||
+	         js->run.ops->commit(js->run.ctx) == 0;
+	for (i = 0; i < ngo; i++)
+		job_start(js, go[i], synced);
+	free(go);
 	if (full > 0 && say)
 		log_warnx("%s: desired state %lld: %d job(s) not started: "
 		          "already %d known",

@@ -40,11 +40,16 @@ struct runner_ops {
 	 * record; j->spec.id and attempt are set. An unreadable record
 	 * leaves the spec empty. 0, or -1 (logged) when out of memory. */
 	int (*adopt)(void *ctx, struct job *j);
-	/* Records (id, attempt) durably before anything starts, with
-	 * j->spec (empty but for the key when the entry was refused). 1
+	/* Records (id, attempt) before anything starts, with j->spec (empty
+	 * but for the key when the entry was refused): durably once
+	 * commit() has returned 0, or at once for a runner without one. 1
 	 * claimed, 0 already recorded (never start it), -1 (logged) cannot
 	 * record. */
 	int (*claim)(void *ctx, struct job *j);
+	/* Makes every claim since the last commit durable, in one go (a
+	 * batch of launches syncs once). 0, or -1 (logged): then none of
+	 * them may start. NULL: claims are durable as made. */
+	int (*commit)(void *ctx);
 	/* Starts a claimed attempt with a valid spec; sets j->log and, when
 	 * known, j->pid. 0, or -1 with why in err (a launch_error). */
 	int (*start)(void *ctx, struct job *j, char *err, size_t errlen);

@@ -61,6 +61,10 @@ struct proc {
 	struct event *sigchld;
 	runner_poke_cb poke;
 	void *arg;
+	int64_t *claim_id;  /* claims not yet synced: ids, */
+	int *claim_attempt; /* their attempts, */
+	int nclaims;        /* how many, */
+	int claims_cap;     /* room in both */
 };
 
 /* A job's state in this runner, j->rp. */
@@ -209,6 +213,28 @@ proc_adopt(void *ctx, struct job *j)
 	return 0;
 }
 
+/* Room for more unsynced claims. 0, or -1 (logged). */
+static int
+claims_grow(struct proc *p)
+{
+	int cap = p->claims_cap ? 2 * p->claims_cap : 16;
+	int64_t *id;
+	int *att;
+
+	if ((id = realloc(p->claim_id, cap * sizeof(*id))) == NULL) {
+		log_warn("%s: realloc", __func__);
+		return -1;
+	}
+	p->claim_id = id;
+	if ((att = realloc(p->claim_attempt, cap * sizeof(*att))) == NULL) {
+		log_warn("%s: realloc", __func__);
+		return -1;
+	}
+	p->claim_attempt = att;
+	p->claims_cap = cap;
+	return 0;
+}
+
 static int
 proc_claim(void *ctx, struct job *j)
 {
@@ -226,9 +252,29 @@ proc_claim(void *ctx, struct job *j)
 		return -1;
 	}
 	json_decref(rec);
-	rc = jobdir_claim(
+	if (p->nclaims == p->claims_cap && claims_grow(p) == -1) {
+		free(text);
+		return -1;
+	}
+	rc = jobdir_claim_lazy(
 	    p->jd, j->spec.id, j->spec.attempt, text, strlen(text));
 	free(text);
+	if (rc == 1) {
+		p->claim_id[p->nclaims] = j->spec.id;
+		p->claim_attempt[p->nclaims++] = j->spec.attempt;
+	}
+	return rc;
+}
+
+static int
+proc_commit(void *ctx)
+{
+	struct proc *p = ctx;
+	int rc;
+
+	rc = jobdir_sync_claims(
+	    p->jd, p->claim_id, p->claim_attempt, p->nclaims);
+	p->nclaims = 0;
 	return rc;
 }
 
@@ -696,6 +742,8 @@ proc_free(void *ctx)
 	if (p->sigchld != NULL)
 		event_free(p->sigchld);
 	jobdir_close(p->jd);
+	free(p->claim_id);
+	free(p->claim_attempt);
 	free(p);
 }
 
@@ -703,6 +751,7 @@ static const struct runner_ops proc_ops = {
     .scan = proc_scan,
     .adopt = proc_adopt,
     .claim = proc_claim,
+    .commit = proc_commit,
     .start = proc_start,
     .poll = proc_poll,
     .signal = proc_signal,

@@ -235,36 +235,126 @@ api_report(struct api_req *r)
 /* ---- desired state, long-polled ---- */
 
 /*
- * A held GET /agents/NODE/desired. It is answered by a 100 ms check that
- * sees the node's version change or the wait run out; if the agent hangs
- * up first, the connection's close callback drops it unanswered.
+ * Held GET /agents/NODE/desired requests. Each is on two lists: its
+ * node's (by_node[i]), walked when the node's desired version moves
+ * (api_desired_wake(), from queue_bump()), and one list of all in
+ * deadline order, whose head arms the one timer that answers the waits
+ * that ran out. A wake only marks the node; one event answers the marked
+ * nodes' polls after the change is complete (a scheduling pass, a
+ * report's commit), so 12,800 held polls cost nothing until their node's
+ * state moves. An agent that hangs up first is dropped unanswered by the
+ * connection's close callback.
  */
 struct parked {
 	struct ctl_state *st;
 	struct evhttp_request *req;
 	struct evhttp_connection *conn;
-	const struct node *node;
-	int64_t version;     /* the version the agent has */
-	int64_t deadline_ms; /* monotonic */
-	struct event *ev;
-	struct parked *prev, *next;
+	int node;                     /* index into the fleet's nodes */
+	int64_t version;              /* the version the agent has */
+	int64_t deadline_ms;          /* monotonic */
+	struct parked *prev, *next;   /* all, by deadline */
+	struct parked *nprev, *nnext; /* the node's */
 };
+
+struct parking {
+	struct parked **by_node; /* nnodes list heads */
+	unsigned char *marked;   /* nnodes flags: version moved */
+	int *woken;              /* the marked nodes, in order */
+	int nwoken;
+	int nnodes;
+	struct parked *head, *tail; /* all, by deadline */
+	struct event *deadline;     /* at head's deadline */
+	struct event *wake;         /* answers the marked nodes' polls */
+};
+
+static void parking_wake(evutil_socket_t fd, short ev, void *arg);
+static void parking_deadline(evutil_socket_t fd, short ev, void *arg);
+
+static void
+parking_free(struct parking *pk)
+{
+	if (pk == NULL)
+		return;
+	if (pk->deadline != NULL)
+		event_free(pk->deadline);
+	if (pk->wake != NULL)
+		event_free(pk->wake);
+	free(pk->by_node);
+	free(pk->marked);
+	free(pk->woken);
+	free(pk);
+}
+
+/* st's parking, made on first use; NULL (logged) out of memory. */
+static struct parking *
+parking_get(struct ctl_state *st)
+{
+	struct parking *pk = st->park;
+	int n = st->fleet->nnodes;
+
+	if (pk != NULL)
+		return pk;
+	if ((pk = calloc(1, sizeof(*pk))) == NULL ||
+	    (pk->by_node = calloc(n + 1, sizeof(*pk->by_node))) == NULL ||
+	    (pk->marked = calloc(n + 1, 1)) == NULL ||
+	    (pk->woken = calloc(n + 1, sizeof(*pk->woken))) == NULL ||
+	    (pk->deadline = evtimer_new(st->base, parking_deadline, st)) ==
+	        NULL ||
+	    (pk->wake = event_new(st->base, -1, 0, parking_wake, st)) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		parking_free(pk);
+		return NULL;
+	}
+	pk->nnodes = n;
+	st->park = pk;
+	return pk;
+}
+
+/* Arms the deadline timer at the earliest deadline, or disarms it. */
+static void
+parking_arm(struct parking *pk)
+{
+	struct timeval tv;
+	int64_t ms;
+
+	if (pk->head == NULL) {
+		evtimer_del(pk->deadline);
+		return;
+	}
+	ms = pk->head->deadline_ms - time_mono_ms();
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(pk->deadline, &tv);
+}
 
 static void
 unpark(struct parked *p)
 {
 	struct ctl_state *st = p->st;
+	struct parking *pk = st->park;
+	int rearm = pk->head == p;
 
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
-		st->parked = p->next;
+		pk->head = p->next;
 	if (p->next != NULL)
 		p->next->prev = p->prev;
+	else
+		pk->tail = p->prev;
+	if (p->nprev != NULL)
+		p->nprev->nnext = p->nnext;
+	else
+		pk->by_node[p->node] = p->nnext;
+	if (p->nnext != NULL)
+		p->nnext->nprev = p->nprev;
 	st->nparked--;
 	evhttp_connection_set_closecb(p->conn, NULL, NULL);
-	event_free(p->ev);
 	free(p);
+	if (rearm)
+		parking_arm(pk);
 }
 
 static void
@@ -273,19 +363,107 @@ parked_closed(struct evhttp_connection *conn, void *arg)
 	unpark(arg);
 }
 
+/* Answers p with its node's desired state now, and lets it go. */
 static void
-parked_check(evutil_socket_t fd, short ev, void *arg)
+parked_answer(struct parked *p)
 {
-	struct parked *p = arg;
-	struct timeval tick = {0, 100000};
-
-	if (p->node->desired_version == p->version &&
-	    time_mono_ms() < p->deadline_ms) {
-		event_add(p->ev, &tick);
-		return;
-	}
-	reply_desired(p->req, p->st, p->node, NULL);
+	reply_desired(p->req, p->st, &p->st->fleet->nodes[p->node], NULL);
 	unpark(p);
+}
+
+static void
+parking_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_state *st = arg;
+	struct parking *pk = st->park;
+	int64_t now = time_mono_ms();
+
+	while (pk->head != NULL && pk->head->deadline_ms <= now)
+		parked_answer(pk->head);
+	parking_arm(pk);
+}
+
+static void
+parking_wake(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_state *st = arg;
+	struct parking *pk = st->park;
+	struct parked *p, *next;
+	int i, k;
+
+	for (i = 0; i < pk->nwoken; i++) {
+		k = pk->woken[i];
+		pk->marked[k] = 0;
+		for (p = pk->by_node[k]; p != NULL; p = next) {
+			next = p->nnext;
+			if (st->fleet->nodes[k].desired_version != p->version)
+				parked_answer(p);
+		}
+	}
+	pk->nwoken = 0;
+}
+
+void
+api_desired_wake(struct ctl_state *st, const struct node *n)
+{
+	struct parking *pk = st->park;
+	int k;
+
+	if (pk == NULL)
+		return;
+	k = (int)(n - st->fleet->nodes);
+	if (k < 0 || k >= pk->nnodes || pk->by_node[k] == NULL || pk->marked[k])
+		return;
+	pk->marked[k] = 1;
+	pk->woken[pk->nwoken++] = k;
+	if (pk->nwoken == 1)
+		event_active(pk->wake, EV_TIMEOUT, 0);
+}
+
+/* Holds r for node n until n's version moves past `version` or wait_s
+ * run out. 0, or -1 (logged) when it cannot be held. */
+static int
+park(struct api_req *r, struct node *n, int64_t version, long long wait_s)
+{
+	struct ctl_state *st = r->st;
+	struct parking *pk;
+	struct parked *p, *q;
+
+	if (st->nparked >= API_MAX_PARKED || (pk = parking_get(st)) == NULL)
+		return -1;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		return -1;
+	}
+	p->st = st;
+	p->req = r->req;
+	p->conn = evhttp_request_get_connection(r->req);
+	p->node = (int)(n - st->fleet->nodes);
+	p->version = version;
+	p->deadline_ms = time_mono_ms() + wait_s * 1000;
+	/* by deadline: from the tail, where an equal wait lands at once */
+	for (q = pk->tail; q != NULL && q->deadline_ms > p->deadline_ms;
+	     q = q->prev)
+		;
+	p->prev = q;
+	p->next = q != NULL ? q->next : pk->head;
+	if (p->next != NULL)
+		p->next->prev = p;
+	else
+		pk->tail = p;
+	if (q != NULL)
+		q->next = p;
+	else
+		pk->head = p;
+	p->nnext = pk->by_node[p->node];
+	if (p->nnext != NULL)
+		p->nnext->nprev = p;
+	pk->by_node[p->node] = p;
+	evhttp_connection_set_closecb(p->conn, parked_closed, p);
+	st->nparked++;
+	if (pk->head == p)
+		parking_arm(pk);
+	return 0;
 }
 
 void
@@ -294,11 +472,9 @@ api_desired(struct api_req *r)
 	static const char *const allowed[] = {
 	    "version", "wait", "boot_id", NULL};
 	struct node *n = fleet_node(r->st->fleet, r->args[0]);
-	struct timeval tick = {0, 100000};
 	struct evkeyvalq q;
 	const char *v, *w, *b;
 	long long version = -1, wait_s = 0;
-	struct parked *p = NULL;
 	char *end;
 
 	if (api_read_query(r->req, &q, allowed) == -1)
@@ -331,31 +507,8 @@ api_desired(struct api_req *r)
 		goto done;
 	if (version != n->desired_version && v != NULL)
 		wait_s = 0;
-	if (wait_s == 0 || r->st->nparked >= API_MAX_PARKED ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
+	if (wait_s == 0 || park(r, n, version, wait_s) == -1)
 		reply_desired(r->req, r->st, n, NULL);
-		goto done;
-	}
-	p->st = r->st;
-	p->req = r->req;
-	p->conn = evhttp_request_get_connection(r->req);
-	p->node = n;
-	p->version = version;
-	p->deadline_ms = time_mono_ms() + wait_s * 1000;
-	if ((p->ev = evtimer_new(r->st->base, parked_check, p)) == NULL ||
-	    event_add(p->ev, &tick) == -1) {
-		if (p->ev != NULL)
-			event_free(p->ev);
-		free(p);
-		reply_desired(r->req, r->st, n, NULL);
-		goto done;
-	}
-	evhttp_connection_set_closecb(p->conn, parked_closed, p);
-	p->next = r->st->parked;
-	if (p->next != NULL)
-		p->next->prev = p;
-	r->st->parked = p;
-	r->st->nparked++;
 done:
 	evhttp_clear_headers(&q);
 }
@@ -363,6 +516,12 @@ done:
 void
 api_agents_stop(struct ctl_state *st)
 {
-	while (st->parked != NULL)
-		unpark(st->parked);
+	struct parking *pk = st->park;
+
+	if (pk == NULL)
+		return;
+	while (pk->head != NULL)
+		unpark(pk->head);
+	parking_free(pk);
+	st->park = NULL;
 }

@@ -23,6 +23,7 @@
 #define MAX_ARGS 2
 
 struct ctl_state;
+struct node;
 struct config;
 struct metrics_view;
 struct job;
@@ -91,6 +92,9 @@ void api_resume(struct api_req *r);
 /* The agents' report and long poll (api_agents.c). */
 void api_report(struct api_req *r);
 void api_desired(struct api_req *r);
+/* Node n's desired version moved: its held long polls are answered once
+ * the loop is back from the change (an event, not a timer). */
+void api_desired_wake(struct ctl_state *st, const struct node *n);
 /* Drops every held long poll unanswered (at shutdown). */
 void api_agents_stop(struct ctl_state *st);
 

@@ -24,7 +24,7 @@ struct event_base;
 struct evhttp;
 struct httpcap;
 struct envelope;
-struct parked;
+struct parking;
 struct bms;
 struct nodeauth;
 struct tenancy;
@@ -48,7 +48,7 @@ struct ctl_state {
 	int64_t version;       /* last desired-state version handed out */
 	struct event *pass_ev; /* a scheduling pass, soon */
 	struct envelope *env;  /* power, policies, alarms */
-	struct parked *parked; /* long polls of desired state (api.c) */
+	struct parking *park;  /* held long polls (api_agents.c) */
 	int nparked;
 	struct bms *bms;             /* the BMS Modbus server; NULL when off */
 	struct metrics_view metrics; /* what /metrics reads (main.c) */

@@ -28,6 +28,7 @@
 #include "alarmview.h"
 #include "policyjson.h"
 #include "powalloc.h"
+#include "queue.h"
 #include <pod/wire.h>
 #include "sched.h"
 #include "store.h"
@@ -417,7 +418,7 @@ announce(struct ctl_state *st)
 		h = wire_desired_power_hash(&dp);
 		if (h != e->power_hash[i]) {
 			e->power_hash[i] = h;
-			n->desired_version = ++st->version;
+			queue_bump(st, n);
 		}
 	}
 	free(top);

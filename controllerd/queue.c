@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "acct.h"
+#include "apireq.h"
 #include "config.h"
 #include "ctl.h"
 #include "fleet.h"
@@ -51,14 +52,20 @@ live_ranks(const struct job *j)
 	return n;
 }
 
+void
+queue_bump(struct ctl_state *st, struct node *n)
+{
+	n->desired_version = ++st->version;
+	api_desired_wake(st, n);
+}
+
 static void
 bump_nodes(struct ctl_state *st, const struct job *j)
 {
 	int i;
 
 	for (i = 0; i < j->nranks; i++)
-		st->fleet->nodes[j->ranks[i].node].desired_version =
-		    ++st->version;
+		queue_bump(st, &st->fleet->nodes[j->ranks[i].node]);
 }
 
 /* Recomputes what every node holds from the live ranks. */

@@ -21,6 +21,10 @@ struct report;
 
 /* Loads jobs from the store and prepares the pass event. 0 or -1. */
 int queue_init(struct ctl_state *st);
+/* Gives node n a new desired version (st->version, which only grows) and
+ * wakes the long polls it holds. Every change of what n's desired state
+ * says goes through here. */
+void queue_bump(struct ctl_state *st, struct node *n);
 void queue_free(struct ctl_state *st);
 /* Checks and normalizes a submission, stores it and queues it; j is then
  * owned by the queue. Returns 0, or -1 with a reason in err (j untouched,

@@ -642,6 +642,25 @@ t_jobdir_once(void)
 	jobdir_close(jd);
 	jd = NULL;
 
+	/* A batch: claimed without a sync, refused a second time at once,
+	 * synced in one go; a sync of a claim never made fails. */
+	snprintf(state, sizeof(state), "%s/batch", tmp);
+	REQUIRE((jd = jobdir_open(state)) != NULL);
+	{
+		int64_t ids[2] = {18, 19};
+		int atts[2] = {1, 1};
+
+		REQUIRE(jobdir_claim_lazy(jd, 18, 1, "{}", 2) == 1);
+		REQUIRE(jobdir_claim_lazy(jd, 19, 1, "{}", 2) == 1);
+		REQUIRE(jobdir_claim_lazy(jd, 18, 1, "{}", 2) == 0);
+		REQUIRE(jobdir_sync_claims(jd, ids, atts, 2) == 0);
+		REQUIRE(jobdir_claim(jd, 19, 1, "{}", 2) == 0);
+		ids[0] = 20;
+		REQUIRE(jobdir_sync_claims(jd, ids, atts, 1) == -1);
+	}
+	jobdir_close(jd);
+	jd = NULL;
+
 	/* A state_dir that cannot be made is refused. */
 	snprintf(state, sizeof(state), "%s/file", tmp);
 	REQUIRE(fclose(fopen(state, "w")) == 0);
