@@ -60,6 +60,10 @@
 #define FLEET_MAX_THREADS       256
 #define FLEET_POLL_MAX_MS       250 /* a thread looks at its agents so often */
 #define FLEET_CONTROL_MS        250 /* the main thread's summary clock */
+/* Agents sharing one HTTP client (a curl multi handle): curl looks for a
+ * connection to reuse among all of a multi's connections to the host, one
+ * by one, so thousands on one multi cost more than their reports. */
+#define FLEET_AGENTS_PER_NET 128
 
 struct fleet_node {
 	char name[NAME_MAX_LEN];
@@ -96,7 +100,9 @@ struct fleet_thread {
 	pthread_t tid;
 	int started;
 	struct event_base *base;
-	struct net *net;
+	struct net **nets; /* one per FLEET_AGENTS_PER_NET of its agents */
+	int nnets;
+	int nagents; /* agents on it so far */
 	struct event *poll;
 	long poll_ms;         /* its period */
 	int64_t poll_due_us;  /* when the poll timer should fire next */
@@ -163,9 +169,8 @@ usage(int status)
 	    "\t[--accels-per-node k] [--interval-ms t] [--buffer-samples n]\n"
 	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
 	    "[--skip node]...\n"
-	    "\t[--ca-file file]\n"
-	    "\t[--node-secret-file path] [--threads n] [--stats-every s]\n"
-	    "\t[--stats-json file]\n"
+	    "\t[--ca-file file] [--node-secret-file path]\n"
+	    "\t[--threads n] [--stats-every s] [--stats-json file]\n"
 	    "       pod-fleetsim --help | --version\n");
 	exit(status);
 }
@@ -622,13 +627,31 @@ make_threads(struct fleetsim_state *st)
 			log_warnx("cannot create an event loop");
 			return -1;
 		}
-		if ((t->net = net_new(t->base)) == NULL ||
-		    net_set_ca_file(t->net, st->ca_file) == -1 ||
+		if ((t->nets =
+		            calloc(FLEET_MAX_AGENTS / FLEET_AGENTS_PER_NET + 1,
+		                sizeof(*t->nets))) == NULL ||
 		    (t->poll = event_new(
 		         t->base, -1, EV_PERSIST, on_poll, t)) == NULL)
 			return -1;
 	}
 	return 0;
+}
+
+/* The HTTP client of the next agent of thread t; NULL (logged) if it
+ * cannot be made. */
+static struct net *
+thread_net(struct fleetsim_state *st, struct fleet_thread *t)
+{
+	struct net *n;
+
+	if (t->nagents++ % FLEET_AGENTS_PER_NET == 0) {
+		if ((n = net_new(t->base)) == NULL)
+			return NULL;
+		t->nets[t->nnets++] = n;
+		if (net_set_ca_file(n, st->ca_file) == -1)
+			return NULL;
+	}
+	return t->nets[t->nnets - 1];
 }
 
 static int
@@ -681,6 +704,7 @@ start_agents(struct fleetsim_state *st)
 {
 	struct agent_conf ac;
 	struct fleet_node *n;
+	struct net *net;
 	struct pod_load load;
 	char accels[16], err[512];
 	uint64_t s;
@@ -720,7 +744,8 @@ start_agents(struct fleetsim_state *st)
 		}
 		/* round-robin, so each thread's agents span the interval */
 		n->thread = started % st->nthreads;
-		if ((n->agent = agent_new(st->threads[n->thread].net, &ac,
+		if ((net = thread_net(st, &st->threads[n->thread])) == NULL ||
+		    (n->agent = agent_new(net, &ac,
 		         (const struct plugin *const *)&st->power,
 		         st->cooling)) == NULL)
 			goto fail;
@@ -730,6 +755,15 @@ start_agents(struct fleetsim_state *st)
 		load.membound = 0.2 + 0.2 * unit_random(s ^ 0x3e3);
 		agent_set_load(n->agent, &load);
 		agent_set_link_cb(n->agent, on_link, st);
+		started++;
+	}
+	/* Armed once all are built (thousands take seconds), so that the
+	 * first ticks are spread over one interval from now, not due at
+	 * once. */
+	for (i = 0, started = 0; i < st->nnodes; i++) {
+		n = &st->nodes[i];
+		if (n->agent == NULL)
+			continue;
 		if (agent_start(n->agent,
 		        (int64_t)started * st->interval_ms / st->nactive) == -1)
 			goto fail;
@@ -799,7 +833,9 @@ free_fleet(struct fleetsim_state *st)
 		t = &st->threads[i];
 		if (t->poll != NULL)
 			event_free(t->poll);
-		net_free(t->net);
+		while (t->nnets > 0)
+			net_free(t->nets[--t->nnets]);
+		free(t->nets);
 		if (t->base != NULL)
 			event_base_free(t->base);
 		pthread_mutex_destroy(&t->lock);

@@ -6,6 +6,11 @@
  * requests a second one event loop on this machine can take at all, so
  * the controller's report rate is given as a share of it.
  *
+ * --ack answers a report as the controller would let an agent go on: the
+ * body {"ack_seq": N}, N the last "seq" of the request, found by a plain
+ * search (no JSON parsing), so that pod-fleetsim can load it too and show
+ * what the generator reaches with a server that costs nothing.
+ *
  * --save-body FILE writes the body of the first POST it gets to FILE, so
  * that the bench can load it with a real report of pod-fleetsim's.
  * Prints "listening on PORT" on stdout once bound (port 0: the kernel's
@@ -26,7 +31,9 @@
 struct null_state {
 	struct event_base *base;
 	struct evhttp *http;
-	const char *save_body; /* NULL: none, or done */
+	const char *save_body;  /* NULL: none, or done */
+	int ack;                /* --ack */
+	struct evbuffer *reply; /* --ack's body, reused */
 	unsigned long long served;
 };
 
@@ -52,6 +59,24 @@ save_first(struct null_state *st, struct evhttp_request *req)
 	st->save_body = NULL;
 }
 
+/* The number after the last "seq": of the body; 0 if none. */
+static long long
+last_seq(struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1), *p, *hit;
+	static const char key[] = "\"seq\":";
+
+	if (body == NULL)
+		return 0;
+	hit = NULL;
+	for (p = body;
+	     (p = memmem(p, len - (p - body), key, sizeof(key) - 1)) != NULL;
+	     p += sizeof(key) - 1)
+		hit = p;
+	return hit == NULL ? 0 : strtoll(hit + sizeof(key) - 1, NULL, 10);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -61,7 +86,14 @@ on_request(struct evhttp_request *req, void *arg)
 	    evhttp_request_get_command(req) == EVHTTP_REQ_POST)
 		save_first(st, req);
 	st->served++;
-	evhttp_send_reply(req, 200, "OK", NULL);
+	if (st->ack) {
+		evbuffer_drain(st->reply, evbuffer_get_length(st->reply));
+		evbuffer_add_printf(st->reply, "{\"ack_seq\": %lld}",
+		    last_seq(evhttp_request_get_input_buffer(req)));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "application/json");
+	}
+	evhttp_send_reply(req, 200, "OK", st->ack ? st->reply : NULL);
 }
 
 static void
@@ -88,11 +120,14 @@ main(int argc, char *argv[])
 				goto usage;
 		} else if (strcmp(argv[i], "--save-body") == 0 && i + 1 < argc)
 			st->save_body = argv[++i];
+		else if (strcmp(argv[i], "--ack") == 0)
+			st->ack = 1;
 		else
 			goto usage;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((st->base = event_base_new()) == NULL ||
+	if ((st->reply = evbuffer_new()) == NULL ||
+	    (st->base = event_base_new()) == NULL ||
 	    (st->http = evhttp_new(st->base)) == NULL)
 		goto fail;
 	evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
@@ -127,8 +162,11 @@ fail:
 		evhttp_free(st->http);
 	if (st->base != NULL)
 		event_base_free(st->base);
+	if (st->reply != NULL)
+		evbuffer_free(st->reply);
 	return rc;
 usage:
-	fprintf(stderr, "usage: null_http [--port n] [--save-body file]\n");
+	fprintf(
+	    stderr, "usage: null_http [--port n] [--ack] [--save-body file]\n");
 	return 2;
 }
