@@ -92,6 +92,7 @@ open_db(struct sqlr_state *st)
 		    sqlite3_errmsg(st->conn));
 		return -1;
 	}
+	/* the table names are built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    "CREATE TABLE samples_%08d (node_id INTEGER NOT"
@@ -107,6 +108,7 @@ open_db(struct sqlr_state *st)
 	    SQLR_DAY, SQLR_DAY, SQLR_DAY, SQLR_DAY, SQLR_DAY, SQLR_DAY);
 	if (exec(st, sql) == -1)
 		return -1;
+	/* the table name is built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO samples_%08d (node_id, t_ms, power_w, inlet_c,"
 	    " outlet_c, flow_lpm, hottest_c) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -114,6 +116,7 @@ open_db(struct sqlr_state *st)
 	if (sqlite3_prepare_v2(st->conn, sql, -1, &st->ins_node, NULL) !=
 	    SQLITE_OK)
 		goto fail;
+	/* the table name is built from the integer day only */
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO accel_samples_%08d (node_id, idx, t_ms, power_w,"
 	    " temp_c, clock_mhz, util_pct, energy_j) VALUES (?, ?, ?, ?, ?,"
