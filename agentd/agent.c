@@ -10,6 +10,13 @@
  *	soon	a job started or ended: report now, samples or not, so an
  *		end reaches the controller in a round trip, not a tick
  *
+ * A controller that falls behind asks for reports less often
+ * (report_interval_ms in the reply, docs/agent-protocol.md): the agent
+ * still samples, and the guard still judges, every interval, but sends
+ * only once the asked interval has passed since the last report, or when
+ * it holds a full batch, or has job news. Without an ask, a backlog goes
+ * out batch after batch, each as soon as the last is answered.
+ *
  * Jobs load the accelerators they were given: while one runs, its
  * accelerators are asked AGENT_JOB_UTIL, as memory-bound as job_membound()
  * says, instead of their background load, so a simulated node running a
@@ -121,6 +128,7 @@ struct agent {
 	int64_t power_said_version; /* desired whose power was refused */
 	int64_t answered_ms;        /* monotonic, last 200; 0: never */
 	int64_t sent_ms;            /* monotonic, the request in flight */
+	int64_t report_ask_ms;      /* the controller's report interval; 0 */
 	int64_t lease_ms;           /* monotonic: jobs confirmed until */
 	int64_t confirmed_ms;       /* monotonic, sent_ms last answered */
 	int fence_own_s;            /* fence_timeout_s of the config */
@@ -625,6 +633,20 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 	for (i = 0; i < rep->nkill; i++)
 		jobtable_kill(a->jobs, rep->kill[i].id, rep->kill[i].attempt);
 	ring_ack(a->ring, (uint64_t)rep->ack_seq);
+	if (rep->report_interval_ms != a->report_ask_ms)
+		agent_log(a, LOG_LVL_INFO,
+		    rep->report_interval_ms > a->interval_ms
+		        ? "%s: controller asks for a report every %lld ms"
+		        : "%s: controller no longer asks for fewer reports "
+		          "(%lld ms)",
+		    a->name, (long long)rep->report_interval_ms);
+	a->report_ask_ms = rep->report_interval_ms;
+	/* whatever is asked, jobs are confirmed thrice per fence timeout */
+	if (a->report_ask_ms >
+	    (a->fence_said_s > 0 ? a->fence_said_s : a->fence_own_s) * 1000 / 3)
+		a->report_ask_ms =
+		    (a->fence_said_s > 0 ? a->fence_said_s : a->fence_own_s) *
+		    1000 / 3;
 	if ((uint64_t)rep->ack_seq > a->ack_seq)
 		a->ack_seq = (uint64_t)rep->ack_seq;
 	/* The ends this report carried are the controller's now: only
@@ -708,7 +730,11 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		agent_apply_reply(a, rep);
 		wire_reply_free(rep);
 		free(rep);
-		if (a->report_owed)
+		/* job news, or a backlog to catch up on when nothing slows
+		 * the agent down: the next report at once */
+		if (a->report_owed ||
+		    (a->report_ask_ms <= a->interval_ms &&
+		        ring_len(a->ring) >= REPORT_BATCH_MAX))
 			on_job_news(a);
 		return;
 	}
@@ -743,6 +769,13 @@ agent_send(struct agent *a)
 	if (net_req_busy(a->req) || a->backing_off)
 		return;
 	if ((n = ring_len(a->ring)) == 0 && !a->report_owed)
+		return;
+	/* back-pressure: hold the samples until the interval asked has
+	 * passed (half a tick early is on time), unless news or a full
+	 * batch are waiting */
+	if (!a->report_owed && n < REPORT_BATCH_MAX &&
+	    a->report_ask_ms > a->interval_ms &&
+	    time_mono_ms() - a->sent_ms + a->interval_ms / 2 < a->report_ask_ms)
 		return;
 	if (n > REPORT_BATCH_MAX)
 		n = REPORT_BATCH_MAX;
@@ -1250,6 +1283,9 @@ agent_stats(const struct agent *a, struct agent_stats *out)
 	out->guard_trip_us = a->trip_us;
 	out->guard_trip_clock_mhz = a->trip_clock_mhz;
 	out->devices_stale = a->devices_stale;
+	out->report_interval_ms = a->report_ask_ms > a->interval_ms
+	                              ? a->report_ask_ms
+	                              : a->interval_ms;
 }
 
 int

@@ -79,6 +79,9 @@ struct agent_stats {
 	                            control(), us */
 	double guard_trip_clock_mhz; /* highest clock that sample reports */
 	int devices_stale; /* plugin devices without a fresh reading */
+	int64_t report_interval_ms; /* reports sent at most this often: the
+	                             * sampling interval, or the controller's
+	                             * longer ask (back-pressure), ms */
 };
 
 /* Creates an agent for conf->name (which must be set and valid) on `net`.

@@ -167,6 +167,11 @@ agentmetrics_write(const struct agent *a, struct evbuffer *out)
 	    "1 when the controller answered the last report.");
 	put(out, "pod_agent_controller_up{node=\"%s\"} %d\n", node,
 	    st.link == AGENT_LINK_UP);
+	family(out, "pod_agent_report_interval_seconds", "gauge",
+	    "Reports are sent at most this often: the sampling interval, or "
+	    "the longer one the controller asks for when it falls behind.");
+	put(out, "pod_agent_report_interval_seconds{node=\"%s\"} %.10g\n", node,
+	    st.report_interval_ms / 1000.0);
 	family(out, "pod_agent_samples_buffered", "gauge",
 	    "Samples the controller has not acknowledged yet.");
 	put(out, "pod_agent_samples_buffered{node=\"%s\"} %zu\n", node,

@@ -93,6 +93,51 @@ cmd_status_print(FILE *f, json_t *st)
 	    f, "Leaks", "%s", fmt_num(b1, sizeof(b1), st, "leaks", 1, 0));
 }
 
+/* The controller's own numbers (/status "controller"): what it takes in
+ * and how far behind it is, over the last minute. Nothing when the server
+ * sends none (an older controller). */
+static void
+print_controller(FILE *f, json_t *st)
+{
+	json_t *c = json_object_get(st, "controller"), *why;
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+
+	if (!json_is_object(c))
+		return;
+	why = json_object_get(c, "behind");
+	fprintf(f, "Controller (last %s s)\n",
+	    fmt_num(b1, sizeof(b1), c, "window_s", 1, 0));
+	podctl_fline(f, "  Reports", "%s/s, handled in p50 %s ms, p99 %s ms",
+	    fmt_num(b1, sizeof(b1), c, "reports_per_s", 1, 1),
+	    fmt_num(b2, sizeof(b2), c, "report_p50_ms", 1, 2),
+	    fmt_num(b3, sizeof(b3), c, "report_p99_ms", 1, 2));
+	podctl_fline(f, "  Samples",
+	    "%s/s; lost %s, duplicate %s, dropped %s, stored %s",
+	    fmt_num(b1, sizeof(b1), c, "samples_per_s", 1, 1),
+	    fmt_num(b2, sizeof(b2), c, "samples_lost", 1, 0),
+	    fmt_num(b3, sizeof(b3), c, "samples_duplicate", 1, 0),
+	    fmt_num(b4, sizeof(b4), c, "samples_dropped", 1, 0),
+	    fmt_num(b5, sizeof(b5), c, "samples_stored", 1, 0));
+	podctl_fline(f, "  Loop lag", "p50 %s ms, p99 %s ms; pass p99 %s ms",
+	    fmt_num(b1, sizeof(b1), c, "loop_lag_p50_ms", 1, 1),
+	    fmt_num(b2, sizeof(b2), c, "loop_lag_p99_ms", 1, 1),
+	    fmt_num(b3, sizeof(b3), c, "sched_pass_p99_ms", 1, 2));
+	podctl_fline(f, "  HTTP", "%s/s, p99 %s ms",
+	    fmt_num(b1, sizeof(b1), c, "http_per_s", 1, 1),
+	    fmt_num(b2, sizeof(b2), c, "http_p99_ms", 1, 2));
+	podctl_fline(f, "  Store queue", "%s of %s samples",
+	    fmt_num(b1, sizeof(b1), c, "store_queue_samples", 1, 0),
+	    fmt_num(b2, sizeof(b2), c, "store_queue_max", 1, 0));
+	if (json_integer_value(json_object_get(c, "report_interval_ms")) > 0)
+		podctl_fline(f, "  Report interval",
+		    "%s ms asked of agents%s%s",
+		    fmt_num(b1, sizeof(b1), c, "report_interval_ms", 1, 0),
+		    json_is_string(why) ? ": behind, " : "",
+		    json_is_string(why) ? json_string_value(why) : "");
+	else
+		podctl_fline(f, "  Report interval", "agents' own");
+}
+
 int
 cmd_status(struct podctl *pc, const struct args *a)
 {
@@ -109,6 +154,7 @@ cmd_status(struct podctl *pc, const struct args *a)
 		cmd_status_print(stdout, st);
 		podctl_line("Open alarms", "%s",
 		    fmt_num(b1, sizeof(b1), st, "alarms_open", 1, 0));
+		print_controller(stdout, st);
 	}
 	json_decref(st);
 	return rc;

@@ -79,8 +79,9 @@ json_t *wire_desired_encode(const struct desired *d);
  * wire_reply_free()), or -1 with why in err. */
 int wire_reply_decode(json_t *root, struct reply *r, char *err, size_t errlen);
 void wire_reply_free(struct reply *r);
-/* The reply's JSON: ack_seq, "kill" only when there is one, desired (null
- * when !has_desired). New reference, or NULL on no memory. */
+/* The reply's JSON: ack_seq, "kill" only when there is one,
+ * report_interval_ms only when above 0, desired (null when !has_desired).
+ * New reference, or NULL on no memory. */
 json_t *wire_reply_encode(const struct reply *r);
 
 #endif

@@ -698,6 +698,21 @@ wire_reply_decode(json_t *root, struct reply *r, char *err, size_t errlen)
 		}
 		r->nkill++;
 	}
+	switch (jsonx_integer(root, "report_interval_ms", &v, e, sizeof(e))) {
+	case 1:
+		if (v >= 0 && v <= WIRE_MAX_REPORT_INTERVAL_MS)
+			break;
+		/* FALLTHROUGH */
+	case -1:
+		snprintf(err, errlen,
+		    "reply's report_interval_ms must be 0 to %d ms",
+		    WIRE_MAX_REPORT_INTERVAL_MS);
+		return -1;
+	default: /* absent: none asked */
+		v = 0;
+		break;
+	}
+	r->report_interval_ms = v;
 	desired = json_object_get(root, "desired");
 	if (desired == NULL || json_is_null(desired))
 		return 0;
@@ -736,6 +751,9 @@ wire_reply_encode(const struct reply *r)
 			    json_array_append_new(arr, k) == -1)
 				goto fail;
 	}
+	if (r->report_interval_ms > 0)
+		json_object_set_new(root, "report_interval_ms",
+		    json_integer((json_int_t)r->report_interval_ms));
 	d = r->has_desired ? wire_desired_encode(&r->desired) : json_null();
 	if (d == NULL || json_object_set_new(root, "desired", d) == -1)
 		goto fail;

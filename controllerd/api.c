@@ -33,6 +33,7 @@
 #include "log.h"
 #include "names.h"
 #include "nodeauth.h"
+#include "selfstat.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -104,6 +105,22 @@ static const struct route {
 /* /metrics, beside /api/v1: a route of its own for the rule check. */
 static const struct route metrics_route = {
     EVHTTP_REQ_GET, "/metrics", NULL, RULE_READ};
+
+/* The methods requests are counted by, in the order of their keys. */
+static const enum evhttp_cmd_type methods[] = {EVHTTP_REQ_GET, EVHTTP_REQ_POST,
+    EVHTTP_REQ_PUT, EVHTTP_REQ_DELETE, EVHTTP_REQ_HEAD, EVHTTP_REQ_OPTIONS,
+    EVHTTP_REQ_TRACE, EVHTTP_REQ_CONNECT, EVHTTP_REQ_PATCH};
+#define NMETHODS ((int)(sizeof(methods) / sizeof(methods[0])) + 1)
+
+/* HTTP series keys (selfstat.h): a route's index in the table; then
+ * /metrics; then, by method, the dashboard's files and the requests no
+ * route takes (route="other"). */
+#define NROUTES     ((int)(sizeof(routes) / sizeof(routes[0])))
+#define KEY_METRICS NROUTES
+#define KEY_FILES   (KEY_METRICS + 1)
+#define KEY_OTHER   (KEY_FILES + NMETHODS)
+_Static_assert(KEY_OTHER + NMETHODS <= SELFSTAT_HTTP_KEYS,
+    "SELFSTAT_HTTP_KEYS is too small for the route table");
 
 /* ---- replies ---- */
 
@@ -282,6 +299,56 @@ method_name(enum evhttp_cmd_type m)
 		return "PATCH";
 	default:
 		return "other";
+	}
+}
+
+/* m's place in methods[], NMETHODS - 1 for any other. */
+static int
+method_index(enum evhttp_cmd_type m)
+{
+	int i;
+
+	for (i = 0; i < NMETHODS - 1 && methods[i] != m; i++)
+		continue;
+	return i;
+}
+
+/* ---- counting ---- */
+
+/* The request's reply went out: count its status (the callback's
+ * argument is its series). */
+static void
+answered(struct evhttp_request *req, void *arg)
+{
+	selfstat_http_code(
+	    arg, time_mono_ms(), evhttp_request_get_response_code(req));
+}
+
+/* From here on the request counts in series key. Returns key. */
+static int
+track(struct ctl_state *st, struct evhttp_request *req, int key)
+{
+	evhttp_request_set_on_complete_cb(
+	    req, answered, selfstat_http_slot(st->self, key));
+	return key;
+}
+
+/* Names every series, once: the routes as /api/v1 patterns. */
+static void
+name_series(struct selfstat *self)
+{
+	int i, m;
+
+	for (i = 0; i < NROUTES; i++)
+		selfstat_http_name(self, i, method_name(routes[i].method),
+		    "/api/v1", routes[i].path);
+	selfstat_http_name(self, KEY_METRICS, "GET", "", "/metrics");
+	for (m = 0; m < NMETHODS; m++) {
+		const char *name =
+		    m < NMETHODS - 1 ? method_name(methods[m]) : "other";
+
+		selfstat_http_name(self, KEY_FILES + m, name, "", "static");
+		selfstat_http_name(self, KEY_OTHER + m, name, "", "other");
 	}
 }
 
@@ -542,24 +609,25 @@ over_rate(struct api_req *r, const struct route *rt)
 	return 1;
 }
 
-static void
-api_dispatch(struct evhttp_request *req, void *arg)
+/* Routes req and runs its handler. Returns its series key. */
+static int
+route_request(struct ctl_state *st, struct evhttp_request *req)
 {
-	struct ctl_state *st = arg;
 	struct api_req r;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	char *seg[MAX_SEGMENTS], *save, *s;
 	char allow[64] = "";
-	int nseg = 0;
+	int nseg = 0, key = track(st, req, KEY_OTHER + method_index(method));
 	size_t i;
 
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (refused(st, req))
-		return;
+		return key;
 	if (strcmp(path, "/metrics") == 0) {
+		key = track(st, req, KEY_METRICS);
 		memset(&r, 0, sizeof(r));
 		r.req = req;
 		r.st = st;
@@ -567,11 +635,12 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		if (method != metrics_route.method ||
 		    authorize(&r, &metrics_route) == 0)
 			api_serve_metrics(&st->metrics, req);
-		return;
+		return key;
 	}
 	if (strncmp(path, "/api/", 5) != 0) {
+		key = track(st, req, KEY_FILES + method_index(method));
 		api_serve_file(st->web_dir, req, path);
-		return;
+		return key;
 	}
 	memset(&r, 0, sizeof(r));
 	r.req = req;
@@ -579,7 +648,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (strncmp(path, "/api/v1/", 8) != 0 ||
 	    strlen(path) - 7 >= sizeof(r.segbuf)) {
 		api_reply_error(req, 404, "not_found", "no route %s", path);
-		return;
+		return key;
 	}
 	snprintf(r.segbuf, sizeof(r.segbuf), "%s", path + 7);
 	for (s = strtok_r(r.segbuf, "/", &save); s != NULL;
@@ -587,7 +656,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		if (nseg == MAX_SEGMENTS) {
 			api_reply_error(
 			    req, 404, "not_found", "no route %s", path);
-			return;
+			return key;
 		}
 		seg[nseg++] = s;
 	}
@@ -603,19 +672,39 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			    l ? ", " : "", method_name(rt->method));
 			continue;
 		}
-		if (authorize(&r, rt) == -1 || over_rate(&r, rt))
-			return;
+		key = track(st, req, (int)i);
+		if (authorize(&r, rt) == -1 || over_rate(&r, rt)) {
+			if (rt->fn == api_report && st->self != NULL)
+				selfstat_count(&st->self->reports_refused,
+				    time_mono_ms(), 1);
+			return key;
+		}
 		rt->fn(&r);
-		return;
+		return key;
 	}
 	if (allow[0] != '\0') {
 		evhttp_add_header(
 		    evhttp_request_get_output_headers(req), "Allow", allow);
 		api_reply_error(req, 405, "method_not_allowed",
 		    "%s takes %s, not %s", path, allow, method_name(method));
-		return;
+		return key;
 	}
 	api_reply_error(req, 404, "not_found", "no route %s", path);
+	return key;
+}
+
+/* Every request: routed, run, and its time on the loop counted
+ * (pod_http_request_seconds; its status is counted when the reply has
+ * gone out, answered()). */
+static void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct ctl_state *st = arg;
+	double t0 = selfstat_clock_s();
+	int key = route_request(st, req);
+
+	selfstat_http_time(
+	    st->self, key, time_mono_ms(), selfstat_clock_s() - t0);
 }
 
 int
@@ -661,6 +750,8 @@ api_start(struct ctl_state *st)
 		return -1;
 	}
 	evhttp_set_bevcb(st->http, httpcap_bev, st->httpcap);
+	if (st->self != NULL)
+		name_series(st->self);
 	evhttp_set_gencb(st->http, api_dispatch, st);
 	if ((bs = evhttp_bind_socket_with_handle(st->http, host, port)) ==
 	    NULL) {

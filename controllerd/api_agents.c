@@ -25,6 +25,7 @@
 #include "log.h"
 #include "nodeauth.h"
 #include "queue.h"
+#include "selfstat.h"
 #include "store.h"
 #include "timeutil.h"
 #include "wire.h"
@@ -69,8 +70,10 @@ check_holder(struct api_req *r, struct node *n, const char *boot)
 	struct ctl_state *st = r->st;
 	int64_t mono = time_mono_ms(), now = time_wall_ms(), silent_s;
 
+	/* an agent asked to report less often is silent for longer */
 	if (fleet_judge_boot(st->fleet, n, boot, mono,
-	        (int64_t)st->conf->heartbeat_timeout_s * 1000) != HOLDER_REFUSE)
+	        (int64_t)st->conf->heartbeat_timeout_s * 1000 +
+	            selfstat_silence_ms(st->self, mono)) != HOLDER_REFUSE)
 		return 0;
 	silent_s = fleet_node_silent_ms(st->fleet, n, mono) / 1000;
 	if (silent_s < 0)
@@ -129,6 +132,9 @@ reply_desired(struct evhttp_request *req, struct ctl_state *st,
 			          "was superseded: answered kill it",
 			    n->name, (long long)rp->kill[i].id,
 			    rp->kill[i].attempt);
+		/* back-pressure: the interval asked rides on every reply */
+		rp->report_interval_ms =
+		    st->self != NULL ? st->self->ask_ms : 0;
 		o = rep != NULL ? wire_reply_encode(rp)
 		                : wire_desired_encode(&rp->desired);
 		wire_reply_free(rp);
@@ -141,6 +147,40 @@ reply_desired(struct evhttp_request *req, struct ctl_state *st,
 	api_reply_json(req, 200, o);
 }
 
+/*
+ * Counts an accepted report of n before it is applied (selfstat.h):
+ * samples new, duplicate and lost by seq against what n holds, and the
+ * newest sample's age at receipt now_ms (wall).
+ */
+static void
+count_report(struct ctl_state *st, const struct node *n,
+    const struct report *rep, int64_t now_ms, int64_t mono_ms)
+{
+	int64_t seqs[REPORT_MAX_SAMPLES], newest_ms = 0;
+	int i, k;
+
+	selfstat_count(&st->self->reports_accepted, mono_ms, 1);
+	for (i = k = 0; i < rep->nsamples && k < REPORT_MAX_SAMPLES; i++) {
+		seqs[k++] = rep->samples[i].seq;
+		if (rep->samples[i].t_ms > newest_ms)
+			newest_ms = rep->samples[i].t_ms;
+	}
+	selfstat_report(st->self, mono_ms, (int)(n - st->fleet->nodes),
+	    strcmp(n->boot_id, rep->boot_id) == 0, n->ack_seq, seqs, k,
+	    rep->dropped_samples);
+	if (newest_ms > 0)
+		selfstat_wobserve(&st->self->sample_delay_s, mono_ms,
+		    now_ms > newest_ms ? (now_ms - newest_ms) / 1000.0 : 0);
+}
+
+/* A report refused: counted (pod_ingest_reports_total). */
+static void
+count_refused(struct ctl_state *st)
+{
+	if (st->self != NULL)
+		selfstat_count(&st->self->reports_refused, time_mono_ms(), 1);
+}
+
 void
 api_report(struct api_req *r)
 {
@@ -148,26 +188,34 @@ api_report(struct api_req *r)
 	struct report rep;
 	json_t *body;
 	char err[256];
+	double t0 = selfstat_clock_s();
 
 	if (n == NULL) {
 		note_unknown(r->st, r->args[0]);
+		count_refused(r->st);
 		api_reply_error(
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		return;
 	}
-	if ((body = api_read_body(r->req)) == NULL)
+	if ((body = api_read_body(r->req)) == NULL) {
+		count_refused(r->st);
 		return;
+	}
 	if (wire_report_decode(body, &rep, err, sizeof(err)) == -1) {
 		log_debug("report from %s refused: %s", n->name, err);
+		count_refused(r->st);
 		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
 		json_decref(body);
 		return;
 	}
 	json_decref(body);
 	if (check_holder(r, n, rep.boot_id) == -1) {
+		count_refused(r->st);
 		wire_report_free(&rep);
 		return;
 	}
+	if (r->st->self != NULL)
+		count_report(r->st, n, &rep, time_wall_ms(), time_mono_ms());
 	/* A pod returning at once logs a few lines and a count per tick. */
 	if (fleet_apply_report(r->st->fleet, n, &rep, time_wall_ms(),
 	        time_mono_ms(), queue_sample, r->st) &&
@@ -179,6 +227,9 @@ api_report(struct api_req *r)
 	acct_sample(r->st, (int)(n - r->st->fleet->nodes));
 	reply_desired(r->req, r->st, n, &rep);
 	wire_report_free(&rep);
+	if (r->st->self != NULL)
+		selfstat_wobserve(&r->st->self->report_s, time_mono_ms(),
+		    selfstat_clock_s() - t0);
 }
 
 /* ---- desired state, long-polled ---- */

@@ -16,6 +16,7 @@
 #include "health.h"
 #include "jsonx.h"
 #include "log.h"
+#include "selfstat.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -205,6 +206,9 @@ api_status(struct api_req *r)
 	    o, "alarms_open", json_integer(envelope_alarms_open(r->st)));
 	json_object_set_new(
 	    o, "alarms_unacked", json_integer(envelope_alarms_unacked(r->st)));
+	if (r->st->self != NULL)
+		json_object_set_new(o, "controller",
+		    selfstat_json(r->st->self, time_mono_ms()));
 	api_reply_json(r->req, 200, o);
 }
 

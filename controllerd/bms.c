@@ -55,6 +55,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "mbtcp.h"
+#include "selfstat.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -634,6 +635,9 @@ serve(struct bms *b, struct bms_conn *c, const uint8_t *req, size_t len)
 	if (exc == MBTCP_OK &&
 	    (rq.write || time_mono_ms() - b->refreshed_ms >= REFRESH_MS))
 		refresh(b);
+	/* the function code follows the 7-byte MBAP header */
+	selfstat_modbus(
+	    b->h.self, time_mono_ms(), len > 7 ? req[7] : 0, exc != MBTCP_OK);
 	if (exc != MBTCP_OK)
 		n = mbtcp_exception(req, exc, out, sizeof(out));
 	else

@@ -19,6 +19,7 @@ struct config;
 struct envelope;
 struct event_base;
 struct fleet;
+struct selfstat;
 struct store;
 
 /*
@@ -36,6 +37,7 @@ struct bms_handles {
 	struct envelope *env; /* from bms_start() */
 	struct store *store;  /* from bms_start() */
 	int64_t start_mono_ms;
+	struct selfstat *self; /* requests counted there; NULL none */
 };
 
 /* Binds `[modbus] listen` when set (logs the address bound, port 0 picks

@@ -104,6 +104,16 @@ static const struct keyword {
         offsetof(struct config, write_rate_per_s), 0, NULL},
     {"controller", "write_burst", V_INT, 1, 1000000, T_CONTROLLER,
         offsetof(struct config, write_burst), 0, NULL},
+    {"controller", "store_queue_max", V_INT, 1, 100000000, T_CONTROLLER,
+        offsetof(struct config, store_queue_max), 0, NULL},
+    {"controller", "backpressure_queue_share", V_DOUBLE, 0.01, 1, T_CONTROLLER,
+        offsetof(struct config, bp_queue_share), 0, NULL},
+    {"controller", "backpressure_lag_ms", V_DOUBLE, 1, 60000, T_CONTROLLER,
+        offsetof(struct config, bp_lag_ms), 0, NULL},
+    {"controller", "report_interval_max_ms", V_INT, 2000, 600000, T_CONTROLLER,
+        offsetof(struct config, report_interval_max_ms), 0, NULL},
+    {"controller", "test_loop_stall_ms", V_INT, 0, 900, T_CONTROLLER,
+        offsetof(struct config, test_loop_stall_ms), 0, NULL},
     {"accounting", "retention_days", V_INT, 1, 36500, T_CONTROLLER,
         offsetof(struct config, acct_retention_days), 0, NULL},
     {"auth", "node_secret_file", V_STR, 0, 0, T_CONTROLLER,
@@ -872,6 +882,10 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->body_timeout_s = 30;
 	c->write_rate_per_s = 20;
 	c->write_burst = 100;
+	c->store_queue_max = 200000;
+	c->bp_queue_share = 0.5;
+	c->bp_lag_ms = 250;
+	c->report_interval_max_ms = 30000;
 	c->coolant_density_kg_l = 1.02;
 	c->coolant_cp_j_kgk = 3900;
 	c->npods = 1;
@@ -1160,6 +1174,14 @@ config_dump(const struct config *c, FILE *out)
 	    c->http_exempt.n > 0 ? " " : "", c->http_exempt.text,
 	    c->header_timeout_s, c->body_timeout_s, c->write_rate_per_s,
 	    c->write_burst);
+	fprintf(out,
+	    "store_queue_max = %d\nbackpressure_queue_share = %g\n"
+	    "backpressure_lag_ms = %g\nreport_interval_max_ms = %d\n",
+	    c->store_queue_max, c->bp_queue_share, c->bp_lag_ms,
+	    c->report_interval_max_ms);
+	if (c->test_loop_stall_ms > 0)
+		fprintf(
+		    out, "test_loop_stall_ms = %d\n", c->test_loop_stall_ms);
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nstarve_after_h = %d\nkill_grace_s = %d\n"

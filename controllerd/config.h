@@ -95,6 +95,12 @@ struct config {
 	int body_timeout_s;      /* request body complete by, s */
 	double write_rate_per_s; /* writes per peer per second; 0 no limit */
 	int write_burst;         /* writes a peer may make at once */
+	/* back-pressure (selfstat.h) and the sample writer's queue */
+	int store_queue_max;        /* samples queued for the writer, at most */
+	double bp_queue_share;      /* behind: queue over this share of it */
+	double bp_lag_ms;           /* behind: loop lag p99 over this, ms */
+	int report_interval_max_ms; /* the longest report interval asked */
+	int test_loop_stall_ms;     /* tests only: each tick blocks the loop */
 	int anonymous_read;      /* [auth] reads need no token */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */

@@ -28,6 +28,7 @@ struct parked;
 struct bms;
 struct nodeauth;
 struct tenancy;
+struct selfstat;
 
 #define CTL_MAX_UNKNOWN 1024 /* unknown agent names remembered, to log once */
 
@@ -55,6 +56,9 @@ struct ctl_state {
 	struct nodeauth *nodeauth;   /* the site secret (nodeauth.c) */
 	struct org org;              /* accounts, QOS, partitions (org.c) */
 	struct tenancy *ten;         /* fair-share usage (tenancy.c) */
+	struct selfstat *self;       /* the controller's own counts */
+	struct event *lag_ev;        /* the loop-lag timer (main.c) */
+	double lag_due_s;            /* when it should fire, monotonic s */
 };
 
 #endif

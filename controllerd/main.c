@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,6 +33,7 @@
 #include "org.h"
 #include "queue.h"
 #include "resv.h"
+#include "selfstat.h"
 #include "tenancy.h"
 #include "store.h"
 #include "timeutil.h"
@@ -98,6 +100,37 @@ node_down(struct node *n, void *arg)
 		    ctl.conf->heartbeat_timeout_s);
 }
 
+#define LAG_TIMER_S 0.1 /* the loop-lag timer's period */
+
+/* Every 100 ms: how late the timer fired is how long the loop was busy
+ * with something else (pod_loop_lag_seconds). */
+static void
+lag_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct timeval tv = {0, (suseconds_t)(LAG_TIMER_S * 1e6)};
+	double now = selfstat_clock_s(), late = now - ctl.lag_due_s;
+
+	if (ctl.lag_due_s > 0)
+		selfstat_wobserve(
+		    &ctl.self->loop_lag_s, time_mono_ms(), late > 0 ? late : 0);
+	ctl.lag_due_s = now + LAG_TIMER_S;
+	(void)event_add(ctl.lag_ev, &tv);
+}
+
+/* Once a second, after the flush: the report interval asked of agents. */
+static void
+backpressure(void)
+{
+	struct selfstat_bp_conf bp = {ctl.conf->bp_queue_share,
+	    ctl.conf->bp_lag_ms, ctl.conf->report_interval_max_ms};
+
+	/* agents must confirm their jobs thrice per fence timeout */
+	if (bp.max_ms > ctl.conf->fence_timeout_s * 1000 / 3)
+		bp.max_ms = ctl.conf->fence_timeout_s * 1000 / 3;
+
+	(void)selfstat_backpressure(ctl.self, time_mono_ms(), &bp);
+}
+
 static void
 tick(evutil_socket_t fd, short ev, void *arg)
 {
@@ -105,14 +138,22 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	int64_t now = time_mono_ms();
 	int logged = 0, down, dropped;
 
+	/* an agent asked to report less often is silent for longer */
 	down = fleet_check_liveness(ctl.fleet, now,
-	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000, node_down, &logged);
+	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000 +
+	        selfstat_silence_ms(ctl.self, now),
+	    node_down, &logged);
 	if (down > 8)
 		log_info("%d more nodes are down", down - 8);
 	if (ctl.up_logged > 8)
 		log_info("%d more nodes are up", ctl.up_logged - 8);
 	ctl.up_logged = 0;
+	if (ctl.conf->test_loop_stall_ms > 0) /* tests: a loop that lags */
+		(void)nanosleep(&(struct timespec){0,
+		                    ctl.conf->test_loop_stall_ms * 1000000L},
+		    NULL);
 	(void)store_flush(ctl.store, ctl.fleet);
+	backpressure();
 	(void)httpcap_sweep(ctl.httpcap);
 	resv_tick(&ctl);
 	queue_tick(&ctl);
@@ -175,6 +216,7 @@ reload(evutil_socket_t sig, short ev, void *arg)
 	 * that renewed files take effect; a bad one keeps the running one */
 	(void)httpcap_tls(ctl.httpcap, c);
 	bms_configure(ctl.bms, c);
+	store_configure_queue(ctl.store, c->store_queue_max, ctl.self);
 	(void)store_load_fleet(ctl.store, ctl.fleet);
 	(void)org_configure(&ctl);
 	log_info("configuration reloaded");
@@ -353,16 +395,21 @@ main(int argc, char *argv[])
 		log_warnx("event_base_new failed");
 		goto fail;
 	}
+	if ((ctl.self = selfstat_new(ctl.fleet->nnodes, time_mono_ms())) ==
+	    NULL)
+		goto fail;
 	/* Every listener first: a taken port must not leave a database
 	 * behind. Nothing is served before the loop runs. */
 	bms_h = (struct bms_handles){.base = ctl.base,
 	    .conf = ctl.conf,
 	    .fleet = ctl.fleet,
-	    .start_mono_ms = ctl.start_mono_ms};
+	    .start_mono_ms = ctl.start_mono_ms,
+	    .self = ctl.self};
 	if (api_start(&ctl) == -1 || bms_listen(&bms_h, &ctl.bms) == -1)
 		goto fail;
 	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
 		goto fail;
+	store_configure_queue(ctl.store, ctl.conf->store_queue_max, ctl.self);
 	if (store_load_fleet(ctl.store, ctl.fleet) == -1 ||
 	    store_load_tokens(ctl.store, &ctl.auth) == -1 ||
 	    (init_admin != NULL && make_admin(init_admin) == -1))
@@ -376,12 +423,14 @@ main(int argc, char *argv[])
 		goto fail;
 	ctl.metrics = (struct metrics_view){ctl.fleet, &ctl.jobs, ctl.env,
 	    ctl.store, ctl.start_mono_ms, &ctl.nodeauth->refused,
-	    ctl.auth.refused, &ctl.conf};
+	    ctl.auth.refused, &ctl.conf, ctl.self};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
 	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
 	ev_hup = evsignal_new(ctl.base, SIGHUP, reload, NULL);
-	if (ev_tick == NULL || ev_int == NULL || ev_term == NULL ||
+	ctl.lag_ev = evtimer_new(ctl.base, lag_tick, NULL);
+	if (ctl.lag_ev == NULL || event_add(ctl.lag_ev, &one_s) == -1 ||
+	    ev_tick == NULL || ev_int == NULL || ev_term == NULL ||
 	    ev_hup == NULL || event_add(ev_tick, &one_s) == -1 ||
 	    event_add(ev_int, NULL) == -1 || event_add(ev_term, NULL) == -1 ||
 	    event_add(ev_hup, NULL) == -1) {
@@ -406,6 +455,8 @@ fail:
 		event_free(ev_term);
 	if (ev_hup)
 		event_free(ev_hup);
+	if (ctl.lag_ev)
+		event_free(ctl.lag_ev);
 	bms_stop(ctl.bms);
 	ctl.bms = NULL;
 	api_stop(&ctl);
@@ -419,6 +470,7 @@ fail:
 	nodeauth_free(ctl.nodeauth);
 	fleet_free(ctl.fleet);
 	config_free(ctl.conf);
+	selfstat_free(ctl.self);
 	auth_clear(&ctl.auth);
 	for (i = 0; i < ctl.nunknown; i++)
 		free(ctl.unknown[i]);

@@ -34,6 +34,7 @@
 #include "fleet.h"
 #include "jobs.h"
 #include "metrics.h"
+#include "selfstat.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -52,6 +53,45 @@ static const struct family {
     {"pod_node_auth_refused_total", "counter",
         "Agents' requests refused for a missing or wrong node credential "
         "since the controller started."},
+    {"pod_ingest_reports_total", "counter",
+        "Agents' reports taken (accepted) or refused (unknown node, bad "
+        "body, credential, another agent holds the node)."},
+    {"pod_ingest_samples_received_total", "counter",
+        "New samples accepted: above the highest seq the controller held "
+        "for the agent's boot id."},
+    {"pod_ingest_samples_duplicate_total", "counter",
+        "Samples at or below the acknowledged seq: retries of samples "
+        "already held."},
+    {"pod_ingest_samples_lost_total", "counter",
+        "Samples that never arrived: gaps in a boot id's seq, or the "
+        "growth of the agent's dropped_samples when larger."},
+    {"pod_ingest_samples_stored_total", "counter",
+        "Sample rows the writer committed to SQLite (one per node per "
+        "store_interval_s)."},
+    {"pod_ingest_samples_dropped_total", "counter",
+        "Samples the controller threw away: its store queue was full."},
+    {"pod_ingest_report_seconds", "histogram",
+        "A report's handling time on the event loop."},
+    {"pod_ingest_sample_delay_seconds", "histogram",
+        "Receipt time minus the newest sample's time, per report."},
+    {"pod_ingest_report_interval_seconds", "gauge",
+        "The report interval the controller asks agents for now; 0 when "
+        "it asks for none (back-pressure)."},
+    {"pod_loop_lag_seconds", "histogram",
+        "How late a 100 ms timer on the controller's event loop fires."},
+    {"pod_sched_pass_seconds", "histogram",
+        "A scheduling pass's time, its store writes included."},
+    {"pod_http_request_seconds", "histogram",
+        "Time a request held the event loop: routing, authorization and "
+        "the handler (a long poll's wait is not in it)."},
+    {"pod_http_requests_total", "counter",
+        "Requests answered, by method, route pattern and status code."},
+    {"pod_modbus_requests_total", "counter",
+        "BMS Modbus requests by function and result."},
+    {"pod_store_queue_samples", "gauge",
+        "Samples queued for the store's writer thread."},
+    {"pod_store_batch_seconds", "histogram",
+        "The writer thread's time for one batch."},
     {"pod_nodes", "gauge", "Nodes by pod and state."},
     {"pod_accelerators_up", "gauge", "Accelerators reporting, by pod."},
     {"pod_power_watts", "gauge", "IT power drawn by a pod's reporting nodes."},
@@ -224,6 +264,128 @@ sample(struct evbuffer *out, const char *name, const char *l1, const char *v1,
 	                     : 2,
 	        names, values),
 	    value);
+}
+
+/* A histogram's samples, after its header: cumulative buckets with the
+ * labels l (NULL or "": none) and le, then _sum and _count. */
+static void
+histogram(struct evbuffer *out, const char *name, const char *l,
+    const struct selfstat_hist *h)
+{
+	const char *comma = l != NULL && l[0] != '\0' ? "," : "";
+	uint64_t cum = 0;
+	int b;
+
+	if (l == NULL)
+		l = "";
+	for (b = 0; b < h->nbounds; b++) {
+		cum += h->bucket[b];
+		put(out, "%s_bucket{%s%sle=\"%.10g\"} %llu\n", name, l, comma,
+		    h->bounds[b], (unsigned long long)cum);
+	}
+	cum += h->bucket[h->nbounds];
+	put(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, l, comma,
+	    (unsigned long long)cum);
+	put(out, "%s_sum%s%s%s %.10g\n", name, l[0] ? "{" : "", l,
+	    l[0] ? "}" : "", h->sum);
+	put(out, "%s_count%s%s%s %llu\n", name, l[0] ? "{" : "", l,
+	    l[0] ? "}" : "", (unsigned long long)h->count);
+}
+
+/* A counter without labels. */
+static void
+counter(struct evbuffer *out, const char *name, uint64_t v)
+{
+	header(out, name);
+	put(out, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* The controller's own work (selfstat.h). */
+static void
+write_self(const struct selfstat *s, struct evbuffer *out)
+{
+	static const char *const mb_names[] = {"function", "result"};
+	static const char *const http_names[] = {"method", "route", "code"};
+	char l[4 * SELFSTAT_ROUTE_LEN], fc[16], code[16];
+	int i, k;
+
+	header(out, "pod_ingest_reports_total");
+	put(out, "pod_ingest_reports_total{result=\"accepted\"} %llu\n",
+	    (unsigned long long)s->reports_accepted.total);
+	put(out, "pod_ingest_reports_total{result=\"refused\"} %llu\n",
+	    (unsigned long long)s->reports_refused.total);
+	counter(out, "pod_ingest_samples_received_total",
+	    s->samples_received.total);
+	counter(out, "pod_ingest_samples_duplicate_total",
+	    s->samples_duplicate.total);
+	counter(out, "pod_ingest_samples_lost_total", s->samples_lost.total);
+	counter(
+	    out, "pod_ingest_samples_stored_total", s->samples_stored.total);
+	counter(
+	    out, "pod_ingest_samples_dropped_total", s->samples_dropped.total);
+	header(out, "pod_ingest_report_seconds");
+	histogram(out, "pod_ingest_report_seconds", NULL, &s->report_s.h);
+	header(out, "pod_ingest_sample_delay_seconds");
+	histogram(
+	    out, "pod_ingest_sample_delay_seconds", NULL, &s->sample_delay_s.h);
+	header(out, "pod_ingest_report_interval_seconds");
+	put(out, "pod_ingest_report_interval_seconds %.10g\n",
+	    s->ask_ms / 1000.0);
+	header(out, "pod_loop_lag_seconds");
+	histogram(out, "pod_loop_lag_seconds", NULL, &s->loop_lag_s.h);
+	header(out, "pod_sched_pass_seconds");
+	histogram(out, "pod_sched_pass_seconds", NULL, &s->sched_pass_s.h);
+	/* HTTP: the series that saw a request */
+	header(out, "pod_http_request_seconds");
+	for (i = 0; i < SELFSTAT_HTTP_KEYS; i++) {
+		const struct selfstat_http *h = &s->http[i];
+		const char *v[] = {h->method, h->route};
+
+		if (h->method[0] == '\0' || h->seconds.count == 0)
+			continue;
+		histogram(out, "pod_http_request_seconds",
+		    labels(l, sizeof(l), 2, http_names, v), &h->seconds);
+	}
+	header(out, "pod_http_requests_total");
+	for (i = 0; i < SELFSTAT_HTTP_KEYS; i++) {
+		const struct selfstat_http *h = &s->http[i];
+
+		for (k = 0; h->method[0] != '\0' && k < SELFSTAT_HTTP_CODES;
+		     k++) {
+			const char *v[] = {h->method, h->route, code};
+
+			if (h->codes[k].n == 0)
+				continue;
+			if (h->codes[k].code > 0)
+				snprintf(
+				    code, sizeof(code), "%d", h->codes[k].code);
+			else
+				snprintf(code, sizeof(code), "other");
+			sample_l(out, "pod_http_requests_total",
+			    labels(l, sizeof(l), 3, http_names, v),
+			    (double)h->codes[k].n);
+		}
+	}
+	header(out, "pod_modbus_requests_total");
+	for (i = 0; i < 256; i++)
+		for (k = 0; k < 2; k++) {
+			const char *name = selfstat_modbus_name(i);
+			const char *v[] = {name, k ? "exception" : "ok"};
+
+			if (s->modbus[i][k] == 0)
+				continue;
+			if (name == NULL) { /* no name: its number */
+				snprintf(fc, sizeof(fc), "%d", i);
+				v[0] = fc;
+			}
+			sample_l(out, "pod_modbus_requests_total",
+			    labels(l, sizeof(l), 2, mb_names, v),
+			    (double)s->modbus[i][k]);
+		}
+	header(out, "pod_store_queue_samples");
+	put(out, "pod_store_queue_samples %d\n", s->store_queue);
+	header(out, "pod_store_batch_seconds");
+	histogram(out, "pod_store_batch_seconds", NULL, &s->store_batch_s.h);
 }
 
 /* A per-node family: one sample per node, of get(n). */
@@ -504,6 +666,8 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	header(out, "pod_node_auth_refused_total");
 	sample(out, "pod_node_auth_refused_total", NULL, NULL, NULL, NULL,
 	    v->node_auth_refused != NULL ? (double)*v->node_auth_refused : 0);
+	if (v->self != NULL)
+		write_self(v->self, out);
 	header(out, "pod_nodes");
 	for (p = 0; p < f->npods; p++) {
 		fleet_summarize(f, p, &s);

@@ -14,6 +14,7 @@ struct envelope;
 struct evbuffer;
 struct fleet;
 struct jobs;
+struct selfstat;
 struct store;
 
 /* What /metrics reads, and only reads: the controller fills it once its
@@ -32,6 +33,8 @@ struct metrics_view {
 	/* the running config, through the controller's pointer, which a
 	 * reload swaps: (*conf)->min_flow_lpm is the threshold in force */
 	struct config *const *conf;
+	/* the controller's own counts (selfstat.h); NULL none */
+	const struct selfstat *self;
 };
 
 /* Appends every metric of v to out. */

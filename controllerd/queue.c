@@ -26,12 +26,14 @@
 #include "queue.h"
 #include <pod/wire.h>
 #include "sched.h"
+#include "selfstat.h"
 #include "store.h"
 #include "tenancy.h"
 #include "timeutil.h"
 #include "wire.h"
 
 static void queue_pass(struct ctl_state *st);
+static void run_pass(struct ctl_state *st);
 
 static uint64_t
 all_mask(int k)
@@ -699,9 +701,21 @@ queue_stop_node(struct ctl_state *st, struct node *n, enum rank_cause cause,
 	return count;
 }
 
-/* One scheduling pass over every pending job. */
+/* A scheduling pass, timed (pod_sched_pass_seconds). */
 static void
 queue_pass(struct ctl_state *st)
+{
+	double t0 = selfstat_clock_s();
+
+	run_pass(st);
+	if (st->self != NULL)
+		selfstat_wobserve(&st->self->sched_pass_s, time_mono_ms(),
+		    selfstat_clock_s() - t0);
+}
+
+/* One scheduling pass over every pending job. */
+static void
+run_pass(struct ctl_state *st)
 {
 	struct sched_input in;
 	struct sched_result res;

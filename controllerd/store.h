@@ -17,6 +17,7 @@ struct alarms;
 struct auth;
 struct auth_token;
 struct fleet;
+struct selfstat;
 struct depend_counts;
 struct job;
 struct jobs;
@@ -174,6 +175,11 @@ json_t *store_telemetry(struct store *s, int64_t node_id, int64_t from_ms,
     int64_t to_ms, int step_s, int max_points);
 /* Samples waiting for the next flush. */
 int store_queued(const struct store *s);
+/* The writer's queue: its cap (samples; 0 keeps STORE_QUEUE_MAX), and
+ * where it is counted (stored, dropped, depth, batch time; self borrowed,
+ * NULL none). From the loop. */
+void store_configure_queue(
+    struct store *s, int queue_max, struct selfstat *self);
 
 /* The organisation (store_org.c). Loads the accounts (by id, parent as an
  * index, -1 for the root), users (default account as an index), their

@@ -27,6 +27,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include <pod/wire.h>
+#include "selfstat.h"
 #include "store.h"
 #include "store_int.h"
 #include "timeutil.h"
@@ -72,6 +73,13 @@ struct store_writer {
 	long lost;      /* samples dropped while failing */
 	int expire_day; /* drop partitions before this day; 0: none */
 	int expired;    /* partitions the last batch dropped, or -1 */
+	/* counting (selfstat.h): the loop's fields, but for stored and
+	 * batch_s, which the thread sets while busy */
+	struct selfstat *self; /* NULL: not counted */
+	int queue_max;         /* the cap of the queue, samples */
+	int handed;            /* samples in the batch being written */
+	long stored;           /* samples committed, not yet counted */
+	double batch_s;        /* the last batch's time, s; -1 counted */
 };
 
 void
@@ -82,7 +90,7 @@ store_queue_sample(
 	double hottest = NAN;
 	int i;
 
-	if (s->nq >= STORE_QUEUE_MAX) {
+	if (s->nq >= (s->w != NULL ? s->w->queue_max : STORE_QUEUE_MAX)) {
 		s->dropped++;
 		return;
 	}
@@ -129,6 +137,15 @@ int
 store_queued(const struct store *s)
 {
 	return s->nq;
+}
+
+void
+store_configure_queue(struct store *s, int queue_max, struct selfstat *self)
+{
+	s->w->queue_max = queue_max > 0 ? queue_max : STORE_QUEUE_MAX;
+	s->w->self = self;
+	if (self != NULL)
+		self->store_queue_max = s->w->queue_max;
 }
 
 static int
@@ -374,6 +391,7 @@ write_batch(struct store_writer *w)
 			store_rollback(s);
 			goto fail;
 		}
+		w->stored += end - done;
 		for (i = done; i < end; i++)
 			free(w->q[i].accels);
 		done = end;
@@ -398,6 +416,7 @@ static void *
 writer_main(void *arg)
 {
 	struct store_writer *w = arg;
+	double t0;
 	int failed;
 
 	pthread_mutex_lock(&w->mu);
@@ -408,7 +427,9 @@ writer_main(void *arg)
 			break;
 		/* the loop touches nothing of the batch while busy */
 		pthread_mutex_unlock(&w->mu);
+		t0 = selfstat_clock_s();
 		failed = write_batch(w) == -1;
+		w->batch_s = selfstat_clock_s() - t0;
 		pthread_mutex_lock(&w->mu);
 		w->failed = failed;
 		w->busy = 0;
@@ -441,6 +462,8 @@ store_writer_start(struct store *s, const char *path)
 		free(w);
 		return -1;
 	}
+	w->queue_max = STORE_QUEUE_MAX;
+	w->batch_s = -1;
 	s->w = w;
 	return 0;
 }
@@ -466,8 +489,18 @@ static int
 take_result(struct store *s, struct fleet *f)
 {
 	struct store_writer *w = s->w;
+	int64_t now = time_mono_ms();
 	int i;
 
+	if (w->self != NULL) {
+		selfstat_count(
+		    &w->self->samples_stored, now, (uint64_t)w->stored);
+		if (w->batch_s >= 0)
+			selfstat_wobserve(
+			    &w->self->store_batch_s, now, w->batch_s);
+	}
+	w->stored = 0;
+	w->batch_s = -1;
 	if (!w->failed) {
 		if (w->failing > 0)
 			log_info("store: samples are written again after %d "
@@ -504,7 +537,7 @@ fill_batch(struct store *s, struct fleet *f)
 	int i, drop, from_old, from_new;
 
 	/* past the bound the oldest go: what failed before, then the new */
-	drop = w->nq + s->nq - STORE_QUEUE_MAX;
+	drop = w->nq + s->nq - w->queue_max;
 	from_old = drop <= 0 ? 0 : drop < w->nq ? drop : w->nq;
 	from_new = drop <= 0 ? 0 : drop - from_old;
 	for (i = 0; i < from_old; i++)
@@ -526,6 +559,9 @@ fill_batch(struct store *s, struct fleet *f)
 		}
 	}
 	w->lost += from_old + from_new;
+	if (w->self != NULL)
+		selfstat_count(&w->self->samples_dropped, time_mono_ms(),
+		    (uint64_t)(from_old + from_new));
 	if (s->nq > from_new)
 		memcpy(w->q + w->nq, s->q + from_new,
 		    (s->nq - from_new) * sizeof(*q));
@@ -586,18 +622,27 @@ store_flush(struct store *s, struct fleet *f)
 	if (s->dropped > 0) {
 		log_warnx(
 		    "store: sample queue full, dropped %d samples", s->dropped);
+		if (w->self != NULL)
+			selfstat_count(&w->self->samples_dropped,
+			    time_mono_ms(), (uint64_t)s->dropped);
 		s->dropped = 0;
 	}
 	pthread_mutex_lock(&w->mu);
 	if (w->busy) { /* still writing: the queue waits for the next tick */
 		pthread_mutex_unlock(&w->mu);
+		if (w->self != NULL)
+			w->self->store_queue = s->nq + w->handed;
 		return 0;
 	}
 	rc = take_result(s, f);
+	w->handed = 0;
 	if (fill_batch(s, f)) {
 		w->busy = 1;
+		w->handed = w->nq;
 		pthread_cond_broadcast(&w->cv);
 	}
+	if (w->self != NULL)
+		w->self->store_queue = s->nq + w->nq;
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }

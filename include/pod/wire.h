@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define REPORT_MAX_SAMPLES 600
+#define WIRE_MAX_REPORT_INTERVAL_MS 600000 /* longest interval asked */
 #define REPORT_MAX_ACCELS  64
 
 /* One accelerator in one sample; NaN when not read. */
@@ -186,6 +187,9 @@ struct reply {
 	struct reply_kill kill[REPLY_MAX_KILLS];
 	int has_desired; /* a desired member was sent (not null) */
 	struct desired desired;
+	/* back-pressure: send reports at most this often, ms; 0: at the
+	 * agent's own interval (docs/agent-protocol.md) */
+	int64_t report_interval_ms;
 };
 
 #endif

@@ -342,6 +342,8 @@ round_trip(const struct report *want, const char **why)
 /* Replies as the controller writes them: decoded, then encoded again,
  * they must come back byte for byte (members in the protocol's order). */
 static const char *const replies_round[] = {
+    /* back-pressure: the interval asked, before desired */
+    "{\"ack_seq\": 9, \"report_interval_ms\": 8000, \"desired\": null}",
     "{\"ack_seq\": 17, \"desired\": {\"version\": 1795900000123, \"jobs\": "
     "[{\"id\": 17, \"attempt\": 1, \"name\": \"train\", \"command\": "
     "[\"sh\", \"-c\", \"python train.py\"], \"nnodes\": 4, \"node_rank\": 2, "
@@ -467,6 +469,10 @@ static const struct {
         "reply's kill[0]: 'attempt' must be an integer in 1..1000000"},
     {"{\"ack_seq\": 1, \"desired\": {}}",
         "reply's desired needs a non-negative integer version"},
+    {"{\"ack_seq\": 1, \"report_interval_ms\": -1}",
+        "reply's report_interval_ms must be 0 to 600000 ms"},
+    {"{\"ack_seq\": 1, \"report_interval_ms\": \"8s\"}",
+        "reply's report_interval_ms must be 0 to 600000 ms"},
 };
 
 static int

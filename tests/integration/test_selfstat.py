@@ -1,0 +1,274 @@
+"""The controller counts itself (docs/metrics.md, "The controller itself"):
+reports and samples taken in, refused, duplicate and lost by sequence
+number, HTTP requests by route pattern and status, Modbus requests by
+function and result, loop lag and the other histograms; on /metrics (which
+promtool accepts), in GET /status's "controller" object and in podctl
+status. And back-pressure (docs/agent-protocol.md): a controller whose
+store falls behind asks agents to report less often, a real pod-agentd
+obeys without losing a sample, and catches up once the ask is lifted."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import urllib.request
+
+from podtest import (Agent, Controller, TempDir, auth_header, node_api,
+                     podctl, run, wait_for, metrics)
+
+tmp = TempDir("selfstat")
+# a store queue of one sample: the second of a report is dropped (and a
+# full queue is not "behind": that is test_backpressure's)
+ctl = Controller(tmp, extra="store_queue_max = 1\nstore_interval_s = 1\n"
+                 "backpressure_queue_share = 1\n"
+                 "[modbus]\nlisten = 127.0.0.1:0\n"
+                 "[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 1\n").start()
+# a node no agent runs: the test speaks for it
+NODE = "pod01-n004"
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape_text(c=ctl):
+    req = urllib.request.Request(c.url + "/metrics")
+    req.add_header(*auth_header(c.url).split(": ", 1))
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.read().decode()
+
+
+def value(name, text=None, c=ctl, **labels):
+    """The value of the one sample of name with exactly these labels; 0
+    when there is none (a counter not yet counted)."""
+    for line in (text or scrape_text(c)).splitlines():
+        m = SAMPLE.match(line)
+        if m and m.group(1) == name and \
+                dict(LABEL.findall(m.group(2) or "")) == labels:
+            return float(m.group(3))
+    return 0.0
+
+
+def report(seqs, boot="00000000000000aa", dropped=0, node=NODE):
+    body = {"boot_id": boot, "agent_version": "test", "interval_ms": 1000,
+            "desired_version": 0, "dropped_samples": dropped,
+            "samples": [{"seq": s, "t_ms": 1795900000000 + s * 1000,
+                         "power_w": 100.0} for s in seqs]}
+    return node_api(ctl, "POST", "/agents/%s/report" % node, node, body)
+
+
+def controller_status():
+    code, st = ctl.api("GET", "/status")
+    assert code == 200, (code, st)
+    return st["controller"]
+
+
+def test_samples_by_seq():
+    before = controller_status()
+    code, r = report([1, 2])
+    assert code == 200 and r["ack_seq"] == 2, (code, r)
+    assert "report_interval_ms" not in r, r  # nothing asked: absent
+    code, r = report([2])                    # a retry
+    assert code == 200 and r["ack_seq"] == 2, (code, r)
+    code, r = report([6])                    # 3, 4, 5 never came
+    assert code == 200 and r["ack_seq"] == 6, (code, r)
+    code, r = report([7], dropped=10)        # the agent overwrote 10
+    assert code == 200, (code, r)
+    code, r = report([8, 9], dropped=10)     # no growth, no gap
+    assert code == 200, (code, r)
+    after = controller_status()
+    d = {k: after[k] - before[k] for k in
+         ("samples_received", "samples_duplicate", "samples_lost",
+          "reports_accepted", "reports_refused")}
+    assert d == {"samples_received": 6, "samples_duplicate": 1,
+                 "samples_lost": 13, "reports_accepted": 5,
+                 "reports_refused": 0}, d
+    text = scrape_text()
+    assert value("pod_ingest_samples_lost_total", text) == \
+        after["samples_lost"], text
+    assert value("pod_ingest_samples_duplicate_total", text) == \
+        after["samples_duplicate"]
+    assert value("pod_ingest_samples_received_total", text) == \
+        after["samples_received"]
+    assert value("pod_ingest_report_seconds_count", text) >= 5
+
+
+def test_dropped_when_the_store_queue_is_full():
+    before = value("pod_ingest_samples_dropped_total")
+    code, r = report([10, 11, 12, 13, 14])  # a second apart: 5 to store
+    assert code == 200 and r["ack_seq"] == 14, (code, r)
+    wait_for("4 samples dropped", lambda: value(
+        "pod_ingest_samples_dropped_total") >= before + 4)
+    wait_for("the one that fitted stored", lambda: value(
+        "pod_ingest_samples_stored_total") >= 1)
+    assert controller_status()["store_queue_max"] == 1
+
+
+def test_refused_reports():
+    before = value("pod_ingest_reports_total", result="refused")
+    code, _ = node_api(ctl, "POST", "/agents/%s/report" % NODE, NODE,
+                       raw=b"{not json")
+    assert code == 400, code
+    code, _ = node_api(ctl, "POST", "/agents/%s/report" % NODE, NODE,
+                       {"boot_id": "00000000000000aa"}, cred="0" * 64)
+    assert code in (401, 403), code
+    # another agent (boot id) while the holder reports: 409
+    code, _ = report([1], boot="00000000000000cc")
+    assert code == 409, code
+    assert value("pod_ingest_reports_total", result="refused") == \
+        before + 3
+
+
+def test_http_by_route_and_code():
+    assert ctl.api("GET", "/nodes/pod01-n001")[0] == 200
+    assert ctl.api("GET", "/nodes/nosuch")[0] == 404
+    assert ctl.api("GET", "/nothing/here")[0] == 404
+    text = wait_for("the replies counted", lambda: (lambda t: t if value(
+        "pod_http_requests_total", t, method="GET", route="other",
+        code="404") >= 1 else None)(scrape_text()))
+    assert value("pod_http_requests_total", text, method="GET",
+                 route="/api/v1/nodes/*", code="200") >= 1, text
+    assert value("pod_http_requests_total", text, method="GET",
+                 route="/api/v1/nodes/*", code="404") >= 1, text
+    assert value("pod_http_request_seconds_count", text, method="GET",
+                 route="/api/v1/nodes/*") >= 2, text
+    assert value("pod_http_requests_total", text, method="POST",
+                 route="/api/v1/agents/*/report", code="409") >= 1, text
+
+
+def modbus(pdu):
+    port = int(re.findall(r"BMS Modbus TCP listening on 127\.0\.0\.1:(\d+)",
+                          ctl.log())[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(struct.pack(">HHHB", 7, 0, len(pdu) + 1, 1) + pdu)
+        return s.recv(260)
+
+
+def test_modbus_by_function_and_result():
+    ok = modbus(struct.pack(">BHH", 3, 0, 2))
+    assert ok[7] == 3, ok
+    bad = modbus(struct.pack(">BHH", 3, 60000, 2))
+    assert bad[7] == 0x83, bad
+    text = scrape_text()
+    assert value("pod_modbus_requests_total", text,
+                 function="read_holding_registers", result="ok") == 1, text
+    assert value("pod_modbus_requests_total", text,
+                 function="read_holding_registers",
+                 result="exception") == 1, text
+
+
+def test_promtool_and_histograms():
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        print("SKIP promtool is not installed")
+        sys.exit(77)
+    wait_for("loop lag and a store batch measured", lambda: value(
+        "pod_loop_lag_seconds_count") >= 5 and value(
+        "pod_store_batch_seconds_count") >= 1)
+    text = scrape_text()
+    p = subprocess.run([promtool, "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and not (p.stdout + p.stderr).strip(), \
+        p.stdout + p.stderr
+    for h in ("pod_loop_lag_seconds", "pod_sched_pass_seconds",
+              "pod_ingest_report_seconds", "pod_store_batch_seconds",
+              "pod_ingest_sample_delay_seconds"):
+        assert "# TYPE %s histogram" % h in text, h
+        inf = value(h + "_bucket", text, le="+Inf")
+        assert inf == value(h + "_count", text) and inf > 0, (h, inf)
+    assert value("pod_ingest_report_interval_seconds", text) == 0
+    assert "pod_store_queue_samples " in text
+
+
+def test_status_and_podctl():
+    c = controller_status()
+    for k in ("reports_per_s", "samples_per_s", "loop_lag_p99_ms",
+              "http_per_s", "store_queue_samples", "report_interval_ms"):
+        assert k in c, (k, c)
+    assert c["report_interval_ms"] == 0 and c["behind"] is None, c
+    assert c["loop_lag_p99_ms"] is not None, c
+    rc, out, err = podctl(ctl.url, "status")
+    assert rc == 0, (rc, out, err)
+    assert "Controller (last 60 s)" in out, out
+    assert re.search(r"Samples:\s+\S+/s; lost %d," % c["samples_lost"],
+                     out), out
+    assert re.search(r"Report interval:\s+agents' own", out), out
+
+
+def test_backpressure():
+    """A loop that stalls 400 ms every second (test_loop_stall_ms): the
+    controller is behind, asks the agent to slow down (at most 8 s here),
+    the agent sends fewer, fuller reports and loses nothing; the stall
+    lifted (SIGHUP), the ask eases to nothing and the agent catches up."""
+    t = TempDir("selfstat-bp")
+    c = Controller(t, extra="backpressure_lag_ms = 100\n"
+                   "report_interval_max_ms = 8000\n"
+                   "test_loop_stall_ms = 400\n"
+                   "[fabric]\nnodes_per_pod = 2\ngroups_per_pod = 1\n",
+                   name="slow", fence_s=60).start()
+    agent = Agent(t, c.url, "pod01-n001").start()
+    try:
+        url = wait_for("the agent's metrics", agent.metrics_url)
+        asked = wait_for("the controller to ask for 8 s", lambda: (
+            lambda st: st if st["report_interval_ms"] == 8000 else None)(
+                c.api("GET", "/status")[1]["controller"]), timeout=90)
+        assert asked["behind"].startswith("loop lag"), asked
+        wait_for("the agent to obey", lambda: metrics(url).get(
+            'pod_agent_report_interval_seconds{node="pod01-n001"}') == 8)
+        text = scrape_text(c)
+        reports0 = value("pod_ingest_reports_total", text, c=c,
+                         result="accepted")
+        samples0 = value("pod_ingest_samples_received_total", text, c=c)
+        # three asked intervals' worth of reports
+        wait_for("three more reports", lambda: value(
+            "pod_ingest_reports_total", c=c, result="accepted")
+            >= reports0 + 3, timeout=60)
+        text = scrape_text(c)
+        reports = value("pod_ingest_reports_total", text, c=c,
+                        result="accepted") - reports0
+        samples = value("pod_ingest_samples_received_total", text,
+                        c=c) - samples0
+        # at 2 samples a second and a report every 8 s: ~16 a report
+        assert samples >= 8 * reports, (samples, reports)
+        assert value("pod_ingest_samples_lost_total", text, c=c) == 0, text
+        assert value("pod_ingest_report_interval_seconds", text, c=c) == 8
+        assert c.log_lines(r"behind \(loop lag"), c.log()
+        # the stall lifted
+        with open(c.conf) as f:
+            conf = f.read()
+        with open(c.conf, "w") as f:
+            f.write(conf.replace("test_loop_stall_ms = 400",
+                                 "test_loop_stall_ms = 0"))
+        os.kill(c.proc.pid, signal.SIGHUP)
+        wait_for("the ask lifted", lambda: c.api("GET", "/status")[1][
+            "controller"]["report_interval_ms"] == 0, timeout=90)
+        wait_for("the agent back to its own interval", lambda: metrics(
+            url).get('pod_agent_report_interval_seconds{node="pod01-n001"}')
+            == 0.5, timeout=30)
+        wait_for("the agent caught up", lambda: metrics(url).get(
+            'pod_agent_samples_buffered{node="pod01-n001"}', 99) <= 2)
+        m = metrics(url)
+        assert m.get('pod_agent_samples_dropped_total{node="pod01-n001"}') \
+            == 0, m
+        text = scrape_text(c)
+        assert value("pod_ingest_samples_lost_total", text, c=c) == 0, text
+        assert value("pod_ingest_samples_duplicate_total", text, c=c) == 0
+        assert c.log_lines(r"caught up: agents report at their own"), \
+            c.log()
+    finally:
+        agent.stop()
+        c.stop()
+        t.cleanup()
+
+
+try:
+    run([test_samples_by_seq, test_dropped_when_the_store_queue_is_full,
+         test_refused_reports,
+         test_http_by_route_and_code, test_modbus_by_function_and_result,
+         test_promtool_and_histograms, test_status_and_podctl,
+         test_backpressure])
+finally:
+    ctl.stop()
+    tmp.cleanup()
