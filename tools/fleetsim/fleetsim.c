@@ -91,6 +91,7 @@ struct fleet_totals {
 	uint64_t buffered;       /* unacknowledged now */
 	int64_t lag_max_us;      /* worst lateness of the poll timer, us */
 	int64_t lag_recent_us;   /* the same since the main thread took it */
+	uint64_t slowed; /* agents the controller asks to report less often */
 };
 
 /* One thread: an event loop, an HTTP client, every nthreads-th agent. */
@@ -378,6 +379,9 @@ on_link(struct agent *a, enum agent_link from, enum agent_link to,
  * sample is late when it is still not accepted once the next one has been
  * taken (its report went out, or came back, more than an interval after
  * it was due: a slow reply, a failure, a backoff); each sample counts once.
+ * When the controller asks an agent to report less often (back-pressure),
+ * a sample is due with the first report that interval allows, and the
+ * agent counts as slowed.
  * A tick is late when it fired more than an interval after it was due: the
  * loop then skips it, so the agent's seq falls behind the count of
  * intervals since its first sample seen here. Called on t's thread, or by
@@ -391,7 +395,7 @@ fleet_poll(struct fleet_thread *t, int64_t now_ms)
 	struct agent_stats as;
 	struct fleet_node *n;
 	int64_t expected;
-	uint64_t from;
+	uint64_t from, wait;
 	int i;
 
 	memset(&tot, 0, sizeof(tot));
@@ -405,12 +409,21 @@ fleet_poll(struct fleet_thread *t, int64_t now_ms)
 		tot.samples += as.seq;
 		tot.dropped += as.dropped;
 		tot.buffered += as.buffered;
-		if (as.seq >= as.ack_seq + 2) {
+		/* with back-pressure a sample may wait for the next report
+		 * the controller allows: it is due then */
+		wait = 1;
+		if (as.report_interval_ms > st->interval_ms) {
+			wait = (uint64_t)(as.report_interval_ms +
+			                  st->interval_ms - 1) /
+			       (uint64_t)st->interval_ms;
+			tot.slowed++;
+		}
+		if (as.seq >= as.ack_seq + wait + 1) {
 			from = as.ack_seq > n->late_mark ? as.ack_seq
 			                                 : n->late_mark;
-			if (as.seq - 1 > from)
-				n->samples_late += as.seq - 1 - from;
-			n->late_mark = as.seq - 1;
+			if (as.seq - wait > from)
+				n->samples_late += as.seq - wait - from;
+			n->late_mark = as.seq - wait;
 		}
 		tot.samples_late += n->samples_late;
 		if (n->base_ms == 0 && as.seq > 0) {
@@ -487,6 +500,7 @@ gather(struct fleetsim_state *st, struct fleet_totals *sum)
 		sum->ticks_late += t->pub.ticks_late;
 		sum->dropped += t->pub.dropped;
 		sum->buffered += t->pub.buffered;
+		sum->slowed += t->pub.slowed;
 		if (t->pub.lag_max_us > sum->lag_max_us)
 			sum->lag_max_us = t->pub.lag_max_us;
 		if (t->pub.lag_recent_us > sum->lag_recent_us)
@@ -528,7 +542,7 @@ write_json(struct fleetsim_state *st, const struct fleet_totals *now,
 	    " \"total\": {\"reports\": %llu, \"reports_ok\": %llu, "
 	    "\"failed\": %llu, \"samples\": %llu, \"samples_late\": %llu, "
 	    "\"ticks_late\": %llu, \"late\": %llu, \"dropped\": %llu, "
-	    "\"buffered\": %llu, \"loop_lag_max_ms\": %.1f,\n"
+	    "\"buffered\": %llu, \"slowed\": %llu, \"loop_lag_max_ms\": %.1f,\n"
 	    "  \"reports_per_s\": %.1f, \"samples_per_s\": %.1f},\n"
 	    " \"window\": {\"seconds\": %.3f, \"reports_per_s\": %.1f, "
 	    "\"samples_per_s\": %.1f, \"late\": %llu, \"failed\": %llu, "
@@ -541,8 +555,8 @@ write_json(struct fleetsim_state *st, const struct fleet_totals *now,
 	    (unsigned long long)now->samples_late,
 	    (unsigned long long)now->ticks_late,
 	    (unsigned long long)late_of(now), (unsigned long long)now->dropped,
-	    (unsigned long long)now->buffered, now->lag_max_us / 1000.0,
-	    elapsed_s > 0 ? reports / elapsed_s : 0,
+	    (unsigned long long)now->buffered, (unsigned long long)now->slowed,
+	    now->lag_max_us / 1000.0, elapsed_s > 0 ? reports / elapsed_s : 0,
 	    elapsed_s > 0 ? now->samples / elapsed_s : 0, window_s,
 	    window_s > 0 ? wreports / window_s : 0,
 	    window_s > 0 ? (now->samples - prev->samples) / window_s : 0,
@@ -569,7 +583,7 @@ stats_line(struct fleetsim_state *st, int64_t now_ms, int final)
 		window_s = 1e-3;
 	log_info("%s %.0f s: %.1f reports/s, %.1f samples/s, %llu late, "
 	         "%llu failed, loop lag up to %.0f ms; %d agents on %d "
-	         "threads",
+	         "threads, %llu asked to report less often",
 	    final ? "in all" : "last", window_s,
 	    (sum.reports_ok + sum.reports_failed - prev->reports_ok -
 	        prev->reports_failed) /
@@ -578,7 +592,7 @@ stats_line(struct fleetsim_state *st, int64_t now_ms, int final)
 	    (unsigned long long)(late_of(&sum) - late_of(prev)),
 	    (unsigned long long)(sum.reports_failed - prev->reports_failed),
 	    (final ? sum.lag_max_us : sum.lag_recent_us) / 1000.0, st->nactive,
-	    st->nthreads);
+	    st->nthreads, (unsigned long long)sum.slowed);
 	write_json(st, &sum, prev, elapsed_s, window_s, final);
 	st->last = sum;
 	st->last_stats_ms = now_ms;
