@@ -91,7 +91,8 @@ struct fleet_totals {
 	uint64_t buffered;       /* unacknowledged now */
 	int64_t lag_max_us;      /* worst lateness of the poll timer, us */
 	int64_t lag_recent_us;   /* the same since the main thread took it */
-	uint64_t slowed; /* agents the controller asks to report less often */
+	uint64_t slowed;   /* agents the controller asks to report less often */
+	int64_t polled_ms; /* monotonic, the thread's last look */
 };
 
 /* One thread: an event loop, an HTTP client, every nthreads-th agent. */
@@ -439,6 +440,7 @@ fleet_poll(struct fleet_thread *t, int64_t now_ms)
 		}
 		tot.ticks_late += n->ticks_late;
 	}
+	tot.polled_ms = now_ms;
 	pthread_mutex_lock(&t->lock);
 	tot.lag_max_us = t->pub.lag_max_us;
 	tot.lag_recent_us = t->pub.lag_recent_us;
@@ -482,11 +484,13 @@ thread_main(void *arg)
 	return NULL;
 }
 
-/* Sums what every thread published; takes their recent lag. */
+/* Sums what every thread published; takes their recent lag, or how long
+ * a thread has not looked if longer. */
 static void
 gather(struct fleetsim_state *st, struct fleet_totals *sum)
 {
 	struct fleet_thread *t;
+	int64_t now_ms = time_mono_ms(), stale_us;
 	int i;
 
 	memset(sum, 0, sizeof(*sum));
@@ -505,6 +509,12 @@ gather(struct fleetsim_state *st, struct fleet_totals *sum)
 			sum->lag_max_us = t->pub.lag_max_us;
 		if (t->pub.lag_recent_us > sum->lag_recent_us)
 			sum->lag_recent_us = t->pub.lag_recent_us;
+		/* a loop that has not looked for a while is that late */
+		stale_us = (now_ms - t->pub.polled_ms - t->poll_ms) * 1000;
+		if (t->pub.polled_ms != 0 && stale_us > sum->lag_recent_us)
+			sum->lag_recent_us = stale_us;
+		if (sum->lag_recent_us > sum->lag_max_us)
+			sum->lag_max_us = sum->lag_recent_us;
 		t->pub.lag_recent_us = 0;
 		pthread_mutex_unlock(&t->lock);
 	}
