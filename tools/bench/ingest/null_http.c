@@ -138,6 +138,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "null_http: cannot bind 127.0.0.1:%d\n", port);
 		goto fail;
 	}
+	/* the controller's backlog (controllerd/api.c), not libevent's 128:
+	 * thousands of agents connect at once */
+	if (listen(evhttp_bound_socket_get_fd(sock), 4096) == -1)
+		goto fail;
 	if (getsockname(evhttp_bound_socket_get_fd(sock),
 	        (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
