@@ -200,8 +200,7 @@ alarmview_class_parse(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(severity_class) / sizeof(severity_class[0]);
-	     i++)
+	for (i = 0; i < sizeof(severity_class) / sizeof(severity_class[0]); i++)
 		if (strcmp(severity_class[i].severity, name) == 0)
 			return severity_class[i].class;
 	return -1;

@@ -409,8 +409,8 @@ jobs_entries(struct job *const *v, int n, int expand, int *lead)
 
 /* Whether job j runs (or last ran) on a node of a pod marked in pods. */
 static int
-job_in_pods(const struct fleet *f, const struct job *j,
-    const unsigned char *pods)
+job_in_pods(
+    const struct fleet *f, const struct job *j, const unsigned char *pods)
 {
 	int k;
 
@@ -522,8 +522,8 @@ api_jobs(struct api_req *r)
 		    (pods == NULL || job_in_pods(f, t->v[i], pods)))
 			v[n++] = t->v[i];
 	qsort(v, n, sizeof(*v), job_order);
-	if (jobs_entries(v, n,
-	        expand != NULL && strcmp(expand, "1") == 0, lead) == -1) {
+	if (jobs_entries(
+	        v, n, expand != NULL && strcmp(expand, "1") == 0, lead) == -1) {
 		api_reply_error(r->req, 500, "internal", "out of memory");
 		goto done;
 	}

@@ -56,10 +56,11 @@ by_state_json(const struct fleet_summary *s)
 
 /* What is wrong in a pod, for the operator's eye and the trouble rank. */
 struct pod_trouble {
-	int nodes_down;  /* state down: not reporting */
-	int nodes_hot;   /* an accelerator at or above the warning temperature */
+	int nodes_down; /* state down: not reporting */
+	int nodes_hot;  /* an accelerator at or above the warning temperature */
 	int jobs_running;
 	int alarms[ALARMVIEW_NCLASSES]; /* not cleared, by class */
+	int leak_alarms;                /* leak alarms not cleared */
 	int64_t trouble;                /* pod_trouble_rank() */
 };
 
@@ -67,7 +68,8 @@ struct pod_trouble {
  * (capped), so that the rank stays exact in a JavaScript number (2^53). */
 #define TROUBLE_FIELD 1000
 
-/* The pod's trouble as one integer, higher worse: leaks above critical
+/* The pod's trouble as one integer, higher worse: leaks (nodes reporting
+ * one, or leak alarms not cleared, whichever is more) above critical
  * alarms above nodes down above hot nodes above warnings, each count
  * capped at TROUBLE_FIELD - 1. */
 static int64_t
@@ -150,6 +152,7 @@ pods_trouble(const struct ctl_state *st, struct pod_trouble *t)
 		    (p = alarmview_pod(f, al->v[i])) < 0)
 			continue;
 		t[p].alarms[alarmview_class_of(al->v[i]->kind)]++;
+		t[p].leak_alarms += al->v[i]->kind == ALARM_LEAK;
 	}
 	free(last_job);
 	return 0;
@@ -181,7 +184,10 @@ pod_json(const struct fleet *f, int p, struct pod_trouble *t)
 		json_object_set_new(counts, alarmview_class_name(c),
 		    json_integer(t->alarms[c]));
 	json_object_set_new(o, "alarms", counts);
-	t->trouble = pod_trouble_rank(t, s.leaks);
+	/* a leaking node that stopped reporting still leaks until its alarm
+	 * clears */
+	t->trouble = pod_trouble_rank(
+	    t, s.leaks > t->leak_alarms ? s.leaks : t->leak_alarms);
 	json_object_set_new(o, "trouble", json_integer(t->trouble));
 	return o;
 }

@@ -247,8 +247,8 @@ lookup_alarm_pod(void *ctx, const char *name)
 
 /* A query's integer in [lo, hi]: 0, or -1 after a 400 naming it. */
 static int
-query_int(struct api_req *r, const char *key, const char *v, long lo,
-    long hi, long *out)
+query_int(struct api_req *r, const char *key, const char *v, long lo, long hi,
+    long *out)
 {
 	char *end;
 	long n;
@@ -285,8 +285,8 @@ alarms_summary_json(struct alarm *const *v, int n)
 		                                                       : 0;
 	}
 	for (k = 0; k < ALARMVIEW_NCLASSES; k++)
-		json_object_set_new(o, alarmview_class_name(k),
-		    json_integer(cls[k]));
+		json_object_set_new(
+		    o, alarmview_class_name(k), json_integer(cls[k]));
 	for (k = 0; k < ALARM_NKINDS; k++)
 		if (kinds[k] > 0)
 			json_object_set_new(by_kind, alarm_kind_name(k),

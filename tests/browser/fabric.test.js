@@ -16,7 +16,7 @@
 // (JSON) for the bench script, never asserted.
 //
 // Environment: POD_URL, POD_PODS, POD_LEAK_POD, POD_LEAK_NODE,
-// POD_DOWN_PODS, POD_ROUNDS (default 1), POD_RESULT, POD_OLD_WEB,
+// POD_DOWN_PODS, POD_DOWN_POD, POD_ROUNDS (default 1), POD_RESULT, POD_OLD_WEB,
 // POD_SHOTS, POD_CHROMIUM (default /usr/bin/chromium).
 "use strict";
 
@@ -30,6 +30,7 @@ const PODS = Number(process.env.POD_PODS || 100);
 const LEAK_POD = process.env.POD_LEAK_POD;
 const LEAK_NODE = process.env.POD_LEAK_NODE;
 const DOWN_PODS = Number(process.env.POD_DOWN_PODS || 0);
+const DOWN_POD = process.env.POD_DOWN_POD || "pod01"; // one with nodes down
 const ROUNDS = Number(process.env.POD_ROUNDS || 1);
 const RESULT = process.env.POD_RESULT;
 const OLD_WEB = process.env.POD_OLD_WEB || "";
@@ -140,15 +141,15 @@ async function test_fabric_leads_to_the_leak(page) {
   const leakRow = page.locator(`.view-fabric tbody tr[data-key="${LEAK_POD}"]`);
   assert(await leakRow.locator('[data-problem="leak"]').count() === 1, "a leak badge");
   if (DOWN_PODS > 0) {
-    const down = page.locator('.view-fabric tbody tr[data-key="pod01"]');
+    const down = page.locator(`.view-fabric tbody tr[data-key="${DOWN_POD}"]`);
     assert(await down.locator('[data-problem="down"]').count() === 1 &&
       await down.locator('[data-problem="leak"]').count() === 0,
     "a pod with nodes down has a down badge and no leak badge");
-    const colours = await page.evaluate((leak) => {
+    const colours = await page.evaluate(([leak, down]) => {
       const l = document.querySelector(`tr[data-key="${leak}"] [data-problem="leak"]`);
-      const d = document.querySelector('tr[data-key="pod01"] [data-problem="down"]');
+      const d = document.querySelector(`tr[data-key="${down}"] [data-problem="down"]`);
       return [getComputedStyle(l).backgroundColor, getComputedStyle(d).backgroundColor];
-    }, LEAK_POD);
+    }, [LEAK_POD, DOWN_POD]);
     assert(colours[0] !== colours[1], "leak and down badges differ in colour: " + colours);
     // the filter shows only the leaking pod
     await page.selectOption("#fabric-filter", "leak");
