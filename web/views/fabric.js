@@ -18,7 +18,10 @@
   // Problem kinds, worst first: the pod summary's count, the badge's glyph
   // (so a kind reads without colour) and the filter it belongs to.
   const PROBLEMS = [
-    { kind: "leak", mark: "⚠", count: (p) => p.leaks || 0 },
+    // leaking nodes reporting, or leak alarms not cleared (a leaking node
+    // that went silent): the top field of the controller's trouble rank
+    { kind: "leak", mark: "⚠", count: (p) => Math.max(p.leaks || 0,
+      Math.floor((p.trouble || 0) / 1e12)) },
     { kind: "critical", mark: "▲", count: (p) => (p.alarms || {}).critical || 0 },
     { kind: "down", mark: "✕", count: (p) => p.nodes_down || 0 },
     { kind: "hot", mark: "♨", count: (p) => p.nodes_hot || 0 },
@@ -159,7 +162,7 @@
         case "trouble":
           return (p.trouble || 0) > 0;
         case "leak":
-          return (p.leaks || 0) > 0;
+          return PROBLEMS[0].count(p) > 0;
         case "down":
           return (p.nodes_down || 0) > 0;
         case "hot":
