@@ -1,6 +1,8 @@
 /*
  * Alarm commands: "alarms" lists the open and acknowledged alarms (all of
- * them with --all), "alarm ack" acknowledges one. The controller raises,
+ * them with --all), severity first in the column and the order (the
+ * controller sorts: critical, then major, then info, newest first within),
+ * "alarm ack" acknowledges one. The controller raises,
  * counts and clears alarms by its rules; podctl only shows them and passes
  * on an operator's acknowledgement, which the server refuses (409) for an
  * alarm already acknowledged or cleared.
@@ -23,8 +25,8 @@
  * --format.
  */
 static const struct table_col alarm_cols[] = {
-    {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
     {"SEVERITY", 0, TABLE_LEFT, 0, FMT_FIELD_STR("severity")},
+    {"ID", 0, TABLE_RIGHT, 0, FMT_FIELD_NUM("id", 1, 0)},
     {"KIND", 3, TABLE_LEFT, 0, FMT_FIELD_STR("kind")},
     {"OBJECT", 0, TABLE_LEFT, 0, FMT_FIELD_STR("object")},
     {"STATE", 2, TABLE_LEFT, 0, FMT_FIELD_STR("state")},

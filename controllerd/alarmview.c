@@ -4,6 +4,10 @@
  * array, one accelerator array for all nodes, and a pod array with each
  * pod's summary computed once. A pod's alarm over many nodes lists them as
  * a host list (common/hostlist.c), and gives them to the API as an array.
+ *
+ * The API lists alarms by class, most urgent first (a leak must not sink
+ * under a hundred pods' node_down alarms), and counts them per pod; the
+ * classes and the pod an alarm belongs to are defined here, once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +179,56 @@ alarm_json(const struct alarm *al)
 	json_object_set_new(o, "count", json_integer(al->count));
 	json_object_set_new(o, "nodes", alarm_nodes_json(al));
 	return o;
+}
+
+/* The class of each severity the rules use. */
+static const struct {
+	const char *severity; /* the rule table's word */
+	enum alarmview_class class;
+} severity_class[] = {
+    {"critical", ALARMVIEW_CRITICAL},
+    {"major", ALARMVIEW_WARNING},
+    {"warning", ALARMVIEW_WARNING},
+    {"info", ALARMVIEW_INFO},
+};
+
+static const char *const class_names[ALARMVIEW_NCLASSES] = {
+    "critical", "warning", "info"};
+
+int
+alarmview_class_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(severity_class) / sizeof(severity_class[0]); i++)
+		if (strcmp(severity_class[i].severity, name) == 0)
+			return severity_class[i].class;
+	return -1;
+}
+
+enum alarmview_class
+alarmview_class_of(enum alarm_kind k)
+{
+	int c = alarmview_class_parse(alarm_severity(k));
+
+	return c < 0 ? ALARMVIEW_WARNING : (enum alarmview_class)c;
+}
+
+const char *
+alarmview_class_name(enum alarmview_class c)
+{
+	return c >= 0 && c < ALARMVIEW_NCLASSES ? class_names[c] : "warning";
+}
+
+int
+alarmview_pod(const struct fleet *f, const struct alarm *al)
+{
+	const struct node *n;
+	int p;
+
+	if ((p = fleet_pod_index(f, al->object)) >= 0)
+		return p;
+	/* a node: fleet_node() only reads, its prototype predates const */
+	n = fleet_node((struct fleet *)f, al->object);
+	return n != NULL ? n->pod : -1;
 }

@@ -45,4 +45,25 @@ json_t *alarm_nodes_json(const struct alarm *al);
 /* The alarm's object in the API (docs/openapi.yaml). New reference. */
 json_t *alarm_json(const struct alarm *al);
 
+/* Severity classes, most urgent first: the order of GET /alarms and the
+ * keys of a pod's "alarms" counts. The rules' "major" is the API's
+ * "warning" class. */
+enum alarmview_class {
+	ALARMVIEW_CRITICAL,
+	ALARMVIEW_WARNING,
+	ALARMVIEW_INFO,
+	ALARMVIEW_NCLASSES
+};
+
+/* The class of alarms of kind k. */
+enum alarmview_class alarmview_class_of(enum alarm_kind k);
+/* The class's name in pod summaries ("critical", "warning", "info"). */
+const char *alarmview_class_name(enum alarmview_class c);
+/* The class a severity filter names: "critical", "warning" or "major",
+ * "info"; -1 for another word. */
+int alarmview_class_parse(const char *name);
+/* The index in f of the pod an alarm concerns (its object is the pod or
+ * one of its nodes), or -1 (the fabric, or an object f does not have). */
+int alarmview_pod(const struct fleet *f, const struct alarm *al);
+
 #endif

@@ -362,20 +362,96 @@ lookup_job_state(void *ctx, const char *name)
 	return job_state_parse(name);
 }
 
-/* GET /jobs?state=&expand=: a comma-separated list of states, any of
- * which matches; expand=1 lists an array's pending tasks one by one. */
+/* GET /jobs: the most entries a reply lists when `limit` is given. */
+#define JOBS_LIMIT_MAX 5000
+
+/* A pending array task and its position in a sorted list. */
+struct jobs_member {
+	int64_t array;
+	int pos;
+};
+
+static int
+member_order(const void *a, const void *b)
+{
+	const struct jobs_member *x = a, *y = b;
+
+	if (x->array != y->array)
+		return x->array < y->array ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/* For each position of the sorted list v[0..n-1], lead[i]: the position of
+ * the entry it is listed in (arrays_list_json() shows an array's pending
+ * tasks as one entry at the first of them, unless expanded); lead[i] == i
+ * for an entry of its own. 0 or -1 (no memory). */
+static int
+jobs_entries(struct job *const *v, int n, int expand, int *lead)
+{
+	struct jobs_member *m;
+	int i, k, nm = 0;
+
+	if ((m = calloc((size_t)n + 1, sizeof(*m))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		lead[i] = i;
+		if (!expand && v[i]->state == JOB_PENDING &&
+		    v[i]->array_job_id != 0)
+			m[nm++] = (struct jobs_member){v[i]->array_job_id, i};
+	}
+	qsort(m, (size_t)nm, sizeof(*m), member_order);
+	for (i = 0; i < nm; i = k)
+		for (k = i; k < nm && m[k].array == m[i].array; k++)
+			lead[m[k].pos] = m[i].pos;
+	free(m);
+	return 0;
+}
+
+/* Whether job j runs (or last ran) on a node of a pod marked in pods. */
+static int
+job_in_pods(
+    const struct fleet *f, const struct job *j, const unsigned char *pods)
+{
+	int k;
+
+	for (k = 0; k < j->nranks; k++)
+		if (j->ranks[k].attempt == j->attempt &&
+		    j->ranks[k].node >= 0 && j->ranks[k].node < f->nnodes &&
+		    pods[f->nodes[j->ranks[k].node].pod])
+			return 1;
+	return 0;
+}
+
+static int
+lookup_jobs_pod(void *ctx, const char *name)
+{
+	return fleet_pod_index(ctx, name);
+}
+
+/* GET /jobs?state=&pod=&expand=&limit=&after=: `state` and `pod` are
+ * comma-separated lists, any of which matches (a job is in a pod when a
+ * rank of its attempt is); expand=1 lists an array's pending tasks one
+ * by one. The list's order (running, pending by priority, ended newest
+ * first) pages: `after` is the id of the last entry of the previous
+ * page, `limit` (1-5000) the most entries a page lists; X-Total-Count
+ * says how many entries the whole list has. */
 void
 api_jobs(struct api_req *r)
 {
-	static const char *const allowed[] = {"state", "expand", NULL};
+	static const char *const allowed[] = {
+	    "state", "expand", "pod", "limit", "after", NULL};
+	const struct fleet *f = r->st->fleet;
 	struct jobs *t = &r->st->jobs;
-	unsigned char states[JOB_NSTATES] = {0};
+	unsigned char states[JOB_NSTATES] = {0}, *pods = NULL;
 	struct evkeyvalq q;
-	const char *state, *expand;
-	struct job **v = NULL;
-	char bad[128];
+	const char *state, *expand, *pod, *limit_s, *after_s;
+	struct job **v = NULL, **w = NULL, *cursor = NULL;
+	int *lead = NULL;
+	char bad[128], total[32], *end;
+	long limit = -1;
+	long long after = 0;
 	json_t *a;
-	int i, n = 0, s = 0;
+	int i, n = 0, nw = 0, s = 0, entries = 0, from = 0, cut, lo, hi;
 
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
@@ -385,6 +461,29 @@ api_jobs(struct api_req *r)
 		api_reply_error(
 		    r->req, 400, "bad_request", "'expand' must be 0 or 1");
 		goto done;
+	}
+	if ((limit_s = evhttp_find_header(&q, "limit")) != NULL) {
+		limit = strtol(limit_s, &end, 10);
+		if (*limit_s == '\0' || *end != '\0' || limit < 1 ||
+		    limit > JOBS_LIMIT_MAX) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "'limit' must be an integer from 1 to %d, not '%s'",
+			    JOBS_LIMIT_MAX, limit_s);
+			goto done;
+		}
+	}
+	if ((after_s = evhttp_find_header(&q, "after")) != NULL) {
+		after = strtoll(after_s, &end, 10);
+		for (i = 0; *after_s != '\0' && *end == '\0' && i < t->n; i++)
+			if (t->v[i]->id == after)
+				cursor = t->v[i];
+		if (cursor == NULL) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "'after': no job '%s' to list after (the id of "
+			    "the last job of the previous page)",
+			    after_s);
+			goto done;
+		}
 	}
 	state = evhttp_find_header(&q, "state");
 	if (state != NULL && *state) {
@@ -399,23 +498,72 @@ api_jobs(struct api_req *r)
 		}
 		s = 1;
 	}
-	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL) {
+	if ((pod = evhttp_find_header(&q, "pod")) != NULL) {
+		if ((pods = calloc((size_t)f->npods + 1, 1)) == NULL) {
+			api_reply_error(
+			    r->req, 500, "internal", "out of memory");
+			goto done;
+		}
+		if (api_parse_list(pod, lookup_jobs_pod, (void *)f, pods,
+		        f->npods, bad, sizeof(bad)) == -1) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "'pod': no pod '%s'", bad);
+			goto done;
+		}
+	}
+	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL ||
+	    (w = calloc(t->n + 1, sizeof(*w))) == NULL ||
+	    (lead = calloc(t->n + 1, sizeof(*lead))) == NULL) {
 		api_reply_error(r->req, 500, "internal", "out of memory");
 		goto done;
 	}
 	for (i = 0; i < t->n; i++)
-		if (!s || states[t->v[i]->state])
+		if ((!s || states[t->v[i]->state]) &&
+		    (pods == NULL || job_in_pods(f, t->v[i], pods)))
 			v[n++] = t->v[i];
 	qsort(v, n, sizeof(*v), job_order);
+	if (jobs_entries(
+	        v, n, expand != NULL && strcmp(expand, "1") == 0, lead) == -1) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		entries += lead[i] == i;
+	/* the page starts after the cursor's place in the order, wherever
+	 * the cursor is now (it may have left the list since) */
+	if (cursor != NULL) {
+		for (lo = 0, hi = n; lo < hi;) {
+			int mid = lo + (hi - lo) / 2;
+
+			if (job_order(&v[mid], &cursor) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		from = lo;
+	}
+	for (cut = from, i = 0; cut < n; cut++)
+		if (lead[cut] == cut && limit >= 0 && i++ == limit)
+			break;
+	/* the page's entries, with their arrays' other pending tasks */
+	for (i = from; i < n; i++)
+		if (lead[i] >= from && lead[i] < cut)
+			w[nw++] = v[i];
 	/* an array's pending tasks as one entry, unless expanded */
-	if ((a = arrays_list_json(r->st, v, n,
+	if ((a = arrays_list_json(r->st, w, nw,
 	         expand != NULL && strcmp(expand, "1") == 0)) == NULL) {
 		api_reply_error(r->req, 500, "internal", "out of memory");
 		goto done;
 	}
+	snprintf(total, sizeof(total), "%d", entries);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(r->req), "X-Total-Count", total);
 	api_reply_json(r->req, 200, json_pack("{s:o}", "jobs", a));
 done:
+	free(lead);
+	free(w);
 	free(v);
+	free(pods);
 	evhttp_clear_headers(&q);
 }
 

@@ -2,18 +2,26 @@
  * The REST API's fleet handlers: health, status, pods and nodes as JSON
  * views of the fleet in memory, and the operator's drain and resume,
  * stored before the reply. Routed by the table in api.c.
+ *
+ * A pod's summary also says what is wrong in it (nodes down and hot, open
+ * alarms by class, running jobs) and ranks it by trouble, so that a
+ * dashboard of a hundred pods asks one request and shows the leak first.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 
+#include "alarmview.h"
 #include "apireq.h"
+#include "config.h"
 #include "ctl.h"
 #include "envelope.h"
 #include "fleet.h"
 #include "health.h"
+#include "jobs.h"
 #include "jsonx.h"
 #include "log.h"
 #include "selfstat.h"
@@ -47,11 +55,116 @@ by_state_json(const struct fleet_summary *s)
 	return o;
 }
 
+/* What is wrong in a pod, for the operator's eye and the trouble rank. */
+struct pod_trouble {
+	int nodes_down; /* state down: not reporting */
+	int nodes_hot;  /* an accelerator at or above the warning temperature */
+	int jobs_running;
+	int alarms[ALARMVIEW_NCLASSES]; /* not cleared, by class */
+	int leak_alarms;                /* leak alarms not cleared */
+	int64_t trouble;                /* pod_trouble_rank() */
+};
+
+/* Each count weighs in the rank as one decimal field of this many values
+ * (capped), so that the rank stays exact in a JavaScript number (2^53). */
+#define TROUBLE_FIELD 1000
+
+/* The pod's trouble as one integer, higher worse: leaks (nodes reporting
+ * one, or leak alarms not cleared, whichever is more) above critical
+ * alarms above nodes down above hot nodes above warnings, each count
+ * capped at TROUBLE_FIELD - 1. */
+static int64_t
+pod_trouble_rank(const struct pod_trouble *t, int leaks)
+{
+	const int by[] = {leaks, t->alarms[ALARMVIEW_CRITICAL], t->nodes_down,
+	    t->nodes_hot, t->alarms[ALARMVIEW_WARNING]};
+	int64_t rank = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(by) / sizeof(by[0]); i++)
+		rank = rank * TROUBLE_FIELD +
+		       (by[i] < TROUBLE_FIELD ? by[i] : TROUBLE_FIELD - 1);
+	return rank;
+}
+
+/* A node is hot when an accelerator is within the overtemp alarm's clear
+ * margin of its critical temperature (90 °C when unknown): where the alarm,
+ * once raised, would not clear. */
+static int
+node_hot(const struct node *n, double margin_c)
+{
+	int k;
+
+	if (!n->up)
+		return 0;
+	for (k = 0; k < n->naccels; k++) {
+		const struct accel *a = &n->accels[k];
+		double crit = isnan(a->temp_crit_c) ? 90 : a->temp_crit_c;
+
+		if (!isnan(a->temp_c) && a->temp_c >= crit - margin_c)
+			return 1;
+	}
+	return 0;
+}
+
+/* Fills t[0..npods-1]: one pass over the nodes, the running jobs and the
+ * alarms, whatever the number of pods asked. */
+static int
+pods_trouble(const struct ctl_state *st, struct pod_trouble *t)
+{
+	const struct fleet *f = st->fleet;
+	const struct alarms *al = &st->env->alarms;
+	int64_t *last_job; /* per pod: the job last counted there */
+	int i, k;
+
+	if ((last_job = calloc((size_t)f->npods + 1, sizeof(*last_job))) ==
+	    NULL)
+		return -1;
+	memset(t, 0, sizeof(*t) * (size_t)f->npods);
+	for (i = 0; i < f->nnodes; i++) {
+		const struct node *n = &f->nodes[i];
+
+		t[n->pod].nodes_down += fleet_node_state(f, n) == NODE_DOWN;
+		t[n->pod].nodes_hot += node_hot(n, st->conf->overtemp_margin_c);
+	}
+	for (i = 0; i < st->jobs.n; i++) {
+		const struct job *j = st->jobs.v[i];
+
+		if (j->state != JOB_RUNNING)
+			continue;
+		for (k = 0; k < j->nranks; k++) {
+			const struct job_rank *rk = &j->ranks[k];
+			int p;
+
+			if (rk->attempt != j->attempt || rk->node < 0 ||
+			    rk->node >= f->nnodes)
+				continue;
+			p = f->nodes[rk->node].pod;
+			if (last_job[p] != j->id) {
+				last_job[p] = j->id;
+				t[p].jobs_running++;
+			}
+		}
+	}
+	for (i = 0; i < al->n; i++) {
+		int p;
+
+		if (al->v[i]->id == 0 || al->v[i]->state == ALARM_CLEARED ||
+		    (p = alarmview_pod(f, al->v[i])) < 0)
+			continue;
+		t[p].alarms[alarmview_class_of(al->v[i]->kind)]++;
+		t[p].leak_alarms += al->v[i]->kind == ALARM_LEAK;
+	}
+	free(last_job);
+	return 0;
+}
+
 static json_t *
-pod_json(const struct fleet *f, int p)
+pod_json(const struct fleet *f, int p, struct pod_trouble *t)
 {
 	struct fleet_summary s;
-	json_t *o = json_object();
+	json_t *o = json_object(), *counts = json_object();
+	int c;
 
 	fleet_summarize(f, p, &s);
 	json_object_set_new(o, "name", json_string(f->pods[p].conf.name));
@@ -65,6 +178,18 @@ pod_json(const struct fleet *f, int p)
 	json_object_set_new(o, "groups", json_integer(f->pods[p].conf.groups));
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
 	json_object_set_new(o, "nodes_by_state", by_state_json(&s));
+	json_object_set_new(o, "nodes_down", json_integer(t->nodes_down));
+	json_object_set_new(o, "nodes_hot", json_integer(t->nodes_hot));
+	json_object_set_new(o, "jobs_running", json_integer(t->jobs_running));
+	for (c = 0; c < ALARMVIEW_NCLASSES; c++)
+		json_object_set_new(counts, alarmview_class_name(c),
+		    json_integer(t->alarms[c]));
+	json_object_set_new(o, "alarms", counts);
+	/* a leaking node that stopped reporting still leaks until its alarm
+	 * clears */
+	t->trouble = pod_trouble_rank(
+	    t, s.leaks > t->leak_alarms ? s.leaks : t->leak_alarms);
+	json_object_set_new(o, "trouble", json_integer(t->trouble));
 	return o;
 }
 
@@ -212,28 +337,91 @@ api_status(struct api_req *r)
 	api_reply_json(r->req, 200, o);
 }
 
+/* Pods in the order of GET /pods?sort=trouble: most trouble first, then
+ * by name (the configured order). */
+struct pod_row {
+	json_t *o;
+	int64_t trouble;
+	int p;
+};
+
+static int
+by_trouble(const void *a, const void *b)
+{
+	const struct pod_row *x = a, *y = b;
+
+	if (x->trouble != y->trouble)
+		return x->trouble > y->trouble ? -1 : 1;
+	return x->p - y->p;
+}
+
+/* GET /pods?sort=name|trouble: every pod with its summary; sort=trouble
+ * puts the pods that need an operator first. */
 void
 api_pods(struct api_req *r)
 {
-	json_t *a = json_array();
-	int p;
+	static const char *const allowed[] = {"sort", NULL};
+	const struct fleet *f = r->st->fleet;
+	struct pod_trouble *t = NULL;
+	struct pod_row *rows = NULL;
+	struct evkeyvalq q;
+	const char *sort;
+	json_t *a;
+	int p, by_rank = 0;
 
-	for (p = 0; p < r->st->fleet->npods; p++)
-		json_array_append_new(a, pod_json(r->st->fleet, p));
+	if (api_read_query(r->req, &q, allowed) == -1)
+		goto done;
+	sort = evhttp_find_header(&q, "sort");
+	if (sort != NULL && strcmp(sort, "trouble") == 0)
+		by_rank = 1;
+	else if (sort != NULL && *sort && strcmp(sort, "name") != 0) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "'sort' must be name or trouble, not '%s'", sort);
+		goto done;
+	}
+	if ((t = calloc((size_t)f->npods + 1, sizeof(*t))) == NULL ||
+	    (rows = calloc((size_t)f->npods + 1, sizeof(*rows))) == NULL ||
+	    pods_trouble(r->st, t) == -1) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	for (p = 0; p < f->npods; p++) {
+		rows[p].o = pod_json(f, p, &t[p]);
+		rows[p].trouble = t[p].trouble;
+		rows[p].p = p;
+	}
+	if (by_rank)
+		qsort(rows, (size_t)f->npods, sizeof(*rows), by_trouble);
+	a = json_array();
+	for (p = 0; p < f->npods; p++)
+		json_array_append_new(a, rows[p].o);
 	api_reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
+done:
+	free(rows);
+	free(t);
+	evhttp_clear_headers(&q);
 }
 
 void
 api_pod(struct api_req *r)
 {
-	int p = fleet_pod_index(r->st->fleet, r->args[0]);
+	const struct fleet *f = r->st->fleet;
+	int p = fleet_pod_index(f, r->args[0]);
+	struct pod_trouble *t;
 
 	if (p < 0) {
 		api_reply_error(
 		    r->req, 404, "not_found", "no pod '%s'", r->args[0]);
 		return;
 	}
-	api_reply_json(r->req, 200, pod_json(r->st->fleet, p));
+	if ((t = calloc((size_t)f->npods + 1, sizeof(*t))) == NULL ||
+	    pods_trouble(r->st, t) == -1) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		free(t);
+		return;
+	}
+	api_reply_json(r->req, 200, pod_json(f, p, &t[p]));
+	free(t);
 }
 
 static int

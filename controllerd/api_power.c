@@ -2,6 +2,8 @@
  * The REST API's handlers for the power envelope (facility cap and
  * curtailment, DVFS policies), alarms and telemetry history. Routed by the
  * table in api.c; the decisions are made and stored by envelope.c.
+ * Alarms are listed most urgent first and capped (an alarm storm must
+ * not grow one reply without bound), with the counts of what matched.
  */
 #include <math.h>
 #include <stdio.h>
@@ -207,41 +209,188 @@ done:
 	json_decref(body);
 }
 
+/* GET /alarms: the most a reply lists by default, and at most. */
+#define ALARMS_LIMIT_DEFAULT 500
+#define ALARMS_LIMIT_MAX     5000
+
+/* Most urgent first, then the newest raised first. */
+static int
+alarm_order(const void *a, const void *b)
+{
+	const struct alarm *x = *(const struct alarm *const *)a;
+	const struct alarm *y = *(const struct alarm *const *)b;
+	int cx = alarmview_class_of(x->kind), cy = alarmview_class_of(y->kind);
+
+	if (cx != cy)
+		return cx - cy;
+	if (x->first_ms != y->first_ms)
+		return x->first_ms > y->first_ms ? -1 : 1;
+	return (x->id < y->id) - (x->id > y->id);
+}
+
+static int
+lookup_alarm_state(void *ctx, const char *name)
+{
+	return alarm_state_parse(name);
+}
+
+static int
+lookup_alarm_class(void *ctx, const char *name)
+{
+	return alarmview_class_parse(name);
+}
+
+static int
+lookup_alarm_pod(void *ctx, const char *name)
+{
+	return fleet_pod_index(ctx, name);
+}
+
+/* A query's integer in [lo, hi]: 0, or -1 after a 400 naming it. */
+static int
+query_int(struct api_req *r, const char *key, const char *v, long lo, long hi,
+    long *out)
+{
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "'%s' must be an integer from %ld to %ld, not '%s'", key,
+		    lo, hi, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* The counts of the alarms matched, before the limit: per class, and per
+ * kind with the nodes they list, so that a client can say "99 node_down
+ * alarms over 300 nodes" without asking for all of them. */
+static json_t *
+alarms_summary_json(struct alarm *const *v, int n)
+{
+	int cls[ALARMVIEW_NCLASSES] = {0}, kinds[ALARM_NKINDS] = {0};
+	int nodes[ALARM_NKINDS] = {0};
+	json_t *o = json_object(), *by_kind = json_object();
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		cls[alarmview_class_of(v[i]->kind)]++;
+		kinds[v[i]->kind]++;
+		nodes[v[i]->kind] += v[i]->nnodes > 0 ? v[i]->nnodes
+		                     : alarm_kind_of_nodes(v[i]->kind) ? 1
+		                                                       : 0;
+	}
+	for (k = 0; k < ALARMVIEW_NCLASSES; k++)
+		json_object_set_new(
+		    o, alarmview_class_name(k), json_integer(cls[k]));
+	for (k = 0; k < ALARM_NKINDS; k++)
+		if (kinds[k] > 0)
+			json_object_set_new(by_kind, alarm_kind_name(k),
+			    json_pack("{s:i,s:i}", "alarms", kinds[k], "nodes",
+			        nodes[k]));
+	json_object_set_new(o, "kinds", by_kind);
+	return o;
+}
+
+/* GET /alarms?state=&severity=&pod=&limit=: the alarms matched (open and
+ * acknowledged by default), critical first, newest first within a
+ * severity, at most `limit`; X-Total-Count says how many matched. */
 void
 api_alarms(struct api_req *r)
 {
-	static const char *const allowed[] = {"state", NULL};
+	static const char *const allowed[] = {
+	    "state", "severity", "pod", "limit", NULL};
+	const struct fleet *f = r->st->fleet;
 	struct alarms *a = &r->st->env->alarms;
+	unsigned char states[3] = {1, 1, 0}, cls[ALARMVIEW_NCLASSES];
+	unsigned char *pods = NULL;
+	struct alarm **v = NULL;
 	struct evkeyvalq q;
-	const char *state;
+	const char *state, *severity, *pod;
+	char bad[128], total[32];
+	long limit = ALARMS_LIMIT_DEFAULT;
 	json_t *arr;
-	int i, s = -1, all = 0;
+	int i, n = 0;
 
+	memset(cls, 1, sizeof(cls));
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	state = evhttp_find_header(&q, "state");
+	severity = evhttp_find_header(&q, "severity");
+	pod = evhttp_find_header(&q, "pod");
+	if (query_int(r, "limit", evhttp_find_header(&q, "limit"), 1,
+	        ALARMS_LIMIT_MAX, &limit) == -1)
+		goto done;
 	if (state != NULL && strcmp(state, "all") == 0)
-		all = 1;
-	else if (state != NULL && (s = alarm_state_parse(state)) < 0) {
+		memset(states, 1, sizeof(states));
+	else if (state != NULL &&
+	         (memset(states, 0, sizeof(states)),
+	             api_parse_list(state, lookup_alarm_state, NULL, states, 3,
+	                 bad, sizeof(bad)) == -1)) {
 		api_reply_error(r->req, 400, "bad_request",
-		    "unknown alarm state "
-		    "'%s' (open, acked, cleared, all)",
-		    state);
+		    "'state': unknown alarm state '%s' (open, acked, cleared, "
+		    "all)",
+		    bad);
 		goto done;
 	}
-	arr = json_array();
-	for (i = a->n - 1; i >= 0; i--) {
-		const struct alarm *al = a->v[i];
+	if (severity != NULL &&
+	    (memset(cls, 0, sizeof(cls)),
+	        api_parse_list(severity, lookup_alarm_class, NULL, cls,
+	            ALARMVIEW_NCLASSES, bad, sizeof(bad)) == -1)) {
+		api_reply_error(r->req, 400, "bad_request",
+		    "'severity': unknown severity '%s' (critical, warning or "
+		    "major, info)",
+		    bad);
+		goto done;
+	}
+	if (pod != NULL) {
+		if ((pods = calloc((size_t)f->npods + 1, 1)) == NULL) {
+			api_reply_error(
+			    r->req, 500, "internal", "out of memory");
+			goto done;
+		}
+		if (api_parse_list(pod, lookup_alarm_pod, (void *)f, pods,
+		        f->npods, bad, sizeof(bad)) == -1) {
+			api_reply_error(r->req, 400, "bad_request",
+			    "'pod': no pod '%s'", bad);
+			goto done;
+		}
+	}
+	if ((v = calloc((size_t)a->n + 1, sizeof(*v))) == NULL) {
+		api_reply_error(r->req, 500, "internal", "out of memory");
+		goto done;
+	}
+	for (i = 0; i < a->n; i++) {
+		struct alarm *al = a->v[i];
+		int p;
 
 		if (al->id == 0)
 			continue; /* not stored yet */
-		if (s >= 0 ? (int)al->state != s
-		           : !all && al->state == ALARM_CLEARED)
+		if (!states[al->state] || !cls[alarmview_class_of(al->kind)])
 			continue;
-		json_array_append_new(arr, alarm_json(al));
+		if (pods != NULL &&
+		    ((p = alarmview_pod(f, al)) < 0 || !pods[p]))
+			continue;
+		v[n++] = al;
 	}
-	api_reply_json(r->req, 200, json_pack("{s:o}", "alarms", arr));
+	qsort(v, (size_t)n, sizeof(*v), alarm_order);
+	arr = json_array();
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(arr, alarm_json(v[i]));
+	snprintf(total, sizeof(total), "%d", n);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(r->req), "X-Total-Count", total);
+	api_reply_json(r->req, 200,
+	    json_pack("{s:o,s:o}", "alarms", arr, "summary",
+	        alarms_summary_json(v, n)));
 done:
+	free(v);
+	free(pods);
 	evhttp_clear_headers(&q);
 }
 

@@ -160,7 +160,9 @@ const Pod = (function () {
   }
 
   // Fetches /api/v1 + path; resolves to the parsed JSON, rejects with an
-  // ApiError (status 0 when the controller cannot be reached).
+  // ApiError (status 0 when the controller cannot be reached). With
+  // opts.total, resolves to {body, total}: total is the reply's
+  // X-Total-Count (how many matched before the limit), null without one.
   async function api(path, opts) {
     opts = opts || {};
     const headers = { Accept: "application/json" };
@@ -208,6 +210,10 @@ const Pod = (function () {
       const err = body && body.error ? body.error : {};
       throw new ApiError(r.status, err.code || "http_" + r.status,
         err.message || r.statusText);
+    }
+    if (opts.total) {
+      const n = r.headers.get("X-Total-Count");
+      return { body, total: n === null ? null : Number(n) };
     }
     return body;
   }
@@ -308,14 +314,26 @@ const Pod = (function () {
     return typeof v === "number" && isFinite(v);
   }
 
+  // Intl formatters cost far more to make than to use: one per language
+  // and option set, kept (a 100-pod table formats thousands of figures).
+  const formatters = new Map();
+  function formatter(kind, opts) {
+    const k = state.lang + "|" + kind + "|" + JSON.stringify(opts);
+    let f = formatters.get(k);
+    if (!f) {
+      f = kind === "num" ? new Intl.NumberFormat(LOCALE[state.lang], opts) :
+        new Intl.DateTimeFormat(LOCALE[state.lang], opts);
+      formatters.set(k, f);
+    }
+    return f;
+  }
+
   function num(v, digits) {
     if (!isNum(v)) {
       return DASH;
     }
-    return v.toLocaleString(LOCALE[state.lang], {
-      minimumFractionDigits: digits || 0,
-      maximumFractionDigits: digits || 0,
-    });
+    return formatter("num", { minimumFractionDigits: digits || 0,
+      maximumFractionDigits: digits || 0 }).format(v);
   }
 
   const fmt = {
@@ -389,9 +407,9 @@ const Pod = (function () {
         return DASH;
       }
       const d = new Date(iso);
-      return isNaN(d) ? DASH : d.toLocaleString(LOCALE[state.lang], {
+      return isNaN(d) ? DASH : formatter("datetime", {
         month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-        second: "2-digit", hour12: false });
+        second: "2-digit", hour12: false }).format(d);
     },
     hm(ms) {
       return new Date(ms).toLocaleTimeString(LOCALE[state.lang],
@@ -692,6 +710,7 @@ const Pod = (function () {
     state.generation++;
     const main = document.getElementById("main");
     main.replaceChildren();
+    delete main.dataset.rendered;
     for (const a of document.querySelectorAll("#nav a")) {
       const here = a.dataset.route === route.view ||
         (a.dataset.route === "fabric" && (route.view === "pod" || route.view === "node"));
@@ -706,6 +725,7 @@ const Pod = (function () {
       main.appendChild(h("section", {}, h("h1", { text: t("error.no_page") }),
         h("p", {}, link("#/", t("nav.fabric")))));
       document.title = t("app.title");
+      poll(); // the header stays live
       return;
     }
     state.current = def.mount(main, route.args);
@@ -750,23 +770,27 @@ const Pod = (function () {
   }
 
   // One refresh of the header and the mounted view; schedules the next.
+  // The header needs /status only: it counts the alarms (alarms_unacked),
+  // so no view downloads the alarm list to count it. After a view's first
+  // refresh the page sets the performance marks "pod.rendered" (the DOM is
+  // built) and "pod.painted" (the frame after), and <main> gets
+  // data-rendered="VIEW": what tools/bench/dashboard times.
   async function poll() {
     clearTimeout(state.timer);
     const gen = state.generation;
     const view = state.current;
     if (!document.hidden) {
       try {
-        // /status's alarms_open counts acknowledged alarms too; the badge
-        // counts only those nobody has acknowledged, so the list comes too
-        const [status, alarms] = await Promise.all([api("/status"), api("/alarms")]);
+        const status = await api("/status");
         state.lastStatus = status;
-        state.unacked = alarms.alarms.filter((a) => a.state === "open").length;
+        state.unacked = status.alarms_unacked || 0;
         if (view && view.refresh && gen === state.generation) {
-          await view.refresh({ status, alarms: alarms.alarms });
+          await view.refresh({ status });
         }
         if (gen === state.generation) {
           state.lastOk = new Date();
           banner("");
+          markRendered(gen);
         }
       } catch (e) {
         if (gen === state.generation) {
@@ -783,6 +807,32 @@ const Pod = (function () {
     if (gen === state.generation) {
       state.timer = setTimeout(poll, pollMs());
     }
+  }
+
+  // The first complete refresh of a mounted view, for the benchmark.
+  function markRendered(gen) {
+    const main = document.getElementById("main");
+    if (!state.route || main.dataset.renderedGen === String(gen)) {
+      return;
+    }
+    main.dataset.renderedGen = String(gen);
+    const name = state.route.view;
+    try {
+      performance.mark("pod.rendered", { detail: name });
+    } catch (e) {
+      // marks are a measurement aid only
+    }
+    requestAnimationFrame(() => setTimeout(() => {
+      if (gen !== state.generation) {
+        return;
+      }
+      try {
+        performance.mark("pod.painted", { detail: name });
+      } catch (e) {
+        // idem
+      }
+      main.dataset.rendered = name;
+    }, 0));
   }
 
   function start() {

@@ -1,12 +1,15 @@
 // The jobs view (#/jobs): the queue (pending jobs in the scheduler's
 // order, each with why it waits), the running jobs with their placement,
-// and the history of ended jobs with the energy they used. One GET /jobs
-// per refresh; the controller already orders it (running, pending by
-// priority, ended newest first).
+// and the history of ended jobs with the energy they used. Each table is
+// one page of GET /jobs?state=…&limit=… (after= the last job of the page
+// before), so a queue of thousands costs three small requests a refresh;
+// the controller orders the list (running, pending by priority, ended
+// newest first) and says how many there are (X-Total-Count).
 "use strict";
 
 (function () {
   const ENDED = ["completed", "failed", "cancelled", "timeout", "node_fail"];
+  const PAGE = 100; // rows of a table's page
 
   Pod.view("jobs", {
     mount(root) {
@@ -85,32 +88,71 @@
         { head: "job.energy", cls: "num", text: (j) => fmt.energy(j.energy_j) },
       ], (j) => j.id, { empty: "jobs.history_empty", row: rowAttrs, cls: "history" });
 
-      const counts = {
-        queue: h("span", { class: "count" }),
-        running: h("span", { class: "count" }),
-        history: h("span", { class: "count" }),
-      };
+      // One table's pages: the cursors of the pages before (after= the
+      // last job of each), the rows shown, and the buttons that move.
+      function pager(name, states, tbl) {
+        const p = { name, states, tbl, cursors: [], rows: [], total: null,
+          count: h("span", { class: "count" }) };
+        p.prev = h("button", { type: "button", class: "page-prev", text: t("jobs.page_prev") });
+        p.next = h("button", { type: "button", class: "page-next", text: t("jobs.page_next") });
+        p.where = h("span", { class: "page-where" });
+        p.prev.addEventListener("click", () => {
+          p.cursors.pop();
+          Pod.refreshNow();
+        });
+        p.next.addEventListener("click", () => {
+          if (p.rows.length) {
+            p.cursors.push(p.rows[p.rows.length - 1].id);
+            Pod.refreshNow();
+          }
+        });
+        p.bar = h("div", { class: "pager", "data-pager": name }, p.prev, " ", p.where, " ", p.next);
+        p.load = async function () {
+          const after = p.cursors.length ? p.cursors[p.cursors.length - 1] : null;
+          let r;
+          try {
+            r = await Pod.api("/jobs?state=" + states.join(",") + "&limit=" + PAGE +
+              (after === null ? "" : "&after=" + encodeURIComponent(after)), { total: true });
+          } catch (e) {
+            if (e.status !== 400 || after === null) {
+              throw e;
+            }
+            // the job the page followed is gone from the controller's
+            // memory: back to the first page
+            p.cursors = [];
+            return p.load();
+          }
+          p.rows = r.body.jobs;
+          p.total = r.total === null ? r.body.jobs.length : r.total;
+          const first = p.cursors.length * PAGE;
+          if (name === "queue") {
+            p.rows = p.rows.map((j, i) => Object.assign({ _pos: first + i + 1 }, j));
+          }
+          tbl.update(p.rows);
+          Pod.setText(p.count, "(" + fmt.num(p.total) + ")");
+          p.bar.hidden = p.total <= PAGE && p.cursors.length === 0;
+          p.prev.disabled = p.cursors.length === 0;
+          p.next.disabled = first + p.rows.length >= p.total;
+          Pod.setText(p.where, p.rows.length ? t("jobs.page_where", {
+            from: fmt.num(first + 1), to: fmt.num(first + p.rows.length),
+            total: fmt.num(p.total) }) : "");
+        };
+        return p;
+      }
+      const pages = [pager("queue", ["pending"], queue),
+        pager("running", ["running"], running), pager("history", ENDED, history)];
+      const [pq, pr, ph] = pages;
+
       root.appendChild(h("section", { class: "view view-jobs" },
         h("h1", { text: t("jobs.title") }),
-        h("h2", { id: "queue" }, t("jobs.queue"), " ", counts.queue), queue.el,
-        h("h2", { id: "running" }, t("jobs.running"), " ", counts.running), running.el,
-        h("h2", { id: "history" }, t("jobs.history"), " ", counts.history), history.el));
+        h("h2", { id: "queue" }, t("jobs.queue"), " ", pq.count), queue.el, pq.bar,
+        h("h2", { id: "running" }, t("jobs.running"), " ", pr.count), running.el, pr.bar,
+        h("h2", { id: "history" }, t("jobs.history"), " ", ph.count), history.el, ph.bar));
 
       return {
         title: t("jobs.title"),
         async refresh() {
-          const r = await Pod.api("/jobs");
-          let pos = 0;
-          const pending = r.jobs.filter((j) => j.state === "pending")
-            .map((j) => Object.assign({ _pos: ++pos }, j));
-          const run = r.jobs.filter((j) => j.state === "running");
-          const ended = r.jobs.filter((j) => ENDED.includes(j.state));
-          queue.update(pending);
-          running.update(run);
-          history.update(ended);
-          Pod.setText(counts.queue, "(" + fmt.num(pending.length) + ")");
-          Pod.setText(counts.running, "(" + fmt.num(run.length) + ")");
-          Pod.setText(counts.history, "(" + fmt.num(ended.length) + ")");
+          await Promise.all(pages.map((p) => p.load()));
         },
       };
     },

@@ -308,7 +308,7 @@
           }
           const [nodesR, jobsR] = await Promise.all([
             Pod.api("/nodes?pod=" + encodeURIComponent(name)),
-            Pod.api("/jobs?state=running")]);
+            Pod.api("/jobs?state=running&pod=" + encodeURIComponent(name))]);
           const s = pod.nodes_by_state || {};
           k.nodes.set(fmt.num(pod.nodes_up) + " / " + fmt.num(pod.nodes_total),
             t("fabric.nodes_sub", { drained: fmt.num((s.drained || 0) + (s.draining || 0)),
