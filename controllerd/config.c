@@ -104,6 +104,8 @@ static const struct keyword {
         offsetof(struct config, write_rate_per_s), 0, NULL},
     {"controller", "write_burst", V_INT, 1, 1000000, T_CONTROLLER,
         offsetof(struct config, write_burst), 0, NULL},
+    {"controller", "metrics_accelerators", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, metrics_accelerators), 0, bool_names},
     {"accounting", "retention_days", V_INT, 1, 36500, T_CONTROLLER,
         offsetof(struct config, acct_retention_days), 0, NULL},
     {"auth", "node_secret_file", V_STR, 0, 0, T_CONTROLLER,
@@ -1160,6 +1162,8 @@ config_dump(const struct config *c, FILE *out)
 	    c->http_exempt.n > 0 ? " " : "", c->http_exempt.text,
 	    c->header_timeout_s, c->body_timeout_s, c->write_rate_per_s,
 	    c->write_burst);
+	fprintf(out, "metrics_accelerators = %s\n",
+	    bool_names[c->metrics_accelerators]);
 	fprintf(out,
 	    "[scheduler]\npolicy = %s\nage_weight_per_h = %g\n"
 	    "age_cap_h = %d\nstarve_after_h = %d\nkill_grace_s = %d\n"

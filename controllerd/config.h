@@ -95,7 +95,10 @@ struct config {
 	int body_timeout_s;      /* request body complete by, s */
 	double write_rate_per_s; /* writes per peer per second; 0 no limit */
 	int write_burst;         /* writes a peer may make at once */
-	int anonymous_read;      /* [auth] reads need no token */
+	/* /metrics has the per-accelerator families (off by default: at a
+	 * fabric's size they are most of the page, and agents serve them) */
+	int metrics_accelerators;
+	int anonymous_read;          /* [auth] reads need no token */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */
 	int sched_policy;            /* enum sched_policy */
