@@ -161,7 +161,7 @@ problem_valid(const char *s)
 
 /*
  * Filters of "nodes", each an option and the query parameter it becomes,
- * with the check of its items (NULL: any name).
+ * with the check of each item and what a bad one is called.
  */
 static const struct {
 	const char *opt;

@@ -165,9 +165,10 @@ def test_metrics_accelerators_switch():
     with open(ctl.conf, "a") as f:
         f.write("[controller]\nmetrics_accelerators = true\n")
     ctl.proc.send_signal(1)  # SIGHUP
-    ctl.wait_log("configuration reloaded")
-    _, text = curl("/metrics")
-    have = families(text.decode())
+    ctl.wait_log("configuration reloaded", timeout=60)
+    have = wait_for("the accelerator families", lambda: {
+        f for f in families(curl("/metrics")[1].decode())
+        if f.startswith("pod_accelerator_")}, timeout=30)
     for fam in ("pod_accelerator_power_watts",
                 "pod_accelerator_temperature_celsius",
                 "pod_accelerator_clock_hertz",
