@@ -142,52 +142,152 @@ node_path(struct podctl *pc, char *buf, size_t size, const char *name,
 	return PODCTL_OK;
 }
 
+/* The node problems of GET /nodes?problem=, as "--problem" accepts them. */
+static const char *const node_problems[] = {"leak", "hot", "down", "unhealthy"};
+
+static int
+problem_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(node_problems) / sizeof(node_problems[0]); i++)
+		if (strcmp(node_problems[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Nodes a page when podctl pages through all of them: the server's most. */
+#define NODES_PAGE 5000
+
+/*
+ * Filters of "nodes", each an option and the query parameter it becomes,
+ * with the check of each item and what a bad one is called.
+ */
+static const struct {
+	const char *opt;
+	int (*valid)(const char *);
+	const char *what;
+} node_filters[] = {
+    {"pod", names_valid, "invalid pod name"},
+    {"group", names_valid, "invalid group name"},
+    {"state", state_valid,
+        "unknown node state (one of: idle mixed allocated down draining "
+        "drained)"},
+    {"problem", problem_valid,
+        "unknown problem (one of: leak hot down unhealthy)"},
+};
+
+/* Appends "&KEY=escaped value" to q (len bytes); 0, or -1 when it does not
+ * fit or cannot be escaped. */
+static int
+query_add(
+    struct podctl *pc, char *q, size_t len, const char *key, const char *value)
+{
+	char *esc = rest_escape(pc->rest, value);
+	size_t used = strlen(q);
+	int n;
+
+	if (esc == NULL)
+		return -1;
+	n = snprintf(q + used, len - used, "&%s=%s", key, esc);
+	free(esc);
+	return n < 0 || (size_t)n >= len - used ? -1 : 0;
+}
+
+/*
+ * "nodes": GET /nodes with the filters. With --limit N, the first N; else
+ * all of them, a page of NODES_PAGE at a time (after= the last name), so
+ * that no one reply of a fabric is larger than a page; -o json prints the
+ * pages' nodes as one {"nodes": […]}.
+ */
 int
 cmd_nodes(struct podctl *pc, const struct args *a)
 {
-	const char *pod = args_get(a, "pod"), *state = args_get(a, "state");
-	json_t *reply = NULL, *nodes;
-	char path[PATH_MAX_LEN], *epod = NULL, *estate = NULL, bad[64];
-	int rc, n;
+	const char *limit = args_get(a, "limit"), *v;
+	enum podctl_output output = pc->output;
+	json_t *all = json_array(), *reply = NULL, *nodes, *last;
+	char q[PATH_MAX_LEN] = "", path[PATH_MAX_LEN + 64], bad[64];
+	long want = 0;
+	size_t i, got;
+	char *end;
+	int rc;
 
-	if (pod != NULL &&
-	    args_list_check(pod, names_valid, bad, sizeof(bad)) == -1)
-		return podctl_usage_error("invalid pod name '%s'", bad);
-	if (state != NULL &&
-	    args_list_check(state, state_valid, bad, sizeof(bad)) == -1)
-		return podctl_usage_error(
-		    "unknown node state '%s' (one of: "
-		    "idle mixed allocated down draining drained)",
-		    bad);
-	if ((rc = podctl_check_columns(pc, node_cols, NNODE_COLS)) != PODCTL_OK)
-		return rc;
-	rc = PODCTL_EAPI;
-	if ((pod != NULL && (epod = rest_escape(pc->rest, pod)) == NULL) ||
-	    (state != NULL && (estate = rest_escape(pc->rest, state)) == NULL))
-		goto fail;
-	n = snprintf(path, sizeof(path), "/api/v1/nodes%s%s%s%s%s",
-	    pod != NULL || state != NULL ? "?" : "", pod != NULL ? "pod=" : "",
-	    pod != NULL ? epod : "",
-	    pod != NULL && state != NULL ? "&state="
-	    : state != NULL              ? "state="
-	                                 : "",
-	    state != NULL ? estate : "");
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		rc = podctl_usage_error("--pod, --state: too long a list");
-		goto fail;
+	for (i = 0; i < sizeof(node_filters) / sizeof(node_filters[0]); i++) {
+		if ((v = args_get(a, node_filters[i].opt)) == NULL)
+			continue;
+		if (args_list_check(
+		        v, node_filters[i].valid, bad, sizeof(bad)) == -1) {
+			rc = podctl_usage_error("--%s: %s '%s'",
+			    node_filters[i].opt, node_filters[i].what, bad);
+			goto fail;
+		}
+		if (query_add(pc, q, sizeof(q), node_filters[i].opt, v) == -1) {
+			rc = podctl_usage_error(
+			    "--%s: too long a list", node_filters[i].opt);
+			goto fail;
+		}
 	}
-	rc = podctl_call(pc, "GET", path, NULL, &reply);
-	if (rc != PODCTL_OK || reply == NULL)
+	if (limit != NULL) {
+		want = strtol(limit, &end, 10);
+		if (*limit < '0' || *limit > '9' || *end != '\0' || want < 1 ||
+		    want > NODES_PAGE) {
+			rc = podctl_usage_error(
+			    "--limit: '%s' is not a whole number from 1 to %d",
+			    limit, NODES_PAGE);
+			goto fail;
+		}
+	}
+	if ((rc = podctl_check_columns(pc, node_cols, NNODE_COLS)) != PODCTL_OK)
 		goto fail;
-	if (!json_is_array(nodes = json_object_get(reply, "nodes")))
-		rc = podctl_bad_reply("no 'nodes' array");
-	else
-		rc = podctl_print_table(pc, node_cols, NNODE_COLS, nodes);
+	/* the pages come back parsed; -o json prints them merged below */
+	pc->output = OUTPUT_TABLE;
+	snprintf(path, sizeof(path), "/api/v1/nodes?limit=%ld%s",
+	    want > 0 ? want : (long)NODES_PAGE, q);
+	for (;;) {
+		rc = podctl_call(pc, "GET", path, NULL, &reply);
+		if (rc != PODCTL_OK || reply == NULL)
+			goto fail;
+		if (!json_is_array(nodes = json_object_get(reply, "nodes"))) {
+			rc = podctl_bad_reply("no 'nodes' array");
+			goto fail;
+		}
+		json_array_extend(all, nodes);
+		got = json_array_size(nodes);
+		last = json_array_get(nodes, got - 1);
+		if (want > 0 || got < NODES_PAGE ||
+		    !json_is_string(json_object_get(last, "name")))
+			break;
+		snprintf(path, sizeof(path), "/api/v1/nodes?limit=%d%s",
+		    NODES_PAGE, q);
+		if (query_add(pc, path, sizeof(path), "after",
+		        json_string_value(json_object_get(last, "name"))) ==
+		    -1) {
+			rc =
+			    podctl_bad_reply("a node name too long to page on");
+			goto fail;
+		}
+		json_decref(reply);
+		reply = NULL;
+	}
+	pc->output = output;
+	if (output == OUTPUT_JSON) {
+		json_t *o = json_pack("{s:O}", "nodes", all);
 
+		if (o == NULL ||
+		    json_dumpf(o, stdout,
+		        JSON_COMPACT | JSON_REAL_PRECISION(10)) == -1) {
+			json_decref(o);
+			rc = podctl_bad_reply("out of memory");
+			goto fail;
+		}
+		fputc('\n', stdout);
+		json_decref(o);
+	} else
+		rc = podctl_print_table(pc, node_cols, NNODE_COLS, all);
 fail:
+	pc->output = output;
 	json_decref(reply);
-	free(estate);
-	free(epod);
+	json_decref(all);
 	return rc;
 }
 

@@ -73,8 +73,11 @@ static const struct args_opt list_opts[] = {
 };
 
 static const struct args_opt nodes_opts[] = {
-    {"pod", 0, 1},   /* pods, comma-separated */
-    {"state", 0, 1}, /* states, comma-separated */
+    {"pod", 0, 1},     /* pods, comma-separated */
+    {"group", 0, 1},   /* leaf groups, comma-separated */
+    {"state", 0, 1},   /* states, comma-separated */
+    {"problem", 0, 1}, /* leak, hot, down, unhealthy, comma-separated */
+    {"limit", 0, 1},   /* the first N; else all, a page at a time */
     {"noheader", 0, 0},
     {"format", 'O', 1},
 };
@@ -190,8 +193,9 @@ static const struct cmd cmds[] = {
     {"pods", NULL, "[--noheader] [-O|--format COLUMNS]", 0, 0, OPTS(list_opts),
         cmd_pods, "list the pods with their power and coolant"},
     {"nodes", NULL,
-        "[--pod POD[,POD...]] [--state STATE[,STATE...]] [--noheader] "
-        "[-O|--format COLUMNS]",
+        "[--pod POD[,POD...]] [--group GROUP[,GROUP...]] "
+        "[--state STATE[,STATE...]] [--problem PROBLEM[,PROBLEM...]] "
+        "[--limit N] [--noheader] [-O|--format COLUMNS]",
         0, 0, OPTS(nodes_opts), cmd_nodes, "list the nodes"},
     {"node", "show", "NODES", 1, 1, NOOPTS, cmd_node_show,
         "nodes and their accelerators"},

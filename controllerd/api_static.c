@@ -30,6 +30,31 @@ static const struct {
     {".txt", "text/plain; charset=utf-8"},
 };
 
+/* Files of the dashboard read whole to be gzipped: up to this size. */
+#define WEB_FILE_MAX (8 << 20)
+
+/* Appends size bytes of fd to buf and closes fd; 0, or -1. */
+static int
+read_file(int fd, struct evbuffer *buf, size_t size)
+{
+	struct evbuffer_iovec v;
+	size_t got = 0;
+	ssize_t n;
+
+	if (evbuffer_reserve_space(buf, size, &v, 1) != 1) {
+		close(fd);
+		return -1;
+	}
+	while (got < size &&
+	       (n = read(fd, (char *)v.iov_base + got, size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got != size)
+		return -1;
+	v.iov_len = size;
+	return evbuffer_commit_space(buf, &v, 1);
+}
+
 void
 api_serve_file(
     const char *web_dir, struct evhttp_request *req, const char *path)
@@ -68,7 +93,18 @@ api_serve_file(
 			if (strcmp(dot, mime[i].ext) == 0)
 				type = mime[i].type;
 	buf = evbuffer_new();
-	if (buf == NULL || evbuffer_add_file(buf, fd, 0, sb.st_size) == -1) {
+	/* a file worth compressing is read into memory for deflate; else
+	 * it goes as a file segment (sendfile) */
+	if (buf != NULL && sb.st_size >= 1024 && sb.st_size <= WEB_FILE_MAX &&
+	    api_accepts_gzip(req)) {
+		if (read_file(fd, buf, (size_t)sb.st_size) == -1) {
+			evbuffer_free(buf);
+			api_reply_error(
+			    req, 500, "internal", "cannot read '%s'", path);
+			return;
+		}
+	} else if (buf == NULL ||
+	           evbuffer_add_file(buf, fd, 0, sb.st_size) == -1) {
 		if (buf != NULL)
 			evbuffer_free(buf);
 		else
@@ -78,7 +114,7 @@ api_serve_file(
 	}
 	evhttp_add_header(
 	    evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_send_reply(req, 200, NULL, buf);
+	api_send(req, 200, buf);
 	evbuffer_free(buf);
 }
 
@@ -103,6 +139,6 @@ api_serve_metrics(const struct metrics_view *v, struct evhttp_request *req)
 	metrics_write(v, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, NULL, buf);
+	api_send(req, 200, buf);
 	evbuffer_free(buf);
 }

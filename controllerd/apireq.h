@@ -40,8 +40,17 @@ struct api_req {
 	char segbuf[1024];          /* storage for the path segments */
 };
 
-/* Sends j (reference stolen) as the reply with HTTP status code. */
+/* Sends j (reference stolen) as the reply with HTTP status code, through
+ * api_send(). */
 void api_reply_json(struct evhttp_request *req, int code, json_t *j);
+/* The one place replies go out: body (borrowed; the caller frees it) with
+ * status code, gzipped (Content-Encoding: gzip) when it is 1 KiB or more
+ * and the request's Accept-Encoding takes gzip; always with Vary:
+ * Accept-Encoding. The caller has set the other headers. */
+void api_send(struct evhttp_request *req, int code, struct evbuffer *body);
+/* 1 when the request's Accept-Encoding takes gzip (or x-gzip, or *) with
+ * a q value over 0. */
+int api_accepts_gzip(struct evhttp_request *req);
 /* Sends {"error":{"code":errcode,"message":…}} with status code. */
 void api_reply_error(struct evhttp_request *req, int code, const char *errcode,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

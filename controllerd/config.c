@@ -118,6 +118,8 @@ static const struct keyword {
         offsetof(struct config, report_interval_max_ms), 0, NULL},
     {"controller", "test_loop_stall_ms", V_INT, 0, 900, T_CONTROLLER,
         offsetof(struct config, test_loop_stall_ms), 0, NULL},
+    {"controller", "metrics_accelerators", V_ENUM, 0, 0, T_CONTROLLER,
+        offsetof(struct config, metrics_accelerators), 0, bool_names},
     {"accounting", "retention_days", V_INT, 1, 36500, T_CONTROLLER,
         offsetof(struct config, acct_retention_days), 0, NULL},
     {"auth", "node_secret_file", V_STR, 0, 0, T_CONTROLLER,
@@ -1182,6 +1184,8 @@ config_dump(const struct config *c, FILE *out)
 	    c->http_exempt.n > 0 ? " " : "", c->http_exempt.text,
 	    c->header_timeout_s, c->body_timeout_s, c->write_rate_per_s,
 	    c->write_burst);
+	fprintf(out, "metrics_accelerators = %s\n",
+	    bool_names[c->metrics_accelerators]);
 	fprintf(out,
 	    "store_queue_max = %d\nbackpressure_queue_share = %g\n"
 	    "backpressure_lag_ms = %g\nreport_interval_max_ms = %d\n",

@@ -103,7 +103,10 @@ struct config {
 	double bp_lag_ms;           /* behind: loop lag p99 over this, ms */
 	int report_interval_max_ms; /* the longest report interval asked */
 	int test_loop_stall_ms;     /* tests only: each tick blocks the loop */
-	int anonymous_read;         /* [auth] reads need no token */
+	/* /metrics has the per-accelerator families (off by default: at a
+	 * fabric's size they are most of the page, and agents serve them) */
+	int metrics_accelerators;
+	int anonymous_read;          /* [auth] reads need no token */
 	double coolant_density_kg_l; /* kg/L */
 	double coolant_cp_j_kgk;     /* specific heat, J/(kg·K) */
 	int sched_policy;            /* enum sched_policy */

@@ -53,7 +53,8 @@ fleet_new(const struct config *c)
 	for (p = 0; p < c->npods; p++)
 		total += c->pods[p].nodes;
 	if ((f->pods = calloc(c->npods, sizeof(*f->pods))) == NULL ||
-	    (f->nodes = calloc(total, sizeof(*f->nodes))) == NULL)
+	    (f->nodes = calloc(total, sizeof(*f->nodes))) == NULL ||
+	    (f->recent = calloc(c->npods + 1, sizeof(*f->recent))) == NULL)
 		goto fail;
 	f->npods = c->npods;
 	f->nnodes = total;
@@ -93,6 +94,7 @@ fleet_configure(struct fleet *f, const struct config *c)
 {
 	int p;
 
+	fleet_summary_stale(f);
 	for (p = 0; p < f->npods && p < c->npods; p++)
 		f->pods[p].conf = c->pods[p];
 	f->coolant_density_kg_l = c->coolant_density_kg_l;
@@ -110,6 +112,7 @@ fleet_free(struct fleet *f)
 		free(f->nodes[i].accels);
 	free(f->nodes);
 	free(f->pods);
+	free(f->recent);
 	free(f);
 }
 
@@ -365,6 +368,8 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 			on_sample(n, &r->samples[i], arg);
 	}
 	apply_health(n, r, mono_ms);
+	if (!n->up)
+		fleet_summary_stale(f);
 	n->up = 1;
 	n->last_seen_ms = now_ms;
 	n->last_seen_mono_ms = mono_ms;
@@ -416,6 +421,7 @@ fleet_check_liveness(struct fleet *f, int64_t mono_ms, int64_t timeout_ms,
 		if (!n->up || fleet_node_silent_ms(f, n, mono_ms) <= timeout_ms)
 			continue;
 		n->up = 0;
+		fleet_summary_stale(f);
 		clear_telemetry(n);
 		for (int k = 0; k < n->naccels; k++) {
 			struct accel *a = &n->accels[k];
@@ -524,4 +530,26 @@ fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 	}
 	if (s->nodes_up == 0)
 		s->power_w = s->heat_w = s->flow_lpm = NAN;
+}
+
+const struct fleet_summary *
+fleet_summary_recent(struct fleet *f, int pod, int64_t now_mono_ms)
+{
+	int p;
+
+	if (f->recent_mono_ms == 0 ||
+	    now_mono_ms - f->recent_mono_ms > FLEET_SUMMARY_MAX_AGE_MS ||
+	    now_mono_ms < f->recent_mono_ms) {
+		for (p = 0; p < f->npods; p++)
+			fleet_summarize(f, p, &f->recent[p]);
+		fleet_summarize(f, -1, &f->recent[f->npods]);
+		f->recent_mono_ms = now_mono_ms > 0 ? now_mono_ms : 1;
+	}
+	return &f->recent[pod >= 0 ? pod : f->npods];
+}
+
+void
+fleet_summary_stale(struct fleet *f)
+{
+	f->recent_mono_ms = 0;
 }

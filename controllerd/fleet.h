@@ -142,9 +142,16 @@ struct fleet {
 	int64_t lag_total_ms;   /* lag since start, ms */
 	int64_t lag_ms;         /* the lag the last check found, ms */
 	int64_t start_watch_ms; /* the watched clock at the first check */
+	/* fleet_summary_recent()'s: each pod's summary, then the fabric's
+	 * (npods + 1), made at recent_mono_ms; 0: to be made again */
+	struct fleet_summary *recent;
+	int64_t recent_mono_ms;
 };
 
 #define FLEET_TICK_MS 1000 /* how often the daemon checks liveness */
+
+/* How old fleet_summary_recent() lets a summary grow, ms. */
+#define FLEET_SUMMARY_MAX_AGE_MS 100
 
 /* Builds the fleet the config declares, every node down and undrained.
  * Returns NULL on allocation failure. Caller frees with fleet_free(). */
@@ -172,6 +179,18 @@ const char *fleet_node_reason(const struct node *n);
 double fleet_node_heat_w(const struct fleet *f, const struct node *n);
 /* The node's hottest accelerator temperature, °C (NaN when unknown). */
 double fleet_node_hottest_c(const struct node *n);
+/*
+ * As fleet_summarize(), for the REST API's many readers: a summary of pod
+ * (-1: the fabric) at most FLEET_SUMMARY_MAX_AGE_MS old at now_mono_ms,
+ * all of them made again in one pass over the nodes when older. A node's
+ * state changed by the fleet (up, down) or by a drain marks them stale at
+ * once; telemetry and job placements show within that age. Borrowed,
+ * valid until the next call.
+ */
+const struct fleet_summary *fleet_summary_recent(
+    struct fleet *f, int pod, int64_t now_mono_ms);
+/* The next fleet_summary_recent() summarizes afresh. */
+void fleet_summary_stale(struct fleet *f);
 /* Applies an accepted report received at wall time now_ms / monotonic
  * mono_ms: session, inventory, latest sample, health, liveness. Calls on_sample
  * (may be NULL) for each sample not seen before, oldest first. Returns 1 when

@@ -18,10 +18,12 @@ from podtest import (SOURCE, Controller, Fleetsim, TempDir, auth_header,
 LEAKY = "pod01-n008"
 tmp = TempDir("metrics")
 # jobs_kept = 0: no ended job stays in memory, so only counts read from
-# the database can be right
+# the database can be right; the per-accelerator families asked for (off
+# by default: test_nodes_api)
 ctl = Controller(tmp, extra="[fabric]\nnodes_per_pod = 8\n"
                  "groups_per_pod = 2\n[scheduler]\nkill_grace_s = 1\n"
-                 "jobs_kept = 0\n").start()
+                 "jobs_kept = 0\n[controller]\nmetrics_accelerators = true\n"
+                 ).start()
 fleet = Fleetsim(tmp, ctl.url, nodes=8,
                  args=["--fault", LEAKY + ":leak@15"]).start()
 

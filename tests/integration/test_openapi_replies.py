@@ -236,6 +236,12 @@ def test_nodes_and_drain():
                  {"reason": "fan swap"})[1]
     assert reply["replaced"]["reason"] == "fan check", reply
     call("GET", "/nodes?state=drained,draining&pod=pod01")
+    # a page with a Link to the next, field selection, the problems
+    call("GET", "/nodes?fields=name,state,power_w&limit=3&after=pod01-n001")
+    call("GET", "/nodes?problem=leak,down&group=pod01-g01")
+    call("GET", "/nodes?limit=0", expect=400)
+    call("GET", "/nodes?fields=colour", expect=400)
+    call("GET", "/nodes?group=pod01-g99", expect=404)
     call("GET", "/nodes/" + node)
     call("GET", "/nodes/" + LEAKY)
     call("GET", "/nodes/" + SILENT)
