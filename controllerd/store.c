@@ -241,9 +241,13 @@ store_open(const char *path)
 	/* the migration may wait as long as the writer would */
 	if ((s->db = store_connect(path, STORE_WRITER_BUSY_MS)) == NULL)
 		goto fail;
+	/* Checkpoints write the WAL back and fsync, hundreds of ms on a busy
+	 * disk: the writer thread makes them (store_samples.c), never the
+	 * event loop's commits. */
 	if (store_exec(s, "PRAGMA journal_mode = WAL") == -1 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL") == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON") == -1 ||
+	    store_exec(s, "PRAGMA wal_autocheckpoint = 0") == -1 ||
 	    migrate(s) == -1) {
 		log_warnx("%s: %s: cannot use this database", __func__, path);
 		goto fail;

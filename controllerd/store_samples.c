@@ -463,6 +463,12 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		t0 = selfstat_clock_s();
 		failed = write_batch(w) == -1;
+		/* the loop's connection never checkpoints (store.c): what it
+		 * committed goes back to the database here, at least every
+		 * ROLLUP_EVERY_MS when idle; a checkpoint that cannot finish
+		 * now (a reader, a full disk) is tried again next batch */
+		(void)sqlite3_wal_checkpoint_v2(
+		    w->ws.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		w->batch_s = selfstat_clock_s() - t0;
 		pthread_mutex_lock(&w->mu);
 		w->failed = failed;
