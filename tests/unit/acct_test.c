@@ -6,7 +6,6 @@
  * pruning drops only what ended before the bound.
  */
 #include <sys/stat.h>
-#include <ftw.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 
 #include "acct.h"
 #include "check.h"
+#include "tmpdir.h"
 #include "config.h"
 #include "fleet.h"
 #include "jobs.h"
@@ -365,27 +365,16 @@ static const struct {
     {"store", test_store},
 };
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int
 main(void)
 {
-	const char *base = getenv("TMPDIR");
 	size_t i;
 
 	log_init("acct_test", LOG_LVL_ERROR);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pod-acct-test-XXXXXX",
-	    base ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "acct") == -1)
 		return 1;
-	}
 	for (i = 0; i < NELEM(cases); i++)
 		RUN_CASE(cases[i].name, cases[i].fn());
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	return check_summary("acct_test");
 }

@@ -10,7 +10,6 @@
  * and through the shell, acknowledgements and a pod alarm's nodes kept
  * across a restart of the store.
  */
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "alarms.h"
 #include "check.h"
+#include "tmpdir.h"
 #include "hostlist.h"
 #include "log.h"
 #include "store.h"
@@ -557,15 +557,6 @@ fail:
 	return -1;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Reports for a node refused for a wrong credential: one alarm naming the
  * address, raised by the first refusal and cleared a window after the
  * last; another node stays clear. */
@@ -655,21 +646,16 @@ static const struct {
 int
 main(void)
 {
-	const char *base = getenv("TMPDIR");
 	size_t i;
 
 	log_init("alarms_test", LOG_LVL_ERROR);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pod-alarms-test-XXXXXX",
-	    base ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "alarms") == -1)
 		return 1;
-	}
 	for (i = 0; i < NELEM(threshold_cases); i++)
 		RUN_CASE(threshold_cases[i].name,
 		    case_threshold(&threshold_cases[i]));
 	for (i = 0; i < NELEM(cases); i++)
 		RUN_CASE(cases[i].name, cases[i].fn());
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	return check_summary("alarms_test");
 }

@@ -13,7 +13,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmpdir.h"
 #include "config.h"
 #include "fleet.h"
 #include "log.h"
@@ -490,30 +490,16 @@ static const struct {
     {"a schema 10 database upgraded", t_upgrade},
 };
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int
 main(void)
 {
-	const char *base = getenv("TMPDIR");
 	size_t i;
 
 	log_init("rollup_test", LOG_LVL_ERROR);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pod-rollup-test-XXXXXX",
-	    base ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "rollup") == -1)
 		return 1;
-	}
 	for (i = 0; i < NELEM(cases); i++)
 		RUN_CASE(cases[i].name, cases[i].fn());
-	if (getenv("POD_KEEP_TMP") != NULL)
-		printf("kept %s\n", tmpdir);
-	else
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	return check_summary("rollup_test");
 }
