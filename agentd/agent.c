@@ -159,6 +159,7 @@ struct agent {
 	uint64_t seq;     /* last sample's */
 	uint64_t ack_seq; /* highest acknowledged */
 	json_t *inventory;
+	int send_inventory; /* 0: the controller said it holds it */
 	struct net_req *req;
 	uint64_t batch_first; /* seq range of the request in flight */
 	uint64_t batch_last;
@@ -417,6 +418,7 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	snprintf(a->url, sizeof(a->url), "%s/api/v1/agents/%s/report",
 	    conf->server, conf->name);
 	a->interval_ms = conf->interval_ms;
+	a->send_inventory = 1;
 	a->last_power_w = NAN;
 	a->simulated = conf->job_runner == AGENT_JOBS_SIMULATED;
 	a->power_said_version = -1;
@@ -705,6 +707,8 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 		a->report_ask_ms = fence_ms / 3;
 	if ((uint64_t)rep->ack_seq > a->ack_seq)
 		a->ack_seq = (uint64_t)rep->ack_seq;
+	/* a controller that does not say so wants it every time */
+	a->send_inventory = rep->want_inventory != 0;
 	/* The ends this report carried are the controller's now: only
 	 * those may be forgotten when desired no longer lists them. */
 	jobtable_report_done(a->jobs, 1);
@@ -920,7 +924,7 @@ agent_send(struct agent *a)
 	h.interval_ms = a->interval_ms;
 	h.desired_version = a->desired_version;
 	h.dropped_samples = a->ring->dropped;
-	h.inventory = a->inventory;
+	h.inventory = a->send_inventory ? a->inventory : NULL;
 	if ((h.jobs = jobtable_report(a->jobs)) == NULL)
 		return;
 	h.power = power_json(&a->pw, a->applied_mhz);

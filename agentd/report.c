@@ -108,8 +108,8 @@ report_build(
 	    root, "desired_version", json_integer(h->desired_version));
 	json_object_set_new(root, "dropped_samples",
 	    json_integer((json_int_t)h->dropped_samples));
-	json_object_set(
-	    root, "inventory", h->inventory ? h->inventory : json_null());
+	if (h->inventory != NULL)
+		json_object_set(root, "inventory", h->inventory);
 	json_object_set_new(
 	    root, "jobs", h->jobs ? json_incref(h->jobs) : json_array());
 	if (h->power != NULL)

@@ -24,9 +24,9 @@ struct report_head {
 	int64_t interval_ms;      /* sampling interval, ms */
 	int64_t desired_version;  /* latest desired state seen */
 	uint64_t dropped_samples; /* overwritten before acknowledgement */
-	json_t *inventory;        /* from report_inventory(); borrowed */
-	json_t *jobs;             /* the "jobs" array, borrowed; NULL: [] */
-	json_t *power; /* the "power" member, borrowed; NULL: left out */
+	json_t *inventory; /* report_inventory()'s, borrowed; NULL: left out */
+	json_t *jobs;      /* the "jobs" array, borrowed; NULL: [] */
+	json_t *power;     /* the "power" member, borrowed; NULL: left out */
 };
 
 /* The inventory object: plugin names (NULL: none) and the accelerators in

@@ -713,6 +713,13 @@ wire_reply_decode(json_t *root, struct reply *r, char *err, size_t errlen)
 		break;
 	}
 	r->report_interval_ms = v;
+	r->want_inventory = -1; /* absent: unsaid */
+	if (jsonx_bool(root, "want_inventory", &r->want_inventory, e,
+	        sizeof(e)) == -1) {
+		snprintf(err, errlen,
+		    "reply's want_inventory must be true or false");
+		return -1;
+	}
 	desired = json_object_get(root, "desired");
 	if (desired == NULL || json_is_null(desired))
 		return 0;
@@ -754,6 +761,9 @@ wire_reply_encode(const struct reply *r)
 	if (r->report_interval_ms > 0)
 		json_object_set_new(root, "report_interval_ms",
 		    json_integer((json_int_t)r->report_interval_ms));
+	if (r->want_inventory >= 0)
+		json_object_set_new(
+		    root, "want_inventory", json_boolean(r->want_inventory));
 	d = r->has_desired ? wire_desired_encode(&r->desired) : json_null();
 	if (d == NULL || json_object_set_new(root, "desired", d) == -1)
 		goto fail;

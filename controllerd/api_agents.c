@@ -135,6 +135,8 @@ reply_desired(struct evhttp_request *req, struct ctl_state *st,
 		/* back-pressure: the interval asked rides on every reply */
 		rp->report_interval_ms =
 		    st->self != NULL ? st->self->ask_ms : 0;
+		/* the inventory only when this boot's is not held */
+		rp->want_inventory = fleet_wants_inventory(n);
 		o = rep != NULL ? wire_reply_encode(rp)
 		                : wire_desired_encode(&rp->desired);
 		wire_reply_free(rp);

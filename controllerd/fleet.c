@@ -357,8 +357,11 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 		    r->agent_version);
 		n->seen_dirty = 1;
 	}
-	if (r->ninventory >= 0)
+	if (r->ninventory >= 0) {
 		apply_inventory(n, r);
+		snprintf(n->inventory_boot, sizeof(n->inventory_boot), "%s",
+		    r->boot_id);
+	}
 	for (i = 0; i < r->nsamples; i++) {
 		if (r->samples[i].seq <= n->ack_seq)
 			continue;
@@ -376,6 +379,13 @@ fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
 	n->last_seen_watch_ms = mono_ms - f->lag_total_ms;
 	n->seen_dirty = 1;
 	return came_up;
+}
+
+int
+fleet_wants_inventory(const struct node *n)
+{
+	return n->inventory_boot[0] == '\0' ||
+	       strcmp(n->inventory_boot, n->boot_id) != 0;
 }
 
 enum holder_verdict

@@ -70,6 +70,7 @@ struct node {
 	char boot_id[17]; /* the agent holding the node's name */
 	int64_t ack_seq;  /* highest sample seq held for boot_id */
 	char agent_version[32];
+	char inventory_boot[17];         /* whose inventory accels holds; "" */
 	struct holder_intruder intruder; /* reports refused from another */
 	/* its credential (nodeauth.c): derived once, and the reports
 	 * refused for a missing or wrong one */
@@ -199,6 +200,10 @@ int fleet_apply_report(struct fleet *f, struct node *n, const struct report *r,
     int64_t now_ms, int64_t mono_ms,
     void (*on_sample)(struct node *n, const struct report_sample *s, void *arg),
     void *arg);
+/* 1 when n's reports should carry the inventory: none was heard from
+ * the agent holding it now (a new boot, or since the controller started),
+ * so the reply asks for it (want_inventory, docs/agent-protocol.md). */
+int fleet_wants_inventory(const struct node *n);
 /* Whether a report for n from boot id `boot`, at monotonic mono_ms with
  * the heartbeat timeout timeout_ms, is its holder's, takes it over (the
  * holder silent past the timeout, or not heard since start) or is refused

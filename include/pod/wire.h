@@ -190,6 +190,10 @@ struct reply {
 	/* back-pressure: send reports at most this often, ms; 0: at the
 	 * agent's own interval (docs/agent-protocol.md) */
 	int64_t report_interval_ms;
+	/* 1: send the inventory with the next report; 0: the controller
+	 * holds this boot's; -1: unsaid (absent), read as 1 by agents, as a
+	 * controller that never asks expects it every time */
+	int want_inventory;
 };
 
 #endif

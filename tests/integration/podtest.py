@@ -462,7 +462,8 @@ class FakeController:
     set_down(True) makes it answer 503 to everything, as a dead controller
     behind a proxy; answered_wall is the wall time of the last 200;
     ask_ms, when set, goes in every reply as report_interval_ms
-    (back-pressure)."""
+    (back-pressure); want_inventory, when not None, goes in every reply
+    (unsaid, the agent sends its inventory every time)."""
 
     def __init__(self, node=None):
         self.node = node
@@ -475,6 +476,7 @@ class FakeController:
         self.answered_wall = None  # wall time of the last 200, s
         self.acks = {}  # boot_id -> highest seq
         self.ask_ms = 0  # report_interval_ms to send; 0: none
+        self.want_inventory = None  # True/False to send; None: unsaid
         ctl = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -505,6 +507,8 @@ class FakeController:
                     reply = {"ack_seq": ack, "desired": desired}
                     if ctl.ask_ms:
                         reply["report_interval_ms"] = ctl.ask_ms
+                    if ctl.want_inventory is not None:
+                        reply["want_inventory"] = ctl.want_inventory
                     ctl.answered_wall = time.time()
                 out = json.dumps(reply).encode()
                 self.send_response(200)

@@ -145,6 +145,33 @@ test_heat_and_summary(struct fleet *f)
 	CHECK(s.cooling_capacity_w == 900e3);
 }
 
+/* The reply asks for the inventory until the holding boot has sent it,
+ * and again after a new boot. */
+static void
+test_wants_inventory(struct fleet *f)
+{
+	struct node *n = fleet_node(f, "pod01-n020");
+	struct report r = one_sample("ee", 1, 3000, 60, 30, 40, 10);
+
+	CHECK(fleet_wants_inventory(n));
+	fleet_apply_report(f, n, &r, 1, 1, NULL, NULL);
+	CHECK(fleet_wants_inventory(n)); /* samples alone: still wanted */
+	r = one_sample("ee", 2, 3000, 60, 30, 40, 10);
+	r.ninventory = 2;
+	snprintf(r.inventory[0].model, sizeof(r.inventory[0].model), "X-1");
+	snprintf(r.inventory[1].model, sizeof(r.inventory[1].model), "X-1");
+	r.inventory[1].index = 1;
+	fleet_apply_report(f, n, &r, 2, 2, NULL, NULL);
+	CHECK(!fleet_wants_inventory(n));
+	CHECK(n->naccels == 2 && strcmp(n->accels[1].model, "X-1") == 0);
+	r = one_sample("ee", 3, 3000, 60, 30, 40, 10);
+	fleet_apply_report(f, n, &r, 3, 3, NULL, NULL);
+	CHECK(!fleet_wants_inventory(n));
+	r = one_sample("ff", 1, 3000, 60, 30, 40, 10); /* the agent restarted */
+	fleet_apply_report(f, n, &r, 4, 4, NULL, NULL);
+	CHECK(fleet_wants_inventory(n));
+}
+
 int
 main(void)
 {
@@ -159,6 +186,7 @@ main(void)
 	test_names_and_groups(f);
 	test_states_and_liveness(f);
 	test_heat_and_summary(f);
+	test_wants_inventory(f);
 	fleet_free(f);
 	config_free(c);
 	return check_summary("fleet_test");

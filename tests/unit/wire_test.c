@@ -344,6 +344,8 @@ round_trip(const struct report *want, const char **why)
 static const char *const replies_round[] = {
     /* back-pressure: the interval asked, before desired */
     "{\"ack_seq\": 9, \"report_interval_ms\": 8000, \"desired\": null}",
+    "{\"ack_seq\": 9, \"want_inventory\": true, \"desired\": null}",
+    "{\"ack_seq\": 9, \"want_inventory\": false, \"desired\": null}",
     "{\"ack_seq\": 17, \"desired\": {\"version\": 1795900000123, \"jobs\": "
     "[{\"id\": 17, \"attempt\": 1, \"name\": \"train\", \"command\": "
     "[\"sh\", \"-c\", \"python train.py\"], \"nnodes\": 4, \"node_rank\": 2, "
@@ -473,6 +475,8 @@ static const struct {
         "reply's report_interval_ms must be 0 to 600000 ms"},
     {"{\"ack_seq\": 1, \"report_interval_ms\": \"8s\"}",
         "reply's report_interval_ms must be 0 to 600000 ms"},
+    {"{\"ack_seq\": 1, \"want_inventory\": 1}",
+        "reply's want_inventory must be true or false"},
 };
 
 static int
