@@ -118,9 +118,11 @@ print_controller(FILE *f, json_t *st)
 	    fmt_num(b3, sizeof(b3), c, "samples_duplicate", 1, 0),
 	    fmt_num(b4, sizeof(b4), c, "samples_dropped", 1, 0),
 	    fmt_num(b5, sizeof(b5), c, "samples_stored", 1, 0));
-	podctl_fline(f, "  Loop lag", "p50 %s ms, p99 %s ms; pass p99 %s ms",
+	podctl_fline(f, "  Loop",
+	    "lag p50 %s ms, p99 %s ms; CPU %s %% of a core; pass p99 %s ms",
 	    fmt_num(b1, sizeof(b1), c, "loop_lag_p50_ms", 1, 1),
 	    fmt_num(b2, sizeof(b2), c, "loop_lag_p99_ms", 1, 1),
+	    fmt_num(b4, sizeof(b4), c, "loop_cpu_pct", 1, 1),
 	    fmt_num(b3, sizeof(b3), c, "sched_pass_p99_ms", 1, 2));
 	podctl_fline(f, "  HTTP", "%s/s, p99 %s ms",
 	    fmt_num(b1, sizeof(b1), c, "http_per_s", 1, 1),

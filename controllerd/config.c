@@ -114,6 +114,8 @@ static const struct keyword {
         offsetof(struct config, bp_queue_share), 0, NULL},
     {"controller", "backpressure_lag_ms", V_DOUBLE, 1, 60000, T_CONTROLLER,
         offsetof(struct config, bp_lag_ms), 0, NULL},
+    {"controller", "backpressure_cpu_share", V_DOUBLE, 0.01, 1, T_CONTROLLER,
+        offsetof(struct config, bp_cpu_share), 0, NULL},
     {"controller", "report_interval_max_ms", V_INT, 2000, 600000, T_CONTROLLER,
         offsetof(struct config, report_interval_max_ms), 0, NULL},
     {"controller", "test_loop_stall_ms", V_INT, 0, 900, T_CONTROLLER,
@@ -893,6 +895,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->store_queue_max = 200000;
 	c->bp_queue_share = 0.5;
 	c->bp_lag_ms = 250;
+	c->bp_cpu_share = 0.8;
 	c->report_interval_max_ms = 30000;
 	c->coolant_density_kg_l = 1.02;
 	c->coolant_cp_j_kgk = 3900;
@@ -1188,9 +1191,10 @@ config_dump(const struct config *c, FILE *out)
 	    bool_names[c->metrics_accelerators]);
 	fprintf(out,
 	    "store_queue_max = %d\nbackpressure_queue_share = %g\n"
-	    "backpressure_lag_ms = %g\nreport_interval_max_ms = %d\n",
+	    "backpressure_lag_ms = %g\nbackpressure_cpu_share = %g\n"
+	    "report_interval_max_ms = %d\n",
 	    c->store_queue_max, c->bp_queue_share, c->bp_lag_ms,
-	    c->report_interval_max_ms);
+	    c->bp_cpu_share, c->report_interval_max_ms);
 	if (c->test_loop_stall_ms > 0)
 		fprintf(
 		    out, "test_loop_stall_ms = %d\n", c->test_loop_stall_ms);

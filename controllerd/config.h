@@ -98,9 +98,10 @@ struct config {
 	double write_rate_per_s; /* writes per peer per second; 0 no limit */
 	int write_burst;         /* writes a peer may make at once */
 	/* back-pressure (selfstat.h) and the sample writer's queue */
-	int store_queue_max;        /* samples queued for the writer, at most */
-	double bp_queue_share;      /* behind: queue over this share of it */
-	double bp_lag_ms;           /* behind: loop lag p99 over this, ms */
+	int store_queue_max;   /* samples queued for the writer, at most */
+	double bp_queue_share; /* behind: queue over this share of it */
+	double bp_lag_ms;      /* behind: loop lag p99 over this, ms */
+	double bp_cpu_share; /* behind: loop thread busy over this of a core */
 	int report_interval_max_ms; /* the longest report interval asked */
 	int test_loop_stall_ms;     /* tests only: each tick blocks the loop */
 	/* /metrics has the per-accelerator families (off by default: at a

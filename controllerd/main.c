@@ -122,7 +122,14 @@ static void
 backpressure(void)
 {
 	struct selfstat_bp_conf bp = {ctl.conf->bp_queue_share,
-	    ctl.conf->bp_lag_ms, ctl.conf->report_interval_max_ms};
+	    ctl.conf->bp_lag_ms, ctl.conf->bp_cpu_share,
+	    ctl.conf->report_interval_max_ms};
+	struct timespec cpu;
+
+	/* this thread runs the loop: its CPU time is the loop's */
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		selfstat_loop_cpu(ctl.self, cpu.tv_sec + cpu.tv_nsec / 1e9,
+		    selfstat_clock_s());
 
 	/* agents must confirm their jobs thrice per fence timeout */
 	if (bp.max_ms > ctl.conf->fence_timeout_s * 1000 / 3)

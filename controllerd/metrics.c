@@ -83,6 +83,9 @@ static const struct family {
         "it asks for none (back-pressure)."},
     {"pod_loop_lag_seconds", "histogram",
         "How late a 100 ms timer on the controller's event loop fires."},
+    {"pod_loop_cpu_seconds_total", "counter",
+        "CPU time used by the controller's event-loop thread (read once a "
+        "second)."},
     {"pod_sched_pass_seconds", "histogram",
         "A scheduling pass's time, its store writes included."},
     {"pod_http_request_seconds", "histogram",
@@ -337,6 +340,8 @@ write_self(const struct selfstat *s, struct evbuffer *out)
 	    s->ask_ms / 1000.0);
 	header(out, "pod_loop_lag_seconds");
 	histogram(out, "pod_loop_lag_seconds", NULL, &s->loop_lag_s.h);
+	header(out, "pod_loop_cpu_seconds_total");
+	put(out, "pod_loop_cpu_seconds_total %.6f\n", s->loop_cpu_s);
 	header(out, "pod_sched_pass_seconds");
 	histogram(out, "pod_sched_pass_seconds", NULL, &s->sched_pass_s.h);
 	/* HTTP: the series that saw a request */

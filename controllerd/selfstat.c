@@ -324,12 +324,43 @@ selfstat_modbus(struct selfstat *s, int64_t now_ms, int fc, int exception)
 	selfstat_count(&s->modbus_total, now_ms, 1);
 }
 
+void
+selfstat_loop_cpu(struct selfstat *s, double cpu_s, double wall_s)
+{
+	double share;
+
+	if (s == NULL)
+		return;
+	if (s->loop_wall_s > 0 && wall_s > s->loop_wall_s) {
+		share = (cpu_s - s->loop_cpu_s) / (wall_s - s->loop_wall_s);
+		s->loop_share[s->nshare++ % SELFSTAT_LAG_WINDOW_S] =
+		    share > 0 ? share : 0;
+	}
+	s->loop_cpu_s = cpu_s;
+	s->loop_wall_s = wall_s;
+}
+
+double
+selfstat_loop_share(const struct selfstat *s)
+{
+	int i, n = s->nshare < SELFSTAT_LAG_WINDOW_S ? s->nshare
+	                                             : SELFSTAT_LAG_WINDOW_S;
+	double sum = 0;
+
+	if (n == 0)
+		return NAN;
+	for (i = 0; i < n; i++)
+		sum += s->loop_share[i];
+	return sum / n;
+}
+
 /* Why the controller is behind, into s->behind ("" when it is not). */
 static void
 judge(struct selfstat *s, int64_t now_ms, const struct selfstat_bp_conf *conf)
 {
 	double lag_s = selfstat_quantile(
 	    &s->loop_lag_s, now_ms, SELFSTAT_LAG_WINDOW_S, 0.99);
+	double busy = selfstat_loop_share(s);
 
 	s->behind[0] = '\0';
 	if (s->store_queue_max > 0 &&
@@ -341,6 +372,10 @@ judge(struct selfstat *s, int64_t now_ms, const struct selfstat_bp_conf *conf)
 		snprintf(s->behind, sizeof(s->behind),
 		    "loop lag p99 %.0f ms over %d s, over %g ms", lag_s * 1000,
 		    SELFSTAT_LAG_WINDOW_S, conf->lag_ms);
+	else if (!isnan(busy) && conf->cpu_share > 0 && busy > conf->cpu_share)
+		snprintf(s->behind, sizeof(s->behind),
+		    "event loop busy %.0f %% of a core over %d s, over %g %%",
+		    busy * 100, SELFSTAT_LAG_WINDOW_S, conf->cpu_share * 100);
 }
 
 int
@@ -424,6 +459,7 @@ selfstat_json(const struct selfstat *s, int64_t now_ms)
 {
 	int64_t span_s = (now_ms - s->start_ms) / 1000 + 1;
 	json_t *o = json_object();
+	double busy;
 
 	if (o == NULL)
 		return NULL;
@@ -453,6 +489,9 @@ selfstat_json(const struct selfstat *s, int64_t now_ms)
 	set_ms(o, "sample_delay_p99_ms", &s->sample_delay_s, now_ms, 0.99);
 	set_ms(o, "loop_lag_p50_ms", &s->loop_lag_s, now_ms, 0.5);
 	set_ms(o, "loop_lag_p99_ms", &s->loop_lag_s, now_ms, 0.99);
+	busy = selfstat_loop_share(s);
+	json_object_set_new(o, "loop_cpu_pct",
+	    isnan(busy) ? json_null() : json_real(round(busy * 1000) / 10));
 	set_ms(o, "sched_pass_p50_ms", &s->sched_pass_s, now_ms, 0.5);
 	set_ms(o, "sched_pass_p99_ms", &s->sched_pass_s, now_ms, 0.99);
 	json_object_set_new(

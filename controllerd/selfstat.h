@@ -70,6 +70,7 @@ struct selfstat_http {
 struct selfstat_bp_conf {
 	double queue_share; /* of the store queue's cap; behind above it */
 	double lag_ms;      /* loop lag p99 over SELFSTAT_LAG_WINDOW_S */
+	double cpu_share;   /* the loop thread's CPU over the same, of a core */
 	int max_ms;         /* the longest interval asked, ms */
 };
 
@@ -88,8 +89,14 @@ struct selfstat {
 	struct selfstat_counter http_total;
 	struct selfstat_http http[SELFSTAT_HTTP_KEYS];
 	uint64_t modbus[256][2]; /* by function code: ok, exception */
-	int store_queue;         /* the writer's queue depth, samples */
-	int store_queue_max;     /* its cap, samples */
+	/* the event loop's thread: its CPU time at the last reading, and its
+	 * share of a core each of the last SELFSTAT_LAG_WINDOW_S seconds */
+	double loop_cpu_s;                        /* s; 0: none read yet */
+	double loop_wall_s;                       /* selfstat_clock_s() then */
+	double loop_share[SELFSTAT_LAG_WINDOW_S]; /* a ring */
+	int nshare;                               /* readings, ever */
+	int store_queue;     /* the writer's queue depth, samples */
+	int store_queue_max; /* its cap, samples */
 	/* back-pressure */
 	int ask_ms;            /* the report interval asked now; 0 none */
 	int prev_ask_ms;       /* the one before */
@@ -161,10 +168,20 @@ void selfstat_modbus(struct selfstat *s, int64_t now_ms, int fc, int exception);
  * it has none here (written as its number). Static. */
 const char *selfstat_modbus_name(int fc);
 
+/* Once a second: the event loop thread's CPU time cpu_s (s, its clock)
+ * at wall_s (selfstat_clock_s()); the share of a core it used since the
+ * last reading joins the window that selfstat_backpressure() judges. */
+void selfstat_loop_cpu(struct selfstat *s, double cpu_s, double wall_s);
+
+/* The loop thread's mean share of a core over the last
+ * SELFSTAT_LAG_WINDOW_S readings, or NaN before the first two. */
+double selfstat_loop_share(const struct selfstat *s);
+
 /*
  * Once a second: judges whether the controller is behind (the store
- * queue above conf->queue_share of its cap, or the loop lag's p99 over the
- * last SELFSTAT_LAG_WINDOW_S seconds above conf->lag_ms) and moves the
+ * queue above conf->queue_share of its cap, the loop lag's p99 over the
+ * last SELFSTAT_LAG_WINDOW_S seconds above conf->lag_ms, or the loop's
+ * thread busy above conf->cpu_share of a core over them) and moves the
  * interval asked of agents: SELFSTAT_ASK_FIRST_MS when it falls behind,
  * doubled while it stays behind (each step once agents have had the last
  * one in force), up to conf->max_ms; halved once healthy for as long as

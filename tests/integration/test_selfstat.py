@@ -5,8 +5,10 @@ function and result, loop lag and the other histograms; on /metrics (which
 promtool accepts), in GET /status's "controller" object and in podctl
 status. And back-pressure (docs/agent-protocol.md): a controller whose
 store falls behind asks agents to report less often, a real pod-agentd
-obeys without losing a sample, and catches up once the ask is lifted."""
+obeys without losing a sample, and catches up once the ask is lifted;
+a controller whose event loop is busy above its share of a core asks too."""
 
+import json
 import os
 import re
 import shutil
@@ -19,8 +21,8 @@ import urllib.request
 
 import pwd
 
-from podtest import (Agent, Controller, FakeController, TempDir, auth_header,
-                     metrics, node_api, podctl, run, wait_for)
+from podtest import (Agent, Controller, FakeController, Fleetsim, TempDir,
+                     auth_header, metrics, node_api, podctl, run, wait_for)
 
 tmp = TempDir("selfstat")
 # a store queue of one sample: the second of a report is dropped (and a
@@ -191,6 +193,8 @@ def test_status_and_podctl():
         assert k in c, (k, c)
     assert c["report_interval_ms"] == 0 and c["behind"] is None, c
     assert c["loop_lag_p99_ms"] is not None, c
+    # read once a second: an idle test fabric is far from a core
+    assert c["loop_cpu_pct"] is not None and 0 <= c["loop_cpu_pct"] < 80, c
     rc, out, err = podctl(ctl.url, "status")
     assert rc == 0, (rc, out, err)
     assert "Controller (last 60 s)" in out, out
@@ -269,6 +273,46 @@ def test_backpressure():
         t.cleanup()
 
 
+def test_backpressure_on_a_busy_loop():
+    """The event loop's thread busy above backpressure_cpu_share (1 % of
+    a core here, under 32 simulated agents reporting 10 times a second):
+    the controller says it is behind for that reason, with the loop's CPU
+    on /status and /metrics, and asks the agents to slow down; they do."""
+    t = TempDir("selfstat-cpu")
+    c = Controller(t, extra="backpressure_cpu_share = 0.01\n"
+                   "report_interval_max_ms = 4000\n"
+                   "[fabric]\nnodes_per_pod = 32\ngroups_per_pod = 2\n",
+                   name="busy", fence_s=60).start()
+    stats = t.file("fleet.json", "")
+    fleet = Fleetsim(t, c.url, pods=1, nodes=32, args=[
+        "--interval-ms", "100", "--stats-every", "1",
+        "--stats-json", stats]).start()
+
+    def busy():
+        st = c.api("GET", "/status")[1]["controller"]
+        return st if (st["behind"] or "").startswith(
+            "event loop busy") else None
+
+    def slowed():
+        try:
+            with open(stats) as f:
+                return json.load(f)["total"]["slowed"] > 0
+        except (OSError, ValueError, KeyError):
+            return False
+    try:
+        st = wait_for("behind: the loop busy", busy, timeout=60)
+        assert st["report_interval_ms"] >= 2000, st
+        assert st["loop_cpu_pct"] > 1, st
+        assert c.log_lines(r"behind \(event loop busy \d+ % of a core"), \
+            c.log()
+        assert value("pod_loop_cpu_seconds_total", c=c) > 0
+        wait_for("pod-fleetsim's agents to slow down", slowed, timeout=30)
+    finally:
+        fleet.stop()
+        c.stop()
+        t.cleanup()
+
+
 def test_job_news_goes_at_once_under_an_ask():
     """An agent asked for a report every 6 s (by a stand-in controller)
     holds its samples, 12 a report at 2 a second; a job it starts goes to
@@ -308,7 +352,8 @@ try:
          test_refused_reports,
          test_http_by_route_and_code, test_modbus_by_function_and_result,
          test_promtool_and_histograms, test_status_and_podctl,
-         test_backpressure, test_job_news_goes_at_once_under_an_ask])
+         test_backpressure, test_backpressure_on_a_busy_loop,
+         test_job_news_goes_at_once_under_an_ask])
 finally:
     ctl.stop()
     tmp.cleanup()

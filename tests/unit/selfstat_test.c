@@ -188,7 +188,7 @@ second(struct selfstat *s, const struct selfstat_bp_conf *c, int64_t t,
 static int
 backpressure(void)
 {
-	const struct selfstat_bp_conf c = {0.5, 200, 8000};
+	const struct selfstat_bp_conf c = {0.5, 200, 0.8, 8000};
 	struct selfstat *s = selfstat_new(0, T0);
 	int64_t t = 0;
 	int ask = 0, seen[8], n = 0, i;
@@ -229,6 +229,24 @@ backpressure(void)
 	for (i = 0, t = 62000; i < 20; i++, t += 1000)
 		ask = second(s, &c, t, 0, 0.001);
 	CHECK(ask == 0 && s->behind[0] == '\0', "%d %s", ask, s->behind);
+	/* the loop's thread busy 90 % of a core (0.9 s of CPU a second) */
+	CHECK(isnan(selfstat_loop_share(s)));
+	for (i = 0; i < 6; i++, t += 1000) {
+		selfstat_loop_cpu(s, 0.9 * i, 100.0 + i);
+		ask = second(s, &c, t, 0, 0.001);
+	}
+	CHECK(fabs(selfstat_loop_share(s) - 0.9) < 1e-9, "%g",
+	    selfstat_loop_share(s));
+	CHECK(ask >= 2000 && strstr(s->behind, "event loop busy 90 %") != NULL,
+	    "%d %s", ask, s->behind);
+	/* half a core: the window's mean falls under 80 %, not behind */
+	for (; i < 12; i++, t += 1000) {
+		selfstat_loop_cpu(s, 4.5 + 0.5 * (i - 5), 100.0 + i);
+		ask = second(s, &c, t, 0, 0.001);
+	}
+	CHECK(fabs(selfstat_loop_share(s) - 0.5) < 1e-9, "%g",
+	    selfstat_loop_share(s));
+	CHECK(s->behind[0] == '\0', "%s", s->behind);
 	selfstat_free(s);
 	return 0;
 fail:
