@@ -13,7 +13,8 @@
  * transactions): past that a write fails, the caller replies 503 and
  * nothing is acknowledged, and the loop goes on serving from memory. The
  * bulk of the writes, samples, go through a thread with its own connection
- * (store_samples.c), which may wait as long as it takes.
+ * (store_samples.c), which may wait as long as it takes, and which lets
+ * the loop's connection in first when it is waiting (store_writer_begin).
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +35,32 @@
 
 #define STORE_LOOP_BUSY_MS   100  /* the loop waits this long for a lock */
 #define STORE_WRITER_BUSY_MS 5000 /* the sample writer, between retries */
+#define STORE_YIELD_MS       5    /* the writer's pause for a waiting loop */
+
+/* The loop connection's busy handler: waits up to STORE_LOOP_BUSY_MS for
+ * the lock in steps of 1 ms, flagging the wait for the writer thread,
+ * which pauses before its next transaction while the flag is up. */
+static int
+loop_busy(void *arg, int tries)
+{
+	struct store *s = arg;
+
+	if (tries >= STORE_LOOP_BUSY_MS) {
+		atomic_store(&s->waiting, 0);
+		return 0;
+	}
+	atomic_store(&s->waiting, 1);
+	sqlite3_sleep(1);
+	return 1;
+}
+
+int
+store_writer_begin(struct store *ws)
+{
+	if (ws->loop_waiting != NULL && atomic_exchange(ws->loop_waiting, 0))
+		sqlite3_sleep(STORE_YIELD_MS);
+	return store_exec(ws, "BEGIN IMMEDIATE");
+}
 
 int
 store_exec(struct store *s, const char *sql)
@@ -252,7 +279,7 @@ store_open(const char *path)
 		log_warnx("%s: %s: cannot use this database", __func__, path);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, STORE_LOOP_BUSY_MS);
+	sqlite3_busy_handler(s->db, loop_busy, s);
 	if (store_writer_start(s, path) == -1)
 		goto fail;
 	return s;

@@ -9,6 +9,7 @@
 #define CTL_STORE_INT_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ struct store_writer;
 
 struct store {
 	sqlite3 *db;
+	/* The loop's handle: 1 while its connection waits for a lock; the
+	 * writer's: the loop's flag, which it yields to (store_writer_begin) */
+	atomic_int waiting;
+	atomic_int *loop_waiting;
 	int err; /* SQLite's code of the last failure, 0 after a success */
 	struct queued *q;
 	int nq;
@@ -52,6 +57,12 @@ int store_writer_start(struct store *s, const char *path);
 void store_writer_stop(struct store *s);
 /* sqlite3_exec() of sql; -1 logged. */
 int store_exec(struct store *s, const char *sql);
+/* BEGIN IMMEDIATE on the writer's handle ws, after letting the loop's
+ * connection take the lock first when it is waiting for it: without
+ * this, a writer committing chunk after chunk re-takes the lock before
+ * the loop's waits notice it was free, and the loop's writes (a job's
+ * submission) fail for as long as the writer has work. 0 or -1 logged. */
+int store_writer_begin(struct store *ws);
 /* A prepared statement (caller finalizes), or NULL logged. */
 sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 /* Steps st once, resets it and clears its bindings; -1 logged with what. */

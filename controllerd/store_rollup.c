@@ -460,7 +460,7 @@ close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
 		sqlite3_reset(r->due);
 		if (n == 0)
 			break;
-		if (store_exec(s, "BEGIN IMMEDIATE") == -1)
+		if (store_writer_begin(s) == -1)
 			goto fail;
 		for (i = 0; i < n; i++) {
 			int keep = rollup_day(due[i].t_ms) < from_day;

@@ -310,7 +310,7 @@ write_nodes(struct store *s, const struct store_writer *w)
 	    " temp_crit_c, mem_total_mib) VALUES (?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?)");
 	if (seen == NULL || del == NULL || ins == NULL ||
-	    store_exec(s, "BEGIN IMMEDIATE") == -1)
+	    store_writer_begin(s) == -1)
 		goto fail;
 	for (i = 0; i < w->ninv; i++)
 		if (write_inventory(s, del, ins, &w->inv[i]) == -1)
@@ -411,7 +411,7 @@ write_batch(struct store_writer *w)
 		goto fail;
 	while (done < w->nq) {
 		end = done + STORE_CHUNK < w->nq ? done + STORE_CHUNK : w->nq;
-		if (store_exec(s, "BEGIN IMMEDIATE") == -1)
+		if (store_writer_begin(s) == -1)
 			goto fail;
 		for (i = done; i < end; i++)
 			if (write_sample(s, &w->q[i]) == -1) {
@@ -494,6 +494,7 @@ store_writer_start(struct store *s, const char *path)
 	}
 	w->days_1m = 30;
 	w->days_1h = 400;
+	w->ws.loop_waiting = &s->waiting;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
