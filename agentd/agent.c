@@ -142,6 +142,7 @@ struct agent {
 	int64_t answered_ms;        /* monotonic, last 200; 0: never */
 	int64_t sent_ms;            /* monotonic, the request in flight */
 	int64_t report_ask_ms;      /* the controller's report interval; 0 */
+	int64_t ask_gap_ms;         /* the next report's gap under an ask */
 	int64_t lease_ms;           /* monotonic: jobs confirmed until */
 	int64_t confirmed_ms;       /* monotonic, sent_ms last answered */
 	int fence_own_s;            /* fence_timeout_s of the config */
@@ -705,6 +706,13 @@ agent_apply_reply(struct agent *a, struct reply *rep)
 	a->report_ask_ms = rep->report_interval_ms;
 	if (a->report_ask_ms > fence_ms / 3)
 		a->report_ask_ms = fence_ms / 3;
+	/* Each gap drawn anew, 0.75 to 1.25 times the ask: agents that
+	 * reported together (a controller's restart, the burst that made it
+	 * ask) drift apart instead of arriving together every interval. */
+	a->ask_gap_ms =
+	    (int64_t)(a->report_ask_ms * (0.75 + 0.5 * agent_random(a)));
+	if (a->ask_gap_ms > fence_ms / 3)
+		a->ask_gap_ms = fence_ms / 3;
 	if ((uint64_t)rep->ack_seq > a->ack_seq)
 		a->ack_seq = (uint64_t)rep->ack_seq;
 	/* a controller that does not say so wants it every time */
@@ -916,7 +924,7 @@ agent_send(struct agent *a)
 	 * batch are waiting */
 	if (!a->report_owed && n < REPORT_BATCH_MAX &&
 	    a->report_ask_ms > a->interval_ms &&
-	    time_mono_ms() - a->sent_ms + a->interval_ms / 2 < a->report_ask_ms)
+	    time_mono_ms() - a->sent_ms + a->interval_ms / 2 < a->ask_gap_ms)
 		return;
 	if (n > REPORT_BATCH_MAX)
 		n = REPORT_BATCH_MAX;

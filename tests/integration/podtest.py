@@ -348,10 +348,11 @@ class Fleetsim(Daemon):
 class Agent(Daemon):
     """A real pod-agentd for one node, on the sim plugins, with its
     credential (derived from the site secret of `site`, by default tmp's;
-    `credential`: another text) in NAME.cred, mode 0600."""
+    `credential`: another text) in NAME.cred, mode 0600; sampling every
+    interval_ms."""
 
     def __init__(self, tmp, server, name, extra="", credential=None,
-                 site=None):
+                 site=None, interval_ms=500):
         state = os.path.join(tmp.path, name + "-state")
         os.makedirs(state, exist_ok=True)
         self.credential_file = os.path.join(tmp.path, name + ".cred")
@@ -362,12 +363,13 @@ class Agent(Daemon):
                      else credential) + "\n")
         conf = tmp.file(name + ".conf",
                         "[agent]\nserver = %s\nname = %s\nstate_dir = %s\n"
-                        "interval_ms = 500\nmetrics_listen = 127.0.0.1:0\n"
+                        "interval_ms = %d\nmetrics_listen = 127.0.0.1:0\n"
                         "credential_file = %s\n"
                         "[jobs]\nallow_root = true\n"
                         "[power]\nplugin = sim\n"
                         "[cooling]\nplugin = sim\n%s"
-                        % (server, name, state, self.credential_file, extra))
+                        % (server, name, state, interval_ms,
+                           self.credential_file, extra))
         super().__init__(name, [binary("pod-agentd"), "-c", conf], tmp)
 
     def metrics_url(self):

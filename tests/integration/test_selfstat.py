@@ -347,13 +347,39 @@ def test_job_news_goes_at_once_under_an_ask():
         t.cleanup()
 
 
+def test_asked_reports_spread():
+    """Under an ask of 1 s, an agent sampling every 100 ms leaves between
+    0.75 and 1.25 s between its reports, drawn anew each time: agents
+    that reported together drift apart instead of arriving together
+    every interval. (At a fixed 1 s, 15 gaps span a tick or two.)"""
+    t = TempDir("selfstat-spread")
+    node = "pod01-n010"
+    fake = FakeController(node)
+    fake.ask_ms = 1000
+    agent = Agent(t, fake.url, node, interval_ms=100).start()
+    try:
+        n0 = wait_for("a first report", lambda: fake.count() or None)
+        # the second report on is paced by the ask the first reply said
+        wait_for("17 reports under the ask",
+                 lambda: fake.count() >= n0 + 17, timeout=60)
+        with fake.lock:
+            times = [m for m, _ in fake.reports[n0 + 1:]]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        assert min(gaps) > 0.6 and max(gaps) < 1.5, gaps
+        assert max(gaps) - min(gaps) > 0.2, gaps
+    finally:
+        agent.stop()
+        fake.stop()
+        t.cleanup()
+
+
 try:
     run([test_samples_by_seq, test_dropped_when_the_store_queue_is_full,
          test_refused_reports,
          test_http_by_route_and_code, test_modbus_by_function_and_result,
          test_promtool_and_histograms, test_status_and_podctl,
          test_backpressure, test_backpressure_on_a_busy_loop,
-         test_job_news_goes_at_once_under_an_ask])
+         test_job_news_goes_at_once_under_an_ask, test_asked_reports_spread])
 finally:
     ctl.stop()
     tmp.cleanup()
