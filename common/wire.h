@@ -17,6 +17,13 @@
  * named in err (r is then empty). Caller frees with wire_report_free(). */
 int wire_report_decode(
     json_t *root, struct report *r, char *err, size_t errlen);
+/* The common report read straight from its text (len bytes), with no
+ * JSON tree (wire_scan.c): 1 with r filled exactly as jsonx_parse() and
+ * wire_report_decode() would fill it, or 0 when it declines (anything
+ * outside the subset it reads, every error among it) and r is empty;
+ * the caller then decodes the Jansson way, which says what is wrong.
+ * Caller frees with wire_report_free(). */
+int wire_report_scan(const char *text, size_t len, struct report *r);
 /* Releases what wire_report_decode() allocated; r may be reused. */
 void wire_report_free(struct report *r);
 /* The JSON object of r, members as an agent sends them: numbers rounded to

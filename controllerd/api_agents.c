@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "acct.h"
 #include "api.h"
@@ -175,6 +177,35 @@ count_report(struct ctl_state *st, const struct node *n,
 		    now_ms > newest_ms ? (now_ms - newest_ms) / 1000.0 : 0);
 }
 
+/*
+ * Decodes r's body into rep: the common report straight from its text
+ * (wire_scan.c), anything else, and every error, the Jansson way. 0, or
+ * -1 having replied 400 or 413.
+ */
+static int
+read_report(struct api_req *r, const struct node *n, struct report *rep)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t len = evbuffer_get_length(in);
+	json_t *body;
+	char err[256];
+
+	if (len > 0 && len <= API_MAX_BODY &&
+	    wire_report_scan((const char *)evbuffer_pullup(in, -1), len, rep) ==
+	        1)
+		return 0;
+	if ((body = api_read_body(r->req)) == NULL)
+		return -1;
+	if (wire_report_decode(body, rep, err, sizeof(err)) == -1) {
+		log_debug("report from %s refused: %s", n->name, err);
+		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
+		json_decref(body);
+		return -1;
+	}
+	json_decref(body);
+	return 0;
+}
+
 /* A report refused: counted (pod_ingest_reports_total). */
 static void
 count_refused(struct ctl_state *st)
@@ -188,8 +219,6 @@ api_report(struct api_req *r)
 {
 	struct node *n = fleet_node(r->st->fleet, r->args[0]);
 	struct report rep;
-	json_t *body;
-	char err[256];
 	double t0 = selfstat_clock_s();
 
 	if (n == NULL) {
@@ -199,18 +228,10 @@ api_report(struct api_req *r)
 		    r->req, 404, "not_found", "no node '%s'", r->args[0]);
 		return;
 	}
-	if ((body = api_read_body(r->req)) == NULL) {
+	if (read_report(r, n, &rep) == -1) {
 		count_refused(r->st);
 		return;
 	}
-	if (wire_report_decode(body, &rep, err, sizeof(err)) == -1) {
-		log_debug("report from %s refused: %s", n->name, err);
-		count_refused(r->st);
-		api_reply_error(r->req, 400, "bad_request", "report: %s", err);
-		json_decref(body);
-		return;
-	}
-	json_decref(body);
 	if (check_holder(r, n, rep.boot_id) == -1) {
 		count_refused(r->st);
 		wire_report_free(&rep);
