@@ -277,6 +277,33 @@ str_or_null(struct scan *sc, char *out, size_t size, int cut)
 	return 1;
 }
 
+/* The array at sc, each element read by each(sc, arg, its index). 0
+ * declined (not an array, or each() declined). */
+static int
+elements(struct scan *sc, int (*each)(struct scan *, void *, int), void *arg)
+{
+	int i = 0;
+
+	if (!eat(sc, '['))
+		return 0;
+	if (eat(sc, ']'))
+		return 1;
+	do {
+		if (!each(sc, arg, i++))
+			return 0;
+	} while (eat(sc, ','));
+	return eat(sc, ']');
+}
+
+/* A number or null in an array wire.c reads leniently: its value in
+ * *v. 0 declined (another type). */
+static int
+lenient(struct scan *sc, struct val *v)
+{
+	return value(sc, v) &&
+	       (v->kind == V_INT || v->kind == V_REAL || v->kind == V_NULL);
+}
+
 static int
 accel(struct scan *sc, struct report_accel *a)
 {
@@ -340,6 +367,17 @@ loop(struct scan *sc, struct report_sample *s)
 	return m == 0;
 }
 
+static int
+each_accel(struct scan *sc, void *arg, int i)
+{
+	struct report_sample *s = arg;
+
+	if (i == REPORT_MAX_ACCELS || !accel(sc, &s->accels[i]))
+		return 0;
+	s->naccels = i + 1;
+	return 1;
+}
+
 /* The accels member: null, or an array of at most REPORT_MAX_ACCELS. */
 static int
 accels(struct scan *sc, struct report_sample *s)
@@ -349,19 +387,7 @@ accels(struct scan *sc, struct report_sample *s)
 	s->naccels = 0;
 	if (!value(sc, &v) || (v.kind != V_NULL && v.kind != V_OPEN))
 		return 0;
-	if (v.kind == V_NULL)
-		return 1;
-	if (!eat(sc, '['))
-		return 0;
-	if (eat(sc, ']'))
-		return 1;
-	do {
-		if (s->naccels == REPORT_MAX_ACCELS ||
-		    !accel(sc, &s->accels[s->naccels]))
-			return 0;
-		s->naccels++;
-	} while (eat(sc, ','));
-	return eat(sc, ']');
+	return v.kind == V_NULL || elements(sc, each_accel, s);
 }
 
 static int
@@ -430,23 +456,32 @@ room(void **arr, int *cap, int n, int max, size_t size)
 	return 1;
 }
 
+/* A report and the room its growing array has. */
+struct growing {
+	struct report *r;
+	int cap;
+};
+
+static int
+each_sample(struct scan *sc, void *arg, int i)
+{
+	struct growing *g = arg;
+	struct report *r = g->r;
+
+	if (!room((void **)&r->samples, &g->cap, i, REPORT_MAX_SAMPLES,
+	        sizeof(*r->samples)) ||
+	    !sample(sc, &r->samples[i]))
+		return 0;
+	r->nsamples = i + 1;
+	return 1;
+}
+
 static int
 samples(struct scan *sc, struct report *r)
 {
-	int cap = 0;
+	struct growing g = {r, 0};
 
-	if (!eat(sc, '['))
-		return 0;
-	if (eat(sc, ']'))
-		return 1;
-	do {
-		if (!room((void **)&r->samples, &cap, r->nsamples,
-		        REPORT_MAX_SAMPLES, sizeof(*r->samples)) ||
-		    !sample(sc, &r->samples[r->nsamples]))
-			return 0;
-		r->nsamples++;
-	} while (eat(sc, ','));
-	return eat(sc, ']');
+	return elements(sc, each_sample, &g);
 }
 
 static int
@@ -526,28 +561,64 @@ job(struct scan *sc, struct report_job *j)
 }
 
 static int
+each_job(struct scan *sc, void *arg, int i)
+{
+	struct growing *g = arg;
+	struct report *r = g->r;
+
+	if (!room((void **)&r->jobs, &g->cap, i, REPORT_MAX_JOBS,
+	        sizeof(*r->jobs)) ||
+	    !job(sc, &r->jobs[i]))
+		return 0;
+	r->njobs = i + 1;
+	return 1;
+}
+
+static int
 jobs(struct scan *sc, struct report *r)
 {
+	struct growing g = {r, 0};
 	struct val v;
-	int cap = 0;
 
 	if (!value(sc, &v) || (v.kind != V_NULL && v.kind != V_OPEN))
 		return 0;
 	if (v.kind == V_NULL)
 		return 1;
-	if (!eat(sc, '['))
-		return 0;
 	r->njobs = 0;
-	if (eat(sc, ']'))
-		return 1;
-	do {
-		if (!room((void **)&r->jobs, &cap, r->njobs, REPORT_MAX_JOBS,
-		        sizeof(*r->jobs)) ||
-		    !job(sc, &r->jobs[r->njobs]))
-			return 0;
-		r->njobs++;
-	} while (eat(sc, ','));
-	return eat(sc, ']');
+	return elements(sc, each_job, &g);
+}
+
+/* An overtemp entry: an index 0 to 63 sets its bit; others are left. */
+static int
+each_hot(struct scan *sc, void *arg, int i)
+{
+	struct report_power *p = arg;
+	struct val v;
+
+	if (!lenient(sc, &v))
+		return 0;
+	if (v.kind == V_INT && v.i >= 0 && v.i < 64)
+		p->guard_overtemp |= (uint64_t)1 << v.i;
+	return 1;
+}
+
+/* A clock cap: an integer 0 to 1000000, else -1; past
+ * REPORT_MAX_ACCELS, read and left. */
+static int
+each_cap(struct scan *sc, void *arg, int i)
+{
+	struct report_power *p = arg;
+	struct val v;
+
+	if (!lenient(sc, &v))
+		return 0;
+	if (i < REPORT_MAX_ACCELS) {
+		p->clock_caps_mhz[i] =
+		    v.kind == V_INT && v.i >= 0 && v.i <= 1000000 ? (int)v.i
+		                                                  : -1;
+		p->ncaps = i + 1;
+	}
+	return 1;
 }
 
 /* The guard object of power, as parse_power reads it. */
@@ -557,7 +628,6 @@ guard(struct scan *sc, struct report_power *p)
 	static const char *const keys[] = {"leak", "lowflow", "overtemp", NULL};
 	unsigned seen = 0;
 	int first = 1, k, m;
-	struct val v;
 
 	if (!eat(sc, '{'))
 		return 0;
@@ -566,21 +636,7 @@ guard(struct scan *sc, struct report_power *p)
 			return 0;
 		if (k == 1 && !bool_or_null(sc, &p->guard_lowflow))
 			return 0;
-		if (k != 2)
-			continue;
-		if (!eat(sc, '['))
-			return 0;
-		if (eat(sc, ']'))
-			continue;
-		do {
-			if (!value(sc, &v) ||
-			    (v.kind != V_INT && v.kind != V_REAL &&
-			        v.kind != V_NULL))
-				return 0;
-			if (v.kind == V_INT && v.i >= 0 && v.i < 64)
-				p->guard_overtemp |= (uint64_t)1 << v.i;
-		} while (eat(sc, ','));
-		if (!eat(sc, ']'))
+		if (k == 2 && !elements(sc, each_hot, p))
 			return 0;
 	}
 	return m == 0;
@@ -593,7 +649,7 @@ power(struct scan *sc, struct report *r)
 	    "fallback", "clock_caps_mhz", "guard", NULL};
 	struct report_power *p = &r->power;
 	unsigned seen = 0;
-	int first = 1, k, m, n = 0;
+	int first = 1, k, m;
 	struct val v;
 
 	if (!value(sc, &v) || (v.kind != V_NULL && v.kind != V_OPEN))
@@ -623,25 +679,7 @@ power(struct scan *sc, struct report *r)
 				return 0;
 			break;
 		case 4:
-			if (!eat(sc, '['))
-				return 0;
-			if (eat(sc, ']'))
-				break;
-			do {
-				if (!value(sc, &v) ||
-				    (v.kind != V_INT && v.kind != V_REAL &&
-				        v.kind != V_NULL))
-					return 0;
-				if (n == REPORT_MAX_ACCELS)
-					continue;
-				p->clock_caps_mhz[n++] = v.kind == V_INT &&
-				                                 v.i >= 0 &&
-				                                 v.i <= 1000000
-				                             ? (int)v.i
-				                             : -1;
-			} while (eat(sc, ','));
-			p->ncaps = n;
-			if (!eat(sc, ']'))
+			if (!elements(sc, each_cap, p))
 				return 0;
 			break;
 		case 5:
