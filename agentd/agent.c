@@ -173,10 +173,10 @@ struct agent {
 	int64_t poll_version;     /* the version it asked past */
 	uint64_t polls_ok;        /* answered 200 */
 	uint64_t polls_failed;    /* anything else */
-	int report_owed;          /* 1: job news not yet in a report sent */
-	int first_tick;           /* 1: the tick timer still has first_ms */
-	int backing_off;          /* 1: retry timer armed */
-	unsigned failures;        /* consecutive, for the backoff */
+	int report_owed;   /* 1: job or guard news not yet in a report sent */
+	int first_tick;    /* 1: the tick timer still has first_ms */
+	int backing_off;   /* 1: retry timer armed */
+	unsigned failures; /* consecutive, for the backoff */
 	enum agent_link link;
 	int64_t link_since_ms; /* monotonic, when link last changed */
 	uint64_t rejected;     /* batches refused since the last line */
@@ -1180,13 +1180,20 @@ agent_apply_node_limit(struct agent *a)
 }
 
 /* Logs what the guard and the fallback changed since they were last
- * logged: entering as a warning, clearing as information, once each. */
+ * logged: entering as a warning, clearing as information, once each. A
+ * guard change is news: the controller gates work on it (a leaking node
+ * takes none), so it goes out with this tick's report, whatever interval
+ * the controller asked. */
 static void
 agent_say_power(struct agent *a, const struct sample *s)
 {
 	const struct guard *g = &a->pw.guard;
 	struct guard *was = &a->guard_said;
 	int i;
+
+	if (g->leak != was->leak || g->lowflow != was->lowflow ||
+	    memcmp(g->overtemp, was->overtemp, sizeof(g->overtemp)) != 0)
+		a->report_owed = 1;
 
 	if (g->leak && !was->leak)
 		log_warnx("%s: guard: leak on the coolant loop: every "

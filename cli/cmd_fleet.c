@@ -101,10 +101,14 @@ print_controller(FILE *f, json_t *st)
 {
 	json_t *c = json_object_get(st, "controller"), *why;
 	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	json_int_t ask, floor;
 
 	if (!json_is_object(c))
 		return;
 	why = json_object_get(c, "behind");
+	ask = json_integer_value(json_object_get(c, "report_interval_ms"));
+	floor =
+	    json_integer_value(json_object_get(c, "report_interval_floor_ms"));
 	fprintf(f, "Controller (last %s s)\n",
 	    fmt_num(b1, sizeof(b1), c, "window_s", 1, 0));
 	podctl_fline(f, "  Reports", "%s/s, handled in p50 %s ms, p99 %s ms",
@@ -130,11 +134,16 @@ print_controller(FILE *f, json_t *st)
 	podctl_fline(f, "  Store queue", "%s of %s samples",
 	    fmt_num(b1, sizeof(b1), c, "store_queue_samples", 1, 0),
 	    fmt_num(b2, sizeof(b2), c, "store_queue_max", 1, 0));
-	if (json_integer_value(json_object_get(c, "report_interval_ms")) > 0)
-		podctl_fline(f, "  Interval", "reports every %s ms asked%s%s",
+	if (json_is_string(why))
+		podctl_fline(f, "  Interval",
+		    "reports every %s ms asked: behind, %s",
 		    fmt_num(b1, sizeof(b1), c, "report_interval_ms", 1, 0),
-		    json_is_string(why) ? ": behind, " : "",
-		    json_is_string(why) ? json_string_value(why) : "");
+		    json_string_value(why));
+	else if (ask > 0)
+		podctl_fline(f, "  Interval", "reports every %s ms asked: %s",
+		    fmt_num(b1, sizeof(b1), c, "report_interval_ms", 1, 0),
+		    ask == floor ? "the fabric's size (report_rate_max)"
+		                 : "easing");
 	else
 		podctl_fline(f, "  Interval", "agents report at their own");
 }

@@ -118,6 +118,8 @@ static const struct keyword {
         offsetof(struct config, bp_cpu_share), 0, NULL},
     {"controller", "report_interval_max_ms", V_INT, 2000, 600000, T_CONTROLLER,
         offsetof(struct config, report_interval_max_ms), 0, NULL},
+    {"controller", "report_rate_max", V_INT, 0, 10000000, T_CONTROLLER,
+        offsetof(struct config, report_rate_max), 0, NULL},
     {"controller", "test_loop_stall_ms", V_INT, 0, 900, T_CONTROLLER,
         offsetof(struct config, test_loop_stall_ms), 0, NULL},
     {"controller", "metrics_accelerators", V_ENUM, 0, 0, T_CONTROLLER,
@@ -897,6 +899,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->bp_lag_ms = 250;
 	c->bp_cpu_share = 0.8;
 	c->report_interval_max_ms = 30000;
+	c->report_rate_max = 1000;
 	c->coolant_density_kg_l = 1.02;
 	c->coolant_cp_j_kgk = 3900;
 	c->npods = 1;
@@ -1192,9 +1195,9 @@ config_dump(const struct config *c, FILE *out)
 	fprintf(out,
 	    "store_queue_max = %d\nbackpressure_queue_share = %g\n"
 	    "backpressure_lag_ms = %g\nbackpressure_cpu_share = %g\n"
-	    "report_interval_max_ms = %d\n",
+	    "report_interval_max_ms = %d\nreport_rate_max = %d\n",
 	    c->store_queue_max, c->bp_queue_share, c->bp_lag_ms,
-	    c->bp_cpu_share, c->report_interval_max_ms);
+	    c->bp_cpu_share, c->report_interval_max_ms, c->report_rate_max);
 	if (c->test_loop_stall_ms > 0)
 		fprintf(
 		    out, "test_loop_stall_ms = %d\n", c->test_loop_stall_ms);

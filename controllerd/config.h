@@ -103,7 +103,9 @@ struct config {
 	double bp_lag_ms;      /* behind: loop lag p99 over this, ms */
 	double bp_cpu_share; /* behind: loop thread busy over this of a core */
 	int report_interval_max_ms; /* the longest report interval asked */
-	int test_loop_stall_ms;     /* tests only: each tick blocks the loop */
+	int report_rate_max;    /* reports/s planned for; more nodes than this
+	                           are asked to report less often; 0 no limit */
+	int test_loop_stall_ms; /* tests only: each tick blocks the loop */
 	/* /metrics has the per-accelerator families (off by default: at a
 	 * fabric's size they are most of the page, and agents serve them) */
 	int metrics_accelerators;

@@ -123,7 +123,8 @@ backpressure(void)
 {
 	struct selfstat_bp_conf bp = {ctl.conf->bp_queue_share,
 	    ctl.conf->bp_lag_ms, ctl.conf->bp_cpu_share,
-	    ctl.conf->report_interval_max_ms};
+	    ctl.conf->report_interval_max_ms, 0};
+	int64_t nodes = ctl.fleet->nnodes, rate = ctl.conf->report_rate_max;
 	struct timespec cpu;
 
 	/* this thread runs the loop: its CPU time is the loop's */
@@ -134,6 +135,10 @@ backpressure(void)
 	/* agents must confirm their jobs thrice per fence timeout */
 	if (bp.max_ms > ctl.conf->fence_timeout_s * 1000 / 3)
 		bp.max_ms = ctl.conf->fence_timeout_s * 1000 / 3;
+	/* more nodes than the reports a second planned for: each reports
+	 * every nodes / rate seconds, its samples still taken every second */
+	if (rate > 0 && nodes > rate)
+		bp.floor_ms = (int)((nodes * 1000 + rate - 1) / rate);
 
 	(void)selfstat_backpressure(ctl.self, time_mono_ms(), &bp);
 }

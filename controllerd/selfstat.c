@@ -383,6 +383,8 @@ selfstat_backpressure(
     struct selfstat *s, int64_t now_ms, const struct selfstat_bp_conf *conf)
 {
 	int was = s->ask_ms, ask = s->ask_ms;
+	int floor_ms =
+	    conf->floor_ms < conf->max_ms ? conf->floor_ms : conf->max_ms;
 
 	judge(s, now_ms, conf);
 	if (s->behind[0] != '\0') {
@@ -403,11 +405,22 @@ selfstat_backpressure(
 				ask = 0;
 		}
 	}
+	if (ask < floor_ms)
+		ask = floor_ms;
+	s->floor_ms = floor_ms;
 	if (ask != was) {
 		s->prev_ask_ms = was;
 		s->ask_ms = ask;
 		s->changed_ms = now_ms;
-		if (was == 0)
+		if (floor_ms > 0 && ask == floor_ms && was < ask)
+			log_info("the fabric's size (report_rate_max): asking "
+			         "agents to report every %d ms",
+			    ask);
+		else if (floor_ms > 0 && ask == floor_ms)
+			log_info("caught up: agents report every %d ms, as the "
+			         "fabric's size asks",
+			    ask);
+		else if (was == 0 || was == floor_ms)
 			log_info("behind (%s): asking agents to report every "
 			         "%d ms",
 			    s->behind, ask);
@@ -507,6 +520,8 @@ selfstat_json(const struct selfstat *s, int64_t now_ms)
 	    o, "store_queue_max", json_integer(s->store_queue_max));
 	set_ms(o, "store_batch_p99_ms", &s->store_batch_s, now_ms, 0.99);
 	json_object_set_new(o, "report_interval_ms", json_integer(s->ask_ms));
+	json_object_set_new(
+	    o, "report_interval_floor_ms", json_integer(s->floor_ms));
 	json_object_set_new(o, "behind",
 	    s->behind[0] != '\0' ? json_string(s->behind) : json_null());
 	return o;

@@ -72,6 +72,8 @@ struct selfstat_bp_conf {
 	double lag_ms;      /* loop lag p99 over SELFSTAT_LAG_WINDOW_S */
 	double cpu_share;   /* the loop thread's CPU over the same, of a core */
 	int max_ms;         /* the longest interval asked, ms */
+	int floor_ms;       /* asked whatever the load: the fabric's size over
+	                       report_rate_max, ms; 0 none */
 };
 
 struct selfstat {
@@ -99,6 +101,7 @@ struct selfstat {
 	int store_queue_max; /* its cap, samples */
 	/* back-pressure */
 	int ask_ms;            /* the report interval asked now; 0 none */
+	int floor_ms;          /* the part the fabric's size asks; 0 none */
 	int prev_ask_ms;       /* the one before */
 	int64_t changed_ms;    /* monotonic, when ask_ms last changed */
 	int64_t healthy_ms;    /* monotonic, since when not behind; 0 behind */
@@ -185,8 +188,9 @@ double selfstat_loop_share(const struct selfstat *s);
  * interval asked of agents: SELFSTAT_ASK_FIRST_MS when it falls behind,
  * doubled while it stays behind (each step once agents have had the last
  * one in force), up to conf->max_ms; halved once healthy for as long as
- * the interval in force, to 0 below the first step. Returns the interval
- * asked, ms (0: none).
+ * the interval in force, to 0 below the first step. Never less than
+ * conf->floor_ms (capped at conf->max_ms), behind or not. Returns the
+ * interval asked, ms (0: none).
  */
 int selfstat_backpressure(
     struct selfstat *s, int64_t now_ms, const struct selfstat_bp_conf *conf);

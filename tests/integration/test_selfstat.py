@@ -347,6 +347,74 @@ def test_job_news_goes_at_once_under_an_ask():
         t.cleanup()
 
 
+def test_guard_news_goes_at_once_under_an_ask():
+    """An agent asked for a report every 6 s holds its samples; its loop
+    starts leaking (the sim plugin's fault, 8 s after start) and the
+    guard's trip goes to the controller in that very tick's report, the
+    leaking sample last in it, instead of waiting out the interval: the
+    controller keeps a leaking node from new work on that report."""
+    t = TempDir("selfstat-guard")
+    node = "pod01-n011"
+    fake = FakeController(node)
+    fake.ask_ms = 6000
+    agent = Agent(t, fake.url, node, extra="fault = leak@8\n").start()
+
+    def tripped():
+        for r in fake.since(0):
+            if r["power"]["guard"]["leak"]:
+                return r
+        return None
+    try:
+        url = wait_for("the agent's metrics", agent.metrics_url)
+        wait_for("the agent to obey", lambda: metrics(url).get(
+            'pod_agent_report_interval_seconds{node="%s"}' % node) == 6)
+        trip = wait_for("a report of the leak", tripped, timeout=60)
+        before = [s for r in fake.since(0) if r is not trip
+                  for s in r["samples"]]
+        assert not any(s["loop"]["leak"] for s in before if s["loop"])
+        leaks = [i for i, s in enumerate(trip["samples"])
+                 if s["loop"] and s["loop"]["leak"]]
+        # the trip's sample last, or next to last when a report was in
+        # flight at the trip; held to the ask, up to 11 more would follow
+        assert leaks and leaks[0] >= len(trip["samples"]) - 2, \
+            (leaks, len(trip["samples"]))
+    finally:
+        agent.stop()
+        fake.stop()
+        t.cleanup()
+
+
+def test_fabric_size_asks_an_interval():
+    """More nodes than [controller] report_rate_max reports a second: the
+    controller asks every agent for a report every nodes / rate seconds
+    whatever its load (16 nodes at 4 a second: every 4 s), says why in
+    its log, on /status and podctl status, and a real agent obeys."""
+    t = TempDir("selfstat-floor")
+    c = Controller(t, extra="report_rate_max = 4\n"
+                   "[fabric]\nnodes_per_pod = 16\ngroups_per_pod = 1\n",
+                   name="floor", fence_s=60).start()
+    agent = Agent(t, c.url, "pod01-n001").start()
+    try:
+        url = wait_for("the agent's metrics", agent.metrics_url)
+        st = wait_for("the controller to ask for 4 s", lambda: (
+            lambda st: st if st["report_interval_ms"] == 4000 else None)(
+                c.api("GET", "/status")[1]["controller"]))
+        assert st["behind"] is None, st
+        assert c.log_lines(r"the fabric's size \(report_rate_max\): "
+                           r"asking agents to report every 4000 ms"), c.log()
+        wait_for("the agent to obey", lambda: metrics(url).get(
+            'pod_agent_report_interval_seconds{node="pod01-n001"}') == 4)
+        rc, out, err = podctl(c.url, "status")
+        assert rc == 0 and re.search(
+            r"Interval:\s+reports every 4000 ms asked", out), (rc, out, err)
+        # a node that reports every 4 s is not down for it
+        assert c.api("GET", "/nodes/pod01-n001")[1]["state"] != "down"
+    finally:
+        agent.stop()
+        c.stop()
+        t.cleanup()
+
+
 def test_asked_reports_spread():
     """Under an ask of 1 s, an agent sampling every 100 ms leaves between
     0.75 and 1.25 s between its reports, drawn anew each time: agents
@@ -379,7 +447,9 @@ try:
          test_http_by_route_and_code, test_modbus_by_function_and_result,
          test_promtool_and_histograms, test_status_and_podctl,
          test_backpressure, test_backpressure_on_a_busy_loop,
-         test_job_news_goes_at_once_under_an_ask, test_asked_reports_spread])
+         test_job_news_goes_at_once_under_an_ask,
+         test_guard_news_goes_at_once_under_an_ask,
+         test_fabric_size_asks_an_interval, test_asked_reports_spread])
 finally:
     ctl.stop()
     tmp.cleanup()

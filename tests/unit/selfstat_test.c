@@ -188,7 +188,7 @@ second(struct selfstat *s, const struct selfstat_bp_conf *c, int64_t t,
 static int
 backpressure(void)
 {
-	const struct selfstat_bp_conf c = {0.5, 200, 0.8, 8000};
+	const struct selfstat_bp_conf c = {0.5, 200, 0.8, 8000, 0};
 	struct selfstat *s = selfstat_new(0, T0);
 	int64_t t = 0;
 	int ask = 0, seen[8], n = 0, i;
@@ -254,6 +254,43 @@ fail:
 	return -1;
 }
 
+/* The fabric's size asks an interval whatever the load: behind, it
+ * doubles from there; healthy again, it comes back to it, never under. */
+static int
+backpressure_floor(void)
+{
+	const struct selfstat_bp_conf c = {0.5, 200, 0.8, 16000, 5000};
+	const struct selfstat_bp_conf big = {0.5, 200, 0.8, 8000, 64000};
+	struct selfstat *s = selfstat_new(0, T0);
+	int64_t t;
+	int ask = 0, most = 0;
+
+	REQUIRE(s != NULL);
+	s->store_queue_max = 100;
+	CHECK(second(s, &c, 0, 0, 0.001) == 5000, "not behind: the floor");
+	CHECK(s->behind[0] == '\0' && selfstat_silence_ms(s, T0) == 5000);
+	for (t = 1000; t <= 30000; t += 1000) {
+		ask = second(s, &c, t, 60, 0.001);
+		CHECK(ask >= 5000, "under the floor at %lld: %d", (long long)t,
+		    ask);
+		most = ask > most ? ask : most;
+	}
+	CHECK(most == 16000, "behind: doubled to the cap, got %d", most);
+	for (t = 31000; t <= 90000; t += 1000) {
+		ask = second(s, &c, t, 0, 0.001);
+		CHECK(ask >= 5000, "under the floor at %lld: %d", (long long)t,
+		    ask);
+	}
+	CHECK(ask == 5000, "healthy: back to the floor, got %d", ask);
+	/* a floor over the longest interval is capped by it */
+	CHECK(second(s, &big, 91000, 0, 0.001) == 8000);
+	selfstat_free(s);
+	return 0;
+fail:
+	selfstat_free(s);
+	return -1;
+}
+
 static int
 status_json(void)
 {
@@ -291,6 +328,7 @@ static const struct {
     {"seq_accounting", seq_accounting},
     {"http_codes", http_codes},
     {"backpressure", backpressure},
+    {"backpressure_floor", backpressure_floor},
     {"status_json", status_json},
 };
 
