@@ -392,6 +392,56 @@ fail:
 	return -1;
 }
 
+/*
+ * Reals of every shape as the power's cap_w: 1 to 19 digits, a point
+ * anywhere or none, an exponent or none, leading and trailing zeros. The
+ * scanner reads most of them without strtod (wire_scan.c); each must
+ * decode to the Jansson path's bits, which strtod gives.
+ */
+static int
+numbers(void)
+{
+	char num[64], text[256];
+	int i, j, nd, point, rc, taken = 0, wrong = 0;
+	size_t n;
+
+	for (i = 0; i < 200000; i++) {
+		n = 0;
+		if (next() % 4 == 0)
+			num[n++] = '-';
+		nd = 1 + (int)(next() % 19);
+		point = (int)(next() % (unsigned)(nd + 1));
+		for (j = 0; j < nd; j++) {
+			if (j == point && j > 0)
+				num[n++] = '.';
+			/* a leading zero only alone before the point */
+			num[n++] =
+			    (char)('0' + (j == 0 && (point != 1 || nd == 1)
+			                         ? 1 + next() % 9
+			                         : next() % 10));
+		}
+		if (point == 0 && nd > 1 && next() % 2)
+			n += (size_t)snprintf(num + n, sizeof(num) - n, ".%d",
+			    (int)(next() % 1000));
+		if (next() % 3 == 0)
+			n += (size_t)snprintf(num + n, sizeof(num) - n, "e%s%d",
+			    next() % 2 ? "-" : (next() % 2 ? "+" : ""),
+			    (int)(next() % 40));
+		num[n] = '\0';
+		snprintf(text, sizeof(text),
+		    "{\"boot_id\":\"ab\",\"samples\":[],"
+		    "\"power\":{\"cap_w\":%s}}",
+		    num);
+		rc = compare(text, strlen(text));
+		wrong += rc == -1;
+		taken += rc == 1;
+	}
+	CHECK(wrong == 0, "%d decoded otherwise", wrong);
+	/* all but integers past long long's range, which Jansson refuses */
+	CHECK(taken > i - i / 100, "only %d of %d taken", taken, i);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -399,6 +449,7 @@ static const struct {
     {"agents' reports", agents_reports},
     {"texts", hand_written},
     {"mutations", mutations},
+    {"numbers", numbers},
 };
 
 int
