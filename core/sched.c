@@ -18,10 +18,11 @@
  * fits. CONSERVATIVE gives every job a reservation; it keeps each node's
  * free accelerators over time as a step function and finds a job's
  * earliest start by sweeping, unit by unit, the start times at which
- * enough nodes stay free for its whole time limit, skipping every unit
- * whose lower bound (the first instant enough of its nodes are free at
- * once, kept per unit until one of its nodes changes) is no earlier than
- * the best start found.
+ * enough nodes stay free for its whole time limit. Units are searched
+ * least lower bound first (when enough of its nodes first can each hold
+ * a job of the limit's class, kept per unit and rebuilt only when needed
+ * after one of its nodes changed), and the search ends at the first unit
+ * whose bound is no earlier than the best start found.
  *
  * Node sets (a partition, less nodes reserved over a job's run) get their
  * own "now" and "clear" views, built on first use by closing the nodes
@@ -52,6 +53,8 @@
 #define SCHED_MS_PER_H   3600000.0
 #define SCHED_MAX_GROW   (1 << 28)   /* elements in one growing array */
 #define SCHED_HORIZON_MS (1LL << 43) /* CONSERVATIVE looks 278 years ahead */
+#define SCHED_CLASS_MS   (1LL << 16) /* least limit of the second class */
+#define SCHED_NCLASS     28 /* classes of time limits, each twice the last */
 
 /* Resources that come free at end_ms: a running job or one started now. */
 struct release {
@@ -77,18 +80,27 @@ struct nprof {
 };
 
 /*
- * CONSERVATIVE: when a unit (group, pod, fabric) has at least k nodes
- * eligible for one request shape (exclusive, or a free accelerators) at
- * the same instant, from its nodes' profiles: the earliest time k of them
- * are is a lower bound on any start of a k-node job there, whatever its
- * time limit, since a start needs k nodes free at that instant. Built on
- * first use and kept until a node of the unit changes (see ps->uver).
+ * CONSERVATIVE: when a unit (group or pod) has k nodes that can each hold
+ * a job of one request shape (exclusive, or a free accelerators) and one
+ * class of time limits, from its nodes' profiles. A start of a job of
+ * limit L on a node lies in a run of eligible steps [A, B) with
+ * B - A >= L; every L of a class is at least the class's least limit D,
+ * so the node cannot start such a job before the first run with
+ * B - A >= D begins, and a k-node job not before the k-th such time of
+ * its unit: a lower bound. Without the limit (the first instant k nodes
+ * were free at once) a unit whose nodes are free soon but only until a
+ * reservation looked as good as one free for good, and a long job's
+ * search walked most units of the fabric. A pod's times are its groups',
+ * merged. Built on first use and rebuilt when the unit comes up again
+ * after one of its nodes changed (see ps->uver); until then the old times
+ * are a bound still.
  */
 struct ulb {
 	int64_t ver; /* the unit's version it was built at; 0: never */
-	int64_t *t;  /* ms after now at which the most nodes at once ... */
-	int *most;   /* ... first reached most[i] (ascending both) */
-	int n, tcap, mcap;
+	int64_t *t;  /* ms after now at which the (i + 1)-th node first can
+	                hold such a job, ascending; room for every node of
+	                the unit */
+	int n;
 };
 
 /* Power a reservation will draw on one pod from start_ms, W. */
@@ -138,10 +150,17 @@ struct pass {
 	uint64_t *keys;     /* sweep: time after now << 1 | window opens */
 	uint64_t *keytmp;
 	int nkeys, keycap, keytmpcap;
-	int nresv;       /* future reservations made */
-	int64_t *uver;   /* per level: bumped when a node of it changes */
-	struct ulb *ulb; /* per level and shape: (excl * na + a) * nlv + lv */
-	int64_t *ubound; /* per unit of the job at hand: its lower bound */
+	int nresv;        /* future reservations made */
+	int64_t *uver;    /* per level: bumped when a node of it changes */
+	struct ulb **ulb; /* per shape and class ((excl * na + a) *
+	                     SCHED_NCLASS + class): nlv bounds, one a level,
+	                     allocated on first use */
+	int64_t *ubound;  /* per unit of the job at hand: its lower bound */
+	int *uheap;       /* units of the job at hand, least bound first */
+	int *runoff;      /* the runs ulb_pod() merges, ngroups + 1 */
+	int64_t *gfree;   /* per group: no later than its open nodes' earliest
+	                     free_ms (exact when window_view() last walked it;
+	                     free_ms only grows, so it stays a bound) */
 	/* admission, when in->power is set */
 	double *power_room,
 	    *heat_room;          /* per pod, W, less this pass's starts */
@@ -1362,21 +1381,50 @@ unit_group(const struct sv_topo *t, enum sched_within w, int i)
 	return w == SCHED_WITHIN_POD ? t->pgroups[i] : i;
 }
 
+/* Nodes in a unit's range of groups. */
+static int
+unit_nodes(const struct sv_topo *t, enum sched_within w, int glo, int ghi)
+{
+	int i, n = 0;
+
+	for (i = glo; i < ghi; i++)
+		n += t->goff[unit_group(t, w, i) + 1] -
+		     t->goff[unit_group(t, w, i)];
+	return n;
+}
+
+/* Keeps n ascending times (ms after now) in b, which has room for
+ * nmax (the unit's nodes, ≥ n): allocated once, on the first build. 0,
+ * or -1 on allocation failure. */
+static int
+ulb_keep(struct ulb *b, const uint64_t *times, int n, int nmax)
+{
+	int i;
+
+	b->n = 0;
+	if (b->t == NULL && (b->t = malloc((nmax + 1) * sizeof(*b->t))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		b->t[i] = (int64_t)times[i];
+	b->n = n;
+	return 0;
+}
+
 /*
- * Builds b, the instants at which unit lv (groups [glo, ghi) of within w)
- * first has more nodes eligible at once for (excl, a): each node's runs of
- * eligible steps as keys opening and closing, swept. 0, or -1 on
- * allocation failure.
+ * Builds b for unit lv (groups [glo, ghi) of within w), (excl, a) and
+ * limits of at least d_ms (≥ 1): when each of its nodes first can hold
+ * such a job, at the start A of its first run of eligible steps [A, B) as
+ * long as d_ms (B - A ≥ d_ms, or B never), in ascending order. A start
+ * of a k-node job needs k nodes each inside such a run, so not before
+ * the k-th of these times. 0, or -1 on allocation failure.
  */
 static int
 ulb_build(struct pass *ps, struct ulb *b, enum sched_within w, int glo, int ghi,
-    int excl, int a)
+    int excl, int a, int64_t d_ms)
 {
 	const struct sv_topo *t = &ps->t;
 	const struct nprof *p;
-	uint64_t tk;
-	int i, j, k, m, nd, cnt = 0, most = 0, *mp;
-	int64_t *tp;
+	int i, j, k, m, nd;
 
 	ps->nkeys = 0;
 	b->n = 0;
@@ -1387,8 +1435,7 @@ ulb_build(struct pass *ps, struct ulb *b, enum sched_within w, int glo, int ghi,
 			p = prof_of(ps, nd);
 			if (p->n == 0 || t->nodes[nd].naccels < a)
 				continue;
-			if (ps->nkeys + 2 * p->n > ps->keycap &&
-			    key_room(ps, 2 * p->n) == -1)
+			if (ps->nkeys + 1 > ps->keycap && key_room(ps, 1) == -1)
 				return -1;
 			for (k = 0; k < p->n;) {
 				if (!suffices(p->f[k], t->full[nd], excl, a)) {
@@ -1400,59 +1447,170 @@ ulb_build(struct pass *ps, struct ulb *b, enum sched_within w, int glo, int ghi,
 				     suffices(p->f[m], t->full[nd], excl, a);
 				     m++)
 					;
-				add_key(ps, p->t[k], 1);
-				if (m < p->n)
-					add_key(ps, p->t[m], 0);
+				if (m == p->n || p->t[m] - p->t[k] >= d_ms) {
+					add_key(ps, p->t[k], 1);
+					break;
+				}
 				k = m + 1;
 			}
 		}
 	if (sort_keys(ps) == -1)
 		return -1;
-	for (i = 0; i < ps->nkeys;) {
-		tk = ps->keys[i] >> 1;
-		for (; i < ps->nkeys && ps->keys[i] >> 1 == tk; i++)
-			cnt += ps->keys[i] & 1 ? 1 : -1;
-		if (cnt <= most)
-			continue;
-		most = cnt;
-		tp = grow(b->t, b->n + 1, &b->tcap, sizeof(*b->t));
-		if (tp == NULL)
-			return -1;
-		b->t = tp;
-		mp = grow(b->most, b->n + 1, &b->mcap, sizeof(*b->most));
-		if (mp == NULL)
-			return -1;
-		b->most = mp;
-		b->t[b->n] = (int64_t)tk;
-		b->most[b->n++] = most;
-	}
-	return 0;
+	for (i = 0; i < ps->nkeys; i++)
+		ps->keys[i] >>= 1;
+	return ulb_keep(b, ps->keys, ps->nkeys, unit_nodes(t, w, glo, ghi));
 }
 
-/* The lower bound of unit lv for k nodes of (excl, a), ms, or
- * SCHED_FOREVER; -2 on allocation failure. */
-static int64_t
-unit_bound(struct pass *ps, enum sched_within w, int u, int excl, int a, int k)
+/*
+ * Builds b for pod p from the bounds of its groups (lvb, every level's
+ * for the same shape and class; each group's built first if stale): the
+ * pod's nodes are its groups', so its times are theirs, merged, two lists
+ * at a time. 0, or -1 on allocation failure.
+ */
+static int
+ulb_pod(struct pass *ps, struct ulb *lvb, int p, int excl, int a, int64_t d_ms)
 {
-	int glo, ghi, lv = unit_groups(&ps->t, w, u, &glo, &ghi), lo, hi, mid;
-	struct ulb *b =
-	    &ps->ulb[((size_t)excl * ps->t.na + a) * ps->now.nlv + lv];
+	const struct sv_topo *t = &ps->t;
+	struct ulb *gb;
+	uint64_t *src, *dst, *sw;
+	int i, j, g, n = 0, nr = 0, r, w, lo, mid, hi, x, y, k;
+	int *off = ps->runoff;
 
-	if (b->ver != ps->uver[lv]) {
-		if (ulb_build(ps, b, w, glo, ghi, excl, a) == -1)
-			return -2;
-		b->ver = ps->uver[lv];
+	for (i = t->poff[p]; i < t->poff[p + 1]; i++) {
+		g = t->pgroups[i];
+		gb = &lvb[g];
+		if (gb->ver != ps->uver[g]) {
+			if (ulb_build(ps, gb, SCHED_WITHIN_GROUP, g, g + 1,
+			        excl, a, d_ms) == -1)
+				return -1;
+			gb->ver = ps->uver[g];
+		}
+		n += gb->n;
 	}
-	if (b->n == 0 || b->most[b->n - 1] < k)
+	if (key_room(ps, n) == -1 ||
+	    (ps->keytmp = grow(
+	         ps->keytmp, n, &ps->keytmpcap, sizeof(*ps->keytmp))) == NULL)
+		return -1;
+	off[0] = n = 0;
+	for (i = t->poff[p]; i < t->poff[p + 1]; i++) {
+		gb = &lvb[t->pgroups[i]];
+		for (j = 0; j < gb->n; j++)
+			ps->keys[n++] = (uint64_t)gb->t[j];
+		if (gb->n > 0)
+			off[++nr] = n;
+	}
+	src = ps->keys;
+	dst = ps->keytmp;
+	while (nr > 1) { /* runs [off[r], off[r + 1]) */
+		for (r = 0, w = 0; r < nr; r += 2, w++) {
+			lo = off[r];
+			mid = off[r + 1];
+			hi = r + 2 <= nr ? off[r + 2] : mid;
+			for (x = lo, y = mid, k = lo; k < hi; k++)
+				dst[k] =
+				    y >= hi || (x < mid && src[x] <= src[y])
+				        ? src[x++]
+				        : src[y++];
+			off[w] = lo;
+		}
+		off[w] = n;
+		nr = w;
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	return ulb_keep(&lvb[sv_lv_pod(t, p)], src, n,
+	    unit_nodes(t, SCHED_WITHIN_POD, t->poff[p], t->poff[p + 1]));
+}
+
+/* The class of a time limit: 0 below SCHED_CLASS_MS, then one more for
+ * each doubling. */
+static int
+lim_class(int64_t lim_ms)
+{
+	int c = 0;
+
+	while (c < SCHED_NCLASS - 1 && (SCHED_CLASS_MS << c) <= lim_ms)
+		c++;
+	return c;
+}
+
+/* The least limit of class c, ms: no limit of the class is shorter. */
+static int64_t
+class_ms(int c)
+{
+	return c == 0 ? 1 : SCHED_CLASS_MS << (c - 1);
+}
+
+/* The lower bounds of every level for (excl, a) and limit class c,
+ * allocated on first use; NULL on allocation failure. */
+static struct ulb *
+ulb_levels(struct pass *ps, int excl, int a, int c)
+{
+	struct ulb **b =
+	    &ps->ulb[((size_t)excl * ps->t.na + a) * SCHED_NCLASS + c];
+
+	if (*b == NULL)
+		*b = calloc(ps->now.nlv, sizeof(**b));
+	return *b;
+}
+
+/*
+ * The lower bound b gives for k nodes, ms, or SCHED_FOREVER; now if b was
+ * never built. A bound built before the unit changed is a bound still:
+ * profiles only lose accelerators in a pass, so the first instant k nodes
+ * are eligible at once can only come later.
+ */
+static int64_t
+ulb_bound(const struct pass *ps, const struct ulb *b, int k)
+{
+	if (b->ver == 0)
+		return ps->in->now_ms;
+	if (b->n < k)
 		return SCHED_FOREVER;
-	for (lo = 0, hi = b->n - 1; lo < hi;) {
-		mid = (lo + hi) / 2;
-		if (b->most[mid] >= k)
-			hi = mid;
-		else
-			lo = mid + 1;
+	return ps->in->now_ms + b->t[k - 1];
+}
+
+/* The lower bound of level lv for k nodes of (excl, a) and limit class
+ * c, from the bounds as last built: a lower class's, where the class's
+ * were never built (it clips the runs less), now when none were. */
+static int64_t
+unit_bound(struct pass *ps, int excl, int a, int c, int lv, int k)
+{
+	const struct ulb *b;
+
+	for (; c >= 0; c--) {
+		b = ps->ulb[((size_t)excl * ps->t.na + a) * SCHED_NCLASS + c];
+		if (b != NULL && b[lv].ver != 0)
+			return ulb_bound(ps, &b[lv], k);
 	}
-	return ps->in->now_ms + b->t[lo];
+	return ps->in->now_ms;
+}
+
+/* Whether unit u is searched before unit v: the lower bound, then the
+ * index. */
+static inline int
+unit_before(const struct pass *ps, int u, int v)
+{
+	return ps->ubound[u] < ps->ubound[v] ||
+	       (ps->ubound[u] == ps->ubound[v] && u < v);
+}
+
+/* Sifts the unit at index i of the heap of n units (ps->uheap) down. */
+static void
+heap_down(struct pass *ps, int n, int i)
+{
+	int *h = ps->uheap, u = h[i], c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && unit_before(ps, h[c + 1], h[c]))
+			c++;
+		if (!unit_before(ps, h[c], u))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = u;
 }
 
 /* The earliest time r fits for its whole time limit in unit u, if before
@@ -1480,22 +1638,27 @@ unit_earliest(struct pass *ps, const struct sched_request *r, int u,
 /*
  * The earliest time r fits for its whole time limit in one unit (group,
  * pod or the fabric, after its `within`), or SCHED_FOREVER; -2 on
- * allocation failure. Units too small even when all free are skipped, and
- * so is every unit whose lower bound (struct ulb) is no earlier than the
- * best start found: the unit with the lowest bound is searched first, and
- * its start is most often that bound, so that the search walks one unit's
- * nodes where it walked the fabric's. The minimum over units is the same.
+ * allocation failure. Units too small even when all free are skipped; the
+ * others are searched least lower bound (struct ulb) first, and the search
+ * ends at the first unit whose bound is no earlier than the best start
+ * found. A unit's bound is taken as last built, which is a bound still,
+ * and rebuilt only when the unit comes up with a stale one: it then goes
+ * back in its place. Most units never come up, so that the search walks
+ * the nodes of a few units where it walked the fabric's, and rebuilds the
+ * bounds of those few. The minimum over units is the same.
  */
 static int64_t
 cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 {
 	const struct sv_topo *t = &ps->t;
-	int64_t best = SCHED_FOREVER, tu, lb;
-	int u, nu, lv, glo, ghi, first = -1, excl = r->exclusive != 0;
+	int64_t best = SCHED_FOREVER, tu;
+	int u, nu, lv, glo, ghi, n = 0, i, excl = r->exclusive != 0;
 	int a = sv_req_accels(r);
 	const unsigned char *allow =
 	    set > 0 && set <= ps->in->nsets ? ps->in->sets[set - 1] : NULL;
 	struct need nr = {excl, a, limit_ms(r)};
+	int cls = lim_class(nr.lim_ms);
+	struct ulb *lvb, *b;
 
 	nu = r->within == SCHED_WITHIN_GROUP ? t->ngroups
 	     : r->within == SCHED_WITHIN_POD ? t->npods
@@ -1506,30 +1669,42 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 			return SCHED_FOREVER;
 		return unit_earliest(ps, r, 0, allow, &nr, best);
 	}
+	if ((lvb = ulb_levels(ps, excl, a, cls)) == NULL)
+		return -2;
 	for (u = 0; u < nu; u++) {
 		lv = unit_groups(t, r->within, u, &glo, &ghi);
-		ps->ubound[u] = SCHED_FOREVER;
 		if (sv_elig(&ps->cap, lv, excl, a) < r->nnodes)
 			continue;
-		if ((lb = unit_bound(ps, r->within, u, excl, a, r->nnodes)) ==
-		    -2)
-			return -2;
-		ps->ubound[u] = lb;
-		if (lb != SCHED_FOREVER &&
-		    (first < 0 || lb < ps->ubound[first]))
-			first = u;
+		ps->ubound[u] = unit_bound(ps, excl, a, cls, lv, r->nnodes);
+		if (ps->ubound[u] != SCHED_FOREVER)
+			ps->uheap[n++] = u;
 	}
-	if (first < 0)
-		return SCHED_FOREVER;
-	if ((best = unit_earliest(ps, r, first, allow, &nr, best)) == -2)
-		return -2;
-	for (u = 0; u < nu && best > ps->in->now_ms; u++) {
-		if (u == first || ps->ubound[u] >= best)
-			continue;
-		if ((tu = unit_earliest(ps, r, u, allow, &nr, best)) == -2)
-			return -2;
-		if (tu < best)
-			best = tu;
+	for (i = n / 2 - 1; i >= 0; i--)
+		heap_down(ps, n, i);
+	while (n > 0 && ps->ubound[u = ps->uheap[0]] < best) {
+		lv = unit_groups(t, r->within, u, &glo, &ghi);
+		b = &lvb[lv];
+		if (b->ver !=
+		    ps->uver[lv]) { /* stale: rebuilt, back in place */
+			if ((r->within == SCHED_WITHIN_POD
+			            ? ulb_pod(
+			                  ps, lvb, u, excl, a, class_ms(cls))
+			            : ulb_build(ps, b, r->within, glo, ghi,
+			                  excl, a, class_ms(cls))) == -1)
+				return -2;
+			b->ver = ps->uver[lv];
+			ps->ubound[u] = ulb_bound(ps, b, r->nnodes);
+		} else {
+			if ((tu = unit_earliest(ps, r, u, allow, &nr, best)) ==
+			    -2)
+				return -2;
+			if (tu < best)
+				best = tu;
+			ps->ubound[u] = SCHED_FOREVER; /* searched */
+		}
+		if (ps->ubound[u] == SCHED_FOREVER)
+			ps->uheap[0] = ps->uheap[--n];
+		heap_down(ps, n, 0);
 	}
 	return best;
 }
@@ -1540,22 +1715,37 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
  * fabric size), so the view is updated node by node, with its summaries,
  * from the last window's (the pass allocates it empty), only where a
  * node's window differs: rebuilding the summaries of 12,800 nodes for each
- * reservation cost as much as finding its start.
+ * reservation cost as much as finding its start. A group is not walked at
+ * all when every node of it is busy at s_ms (by ps->gfree) and none is
+ * open in the view: nothing of it would change.
  */
 static void
 window_view(struct pass *ps, int64_t s_ms, int64_t e_ms, int set)
 {
+	const struct sv_topo *t = &ps->t;
 	const unsigned char *allow =
 	    set > 0 && set <= ps->in->nsets ? ps->in->sets[set - 1] : NULL;
+	const struct nprof *p;
 	uint64_t m;
-	int nd;
+	int64_t lo;
+	int g, i, nd;
 
-	for (nd = 0; nd < ps->t.nnodes; nd++) {
-		m = allow != NULL && !allow[nd]
-		        ? 0
-		        : window_mask(ps, nd, s_ms, e_ms);
-		if (m != ps->scratch.mask[nd])
-			sv_set(&ps->scratch, nd, m);
+	for (g = 0; g < t->ngroups; g++) {
+		if (ps->gfree[g] > s_ms && ps->scratch.facc[g] == 0)
+			continue;
+		lo = SCHED_FOREVER;
+		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
+			nd = t->gnodes[i];
+			p = prof_of(ps, nd);
+			m = allow != NULL && !allow[nd]
+			        ? 0
+			        : window_mask(ps, nd, s_ms, e_ms);
+			if (m != ps->scratch.mask[nd])
+				sv_set(&ps->scratch, nd, m);
+			if (p->n > 0 && p->free_ms < lo)
+				lo = p->free_ms;
+		}
+		ps->gfree[g] = lo;
 	}
 }
 
@@ -1570,21 +1760,26 @@ cons_init(struct pass *ps)
 	const struct sched_slot *s;
 	struct nprof *p;
 	uint64_t *held;
-	int nn = ps->t.nnodes, i, j;
+	int nn = ps->t.nnodes, i, j, nu;
 
 	ps->prof = calloc(nn + 1, sizeof(*ps->prof));
 	ps->uver = malloc(ps->now.nlv * sizeof(*ps->uver));
 	ps->ulb =
-	    calloc((size_t)2 * ps->t.na * ps->now.nlv + 1, sizeof(*ps->ulb));
-	ps->ubound = malloc(
-	    ((ps->t.ngroups > ps->t.npods ? ps->t.ngroups : ps->t.npods) + 1) *
-	    sizeof(*ps->ubound));
+	    calloc((size_t)2 * ps->t.na * SCHED_NCLASS + 1, sizeof(*ps->ulb));
+	nu = (ps->t.ngroups > ps->t.npods ? ps->t.ngroups : ps->t.npods) + 1;
+	ps->ubound = malloc(nu * sizeof(*ps->ubound));
+	ps->uheap = malloc(nu * sizeof(*ps->uheap));
+	ps->runoff = malloc((ps->t.ngroups + 2) * sizeof(*ps->runoff));
+	ps->gfree = malloc((ps->t.ngroups + 1) * sizeof(*ps->gfree));
 	if ((held = calloc(nn + 1, sizeof(*held))) == NULL ||
 	    ps->prof == NULL || ps->uver == NULL || ps->ulb == NULL ||
-	    ps->ubound == NULL)
+	    ps->ubound == NULL || ps->uheap == NULL || ps->gfree == NULL ||
+	    ps->runoff == NULL)
 		goto fail;
 	for (i = 0; i < ps->now.nlv; i++)
 		ps->uver[i] = 1;
+	for (i = 0; i < ps->t.ngroups; i++)
+		ps->gfree[i] = INT64_MIN; /* walked the first time */
 	for (i = 0; i < ps->nrel; i++)
 		for (j = 0, rl = &ps->rel[i]; j < rl->nslots; j++)
 			if (slot_valid(ps, s = &rl->slots[j]))
@@ -1700,7 +1895,7 @@ pass_conservative(struct pass *ps)
 static void
 pass_free(struct pass *ps)
 {
-	int i;
+	int i, j;
 
 	if (ps->prof != NULL) /* before the topology, which counts nodes */
 		for (i = 0; i < ps->t.nnodes; i++) {
@@ -1708,14 +1903,18 @@ pass_free(struct pass *ps)
 			free(ps->prof[i].f);
 		}
 	free(ps->prof);
-	if (ps->ulb != NULL)
-		for (i = 0; i < 2 * ps->t.na * ps->now.nlv; i++) {
-			free(ps->ulb[i].t);
-			free(ps->ulb[i].most);
+	for (i = 0; ps->ulb != NULL && i < 2 * ps->t.na * SCHED_NCLASS; i++) {
+		for (j = 0; ps->ulb[i] != NULL && j < ps->now.nlv; j++) {
+			free(ps->ulb[i][j].t);
 		}
+		free(ps->ulb[i]);
+	}
 	free(ps->ulb);
 	free(ps->uver);
 	free(ps->ubound);
+	free(ps->uheap);
+	free(ps->runoff);
+	free(ps->gfree);
 	free(ps->keys);
 	free(ps->keytmp);
 	sv_free(&ps->now);

@@ -595,6 +595,40 @@ test_conservative_bound(void)
 }
 
 /*
+ * CONSERVATIVE's bounds per class of time limits, on the same shape in
+ * hours: A (nodes 0-1) busy until 1 h, B (2-3) until 3 h, C (4-5) until
+ * 2.5 h. J1 (4 nodes in the pod, 10 h) gets A and C at 2.5 h. J2 (2 nodes
+ * in a group, 5 h): A's run [1 h, 2.5 h) is too short for its class, so
+ * A's bound is past J1's end and B's 3 h is the start. J3 (2 nodes, 1 h)
+ * fits that run of A at 1 h. J4 (the same class) finds A's bound stale
+ * (J3's reservation left it [2 h, 2.5 h), shorter than the class), and
+ * waits for B after J2, at 8 h. A bound that was not a bound would start
+ * J2 or J4 too late, in the unit searched first.
+ */
+static void
+test_conservative_classes(void)
+{
+	static const struct want cons[] = {
+	    {SCHED_R_RESOURCES, 5 * HOUR / 2, -1},
+	    {SCHED_R_RESOURCES, 3 * HOUR, -1},
+	    {SCHED_R_RESOURCES, 1 * HOUR, -1},
+	    {SCHED_R_RESOURCES, 8 * HOUR, -1},
+	};
+	struct fab f;
+
+	fab_init(&f, 1, 3, 2, 8);
+	fab_run(&f, 1 * HOUR, 1, 8, (const int[]){0, 1, -1});
+	fab_run(&f, 3 * HOUR, 1, 8, (const int[]){2, 3, -1});
+	fab_run(&f, 5 * HOUR / 2, 1, 8, (const int[]){4, 5, -1});
+	fab_job(&f, 1, 4, 0, 4, 8, 1, P, 10 * HOUR);
+	fab_job(&f, 2, 3, 0, 2, 8, 1, G, 5 * HOUR);
+	fab_job(&f, 3, 2, 0, 2, 8, 1, G, 1 * HOUR);
+	fab_job(&f, 4, 1, 0, 2, 8, 1, G, 1 * HOUR);
+	check_wants(
+	    "CONSERVATIVE by class of limit", &f, SCHED_CONSERVATIVE, cons);
+}
+
+/*
  * The views' bit count and sv_set(): a view changed node by node keeps
  * the same summaries as one rebuilt from its masks.
  */
@@ -1310,6 +1344,7 @@ main(void)
 	test_reservation_time();
 	test_conservative();
 	test_conservative_bound();
+	test_conservative_classes();
 	test_view_set();
 	test_nodes_down();
 	test_check();
