@@ -22,7 +22,9 @@
  * least lower bound first (when enough of its nodes first can each hold
  * a job of the limit's class, kept per unit and rebuilt only when needed
  * after one of its nodes changed), and the search ends at the first unit
- * whose bound is no earlier than the best start found.
+ * whose bound is no earlier than the best start found. The reservation is
+ * then placed in a view of its window in which only the units whose bound
+ * allows that start are open.
  *
  * Node sets (a partition, less nodes reserved over a job's run) get their
  * own "now" and "clear" views, built on first use by closing the nodes
@@ -1645,7 +1647,9 @@ unit_earliest(struct pass *ps, const struct sched_request *r, int u,
  * and rebuilt only when the unit comes up with a stale one: it then goes
  * back in its place. Most units never come up, so that the search walks
  * the nodes of a few units where it walked the fabric's, and rebuilds the
- * bounds of those few. The minimum over units is the same.
+ * bounds of those few. The minimum over units is the same. On return
+ * (but for a request over the fabric), ps->ubound holds for every unit a
+ * time no later than its earliest start, SCHED_FOREVER if it has none.
  */
 static int64_t
 cons_earliest(struct pass *ps, const struct sched_request *r, int set)
@@ -1663,16 +1667,18 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 	nu = r->within == SCHED_WITHIN_GROUP ? t->ngroups
 	     : r->within == SCHED_WITHIN_POD ? t->npods
 	                                     : 1;
-	if (nu == 1) { /* the fabric: one unit, nothing to skip */
+	if (nu == 1) { /* one unit (the fabric's, or the only group or pod) */
 		lv = unit_groups(t, r->within, 0, &glo, &ghi);
-		if (sv_elig(&ps->cap, lv, excl, a) < r->nnodes)
-			return SCHED_FOREVER;
-		return unit_earliest(ps, r, 0, allow, &nr, best);
+		if (sv_elig(&ps->cap, lv, excl, a) >= r->nnodes)
+			best = unit_earliest(ps, r, 0, allow, &nr, best);
+		ps->ubound[0] = best;
+		return best;
 	}
 	if ((lvb = ulb_levels(ps, excl, a, cls)) == NULL)
 		return -2;
 	for (u = 0; u < nu; u++) {
 		lv = unit_groups(t, r->within, u, &glo, &ghi);
+		ps->ubound[u] = SCHED_FOREVER;
 		if (sv_elig(&ps->cap, lv, excl, a) < r->nnodes)
 			continue;
 		ps->ubound[u] = unit_bound(ps, excl, a, cls, lv, r->nnodes);
@@ -1694,16 +1700,19 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
 				return -2;
 			b->ver = ps->uver[lv];
 			ps->ubound[u] = ulb_bound(ps, b, r->nnodes);
+			if (ps->ubound[u] == SCHED_FOREVER)
+				ps->uheap[0] = ps->uheap[--n];
 		} else {
 			if ((tu = unit_earliest(ps, r, u, allow, &nr, best)) ==
 			    -2)
 				return -2;
+			/* its start if before best, else no earlier than best
+			 */
+			ps->ubound[u] = tu < best ? tu : best;
 			if (tu < best)
 				best = tu;
-			ps->ubound[u] = SCHED_FOREVER; /* searched */
-		}
-		if (ps->ubound[u] == SCHED_FOREVER)
 			ps->uheap[0] = ps->uheap[--n];
+		}
 		heap_down(ps, n, 0);
 	}
 	return best;
@@ -1718,9 +1727,17 @@ cons_earliest(struct pass *ps, const struct sched_request *r, int set)
  * reservation cost as much as finding its start. A group is not walked at
  * all when every node of it is busy at s_ms (by ps->gfree) and none is
  * open in the view: nothing of it would change.
+ *
+ * The view is for placing r, which cons_earliest() found to start at
+ * s_ms, and placement only takes a group or pod that holds r at once:
+ * one whose earliest start is s_ms. So a unit of r's `within` whose bound
+ * (ps->ubound) is later is left closed in the view, as if busy: where
+ * r goes is the same, and only the few units that can hold r are walked.
+ * A request over the fabric may take any node: the view is whole then.
  */
 static void
-window_view(struct pass *ps, int64_t s_ms, int64_t e_ms, int set)
+window_view(struct pass *ps, const struct sched_request *r, int64_t s_ms,
+    int64_t e_ms, int set)
 {
 	const struct sv_topo *t = &ps->t;
 	const unsigned char *allow =
@@ -1728,9 +1745,19 @@ window_view(struct pass *ps, int64_t s_ms, int64_t e_ms, int set)
 	const struct nprof *p;
 	uint64_t m;
 	int64_t lo;
-	int g, i, nd;
+	int g, i, nd, u;
 
 	for (g = 0; g < t->ngroups; g++) {
+		u = r->within == SCHED_WITHIN_GROUP ? g : t->gpod[g];
+		if (r->within != SCHED_WITHIN_FABRIC &&
+		    (u < 0 || ps->ubound[u] > s_ms)) {
+			for (i = t->goff[g];
+			     ps->scratch.facc[g] != 0 && i < t->goff[g + 1];
+			     i++)
+				if (ps->scratch.mask[t->gnodes[i]] != 0)
+					sv_set(&ps->scratch, t->gnodes[i], 0);
+			continue;
+		}
 		if (ps->gfree[g] > s_ms && ps->scratch.facc[g] == 0)
 			continue;
 		lo = SCHED_FOREVER;
@@ -1863,7 +1890,7 @@ pass_conservative(struct pass *ps)
 				d->reason = SCHED_R_RESOURCES;
 				continue;
 			}
-			window_view(ps, t_ms, t_ms + limit_ms(r), set);
+			window_view(ps, r, t_ms, t_ms + limit_ms(r), set);
 			n = sv_place(&ps->scratch, r, ps->buf);
 			if (n !=
 			    r->nnodes) { /* cannot happen: the sweep found it */

@@ -629,6 +629,34 @@ test_conservative_classes(void)
 }
 
 /*
+ * CONSERVATIVE places a reservation in a view of its window that leaves
+ * out only the units that cannot hold it then. One pod of three groups of
+ * 2: A (nodes 0-1) busy until 2 h, B (2-3) node 2 until 2 h and node 3
+ * until 5 h, C (4-5) until 3 h. J1 (one node, 1 h) starts at 2 h in A or
+ * B; A is searched first and B, whose bound is no earlier, is not, yet
+ * the tightest fit is B's node 2. So J2 (2 nodes in a group, 1 h) finds
+ * A whole at 2 h; had J1 gone to A, J2 would wait until 3 h.
+ */
+static void
+test_conservative_window(void)
+{
+	static const struct want cons[] = {
+	    {SCHED_R_RESOURCES, 2 * HOUR, -1},
+	    {SCHED_R_RESOURCES, 2 * HOUR, -1},
+	};
+	struct fab f;
+
+	fab_init(&f, 1, 3, 2, 8);
+	fab_run(&f, 2 * HOUR, 1, 8, (const int[]){0, 1, 2, -1});
+	fab_run(&f, 5 * HOUR, 1, 8, (const int[]){3, -1});
+	fab_run(&f, 3 * HOUR, 1, 8, (const int[]){4, 5, -1});
+	fab_job(&f, 1, 2, 0, 1, 8, 1, G, HOUR);
+	fab_job(&f, 2, 1, 0, 2, 8, 1, G, HOUR);
+	check_wants("CONSERVATIVE's window, tightest fit", &f,
+	    SCHED_CONSERVATIVE, cons);
+}
+
+/*
  * The views' bit count and sv_set(): a view changed node by node keeps
  * the same summaries as one rebuilt from its masks.
  */
@@ -1345,6 +1373,7 @@ main(void)
 	test_conservative();
 	test_conservative_bound();
 	test_conservative_classes();
+	test_conservative_window();
 	test_view_set();
 	test_nodes_down();
 	test_check();
