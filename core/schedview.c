@@ -420,6 +420,28 @@ sv_fits(struct sv_view *v, const struct sched_request *r)
 	return n <= best;
 }
 
+/* The most eligible nodes for (excl, a) in one unit of level w: the
+ * largest group or pod, or the fabric. A scan, not cached. */
+int
+sv_most(const struct sv_view *v, int excl, int a, enum sched_within w)
+{
+	const struct sv_topo *t = v->t;
+	const int *c;
+	int u, lo, hi, best = 0;
+
+	if (a >= t->na)
+		return 0;
+	c = row(v, excl, a);
+	if (w == SCHED_WITHIN_FABRIC)
+		return c[sv_lv_fabric(t)];
+	lo = w == SCHED_WITHIN_GROUP ? 0 : t->ngroups;
+	hi = w == SCHED_WITHIN_GROUP ? t->ngroups : sv_lv_fabric(t);
+	for (u = lo; u < hi; u++)
+		if (c[u] > best)
+			best = c[u];
+	return best;
+}
+
 static int
 node_elig(const struct sv_view *v, int nd, int excl, int a)
 {
@@ -464,22 +486,40 @@ take_group(const struct sv_view *v, int excl, int a, int g, int k,
 }
 
 /* Best fit among the groups of pod p (all groups if p < 0) holding n: the
- * fewest eligible nodes, then the fewest free accelerators. -1 if none. */
+ * fewest eligible nodes, then the fewest free accelerators, then the
+ * first. n >= 1. -1 if none. Every placement of a shared job scans all the
+ * groups of the fabric, so the loop reads one row of counts and little
+ * else: a group with more eligible nodes than the best so far is passed
+ * over on one comparison. */
 static int
 best_group(const struct sv_view *v, int excl, int a, int n, int p)
 {
 	const struct sv_topo *t = v->t;
-	int i, g, e, lo, hi, best = -1, beste = 0;
+	const int64_t *facc = v->facc;
+	const int *c;
+	int i, g, e, best = -1, beste = INT32_MAX;
 
-	lo = p < 0 ? 0 : t->poff[p];
-	hi = p < 0 ? t->ngroups : t->poff[p + 1];
-	for (i = lo; i < hi; i++) {
-		g = p < 0 ? i : t->pgroups[i];
-		e = sv_elig(v, g, excl, a);
-		if (e < n)
+	if (a >= t->na) /* no node has a accelerators, and n >= 1 */
+		return -1;
+	c = row(v, excl, a);
+	if (p < 0) {
+		for (g = 0; g < t->ngroups; g++) {
+			e = c[g];
+			if (e < n || e > beste)
+				continue;
+			if (e < beste || facc[g] < facc[best]) {
+				best = g;
+				beste = e;
+			}
+		}
+		return best;
+	}
+	for (i = t->poff[p]; i < t->poff[p + 1]; i++) {
+		g = t->pgroups[i];
+		e = c[g];
+		if (e < n || e > beste)
 			continue;
-		if (best < 0 || e < beste ||
-		    (e == beste && v->facc[g] < v->facc[best])) {
+		if (e < beste || facc[g] < facc[best]) {
 			best = g;
 			beste = e;
 		}

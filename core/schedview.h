@@ -128,6 +128,10 @@ void sv_take_slots(struct sv_view *v, const struct sched_slot *s, int n);
 void sv_give(struct sv_view *v, int nd, uint64_t m);
 /* Eligible nodes for (excl, a) at level lv. */
 int sv_elig(const struct sv_view *v, int lv, int excl, int a);
+/* The most eligible nodes for (excl, a) in one unit of level w (the
+ * largest group or pod, or the fabric); 0 when a is past the largest
+ * node. */
+int sv_most(const struct sv_view *v, int excl, int a, enum sched_within w);
 /* 1 if r fits the view as it is, 0 if not (or r is malformed). */
 int sv_fits(struct sv_view *v, const struct sched_request *r);
 /* Chooses where r goes in the view, tightest fit first, without taking

@@ -219,14 +219,18 @@ validate(const struct sched_input *in, const struct sched_result *res)
 
 /* Placement ---------------------------------------------------------------- */
 
-enum setup { SETUP_EXCL, SETUP_SHARED };
+enum setup { SETUP_EXCL, SETUP_SHARED, SETUP_SPREAD };
 
 /*
  * One job alone on a prepared fabric. SETUP_EXCL: 2 pods x 2 groups x 4
  * nodes x 8 accelerators with nodes 0-2, 4-5 and 12 held by exclusive
  * jobs, so the groups have 1, 2, 4 and 3 free nodes. SETUP_SHARED: one
  * group of 4 nodes with 2, 4, 8 and (held by an exclusive job that asked
- * for 4) 4 free accelerators.
+ * for 4) 4 free accelerators. SETUP_SPREAD: 2 pods of 3 groups of 4 nodes
+ * x 8; pod 0 is free, pod 1's groups have 2 nodes with 8 free (the
+ * others held), 2 nodes with 4 (the others held) and 4 nodes with 1: the
+ * last one has more nodes a job of one accelerator may take than the
+ * other two, and the fewest free accelerators.
  */
 static const struct place_case {
 	const char *name;
@@ -278,6 +282,15 @@ static const struct place_case {
         SCHED_R_NONE, {2, -1}, 0xff},
     {"exclusive: partly used nodes are not free", SETUP_SHARED,
         {2, 1, 1, G, 10}, SCHED_R_RESOURCES, {-1}, NOCHK},
+    {"best fit: fewest eligible nodes, then fewest free", SETUP_SPREAD,
+        {1, 1, 0, G, 10}, SCHED_R_NONE, {16, -1}, 0x10},
+    {"best fit in a pod, the same", SETUP_SPREAD, {1, 1, 0, P, 10},
+        SCHED_R_NONE, {16, -1}, 0x10},
+    {"best fit of 3: the fewest free of 4", SETUP_SPREAD, {3, 1, 0, G, 10},
+        SCHED_R_NONE, {20, 21, 22, -1}, 0x80},
+    {"fabric: the rest in the best group of the last pod", SETUP_SPREAD,
+        {13, 1, 0, F, 10}, SCHED_R_NONE,
+        {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, -1}, 0x01},
 };
 
 static void
@@ -288,6 +301,14 @@ setup_fab(struct fab *f, enum setup s)
 		fab_run(f, 1000, 1, 8, (const int[]){0, 1, 2, -1});
 		fab_run(f, 1000, 1, 8, (const int[]){4, 5, -1});
 		fab_run(f, 1000, 1, 8, (const int[]){12, -1});
+		return;
+	}
+	if (s == SETUP_SPREAD) {
+		fab_init(f, 2, 3, 4, 8);
+		fab_run(f, 1000, 1, 8, (const int[]){14, 15, -1});
+		fab_run(f, 1000, 0, 4, (const int[]){16, 17, -1});
+		fab_run(f, 1000, 1, 8, (const int[]){18, 19, -1});
+		fab_run(f, 1000, 0, 7, (const int[]){20, 21, 22, 23, -1});
 		return;
 	}
 	fab_init(f, 1, 1, 4, 8);
@@ -403,6 +424,77 @@ test_priority(void)
 	fab_job(&f, 7, 5, 10, 1, 8, 1, G, HOUR);
 	fab_job(&f, 3, 5, 10, 1, 8, 1, G, HOUR);
 	CHECK(first_started(&f, 100, 0, 0) == 3);
+}
+
+/*
+ * The queue's order, whole: n jobs of one whole node each on a group of n
+ * free nodes, so that the job ranked k takes node k (the lowest free).
+ * Columns: id, configured priority, submit time, the rank it should get.
+ */
+struct rank_case {
+	int64_t id, prio, submit_ms;
+	int rank;
+};
+
+static const struct rank_case rank_mixed[] = {
+    /* now 10 h, 1 point an hour: jobs submitted at 0 get 10 */
+    {10, 5, 0, 2},               /* 15 */
+    {11, -3, 0, 7},              /* 7 */
+    {12, 1LL << 40, 0, 1},       /* 2^40 + 10 */
+    {13, (1LL << 40) + 1, 0, 0}, /* 2^40 + 11: apart in a low byte */
+    {14, 5, 0, 4},               /* 15, a higher id */
+    {9, 6, HOUR, 5},             /* 15, submitted later */
+    {10, 5, 0, 3},               /* the first one again: input order */
+    {15, -(1LL << 40), 0, 11},   /* -2^40 + 10 */
+    {16, -10, 0, 9},             /* 0 */
+    {17, -3, 0, 8},              /* 7, a higher id */
+    {18, 5, HOUR / 2, 6},        /* 14.5 */
+    {19, -11, 0, 10},            /* -1 */
+};
+
+/* Infinite aging: the jobs submitted now have a NaN priority, which
+ * compares with nothing; the others +inf. The merge of the comparison
+ * then keeps the input order. */
+static const struct rank_case rank_nan[] = {
+    {1, 1, 0, 0},
+    {2, 2, 10 * HOUR, 1},
+    {3, 3, 0, 2},
+    {4, 4, 10 * HOUR, 3},
+    {5, 5, 10 * HOUR, 4},
+    {6, 6, 0, 5},
+};
+
+static void
+check_ranks(const char *name, const struct rank_case *c, int n, double weight)
+{
+	struct sched_result res;
+	struct sched_input in;
+	struct fab f;
+	int i;
+
+	fab_init(&f, 1, 1, n, 1);
+	for (i = 0; i < n; i++)
+		fab_job(
+		    &f, c[i].id, c[i].prio, c[i].submit_ms, 1, 1, 1, G, HOUR);
+	in = fab_input(&f, 10 * HOUR, SCHED_FCFS);
+	in.age_weight_per_h = weight;
+	in.age_cap_h = 1000;
+	REQUIRE(sched_pass(&in, &res) == 0, "%s", name);
+	for (i = 0; i < n; i++)
+		CHECK(res.d[i].reason == SCHED_R_NONE && res.d[i].nslots == 1 &&
+		          res.d[i].slots[0].node == c[i].rank,
+		    "%s: job %d ranked %d", name, i,
+		    res.d[i].nslots == 1 ? res.d[i].slots[0].node : -1);
+	sched_result_free(&res);
+fail:
+	return;
+}
+
+static void
+test_queue_order(void)
+{
+	check_ranks("mixed", rank_mixed, NELEM(rank_mixed), 1.0);
+	check_ranks("NaN", rank_nan, NELEM(rank_nan), INFINITY);
 }
 
 /* Policies -------------------------------------------------------------------
@@ -1368,6 +1460,7 @@ main(void)
 {
 	test_placement();
 	test_priority();
+	test_queue_order();
 	test_fcfs_easy();
 	test_reservation_time();
 	test_conservative();
