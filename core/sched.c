@@ -714,13 +714,11 @@ view_of(struct pass *ps, int set, int clear)
 	has = clear ? &sv->has_clear : &sv->has_now;
 	if (*has)
 		return v;
-	if (v->t == NULL && sv_alloc(v, &ps->t) == -1)
+	if (v->t == NULL && sv_alloc_unset(v, &ps->t) == -1)
 		return NULL;
-	sv_copy(v, base);
 	v->allow = ps->in->sets[set - 1];
 	for (nd = 0; nd < ps->t.nnodes; nd++)
-		if (!v->allow[nd])
-			v->mask[nd] = 0;
+		v->mask[nd] = v->allow[nd] ? base->mask[nd] : 0;
 	sv_rebuild(v);
 	*has = 1;
 	return v;
@@ -976,11 +974,11 @@ earliest_fit(struct pass *ps, const struct sv_view *from,
 		nt = 0;
 		for (; i < ps->nrel && ps->rel[i].end_ms == t_ms; i++) {
 			rl = &ps->rel[i];
+			sv_give_slots(v, rl->slots, rl->nslots, rl->exclusive);
 			for (j = 0; j < rl->nslots; j++) {
 				s = &rl->slots[j];
 				if (!slot_valid(ps, s))
 					continue;
-				sv_give(v, s->node, rel_mask(ps, rl, s));
 				g = ps->t.nodes[s->node].group;
 				touch(ps, g, &nt);
 				if (ps->t.gpod[g] >= 0)
@@ -2271,10 +2269,16 @@ sched_pass(const struct sched_input *in, struct sched_result *res)
 	if (ps.order == NULL || ps.buf == NULL || ps.touched == NULL ||
 	    ps.touchlist == NULL)
 		goto fail;
-	if (sv_alloc(&ps.now, &ps.t) == -1 || sv_alloc(&ps.cap, &ps.t) == -1 ||
-	    sv_alloc(&ps.all, &ps.t) == -1 ||
-	    sv_alloc(&ps.clear, &ps.t) == -1 ||
-	    sv_alloc(&ps.scratch, &ps.t) == -1)
+	/* every view is written whole before it is read (pass_init_views()
+	 * and sv_rebuild(), or sv_copy()), but CONSERVATIVE's scratch view,
+	 * which window_view() changes from empty */
+	if (sv_alloc_unset(&ps.now, &ps.t) == -1 ||
+	    sv_alloc_unset(&ps.cap, &ps.t) == -1 ||
+	    sv_alloc_unset(&ps.all, &ps.t) == -1 ||
+	    sv_alloc_unset(&ps.clear, &ps.t) == -1 ||
+	    (in->policy == SCHED_CONSERVATIVE
+	            ? sv_alloc(&ps.scratch, &ps.t)
+	            : sv_alloc_unset(&ps.scratch, &ps.t)) == -1)
 		goto fail;
 	if (pass_order(&ps) == -1 || pass_init_views(&ps) == -1 ||
 	    pass_init_power(&ps) == -1 || pass_init_limits(&ps) == -1)

@@ -214,22 +214,46 @@ sv_elig(const struct sv_view *v, int lv, int excl, int a)
 	return a < v->t->na ? row(v, excl, a)[lv] : 0;
 }
 
-/* An empty view of t, which must outlive it. 0, or -1 on allocation
- * failure (nothing left allocated). */
-int
-sv_alloc(struct sv_view *v, struct sv_topo *t)
+/* A view of t, which must outlive it, its arrays zeroed or not. 0, or -1
+ * on allocation failure (nothing left allocated). */
+static int
+view_alloc(struct sv_view *v, struct sv_topo *t, int zero)
 {
+	size_t nm = (size_t)t->nnodes + 1, nc;
+
 	memset(v, 0, sizeof(*v));
 	v->t = t;
 	v->nlv = sv_lv_fabric(t) + 1;
-	v->mask = calloc(t->nnodes + 1, sizeof(*v->mask));
-	v->cnt = calloc((size_t)2 * t->na * v->nlv + 1, sizeof(*v->cnt));
-	v->facc = calloc(v->nlv, sizeof(*v->facc));
+	nc = (size_t)2 * t->na * v->nlv + 1;
+	v->mask =
+	    zero ? calloc(nm, sizeof(*v->mask)) : malloc(nm * sizeof(*v->mask));
+	v->cnt =
+	    zero ? calloc(nc, sizeof(*v->cnt)) : malloc(nc * sizeof(*v->cnt));
+	v->facc = zero ? calloc(v->nlv, sizeof(*v->facc))
+	               : malloc(v->nlv * sizeof(*v->facc));
 	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL) {
 		sv_free(v);
 		return -1;
 	}
 	return 0;
+}
+
+/* An empty view of t, which must outlive it. 0, or -1 on allocation
+ * failure (nothing left allocated). */
+int
+sv_alloc(struct sv_view *v, struct sv_topo *t)
+{
+	return view_alloc(v, t, 1);
+}
+
+/* A view of t whose masks and counts are not set: the caller writes
+ * every mask and calls sv_rebuild(), or sv_copy()s into it, before any
+ * other use. A pass's views are all written so, and zeroing them first
+ * was a tenth of its instructions. 0, or -1 on allocation failure. */
+int
+sv_alloc_unset(struct sv_view *v, struct sv_topo *t)
+{
+	return view_alloc(v, t, 0);
 }
 
 static void
@@ -670,12 +694,153 @@ sv_place(
 	return fill_fabric(v, excl, a, n, out);
 }
 
+/*
+ * Changes to the nodes of one group, gathered node by node and added to
+ * the counts of the group, its pod and the fabric at once: where
+ * view_set() adds to every level's cumulative counts for each node, a job
+ * of sixteen nodes in one group changes them once. The exact changes are
+ * kept per accelerator count and made cumulative when they are added.
+ */
+struct sv_batch {
+	int g;          /* the group gathered; -1: none */
+	int lo, hi;     /* ex0 is zero outside [lo - 1, hi] */
+	int hi1;        /* ex1 is zero past hi1; -1: all zero */
+	int grown;      /* some node gained an accelerator */
+	int64_t df;     /* free accelerators: after less before */
+	int ex0[SV_NA]; /* nodes by open accelerators: after less before */
+	int ex1[SV_NA]; /* whole nodes by accelerators: after less before */
+};
+
+static void
+batch_init(struct sv_batch *b, int na)
+{
+	int a;
+
+	b->g = -1;
+	for (a = 0; a < na; a++)
+		b->ex0[a] = b->ex1[a] = 0;
+}
+
+/* Adds what b gathered to the counts, as view_set() would have node by
+ * node, and leaves b empty. */
+static void
+batch_flush(struct sv_view *v, struct sv_batch *b)
+{
+	const struct sv_topo *t = v->t;
+	int lvs[3], nl, k, a, cum, nlv = v->nlv;
+	int *c0 = v->cnt, *c1 = v->cnt + (size_t)t->na * nlv;
+
+	if (b->g < 0)
+		return;
+	lvs[0] = b->g;
+	lvs[1] = t->gpod[b->g] >= 0 ? sv_lv_pod(t, t->gpod[b->g]) : -1;
+	lvs[2] = sv_lv_fabric(t);
+	nl = lvs[1] >= 0 ? 3 : 1;
+	if (nl == 1)
+		lvs[1] = lvs[2], nl = 2;
+	for (a = b->hi, cum = 0; a >= b->lo; a--) {
+		cum += b->ex0[a];
+		b->ex0[a] = 0;
+		for (k = 0; cum != 0 && k < nl; k++)
+			c0[(size_t)a * nlv + lvs[k]] += cum;
+	}
+	if (b->lo >= 1)
+		b->ex0[b->lo - 1] = 0;
+	for (a = b->hi1, cum = 0; a >= 0; a--) {
+		cum += b->ex1[a];
+		b->ex1[a] = 0;
+		for (k = 0; cum != 0 && k < nl; k++)
+			c1[(size_t)a * nlv + lvs[k]] += cum;
+	}
+	for (k = 0; k < nl; k++)
+		v->facc[lvs[k]] += b->df;
+	v->version++;
+	if (b->grown)
+		v->grown = v->version;
+	b->g = -1;
+}
+
+/* Sets node nd's open accelerators to m (within the node's), through b:
+ * the counts change when b is flushed. */
+static void
+batch_set(struct sv_view *v, struct sv_batch *b, int nd, uint64_t m)
+{
+	const struct sv_topo *t = v->t;
+	uint64_t old = v->mask[nd], full = t->full[nd];
+	int f0, f1, w0, w1, pf, g;
+
+	if (old == m || full == 0)
+		return;
+	g = t->nodes[nd].group;
+	if (g != b->g) {
+		batch_flush(v, b);
+		b->g = g;
+		b->lo = SV_NA;
+		b->hi = 0;
+		b->hi1 = -1;
+		b->grown = 0;
+		b->df = 0;
+	}
+	f0 = sv_popc(old);
+	f1 = sv_popc(m);
+	if (f0 != f1) {
+		b->ex0[f0]--;
+		b->ex0[f1]++;
+		if ((f0 < f1 ? f0 : f1) + 1 < b->lo)
+			b->lo = (f0 < f1 ? f0 : f1) + 1;
+		if ((f0 > f1 ? f0 : f1) > b->hi)
+			b->hi = f0 > f1 ? f0 : f1;
+		b->df += f1 - f0;
+	}
+	w0 = old != 0 && old == full;
+	w1 = m != 0 && m == full;
+	if (w0 != w1) {
+		pf = sv_popc(full);
+		b->ex1[pf] += w1 - w0;
+		if (pf > b->hi1)
+			b->hi1 = pf;
+	}
+	if ((m & ~old) != 0)
+		b->grown = 1;
+	v->mask[nd] = m;
+}
+
 /* Takes every slot of an allocation out of the view. */
 void
 sv_take_slots(struct sv_view *v, const struct sched_slot *s, int n)
 {
+	struct sv_batch b;
 	int i;
 
+	if (n == 1) { /* a shared job's one node: nothing to gather */
+		sv_take(v, s->node, s->mask);
+		return;
+	}
+	batch_init(&b, v->t->na);
 	for (i = 0; i < n; i++)
-		sv_take(v, s[i].node, s[i].mask);
+		batch_set(v, &b, s[i].node, v->mask[s[i].node] & ~s[i].mask);
+	batch_flush(v, &b);
+}
+
+/* Gives the accelerators of every slot back (with whole, each node's
+ * free accelerators in the input too), on the nodes open to new work;
+ * slots off the fabric are passed over. */
+void
+sv_give_slots(struct sv_view *v, const struct sched_slot *s, int n, int whole)
+{
+	const struct sv_topo *t = v->t;
+	struct sv_batch b;
+	uint64_t m;
+	int i, nd;
+
+	batch_init(&b, t->na);
+	for (i = 0; i < n; i++) {
+		nd = s[i].node;
+		if (nd < 0 || nd >= t->nnodes || !t->open[nd] ||
+		    (v->allow != NULL && !v->allow[nd]))
+			continue;
+		m = s[i].mask | (whole ? t->nodes[nd].free_mask : 0);
+		batch_set(v, &b, nd, (v->mask[nd] | m) & t->full[nd]);
+	}
+	batch_flush(v, &b);
 }

@@ -111,6 +111,11 @@ int sv_lv_fabric(const struct sv_topo *t);
 /* Allocates an empty view of t (freed with sv_free()); t must outlive it.
  * 0, or -1 on allocation failure. */
 int sv_alloc(struct sv_view *v, struct sv_topo *t);
+/* Allocates a view of t whose masks and counts are not set (freed with
+ * sv_free()): the caller writes every mask and calls sv_rebuild(), or
+ * sv_copy()s into it, before any other use. 0, or -1 on allocation
+ * failure. */
+int sv_alloc_unset(struct sv_view *v, struct sv_topo *t);
 void sv_free(struct sv_view *v);
 /* Recomputes the summaries after the caller wrote v->mask directly. */
 void sv_rebuild(struct sv_view *v);
@@ -122,8 +127,15 @@ void sv_copy(struct sv_view *dst, const struct sv_view *src);
 void sv_set(struct sv_view *v, int nd, uint64_t m);
 /* Takes accelerators m of node nd out of the view. */
 void sv_take(struct sv_view *v, int nd, uint64_t m);
-/* Takes every slot of an allocation out of the view. */
+/* Takes every slot of an allocation out of the view: the counts of each
+ * group's run of slots change at once. */
 void sv_take_slots(struct sv_view *v, const struct sched_slot *s, int n);
+/* Gives back every slot of an allocation that ends, on the nodes open to
+ * new work (and allowed): the slot's accelerators and, when whole (an
+ * exclusive job's), the node's free accelerators in the input too. Slots
+ * off the fabric are passed over. */
+void sv_give_slots(
+    struct sv_view *v, const struct sched_slot *s, int n, int whole);
 /* Gives accelerators m of node nd back, if the node is open (and allowed). */
 void sv_give(struct sv_view *v, int nd, uint64_t m);
 /* Eligible nodes for (excl, a) at level lv. */

@@ -797,6 +797,97 @@ test_view_set(void)
 }
 
 /*
+ * sv_take_slots() and sv_give_slots(), which change a group's counts once
+ * for a run of its slots: random allocations over one or more groups,
+ * taken and given back (whole or not), keep the summaries of a view
+ * rebuilt from the same masks, and the masks those of a node-by-node
+ * reference; a view whose cache says a job cannot fit sees it fit once a
+ * give frees room.
+ */
+static void
+test_view_batch(void)
+{
+	static const unsigned char allow[16] = {
+	    1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	struct sched_request r = {2, 8, 1, G, 10};
+	struct sched_slot sl[8];
+	struct sched_input in;
+	struct sv_topo t;
+	struct sv_view a, b;
+	struct fab f;
+	uint64_t s = 11, ref[16], m;
+	int i, k, n, nd, whole, same = 1, masks = 1;
+
+	fab_init(&f, 2, 2, 4, 8);
+	f.nodes[5].usable = 0;
+	f.nodes[9].free_mask = 0x0f; /* given back whole: these too */
+	in = fab_input(&f, 0, SCHED_EASY);
+	REQUIRE(sv_topo_build(&t, &in) == 0);
+	CHECK(sv_alloc(&a, &t) == 0 && sv_alloc(&b, &t) == 0);
+	for (nd = 0; nd < f.nnodes; nd++)
+		a.mask[nd] = ref[nd] = t.open[nd] ? 0xff : 0;
+	sv_rebuild(&a);
+	a.allow = allow;
+	for (i = 0; i < 3000; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		n = 1 + (int)((s >> 40) % 8);
+		nd =
+		    (int)((s >> 20) % (uint64_t)f.nnodes); /* a run, may wrap */
+		for (k = 0; k < n; k++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			sl[k].node = (nd + k) % f.nnodes;
+			sl[k].mask = (s >> 13) & 0xff;
+		}
+		whole = (int)(s >> 50) & 1;
+		if (i % 2 == 0) {
+			sv_take_slots(&a, sl, n);
+			for (k = 0; k < n; k++)
+				ref[sl[k].node] &= ~sl[k].mask;
+		} else {
+			sv_give_slots(&a, sl, n, whole);
+			for (k = 0; k < n; k++) {
+				nd = sl[k].node;
+				m = sl[k].mask |
+				    (whole ? f.nodes[nd].free_mask : 0);
+				if (t.open[nd] && allow[nd])
+					ref[nd] = (ref[nd] | m) & 0xff;
+			}
+		}
+		if (memcmp(a.mask, ref, f.nnodes * sizeof(*ref)) != 0)
+			masks = 0;
+		memcpy(b.mask, a.mask, f.nnodes * sizeof(*b.mask));
+		sv_rebuild(&b);
+		if (memcmp(a.cnt + a.nlv, b.cnt + b.nlv,
+		        ((size_t)2 * t.na - 1) * a.nlv * sizeof(int)) != 0 ||
+		    memcmp(a.facc, b.facc, a.nlv * sizeof(*a.facc)) != 0)
+			same = 0;
+	}
+	CHECK(masks);
+	CHECK(same);
+	/* full, then a node back in each of two groups: asked and cached;
+	 * then two more in the group not cached */
+	for (nd = 0; nd < f.nnodes; nd++) {
+		sl[nd % 8].node = nd;
+		sl[nd % 8].mask = 0xff;
+		if (nd % 8 == 7)
+			sv_take_slots(&a, sl, 8);
+	}
+	sl[0].node = 4; /* one node in each of groups 1 and 3 */
+	sl[1].node = 12;
+	sv_give_slots(&a, sl, 2, 0);
+	CHECK(!sv_fits(&a, &r)); /* group 1 found first with the most */
+	sl[0].node = 13;
+	sl[1].node = 14;
+	sv_give_slots(&a, sl, 2, 0);
+	CHECK(sv_fits(&a, &r));
+	sv_free(&a);
+	sv_free(&b);
+	sv_topo_free(&t);
+fail:
+	return;
+}
+
+/*
  * NodesDown against Resources and Never. One group of 4: nodes 0-1 down,
  * 2-3 busy until 100. Three nodes need the down ones (and do not block
  * FCFS: nothing they could wait for is known); two wait for 100; five
@@ -1468,6 +1559,7 @@ main(void)
 	test_conservative_classes();
 	test_conservative_window();
 	test_view_set();
+	test_view_batch();
 	test_nodes_down();
 	test_check();
 	test_admission();
