@@ -195,9 +195,32 @@ sv_free(struct sv_view *v)
 	free(v->mask);
 	free(v->cnt);
 	free(v->facc);
+	free(v->bg);
+	free(v->glog);
 	v->mask = NULL;
 	v->cnt = NULL;
 	v->facc = NULL;
+	v->bg = NULL;
+	v->glog = NULL;
+}
+
+/* best_group()'s results are forgotten: the counts changed other than
+ * node by node. */
+static void
+bg_reset(struct sv_view *v)
+{
+	v->bepoch++;
+	v->nglog = 0;
+}
+
+/* Group g's counts changed. */
+static void
+bg_log(struct sv_view *v, int g)
+{
+	if (v->nglog == v->glogcap)
+		bg_reset(v);
+	else
+		v->glog[v->nglog++] = g;
 }
 
 /* The row of counts for (excl, a), a < na: one per level. */
@@ -231,7 +254,12 @@ view_alloc(struct sv_view *v, struct sv_topo *t, int zero)
 	    zero ? calloc(nc, sizeof(*v->cnt)) : malloc(nc * sizeof(*v->cnt));
 	v->facc = zero ? calloc(v->nlv, sizeof(*v->facc))
 	               : malloc(v->nlv * sizeof(*v->facc));
-	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL) {
+	v->bg = calloc((size_t)2 * t->na * (SV_BG_N + 1) + 1, sizeof(*v->bg));
+	v->glogcap = 2 * t->ngroups + SV_BG_LOG;
+	v->glog = malloc(v->glogcap * sizeof(*v->glog));
+	v->bepoch = 1; /* the entries' 0 is no epoch */
+	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL ||
+	    v->bg == NULL || v->glog == NULL) {
 		sv_free(v);
 		return -1;
 	}
@@ -263,6 +291,7 @@ view_forget(struct sv_view *v)
 
 	v->version++;
 	v->grown = v->version;
+	bg_reset(v);
 	for (e = 0; e < 2; e++)
 		for (w = 0; w < 2; w++)
 			for (a = 0; a < SV_NA; a++)
@@ -335,6 +364,7 @@ sv_copy(struct sv_view *dst, const struct sv_view *src)
 	dst->version = src->version;
 	dst->grown = src->grown;
 	dst->allow = src->allow;
+	bg_reset(dst);
 }
 
 /* Sets a node's open accelerators and updates its group, pod and fabric.
@@ -377,6 +407,7 @@ view_set(struct sv_view *v, int nd, uint64_t m)
 	v->version++;
 	if ((m & ~old) != 0)
 		v->grown = v->version;
+	bg_log(v, g);
 }
 
 /* Sets node nd's open accelerators to m (within the node's), keeping the
@@ -509,35 +540,101 @@ take_group(const struct sv_view *v, int excl, int a, int g, int k,
 	return n;
 }
 
-/* Best fit among the groups of pod p (all groups if p < 0) holding n: the
- * fewest eligible nodes, then the fewest free accelerators, then the
- * first. n >= 1. -1 if none. Every placement of a shared job scans all the
- * groups of the fabric, so the loop reads one row of counts and little
- * else: a group with more eligible nodes than the best so far is passed
- * over on one comparison. */
+/* Whether group g fits tighter than group b (-1: none) on row c: fewer
+ * eligible nodes, then fewer free accelerators, then the first. */
 static int
-best_group(const struct sv_view *v, int excl, int a, int n, int p)
+group_before(const struct sv_view *v, const int *c, int g, int b)
+{
+	if (b < 0 || c[g] != c[b])
+		return b < 0 || c[g] < c[b];
+	if (v->facc[g] != v->facc[b])
+		return v->facc[g] < v->facc[b];
+	return g < b;
+}
+
+/* The tightest of every group holding n on row c, by a scan: a group
+ * with more eligible nodes than the best so far is passed over on one
+ * comparison. -1 if none. */
+static int
+scan_groups(const struct sv_view *v, const int *c, int n)
+{
+	const int64_t *facc = v->facc;
+	int g, e, best = -1, beste = INT32_MAX;
+
+	for (g = 0; g < v->t->ngroups; g++) {
+		e = c[g];
+		if (e < n || e > beste)
+			continue;
+		if (e < beste || facc[g] < facc[best]) {
+			best = g;
+			beste = e;
+		}
+	}
+	return best;
+}
+
+/*
+ * Best fit among the groups of the fabric holding n: the fewest eligible
+ * nodes, then the fewest free accelerators, then the first. n >= 1. -1
+ * if none.
+ *
+ * Every placement asks it, thousands of times a pass when thousands of
+ * small jobs start, and a scan of 800 groups each time was most of such
+ * a pass. The answer for a shape is kept (v->bg) with the view's log of
+ * changed groups: as only those changed since, the best is still the
+ * best of the others unless it got looser itself (then a scan), and the
+ * changed ones are weighed against it.
+ */
+static int
+best_group(struct sv_view *v, int excl, int a, int n)
+{
+	const struct sv_topo *t = v->t;
+	struct sv_bgcache *bc;
+	const int *c;
+	int i, g, best;
+
+	if (a >= t->na) /* no node has a accelerators, and n >= 1 */
+		return -1;
+	c = row(v, excl, a);
+	if (n > SV_BG_N)
+		return scan_groups(v, c, n);
+	bc = &v->bg[((size_t)excl * t->na + a) * (SV_BG_N + 1) + n];
+	if (bc->epoch != v->bepoch || v->nglog - bc->pos > SV_BG_LOG)
+		goto scan;
+	best = bc->best;
+	if (best >= 0 && (c[best] < n || c[best] > bc->cnt ||
+	                     (c[best] == bc->cnt && v->facc[best] > bc->facc)))
+		goto scan; /* looser now: another may be tighter */
+	for (i = bc->pos; i < v->nglog; i++) {
+		g = v->glog[i];
+		if (c[g] >= n && group_before(v, c, g, best))
+			best = g;
+	}
+	goto keep;
+scan:
+	best = scan_groups(v, c, n);
+keep:
+	bc->epoch = v->bepoch;
+	bc->pos = v->nglog;
+	bc->best = best;
+	bc->cnt = best >= 0 ? c[best] : 0;
+	bc->facc = best >= 0 ? v->facc[best] : 0;
+	return best;
+}
+
+/* Best fit among the groups of pod p holding n, as best_group(). n >= 1.
+ * -1 if none. */
+static int
+pod_best_group(const struct sv_view *v, int excl, int a, int n, int p)
 {
 	const struct sv_topo *t = v->t;
 	const int64_t *facc = v->facc;
 	const int *c;
 	int i, g, e, best = -1, beste = INT32_MAX;
 
-	if (a >= t->na) /* no node has a accelerators, and n >= 1 */
+	if (a >= t->na)
 		return -1;
 	c = row(v, excl, a);
-	if (p < 0) {
-		for (g = 0; g < t->ngroups; g++) {
-			e = c[g];
-			if (e < n || e > beste)
-				continue;
-			if (e < beste || facc[g] < facc[best]) {
-				best = g;
-				beste = e;
-			}
-		}
-		return best;
-	}
 	for (i = t->poff[p]; i < t->poff[p + 1]; i++) {
 		g = t->pgroups[i];
 		e = c[g];
@@ -604,7 +701,7 @@ fill_pod(const struct sv_view *v, int excl, int a, int p, int n,
 	const struct sv_topo *t = v->t;
 	int g, ns, k, i, last = 0, rem = 0, placed = 0;
 
-	g = best_group(v, excl, a, n, p);
+	g = pod_best_group(v, excl, a, n, p);
 	if (g >= 0)
 		return take_group(v, excl, a, g, n, out);
 	ns = sort_units(v, excl, a, t->pgroups + t->poff[p],
@@ -683,7 +780,7 @@ sv_place(
 
 	if (!sv_fits(v, r))
 		return -1;
-	g = best_group(v, excl, a, n, -1);
+	g = best_group(v, excl, a, n);
 	if (r->within == SCHED_WITHIN_GROUP || g >= 0)
 		return g < 0 ? -1 : take_group(v, excl, a, g, n, out);
 	p = best_pod(v, excl, a, n);
@@ -757,6 +854,7 @@ batch_flush(struct sv_view *v, struct sv_batch *b)
 	v->version++;
 	if (b->grown)
 		v->grown = v->version;
+	bg_log(v, b->g);
 	b->g = -1;
 }
 

@@ -45,6 +45,19 @@ struct sv_fitcache {
 	int unit;        /* that unit's level */
 };
 
+#define SV_BG_N   32 /* best_group() remembered for jobs of up to 32 nodes */
+#define SV_BG_LOG 64 /* ... and brought up to date over this many changes */
+
+/* The best-fitting group of the fabric for one request shape, as last
+ * found (see best_group() in schedview.c). */
+struct sv_bgcache {
+	int64_t epoch; /* the view's bepoch then; another: unknown */
+	int pos;       /* the view's nglog then */
+	int best;      /* the group, -1: none held the job */
+	int cnt;       /* its eligible nodes then */
+	int64_t facc;  /* its free accelerators then */
+};
+
 /*
  * A state of the fabric: what is open to new work on every node, and its
  * summaries per level: the groups, then the pods, then the fabric
@@ -68,6 +81,14 @@ struct sv_view {
 	struct sv_fitcache fc[2][2][SV_NA]; /* [exclusive][in group][accels] */
 	const unsigned char *allow; /* per node: 0 takes nothing back (a node
 	                               set's view); NULL: every open node */
+	/* Groups changed since bepoch began, one entry a change, for
+	 * best_group()'s results in bg ([exclusive][a < na][nodes ≤
+	 * SV_BG_N]). A new epoch (a rebuild, a copy, a full log) forgets
+	 * them all. */
+	struct sv_bgcache *bg;
+	int *glog;
+	int nglog, glogcap;
+	int64_t bepoch;
 };
 
 extern const unsigned char sv_popc8[256];

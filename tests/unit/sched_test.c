@@ -888,6 +888,92 @@ fail:
 }
 
 /*
+ * Placement in a view changed step by step (takes, gives, single nodes,
+ * bursts of changes past the log) against a copy of it made just before,
+ * which knows nothing of earlier placements: best_group()'s kept answers
+ * must always be what a scan finds.
+ */
+static void
+test_view_best_group(void)
+{
+	struct sched_slot sl[8], pa[MAXN], pb[MAXN];
+	struct sched_request r;
+	struct sched_input in;
+	struct sv_topo t;
+	struct sv_view a, b;
+	struct fab f;
+	uint64_t s = 5;
+	int i, k, n, nd, na, nb, q, same = 1, placed = 0;
+
+	fab_init(&f, 2, 4, 4, 8);
+	f.nodes[6].usable = 0;
+	in = fab_input(&f, 0, SCHED_EASY);
+	REQUIRE(sv_topo_build(&t, &in) == 0);
+	CHECK(sv_alloc(&a, &t) == 0 && sv_alloc(&b, &t) == 0);
+	for (nd = 0; nd < f.nnodes; nd++)
+		a.mask[nd] = t.open[nd] ? 0xff : 0;
+	sv_rebuild(&a);
+	for (i = 0; i < 4000; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		switch ((int)((s >> 60) % 4)) {
+		case 0: /* a placement taken, as a pass starts a job */
+		case 1:
+			r.nnodes = 1 + (int)((s >> 20) % 4);
+			r.accels_per_node = 1 + (int)((s >> 30) % 8);
+			r.exclusive = (int)((s >> 40) % 3) == 0;
+			r.within = (s >> 44) % 2 ? G : P;
+			r.time_limit_ms = 10;
+			if (sv_place(&a, &r, pa) == r.nnodes)
+				sv_take_slots(&a, pa, r.nnodes);
+			break;
+		case 2: /* a release: a few nodes of a group back */
+			n = 1 + (int)((s >> 20) % 4);
+			nd = (int)((s >> 24) % (uint64_t)f.nnodes);
+			for (k = 0; k < n; k++) {
+				sl[k].node = (nd + k) % f.nnodes;
+				sl[k].mask = (s >> (8 + k)) & 0xff;
+			}
+			sv_give_slots(&a, sl, n, (int)(s >> 50) & 1);
+			break;
+		default: /* a burst of single changes, some past the log */
+			n = (int)((s >> 20) % 3 == 0 ? 2 * SV_BG_LOG : 3);
+			for (k = 0; k < n; k++) {
+				s = s * 6364136223846793005ULL +
+				    1442695040888963407ULL;
+				sv_set(&a,
+				    (int)((s >> 33) % (uint64_t)f.nnodes),
+				    (s >> 8) & 0xff);
+			}
+		}
+		/* every shape, asked of the view and of a fresh copy */
+		sv_copy(&b, &a);
+		for (q = 0; q < 2 * 8 * 4; q++) {
+			r.exclusive = q / 32;
+			r.accels_per_node = 1 + q / 4 % 8;
+			r.nnodes = 1 + q % 4;
+			r.within = P;
+			r.time_limit_ms = 10;
+			na = sv_place(&a, &r, pa);
+			nb = sv_place(&b, &r, pb);
+			if (na != nb)
+				same = 0;
+			for (k = 0; k < na && k < nb; k++)
+				if (pa[k].node != pb[k].node ||
+				    pa[k].mask != pb[k].mask)
+					same = 0;
+			placed += na > 0;
+		}
+	}
+	CHECK(same);
+	CHECK(placed > 10000, "%d", placed);
+	sv_free(&a);
+	sv_free(&b);
+	sv_topo_free(&t);
+fail:
+	return;
+}
+
+/*
  * NodesDown against Resources and Never. One group of 4: nodes 0-1 down,
  * 2-3 busy until 100. Three nodes need the down ones (and do not block
  * FCFS: nothing they could wait for is known); two wait for 100; five
@@ -1560,6 +1646,7 @@ main(void)
 	test_conservative_window();
 	test_view_set();
 	test_view_batch();
+	test_view_best_group();
 	test_nodes_down();
 	test_check();
 	test_admission();
