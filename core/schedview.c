@@ -10,6 +10,9 @@
  * shrinks (jobs start in it), a shape that did not fit never fits again,
  * and the unit that held the most nodes is rechecked first. Nodes are
  * walked only to place a job, and then only inside the units chosen.
+ * The tightest groups for a shape are kept as well, with a log of the
+ * groups changed since (see best_group()), and a job's slots change their
+ * pod's and the fabric's counts once a group (struct sv_batch).
  *
  * Placement is tightest fit, to keep large holes for large jobs: the
  * group with the fewest eligible nodes that holds the job; failing that,
@@ -517,8 +520,26 @@ take_group(const struct sv_view *v, int excl, int a, int g, int k,
     struct sched_slot *out)
 {
 	const struct sv_topo *t = v->t;
-	int hist[SV_NA], i, nd, key, thr, below = 0, eq, n = 0;
+	int hist[SV_NA], i, nd, key, thr, below = 0, eq, n = 0, best = -1;
+	int bestkey = SV_NA; /* more than any node's accelerators */
 
+	if (k == 1) { /* the first of the tightest: one walk */
+		for (i = t->goff[g]; i < t->goff[g + 1]; i++) {
+			nd = t->gnodes[i];
+			if (!node_elig(v, nd, excl, a))
+				continue;
+			key = sv_popc(v->mask[nd]);
+			if (key < bestkey) {
+				best = nd;
+				bestkey = key;
+			}
+		}
+		if (best < 0)
+			return 0;
+		out[0].node = best;
+		out[0].mask = excl ? t->full[best] : low_bits(v->mask[best], a);
+		return 1;
+	}
 	memset(hist, 0, sizeof(hist));
 	for (i = t->goff[g]; i < t->goff[g + 1]; i++)
 		if (node_elig(v, t->gnodes[i], excl, a))
@@ -540,37 +561,72 @@ take_group(const struct sv_view *v, int excl, int a, int g, int k,
 	return n;
 }
 
-/* Whether group g fits tighter than group b (-1: none) on row c: fewer
- * eligible nodes, then fewer free accelerators, then the first. */
+/* Whether group g, with cnt eligible nodes and facc free accelerators,
+ * fits tighter than group b with bcnt and bfacc: fewer eligible nodes,
+ * then fewer free accelerators, then the first. */
 static int
-group_before(const struct sv_view *v, const int *c, int g, int b)
+key_before(int cnt, int64_t facc, int g, int bcnt, int64_t bfacc, int b)
 {
-	if (b < 0 || c[g] != c[b])
-		return b < 0 || c[g] < c[b];
-	if (v->facc[g] != v->facc[b])
-		return v->facc[g] < v->facc[b];
+	if (cnt != bcnt)
+		return cnt < bcnt;
+	if (facc != bfacc)
+		return facc < bfacc;
 	return g < b;
 }
 
-/* The tightest of every group holding n on row c, by a scan: a group
- * with more eligible nodes than the best so far is passed over on one
- * comparison. -1 if none. */
 static int
-scan_groups(const struct sv_view *v, const int *c, int n)
+group_before(const struct sv_view *v, const int *c, int g, int b)
 {
-	const int64_t *facc = v->facc;
-	int g, e, best = -1, beste = INT32_MAX;
+	return key_before(c[g], v->facc[g], g, c[b], v->facc[b], b);
+}
+
+/* Puts g into l (nl of at most k, tightest first) where it belongs, the
+ * last one falling off a full list. Returns the new count. */
+static int
+list_insert(const struct sv_view *v, const int *c, int *l, int nl, int k, int g)
+{
+	int j = nl < k ? nl : k - 1;
+
+	if (nl == k && !group_before(v, c, g, l[k - 1]))
+		return nl;
+	for (; j > 0 && group_before(v, c, g, l[j - 1]); j--)
+		l[j] = l[j - 1];
+	l[j] = g;
+	return nl < k ? nl + 1 : nl;
+}
+
+/* The SV_BG_K tightest groups holding n on row c into bc, by a scan: a
+ * group with more eligible nodes than the last of a full list is passed
+ * over on one comparison. */
+static void
+scan_groups(const struct sv_view *v, const int *c, int n, struct sv_bgcache *bc)
+{
+	int g, e, nl = 0, ecut = INT32_MAX;
 
 	for (g = 0; g < v->t->ngroups; g++) {
 		e = c[g];
-		if (e < n || e > beste)
+		if (e < n || e > ecut)
 			continue;
-		if (e < beste || facc[g] < facc[best]) {
-			best = g;
-			beste = e;
-		}
+		nl = list_insert(v, c, bc->l, nl, SV_BG_K, g);
+		if (nl == SV_BG_K)
+			ecut = c[bc->l[SV_BG_K - 1]];
 	}
-	return best;
+	bc->nl = nl;
+	bc->all = nl < SV_BG_K;
+	if (!bc->all) {
+		bc->tg = bc->l[nl - 1];
+		bc->tcnt = c[bc->tg];
+		bc->tfacc = v->facc[bc->tg];
+	}
+}
+
+/* Whether group g, as it is now, is tighter than bc's bound was. */
+static int
+within_bound(
+    const struct sv_view *v, const int *c, int g, const struct sv_bgcache *bc)
+{
+	return bc->all ||
+	       key_before(c[g], v->facc[g], g, bc->tcnt, bc->tfacc, bc->tg);
 }
 
 /*
@@ -580,46 +636,61 @@ scan_groups(const struct sv_view *v, const int *c, int n)
  *
  * Every placement asks it, thousands of times a pass when thousands of
  * small jobs start, and a scan of 800 groups each time was most of such
- * a pass. The answer for a shape is kept (v->bg) with the view's log of
- * changed groups: as only those changed since, the best is still the
- * best of the others unless it got looser itself (then a scan), and the
- * changed ones are weighed against it.
+ * a pass. The SV_BG_K tightest groups for a shape are kept (v->bg), and
+ * a bound: no other group was tighter than it (the last one kept, unless
+ * they were all there were). Only the groups in the view's log changed
+ * since; so the tightest of the kept ones and the logged ones, as they
+ * are now, is the answer if it is tighter than the bound. Otherwise (the
+ * kept ones filled up), or past SV_BG_LOG changes, or in a new epoch, a
+ * scan.
  */
 static int
 best_group(struct sv_view *v, int excl, int a, int n)
 {
 	const struct sv_topo *t = v->t;
-	struct sv_bgcache *bc;
+	struct sv_bgcache *bc, one;
 	const int *c;
-	int i, g, best;
+	int i, j, g, nl = 0, ncand, cand[SV_BG_K + 1];
 
 	if (a >= t->na) /* no node has a accelerators, and n >= 1 */
 		return -1;
 	c = row(v, excl, a);
-	if (n > SV_BG_N)
-		return scan_groups(v, c, n);
+	if (n > SV_BG_N) {
+		scan_groups(v, c, n, &one);
+		return one.nl > 0 ? one.l[0] : -1;
+	}
 	bc = &v->bg[((size_t)excl * t->na + a) * (SV_BG_N + 1) + n];
 	if (bc->epoch != v->bepoch || v->nglog - bc->pos > SV_BG_LOG)
 		goto scan;
-	best = bc->best;
-	if (best >= 0 && (c[best] < n || c[best] > bc->cnt ||
-	                     (c[best] == bc->cnt && v->facc[best] > bc->facc)))
-		goto scan; /* looser now: another may be tighter */
-	for (i = bc->pos; i < v->nglog; i++) {
-		g = v->glog[i];
-		if (c[g] >= n && group_before(v, c, g, best))
-			best = g;
+	/* the kept ones and the changed ones, as they are now */
+	ncand = bc->nl + v->nglog - bc->pos;
+	for (i = 0; i < ncand; i++) {
+		g = i < bc->nl ? bc->l[i] : v->glog[bc->pos + i - bc->nl];
+		if (c[g] < n || !within_bound(v, c, g, bc))
+			continue;
+		for (j = 0; j < nl && cand[j] != g; j++)
+			;
+		if (j == nl)
+			nl = list_insert(v, c, cand, nl, SV_BG_K + 1, g);
 	}
+	if (nl == 0 && !bc->all)
+		goto scan;  /* the kept ones all filled up */
+	if (nl > SV_BG_K) { /* a tighter bound: the last one kept */
+		bc->all = 0;
+		bc->tg = cand[SV_BG_K - 1];
+		bc->tcnt = c[bc->tg];
+		bc->tfacc = v->facc[bc->tg];
+		nl = SV_BG_K;
+	}
+	memcpy(bc->l, cand, nl * sizeof(*cand));
+	bc->nl = nl;
 	goto keep;
 scan:
-	best = scan_groups(v, c, n);
+	scan_groups(v, c, n, bc);
 keep:
 	bc->epoch = v->bepoch;
 	bc->pos = v->nglog;
-	bc->best = best;
-	bc->cnt = best >= 0 ? c[best] : 0;
-	bc->facc = best >= 0 ? v->facc[best] : 0;
-	return best;
+	return bc->nl > 0 ? bc->l[0] : -1;
 }
 
 /* Best fit among the groups of pod p holding n, as best_group(). n >= 1.

@@ -5,8 +5,9 @@
  * walk over nodes. Placement (where a request goes in a view, tightest fit
  * first) lives here too, because it reads the same summaries.
  *
- * Nothing here allocates after sv_alloc() and nothing reads a clock: the
- * module is as pure as sched.c, which owns every view and topology.
+ * Nothing here allocates after sv_alloc() (or sv_alloc_unset()) and
+ * nothing reads a clock: the module is as pure as sched.c, which owns
+ * every view and topology.
  */
 #ifndef CTL_SCHEDVIEW_H
 #define CTL_SCHEDVIEW_H
@@ -47,15 +48,20 @@ struct sv_fitcache {
 
 #define SV_BG_N   32 /* best_group() remembered for jobs of up to 32 nodes */
 #define SV_BG_LOG 64 /* ... and brought up to date over this many changes */
+#define SV_BG_K   8  /* ... keeping the 8 tightest groups */
 
-/* The best-fitting group of the fabric for one request shape, as last
- * found (see best_group() in schedview.c). */
+/* The tightest groups of the fabric for one request shape, as last found
+ * (see best_group() in schedview.c). */
 struct sv_bgcache {
-	int64_t epoch; /* the view's bepoch then; another: unknown */
-	int pos;       /* the view's nglog then */
-	int best;      /* the group, -1: none held the job */
-	int cnt;       /* its eligible nodes then */
-	int64_t facc;  /* its free accelerators then */
+	int64_t epoch;  /* the view's bepoch then; another: unknown */
+	int pos;        /* the view's nglog then */
+	int nl;         /* groups in l */
+	int all;        /* l held every group that held the job then */
+	int l[SV_BG_K]; /* the tightest, tightest first */
+	int tg;         /* unless all, the bound: no group outside l was
+	                   tighter than this one, ... */
+	int tcnt;       /* ... which then had these eligible nodes ... */
+	int64_t tfacc;  /* ... and these free accelerators */
 };
 
 /*
