@@ -199,11 +199,13 @@ sv_free(struct sv_view *v)
 	free(v->cnt);
 	free(v->facc);
 	free(v->bg);
+	free(v->bgepoch);
 	free(v->glog);
 	v->mask = NULL;
 	v->cnt = NULL;
 	v->facc = NULL;
 	v->bg = NULL;
+	v->bgepoch = NULL;
 	v->glog = NULL;
 }
 
@@ -245,7 +247,7 @@ sv_elig(const struct sv_view *v, int lv, int excl, int a)
 static int
 view_alloc(struct sv_view *v, struct sv_topo *t, int zero)
 {
-	size_t nm = (size_t)t->nnodes + 1, nc;
+	size_t nm = (size_t)t->nnodes + 1, nc, nb;
 
 	memset(v, 0, sizeof(*v));
 	v->t = t;
@@ -257,12 +259,14 @@ view_alloc(struct sv_view *v, struct sv_topo *t, int zero)
 	    zero ? calloc(nc, sizeof(*v->cnt)) : malloc(nc * sizeof(*v->cnt));
 	v->facc = zero ? calloc(v->nlv, sizeof(*v->facc))
 	               : malloc(v->nlv * sizeof(*v->facc));
-	v->bg = calloc((size_t)2 * t->na * (SV_BG_N + 1) + 1, sizeof(*v->bg));
+	nb = (size_t)2 * t->na * (SV_BG_N + 1) + 1;
+	v->bg = malloc(nb * sizeof(*v->bg));
+	v->bgepoch = calloc(nb, sizeof(*v->bgepoch));
 	v->glogcap = 2 * t->ngroups + SV_BG_LOG;
 	v->glog = malloc(v->glogcap * sizeof(*v->glog));
 	v->bepoch = 1; /* the entries' 0 is no epoch */
 	if (v->mask == NULL || v->cnt == NULL || v->facc == NULL ||
-	    v->bg == NULL || v->glog == NULL) {
+	    v->bg == NULL || v->bgepoch == NULL || v->glog == NULL) {
 		sv_free(v);
 		return -1;
 	}
@@ -651,6 +655,7 @@ best_group(struct sv_view *v, int excl, int a, int n)
 	struct sv_bgcache *bc, one;
 	const int *c;
 	int i, j, g, nl = 0, ncand, cand[SV_BG_K + 1];
+	size_t k;
 
 	if (a >= t->na) /* no node has a accelerators, and n >= 1 */
 		return -1;
@@ -659,8 +664,9 @@ best_group(struct sv_view *v, int excl, int a, int n)
 		scan_groups(v, c, n, &one);
 		return one.nl > 0 ? one.l[0] : -1;
 	}
-	bc = &v->bg[((size_t)excl * t->na + a) * (SV_BG_N + 1) + n];
-	if (bc->epoch != v->bepoch || v->nglog - bc->pos > SV_BG_LOG)
+	k = ((size_t)excl * t->na + a) * (SV_BG_N + 1) + n;
+	bc = &v->bg[k];
+	if (v->bgepoch[k] != v->bepoch || v->nglog - bc->pos > SV_BG_LOG)
 		goto scan;
 	/* the kept ones and the changed ones, as they are now */
 	ncand = bc->nl + v->nglog - bc->pos;
@@ -688,7 +694,7 @@ best_group(struct sv_view *v, int excl, int a, int n)
 scan:
 	scan_groups(v, c, n, bc);
 keep:
-	bc->epoch = v->bepoch;
+	v->bgepoch[k] = v->bepoch;
 	bc->pos = v->nglog;
 	return bc->nl > 0 ? bc->l[0] : -1;
 }

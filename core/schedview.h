@@ -53,7 +53,6 @@ struct sv_fitcache {
 /* The tightest groups of the fabric for one request shape, as last found
  * (see best_group() in schedview.c). */
 struct sv_bgcache {
-	int64_t epoch;  /* the view's bepoch then; another: unknown */
 	int pos;        /* the view's nglog then */
 	int nl;         /* groups in l */
 	int all;        /* l held every group that held the job then */
@@ -91,7 +90,10 @@ struct sv_view {
 	 * best_group()'s results in bg ([exclusive][a < na][nodes ≤
 	 * SV_BG_N]). A new epoch (a rebuild, a copy, a full log) forgets
 	 * them all. */
-	struct sv_bgcache *bg;
+	struct sv_bgcache *bg; /* read only once its epoch is set */
+	int64_t *bgepoch;      /* per entry of bg: the view's bepoch when it
+	                          was set; another: unknown. Apart, so that
+	                          only these are zeroed, not the lists */
 	int *glog;
 	int nglog, glogcap;
 	int64_t bepoch;
