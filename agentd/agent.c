@@ -65,6 +65,7 @@
 
 #include "agent.h"
 #include "backoff.h"
+#include "ctllist.h"
 #include "fence.h"
 #include "jobtable.h"
 #include "jsonx.h"
@@ -112,7 +113,14 @@ struct agent_devref {
 struct agent {
 	struct net *net; /* borrowed */
 	char name[NAME_MAX_LEN];
-	char server[AGENT_URL_MAX];
+	char *server[AGENT_MAX_SERVERS]; /* the controllers, in order; owned */
+	int nserver;
+	int cur;          /* the one reported to now */
+	int answered_cur; /* the one that took the last report; -1: none */
+	int tried;        /* controllers that did not take it, in a row */
+	int round_over;   /* 1: each was tried since the last that took one */
+	char left[AGENT_URL_MAX + 192];    /* "URL: why" of the last one left */
+	char round_why[4 * AGENT_URL_MAX]; /* "URL: why; …" of each tried */
 	char url[AGENT_URL_MAX + NAME_MAX_LEN + 32]; /* the report URL */
 	char boot_id[17]; /* 16 hex digits, new per agent */
 	int64_t interval_ms;
@@ -394,6 +402,21 @@ map_devices(struct agent *a)
 	return a->inventory ? 0 : -1;
 }
 
+/* Reports, and the long poll, go to controller i from now on: a poll
+ * held by the one left is dropped (the next answered report starts it on
+ * this one). */
+static void
+agent_aim(struct agent *a, int i)
+{
+	a->cur = i;
+	snprintf(a->url, sizeof(a->url), "%s/api/v1/agents/%s/report",
+	    a->server[i], a->name);
+	if (a->poll != NULL)
+		net_req_cancel(a->poll);
+	if (a->poll_pause != NULL)
+		evtimer_del(a->poll_pause);
+}
+
 struct agent *
 agent_new(struct net *net, const struct agent_conf *conf,
     const struct plugin *const *power, const struct plugin *cooling)
@@ -415,9 +438,18 @@ agent_new(struct net *net, const struct agent_conf *conf,
 	}
 	a->net = net;
 	snprintf(a->name, sizeof(a->name), "%s", conf->name);
-	snprintf(a->server, sizeof(a->server), "%s", conf->server);
-	snprintf(a->url, sizeof(a->url), "%s/api/v1/agents/%s/report",
-	    conf->server, conf->name);
+	for (i = 0; i < conf->servers.n && i < AGENT_MAX_SERVERS; i++)
+		if ((a->server[a->nserver++] = strdup(conf->servers.url[i])) ==
+		    NULL) {
+			log_warn("%s: strdup", __func__);
+			goto fail;
+		}
+	if (a->nserver == 0) {
+		log_warnx("%s: %s: no controller", __func__, a->name);
+		goto fail;
+	}
+	a->answered_cur = -1;
+	agent_aim(a, 0);
 	a->interval_ms = conf->interval_ms;
 	a->send_inventory = 1;
 	a->last_power_w = NAN;
@@ -506,46 +538,92 @@ agent_free(struct agent *a)
 		plugin_stop(&a->power[i]);
 	ring_free(a->ring);
 	json_decref(a->inventory);
+	for (i = 0; i < a->nserver; i++)
+		free(a->server[i]);
 	free(a);
 }
 
+/* Lines one of a simulated fleet's thousands of agents would each say
+ * about the same cause go to debug there; a real node says them at
+ * `level`. */
+static void __attribute__((format(printf, 3, 4)))
+agent_log(const struct agent *a, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(a->simulated ? LOG_LVL_DEBUG : level, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The link to the controllers is now `to`, for `why`. left: when reports
+ * now go to another controller than the one that took the last ("URL:
+ * why" of the one left), else NULL. Each change is said once, as is each
+ * move to another controller; an agent that goes round its list while
+ * none is active says so once, not once a controller.
+ */
 static void
-set_link(struct agent *a, enum agent_link to, const char *why)
+set_link(struct agent *a, enum agent_link to, const char *why, const char *left)
 {
 	enum agent_link from = a->link;
 	int64_t now = time_mono_ms(), away_s;
+	const char *server = a->server[a->cur];
 
-	if (from == to)
+	if (from == to) {
+		if (to == AGENT_LINK_UP && left != NULL)
+			agent_log(a, LOG_LVL_INFO,
+			    "%s: reporting to %s now; left %s", a->name, server,
+			    left);
 		return;
+	}
 	away_s = (now - a->link_since_ms) / 1000;
 	a->link = to;
 	a->link_since_ms = now;
 	if (a->link_cb != NULL) {
 		a->link_cb(a, from, to, why, a->link_arg);
+		if (to == AGENT_LINK_UP && left != NULL)
+			agent_log(a, LOG_LVL_INFO,
+			    "%s: reporting to %s now; left %s", a->name, server,
+			    left);
 		return;
 	}
 	switch (to) {
 	case AGENT_LINK_UP:
 		if (from == AGENT_LINK_UNKNOWN)
-			log_info("%s: controller %s accepts reports", a->name,
-			    a->server);
+			log_info("%s: controller %s accepts reports%s%s",
+			    a->name, server, left ? "; left " : "",
+			    left ? left : "");
+		else if (left != NULL)
+			log_info("%s: controller %s accepts reports after %lld "
+			         "s without one, %zu samples to send; left %s",
+			    a->name, server, (long long)away_s,
+			    ring_len(a->ring), left);
 		else
 			log_info("%s: controller %s back after %lld s, %zu "
 			         "samples to send",
-			    a->name, a->server, (long long)away_s,
+			    a->name, server, (long long)away_s,
 			    ring_len(a->ring));
 		break;
 	case AGENT_LINK_DOWN:
-		log_warnx("%s: controller %s %s: %s; retrying with backoff up "
-		          "to %d s",
-		    a->name, a->server,
-		    from == AGENT_LINK_UP ? "lost" : "unreachable", why,
-		    BACKOFF_MAX_MS / 1000);
+		if (a->round_over)
+			log_warnx("%s: %s: %s; going round them with backoff "
+			          "up to %d s",
+			    a->name,
+			    from == AGENT_LINK_UP ? "lost the active controller"
+			                          : "no active controller",
+			    why, BACKOFF_MAX_MS / 1000);
+		else
+			log_warnx("%s: controller %s %s: %s; retrying with "
+			          "backoff up to %d s",
+			    a->name, server,
+			    from == AGENT_LINK_UP ? "lost" : "unreachable", why,
+			    BACKOFF_MAX_MS / 1000);
 		break;
 	case AGENT_LINK_REFUSED:
 		log_warnx("%s: controller %s refuses reports: %s; retrying "
 		          "every %d s",
-		    a->name, a->server, why, BACKOFF_MAX_MS / 1000);
+		    a->name, server, why, BACKOFF_MAX_MS / 1000);
 		break;
 	case AGENT_LINK_HELD:
 		log_warnx("%s: controller refuses %s: %s; retrying with "
@@ -587,7 +665,10 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 		ms = backoff_delay_ms(a->failures, agent_random(a));
 	if (a->failures < 32)
 		a->failures++;
-	set_link(a, to, why);
+	set_link(a, to, why, NULL);
+	/* a new round of the controllers after the backoff */
+	a->tried = 0;
+	a->round_over = 0;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(a->retry, &tv) == 0)
@@ -596,17 +677,61 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 	    (long long)ms);
 }
 
-/* Lines one of a simulated fleet's thousands of agents would each say
- * about the same cause go to debug there; a real node says them at
- * `level`. */
-static void __attribute__((format(printf, 3, 4)))
-agent_log(const struct agent *a, enum log_level level, const char *fmt, ...)
+/*
+ * The controller reported to answered: a round of the controllers ends.
+ * Returns "URL: why" of the one left to come to it when it is not the one
+ * that answered last, else NULL.
+ */
+static const char *
+agent_reached(struct agent *a)
 {
-	va_list ap;
+	const char *left = NULL;
 
-	va_start(ap, fmt);
-	log_vmsg(a->simulated ? LOG_LVL_DEBUG : level, fmt, ap);
-	va_end(ap);
+	if (a->cur != a->answered_cur && a->left[0] != '\0')
+		left = a->left;
+	a->answered_cur = a->cur;
+	a->tried = 0;
+	a->round_over = 0;
+	return left;
+}
+
+/*
+ * The controller reported to did not take the report: it could not be
+ * reached or did not answer in time, or said it is not the active one
+ * (`why` says which). With more controllers configured, the report goes
+ * to the next one in the list at once, until each has been tried since
+ * the last that took one: returns NULL. Then, or with one controller, it
+ * returns what the caller backs off with, as after any failure: `why`, or
+ * with several controllers what each said.
+ */
+static const char *
+agent_leave(struct agent *a, const char *why)
+{
+	struct timeval now = {0, 0};
+	size_t len;
+
+	if (a->nserver < 2)
+		return why;
+	if (a->tried == 0)
+		a->round_why[0] = '\0';
+	len = strlen(a->round_why);
+	snprintf(a->round_why + len, sizeof(a->round_why) - len, "%s%s: %s",
+	    len > 0 ? "; " : "", a->server[a->cur], why);
+	snprintf(a->left, sizeof(a->left), "%s: %s", a->server[a->cur], why);
+	log_debug("%s: report to %s failed (%s); next: %s", a->name,
+	    a->server[a->cur], why, a->server[(a->cur + 1) % a->nserver]);
+	agent_aim(a, (a->cur + 1) % a->nserver);
+	if (++a->tried >= a->nserver) {
+		a->round_over = 1;
+		return a->round_why;
+	}
+	a->reports_failed++;
+	jobtable_report_done(a->jobs, 0);
+	a->report_owed = 1;
+	/* as a backoff of no time, so that a tick does not send first */
+	if (evtimer_add(a->retry, &now) == 0)
+		a->backing_off = 1;
+	return NULL;
 }
 
 /* desired.power: taken when valid, refused (once per desired version)
@@ -769,10 +894,12 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 {
 	struct agent *a = arg;
 	struct reply *rep;
+	const char *back;
 	char why[256];
 
 	if (!res->ok) {
-		agent_fail(a, AGENT_LINK_DOWN, res->error);
+		if ((back = agent_leave(a, res->error)) != NULL)
+			agent_fail(a, AGENT_LINK_DOWN, back);
 		return;
 	}
 	if (res->status == 200) {
@@ -788,7 +915,7 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		}
 		a->reports_ok++;
 		a->failures = 0;
-		set_link(a, AGENT_LINK_UP, "");
+		set_link(a, AGENT_LINK_UP, "", agent_reached(a));
 		agent_apply_reply(a, rep);
 		wire_reply_free(rep);
 		free(rep);
@@ -805,13 +932,20 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 	report_error_text(res->body, res->body_len, why, sizeof(why));
 	if (res->status == 400 || res->status == 413) {
 		a->failures = 0;
-		set_link(a, AGENT_LINK_UP, "");
+		set_link(a, AGENT_LINK_UP, "", agent_reached(a));
 		agent_reject(a, res->status, why);
 	} else if (res->status >= 500) {
-		char msg[300];
+		char msg[300], passive[CTLLIST_WHY_MAX];
 
 		snprintf(msg, sizeof(msg), "HTTP %ld %s", res->status, why);
-		agent_fail(a, AGENT_LINK_DOWN, msg);
+		/* a standby, or an active one without its database: the next
+		 * controller, as when one cannot be reached */
+		if (!ctllist_passive(res->status, res->body, res->body_len,
+		        passive, sizeof(passive)))
+			agent_fail(a, AGENT_LINK_DOWN, msg);
+		else if ((back = agent_leave(a, passive)) != NULL)
+			agent_fail(
+			    a, AGENT_LINK_DOWN, a->nserver > 1 ? back : msg);
 	} else if (res->status == 409) {
 		agent_fail(a, AGENT_LINK_HELD, held_why(a, why));
 	} else {
@@ -898,7 +1032,7 @@ agent_poll(struct agent *a)
 		return;
 	snprintf(url, sizeof(url),
 	    "%s/api/v1/agents/%s/desired?version=%lld&wait=%d&boot_id=%s",
-	    a->server, a->name, (long long)a->desired_version,
+	    a->server[a->cur], a->name, (long long)a->desired_version,
 	    AGENT_POLL_WAIT_S, a->boot_id);
 	a->poll_version = a->desired_version;
 	a->poll_sent_ms = time_mono_ms();

@@ -24,7 +24,7 @@ static int
 set_server(
     struct agent_conf *ac, const struct conf_entry *e, char *err, size_t errlen)
 {
-	char why[256];
+	char why[AGENT_URL_MAX + 128];
 
 	if (agentconf_set_server(ac, e->value, why, sizeof(why)) == -1) {
 		conf_error(err, errlen, e, "%s", why);
@@ -237,7 +237,9 @@ void
 agentconf_init(struct agent_conf *ac)
 {
 	memset(ac, 0, sizeof(*ac));
-	snprintf(ac->server, sizeof(ac->server), "%s", AGENT_DEFAULT_SERVER);
+	ac->servers.n = 1;
+	snprintf(ac->servers.url[0], sizeof(ac->servers.url[0]), "%s",
+	    AGENT_DEFAULT_SERVER);
 	snprintf(ac->state_dir, sizeof(ac->state_dir), "%s",
 	    AGENT_DEFAULT_STATE_DIR);
 	ac->interval_ms = AGENT_DEFAULT_INTERVAL_MS;
@@ -279,9 +281,10 @@ agentconf_set_credential(
 	    ac->credential_file, 0, ac->credential, err, errlen);
 }
 
-int
-agentconf_set_server(
-    struct agent_conf *ac, const char *url, char *err, size_t errlen)
+/* Checks one controller URL of `server` and drops its final '/'s, in
+ * place. 0, or -1 with why in err. */
+static int
+server_url(char *url, char *err, size_t errlen)
 {
 	const char *host;
 	size_t len = strlen(url);
@@ -302,13 +305,36 @@ agentconf_set_server(
 	while (len > 0 && url[len - 1] == '/')
 		len--;
 	/* Room is kept for the longest path the agent appends. */
-	if (len + NAME_MAX_LEN + 32 >= sizeof(ac->server)) {
-		snprintf(err, errlen, "server URL longer than %zu characters",
-		    sizeof(ac->server) - NAME_MAX_LEN - 33);
+	if (len + NAME_MAX_LEN + 32 >= AGENT_URL_MAX) {
+		snprintf(err, errlen, "server URL longer than %d characters",
+		    AGENT_URL_MAX - NAME_MAX_LEN - 33);
 		return -1;
 	}
-	memcpy(ac->server, url, len);
-	ac->server[len] = '\0';
+	url[len] = '\0';
+	return 0;
+}
+
+int
+agentconf_set_server(
+    struct agent_conf *ac, const char *text, char *err, size_t errlen)
+{
+	struct ctllist l;
+	int i, j;
+
+	if (ctllist_parse(text, &l, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < l.n; i++) {
+		if (server_url(l.url[i], err, errlen) == -1)
+			return -1;
+		/* "http://a/" and "http://a" are one controller */
+		for (j = 0; j < i; j++)
+			if (strcmp(l.url[j], l.url[i]) == 0) {
+				snprintf(err, errlen, "'%s' is given twice",
+				    l.url[i]);
+				return -1;
+			}
+	}
+	ac->servers = l;
 	return 0;
 }
 

@@ -18,10 +18,12 @@
 #include <pod/plugin.h>
 
 #include "conf.h"
+#include "ctllist.h"
 #include "names.h"
 #include "nodecred.h"
 
-#define AGENT_URL_MAX             512  /* longest server URL, with its NUL */
+#define AGENT_URL_MAX             CTLLIST_URL_MAX /* longest server URL, NUL */
+#define AGENT_MAX_SERVERS         CTLLIST_MAX     /* controllers in `server` */
 #define AGENT_PATH_MAX            1024 /* longest directory name, with its NUL */
 #define AGENT_KV_MAX              64   /* plugin keys per section */
 #define AGENT_DEFAULT_SERVER      "http://127.0.0.1:8470"
@@ -63,7 +65,9 @@ struct agent_extra_power {
 };
 
 struct agent_conf {
-	char server[AGENT_URL_MAX];        /* "http://host:port", no final / */
+	/* the controllers, tried in this order: "http://host:port", no
+	 * final / (one, or an active/standby pair or more) */
+	struct ctllist servers;
 	char name[NAME_MAX_LEN];           /* node name; "" until known */
 	char state_dir[AGENT_PATH_MAX];    /* the agent's own files */
 	char plugin_dir[AGENT_PATH_MAX];   /* "": plugin_default_dir() */
@@ -112,10 +116,12 @@ int agentconf_parse(
  * stricter, 64 hex digits) into ac. 0, or -1 with why in err. */
 int agentconf_set_credential(
     struct agent_conf *ac, const char *path, char *err, size_t errlen);
-/* Sets ac->server from an http:// or https:// URL, dropping a final '/'.
- * Returns 0, or -1 with why in err. */
+/* Sets ac->servers from `text`, one http:// or https:// URL or several
+ * separated by commas ("http://ctl-a:8470,http://ctl-b:8470"), each with
+ * a final '/' dropped. Returns 0, or -1 with why in err (which address,
+ * what is wrong with it); ac->servers is then unchanged. */
 int agentconf_set_server(
-    struct agent_conf *ac, const char *url, char *err, size_t errlen);
+    struct agent_conf *ac, const char *text, char *err, size_t errlen);
 /* Appends a copy of key, value and where; at most AGENT_KV_MAX. 0 or -1. */
 int agentconf_kv_add(struct agent_kvlist *l, const char *key, const char *value,
     const char *where);

@@ -57,7 +57,8 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: pod-agentd [-dn] -c file [--server url] [--name node]\n"
+	    "usage: pod-agentd [-dn] -c file [--server url[,url...]] "
+	    "[--name node]\n"
 	    "                  [--credential-file file]\n"
 	    "       pod-agentd --probe[=json] -c file [--name node]\n"
 	    "       pod-agentd --help | --version\n");
@@ -274,7 +275,9 @@ main(int argc, char *argv[])
 	};
 	struct agentd_state *st = &agentd;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
-	int ch, debug = 0, rc = 1;
+	char servers[AGENT_MAX_SERVERS * (AGENT_URL_MAX + 2)];
+	int ch, debug = 0, rc = 1, i;
+	size_t len;
 
 	while ((ch = getopt_long(argc, argv, "c:dhn", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -326,6 +329,10 @@ main(int argc, char *argv[])
 	if (run_open(st, &st->run) == -1)
 		goto fail;
 	if (st->check) {
+		/* the controllers, in the order the agent tries them */
+		for (i = 0; i < st->run.conf.servers.n; i++)
+			printf("controller %d: %s\n", i + 1,
+			    st->run.conf.servers.url[i]);
 		fprintf(stderr, "configuration OK\n");
 		rc = 0;
 		goto fail;
@@ -342,9 +349,13 @@ main(int argc, char *argv[])
 	if (agent_start(st->run.agent, run_stagger_ms(&st->run)) == -1)
 		goto fail;
 	run_metrics(st, &st->run);
+	len = snprintf(servers, sizeof(servers), "%s",
+	    st->run.conf.servers.n > 1 ? "the active one of " : "");
+	for (i = 0; i < st->run.conf.servers.n && len < sizeof(servers); i++)
+		len += snprintf(servers + len, sizeof(servers) - len, "%s%s",
+		    i > 0 ? ", " : "", st->run.conf.servers.url[i]);
 	log_info("%s: sampling every %lld ms, reporting to %s",
-	    st->run.conf.name, (long long)st->run.conf.interval_ms,
-	    st->run.conf.server);
+	    st->run.conf.name, (long long)st->run.conf.interval_ms, servers);
 	if (event_base_dispatch(st->base) == -1) {
 		log_warnx("event loop failed");
 		goto fail;

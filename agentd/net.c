@@ -602,6 +602,25 @@ net_req_get(struct net_req *r, const char *url, long timeout_ms, net_done_cb cb,
 	return start(r, EVHTTP_REQ_GET, url, NULL, 0, timeout_ms, cb, arg);
 }
 
+void
+net_req_cancel(struct net_req *r)
+{
+	struct evhttp_request *http = r->http;
+
+	if (!r->busy)
+		return;
+	/* as in net_req_free(): none of its callbacks does anything now */
+	r->http = NULL;
+	r->busy = 0;
+	if (http != NULL)
+		evhttp_cancel_request(http);
+	conn_drop(r);
+	evtimer_del(r->timer);
+	event_del(r->deliver);
+	free(r->body);
+	r->body = NULL;
+}
+
 int
 net_req_busy(const struct net_req *r)
 {

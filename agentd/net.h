@@ -63,6 +63,9 @@ int net_req_get(struct net_req *r, const char *url, long timeout_ms,
 /* Sends `Authorization: Bearer cred` with every later request (cred ""
  * sends none). 0, or -1 (logged) out of memory. */
 int net_req_set_bearer(struct net_req *r, const char *cred);
+/* Abandons the request in flight, if any, without calling its callback,
+ * and drops its connection; the object is idle and reusable after. */
+void net_req_cancel(struct net_req *r);
 /* 1 while a request is in flight. */
 int net_req_busy(const struct net_req *r);
 

@@ -54,7 +54,7 @@ static int cmd_help(struct podctl *, const struct args *);
 /* Accepted before the command words and among the command's own options;
  * where both give one, the later wins. */
 static const struct args_opt global_opts[] = {
-    {"server", 0, 1},     /* URL of the controller */
+    {"server", 0, 1},     /* URL of the controller, or URL,URL... */
     {"token", 0, 1},      /* bearer token */
     {"token-file", 0, 1}, /* a file holding the bearer token */
     {"cacert", 0, 1},     /* CA certificates to verify an https server */
@@ -614,8 +614,8 @@ usage(FILE *f)
 	int col;
 
 	fprintf(f,
-	    "usage: podctl [--server URL] [--token TOKEN | --token-file "
-	    "PATH]\n"
+	    "usage: podctl [--server URL[,URL...]] [--token TOKEN | "
+	    "--token-file PATH]\n"
 	    "              [--cacert PATH] [-o table|wide|json|csv] COMMAND "
 	    "[ARGS]\n"
 	    "       podctl --help | --version\n\n"
@@ -636,11 +636,14 @@ usage(FILE *f)
 		fprintf(f, "%s\n", cmds[i].help);
 	}
 	fprintf(f, "\nenvironment: POD_SERVER (default " DEFAULT_SERVER
-	           "), POD_TOKEN, POD_TOKEN_FILE,\n"
-	           "  POD_CACERT; token file by default "
-	           "$XDG_CONFIG_HOME/pod/token or ~/.config/pod/token\n"
+	           "; URL,URL... for an\n"
+	           "  active controller and its standbys), POD_TOKEN, "
+	           "POD_TOKEN_FILE, POD_CACERT;\n"
+	           "  token file by default $XDG_CONFIG_HOME/pod/token or "
+	           "~/.config/pod/token\n"
 	           "exit status: 0 done, 1 refused by the server, 2 usage, "
-	           "3 server unreachable\n");
+	           "3 server unreachable or\n"
+	           "  no active controller\n");
 }
 
 static int
@@ -796,14 +799,21 @@ static int
 setup(struct podctl *pc, const struct globals *gl)
 {
 	const char *server = gl->server, *cacert = gl->cacert;
-	char token[CRED_FILE_MAX + 1];
+	const char *from = "--server";
+	struct ctllist servers;
+	char token[CRED_FILE_MAX + 1], err[CTLLIST_URL_MAX + 128];
 	int rc;
 
-	if (server == NULL &&
-	    ((server = getenv("POD_SERVER")) == NULL || *server == '\0'))
-		server = DEFAULT_SERVER;
+	if (server == NULL) {
+		from = "POD_SERVER";
+		if ((server = getenv("POD_SERVER")) == NULL || *server == '\0')
+			server = DEFAULT_SERVER;
+	}
 	if (*server == '\0')
 		return podctl_usage_error("--server needs a URL");
+	/* one controller, or an active one and its standbys */
+	if (ctllist_parse(server, &servers, err, sizeof(err)) == -1)
+		return podctl_usage_error("%s: %s", from, err);
 	if (cacert == NULL && (cacert = getenv("POD_CACERT")) != NULL &&
 	    *cacert == '\0')
 		cacert = NULL;
@@ -830,7 +840,7 @@ setup(struct podctl *pc, const struct globals *gl)
 		return rc;
 	pc->columns = term_columns();
 	pc->now_ms = time_wall_ms();
-	pc->rest = rest_new(server, token[0] != '\0' ? token : NULL, cacert);
+	pc->rest = rest_new(&servers, token[0] != '\0' ? token : NULL, cacert);
 	explicit_bzero(token, sizeof(token));
 	if (pc->rest == NULL)
 		return PODCTL_EAPI;

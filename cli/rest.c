@@ -8,6 +8,10 @@
  * refused, unresolvable, timed out, reset. For a refused connection the
  * operating system's reason (strerror of the socket errno) reads better
  * than curl's own wording, so that is what err gets.
+ *
+ * Whether a failed request reached the server at all is curl's to say:
+ * its pre-transfer time, reset for every transfer, stays 0 until the
+ * connection (TLS included) is made and the request is about to go.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -19,7 +23,9 @@
 
 struct rest {
 	CURL *curl;
-	char *base;                  /* without a trailing "/" */
+	char *base[CTLLIST_MAX]; /* each without a trailing "/" */
+	int nbase;
+	int cur;                     /* the one asked first: last answered */
 	struct curl_slist *hdr_get;  /* Accept, Authorization */
 	struct curl_slist *hdr_body; /* the same and Content-Type */
 	char errbuf[CURL_ERROR_SIZE];
@@ -70,28 +76,44 @@ add_header(struct curl_slist *list, const char *h)
 	return n;
 }
 
+/* A base URL from an address as given: "host:port" alone means plain
+ * HTTP, as curl would guess; no final "/". NULL (logged) out of memory. */
+static char *
+base_url(const char *addr)
+{
+	int scheme = strstr(addr, "://") != NULL;
+	size_t len = strlen(addr) + (scheme ? 0 : strlen("http://"));
+	char *b;
+
+	if ((b = malloc(len + 1)) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	snprintf(b, len + 1, "%s%s", scheme ? "" : "http://", addr);
+	while (len > 0 && b[len - 1] == '/')
+		b[--len] = '\0';
+	return b;
+}
+
 struct rest *
-rest_new(const char *base_url, const char *token, const char *cacert)
+rest_new(const struct ctllist *servers, const char *token, const char *cacert)
 {
 	struct rest *r;
 	char *auth = NULL;
 	size_t len;
-	int scheme;
+	int i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warn("%s", __func__);
 		return NULL;
 	}
-	/* "host:port" alone means plain HTTP, as curl would guess. */
-	scheme = strstr(base_url, "://") != NULL;
-	len = strlen(base_url) + (scheme ? 0 : strlen("http://"));
-	if ((r->base = malloc(len + 1)) == NULL) {
-		log_warn("%s", __func__);
+	for (i = 0; i < servers->n && i < CTLLIST_MAX; i++)
+		if ((r->base[r->nbase++] = base_url(servers->url[i])) == NULL)
+			goto fail;
+	if (r->nbase == 0) {
+		log_warnx("%s: no server", __func__);
 		goto fail;
 	}
-	snprintf(r->base, len + 1, "%s%s", scheme ? "" : "http://", base_url);
-	while (len > 0 && r->base[len - 1] == '/')
-		r->base[--len] = '\0';
 
 	if ((r->hdr_get = add_header(NULL, "Accept: application/json")) == NULL)
 		goto fail;
@@ -160,25 +182,28 @@ fail:
 void
 rest_free(struct rest *r)
 {
+	int i;
+
 	if (r == NULL)
 		return;
 	if (r->curl != NULL)
 		curl_easy_cleanup(r->curl);
 	curl_slist_free_all(r->hdr_get);
 	curl_slist_free_all(r->hdr_body);
-	free(r->base);
+	for (i = 0; i < r->nbase; i++)
+		free(r->base[i]);
 	free(r);
 }
 
 const char *
 rest_base(const struct rest *r)
 {
-	return r->base;
+	return r->base[r->cur];
 }
 
 /* Words why no answer came, for "cannot reach URL: why". */
 static void
-transport_error(struct rest *r, CURLcode rc, char *err, size_t errlen)
+transport_error(struct rest *r, CURLcode rc, char *why, size_t whylen)
 {
 	curl_off_t connect_us = 0;
 	long oserr = 0;
@@ -186,31 +211,27 @@ transport_error(struct rest *r, CURLcode rc, char *err, size_t errlen)
 	curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(r->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	if (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)
-		snprintf(err, errlen,
-		    "cannot reach %s: no connection within "
-		    "%d s",
-		    r->base, REST_CONNECT_TIMEOUT_MS / 1000);
+		snprintf(why, whylen, "no connection within %d s",
+		    REST_CONNECT_TIMEOUT_MS / 1000);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
-		snprintf(err, errlen, "cannot reach %s: no answer within %d s",
-		    r->base, REST_TOTAL_TIMEOUT_MS / 1000);
+		snprintf(why, whylen, "no answer within %d s",
+		    REST_TOTAL_TIMEOUT_MS / 1000);
 	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		snprintf(err, errlen,
-		    "cannot reach %s: the server's certificate is not trusted "
-		    "(%s); give its CA with --cacert or POD_CACERT",
-		    r->base,
+		snprintf(why, whylen,
+		    "the server's certificate is not trusted (%s); give its "
+		    "CA with --cacert or POD_CACERT",
 		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc));
 	else if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
-		snprintf(err, errlen, "cannot reach %s: %s", r->base,
-		    strerror((int)oserr));
+		snprintf(why, whylen, "%s", strerror((int)oserr));
 	else
-		snprintf(err, errlen, "cannot reach %s: %s", r->base,
+		snprintf(why, whylen, "%s",
 		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc));
 }
 
 /* Words an HTTP error reply: the server's error.message when it sent one. */
 static void
-api_error(struct rest *r, const char *path, struct rest_reply *reply, char *err,
-    size_t errlen)
+api_error(const char *base, const char *path, struct rest_reply *reply,
+    char *err, size_t errlen)
 {
 	json_t *e, *m;
 
@@ -219,38 +240,50 @@ api_error(struct rest *r, const char *path, struct rest_reply *reply, char *err,
 	if (json_is_string(m) && json_string_length(m) > 0)
 		snprintf(err, errlen, "%s", json_string_value(m));
 	else
-		snprintf(err, errlen, "%s%s: server answered HTTP %ld", r->base,
+		snprintf(err, errlen, "%s%s: server answered HTTP %ld", base,
 		    path, reply->http_status);
 }
 
-enum rest_result
-rest_call(struct rest *r, const char *method, const char *path, json_t *body,
-    struct rest_reply *reply, char *err, size_t errlen)
+/* 1 for a method that may be sent twice: a read. */
+static int
+idempotent(const char *method)
 {
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/*
+ * One attempt of rest_call() on the controller r->cur, the body as JSON
+ * text (NULL: none). Fills *reply and err as rest_call() says, and sets
+ * *next when the request may go to the next controller instead: then err
+ * holds only why ("Connection refused", "standby (the active one is
+ * URL)").
+ */
+static enum rest_result
+call_one(struct rest *r, const char *method, const char *path, const char *text,
+    struct rest_reply *reply, char *err, size_t errlen, int *next)
+{
+	const char *base = r->base[r->cur];
 	struct sink sink = {0};
 	json_error_t jerr;
 	enum rest_result res = REST_API_ERROR;
-	char *url = NULL, *text = NULL;
+	curl_off_t sent_us = 0;
+	char *url = NULL, why[CURL_ERROR_SIZE + 128];
 	size_t len;
 	CURLcode rc;
 
+	*next = 0;
 	memset(reply, 0, sizeof(*reply));
-	len = strlen(r->base) + strlen(path) + 1;
+	len = strlen(base) + strlen(path) + 1;
 	if ((url = malloc(len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	snprintf(url, len, "%s%s", r->base, path);
+	snprintf(url, len, "%s%s", base, path);
 
 	curl_easy_setopt(r->curl, CURLOPT_URL, url);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &sink);
-	if (body != NULL || strcmp(method, "POST") == 0 ||
+	if (text != NULL || strcmp(method, "POST") == 0 ||
 	    strcmp(method, "PUT") == 0) {
-		text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-		if (body != NULL && text == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
 		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE,
 		    text != NULL ? (long)strlen(text) : 0L);
 		curl_easy_setopt(
@@ -269,25 +302,46 @@ rest_call(struct rest *r, const char *method, const char *path, json_t *body,
 	reply->len = sink.len;
 	sink.p = NULL;
 	if (rc == CURLE_WRITE_ERROR && sink.toobig) {
-		snprintf(err, errlen, "%s: reply larger than %d MiB", r->base,
+		snprintf(err, errlen, "%s: reply larger than %d MiB", base,
 		    REST_MAX_REPLY_BYTES / (1024 * 1024));
 		goto fail;
 	}
 	if (rc != CURLE_OK) {
-		transport_error(r, rc, err, errlen);
+		transport_error(r, rc, why, sizeof(why));
 		res = REST_UNREACHABLE;
+		/* Never sent (no connection, no TLS), or a read: the next
+		 * controller may have it. A write that may have reached
+		 * this one must not be applied twice. */
+		curl_easy_getinfo(
+		    r->curl, CURLINFO_PRETRANSFER_TIME_T, &sent_us);
+		if (sent_us == 0 || idempotent(method)) {
+			*next = 1;
+			snprintf(err, errlen, "%s", why);
+		} else
+			snprintf(err, errlen, "cannot reach %s: %s%s", base,
+			    why,
+			    r->nbase > 1 ? " (not sent to another controller: "
+			                   "it may have been applied)"
+			                 : "");
 		goto fail;
 	}
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &reply->http_status);
+	/* a standby, or an active one without its database, took nothing */
+	if (ctllist_passive(reply->http_status, reply->body, reply->len, why,
+	        sizeof(why))) {
+		*next = 1;
+		snprintf(err, errlen, "%s", why);
+		goto fail;
+	}
 	if (reply->body != NULL)
 		reply->json = json_loadb(reply->body, reply->len, 0, &jerr);
 	if (reply->http_status < 200 || reply->http_status > 299) {
-		api_error(r, path, reply, err, errlen);
+		api_error(base, path, reply, err, errlen);
 		goto fail;
 	}
 	if (reply->json == NULL) {
-		snprintf(err, errlen, "%s%s: reply is not JSON%s%s", r->base,
-		    path, reply->body != NULL ? ": " : "",
+		snprintf(err, errlen, "%s%s: reply is not JSON%s%s", base, path,
+		    reply->body != NULL ? ": " : "",
 		    reply->body != NULL ? jerr.text : "");
 		goto fail;
 	}
@@ -295,8 +349,50 @@ rest_call(struct rest *r, const char *method, const char *path, json_t *body,
 
 fail:
 	free(sink.p);
-	free(text);
 	free(url);
+	return res;
+}
+
+enum rest_result
+rest_call(struct rest *r, const char *method, const char *path, json_t *body,
+    struct rest_reply *reply, char *err, size_t errlen)
+{
+	enum rest_result res = REST_API_ERROR;
+	char *text = NULL, why[1024]; /* as much as podctl prints */
+	size_t len = 0;
+	int tried, next = 0, passive = 0;
+
+	memset(reply, 0, sizeof(*reply));
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return REST_API_ERROR;
+	}
+	/* "no active controller: " then "URL: why" of each */
+	len = (size_t)snprintf(err, errlen, "no active controller: ");
+	for (tried = 0; tried < r->nbase; tried++) {
+		rest_reply_free(reply);
+		res = call_one(
+		    r, method, path, text, reply, why, sizeof(why), &next);
+		if (!next) {
+			snprintf(err, errlen, "%s", why);
+			goto done;
+		}
+		/* an answer, though not the active controller's */
+		passive |= res != REST_UNREACHABLE;
+		if (len < errlen)
+			len += (size_t)snprintf(err + len, errlen - len,
+			    "%s%s: %s", tried > 0 ? "; " : "", r->base[r->cur],
+			    why);
+		if (tried + 1 < r->nbase)
+			r->cur = (r->cur + 1) % r->nbase;
+	}
+	/* One controller that could not be reached is just that. */
+	if (r->nbase == 1 && !passive)
+		snprintf(err, errlen, "cannot reach %s: %s", r->base[0], why);
+	rest_reply_free(reply);
+	res = REST_UNREACHABLE;
+done:
+	free(text);
 	return res;
 }
 

@@ -747,6 +747,54 @@ over_rate(struct api_req *r, const struct route *rt)
 	return 1;
 }
 
+/* Whether req must wait for the active controller: on a standby, all
+ * but its health and the dashboard's files; on a leader that cannot tell
+ * it still leads (leader.c), the agents' routes and every write. Replies
+ * 503 with where the active one is, and returns 1. */
+static int
+not_leading(struct ctl_state *st, struct evhttp_request *req, const char *path,
+    enum evhttp_cmd_type method)
+{
+	const char *active = st->lead.active_url;
+	json_t *body;
+
+	if (st->standby) {
+		if ((strcmp(path, "/api/v1/health") == 0 &&
+		        method == EVHTTP_REQ_GET) ||
+		    (strncmp(path, "/api/", 5) != 0 &&
+		        strcmp(path, "/metrics") != 0))
+			return 0;
+		if (st->lead.role == LEADER_WAITING) /* active: itself */
+			body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+			    "standby", "message",
+			    "this controller is taking the lead: it acts once "
+			    "the previous leader's lease has run out",
+			    "active", active);
+		else
+			body = json_pack("{s:{s:s,s:s+,s:s}}", "error", "code",
+			    "standby", "message",
+			    "this controller is the standby; the active "
+			    "controller is at ",
+			    active[0] ? active : "(not known yet)", "active",
+			    active);
+	} else if (leader_acting(&st->lead, time_mono_ms()) ||
+	           (method == EVHTTP_REQ_GET &&
+	               strncmp(path, "/api/v1/agents/", 15) != 0)) {
+		return 0;
+	} else {
+		body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+		    "not_active", "message",
+		    "this controller cannot confirm with the database that "
+		    "it still leads: it serves reads only",
+		    "active", active);
+	}
+	if (active[0] != '\0')
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "X-Pod-Active", active);
+	api_reply_json(req, 503, body);
+	return 1;
+}
+
 /* Routes req and runs its handler. Returns its series key. */
 static int
 route_request(struct ctl_state *st, struct evhttp_request *req)
@@ -762,7 +810,7 @@ route_request(struct ctl_state *st, struct evhttp_request *req)
 
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (refused(st, req))
+	if (refused(st, req) || not_leading(st, req, path, method))
 		return key;
 	if (strcmp(path, "/metrics") == 0) {
 		key = track(st, req, KEY_METRICS);
@@ -922,10 +970,11 @@ api_start(struct ctl_state *st)
 			port = ntohs(sin6->sin6_port);
 		}
 	}
-	log_info("REST API listening on %s://%s%s%s:%d/api/v1",
+	snprintf(st->url, sizeof(st->url), "%s://%s%s%s:%d",
 	    httpcap_is_tls(st->httpcap) ? "https" : "http",
 	    strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "",
 	    port);
+	log_info("REST API listening on %s/api/v1", st->url);
 	return 0;
 }
 

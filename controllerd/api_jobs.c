@@ -604,7 +604,7 @@ api_job(struct api_req *r)
 	if (j == NULL)
 		return;
 	if ((attempts = store_job_attempts(r->st->store, j->id)) == NULL) {
-		api_reply_error(r->req, 500, "internal",
+		api_reply_store_error(r,
 		    "could not read the attempts of job %lld",
 		    (long long)j->id);
 	} else {

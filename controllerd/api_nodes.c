@@ -426,12 +426,17 @@ api_health(struct api_req *r)
 	const struct fleet_summary s =
 	    *fleet_summary_recent(r->st->fleet, -1, time_mono_ms());
 
+	const struct leader *l = &r->st->lead;
+
+	/* a standby has loaded no state: it says so, and who leads */
 	api_reply_json(r->req, 200,
-	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i}", "status", "ok", "version",
-	        POD_VERSION, "uptime_s",
+	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i,s:s,s:s}", "status", "ok",
+	        "version", POD_VERSION, "uptime_s",
 	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
 	        "schema_version", store_schema_version(r->st->store),
-	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up));
+	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up, "role",
+	        r->st->standby ? "standby" : leader_role_name(l->role),
+	        "active", l->active_url));
 }
 
 void

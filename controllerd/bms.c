@@ -30,6 +30,16 @@
  * The registers are refreshed from the fleet every tick and before a read
  * when the last refresh is older than REFRESH_MS, so a client polling
  * hard costs at most a few fleet summaries a second.
+ *
+ * Only the acting controller applies a write (acting()): a BMS may talk to
+ * either controller of an active/standby pair and must not move the
+ * fabric through one that is not in charge, so every write that passed
+ * its checks gets exception 06 (server device busy) there instead, logged
+ * once per connection. A standby serves from before its state is loaded:
+ * it has no envelope and no store, and shows what the config says, the
+ * rest unavailable (refresh_standby()). The server keeps its own
+ * one-second timer for what must go on either way (heartbeat register,
+ * idle connections); bms_tick() runs the acting controller's part.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -53,6 +63,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "fleet.h"
+#include "leader.h"
 #include "log.h"
 #include "mbtcp.h"
 #include "selfstat.h"
@@ -65,6 +76,7 @@
 #define ACCEPTS_PER_EVENT 32
 #define REFUSED_LOG_MS    60000 /* refused, evicted: summed this often */
 #define CURTAIL_SLACK     1.02  /* over the target by this is a miss */
+#define EXC_BUSY          0x06  /* server device busy: not acting */
 
 /* Holding registers the BMS writes (bmsmap.c). */
 enum {
@@ -87,6 +99,7 @@ struct bms_conn {
 	char who[64];       /* "bms ADDR", for logs and audit */
 	int may_write;      /* peer in [modbus] allow_write */
 	int refused_logged; /* a refused write was logged */
+	int busy_logged;    /* a write refused as not acting was logged */
 	uint8_t buf[MBTCP_FRAME_MAX];
 	size_t have;      /* bytes in buf */
 	int64_t last_ms;  /* monotonic: last byte received */
@@ -96,7 +109,8 @@ struct bms_conn {
 struct bms {
 	struct bms_handles h; /* borrowed; env and store from bms_start() */
 	int lfd;
-	struct event *lev;
+	struct event *lev;    /* the listener, from serving on */
+	struct event *tev;    /* housekeep()'s one-second timer */
 	int accept_paused;    /* out of descriptors: retried next tick */
 	struct mbtcp_map map; /* what the protocol module serves */
 	struct mbtcp_limit limits[BMS_NLIMITS];
@@ -111,6 +125,8 @@ struct bms {
 	unsigned ticks;             /* input register 0 */
 	uint16_t raw[BMS_WRITABLE]; /* holding 0-7 as written */
 	unsigned written;       /* bit r: holding r was written (or stored) */
+	int64_t started_ms;     /* monotonic: bms_start(), 0 before */
+	int paused;             /* not acting since bms_tick() last ran */
 	int64_t hb_ms;          /* monotonic: last heartbeat write */
 	int armed;              /* a heartbeat came since start or reset */
 	int expired;            /* the watchdog expired */
@@ -306,6 +322,63 @@ gather_holding(struct bms *b, struct bms_values *v, int64_t now)
 			v->source = s;
 }
 
+/* Whether a write may apply now: the state is loaded (bms_start()) and
+ * this controller acts as the active one. */
+static int
+acting(const struct bms *b)
+{
+	return b->h.env != NULL &&
+	       (b->h.lead == NULL || leader_acting(b->h.lead, time_mono_ms()));
+}
+
+/*
+ * A standby's values: it has loaded nothing and no node reports to it, so
+ * it shows what the config says (nodes, pods, budgets, capacities), no
+ * node or alarm counted, and every other value unavailable (its marker)
+ * with the stale bits saying so, the BMS's settings included: they are
+ * the active controller's.
+ */
+static void
+refresh_standby(struct bms *b)
+{
+	const struct fleet *f = b->h.fleet;
+	const int pod_stale = BMS_STALE_POWER | BMS_STALE_TEMP |
+	                      BMS_STALE_FLOW | BMS_STALE_PARTIAL;
+	struct bms_values *v = &b->v;
+	size_t i;
+	int p;
+
+	for (i = 0; i < bms_npoints; i++) {
+		const struct bms_point *pt = &bms_points[i];
+
+		if (!pt->per_pod)
+			*(double *)((char *)v + pt->off) = NAN;
+		for (p = 0; pt->per_pod && p < f->npods; p++)
+			*(double *)((char *)&b->pods[p] + pt->off) = NAN;
+	}
+	v->heartbeat = b->ticks & 0xFFFF;
+	v->map_version = BMS_MAP_VERSION;
+	v->state = BMS_STATE_STANDBY;
+	v->alarm_word = v->any_alarm = v->open_alarms = 0;
+	v->stale = pod_stale | BMS_STALE_SUPPLY | BMS_STALE_COOLING;
+	v->nodes_up = v->accels_up = v->leaks = 0;
+	v->nodes_total = f->nnodes;
+	v->npods = f->npods;
+	v->zero = 0;
+	for (p = 0; p < f->npods; p++) {
+		struct bms_pod_values *pv = &b->pods[p];
+
+		pv->status = pod_stale;
+		pv->nodes_up = pv->accels_up = pv->leaks = 0;
+		pv->nodes_total = f->pods[p].nnodes;
+		pv->budget_kw = kw(f->pods[p].conf.power_budget_w);
+		pv->cooling_kw = kw(f->pods[p].conf.cooling_capacity_w);
+	}
+	bms_fill(
+	    v, b->pods, f->npods, b->coils, b->discrete, b->input, b->holding);
+	b->refreshed_ms = time_mono_ms();
+}
+
 /* Recomputes every value and places them in the registers. */
 static void
 refresh(struct bms *b)
@@ -314,11 +387,15 @@ refresh(struct bms *b)
 	const struct fleet *f = b->h.fleet;
 	struct bms_values *v = &b->v;
 	struct fleet_summary fs;
-	int64_t now = time_mono_ms();
+	int64_t now = time_mono_ms(), since;
 	double limit = INFINITY, energy = 0, heat, headroom;
 	size_t i;
 	int p;
 
+	if (e == NULL) {
+		refresh_standby(b);
+		return;
+	}
 	fleet_summarize(f, -1, &fs);
 	gather_alarms(b, v);
 	gather_holding(b, v, now);
@@ -364,8 +441,11 @@ refresh(struct bms *b)
 	    (e->curtail_pct > 0 && isnan(fs.power_w) ? BMS_STALE_CURTAIL : 0) |
 	    (isnan(e->facility_supply_c) ? BMS_STALE_SUPPLY : 0) |
 	    (isnan(e->facility_cooling_w) ? BMS_STALE_COOLING : 0);
-	if (now - b->h.start_mono_ms <
-	    (int64_t)b->h.conf->heartbeat_timeout_s * 1000) {
+	/* starting: since bms_start(), later than the process's start on a
+	 * standby that took over, whose nodes come over then */
+	since = b->started_ms > b->h.start_mono_ms ? b->started_ms
+	                                           : b->h.start_mono_ms;
+	if (now - since < (int64_t)b->h.conf->heartbeat_timeout_s * 1000) {
 		v->stale = (int)v->stale | BMS_STALE_STARTING;
 		v->state = BMS_STATE_STARTING;
 	} else if (v->state != BMS_STATE_CRITICAL && b->expired)
@@ -373,6 +453,9 @@ refresh(struct bms *b)
 	else if (v->state == BMS_STATE_NORMAL &&
 	         (v->any_alarm || fs.nodes_up < fs.nodes_total))
 		v->state = BMS_STATE_WARNING;
+	/* led, but not sure it still does: values from memory, no writes */
+	if (!acting(b))
+		v->state = BMS_STATE_STANDBY;
 
 	v->alarm_word = 0;
 	for (i = 0; i < bms_npoints; i++) {
@@ -615,6 +698,29 @@ conn_close(struct bms_conn *c)
 	free(c);
 }
 
+/* A write that would apply, to a controller that does not act: refused
+ * with 06, which a BMS retries or sends to the other controller. */
+static int
+busy(struct bms *b, struct bms_conn *c)
+{
+	const char *active = b->h.lead != NULL ? b->h.lead->active_url : "";
+
+	b->paused = 1;
+	if (c->busy_logged)
+		return EXC_BUSY;
+	c->busy_logged = 1;
+	if (b->h.env == NULL)
+		log_warnx("bms: %s: writes refused (exception 06): this "
+		          "controller is the standby%s%s",
+		    c->who, active[0] ? "; the active one is " : "", active);
+	else
+		log_warnx("bms: %s: writes refused (exception 06) until this "
+		          "controller can confirm with the database that it "
+		          "still leads",
+		    c->who);
+	return EXC_BUSY;
+}
+
 /* Answers one whole frame. 0, or -1 when the connection must close. */
 static int
 serve(struct bms *b, struct bms_conn *c, const uint8_t *req, size_t len)
@@ -630,6 +736,8 @@ serve(struct bms *b, struct bms_conn *c, const uint8_t *req, size_t len)
 	if (rq.refused && !c->refused_logged++)
 		log_warnx("bms: %s may not write (not in [modbus] allow_write)",
 		    c->who);
+	if (exc == MBTCP_OK && rq.write && !acting(b))
+		exc = busy(b, c);
 	if (exc == MBTCP_OK && rq.write)
 		exc = apply_writes(b, c, &rq);
 	if (exc == MBTCP_OK &&
@@ -959,60 +1067,23 @@ bms_listen(const struct bms_handles *h, struct bms **out)
 	return listen_on(b, h->conf->modbus_listen);
 }
 
-int
-bms_start(struct bms *b, struct envelope *env, struct store *store)
+/*
+ * Once a second from serving on (serve_on()), acting or not: the
+ * heartbeat register, a listener paused for want of descriptors, idle
+ * connections, the refused count; and the registers, when bms_tick() does
+ * not run.
+ */
+static void
+housekeep(evutil_socket_t fd, short what, void *arg)
 {
-	if (b == NULL)
-		return 0;
-	b->h.env = env;
-	b->h.store = store;
-	if ((b->lev = event_new(b->h.base, b->lfd, EV_READ | EV_PERSIST,
-	         on_accept, b)) == NULL ||
-	    event_add(b->lev, NULL) == -1) {
-		log_warnx("%s: cannot watch the listener", __func__);
-		return -1;
-	}
-	load(b);
-	refresh(b);
-	return 0;
-}
-
-void
-bms_configure(struct bms *b, const struct config *conf)
-{
-	if (b != NULL)
-		b->h.conf = conf;
-}
-
-void
-bms_tick(struct bms *b)
-{
-	const struct config *conf;
-	const struct envelope *e;
+	struct bms *b = arg;
+	const struct config *conf = b->h.conf;
 	struct bms_conn *c, *next;
-	struct fleet_summary fs;
 	int64_t now = time_mono_ms();
-	int missed = 0;
 
-	if (b == NULL)
-		return;
-	conf = b->h.conf;
-	e = b->h.env;
 	b->ticks++;
 	if (b->accept_paused && event_add(b->lev, NULL) == 0)
 		b->accept_paused = 0;
-	if (b->armed && !b->expired && b->raw[HR_WATCHDOG] > 0 &&
-	    now - b->hb_ms > b->raw[HR_WATCHDOG] * 1000LL)
-		expire(b);
-	/* the curtailment deadline */
-	if (e->curtail_pct > 0 && e->curtail_base_w > 0 &&
-	    now - e->curtail_since_ms > b->raw[HR_RAMP] * 1000LL) {
-		fleet_summarize(b->h.fleet, -1, &fs);
-		missed = !isnan(fs.power_w) &&
-		         fs.power_w > CURTAIL_SLACK * e->curtail_base_w *
-		                          (1 - e->curtail_pct / 100);
-	}
-	envelope_set_curtail_missed(b->h.env, missed);
 	for (c = TAILQ_FIRST(&b->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (now - c->last_ms > conf->modbus_idle_timeout_s * 1000 ||
@@ -1030,6 +1101,88 @@ bms_tick(struct bms *b)
 		b->refused = b->evicted = 0;
 		b->refused_log_ms = now;
 	}
+	if (!acting(b)) {
+		b->paused = 1;
+		refresh(b);
+	}
+}
+
+/* Watches the listener and starts housekeep(), once. */
+static int
+serve_on(struct bms *b)
+{
+	struct timeval one_s = {1, 0};
+
+	if (b->lev != NULL)
+		return 0;
+	if ((b->lev = event_new(b->h.base, b->lfd, EV_READ | EV_PERSIST,
+	         on_accept, b)) == NULL ||
+	    event_add(b->lev, NULL) == -1 ||
+	    (b->tev = event_new(b->h.base, -1, EV_PERSIST, housekeep, b)) ==
+	        NULL ||
+	    event_add(b->tev, &one_s) == -1) {
+		log_warnx("%s: cannot watch the listener", __func__);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bms_serve_standby(struct bms *b)
+{
+	if (b == NULL)
+		return 0;
+	refresh(b);
+	return serve_on(b);
+}
+
+int
+bms_start(struct bms *b, struct envelope *env, struct store *store)
+{
+	if (b == NULL)
+		return 0;
+	b->h.env = env;
+	b->h.store = store;
+	b->started_ms = time_mono_ms();
+	load(b);
+	refresh(b);
+	return serve_on(b);
+}
+
+void
+bms_configure(struct bms *b, const struct config *conf)
+{
+	if (b != NULL)
+		b->h.conf = conf;
+}
+
+void
+bms_tick(struct bms *b)
+{
+	const struct envelope *e;
+	struct fleet_summary fs;
+	int64_t now = time_mono_ms();
+	int missed = 0;
+
+	if (b == NULL || !acting(b))
+		return;
+	e = b->h.env;
+	/* the heartbeats it refused meanwhile count: the watchdog restarts */
+	if (b->paused)
+		b->hb_ms = now;
+	b->paused = 0;
+	if (b->armed && !b->expired && b->raw[HR_WATCHDOG] > 0 &&
+	    now - b->hb_ms > b->raw[HR_WATCHDOG] * 1000LL)
+		expire(b);
+	/* the curtailment deadline */
+	if (e->curtail_pct > 0 && e->curtail_base_w > 0 &&
+	    now - e->curtail_since_ms > b->raw[HR_RAMP] * 1000LL) {
+		fleet_summarize(b->h.fleet, -1, &fs);
+		missed = !isnan(fs.power_w) &&
+		         fs.power_w > CURTAIL_SLACK * e->curtail_base_w *
+		                          (1 - e->curtail_pct / 100);
+	}
+	envelope_set_curtail_missed(b->h.env, missed);
 	refresh(b);
 }
 
@@ -1042,6 +1195,8 @@ bms_stop(struct bms *b)
 		conn_close(TAILQ_FIRST(&b->conns));
 	if (b->lev)
 		event_free(b->lev);
+	if (b->tev)
+		event_free(b->tev);
 	if (b->lfd != -1)
 		close(b->lfd);
 	free(b->held);

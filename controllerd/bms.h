@@ -8,6 +8,13 @@
  * one may replace) is the pure core/mbtcp.c; this module owns the sockets,
  * gathers the values shown from the fleet and the power manager, applies
  * writes through the power manager's functions, and logs.
+ *
+ * Only the acting controller applies a write (leader.h). A standby serves
+ * the map from bms_serve_standby() on, before any state is loaded: the
+ * state register reads standby, measured values read unavailable, and
+ * every write is answered with exception 06 (server device busy). An
+ * active controller that cannot confirm it still leads answers the same
+ * way until it acts again, its values read from memory meanwhile.
  */
 #ifndef CTL_BMS_H
 #define CTL_BMS_H
@@ -19,6 +26,7 @@ struct config;
 struct envelope;
 struct event_base;
 struct fleet;
+struct leader;
 struct selfstat;
 struct store;
 
@@ -37,7 +45,8 @@ struct bms_handles {
 	struct envelope *env; /* from bms_start() */
 	struct store *store;  /* from bms_start() */
 	int64_t start_mono_ms;
-	struct selfstat *self; /* requests counted there; NULL none */
+	struct selfstat *self;     /* requests counted there; NULL none */
+	const struct leader *lead; /* whether it acts; NULL: it always does */
 };
 
 /* Binds `[modbus] listen` when set (logs the address bound, port 0 picks
@@ -46,14 +55,23 @@ struct bms_handles {
  * need not be set yet). *out is the server, NULL when [modbus] is off; set
  * even on failure, for bms_stop(). 0, or -1 (logged). */
 int bms_listen(const struct bms_handles *h, struct bms **out);
-/* Loads what the BMS wrote before a restart (from store) and starts
- * accepting; after envelope_init(). Nothing when b is NULL. 0, or -1
+/* Starts accepting before this controller leads (before main.c's
+ * stand_by(), h->lead set and initialised): served as a standby until
+ * bms_start(), and from now on the server keeps its own one-second timer
+ * (the heartbeat register, idle connections). Nothing when b is NULL. 0,
+ * or -1 (logged). */
+int bms_serve_standby(struct bms *b);
+/* Loads what the BMS wrote before a restart (from store), starts accepting
+ * unless bms_serve_standby() did, and serves as the active controller
+ * (writes apply while h->lead says it acts); after envelope_init(). The
+ * "starting" state counts from here. Nothing when b is NULL. 0, or -1
  * (logged). */
 int bms_start(struct bms *b, struct envelope *env, struct store *store);
 /* A reloaded config replaces the one the server reads. */
 void bms_configure(struct bms *b, const struct config *conf);
-/* Once a second: heartbeat, watchdog, curtailment deadline, idle
- * connections, register refresh. Nothing when b is NULL. */
+/* Once a second while the controller acts, after envelope_tick(): the
+ * watchdog, the curtailment deadline, the register refresh. Nothing when
+ * b is NULL. */
 void bms_tick(struct bms *b);
 /* Closes every connection and the listener, and frees b (may be NULL). */
 void bms_stop(struct bms *b);

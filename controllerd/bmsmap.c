@@ -76,7 +76,9 @@ const struct bms_point bms_points[] = {
         "added"},
     {BMS_INPUT, 2, 0, "controller_state", BMS_U16, 1, "", RO, "", "—", F(state),
         "0 starting, 1 normal, 2 warning (alarm open or nodes not "
-        "reporting), 3 critical alarm open, 4 fallback (BMS watchdog expired)"},
+        "reporting), 3 critical alarm open, 4 fallback (BMS watchdog "
+        "expired), 5 standby (another controller is active, or this one "
+        "cannot confirm it still is: writes get exception 06)"},
     {BMS_INPUT, 3, 0, "alarm_word", BMS_W16, 1, "", RO, "", "—", F(alarm_word),
         "discrete inputs 0-10 as bits 0-10"},
     {BMS_INPUT, 4, 0, "stale_bitmap", BMS_W16, 1, "", RO, "", "—", F(stale),

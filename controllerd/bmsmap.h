@@ -78,7 +78,8 @@ enum bms_state {
 	BMS_STATE_NORMAL,
 	BMS_STATE_WARNING,  /* an alarm open, or nodes not reporting */
 	BMS_STATE_CRITICAL, /* a critical alarm open */
-	BMS_STATE_FALLBACK  /* BMS watchdog expired, safe defaults */
+	BMS_STATE_FALLBACK, /* BMS watchdog expired, safe defaults */
+	BMS_STATE_STANDBY   /* not the acting controller: writes refused */
 };
 
 /* Everything fabric-wide the map shows, in engineering units; NaN where

@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "db.h"
 #include "hostlist.h"
 
 static const char default_text[] =
@@ -86,6 +87,11 @@ static const struct keyword {
         offsetof(struct config, fence_timeout_s), 0, NULL},
     {"controller", "fence_margin_s", V_INT, 0, 3600, T_CONTROLLER,
         offsetof(struct config, fence_margin_s), 0, NULL},
+    {"controller", "advertise_url", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, advertise_url),
+        sizeof(((struct config *)0)->advertise_url), NULL},
+    {"controller", "leader_lease_s", V_INT, 1, 3600, T_CONTROLLER,
+        offsetof(struct config, leader_lease_s), 0, NULL},
     {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
         offsetof(struct config, store_interval_s), 0, NULL},
     {"controller", "retention_days", V_INT, 1, 3650, T_CONTROLLER,
@@ -1035,9 +1041,51 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		goto fail;
 	}
 
-	if (c->node_secret_file[0] == '\0' &&
-	    default_secret_file(c, err, errlen) == -1)
+	/* unset: 5 s, or a third of the fence's time if that is shorter */
+	if (c->leader_lease_s == 0)
+		c->leader_lease_s =
+		    c->fence_timeout_s / 3 < 5 ? c->fence_timeout_s / 3 : 5;
+	if (c->leader_lease_s == 0)
+		c->leader_lease_s = 1;
+	if (c->advertise_url[0] != '\0' &&
+	    strncmp(c->advertise_url, "http://", 7) != 0 &&
+	    strncmp(c->advertise_url, "https://", 8) != 0) {
+		snprintf(err, errlen,
+		    "%s: [controller] advertise_url: '%s' is not an http:// or "
+		    "https:// URL",
+		    name, c->advertise_url);
 		goto fail;
+	}
+	if (db_is_url(c->database)) {
+		char why[256];
+
+		if (db_url_check(c->database, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: [controller] database: %s",
+			    name, why);
+			goto fail;
+		}
+		/* a lapsed leader must stop confirming jobs before agents
+		 * stop them for want of a confirmation */
+		if (c->leader_lease_s >= c->fence_timeout_s) {
+			snprintf(err, errlen,
+			    "%s: [controller] leader_lease_s (%d) must be "
+			    "shorter than fence_timeout_s (%d)",
+			    name, c->leader_lease_s, c->fence_timeout_s);
+			goto fail;
+		}
+		/* the secret is a file: controllers sharing one database
+		 * each read their own copy of it */
+		if (c->node_secret_file[0] == '\0') {
+			snprintf(err, errlen,
+			    "%s: [auth] node_secret_file must be set when the "
+			    "database is a PostgreSQL server",
+			    name);
+			goto fail;
+		}
+	} else if (c->node_secret_file[0] == '\0' &&
+	           default_secret_file(c, err, errlen) == -1) {
+		goto fail;
+	}
 	/* Pass 2: [pod NAME] overrides. */
 	for (i = 0; i < cf->n; i++) {
 		const struct conf_entry *e = &cf->v[i];
@@ -1182,6 +1230,9 @@ config_dump(const struct config *c, FILE *out)
 	    c->heartbeat_timeout_s, c->fence_timeout_s, c->fence_margin_s,
 	    c->store_interval_s, c->retention_days, c->retention_1m_days,
 	    c->retention_1h_days);
+	if (c->advertise_url[0] != '\0')
+		dump_str(out, "advertise_url", c->advertise_url);
+	fprintf(out, "leader_lease_s = %d\n", c->leader_lease_s);
 	fprintf(out,
 	    "max_connections = %d\nmax_per_peer = %d\nlimit_exempt =%s%s\n"
 	    "header_timeout_s = %d\nbody_timeout_s = %d\n"

@@ -73,7 +73,7 @@ struct partition_config {
 
 struct config {
 	char listen[128];    /* "ADDR:PORT" of the REST server */
-	char database[4096]; /* SQLite file */
+	char database[4096]; /* SQLite file, or a PostgreSQL URL */
 	char web_dir[4096];  /* dashboard files; "" for none */
 	char tls_cert[4096]; /* PEM certificate chain; "" plain HTTP */
 	char tls_key[4096];  /* PEM private key; set with tls_cert */
@@ -83,6 +83,11 @@ struct config {
 	int heartbeat_timeout_s; /* a node silent this long is down */
 	int fence_timeout_s;     /* agents stop unconfirmed jobs after, s */
 	int fence_margin_s;      /* more silence before a requeue, s */
+	/* PostgreSQL, several controllers (leader.c): the URL the others and
+	 * the clients reach this one at; how long a leader acts without
+	 * seeing its lock held, and a new one waits before it acts, s */
+	char advertise_url[512];
+	int leader_lease_s;
 	int store_interval_s;    /* seconds between stored samples per node */
 	int retention_days;      /* days of stored samples kept */
 	int retention_1m_days;   /* days of minute rollups kept */

@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "jobs.h"
+#include "leader.h"
 #include "metrics.h"
 #include "org.h"
 
@@ -40,6 +41,7 @@ struct ctl_state {
 	struct fleet *fleet;
 	struct store *store;
 	char web_dir[4096]; /* resolved dashboard directory */
+	char url[600]; /* the REST API's, as bound: scheme, address, port */
 	int64_t start_mono_ms;
 	char *unknown[CTL_MAX_UNKNOWN]; /* agents refused as unknown */
 	int nunknown;
@@ -59,6 +61,9 @@ struct ctl_state {
 	struct selfstat *self;       /* the controller's own counts */
 	struct event *lag_ev;        /* the loop-lag timer (main.c) */
 	double lag_due_s;            /* when it should fire, monotonic s */
+	struct leader lead;          /* active or standby (leader.h) */
+	int standby;  /* 1 until it leads and has loaded the state */
+	int stopping; /* a signal asked it to stop */
 };
 
 #endif

@@ -2,7 +2,10 @@
  * pod-controllerd: the controller daemon. It owns the desired state of the
  * fabric and the store, and serves the REST API, all on one libevent loop.
  * A one-second tick marks silent nodes down and flushes queued samples to
- * SQLite in one transaction; an hourly one drops expired sample partitions.
+ * the database in one transaction; an hourly one drops expired sample
+ * partitions. On a PostgreSQL database that other controllers share, it
+ * first stands by, the loop serving only that, until it leads (leader.h);
+ * then it loads the state and acts, while the tick sees it still leads.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,6 +27,7 @@
 #include "auth.h"
 #include "bms.h"
 #include "config.h"
+#include "db.h"
 #include "ctl.h"
 #include "fleet.h"
 #include "httpcap.h"
@@ -150,6 +154,12 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	int64_t now = time_mono_ms();
 	int logged = 0, down, dropped;
 
+	(void)store_flush(ctl.store, ctl.fleet);
+	(void)httpcap_sweep(ctl.httpcap);
+	/* not sure it still leads: decides nothing, lets nodes be */
+	if (!leader_acting(&ctl.lead, now))
+		return;
+
 	/* an agent asked to report less often is silent for longer */
 	down = fleet_check_liveness(ctl.fleet, now,
 	    (int64_t)ctl.conf->heartbeat_timeout_s * 1000 +
@@ -164,9 +174,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 		(void)nanosleep(&(struct timespec){0,
 		                    ctl.conf->test_loop_stall_ms * 1000000L},
 		    NULL);
-	(void)store_flush(ctl.store, ctl.fleet);
 	backpressure();
-	(void)httpcap_sweep(ctl.httpcap);
 	resv_tick(&ctl);
 	queue_tick(&ctl);
 	acct_tick(&ctl);
@@ -321,14 +329,56 @@ static void
 stop(evutil_socket_t sig, short ev, void *arg)
 {
 	log_info("caught signal %d, stopping", (int)sig);
+	ctl.stopping = 1;
 	event_base_loopbreak(ctl.base);
+}
+
+/* The URL the other controllers and the clients reach this one at: the
+ * configured one, else the REST API's as bound. */
+static const char *
+advertised(const struct config *c)
+{
+	return c->advertise_url[0] != '\0' ? c->advertise_url : ctl.url;
+}
+
+/* Standing by, it asks for the lead; leading, it checks it still does,
+ * three times a lease (leader.c). It stops the loop when it starts to
+ * lead (stand_by()) and when it is deposed. */
+static void
+lead_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	enum leader_role r = leader_step(&ctl.lead, time_mono_ms());
+
+	if ((ctl.standby && r == LEADER_ACTIVE) || r == LEADER_DEPOSED)
+		event_base_loopbreak(ctl.base);
+}
+
+/* Before any state is loaded: stands by until this controller leads, the
+ * API answering that it is the standby (api.c). 0 when it leads or a
+ * signal stopped it (ctl.stopping), -1 logged. */
+static int
+stand_by(void)
+{
+	if (leader_step(&ctl.lead, time_mono_ms()) == LEADER_ACTIVE)
+		return 0;
+	if (ctl.lead.role == LEADER_STANDBY)
+		log_info("standing by: %s leads; this controller takes over "
+		         "when its database session ends",
+		    ctl.lead.active_url[0] ? ctl.lead.active_url
+		                           : "another controller");
+	ctl.standby = 1;
+	event_base_dispatch(ctl.base);
+	ctl.standby = 0;
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct event *ev_tick = NULL, *ev_int = NULL, *ev_term = NULL;
-	struct event *ev_hup = NULL;
+	struct event *ev_hup = NULL, *ev_lead = NULL;
+	struct timeval lead_every;
+	int lead_ms;
 	struct timeval one_s = {1, 0};
 	struct bms_handles bms_h;
 	char err[512];
@@ -394,7 +444,9 @@ main(int argc, char *argv[])
 		fprintf(stderr,
 		    "configuration OK: %d pods, listen %s, "
 		    "database %s\n",
-		    ctl.conf->npods, ctl.conf->listen, ctl.conf->database);
+		    ctl.conf->npods, ctl.conf->listen,
+		    db_is_url(ctl.conf->database) ? "on PostgreSQL"
+		                                  : ctl.conf->database);
 		config_free(ctl.conf);
 		return 0;
 	}
@@ -419,11 +471,44 @@ main(int argc, char *argv[])
 	    .conf = ctl.conf,
 	    .fleet = ctl.fleet,
 	    .start_mono_ms = ctl.start_mono_ms,
-	    .self = ctl.self};
+	    .self = ctl.self,
+	    .lead = &ctl.lead};
 	if (api_start(&ctl) == -1 || bms_listen(&bms_h, &ctl.bms) == -1)
 		goto fail;
 	if ((ctl.store = store_open(ctl.conf->database)) == NULL)
 		goto fail;
+	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
+	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
+	if (ev_int == NULL || ev_term == NULL ||
+	    event_add(ev_int, NULL) == -1 || event_add(ev_term, NULL) == -1) {
+		log_warnx("cannot set up signals");
+		goto fail;
+	}
+	/* a standby has no state to reload: SIGHUP waits until it leads */
+	signal(SIGHUP, SIG_IGN);
+	leader_init(&ctl.lead, ctl.store, advertised(ctl.conf),
+	    ctl.conf->leader_lease_s * 1000);
+	/* a leader renews its lease well within it: every third of it */
+	lead_ms = ctl.conf->leader_lease_s * 1000 / 3;
+	if (lead_ms > 1000)
+		lead_ms = 1000;
+	lead_every = (struct timeval){lead_ms / 1000, (lead_ms % 1000) * 1000};
+	/* SQLite: one controller, which leads: nothing to check */
+	if (store_shared(ctl.store) &&
+	    ((ev_lead = event_new(ctl.base, -1, EV_PERSIST, lead_tick, NULL)) ==
+	            NULL ||
+	        event_add(ev_lead, &lead_every) == -1)) {
+		log_warnx("cannot set up the lead's timer");
+		goto fail;
+	}
+	if (bms_serve_standby(ctl.bms) == -1)
+		goto fail;
+	if (stand_by() == -1)
+		goto fail;
+	if (ctl.stopping) {
+		rc = 0;
+		goto fail;
+	}
 	store_configure_queue(ctl.store, ctl.conf->store_queue_max, ctl.self);
 	if (store_load_fleet(ctl.store, ctl.fleet) == -1 ||
 	    store_load_tokens(ctl.store, &ctl.auth) == -1 ||
@@ -440,23 +525,23 @@ main(int argc, char *argv[])
 	    ctl.store, ctl.start_mono_ms, &ctl.nodeauth->refused,
 	    ctl.auth.refused, &ctl.conf, ctl.self};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
-	ev_int = evsignal_new(ctl.base, SIGINT, stop, NULL);
-	ev_term = evsignal_new(ctl.base, SIGTERM, stop, NULL);
 	ev_hup = evsignal_new(ctl.base, SIGHUP, reload, NULL);
 	ctl.lag_ev = evtimer_new(ctl.base, lag_tick, NULL);
 	if (ctl.lag_ev == NULL || event_add(ctl.lag_ev, &one_s) == -1 ||
-	    ev_tick == NULL || ev_int == NULL || ev_term == NULL ||
-	    ev_hup == NULL || event_add(ev_tick, &one_s) == -1 ||
-	    event_add(ev_int, NULL) == -1 || event_add(ev_term, NULL) == -1 ||
-	    event_add(ev_hup, NULL) == -1) {
+	    ev_tick == NULL || ev_hup == NULL ||
+	    event_add(ev_tick, &one_s) == -1 || event_add(ev_hup, NULL) == -1) {
 		log_warnx("cannot set up timers and signals");
 		goto fail;
 	}
 	log_info("controlling %d pods, %d nodes; database %s (schema %d)",
-	    ctl.fleet->npods, ctl.fleet->nnodes, ctl.conf->database,
+	    ctl.fleet->npods, ctl.fleet->nnodes, store_where(ctl.store),
 	    store_schema_version(ctl.store));
 	event_base_dispatch(ctl.base);
 	(void)store_flush_wait(ctl.store, ctl.fleet);
+	if (ctl.lead.role == LEADER_DEPOSED) {
+		rc = 3; /* the service manager starts it again, standing by */
+		goto fail;
+	}
 	/* the running attempts' energy and peak, for the next start */
 	(void)store_acct_put_running(
 	    ctl.store, ctl.jobs.v, ctl.jobs.n, ctl.fleet);
@@ -470,6 +555,8 @@ fail:
 		event_free(ev_term);
 	if (ev_hup)
 		event_free(ev_hup);
+	if (ev_lead)
+		event_free(ev_lead);
 	if (ctl.lag_ev)
 		event_free(ctl.lag_ev);
 	bms_stop(ctl.bms);

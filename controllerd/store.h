@@ -1,9 +1,10 @@
 /*
- * The store: everything the controller must not forget, in one SQLite file.
- * Decisions (drain, resume, …) are written synchronously before the request
- * that made them is answered; telemetry samples and liveness are queued and
- * written once per tick in one transaction, so that the event loop spends a
- * few milliseconds a second in SQLite however many agents report.
+ * The store: everything the controller must not forget, in one SQLite file
+ * or one PostgreSQL database (db.h). Decisions (drain, resume, …) are
+ * written synchronously before the request that made them is answered;
+ * telemetry samples and liveness are queued and written once per tick in
+ * one transaction, so that the event loop spends a few milliseconds a
+ * second in the database however many agents report.
  */
 #ifndef CTL_STORE_H
 #define CTL_STORE_H
@@ -42,6 +43,27 @@ void store_close(struct store *s);
  * (locked by another process, disk full, not writable): a sentence for a
  * 503 reply; NULL when the failure was anything else. */
 const char *store_unavailable(const struct store *s);
+/* The database's file, or its server's URL without a password; borrowed. */
+const char *store_where(const struct store *s);
+/* Whether other controllers may share this database (PostgreSQL), so that
+ * one leads and the others stand by (leader.c). */
+int store_shared(const struct store *s);
+
+/* Leadership among controllers sharing the database: a PostgreSQL session
+ * advisory lock on the event loop's connection, and the table `leader`
+ * (schema/012_leader.sql). Takes the lock if it is free: 1 taken, 0 held
+ * by another session, -1 logged. Always 1 on SQLite. */
+int store_lead_lock(struct store *s);
+/* Whether this connection still holds the lock: 1 yes, 0 no (the session
+ * was lost and is a new one), -1 no answer (logged). */
+int store_lead_held(struct store *s);
+/* Counts the epoch up and names url the active controller's, in one
+ * transaction: the new epoch in *epoch. 0 or -1 logged. */
+int store_lead_claim(struct store *s, const char *url, int64_t *epoch);
+/* The epoch and url the last holder wrote (0 and "" if none yet). 0 or -1
+ * logged. */
+int store_lead_read(
+    struct store *s, int64_t *epoch, char *url, size_t url_size);
 /* The schema version of the open database. */
 int store_schema_version(struct store *s);
 /* Writes the configured pods and nodes, then loads into the fleet what the

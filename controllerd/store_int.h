@@ -8,10 +8,11 @@
 #ifndef CTL_STORE_INT_H
 #define CTL_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "db.h"
 
 #define ACCEL_COLS 5 /* power_w, temp_c, clock_mhz, util_pct, energy_j */
 
@@ -29,24 +30,21 @@ struct store_rollups;
 struct store_writer;
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	/* The loop's handle: 1 while its connection waits for a lock; the
 	 * writer's: the loop's flag, which it yields to (store_writer_begin) */
 	atomic_int waiting;
 	atomic_int *loop_waiting;
-	int err; /* SQLite's code of the last failure, 0 after a success */
 	struct queued *q;
 	int nq;
 	int dropped; /* samples dropped since the last warning */
+	int schema;  /* the schema's version, once migrated */
 	int day;     /* partition the cached statements write to */
-	sqlite3_stmt *ins_node, *ins_accel;
+	struct db_stmt *ins_node, *ins_accel;
 	struct store_writer *w; /* the sample writer; NULL in its own handle */
 	struct store_rollups *ru; /* the writer's rollup statements */
 };
 
-/* Opens the database at path on a connection of its own, waiting at most
- * busy_ms for another's lock. NULL logged. */
-sqlite3 *store_connect(const char *path, int busy_ms);
 /* Ends the open transaction, if SQLite has not already rolled it back (as
  * it does after a full disk). */
 void store_rollback(struct store *s);
@@ -55,7 +53,7 @@ void store_rollback(struct store *s);
 int store_writer_start(struct store *s, const char *path);
 /* Writes the samples queued, waits for it, and stops the thread. */
 void store_writer_stop(struct store *s);
-/* sqlite3_exec() of sql; -1 logged. */
+/* db_exec() of sql; -1 logged. */
 int store_exec(struct store *s, const char *sql);
 /* BEGIN IMMEDIATE on the writer's handle ws, after letting the loop's
  * connection take the lock first when it is waiting for it: without
@@ -64,21 +62,24 @@ int store_exec(struct store *s, const char *sql);
  * submission) fail for as long as the writer has work. 0 or -1 logged. */
 int store_writer_begin(struct store *ws);
 /* A prepared statement (caller finalizes), or NULL logged. */
-sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+struct db_stmt *store_prepare(struct store *s, const char *sql);
 /* Steps st once, resets it and clears its bindings; -1 logged with what. */
-int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
+int store_step_done(struct store *s, struct db_stmt *st, const char *what);
+/* Steps st, an INSERT … RETURNING id, resets it and clears its bindings:
+ * the new row's id, or 0 logged with what. */
+int64_t store_insert_id(struct store *s, struct db_stmt *st, const char *what);
 /* Binds v, or NULL for NaN. */
-void store_bind_real(sqlite3_stmt *st, int i, double v);
+void store_bind_real(struct db_stmt *st, int i, double v);
 /* Binds v, or NULL for 0 (a time or id not known). */
-void store_bind_opt_int64(sqlite3_stmt *st, int i, int64_t v);
+void store_bind_opt_int64(struct db_stmt *st, int i, int64_t v);
 /* Column i as a double, NaN for NULL. */
-double store_column_real(sqlite3_stmt *st, int i);
+double store_column_real(struct db_stmt *st, int i);
 /* Column i copied into out ("" for NULL). */
-void store_column_text(sqlite3_stmt *st, int i, char *out, size_t size);
+void store_column_text(struct db_stmt *st, int i, char *out, size_t size);
 /* Inside a transaction the caller began: steps st (a write), adds the
  * audit line that says who did it, and commits; on any failure rolls the
  * whole transaction back. 0 or -1 (logged). */
-int store_commit_audited(struct store *s, sqlite3_stmt *st, const char *what,
+int store_commit_audited(struct store *s, struct db_stmt *st, const char *what,
     const char *who, const char *action, const char *object,
     const char *detail);
 /* As store_commit_audited(), for a transaction whose writes are done. */
@@ -86,11 +87,11 @@ int store_commit_audit(struct store *s, const char *who, const char *action,
     const char *object, const char *detail);
 /* The statement store_acct_put() runs, for store_put_jobs() to prepare
  * with its own (store_acct.c). Caller finalizes; NULL logged. */
-sqlite3_stmt *store_acct_prepare(struct store *s);
+struct db_stmt *store_acct_prepare(struct store *s);
 /* Inside store_put_jobs()' transaction: writes the accounting record of
  * job j's current attempt, if it has one to record (acct_row_from_job()),
  * unless that record has already ended. 0 or -1 (logged). */
-int store_acct_put(struct store *s, sqlite3_stmt *st, const struct job *j,
+int store_acct_put(struct store *s, struct db_stmt *st, const struct job *j,
     const struct fleet *f);
 
 /* Rollups (store_rollup.c), on the writer's connection. Inside the

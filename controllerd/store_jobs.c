@@ -4,7 +4,6 @@
  * job's or a node's attempts read back from those rows.
  */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,101 +24,130 @@
 	" within, time_limit_s, priority, policy, requeue, state, reason,"     \
 	" attempt, submit_ms, start_ms, end_ms, exit_code, energy_j,"          \
 	" submitted_by, cancel_requested, power_per_accel_w, allow_capped,"    \
-	" user, chdir, output, error, account, qos, partition, reservation,"   \
+	" \"user\", chdir, output, error, account, qos, partition,"            \
+	" reservation,"                                                        \
 	" dependency, array_job_id, array_task_id, array_max"
+
+/* A new job's id, as SQLite picks a rowid: one past the highest (the
+ * event loop's connection alone inserts jobs). */
+#define JOB_NEW_ID "COALESCE(?, (SELECT MAX(id) FROM jobs) + 1, 1)"
+
+/* What a put of a job changes: every column but id. */
+#define JOB_UPDATES                                                            \
+	"name = excluded.name, command = excluded.command,"                    \
+	" nnodes = excluded.nnodes, accels_per_node = "                        \
+	"excluded.accels_per_node,"                                            \
+	" accels_total = excluded.accels_total,"                               \
+	" exclusive = excluded.exclusive, within = excluded.within,"           \
+	" time_limit_s = excluded.time_limit_s,"                               \
+	" priority = excluded.priority, policy = excluded.policy,"             \
+	" requeue = excluded.requeue, state = excluded.state,"                 \
+	" reason = excluded.reason, attempt = excluded.attempt,"               \
+	" submit_ms = excluded.submit_ms, start_ms = excluded.start_ms,"       \
+	" end_ms = excluded.end_ms, exit_code = excluded.exit_code,"           \
+	" energy_j = excluded.energy_j, submitted_by = excluded.submitted_by," \
+	" cancel_requested = excluded.cancel_requested,"                       \
+	" power_per_accel_w = excluded.power_per_accel_w,"                     \
+	" allow_capped = excluded.allow_capped, \"user\" = excluded.\"user\"," \
+	" chdir = excluded.chdir, output = excluded.output,"                   \
+	" error = excluded.error, account = excluded.account,"                 \
+	" qos = excluded.qos, partition = excluded.partition,"                 \
+	" reservation = excluded.reservation,"                                 \
+	" dependency = excluded.dependency,"                                   \
+	" array_job_id = excluded.array_job_id,"                               \
+	" array_task_id = excluded.array_task_id,"                             \
+	" array_max = excluded.array_max"
 
 /* Binds every column but id, in JOB_COLUMNS order, from parameter 2. */
 static void
-bind_job(sqlite3_stmt *st, const struct job *j)
+bind_job(struct db_stmt *st, const struct job *j)
 {
-	sqlite3_bind_text(st, 2, j->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, j->command, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, j->nnodes);
-	sqlite3_bind_int(st, 5, j->accels_per_node);
-	sqlite3_bind_int(st, 6, j->accels_total);
-	sqlite3_bind_int(st, 7, j->exclusive);
-	sqlite3_bind_text(st, 8, job_within_name(j->within), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, j->time_limit_s);
-	sqlite3_bind_int64(st, 10, j->priority);
+	db_bind_text(st, 2, j->name);
+	db_bind_text(st, 3, j->command);
+	db_bind_int(st, 4, j->nnodes);
+	db_bind_int(st, 5, j->accels_per_node);
+	db_bind_int(st, 6, j->accels_total);
+	db_bind_int(st, 7, j->exclusive);
+	db_bind_text(st, 8, job_within_name(j->within));
+	db_bind_int64(st, 9, j->time_limit_s);
+	db_bind_int64(st, 10, j->priority);
 	if (j->policy[0] != '\0')
-		sqlite3_bind_text(st, 11, j->policy, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 12, j->requeue);
-	sqlite3_bind_text(st, 13, job_state_name(j->state), -1, SQLITE_STATIC);
+		db_bind_text(st, 11, j->policy);
+	db_bind_int(st, 12, j->requeue);
+	db_bind_text(st, 13, job_state_name(j->state));
 	if (j->reason != NULL)
-		sqlite3_bind_text(st, 14, j->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 15, j->attempt);
-	sqlite3_bind_int64(st, 16, j->submit_ms);
+		db_bind_text(st, 14, j->reason);
+	db_bind_int(st, 15, j->attempt);
+	db_bind_int64(st, 16, j->submit_ms);
 	store_bind_opt_int64(st, 17, j->start_ms);
 	store_bind_opt_int64(st, 18, j->end_ms);
 	if (j->has_exit)
-		sqlite3_bind_int(st, 19, j->exit_code);
+		db_bind_int(st, 19, j->exit_code);
 	store_bind_real(st, 20, j->energy_j);
-	sqlite3_bind_text(st, 21, j->submitted_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 22, j->cancel_requested);
+	db_bind_text(st, 21, j->submitted_by);
+	db_bind_int(st, 22, j->cancel_requested);
 	store_bind_real(st, 23, j->power_per_accel_w);
-	sqlite3_bind_int(st, 24, j->allow_capped);
-	sqlite3_bind_text(st, 25, j->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 26, j->workdir, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 27, j->output, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 28, j->errout, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 29, j->account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 30, j->qos, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 31, j->partition, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 32, j->reservation, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 33, j->dependency, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 34, j->array_job_id);
-	sqlite3_bind_int(st, 35, j->array_task_id);
-	sqlite3_bind_int(st, 36, j->array_max);
+	db_bind_int(st, 24, j->allow_capped);
+	db_bind_text(st, 25, j->user);
+	db_bind_text(st, 26, j->workdir);
+	db_bind_text(st, 27, j->output);
+	db_bind_text(st, 28, j->errout);
+	db_bind_text(st, 29, j->account);
+	db_bind_text(st, 30, j->qos);
+	db_bind_text(st, 31, j->partition);
+	db_bind_text(st, 32, j->reservation);
+	db_bind_text(st, 33, j->dependency);
+	db_bind_int64(st, 34, j->array_job_id);
+	db_bind_int(st, 35, j->array_task_id);
+	db_bind_int(st, 36, j->array_max);
 }
 
 int
 store_insert_job(struct store *s, struct job *j)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1;
 
 	st = store_prepare(s,
-	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (" JOB_NEW_ID ", ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return -1;
-	/* parameter 1, the id, stays NULL: SQLite chooses it */
+	/* parameter 1, the id, stays NULL: JOB_NEW_ID chooses it */
 	bind_job(st, j);
-	if (store_step_done(s, st, "insert job") == 0) {
-		j->id = sqlite3_last_insert_rowid(s->db);
+	if ((j->id = store_insert_id(s, st, "insert job")) > 0) {
 		j->dirty = 0;
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int
 store_insert_jobs(struct store *s, struct job **v, int n)
 {
-	sqlite3_stmt *st = NULL, *up = NULL;
+	struct db_stmt *st = NULL, *up = NULL;
 	int i, array = n > 0 && v[0]->array_task_id >= 0, rc = -1;
 
 	st = store_prepare(s,
-	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (" JOB_NEW_ID ", ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	up = store_prepare(s, "UPDATE jobs SET array_job_id = ? WHERE id = ?");
 	if (st == NULL || up == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (array && i > 0)
 			v[i]->array_job_id = v[0]->id;
-		/* parameter 1, the id, stays NULL: SQLite chooses it */
+		/* parameter 1, the id, stays NULL: JOB_NEW_ID chooses it */
 		bind_job(st, v[i]);
-		if (store_step_done(s, st, "insert job") == -1)
+		if ((v[i]->id = store_insert_id(s, st, "insert job")) == 0)
 			goto rollback;
-		v[i]->id = sqlite3_last_insert_rowid(s->db);
 		if (i == 0 && array) {
 			/* the array's id is its first task's, known now */
-			sqlite3_bind_int64(up, 1, v[0]->id);
-			sqlite3_bind_int64(up, 2, v[0]->id);
+			db_bind_int64(up, 1, v[0]->id);
+			db_bind_int64(up, 2, v[0]->id);
 			if (store_step_done(s, up, "set array id") == -1)
 				goto rollback;
 			v[0]->array_job_id = v[0]->id;
@@ -139,15 +167,15 @@ rollback:
 			v[i]->array_job_id = 0;
 	}
 fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	db_finalize(st);
+	db_finalize(up);
 	return rc;
 }
 
 int64_t
 store_find_task(struct store *s, int64_t array, int task)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t id = -1;
 	int rc;
 
@@ -155,31 +183,33 @@ store_find_task(struct store *s, int64_t array, int task)
 	                      " AND array_task_id = ?");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, array);
-	sqlite3_bind_int(st, 2, task);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
+	db_bind_int64(st, 1, array);
+	db_bind_int(st, 2, task);
+	if ((rc = db_step(st)) == DB_ROW)
+		id = db_column_int64(st, 0);
+	else if (rc == DB_DONE)
 		id = 0;
 	else
 		log_warnx("%s: array %lld: %s", __func__, (long long)array,
-		    sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
+		    db_errmsg(s->db));
+	db_finalize(st);
 	return id;
 }
 
 int
 store_dep_counts(struct store *s, int64_t id, int task, struct depend_counts *c)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1;
 
-/* started: an attempt began, or it ended without one (after:) */
+/* started: an attempt began, or it ended without one (after:); a
+ * condition counted as a CASE, which PostgreSQL sums and a boolean not */
 #define DEP_COUNTS                                                             \
-	"SELECT count(*), coalesce(sum(attempt > 0 OR state NOT IN"            \
-	" ('pending', 'running')), 0), coalesce(sum(state = 'completed'),"     \
-	" 0), coalesce(sum(state NOT IN ('pending', 'running',"                \
-	" 'completed')), 0) FROM jobs WHERE "
+	"SELECT count(*), coalesce(sum(CASE WHEN attempt > 0 OR state NOT IN"  \
+	" ('pending', 'running') THEN 1 ELSE 0 END), 0),"                      \
+	" coalesce(sum(CASE WHEN state = 'completed' THEN 1 ELSE 0 END), 0),"  \
+	" coalesce(sum(CASE WHEN state NOT IN ('pending', 'running',"          \
+	" 'completed') THEN 1 ELSE 0 END), 0) FROM jobs WHERE "
 
 	/* two statements, so that each uses its index */
 	st = store_prepare(s,
@@ -187,67 +217,72 @@ store_dep_counts(struct store *s, int64_t id, int task, struct depend_counts *c)
 	             : DEP_COUNTS "array_job_id = ?1 AND array_task_id = ?2");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if (task >= 0)
-		sqlite3_bind_int(st, 2, task);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		c->total = sqlite3_column_int(st, 0);
-		c->started = sqlite3_column_int(st, 1);
-		c->ok = sqlite3_column_int(st, 2);
-		c->notok = sqlite3_column_int(st, 3);
+		db_bind_int(st, 2, task);
+	if (db_step(st) == DB_ROW) {
+		c->total = db_column_int(st, 0);
+		c->started = db_column_int(st, 1);
+		c->ok = db_column_int(st, 2);
+		c->notok = db_column_int(st, 3);
 		rc = 0;
 	} else {
 		log_warnx("%s: job %lld: %s", __func__, (long long)id,
-		    sqlite3_errmsg(s->db));
+		    db_errmsg(s->db));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 static int
-put_rank(struct store *s, sqlite3_stmt *st, const struct job *j,
+put_rank(struct store *s, struct db_stmt *st, const struct job *j,
     const struct job_rank *r, const struct fleet *f)
 {
-	sqlite3_bind_int64(st, 1, j->id);
-	sqlite3_bind_int(st, 2, r->attempt);
-	sqlite3_bind_int(st, 3, r->rank);
-	sqlite3_bind_int64(st, 4, f->nodes[r->node].id);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->mask);
-	sqlite3_bind_text(st, 6,
+	db_bind_int64(st, 1, j->id);
+	db_bind_int(st, 2, r->attempt);
+	db_bind_int(st, 3, r->rank);
+	db_bind_int64(st, 4, f->nodes[r->node].id);
+	db_bind_int64(st, 5, (int64_t)r->mask);
+	db_bind_text(st, 6,
 	    r->state == RANK_ENDED     ? "ended"
 	    : r->state == RANK_RUNNING ? "running"
-	                               : "starting",
-	    -1, SQLITE_STATIC);
+	                               : "starting");
 	if (r->cause != CAUSE_NONE)
-		sqlite3_bind_text(
-		    st, 7, job_cause_name(r->cause), -1, SQLITE_STATIC);
+		db_bind_text(st, 7, job_cause_name(r->cause));
 	if (r->has_exit)
-		sqlite3_bind_int(st, 8, r->exit_code);
+		db_bind_int(st, 8, r->exit_code);
 	if (r->signal != 0)
-		sqlite3_bind_int(st, 9, r->signal);
+		db_bind_int(st, 9, r->signal);
 	store_bind_opt_int64(st, 10, r->started_ms);
 	store_bind_opt_int64(st, 11, r->ended_ms);
 	if (r->log[0] != '\0')
-		sqlite3_bind_text(st, 12, r->log, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, r->message, -1, SQLITE_STATIC);
+		db_bind_text(st, 12, r->log);
+	db_bind_text(st, 13, r->message);
 	return store_step_done(s, st, "put rank");
 }
 
 int
 store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 {
-	sqlite3_stmt *job = NULL, *rank = NULL, *acct = NULL;
+	struct db_stmt *job = NULL, *rank = NULL, *acct = NULL;
 	int i, k, rc = -1;
 
 	job = store_prepare(s,
-	    "REPLACE INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
+	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (id) DO UPDATE SET " JOB_UPDATES);
 	rank = store_prepare(s,
-	    "REPLACE INTO job_ranks (job_id, attempt, rank,"
+	    "INSERT INTO job_ranks (job_id, attempt, rank,"
 	    " node_id, accel_mask, state, cause, exit_code, signal,"
 	    " started_ms, ended_ms, log, message) VALUES (?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, attempt, rank)"
+	    " DO UPDATE SET node_id = excluded.node_id,"
+	    " accel_mask = excluded.accel_mask, state = excluded.state,"
+	    " cause = excluded.cause, exit_code = excluded.exit_code,"
+	    " signal = excluded.signal, started_ms = excluded.started_ms,"
+	    " ended_ms = excluded.ended_ms, log = excluded.log,"
+	    " message = excluded.message");
 	acct = store_acct_prepare(s);
 	if (job == NULL || rank == NULL || acct == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
@@ -256,7 +291,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 		struct job *j = v[i];
 
 		if (j->dirty) {
-			sqlite3_bind_int64(job, 1, j->id);
+			db_bind_int64(job, 1, j->id);
 			bind_job(job, j);
 			if (store_step_done(s, job, "put job") == -1 ||
 			    store_acct_put(s, acct, j, f) == -1)
@@ -279,9 +314,9 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 rollback:
 	store_rollback(s);
 fail:
-	sqlite3_finalize(job);
-	sqlite3_finalize(rank);
-	sqlite3_finalize(acct);
+	db_finalize(job);
+	db_finalize(rank);
+	db_finalize(acct);
 	return rc;
 }
 
@@ -305,45 +340,45 @@ node_map(const struct fleet *f, int64_t *max_id)
 }
 
 static struct job *
-read_job(sqlite3_stmt *st)
+read_job(struct db_stmt *st)
 {
 	struct job *j = job_new();
-	const unsigned char *t;
+	const char *t;
 	int w, state;
 
 	if (j == NULL)
 		return NULL;
-	j->id = sqlite3_column_int64(st, 0);
+	j->id = db_column_int64(st, 0);
 	store_column_text(st, 1, j->name, sizeof(j->name));
-	t = sqlite3_column_text(st, 2);
+	t = db_column_text(st, 2);
 	j->command = strdup(t ? (const char *)t : "[]");
-	j->nnodes = sqlite3_column_int(st, 3);
-	j->accels_per_node = sqlite3_column_int(st, 4);
-	j->accels_total = sqlite3_column_int(st, 5);
-	j->exclusive = sqlite3_column_int(st, 6);
-	t = sqlite3_column_text(st, 7);
+	j->nnodes = db_column_int(st, 3);
+	j->accels_per_node = db_column_int(st, 4);
+	j->accels_total = db_column_int(st, 5);
+	j->exclusive = db_column_int(st, 6);
+	t = db_column_text(st, 7);
 	w = job_within_parse(t ? (const char *)t : "");
 	j->within = w < 0 ? SCHED_WITHIN_POD : w;
-	j->time_limit_s = sqlite3_column_int64(st, 8);
-	j->priority = sqlite3_column_int64(st, 9);
+	j->time_limit_s = db_column_int64(st, 8);
+	j->priority = db_column_int64(st, 9);
 	store_column_text(st, 10, j->policy, sizeof(j->policy));
-	j->requeue = sqlite3_column_int(st, 11);
-	t = sqlite3_column_text(st, 12);
+	j->requeue = db_column_int(st, 11);
+	t = db_column_text(st, 12);
 	state = job_state_parse(t ? (const char *)t : "");
 	j->state = state < 0 ? JOB_FAILED : state;
-	j->attempt = sqlite3_column_int(st, 14);
-	j->submit_ms = sqlite3_column_int64(st, 15);
-	j->start_ms = sqlite3_column_int64(st, 16);
-	j->end_ms = sqlite3_column_int64(st, 17);
-	if (sqlite3_column_type(st, 18) != SQLITE_NULL) {
+	j->attempt = db_column_int(st, 14);
+	j->submit_ms = db_column_int64(st, 15);
+	j->start_ms = db_column_int64(st, 16);
+	j->end_ms = db_column_int64(st, 17);
+	if (!db_column_is_null(st, 18)) {
 		j->has_exit = 1;
-		j->exit_code = sqlite3_column_int(st, 18);
+		j->exit_code = db_column_int(st, 18);
 	}
 	j->energy_j = store_column_real(st, 19);
 	store_column_text(st, 20, j->submitted_by, sizeof(j->submitted_by));
-	j->cancel_requested = sqlite3_column_int(st, 21);
+	j->cancel_requested = db_column_int(st, 21);
 	j->power_per_accel_w = store_column_real(st, 22);
-	j->allow_capped = sqlite3_column_int(st, 23);
+	j->allow_capped = db_column_int(st, 23);
 	store_column_text(st, 24, j->user, sizeof(j->user));
 	store_column_text(st, 25, j->workdir, sizeof(j->workdir));
 	store_column_text(st, 26, j->output, sizeof(j->output));
@@ -353,9 +388,9 @@ read_job(sqlite3_stmt *st)
 	store_column_text(st, 30, j->partition, sizeof(j->partition));
 	store_column_text(st, 31, j->reservation, sizeof(j->reservation));
 	store_column_text(st, 32, j->dependency, sizeof(j->dependency));
-	j->array_job_id = sqlite3_column_int64(st, 33);
-	j->array_task_id = sqlite3_column_int(st, 34);
-	j->array_max = sqlite3_column_int(st, 35);
+	j->array_job_id = db_column_int64(st, 33);
+	j->array_task_id = db_column_int(st, 34);
+	j->array_max = db_column_int(st, 35);
 	if (j->command == NULL) {
 		job_free(j);
 		return NULL;
@@ -365,49 +400,49 @@ read_job(sqlite3_stmt *st)
 
 /* Loads j's ranks: those of its current attempt and any not ended. */
 static int
-read_ranks(struct store *s, sqlite3_stmt *st, struct job *j, const int *map,
+read_ranks(struct store *s, struct db_stmt *st, struct job *j, const int *map,
     int64_t max_id)
 {
-	sqlite3_bind_int64(st, 1, j->id);
-	sqlite3_bind_int(st, 2, j->attempt);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, j->id);
+	db_bind_int(st, 2, j->attempt);
+	while (db_step(st) == DB_ROW) {
 		struct job_rank *r, *v;
-		int64_t node_id = sqlite3_column_int64(st, 2);
-		const unsigned char *t;
+		int64_t node_id = db_column_int64(st, 2);
+		const char *t;
 
 		if (node_id < 0 || node_id > max_id || map[node_id] < 0)
 			continue; /* a node no longer configured */
 		v = realloc(j->ranks, (j->nranks + 1) * sizeof(*v));
 		if (v == NULL) {
-			sqlite3_reset(st);
+			db_reset(st);
 			return -1;
 		}
 		j->ranks = v;
 		r = &j->ranks[j->nranks++];
 		memset(r, 0, sizeof(*r));
-		r->attempt = sqlite3_column_int(st, 0);
-		r->rank = sqlite3_column_int(st, 1);
+		r->attempt = db_column_int(st, 0);
+		r->rank = db_column_int(st, 1);
 		r->node = map[node_id];
-		r->mask = (uint64_t)sqlite3_column_int64(st, 3);
-		t = sqlite3_column_text(st, 4);
+		r->mask = (uint64_t)db_column_int64(st, 3);
+		t = db_column_text(st, 4);
 		r->state =
 		    t == NULL                                  ? RANK_ENDED
 		    : strcmp((const char *)t, "running") == 0  ? RANK_RUNNING
 		    : strcmp((const char *)t, "starting") == 0 ? RANK_STARTING
 		                                               : RANK_ENDED;
-		t = sqlite3_column_text(st, 5);
+		t = db_column_text(st, 5);
 		r->cause = job_cause_parse(t ? (const char *)t : "");
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		if (!db_column_is_null(st, 6)) {
 			r->has_exit = 1;
-			r->exit_code = sqlite3_column_int(st, 6);
+			r->exit_code = db_column_int(st, 6);
 		}
-		r->signal = sqlite3_column_int(st, 7);
-		r->started_ms = sqlite3_column_int64(st, 8);
-		r->ended_ms = sqlite3_column_int64(st, 9);
+		r->signal = db_column_int(st, 7);
+		r->started_ms = db_column_int64(st, 8);
+		r->ended_ms = db_column_int64(st, 9);
 		store_column_text(st, 10, r->log, sizeof(r->log));
 		store_column_text(st, 11, r->message, sizeof(r->message));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -415,7 +450,7 @@ int
 store_load_jobs(
     struct store *s, struct jobs *t, const struct fleet *f, int recent)
 {
-	sqlite3_stmt *st = NULL, *ranks = NULL;
+	struct db_stmt *st = NULL, *ranks = NULL;
 	int64_t max_id = 0;
 	int *map = node_map(f, &max_id), rc = -1;
 
@@ -435,8 +470,8 @@ store_load_jobs(
 	    " id DESC LIMIT ?) ORDER BY id");
 	if (st == NULL || ranks == NULL)
 		goto fail;
-	sqlite3_bind_int(st, 1, recent);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int(st, 1, recent);
+	while (db_step(st) == DB_ROW) {
 		struct job *j = read_job(st);
 
 		if (j == NULL || read_ranks(s, ranks, j, map, max_id) == -1 ||
@@ -448,8 +483,8 @@ store_load_jobs(
 	}
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ranks);
+	db_finalize(st);
+	db_finalize(ranks);
 	free(map);
 	return rc;
 }
@@ -457,7 +492,7 @@ fail:
 struct job *
 store_get_job(struct store *s, int64_t id, const struct fleet *f)
 {
-	sqlite3_stmt *st = NULL, *ranks = NULL;
+	struct db_stmt *st = NULL, *ranks = NULL;
 	struct job *j = NULL;
 	int64_t max_id = 0;
 	int *map = node_map(f, &max_id);
@@ -472,15 +507,15 @@ store_get_job(struct store *s, int64_t id, const struct fleet *f)
 	st = store_prepare(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?");
 	if (st == NULL || ranks == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW && (j = read_job(st)) != NULL &&
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW && (j = read_job(st)) != NULL &&
 	    read_ranks(s, ranks, j, map, max_id) == -1) {
 		job_free(j);
 		j = NULL;
 	}
 fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ranks);
+	db_finalize(st);
+	db_finalize(ranks);
 	free(map);
 	return j;
 }
@@ -524,33 +559,32 @@ sum_start(struct attempt_sum *a, int attempt)
 
 /* Adds the rank row at st's current step (RANK_ROW_COLUMNS). 0 or -1. */
 static int
-sum_add(struct attempt_sum *a, sqlite3_stmt *st)
+sum_add(struct attempt_sum *a, struct db_stmt *st)
 {
-	const unsigned char *state = sqlite3_column_text(st, 2);
-	const unsigned char *cause = sqlite3_column_text(st, 3);
-	int64_t started = sqlite3_column_int64(st, 6);
+	const char *state = db_column_text(st, 2);
+	const char *cause = db_column_text(st, 3);
+	int64_t started = db_column_int64(st, 6);
 	enum rank_cause *v, f = CAUSE_NONE;
 	struct job_rank r;
 
 	if ((v = realloc(a->fails, (a->nranks + 1) * sizeof(*v))) == NULL)
 		return -1;
 	a->fails = v;
-	json_array_append_new(
-	    a->nodes, json_string((const char *)sqlite3_column_text(st, 1)));
+	json_array_append_new(a->nodes, json_string(db_column_text(st, 1)));
 	if (started > 0 && (a->start_ms == 0 || started < a->start_ms))
 		a->start_ms = started;
 	if (state == NULL || strcmp((const char *)state, "ended") != 0) {
 		a->live++;
 	} else {
-		if (sqlite3_column_int64(st, 7) > a->end_ms)
-			a->end_ms = sqlite3_column_int64(st, 7);
+		if (db_column_int64(st, 7) > a->end_ms)
+			a->end_ms = db_column_int64(st, 7);
 		memset(&r, 0, sizeof(r));
 		r.cause = job_cause_parse(cause ? (const char *)cause : "");
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		if (!db_column_is_null(st, 4)) {
 			r.has_exit = 1;
-			r.exit_code = sqlite3_column_int(st, 4);
+			r.exit_code = db_column_int(st, 4);
 		}
-		r.signal = sqlite3_column_int(st, 5);
+		r.signal = db_column_int(st, 5);
 		/* as job_settle(): the first of the most telling ends */
 		f = job_rank_failure(&r);
 		if (a->tell < 0 ||
@@ -648,7 +682,7 @@ sum_json(const struct attempt_sum *a, int nodes)
 json_t *
 store_job_attempts(struct store *s, int64_t job_id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct attempt_sum a;
 	json_t *out = json_array(), *o;
 	int rc, have = 0;
@@ -659,9 +693,9 @@ store_job_attempts(struct store *s, int64_t job_id)
 	                     " r.job_id = ? ORDER BY r.attempt, r.rank");
 	if (st == NULL || out == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, job_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int attempt = sqlite3_column_int(st, 0);
+	db_bind_int64(st, 1, job_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int attempt = db_column_int(st, 0);
 
 		if (have && attempt != a.attempt) {
 			if ((o = sum_json(&a, 1)) == NULL ||
@@ -676,20 +710,19 @@ store_job_attempts(struct store *s, int64_t job_id)
 		if (sum_add(&a, st) == -1)
 			goto fail;
 	}
-	if (rc != SQLITE_DONE ||
-	    (have && ((o = sum_json(&a, 1)) == NULL ||
-	                 json_array_append_new(out, o) == -1)))
+	if (rc != DB_DONE || (have && ((o = sum_json(&a, 1)) == NULL ||
+	                                  json_array_append_new(out, o) == -1)))
 		goto fail;
 	if (have)
 		sum_free(&a);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return out;
 fail:
-	log_warnx("%s: job %lld: %s", __func__, (long long)job_id,
-	    sqlite3_errmsg(s->db));
+	log_warnx(
+	    "%s: job %lld: %s", __func__, (long long)job_id, db_errmsg(s->db));
 	if (have)
 		sum_free(&a);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	json_decref(out);
 	return NULL;
 }
@@ -697,7 +730,7 @@ fail:
 json_t *
 store_node_attempts(struct store *s, int64_t node_id, int max)
 {
-	sqlite3_stmt *list, *ranks;
+	struct db_stmt *list, *ranks;
 	struct attempt_sum a;
 	json_t *out = json_array(), *o;
 	int rc, have = 0;
@@ -707,7 +740,7 @@ store_node_attempts(struct store *s, int64_t node_id, int max)
 	list = store_prepare(s,
 	    "SELECT r.job_id, j.name, r.attempt FROM job_ranks r"
 	    " JOIN jobs j ON j.id = r.job_id WHERE r.node_id = ?"
-	    " GROUP BY r.job_id, r.attempt ORDER BY"
+	    " GROUP BY r.job_id, j.name, r.attempt ORDER BY"
 	    " MAX(COALESCE(r.started_ms, r.ended_ms)) DESC NULLS"
 	    " FIRST, r.job_id DESC, r.attempt DESC LIMIT ?");
 	ranks =
@@ -716,42 +749,42 @@ store_node_attempts(struct store *s, int64_t node_id, int max)
 	                     " r.job_id = ? AND r.attempt = ? ORDER BY r.rank");
 	if (list == NULL || ranks == NULL || out == NULL)
 		goto fail;
-	sqlite3_bind_int64(list, 1, node_id);
-	sqlite3_bind_int(list, 2, max);
-	while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
-		int64_t job_id = sqlite3_column_int64(list, 0);
+	db_bind_int64(list, 1, node_id);
+	db_bind_int(list, 2, max);
+	while ((rc = db_step(list)) == DB_ROW) {
+		int64_t job_id = db_column_int64(list, 0);
 
-		if (sum_start(&a, sqlite3_column_int(list, 2)) == -1)
+		if (sum_start(&a, db_column_int(list, 2)) == -1)
 			goto fail;
 		have = 1;
-		sqlite3_bind_int64(ranks, 1, job_id);
-		sqlite3_bind_int(ranks, 2, a.attempt);
-		while ((rc = sqlite3_step(ranks)) == SQLITE_ROW)
+		db_bind_int64(ranks, 1, job_id);
+		db_bind_int(ranks, 2, a.attempt);
+		while ((rc = db_step(ranks)) == DB_ROW)
 			if (sum_add(&a, ranks) == -1)
 				goto fail;
-		sqlite3_reset(ranks);
-		if (rc != SQLITE_DONE || (o = sum_json(&a, 0)) == NULL)
+		db_reset(ranks);
+		if (rc != DB_DONE || (o = sum_json(&a, 0)) == NULL)
 			goto fail;
 		json_object_set_new(o, "job_id", json_integer(job_id));
-		json_object_set_new(o, "job_name",
-		    json_string((const char *)sqlite3_column_text(list, 1)));
+		json_object_set_new(
+		    o, "job_name", json_string(db_column_text(list, 1)));
 		if (json_array_append_new(out, o) == -1)
 			goto fail;
 		sum_free(&a);
 		have = 0;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		goto fail;
-	sqlite3_finalize(list);
-	sqlite3_finalize(ranks);
+	db_finalize(list);
+	db_finalize(ranks);
 	return out;
 fail:
 	log_warnx("%s: node %lld: %s", __func__, (long long)node_id,
-	    sqlite3_errmsg(s->db));
+	    db_errmsg(s->db));
 	if (have)
 		sum_free(&a);
-	sqlite3_finalize(list);
-	sqlite3_finalize(ranks);
+	db_finalize(list);
+	db_finalize(ranks);
 	json_decref(out);
 	return NULL;
 }
@@ -759,7 +792,7 @@ fail:
 int
 store_count_jobs(struct store *s, int64_t *count, int n)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char name[32];
 	int k, rc;
 
@@ -770,17 +803,17 @@ store_count_jobs(struct store *s, int64_t *count, int n)
 	    store_prepare(s, "SELECT state, count(*) FROM jobs GROUP BY state");
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_column_text(st, 0, name, sizeof(name));
 		if ((k = job_state_parse(name)) >= 0 && k < n)
-			count[k] = sqlite3_column_int64(st, 1);
+			count[k] = db_column_int64(st, 1);
 	}
-	if (rc != SQLITE_DONE) {
-		log_warnx("store: count jobs: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
+	if (rc != DB_DONE) {
+		log_warnx("store: count jobs: %s", db_errmsg(s->db));
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
@@ -790,26 +823,27 @@ store_job_usage(struct store *s, int64_t since_ms,
         int64_t start_ms, int64_t end_ms),
     void *arg)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	st = store_prepare(s,
-	    "SELECT user, account, accels_total, start_ms, end_ms FROM jobs"
+	    "SELECT \"user\", account, accels_total, start_ms, end_ms"
+	    " FROM jobs"
 	    " WHERE end_ms > ? AND start_ms > 0");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, since_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *u = sqlite3_column_text(st, 0);
-		const unsigned char *a = sqlite3_column_text(st, 1);
+	db_bind_int64(st, 1, since_ms);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *u = db_column_text(st, 0);
+		const char *a = db_column_text(st, 1);
 
 		cb(arg, u ? (const char *)u : "", a ? (const char *)a : "",
-		    sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4));
+		    db_column_int(st, 2), db_column_int64(st, 3),
+		    db_column_int64(st, 4));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(s->db));
+	db_finalize(st);
+	if (rc != DB_DONE) {
+		log_warnx("%s: %s", __func__, db_errmsg(s->db));
 		return -1;
 	}
 	return 0;

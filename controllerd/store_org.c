@@ -5,7 +5,6 @@
  * organisation in memory, which the submit path and the scheduling passes
  * read. QOS and partitions are the config's and are not stored.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +18,12 @@
 static int
 count_rows(struct store *s, const char *sql)
 {
-	sqlite3_stmt *st = store_prepare(s, sql);
+	struct db_stmt *st = store_prepare(s, sql);
 	int n = -1;
 
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (st != NULL && db_step(st) == DB_ROW)
+		n = db_column_int(st, 0);
+	db_finalize(st);
 	return n;
 }
 
@@ -43,7 +42,7 @@ account_by_id(const struct org *o, int64_t id)
 static int
 load_accounts(struct store *s, struct org *o)
 {
-	sqlite3_stmt *st = store_prepare(s,
+	struct db_stmt *st = store_prepare(s,
 	    "SELECT id, name, parent, shares, description FROM accounts"
 	    " ORDER BY id");
 	int64_t *parent = NULL;
@@ -57,13 +56,13 @@ load_accounts(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->naccounts < n && sqlite3_step(st) == SQLITE_ROW) {
+	while (o->naccounts < n && db_step(st) == DB_ROW) {
 		struct org_account *a = &o->accounts[o->naccounts];
 
-		a->id = sqlite3_column_int64(st, 0);
+		a->id = db_column_int64(st, 0);
 		store_column_text(st, 1, a->name, sizeof(a->name));
-		parent[o->naccounts] = sqlite3_column_int64(st, 2);
-		a->shares = sqlite3_column_double(st, 3);
+		parent[o->naccounts] = db_column_int64(st, 2);
+		a->shares = db_column_double(st, 3);
 		store_column_text(
 		    st, 4, a->description, sizeof(a->description));
 		o->naccounts++;
@@ -74,18 +73,18 @@ load_accounts(struct store *s, struct org *o)
 	rc = 0;
 fail:
 	free(parent);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 static int
 load_users(struct store *s, struct org *o)
 {
-	sqlite3_stmt *us = store_prepare(
+	struct db_stmt *us = store_prepare(
 	    s, "SELECT name, default_account FROM users ORDER BY name");
-	sqlite3_stmt *as =
-	    store_prepare(s, "SELECT user, account, shares FROM associations"
-	                     " ORDER BY user, account");
+	struct db_stmt *as =
+	    store_prepare(s, "SELECT \"user\", account, shares FROM"
+	                     " associations ORDER BY \"user\", account");
 	int nu, na, rc = -1;
 
 	if (us == NULL || as == NULL ||
@@ -97,39 +96,37 @@ load_users(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->nusers < nu && sqlite3_step(us) == SQLITE_ROW) {
+	while (o->nusers < nu && db_step(us) == DB_ROW) {
 		struct org_user *u = &o->users[o->nusers];
 
 		store_column_text(us, 0, u->name, sizeof(u->name));
-		u->default_account =
-		    account_by_id(o, sqlite3_column_int64(us, 1));
+		u->default_account = account_by_id(o, db_column_int64(us, 1));
 		o->nusers++;
 	}
-	while (o->nassocs < na && sqlite3_step(as) == SQLITE_ROW) {
+	while (o->nassocs < na && db_step(as) == DB_ROW) {
 		struct org_assoc *a = &o->assocs[o->nassocs];
 
 		store_column_text(as, 0, a->user, sizeof(a->user));
-		if ((a->account =
-		            account_by_id(o, sqlite3_column_int64(as, 1))) < 0)
+		if ((a->account = account_by_id(o, db_column_int64(as, 1))) < 0)
 			continue;
-		a->shares = sqlite3_column_double(as, 2);
+		a->shares = db_column_double(as, 2);
 		o->nassocs++;
 	}
 	rc = 0;
 fail:
-	sqlite3_finalize(us);
-	sqlite3_finalize(as);
+	db_finalize(us);
+	db_finalize(as);
 	return rc;
 }
 
 static int
 load_resvs(struct store *s, struct org *o)
 {
-	sqlite3_stmt *st = store_prepare(s,
+	struct db_stmt *st = store_prepare(s,
 	    "SELECT id, name, start_ms, end_ms, maint, account, nodes,"
 	    " created_by, created_ms FROM reservations ORDER BY start_ms, id");
 	char account[ORG_NAME_MAX];
-	const unsigned char *nodes;
+	const char *nodes;
 	int n, rc = -1;
 
 	if (st == NULL ||
@@ -139,29 +136,29 @@ load_resvs(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->nresvs < n && sqlite3_step(st) == SQLITE_ROW) {
+	while (o->nresvs < n && db_step(st) == DB_ROW) {
 		struct org_resv *r = &o->resvs[o->nresvs];
 
-		r->id = sqlite3_column_int64(st, 0);
+		r->id = db_column_int64(st, 0);
 		store_column_text(st, 1, r->name, sizeof(r->name));
-		r->start_ms = sqlite3_column_int64(st, 2);
-		r->end_ms = sqlite3_column_int64(st, 3);
-		r->maint = sqlite3_column_int(st, 4);
+		r->start_ms = db_column_int64(st, 2);
+		r->end_ms = db_column_int64(st, 3);
+		r->maint = db_column_int(st, 4);
 		store_column_text(st, 5, account, sizeof(account));
 		r->account = account[0] ? org_account_find(o, account) : -1;
-		nodes = sqlite3_column_text(st, 6);
+		nodes = db_column_text(st, 6);
 		if ((r->nodes_text =
 		            strdup(nodes ? (const char *)nodes : "")) == NULL) {
 			log_warnx("%s: out of memory", __func__);
 			goto fail;
 		}
 		store_column_text(st, 7, r->created_by, sizeof(r->created_by));
-		r->created_ms = sqlite3_column_int64(st, 8);
+		r->created_ms = db_column_int64(st, 8);
 		o->nresvs++;
 	}
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -179,9 +176,9 @@ store_put_account(struct store *s, int64_t *id, const char *name,
     int64_t parent_id, double shares, const char *description, const char *who,
     const char *action, const char *detail)
 {
-	sqlite3_stmt *st = store_prepare(
+	struct db_stmt *st = store_prepare(
 	    s, *id == 0 ? "INSERT INTO accounts (parent, shares, description,"
-	                  " name) VALUES (?, ?, ?, ?)"
+	                  " name) VALUES (?, ?, ?, ?) RETURNING id"
 	                : "UPDATE accounts SET parent = ?, shares = ?,"
 	                  " description = ? WHERE name = ?");
 	char object[96];
@@ -190,21 +187,20 @@ store_put_account(struct store *s, int64_t *id, const char *name,
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	store_bind_opt_int64(st, 1, parent_id);
-	sqlite3_bind_double(st, 2, shares);
-	sqlite3_bind_text(st, 3, description, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-	if (store_step_done(s, st, "put account") == -1) {
+	db_bind_double(st, 2, shares);
+	db_bind_text(st, 3, description);
+	db_bind_text(st, 4, name);
+	if (*id == 0 ? (*id = store_insert_id(s, st, "insert account")) == 0
+	             : store_step_done(s, st, "put account") == -1) {
 		store_rollback(s);
 		goto fail;
 	}
-	if (*id == 0)
-		*id = sqlite3_last_insert_rowid(s->db);
 	snprintf(object, sizeof(object), "account %s", name);
 	if (store_commit_audit(s, who, action, object, detail) == -1)
 		goto fail;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -213,30 +209,30 @@ store_put_user(struct store *s, const char *name, int64_t default_id,
     const int64_t *accounts, const double *shares, int n, const char *who,
     const char *action, const char *detail)
 {
-	sqlite3_stmt *up = store_prepare(s,
+	struct db_stmt *up = store_prepare(s,
 	    "INSERT INTO users (name, default_account) VALUES (?1, ?2)"
 	    " ON CONFLICT (name) DO UPDATE SET default_account = ?2");
-	sqlite3_stmt *del =
-	    store_prepare(s, "DELETE FROM associations WHERE user = ?");
-	sqlite3_stmt *ins =
-	    store_prepare(s, "INSERT INTO associations (user, account, shares) "
-	                     "VALUES (?, ?, ?)");
+	struct db_stmt *del =
+	    store_prepare(s, "DELETE FROM associations WHERE \"user\" = ?");
+	struct db_stmt *ins = store_prepare(s,
+	    "INSERT INTO associations (\"user\", account, shares) "
+	    "VALUES (?, ?, ?)");
 	char object[96];
 	int i, rc = -1;
 
 	if (up == NULL || del == NULL || ins == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	sqlite3_bind_text(up, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(up, 2, default_id);
-	sqlite3_bind_text(del, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(up, 1, name);
+	db_bind_int64(up, 2, default_id);
+	db_bind_text(del, 1, name);
 	if (store_step_done(s, up, "put user") == -1 ||
 	    store_step_done(s, del, "clear associations") == -1)
 		goto rollback;
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, accounts[i]);
-		sqlite3_bind_double(ins, 3, shares[i]);
+		db_bind_text(ins, 1, name);
+		db_bind_int64(ins, 2, accounts[i]);
+		db_bind_double(ins, 3, shares[i]);
 		if (store_step_done(s, ins, "put association") == -1)
 			goto rollback;
 	}
@@ -248,9 +244,9 @@ store_put_user(struct store *s, const char *name, int64_t default_id,
 rollback:
 	store_rollback(s);
 fail:
-	sqlite3_finalize(up);
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
+	db_finalize(up);
+	db_finalize(del);
+	db_finalize(ins);
 	return rc;
 }
 
@@ -258,34 +254,33 @@ int
 store_put_resv(struct store *s, struct org_resv *r, const char *account,
     const char *who, const char *detail)
 {
-	sqlite3_stmt *st = store_prepare(s,
+	struct db_stmt *st = store_prepare(s,
 	    "INSERT INTO reservations (name, start_ms, end_ms, maint,"
 	    " account, nodes, created_by, created_ms)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	char object[96];
 	int rc = -1;
 
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->start_ms);
-	sqlite3_bind_int64(st, 3, r->end_ms);
-	sqlite3_bind_int(st, 4, r->maint);
-	sqlite3_bind_text(st, 5, account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->nodes_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->created_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, r->created_ms);
-	if (store_step_done(s, st, "insert reservation") == -1) {
+	db_bind_text(st, 1, r->name);
+	db_bind_int64(st, 2, r->start_ms);
+	db_bind_int64(st, 3, r->end_ms);
+	db_bind_int(st, 4, r->maint);
+	db_bind_text(st, 5, account);
+	db_bind_text(st, 6, r->nodes_text);
+	db_bind_text(st, 7, r->created_by);
+	db_bind_int64(st, 8, r->created_ms);
+	if ((r->id = store_insert_id(s, st, "insert reservation")) == 0) {
 		store_rollback(s);
 		goto fail;
 	}
-	r->id = sqlite3_last_insert_rowid(s->db);
 	snprintf(object, sizeof(object), "reservation %s", r->name);
 	if (store_commit_audit(s, who, "reservation add", object, detail) == -1)
 		goto fail;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -293,20 +288,20 @@ int
 store_delete_resv(
     struct store *s, int64_t id, const char *name, const char *who)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    store_prepare(s, "DELETE FROM reservations WHERE id = ?");
 	char object[96];
 	int rc = -1;
 
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	snprintf(object, sizeof(object), "reservation %s", name);
 	if (store_commit_audited(s, st, "delete reservation", who,
 	        "reservation delete", object, NULL) == -1)
 		goto fail;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }

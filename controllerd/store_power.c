@@ -3,7 +3,6 @@
  * facility settings, alarms and the pods' energy counters. A write that
  * changes nothing stores and audits nothing.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,23 @@ static int
 same_policy(struct store *s, const char *scope, const char *target,
     const char *name, const char *params_json)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT name, params FROM policies"
-	                                    " WHERE scope = ? AND target = ?");
+	struct db_stmt *st =
+	    store_prepare(s, "SELECT name, params FROM policies"
+	                     " WHERE scope = ? AND target = ?");
 	int same;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	db_bind_text(st, 1, scope);
+	db_bind_text(st, 2, target);
+	if (db_step(st) != DB_ROW)
 		same = name == NULL;
 	else
 		same = name != NULL &&
-		       strcmp((const char *)sqlite3_column_text(st, 0), name) ==
-		           0 &&
-		       strcmp((const char *)sqlite3_column_text(st, 1),
+		       strcmp(db_column_text(st, 0), name) == 0 &&
+		       strcmp(db_column_text(st, 1),
 		           params_json ? params_json : "") == 0;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return same;
 }
 
@@ -48,7 +47,7 @@ int
 store_put_policy(struct store *s, const char *scope, const char *target,
     const char *name, const char *params_json, const char *who)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char object[128], detail[512];
 	int rc = -1;
 
@@ -56,19 +55,22 @@ store_put_policy(struct store *s, const char *scope, const char *target,
 		return 0; /* nothing changes: nothing to store or audit */
 	st = name != NULL
 	         ? store_prepare(s,
-	               "REPLACE INTO policies (scope, target, name, params,"
-	               " set_by, set_ms) VALUES (?, ?, ?, ?, ?, ?)")
+	               "INSERT INTO policies (scope, target, name, params,"
+	               " set_by, set_ms) VALUES (?, ?, ?, ?, ?, ?)"
+	               " ON CONFLICT (scope, target) DO UPDATE SET"
+	               " name = excluded.name, params = excluded.params,"
+	               " set_by = excluded.set_by, set_ms = excluded.set_ms")
 	         : store_prepare(s,
 	               "DELETE FROM policies WHERE scope = ? AND target = ?");
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, scope);
+	db_bind_text(st, 2, target);
 	if (name != NULL) {
-		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, params_json, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, who, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, time_wall_ms());
+		db_bind_text(st, 3, name);
+		db_bind_text(st, 4, params_json);
+		db_bind_text(st, 5, who);
+		db_bind_int64(st, 6, time_wall_ms());
 	}
 	snprintf(object, sizeof(object), "%s %s", scope, target);
 	snprintf(detail, sizeof(detail), "%s %s", name ? name : "inherit",
@@ -78,7 +80,7 @@ store_put_policy(struct store *s, const char *scope, const char *target,
 		goto fail;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -87,36 +89,34 @@ store_load_policies(struct store *s,
     void (*cb)(const char *, const char *, const char *, const char *, void *),
     void *arg)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    store_prepare(s, "SELECT scope, target, name, params FROM"
 	                     " policies ORDER BY scope, target");
 
 	if (st == NULL)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		cb((const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3), arg);
-	sqlite3_finalize(st);
+	while (db_step(st) == DB_ROW)
+		cb(db_column_text(st, 0), db_column_text(st, 1),
+		    db_column_text(st, 2), db_column_text(st, 3), arg);
+	db_finalize(st);
 	return 0;
 }
 
 int
 store_get_setting(struct store *s, const char *key, double *value)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT value FROM settings WHERE"
-	                                    " key = ?");
+	struct db_stmt *st = store_prepare(s, "SELECT value FROM settings WHERE"
+	                                      " key = ?");
 	int rc = 0;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*value = sqlite3_column_double(st, 0);
+	db_bind_text(st, 1, key);
+	if (db_step(st) == DB_ROW) {
+		*value = db_column_double(st, 0);
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -124,7 +124,7 @@ int
 store_put_setting(
     struct store *s, const char *key, double value, const char *who)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char detail[128];
 	double old = 0;
 	int had, rc = -1;
@@ -133,14 +133,16 @@ store_put_setting(
 	if (had == 1 && old == value)
 		return 0; /* nothing changes: nothing to store or audit */
 	st = store_prepare(s,
-	    "REPLACE INTO settings (key, value, set_by, set_ms)"
-	    " VALUES (?, ?, ?, ?)");
+	    "INSERT INTO settings (key, value, set_by, set_ms)"
+	    " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+	    " value = excluded.value, set_by = excluded.set_by,"
+	    " set_ms = excluded.set_ms");
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, value);
-	sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, time_wall_ms());
+	db_bind_text(st, 1, key);
+	db_bind_double(st, 2, value);
+	db_bind_text(st, 3, who);
+	db_bind_int64(st, 4, time_wall_ms());
 	if (had == 1)
 		snprintf(detail, sizeof(detail), "%g -> %g", old, value);
 	else
@@ -150,14 +152,14 @@ store_put_setting(
 		goto fail;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int
 store_put_alarms(struct store *s, struct alarms *a)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int i, rc = -1, any = 0;
 
 	for (i = 0; i < a->n; i++)
@@ -165,9 +167,16 @@ store_put_alarms(struct store *s, struct alarms *a)
 	if (!any)
 		return 0;
 	st = store_prepare(s,
-	    "REPLACE INTO alarms (id, kind, object, message, state,"
-	    " first_ms, last_ms, cleared_ms, acked_ms, acked_by,"
-	    " count, nodes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "INSERT INTO alarms (id, kind, object, message, state,"
+	    " first_ms, last_ms, cleared_ms, acked_ms, acked_by, count, nodes)"
+	    " VALUES (COALESCE(?, (SELECT MAX(id) FROM alarms) + 1, 1),"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+	    " SET kind = excluded.kind, object = excluded.object,"
+	    " message = excluded.message, state = excluded.state,"
+	    " first_ms = excluded.first_ms, last_ms = excluded.last_ms,"
+	    " cleared_ms = excluded.cleared_ms, acked_ms = excluded.acked_ms,"
+	    " acked_by = excluded.acked_by, count = excluded.count,"
+	    " nodes = excluded.nodes RETURNING id");
 	if (st == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
 	for (i = 0; i < a->n; i++) {
@@ -176,28 +185,23 @@ store_put_alarms(struct store *s, struct alarms *a)
 		if (!al->dirty)
 			continue;
 		if (al->id > 0)
-			sqlite3_bind_int64(st, 1, al->id);
-		sqlite3_bind_text(
-		    st, 2, alarm_kind_name(al->kind), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, al->object, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, al->message, -1, SQLITE_STATIC);
-		sqlite3_bind_text(
-		    st, 5, alarm_state_name(al->state), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, al->first_ms);
-		sqlite3_bind_int64(st, 7, al->last_ms);
+			db_bind_int64(st, 1, al->id);
+		db_bind_text(st, 2, alarm_kind_name(al->kind));
+		db_bind_text(st, 3, al->object);
+		db_bind_text(st, 4, al->message);
+		db_bind_text(st, 5, alarm_state_name(al->state));
+		db_bind_int64(st, 6, al->first_ms);
+		db_bind_int64(st, 7, al->last_ms);
 		store_bind_opt_int64(st, 8, al->cleared_ms);
 		store_bind_opt_int64(st, 9, al->acked_ms);
 		if (al->acked_by[0] != '\0')
-			sqlite3_bind_text(
-			    st, 10, al->acked_by, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 11, al->count);
-		sqlite3_bind_text(st, 12, al->nodes, -1, SQLITE_STATIC);
-		if (store_step_done(s, st, "put alarm") == -1) {
+			db_bind_text(st, 10, al->acked_by);
+		db_bind_int(st, 11, al->count);
+		db_bind_text(st, 12, al->nodes);
+		if ((al->id = store_insert_id(s, st, "put alarm")) == 0) {
 			store_rollback(s);
 			goto fail;
 		}
-		if (al->id == 0)
-			al->id = sqlite3_last_insert_rowid(s->db);
 	}
 	if (store_exec(s, "COMMIT") == -1) {
 		store_rollback(s);
@@ -207,7 +211,7 @@ store_put_alarms(struct store *s, struct alarms *a)
 		a->v[i]->dirty = 0;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -234,7 +238,7 @@ load_nodes(struct alarm *al)
 int
 store_load_alarms(struct store *s, struct alarms *a, int recent)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_prepare(s,
 	    "SELECT id, kind, object, message, state, first_ms,"
@@ -244,27 +248,27 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 	    " LIMIT ?) ORDER BY id");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, recent);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int(st, 1, recent);
+	while (db_step(st) == DB_ROW) {
 		struct alarm *al = calloc(1, sizeof(*al));
-		const unsigned char *t;
+		const char *t;
 		int k;
 
 		if (al == NULL)
 			break;
-		al->id = sqlite3_column_int64(st, 0);
-		t = sqlite3_column_text(st, 1);
+		al->id = db_column_int64(st, 0);
+		t = db_column_text(st, 1);
 		k = alarm_kind_parse(t ? (const char *)t : "");
 		store_column_text(st, 2, al->object, sizeof(al->object));
 		store_column_text(st, 3, al->message, sizeof(al->message));
-		t = sqlite3_column_text(st, 4);
+		t = db_column_text(st, 4);
 		al->state = alarm_state_parse(t ? (const char *)t : "cleared");
-		al->first_ms = sqlite3_column_int64(st, 5);
-		al->last_ms = sqlite3_column_int64(st, 6);
-		al->cleared_ms = sqlite3_column_int64(st, 7);
-		al->acked_ms = sqlite3_column_int64(st, 8);
+		al->first_ms = db_column_int64(st, 5);
+		al->last_ms = db_column_int64(st, 6);
+		al->cleared_ms = db_column_int64(st, 7);
+		al->acked_ms = db_column_int64(st, 8);
 		store_column_text(st, 9, al->acked_by, sizeof(al->acked_by));
-		al->count = sqlite3_column_int(st, 10);
+		al->count = db_column_int(st, 10);
 		store_column_text(st, 11, al->nodes, sizeof(al->nodes));
 		load_nodes(al);
 		if (k < 0 || (int)al->state < 0 || alarms_add(a, al) == -1) {
@@ -273,7 +277,7 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 		}
 		al->kind = k;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
@@ -281,39 +285,37 @@ int
 store_put_pod_energy(
     struct store *s, const struct fleet *f, const double *energy_j)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE pods SET energy_j = ? WHERE"
-	                                    " name = ?");
+	struct db_stmt *st =
+	    store_prepare(s, "UPDATE pods SET energy_j = ? WHERE"
+	                     " name = ?");
 	int p, rc = 0;
 
 	if (st == NULL)
 		return -1;
 	for (p = 0; p < f->npods && rc == 0; p++) {
-		sqlite3_bind_double(st, 1, energy_j[p]);
-		sqlite3_bind_text(
-		    st, 2, f->pods[p].conf.name, -1, SQLITE_STATIC);
+		db_bind_double(st, 1, energy_j[p]);
+		db_bind_text(st, 2, f->pods[p].conf.name);
 		rc = store_step_done(s, st, "put pod energy");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int
 store_load_pod_energy(struct store *s, const struct fleet *f, double *energy_j)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT energy_j FROM pods WHERE"
-	                                    " name = ?");
+	struct db_stmt *st = store_prepare(s, "SELECT energy_j FROM pods WHERE"
+	                                      " name = ?");
 	int p;
 
 	if (st == NULL)
 		return -1;
 	for (p = 0; p < f->npods; p++) {
-		sqlite3_bind_text(
-		    st, 1, f->pods[p].conf.name, -1, SQLITE_STATIC);
-		energy_j[p] = sqlite3_step(st) == SQLITE_ROW
-		                  ? sqlite3_column_double(st, 0)
-		                  : 0;
-		sqlite3_reset(st);
+		db_bind_text(st, 1, f->pods[p].conf.name);
+		energy_j[p] =
+		    db_step(st) == DB_ROW ? db_column_double(st, 0) : 0;
+		db_reset(st);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }

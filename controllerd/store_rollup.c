@@ -21,7 +21,6 @@
  * from an integer date and the static column lists below, never from input.
  */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "rollup.h"
 #include "store.h"
 #include "store_int.h"
+#include "timeutil.h"
 
 #define ROLLUP_GRACE_MS   20000 /* a period closes this long after its end */
 #define ROLLUP_CHUNK      64    /* minutes in one transaction */
@@ -49,19 +49,19 @@ static const char *const accel_q[ACCEL_Q] = {
 
 /* The writer's statements for one partition of minutes or hours. */
 struct part_stmts {
-	int day;                /* YYYYMMDD of the partition; 0 none */
-	int src_day;            /* YYYYMMDD of the source partition */
-	sqlite3_stmt *src_node; /* reads a period's source rows */
-	sqlite3_stmt *src_accel;
-	sqlite3_stmt *put_node; /* replaces a period's row */
-	sqlite3_stmt *put_accel;
+	int day;                  /* YYYYMMDD of the partition; 0 none */
+	int src_day;              /* YYYYMMDD of the source partition */
+	struct db_stmt *src_node; /* reads a period's source rows */
+	struct db_stmt *src_accel;
+	struct db_stmt *put_node; /* replaces a period's row */
+	struct db_stmt *put_accel;
 };
 
 /* The writer's rollup state, on its own connection. */
 struct store_rollups {
-	sqlite3_stmt *mark;     /* INSERT OR IGNORE a pending period */
-	sqlite3_stmt *due;      /* pending periods closed by a time */
-	sqlite3_stmt *unmark;   /* DELETE one pending period */
+	struct db_stmt *mark;   /* INSERT OR IGNORE a pending period */
+	struct db_stmt *due;    /* pending periods closed by a time */
+	struct db_stmt *unmark; /* DELETE one pending period */
 	struct part_stmts p[2]; /* [0] minutes, [1] hours */
 };
 
@@ -77,10 +77,10 @@ struct period_sum {
 static void
 free_part(struct part_stmts *p)
 {
-	sqlite3_finalize(p->src_node);
-	sqlite3_finalize(p->src_accel);
-	sqlite3_finalize(p->put_node);
-	sqlite3_finalize(p->put_accel);
+	db_finalize(p->src_node);
+	db_finalize(p->src_accel);
+	db_finalize(p->put_node);
+	db_finalize(p->put_accel);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -91,9 +91,9 @@ store_rollup_free(struct store *s)
 
 	if (r == NULL)
 		return;
-	sqlite3_finalize(r->mark);
-	sqlite3_finalize(r->due);
-	sqlite3_finalize(r->unmark);
+	db_finalize(r->mark);
+	db_finalize(r->due);
+	db_finalize(r->unmark);
 	free_part(&r->p[0]);
 	free_part(&r->p[1]);
 	free(r);
@@ -111,8 +111,9 @@ rollups(struct store *s)
 		log_warn("%s: calloc", __func__);
 		return NULL;
 	}
-	r->mark = store_prepare(s, "INSERT OR IGNORE INTO rollup_pending"
-	                           " (step_s, node_id, t_ms) VALUES (?, ?, ?)");
+	r->mark = store_prepare(s, "INSERT INTO rollup_pending (step_s,"
+	                           " node_id, t_ms) VALUES (?, ?, ?)"
+	                           " ON CONFLICT DO NOTHING");
 	r->due = store_prepare(s, "SELECT node_id, t_ms FROM rollup_pending"
 	                          " WHERE step_s = ? AND t_ms <= ? ORDER BY"
 	                          " t_ms LIMIT ?");
@@ -134,9 +135,9 @@ store_rollup_mark(struct store *s, int64_t node_id, int64_t t_ms)
 
 	if (r == NULL)
 		return -1;
-	sqlite3_bind_int(r->mark, 1, ROLLUP_1M_S);
-	sqlite3_bind_int64(r->mark, 2, node_id);
-	sqlite3_bind_int64(r->mark, 3, rollup_period_start(t_ms, ROLLUP_1M_S));
+	db_bind_int(r->mark, 1, ROLLUP_1M_S);
+	db_bind_int64(r->mark, 2, node_id);
+	db_bind_int64(r->mark, 3, rollup_period_start(t_ms, ROLLUP_1M_S));
 	return store_step_done(s, r->mark, "mark rollup");
 }
 
@@ -150,10 +151,40 @@ rollup_cols(char *buf, size_t size, const char *const *q, int n, int types)
 	for (i = 0; i < n; i++) {
 		len = strlen(buf);
 		snprintf(buf + len, size - len,
-		    types ? ", %s REAL, %s_min REAL, %s_max REAL"
+		    types ? ", %s DOUBLE PRECISION, %s_min DOUBLE PRECISION,"
+		            " %s_max DOUBLE PRECISION"
 		          : ", %s, %s_min, %s_max",
 		    q[i], q[i], q[i]);
 	}
+}
+
+/* Appends ", q = excluded.q, q_min = …, q_max = …" for each of the n
+ * quantities to buf: an upsert's replacement of a period's row. */
+static void
+rollup_updates(char *buf, size_t size, const char *const *q, int n)
+{
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len,
+		    ", %s = excluded.%s, %s_min = excluded.%s_min,"
+		    " %s_max = excluded.%s_max",
+		    q[i], q[i], q[i], q[i], q[i], q[i]);
+	}
+}
+
+/* Ends a table's definition in buf with its primary key: on SQLite a
+ * clustered table (WITHOUT ROWID), read in ranges of that key; PostgreSQL
+ * has no such thing. */
+static void
+end_table(struct store *s, char *buf, size_t size, const char *key)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, ", PRIMARY KEY (%s))%s", key,
+	    db_engine(s->db) == DB_SQLITE ? " WITHOUT ROWID" : "");
 }
 
 /* Appends ", ?, ?, …" for n parameters to buf. */
@@ -169,22 +200,6 @@ params(char *buf, size_t size, int n)
 	}
 }
 
-/* Whether table `name` exists on s. */
-static int
-table_exists(struct store *s, const char *name)
-{
-	sqlite3_stmt *st;
-	int found;
-
-	if ((st = store_prepare(s, "SELECT 1 FROM sqlite_master WHERE"
-	                           " type = 'table' AND name = ?")) == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 /*
  * Makes p the statements of the partition of resolution res (1m or 1h)
  * holding t_ms, creating its tables; the source statements read the raw
@@ -198,62 +213,64 @@ use_part(
 	int step_s = res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S;
 	int day = rollup_partition(t_ms, res), src = rollup_day(t_ms);
 	char sql[2048], name[64];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (p->day == day && p->src_day == src && p->put_node != NULL)
 		return 0;
 	free_part(p);
 	/* table names are built from the integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "CREATE TABLE IF NOT EXISTS node_rollup_%d_%08d (node_id INTEGER"
-	    " NOT NULL, t_ms INTEGER NOT NULL, n INTEGER NOT NULL",
+	    "CREATE TABLE IF NOT EXISTS node_rollup_%d_%08d (node_id BIGINT"
+	    " NOT NULL, t_ms BIGINT NOT NULL, n BIGINT NOT NULL",
 	    step_s, day);
 	rollup_cols(sql, sizeof(sql), node_q, NODE_Q, 1);
+	end_table(s, sql, sizeof(sql), "node_id, t_ms");
 	/* integer step and day only */
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-	    ", PRIMARY KEY (node_id, t_ms)) WITHOUT ROWID;"
-	    "CREATE TABLE IF NOT EXISTS accel_rollup_%d_%08d (node_id INTEGER"
-	    " NOT NULL, idx INTEGER NOT NULL, t_ms INTEGER NOT NULL, n INTEGER"
+	    ";CREATE TABLE IF NOT EXISTS accel_rollup_%d_%08d (node_id BIGINT"
+	    " NOT NULL, idx BIGINT NOT NULL, t_ms BIGINT NOT NULL, n BIGINT"
 	    " NOT NULL",
 	    step_s, day);
 	rollup_cols(sql, sizeof(sql), accel_q, ACCEL_Q, 1);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-	    ", PRIMARY KEY (node_id, t_ms, idx)) WITHOUT ROWID");
+	end_table(s, sql, sizeof(sql), "node_id, t_ms, idx");
 	if (store_exec(s, sql) == -1)
 		return -1;
-	if ((st = store_prepare(s, "INSERT OR IGNORE INTO rollup_partitions"
-	                           " (step_s, day, created_ms) VALUES (?, ?,"
-	                           " strftime('%s','now') * 1000)")) == NULL)
+	if ((st = store_prepare(s, "INSERT INTO rollup_partitions (step_s,"
+	                           " day, created_ms) VALUES (?, ?, ?)"
+	                           " ON CONFLICT DO NOTHING")) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, step_s);
-	sqlite3_bind_int(st, 2, day);
+	db_bind_int(st, 1, step_s);
+	db_bind_int(st, 2, day);
+	db_bind_int64(st, 3, time_wall_ms());
 	if (store_step_done(s, st, "add rollup partition") == -1) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 
 	/* integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "INSERT OR REPLACE INTO node_rollup_%d_%08d (node_id, t_ms, n",
-	    step_s, day);
+	    "INSERT INTO node_rollup_%d_%08d (node_id, t_ms, n", step_s, day);
 	rollup_cols(sql, sizeof(sql), node_q, NODE_Q, 0);
 	snprintf(
 	    sql + strlen(sql), sizeof(sql) - strlen(sql), ") VALUES (?, ?, ?");
 	params(sql, sizeof(sql), 3 * NODE_Q);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+	    ") ON CONFLICT (node_id, t_ms) DO UPDATE SET n = excluded.n");
+	rollup_updates(sql, sizeof(sql), node_q, NODE_Q);
 	if ((p->put_node = store_prepare(s, sql)) == NULL)
 		goto fail;
 	/* integer step and day only */
 	snprintf(sql, sizeof(sql),
-	    "INSERT OR REPLACE INTO accel_rollup_%d_%08d (node_id, idx, t_ms,"
-	    " n",
-	    step_s, day);
+	    "INSERT INTO accel_rollup_%d_%08d (node_id, idx, t_ms, n", step_s,
+	    day);
 	rollup_cols(sql, sizeof(sql), accel_q, ACCEL_Q, 0);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 	    ") VALUES (?, ?, ?, ?");
 	params(sql, sizeof(sql), 3 * ACCEL_Q);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+	    ") ON CONFLICT (node_id, t_ms, idx) DO UPDATE SET n = excluded.n");
+	rollup_updates(sql, sizeof(sql), accel_q, ACCEL_Q);
 	if ((p->put_accel = store_prepare(s, sql)) == NULL)
 		goto fail;
 
@@ -262,7 +279,7 @@ use_part(
 		snprintf(name, sizeof(name), "samples_%08d", src);
 	else
 		snprintf(name, sizeof(name), "node_rollup_60_%08d", src);
-	if (table_exists(s, name)) {
+	if (db_table_exists(s->db, name) == 1) {
 		if (res == ROLLUP_1M)
 			/* the integer day only */
 			snprintf(sql, sizeof(sql),
@@ -311,9 +328,9 @@ fail:
 /* Adds the row's (n, mean, min, max) quadruples from column `col` on to
  * sums[0..nq-1]; a raw row is (1, value, NULL, NULL). */
 static void
-add_row(sqlite3_stmt *st, int col, struct rollup_stat *sums, int nq)
+add_row(struct db_stmt *st, int col, struct rollup_stat *sums, int nq)
 {
-	int64_t n = sqlite3_column_int64(st, col);
+	int64_t n = db_column_int64(st, col);
 	int i;
 
 	for (i = 0; i < nq; i++) {
@@ -326,7 +343,7 @@ add_row(sqlite3_stmt *st, int col, struct rollup_stat *sums, int nq)
 
 /* Binds the summaries sums[0..nq-1] as (mean, min, max) from index i. */
 static void
-bind_sums(sqlite3_stmt *st, int i, const struct rollup_stat *sums, int nq)
+bind_sums(struct db_stmt *st, int i, const struct rollup_stat *sums, int nq)
 {
 	int k;
 
@@ -352,35 +369,34 @@ sum_period(struct store *s, struct part_stmts *p, int64_t node_id, int64_t t_ms,
 			rollup_stat_init(&ps->accel[i][k]);
 	if (p->src_node == NULL)
 		return 0;
-	sqlite3_bind_int64(p->src_node, 1, node_id);
-	sqlite3_bind_int64(p->src_node, 2, t_ms);
-	sqlite3_bind_int64(p->src_node, 3, t_ms + (int64_t)step_s * 1000);
-	while ((rc = sqlite3_step(p->src_node)) == SQLITE_ROW) {
-		ps->n += sqlite3_column_int64(p->src_node, 0);
+	db_bind_int64(p->src_node, 1, node_id);
+	db_bind_int64(p->src_node, 2, t_ms);
+	db_bind_int64(p->src_node, 3, t_ms + (int64_t)step_s * 1000);
+	while ((rc = db_step(p->src_node)) == DB_ROW) {
+		ps->n += db_column_int64(p->src_node, 0);
 		add_row(p->src_node, 0, ps->node, NODE_Q);
 	}
-	sqlite3_reset(p->src_node);
-	if (rc != SQLITE_DONE)
+	db_reset(p->src_node);
+	if (rc != DB_DONE)
 		goto fail;
-	sqlite3_bind_int64(p->src_accel, 1, node_id);
-	sqlite3_bind_int64(p->src_accel, 2, t_ms);
-	sqlite3_bind_int64(p->src_accel, 3, t_ms + (int64_t)step_s * 1000);
-	while ((rc = sqlite3_step(p->src_accel)) == SQLITE_ROW) {
-		i = sqlite3_column_int(p->src_accel, 0);
+	db_bind_int64(p->src_accel, 1, node_id);
+	db_bind_int64(p->src_accel, 2, t_ms);
+	db_bind_int64(p->src_accel, 3, t_ms + (int64_t)step_s * 1000);
+	while ((rc = db_step(p->src_accel)) == DB_ROW) {
+		i = db_column_int(p->src_accel, 0);
 		if (i < 0 || i >= ROLLUP_MAX_ACCELS)
 			continue;
-		ps->accel_n[i] += sqlite3_column_int64(p->src_accel, 1);
+		ps->accel_n[i] += db_column_int64(p->src_accel, 1);
 		add_row(p->src_accel, 1, ps->accel[i], ACCEL_Q);
 		if (i >= ps->naccels)
 			ps->naccels = i + 1;
 	}
-	sqlite3_reset(p->src_accel);
-	if (rc != SQLITE_DONE)
+	db_reset(p->src_accel);
+	if (rc != DB_DONE)
 		goto fail;
 	return 0;
 fail:
-	s->err = rc;
-	log_warnx("store: read rollup source: %s", sqlite3_errmsg(s->db));
+	log_warnx("store: read rollup source: %s", db_errmsg(s->db));
 	return -1;
 }
 
@@ -404,9 +420,9 @@ put_period(struct store *s, struct part_stmts *p, int64_t node_id, int64_t t_ms,
 	int i;
 
 	if (ps->n > 0) {
-		sqlite3_bind_int64(p->put_node, 1, node_id);
-		sqlite3_bind_int64(p->put_node, 2, t_ms);
-		sqlite3_bind_int64(p->put_node, 3, ps->n);
+		db_bind_int64(p->put_node, 1, node_id);
+		db_bind_int64(p->put_node, 2, t_ms);
+		db_bind_int64(p->put_node, 3, ps->n);
 		bind_sums(p->put_node, 4, ps->node, NODE_Q);
 		if (store_step_done(s, p->put_node, "put node rollup") == -1)
 			return -1;
@@ -414,10 +430,10 @@ put_period(struct store *s, struct part_stmts *p, int64_t node_id, int64_t t_ms,
 	for (i = 0; i < ps->naccels; i++) {
 		if (!has_values(ps->accel[i], ACCEL_Q))
 			continue; /* a device not read: no row */
-		sqlite3_bind_int64(p->put_accel, 1, node_id);
-		sqlite3_bind_int(p->put_accel, 2, i);
-		sqlite3_bind_int64(p->put_accel, 3, t_ms);
-		sqlite3_bind_int64(p->put_accel, 4, ps->accel_n[i]);
+		db_bind_int64(p->put_accel, 1, node_id);
+		db_bind_int(p->put_accel, 2, i);
+		db_bind_int64(p->put_accel, 3, t_ms);
+		db_bind_int64(p->put_accel, 4, ps->accel_n[i]);
 		bind_sums(p->put_accel, 5, ps->accel[i], ACCEL_Q);
 		if (store_step_done(s, p->put_accel, "put accel rollup") == -1)
 			return -1;
@@ -448,16 +464,15 @@ close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
 		return -1;
 	}
 	while (done < max) {
-		sqlite3_bind_int(r->due, 1, step_s);
-		sqlite3_bind_int64(r->due, 2,
+		db_bind_int(r->due, 1, step_s);
+		db_bind_int64(r->due, 2,
 		    now_ms - (int64_t)step_s * 1000 - ROLLUP_GRACE_MS);
-		sqlite3_bind_int(r->due, 3, chunk);
-		for (n = 0; n < chunk && sqlite3_step(r->due) == SQLITE_ROW;
-		     n++) {
-			due[n].node_id = sqlite3_column_int64(r->due, 0);
-			due[n].t_ms = sqlite3_column_int64(r->due, 1);
+		db_bind_int(r->due, 3, chunk);
+		for (n = 0; n < chunk && db_step(r->due) == DB_ROW; n++) {
+			due[n].node_id = db_column_int64(r->due, 0);
+			due[n].t_ms = db_column_int64(r->due, 1);
 		}
-		sqlite3_reset(r->due);
+		db_reset(r->due);
 		if (n == 0)
 			break;
 		if (store_writer_begin(s) == -1)
@@ -472,16 +487,16 @@ close_res(struct store *s, struct store_rollups *r, enum rollup_res res,
 			                 put_period(s, p, due[i].node_id,
 			                     due[i].t_ms, ps) == -1))
 				goto rollback;
-			sqlite3_bind_int(r->unmark, 1, step_s);
-			sqlite3_bind_int64(r->unmark, 2, due[i].node_id);
-			sqlite3_bind_int64(r->unmark, 3, due[i].t_ms);
+			db_bind_int(r->unmark, 1, step_s);
+			db_bind_int64(r->unmark, 2, due[i].node_id);
+			db_bind_int64(r->unmark, 3, due[i].t_ms);
 			if (store_step_done(s, r->unmark, "clear rollup") == -1)
 				goto rollback;
 			if (res != ROLLUP_1M || ps->n == 0)
 				continue;
-			sqlite3_bind_int(r->mark, 1, ROLLUP_1H_S);
-			sqlite3_bind_int64(r->mark, 2, due[i].node_id);
-			sqlite3_bind_int64(r->mark, 3,
+			db_bind_int(r->mark, 1, ROLLUP_1H_S);
+			db_bind_int64(r->mark, 2, due[i].node_id);
+			db_bind_int64(r->mark, 3,
 			    rollup_period_start(due[i].t_ms, ROLLUP_1H_S));
 			if (store_step_done(s, r->mark, "mark rollup") == -1)
 				goto rollback;
@@ -526,7 +541,7 @@ store_rollup_close(
 static int
 expire_res(struct store *s, int step_s, int cutoff)
 {
-	sqlite3_stmt *st, *del;
+	struct db_stmt *st, *del;
 	int list[64], n = 0, i, dropped = 0;
 	char sql[256];
 
@@ -534,11 +549,11 @@ expire_res(struct store *s, int step_s, int cutoff)
 	                      " step_s = ? AND day < ? ORDER BY day LIMIT 64");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, step_s);
-	sqlite3_bind_int(st, 2, cutoff);
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		list[n++] = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_bind_int(st, 1, step_s);
+	db_bind_int(st, 2, cutoff);
+	while (n < 64 && db_step(st) == DB_ROW)
+		list[n++] = db_column_int(st, 0);
+	db_finalize(st);
 	if ((del = store_prepare(s, "DELETE FROM rollup_partitions WHERE"
 	                            " step_s = ? AND day = ?")) == NULL)
 		return -1;
@@ -548,14 +563,14 @@ expire_res(struct store *s, int step_s, int cutoff)
 		    "DROP TABLE IF EXISTS node_rollup_%d_%08d;"
 		    "DROP TABLE IF EXISTS accel_rollup_%d_%08d",
 		    step_s, list[i], step_s, list[i]);
-		sqlite3_bind_int(del, 1, step_s);
-		sqlite3_bind_int(del, 2, list[i]);
+		db_bind_int(del, 1, step_s);
+		db_bind_int(del, 2, list[i]);
 		if (store_exec(s, sql) == -1 ||
 		    store_step_done(s, del, "delete rollup partition") == -1)
 			break;
 		dropped++;
 	}
-	sqlite3_finalize(del);
+	db_finalize(del);
 	return dropped;
 }
 
@@ -700,7 +715,7 @@ store_history(struct store *s, const struct store_history_q *h)
 {
 	const struct hist_col *cols = h->accel >= 0 ? accel_cols : node_cols;
 	int ncols = h->accel >= 0 ? NCOLS(accel_cols) : NCOLS(node_cols), i;
-	sqlite3_stmt *parts = NULL, *st = NULL;
+	struct db_stmt *parts = NULL, *st = NULL;
 	json_t *points = json_array();
 	int64_t step_ms = (int64_t)h->step_s * 1000;
 	char sql[4096];
@@ -708,51 +723,51 @@ store_history(struct store *s, const struct store_history_q *h)
 
 	if (h->res == ROLLUP_RAW)
 		parts = store_prepare(s, "SELECT day FROM sample_partitions"
-		                         " WHERE day BETWEEN ?2 AND ?3 ORDER BY"
+		                         " WHERE day BETWEEN ?1 AND ?2 ORDER BY"
 		                         " day");
 	else
 		parts = store_prepare(s, "SELECT day FROM rollup_partitions"
-		                         " WHERE step_s = ?1 AND day BETWEEN ?2"
-		                         " AND ?3 ORDER BY day");
+		                         " WHERE day BETWEEN ?1 AND ?2 AND"
+		                         " step_s = ?3 ORDER BY day");
 	if (parts == NULL || points == NULL)
 		goto fail;
+	db_bind_int(parts, 1, rollup_partition(h->from_ms, h->res));
+	db_bind_int(parts, 2, rollup_partition(h->to_ms, h->res));
 	if (h->res != ROLLUP_RAW)
-		sqlite3_bind_int(
-		    parts, 1, h->res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S);
-	sqlite3_bind_int(parts, 2, rollup_partition(h->from_ms, h->res));
-	sqlite3_bind_int(parts, 3, rollup_partition(h->to_ms, h->res));
-	while (sqlite3_step(parts) == SQLITE_ROW && n < h->max_points) {
+		db_bind_int(
+		    parts, 3, h->res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S);
+	while (db_step(parts) == DB_ROW && n < h->max_points) {
 		history_sql(sql, sizeof(sql), h->res, h->accel >= 0,
-		    sqlite3_column_int(parts, 0));
+		    db_column_int(parts, 0));
 		if ((st = store_prepare(s, sql)) == NULL)
 			goto fail;
-		sqlite3_bind_int64(st, 1, step_ms);
-		sqlite3_bind_int64(st, 2, h->node_id);
-		sqlite3_bind_int64(st, 3, h->from_ms);
-		sqlite3_bind_int64(st, 4, h->to_ms);
+		db_bind_int64(st, 1, step_ms);
+		db_bind_int64(st, 2, h->node_id);
+		db_bind_int64(st, 3, h->from_ms);
+		db_bind_int64(st, 4, h->to_ms);
 		if (h->accel >= 0)
-			sqlite3_bind_int(st, 5, h->accel);
-		while (sqlite3_step(st) == SQLITE_ROW && n++ < h->max_points) {
+			db_bind_int(st, 5, h->accel);
+		while (db_step(st) == DB_ROW && n++ < h->max_points) {
 			json_t *o = json_object();
 
 			json_object_set_new(o, "t",
-			    jsonx_time(sqlite3_column_int64(st, 0) * step_ms));
+			    jsonx_time(db_column_int64(st, 0) * step_ms));
 			for (i = 0; i < ncols; i++)
 				set_rounded(o, cols[i].json,
 				    store_column_real(st, 2 + i),
 				    cols[i].decimals);
-			json_object_set_new(o, "samples",
-			    json_integer(sqlite3_column_int64(st, 1)));
+			json_object_set_new(
+			    o, "samples", json_integer(db_column_int64(st, 1)));
 			json_array_append_new(points, o);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 	}
-	sqlite3_finalize(parts);
+	db_finalize(parts);
 	return points;
 fail:
-	sqlite3_finalize(parts);
-	sqlite3_finalize(st);
+	db_finalize(parts);
+	db_finalize(st);
 	json_decref(points);
 	return NULL;
 }

@@ -20,7 +20,6 @@
  */
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,39 +176,42 @@ static int
 use_partition(struct store *s, int day)
 {
 	char sql[1024];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (day == s->day && s->ins_node != NULL)
 		return 0;
 	/* table names are built from the integer day only */
 	snprintf(sql, sizeof(sql),
-	    "CREATE TABLE IF NOT EXISTS samples_%08d (node_id INTEGER NOT"
-	    " NULL, t_ms INTEGER NOT NULL, power_w REAL, inlet_c REAL,"
-	    " outlet_c REAL, flow_lpm REAL, hottest_c REAL);"
+	    "CREATE TABLE IF NOT EXISTS samples_%08d (node_id BIGINT NOT"
+	    " NULL, t_ms BIGINT NOT NULL, power_w DOUBLE PRECISION,"
+	    " inlet_c DOUBLE PRECISION, outlet_c DOUBLE PRECISION,"
+	    " flow_lpm DOUBLE PRECISION, hottest_c DOUBLE PRECISION);"
 	    "CREATE INDEX IF NOT EXISTS samples_%08d_node ON samples_%08d"
 	    " (node_id, t_ms);"
-	    "CREATE TABLE IF NOT EXISTS accel_samples_%08d (node_id INTEGER"
-	    " NOT NULL, idx INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
-	    " power_w REAL, temp_c REAL, clock_mhz REAL, util_pct REAL,"
-	    " energy_j REAL);"
+	    "CREATE TABLE IF NOT EXISTS accel_samples_%08d (node_id BIGINT"
+	    " NOT NULL, idx BIGINT NOT NULL, t_ms BIGINT NOT NULL,"
+	    " power_w DOUBLE PRECISION, temp_c DOUBLE PRECISION,"
+	    " clock_mhz DOUBLE PRECISION, util_pct DOUBLE PRECISION,"
+	    " energy_j DOUBLE PRECISION);"
 	    "CREATE INDEX IF NOT EXISTS accel_samples_%08d_node ON"
 	    " accel_samples_%08d (node_id, t_ms);",
 	    day, day, day, day, day, day);
 	if (store_exec(s, sql) == -1)
 		return -1;
-	st = store_prepare(s, "INSERT OR IGNORE INTO sample_partitions (day,"
-	                      " created_ms) VALUES (?, ?)");
+	st = store_prepare(s,
+	    "INSERT INTO sample_partitions (day,"
+	    " created_ms) VALUES (?, ?) ON CONFLICT DO NOTHING");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, day);
-	sqlite3_bind_int64(st, 2, time_wall_ms());
+	db_bind_int(st, 1, day);
+	db_bind_int64(st, 2, time_wall_ms());
 	if (store_step_done(s, st, "add partition") == -1) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(s->ins_node);
-	sqlite3_finalize(s->ins_accel);
+	db_finalize(st);
+	db_finalize(s->ins_node);
+	db_finalize(s->ins_accel);
 	s->ins_accel = NULL;
 	/* the table name is built from the integer day only */
 	snprintf(sql, sizeof(sql),
@@ -225,7 +227,7 @@ use_partition(struct store *s, int day)
 	    " ?, ?, ?)",
 	    day);
 	if ((s->ins_accel = store_prepare(s, sql)) == NULL) {
-		sqlite3_finalize(s->ins_node);
+		db_finalize(s->ins_node);
 		s->ins_node = NULL;
 		return -1;
 	}
@@ -240,8 +242,8 @@ write_sample(struct store *s, const struct queued *q)
 
 	if (use_partition(s, day_of(q->t_ms)) == -1)
 		return -1;
-	sqlite3_bind_int64(s->ins_node, 1, q->node_id);
-	sqlite3_bind_int64(s->ins_node, 2, q->t_ms);
+	db_bind_int64(s->ins_node, 1, q->node_id);
+	db_bind_int64(s->ins_node, 2, q->t_ms);
 	store_bind_real(s->ins_node, 3, q->power_w);
 	store_bind_real(s->ins_node, 4, q->inlet_c);
 	store_bind_real(s->ins_node, 5, q->outlet_c);
@@ -250,9 +252,9 @@ write_sample(struct store *s, const struct queued *q)
 	if (store_step_done(s, s->ins_node, "insert sample") == -1)
 		return -1;
 	for (i = 0; i < q->naccels; i++) {
-		sqlite3_bind_int64(s->ins_accel, 1, q->node_id);
-		sqlite3_bind_int(s->ins_accel, 2, i);
-		sqlite3_bind_int64(s->ins_accel, 3, q->t_ms);
+		db_bind_int64(s->ins_accel, 1, q->node_id);
+		db_bind_int(s->ins_accel, 2, i);
+		db_bind_int64(s->ins_accel, 3, q->t_ms);
 		for (k = 0; k < ACCEL_COLS; k++)
 			store_bind_real(
 			    s->ins_accel, 4 + k, q->accels[i * ACCEL_COLS + k]);
@@ -264,20 +266,20 @@ write_sample(struct store *s, const struct queued *q)
 }
 
 static int
-write_inventory(struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins,
+write_inventory(struct store *s, struct db_stmt *del, struct db_stmt *ins,
     const struct inv_rec *n)
 {
 	int i;
 
-	sqlite3_bind_int64(del, 1, n->id);
+	db_bind_int64(del, 1, n->id);
 	if (store_step_done(s, del, "delete accelerators") == -1)
 		return -1;
 	for (i = 0; i < n->naccels; i++) {
 		const struct accel *a = &n->accels[i];
 
-		sqlite3_bind_int64(ins, 1, n->id);
-		sqlite3_bind_int(ins, 2, i);
-		sqlite3_bind_text(ins, 3, a->model, -1, SQLITE_STATIC);
+		db_bind_int64(ins, 1, n->id);
+		db_bind_int(ins, 2, i);
+		db_bind_text(ins, 3, a->model);
 		store_bind_real(ins, 4, a->clock_min_mhz);
 		store_bind_real(ins, 5, a->clock_max_mhz);
 		store_bind_real(ins, 6, a->power_max_w);
@@ -294,7 +296,7 @@ write_inventory(struct store *s, sqlite3_stmt *del, sqlite3_stmt *ins,
 static int
 write_nodes(struct store *s, const struct store_writer *w)
 {
-	sqlite3_stmt *seen = NULL, *del = NULL, *ins = NULL;
+	struct db_stmt *seen = NULL, *del = NULL, *ins = NULL;
 	int i, rc = -1;
 
 	if (w->nseen == 0 && w->ninv == 0)
@@ -318,11 +320,11 @@ write_nodes(struct store *s, const struct store_writer *w)
 	for (i = 0; i < w->nseen; i++) {
 		const struct seen_rec *n = &w->seen[i];
 
-		sqlite3_bind_int64(seen, 1, n->last_seen_ms);
-		sqlite3_bind_text(seen, 2, n->boot_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(seen, 3, n->agent_version, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(seen, 4, n->last_seen_ms);
-		sqlite3_bind_int64(seen, 5, n->id);
+		db_bind_int64(seen, 1, n->last_seen_ms);
+		db_bind_text(seen, 2, n->boot_id);
+		db_bind_text(seen, 3, n->agent_version);
+		db_bind_int64(seen, 4, n->last_seen_ms);
+		db_bind_int64(seen, 5, n->id);
 		if (store_step_done(s, seen, "update last seen") == -1)
 			goto rollback;
 	}
@@ -333,9 +335,9 @@ write_nodes(struct store *s, const struct store_writer *w)
 rollback:
 	store_rollback(s);
 fail:
-	sqlite3_finalize(seen);
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
+	db_finalize(seen);
+	db_finalize(del);
+	db_finalize(ins);
 	return rc;
 }
 
@@ -344,7 +346,7 @@ fail:
 static int
 expire_on(struct store *s, int cutoff)
 {
-	sqlite3_stmt *st, *del;
+	struct db_stmt *st, *del;
 	int dropped = 0;
 	int list[64], n = 0, i;
 	char sql[256];
@@ -353,17 +355,17 @@ expire_on(struct store *s, int cutoff)
 	                      " ORDER BY day LIMIT 64");
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, cutoff);
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		list[n++] = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_bind_int(st, 1, cutoff);
+	while (n < 64 && db_step(st) == DB_ROW)
+		list[n++] = db_column_int(st, 0);
+	db_finalize(st);
 	if ((del = store_prepare(
 	         s, "DELETE FROM sample_partitions WHERE day = ?")) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (list[i] == s->day) {
-			sqlite3_finalize(s->ins_node);
-			sqlite3_finalize(s->ins_accel);
+			db_finalize(s->ins_node);
+			db_finalize(s->ins_accel);
 			s->ins_node = s->ins_accel = NULL;
 		}
 		/* table names are built from the integer day only */
@@ -371,13 +373,13 @@ expire_on(struct store *s, int cutoff)
 		    "DROP TABLE IF EXISTS samples_%08d;"
 		    "DROP TABLE IF EXISTS accel_samples_%08d",
 		    list[i], list[i]);
-		sqlite3_bind_int(del, 1, list[i]);
+		db_bind_int(del, 1, list[i]);
 		if (store_exec(s, sql) == -1 ||
 		    store_step_done(s, del, "delete partition") == -1)
 			break;
 		dropped++;
 	}
-	sqlite3_finalize(del);
+	db_finalize(del);
 	return dropped;
 }
 
@@ -437,7 +439,7 @@ write_batch(struct store_writer *w)
 	}
 	return 0;
 fail:
-	snprintf(w->msg, sizeof(w->msg), "%s", sqlite3_errmsg(s->db));
+	snprintf(w->msg, sizeof(w->msg), "%s", db_errmsg(s->db));
 	for (i = 0; i < done; i++)
 		free(w->q[i].accels);
 	if (done > 0)
@@ -467,8 +469,7 @@ writer_main(void *arg)
 		 * committed goes back to the database here, at least every
 		 * ROLLUP_EVERY_MS when idle; a checkpoint that cannot finish
 		 * now (a reader, a full disk) is tried again next batch */
-		(void)sqlite3_wal_checkpoint_v2(
-		    w->ws.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		db_checkpoint(w->ws.db);
 		w->batch_s = selfstat_clock_s() - t0;
 		pthread_mutex_lock(&w->mu);
 		w->failed = failed;
@@ -488,7 +489,7 @@ store_writer_start(struct store *s, const char *path)
 		log_warn("%s: calloc", __func__);
 		return -1;
 	}
-	if ((w->ws.db = store_connect(path, 5000)) == NULL) {
+	if ((w->ws.db = db_open(path, 5000)) == NULL) {
 		free(w);
 		return -1;
 	}
@@ -501,7 +502,7 @@ store_writer_start(struct store *s, const char *path)
 		log_warnx("%s: cannot start the sample writer", __func__);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
-		sqlite3_close(w->ws.db);
+		db_close(w->ws.db);
 		free(w);
 		return -1;
 	}
@@ -784,10 +785,10 @@ store_writer_stop(struct store *s)
 		free(w->q[i].accels);
 	free(w->q);
 	free_nodes(w);
-	sqlite3_finalize(w->ws.ins_node);
-	sqlite3_finalize(w->ws.ins_accel);
+	db_finalize(w->ws.ins_node);
+	db_finalize(w->ws.ins_accel);
 	store_rollup_free(&w->ws);
-	sqlite3_close(w->ws.db);
+	db_close(w->ws.db);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);

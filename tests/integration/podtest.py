@@ -224,9 +224,17 @@ class Controller(Daemon):
     others."""
 
     def __init__(self, tmp, extra="", heartbeat_s=3, port=0, name="controller",
-                 fence_s=5, fence_margin_s=1):
+                 fence_s=5, fence_margin_s=1, database=None, standby=None):
         self.tmp = tmp
-        self.db = tmp.file(name + ".db")
+        # database: a PostgreSQL URL (pg_database()); else an SQLite file,
+        # or with POD_TEST_ON_PG set a fresh database on POD_TEST_PG's
+        # server, so that a test written for SQLite runs on PostgreSQL
+        self.db = database or (pg_database("ctl_" + name.replace("-", "_"))
+                               if os.environ.get("POD_TEST_ON_PG")
+                               else tmp.file(name + ".db"))
+        # standby: the Controller that leads the database (database is
+        # its): this one stands by, with the leader's admin token
+        self.standby = standby
         # the site secret every daemon of the test shares, wherever the
         # test moves the database (docs/security.md)
         self.conf = tmp.file(name + ".conf",
@@ -238,8 +246,9 @@ class Controller(Daemon):
                                 self.db, heartbeat_s, fence_s,
                                 fence_margin_s, extra))
         self.token_file = os.path.join(tmp.path, name + ".admin-token")
-        super().__init__(name, [binary("pod-controllerd"), "-c", self.conf,
-                                "--init-admin", self.token_file], tmp)
+        super().__init__(name, [binary("pod-controllerd"), "-c", self.conf] +
+                         ([] if standby else
+                          ["--init-admin", self.token_file]), tmp)
         self.url = None
         self.admin_token = None
 
@@ -256,11 +265,25 @@ class Controller(Daemon):
                                self.log())
             return found[seen] if len(found) > seen else None
         self.url = wait_for("the controller to listen", bound)
+        if self.standby:
+            self.admin_token = self.standby.admin_token
+            _tokens[self.url] = self.admin_token
+            return self
         # the token file is written before the loop serves a request
         self.admin_token = wait_for(
             "the admin token", lambda: _read_token(self.token_file))
         _tokens[self.url] = self.admin_token
+        # on PostgreSQL a controller leads once any earlier one's lease
+        # has run out (docs/high-availability.md): a restart waits for it
+        if self.db.startswith("postgresql://"):
+            wait_for("the controller to lead",
+                     lambda: self.role() == "active")
         return self
+
+    def role(self):
+        """What GET /health says this controller is: active, standby, …"""
+        code, reply = self.api("GET", "/health")
+        return reply.get("role") if code == 200 else None
 
     def restart(self):
         """Stops and starts again on the same port and database."""
@@ -647,7 +670,9 @@ def _read_token(path):
 
 
 def token_for(url):
-    """The admin token of the controller whose URL starts url, or None."""
+    """The admin token of the controller whose URL starts url (of the first
+    of a comma-separated list of controllers), or None."""
+    url = url.split(",")[0]
     for base, tok in _tokens.items():
         if url == base or url.startswith(base + "/"):
             return tok
@@ -837,3 +862,36 @@ def npm_ci(folder, env=None):
         raise AssertionError("npm ci --prefix %s failed:\n%s%s"
                              % (os.path.relpath(folder, SOURCE), p.stdout,
                                 p.stderr))
+
+
+def pg_database(prefix):
+    """A fresh database on the server of POD_TEST_PG, named
+    PREFIX_PID_RANDOM (prefix: lower-case letters, digits and _): its URL,
+    postgresql://pod@127.0.0.1:PORT/NAME, for the superuser pod, no
+    password. None when POD_TEST_PG is not set (no server: the test skips
+    or runs without). A test that needs a server runs under pgserver.py,
+    which starts a throwaway one and sets POD_TEST_PG (ctest does so for
+    the scripts of pg_scripts in CMakeLists.txt); the database goes with
+    that server."""
+    url = os.environ.get("POD_TEST_PG")
+    if not url:
+        return None
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", prefix):
+        raise ValueError("database prefix %r: [a-z][a-z0-9_]*" % prefix)
+    import pgserver  # here: it imports this module
+    name = "%s_%d_%s" % (prefix[:40], os.getpid(), os.urandom(4).hex())
+    return pgserver.create_database(url, name)
+
+
+def pg_server():
+    """A handle on the test's PostgreSQL server (pgserver.PgServer.attach):
+    its pause() stops it with a fast shutdown, resume() starts it again on
+    the same port and data and waits until it accepts connections,
+    running() says which; url(dbname), create_database(name) and
+    drop_database(name) as any PgServer's. None when POD_TEST_PG is not
+    set. Raises AssertionError when POD_TEST_PG names a server pgserver.py
+    did not start (this test could not restart it)."""
+    if not os.environ.get("POD_TEST_PG"):
+        return None
+    import pgserver
+    return pgserver.PgServer.attach()

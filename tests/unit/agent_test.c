@@ -410,6 +410,24 @@ static const struct {
     {"[agent]\nname = Pod 1\n", "test.conf:2: name:"},
     {"[agent]\nserver = ftp://x\n", "test.conf:2: server: 'ftp://x' is "
                                     "not an http"},
+    /* a list of controllers: each address judged, the list as a whole */
+    {"[agent]\nserver = http://a:8470,ftp://b\n",
+        "test.conf:2: server: 'ftp://b' is not an http"},
+    {"[agent]\nserver = http://a:8470, http://b:8470/x?y\n",
+        "test.conf:2: server: 'http://b:8470/x?y' is not a server URL"},
+    {"[agent]\nserver = http://a:8470,,http://b:8470\n",
+        "test.conf:2: server: 'http://a:8470,,http://b:8470': address 2 "
+        "of the list is empty"},
+    {"[agent]\nserver = http://a:8470,\n",
+        "test.conf:2: server: 'http://a:8470,': address 2 of the list is "
+        "empty"},
+    {"[agent]\nserver = http://a:8470, http://a:8470/\n",
+        "test.conf:2: server: 'http://a:8470' is given twice"},
+    {"[agent]\nserver = http://a,http://b,http://c,http://d,http://e,"
+     "http://f,http://g,http://h,http://i\n",
+        "test.conf:2: server: 'http://a,http://b,http://c,http://d,"
+        "http://e,http://f,http://g,http://h,http://i': more than 8 "
+        "addresses"},
     {"[agent]\nseed = -1\n", "test.conf:2: seed:"},
     {"[agent]\nname = a\nname = b\n", "test.conf:3: name: given twice "
                                       "(first at test.conf:2)"},
@@ -507,8 +525,8 @@ t_conf_ok(void)
 
 	agentconf_init(&ac);
 	CHECK(ac.interval_ms == AGENT_DEFAULT_INTERVAL_MS &&
-	      ac.buffer_samples == AGENT_DEFAULT_BUFFER &&
-	      strcmp(ac.server, AGENT_DEFAULT_SERVER) == 0 &&
+	      ac.buffer_samples == AGENT_DEFAULT_BUFFER && ac.servers.n == 1 &&
+	      strcmp(ac.servers.url[0], AGENT_DEFAULT_SERVER) == 0 &&
 	      strcmp(ac.state_dir, AGENT_DEFAULT_STATE_DIR) == 0 &&
 	      ac.guard_min_flow_lpm == 2 && ac.guard_clear_s == 10 &&
 	      ac.jobs_allow_root == 0);
@@ -518,7 +536,8 @@ t_conf_ok(void)
 		fprintf(stderr, "%s: %s\n", __func__, err);
 		goto fail;
 	}
-	if (strcmp(ac.server, "https://ctl.example:8470") != 0 ||
+	if (ac.servers.n != 1 ||
+	    strcmp(ac.servers.url[0], "https://ctl.example:8470") != 0 ||
 	    ac.jobs_allow_root != 1 || strcmp(ac.name, "pod01-n007") != 0 ||
 	    ac.interval_ms != 500 || ac.buffer_samples != 7200 ||
 	    !ac.seed_set || ac.seed != 42 ||
@@ -550,6 +569,46 @@ fail:
 	conf_free(c);
 	agentconf_free(&ac);
 	return rc;
+}
+
+/* server: one controller, or an active/standby pair or more, tried in the
+ * order given; a final '/' and the spaces around each dropped. --server
+ * takes the same through agentconf_set_server(). */
+static int
+t_conf_servers(void)
+{
+	static const char text[] = "[agent]\n"
+	                           "server = http://ctl-a:8470/ , "
+	                           "https://ctl-b.example:8470\n";
+	struct agent_conf ac;
+	struct conf *c;
+	char err[512];
+
+	agentconf_init(&ac);
+	c = conf_parse(text, "agent.conf", err, sizeof(err));
+	REQUIRE(c != NULL, "%s", err);
+	REQUIRE(agentconf_parse(c, &ac, err, sizeof(err)) == 0, "%s", err);
+	CHECK(ac.servers.n == 2, "%d", ac.servers.n);
+	CHECK(strcmp(ac.servers.url[0], "http://ctl-a:8470") == 0, "%s",
+	    ac.servers.url[0]);
+	CHECK(strcmp(ac.servers.url[1], "https://ctl-b.example:8470") == 0,
+	    "%s", ac.servers.url[1]);
+	/* the command line's replaces the file's, and one stays one */
+	CHECK(agentconf_set_server(
+	          &ac, "http://10.0.0.1:8470", err, sizeof(err)) == 0);
+	CHECK(ac.servers.n == 1 &&
+	      strcmp(ac.servers.url[0], "http://10.0.0.1:8470") == 0);
+	/* a refused list leaves the one in force */
+	CHECK(agentconf_set_server(
+	          &ac, "http://x,gopher://y", err, sizeof(err)) == -1 &&
+	          strstr(err, "'gopher://y'") != NULL,
+	    "%s", err);
+	CHECK(ac.servers.n == 1 &&
+	      strcmp(ac.servers.url[0], "http://10.0.0.1:8470") == 0);
+fail:
+	conf_free(c);
+	agentconf_free(&ac);
+	return 0;
 }
 
 /*
@@ -724,6 +783,7 @@ static const struct {
     {"error reply text", t_error_text},
     {"config errors carry file:line", t_conf_errors},
     {"config parses into agent_conf", t_conf_ok},
+    {"server takes a list of controllers", t_conf_servers},
     {"desired.power parsing", t_power_parse},
     {"report carries the power member", t_power_report},
 };

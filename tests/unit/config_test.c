@@ -35,6 +35,11 @@ static const char *const cases[] = {
     "pod_nodes_first",     /* fewer nodes, then fewer groups */
     "org",                 /* [qos NAME], [partition NAME], [accounts] */
     "org_bad_node",        /* a partition's node outside the fabric */
+    "pg",                  /* a PostgreSQL database, an advertised URL */
+    "pg_no_secret",        /* PostgreSQL without node_secret_file */
+    "pg_lease",            /* a lease as long as the fence: refused */
+    "pg_bad_url",          /* a libpq URL libpq refuses */
+    "bad_advertise",       /* an advertised URL without http(s):// */
 };
 
 /*

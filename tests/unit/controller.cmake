@@ -8,6 +8,15 @@ pod_unit_test(alarms_test alarms_test.c LIBS podctl_core)
 # The store on a temporary SQLite file: schema, drains, settings, policies,
 # audit, jobs, attempts, telemetry partitions.
 pod_unit_test(store_test store_test.c LIBS podctl_core)
+# The database layer's placeholders and URLs (db.c, db_pg.c).
+pod_unit_test(db_test db_test.c LIBS podctl_core)
+target_include_directories(db_test PRIVATE ${PROJECT_SOURCE_DIR}/controllerd)
+# the same cases on a throwaway PostgreSQL server, which
+# tests/integration/pgserver.py starts and names in POD_TEST_PG
+add_test(NAME unit/store_test_postgresql COMMAND /usr/bin/python3
+  ${PROJECT_SOURCE_DIR}/tests/integration/pgserver.py -- $<TARGET_FILE:store_test>)
+set_tests_properties(unit/store_test_postgresql PROPERTIES
+  ENVIRONMENT "POD_TEST_WANT_PG=1" SKIP_RETURN_CODE 77)
 # Admission (envelope_admission, then the pass) on a two-pod fabric; calloc is wrapped so a
 # case can make its allocation fail.
 pod_unit_test(envelope_test envelope_test.c LIBS podctl_core)

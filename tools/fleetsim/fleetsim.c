@@ -166,11 +166,10 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: pod-fleetsim [-d] [--server url] [--pods n] "
-	    "[--nodes-per-pod m]\n"
-	    "\t[--accels-per-node k] [--interval-ms t] [--buffer-samples n]\n"
-	    "\t[--seed s] [--load u] [--fault node:kind@seconds]... "
-	    "[--skip node]...\n"
+	    "usage: pod-fleetsim [-d] [--server url[,url...]] [--pods n]\n"
+	    "\t[--nodes-per-pod m] [--accels-per-node k] [--interval-ms t]\n"
+	    "\t[--buffer-samples n] [--seed s] [--load u]\n"
+	    "\t[--fault node:kind@seconds]... [--skip node]...\n"
 	    "\t[--ca-file file] [--node-secret-file path]\n"
 	    "\t[--threads n] [--stats-every s] [--stats-json file]\n"
 	    "       pod-fleetsim --help | --version\n");

@@ -1,0 +1,137 @@
+"""Two controllers on one PostgreSQL database (docs/high-availability.md),
+run under pgserver.py: one leads, the other stands by.
+
+- The standby says so on /health, names the active one, and refuses
+  everything else with 503 `standby` and where the active one is.
+- The active controller is killed (SIGKILL) with jobs running and waiting
+  on four real agents, which are given both addresses: the standby takes
+  over, the agents follow it, every job completes, each launched exactly
+  once (one marker file per job, attempt 1), and podctl given both
+  addresses gets its answers from whichever leads. The takeover time is
+  printed.
+- PostgreSQL stopped under load: the controller says `lost` on /health,
+  refuses writes with 503 `not_active`, goes on serving reads from memory,
+  and leads again, jobs unharmed, once the server is back.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+from podtest import (Agent, Controller, TempDir, http, pg_database,
+                     pg_server, podctl, run, wait_for)
+
+if not os.environ.get("POD_TEST_PG"):
+    print("skip: needs a PostgreSQL server (run under pgserver.py)")
+    raise SystemExit(77)
+
+NODES = ["pod01-n%03d" % i for i in range(1, 5)]
+JOBS = 8
+EXTRA = ("leader_lease_s = 1\n[scheduler]\nkill_grace_s = 1\n"
+         "[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 2\n")
+tmp = TempDir("failover")
+out = os.path.join(tmp.path, "out")
+os.makedirs(out)
+db = pg_database("failover")
+# fence_s: agents keep unconfirmed jobs this long, longer than a takeover
+first = Controller(tmp, name="first", database=db, fence_s=20,
+                   heartbeat_s=6, extra=EXTRA).start()
+second = Controller(tmp, name="second", database=db, fence_s=20,
+                    heartbeat_s=6, extra=EXTRA, standby=first).start()
+both = "%s,%s" % (first.url, second.url)
+agents = [Agent(tmp, both, n).start() for n in NODES]
+
+
+def ok(*args):
+    """podctl with both addresses, which must succeed; its output."""
+    rc, stdout, err = podctl(both, *args)
+    assert rc == 0, (args, rc, stdout, err)
+    return stdout
+
+
+def markers():
+    return sorted(os.listdir(out))
+
+
+def test_standby_says_so():
+    wait_for("the first to lead", lambda: first.role() == "active")
+    wait_for("the second to stand by", lambda: second.role() == "standby")
+    code, h = http("GET", second.url + "/api/v1/health")
+    assert code == 200 and h["active"] == first.url, h
+    code, body = second.api("GET", "/jobs")
+    assert code == 503 and body["error"]["code"] == "standby", body
+    assert body["error"]["active"] == first.url, body
+    code, body = second.api("POST", "/jobs", {"command": ["true"]})
+    assert code == 503 and body["error"]["code"] == "standby", body
+    wait_for("the agents on the first", lambda: first.nodes_up() == 4)
+
+
+def test_kill_the_active_one():
+    for i in range(JOBS):
+        ok("submit", "-J", "j%d" % i, "-N", "1", "-t", "2m", "--", "sh",
+           "-c", 'touch %s/"$POD_JOB_ID.$POD_JOB_ATTEMPT"; sleep 4' % out)
+    wait_for("four jobs running", lambda: len(markers()) == 4)
+    t0 = time.monotonic()
+    first.stop(signal.SIGKILL)
+    wait_for("the second to lead", lambda: second.role() == "active",
+             timeout=30, interval=0.05)
+    print("takeover: %.1f s after SIGKILL" % (time.monotonic() - t0))
+    wait_for("the agents on the second", lambda: second.nodes_up() == 4,
+             timeout=30)
+
+    def done():
+        code, body = second.api("GET", "/jobs")
+        assert code == 200, body
+        mine = [j for j in body["jobs"] if j["name"].startswith("j")]
+        return len(mine) == JOBS and all(
+            j["state"] == "completed" for j in mine) and mine
+    jobs = wait_for("every job completed", done, timeout=90)
+    assert all(j["attempt"] == 1 for j in jobs), jobs
+    # one launch each: one marker per job, none of a second attempt
+    assert markers() == sorted("%d.1" % j["id"] for j in jobs), markers()
+    assert "j7" in ok("jobs")
+
+
+def test_postgresql_away_and_back():
+    pg = pg_server()
+    jid = int(ok("submit", "-N", "1", "-t", "2m", "--", "sh", "-c",
+                 "touch %s/away.$POD_JOB_ATTEMPT; sleep 8" % out).strip())
+    wait_for("the job running", lambda: "away.1" in markers())
+    pg.pause()
+    try:
+        wait_for("the leader to say it lost the database",
+                 lambda: second.role() == "lost", timeout=30)
+        code, body = second.api("POST", "/nodes/pod01-n001/drain",
+                                {"reason": "x"})
+        assert code == 503 and body["error"]["code"] == "not_active", body
+        # reads from memory go on; one that needs the database says why
+        code, body = second.api("GET", "/jobs")
+        assert code == 200 and [j["state"] for j in body["jobs"]
+                                if j["id"] == jid] == ["running"], body
+        code, body = second.api("GET", "/jobs/%d" % jid)
+        assert code == 503 and "not reachable" in \
+            body["error"]["message"], body
+    finally:
+        pg.resume()
+    wait_for("the leader back", lambda: second.role() == "active",
+             timeout=30)
+    assert "the lead is back" in second.log()
+
+    def completed():
+        code, body = second.api("GET", "/jobs/%d" % jid)
+        return body if code == 200 and body["state"] == "completed" else None
+    j = wait_for("the job completed", completed, timeout=60)
+    assert j["attempt"] == 1 and markers().count("away.1") == 1, j
+
+
+try:
+    run([test_standby_says_so, test_kill_the_active_one,
+         test_postgresql_away_and_back])
+finally:
+    for a in agents:
+        a.stop()
+    second.stop()
+    first.stop()
+    subprocess.run(["pkill", "-f", out], check=False)
+    tmp.cleanup()
