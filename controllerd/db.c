@@ -439,10 +439,11 @@ db_table_exists(struct db *db, const char *name)
 	struct db_stmt *st;
 	int rc;
 
-	if (db->engine == DB_POSTGRESQL)
-		return db_pg_table_exists(db, name);
-	st = db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-	                    " AND name = ?");
+	st = db_prepare(db, db->engine == DB_POSTGRESQL
+	                        ? "SELECT 1 FROM pg_tables WHERE schemaname ="
+	                          " current_schema() AND tablename = ?"
+	                        : "SELECT 1 FROM sqlite_master WHERE type ="
+	                          " 'table' AND name = ?");
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, 1, name);

@@ -40,6 +40,25 @@ static const struct {
 };
 #define NDEFAULTS (sizeof(pg_defaults) / sizeof(pg_defaults[0]))
 
+/* libpq's message in buf on one line: its newlines and tabs as spaces, no
+ * trailing space, the server's "FATAL:  " kept. */
+static void
+one_line(char *buf, size_t size, const char *msg)
+{
+	size_t n = 0;
+
+	for (; *msg != '\0' && n + 1 < size; msg++)
+		if (*msg == '\n' || *msg == '\t' || *msg == '\r') {
+			if (n > 0 && buf[n - 1] != ' ')
+				buf[n++] = ' ';
+		} else {
+			buf[n++] = *msg;
+		}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
 /* Records the failure of the last call: its class from the SQLSTATE. */
 static void
 pg_fail(struct db *db, const PGresult *res)
@@ -47,14 +66,10 @@ pg_fail(struct db *db, const PGresult *res)
 	const char *state =
 	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorMessage(res) : "";
-	size_t n;
 
 	if (msg == NULL || *msg == '\0')
 		msg = PQerrorMessage(db->pg->c);
-	snprintf(db->msg, sizeof(db->msg), "%s", msg);
-	n = strlen(db->msg); /* libpq ends its messages with a newline */
-	while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
-		db->msg[--n] = '\0';
+	one_line(db->msg, sizeof(db->msg), msg);
 	if (PQstatus(db->pg->c) != CONNECTION_OK || state == NULL ||
 	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		db->fault = DB_UNREACHABLE;
@@ -80,10 +95,13 @@ pg_ready(struct db *db)
 	if (PQstatus(p->c) == CONNECTION_OK && !p->resetting)
 		return 1;
 	if (!p->down) {
+		char why[256];
+
 		p->down = 1;
-		log_warnx("store: %s: the connection is lost: %s; connecting "
+		one_line(why, sizeof(why), PQerrorMessage(p->c));
+		log_warnx("store: %s: the connection is lost (%s); connecting "
 		          "again in the background",
-		    db->where, PQerrorMessage(p->c));
+		    db->where, why[0] ? why : "no answer");
 	}
 	if (!p->resetting) {
 		if (!PQresetStart(p->c))
@@ -121,16 +139,12 @@ int
 db_url_check(const char *url, char *err, size_t errlen)
 {
 	PQconninfoOption *opts;
-	char *why = NULL;
-	size_t n;
+	char *why = NULL, line[256];
 
 	if ((opts = PQconninfoParse(url, &why)) == NULL) {
-		snprintf(err, errlen, "not a PostgreSQL URL: %s",
-		    why ? why : "out of memory");
+		one_line(line, sizeof(line), why ? why : "out of memory");
+		snprintf(err, errlen, "not a PostgreSQL URL: %s", line);
 		PQfreemem(why);
-		n = strlen(err); /* libpq ends its messages with a newline */
-		while (n > 0 && err[n - 1] == '\n')
-			err[--n] = '\0';
 		return -1;
 	}
 	PQconninfoFree(opts);
@@ -402,28 +416,12 @@ db_pg_in_transaction(struct db *db)
 	       ts == PQTRANS_ACTIVE;
 }
 
-int
-db_pg_table_exists(struct db *db, const char *name)
-{
-	struct db_stmt *st = db_prepare(db, "SELECT 1 FROM pg_tables WHERE"
-	                                    " schemaname = current_schema()"
-	                                    " AND tablename = ?");
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, name);
-	rc = db_step(st);
-	db_finalize(st);
-	return rc == -1 ? -1 : rc == DB_ROW;
-}
-
 /* PostgreSQL has no PRAGMA user_version: a table of one row holds it. */
 int
 db_pg_schema_version(struct db *db)
 {
 	struct db_stmt *st;
-	int v = -1, rc = db_pg_table_exists(db, "schema_version");
+	int v = -1, rc = db_table_exists(db, "schema_version");
 
 	if (rc != 1)
 		return rc == 0 ? 0 : -1; /* a new database */

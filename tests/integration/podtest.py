@@ -895,3 +895,19 @@ def pg_server():
         return None
     import pgserver
     return pgserver.PgServer.attach()
+
+
+def modbus_tcp_client():
+    """pymodbus' ModbusTcpClient. Debian's pymodbus imports its serial
+    client, whose modules Debian lacks; the TCP client does not use them,
+    so they are stood in for when missing."""
+    import types
+    for name in ("serial_asyncio", "serial"):
+        try:
+            __import__(name)
+        except ImportError:
+            stub = types.ModuleType(name)
+            stub.create_serial_connection = None
+            sys.modules[name] = stub
+    from pymodbus.client import ModbusTcpClient
+    return ModbusTcpClient

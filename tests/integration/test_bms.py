@@ -20,23 +20,13 @@ import socket
 import sqlite3
 import struct
 import subprocess
-import sys
 import threading
 import time
-import types
 
-from podtest import Controller, Fleetsim, TempDir, podctl, run, wait_for
+from podtest import (Controller, Fleetsim, TempDir, modbus_tcp_client,
+                     podctl, run, wait_for)
 
-# Debian's pymodbus imports its serial client, whose modules Debian lacks;
-# the TCP client does not use them.
-for _m in ("serial_asyncio", "serial"):
-    try:
-        __import__(_m)
-    except ImportError:
-        _stub = types.ModuleType(_m)
-        _stub.create_serial_connection = None
-        sys.modules[_m] = _stub
-from pymodbus.client import ModbusTcpClient  # noqa: E402
+ModbusTcpClient = modbus_tcp_client()
 
 NODES = 32
 SAFE_CAP_KW = 900

@@ -23,26 +23,15 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import types
 
-from podtest import (Controller, Fleetsim, TempDir, pg_database, pg_server,
-                     podctl, run, wait_for)
+from podtest import (Controller, Fleetsim, TempDir, modbus_tcp_client,
+                     pg_database, pg_server, podctl, run, wait_for)
 
 if not os.environ.get("POD_TEST_PG"):
     print("skip: needs a PostgreSQL server (run under pgserver.py)")
     raise SystemExit(77)
 
-# Debian's pymodbus imports its serial client, whose modules Debian lacks;
-# the TCP client does not use them.
-for _m in ("serial_asyncio", "serial"):
-    try:
-        __import__(_m)
-    except ImportError:
-        _stub = types.ModuleType(_m)
-        _stub.create_serial_connection = None
-        sys.modules[_m] = _stub
-from pymodbus.client import ModbusTcpClient  # noqa: E402
+ModbusTcpClient = modbus_tcp_client()
 
 NODES = 8
 STANDBY, BUSY = 5, 6  # controller_state value; exception code
