@@ -389,6 +389,12 @@ db_busy_handler(struct db *db, int (*fn)(void *, int), void *arg, int max_ms)
 		(void)db_pg_session(db);
 }
 
+int
+db_pipeline(struct db *db, int on)
+{
+	return db->engine == DB_POSTGRESQL ? db_pg_pipeline(db, on) : 0;
+}
+
 void
 db_checkpoint(struct db *db)
 {

@@ -89,6 +89,14 @@ int db_in_transaction(struct db *db);
  * PostgreSQL at most max_ms, server side. */
 void db_busy_handler(
     struct db *db, int (*fn)(void *, int), void *arg, int max_ms);
+/* PostgreSQL (nothing on SQLite): with on, a write whose result is not
+ * read (INSERT, UPDATE, DELETE without RETURNING) is sent without waiting
+ * for it, in libpq's pipeline mode; the next statement that waits (a
+ * query, COMMIT) reads what was sent first, and fails if any of it did.
+ * For a connection that writes many rows in a transaction: a round trip
+ * a transaction instead of one a row. Off: 0, or -1 if what was held
+ * failed. */
+int db_pipeline(struct db *db, int on);
 /* SQLite's checkpoint of its write-ahead log, waiting for nobody; nothing
  * on PostgreSQL. */
 void db_checkpoint(struct db *db);

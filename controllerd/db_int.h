@@ -56,6 +56,7 @@ int db_pg_column_is_null(struct db_stmt *st, int i);
 void db_pg_reset(struct db_stmt *st);
 void db_pg_finalize(struct db_stmt *st);
 int db_pg_in_transaction(struct db *db);
+int db_pg_pipeline(struct db *db, int on);
 int db_pg_schema_version(struct db *db);
 int db_pg_set_schema_version(struct db *db, int version);
 /* The SQL with `?` and `?N` outside quotes as `$N`; the highest N in

@@ -24,7 +24,15 @@ struct pg_conn {
 	PGconn *c;
 	int resetting; /* a PQresetStart() is under way */
 	int down;      /* the loss was logged; "connected again" is due */
+	int pipeline;  /* writes may be sent without waiting (db_pipeline) */
+	int queued;    /* statements sent whose results are not read yet */
 };
+
+/* Statements a pipeline holds before it reads their results: few enough
+ * that their replies fit in the sockets' buffers. */
+#define PIPELINE_MAX 256
+
+static int pg_drain(struct db *db);
 
 /* Options set unless the URL sets them: every wait has an end. */
 static const struct {
@@ -104,6 +112,7 @@ pg_ready(struct db *db)
 		    db->where, why[0] ? why : "no answer");
 	}
 	if (!p->resetting) {
+		p->queued = 0; /* a new session: what was sent is lost */
 		if (!PQresetStart(p->c))
 			goto down;
 		p->resetting = 1;
@@ -232,6 +241,12 @@ db_pg_exec(struct db *db, const char *sql)
 		sql = "BEGIN";
 	if (!pg_ready(db))
 		return -1; /* the loss was logged once, by pg_ready() */
+	/* what a pipeline holds goes first; a ROLLBACK is still sent after
+	 * one of its statements failed */
+	if (pg_drain(db) == -1 && strcmp(sql, "ROLLBACK") != 0) {
+		log_warnx("store: %s: %s", sql, db->msg);
+		return -1;
+	}
 	res = PQexec(db->pg->c, sql);
 	rs = PQresultStatus(res);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
@@ -314,6 +329,96 @@ db_pg_prepare(struct db_stmt *st, const char *sql)
 	return 0;
 }
 
+/* Reads the results of the statements a pipeline holds and leaves
+ * pipeline mode: 0, or -1 if one of them failed (the first failure's
+ * message kept; the transaction is then aborted). */
+static int
+pg_drain(struct db *db)
+{
+	struct pg_conn *p = db->pg;
+	PGresult *res;
+	int failed = 0, synced = 0;
+
+	if (PQpipelineStatus(p->c) == PQ_PIPELINE_OFF)
+		return 0;
+	if (p->queued > 0 && !PQpipelineSync(p->c))
+		failed = -1;
+	while (p->queued > 0 && !synced && failed != -1) {
+		if ((res = PQgetResult(p->c)) == NULL) {
+			if (PQstatus(p->c) != CONNECTION_OK)
+				failed = -1;
+			continue;
+		}
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			synced = 1;
+			break;
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			break;
+		case PGRES_PIPELINE_ABORTED: /* after the failure kept */
+			failed = 1;
+			break;
+		default:
+			if (!failed)
+				pg_fail(db, res);
+			failed = 1;
+		}
+		PQclear(res);
+	}
+	if (failed == -1)
+		pg_fail(db, NULL);
+	p->queued = 0;
+	if (failed != -1 && !PQexitPipelineMode(p->c))
+		failed = -1;
+	return failed ? -1 : 0;
+}
+
+/* A write whose result the caller does not read: an INSERT, UPDATE or
+ * DELETE without RETURNING, which a pipeline may hold. */
+static int
+pipelinable(const char *sql)
+{
+	return (strncmp(sql, "INSERT", 6) == 0 ||
+	           strncmp(sql, "UPDATE", 6) == 0 ||
+	           strncmp(sql, "DELETE", 6) == 0) &&
+	       strstr(sql, "RETURNING") == NULL;
+}
+
+/* Sends the statement into the pipeline without waiting for it: DB_DONE,
+ * its failure told by the next statement that waits (pg_drain). */
+static int
+pg_send(struct db_stmt *st, const char *const *vals, const Oid *types)
+{
+	struct pg_conn *p = st->db->pg;
+
+	if (PQpipelineStatus(p->c) == PQ_PIPELINE_OFF &&
+	    !PQenterPipelineMode(p->c)) {
+		pg_fail(st->db, NULL);
+		return -1;
+	}
+	if (!PQsendQueryParams(
+	        p->c, st->sql, st->nparams, types, vals, NULL, NULL, 0)) {
+		pg_fail(st->db, NULL);
+		(void)pg_drain(st->db);
+		return -1;
+	}
+	st->db->fault = DB_FINE;
+	st->db->changes = 0; /* not known until it is read */
+	if (++p->queued >= PIPELINE_MAX && pg_drain(st->db) == -1)
+		return -1;
+	st->nrows = 0;
+	st->row = 0; /* done: no rows to read */
+	return 1;
+}
+
+int
+db_pg_pipeline(struct db *db, int on)
+{
+	db->pg->pipeline = on;
+	return on ? 0 : pg_drain(db);
+}
+
 /* Runs the statement with its bound values. */
 static int
 pg_run(struct db_stmt *st)
@@ -336,6 +441,10 @@ pg_run(struct db_stmt *st)
 		vals[i] = st->params[i].text;
 		types[i] = st->params[i].type;
 	}
+	if (db->pg->pipeline && pipelinable(st->sql))
+		return pg_send(st, vals, types);
+	if (pg_drain(db) == -1)
+		return -1;
 	res = PQexecParams(
 	    db->pg->c, st->sql, st->nparams, types, vals, NULL, NULL, 0);
 	rs = PQresultStatus(res);
@@ -359,8 +468,14 @@ pg_run(struct db_stmt *st)
 int
 db_pg_step(struct db_stmt *st)
 {
-	if (st->res == NULL && pg_run(st) == -1)
-		return -1;
+	int rc;
+
+	if (st->res == NULL && st->row < 0) {
+		if ((rc = pg_run(st)) == -1)
+			return -1;
+		if (rc == 1) /* sent into the pipeline */
+			return DB_DONE;
+	}
 	if (st->row + 1 >= st->nrows) {
 		st->row = st->nrows; /* stays done until reset */
 		return DB_DONE;

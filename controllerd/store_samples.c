@@ -493,6 +493,9 @@ store_writer_start(struct store *s, const char *path)
 		free(w);
 		return -1;
 	}
+	/* rows by the thousand a second: on PostgreSQL, sent without waiting
+	 * for each, read back at the transaction's end */
+	(void)db_pipeline(w->ws.db, 1);
 	w->days_1m = 30;
 	w->days_1h = 400;
 	w->ws.loop_waiting = &s->waiting;

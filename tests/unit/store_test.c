@@ -766,6 +766,60 @@ fail:
 	return rc;
 }
 
+/* The writer's pipeline (db_pipeline(): PostgreSQL's, nothing on SQLite):
+ * a thousand rows sent without waiting are all there after the commit,
+ * and a transaction with a failed write does not commit (on PostgreSQL
+ * the failure shows at the COMMIT, on SQLite at the step) and leaves no
+ * row. */
+static int
+t_pipeline(void)
+{
+	struct db *db = NULL;
+	struct db_stmt *ins = NULL, *count = NULL;
+	int i, failed = 0, rc = -1;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/pipeline", tmpdir);
+	if (pg_server == NULL) /* the store makes its folder; db_open not */
+		REQUIRE(mkdir(dir, 0700) == 0);
+	REQUIRE((db = db_open(db_path("pipeline"), 5000)) != NULL);
+	REQUIRE(db_exec(db, "CREATE TABLE p (k BIGINT PRIMARY KEY)") == 0);
+	REQUIRE(db_pipeline(db, 1) == 0);
+	REQUIRE((ins = db_prepare(db, "INSERT INTO p (k) VALUES (?)")) != NULL);
+	REQUIRE((count = db_prepare(db, "SELECT count(*) FROM p")) != NULL);
+	REQUIRE(db_exec(db, "BEGIN IMMEDIATE") == 0);
+	for (i = 1; i <= 1000; i++) {
+		db_bind_int64(ins, 1, i);
+		CHECK(db_step(ins) == DB_DONE, "row %d", i);
+		db_reset(ins);
+	}
+	CHECK(db_exec(db, "COMMIT") == 0, "%s", db_errmsg(db));
+	CHECK(db_step(count) == DB_ROW && db_column_int(count, 0) == 1000,
+	    "%d rows", db_column_int(count, 0));
+	db_reset(count);
+
+	REQUIRE(db_exec(db, "BEGIN IMMEDIATE") == 0);
+	/* as the store does: a step that fails rolls back, else commit */
+	for (i = 2000; i <= 2002 && !failed; i++) { /* 2001 twice */
+		db_bind_int64(ins, 1, i == 2002 ? 2001 : i);
+		failed = db_step(ins) == -1;
+		db_reset(ins);
+	}
+	if (!failed)
+		failed = db_exec(db, "COMMIT") == -1;
+	CHECK(failed, "a write that failed was committed");
+	if (db_in_transaction(db))
+		(void)db_exec(db, "ROLLBACK");
+	CHECK(db_step(count) == DB_ROW && db_column_int(count, 0) == 1000,
+	    "%d rows after the failed transaction", db_column_int(count, 0));
+	rc = 0;
+fail:
+	db_finalize(ins);
+	db_finalize(count);
+	db_close(db);
+	return rc;
+}
+
 /* lite: the case is about SQLite itself (its file, PRAGMAs, WAL, locks)
  * and does not run on PostgreSQL */
 static const struct {
@@ -783,6 +837,7 @@ static const struct {
     {"jobs inserted and loaded", t_jobs, 0},
     {"job and node attempts", t_attempts, 0},
     {"telemetry partitions and expiry", t_telemetry, 0},
+    {"a pipeline's rows, and its failed write", t_pipeline, 0},
 };
 
 int
