@@ -39,7 +39,7 @@
 #define STORE_LOOP_BUSY_MS   100  /* the loop waits this long for a lock */
 #define STORE_WRITER_BUSY_MS 5000 /* the sample writer, between retries */
 #define STORE_YIELD_MS       5    /* the writer's pause for a waiting loop */
-#define MIGRATE_KEY          "5066624599404" /* "PODMIG", another lock */
+#define MIGRATE_KEY          "5066624599404" /* the migrations' lock: not LEAD_KEY */
 
 /* The loop connection's busy handler: waits up to STORE_LOOP_BUSY_MS for
  * the lock in steps of 1 ms, flagging the wait for the writer thread,
