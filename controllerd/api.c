@@ -46,66 +46,75 @@ typedef void (*handler_fn)(struct api_req *r);
 /*
  * Routes. Columns: HTTP method; path under /api/v1 with "*" for a captured
  * name; handler; who may call it (enum auth_rule, auth.h: public, read,
- * user, operator, admin, or node for the node's own agent). The rule is
- * checked before the handler runs; a handler checks only what depends on
- * the object (a user cancels only its own jobs).
+ * user, operator, admin, or node for the node's own agent); STANDBY_TOO
+ * when a standby serves it too, because its answer is read from the database
+ * alone (the rest needs the active controller's memory, or writes). The
+ * rule is checked before the handler runs; a handler checks only what
+ * depends on the object (a user cancels only its own jobs).
  */
 static const struct route {
 	enum evhttp_cmd_type method;
 	const char *path;
 	handler_fn fn;
 	enum auth_rule rule;
+	enum { ACTIVE_ONLY, STANDBY_TOO } standby;
 } routes[] = {
-    {EVHTTP_REQ_GET, "/health", api_health, RULE_PUBLIC},
-    {EVHTTP_REQ_GET, "/whoami", api_whoami, RULE_READ},
-    {EVHTTP_REQ_GET, "/status", api_status, RULE_READ},
-    {EVHTTP_REQ_GET, "/pods", api_pods, RULE_READ},
-    {EVHTTP_REQ_GET, "/pods/*", api_pod, RULE_READ},
-    {EVHTTP_REQ_GET, "/nodes", api_nodes, RULE_READ},
-    {EVHTTP_REQ_GET, "/nodes/*", api_node, RULE_READ},
-    {EVHTTP_REQ_GET, "/nodes/*/credential", api_node_credential, RULE_ADMIN},
-    {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, RULE_OPERATOR},
-    {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, RULE_OPERATOR},
-    {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ},
-    {EVHTTP_REQ_POST, "/jobs", api_submit, RULE_USER},
-    {EVHTTP_REQ_GET, "/jobs/*", api_job, RULE_READ},
-    {EVHTTP_REQ_GET, "/jobs/*/priority", api_job_priority, RULE_READ},
-    {EVHTTP_REQ_GET, "/priority", api_priority, RULE_READ},
-    {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, RULE_USER},
-    {EVHTTP_REQ_GET, "/telemetry", api_telemetry, RULE_READ},
-    {EVHTTP_REQ_GET, "/power", api_power, RULE_READ},
-    {EVHTTP_REQ_PUT, "/power", api_power_set, RULE_OPERATOR},
-    {EVHTTP_REQ_GET, "/policy", api_policy, RULE_READ},
-    {EVHTTP_REQ_PUT, "/policy", api_policy_set, RULE_OPERATOR},
-    {EVHTTP_REQ_GET, "/alarms", api_alarms, RULE_READ},
-    {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, RULE_OPERATOR},
-    {EVHTTP_REQ_GET, "/audit", api_audit, RULE_OPERATOR},
-    {EVHTTP_REQ_GET, "/acct", api_acct, RULE_READ},
-    {EVHTTP_REQ_GET, "/usage", api_usage, RULE_READ},
-    {EVHTTP_REQ_GET, "/tokens", api_tokens, RULE_ADMIN},
-    {EVHTTP_REQ_POST, "/tokens", api_token_create, RULE_ADMIN},
-    {EVHTTP_REQ_DELETE, "/tokens/*", api_token_revoke, RULE_ADMIN},
-    {EVHTTP_REQ_GET, "/accounts", api_accounts, RULE_READ},
-    {EVHTTP_REQ_POST, "/accounts", api_account_add, RULE_ADMIN},
-    {EVHTTP_REQ_GET, "/accounts/*", api_account, RULE_READ},
-    {EVHTTP_REQ_PATCH, "/accounts/*", api_account_modify, RULE_ADMIN},
-    {EVHTTP_REQ_GET, "/users", api_users, RULE_READ},
-    {EVHTTP_REQ_POST, "/users", api_user_add, RULE_ADMIN},
-    {EVHTTP_REQ_GET, "/users/*", api_user, RULE_READ},
-    {EVHTTP_REQ_PATCH, "/users/*", api_user_modify, RULE_ADMIN},
-    {EVHTTP_REQ_GET, "/qos", api_qos, RULE_READ},
-    {EVHTTP_REQ_GET, "/partitions", api_partitions, RULE_READ},
-    {EVHTTP_REQ_GET, "/reservations", api_reservations, RULE_READ},
-    {EVHTTP_REQ_POST, "/reservations", api_reservation_add, RULE_OPERATOR},
+    {EVHTTP_REQ_GET, "/health", api_health, RULE_PUBLIC, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/whoami", api_whoami, RULE_READ, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/status", api_status, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/pods", api_pods, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/pods/*", api_pod, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/nodes", api_nodes, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/nodes/*", api_node, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/nodes/*/credential", api_node_credential, RULE_ADMIN,
+        ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/nodes/*/drain", api_drain, RULE_OPERATOR, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/nodes/*/resume", api_resume, RULE_OPERATOR,
+        ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/jobs", api_jobs, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/jobs", api_submit, RULE_USER, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/jobs/*", api_job, RULE_READ, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/jobs/*/priority", api_job_priority, RULE_READ,
+        ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/priority", api_priority, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_DELETE, "/jobs/*", api_cancel, RULE_USER, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/telemetry", api_telemetry, RULE_READ, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/power", api_power, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_PUT, "/power", api_power_set, RULE_OPERATOR, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/policy", api_policy, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_PUT, "/policy", api_policy_set, RULE_OPERATOR, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/alarms", api_alarms, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/alarms/*/ack", api_alarm_ack, RULE_OPERATOR,
+        ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/audit", api_audit, RULE_OPERATOR, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/acct", api_acct, RULE_READ, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/usage", api_usage, RULE_READ, STANDBY_TOO},
+    {EVHTTP_REQ_GET, "/tokens", api_tokens, RULE_ADMIN, STANDBY_TOO},
+    {EVHTTP_REQ_POST, "/tokens", api_token_create, RULE_ADMIN, ACTIVE_ONLY},
+    {EVHTTP_REQ_DELETE, "/tokens/*", api_token_revoke, RULE_ADMIN, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/accounts", api_accounts, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/accounts", api_account_add, RULE_ADMIN, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/accounts/*", api_account, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_PATCH, "/accounts/*", api_account_modify, RULE_ADMIN,
+        ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/users", api_users, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/users", api_user_add, RULE_ADMIN, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/users/*", api_user, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_PATCH, "/users/*", api_user_modify, RULE_ADMIN, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/qos", api_qos, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/partitions", api_partitions, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/reservations", api_reservations, RULE_READ, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/reservations", api_reservation_add, RULE_OPERATOR,
+        ACTIVE_ONLY},
     {EVHTTP_REQ_DELETE, "/reservations/*", api_reservation_delete,
-        RULE_OPERATOR},
-    {EVHTTP_REQ_POST, "/agents/*/report", api_report, RULE_NODE},
-    {EVHTTP_REQ_GET, "/agents/*/desired", api_desired, RULE_NODE},
+        RULE_OPERATOR, ACTIVE_ONLY},
+    {EVHTTP_REQ_POST, "/agents/*/report", api_report, RULE_NODE, ACTIVE_ONLY},
+    {EVHTTP_REQ_GET, "/agents/*/desired", api_desired, RULE_NODE, ACTIVE_ONLY},
 };
 
 /* /metrics, beside /api/v1: a route of its own for the rule check. */
 static const struct route metrics_route = {
-    EVHTTP_REQ_GET, "/metrics", NULL, RULE_READ};
+    EVHTTP_REQ_GET, "/metrics", NULL, RULE_READ, ACTIVE_ONLY};
 
 /* The methods requests are counted by, in the order of their keys. */
 static const enum evhttp_cmd_type methods[] = {EVHTTP_REQ_GET, EVHTTP_REQ_POST,
@@ -530,7 +539,8 @@ static void
 touch(struct ctl_state *st, struct auth_token *t, int64_t now)
 {
 	t->last_used_ms = now;
-	if (now - t->stored_used_ms < AUTH_TOUCH_MS)
+	/* a standby writes nothing: the active one records the uses */
+	if (st->standby || now - t->stored_used_ms < AUTH_TOUCH_MS)
 		return;
 	if (store_touch_token(st->store, t->id, now) == 0)
 		t->stored_used_ms = now;
@@ -613,9 +623,11 @@ api_print_routes(FILE *out)
 	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		fprintf(out, "%s /api/v1%s %s\n", method_name(routes[i].method),
-		    routes[i].path, auth_rule_name(routes[i].rule));
-	fprintf(out, "%s %s %s\n", method_name(metrics_route.method),
+		fprintf(out, "%s /api/v1%s %s %s\n",
+		    method_name(routes[i].method), routes[i].path,
+		    auth_rule_name(routes[i].rule),
+		    routes[i].standby == STANDBY_TOO ? "standby" : "active");
+	fprintf(out, "%s %s %s active\n", method_name(metrics_route.method),
 	    metrics_route.path, auth_rule_name(metrics_route.rule));
 }
 
@@ -747,22 +759,20 @@ over_rate(struct api_req *r, const struct route *rt)
 	return 1;
 }
 
-/* Whether req must wait for the active controller: on a standby, all
- * but its health and the dashboard's files; on a leader that cannot tell
- * it still leads (leader.c), the agents' routes and every write. Replies
- * 503 with where the active one is, and returns 1. */
+/* Whether req, of route rt (NULL: /metrics or a file), must wait for the
+ * active controller: on a standby, all but the dashboard's files and the
+ * routes a standby serves; on a leader that cannot tell it still leads
+ * (leader.c), the agents' routes and every write. Replies 503 with where
+ * the active one is, and returns 1. */
 static int
-not_leading(struct ctl_state *st, struct evhttp_request *req, const char *path,
-    enum evhttp_cmd_type method)
+not_leading(struct ctl_state *st, struct evhttp_request *req,
+    const struct route *rt, const char *path, enum evhttp_cmd_type method)
 {
 	const char *active = st->lead.active_url;
 	json_t *body;
 
 	if (st->standby) {
-		if ((strcmp(path, "/api/v1/health") == 0 &&
-		        method == EVHTTP_REQ_GET) ||
-		    (strncmp(path, "/api/", 5) != 0 &&
-		        strcmp(path, "/metrics") != 0))
+		if (rt != NULL ? rt->standby : strcmp(path, "/metrics") != 0)
 			return 0;
 		if (st->lead.role == LEADER_WAITING) /* active: itself */
 			body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
@@ -779,7 +789,7 @@ not_leading(struct ctl_state *st, struct evhttp_request *req, const char *path,
 			    active);
 	} else if (leader_acting(&st->lead, time_mono_ms()) ||
 	           (method == EVHTTP_REQ_GET &&
-	               strncmp(path, "/api/v1/agents/", 15) != 0)) {
+	               (rt == NULL || rt->rule != RULE_NODE))) {
 		return 0;
 	} else {
 		body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
@@ -810,7 +820,8 @@ route_request(struct ctl_state *st, struct evhttp_request *req)
 
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (refused(st, req) || not_leading(st, req, path, method))
+	if (refused(st, req) || (strncmp(path, "/api/", 5) != 0 &&
+	                            not_leading(st, req, NULL, path, method)))
 		return key;
 	if (strcmp(path, "/metrics") == 0) {
 		key = track(st, req, KEY_METRICS);
@@ -859,6 +870,8 @@ route_request(struct ctl_state *st, struct evhttp_request *req)
 			continue;
 		}
 		key = track(st, req, (int)i);
+		if (not_leading(st, req, rt, path, method))
+			return key;
 		if (authorize(&r, rt) == -1 || over_rate(&r, rt)) {
 			if (rt->fn == api_report && st->self != NULL)
 				selfstat_count(&st->self->reports_refused,

@@ -19,7 +19,9 @@ struct ctl_state;
  * address actually bound (port 0 picks a free one). 0 or -1 (logged). */
 int api_start(struct ctl_state *st);
 void api_stop(struct ctl_state *st);
-/* Prints every route as "METHOD PATH RULE", one a line (--routes). */
+/* Prints every route as "METHOD PATH RULE SERVER", one a line
+ * (--routes): SERVER is "standby" when a standby serves it too, else
+ * "active". */
 void api_print_routes(FILE *out);
 
 #endif

@@ -39,6 +39,18 @@ static const char default_text[] =
     "listen = 127.0.0.1:1502\n"
     "allow_write = 127.0.0.1\n";
 
+/*
+ * Telemetry retention, days, when the file does not set it: by the
+ * database's engine. On SQLite the controller's database is the history.
+ * On PostgreSQL it keeps only what its decisions, the dashboard and
+ * /api/v1/telemetry need, and Prometheus (which scrapes /metrics) keeps the
+ * history: raw samples until their minutes are rolled up (1 day: today's
+ * and yesterday's day-partitions), minutes a week, hours 90 days.
+ */
+static const struct retention {
+	int days_raw, days_1m, days_1h;
+} retention_sqlite = {7, 30, 400}, retention_pg = {1, 7, 90};
+
 /* Where a value goes: the controller struct, or the fabric defaults. */
 enum target { T_CONTROLLER, T_FABRIC, T_POD, T_QOS, T_PARTITION };
 enum type { V_STR, V_INT, V_DOUBLE, V_ADDR, V_ENUM, V_NETLIST };
@@ -855,6 +867,23 @@ default_secret_file(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Gives the retention keys the file left unset (0: the keyword table
+ * accepts no 0) the defaults of c's database engine; a key set in the file
+ * keeps its value on either. */
+static void
+retention_default(struct config *c)
+{
+	const struct retention *d =
+	    db_is_url(c->database) ? &retention_pg : &retention_sqlite;
+
+	if (c->retention_days == 0)
+		c->retention_days = d->days_raw;
+	if (c->retention_1m_days == 0)
+		c->retention_1m_days = d->days_1m;
+	if (c->retention_1h_days == 0)
+		c->retention_1h_days = d->days_1h;
+}
+
 static struct config *
 config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 {
@@ -890,9 +919,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 	c->fence_timeout_s = 30;
 	c->fence_margin_s = 10;
 	c->store_interval_s = 10;
-	c->retention_days = 7;
-	c->retention_1m_days = 30;
-	c->retention_1h_days = 400;
+	/* retention_*: 0 until the engine is known (retention_default) */
 	c->acct_retention_days = 400;
 	c->http_max_per_peer = 256;
 	(void)parse_netlist("127.0.0.1, ::1", &c->http_exempt, NULL, 0);
@@ -1041,6 +1068,7 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		goto fail;
 	}
 
+	retention_default(c);
 	/* unset: 5 s, or a third of the fence's time if that is shorter */
 	if (c->leader_lease_s == 0)
 		c->leader_lease_s =

@@ -88,7 +88,9 @@ struct config {
 	 * seeing its lock held, and a new one waits before it acts, s */
 	char advertise_url[512];
 	int leader_lease_s;
-	int store_interval_s;    /* seconds between stored samples per node */
+	int store_interval_s; /* seconds between stored samples per node */
+	/* telemetry kept; unset in the file, the defaults of the database's
+	 * engine (config.c, retention_sqlite and retention_pg) */
 	int retention_days;      /* days of stored samples kept */
 	int retention_1m_days;   /* days of minute rollups kept */
 	int retention_1h_days;   /* days of hour rollups kept */

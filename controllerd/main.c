@@ -104,7 +104,8 @@ node_down(struct node *n, void *arg)
 		    ctl.conf->heartbeat_timeout_s);
 }
 
-#define LAG_TIMER_S 0.1 /* the loop-lag timer's period */
+#define LAG_TIMER_S     0.1  /* the loop-lag timer's period */
+#define STANDBY_READ_MS 5000 /* a standby reads tokens and node ids again */
 
 /* Every 100 ms: how late the timer fired is how long the loop was busy
  * with something else (pod_loop_lag_seconds). */
@@ -341,6 +342,32 @@ advertised(const struct config *c)
 	return c->advertise_url[0] != '\0' ? c->advertise_url : ctl.url;
 }
 
+/* What a standby's reads need from the database, read without writing:
+ * the tokens, so that a caller signs in as at the active controller, and
+ * the nodes' row ids, for their history. Read again every
+ * STANDBY_READ_MS, so that a token made or revoked there counts here
+ * within seconds; a failed read keeps the last one. */
+static void
+standby_read(void)
+{
+	static int64_t last_ms = INT64_MIN / 2;
+	struct auth fresh = {0};
+	int64_t now = time_mono_ms();
+
+	if (now - last_ms < STANDBY_READ_MS)
+		return;
+	last_ms = now;
+	if (store_load_tokens(ctl.store, &fresh) == 0) {
+		auth_clear(&ctl.auth); /* its refusal counts stay */
+		ctl.auth.tokens = fresh.tokens;
+		ctl.auth.n = fresh.n;
+		ctl.auth.cap = fresh.cap;
+	} else {
+		auth_clear(&fresh);
+	}
+	(void)store_read_node_ids(ctl.store, ctl.fleet);
+}
+
 /* Standing by, it asks for the lead; leading, it checks it still does,
  * three times a lease (leader.c). It stops the loop when it starts to
  * lead (stand_by()) and when it is deposed. */
@@ -351,6 +378,8 @@ lead_tick(evutil_socket_t fd, short ev, void *arg)
 
 	if ((ctl.standby && r == LEADER_ACTIVE) || r == LEADER_DEPOSED)
 		event_base_loopbreak(ctl.base);
+	else if (ctl.standby && r == LEADER_STANDBY)
+		standby_read();
 }
 
 /* Before any state is loaded: stands by until this controller leads, the
@@ -367,8 +396,10 @@ stand_by(void)
 		    ctl.lead.active_url[0] ? ctl.lead.active_url
 		                           : "another controller");
 	ctl.standby = 1;
+	standby_read();
 	event_base_dispatch(ctl.base);
 	ctl.standby = 0;
+	auth_clear(&ctl.auth); /* the leader loads them again, and more */
 	return 0;
 }
 

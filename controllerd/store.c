@@ -530,6 +530,27 @@ fail:
 }
 
 int
+store_read_node_ids(struct store *s, struct fleet *f)
+{
+	struct db_stmt *st = store_prepare(s, "SELECT id, name FROM nodes");
+	char name[sizeof(f->nodes[0].name)];
+	struct node *n;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		store_column_text(st, 1, name, sizeof(name));
+		if ((n = fleet_node(f, name)) != NULL)
+			n->id = db_column_int64(st, 0);
+	}
+	if (rc != DB_DONE && db_fault(s->db) != DB_UNREACHABLE)
+		log_warnx("store: read node ids: %s", db_errmsg(s->db));
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int
 store_commit_audited(struct store *s, struct db_stmt *st, const char *what,
     const char *who, const char *action, const char *object, const char *detail)
 {

@@ -70,6 +70,11 @@ int store_schema_version(struct store *s);
  * database remembers of each node (id, drain state, last report,
  * accelerators). 0 or -1 (logged). */
 int store_load_fleet(struct store *s, struct fleet *f);
+/* A standby's read of the same, writing nothing: each configured node's
+ * row id, in one query (0 for a node the active controller has not
+ * written yet), so that the history the database holds can be read by
+ * node name. 0 or -1 (logged). */
+int store_read_node_ids(struct store *s, struct fleet *f);
 /* The audit log's lines with since_ms <= time < until_ms, by actor and
  * action when not NULL: the newest `limit` of them, oldest first, as a JSON
  * array of {"id", "time", "actor", "action", "object", "detail"}. New

@@ -21,11 +21,11 @@ store_load_tokens(struct store *s, struct auth *a)
 	                     " FROM tokens ORDER BY id");
 	struct auth_token t;
 	char hex[2 * AUTH_HASH_LEN + 1], role[16];
-	int rc = -1;
+	int rc = -1, step;
 
 	if (st == NULL)
 		return -1;
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		memset(&t, 0, sizeof(t));
 		t.id = db_column_int64(st, 0);
 		store_column_text(st, 1, hex, sizeof(hex));
@@ -45,6 +45,12 @@ store_load_tokens(struct store *s, struct auth *a)
 		}
 		if (auth_add(a, &t) == -1)
 			goto fail;
+	}
+	/* a read cut short is not every token (a standby reads them again) */
+	if (step != DB_DONE) {
+		if (db_fault(s->db) != DB_UNREACHABLE) /* its loss: logged */
+			log_warnx("store: read tokens: %s", db_errmsg(s->db));
+		goto fail;
 	}
 	rc = 0;
 fail:

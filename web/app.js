@@ -152,10 +152,12 @@ const Pod = (function () {
   // ---- REST ----
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    // active: where the active controller is, when this one is not it
+    constructor(status, code, message, active) {
       super(message);
       this.status = status;
       this.code = code;
+      this.active = active || "";
     }
   }
 
@@ -209,7 +211,7 @@ const Pod = (function () {
     if (!r.ok) {
       const err = body && body.error ? body.error : {};
       throw new ApiError(r.status, err.code || "http_" + r.status,
-        err.message || r.statusText);
+        err.message || r.statusText, err.active);
     }
     if (opts.total) {
       const n = r.headers.get("X-Total-Count");
@@ -752,10 +754,51 @@ const Pod = (function () {
     return isNum(v) && v >= 500 ? v : DEFAULT_POLL_MS;
   }
 
-  function banner(text) {
+  // s when it is an http(s) URL, else "": what a reply names is linked
+  // only so.
+  function httpUrl(s) {
+    return /^https?:\/\/[^\s"<>]+$/.test(s || "") ? s : "";
+  }
+
+  // Shows text in the banner (none hides it), followed by a link to href
+  // when one is given.
+  function banner(text, href) {
     const b = document.getElementById("banner");
+    const a = b.querySelector("a");
     b.hidden = !text;
-    setText(b, text || "");
+    if (!href) {
+      setText(b, text || "");
+      return;
+    }
+    if (b.firstChild && b.firstChild.nodeType === Node.TEXT_NODE &&
+        b.firstChild.textContent === text + " " && a &&
+        a.getAttribute("href") === href) {
+      return;
+    }
+    const l = document.createElement("a");
+    l.href = href;
+    l.textContent = href;
+    b.replaceChildren(document.createTextNode(text + " "), l);
+  }
+
+  // The banner for a failed refresh.
+  function showError(e) {
+    if (e.code === "standby") {
+      // a standby's dashboard: it goes on polling, and shows this
+      // controller's data once it takes over
+      const active = httpUrl(e.active);
+      banner(t(active ? "error.standby" : "error.standby_unknown"), active);
+    } else if (e.status === 401) {
+      // the sign-in form is open, and says why
+      banner(state.dismissed ? t("auth.needed") : "");
+    } else if (e.status === 403) {
+      banner(t("error.forbidden", { error: e.message }));
+    } else if (e.status === 0) {
+      banner(t("error.unreachable", { error: e.message }) +
+        (state.lastOk ? " " + t("error.stale", { time: fmt.time(state.lastOk) }) : ""));
+    } else {
+      banner(t("error.api", { error: e.message }));
+    }
   }
 
   function updateHeader() {
@@ -794,12 +837,7 @@ const Pod = (function () {
         }
       } catch (e) {
         if (gen === state.generation) {
-          // a 401 has opened the sign-in form, which says why
-          banner(e.status === 401 ? (state.dismissed ? t("auth.needed") : "") :
-            e.status === 403 ?
-            t("error.forbidden", { error: e.message }) : e.status === 0 ? t("error.unreachable", { error: e.message }) +
-            (state.lastOk ? " " + t("error.stale", { time: fmt.time(state.lastOk) }) : "")
-            : t("error.api", { error: e.message }));
+          showError(e);
         }
       }
       updateHeader();

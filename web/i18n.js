@@ -41,6 +41,8 @@ const POD_MESSAGES = {
     "error.api": "The controller refused a request: {error}",
     "error.no_page": "No such page",
     "error.forbidden": "Not allowed: {error}",
+    "error.standby": "This controller is the standby: it shows its data once it takes over. The active controller is at",
+    "error.standby_unknown": "This controller is the standby: it shows its data once it takes over. Where the active controller is, it does not know yet.",
 
     "common.none": "None.",
     "common.yes": "yes",
@@ -394,6 +396,8 @@ const POD_MESSAGES = {
     "error.api": "控制器拒绝了请求：{error}",
     "error.no_page": "没有这个页面",
     "error.forbidden": "无权操作：{error}",
+    "error.standby": "此控制器为备用控制器，接管后即显示数据。主控制器位于",
+    "error.standby_unknown": "此控制器为备用控制器，接管后即显示数据。尚不知道主控制器在哪里。",
 
     "common.none": "无。",
     "common.yes": "是",

@@ -574,6 +574,38 @@ async function test_sign_out() {
   assert(await page.locator('#nav a[data-route="tokens"]').isHidden(), "no Tokens tab");
 }
 
+// A standby's dashboard: GET /status answered 503 `standby` as the
+// controller's contract has it (docs/openapi.yaml), here by the browser's
+// own request routing. The banner says so and links the active controller;
+// a reply naming no http(s) URL gets no link; once the controller answers
+// (it has taken over), the banner goes and the page shows its data.
+async function test_standby_banner() {
+  const p = await page.context().newPage();
+  p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
+  let active = "http://127.0.0.1:1/";
+  await p.route("**/api/v1/status", (route) => route.fulfill({
+    status: 503,
+    contentType: "application/json",
+    headers: { "X-Pod-Active": active },
+    body: JSON.stringify({ error: { code: "standby", active,
+      message: "this controller is the standby; the active controller is at " + active } }),
+  }));
+  await p.goto(BASE + "/#/");
+  await p.waitForSelector("#banner a", { timeout: WAIT_MS });
+  assert(await p.getAttribute("#banner a", "href") === active,
+    "the banner links the active controller");
+  const text = await p.locator("#banner").innerText();
+  assert(text === M.en["error.standby"] + " " + active, "the banner says why: " + text);
+  await p.screenshot({ path: path.join(SHOTS, "standby.png"), fullPage: true });
+  active = "javascript:alert(1)";
+  await p.waitForFunction((s) => document.getElementById("banner").textContent === s &&
+    !document.querySelector("#banner a"), M.en["error.standby_unknown"], { timeout: WAIT_MS });
+  await p.unroute("**/api/v1/status");
+  await p.waitForFunction(() => document.getElementById("banner").hidden &&
+    document.getElementById("updated").textContent !== "", null, { timeout: WAIT_MS });
+  await p.close();
+}
+
 async function test_no_javascript_errors() {
   assert(errors.length === 0, "JavaScript errors:\n  " + errors.join("\n  "));
 }
@@ -595,6 +627,7 @@ const TESTS = [
   test_switch_to_chinese,
   test_browser_language_chooses,
   test_sign_out,
+  test_standby_banner,
   test_no_javascript_errors,
 ];
 

@@ -26,7 +26,7 @@ def routes():
     out = subprocess.run([binary("pod-controllerd"), "--routes"],
                          capture_output=True, text=True, check=True).stdout
     table = [line.split() for line in out.splitlines()]
-    assert len(table) > 20 and all(len(r) == 3 for r in table), out
+    assert len(table) > 20 and all(len(r) == 4 for r in table), out
     return table
 
 
@@ -54,7 +54,7 @@ def expected(rule, role, anonymous_read):
 def walk(c, tokens, anonymous_read):
     wrong = "pod_" + "ab" * 32
     bad = []
-    for method, path, rule in routes():
+    for method, path, rule, _ in routes():
         if rule == "node":
             # no token, or any token that is not the node's credential (the
             # node's own: test_node_auth)

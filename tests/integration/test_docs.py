@@ -1,7 +1,8 @@
 """The documentation stays in step with the code: every route in the
 controller's route table is in docs/openapi.yaml with its method, and the
 OpenAPI file lists no route the controller lacks; each operation's x-rule
-is the rule the route table declares; every controller config
+is the rule the route table declares, and its x-standby whether a standby
+serves it; every controller config
 key is in docs/configuration.md."""
 
 import os
@@ -17,16 +18,18 @@ def read(*path):
 
 
 def code_rules():
-    """{(method, path): rule} from the route table, as the controller
-    itself prints it (pod-controllerd --routes)."""
+    """{(method, path): (rule, served by a standby)} from the route table,
+    as the controller itself prints it (pod-controllerd --routes)."""
     out = subprocess.run([binary("pod-controllerd"), "--routes"],
                          capture_output=True, text=True, check=True).stdout
     rules = {}
     for line in out.splitlines():
-        method, path, rule = line.split()
+        method, path, rule, server = line.split()
+        assert server in ("active", "standby"), line
         if path.startswith("/api/v1/"):
             rules[(method.lower(),
-                   "/" + path[8:].strip("/").replace("*", "{name}"))] = rule
+                   "/" + path[8:].strip("/").replace("*", "{name}"))] = (
+                rule, server == "standby")
     return rules
 
 
@@ -38,7 +41,7 @@ def code_routes():
 
 
 def openapi_operations():
-    """{(method, path): its x-rule or None}."""
+    """{(method, path): (its x-rule or None, its x-standby)}."""
     ops, path, op = {}, None, None
     for line in read("docs", "openapi.yaml").splitlines():
         m = re.match(r"^  (/\S*):\s*$", line)
@@ -48,11 +51,13 @@ def openapi_operations():
         m = re.match(r"^    (get|post|put|delete|patch):\s*$", line)
         if m and path:
             op = (m.group(1), path)
-            ops[op] = None
+            ops[op] = (None, False)
             continue
         m = re.match(r"^      x-rule:\s*(\w+)\s*$", line)
         if m and op:
-            ops[op] = m.group(1)
+            ops[op] = (m.group(1), ops[op][1])
+        elif re.match(r"^      x-standby:\s*true\s*$", line) and op:
+            ops[op] = (ops[op][0], True)
         elif re.match(r"^\S", line):
             path = op = None
     return ops
@@ -66,7 +71,9 @@ def test_openapi_rules_match_route_table():
     code, doc = code_rules(), openapi_operations()
     wrong = {k: (code.get(k), doc.get(k)) for k in code
              if code.get(k) != doc.get(k)}
-    assert code and not wrong, ("rule in code, in docs: %s" % wrong)
+    assert code and not wrong, (
+        "(rule, served by a standby) in code, in docs: %s" % wrong)
+    assert any(standby for _, standby in code.values()), code
 
 
 def test_openapi_matches_route_table():

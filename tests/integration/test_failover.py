@@ -1,8 +1,10 @@
 """Two controllers on one PostgreSQL database (docs/high-availability.md),
 run under pgserver.py: one leads, the other stands by.
 
-- The standby says so on /health, names the active one, and refuses
-  everything else with 503 `standby` and where the active one is.
+- The standby says so on /health, names the active one, serves the
+  reads the database answers (tokens, a job's record, audit, accounting,
+  history), and refuses everything else with 503 `standby` and where the
+  active one is.
 - The active controller is killed (SIGKILL) with jobs running and waiting
   on four real agents, which are given both addresses: the standby takes
   over, the agents follow it, every job completes, each launched exactly
@@ -28,7 +30,8 @@ if not os.environ.get("POD_TEST_PG"):
 
 NODES = ["pod01-n%03d" % i for i in range(1, 5)]
 JOBS = 8
-EXTRA = ("leader_lease_s = 1\n[scheduler]\nkill_grace_s = 1\n"
+EXTRA = ("leader_lease_s = 1\nstore_interval_s = 1\n"
+         "[scheduler]\nkill_grace_s = 1\n"
          "[fabric]\nnodes_per_pod = 4\ngroups_per_pod = 2\n")
 tmp = TempDir("failover")
 out = os.path.join(tmp.path, "out")
@@ -65,6 +68,51 @@ def test_standby_says_so():
     code, body = second.api("POST", "/jobs", {"command": ["true"]})
     assert code == 503 and body["error"]["code"] == "standby", body
     wait_for("the agents on the first", lambda: first.nodes_up() == 4)
+
+
+def test_standby_serves_reads():
+    """What the database holds, the standby answers: a token made at the
+    active one signs in there within seconds, and a revoked one no longer
+    does; a job's record, the audit, the accounting and a node's history.
+    What needs the active one's memory still gets 503 `standby`."""
+    vera = first.token("vera", "viewer")
+
+    def whoami(tok):
+        return second.api("GET", "/whoami", token=tok)
+    code, me = wait_for("the standby to know a new token", lambda: (
+        whoami(vera) if whoami(vera)[0] == 200 else None), timeout=20)
+    assert me["user"] == "vera" and me["role"] == "viewer", me
+    jid = int(ok("submit", "-J", "reads", "-N", "1", "--", "true").strip())
+    code, job = wait_for("the job completed, as the standby reads it",
+                         lambda: (lambda r: r if r[0] == 200 and r[1][
+                             "state"] == "completed" else None)(
+                             second.api("GET", "/jobs/%d" % jid)),
+                         timeout=30)
+    assert job["name"] == "reads" and job["attempt"] == 1, job
+    assert [a["attempt"] for a in job["attempts"]] == [1], job
+    code, acct = second.api("GET", "/acct?job=%d" % jid)
+    assert code == 200 and [a["job_id"] for a in acct["acct"]] == [
+        jid], acct
+    code, audit = second.api("GET", "/audit?action=token%20create")
+    assert code == 200 and any(
+        "vera" in (a["detail"] or "") for a in audit["audit"]), audit
+    code, hist = wait_for("a stored sample of pod01-n001 on the standby",
+                          lambda: (lambda r: r if r[0] == 200 and any(
+                              p["power_w"] is not None
+                              for p in r[1]["points"]) else None)(
+                              second.api("GET", "/telemetry?node="
+                                         "pod01-n001&step=10")),
+                          timeout=30)
+    for path in ("/nodes", "/status", "/jobs?state=running"):
+        code, body = second.api("GET", path, token=vera)
+        assert code == 503 and body["error"]["code"] == "standby", body
+    revoked = [t["id"] for t in first.api("GET", "/tokens")[1]["tokens"]
+               if t["user"] == "vera"]
+    assert len(revoked) == 1, revoked
+    code, body = first.api("DELETE", "/tokens/%d" % revoked[0])
+    assert code == 200, body
+    wait_for("the standby to refuse the revoked token",
+             lambda: whoami(vera)[0] == 401, timeout=20)
 
 
 def test_kill_the_active_one():
@@ -126,7 +174,8 @@ def test_postgresql_away_and_back():
 
 
 try:
-    run([test_standby_says_so, test_kill_the_active_one,
+    run([test_standby_says_so, test_standby_serves_reads,
+         test_kill_the_active_one,
          test_postgresql_away_and_back])
 finally:
     for a in agents:

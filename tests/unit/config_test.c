@@ -36,6 +36,7 @@ static const char *const cases[] = {
     "org",                 /* [qos NAME], [partition NAME], [accounts] */
     "org_bad_node",        /* a partition's node outside the fabric */
     "pg",                  /* a PostgreSQL database, an advertised URL */
+    "pg_retention",        /* retention set in the file: kept on PostgreSQL */
     "pg_no_secret",        /* PostgreSQL without node_secret_file */
     "pg_lease",            /* a lease as long as the fence: refused */
     "pg_bad_url",          /* a libpq URL libpq refuses */

@@ -23,6 +23,7 @@
 
 #include "check.h"
 #include "tmpdir.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "fleet.h"
@@ -820,6 +821,44 @@ fail:
 	return rc;
 }
 
+/* Tokens: what is stored loads back; a read the server cuts short fails
+ * rather than give fewer tokens (a standby reading them again would sign
+ * nobody in). The cut is PostgreSQL's: its own session terminated. */
+static int
+t_tokens(void)
+{
+	struct store *s = NULL;
+	struct auth a = {0};
+	struct auth_token t;
+	int i, rc = -1;
+
+	REQUIRE((s = store_open(db_path("tokens"))) != NULL);
+	for (i = 0; i < 2; i++) {
+		memset(&t, 0, sizeof(t));
+		snprintf(t.user, sizeof(t.user), "u%d", i);
+		t.role = AUTH_VIEWER;
+		t.hash[0] = (unsigned char)(i + 1);
+		t.created_ms = 1000 + i;
+		REQUIRE(store_put_token(s, &t, "store_test") == 0);
+	}
+	REQUIRE(store_load_tokens(s, &a) == 0);
+	CHECK(a.n == 2 && strcmp(a.tokens[1].user, "u1") == 0 &&
+	          a.tokens[1].hash[0] == 2 && a.tokens[1].role == AUTH_VIEWER,
+	    "%d tokens", a.n);
+	auth_clear(&a);
+	if (pg_server != NULL) {
+		(void)store_exec(
+		    s, "SELECT pg_terminate_backend(pg_backend_pid())");
+		CHECK(store_load_tokens(s, &a) == -1,
+		    "a read cut short gave %d tokens", a.n);
+		auth_clear(&a);
+	}
+	rc = 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
 /* lite: the case is about SQLite itself (its file, PRAGMAs, WAL, locks)
  * and does not run on PostgreSQL */
 static const struct {
@@ -838,6 +877,7 @@ static const struct {
     {"job and node attempts", t_attempts, 0},
     {"telemetry partitions and expiry", t_telemetry, 0},
     {"a pipeline's rows, and its failed write", t_pipeline, 0},
+    {"tokens, and a read cut short", t_tokens, 0},
 };
 
 int
