@@ -223,6 +223,16 @@ store_step_done(struct store *s, struct db_stmt *st, const char *what)
 	return 0;
 }
 
+int
+store_read_end(struct store *s, int step, const char *what)
+{
+	if (step == DB_DONE || step == DB_ROW)
+		return 0;
+	if (db_fault(s->db) != DB_UNREACHABLE) /* a loss is logged once */
+		log_warnx("store: %s: %s", what, db_errmsg(s->db));
+	return -1;
+}
+
 void
 store_bind_real(struct db_stmt *st, int i, double v)
 {
@@ -406,12 +416,12 @@ static int
 load_accels(struct store *s, struct db_stmt *st, struct node *n)
 {
 	struct accel *a;
-	int count = 0, cap = 8;
+	int count = 0, cap = 8, step;
 
 	if ((a = calloc(cap, sizeof(*a))) == NULL)
 		return -1;
 	db_bind_int64(st, 1, n->id);
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		int idx = db_column_int(st, 0);
 
 		if (idx != count || count >= 64)
@@ -440,6 +450,10 @@ load_accels(struct store *s, struct db_stmt *st, struct node *n)
 		count++;
 	}
 	db_reset(st);
+	if (store_read_end(s, step, "load accelerators") == -1) {
+		free(a);
+		return -1;
+	}
 	free(n->accels);
 	n->accels = a;
 	n->naccels = count;
@@ -535,19 +549,17 @@ store_read_node_ids(struct store *s, struct fleet *f)
 	struct db_stmt *st = store_prepare(s, "SELECT id, name FROM nodes");
 	char name[sizeof(f->nodes[0].name)];
 	struct node *n;
-	int rc;
+	int step;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		store_column_text(st, 1, name, sizeof(name));
 		if ((n = fleet_node(f, name)) != NULL)
 			n->id = db_column_int64(st, 0);
 	}
-	if (rc != DB_DONE && db_fault(s->db) != DB_UNREACHABLE)
-		log_warnx("store: read node ids: %s", db_errmsg(s->db));
 	db_finalize(st);
-	return rc == DB_DONE ? 0 : -1;
+	return store_read_end(s, step, "read node ids");
 }
 
 int
@@ -592,6 +604,7 @@ store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
 {
 	struct db_stmt *st;
 	json_t *a = json_array(), *o;
+	int step;
 
 	/* the newest `limit` lines that match, turned oldest first below */
 	st = store_prepare(s,
@@ -608,7 +621,7 @@ store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
 	if (action != NULL)
 		db_bind_text(st, 4, action);
 	db_bind_int(st, 5, limit);
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		const char *detail = db_column_text(st, 5);
 
 		o = json_pack("{s:I,s:o,s:s,s:s,s:s,s:o}", "id",
@@ -620,6 +633,8 @@ store_audit(struct store *s, int64_t since_ms, int64_t until_ms,
 		if (o == NULL || json_array_insert_new(a, 0, o) == -1)
 			goto fail;
 	}
+	if (store_read_end(s, step, "read the audit log") == -1)
+		goto fail;
 	db_finalize(st);
 	return a;
 fail:

@@ -47,11 +47,8 @@ store_load_tokens(struct store *s, struct auth *a)
 			goto fail;
 	}
 	/* a read cut short is not every token (a standby reads them again) */
-	if (step != DB_DONE) {
-		if (db_fault(s->db) != DB_UNREACHABLE) /* its loss: logged */
-			log_warnx("store: read tokens: %s", db_errmsg(s->db));
+	if (store_read_end(s, step, "read tokens") == -1)
 		goto fail;
-	}
 	rc = 0;
 fail:
 	db_finalize(st);

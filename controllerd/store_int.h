@@ -65,6 +65,12 @@ int store_writer_begin(struct store *ws);
 struct db_stmt *store_prepare(struct store *s, const char *sql);
 /* Steps st once, resets it and clears its bindings; -1 logged with what. */
 int store_step_done(struct store *s, struct db_stmt *st, const char *what);
+/* Whether a read loop that ended on step (db_step()'s last result) read
+ * what it meant to: all its rows (DB_DONE), or up to a row it chose to
+ * stop at (DB_ROW). -1 when the read was cut short (the connection lost,
+ * an error), logged with what unless the loss was; else 0. A load cut
+ * short must fail: a part of the state taken for the whole loses jobs. */
+int store_read_end(struct store *s, int step, const char *what);
 /* Steps st, an INSERT … RETURNING id, resets it and clears its bindings:
  * the new row's id, or 0 logged with what. */
 int64_t store_insert_id(struct store *s, struct db_stmt *st, const char *what);

@@ -403,9 +403,11 @@ static int
 read_ranks(struct store *s, struct db_stmt *st, struct job *j, const int *map,
     int64_t max_id)
 {
+	int step;
+
 	db_bind_int64(st, 1, j->id);
 	db_bind_int(st, 2, j->attempt);
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct job_rank *r, *v;
 		int64_t node_id = db_column_int64(st, 2);
 		const char *t;
@@ -443,7 +445,7 @@ read_ranks(struct store *s, struct db_stmt *st, struct job *j, const int *map,
 		store_column_text(st, 11, r->message, sizeof(r->message));
 	}
 	db_reset(st);
-	return 0;
+	return store_read_end(s, step, "load a job's ranks");
 }
 
 int
@@ -452,7 +454,7 @@ store_load_jobs(
 {
 	struct db_stmt *st = NULL, *ranks = NULL;
 	int64_t max_id = 0;
-	int *map = node_map(f, &max_id), rc = -1;
+	int *map = node_map(f, &max_id), rc = -1, step;
 
 	if (map == NULL)
 		return -1;
@@ -471,17 +473,17 @@ store_load_jobs(
 	if (st == NULL || ranks == NULL)
 		goto fail;
 	db_bind_int(st, 1, recent);
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct job *j = read_job(st);
 
 		if (j == NULL || read_ranks(s, ranks, j, map, max_id) == -1 ||
 		    jobs_add(t, j) == -1) {
 			job_free(j);
-			log_warnx("%s: out of memory", __func__);
+			log_warnx("%s: cannot load the jobs", __func__);
 			goto fail;
 		}
 	}
-	rc = 0;
+	rc = store_read_end(s, step, "load the jobs");
 fail:
 	db_finalize(st);
 	db_finalize(ranks);

@@ -46,7 +46,7 @@ load_accounts(struct store *s, struct org *o)
 	    "SELECT id, name, parent, shares, description FROM accounts"
 	    " ORDER BY id");
 	int64_t *parent = NULL;
-	int n, i, rc = -1;
+	int n, i, rc = -1, step = DB_DONE;
 
 	if (st == NULL ||
 	    (n = count_rows(s, "SELECT count(*) FROM accounts")) < 0)
@@ -56,7 +56,7 @@ load_accounts(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->naccounts < n && db_step(st) == DB_ROW) {
+	while (o->naccounts < n && (step = db_step(st)) == DB_ROW) {
 		struct org_account *a = &o->accounts[o->naccounts];
 
 		a->id = db_column_int64(st, 0);
@@ -70,7 +70,7 @@ load_accounts(struct store *s, struct org *o)
 	for (i = 0; i < o->naccounts; i++)
 		o->accounts[i].parent =
 		    parent[i] == 0 ? -1 : account_by_id(o, parent[i]);
-	rc = 0;
+	rc = store_read_end(s, step, "load the accounts");
 fail:
 	free(parent);
 	db_finalize(st);
@@ -85,7 +85,7 @@ load_users(struct store *s, struct org *o)
 	struct db_stmt *as =
 	    store_prepare(s, "SELECT \"user\", account, shares FROM"
 	                     " associations ORDER BY \"user\", account");
-	int nu, na, rc = -1;
+	int nu, na, rc = -1, step = DB_DONE;
 
 	if (us == NULL || as == NULL ||
 	    (nu = count_rows(s, "SELECT count(*) FROM users")) < 0 ||
@@ -96,14 +96,16 @@ load_users(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->nusers < nu && db_step(us) == DB_ROW) {
+	while (o->nusers < nu && (step = db_step(us)) == DB_ROW) {
 		struct org_user *u = &o->users[o->nusers];
 
 		store_column_text(us, 0, u->name, sizeof(u->name));
 		u->default_account = account_by_id(o, db_column_int64(us, 1));
 		o->nusers++;
 	}
-	while (o->nassocs < na && db_step(as) == DB_ROW) {
+	if (store_read_end(s, step, "load the users") == -1)
+		goto fail;
+	while (o->nassocs < na && (step = db_step(as)) == DB_ROW) {
 		struct org_assoc *a = &o->assocs[o->nassocs];
 
 		store_column_text(as, 0, a->user, sizeof(a->user));
@@ -112,7 +114,7 @@ load_users(struct store *s, struct org *o)
 		a->shares = db_column_double(as, 2);
 		o->nassocs++;
 	}
-	rc = 0;
+	rc = store_read_end(s, step, "load the associations");
 fail:
 	db_finalize(us);
 	db_finalize(as);
@@ -127,7 +129,7 @@ load_resvs(struct store *s, struct org *o)
 	    " created_by, created_ms FROM reservations ORDER BY start_ms, id");
 	char account[ORG_NAME_MAX];
 	const char *nodes;
-	int n, rc = -1;
+	int n, rc = -1, step = DB_DONE;
 
 	if (st == NULL ||
 	    (n = count_rows(s, "SELECT count(*) FROM reservations")) < 0)
@@ -136,7 +138,7 @@ load_resvs(struct store *s, struct org *o)
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	while (o->nresvs < n && db_step(st) == DB_ROW) {
+	while (o->nresvs < n && (step = db_step(st)) == DB_ROW) {
 		struct org_resv *r = &o->resvs[o->nresvs];
 
 		r->id = db_column_int64(st, 0);
@@ -156,7 +158,7 @@ load_resvs(struct store *s, struct org *o)
 		r->created_ms = db_column_int64(st, 8);
 		o->nresvs++;
 	}
-	rc = 0;
+	rc = store_read_end(s, step, "load the reservations");
 fail:
 	db_finalize(st);
 	return rc;

@@ -93,13 +93,15 @@ store_load_policies(struct store *s,
 	    store_prepare(s, "SELECT scope, target, name, params FROM"
 	                     " policies ORDER BY scope, target");
 
+	int step;
+
 	if (st == NULL)
 		return -1;
-	while (db_step(st) == DB_ROW)
+	while ((step = db_step(st)) == DB_ROW)
 		cb(db_column_text(st, 0), db_column_text(st, 1),
 		    db_column_text(st, 2), db_column_text(st, 3), arg);
 	db_finalize(st);
-	return 0;
+	return store_read_end(s, step, "load the policies");
 }
 
 int
@@ -239,6 +241,7 @@ int
 store_load_alarms(struct store *s, struct alarms *a, int recent)
 {
 	struct db_stmt *st;
+	int step;
 
 	st = store_prepare(s,
 	    "SELECT id, kind, object, message, state, first_ms,"
@@ -249,7 +252,7 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 	if (st == NULL)
 		return -1;
 	db_bind_int(st, 1, recent);
-	while (db_step(st) == DB_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct alarm *al = calloc(1, sizeof(*al));
 		const char *t;
 		int k;
@@ -278,7 +281,7 @@ store_load_alarms(struct store *s, struct alarms *a, int recent)
 		al->kind = k;
 	}
 	db_finalize(st);
-	return 0;
+	return store_read_end(s, step, "load the alarms");
 }
 
 int

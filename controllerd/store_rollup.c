@@ -719,7 +719,7 @@ store_history(struct store *s, const struct store_history_q *h)
 	json_t *points = json_array();
 	int64_t step_ms = (int64_t)h->step_s * 1000;
 	char sql[4096];
-	int n = 0;
+	int n = 0, step;
 
 	if (h->res == ROLLUP_RAW)
 		parts = store_prepare(s, "SELECT day FROM sample_partitions"
@@ -736,7 +736,7 @@ store_history(struct store *s, const struct store_history_q *h)
 	if (h->res != ROLLUP_RAW)
 		db_bind_int(
 		    parts, 3, h->res == ROLLUP_1M ? ROLLUP_1M_S : ROLLUP_1H_S);
-	while (db_step(parts) == DB_ROW && n < h->max_points) {
+	while ((step = db_step(parts)) == DB_ROW && n < h->max_points) {
 		history_sql(sql, sizeof(sql), h->res, h->accel >= 0,
 		    db_column_int(parts, 0));
 		if ((st = store_prepare(s, sql)) == NULL)
@@ -747,7 +747,7 @@ store_history(struct store *s, const struct store_history_q *h)
 		db_bind_int64(st, 4, h->to_ms);
 		if (h->accel >= 0)
 			db_bind_int(st, 5, h->accel);
-		while (db_step(st) == DB_ROW && n++ < h->max_points) {
+		while ((step = db_step(st)) == DB_ROW && n++ < h->max_points) {
 			json_t *o = json_object();
 
 			json_object_set_new(o, "t",
@@ -760,9 +760,13 @@ store_history(struct store *s, const struct store_history_q *h)
 			    o, "samples", json_integer(db_column_int64(st, 1)));
 			json_array_append_new(points, o);
 		}
+		if (store_read_end(s, step, "read history") == -1)
+			goto fail;
 		db_finalize(st);
 		st = NULL;
 	}
+	if (store_read_end(s, step, "read history's partitions") == -1)
+		goto fail;
 	db_finalize(parts);
 	return points;
 fail:

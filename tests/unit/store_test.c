@@ -29,6 +29,7 @@
 #include "fleet.h"
 #include "jobs.h"
 #include "log.h"
+#include "org.h"
 #include "pod/wire.h"
 #include "schema.h"
 #include "store.h"
@@ -821,18 +822,34 @@ fail:
 	return rc;
 }
 
-/* Tokens: what is stored loads back; a read the server cuts short fails
- * rather than give fewer tokens (a standby reading them again would sign
- * nobody in). The cut is PostgreSQL's: its own session terminated. */
+/* Cuts the store's session from the server's side, as a failover or a
+ * restart of PostgreSQL does: the next call finds it gone. */
+static void
+cut(struct store *s)
+{
+	(void)store_exec(s, "SELECT pg_terminate_backend(pg_backend_pid())");
+}
+
+/* Tokens: what is stored loads back. Then on PostgreSQL, each load a
+ * takeover makes (and a standby's reads) fails when the server cuts it
+ * short, rather than give a part for the whole: fewer tokens would sign
+ * nobody in, fewer jobs would lose some. */
 static int
 t_tokens(void)
 {
 	struct store *s = NULL;
+	struct config *c = NULL;
+	struct fleet *f = NULL;
 	struct auth a = {0};
 	struct auth_token t;
+	struct jobs jobs = {0};
+	struct org org = {0};
+	json_t *audit = NULL;
 	int i, rc = -1;
 
+	REQUIRE((f = default_fleet(&c)) != NULL);
 	REQUIRE((s = store_open(db_path("tokens"))) != NULL);
+	REQUIRE(store_load_fleet(s, f) == 0);
 	for (i = 0; i < 2; i++) {
 		memset(&t, 0, sizeof(t));
 		snprintf(t.user, sizeof(t.user), "u%d", i);
@@ -847,15 +864,31 @@ t_tokens(void)
 	    "%d tokens", a.n);
 	auth_clear(&a);
 	if (pg_server != NULL) {
-		(void)store_exec(
-		    s, "SELECT pg_terminate_backend(pg_backend_pid())");
+		cut(s);
 		CHECK(store_load_tokens(s, &a) == -1,
 		    "a read cut short gave %d tokens", a.n);
-		auth_clear(&a);
+		cut(s);
+		CHECK(store_load_jobs(s, &jobs, f, 10) == -1,
+		    "a load cut short gave %d jobs", jobs.n);
+		cut(s);
+		CHECK(store_load_org(s, &org) == -1,
+		    "a load cut short gave %d accounts", org.naccounts);
+		cut(s);
+		audit = store_audit(s, 0, FOREVER, NULL, NULL, 10);
+		CHECK(audit == NULL, "a read cut short gave %zu lines",
+		    json_array_size(audit));
+		cut(s);
+		CHECK(store_read_node_ids(s, f) == -1);
 	}
 	rc = 0;
 fail:
+	auth_clear(&a);
+	jobs_clear(&jobs);
+	org_free(&org);
+	json_decref(audit);
 	store_close(s);
+	fleet_free(f);
+	config_free(c);
 	return rc;
 }
 
@@ -877,7 +910,7 @@ static const struct {
     {"job and node attempts", t_attempts, 0},
     {"telemetry partitions and expiry", t_telemetry, 0},
     {"a pipeline's rows, and its failed write", t_pipeline, 0},
-    {"tokens, and a read cut short", t_tokens, 0},
+    {"tokens, and loads cut short", t_tokens, 0},
 };
 
 int
