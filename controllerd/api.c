@@ -760,19 +760,19 @@ over_rate(struct api_req *r, const struct route *rt)
 }
 
 /* Whether req, of route rt (NULL: /metrics or a file), must wait for the
- * active controller: on a standby, all but the dashboard's files and the
- * routes a standby serves; on a leader that cannot tell it still leads
- * (leader.c), the agents' routes and every write. Replies 503 with where
- * the active one is, and returns 1. */
+ * active controller: on a standby, all but the dashboard's files,
+ * /metrics and the routes a standby serves; on a leader that cannot tell
+ * it still leads (leader.c), the agents' routes and every write. Replies
+ * 503 with where the active one is, and returns 1. */
 static int
 not_leading(struct ctl_state *st, struct evhttp_request *req,
-    const struct route *rt, const char *path, enum evhttp_cmd_type method)
+    const struct route *rt, enum evhttp_cmd_type method)
 {
 	const char *active = st->lead.active_url;
 	json_t *body;
 
 	if (st->standby) {
-		if (rt != NULL ? rt->standby : strcmp(path, "/metrics") != 0)
+		if (rt == NULL || rt->standby) /* files, /metrics */
 			return 0;
 		if (st->lead.role == LEADER_WAITING) /* active: itself */
 			body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
@@ -821,7 +821,7 @@ route_request(struct ctl_state *st, struct evhttp_request *req)
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (refused(st, req) || (strncmp(path, "/api/", 5) != 0 &&
-	                            not_leading(st, req, NULL, path, method)))
+	                            not_leading(st, req, NULL, method)))
 		return key;
 	if (strcmp(path, "/metrics") == 0) {
 		key = track(st, req, KEY_METRICS);
@@ -870,7 +870,7 @@ route_request(struct ctl_state *st, struct evhttp_request *req)
 			continue;
 		}
 		key = track(st, req, (int)i);
-		if (not_leading(st, req, rt, path, method))
+		if (not_leading(st, req, rt, method))
 			return key;
 		if (authorize(&r, rt) == -1 || over_rate(&r, rt)) {
 			if (rt->fn == api_report && st->self != NULL)

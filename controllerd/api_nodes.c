@@ -435,8 +435,8 @@ api_health(struct api_req *r)
 	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
 	        "schema_version", store_schema_version(r->st->store),
 	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up, "role",
-	        r->st->standby ? "standby" : leader_role_name(l->role),
-	        "active", l->active_url));
+	        leader_role_name(leader_shown(l, !r->st->standby)), "active",
+	        l->active_url));
 }
 
 void

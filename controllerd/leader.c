@@ -18,6 +18,12 @@ leader_role_name(enum leader_role r)
 	return role_names[r];
 }
 
+enum leader_role
+leader_shown(const struct leader *l, int loaded)
+{
+	return !loaded && l->role == LEADER_ACTIVE ? LEADER_WAITING : l->role;
+}
+
 void
 leader_init(struct leader *l, struct store *s, const char *url, int lease_ms)
 {

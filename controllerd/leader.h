@@ -30,6 +30,7 @@ enum leader_role {
 	LEADER_LOST,    /* led, lost its session; not acting */
 	LEADER_DEPOSED  /* another led while it was cut off: must stop */
 };
+#define LEADER_NROLES (LEADER_DEPOSED + 1)
 
 struct leader {
 	struct store *s;
@@ -53,5 +54,9 @@ enum leader_role leader_step(struct leader *l, int64_t now_ms);
  * at now_ms. */
 int leader_acting(const struct leader *l, int64_t now_ms);
 const char *leader_role_name(enum leader_role r);
+/* The role the controller says it has (/health, /metrics): while it has
+ * not loaded its state (loaded 0), an active one still says it is
+ * waiting, as it does not act yet. */
+enum leader_role leader_shown(const struct leader *l, int loaded);
 
 #endif

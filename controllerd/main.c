@@ -534,6 +534,14 @@ main(int argc, char *argv[])
 	}
 	if (bms_serve_standby(ctl.bms) == -1)
 		goto fail;
+	/* a standby's /metrics: its own families, its role among them */
+	ctl.metrics = (struct metrics_view){.fleet = ctl.fleet,
+	    .start_mono_ms = ctl.start_mono_ms,
+	    .api_refused = ctl.auth.refused,
+	    .conf = &ctl.conf,
+	    .self = ctl.self,
+	    .lead = &ctl.lead,
+	    .standby = &ctl.standby};
 	if (stand_by() == -1)
 		goto fail;
 	if (ctl.stopping) {
@@ -554,7 +562,7 @@ main(int argc, char *argv[])
 		goto fail;
 	ctl.metrics = (struct metrics_view){ctl.fleet, &ctl.jobs, ctl.env,
 	    ctl.store, ctl.start_mono_ms, &ctl.nodeauth->refused,
-	    ctl.auth.refused, &ctl.conf, ctl.self};
+	    ctl.auth.refused, &ctl.conf, ctl.self, &ctl.lead, &ctl.standby};
 	ev_tick = event_new(ctl.base, -1, EV_PERSIST, tick, NULL);
 	ev_hup = evsignal_new(ctl.base, SIGHUP, reload, NULL);
 	ctl.lag_ev = evtimer_new(ctl.base, lag_tick, NULL);

@@ -37,6 +37,7 @@
 #include "envelope.h"
 #include "fleet.h"
 #include "jobs.h"
+#include "leader.h"
 #include "metrics.h"
 #include "selfstat.h"
 #include "store.h"
@@ -50,6 +51,13 @@ static const struct family {
 } families[] = {
     {"pod_controller_up_seconds", "gauge",
         "Seconds since the controller started."},
+    {"pod_controller_role", "gauge",
+        "This controller's part among the controllers sharing its "
+        "database: 1 for its role, 0 for the others (on SQLite always "
+        "active)."},
+    {"pod_controller_lead_epoch", "gauge",
+        "The epoch this controller claimed when it last took the lead; 0 "
+        "before it has led, and on SQLite."},
     {"pod_api_auth_refused_total", "counter",
         "REST requests refused for their token since the controller "
         "started: 401 (none, unknown, expired or revoked), 403 (a role "
@@ -667,6 +675,17 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	header(out, "pod_controller_up_seconds");
 	sample(out, "pod_controller_up_seconds", NULL, NULL, NULL, NULL,
 	    (time_mono_ms() - v->start_mono_ms) / 1000.0);
+	if (v->lead != NULL) {
+		int shown = leader_shown(v->lead, !*v->standby);
+
+		header(out, "pod_controller_role");
+		for (k = 0; k < LEADER_NROLES; k++)
+			sample(out, "pod_controller_role", "role",
+			    leader_role_name(k), NULL, NULL, k == shown);
+		header(out, "pod_controller_lead_epoch");
+		sample(out, "pod_controller_lead_epoch", NULL, NULL, NULL, NULL,
+		    (double)v->lead->epoch);
+	}
 	header(out, "pod_api_auth_refused_total");
 	sample(out, "pod_api_auth_refused_total", "code", "401", NULL, NULL,
 	    v->api_refused != NULL ? (double)v->api_refused[0] : 0);
@@ -677,6 +696,8 @@ metrics_write(const struct metrics_view *v, struct evbuffer *out)
 	    v->node_auth_refused != NULL ? (double)*v->node_auth_refused : 0);
 	if (v->self != NULL)
 		write_self(v->self, out);
+	if (v->env == NULL) /* a standby: no state loaded */
+		return;
 	header(out, "pod_nodes");
 	for (p = 0; p < f->npods; p++) {
 		fleet_summarize(f, p, &s);

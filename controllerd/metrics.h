@@ -35,6 +35,11 @@ struct metrics_view {
 	struct config *const *conf;
 	/* the controller's own counts (selfstat.h); NULL none */
 	const struct selfstat *self;
+	/* its part among the controllers on its database (leader.h), and
+	 * whether it has loaded its state yet: a standby's view has only
+	 * the controller's own families (env NULL); NULL lead: none */
+	const struct leader *lead;
+	const int *standby;
 };
 
 /* Appends every metric of v to out. */

@@ -17,6 +17,7 @@ run under pgserver.py: one leads, the other stands by.
 """
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -57,6 +58,22 @@ def markers():
     return sorted(os.listdir(out))
 
 
+def metrics(ctl):
+    """ctl's /metrics, which promtool must pass clean: ({role: value} of
+    pod_controller_role, its lead epoch, the text)."""
+    code, text = http("GET", ctl.url + "/metrics")
+    assert code == 200, (code, text)
+    p = subprocess.run(["promtool", "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and not (p.stdout + p.stderr).strip(), (
+        p.stdout, p.stderr)
+    roles = {r: float(v) for r, v in re.findall(
+        r'^pod_controller_role\{role="(\w+)"\} (\S+)$', text, re.M)}
+    epoch = re.findall(r"^pod_controller_lead_epoch (\S+)$", text, re.M)
+    assert len(epoch) == 1, text
+    return roles, float(epoch[0]), text
+
+
 def test_standby_says_so():
     wait_for("the first to lead", lambda: first.role() == "active")
     wait_for("the second to stand by", lambda: second.role() == "standby")
@@ -67,6 +84,14 @@ def test_standby_says_so():
     assert body["error"]["active"] == first.url, body
     code, body = second.api("POST", "/jobs", {"command": ["true"]})
     assert code == 503 and body["error"]["code"] == "standby", body
+    # each says its role to Prometheus, the standby without any state
+    roles, epoch, text = metrics(second)
+    assert roles == {"standby": 1, "waiting": 0, "active": 0, "lost": 0,
+                     "deposed": 0} and epoch == 0, (roles, epoch)
+    assert "pod_nodes" not in text and "pod_jobs" not in text, text
+    roles, epoch, text = metrics(first)
+    assert roles["active"] == 1 and sum(roles.values()) == 1, roles
+    assert epoch >= 1 and "pod_nodes{" in text, epoch
     wait_for("the agents on the first", lambda: first.nodes_up() == 4)
 
 
@@ -125,6 +150,8 @@ def test_kill_the_active_one():
     wait_for("the second to lead", lambda: second.role() == "active",
              timeout=30, interval=0.05)
     print("takeover: %.1f s after SIGKILL" % (time.monotonic() - t0))
+    roles, epoch, _ = metrics(second)
+    assert roles["active"] == 1 and epoch >= 2, (roles, epoch)
     wait_for("the agents on the second", lambda: second.nodes_up() == 4,
              timeout=30)
 

@@ -45,7 +45,8 @@ DASHBOARD = os.path.join(GRAFANA, "pod-dashboard.json")
 JOBS = {"pod-controller": "controller", "pod-agent": "agent"}
 ALERTS = ["PodCoolantLeak", "PodCoolantFlowLow", "PodNodeDown",
           "PodPowerOverCap", "PodCurtailmentMissed", "PodBMSWatchdogExpired",
-          "PodControllerDown"]
+          "PodControllerDown", "PodNoActiveController",
+          "PodControllersBothActive"]
 
 NODE = "pod01-n001"
 NEVER = "pod01-n002"  # configured, never reports
@@ -165,7 +166,7 @@ def agent_text():
 def test_promtool_checks_the_rules():
     rc, out = promtool("check", "rules", *RULES)
     assert rc == 0, out
-    assert "SUCCESS: 7 rules found" in out, out
+    assert "SUCCESS: 9 rules found" in out, out
     rc, out = promtool("test", "rules", *RULE_TESTS)
     assert rc == 0, out
     names = [r["alert"] for r in rules("pod-alerts.yml")]
@@ -174,9 +175,10 @@ def test_promtool_checks_the_rules():
         assert r["labels"].get("severity") in ("critical", "warning"), r
         a = r["annotations"]
         assert a["summary"] and a["description"], r
-        assert a["runbook_url"].startswith("docs/operations.md#"), r
-        anchor = a["runbook_url"].split("#", 1)[1]
-        with open(os.path.join(SOURCE, "docs", "operations.md")) as f:
+        m = re.match(r"docs/([a-z-]+\.md)#(.+)$", a["runbook_url"])
+        assert m, r
+        doc, anchor = m.groups()
+        with open(os.path.join(SOURCE, "docs", doc)) as f:
             heads = [re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
                      for h in re.findall(r"^#+ (.*)$", f.read(), re.M)]
         assert anchor in heads, (r["alert"], anchor, heads)
