@@ -127,40 +127,49 @@ store_insert_job(struct store *s, struct job *j)
 int
 store_insert_jobs(struct store *s, struct job **v, int n)
 {
-	struct db_stmt *st = NULL, *up = NULL;
+	struct db_stmt *st = NULL, *next = NULL;
 	int i, array = n > 0 && v[0]->array_task_id >= 0, rc = -1;
+	int64_t id;
 
+	/* The ids are taken in the transaction, as JOB_NEW_ID takes one a
+	 * row: the rows then need no answer, and PostgreSQL takes them in
+	 * one round trip (db_pipeline) instead of one a row. Only the leader
+	 * writes jobs. */
+	next = store_prepare(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM jobs");
 	st = store_prepare(s,
-	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (" JOB_NEW_ID ", ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	up = store_prepare(s, "UPDATE jobs SET array_job_id = ? WHERE id = ?");
-	if (st == NULL || up == NULL || store_exec(s, "BEGIN IMMEDIATE") == -1)
+	    "INSERT INTO jobs (" JOB_COLUMNS ") VALUES (?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL || next == NULL ||
+	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
+	if (db_step(next) != DB_ROW) {
+		log_warnx("store: next job id: %s", db_errmsg(s->db));
+		goto rollback;
+	}
+	id = db_column_int64(next, 0);
+	db_reset(next);
+	(void)db_pipeline(s->db, 1);
 	for (i = 0; i < n; i++) {
-		if (array && i > 0)
-			v[i]->array_job_id = v[0]->id;
-		/* parameter 1, the id, stays NULL: JOB_NEW_ID chooses it */
+		v[i]->id = id + i;
+		/* an array's id is its first task's */
+		if (array)
+			v[i]->array_job_id = id;
+		db_bind_int64(st, 1, v[i]->id);
 		bind_job(st, v[i]);
-		if ((v[i]->id = store_insert_id(s, st, "insert job")) == 0)
+		if (store_step_done(s, st, "insert job") == -1)
 			goto rollback;
-		if (i == 0 && array) {
-			/* the array's id is its first task's, known now */
-			db_bind_int64(up, 1, v[0]->id);
-			db_bind_int64(up, 2, v[0]->id);
-			if (store_step_done(s, up, "set array id") == -1)
-				goto rollback;
-			v[0]->array_job_id = v[0]->id;
-		}
 	}
 	if (store_exec(s, "COMMIT") == -1)
 		goto rollback;
+	(void)db_pipeline(s->db, 0);
 	for (i = 0; i < n; i++)
 		v[i]->dirty = 0;
 	rc = 0;
 	goto fail;
 rollback:
 	store_rollback(s);
+	(void)db_pipeline(s->db, 0);
 	for (i = 0; i < n; i++) {
 		v[i]->id = 0;
 		if (array)
@@ -168,7 +177,7 @@ rollback:
 	}
 fail:
 	db_finalize(st);
-	db_finalize(up);
+	db_finalize(next);
 	return rc;
 }
 
@@ -287,6 +296,8 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	if (job == NULL || rank == NULL || acct == NULL ||
 	    store_exec(s, "BEGIN IMMEDIATE") == -1)
 		goto fail;
+	/* every statement here a write: on PostgreSQL, one round trip */
+	(void)db_pipeline(s->db, 1);
 	for (i = 0; i < n; i++) {
 		struct job *j = v[i];
 
@@ -304,6 +315,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	}
 	if (store_exec(s, "COMMIT") == -1)
 		goto rollback;
+	(void)db_pipeline(s->db, 0);
 	for (i = 0; i < n; i++) {
 		v[i]->dirty = 0;
 		for (k = 0; k < v[i]->nranks; k++)
@@ -313,6 +325,7 @@ store_put_jobs(struct store *s, struct job **v, int n, const struct fleet *f)
 	goto fail;
 rollback:
 	store_rollback(s);
+	(void)db_pipeline(s->db, 0);
 fail:
 	db_finalize(job);
 	db_finalize(rank);

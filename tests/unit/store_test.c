@@ -570,6 +570,78 @@ fail:
 	return rc;
 }
 
+/* An array goes in whole or not at all (store_insert_jobs(), pipelined
+ * on PostgreSQL, where a failed row shows only at the COMMIT): its tasks
+ * numbered on from the jobs before, each naming the first as its array;
+ * with one row refused (a trigger), none is stored and no id is kept, and
+ * the next array takes the ids it would have taken. */
+static int
+t_array_insert(void)
+{
+	struct config *c = NULL;
+	struct fleet *f = NULL;
+	struct store *s = NULL;
+	struct job *one = NULL, *v[5] = {NULL}, *got = NULL;
+	int64_t count[JOB_NSTATES];
+	int i, rc = -1;
+
+	REQUIRE((f = default_fleet(&c)) != NULL);
+	REQUIRE((s = store_open(db_path("arrays"))) != NULL);
+	REQUIRE(store_load_fleet(s, f) == 0);
+	REQUIRE((one = new_job("single", 1)) != NULL);
+	REQUIRE(store_insert_job(s, one) == 0);
+	for (i = 0; i < 5; i++) {
+		REQUIRE((v[i] = new_job("task", 1)) != NULL);
+		v[i]->array_task_id = i;
+		v[i]->array_max = 5;
+	}
+	REQUIRE(store_exec(s,
+	            pg_server != NULL
+	                ? "CREATE FUNCTION refuse_bad() RETURNS trigger AS $$"
+	                  " BEGIN IF NEW.name = 'bad' THEN RAISE EXCEPTION"
+	                  " 'a bad name'; END IF; RETURN NEW; END $$ LANGUAGE"
+	                  " plpgsql; CREATE TRIGGER refuse_bad BEFORE INSERT"
+	                  " ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_bad()"
+	                : "CREATE TRIGGER refuse_bad BEFORE INSERT ON jobs"
+	                  " WHEN NEW.name = 'bad' BEGIN SELECT RAISE(ABORT,"
+	                  " 'a bad name'); END") == 0);
+	snprintf(v[3]->name, sizeof(v[3]->name), "%s", "bad");
+	CHECK(store_insert_jobs(s, v, 5) == -1, "an array with a bad row in");
+	for (i = 0; i < 5; i++)
+		CHECK(v[i]->id == 0 && v[i]->array_job_id == 0 && v[i]->dirty,
+		    "task %d kept id %lld", i, (long long)v[i]->id);
+	REQUIRE(store_count_jobs(s, count, JOB_NSTATES) == 0);
+	CHECK(count[JOB_PENDING] == 1, "%lld pending after the refused array",
+	    (long long)count[JOB_PENDING]);
+
+	snprintf(v[3]->name, sizeof(v[3]->name), "%s", "task");
+	REQUIRE(store_insert_jobs(s, v, 5) == 0);
+	for (i = 0; i < 5; i++) {
+		CHECK(v[i]->id == one->id + 1 + i && !v[i]->dirty,
+		    "task %d: id %lld after %lld", i, (long long)v[i]->id,
+		    (long long)one->id);
+		REQUIRE((got = store_get_job(s, v[i]->id, f)) != NULL);
+		CHECK(got->array_job_id == v[0]->id &&
+		          got->array_task_id == i && got->array_max == 5 &&
+		          strcmp(got->name, "task") == 0,
+		    "task %d: array %lld, task %d", i,
+		    (long long)got->array_job_id, got->array_task_id);
+		job_free(got);
+		got = NULL;
+	}
+	CHECK(store_find_task(s, v[0]->id, 4) == v[4]->id);
+	rc = 0;
+fail:
+	job_free(got);
+	job_free(one);
+	for (i = 0; i < 5; i++)
+		job_free(v[i]);
+	store_close(s);
+	fleet_free(f);
+	config_free(c);
+	return rc;
+}
+
 /*
  * Attempts: one job, three attempts on nodes 2 and 3.
  *  1: node 3 lost (node_fail) while rank 0 is cancelled: requeued;
@@ -907,6 +979,7 @@ static const struct {
     {"policies", t_policies, 0},
     {"audit filters", t_audit_filters, 0},
     {"jobs inserted and loaded", t_jobs, 0},
+    {"an array in whole or not at all", t_array_insert, 0},
     {"job and node attempts", t_attempts, 0},
     {"telemetry partitions and expiry", t_telemetry, 0},
     {"a pipeline's rows, and its failed write", t_pipeline, 0},
