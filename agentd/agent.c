@@ -185,6 +185,12 @@ struct agent {
 	int first_tick;    /* 1: the tick timer still has first_ms */
 	int backing_off;   /* 1: retry timer armed */
 	unsigned failures; /* consecutive, for the backoff */
+	/* the soonest a controller of this round said to come back (one
+	 * taking the lead: its Retry-After), ms, 0: none said; which one;
+	 * and whether that was logged since the last report taken */
+	int64_t round_retry_ms;
+	char round_retry_url[AGENT_URL_MAX];
+	int retry_told;
 	enum agent_link link;
 	int64_t link_since_ms; /* monotonic, when link last changed */
 	uint64_t rejected;     /* batches refused since the last line */
@@ -661,8 +667,17 @@ agent_fail(struct agent *a, enum agent_link to, const char *why)
 	a->report_owed = 1;
 	if (to == AGENT_LINK_REFUSED)
 		ms = backoff_max_ms(agent_random(a));
-	else
+	else if (a->round_retry_ms > 0) { /* one said when it leads */
+		ms = backoff_after_ms(a->round_retry_ms, agent_random(a));
+		if (!a->retry_told)
+			log_info("%s: controller %s takes the lead in %lld s; "
+			         "reporting again then",
+			    a->name, a->round_retry_url,
+			    (long long)a->round_retry_ms / 1000);
+		a->retry_told = 1;
+	} else
 		ms = backoff_delay_ms(a->failures, agent_random(a));
+	a->round_retry_ms = 0;
 	if (a->failures < 32)
 		a->failures++;
 	set_link(a, to, why, NULL);
@@ -690,6 +705,7 @@ agent_reached(struct agent *a)
 	if (a->cur != a->answered_cur && a->left[0] != '\0')
 		left = a->left;
 	a->answered_cur = a->cur;
+	a->retry_told = 0;
 	a->tried = 0;
 	a->round_over = 0;
 	return left;
@@ -702,14 +718,23 @@ agent_reached(struct agent *a)
  * to the next one in the list at once, until each has been tried since
  * the last that took one: returns NULL. Then, or with one controller, it
  * returns what the caller backs off with, as after any failure: `why`, or
- * with several controllers what each said.
+ * with several controllers what each said. retry_s: the reply's
+ * Retry-After, 0 none; the round's soonest replaces the backoff after it.
  */
 static const char *
-agent_leave(struct agent *a, const char *why)
+agent_leave(struct agent *a, const char *why, int retry_s)
 {
 	struct timeval now = {0, 0};
 	size_t len;
 
+	if (a->tried == 0)
+		a->round_retry_ms = 0;
+	if (retry_s > 0 &&
+	    (a->round_retry_ms == 0 || retry_s * 1000 < a->round_retry_ms)) {
+		a->round_retry_ms = retry_s * 1000;
+		snprintf(a->round_retry_url, sizeof(a->round_retry_url), "%s",
+		    a->server[a->cur]);
+	}
 	if (a->nserver < 2)
 		return why;
 	if (a->tried == 0)
@@ -898,7 +923,7 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 	char why[256];
 
 	if (!res->ok) {
-		if ((back = agent_leave(a, res->error)) != NULL)
+		if ((back = agent_leave(a, res->error, 0)) != NULL)
 			agent_fail(a, AGENT_LINK_DOWN, back);
 		return;
 	}
@@ -943,7 +968,8 @@ on_reply(struct net_req *req, const struct net_result *res, void *arg)
 		if (!ctllist_passive(res->status, res->body, res->body_len,
 		        passive, sizeof(passive)))
 			agent_fail(a, AGENT_LINK_DOWN, msg);
-		else if ((back = agent_leave(a, passive)) != NULL)
+		else if ((back = agent_leave(a, passive, res->retry_after_s)) !=
+		         NULL)
 			agent_fail(
 			    a, AGENT_LINK_DOWN, a->nserver > 1 ? back : msg);
 	} else if (res->status == 409) {

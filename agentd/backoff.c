@@ -1,4 +1,5 @@
-/* Retry delays: see backoff.h; the arithmetic is the plugins' own. */
+/* Retry delays: see backoff.h; the exponential arithmetic is the
+ * plugins' own. */
 #include <pod/plugin_util.h>
 
 #include "backoff.h"
@@ -15,4 +16,14 @@ backoff_max_ms(double u)
 {
 	return pod_backoff_ms(
 	    0, BACKOFF_MAX_MS, BACKOFF_MAX_MS, BACKOFF_JITTER, u);
+}
+
+int64_t
+backoff_after_ms(int64_t asked_ms, double u)
+{
+	if (!(u >= 0)) /* NaN too */
+		u = 0;
+	if (u >= 1)
+		u = 0.999999;
+	return asked_ms + (int64_t)(asked_ms * BACKOFF_JITTER * u);
 }

@@ -19,5 +19,10 @@
 int64_t backoff_delay_ms(unsigned failures, double u);
 /* The longest delay (BACKOFF_MAX_MS), with the same jitter. */
 int64_t backoff_max_ms(double u);
+/* A delay the server asked for (Retry-After, ms), spread over
+ * [asked_ms, asked_ms * (1 + BACKOFF_JITTER)) by u in [0, 1): never
+ * sooner, so that a pod of agents told together does not come back in
+ * one instant. */
+int64_t backoff_after_ms(int64_t asked_ms, double u);
 
 #endif

@@ -71,6 +71,7 @@ struct net_req {
 	char *reply;
 	size_t reply_len;
 	int status; /* HTTP status; 0: failed, see err */
+	int retry_after_s;
 	char err[NET_ERR_MAX];
 	net_done_cb cb;
 	void *arg;
@@ -216,6 +217,7 @@ on_deliver(evutil_socket_t fd, short what, void *arg)
 		res.status = r->status;
 		res.body = r->reply ? r->reply : "";
 		res.body_len = r->reply_len;
+		res.retry_after_s = r->retry_after_s;
 	} else {
 		res.error = r->err[0] ? r->err : "request failed";
 		r->conn_dead = 1;
@@ -294,6 +296,25 @@ on_error(enum evhttp_request_error error, void *arg)
 	conn_error(r, "request failed");
 }
 
+/* The reply's Retry-After when it is delay-seconds (RFC 9110) from 1 to
+ * NET_RETRY_AFTER_MAX_S, else 0: a date, or a value out of reason. */
+static int
+retry_after(struct evhttp_request *http)
+{
+	const char *v = evhttp_find_header(
+	    evhttp_request_get_input_headers(http), "Retry-After");
+	char *end;
+	long s;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return 0;
+	s = strtol(v, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	return *end == '\0' && s >= 1 && s <= NET_RETRY_AFTER_MAX_S ? (int)s
+	                                                            : 0;
+}
+
 static void
 on_done(struct evhttp_request *http, void *arg)
 {
@@ -322,6 +343,7 @@ on_done(struct evhttp_request *http, void *arg)
 	r->reply[len] = '\0';
 	r->reply_len = len;
 	r->status = evhttp_request_get_response_code(http);
+	r->retry_after_s = retry_after(http);
 	finish(r);
 }
 
@@ -485,6 +507,7 @@ issue(struct net_req *r)
 
 	r->err[0] = '\0';
 	r->status = 0;
+	r->retry_after_s = 0;
 	r->reply_len = 0;
 	if ((conn = conn_for(r, r->tls, r->host, r->port)) == NULL ||
 	    (r->http = evhttp_request_new(on_done, r)) == NULL) {

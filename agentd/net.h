@@ -24,7 +24,10 @@ struct net_result {
 	const char *error; /* why not ok, in words */
 	const char *body;  /* reply body when ok, NUL-terminated */
 	size_t body_len;   /* bytes in body */
+	int retry_after_s; /* the reply's Retry-After in seconds (1 to
+	                    * NET_RETRY_AFTER_MAX_S); 0: none, or a date */
 };
+#define NET_RETRY_AFTER_MAX_S 3600
 
 /* Called once per request from the loop. The request is idle again and may
  * be reused or freed inside the callback. */

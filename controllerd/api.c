@@ -774,6 +774,19 @@ not_leading(struct ctl_state *st, struct evhttp_request *req,
 	if (st->standby) {
 		if (rt == NULL || rt->standby) /* files, /metrics */
 			return 0;
+		int64_t in_ms = leader_acts_in_ms(&st->lead, time_mono_ms());
+
+		/* when it will lead: agents come back then, not after their
+		 * backoff (RFC 9110's delay-seconds, rounded up) */
+		if (in_ms >= 0) {
+			char secs[32];
+
+			snprintf(secs, sizeof(secs), "%lld",
+			    (long long)(in_ms + 999) / 1000 + (in_ms == 0));
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
+			    "Retry-After", secs);
+		}
 		if (st->lead.role == LEADER_WAITING) /* active: itself */
 			body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
 			    "standby", "message",

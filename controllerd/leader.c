@@ -18,6 +18,16 @@ leader_role_name(enum leader_role r)
 	return role_names[r];
 }
 
+int64_t
+leader_acts_in_ms(const struct leader *l, int64_t now_ms)
+{
+	int64_t left = l->since_ms + l->lease_ms - now_ms;
+
+	if (l->role != LEADER_WAITING)
+		return -1;
+	return left > 0 ? left : 0;
+}
+
 enum leader_role
 leader_shown(const struct leader *l, int loaded)
 {

@@ -54,6 +54,9 @@ enum leader_role leader_step(struct leader *l, int64_t now_ms);
  * at now_ms. */
 int leader_acting(const struct leader *l, int64_t now_ms);
 const char *leader_role_name(enum leader_role r);
+/* While it waits out the old leader's lease: ms until it acts (at its
+ * next step from then on); -1 in any other role. */
+int64_t leader_acts_in_ms(const struct leader *l, int64_t now_ms);
 /* The role the controller says it has (/health, /metrics): while it has
  * not loaded its state (loaded 0), an active one still says it is
  * waiting, as it does not act yet. */

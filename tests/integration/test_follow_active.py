@@ -53,18 +53,21 @@ class StandIn:
         self.gets = 0
         self.submits = []
         self.hang = None
-        self.acks = {}
+        self.retry_after = None  # a standby's Retry-After, as one
+        self.acks = {}           # taking the lead sends it
         self.pods_body = json.dumps(
             {"pods": [{"name": "pod01", "nodes_total": 4, "nodes_up": 4}],
              "served_by": name}, indent=1)
         me = self
 
         class Handler(BaseHTTPRequestHandler):
-            def answer(self, code, body):
+            def answer(self, code, body, headers=()):
                 out = (body if isinstance(body, str)
                        else json.dumps(body)).encode()
                 try:
                     self.send_response(code)
+                    for h in headers:
+                        self.send_header(*h)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(out)))
                     self.end_headers()
@@ -77,6 +80,7 @@ class StandIn:
                 would; True when it did."""
                 with me.lock:
                     role, active = me.role, me.active
+                    retry = me.retry_after
                     if role != "active" and "/report" in self.path:
                         me.refused += 1
                 if role == "active":
@@ -92,7 +96,8 @@ class StandIn:
                        "controller is at %s" % active}
                 if active:
                     err["active"] = active
-                self.answer(503, {"error": err})
+                self.answer(503, {"error": err}, [("Retry-After", str(
+                    retry))] if retry and role == "standby" else [])
                 return True
 
             def do_GET(self):
@@ -234,6 +239,34 @@ def test_agent_follows_the_active():
         assert re.search(r"accepts reports after \d+ s without one, \d+ "
                          r"samples to send; left %s: standby$" % a.url,
                          back), back
+    finally:
+        agent.stop()
+        a.stop()
+        b.stop()
+        t.cleanup()
+
+
+def test_agent_comes_back_when_told():
+    """A controller taking the lead says when it acts (503 `standby` with
+    Retry-After, while it waits out the old leader's lease): the agent
+    says so once for the outage, naming it, and reports to it then."""
+    t = TempDir("follow-told")
+    a, b = StandIn("a"), StandIn("b")
+    a.set("standby")
+    b.set("standby")
+    with a.lock:
+        a.retry_after = 2
+    agent = Agent(t, "%s,%s" % (b.url, a.url), NODE).start()
+    try:
+        line = agent.wait_log(r"takes the lead in")
+        assert line.endswith("%s: controller %s takes the lead in 2 s; "
+                             "reporting again then" % (NODE, a.url)), line
+        wait_for("more rounds refused", lambda: a.count("refused") >= 3,
+                 timeout=20)
+        assert len(lines(agent, r"takes the lead in")) == 1, agent.log()
+        a.set("active")
+        wait_for("reports at the new leader", lambda: a.count("reports") >= 1,
+                 timeout=10)
     finally:
         agent.stop()
         a.stop()
@@ -385,6 +418,6 @@ def test_podctl_write_sent_once():
         b.stop()
 
 
-run([test_agent_follows_the_active, test_agent_skips_a_dead_controller,
-     test_agent_one_url, test_podctl_follows_the_active,
-     test_podctl_write_sent_once])
+run([test_agent_follows_the_active, test_agent_comes_back_when_told,
+     test_agent_skips_a_dead_controller, test_agent_one_url,
+     test_podctl_follows_the_active, test_podctl_write_sent_once])

@@ -152,6 +152,26 @@ t_backoff_jitter(void)
 	return 0;
 }
 
+/* A delay a controller asked for (Retry-After): never sooner, at most
+ * the jitter later, spread, and out-of-range randomness clamped. */
+static int
+t_backoff_after(void)
+{
+	int64_t d, hi = (int64_t)(4000 * (1 + BACKOFF_JITTER));
+	double u;
+
+	for (u = 0; u < 1; u += 0.0625) {
+		d = backoff_after_ms(4000, u);
+		CHECK(d >= 4000 && d < hi, "u %g: %lld ms", u, (long long)d);
+	}
+	CHECK(backoff_after_ms(4000, 0) == 4000);
+	CHECK(backoff_after_ms(4000, -3) == 4000);
+	CHECK(
+	    backoff_after_ms(4000, 7) < hi && backoff_after_ms(4000, 7) > 4000);
+	CHECK(backoff_after_ms(1000, 0.1) != backoff_after_ms(1000, 0.9));
+	return 0;
+}
+
 /* Three samples: full, accel 1 unread and no loop, everything unread. */
 static struct ring *
 fixed_ring(void)
@@ -777,6 +797,7 @@ static const struct {
     {"ring reuses slots zeroed", t_ring_reuse_zeroes},
     {"backoff doubles to its cap", t_backoff_sequence},
     {"backoff jitter stays within 20 %", t_backoff_jitter},
+    {"backoff: the delay a controller asked for", t_backoff_after},
     {"report shape and nulls", t_report_shape},
     {"report batch is the oldest 120", t_report_batch},
     {"reply parsing", t_reply_parse},

@@ -11,6 +11,8 @@ pod_unit_test(store_test store_test.c LIBS podctl_core)
 # The database layer's placeholders and URLs (db.c, db_pg.c).
 pod_unit_test(db_test db_test.c LIBS podctl_core)
 target_include_directories(db_test PRIVATE ${PROJECT_SOURCE_DIR}/controllerd)
+# When a controller taking the lead acts, and the role it says (leader.c).
+pod_unit_test(leader_test leader_test.c LIBS podctl_core)
 # the same cases on a throwaway PostgreSQL server, which
 # tests/integration/pgserver.py starts and names in POD_TEST_PG
 add_test(NAME unit/store_test_postgresql COMMAND /usr/bin/python3
