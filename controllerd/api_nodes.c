@@ -427,16 +427,28 @@ api_health(struct api_req *r)
 	    *fleet_summary_recent(r->st->fleet, -1, time_mono_ms());
 
 	const struct leader *l = &r->st->lead;
+	const struct ctllist *cl = &r->st->conf->controllers;
+	json_t *all = json_array();
+	int i;
 
+	/* the site's controllers, for the dashboard to find the active one
+	 * among: as configured, else this one */
+	for (i = 0; i < cl->n; i++)
+		json_array_append_new(all, json_string(cl->url[i]));
+	if (cl->n == 0)
+		json_array_append_new(all, json_string(l->url));
+	/* public, and read by the dashboard of another controller */
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Access-Control-Allow-Origin", "*");
 	/* a standby has loaded no state: it says so, and who leads */
 	api_reply_json(r->req, 200,
-	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i,s:s,s:s}", "status", "ok",
+	    json_pack("{s:s,s:s,s:I,s:i,s:i,s:i,s:s,s:s,s:o}", "status", "ok",
 	        "version", POD_VERSION, "uptime_s",
 	        (json_int_t)((time_mono_ms() - r->st->start_mono_ms) / 1000),
 	        "schema_version", store_schema_version(r->st->store),
 	        "nodes_total", s.nodes_total, "nodes_up", s.nodes_up, "role",
 	        leader_role_name(leader_shown(l, !r->st->standby)), "active",
-	        l->active_url));
+	        l->active_url, "controllers", all));
 }
 
 void

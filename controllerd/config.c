@@ -102,6 +102,9 @@ static const struct keyword {
     {"controller", "advertise_url", V_STR, 0, 0, T_CONTROLLER,
         offsetof(struct config, advertise_url),
         sizeof(((struct config *)0)->advertise_url), NULL},
+    {"controller", "controllers", V_STR, 0, 0, T_CONTROLLER,
+        offsetof(struct config, controllers_text),
+        sizeof(((struct config *)0)->controllers_text), NULL},
     {"controller", "leader_lease_s", V_INT, 1, 3600, T_CONTROLLER,
         offsetof(struct config, leader_lease_s), 0, NULL},
     {"controller", "store_interval_s", V_INT, 1, 3600, T_CONTROLLER,
@@ -867,6 +870,13 @@ default_secret_file(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether s is an http:// or https:// URL, as clients are given. */
+static int
+http_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
 /* Gives the retention keys the file left unset (0: the keyword table
  * accepts no 0) the defaults of c's database engine; a key set in the file
  * keeps its value on either. */
@@ -1075,14 +1085,31 @@ config_build(const struct conf *cf, const char *name, char *err, size_t errlen)
 		    c->fence_timeout_s / 3 < 5 ? c->fence_timeout_s / 3 : 5;
 	if (c->leader_lease_s == 0)
 		c->leader_lease_s = 1;
-	if (c->advertise_url[0] != '\0' &&
-	    strncmp(c->advertise_url, "http://", 7) != 0 &&
-	    strncmp(c->advertise_url, "https://", 8) != 0) {
+	if (c->advertise_url[0] != '\0' && !http_url(c->advertise_url)) {
 		snprintf(err, errlen,
 		    "%s: [controller] advertise_url: '%s' is not an http:// or "
 		    "https:// URL",
 		    name, c->advertise_url);
 		goto fail;
+	}
+	if (c->controllers_text[0] != '\0') {
+		char why[256];
+		int u;
+
+		if (ctllist_parse(c->controllers_text, &c->controllers, why,
+		        sizeof(why)) == -1) {
+			snprintf(err, errlen,
+			    "%s: [controller] controllers: %s", name, why);
+			goto fail;
+		}
+		for (u = 0; u < c->controllers.n; u++)
+			if (!http_url(c->controllers.url[u])) {
+				snprintf(err, errlen,
+				    "%s: [controller] controllers: '%s' is not "
+				    "an http:// or https:// URL",
+				    name, c->controllers.url[u]);
+				goto fail;
+			}
 	}
 	if (db_is_url(c->database)) {
 		char why[256];
@@ -1240,7 +1267,7 @@ dump_org(const struct config *c, FILE *out)
 void
 config_dump(const struct config *c, FILE *out)
 {
-	int p;
+	int p, i;
 
 	fprintf(out, "[controller]\nlisten = %s\n", c->listen);
 	dump_str(out, "database", c->database);
@@ -1260,6 +1287,10 @@ config_dump(const struct config *c, FILE *out)
 	    c->retention_1h_days);
 	if (c->advertise_url[0] != '\0')
 		dump_str(out, "advertise_url", c->advertise_url);
+	for (i = 0; i < c->controllers.n; i++)
+		fprintf(out, "%s%s%s", i == 0 ? "controllers = " : ", ",
+		    c->controllers.url[i],
+		    i + 1 == c->controllers.n ? "\n" : "");
 	fprintf(out, "leader_lease_s = %d\n", c->leader_lease_s);
 	fprintf(out,
 	    "max_connections = %d\nmax_per_peer = %d\nlimit_exempt =%s%s\n"

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "ctllist.h"
 #include "health.h"
 #include "names.h"
 
@@ -88,6 +89,11 @@ struct config {
 	 * seeing its lock held, and a new one waits before it acts, s */
 	char advertise_url[512];
 	int leader_lease_s;
+	/* every controller of the site, this one included, as clients reach
+	 * them ("URL, URL", ctllist.h): what /health names for the
+	 * dashboard to find the active one; empty: this one alone */
+	char controllers_text[CTLLIST_MAX * CTLLIST_URL_MAX];
+	struct ctllist controllers;
 	int store_interval_s; /* seconds between stored samples per node */
 	/* telemetry kept; unset in the file, the defaults of the database's
 	 * engine (config.c, retention_sqlite and retention_pg) */

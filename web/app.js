@@ -43,6 +43,8 @@ const Pod = (function () {
     who: undefined,
     dismissed: false, // the sign-in form was cancelled: a 401 does not
     // open it again until the Sign in button is pressed or a token fails
+    controllers: [], // the site's controllers, as GET /health names them
+    following: false, // a look for the active controller is under way
   };
 
   // Roles by what they may do; "user" in data-needs is any valid token.
@@ -781,6 +783,65 @@ const Pod = (function () {
     b.replaceChildren(document.createTextNode(text + " "), l);
   }
 
+  // The site's controllers, as GET /health names them: where the page
+  // looks for the active one when this controller stands by or cannot be
+  // reached.
+  async function learnControllers() {
+    try {
+      const h = await api("/health");
+      if (Array.isArray(h.controllers)) {
+        state.controllers = h.controllers.filter((u) => httpUrl(u));
+      }
+    } catch (e) {
+      // a controller that cannot say keeps the list the page had
+    }
+  }
+
+  // Moves the page to the active controller's dashboard, on the same
+  // view: the first of hint (where this controller says the active one
+  // is) and the site's controllers whose own GET /health says "active".
+  // Never to this controller, one look at a time, and nowhere when none
+  // leads (the page goes on polling this one).
+  async function followActive(hint) {
+    if (state.following) {
+      return;
+    }
+    state.following = true;
+    const seen = new Set([location.origin]);
+    try {
+      for (const url of [httpUrl(hint)].concat(state.controllers)) {
+        const base = url.replace(/\/+$/, "");
+        let origin = "";
+        try {
+          origin = new URL(base).origin;
+        } catch (e) {
+          continue; // "" or not a URL
+        }
+        if (seen.has(origin)) {
+          continue;
+        }
+        seen.add(origin);
+        const ctl = new AbortController();
+        const timer = setTimeout(() => ctl.abort(), 3000);
+        try {
+          const r = await fetch(base + "/api/v1/health",
+            { cache: "no-store", signal: ctl.signal });
+          const h = await r.json();
+          if (r.ok && h.role === "active") {
+            location.assign(base + "/" + location.hash);
+            return;
+          }
+        } catch (e) {
+          // not reachable, or not a controller: the next one
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    } finally {
+      state.following = false;
+    }
+  }
+
   // The banner for a failed refresh.
   function showError(e) {
     if (e.code === "standby") {
@@ -838,6 +899,9 @@ const Pod = (function () {
       } catch (e) {
         if (gen === state.generation) {
           showError(e);
+          if (e.code === "standby" || e.status === 0) {
+            followActive(e.active);
+          }
         }
       }
       updateHeader();
@@ -899,6 +963,7 @@ const Pod = (function () {
     translateStatic(document);
     showWho();
     checkWho();
+    learnControllers();
     onHashChange();
   }
 

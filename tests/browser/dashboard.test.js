@@ -606,6 +606,37 @@ async function test_standby_banner() {
   await p.close();
 }
 
+// The dashboard follows the active controller: opened on one that stands
+// by, or that stops answering, it moves to the controller whose own
+// GET /health says "active", on the same view. The same controller under
+// a second origin (localhost against 127.0.0.1) plays the one left: the
+// browser's request routing makes its /status answer 503 `standby`
+// naming the other, then fail as a controller that is gone does; the
+// page found the other in /health's "controllers".
+async function test_follows_the_active() {
+  const other = BASE.replace("127.0.0.1", "localhost");
+  assert(other !== BASE, "a second origin for the controller: " + BASE);
+  const h = await (await fetch(other + "/api/v1/health")).json();
+  assert(Array.isArray(h.controllers) && h.controllers.includes(BASE),
+    "/health names the site's controllers: " + JSON.stringify(h.controllers));
+  const p = await page.context().newPage();
+  p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
+  const left = (u) => u.hostname === "localhost" && u.pathname === "/api/v1/status";
+  await p.route(left, (route) => route.fulfill({
+    status: 503,
+    contentType: "application/json",
+    body: JSON.stringify({ error: { code: "standby", active: BASE,
+      message: "this controller is the standby; the active controller is at " + BASE } }),
+  }));
+  await p.goto(other + "/#/alarms");
+  await p.waitForURL(BASE + "/#/alarms", { timeout: WAIT_MS });
+  await p.unroute(left);
+  await p.route(left, (route) => route.abort("connectionrefused"));
+  await p.goto(other + "/#/jobs");
+  await p.waitForURL(BASE + "/#/jobs", { timeout: WAIT_MS });
+  await p.close();
+}
+
 async function test_no_javascript_errors() {
   assert(errors.length === 0, "JavaScript errors:\n  " + errors.join("\n  "));
 }
@@ -628,6 +659,7 @@ const TESTS = [
   test_browser_language_chooses,
   test_sign_out,
   test_standby_banner,
+  test_follows_the_active,
   test_no_javascript_errors,
 ];
 

@@ -41,6 +41,8 @@ static const char *const cases[] = {
     "pg_lease",            /* a lease as long as the fence: refused */
     "pg_bad_url",          /* a libpq URL libpq refuses */
     "bad_advertise",       /* an advertised URL without http(s):// */
+    "bad_controllers",     /* one of the site's controllers without it */
+    "dup_controllers",     /* a controller named twice */
 };
 
 /*
