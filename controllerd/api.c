@@ -759,6 +759,24 @@ over_rate(struct api_req *r, const struct route *rt)
 	return 1;
 }
 
+/* On a controller that has taken the lead and waits out the old leader's
+ * lease: when it acts, in req's Retry-After (RFC 9110's delay-seconds,
+ * rounded up), so that agents come back then rather than after their
+ * backoff. Nothing in any other role. */
+static void
+say_when(struct ctl_state *st, struct evhttp_request *req)
+{
+	int64_t in_ms = leader_acts_in_ms(&st->lead, time_mono_ms());
+	char secs[32];
+
+	if (in_ms < 0)
+		return;
+	snprintf(secs, sizeof(secs), "%lld",
+	    (long long)(in_ms + 999) / 1000 + (in_ms == 0));
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Retry-After", secs);
+}
+
 /* Whether req, of route rt (NULL: /metrics or a file), must wait for the
  * active controller: on a standby, all but the dashboard's files,
  * /metrics and the routes a standby serves; on a leader that cannot tell
@@ -774,19 +792,7 @@ not_leading(struct ctl_state *st, struct evhttp_request *req,
 	if (st->standby) {
 		if (rt == NULL || rt->standby) /* files, /metrics */
 			return 0;
-		int64_t in_ms = leader_acts_in_ms(&st->lead, time_mono_ms());
-
-		/* when it will lead: agents come back then, not after their
-		 * backoff (RFC 9110's delay-seconds, rounded up) */
-		if (in_ms >= 0) {
-			char secs[32];
-
-			snprintf(secs, sizeof(secs), "%lld",
-			    (long long)(in_ms + 999) / 1000 + (in_ms == 0));
-			evhttp_add_header(
-			    evhttp_request_get_output_headers(req),
-			    "Retry-After", secs);
-		}
+		say_when(st, req);
 		if (st->lead.role == LEADER_WAITING) /* active: itself */
 			body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
 			    "standby", "message",
