@@ -30,6 +30,9 @@ const ADMIN = process.env.POD_ADMIN_TOKEN;
 const OPERATOR = process.env.POD_OPERATOR_TOKEN;
 const VIEWER = process.env.POD_VIEWER_TOKEN;
 const WRONG = "pod_" + "0".repeat(64);
+// a second name for the controller's address, in the browser only (its
+// --host-resolver-rules): another origin, whatever /etc/hosts says
+const OTHER_HOST = "standby.pod.test";
 const WAIT_MS = 20000;
 
 if (!BASE || !PODCTL || !ADMIN || !OPERATOR || !VIEWER) {
@@ -609,19 +612,19 @@ async function test_standby_banner() {
 // The dashboard follows the active controller: opened on one that stands
 // by, or that stops answering, it moves to the controller whose own
 // GET /health says "active", on the same view. The same controller under
-// a second origin (localhost against 127.0.0.1) plays the one left: the
-// browser's request routing makes its /status answer 503 `standby`
-// naming the other, then fail as a controller that is gone does; the
-// page found the other in /health's "controllers".
+// a second origin (OTHER_HOST, which the browser resolves to 127.0.0.1)
+// plays the one left: the browser's request routing makes its /status
+// answer 503 `standby` naming the other, then fail as a controller that
+// is gone does; the page found the other in /health's "controllers".
 async function test_follows_the_active() {
-  const other = BASE.replace("127.0.0.1", "localhost");
+  const other = BASE.replace("127.0.0.1", OTHER_HOST);
   assert(other !== BASE, "a second origin for the controller: " + BASE);
-  const h = await (await fetch(other + "/api/v1/health")).json();
+  const h = await (await fetch(BASE + "/api/v1/health")).json();
   assert(Array.isArray(h.controllers) && h.controllers.includes(BASE),
     "/health names the site's controllers: " + JSON.stringify(h.controllers));
   const p = await page.context().newPage();
   p.on("pageerror", (e) => errors.push("pageerror: " + e.message));
-  const left = (u) => u.hostname === "localhost" && u.pathname === "/api/v1/status";
+  const left = (u) => u.hostname === OTHER_HOST && u.pathname === "/api/v1/status";
   await p.route(left, (route) => route.fulfill({
     status: 503,
     contentType: "application/json",
@@ -673,6 +676,7 @@ async function main() {
     executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--host-resolver-rules=MAP " + OTHER_HOST + " 127.0.0.1",
       "--disable-background-networking", "--disable-component-update",
       "--disable-sync"],
   });
