@@ -966,6 +966,9 @@ case_stream(void)
 	REQUIRE(
 	    wait_read(&r, s, has_power, (double[]){111, 222}, 10000, &slowest),
 	    "restarted");
+	/* the values are published before the line is said */
+	REQUIRE(wait_read(
+	    &r, s, logged, "fake_smi.py: readings again", 2000, &slowest));
 	CHECK(plugrig_logged(&r, "no record for 500 ms") == 1);
 	CHECK(plugrig_logged(&r, "exited with status 3") == 1);
 	CHECK(plugrig_logged(&r, "readings again") == 1);
