@@ -31,3 +31,6 @@ pod_unit_test(auth_test auth_test.c LIBS podctl_core)
 # admission of submissions, the account tree, partitions' and reservations'
 # nodes, a maintenance window's drain and resume.
 pod_unit_test(org_test org_test.c LIBS podctl_core)
+# The connection caps in front of evhttp on a real loopback socket.
+pod_unit_test(httpcap_test httpcap_test.c LIBS podctl_core)
+target_include_directories(httpcap_test PRIVATE ${PROJECT_SOURCE_DIR}/controllerd)
