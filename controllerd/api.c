@@ -271,31 +271,54 @@ api_send(struct evhttp_request *req, int code, struct evbuffer *body)
 		evbuffer_free(z);
 }
 
-void
-api_reply_json(struct evhttp_request *req, int code, json_t *j)
+/* Sends len bytes of JSON text and a newline; a 500 on no memory. */
+static void
+api_reply_text(
+    struct evhttp_request *req, int code, const char *text, size_t len)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text;
 
-	text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	json_decref(j);
-	if (buf == NULL || text == NULL) {
+	if (buf == NULL || evbuffer_add(buf, text, len) == -1 ||
+	    evbuffer_add(buf, "\n", 1) == -1) {
 		log_warnx("%s: out of memory", __func__);
-		free(text);
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	evbuffer_add(buf, text, strlen(text));
-	evbuffer_add(buf, "\n", 1);
-	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
 	api_send(req, code, buf);
 	evbuffer_free(buf);
+}
+
+void
+api_reply_json(struct evhttp_request *req, int code, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+	json_decref(j);
+	if (text == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	api_reply_text(req, code, text, strlen(text));
+	free(text);
+}
+
+void
+api_reply_jsonw(struct evhttp_request *req, int code, struct jsonw *w)
+{
+	if (jsonw_done(w) == -1) {
+		log_warnx(
+		    "%s: out of memory, or past %zu bytes", __func__, w->max);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	api_reply_text(req, code, w->buf, w->len);
 }
 
 void

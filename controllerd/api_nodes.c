@@ -23,6 +23,7 @@
 #include "fleet.h"
 #include "health.h"
 #include "jobs.h"
+#include "jsonw.h"
 #include "jsonx.h"
 #include "log.h"
 #include "selfstat.h"
@@ -59,7 +60,10 @@ by_state_json(const struct fleet_summary *s)
 /* What is wrong in a pod, for the operator's eye and the trouble rank. */
 struct pod_trouble {
 	int nodes_down; /* state down: not reporting */
-	int nodes_hot;  /* an accelerator at or above the warning temperature */
+	/* an accelerator within the overtemp alarm's clear margin of its
+	 * critical temperature: where the alarm, once raised, would not
+	 * clear (fleet_summary.nodes_hot) */
+	int nodes_hot;
 	int jobs_running;
 	int alarms[ALARMVIEW_NCLASSES]; /* not cleared, by class */
 	int leak_alarms;                /* leak alarms not cleared */
@@ -88,27 +92,8 @@ pod_trouble_rank(const struct pod_trouble *t, int leaks)
 	return rank;
 }
 
-/* A node is hot when an accelerator is within the overtemp alarm's clear
- * margin of its critical temperature (90 °C when unknown): where the alarm,
- * once raised, would not clear. */
-static int
-node_hot(const struct node *n, double margin_c)
-{
-	int k;
-
-	if (!n->up)
-		return 0;
-	for (k = 0; k < n->naccels; k++) {
-		const struct accel *a = &n->accels[k];
-		double crit = isnan(a->temp_crit_c) ? 90 : a->temp_crit_c;
-
-		if (!isnan(a->temp_c) && a->temp_c >= crit - margin_c)
-			return 1;
-	}
-	return 0;
-}
-
-/* Fills t[0..npods-1]: one pass over the nodes, the running jobs and the
+/* Fills t[0..npods-1] but the node counts, which pod_json() takes from
+ * the fleet's recent summary: one pass over the running jobs and the
  * alarms, whatever the number of pods asked. */
 static int
 pods_trouble(const struct ctl_state *st, struct pod_trouble *t)
@@ -122,12 +107,6 @@ pods_trouble(const struct ctl_state *st, struct pod_trouble *t)
 	    NULL)
 		return -1;
 	memset(t, 0, sizeof(*t) * (size_t)f->npods);
-	for (i = 0; i < f->nnodes; i++) {
-		const struct node *n = &f->nodes[i];
-
-		t[n->pod].nodes_down += fleet_node_state(f, n) == NODE_DOWN;
-		t[n->pod].nodes_hot += node_hot(n, st->conf->overtemp_margin_c);
-	}
 	for (i = 0; i < st->jobs.n; i++) {
 		const struct job *j = st->jobs.v[i];
 
@@ -178,6 +157,8 @@ pod_json(struct fleet *f, int p, struct pod_trouble *t)
 	json_object_set_new(o, "groups", json_integer(f->pods[p].conf.groups));
 	json_object_set_new(o, "leaks", json_integer(s.leaks));
 	json_object_set_new(o, "nodes_by_state", by_state_json(&s));
+	t->nodes_down = s.by_state[NODE_DOWN];
+	t->nodes_hot = s.nodes_hot;
 	json_object_set_new(o, "nodes_down", json_integer(t->nodes_down));
 	json_object_set_new(o, "nodes_hot", json_integer(t->nodes_hot));
 	json_object_set_new(o, "jobs_running", json_integer(t->jobs_running));
@@ -221,164 +202,265 @@ health_json(const struct node *n)
 }
 
 /*
- * A node's summary, one key a row: name, and what writes it into o. The
+ * A node's summary, one key a row: its name, the kind of its value (and
+ * the decimals of a number), and what reads the value from the node. The
  * list's rows are the order of the keys; GET /nodes?fields= picks rows
  * from it by name, so that a view asking for three keys of 12,800 nodes
- * builds three, not sixteen.
+ * writes three, not sixteen. One table serves both writers: Jansson's for
+ * a node's detail, the tree-less jsonw for the list (docs/benchmarks.md,
+ * "REST API at fabric size").
  */
-typedef void (*node_field_fn)(
-    json_t *o, const char *key, const struct fleet *f, const struct node *n);
+enum node_kind {
+	NK_STRING, /* s; NULL is null */
+	NK_BOOL,   /* i */
+	NK_INT,    /* i */
+	NK_REAL,   /* d, rounded to the row's decimals; NaN is null */
+	NK_TIME,   /* i, ms since the epoch; 0 is null */
+	NK_LEAK,   /* i: -1 unknown (null), 0, 1 */
+};
+
+struct node_value {
+	const char *s; /* borrowed from the node, the fleet or buf */
+	double d;
+	long long i;
+};
+
+typedef void (*node_value_fn)(const struct fleet *f, const struct node *n,
+    struct node_value *v, char *buf, size_t len);
 
 static void
-f_name(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_name(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, json_string(n->name));
+	v->s = n->name;
 }
 
 static void
-f_pod(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_pod(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, json_string(f->pods[n->pod].conf.name));
+	v->s = f->pods[n->pod].conf.name;
 }
 
 static void
-f_group(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_group(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, json_string(n->group));
+	v->s = n->group;
 }
 
 static void
-f_state(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_state(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(
-	    o, k, json_string(fleet_state_name(fleet_node_state(f, n))));
+	v->s = fleet_state_name(fleet_node_state(f, n));
 }
 
 static void
-f_reason(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_reason(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	const char *reason = fleet_node_reason(n);
-
-	json_object_set_new(o, k, reason ? json_string(reason) : json_null());
+	v->s = fleet_node_reason(n);
 }
 
 static void
-f_drained(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_drained(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, json_boolean(n->drained));
+	v->i = n->drained;
 }
 
 static void
-f_power(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_power(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, n->power_w, 1);
+	v->d = n->power_w;
 }
 
 static void
-f_seen(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_seen(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, jsonx_time(n->last_seen_ms));
+	v->i = n->last_seen_ms;
 }
 
 static void
-f_accels(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_accels(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k,
-	    json_integer(n->naccels > 0
-	                     ? n->naccels
-	                     : f->pods[n->pod].conf.accels_per_node));
+	v->i =
+	    n->naccels > 0 ? n->naccels : f->pods[n->pod].conf.accels_per_node;
 }
 
 static void
-f_hottest(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_hottest(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, fleet_node_hottest_c(n), 1);
+	v->d = fleet_node_hottest_c(n);
 }
 
 static void
-f_inlet(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_inlet(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, n->inlet_c, 2);
+	v->d = n->inlet_c;
 }
 
 static void
-f_outlet(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_outlet(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, n->outlet_c, 2);
+	v->d = n->outlet_c;
 }
 
 static void
-f_flow(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_flow(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, n->flow_lpm, 2);
+	v->d = n->flow_lpm;
 }
 
 static void
-f_heat(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_heat(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	jsonx_set_real(o, k, fleet_node_heat_w(f, n), 1);
+	v->d = fleet_node_heat_w(f, n);
 }
 
 static void
-f_leak(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_leak(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	json_object_set_new(o, k, leak_json(n->leak));
+	v->i = n->leak;
 }
 
 static void
-f_health(json_t *o, const char *k, const struct fleet *f, const struct node *n)
+f_health(const struct fleet *f, const struct node *n, struct node_value *v,
+    char *buf, size_t len)
 {
-	char health[64];
-
-	json_object_set_new(o, k,
-	    json_string(health_names(n->health.conds, health, sizeof(health))));
+	v->s = health_names(n->health.conds, buf, len);
 }
 
 static const struct node_field {
 	const char *key;
-	node_field_fn fn;
+	enum node_kind kind;
+	int decimals; /* of an NK_REAL */
+	node_value_fn fn;
 } node_fields[] = {
-    {"name", f_name},
-    {"pod", f_pod},
-    {"group", f_group},
-    {"state", f_state},
-    {"reason", f_reason},
-    {"drained", f_drained},
-    {"power_w", f_power},
-    {"last_seen", f_seen},
-    {"accelerators_total", f_accels},
-    {"hottest_c", f_hottest},
-    {"inlet_c", f_inlet},
-    {"outlet_c", f_outlet},
-    {"flow_lpm", f_flow},
-    {"heat_w", f_heat},
-    {"leak", f_leak},
-    {"health", f_health},
+    {"name", NK_STRING, 0, f_name},
+    {"pod", NK_STRING, 0, f_pod},
+    {"group", NK_STRING, 0, f_group},
+    {"state", NK_STRING, 0, f_state},
+    {"reason", NK_STRING, 0, f_reason},
+    {"drained", NK_BOOL, 0, f_drained},
+    {"power_w", NK_REAL, 1, f_power},
+    {"last_seen", NK_TIME, 0, f_seen},
+    {"accelerators_total", NK_INT, 0, f_accels},
+    {"hottest_c", NK_REAL, 1, f_hottest},
+    {"inlet_c", NK_REAL, 2, f_inlet},
+    {"outlet_c", NK_REAL, 2, f_outlet},
+    {"flow_lpm", NK_REAL, 2, f_flow},
+    {"heat_w", NK_REAL, 1, f_heat},
+    {"leak", NK_LEAK, 0, f_leak},
+    {"health", NK_STRING, 0, f_health},
 };
 
 #define NODE_NFIELDS (sizeof(node_fields) / sizeof(node_fields[0]))
 
 /* The summary keys picked by pick (NODE_NFIELDS flags), or all of them
- * when pick is NULL. New reference. */
-static json_t *
-node_summary_json(
-    const struct fleet *f, const struct node *n, const unsigned char *pick)
+ * when pick is NULL, into o. */
+static void
+node_summary_set(json_t *o, const struct fleet *f, const struct node *n,
+    const unsigned char *pick)
 {
-	json_t *o = json_object();
+	struct node_value v;
+	char buf[64];
 	size_t i;
 
-	for (i = 0; i < NODE_NFIELDS; i++)
-		if (pick == NULL || pick[i])
-			node_fields[i].fn(o, node_fields[i].key, f, n);
-	return o;
+	for (i = 0; i < NODE_NFIELDS; i++) {
+		const struct node_field *nf = &node_fields[i];
+		json_t *j = NULL;
+
+		if (pick != NULL && !pick[i])
+			continue;
+		memset(&v, 0, sizeof(v));
+		nf->fn(f, n, &v, buf, sizeof(buf));
+		switch (nf->kind) {
+		case NK_STRING:
+			j = v.s != NULL ? json_string(v.s) : json_null();
+			break;
+		case NK_BOOL:
+			j = json_boolean(v.i);
+			break;
+		case NK_INT:
+			j = json_integer(v.i);
+			break;
+		case NK_REAL:
+			jsonx_set_real(o, nf->key, v.d, nf->decimals);
+			continue;
+		case NK_TIME:
+			j = jsonx_time(v.i);
+			break;
+		case NK_LEAK:
+			j = leak_json((int)v.i);
+			break;
+		}
+		json_object_set_new(o, nf->key, j);
+	}
+}
+
+/* As node_summary_set(), one object written by w. */
+static void
+node_summary_write(struct jsonw *w, const struct fleet *f, const struct node *n,
+    const unsigned char *pick)
+{
+	struct node_value v;
+	char buf[64];
+	size_t i;
+
+	jsonw_object(w);
+	for (i = 0; i < NODE_NFIELDS; i++) {
+		const struct node_field *nf = &node_fields[i];
+
+		if (pick != NULL && !pick[i])
+			continue;
+		memset(&v, 0, sizeof(v));
+		nf->fn(f, n, &v, buf, sizeof(buf));
+		jsonw_key(w, nf->key);
+		switch (nf->kind) {
+		case NK_STRING:
+			jsonw_string(w, v.s);
+			break;
+		case NK_BOOL:
+			jsonw_bool(w, (int)v.i);
+			break;
+		case NK_INT:
+			jsonw_int(w, v.i);
+			break;
+		case NK_REAL:
+			jsonw_real(w, v.d, nf->decimals);
+			break;
+		case NK_TIME:
+			jsonw_time(w, v.i);
+			break;
+		case NK_LEAK:
+			if (v.i < 0)
+				jsonw_null(w);
+			else
+				jsonw_bool(w, (int)v.i);
+			break;
+		}
+	}
+	jsonw_object_end(w);
 }
 
 static json_t *
 node_json(const struct fleet *f, const struct node *n, int detail)
 {
-	json_t *o = node_summary_json(f, n, NULL), *accels;
+	json_t *o = json_object(), *accels;
 	int i;
 
+	node_summary_set(o, f, n, NULL);
 	if (!detail)
 		return o;
 	json_object_set_new(o, "health_conditions", health_json(n));
@@ -860,8 +942,9 @@ api_nodes(struct api_req *r)
 	const struct node *last = NULL;
 	int i, lo, hi, total = 0, shown = 0, more = 0;
 	char count[32];
-	json_t *a;
+	struct jsonw w;
 
+	jsonw_init(&w, API_REPLY_MAX);
 	memset(&nq, 0, sizeof(nq));
 	if (api_read_query(r->req, &q, allowed) == -1 ||
 	    nodes_parse(r, &q, &nq) == -1)
@@ -875,7 +958,9 @@ api_nodes(struct api_req *r)
 		else
 			hi = mid;
 	}
-	a = json_array();
+	jsonw_object(&w);
+	jsonw_key(&w, "nodes");
+	jsonw_array(&w);
 	for (i = 0; i < f->nnodes; i++) {
 		const struct node *n = &f->nodes[i];
 
@@ -888,18 +973,20 @@ api_nodes(struct api_req *r)
 			more = 1;
 			continue;
 		}
-		json_array_append_new(a,
-		    node_summary_json(f, n, nq.some_fields ? nq.fields : NULL));
+		node_summary_write(&w, f, n, nq.some_fields ? nq.fields : NULL);
 		shown++;
 		last = n;
 	}
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
 	snprintf(count, sizeof(count), "%d", total);
 	evhttp_add_header(
 	    evhttp_request_get_output_headers(r->req), "X-Total-Count", count);
 	if (more && last != NULL)
 		nodes_link_next(r, &q, last->name);
-	api_reply_json(r->req, 200, json_pack("{s:o}", "nodes", a));
+	api_reply_jsonw(r->req, 200, &w);
 done:
+	jsonw_free(&w);
 	free(nq.pods);
 	free(nq.groups);
 	evhttp_clear_headers(&q);

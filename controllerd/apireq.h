@@ -20,6 +20,8 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "jsonw.h"
+
 #define MAX_ARGS 2
 
 struct ctl_state;
@@ -43,6 +45,11 @@ struct api_req {
 /* Sends j (reference stolen) as the reply with HTTP status code, through
  * api_send(). */
 void api_reply_json(struct evhttp_request *req, int code, json_t *j);
+/* The largest reply a jsonw may write, bytes: every node of a fabric of
+ * 100,000 accelerators fits many times over. */
+#define API_REPLY_MAX ((size_t)256 << 20)
+/* As api_reply_json(), the text w wrote (borrowed); a 500 when w failed. */
+void api_reply_jsonw(struct evhttp_request *req, int code, struct jsonw *w);
 /* The one place replies go out: body (borrowed; the caller frees it) with
  * status code, gzipped (Content-Encoding: gzip) when it is 1 KiB or more
  * and the request's Accept-Encoding takes gzip; always with Vary:

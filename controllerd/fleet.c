@@ -50,6 +50,7 @@ fleet_new(const struct config *c)
 		return NULL;
 	f->coolant_density_kg_l = c->coolant_density_kg_l;
 	f->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+	f->hot_margin_c = c->overtemp_margin_c;
 	for (p = 0; p < c->npods; p++)
 		total += c->pods[p].nodes;
 	if ((f->pods = calloc(c->npods, sizeof(*f->pods))) == NULL ||
@@ -99,6 +100,7 @@ fleet_configure(struct fleet *f, const struct config *c)
 		f->pods[p].conf = c->pods[p];
 	f->coolant_density_kg_l = c->coolant_density_kg_l;
 	f->coolant_cp_j_kgk = c->coolant_cp_j_kgk;
+	f->hot_margin_c = c->overtemp_margin_c;
 }
 
 void
@@ -471,7 +473,7 @@ void
 fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 {
 	double flow_supply = 0, flow_return = 0, flow_heat = 0;
-	int first = 0, last = f->nnodes, i, p;
+	int first = 0, last = f->nnodes, i, p, hot;
 
 	memset(s, 0, sizeof(*s));
 	s->power_w = s->heat_w = s->flow_lpm = 0;
@@ -510,18 +512,24 @@ fleet_summarize(const struct fleet *f, int pod, struct fleet_summary *s)
 			flow_return += n->flow_lpm * n->outlet_c;
 			flow_heat += fleet_node_heat_w(f, n);
 		}
+		hot = 0;
 		for (k = 0; k < n->naccels; k++) {
 			const struct accel *a = &n->accels[k];
 
 			if (isnan(a->temp_c))
 				continue;
 			s->accels_up++;
+			hot |= a->temp_c >= (isnan(a->temp_crit_c)
+			                            ? FLEET_TEMP_CRIT_C
+			                            : a->temp_crit_c) -
+			                        f->hot_margin_c;
 			if (isnan(s->hottest_c) || a->temp_c > s->hottest_c) {
 				s->hottest_c = a->temp_c;
 				s->hottest_node = i;
 				s->hottest_index = k;
 			}
 		}
+		s->nodes_hot += hot;
 	}
 	s->heat_w = flow_heat;
 	/* A CDU plugin reads the pod loop's capacity: the lower one counts. */

@@ -126,6 +126,7 @@ struct fleet_summary {
 	int hottest_node;          /* index into fleet.nodes, -1 none */
 	int hottest_index;         /* accelerator index */
 	int leaks;                 /* nodes reporting a leak */
+	int nodes_hot; /* up, an accelerator within hot_margin_c of critical */
 };
 
 struct fleet {
@@ -136,6 +137,7 @@ struct fleet {
 	int ngroups; /* leaf groups in the fabric */
 	double coolant_density_kg_l;
 	double coolant_cp_j_kgk;
+	double hot_margin_c; /* [alarms] overtemp_margin_c, °C */
 	/* The time the controller watched: monotonic time less its loop's
 	 * own lag, so that a stalled controller does not count the stall
 	 * against its agents (docs/fencing.md). */
@@ -150,6 +152,8 @@ struct fleet {
 };
 
 #define FLEET_TICK_MS 1000 /* how often the daemon checks liveness */
+/* An accelerator's critical temperature when it does not say, °C. */
+#define FLEET_TEMP_CRIT_C 90
 
 /* How old fleet_summary_recent() lets a summary grow, ms. */
 #define FLEET_SUMMARY_MAX_AGE_MS 100

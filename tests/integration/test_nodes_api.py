@@ -197,9 +197,40 @@ def test_podctl_nodes():
         assert rc != 0 and word in err, (args, rc, err)
 
 
+def test_list_matches_detail():
+    """The list is written without Jansson (common/jsonw.c), the detail
+    with it, from one table of keys: each node's list entry has the
+    detail's values, a drain reason with quotes, a backslash and
+    non-ASCII text included."""
+    reason = 'fan "B" \\ slot 測試 – Zoë'
+    code, reply = ctl.api("POST", "/nodes/pod01-n002/drain",
+                          {"reason": reason})
+    assert code == 200, reply
+    try:
+        _, _, body = get("?pod=pod01")
+        stable = ["name", "pod", "group", "state", "reason", "drained",
+                  "accelerators_total", "leak", "health"]
+        for n in body["nodes"]:
+            code, detail = ctl.api("GET", "/nodes/" + n["name"])
+            assert code == 200, detail
+            assert {k: n[k] for k in stable} == {
+                k: detail[k] for k in stable}, (n, detail)
+            assert set(n) <= set(detail), (sorted(n), sorted(detail))
+            for k in ("power_w", "hottest_c", "inlet_c", "heat_w"):
+                assert n[k] is None or isinstance(n[k], float), (k, n)
+        drained = [n for n in body["nodes"] if n["name"] == "pod01-n002"]
+        assert drained[0]["reason"] == reason, drained
+        assert [n[k] for n in body["nodes"] if n["name"] == SILENT
+                for k in ("power_w", "last_seen")] == [None, None], body
+    finally:
+        code, reply = ctl.api("POST", "/nodes/pod01-n002/resume", {})
+        assert code == 200, reply
+
+
 try:
     run([test_up, test_filters, test_fields, test_pages, test_bad_parameters,
-         test_gzip, test_metrics_accelerators_switch, test_podctl_nodes])
+         test_gzip, test_metrics_accelerators_switch, test_podctl_nodes,
+         test_list_matches_detail])
 finally:
     fleet.stop()
     ctl.stop()

@@ -3,9 +3,11 @@ lists: GET /pods counts each pod's trouble and ranks it (sort=trouble),
 GET /alarms lists the most severe first with a limit, filters and
 X-Total-Count, GET /jobs pages (limit, after) and filters by pod. A
 controller of 3 pods x 8 nodes and pod-fleetsim with a leak on
-pod02-n003; podctl alarms shows the severity first."""
+pod02-n003; pod03-n005 is the test's, reporting an accelerator near its
+critical temperature; podctl alarms shows the severity first."""
 
 import json
+import time
 
 from podtest import Controller, Fleetsim, TempDir, http_headers, node_api, \
     podctl, run, wait_for
@@ -14,7 +16,9 @@ tmp = TempDir("summaries")
 ctl = Controller(tmp, heartbeat_s=3,
                  extra="[fabric]\npods = 3\nnodes_per_pod = 8\n").start()
 fleet = Fleetsim(tmp, ctl.url, pods=3, nodes=8,
-                 args=["--fault", "pod02-n003:leak@1"]).start()
+                 args=["--fault", "pod02-n003:leak@1",
+                       "--skip", "pod03-n005"]).start()
+HOT = "pod03-n005"
 
 
 def get(path):
@@ -23,7 +27,7 @@ def get(path):
 
 
 def setup():
-    wait_for("24 nodes up", lambda: ctl.nodes_up() == 24)
+    wait_for("23 nodes up", lambda: ctl.nodes_up() == 23)
     wait_for("the leak alarm", lambda: any(
         a["kind"] == "leak" for a in ctl.api("GET", "/alarms")[1]["alarms"]))
     for i in range(5):
@@ -46,13 +50,45 @@ def test_pods_rank_trouble():
     assert sum(x["jobs_running"] for x in pods) >= 5, pods
     for x in pods:
         assert set(x["alarms"]) == {"critical", "warning", "info"}, x
-        assert x["nodes_down"] == 0 and x["nodes_hot"] >= 0, x
+        assert x["nodes_down"] == (x["name"] == "pod03"), x
     _, _, one = get("/pods/pod02")
     assert one["trouble"] == p["trouble"], one
     _, _, byname = get("/pods")
     assert [x["name"] for x in byname["pods"]] == ["pod01", "pod02", "pod03"]
     status, _, err = get("/pods?sort=worst")
     assert status == 400 and "sort" in err["error"]["message"], err
+
+
+def hot_report(seq):
+    """One report of HOT: accelerator 1 at 87 °C of its 90 (the default
+    overtemp_margin_c is 5), accelerator 0 cool."""
+    now = int(time.time() * 1000)
+    accels = [{"index": i, "model": "T", "temp_crit_c": 90} for i in (0, 1)]
+    return node_api(ctl, "POST", "/agents/%s/report" % HOT, HOT, {
+        "boot_id": "00000000feedbeef", "agent_version": "test",
+        "interval_ms": 500,
+        "inventory": {"power_plugin": "test", "cooling_plugin": "test",
+                      "accelerators": accels},
+        "samples": [{"seq": seq, "t_ms": now, "power_w": 1500.0,
+                     "accels": [{"temp_c": 50.0}, {"temp_c": 87.0}],
+                     "loop": {"supply_c": 30.0, "return_c": 35.0,
+                              "flow_lpm": 9.0, "leak": False}}]})
+
+
+def test_pods_count_hot_nodes():
+    """A pod's nodes_hot counts its nodes up with an accelerator in the
+    overtemp margin, as GET /nodes?problem=hot lists them."""
+    seq = [0]
+
+    def hot():
+        seq[0] += 1
+        status, reply = hot_report(seq[0])
+        assert status == 200, reply
+        return {x["name"]: x["nodes_hot"] for x in get("/pods")[2]["pods"]}
+    wait_for("pod03 counts its hot node", lambda: hot()["pod03"] == 1)
+    assert hot() == {"pod01": 0, "pod02": 0, "pod03": 1}, hot()
+    _, headers, body = get("/nodes?problem=hot&fields=name")
+    assert [n["name"] for n in body["nodes"]] == [HOT], body
 
 
 def test_alarms_severity_first_and_limited():
@@ -121,7 +157,8 @@ def test_podctl_alarms_severity_first():
 
 
 try:
-    run([test_pods_rank_trouble, test_alarms_severity_first_and_limited,
+    run([test_pods_rank_trouble, test_pods_count_hot_nodes,
+         test_alarms_severity_first_and_limited,
          test_jobs_page, test_podctl_alarms_severity_first])
 finally:
     fleet.stop()
