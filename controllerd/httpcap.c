@@ -478,9 +478,9 @@ admit(struct cap *c)
 	c->dl = DL_NONE;
 	c->live = 1;
 	h->live++;
-	/* A reply is written whole and at once: without this, Nagle holds
-	 * the last segment of one past a few kB until the client's delayed
-	 * ACK, 40 ms on Linux, and every large reply took that long. */
+	/* libevent writes a large reply in more than one piece: with
+	 * Nagle's algorithm on, the last piece waited for the client's
+	 * delayed ACK of the one before, 40 ms on Linux a reply. */
 	if (fd >= 0 &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
 		log_debug("%s: TCP_NODELAY: %s", __func__, strerror(errno));
