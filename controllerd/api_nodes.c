@@ -8,6 +8,7 @@
  * dashboard of a hundred pods asks one request and shows the leak first.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ pod_trouble_rank(const struct pod_trouble *t, int leaks)
 	return rank;
 }
 
-/* Fills t[0..npods-1] but the node counts, which pod_json() takes from
+/* Fills t[0..npods-1] but the node counts, which pod_rank() takes from
  * the fleet's recent summary: one pass over the running jobs and the
  * alarms, whatever the number of pods asked. */
 static int
@@ -139,39 +140,93 @@ pods_trouble(const struct ctl_state *st, struct pod_trouble *t)
 	return 0;
 }
 
-static json_t *
-pod_json(struct fleet *f, int p, struct pod_trouble *t)
+/* Completes t from the pod's recent summary (into s): its node counts,
+ * then its rank. */
+static void
+pod_rank(struct fleet *f, int p, struct pod_trouble *t, struct fleet_summary *s)
 {
-	struct fleet_summary s = *fleet_summary_recent(f, p, time_mono_ms());
-	json_t *o = json_object(), *counts = json_object();
-	int c;
-
-	json_object_set_new(o, "name", json_string(f->pods[p].conf.name));
-	json_object_set_new(o, "nodes_total", json_integer(s.nodes_total));
-	json_object_set_new(o, "nodes_up", json_integer(s.nodes_up));
-	json_object_set_new(
-	    o, "accelerators_total", json_integer(s.accels_total));
-	json_object_set_new(o, "accelerators_up", json_integer(s.accels_up));
-	summary_json(&s, o);
-	jsonx_set_real(o, "hottest_c", s.hottest_c, 1);
-	json_object_set_new(o, "groups", json_integer(f->pods[p].conf.groups));
-	json_object_set_new(o, "leaks", json_integer(s.leaks));
-	json_object_set_new(o, "nodes_by_state", by_state_json(&s));
-	t->nodes_down = s.by_state[NODE_DOWN];
-	t->nodes_hot = s.nodes_hot;
-	json_object_set_new(o, "nodes_down", json_integer(t->nodes_down));
-	json_object_set_new(o, "nodes_hot", json_integer(t->nodes_hot));
-	json_object_set_new(o, "jobs_running", json_integer(t->jobs_running));
-	for (c = 0; c < ALARMVIEW_NCLASSES; c++)
-		json_object_set_new(counts, alarmview_class_name(c),
-		    json_integer(t->alarms[c]));
-	json_object_set_new(o, "alarms", counts);
+	*s = *fleet_summary_recent(f, p, time_mono_ms());
+	t->nodes_down = s->by_state[NODE_DOWN];
+	t->nodes_hot = s->nodes_hot;
 	/* a leaking node that stopped reporting still leaks until its alarm
 	 * clears */
 	t->trouble = pod_trouble_rank(
-	    t, s.leaks > t->leak_alarms ? s.leaks : t->leak_alarms);
-	json_object_set_new(o, "trouble", json_integer(t->trouble));
-	return o;
+	    t, s->leaks > t->leak_alarms ? s->leaks : t->leak_alarms);
+}
+
+/* One pod's object, after pod_rank(). */
+static void
+pod_write(struct jsonw *w, const struct fleet *f, int p,
+    const struct pod_trouble *t, const struct fleet_summary *s)
+{
+	static const struct {
+		const char *key;
+		size_t off; /* of a double in struct fleet_summary */
+		int decimals;
+	} reals[] = {
+	    {"power_w", offsetof(struct fleet_summary, power_w), 1},
+	    {"budget_w", offsetof(struct fleet_summary, budget_w), 1},
+	    {"heat_w", offsetof(struct fleet_summary, heat_w), 1},
+	    {"cooling_capacity_w",
+	        offsetof(struct fleet_summary, cooling_capacity_w), 1},
+	    {"supply_c", offsetof(struct fleet_summary, supply_c), 2},
+	    {"return_c", offsetof(struct fleet_summary, return_c), 2},
+	    {"flow_lpm", offsetof(struct fleet_summary, flow_lpm), 2},
+	    {"hottest_c", offsetof(struct fleet_summary, hottest_c), 1},
+	};
+	const struct {
+		const char *key;
+		long long v;
+	} ints[] = {
+	    {"groups", f->pods[p].conf.groups},
+	    {"leaks", s->leaks},
+	};
+	size_t i;
+	int c;
+
+	jsonw_object(w);
+	jsonw_key(w, "name");
+	jsonw_string(w, f->pods[p].conf.name);
+	jsonw_key(w, "nodes_total");
+	jsonw_int(w, s->nodes_total);
+	jsonw_key(w, "nodes_up");
+	jsonw_int(w, s->nodes_up);
+	jsonw_key(w, "accelerators_total");
+	jsonw_int(w, s->accels_total);
+	jsonw_key(w, "accelerators_up");
+	jsonw_int(w, s->accels_up);
+	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		jsonw_key(w, reals[i].key);
+		jsonw_real(w, *(const double *)((const char *)s + reals[i].off),
+		    reals[i].decimals);
+	}
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		jsonw_key(w, ints[i].key);
+		jsonw_int(w, ints[i].v);
+	}
+	jsonw_key(w, "nodes_by_state");
+	jsonw_object(w);
+	for (c = 0; c < NODE_NSTATES; c++) {
+		jsonw_key(w, fleet_state_name(c));
+		jsonw_int(w, s->by_state[c]);
+	}
+	jsonw_object_end(w);
+	jsonw_key(w, "nodes_down");
+	jsonw_int(w, t->nodes_down);
+	jsonw_key(w, "nodes_hot");
+	jsonw_int(w, t->nodes_hot);
+	jsonw_key(w, "jobs_running");
+	jsonw_int(w, t->jobs_running);
+	jsonw_key(w, "alarms");
+	jsonw_object(w);
+	for (c = 0; c < ALARMVIEW_NCLASSES; c++) {
+		jsonw_key(w, alarmview_class_name(c));
+		jsonw_int(w, t->alarms[c]);
+	}
+	jsonw_object_end(w);
+	jsonw_key(w, "trouble");
+	jsonw_int(w, t->trouble);
+	jsonw_object_end(w);
 }
 
 static json_t *
@@ -570,7 +625,7 @@ api_status(struct api_req *r)
 /* Pods in the order of GET /pods?sort=trouble: most trouble first, then
  * by name (the configured order). */
 struct pod_row {
-	json_t *o;
+	struct fleet_summary s; /* pod_rank()'s */
 	int64_t trouble;
 	int p;
 };
@@ -596,9 +651,10 @@ api_pods(struct api_req *r)
 	struct pod_row *rows = NULL;
 	struct evkeyvalq q;
 	const char *sort;
-	json_t *a;
+	struct jsonw w;
 	int p, by_rank = 0;
 
+	jsonw_init(&w, API_REPLY_MAX);
 	if (api_read_query(r->req, &q, allowed) == -1)
 		goto done;
 	sort = evhttp_find_header(&q, "sort");
@@ -616,17 +672,22 @@ api_pods(struct api_req *r)
 		goto done;
 	}
 	for (p = 0; p < f->npods; p++) {
-		rows[p].o = pod_json(f, p, &t[p]);
+		pod_rank(f, p, &t[p], &rows[p].s);
 		rows[p].trouble = t[p].trouble;
 		rows[p].p = p;
 	}
 	if (by_rank)
 		qsort(rows, (size_t)f->npods, sizeof(*rows), by_trouble);
-	a = json_array();
+	jsonw_object(&w);
+	jsonw_key(&w, "pods");
+	jsonw_array(&w);
 	for (p = 0; p < f->npods; p++)
-		json_array_append_new(a, rows[p].o);
-	api_reply_json(r->req, 200, json_pack("{s:o}", "pods", a));
+		pod_write(&w, f, rows[p].p, &t[rows[p].p], &rows[p].s);
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	api_reply_jsonw(r->req, 200, &w);
 done:
+	jsonw_free(&w);
 	free(rows);
 	free(t);
 	evhttp_clear_headers(&q);
@@ -638,6 +699,8 @@ api_pod(struct api_req *r)
 	struct fleet *f = r->st->fleet;
 	int p = fleet_pod_index(f, r->args[0]);
 	struct pod_trouble *t;
+	struct fleet_summary s;
+	struct jsonw w;
 
 	if (p < 0) {
 		api_reply_error(
@@ -650,7 +713,11 @@ api_pod(struct api_req *r)
 		free(t);
 		return;
 	}
-	api_reply_json(r->req, 200, pod_json(f, p, &t[p]));
+	pod_rank(f, p, &t[p], &s);
+	jsonw_init(&w, API_REPLY_MAX);
+	pod_write(&w, f, p, &t[p], &s);
+	api_reply_jsonw(r->req, 200, &w);
+	jsonw_free(&w);
 	free(t);
 }
 
