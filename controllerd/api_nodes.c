@@ -33,16 +33,40 @@
 
 /* ---- JSON views of the fleet ---- */
 
+/* The summary's numbers, in the replies' order: key, the double's offset
+ * in struct fleet_summary, decimals. One table for the Jansson replies
+ * (GET /status) and the written ones (GET /pods). */
+static const struct summary_real {
+	const char *key;
+	size_t off;
+	int decimals;
+} summary_reals[] = {
+    {"power_w", offsetof(struct fleet_summary, power_w), 1},
+    {"budget_w", offsetof(struct fleet_summary, budget_w), 1},
+    {"heat_w", offsetof(struct fleet_summary, heat_w), 1},
+    {"cooling_capacity_w", offsetof(struct fleet_summary, cooling_capacity_w),
+        1},
+    {"supply_c", offsetof(struct fleet_summary, supply_c), 2},
+    {"return_c", offsetof(struct fleet_summary, return_c), 2},
+    {"flow_lpm", offsetof(struct fleet_summary, flow_lpm), 2},
+};
+
+#define SUMMARY_NREALS (sizeof(summary_reals) / sizeof(summary_reals[0]))
+
+static double
+summary_real(const struct fleet_summary *s, size_t i)
+{
+	return *(const double *)((const char *)s + summary_reals[i].off);
+}
+
 static json_t *
 summary_json(const struct fleet_summary *s, json_t *o)
 {
-	jsonx_set_real(o, "power_w", s->power_w, 1);
-	jsonx_set_real(o, "budget_w", s->budget_w, 1);
-	jsonx_set_real(o, "heat_w", s->heat_w, 1);
-	jsonx_set_real(o, "cooling_capacity_w", s->cooling_capacity_w, 1);
-	jsonx_set_real(o, "supply_c", s->supply_c, 2);
-	jsonx_set_real(o, "return_c", s->return_c, 2);
-	jsonx_set_real(o, "flow_lpm", s->flow_lpm, 2);
+	size_t i;
+
+	for (i = 0; i < SUMMARY_NREALS; i++)
+		jsonx_set_real(o, summary_reals[i].key, summary_real(s, i),
+		    summary_reals[i].decimals);
 	return o;
 }
 
@@ -159,28 +183,6 @@ static void
 pod_write(struct jsonw *w, const struct fleet *f, int p,
     const struct pod_trouble *t, const struct fleet_summary *s)
 {
-	static const struct {
-		const char *key;
-		size_t off; /* of a double in struct fleet_summary */
-		int decimals;
-	} reals[] = {
-	    {"power_w", offsetof(struct fleet_summary, power_w), 1},
-	    {"budget_w", offsetof(struct fleet_summary, budget_w), 1},
-	    {"heat_w", offsetof(struct fleet_summary, heat_w), 1},
-	    {"cooling_capacity_w",
-	        offsetof(struct fleet_summary, cooling_capacity_w), 1},
-	    {"supply_c", offsetof(struct fleet_summary, supply_c), 2},
-	    {"return_c", offsetof(struct fleet_summary, return_c), 2},
-	    {"flow_lpm", offsetof(struct fleet_summary, flow_lpm), 2},
-	    {"hottest_c", offsetof(struct fleet_summary, hottest_c), 1},
-	};
-	const struct {
-		const char *key;
-		long long v;
-	} ints[] = {
-	    {"groups", f->pods[p].conf.groups},
-	    {"leaks", s->leaks},
-	};
 	size_t i;
 	int c;
 
@@ -195,15 +197,16 @@ pod_write(struct jsonw *w, const struct fleet *f, int p,
 	jsonw_int(w, s->accels_total);
 	jsonw_key(w, "accelerators_up");
 	jsonw_int(w, s->accels_up);
-	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
-		jsonw_key(w, reals[i].key);
-		jsonw_real(w, *(const double *)((const char *)s + reals[i].off),
-		    reals[i].decimals);
+	for (i = 0; i < SUMMARY_NREALS; i++) {
+		jsonw_key(w, summary_reals[i].key);
+		jsonw_real(w, summary_real(s, i), summary_reals[i].decimals);
 	}
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		jsonw_key(w, ints[i].key);
-		jsonw_int(w, ints[i].v);
-	}
+	jsonw_key(w, "hottest_c");
+	jsonw_real(w, s->hottest_c, 1);
+	jsonw_key(w, "groups");
+	jsonw_int(w, f->pods[p].conf.groups);
+	jsonw_key(w, "leaks");
+	jsonw_int(w, s->leaks);
 	jsonw_key(w, "nodes_by_state");
 	jsonw_object(w);
 	for (c = 0; c < NODE_NSTATES; c++) {
