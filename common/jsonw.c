@@ -308,17 +308,21 @@ jsonw_real(struct jsonw *w, double v, int decimals)
 	jsonw_value(w);
 	scale = pow10[decimals];
 	x = round(v * (double)scale);
-	whole = fabs(x) < 1e15 ? (unsigned long long)fabs(x) / scale : 0;
-	frac = fabs(x) < 1e15 ? (unsigned long long)fabs(x) % scale : 0;
-	for (d = decimals; d > 0 && frac % 10 == 0; d--)
-		frac /= 10;
 	if (isinf(x)) {
 		jsonw_put(w, "null", 4);
 		return;
 	}
 	/* %.10g keeps ten significant digits and writes an exponent below
 	 * 1e-4: there, printf decides */
-	if (fabs(x) >= 1e15 || (whole > 0 && jsonw_ndigits(whole) + d > 10) ||
+	if (fabs(x) >= 1e15) {
+		jsonw_real_printf(w, x / (double)scale);
+		return;
+	}
+	whole = (unsigned long long)fabs(x) / scale;
+	frac = (unsigned long long)fabs(x) % scale;
+	for (d = decimals; d > 0 && frac % 10 == 0; d--)
+		frac /= 10;
+	if ((whole > 0 && jsonw_ndigits(whole) + d > 10) ||
 	    (x != 0 && fabs(x) < 1e-4 * (double)scale)) {
 		jsonw_real_printf(w, x / (double)scale);
 		return;
